@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import { describe, expect, test } from 'vitest'
+import { InputError } from '../src/errors.ts'
+import { INPUTS, OUTPUTS, parseInputs, type InputName } from '../src/inputs.ts'
+import { imageVersion } from '../src/version.ts'
+
+const reader =
+  (values: Partial<Record<InputName, string>>) =>
+  (name: InputName): string =>
+    values[name] ?? ''
+
+const base = { 'os-name': 'debian', 'os-version': '12' }
+
+describe('parseInputs', () => {
+  test('defaults: build the context ".", linux/amd64, lz4 level 1, into ./images', () => {
+    const config = parseInputs(reader(base))
+    expect(config).toEqual({
+      source: {
+        kind: 'build',
+        platform: 'linux/amd64',
+        build: {
+          context: '.',
+          file: '',
+          buildArgs: [],
+          target: '',
+          platform: 'linux/amd64',
+          noCache: false,
+          pull: false,
+          labels: [],
+          buildkit: 'auto',
+        },
+      },
+      osName: 'debian',
+      osVersion: '12',
+      destination: 'images',
+      compressionLevel: 1,
+    })
+  })
+
+  test('build args and labels: one KEY=VALUE per line, values may hold "=" and blank lines are skipped', () => {
+    const config = parseInputs(
+      reader({
+        ...base,
+        'build-args': 'A=1\n\n  B=x=y  \r\nC=',
+        labels: 'org.opencontainers.image.source=https://x',
+      }),
+    )
+    expect(config.source.kind === 'build' && config.source.build.buildArgs).toEqual([
+      ['A', '1'],
+      ['B', 'x=y'],
+      ['C', ''],
+    ])
+    expect(config.source.kind === 'build' && config.source.build.labels).toEqual([
+      'org.opencontainers.image.source=https://x',
+    ])
+  })
+
+  test('image and rootfs select their source', () => {
+    expect(parseInputs(reader({ ...base, image: 'debian:12' })).source).toEqual({
+      kind: 'image',
+      image: 'debian:12',
+      platform: 'linux/amd64',
+    })
+    expect(parseInputs(reader({ ...base, rootfs: 'x.tar', platform: 'linux/arm64' })).source).toEqual({
+      kind: 'rootfs',
+      rootfs: 'x.tar',
+      platform: 'linux/arm64',
+    })
+  })
+
+  test.each([
+    [{ 'os-name': '' }, 'os-name', 'is required'],
+    [{ 'os-name': 'Debian' }, 'os-name', 'lowercase'],
+    [{ 'os-name': 'debian_12' }, 'os-name', 'lowercase'],
+    [{ 'os-name': '../etc' }, 'os-name', 'lowercase'],
+    [{ 'os-name': 'debian-' }, 'os-name', 'lowercase'],
+    [{ 'os-version': '' }, 'os-version', 'is required'],
+    [{ 'os-version': '12.x' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'os-version': '12.04.1' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'os-version': '../12' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'os-version': '012' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'compression-level': '0' }, 'compression-level', 'from 1 to 12'],
+    [{ 'compression-level': '13' }, 'compression-level', 'from 1 to 12'],
+    [{ 'compression-level': 'fast' }, 'compression-level', 'from 1 to 12'],
+    [{ 'no-cache': 'yes' }, 'no-cache', 'true or false'],
+    [{ buildkit: 'maybe' }, 'buildkit', 'auto, true or false'],
+    [{ platform: 'amd64' }, 'platform', 'os/arch'],
+    [{ image: 'a', rootfs: 'b' }, 'rootfs', 'not both'],
+    [{ image: 'a', target: 'final' }, 'target', 'only applies when building'],
+    [{ rootfs: 'a', file: 'Dockerfile' }, 'file', 'only applies when building'],
+  ] as [Partial<Record<InputName, string>>, string, string][])(
+    '%o is an error naming input %s',
+    (values, input, text) => {
+      let error: unknown
+      try {
+        parseInputs(reader({ ...base, ...values }))
+      } catch (err) {
+        error = err
+      }
+      expect(error).toBeInstanceOf(InputError)
+      expect((error as InputError).input).toBe(input)
+      expect((error as InputError).message).toContain(`input "${input}"`)
+      expect((error as InputError).message).toContain(text)
+    },
+  )
+
+  test('a malformed build-args line is reported by number, never by its content', () => {
+    expect(() => parseInputs(reader({ ...base, 'build-args': 'A=1\nsupersecret' }))).toThrow(
+      /line 2 is not KEY=VALUE/,
+    )
+    expect(() => parseInputs(reader({ ...base, 'build-args': 'A=1\nsupersecret' }))).not.toThrow(
+      /supersecret/,
+    )
+  })
+})
+
+describe('imageVersion', () => {
+  test.each([
+    ['debian', '12', '2026-11-25T23:59:59Z', '12.0.20261125', 'debian-12.0.20261125', ['debian', '12']],
+    [
+      'ubuntu',
+      '24.04',
+      '2026-01-02T00:00:00Z',
+      '24.04.20260102',
+      'ubuntu-24.04.20260102',
+      ['ubuntu', '24.04'],
+    ],
+    [
+      'firewall-ubuntu',
+      '3.0',
+      '2028-02-29T12:00:00Z',
+      '3.0.20280229',
+      'firewall-ubuntu-3.0.20280229',
+      ['firewall-ubuntu', '3.0'],
+    ],
+    // UTC, not local time: 01:00 in UTC+2 is still the previous UTC day.
+    ['debian', '13', '2026-11-25T01:00:00+02:00', '13.0.20261124', 'debian-13.0.20261124', ['debian', '13']],
+  ])('%s %s at %s', (os, ver, at, version, imageId, folder) => {
+    expect(imageVersion(os, ver, new Date(at))).toEqual({ version, imageId, folder })
+  })
+})
+
+describe('action.yml', () => {
+  const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8'))
+
+  test('runs on node24 from dist/index.js', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(action.branding).toBeDefined()
+  })
+
+  test('declares exactly the inputs the code reads, with the same descriptions and defaults', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(INPUTS).sort())
+    for (const [name, spec] of Object.entries(INPUTS)) {
+      expect(action.inputs[name].description.trim(), name).toBe(spec.description)
+      expect(action.inputs[name].default, name).toBe('default' in spec ? spec.default : undefined)
+    }
+  })
+
+  test('declares exactly the outputs the code sets', () => {
+    expect(Object.keys(action.outputs).sort()).toEqual(Object.keys(OUTPUTS).sort())
+    for (const [name, description] of Object.entries(OUTPUTS))
+      expect(action.outputs[name].description).toBe(description)
+  })
+
+  test('the README documents every input and output', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    for (const name of [...Object.keys(INPUTS), ...Object.keys(OUTPUTS)])
+      expect(readme).toContain(`| \`${name}\``)
+  })
+})
+
+describe('progress', () => {
+  test('prints bytes done, throughput and the ratio on every interval', async () => {
+    const { reportProgress } = await import('../src/progress.ts')
+    const lines: string[] = []
+    let read = 0
+    const stop = reportProgress(
+      () => ({ read: (read += 50_000_000), written: read / 2 }),
+      (line) => lines.push(line),
+      20,
+    )
+    await new Promise((r) => setTimeout(r, 110))
+    stop()
+    const count = lines.length
+    await new Promise((r) => setTimeout(r, 60))
+    expect(lines.length).toBe(count)
+    expect(count).toBeGreaterThanOrEqual(3)
+    expect(lines[0]).toMatch(
+      /^50\.0 MB of rootfs read, [0-9.]+ [kMG]B\/s; 25\.0 MB compressed \(50\.0 %\); \d+ s$/,
+    )
+  })
+})

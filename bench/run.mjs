@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+// npm run bench: our pipeline against the reference tools, side by side in one run, on a realistic
+// 1.3 GB metal-style Debian rootfs (bench/make-rootfs.sh builds it once into .cache/bench/).
+// Every figure is a ratio between commands measured here, now; absolute seconds are printed only for
+// context. Each command runs under GNU time for wall time, CPU time and peak RSS.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const cache = join(root, '.cache', 'bench')
+const IMAGE = 'metal-image-bench/debian:12'
+const ROOTFS = join(cache, 'rootfs.tar')
+const ROOTFS_4G = join(cache, 'rootfs-4g.tar')
+const OUT = join(cache, 'out')
+const CLI = join(root, 'dist', 'cli.js')
+const only = process.argv.slice(2)
+
+execFileSync('bash', [join(root, 'bench', 'make-rootfs.sh')], { stdio: 'inherit' })
+mkdirSync(OUT, { recursive: true })
+
+/** Runs a shell command under GNU time: wall seconds, CPU seconds, peak RSS (MB) of the largest process. */
+function measure(label, command) {
+  const stats = join(cache, 'time.txt')
+  const r = spawnSync('/usr/bin/time', ['-o', stats, '-f', '%e %U %S %M', 'sh', '-c', command], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  })
+  if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${command}\n${r.stderr.slice(-2000)}`)
+  const [wall, user, sys, rssKb] = readFileSync(stats, 'utf8').trim().split('\n').pop().split(' ').map(Number)
+  const m = { label, wall, cpu: user + sys, rssMb: rssKb / 1024 }
+  console.error(
+    `${label.padEnd(58)} ${wall.toFixed(1).padStart(6)} s wall ${m.cpu.toFixed(1).padStart(6)} s cpu ${m.rssMb.toFixed(0).padStart(5)} MB`,
+  )
+  return m
+}
+
+const size = (path) => statSync(path).size
+const node = process.execPath
+const ours = (args, dest) => {
+  rmSync(dest, { recursive: true, force: true })
+  return `'${node}' '${CLI}' ${args} --os-name debian --os-version 12 --destination '${dest}' >/dev/null`
+}
+const container = () => execFileSync('docker', ['create', IMAGE, '/x'], { encoding: 'utf8' }).trim()
+const withContainer = (fn) => {
+  const id = container()
+  try {
+    return fn(id)
+  } finally {
+    execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' })
+  }
+}
+const want = (name) => only.length === 0 || only.includes(name)
+
+const rootfsBytes = size(ROOTFS)
+const results = {}
+
+// Warm the page cache and docker's layer files once, so no contender pays for the first read.
+withContainer((id) => measure('warm-up: docker export > /dev/null', `docker export ${id} > /dev/null`))
+
+if (want('image')) {
+  results.export = withContainer((id) =>
+    measure('docker export > /dev/null', `docker export ${id} > /dev/null`),
+  )
+  results.naive = withContainer((id) =>
+    measure('docker export | lz4 -1 > img.tar.lz4', `docker export ${id} | lz4 -1 -q > '${OUT}/naive.lz4'`),
+  )
+  results.oursImage = measure(
+    'ours: --image (export, lz4, md5, packages.txt)',
+    ours(`--image ${IMAGE}`, join(OUT, 'image')),
+  )
+  results.reference = withContainer((id) =>
+    measure(
+      'reference: export, lz4 -9, md5sum, dpkg -l in a container',
+      `cd '${OUT}' && docker export ${id} > ref.tar && lz4 -9 -q -f ref.tar ref.tar.lz4 && md5sum ref.tar.lz4 > ref.tar.lz4.md5 && docker run --rm ${IMAGE} bash -c 'dpkg -l' > packages.txt && rm ref.tar`,
+    ),
+  )
+}
+
+if (want('tar')) {
+  results.lz4fast = measure('lz4 -1 on the tar', `lz4 -1 -q -f '${ROOTFS}' '${OUT}/fast.lz4'`)
+  results.lz4fastSize = size(join(OUT, 'fast.lz4'))
+  results.oursTar = measure('ours: --rootfs, default level', ours(`--rootfs '${ROOTFS}'`, join(OUT, 'tar')))
+  results.oursTarSize = size(join(OUT, 'tar/debian/12/img.tar.lz4'))
+}
+
+if (want('hc')) {
+  results.lz4hc = measure('lz4 -9 on the tar', `lz4 -9 -q -f '${ROOTFS}' '${OUT}/hc.lz4'`)
+  results.lz4hcSize = size(join(OUT, 'hc.lz4'))
+  results.oursHc = measure(
+    'ours: --rootfs, --compression-level 9',
+    ours(`--rootfs '${ROOTFS}' --compression-level 9`, join(OUT, 'hc')),
+  )
+  results.oursHcSize = size(join(OUT, 'hc/debian/12/img.tar.lz4'))
+}
+
+if (want('memory')) {
+  results.ours4g = measure('ours: --rootfs, 4 GB tar', ours(`--rootfs '${ROOTFS_4G}'`, join(OUT, '4g')))
+  results.oursTar ??= measure('ours: --rootfs, default level', ours(`--rootfs '${ROOTFS}'`, join(OUT, 'tar')))
+}
+rmSync(OUT, { recursive: true, force: true })
+
+// ---------------------------------------------------------------------------------------------
+const r = results
+const rows = []
+const row = (figure, value, goal, ok) =>
+  rows.push([figure, value, goal, ok === undefined ? '' : ok ? 'yes' : 'NO'])
+const x = (a) => `${a.toFixed(2)}x`
+const pct = (a) => `${(100 * a).toFixed(1)} %`
+if (r.oursImage) {
+  row(
+    'image -> 3 files: ours / `docker export | lz4 -1` (wall)',
+    x(r.oursImage.wall / r.naive.wall),
+    '<= 1.00x',
+    r.oursImage.wall <= r.naive.wall,
+  )
+  row(
+    'image -> 3 files: ours / `docker export > /dev/null` (wall)',
+    x(r.oursImage.wall / r.export.wall),
+    'as close to 1 as we can',
+    undefined,
+  )
+  row(
+    'reference sequence / ours (wall)',
+    x(r.reference.wall / r.oursImage.wall),
+    '>= 4x',
+    r.reference.wall / r.oursImage.wall >= 4,
+  )
+  row(
+    'peak RSS, ours from the image',
+    `${r.oursImage.rssMb.toFixed(0)} MB`,
+    '< 256 MB',
+    r.oursImage.rssMb < 256,
+  )
+}
+if (r.oursTar && r.lz4fast) {
+  row(
+    'size at the default level: ours / `lz4 -1`',
+    pct(r.oursTarSize / r.lz4fastSize),
+    'within 1 %',
+    Math.abs(r.oursTarSize / r.lz4fastSize - 1) <= 0.01,
+  )
+  const oursPerCore = rootfsBytes / r.oursTar.cpu
+  const lz4PerCore = rootfsBytes / r.lz4fast.cpu
+  row(
+    'throughput per CPU second: ours (whole pipeline) / `lz4 -1`',
+    x(oursPerCore / lz4PerCore),
+    '(context)',
+    undefined,
+  )
+  row(
+    'wall on the tar: ours (whole pipeline) / `lz4 -1`',
+    x(r.oursTar.wall / r.lz4fast.wall),
+    '(context)',
+    undefined,
+  )
+}
+if (r.oursHc) {
+  row(
+    'size at level 9: ours / `lz4 -9`',
+    pct(r.oursHcSize / r.lz4hcSize),
+    'within 1 %',
+    Math.abs(r.oursHcSize / r.lz4hcSize - 1) <= 0.01,
+  )
+  row(
+    'wall at level 9: ours / `lz4 -9`',
+    x(r.oursHc.wall / r.lz4hc.wall),
+    '< 1.00x',
+    r.oursHc.wall < r.lz4hc.wall,
+  )
+}
+if (r.ours4g) {
+  row(
+    'peak RSS, ours on the 1.3 GB tar',
+    `${r.oursTar.rssMb.toFixed(0)} MB`,
+    '< 256 MB',
+    r.oursTar.rssMb < 256,
+  )
+  row(
+    'peak RSS, ours on the 4 GB tar',
+    `${r.ours4g.rssMb.toFixed(0)} MB`,
+    'same as 1.3 GB, < 256 MB',
+    r.ours4g.rssMb < 256 && r.ours4g.rssMb < r.oursTar.rssMb * 1.15,
+  )
+}
+
+const lz4v = spawnSync('lz4', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]
+const dockerv = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+  encoding: 'utf8',
+}).trim()
+const header = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${lz4v}, Docker engine ${dockerv}; rootfs tar ${(rootfsBytes / 1e9).toFixed(2)} GB.`
+const table = [
+  header,
+  '',
+  '| figure | measured | goal | met |',
+  '|---|---|---|---|',
+  ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  '',
+  '| command | wall | CPU | peak RSS |',
+  '|---|---|---|---|',
+  ...Object.values(results)
+    .filter((m) => typeof m === 'object')
+    .map((m) => `| ${m.label} | ${m.wall.toFixed(1)} s | ${m.cpu.toFixed(1)} s | ${m.rssMb.toFixed(0)} MB |`),
+].join('\n')
+writeFileSync(join(cache, 'results.md'), table + '\n')
+console.log(table)

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Bundles src/ into dist/, the folder GitHub runs the action from (with no node_modules beside it):
+// the action entry, the CLI, the LZ4 worker, and lz4-napi's native bindings for both kinds of Linux
+// runner. With --check, bundles into a temporary folder and fails when dist/ differs from it.
+import { build } from 'esbuild'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const check = process.argv.includes('--check')
+const out = check ? mkdtempSync(join(tmpdir(), 'metal-image-dist-')) : join(root, 'dist')
+const NATIVE_ARCHES = ['x64', 'arm64']
+
+rmSync(out, { recursive: true, force: true })
+mkdirSync(out, { recursive: true })
+
+await build({
+  absWorkingDir: root,
+  entryPoints: { index: 'src/index.ts', cli: 'src/bin.ts', 'lz4-worker': 'src/lz4/worker.ts' },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  chunkNames: '[name]-[hash]',
+  // Bundled CommonJS dependencies call require() for Node's built-ins.
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+  legalComments: 'linked',
+  logLevel: 'warning',
+})
+
+const cli = join(out, 'cli.js')
+writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8'))
+chmodSync(cli, 0o755)
+// Without a package.json of its own, dist/ copied anywhere would be read as CommonJS.
+writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }, null, 2) + '\n')
+
+// lz4-napi's bindings, verified against the integrity npm recorded in package-lock.json.
+const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'))
+for (const arch of NATIVE_ARCHES) {
+  const name = `@antoniomuso/lz4-napi-linux-${arch}-gnu`
+  const entry = lock.packages[`node_modules/${name}`]
+  if (!entry) throw new Error(`${name} is not in package-lock.json`)
+  const file = `lz4-napi.linux-${arch}-gnu.node`
+  const installed = join(root, 'node_modules', name, file)
+  const binding = existsSync(installed) ? installed : fetchBinding(name, entry, file)
+  cpSync(binding, join(out, file))
+}
+cpSync(join(root, 'node_modules/lz4-napi/LICENSE'), join(out, 'lz4-napi.LICENSE'))
+
+function fetchBinding(name, entry, file) {
+  const cache = join(root, '.cache', 'napi', `${name.replace('/', '+')}-${entry.version}`)
+  const target = join(cache, 'package', file)
+  if (existsSync(target)) return target
+  mkdirSync(cache, { recursive: true })
+  const tgz = execFileSync(
+    'npm',
+    ['pack', '--silent', `${name}@${entry.version}`, '--pack-destination', cache],
+    {
+      encoding: 'utf8',
+    },
+  ).trim()
+  const digest =
+    'sha512-' +
+    createHash('sha512')
+      .update(readFileSync(join(cache, tgz)))
+      .digest('base64')
+  if (digest !== entry.integrity)
+    throw new Error(`${name}@${entry.version}: integrity ${digest} != ${entry.integrity}`)
+  execFileSync('tar', ['-xzf', join(cache, tgz), '-C', cache])
+  return target
+}
+
+if (check) {
+  const dist = join(root, 'dist')
+  const list = (dir, prefix = '') =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? list(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+    )
+  const fresh = new Set(list(out))
+  const committed = new Set(existsSync(dist) ? list(dist) : [])
+  const problems = []
+  for (const f of fresh) {
+    if (!committed.has(f)) problems.push(`missing in dist/: ${f}`)
+    else if (!readFileSync(join(out, f)).equals(readFileSync(join(dist, f))))
+      problems.push(`differs: dist/${f}`)
+  }
+  for (const f of committed) if (!fresh.has(f)) problems.push(`stale in dist/: ${f}`)
+  rmSync(out, { recursive: true, force: true })
+  if (problems.length > 0) {
+    console.error(
+      `dist/ is not a fresh bundle of src/ (run npm run bundle and commit dist/):\n  ${problems.join('\n  ')}`,
+    )
+    process.exit(1)
+  }
+  console.log('dist/ matches a fresh bundle of src/')
+}

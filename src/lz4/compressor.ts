@@ -1,0 +1,123 @@
+import { Worker } from 'node:worker_threads'
+import { loadLz4Napi } from './napi.ts'
+
+export interface CompressedBlock {
+  /** The compressed block, or the input itself when compression did not make it smaller. */
+  data: Buffer
+  stored: boolean
+  /** The input block handed back for reuse when `data` is not the input. */
+  spare?: Buffer
+}
+
+/** Compresses independent LZ4 blocks as lz4frame does: what does not get smaller is stored as is. */
+export interface BlockCompressor {
+  /**
+   * Takes ownership of `block`, which must start at offset 0 of an ArrayBuffer of its own
+   * (`Buffer.allocUnsafeSlow`): the buffer may move to another thread. Use `data` from the result
+   * afterwards, never `block`.
+   */
+  compress(block: Buffer): Promise<CompressedBlock>
+  close(): Promise<void>
+}
+
+/** lz4 1.9.4's command line uses its fast compressor below level 3 (LZ4HC_CLEVEL_MIN). */
+export const HC_MIN_LEVEL = 3
+export const MAX_LEVEL = 12
+
+export async function createBlockCompressor(level: number, concurrency: number): Promise<BlockCompressor> {
+  return level < HC_MIN_LEVEL ? fastCompressor() : hcCompressor(level, concurrency)
+}
+
+/**
+ * lz4-napi's async compress runs on libuv's thread pool, so blocks submitted together are compressed
+ * on all cores without worker threads of our own.
+ */
+function fastCompressor(): BlockCompressor {
+  const napi = loadLz4Napi()
+  return {
+    async compress(block) {
+      const out = await napi.compress(block)
+      // Skip lz4-napi's 4-byte size prefix: the frame has its own block size word.
+      return out.length - 4 < block.length
+        ? { data: out.subarray(4), stored: false, spare: block }
+        : { data: block, stored: true }
+    },
+    async close() {},
+  }
+}
+
+/** The worker hands back the compressed block (or nothing, when it stored it) and the source block. */
+interface HcResult {
+  id: number
+  src: ArrayBuffer
+  srcLength: number
+  out: ArrayBuffer | null
+  outLength: number
+  error?: string
+}
+
+/**
+ * lz4-napi has no high-compression mode, so levels 3-12 run our own LZ4 HC (src/lz4/hc.ts) on a
+ * worker thread per core. Blocks are transferred, not copied, to and from the workers.
+ */
+function hcCompressor(level: number, concurrency: number): BlockCompressor {
+  const workerUrl = new URL(
+    import.meta.url.endsWith('.ts') ? './worker.ts' : './lz4-worker.js',
+    import.meta.url,
+  )
+  const workers: Worker[] = []
+  const idle: Worker[] = []
+  const waiting: (() => void)[] = []
+  const callbacks = new Map<number, { resolve: (b: CompressedBlock) => void; reject: (e: Error) => void }>()
+  let nextId = 0
+  let failure: Error | undefined
+
+  const fail = (err: Error): void => {
+    failure ??= err
+    for (const cb of callbacks.values()) cb.reject(err)
+    callbacks.clear()
+  }
+  for (let i = 0; i < concurrency; i++) {
+    const worker = new Worker(workerUrl, { workerData: { level } })
+    worker.on('message', (msg: HcResult) => {
+      const cb = callbacks.get(msg.id)
+      callbacks.delete(msg.id)
+      idle.push(worker)
+      waiting.shift()?.()
+      if (!cb) return
+      if (msg.error) cb.reject(new Error(`lz4 worker: ${msg.error}`))
+      else {
+        const src = Buffer.from(msg.src, 0, msg.srcLength)
+        cb.resolve(
+          msg.out
+            ? { data: Buffer.from(msg.out, 0, msg.outLength), stored: false, spare: src }
+            : { data: src, stored: true },
+        )
+      }
+    })
+    worker.on('error', fail)
+    worker.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`lz4 worker exited with code ${code}`))
+    })
+    workers.push(worker)
+    idle.push(worker)
+  }
+
+  return {
+    async compress(block) {
+      if (failure) throw failure
+      while (idle.length === 0) await new Promise<void>((resolve) => waiting.push(resolve))
+      const worker = idle.pop()!
+      const id = nextId++
+      // The block moves to the worker instead of being copied.
+      const data = block.buffer as ArrayBuffer
+      return new Promise((resolve, reject) => {
+        callbacks.set(id, { resolve, reject })
+        worker.postMessage({ id, data, length: block.length }, [data])
+      })
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()))
+    },
+  }
+}

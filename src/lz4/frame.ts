@@ -1,0 +1,178 @@
+import { Transform, type TransformCallback } from 'node:stream'
+import { availableParallelism } from 'node:os'
+import { createXxh32, xxh32, type Xxh32 } from './xxh32.ts'
+import { createBlockCompressor, type BlockCompressor, type CompressedBlock } from './compressor.ts'
+
+/** lz4's own default and metal-images' choice: 4 MiB blocks (BD = 7). */
+export const BLOCK_SIZE = 4 * 1024 * 1024
+const MAGIC = 0x184d2204
+/** Version 01, independent blocks, no block checksums, no content size, content checksum on. */
+const FLG = 0b0110_0100
+const BD = 7 << 4
+const UNCOMPRESSED_BIT = 0x8000_0000
+
+export interface FrameStats {
+  /** Uncompressed bytes in. */
+  bytesIn: number
+  /** Frame bytes out. */
+  bytesOut: number
+  blocks: number
+  /** Blocks stored uncompressed because compression did not make them smaller. */
+  storedBlocks: number
+}
+
+export interface FrameEncoderOptions {
+  /** lz4 command-line levels: 1-2 fast, 3-12 high compression. */
+  level: number
+  /** Blocks compressed at the same time; bounds memory to about 2 x concurrency x 4 MiB. */
+  concurrency?: number
+}
+
+export async function frameHeader(): Promise<Buffer> {
+  const header = Buffer.alloc(7)
+  header.writeUInt32LE(MAGIC, 0)
+  header[4] = FLG
+  header[5] = BD
+  header[6] = ((await xxh32(header.subarray(4, 6))) >>> 8) & 0xff
+  return header
+}
+
+/**
+ * Encodes a byte stream as exactly one LZ4 frame, compressing independent 4 MiB blocks in parallel
+ * and emitting them in order. metal-hammer's decoder (pierrec/lz4 `NewReader`) stops after the first
+ * frame, so the whole image must be a single frame: blocks are compressed concurrently but only ever
+ * written as blocks of one frame.
+ */
+export class Lz4FrameEncoder extends Transform {
+  readonly stats: FrameStats = { bytesIn: 0, bytesOut: 0, blocks: 0, storedBlocks: 0 }
+  private readonly level: number
+  private readonly concurrency: number
+  private readonly maxInFlight: number
+  private compressor: BlockCompressor | undefined
+  private hash: Xxh32 | undefined
+  private block: Buffer | undefined
+  private filled = 0
+  /** Input blocks whose compressed form has been written, ready for the next 4 MiB. */
+  private readonly spares: Buffer[] = []
+  /** Blocks in flight, oldest first; each is written as soon as it and all before it are done. */
+  private readonly pending: { done?: EncodedBlock }[] = []
+  private failure: Error | undefined
+  private wake: (() => void) | undefined
+
+  constructor(options: FrameEncoderOptions) {
+    super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 })
+    this.level = options.level
+    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism())
+    // Two blocks beyond one per thread: the threads stay busy while this thread fills the next block
+    // and finished blocks wait to go downstream. Memory stays at a few blocks whatever the input size.
+    this.maxInFlight = this.concurrency + 2
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.consume(chunk).then(() => done(), done)
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.finish().then(() => done(), done)
+  }
+
+  override _destroy(err: Error | null, done: (error: Error | null) => void): void {
+    const compressor = this.compressor
+    this.compressor = undefined
+    this.pending.length = 0
+    if (!compressor) return done(err)
+    compressor.close().then(
+      () => done(err),
+      () => done(err),
+    )
+  }
+
+  private async start(): Promise<void> {
+    this.compressor = await createBlockCompressor(this.level, this.concurrency)
+    this.hash = await createXxh32()
+    this.emit_(await frameHeader())
+  }
+
+  private async consume(chunk: Buffer): Promise<void> {
+    if (!this.hash) await this.start()
+    this.hash!.update(chunk)
+    this.stats.bytesIn += chunk.length
+    let offset = 0
+    while (offset < chunk.length) {
+      // Never reuse a buffer a compression thread may still read, or one passed downstream as a
+      // stored block; recycle the rest.
+      this.block ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE)
+      const n = chunk.copy(this.block, this.filled, offset)
+      this.filled += n
+      offset += n
+      if (this.filled === BLOCK_SIZE) await this.submit()
+    }
+  }
+
+  private async submit(): Promise<void> {
+    const block = this.block!.subarray(0, this.filled)
+    this.block = undefined
+    this.filled = 0
+    const slot: { done?: EncodedBlock } = {}
+    this.pending.push(slot)
+    this.compressor!.compress(block)
+      .then(encodeBlock)
+      .then(
+        (encoded) => {
+          slot.done = encoded
+          this.emitReady()
+        },
+        (err: Error) => {
+          this.failure ??= err
+        },
+      )
+      .finally(() => this.wake?.())
+    while (this.pending.length >= this.maxInFlight) await this.progress()
+  }
+
+  /** Waits until a block finishes; throws when one failed. */
+  private async progress(): Promise<void> {
+    if (!this.failure) await new Promise<void>((resolve) => (this.wake = resolve))
+    if (this.failure) throw this.failure
+  }
+
+  private emitReady(): void {
+    if (this.destroyed) return
+    while (this.pending[0]?.done) {
+      const { sizeWord, data, stored, spare } = this.pending.shift()!.done!
+      if (spare && spare.buffer.byteLength === BLOCK_SIZE) this.spares.push(Buffer.from(spare.buffer))
+      this.stats.blocks++
+      if (stored) this.stats.storedBlocks++
+      this.emit_(sizeWord)
+      this.emit_(data)
+    }
+  }
+
+  private async finish(): Promise<void> {
+    if (!this.hash) await this.start()
+    if (this.filled > 0) await this.submit()
+    while (this.pending.length > 0) await this.progress()
+    const trailer = Buffer.alloc(8)
+    trailer.writeUInt32LE(0, 0)
+    trailer.writeUInt32LE(this.hash!.digest(), 4)
+    this.emit_(trailer)
+    const compressor = this.compressor
+    this.compressor = undefined
+    await compressor?.close()
+  }
+
+  private emit_(buf: Buffer): void {
+    this.stats.bytesOut += buf.length
+    this.push(buf)
+  }
+}
+
+interface EncodedBlock extends CompressedBlock {
+  sizeWord: Buffer
+}
+
+function encodeBlock(block: CompressedBlock): EncodedBlock {
+  const sizeWord = Buffer.alloc(4)
+  sizeWord.writeUInt32LE((block.stored ? UNCOMPRESSED_BIT | block.data.length : block.data.length) >>> 0, 0)
+  return { ...block, sizeWord }
+}

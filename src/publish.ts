@@ -1,0 +1,241 @@
+import { availableParallelism } from 'node:os'
+import { pipeline } from 'node:stream/promises'
+import { countListed, DpkgParseError, formatDpkgListBytes, parseDpkgStatus } from './dpkg.ts'
+import { InputError, StageError } from './errors.ts'
+import { Hasher, md5sumLine } from './hash.ts'
+import type { Config } from './inputs.ts'
+import { TarFormatError, TarInspector } from './inspect.ts'
+import { formatBytes, formatSeconds, silentLog, type Log } from './log.ts'
+import { Lz4FrameEncoder } from './lz4/frame.ts'
+import { Meter, reportProgress } from './progress.ts'
+import { openSource, type OpenedSource } from './source.ts'
+import { LocalPublication, parseLocalDestination } from './store/local.ts'
+import { imageVersion } from './version.ts'
+
+export const IMAGE_FILE = 'img.tar.lz4'
+export const MD5_FILE = `${IMAGE_FILE}.md5`
+export const PACKAGES_FILE = 'packages.txt'
+const DPKG_STATUS = 'var/lib/dpkg/status'
+/** dpkg's journal of changes not yet folded into status; every dpkg-query applies it when reading. */
+const DPKG_UPDATES = /^var\/lib\/dpkg\/updates\/[0-9]+$/
+const isDpkgDatabase = (path: string): boolean => path === DPKG_STATUS || DPKG_UPDATES.test(path)
+
+export interface PublishOptions {
+  log?: Log
+  /** Cancels the run: docker is stopped and nothing is published. */
+  signal?: AbortSignal
+  /** The build's time, which dates the version. */
+  now?: Date
+  progressIntervalMs?: number
+}
+
+export interface PublishedFile {
+  name: string
+  url: string
+  bytes: number
+}
+
+export interface PublishResult {
+  imageId: string
+  version: string
+  url: string
+  md5: string
+  /** Compressed bytes. */
+  size: number
+  rootfsSize: number
+  /** Packages listed in packages.txt; undefined when the rootfs has no dpkg database. */
+  packages: number | undefined
+  files: PublishedFile[]
+  /** How the rootfs was obtained. */
+  method: string
+  compressionLevel: number
+  timings: { stage: string; ms: number }[]
+}
+
+/**
+ * The whole job: get the rootfs (build, image or tar), stream it once through the tar inspector, the
+ * LZ4 frame encoder and the hasher into the destination, then publish the image, its md5 and
+ * packages.txt together. The action and the CLI are thin shells around this function.
+ */
+export async function publish(config: Config, options: PublishOptions = {}): Promise<PublishResult> {
+  const log = options.log ?? silentLog
+  const signal = options.signal ?? new AbortController().signal
+  const { version, imageId, folder } = imageVersion(
+    config.osName,
+    config.osVersion,
+    options.now ?? new Date(),
+  )
+  const timings: PublishResult['timings'] = []
+  const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
+    const start = performance.now()
+    try {
+      return await fn()
+    } finally {
+      timings.push({ stage, ms: performance.now() - start })
+    }
+  }
+
+  log.info(`Image ${imageId} (compression level ${config.compressionLevel})`)
+  const root = parseLocalDestination(config.destination)
+  const pub = await LocalPublication.open(root, folder, config.destination)
+  let source: OpenedSource | undefined
+  try {
+    const sourceTitle = { build: 'Build', image: 'Export image', rootfs: 'Read rootfs' }[config.source.kind]
+    const prepared = performance.now()
+    source = await log.group(sourceTitle, () => openSource(config.source, log, signal))
+    const opened = source
+    if (opened.buildMs !== undefined) timings.push({ stage: 'build', ms: opened.buildMs })
+    else if (config.source.kind === 'image')
+      timings.push({ stage: 'prepare (pull if missing, create container)', ms: performance.now() - prepared })
+
+    // With BuildKit the build and the export are one stream: the build is over at its first byte.
+    const streaming = config.source.kind === 'build' && opened.buildMs === undefined
+    const streamTitle = streaming ? 'Build, export and compress (one stream)' : 'Export and compress'
+    const streamed = await log.group(streamTitle, () =>
+      timed('stream: export, inspect, compress, hash, write', () =>
+        streamRootfs(opened, pub, config.compressionLevel, log, signal, options.progressIntervalMs),
+      ),
+    )
+    if (streaming && streamed.firstByteMs !== undefined)
+      timings.splice(timings.length - 1, 0, {
+        stage: 'build (until the first rootfs byte)',
+        ms: streamed.firstByteMs,
+      })
+
+    const packages = await log.group('Packages', () => writePackages(streamed.files, pub, imageId, log))
+
+    const md5Line = md5sumLine(streamed.md5, IMAGE_FILE)
+    const files = await log.group('Publish', () =>
+      timed('publish', async () => {
+        signal.throwIfAborted()
+        await pub.writeFile(MD5_FILE, md5Line)
+        const order = [IMAGE_FILE, MD5_FILE, ...(packages ? [PACKAGES_FILE] : [])]
+        // An older packages.txt next to an image without one would describe a different image.
+        await pub.commit(order, packages ? [] : [PACKAGES_FILE])
+        const sizes: Record<string, number> = {
+          [IMAGE_FILE]: streamed.size,
+          [MD5_FILE]: md5Line.length,
+          [PACKAGES_FILE]: packages?.bytes ?? 0,
+        }
+        const published = order.map((name) => ({ name, url: pub.url(name), bytes: sizes[name]! }))
+        for (const f of published) log.info(`${f.url} (${formatBytes(f.bytes)})`)
+        return published
+      }),
+    )
+
+    return {
+      imageId,
+      version,
+      url: pub.url(IMAGE_FILE),
+      md5: streamed.md5,
+      size: streamed.size,
+      rootfsSize: streamed.rootfsSize,
+      packages: packages?.count,
+      files,
+      method: opened.method,
+      compressionLevel: config.compressionLevel,
+      timings,
+    }
+  } catch (err) {
+    await pub.abort()
+    if (signal.aborted)
+      throw new StageError('cancel', `cancelled: nothing was published (${String(signal.reason)})`)
+    throw err
+  } finally {
+    await source?.cleanup()
+  }
+}
+
+/** packages.txt as `dpkg -l` prints it in the image, from the dpkg database read out of the stream. */
+async function writePackages(
+  files: Map<string, Buffer>,
+  pub: LocalPublication,
+  imageId: string,
+  log: Log,
+): Promise<{ count: number; bytes: number } | undefined> {
+  const status = files.get(DPKG_STATUS)
+  if (!status) {
+    log.warning(
+      `The rootfs has no dpkg database (/${DPKG_STATUS}): no ${PACKAGES_FILE} is published for ${imageId}`,
+    )
+    return undefined
+  }
+  const updates = [...files]
+    .filter(([path]) => DPKG_UPDATES.test(path))
+    .map(([path, data]) => ({ name: path.slice(path.lastIndexOf('/') + 1), data }))
+  let pkgs
+  try {
+    pkgs = parseDpkgStatus(status, {
+      updates,
+      filename: `/${DPKG_STATUS}`,
+      onWarning: (w) => log.debug(`dpkg: ${w}`),
+    })
+  } catch (err) {
+    if (!(err instanceof DpkgParseError)) throw err
+    // dpkg -l itself would fail on this database; the image may still work, so say it and go on.
+    log.warning(
+      `The dpkg database in the rootfs is unreadable, as dpkg would find it: ${err.message}; no ${PACKAGES_FILE} is published for ${imageId}`,
+    )
+    return undefined
+  }
+  // Bytes, not a string: a status file need not be valid UTF-8 and dpkg -l copies its bytes through.
+  const listing = formatDpkgListBytes(pkgs)
+  await pub.writeFile(PACKAGES_FILE, listing)
+  const count = countListed(pkgs)
+  log.info(`${count} packages listed in ${PACKAGES_FILE} (what dpkg -l prints in the image)`)
+  return { count, bytes: listing.length }
+}
+
+interface Streamed {
+  /** From the start of the stream to its first byte: how long a streamed build ran. */
+  firstByteMs: number | undefined
+  md5: string
+  size: number
+  rootfsSize: number
+  files: Map<string, Buffer>
+}
+
+async function streamRootfs(
+  source: OpenedSource,
+  pub: LocalPublication,
+  level: number,
+  log: Log,
+  signal: AbortSignal,
+  progressIntervalMs?: number,
+): Promise<Streamed> {
+  log.info(`Rootfs from ${source.method}`)
+  const meter = new Meter()
+  const inspector = new TarInspector(isDpkgDatabase)
+  const encoder = new Lz4FrameEncoder({ level, concurrency: availableParallelism() })
+  const hasher = new Hasher()
+  const stop = reportProgress(
+    () => ({ read: meter.bytes, written: hasher.bytes }),
+    log.info,
+    progressIntervalMs,
+  )
+  const start = performance.now()
+  try {
+    await pipeline(source.stream, meter, inspector, encoder, hasher, pub.createWriteStream(IMAGE_FILE), {
+      signal,
+    })
+  } catch (err) {
+    if (err instanceof TarFormatError) throw new InputError(source.input, source.value, err.message)
+    throw err
+  } finally {
+    stop()
+  }
+  const ms = performance.now() - start
+  const { bytes: rootfsSize } = meter
+  log.info(
+    `${formatBytes(rootfsSize)} rootfs (${inspector.facts.entries} entries) -> ${formatBytes(hasher.bytes)} ` +
+      `img.tar.lz4 (${((100 * hasher.bytes) / Math.max(1, rootfsSize)).toFixed(1)} %) in ${formatSeconds(ms)}, ` +
+      `${formatBytes(rootfsSize / (ms / 1000))}/s; ${encoder.stats.blocks} blocks, one LZ4 frame`,
+  )
+  return {
+    firstByteMs: meter.firstByteAt === undefined ? undefined : meter.firstByteAt - start,
+    md5: hasher.md5Hex(),
+    size: hasher.bytes,
+    rootfsSize,
+    files: inspector.facts.files,
+  }
+}

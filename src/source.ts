@@ -1,0 +1,404 @@
+import { open, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { PassThrough, type Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import { execa } from 'execa'
+import { InputError, StageError, errorMessage } from './errors.ts'
+import type { BuildConfig, SourceConfig } from './inputs.ts'
+import type { Log } from './log.ts'
+
+export interface OpenedSource {
+  /** The uncompressed rootfs tar. */
+  stream: Readable
+  /** How the rootfs was obtained, for the log and the summary. */
+  method: string
+  /** The input the rootfs came from, named in errors about its content. */
+  input: string
+  value: string
+  /** Time of a build that ran as a step of its own (the legacy builder), before the export. */
+  buildMs?: number
+  /** Removes what was made only to get the rootfs out (a container); runs whatever happened. */
+  cleanup(): Promise<void>
+}
+
+const DOCKER = 'docker'
+/** Enough of a failing build's output to show the failing step and its error. */
+const TAIL_LINES = 25
+
+export async function openSource(config: SourceConfig, log: Log, signal: AbortSignal): Promise<OpenedSource> {
+  switch (config.kind) {
+    case 'rootfs':
+      return openRootfsFile(config.rootfs)
+    case 'image':
+      await ensureDaemon('image', config.image, signal)
+      return exportImage(config.image, config.platform, log, signal)
+    case 'build':
+      await ensureDaemon('context', config.build.context, signal)
+      return build(config.build, log, signal)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// An existing rootfs tar
+
+const COMPRESSED_MAGIC: [string, number[]][] = [
+  ['gzip', [0x1f, 0x8b]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['lz4', [0x04, 0x22, 0x4d, 0x18]],
+]
+
+async function openRootfsFile(path: string): Promise<OpenedSource> {
+  const full = resolve(path)
+  const info = await stat(full).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(
+      'rootfs',
+      path,
+      `cannot read it (${err.code ?? err.message}): expected an uncompressed tar file`,
+    )
+  })
+  if (info.isDirectory())
+    throw new InputError(
+      'rootfs',
+      path,
+      'is a directory: expected an uncompressed tar file (e.g. `tar -C DIR -cf rootfs.tar .`)',
+    )
+  const head = Buffer.alloc(8)
+  const handle = await open(full, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(
+      'rootfs',
+      path,
+      `cannot open it (${err.code ?? err.message}): expected a readable tar file`,
+    )
+  })
+  try {
+    await handle.read(head, 0, head.length, 0)
+  } finally {
+    await handle.close()
+  }
+  for (const [format, magic] of COMPRESSED_MAGIC) {
+    if (magic.every((byte, i) => head[i] === byte))
+      throw new InputError(
+        'rootfs',
+        path,
+        `is ${format}-compressed: expected an uncompressed tar (decompress it first)`,
+      )
+  }
+  return {
+    stream: createReadStream(full, { highWaterMark: 1 << 20 }),
+    method: `rootfs tar ${full}`,
+    input: 'rootfs',
+    value: path,
+    cleanup: async () => {},
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// docker
+
+interface Finished {
+  exitCode: number | undefined
+  tail: string[]
+}
+
+/**
+ * Runs docker with its output lines going to the log and the last ones kept for the error message.
+ * Never throws with the command line in the message: build args may carry values nobody wants in a log.
+ */
+function runDocker(
+  args: string[],
+  options: { log: Log; signal: AbortSignal; env?: Record<string, string>; stdout?: 'pipe' | 'log' },
+): { stdout: Readable | null; done: Promise<Finished> } {
+  const proc = execa(DOCKER, args, {
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: options.env,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 5000,
+  })
+  const tail: string[] = []
+  const collect = (stream: Readable | null): Promise<void> => {
+    if (!stream) return Promise.resolve()
+    const lines = createInterface({ input: stream, crlfDelay: Infinity })
+    lines.on('line', (line) => {
+      options.log.info(line)
+      tail.push(line)
+      if (tail.length > TAIL_LINES) tail.shift()
+    })
+    return new Promise((resolve) => lines.on('close', () => resolve()))
+  }
+  const piped = options.stdout === 'pipe'
+  const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)])
+  const done = Promise.all([proc, outputs]).then(([result]) => {
+    // Not started at all (no docker binary): say so instead of an empty tail.
+    if (result.exitCode === undefined && tail.length === 0)
+      tail.push(result.shortMessage ?? 'docker did not start')
+    return { exitCode: result.exitCode, tail }
+  })
+  return { stdout: piped ? proc.stdout : null, done }
+}
+
+/** Output of a short docker command, or undefined when it fails. */
+async function dockerQuery(
+  args: string[],
+  signal: AbortSignal,
+  env?: Record<string, string>,
+): Promise<string | undefined> {
+  const result = await execa(DOCKER, args, {
+    reject: false,
+    stdin: 'ignore',
+    cancelSignal: signal,
+    env,
+    timeout: 60_000,
+  })
+  return result.exitCode === 0 ? String(result.stdout).trim() : undefined
+}
+
+async function ensureDaemon(input: string, value: string, signal: AbortSignal): Promise<void> {
+  const result = await execa(DOCKER, ['version', '--format', '{{.Server.Version}}'], {
+    reject: false,
+    stdin: 'ignore',
+    cancelSignal: signal,
+    timeout: 30_000,
+  })
+  if (result.exitCode === 0) return
+  const host = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock'
+  const reason =
+    (result as { code?: string }).code === 'ENOENT'
+      ? 'the docker command is not installed'
+      : lastLine(String(result.stderr)) || result.shortMessage
+  throw new StageError(
+    'docker',
+    `cannot reach the Docker daemon at ${host}, needed for input "${input}" = "${value}": ${reason}. ` +
+      'Start the Docker engine (dockerd) or point DOCKER_HOST at one.',
+  )
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n')
+  return (lines[lines.length - 1] ?? '').trim()
+}
+
+/**
+ * A process's stdout as the rootfs stream: it ends only once the process has exited successfully, and
+ * fails with the process's last output lines otherwise, so a failed build or export can never pass
+ * for a complete (if short) tar.
+ */
+function processStream(
+  stdout: Readable,
+  done: Promise<Finished>,
+  failure: (f: Finished) => Error,
+  abort: AbortController,
+): Readable {
+  const out = new PassThrough({ highWaterMark: 1 << 20 })
+  stdout.pipe(out, { end: false })
+  Promise.all([finished(stdout).catch(() => {}), done]).then(
+    ([, result]) => (result.exitCode === 0 ? out.end() : out.destroy(failure(result))),
+    (err: unknown) => out.destroy(err as Error),
+  )
+  // The consumer gave up (bad tar, full disk, ...): stop docker rather than let it run on.
+  out.on('close', () => {
+    if (!out.writableFinished) abort.abort()
+  })
+  return out
+}
+
+function buildFailure(config: BuildConfig): (f: Finished) => Error {
+  return (f) =>
+    new StageError(
+      'build',
+      `docker build failed (exit code ${f.exitCode ?? 'none'}) for context "${config.context}"` +
+        `${config.file ? ` and file "${config.file}"` : ''}. Last lines of its output:\n${f.tail.join('\n')}`,
+    )
+}
+
+type Builder = { kind: 'buildx' } | { kind: 'classic' } | { kind: 'legacy'; why: string }
+
+/**
+ * BuildKit's tar exporter streams the rootfs straight out of the build, with no image, container or
+ * export step. It is reached through the buildx plugin, or through a classic client (< 23) that still
+ * has BuildKit built in when DOCKER_BUILDKIT=1.
+ */
+async function detectBuilder(mode: BuildConfig['buildkit'], signal: AbortSignal): Promise<Builder> {
+  if (mode === 'false') return { kind: 'legacy', why: 'input buildkit is false' }
+  if ((await dockerQuery(['buildx', 'version'], signal)) !== undefined) return { kind: 'buildx' }
+  const client = await dockerQuery(['version', '--format', '{{.Client.Version}}'], signal)
+  const major = Number.parseInt(client ?? '', 10)
+  if (major > 0 && major < 23) return { kind: 'classic' }
+  const why = `docker client ${client ?? '(unknown)'} has no buildx plugin`
+  if (mode === 'true')
+    throw new InputError(
+      'buildkit',
+      mode,
+      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`,
+    )
+  return { kind: 'legacy', why }
+}
+
+function buildArgs(config: BuildConfig): { args: string[]; shown: string[] } {
+  const args: string[] = []
+  const shown: string[] = []
+  const add = (flag: string, value?: string, show = value): void => {
+    args.push(flag, ...(value === undefined ? [] : [value]))
+    shown.push(flag, ...(show === undefined ? [] : [show]))
+  }
+  if (config.file) add('--file', config.file)
+  if (config.target) add('--target', config.target)
+  add('--platform', config.platform)
+  for (const [key, value] of config.buildArgs) add('--build-arg', `${key}=${value}`, `${key}=***`)
+  for (const label of config.labels) add('--label', label)
+  if (config.noCache) add('--no-cache')
+  if (config.pull) add('--pull')
+  return { args, shown }
+}
+
+async function build(config: BuildConfig, log: Log, signal: AbortSignal): Promise<OpenedSource> {
+  await checkBuildContext(config)
+  const builder = await detectBuilder(config.buildkit, signal)
+  const { args, shown } = buildArgs(config)
+  if (builder.kind === 'legacy') {
+    log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`)
+    return legacyBuild(config, args, shown, log, signal)
+  }
+  const prefix = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build']
+  const env = builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined
+  const tail = ['--output', 'type=tar,dest=-', '--progress', 'plain', config.context]
+  log.info(`docker ${[...prefix, ...shown, ...tail].join(' ')}`)
+  const abort = new AbortController()
+  const both = AbortSignal.any([signal, abort.signal])
+  const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
+    log,
+    signal: both,
+    env,
+    stdout: 'pipe',
+  })
+  return {
+    stream: processStream(stdout!, done, buildFailure(config), abort),
+    method:
+      builder.kind === 'buildx'
+        ? 'docker buildx build, tar exporter'
+        : 'docker build (BuildKit), tar exporter',
+    input: 'context',
+    value: config.context,
+    cleanup: async () => {
+      abort.abort()
+      await done.catch(() => {})
+    },
+  }
+}
+
+async function checkBuildContext(config: BuildConfig): Promise<void> {
+  // Remote contexts (git, https) are docker's to resolve.
+  if (/^(https?:\/\/|git@|github\.com\/)/.test(config.context)) return
+  const info = await stat(config.context).catch(() => undefined)
+  if (!info?.isDirectory())
+    throw new InputError('context', config.context, 'no such directory: expected the build context folder')
+  const file = config.file ? resolve(config.file) : join(config.context, 'Dockerfile')
+  const fileInfo = await stat(file).catch(() => undefined)
+  if (!fileInfo?.isFile())
+    throw new InputError(
+      'file',
+      config.file,
+      `no Dockerfile at ${file}: expected the path of the Dockerfile (default: <context>/Dockerfile)`,
+    )
+}
+
+async function legacyBuild(
+  config: BuildConfig,
+  args: string[],
+  shown: string[],
+  log: Log,
+  signal: AbortSignal,
+): Promise<OpenedSource> {
+  const dir = await mkdtemp(join(tmpdir(), 'metal-image-'))
+  const iidfile = join(dir, 'iid')
+  const started = performance.now()
+  try {
+    // --force-rm: a failed step's container is removed too, not left behind on the runner.
+    const own = ['--force-rm', '--iidfile', iidfile]
+    log.info(`docker build ${[...shown, ...own, config.context].join(' ')}`)
+    const { done } = runDocker(['build', ...args, ...own, config.context], {
+      log,
+      signal,
+      env: { DOCKER_BUILDKIT: '0' },
+    })
+    const result = await done
+    if (result.exitCode !== 0) throw buildFailure(config)(result)
+    const image = (await readFile(iidfile, 'utf8')).trim()
+    const source = await exportImage(image, config.platform, log, signal)
+    return {
+      ...source,
+      method: 'docker build (legacy builder), docker create + docker export',
+      input: 'context',
+      value: config.context,
+      buildMs: performance.now() - started,
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+async function exportImage(
+  image: string,
+  platform: string,
+  log: Log,
+  signal: AbortSignal,
+): Promise<OpenedSource> {
+  if ((await dockerQuery(['image', 'inspect', '--format', '{{.Id}}', image], signal)) === undefined) {
+    log.info(`${image} is not present locally; pulling it for ${platform}`)
+    const pulled = await runDocker(['pull', '--platform', platform, image], { log, signal }).done
+    if (pulled.exitCode !== 0)
+      throw new InputError(
+        'image',
+        image,
+        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? 'docker pull failed'}`,
+      )
+  }
+  // The container is never started: it only gives docker export a filesystem to read. The command
+  // is a placeholder because images made by `docker import` have none and create would refuse them.
+  const created = await execa(DOCKER, ['create', '--platform', platform, image, '/metal-image-export'], {
+    reject: false,
+    stdin: 'ignore',
+    cancelSignal: signal,
+  })
+  if (created.exitCode !== 0)
+    throw new InputError('image', image, `docker create failed: ${lastLine(String(created.stderr))}`)
+  const container = String(created.stdout).trim()
+  const removeContainer = async (): Promise<void> => {
+    await execa(DOCKER, ['rm', '--force', container], { reject: false, stdin: 'ignore' })
+  }
+  try {
+    const abort = new AbortController()
+    const { stdout, done } = runDocker(['export', container], {
+      log,
+      signal: AbortSignal.any([signal, abort.signal]),
+      stdout: 'pipe',
+    })
+    const failure = (f: Finished): Error =>
+      new StageError(
+        'export',
+        `docker export of ${image} failed (exit code ${f.exitCode}): ${f.tail.join('\n')}`,
+      )
+    return {
+      stream: processStream(stdout!, done, failure, abort),
+      method: 'docker create + docker export',
+      input: 'image',
+      value: image,
+      cleanup: async () => {
+        abort.abort()
+        await done.catch(() => {})
+        await removeContainer()
+      },
+    }
+  } catch (err) {
+    await removeContainer()
+    throw new StageError('export', `docker export of ${image} failed: ${errorMessage(err)}`)
+  }
+}
