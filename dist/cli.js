@@ -9,7 +9,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-RRKPPIRL.js";
+} from "./chunk-IOZ6K2FV.js";
 import "./chunk-7BOAENXZ.js";
 
 // src/cli.ts

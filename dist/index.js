@@ -5,7 +5,7 @@ import {
   parseInputs,
   publish,
   summaryTables
-} from "./chunk-RRKPPIRL.js";
+} from "./chunk-IOZ6K2FV.js";
 import {
   __commonJS,
   __require,

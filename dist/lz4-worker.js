@@ -816,12 +816,12 @@ var HCCompressor = class {
 // src/lz4/worker.ts
 var level = workerData.level;
 var hc = new HCCompressor();
+var scratch = new Uint8Array(MAX_BLOCK_SIZE);
 parentPort.on("message", (msg) => {
   try {
     const src = new Uint8Array(msg.data, 0, msg.length);
-    const dst = new Uint8Array(Math.max(0, msg.length - 1));
-    const n = msg.length > 1 ? hc.compress(src, dst, level) : 0;
-    const out = n > 0 ? dst.buffer : null;
+    const n = msg.length > 1 ? hc.compress(src, scratch.subarray(0, msg.length - 1), level) : 0;
+    const out = n > 0 ? scratch.slice(0, n).buffer : null;
     const reply = { id: msg.id, src: msg.data, srcLength: msg.length, out, outLength: n };
     parentPort.postMessage(reply, out ? [msg.data, out] : [msg.data]);
   } catch (err) {

@@ -30,7 +30,13 @@ mkdirSync(out, { recursive: true })
 
 await build({
   absWorkingDir: root,
-  entryPoints: { index: 'src/index.ts', cli: 'src/bin.ts', 'lz4-worker': 'src/lz4/worker.ts' },
+  // Worker names must match src/workers.ts.
+  entryPoints: {
+    index: 'src/index.ts',
+    cli: 'src/bin.ts',
+    'lz4-worker': 'src/lz4/worker.ts',
+    'hash-worker': 'src/hash-worker.ts',
+  },
   outdir: out,
   bundle: true,
   splitting: true,

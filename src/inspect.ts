@@ -6,6 +6,8 @@ export interface TarFacts {
   entries: number
   /** Size of the tar stream in bytes. */
   bytes: number
+  /** performance.now() of the first byte: when a streamed build started to deliver. */
+  firstByteAt: number | undefined
   /** Contents of the captured files that were found, by normalized path (`var/lib/dpkg/status`). */
   files: Map<string, Buffer>
 }
@@ -30,7 +32,7 @@ export function normalizeTarPath(name: string): string {
  * files the image metadata is made from, without a second read or an extra container.
  */
 export class TarInspector extends Transform {
-  readonly facts: TarFacts = { entries: 0, bytes: 0, files: new Map() }
+  readonly facts: TarFacts = { entries: 0, bytes: 0, firstByteAt: undefined, files: new Map() }
   private readonly parser: Extract
   private readonly wanted: (path: string) => boolean
   private readonly parsed: Promise<void>
@@ -54,6 +56,7 @@ export class TarInspector extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.facts.firstByteAt ??= performance.now()
     this.facts.bytes += chunk.length
     this.trackZeroTail(chunk)
     this.push(chunk)

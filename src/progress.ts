@@ -1,17 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream'
 import { formatBytes } from './log.ts'
-
-/** Counts bytes passing through, for progress lines and the summary. */
-export class Meter extends Transform {
-  bytes = 0
-  firstByteAt: number | undefined
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.firstByteAt ??= performance.now()
-    this.bytes += chunk.length
-    done(null, chunk)
-  }
-}
 
 /**
  * Logs bytes done and throughput on a fixed interval, so a long export never looks hung in the

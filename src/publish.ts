@@ -7,7 +7,7 @@ import type { Config } from './inputs.ts'
 import { TarFormatError, TarInspector } from './inspect.ts'
 import { formatBytes, formatSeconds, silentLog, type Log } from './log.ts'
 import { Lz4FrameEncoder } from './lz4/frame.ts'
-import { Meter, reportProgress } from './progress.ts'
+import { reportProgress } from './progress.ts'
 import { openSource, type OpenedSource } from './source.ts'
 import { LocalPublication, parseLocalDestination } from './store/local.ts'
 import { imageVersion } from './version.ts'
@@ -204,38 +204,49 @@ async function streamRootfs(
   progressIntervalMs?: number,
 ): Promise<Streamed> {
   log.info(`Rootfs from ${source.method}`)
-  const meter = new Meter()
   const inspector = new TarInspector(isDpkgDatabase)
   const encoder = new Lz4FrameEncoder({ level, concurrency: availableParallelism() })
   const hasher = new Hasher()
   const stop = reportProgress(
-    () => ({ read: meter.bytes, written: hasher.bytes }),
+    () => ({ read: inspector.facts.bytes, written: hasher.bytes }),
     log.info,
     progressIntervalMs,
   )
   const start = performance.now()
   try {
-    await pipeline(source.stream, meter, inspector, encoder, hasher, pub.createWriteStream(IMAGE_FILE), {
-      signal,
-    })
+    await pipeline(source.stream, inspector, encoder, hasher, pub.createWriteStream(IMAGE_FILE), { signal })
+    await source.exited
   } catch (err) {
+    // A producer that failed (a build step, docker export) explains a short or broken stream better
+    // than the tar reader does; give it a moment to report before blaming the stream.
+    await settledWithin(source.exited, 5000)
     if (err instanceof TarFormatError) throw new InputError(source.input, source.value, err.message)
     throw err
   } finally {
     stop()
   }
   const ms = performance.now() - start
-  const { bytes: rootfsSize } = meter
+  const { bytes: rootfsSize, entries, firstByteAt } = inspector.facts
   log.info(
-    `${formatBytes(rootfsSize)} rootfs (${inspector.facts.entries} entries) -> ${formatBytes(hasher.bytes)} ` +
+    `${formatBytes(rootfsSize)} rootfs (${entries} entries) -> ${formatBytes(hasher.bytes)} ` +
       `img.tar.lz4 (${((100 * hasher.bytes) / Math.max(1, rootfsSize)).toFixed(1)} %) in ${formatSeconds(ms)}, ` +
       `${formatBytes(rootfsSize / (ms / 1000))}/s; ${encoder.stats.blocks} blocks, one LZ4 frame`,
   )
   return {
-    firstByteMs: meter.firstByteAt === undefined ? undefined : meter.firstByteAt - start,
+    firstByteMs: firstByteAt === undefined ? undefined : firstByteAt - start,
     md5: hasher.md5Hex(),
     size: hasher.bytes,
     rootfsSize,
     files: inspector.facts.files,
+  }
+}
+
+/** Rejects like `promise` if it settles within `ms`; resolves otherwise. */
+async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { workerUrl } from '../workers.ts'
 import { loadLz4Napi } from './napi.ts'
 
 export interface CompressedBlock {
@@ -61,10 +62,6 @@ interface HcResult {
  * worker thread per core. Blocks are transferred, not copied, to and from the workers.
  */
 function hcCompressor(level: number, concurrency: number): BlockCompressor {
-  const workerUrl = new URL(
-    import.meta.url.endsWith('.ts') ? './worker.ts' : './lz4-worker.js',
-    import.meta.url,
-  )
   const workers: Worker[] = []
   const idle: Worker[] = []
   const waiting: (() => void)[] = []
@@ -78,7 +75,7 @@ function hcCompressor(level: number, concurrency: number): BlockCompressor {
     callbacks.clear()
   }
   for (let i = 0; i < concurrency; i++) {
-    const worker = new Worker(workerUrl, { workerData: { level } })
+    const worker = new Worker(workerUrl('lz4-worker'), { workerData: { level } })
     worker.on('message', (msg: HcResult) => {
       const cb = callbacks.get(msg.id)
       callbacks.delete(msg.id)

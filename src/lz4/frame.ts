@@ -69,7 +69,31 @@ export class Lz4FrameEncoder extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.consume(chunk).then(() => done(), done)
+    if (!this.hash) {
+      this.start().then(() => this._transform(chunk, _enc, done), done)
+      return
+    }
+    this.hash.update(chunk)
+    this.stats.bytesIn += chunk.length
+    // Synchronous unless a full block has to wait for room: most chunks (64 KiB from a pipe) only fill
+    // the current block, and a promise per chunk would cost more than the copy.
+    let offset = 0
+    const fill = (): void => {
+      while (offset < chunk.length) {
+        // Never reuse a buffer a compression thread may still read, or one passed downstream as a
+        // stored block; recycle the rest.
+        this.block ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE)
+        const n = chunk.copy(this.block, this.filled, offset)
+        this.filled += n
+        offset += n
+        if (this.filled === BLOCK_SIZE) {
+          this.submit()
+          if (this.pending.length >= this.maxInFlight) return void this.room().then(fill, done)
+        }
+      }
+      done()
+    }
+    fill()
   }
 
   override _flush(done: TransformCallback): void {
@@ -93,23 +117,7 @@ export class Lz4FrameEncoder extends Transform {
     this.emit_(await frameHeader())
   }
 
-  private async consume(chunk: Buffer): Promise<void> {
-    if (!this.hash) await this.start()
-    this.hash!.update(chunk)
-    this.stats.bytesIn += chunk.length
-    let offset = 0
-    while (offset < chunk.length) {
-      // Never reuse a buffer a compression thread may still read, or one passed downstream as a
-      // stored block; recycle the rest.
-      this.block ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE)
-      const n = chunk.copy(this.block, this.filled, offset)
-      this.filled += n
-      offset += n
-      if (this.filled === BLOCK_SIZE) await this.submit()
-    }
-  }
-
-  private async submit(): Promise<void> {
+  private submit(): void {
     const block = this.block!.subarray(0, this.filled)
     this.block = undefined
     this.filled = 0
@@ -127,6 +135,9 @@ export class Lz4FrameEncoder extends Transform {
         },
       )
       .finally(() => this.wake?.())
+  }
+
+  private async room(): Promise<void> {
     while (this.pending.length >= this.maxInFlight) await this.progress()
   }
 
@@ -150,7 +161,7 @@ export class Lz4FrameEncoder extends Transform {
 
   private async finish(): Promise<void> {
     if (!this.hash) await this.start()
-    if (this.filled > 0) await this.submit()
+    if (this.filled > 0) this.submit()
     while (this.pending.length > 0) await this.progress()
     const trailer = Buffer.alloc(8)
     trailer.writeUInt32LE(0, 0)
