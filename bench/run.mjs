@@ -44,39 +44,30 @@ const ours = (args, dest) => {
   rmSync(dest, { recursive: true, force: true })
   return `'${node}' '${CLI}' ${args} --os-name debian --os-version 12 --destination '${dest}' >/dev/null`
 }
-const container = () => execFileSync('docker', ['create', IMAGE, '/x'], { encoding: 'utf8' }).trim()
-const withContainer = (fn) => {
-  const id = container()
-  try {
-    return fn(id)
-  } finally {
-    execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' })
-  }
-}
+/** From an existing image, as a shell would do it: create a container, export it, remove it. */
+const exported = (then) =>
+  `id=$(docker create ${IMAGE} /x) && docker export "$id" ${then}; status=$?; docker rm -f "$id" >/dev/null; exit $status`
 const want = (name) => only.length === 0 || only.includes(name)
 
 const rootfsBytes = size(ROOTFS)
 const results = {}
 
 // Warm the page cache and docker's layer files once, so no contender pays for the first read.
-withContainer((id) => measure('warm-up: docker export > /dev/null', `docker export ${id} > /dev/null`))
+measure('warm-up: docker export > /dev/null', exported('> /dev/null'))
 
 if (want('image')) {
-  results.export = withContainer((id) =>
-    measure('docker export > /dev/null', `docker export ${id} > /dev/null`),
-  )
-  results.naive = withContainer((id) =>
-    measure('docker export | lz4 -1 > img.tar.lz4', `docker export ${id} | lz4 -1 -q > '${OUT}/naive.lz4'`),
+  results.export = measure('docker create + export > /dev/null', exported('> /dev/null'))
+  results.naive = measure(
+    'docker create + export | lz4 -1 > img.tar.lz4',
+    exported(`| lz4 -1 -q > '${OUT}/naive.lz4'`),
   )
   results.oursImage = measure(
     'ours: --image (export, lz4, md5, packages.txt)',
     ours(`--image ${IMAGE}`, join(OUT, 'image')),
   )
-  results.reference = withContainer((id) =>
-    measure(
-      'reference: export, lz4 -9, md5sum, dpkg -l in a container',
-      `cd '${OUT}' && docker export ${id} > ref.tar && lz4 -9 -q -f ref.tar ref.tar.lz4 && md5sum ref.tar.lz4 > ref.tar.lz4.md5 && docker run --rm ${IMAGE} bash -c 'dpkg -l' > packages.txt && rm ref.tar`,
-    ),
+  results.reference = measure(
+    'reference: export, lz4 -9, md5sum, dpkg -l in a container',
+    `cd '${OUT}' && (${exported('> ref.tar')}) && lz4 -9 -q -f ref.tar ref.tar.lz4 && md5sum ref.tar.lz4 > ref.tar.lz4.md5 && docker run --rm ${IMAGE} bash -c 'dpkg -l' > packages.txt && rm ref.tar`,
   )
 }
 

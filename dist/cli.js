@@ -9,7 +9,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-IOZ6K2FV.js";
+} from "./chunk-AIJPHK6W.js";
 import "./chunk-7BOAENXZ.js";
 
 // src/cli.ts

@@ -5,7 +5,7 @@ import {
   parseInputs,
   publish,
   summaryTables
-} from "./chunk-IOZ6K2FV.js";
+} from "./chunk-AIJPHK6W.js";
 import {
   __commonJS,
   __require,

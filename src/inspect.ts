@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { extract, type Extract, type ExtractEvents, type Header } from 'tar-stream'
+import { collectYoungGarbage } from './memory.ts'
 
 export interface TarFacts {
   /** Entries in the archive (files, directories, links, ...). */
@@ -14,6 +15,8 @@ export interface TarFacts {
 
 /** Files the inspector keeps; anything larger is a sign of a broken image, not a reason to buffer it. */
 const MAX_CAPTURE = 64 * 1024 * 1024
+/** Input between two young-generation collections (see memory.ts); measured: 8 MiB halves peak RSS. */
+const COLLECT_EVERY = 8 << 20
 /** POSIX: an archive ends with two zero blocks. Without them the stream was cut off. */
 const END_MARKER = 1024
 
@@ -38,6 +41,7 @@ export class TarInspector extends Transform {
   private readonly parsed: Promise<void>
   /** Zero bytes at the end of what has been seen so far. */
   private zeroTail = 0
+  private sinceCollect = 0
 
   /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
   constructor(capture: (path: string) => boolean) {
@@ -58,6 +62,11 @@ export class TarInspector extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.facts.firstByteAt ??= performance.now()
     this.facts.bytes += chunk.length
+    this.sinceCollect += chunk.length
+    if (this.sinceCollect >= COLLECT_EVERY) {
+      this.sinceCollect = 0
+      collectYoungGarbage()
+    }
     this.trackZeroTail(chunk)
     this.push(chunk)
     if (this.parser.write(chunk)) return done()

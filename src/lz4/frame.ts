@@ -1,7 +1,12 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { availableParallelism } from 'node:os'
 import { createXxh32, xxh32, type Xxh32 } from './xxh32.ts'
-import { createBlockCompressor, type BlockCompressor, type CompressedBlock } from './compressor.ts'
+import {
+  createBlockCompressor,
+  HC_MIN_LEVEL,
+  type BlockCompressor,
+  type CompressedBlock,
+} from './compressor.ts'
 
 /** lz4's own default and metal-images' choice: 4 MiB blocks (BD = 7). */
 export const BLOCK_SIZE = 4 * 1024 * 1024
@@ -63,9 +68,10 @@ export class Lz4FrameEncoder extends Transform {
     super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 })
     this.level = options.level
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism())
-    // Two blocks beyond one per thread: the threads stay busy while this thread fills the next block
-    // and finished blocks wait to go downstream. Memory stays at a few blocks whatever the input size.
-    this.maxInFlight = this.concurrency + 2
+    // At the fast level one block beyond one per thread keeps the threads busy while this thread fills
+    // the next (a block compresses in about as long as it takes to fill); a high-compression block takes
+    // a hundred times longer than that, so there one per thread is enough and saves memory.
+    this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0)
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

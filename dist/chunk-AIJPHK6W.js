@@ -4023,7 +4023,26 @@ function md5sumLine(hex, fileName) {
 // src/inspect.ts
 var import_tar_stream = __toESM(require_tar_stream(), 1);
 import { Transform as Transform2 } from "node:stream";
+
+// src/memory.ts
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+var gc;
+function collectYoungGarbage() {
+  if (gc === void 0) {
+    try {
+      setFlagsFromString("--expose-gc");
+      gc = runInNewContext("gc");
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.({ type: "minor", execution: "sync" });
+}
+
+// src/inspect.ts
 var MAX_CAPTURE = 64 * 1024 * 1024;
+var COLLECT_EVERY = 8 << 20;
 var END_MARKER = 1024;
 var TarFormatError = class extends Error {
 };
@@ -4037,6 +4056,7 @@ var TarInspector = class extends Transform2 {
   parsed;
   /** Zero bytes at the end of what has been seen so far. */
   zeroTail = 0;
+  sinceCollect = 0;
   /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
   constructor(capture) {
     super({ highWaterMark: 1 << 20 });
@@ -4056,6 +4076,11 @@ var TarInspector = class extends Transform2 {
   _transform(chunk, _enc, done) {
     this.facts.firstByteAt ??= performance.now();
     this.facts.bytes += chunk.length;
+    this.sinceCollect += chunk.length;
+    if (this.sinceCollect >= COLLECT_EVERY) {
+      this.sinceCollect = 0;
+      collectYoungGarbage();
+    }
     this.trackZeroTail(chunk);
     this.push(chunk);
     if (this.parser.write(chunk)) return done();
@@ -4210,7 +4235,7 @@ var Lz4FrameEncoder = class extends Transform3 {
     super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 });
     this.level = options.level;
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-    this.maxInFlight = this.concurrency + 2;
+    this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0);
   }
   _transform(chunk, _enc, done) {
     if (!this.hash) {
