@@ -9,7 +9,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-AIJPHK6W.js";
+} from "./chunk-PFIWQS3K.js";
 import "./chunk-7BOAENXZ.js";
 
 // src/cli.ts

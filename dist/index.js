@@ -5,7 +5,7 @@ import {
   parseInputs,
   publish,
   summaryTables
-} from "./chunk-AIJPHK6W.js";
+} from "./chunk-PFIWQS3K.js";
 import {
   __commonJS,
   __require,

@@ -7,11 +7,11 @@ let gc: Gc | null | undefined
 /**
  * V8 frees a dead Buffer's memory only when it collects the Buffer object, and it starts collecting
  * for external memory only after tens of MB have piled up. Streaming gigabytes through short-lived
- * chunks, that pile is most of the process's peak RSS. A scavenge of the young generation, where those
- * chunk objects still are, frees them for well under a millisecond each; the pipeline asks for one
- * every few dozen MB.
+ * chunks, that pile is most of the process's peak RSS. Collecting on our own schedule keeps it small:
+ * a scavenge of the young generation, where most chunk objects still are, takes well under a
+ * millisecond; a full collection of our small heap a few ms.
  */
-export function collectYoungGarbage(): void {
+export function collectGarbage(type: 'minor' | 'major'): void {
   if (gc === undefined) {
     try {
       setFlagsFromString('--expose-gc')
@@ -20,5 +20,5 @@ export function collectYoungGarbage(): void {
       gc = null
     }
   }
-  gc?.({ type: 'minor', execution: 'sync' })
+  gc?.({ type, execution: 'sync' })
 }

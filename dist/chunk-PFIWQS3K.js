@@ -4028,7 +4028,7 @@ import { Transform as Transform2 } from "node:stream";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 var gc;
-function collectYoungGarbage() {
+function collectGarbage(type) {
   if (gc === void 0) {
     try {
       setFlagsFromString("--expose-gc");
@@ -4037,12 +4037,13 @@ function collectYoungGarbage() {
       gc = null;
     }
   }
-  gc?.({ type: "minor", execution: "sync" });
+  gc?.({ type, execution: "sync" });
 }
 
 // src/inspect.ts
 var MAX_CAPTURE = 64 * 1024 * 1024;
 var COLLECT_EVERY = 8 << 20;
+var MAJOR_EVERY = 16;
 var END_MARKER = 1024;
 var TarFormatError = class extends Error {
 };
@@ -4057,6 +4058,7 @@ var TarInspector = class extends Transform2 {
   /** Zero bytes at the end of what has been seen so far. */
   zeroTail = 0;
   sinceCollect = 0;
+  collections = 0;
   /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
   constructor(capture) {
     super({ highWaterMark: 1 << 20 });
@@ -4079,7 +4081,8 @@ var TarInspector = class extends Transform2 {
     this.sinceCollect += chunk.length;
     if (this.sinceCollect >= COLLECT_EVERY) {
       this.sinceCollect = 0;
-      collectYoungGarbage();
+      this.collections++;
+      collectGarbage(this.collections % MAJOR_EVERY === 0 ? "major" : "minor");
     }
     this.trackZeroTail(chunk);
     this.push(chunk);
