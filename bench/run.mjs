@@ -74,6 +74,10 @@ if (want('image')) {
 if (want('tar')) {
   results.lz4fast = measure('lz4 -1 on the tar', `lz4 -1 -q -f '${ROOTFS}' '${OUT}/fast.lz4'`)
   results.lz4fastSize = size(join(OUT, 'fast.lz4'))
+  results.encoder = measure(
+    'ours: LZ4 frame encoder alone, default level',
+    `'${node}' '${join(root, 'bench', 'compress.ts')}' '${ROOTFS}'`,
+  )
   results.oursTar = measure('ours: --rootfs, default level', ours(`--rootfs '${ROOTFS}'`, join(OUT, 'tar')))
   results.oursTarSize = size(join(OUT, 'tar/debian/12/img.tar.lz4'))
 }
