@@ -102,6 +102,9 @@ function checkPublished(run: ActionRun, dest: string, image: string): string {
     packages: String(listed),
   })
   expect(run.summary).toContain(`debian-12.0.${today}`)
+  // The time of each stage, in the summary's table.
+  for (const stage of ['stream: export, inspect, compress, hash, write', 'packages.txt', 'publish'])
+    expect(run.summary).toMatch(new RegExp(`<td>${stage}</td><td>[0-9.]+ s</td>`))
   expect(run.stdout).toMatch(/::group::/)
   return decoded
 }

@@ -182,7 +182,9 @@ if (r.ours4g) {
   )
 }
 
-const lz4v = spawnSync('lz4', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]
+/** A pipe inside a Markdown table cell must be escaped, even inside backticks. */
+const cell = (text) => text.replaceAll('|', '\\|')
+const lz4v = `lz4 ${/v(\d+\.\d+\.\d+)/.exec(spawnSync('lz4', ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? '?'}`
 const dockerv = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {
   encoding: 'utf8',
 }).trim()
@@ -192,13 +194,16 @@ const table = [
   '',
   '| figure | measured | goal | met |',
   '|---|---|---|---|',
-  ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ...rows.map((cells) => `| ${cells.map(cell).join(' | ')} |`),
   '',
   '| command | wall | CPU | peak RSS |',
   '|---|---|---|---|',
   ...Object.values(results)
     .filter((m) => typeof m === 'object')
-    .map((m) => `| ${m.label} | ${m.wall.toFixed(1)} s | ${m.cpu.toFixed(1)} s | ${m.rssMb.toFixed(0)} MB |`),
+    .map(
+      (m) =>
+        `| ${cell(m.label)} | ${m.wall.toFixed(1)} s | ${m.cpu.toFixed(1)} s | ${m.rssMb.toFixed(0)} MB |`,
+    ),
 ].join('\n')
 writeFileSync(join(cache, 'results.md'), table + '\n')
 console.log(table)

@@ -9,7 +9,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-PFIWQS3K.js";
+} from "./chunk-DVZJQORD.js";
 import "./chunk-7BOAENXZ.js";
 
 // src/cli.ts

@@ -5,7 +5,7 @@ import {
   parseInputs,
   publish,
   summaryTables
-} from "./chunk-PFIWQS3K.js";
+} from "./chunk-DVZJQORD.js";
 import {
   __commonJS,
   __require,
@@ -19702,7 +19702,7 @@ async function writeSummary({ facts, files, timings }) {
     head.map((data) => ({ data, header: true })),
     ...rows.map((row) => row.map((cell) => cell))
   ];
-  await summary.addHeading(`metal-stack image ${facts[0][1]}`, 2).addTable(table(["", ""], facts)).addHeading("Published files", 3).addTable(table(["File", "URL", "Size"], files)).addHeading("Stages", 3).addTable(table(["Stage", "Time"], timings)).write();
+  await summary.addHeading(`metal-stack image ${facts[0][1]}`, 2).addTable(table(["", "Value"], facts)).addHeading("Published files", 3).addTable(table(["File", "URL", "Size"], files)).addHeading("Stages", 3).addTable(table(["Stage", "Time"], timings)).write();
 }
 
 // src/index.ts

@@ -40,7 +40,7 @@ async function writeSummary({ facts, files, timings }: ReturnType<typeof summary
   ]
   await core.summary
     .addHeading(`metal-stack image ${facts[0]![1]}`, 2)
-    .addTable(table(['', ''], facts))
+    .addTable(table(['', 'Value'], facts))
     .addHeading('Published files', 3)
     .addTable(table(['File', 'URL', 'Size'], files))
     .addHeading('Stages', 3)

@@ -102,7 +102,9 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
         ms: streamed.firstByteMs,
       })
 
-    const packages = await log.group('Packages', () => writePackages(streamed.files, pub, imageId, log))
+    const packages = await log.group('Packages', () =>
+      timed('packages.txt', () => writePackages(streamed.files, pub, imageId, log)),
+    )
 
     const md5Line = md5sumLine(streamed.md5, IMAGE_FILE)
     const files = await log.group('Publish', () =>

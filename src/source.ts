@@ -358,6 +358,7 @@ async function exportImage(
   }
   // The container is never started: it only gives docker export a filesystem to read. The command
   // is a placeholder because images made by `docker import` have none and create would refuse them.
+  log.info(`docker create --platform ${platform} ${image}, then docker export`)
   const created = await execa(DOCKER, ['create', '--platform', platform, image, '/metal-image-export'], {
     reject: false,
     stdin: 'ignore',

@@ -11436,6 +11436,7 @@ async function exportImage(image, platform2, log, signal) {
         `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
       );
   }
+  log.info(`docker create --platform ${platform2} ${image}, then docker export`);
   const created = await execa(DOCKER, ["create", "--platform", platform2, image, "/metal-image-export"], {
     reject: false,
     stdin: "ignore",
@@ -11673,7 +11674,10 @@ async function publish(config, options = {}) {
         stage: "build (until the first rootfs byte)",
         ms: streamed.firstByteMs
       });
-    const packages = await log.group("Packages", () => writePackages(streamed.files, pub, imageId, log));
+    const packages = await log.group(
+      "Packages",
+      () => timed("packages.txt", () => writePackages(streamed.files, pub, imageId, log))
+    );
     const md5Line = md5sumLine(streamed.md5, IMAGE_FILE);
     const files = await log.group(
       "Publish",
