@@ -89,7 +89,11 @@ describe.skipIf(!requireTool('tar', 'apt-get install tar'))('the bundled CLI', (
     expect(outputs.packages).toBe('')
     // No dpkg database: a warning, and no packages.txt.
     expect(run.stderr).toMatch(/warning: The rootfs has no dpkg database/)
-    expect(readdirSync(join(work, 'out', 'tiny', '1.2')).sort()).toEqual(['img.tar.lz4', 'img.tar.lz4.md5'])
+    expect(readdirSync(join(work, 'out', 'tiny', '1.2')).sort()).toEqual([
+      'img.tar.lz4',
+      'img.tar.lz4.md5',
+      'versions.json',
+    ])
     expect(readFileSync(join(work, 'out', 'tiny', '1.2', 'img.tar.lz4.md5'), 'utf8')).toBe(
       `${outputs.md5}  img.tar.lz4\n`,
     )

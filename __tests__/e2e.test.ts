@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { snapshot } from './helpers/tree.ts'
 import { errorLines, installAction, runAction, type ActionRun } from './helpers/action.ts'
 import { dockerAvailable, requireTool } from './helpers/env.ts'
 import { parseFrame } from './helpers/frame.ts'
@@ -52,21 +53,6 @@ function exportImage(tag: string, to: string): string {
   return to
 }
 
-/** Every file under dest with its size and mtime: "nothing new" and "nothing changed" in one comparison. */
-function snapshot(dest: string): string[] {
-  try {
-    return readdirSync(dest, { recursive: true, withFileTypes: true })
-      .map((e) => {
-        const path = join(e.parentPath, e.name)
-        const s = statSync(path)
-        return `${path.slice(dest.length)} ${e.isDirectory() ? 'dir' : `${s.size} ${s.mtimeMs}`}`
-      })
-      .sort()
-  } catch {
-    return ['<no destination>']
-  }
-}
-
 /**
  * What every published image must satisfy: the three files, md5sum -c, exactly one LZ4 frame that lz4
  * decodes, outputs that agree with the files, and packages.txt equal to dpkg -l run in the image.
@@ -75,7 +61,7 @@ function snapshot(dest: string): string[] {
 function checkPublished(run: ActionRun, dest: string, image: string): string {
   expect(run.code, run.stdout + run.stderr).toBe(0)
   const dir = join(dest, 'debian', '12')
-  expect(readdirSync(dir).sort()).toEqual(['img.tar.lz4', 'img.tar.lz4.md5', 'packages.txt'])
+  expect(readdirSync(dir).sort()).toEqual(['img.tar.lz4', 'img.tar.lz4.md5', 'packages.txt', 'versions.json'])
   expect(sh('md5sum', ['-c', 'img.tar.lz4.md5'], { cwd: dir })).toBe('img.tar.lz4: OK\n')
   const md5File = readFileSync(join(dir, 'img.tar.lz4.md5'), 'utf8')
   expect(md5File).toMatch(/^[0-9a-f]{32} {2}img\.tar\.lz4\n$/)
@@ -95,6 +81,10 @@ function checkPublished(run: ActionRun, dest: string, image: string): string {
   expect(run.outputs).toEqual({
     'image-id': `debian-12.0.${today}`,
     version: `12.0.${today}`,
+    semver: `12.0.${today}`,
+    previous: '',
+    'release-tag': expect.stringMatching(/^\d{8}$/),
+    channel: '',
     url: `file://${dir}/img.tar.lz4`,
     md5: md5File.slice(0, 32),
     size: String(lz4.length),

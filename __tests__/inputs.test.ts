@@ -3,7 +3,6 @@ import { parse } from 'yaml'
 import { describe, expect, test } from 'vitest'
 import { InputError } from '../src/errors.ts'
 import { INPUTS, OUTPUTS, parseInputs, type InputName } from '../src/inputs.ts'
-import { imageVersion } from '../src/version.ts'
 
 const reader =
   (values: Partial<Record<InputName, string>>) =>
@@ -35,7 +34,45 @@ describe('parseInputs', () => {
       osVersion: '12',
       destination: 'images',
       compressionLevel: 1,
+      mode: 'publish',
+      channel: undefined,
+      layout: 'flat',
+      date: { kind: 'today' },
+      onConflict: 'overwrite',
+      versionsFromTags: false,
+      fromChannel: [],
+      toChannel: [],
     })
+  })
+
+  test.each([
+    [{}, 'overwrite'],
+    [{ layout: 'versioned' }, 'fail'],
+    [{ mode: 'promote', 'from-channel': 'stable', 'to-channel': '20261125' }, 'fail'],
+    [{ layout: 'versioned', 'on-conflict': 'skip' }, 'skip'],
+  ] as [Partial<Record<InputName, string>>, string][])(
+    'on-conflict defaults by layout and mode: %o -> %s',
+    (values, expected) => {
+      expect(parseInputs(reader({ ...base, ...values })).onConflict).toBe(expected)
+    },
+  )
+
+  test('channel, date and promotion inputs', () => {
+    const config = parseInputs(
+      reader({
+        ...base,
+        channel: 'pull_requests/12-fix',
+        date: '20280229',
+        mode: 'promote',
+        'from-channel': 'stable',
+        'to-channel': '20280301',
+      }),
+    )
+    expect(config.channel).toEqual(['pull_requests', '12-fix'])
+    expect(config.date).toEqual({ kind: 'fixed', date: '20280229' })
+    expect(config.fromChannel).toEqual(['stable'])
+    expect(config.toChannel).toEqual(['20280301'])
+    expect(parseInputs(reader({ ...base, date: 'commit' })).date).toEqual({ kind: 'commit' })
   })
 
   test('build args and labels: one KEY=VALUE per line, values may hold "=" and blank lines are skipped', () => {
@@ -89,6 +126,21 @@ describe('parseInputs', () => {
     [{ image: 'a', rootfs: 'b' }, 'rootfs', 'not both'],
     [{ image: 'a', target: 'final' }, 'target', 'only applies when building'],
     [{ rootfs: 'a', file: 'Dockerfile' }, 'file', 'only applies when building'],
+    [{ layout: 'nested' }, 'layout', 'expected flat or versioned'],
+    [{ 'on-conflict': 'replace' }, 'on-conflict', 'expected fail, overwrite or skip'],
+    [{ mode: 'copy' }, 'mode', 'expected publish or promote'],
+    [{ date: '20270229' }, 'date', 'real calendar date'],
+    [{ date: '2026-11-25' }, 'date', 'real calendar date'],
+    [{ date: 'yesterday' }, 'date', 'real calendar date'],
+    [{ channel: '../etc' }, 'channel', 'no ".."'],
+    [{ channel: '/stable' }, 'channel', 'no ".."'],
+    [{ channel: 'a//b' }, 'channel', 'no ".."'],
+    [{ channel: 'st able' }, 'channel', 'no ".."'],
+    [{ mode: 'promote', 'to-channel': 'x' }, 'from-channel', 'required with mode: promote'],
+    [{ mode: 'promote', 'from-channel': 'stable' }, 'to-channel', 'required with mode: promote'],
+    [{ mode: 'promote', 'from-channel': 'stable', 'to-channel': 'stable' }, 'to-channel', 'must differ'],
+    [{ 'from-channel': 'stable' }, 'from-channel', 'only applies with mode: promote'],
+    [{ 'versions-from-tags': 'yes' }, 'versions-from-tags', 'true or false'],
   ] as [Partial<Record<InputName, string>>, string, string][])(
     '%o is an error naming input %s',
     (values, input, text) => {
@@ -115,38 +167,17 @@ describe('parseInputs', () => {
   })
 })
 
-describe('imageVersion', () => {
-  test.each([
-    ['debian', '12', '2026-11-25T23:59:59Z', '12.0.20261125', 'debian-12.0.20261125', ['debian', '12']],
-    [
-      'ubuntu',
-      '24.04',
-      '2026-01-02T00:00:00Z',
-      '24.04.20260102',
-      'ubuntu-24.04.20260102',
-      ['ubuntu', '24.04'],
-    ],
-    [
-      'firewall-ubuntu',
-      '3.0',
-      '2028-02-29T12:00:00Z',
-      '3.0.20280229',
-      'firewall-ubuntu-3.0.20280229',
-      ['firewall-ubuntu', '3.0'],
-    ],
-    // UTC, not local time: 01:00 in UTC+2 is still the previous UTC day.
-    ['debian', '13', '2026-11-25T01:00:00+02:00', '13.0.20261124', 'debian-13.0.20261124', ['debian', '13']],
-  ])('%s %s at %s', (os, ver, at, version, imageId, folder) => {
-    expect(imageVersion(os, ver, new Date(at))).toEqual({ version, imageId, folder })
-  })
-})
-
 describe('action.yml', () => {
   const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8'))
 
   test('runs on node24 from dist/index.js', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
     expect(action.branding).toBeDefined()
+  })
+
+  test('is what scripts/action-yml.ts generates from src/inputs.ts', async () => {
+    const { actionYml } = await import('../scripts/action-yml.ts')
+    expect(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')).toBe(actionYml())
   })
 
   test('declares exactly the inputs the code reads, with the same descriptions and defaults', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { InputError } from '../src/errors.ts'
-import { LocalPublication, parseLocalDestination } from '../src/store/local.ts'
+import { LocalStore, parseLocalDestination } from '../src/store/local.ts'
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'metal-image-store-'))
 
@@ -33,55 +33,80 @@ describe('parseLocalDestination', () => {
   )
 })
 
-describe('LocalPublication', () => {
-  test('files appear under their names only on commit, in one folder, temp files gone', async () => {
+describe('LocalStore transactions', () => {
+  const store = (root: string) => new LocalStore(root, 'destination')
+
+  test('files appear under their names only on commit, temp files gone', async () => {
     const root = fresh()
-    const pub = await LocalPublication.open(root, ['debian', '12'], root)
-    await pub.writeFile('a', 'A')
-    await pub.writeFile('b', 'B')
+    const tx = await store(root).begin(['debian/12'])
+    await tx.writeFile('debian/12/a', 'A')
+    await tx.writeFile('debian/12/b', 'B')
     expect(existsSync(join(root, 'debian/12/a'))).toBe(false)
-    await pub.commit(['a', 'b'])
+    await tx.commit(['debian/12/a', 'debian/12/b'])
     expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/a', 'debian/12/b'])
     expect(readFileSync(join(root, 'debian/12/a'), 'utf8')).toBe('A')
-    expect(pub.url('a')).toBe(pathToFileURL(join(root, 'debian/12/a')).href)
+    expect(store(root).url('debian/12/a')).toBe(pathToFileURL(join(root, 'debian/12/a')).href)
   })
 
   test('abort leaves nothing new: no temp files and no folders it created', async () => {
     const root = fresh()
     mkdirSync(join(root, 'debian'))
     writeFileSync(join(root, 'debian/keep'), 'x')
-    const pub = await LocalPublication.open(root, ['debian', '12'], root)
-    await pub.writeFile('img', 'partial')
-    expect(tree(root)).toContain('debian/12/')
-    await pub.abort()
+    const tx = await store(root).begin(['debian/12/20261125'])
+    await tx.writeFile('debian/12/20261125/img', 'partial')
+    expect(tree(root)).toContain('debian/12/20261125/')
+    await tx.abort()
     expect(tree(root)).toEqual(['debian/', 'debian/keep'])
   })
 
   test('a destination that did not exist is removed again on abort', async () => {
     const parent = fresh()
     const root = join(parent, 'new', 'images')
-    const pub = await LocalPublication.open(root, ['debian', '12'], root)
-    await pub.abort()
+    const tx = await store(root).begin(['debian/12'])
+    await tx.abort()
     expect(tree(parent)).toEqual([])
   })
 
   test('an earlier set stays intact until the new one is committed; obsolete files go', async () => {
     const root = fresh()
-    const first = await LocalPublication.open(root, ['debian', '12'], root)
-    await first.writeFile('img', 'old image')
-    await first.writeFile('packages.txt', 'old packages')
-    await first.commit(['img', 'packages.txt'])
+    const first = await store(root).begin(['debian/12'])
+    await first.writeFile('debian/12/img', 'old image')
+    await first.writeFile('debian/12/packages.txt', 'old packages')
+    await first.commit(['debian/12/img', 'debian/12/packages.txt'])
 
-    const failed = await LocalPublication.open(root, ['debian', '12'], root)
-    await failed.writeFile('img', 'half a new image')
+    const failed = await store(root).begin(['debian/12'])
+    await failed.writeFile('debian/12/img', 'half a new image')
     await failed.abort()
     expect(readFileSync(join(root, 'debian/12/img'), 'utf8')).toBe('old image')
     expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/img', 'debian/12/packages.txt'])
 
-    const second = await LocalPublication.open(root, ['debian', '12'], root)
-    await second.writeFile('img', 'new image')
-    await second.commit(['img'], ['packages.txt'])
+    const second = await store(root).begin(['debian/12'])
+    await second.writeFile('debian/12/img', 'new image')
+    await second.commit(['debian/12/img'], ['debian/12/packages.txt'])
     expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/img'])
+  })
+
+  test('copy is complete under its temporary name before it is renamed into place', async () => {
+    const root = fresh()
+    const tx = await store(root).begin(['stable/debian/12', 'release/debian/12'])
+    await tx.writeFile('stable/debian/12/img', 'image')
+    await tx.commit(['stable/debian/12/img'])
+    await tx.copy('stable/debian/12/img', 'release/debian/12/img')
+    expect(readFileSync(tx.tempPath('release/debian/12/img'), 'utf8')).toBe('image')
+    expect(existsSync(join(root, 'release/debian/12/img'))).toBe(false)
+    await tx.commit(['release/debian/12/img'])
+    expect(readFileSync(join(root, 'release/debian/12/img'), 'utf8')).toBe('image')
+  })
+
+  test('reading: files, folders, sizes; missing ones are undefined or empty', async () => {
+    const root = fresh()
+    mkdirSync(join(root, 'debian/12/20261125'), { recursive: true })
+    writeFileSync(join(root, 'debian/12/versions.json'), '{}')
+    expect((await store(root).read('debian/12/versions.json'))?.toString()).toBe('{}')
+    expect(await store(root).read('debian/13/versions.json')).toBeUndefined()
+    expect(await store(root).folders('debian/12')).toEqual(['20261125'])
+    expect(await store(root).folders('nope')).toEqual([])
+    expect(await store(root).size('debian/12/versions.json')).toBe(2)
   })
 
   test.each([
@@ -98,13 +123,14 @@ describe('LocalPublication', () => {
   ])('%s is an error naming the destination input', async (_name, make) => {
     const root = fresh()
     const dest = make(root)
-    await expect(LocalPublication.open(dest, ['debian', '12'], dest)).rejects.toThrow(
+    await expect(store(dest).begin(['debian/12'])).rejects.toThrow(
       /input "destination" = ".*": cannot write to .*expected a writable directory/,
     )
   })
 
-  test('segments cannot climb out of the destination', async () => {
+  test('paths cannot climb out of the destination', async () => {
     const root = fresh()
-    await expect(LocalPublication.open(root, ['..', 'x'], root)).rejects.toThrow(/outside the destination/)
+    await expect(store(root).begin(['../x'])).rejects.toThrow(/outside the destination/)
+    expect(() => store(root).url('a/../../b')).toThrow(/outside the destination/)
   })
 })

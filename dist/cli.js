@@ -9,7 +9,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-DVZJQORD.js";
+} from "./chunk-G4VMFAXM.js";
 import "./chunk-7BOAENXZ.js";
 
 // src/cli.ts

@@ -94,6 +94,22 @@ function fetchBinding(name, entry, file) {
   return target
 }
 
+// action.yml comes from src/inputs.ts (scripts/action-yml.ts), compiled here so any Node can run this.
+const generator = await build({
+  absWorkingDir: root,
+  entryPoints: ['scripts/action-yml.ts'],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'node',
+  logLevel: 'warning',
+})
+const generatorFile = join(mkdtempSync(join(tmpdir(), 'metal-image-action-yml-')), 'action-yml.mjs')
+writeFileSync(generatorFile, generator.outputFiles[0].text)
+const actionYml = (await import(generatorFile)).actionYml()
+rmSync(dirname(generatorFile), { recursive: true, force: true })
+if (!check) writeFileSync(join(root, 'action.yml'), actionYml)
+
 if (check) {
   const dist = join(root, 'dist')
   const list = (dir, prefix = '') =>
@@ -109,12 +125,14 @@ if (check) {
       problems.push(`differs: dist/${f}`)
   }
   for (const f of committed) if (!fresh.has(f)) problems.push(`stale in dist/: ${f}`)
+  if (readFileSync(join(root, 'action.yml'), 'utf8') !== actionYml)
+    problems.push('differs: action.yml (from src/inputs.ts)')
   rmSync(out, { recursive: true, force: true })
   if (problems.length > 0) {
     console.error(
-      `dist/ is not a fresh bundle of src/ (run npm run bundle and commit dist/):\n  ${problems.join('\n  ')}`,
+      `dist/ or action.yml is not fresh from src/ (run npm run bundle and commit both):\n  ${problems.join('\n  ')}`,
     )
     process.exit(1)
   }
-  console.log('dist/ matches a fresh bundle of src/')
+  console.log('dist/ and action.yml match a fresh build from src/')
 }

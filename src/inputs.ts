@@ -1,5 +1,8 @@
+import { channelSegments } from './channel.ts'
 import { InputError } from './errors.ts'
+import type { Layout } from './layout.ts'
 import { HC_MIN_LEVEL, MAX_LEVEL } from './lz4/compressor.ts'
+import { isCalendarDate, type OnConflict } from './version.ts'
 
 /**
  * Every input of the action, in one place: action.yml, the README's table and the CLI's --help are
@@ -42,9 +45,39 @@ export const INPUTS = {
   },
   destination: {
     description:
-      'Where the image goes: a local directory or file:// URL (default ./images). Files land in <destination>/<os-name>/<os-version>/.',
+      'Where the image goes: a local directory or file:// URL (default ./images). Files land in <destination>/<channel>/<os-name>/<os-version>/.',
     defaultText: './images',
   },
+  channel: {
+    description:
+      'Folder under the destination, e.g. stable. Empty: derived from the workflow run (default branch: stable, pull request: pull_requests/<number>-<branch>, release or tag: the tag, other branches: the branch); none outside GitHub Actions.',
+  },
+  layout: {
+    description:
+      'flat: <os-name>/<os-version>/ holds the latest build (metal-images today); versioned: <os-name>/<os-version>/<YYYYMMDD>/ keeps every build.',
+    default: 'flat',
+  },
+  date: {
+    description:
+      "The version's patch: empty for the UTC date of the build, commit for the date of the checked-out commit (rebuilding a commit gives the same version), or an explicit YYYYMMDD.",
+  },
+  'on-conflict': {
+    description:
+      'When this version already exists: fail, overwrite or skip (no build, outputs of the existing one). Default: overwrite for the flat layout, fail for versioned.',
+    defaultText: 'overwrite (flat), fail (versioned)',
+  },
+  'versions-from-tags': {
+    description:
+      'Also count git tags named <os-name>-<version> (e.g. debian-12.0.20261125) as existing versions.',
+    default: 'false',
+  },
+  mode: {
+    description:
+      'publish: build and publish an image. promote: copy the image of from-channel to to-channel (as metal-images does for releases), md5-checked.',
+    default: 'publish',
+  },
+  'from-channel': { description: 'promote: the channel to copy from, e.g. stable.' },
+  'to-channel': { description: 'promote: the channel to copy to, e.g. a release tag like 20261125.' },
   'compression-level': {
     description:
       'LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression (9 is what metal-images uses).',
@@ -54,6 +87,9 @@ export const INPUTS = {
 
 export type InputName = keyof typeof INPUTS
 
+/** Marked required in action.yml; the checks themselves are in parseInputs. */
+export const REQUIRED_INPUTS = new Set<string>(['os-name', 'os-version'])
+
 export const OUTPUTS = {
   'image-id': 'Image id as metal-stack uses it: <os-name>-<major>.<minor>.<YYYYMMDD>.',
   version: 'The version part of the image id: <major>.<minor>.<YYYYMMDD>.',
@@ -62,6 +98,10 @@ export const OUTPUTS = {
   size: 'Size of img.tar.lz4 in bytes.',
   'rootfs-size': 'Size of the uncompressed rootfs tar in bytes.',
   packages: 'Number of packages in packages.txt (empty when the image has no dpkg database).',
+  semver: 'The version normalised to semver (20.04.20201026 -> 20.4.20201026), as metal-api compares it.',
+  previous: 'The newest version that already existed for this os-name and major.minor (empty if none).',
+  'release-tag': "The next release tag in metal-images' YYYYMMDD form, given the repository's git tags.",
+  channel: 'The channel the files went to (empty: none).',
 } as const
 
 export type OutputName = keyof typeof OUTPUTS
@@ -84,12 +124,24 @@ export type SourceConfig =
   | { kind: 'image'; image: string; platform: string }
   | { kind: 'rootfs'; rootfs: string; platform: string }
 
+export type DateSpec = { kind: 'today' } | { kind: 'commit' } | { kind: 'fixed'; date: string }
+
 export interface Config {
+  mode: 'publish' | 'promote'
   source: SourceConfig
   osName: string
   osVersion: string
   destination: string
   compressionLevel: number
+  /** Folder names of the channel; undefined: derive it from the workflow run. */
+  channel: string[] | undefined
+  layout: Layout
+  date: DateSpec
+  onConflict: OnConflict
+  versionsFromTags: boolean
+  /** promote only. */
+  fromChannel: string[]
+  toChannel: string[]
 }
 
 export type InputReader = (name: InputName) => string
@@ -142,13 +194,58 @@ export function parseInputs(read: InputReader): Config {
     }
   }
 
+  const layout = oneOf('layout', get('layout'), ['flat', 'versioned'] as const)
+  const mode = oneOf('mode', get('mode'), ['publish', 'promote'] as const)
+  const conflict = get('on-conflict')
+  const channel = get('channel')
+  const [fromChannel, toChannel] = (['from-channel', 'to-channel'] as const).map((name) => {
+    const value = get(name)
+    if (mode === 'promote' && value === '')
+      throw new InputError(name, value, 'is required with mode: promote')
+    if (mode !== 'promote' && value !== '')
+      throw new InputError(name, value, 'only applies with mode: promote')
+    return channelSegments(value, name)
+  }) as [string[], string[]]
+  if (mode === 'promote' && fromChannel.join('/') === toChannel.join('/'))
+    throw new InputError('to-channel', toChannel.join('/'), 'must differ from from-channel')
   return {
+    mode,
     source,
     osName: parseOsName(get('os-name')),
     osVersion: parseOsVersion(get('os-version')),
     destination: get('destination') || 'images',
     compressionLevel: parseLevel(get('compression-level')),
+    channel: channel === '' ? undefined : channelSegments(channel),
+    layout,
+    date: parseDate(get('date')),
+    // Flat folders hold one build, overwritten by the next (metal-images); versioned ones keep each.
+    // A promotion never replaces a target unless asked.
+    onConflict:
+      conflict === ''
+        ? mode === 'promote' || layout === 'versioned'
+          ? 'fail'
+          : 'overwrite'
+        : oneOf('on-conflict', conflict, ['fail', 'overwrite', 'skip'] as const),
+    versionsFromTags: parseBoolean('versions-from-tags', get('versions-from-tags')),
+    fromChannel,
+    toChannel,
   }
+}
+
+function oneOf<T extends string>(name: InputName, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new InputError(name, value, `expected ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}`)
+}
+
+function parseDate(value: string): DateSpec {
+  if (value === '') return { kind: 'today' }
+  if (value === 'commit') return { kind: 'commit' }
+  if (isCalendarDate(value)) return { kind: 'fixed', date: value }
+  throw new InputError(
+    'date',
+    value,
+    'expected empty (today, UTC), commit, or a real calendar date as YYYYMMDD',
+  )
 }
 
 /**

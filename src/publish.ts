@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { countListed, DpkgParseError, formatDpkgListBytes, parseDpkgStatus } from './dpkg.ts'
 import { InputError, StageError } from './errors.ts'
@@ -9,8 +10,10 @@ import { formatBytes, formatSeconds, silentLog, type Log } from './log.ts'
 import { Lz4FrameEncoder } from './lz4/frame.ts'
 import { reportProgress } from './progress.ts'
 import { openSource, type OpenedSource } from './source.ts'
-import { LocalPublication, parseLocalDestination } from './store/local.ts'
-import { imageVersion } from './version.ts'
+import { defaultPlanContext, makePlan, type Plan, type PlanContext } from './plan.ts'
+import { promote } from './promote.ts'
+import { LocalStore, parseLocalDestination, type LocalTransaction } from './store/local.ts'
+import { INDEX_FILE, parseIndex, serializeIndex, withEntry } from './versions-index.ts'
 
 export const IMAGE_FILE = 'img.tar.lz4'
 export const MD5_FILE = `${IMAGE_FILE}.md5`
@@ -24,8 +27,8 @@ export interface PublishOptions {
   log?: Log
   /** Cancels the run: docker is stopped and nothing is published. */
   signal?: AbortSignal
-  /** The build's time, which dates the version. */
-  now?: Date
+  /** When, where and in which workflow run; defaults to now, the working directory, GITHUB_*. */
+  context?: Partial<PlanContext>
   progressIntervalMs?: number
 }
 
@@ -38,33 +41,38 @@ export interface PublishedFile {
 export interface PublishResult {
   imageId: string
   version: string
+  semver: string
+  /** The newest version that existed before, for this major.minor. */
+  previous: string | undefined
+  releaseTag: string
+  channel: string
   url: string
   md5: string
   /** Compressed bytes. */
   size: number
-  rootfsSize: number
+  /** Undefined when nothing was built (skipped, promoted). */
+  rootfsSize: number | undefined
   /** Packages listed in packages.txt; undefined when the rootfs has no dpkg database. */
   packages: number | undefined
   files: PublishedFile[]
-  /** How the rootfs was obtained. */
+  /** How the image was made: the rootfs source, or why nothing was built. */
   method: string
   compressionLevel: number
   timings: { stage: string; ms: number }[]
 }
 
 /**
- * The whole job: get the rootfs (build, image or tar), stream it once through the tar inspector, the
- * LZ4 frame encoder and the hasher into the destination, then publish the image, its md5 and
- * packages.txt together. The action and the CLI are thin shells around this function.
+ * The whole job: decide the version and place, get the rootfs (build, image or tar), stream it once
+ * through the tar inspector, the LZ4 frame encoder and the hasher into the destination, then publish
+ * the image, its md5 and packages.txt together and the version index last. The action and the CLI are
+ * thin shells around this function.
  */
 export async function publish(config: Config, options: PublishOptions = {}): Promise<PublishResult> {
   const log = options.log ?? silentLog
+  const ctx = { ...defaultPlanContext(), ...options.context }
+  const store = new LocalStore(parseLocalDestination(config.destination), 'destination')
+  if (config.mode === 'promote') return promote(config, store, log)
   const signal = options.signal ?? new AbortController().signal
-  const { version, imageId, folder } = imageVersion(
-    config.osName,
-    config.osVersion,
-    options.now ?? new Date(),
-  )
   const timings: PublishResult['timings'] = []
   const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
     const start = performance.now()
@@ -75,9 +83,25 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
     }
   }
 
-  log.info(`Image ${imageId} (compression level ${config.compressionLevel})`)
-  const root = parseLocalDestination(config.destination)
-  const pub = await LocalPublication.open(root, folder, config.destination)
+  const plan = await makePlan(config, store, ctx)
+  const { version } = plan
+  const at = (name: string): string => `${plan.imageDir}/${name}`
+  log.info(
+    `Image ${version.imageId} (semver ${version.semver}) to ${store.url(plan.imageDir)}/` +
+      `${plan.decision.previous ? `, after ${plan.decision.previous}` : ''}; compression level ${config.compressionLevel}`,
+  )
+  const common = {
+    imageId: version.imageId,
+    version: version.version,
+    semver: version.semver,
+    previous: plan.decision.previous,
+    releaseTag: plan.releaseTag,
+    channel: plan.channel.join('/'),
+    compressionLevel: config.compressionLevel,
+  }
+  if (plan.decision.action === 'skip') return skipped(plan, store, common, log)
+
+  const tx = await store.begin([plan.imageDir])
   let source: OpenedSource | undefined
   try {
     const sourceTitle = { build: 'Build', image: 'Export image', rootfs: 'Read rootfs' }[config.source.kind]
@@ -93,7 +117,14 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
     const streamTitle = streaming ? 'Build, export and compress (one stream)' : 'Export and compress'
     const streamed = await log.group(streamTitle, () =>
       timed('stream: export, inspect, compress, hash, write', () =>
-        streamRootfs(opened, pub, config.compressionLevel, log, signal, options.progressIntervalMs),
+        streamRootfs(
+          opened,
+          tx.createWriteStream(at(IMAGE_FILE)),
+          config.compressionLevel,
+          log,
+          signal,
+          options.progressIntervalMs,
+        ),
       ),
     )
     if (streaming && streamed.firstByteMs !== undefined)
@@ -103,43 +134,43 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
       })
 
     const packages = await log.group('Packages', () =>
-      timed('packages.txt', () => writePackages(streamed.files, pub, imageId, log)),
+      timed('packages.txt', () => writePackages(streamed.files, tx, at(PACKAGES_FILE), version.imageId, log)),
     )
 
     const md5Line = md5sumLine(streamed.md5, IMAGE_FILE)
     const files = await log.group('Publish', () =>
       timed('publish', async () => {
         signal.throwIfAborted()
-        await pub.writeFile(MD5_FILE, md5Line)
-        const order = [IMAGE_FILE, MD5_FILE, ...(packages ? [PACKAGES_FILE] : [])]
+        await tx.writeFile(at(MD5_FILE), md5Line)
+        const names = [IMAGE_FILE, MD5_FILE, ...(packages ? [PACKAGES_FILE] : [])]
         // An older packages.txt next to an image without one would describe a different image.
-        await pub.commit(order, packages ? [] : [PACKAGES_FILE])
+        await tx.commit(names.map(at), packages ? [] : [at(PACKAGES_FILE)])
+        // The index last: a reader of versions.json never sees a version whose files are not all there.
+        await writeIndex(store, tx, plan, { md5: streamed.md5, size: streamed.size })
         const sizes: Record<string, number> = {
           [IMAGE_FILE]: streamed.size,
           [MD5_FILE]: md5Line.length,
           [PACKAGES_FILE]: packages?.bytes ?? 0,
         }
-        const published = order.map((name) => ({ name, url: pub.url(name), bytes: sizes[name]! }))
+        const published = names.map((name) => ({ name, url: store.url(at(name)), bytes: sizes[name]! }))
         for (const f of published) log.info(`${f.url} (${formatBytes(f.bytes)})`)
         return published
       }),
     )
 
     return {
-      imageId,
-      version,
-      url: pub.url(IMAGE_FILE),
+      ...common,
+      url: store.url(at(IMAGE_FILE)),
       md5: streamed.md5,
       size: streamed.size,
       rootfsSize: streamed.rootfsSize,
       packages: packages?.count,
       files,
       method: opened.method,
-      compressionLevel: config.compressionLevel,
       timings,
     }
   } catch (err) {
-    await pub.abort()
+    await tx.abort()
     if (signal.aborted)
       throw new StageError('cancel', `cancelled: nothing was published (${String(signal.reason)})`)
     throw err
@@ -148,10 +179,65 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
   }
 }
 
+/** Adds this version to versions.json, read again now: another run may have added one meanwhile. */
+async function writeIndex(
+  store: LocalStore,
+  tx: LocalTransaction,
+  plan: Plan,
+  image: { md5: string; size: number },
+): Promise<void> {
+  const path = `${plan.indexDir}/${INDEX_FILE}`
+  const current = parseIndex(
+    (await store.read(path))?.toString(),
+    plan.placement.osName,
+    plan.placement.osVersion,
+  )
+  const relative = plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`
+  const index = withEntry(current, {
+    version: plan.version.version,
+    imageId: plan.version.imageId,
+    md5: image.md5,
+    size: image.size,
+    published: new Date().toISOString(),
+    path: relative,
+  })
+  await tx.writeFile(path, serializeIndex(index))
+  await tx.commit([path])
+}
+
+/** on-conflict: skip, and this version exists: no build, the existing image's facts as the result. */
+async function skipped(
+  plan: Plan,
+  store: LocalStore,
+  common: Omit<
+    PublishResult,
+    'url' | 'md5' | 'size' | 'rootfsSize' | 'packages' | 'files' | 'method' | 'timings'
+  >,
+  log: Log,
+): Promise<PublishResult> {
+  // The version exists and none is newer, so the folder holds it in either layout.
+  const path = `${plan.imageDir}/${IMAGE_FILE}`
+  const entry = plan.index.versions.find((e) => e.version === plan.version.version)
+  const md5 = entry?.md5 ?? (await store.read(`${path}.md5`))?.toString().slice(0, 32) ?? ''
+  log.info(`${plan.version.imageId} already exists at ${store.url(path)}; on-conflict is skip: nothing built`)
+  return {
+    ...common,
+    url: store.url(path),
+    md5,
+    size: entry?.size ?? 0,
+    rootfsSize: undefined,
+    packages: undefined,
+    files: [],
+    method: 'skipped: this version already exists',
+    timings: [],
+  }
+}
+
 /** packages.txt as `dpkg -l` prints it in the image, from the dpkg database read out of the stream. */
 async function writePackages(
   files: Map<string, Buffer>,
-  pub: LocalPublication,
+  tx: LocalTransaction,
+  path: string,
   imageId: string,
   log: Log,
 ): Promise<{ count: number; bytes: number } | undefined> {
@@ -182,7 +268,7 @@ async function writePackages(
   }
   // Bytes, not a string: a status file need not be valid UTF-8 and dpkg -l copies its bytes through.
   const listing = formatDpkgListBytes(pkgs)
-  await pub.writeFile(PACKAGES_FILE, listing)
+  await tx.writeFile(path, listing)
   const count = countListed(pkgs)
   log.info(`${count} packages listed in ${PACKAGES_FILE} (what dpkg -l prints in the image)`)
   return { count, bytes: listing.length }
@@ -199,7 +285,7 @@ interface Streamed {
 
 async function streamRootfs(
   source: OpenedSource,
-  pub: LocalPublication,
+  destination: Writable,
   level: number,
   log: Log,
   signal: AbortSignal,
@@ -216,7 +302,7 @@ async function streamRootfs(
   )
   const start = performance.now()
   try {
-    await pipeline(source.stream, inspector, encoder, hasher, pub.createWriteStream(IMAGE_FILE), { signal })
+    await pipeline(source.stream, inspector, encoder, hasher, destination, { signal })
     await source.exited
   } catch (err) {
     // A producer that failed (a build step, docker export) explains a short or broken stream better

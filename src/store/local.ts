@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { mkdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises'
-import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import {
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { InputError } from '../errors.ts'
 
@@ -24,118 +35,166 @@ export function parseLocalDestination(destination: string, cwd = process.cwd()):
 }
 
 /**
- * A set of files published together into one folder. Everything is written under temporary names in
- * the target folder and renamed into place only when all of it is complete, so a failed or
- * interrupted run leaves no partial file and the previous good set untouched.
+ * The image folder tree on the local file system. Paths are relative to the destination and use "/";
+ * they come from the layout's pure functions, and are checked here again never to leave the root.
  */
-export class LocalPublication {
-  readonly dir: string
-  private readonly temps = new Map<string, string>()
-  /** The first folder this publication created, removed again if it fails. */
-  private created: string | undefined
-  private readonly tag = `${process.pid}-${randomBytes(4).toString('hex')}`
+export class LocalStore {
+  readonly root: string
+  /** The input the root came from, named in errors. */
+  private readonly input: string
 
-  private constructor(dir: string) {
-    this.dir = dir
+  constructor(root: string, input: string) {
+    this.root = root
+    this.input = input
   }
 
-  /** Creates the folder (remembering what was new) and proves it is writable before any work starts. */
-  static async open(root: string, segments: string[], destinationInput: string): Promise<LocalPublication> {
-    const dir = join(root, ...segments)
-    const rel = relative(root, dir)
-    if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..'))
-      throw new InputError(
-        'destination',
-        destinationInput,
-        `the folder ${dir} would be outside the destination`,
-      )
-    const pub = new LocalPublication(dir)
+  url(path: string): string {
+    return pathToFileURL(this.resolve(path)).href
+  }
+
+  async read(path: string): Promise<Buffer | undefined> {
     try {
-      const info = await stat(root).catch(() => undefined)
-      if (info && !info.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
-      pub.created = await mkdirs(dir)
-      // Creating the image's temporary file is the writability check.
-      await writeFile(pub.tempPath('.probe'), '')
-      await unlink(pub.tempPath('.probe'))
-      pub.temps.delete('.probe')
+      return await readFile(this.resolve(path))
     } catch (err) {
-      await pub.abort()
+      const code = (err as NodeJS.ErrnoException).code ?? ''
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+      throw new InputError(
+        this.input,
+        this.root,
+        `cannot read ${this.resolve(path)} (${code}): expected a readable directory`,
+      )
+    }
+  }
+
+  /** Names of the folders directly in `folder` (none when it does not exist). */
+  async folders(folder: string): Promise<string[]> {
+    try {
+      const entries = await readdir(this.resolve(folder), { withFileTypes: true })
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name)
+    } catch (err) {
+      if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return []
+      throw err
+    }
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    return (await stat(this.resolve(path)).catch(() => undefined))?.size
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await stat(this.resolve(path)).catch(() => undefined)) !== undefined
+  }
+
+  /** Starts a set of files published together (see LocalTransaction). */
+  async begin(folders: string[]): Promise<LocalTransaction> {
+    const tx = new LocalTransaction(this)
+    try {
+      for (const folder of folders) await tx.prepare(folder)
+    } catch (err) {
+      await tx.abort()
       const code = (err as NodeJS.ErrnoException).code ?? ''
       throw new InputError(
-        'destination',
-        destinationInput,
-        `cannot write to ${dir} (${code || (err as Error).message}): expected a writable directory`,
+        this.input,
+        this.root,
+        `cannot write to ${this.resolve(folders[0] ?? '')} (${code || (err as Error).message}): expected a writable directory`,
       )
     }
-    return pub
+    return tx
   }
 
-  tempPath(name: string): string {
-    let path = this.temps.get(name)
-    if (!path) {
-      path = join(this.dir, `.${name}.${this.tag}.partial`)
-      this.temps.set(name, path)
+  resolve(path: string): string {
+    const full = join(this.root, ...path.split('/'))
+    const rel = relative(this.root, full)
+    if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..'))
+      throw new InputError(this.input, this.root, `the path ${path} would be outside the destination`)
+    return full
+  }
+}
+
+/**
+ * Files published together. Everything is written under temporary names next to its final place and
+ * renamed into place only when all of it is complete, so a failed or interrupted run leaves no
+ * partial file and the previous good set untouched; folders it had to create are removed again.
+ */
+export class LocalTransaction {
+  private readonly store: LocalStore
+  private readonly temps = new Map<string, string>()
+  /** Folders this transaction created, outermost first. */
+  private readonly created: string[] = []
+  private readonly tag = `${process.pid}-${randomBytes(4).toString('hex')}`
+
+  constructor(store: LocalStore) {
+    this.store = store
+  }
+
+  /** Creates the folder (remembering what was new) and proves it writable before any work starts. */
+  async prepare(folder: string): Promise<void> {
+    const dir = this.store.resolve(folder)
+    this.created.push(...(await mkdirs(dir)))
+    const probe = join(dir, `.probe.${this.tag}`)
+    await writeFile(probe, '')
+    await unlink(probe)
+  }
+
+  tempPath(path: string): string {
+    let temp = this.temps.get(path)
+    if (!temp) {
+      const full = this.store.resolve(path)
+      temp = join(dirname(full), `.${full.slice(dirname(full).length + 1)}.${this.tag}.partial`)
+      this.temps.set(path, temp)
     }
-    return path
+    return temp
   }
 
-  createWriteStream(name: string): WriteStream {
-    return createWriteStream(this.tempPath(name), { highWaterMark: 1 << 20 })
+  createWriteStream(path: string): WriteStream {
+    return createWriteStream(this.tempPath(path), { highWaterMark: 1 << 20 })
   }
 
-  async writeFile(name: string, data: string | Uint8Array): Promise<void> {
-    await writeFile(this.tempPath(name), data)
+  async writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    await writeFile(this.tempPath(path), data)
   }
 
-  url(name: string): string {
-    return pathToFileURL(join(this.dir, name)).href
-  }
-
-  path(name: string): string {
-    return join(this.dir, name)
+  /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
+  async copy(from: string, to: string): Promise<void> {
+    await copyFile(this.store.resolve(from), this.tempPath(to))
   }
 
   /**
-   * Renames the files into place in the given order (the image first, then its checksum) and removes
-   * `obsolete` files of an earlier set that this one does not have, so the folder never mixes sets.
+   * Renames the files into place in the given order (the image first, then its checksum, the index
+   * last) and removes `obsolete` files of an earlier set that this one does not have.
    */
   async commit(order: string[], obsolete: string[] = []): Promise<void> {
-    for (const name of order) {
-      const temp = this.temps.get(name)
-      if (!temp) throw new Error(`internal: ${name} was never written`)
-      await rename(temp, join(this.dir, name))
-      this.temps.delete(name)
+    for (const path of order) {
+      const temp = this.temps.get(path)
+      if (!temp) throw new Error(`internal: ${path} was never written`)
+      await rename(temp, this.store.resolve(path))
+      this.temps.delete(path)
     }
-    for (const name of obsolete) await rm(join(this.dir, name), { force: true })
-    this.created = undefined
+    for (const path of obsolete) await rm(this.store.resolve(path), { force: true })
+    this.created.length = 0
   }
 
-  /** Removes everything this publication wrote, including folders it created. Safe to call twice. */
+  /** Removes everything this transaction wrote, including folders it created. Safe to call twice. */
   async abort(): Promise<void> {
     for (const temp of this.temps.values()) await rm(temp, { force: true })
     this.temps.clear()
-    if (!this.created) return
-    // Remove the folders we made, deepest first, as long as they are empty (never another run's files).
-    let dir = this.dir
-    const top = this.created
-    while (dir.startsWith(top)) {
+    // Deepest first, and only while empty: never another run's files.
+    for (const dir of this.created.reverse()) {
       try {
         await rmdir(dir)
       } catch {
         break
       }
-      if (dir === top) break
-      dir = resolve(dir, '..')
     }
-    this.created = undefined
+    this.created.length = 0
   }
 }
 
 /**
- * `mkdir -p` that returns the first folder it created. Node's own recursive mkdir never returns for
- * some paths (under /proc it loops forever), so each level is made on its own.
+ * `mkdir -p` that returns the folders it created, outermost first. Node's own recursive mkdir never
+ * returns for some paths (under /proc it loops forever), so each level is made on its own.
  */
-async function mkdirs(dir: string): Promise<string | undefined> {
+async function mkdirs(dir: string): Promise<string[]> {
   const missing: string[] = []
   let at = dir
   for (;;) {
@@ -157,5 +216,5 @@ async function mkdirs(dir: string): Promise<string | undefined> {
       if (err.code !== 'EEXIST') throw err
     })
   }
-  return missing[0]
+  return missing
 }
