@@ -9,7 +9,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-G4VMFAXM.js";
+} from "./chunk-RI6HBNDD.js";
 import "./chunk-7BOAENXZ.js";
 
 // src/cli.ts
