@@ -247,6 +247,34 @@ describe('compressBlockHC on real data', () => {
     expect(Buffer.from(compress(sample, level)!).equals(lz4Block(sample, level).block)).toBe(true)
   })
 
+  // Literal runs between matches, runs of 1- and 2-byte patterns (the pattern analysis) that start right after
+  // literals, runs longer than the 64 KiB window, and equal bytes that put consecutive positions on one hash chain.
+  test.skipIf(lz4Version !== '1.9.4')('runs and patterns between noise are byte for byte lz4 1.9.4', () => {
+    const noise = randomBytes(300_000)
+    const parts: Buffer[] = []
+    let at = 0
+    const take = (n: number): Buffer => noise.subarray(at, (at += n))
+    for (const run of [5, 13, 64, 300, 4000, 70_000]) {
+      parts.push(take(777), Buffer.alloc(run, 0), take(31))
+      parts.push(Buffer.from('\x01\x02'.repeat(run >> 1), 'latin1'), take(100), Buffer.alloc(run, 0xff))
+      parts.push(
+        noise.subarray(0, 200),
+        take(50),
+        Buffer.from('ab'.repeat(run >> 2) + 'abc'.repeat(run >> 3)),
+      )
+    }
+    // Runs that start outside the window of a later search within them or in another run.
+    for (const run of [65_000, 66_000, 90_000])
+      parts.push(take(40), Buffer.alloc(run, 0), take(9), Buffer.alloc(run >> 4, 0))
+    parts.push(take(5000), Buffer.alloc(20, 7))
+    const data = Buffer.concat(parts)
+    expect(data.length).toBeLessThan(MAX_BLOCK_SIZE)
+    for (const level of LEVELS) {
+      const block = compress(data, level)!
+      expect(Buffer.from(block).equals(lz4Block(data, level).block), `level ${level}`).toBe(true)
+    }
+  })
+
   test('a block that needs exactly dst.length bytes fits, one byte less gives 0', () => {
     const data = sample.subarray(0, 300_000)
     for (const level of [3, 9, 12]) {

@@ -84,7 +84,8 @@ function reverseCountPattern(ip, iLow, pattern) {
   const w = WORDS;
   const start = ip;
   while (ip >= iLow + 4) {
-    if (w.getInt32(ip - 4, true) !== pattern) break;
+    const diff = w.getInt32(ip - 4, true) ^ pattern;
+    if (diff !== 0) return start - ip + (Math.clz32(diff) >> 3);
     ip -= 4;
   }
   const s = SRC;
@@ -116,9 +117,9 @@ var jumpLongest = 0;
 var STOP = -1073741824;
 function repeatJump(ip, matchCandidateIdx, iHighLimit, lowestMatchIndex, lookBackLength, pattern, srcPatternLength, longest) {
   jumpLongest = longest;
-  const forwardPatternLength = countPattern(matchCandidateIdx + 4, iHighLimit, pattern) + 4;
-  let backLength = reverseCountPattern(matchCandidateIdx, 0, pattern);
-  if (matchCandidateIdx - backLength < lowestMatchIndex) backLength = matchCandidateIdx - lowestMatchIndex;
+  const forwardEnd = matchCandidateIdx + srcPatternLength + 1;
+  const forwardPatternLength = countPattern(matchCandidateIdx + 4, forwardEnd < iHighLimit ? forwardEnd : iHighLimit, pattern) + 4;
+  const backLength = reverseCountPattern(matchCandidateIdx, lowestMatchIndex, pattern);
   const currentSegmentLength = backLength + forwardPatternLength;
   if (currentSegmentLength >= srcPatternLength && forwardPatternLength <= srcPatternLength) {
     return matchCandidateIdx + forwardPatternLength - srcPatternLength;
@@ -133,6 +134,63 @@ function repeatJump(ip, matchCandidateIdx, iHighLimit, lowestMatchIndex, lookBac
     foundStart = ip;
   }
   return matchIndex - CHAIN_TABLE[matchIndex & CHAIN_MASK];
+}
+function skipLiterals(ip, mflimit, maxNbAttempts, patternAnalysis) {
+  insertUpTo(ip);
+  if (ip > mflimit) return ip;
+  const w = WORDS;
+  const chain = CHAIN_TABLE;
+  const ht = HASH_TABLE;
+  const patternStep = patternAnalysis ? 1 : -1;
+  const attempts = maxNbAttempts | 0;
+  let pattern = w.getInt32(ip, true);
+  let h = hash(pattern);
+  let head = ht[h];
+  let headWord = head >= 0 ? w.getInt32(head, true) : 0;
+  let headDist = chain[head & CHAIN_MASK];
+  for (; ; ) {
+    const nextPattern = w.getInt32(ip + 1, true);
+    const nextH = hash(nextPattern);
+    const nextHead = nextH === h ? ip : ht[nextH];
+    const nextWord = nextHead >= 0 ? w.getInt32(nextHead, true) : 0;
+    const nextDist = chain[nextHead & CHAIN_MASK];
+    const lowestMatchIndex = ip > MAX_DISTANCE ? ip - MAX_DISTANCE : 0;
+    let matchIndex = head;
+    if (matchIndex >= lowestMatchIndex) {
+      if (headWord === pattern) break;
+      let nbAttempts = attempts - 1;
+      let distNextMatch = headDist;
+      let found = false;
+      for (; ; ) {
+        if (distNextMatch === patternStep && isRepeatedPattern(pattern)) {
+          found = true;
+          break;
+        }
+        matchIndex -= distNextMatch;
+        if (matchIndex < lowestMatchIndex || nbAttempts <= 0) break;
+        nbAttempts--;
+        if (w.getInt32(matchIndex, true) === pattern) {
+          found = true;
+          break;
+        }
+        distNextMatch = chain[matchIndex & CHAIN_MASK];
+      }
+      if (found) break;
+    }
+    let delta = ip - head;
+    if (delta > MAX_DISTANCE || delta < 0) delta = MAX_DISTANCE;
+    chain[ip & CHAIN_MASK] = delta;
+    ht[h] = ip;
+    ip++;
+    if (ip > mflimit) break;
+    pattern = nextPattern;
+    h = nextH;
+    head = nextHead;
+    headWord = nextWord;
+    headDist = (nextHead & CHAIN_MASK) === (ip - 1 & CHAIN_MASK) ? delta : nextDist;
+  }
+  nextToUpdate = ip;
+  return ip;
 }
 function insertAndFindBestMatch(ip, iHighLimit, maxNbAttempts, patternAnalysis) {
   insertUpTo(ip);
@@ -476,6 +534,8 @@ function compressHashChain(dst, inputSize, oend, maxNbAttempts) {
   let start3 = 0;
   let ref3 = 0;
   while (ip <= mflimit) {
+    ip = skipLiterals(ip, mflimit, maxNbAttempts, patternAnalysis);
+    if (ip > mflimit) break;
     ml = insertAndFindBestMatch(ip, matchlimit, maxNbAttempts, patternAnalysis);
     if (ml < MINMATCH) {
       ip++;

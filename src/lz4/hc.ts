@@ -116,7 +116,9 @@ function reverseCountPattern(ip: number, iLow: number, pattern: number): number 
   const w = WORDS
   const start = ip
   while (ip >= iLow + 4) {
-    if (w.getInt32(ip - 4, true) !== pattern) break
+    const diff = w.getInt32(ip - 4, true) ^ pattern
+    // The high bytes are the ones nearest to ip.
+    if (diff !== 0) return start - ip + (Math.clz32(diff) >> 3)
     ip -= 4
   }
   const s = SRC
@@ -172,9 +174,13 @@ function repeatJump(
   longest: number,
 ): number {
   jumpLongest = longest
-  const forwardPatternLength = countPattern(matchCandidateIdx + 4, iHighLimit, pattern) + 4
-  let backLength = reverseCountPattern(matchCandidateIdx, 0, pattern)
-  if (matchCandidateIdx - backLength < lowestMatchIndex) backLength = matchCandidateIdx - lowestMatchIndex
+  // Past srcPatternLength + 1 the forward length no longer changes anything below, and lz4 limits the backward
+  // length to lowestMatchIndex after counting: counting only that far makes long runs (sparse files, padding)
+  // cost at most the window, not the whole run, per jump.
+  const forwardEnd = matchCandidateIdx + srcPatternLength + 1
+  const forwardPatternLength =
+    countPattern(matchCandidateIdx + 4, forwardEnd < iHighLimit ? forwardEnd : iHighLimit, pattern) + 4
+  const backLength = reverseCountPattern(matchCandidateIdx, lowestMatchIndex, pattern)
   const currentSegmentLength = backLength + forwardPatternLength
   if (currentSegmentLength >= srcPatternLength && forwardPatternLength <= srcPatternLength) {
     // The whole source pattern fits: align on its end, the match may continue past the run.
@@ -190,6 +196,79 @@ function repeatJump(
     foundStart = ip
   }
   return matchIndex - CHAIN_TABLE[matchIndex & CHAIN_MASK]!
+}
+
+/**
+ * Returns the first position from ip on (at most mflimit + 1) where insertAndFindBestMatch could find a match,
+ * having inserted the positions before it, as the searches at those positions would have. Most positions of
+ * incompressible data find no match, and there the full search costs more than the chain walk itself: this loop
+ * rules them out with the 4-byte test alone (no match yet means no other test applies), hashes each position once
+ * for both its search and its insertion, makes no call, and loads the next position's first candidate early.
+ * Anything else (a candidate with the 4 bytes, or the start of the pattern analysis) is left to the full search,
+ * which then sees the same chains and makes the same choice.
+ */
+function skipLiterals(ip: number, mflimit: number, maxNbAttempts: number, patternAnalysis: boolean): number {
+  insertUpTo(ip)
+  if (ip > mflimit) return ip
+  const w = WORDS
+  const chain = CHAIN_TABLE
+  const ht = HASH_TABLE
+  // A step of 1 starts the pattern analysis, which only changes the search for 1- and 2-byte patterns.
+  const patternStep = patternAnalysis ? 1 : -1
+  const attempts = maxNbAttempts | 0
+  let pattern = w.getInt32(ip, true)
+  let h = hash(pattern)
+  let head = ht[h]!
+  let headWord = head >= 0 ? w.getInt32(head, true) : 0
+  let headDist = chain[head & CHAIN_MASK]!
+  for (;;) {
+    // Load the next position's chain head and its first candidate now: these loads then overlap this search.
+    const nextPattern = w.getInt32(ip + 1, true)
+    const nextH = hash(nextPattern)
+    const nextHead = nextH === h ? ip : ht[nextH]!
+    const nextWord = nextHead >= 0 ? w.getInt32(nextHead, true) : 0
+    const nextDist = chain[nextHead & CHAIN_MASK]!
+    const lowestMatchIndex = ip > MAX_DISTANCE ? ip - MAX_DISTANCE : 0
+    let matchIndex = head
+    if (matchIndex >= lowestMatchIndex) {
+      // With no match yet the search tests just these 4 bytes, and a candidate that has them is a match. The
+      // first candidate is the one loaded ahead.
+      if (headWord === pattern) break
+      let nbAttempts = attempts - 1
+      let distNextMatch = headDist
+      let found = false
+      for (;;) {
+        if (distNextMatch === patternStep && isRepeatedPattern(pattern)) {
+          found = true
+          break
+        }
+        matchIndex -= distNextMatch
+        if (matchIndex < lowestMatchIndex || nbAttempts <= 0) break
+        nbAttempts--
+        if (w.getInt32(matchIndex, true) === pattern) {
+          found = true
+          break
+        }
+        distNextMatch = chain[matchIndex & CHAIN_MASK]!
+      }
+      if (found) break
+    }
+    // No match: insert ip now, as the next search would; the table has not changed since head was read.
+    let delta = ip - head
+    if (delta > MAX_DISTANCE || delta < 0) delta = MAX_DISTANCE
+    chain[ip & CHAIN_MASK] = delta
+    ht[h] = ip
+    ip++
+    if (ip > mflimit) break
+    pattern = nextPattern
+    h = nextH
+    head = nextHead
+    headWord = nextWord
+    // The distance loaded ahead is stale when it is the one just written (both positions had the same hash).
+    headDist = (nextHead & CHAIN_MASK) === ((ip - 1) & CHAIN_MASK) ? delta : nextDist
+  }
+  nextToUpdate = ip
+  return ip
 }
 
 /**
@@ -615,6 +694,8 @@ function compressHashChain(dst: Uint8Array, inputSize: number, oend: number, max
   let ref3 = 0
 
   while (ip <= mflimit) {
+    ip = skipLiterals(ip, mflimit, maxNbAttempts, patternAnalysis)
+    if (ip > mflimit) break
     ml = insertAndFindBestMatch(ip, matchlimit, maxNbAttempts, patternAnalysis)
     if (ml < MINMATCH) {
       ip++
