@@ -42,6 +42,13 @@ describe('parseInputs', () => {
       versionsFromTags: false,
       fromChannel: [],
       toChannel: [],
+      store: {
+        endpoint: '',
+        cacheControl: 'no-store',
+        acl: '',
+        predefinedAcl: '',
+        uploadTimeoutMs: 3_600_000,
+      },
     })
   })
 
@@ -56,6 +63,15 @@ describe('parseInputs', () => {
       expect(parseInputs(reader({ ...base, ...values })).onConflict).toBe(expected)
     },
   )
+
+  test.each([
+    ['90', 90_000],
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['1.5h', 5_400_000],
+  ])('upload-timeout %s is %i ms', (value, ms) => {
+    expect(parseInputs(reader({ ...base, 'upload-timeout': value })).store.uploadTimeoutMs).toBe(ms)
+  })
 
   test('channel, date and promotion inputs', () => {
     const config = parseInputs(
@@ -141,6 +157,10 @@ describe('parseInputs', () => {
     [{ mode: 'promote', 'from-channel': 'stable', 'to-channel': 'stable' }, 'to-channel', 'must differ'],
     [{ 'from-channel': 'stable' }, 'from-channel', 'only applies with mode: promote'],
     [{ 'versions-from-tags': 'yes' }, 'versions-from-tags', 'true or false'],
+    [{ endpoint: 'minio:9000' }, 'endpoint', 'http:// or https:// URL'],
+    [{ endpoint: 'ftp://x' }, 'endpoint', 'http:// or https:// URL'],
+    [{ 'upload-timeout': '0' }, 'upload-timeout', 'expected a duration'],
+    [{ 'upload-timeout': '10 minutes' }, 'upload-timeout', 'expected a duration'],
   ] as [Partial<Record<InputName, string>>, string, string][])(
     '%o is an error naming input %s',
     (values, input, text) => {

@@ -82,7 +82,7 @@ describe('LocalStore transactions', () => {
 
     const second = await store(root).begin(['debian/12'])
     await second.writeFile('debian/12/img', 'new image')
-    await second.commit(['debian/12/img'], ['debian/12/packages.txt'])
+    await second.commit(['debian/12/img'], { obsolete: ['debian/12/packages.txt'] })
     expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/img'])
   })
 

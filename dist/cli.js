@@ -9,8 +9,10 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-RI6HBNDD.js";
-import "./chunk-7BOAENXZ.js";
+} from "./chunk-GVVKICTD.js";
+import "./chunk-BVUK22WD.js";
+import "./chunk-JOYXMYRD.js";
+import "./chunk-VF57VZD3.js";
 
 // src/cli.ts
 var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull"]);

@@ -5,12 +5,14 @@ import {
   parseInputs,
   publish,
   summaryTables
-} from "./chunk-RI6HBNDD.js";
+} from "./chunk-GVVKICTD.js";
+import "./chunk-BVUK22WD.js";
+import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
   __require,
   __toESM
-} from "./chunk-7BOAENXZ.js";
+} from "./chunk-VF57VZD3.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

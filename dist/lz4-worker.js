@@ -1,5 +1,5 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import "./chunk-7BOAENXZ.js";
+import "./chunk-VF57VZD3.js";
 
 // src/lz4/worker.ts
 import { parentPort, workerData } from "node:worker_threads";

@@ -45,8 +45,27 @@ export const INPUTS = {
   },
   destination: {
     description:
-      'Where the image goes: a local directory or file:// URL (default ./images). Files land in <destination>/<channel>/<os-name>/<os-version>/.',
+      'Where the image goes: gs://BUCKET/PREFIX, s3://BUCKET/PREFIX, or a local directory or file:// URL (default ./images). Files land in <destination>/<channel>/<os-name>/<os-version>/.',
     defaultText: './images',
+  },
+  endpoint: {
+    description:
+      'S3-compatible endpoint URL for an s3:// destination (MinIO, Ceph, R2, Swift, ...); path-style addressing is used when it is set. Empty: AWS.',
+  },
+  'cache-control': {
+    description: 'Cache-Control of the published objects (metal-images uses no-store).',
+    default: 'no-store',
+  },
+  acl: {
+    description: "S3 canned ACL for the objects, e.g. public-read. Empty: the bucket's own policy.",
+  },
+  'predefined-acl': {
+    description: "GCS predefined ACL for the objects, e.g. publicRead. Empty: the bucket's own policy.",
+  },
+  'upload-timeout': {
+    description:
+      'Time budget for publishing to a bucket, retries of transient errors included, in seconds or with a unit (90s, 30m, 1h).',
+    default: '1h',
   },
   channel: {
     description:
@@ -142,6 +161,15 @@ export interface Config {
   /** promote only. */
   fromChannel: string[]
   toChannel: string[]
+  store: StoreOptions
+}
+
+export interface StoreOptions {
+  endpoint: string
+  cacheControl: string
+  acl: string
+  predefinedAcl: string
+  uploadTimeoutMs: number
 }
 
 export type InputReader = (name: InputName) => string
@@ -229,7 +257,37 @@ export function parseInputs(read: InputReader): Config {
     versionsFromTags: parseBoolean('versions-from-tags', get('versions-from-tags')),
     fromChannel,
     toChannel,
+    store: {
+      endpoint: parseEndpoint(get('endpoint')),
+      cacheControl: get('cache-control'),
+      acl: get('acl'),
+      predefinedAcl: get('predefined-acl'),
+      uploadTimeoutMs: parseDuration('upload-timeout', get('upload-timeout')),
+    },
   }
+}
+
+function parseEndpoint(value: string): string {
+  if (value === '') return ''
+  try {
+    const url = new URL(value)
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value
+  } catch {
+    // reported below
+  }
+  throw new InputError('endpoint', value, 'expected an http:// or https:// URL, e.g. https://s3.example.com')
+}
+
+/** Seconds, or a number with s, m or h. */
+export function parseDuration(name: InputName, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value)
+  if (!m || Number(m[1]) <= 0)
+    throw new InputError(
+      name,
+      value,
+      'expected a duration: seconds, or a number with s, m or h (e.g. 90s, 30m, 1h)',
+    )
+  return Math.round(Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'])
 }
 
 function oneOf<T extends string>(name: InputName, value: string, allowed: readonly T[]): T {

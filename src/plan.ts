@@ -3,7 +3,7 @@ import { InputError } from './errors.ts'
 import { commitDate, gitTags } from './git.ts'
 import type { Config } from './inputs.ts'
 import { imageFolder, indexFolder, type Placement } from './layout.ts'
-import type { LocalStore } from './store/local.ts'
+import type { Store } from './store/store.ts'
 import {
   decideVersion,
   imageVersion,
@@ -43,7 +43,7 @@ export interface Plan {
   index: VersionsIndex
 }
 
-export async function makePlan(config: Config, store: LocalStore, ctx: PlanContext): Promise<Plan> {
+export async function makePlan(config: Config, store: Store, ctx: PlanContext): Promise<Plan> {
   const channel = config.channel ?? channelOf(ctx.run)
   const date = await resolveDate(config, ctx)
   const version = imageVersion(config.osName, config.osVersion, date)
@@ -64,7 +64,7 @@ export async function makePlan(config: Config, store: LocalStore, ctx: PlanConte
   if (config.layout === 'versioned') {
     // Builds published by other tools have folders but no index entry.
     for (const folder of await store.folders(indexDir)) {
-      if (isCalendarDate(folder) && (await store.exists(`${indexDir}/${folder}/img.tar.lz4`)))
+      if (isCalendarDate(folder) && (await store.size(`${indexDir}/${folder}/img.tar.lz4`)) !== undefined)
         existing.push(imageVersion(config.osName, config.osVersion, folder).version)
     }
   }

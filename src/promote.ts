@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { pipeline } from 'node:stream/promises'
 import { InputError, StageError } from './errors.ts'
 import type { Config } from './inputs.ts'
 import type { Log } from './log.ts'
 import type { PublishResult } from './publish.ts'
-import type { LocalStore } from './store/local.ts'
+import type { Store } from './store/store.ts'
 import { imageVersion, isCalendarDate } from './version.ts'
 import { INDEX_FILE, parseIndex, serializeIndex, withEntry, type IndexEntry } from './versions-index.ts'
 
@@ -18,7 +15,7 @@ const PACKAGES = 'packages.txt'
  * holds to the release's folder. This does that, checks the copy against the md5 published with the
  * image, and never replaces an existing target unless on-conflict says so.
  */
-export async function promote(config: Config, store: LocalStore, log: Log): Promise<PublishResult> {
+export async function promote(config: Config, store: Store, log: Log): Promise<PublishResult> {
   const started = performance.now()
   const os = [config.osName, config.osVersion]
   const fromDir = [...config.fromChannel, ...os].join('/')
@@ -32,9 +29,9 @@ export async function promote(config: Config, store: LocalStore, log: Log): Prom
 
   const md5Text = (await store.read(`${src}/${MD5}`))?.toString()
   const md5 = /^([0-9a-f]{32}) {2}img\.tar\.lz4\n?$/.exec(md5Text ?? '')?.[1]
-  if (!(await store.exists(`${src}/${IMAGE}`)) || !md5)
+  if ((await store.size(`${src}/${IMAGE}`)) === undefined || !md5)
     throw new InputError('from-channel', fromInput, `no image with its md5 at ${store.url(src)}/`)
-  const hasPackages = await store.exists(`${src}/${PACKAGES}`)
+  const hasPackages = (await store.size(`${src}/${PACKAGES}`)) !== undefined
 
   const common = {
     imageId: version.imageId,
@@ -49,7 +46,7 @@ export async function promote(config: Config, store: LocalStore, log: Log): Prom
     rootfsSize: undefined,
     packages: undefined,
   }
-  if (await store.exists(`${dst}/${IMAGE}`)) {
+  if ((await store.size(`${dst}/${IMAGE}`)) !== undefined) {
     if (config.onConflict === 'skip') {
       log.info(`${store.url(dst)}/ already holds an image; on-conflict is skip: nothing copied`)
       return {
@@ -71,8 +68,11 @@ export async function promote(config: Config, store: LocalStore, log: Log): Prom
   const names = [IMAGE, MD5, ...(hasPackages ? [PACKAGES] : [])]
   const tx = await store.begin([dst])
   try {
-    for (const name of names) await tx.copy(`${src}/${name}`, `${dst}/${name}`)
-    const copied = await md5Of(tx.tempPath(`${dst}/${IMAGE}`))
+    let copied = ''
+    for (const name of names) {
+      const md5OfCopy = await tx.copy(`${src}/${name}`, `${dst}/${name}`)
+      if (name === IMAGE) copied = md5OfCopy
+    }
     if (copied !== md5)
       throw new StageError(
         'promote',
@@ -80,7 +80,7 @@ export async function promote(config: Config, store: LocalStore, log: Log): Prom
       )
     await tx.commit(
       names.map((n) => `${dst}/${n}`),
-      hasPackages ? [] : [`${dst}/${PACKAGES}`],
+      { retract: [`${dst}/${MD5}`], obsolete: hasPackages ? [] : [`${dst}/${PACKAGES}`] },
     )
     const indexPath = `${toDir}/${INDEX_FILE}`
     const index = parseIndex((await store.read(indexPath))?.toString(), config.osName, config.osVersion)
@@ -112,7 +112,7 @@ export async function promote(config: Config, store: LocalStore, log: Log): Prom
 /** The version to promote: `date` if given, else the newest the source's index (or folders) knows. */
 async function pickVersion(
   config: Config,
-  store: LocalStore,
+  store: Store,
   fromDir: string,
 ): Promise<{ date: string; size: number }> {
   const index = parseIndex(
@@ -138,10 +138,4 @@ async function pickVersion(
     config.fromChannel.join('/'),
     `no ${INDEX_FILE} at ${store.url(fromDir)}/ to tell which version is there: set date to the version's YYYYMMDD`,
   )
-}
-
-async function md5Of(path: string): Promise<string> {
-  const hash = createHash('md5')
-  await pipeline(createReadStream(path), hash)
-  return hash.digest('hex')
 }

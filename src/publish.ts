@@ -12,7 +12,8 @@ import { reportProgress } from './progress.ts'
 import { openSource, type OpenedSource } from './source.ts'
 import { defaultPlanContext, makePlan, type Plan, type PlanContext } from './plan.ts'
 import { promote } from './promote.ts'
-import { LocalStore, parseLocalDestination, type LocalTransaction } from './store/local.ts'
+import { openStore } from './store/open.ts'
+import type { Store, Transaction } from './store/store.ts'
 import { INDEX_FILE, parseIndex, serializeIndex, withEntry } from './versions-index.ts'
 
 export const IMAGE_FILE = 'img.tar.lz4'
@@ -70,7 +71,7 @@ export interface PublishResult {
 export async function publish(config: Config, options: PublishOptions = {}): Promise<PublishResult> {
   const log = options.log ?? silentLog
   const ctx = { ...defaultPlanContext(), ...options.context }
-  const store = new LocalStore(parseLocalDestination(config.destination), 'destination')
+  const store = openStore(config)
   if (config.mode === 'promote') return promote(config, store, log)
   const signal = options.signal ?? new AbortController().signal
   const timings: PublishResult['timings'] = []
@@ -101,7 +102,9 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
   }
   if (plan.decision.action === 'skip') return skipped(plan, store, common, log)
 
-  const tx = await store.begin([plan.imageDir])
+  // A versioned path is created once: of two runs racing to publish it, only one may win.
+  const exclusive = config.layout === 'versioned' && plan.decision.action === 'publish'
+  const tx = await store.begin([plan.imageDir], { exclusive })
   let source: OpenedSource | undefined
   try {
     const sourceTitle = { build: 'Build', image: 'Export image', rootfs: 'Read rootfs' }[config.source.kind]
@@ -144,7 +147,10 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
         await tx.writeFile(at(MD5_FILE), md5Line)
         const names = [IMAGE_FILE, MD5_FILE, ...(packages ? [PACKAGES_FILE] : [])]
         // An older packages.txt next to an image without one would describe a different image.
-        await tx.commit(names.map(at), packages ? [] : [at(PACKAGES_FILE)])
+        await tx.commit(names.map(at), {
+          retract: [at(MD5_FILE)],
+          obsolete: packages ? [] : [at(PACKAGES_FILE)],
+        })
         // The index last: a reader of versions.json never sees a version whose files are not all there.
         await writeIndex(store, tx, plan, { md5: streamed.md5, size: streamed.size })
         const sizes: Record<string, number> = {
@@ -181,8 +187,8 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
 
 /** Adds this version to versions.json, read again now: another run may have added one meanwhile. */
 async function writeIndex(
-  store: LocalStore,
-  tx: LocalTransaction,
+  store: Store,
+  tx: Transaction,
   plan: Plan,
   image: { md5: string; size: number },
 ): Promise<void> {
@@ -208,7 +214,7 @@ async function writeIndex(
 /** on-conflict: skip, and this version exists: no build, the existing image's facts as the result. */
 async function skipped(
   plan: Plan,
-  store: LocalStore,
+  store: Store,
   common: Omit<
     PublishResult,
     'url' | 'md5' | 'size' | 'rootfsSize' | 'packages' | 'files' | 'method' | 'timings'
@@ -236,7 +242,7 @@ async function skipped(
 /** packages.txt as `dpkg -l` prints it in the image, from the dpkg database read out of the stream. */
 async function writePackages(
   files: Map<string, Buffer>,
-  tx: LocalTransaction,
+  tx: Transaction,
   path: string,
   imageId: string,
   log: Log,

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto'
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import {
   copyFile,
+  link,
   mkdir,
   readdir,
   readFile,
@@ -14,7 +15,9 @@ import {
 } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { InputError } from '../errors.ts'
+import { pipeline } from 'node:stream/promises'
+import { InputError, StageError } from '../errors.ts'
+import type { Store, Transaction } from './store.ts'
 
 /** A destination folder on the local file system: a path or a `file://` URL. */
 export function parseLocalDestination(destination: string, cwd = process.cwd()): string {
@@ -38,7 +41,7 @@ export function parseLocalDestination(destination: string, cwd = process.cwd()):
  * The image folder tree on the local file system. Paths are relative to the destination and use "/";
  * they come from the layout's pure functions, and are checked here again never to leave the root.
  */
-export class LocalStore {
+export class LocalStore implements Store {
   readonly root: string
   /** The input the root came from, named in errors. */
   private readonly input: string
@@ -81,13 +84,9 @@ export class LocalStore {
     return (await stat(this.resolve(path)).catch(() => undefined))?.size
   }
 
-  async exists(path: string): Promise<boolean> {
-    return (await stat(this.resolve(path)).catch(() => undefined)) !== undefined
-  }
-
   /** Starts a set of files published together (see LocalTransaction). */
-  async begin(folders: string[]): Promise<LocalTransaction> {
-    const tx = new LocalTransaction(this)
+  async begin(folders: string[], options: { exclusive?: boolean } = {}): Promise<LocalTransaction> {
+    const tx = new LocalTransaction(this, options.exclusive ?? false)
     try {
       for (const folder of folders) await tx.prepare(folder)
     } catch (err) {
@@ -116,15 +115,19 @@ export class LocalStore {
  * renamed into place only when all of it is complete, so a failed or interrupted run leaves no
  * partial file and the previous good set untouched; folders it had to create are removed again.
  */
-export class LocalTransaction {
+export class LocalTransaction implements Transaction {
   private readonly store: LocalStore
   private readonly temps = new Map<string, string>()
   /** Folders this transaction created, outermost first. */
   private readonly created: string[] = []
   private readonly tag = `${process.pid}-${randomBytes(4).toString('hex')}`
+  private readonly exclusive: boolean
+  /** Files written as streams (the image): with `exclusive` they must not exist when put in place. */
+  private readonly streamed = new Set<string>()
 
-  constructor(store: LocalStore) {
+  constructor(store: LocalStore, exclusive = false) {
     this.store = store
+    this.exclusive = exclusive
   }
 
   /** Creates the folder (remembering what was new) and proves it writable before any work starts. */
@@ -147,6 +150,7 @@ export class LocalTransaction {
   }
 
   createWriteStream(path: string): WriteStream {
+    this.streamed.add(path)
     return createWriteStream(this.tempPath(path), { highWaterMark: 1 << 20 })
   }
 
@@ -155,22 +159,33 @@ export class LocalTransaction {
   }
 
   /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
-  async copy(from: string, to: string): Promise<void> {
+  async copy(from: string, to: string): Promise<string> {
     await copyFile(this.store.resolve(from), this.tempPath(to))
+    const hash = createHash('md5')
+    await pipeline(createReadStream(this.tempPath(to)), hash)
+    return hash.digest('hex')
   }
 
-  /**
-   * Renames the files into place in the given order (the image first, then its checksum, the index
-   * last) and removes `obsolete` files of an earlier set that this one does not have.
-   */
-  async commit(order: string[], obsolete: string[] = []): Promise<void> {
+  /** Renames the files into place in the given order; see Transaction.commit. */
+  async commit(order: string[], options: { retract?: string[]; obsolete?: string[] } = {}): Promise<void> {
+    for (const path of options.retract ?? []) await rm(this.store.resolve(path), { force: true })
     for (const path of order) {
       const temp = this.temps.get(path)
       if (!temp) throw new Error(`internal: ${path} was never written`)
-      await rename(temp, this.store.resolve(path))
+      if (this.exclusive && this.streamed.has(path)) {
+        // link() fails if the name exists: of two runs racing for one versioned path, one wins.
+        await link(temp, this.store.resolve(path)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EEXIST')
+            throw new StageError('store', `${this.store.url(path)} was published by another run first`)
+          throw err
+        })
+        await unlink(temp)
+      } else {
+        await rename(temp, this.store.resolve(path))
+      }
       this.temps.delete(path)
     }
-    for (const path of obsolete) await rm(this.store.resolve(path), { force: true })
+    for (const path of options.obsolete ?? []) await rm(this.store.resolve(path), { force: true })
     this.created.length = 0
   }
 

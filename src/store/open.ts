@@ -1,0 +1,65 @@
+import { InputError } from '../errors.ts'
+import type { Config, StoreOptions } from '../inputs.ts'
+import { GcsStore } from './gcs.ts'
+import { LocalStore, parseLocalDestination } from './local.ts'
+import { S3Store } from './s3.ts'
+import type { Store } from './store.ts'
+
+export type Destination =
+  { kind: 'local'; root: string } | { kind: 's3' | 'gcs'; bucket: string; prefix: string }
+
+// Bucket names as the stores allow them (GCS also takes underscores); dotted names are fine on both.
+const BUCKET = { s3: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, gcs: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/ }
+const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/
+
+/** gs://BUCKET/PREFIX, s3://BUCKET/PREFIX, or a local folder (a path or a file:// URL). */
+export function parseDestination(value: string, cwd = process.cwd()): Destination {
+  const m = /^(s3|gs):\/\/([^/]*)\/?(.*)$/.exec(value)
+  if (!m) return { kind: 'local', root: parseLocalDestination(value, cwd) }
+  const kind = m[1] === 's3' ? 's3' : 'gcs'
+  const bucket = m[2]!
+  if (!BUCKET[kind].test(bucket) || bucket.includes('..'))
+    throw new InputError(
+      'destination',
+      value,
+      `"${bucket}" is not a valid ${kind === 's3' ? 'S3' : 'GCS'} bucket name`,
+    )
+  const prefix = m[3]!.replace(/\/+$/, '')
+  if (prefix !== '' && prefix.split('/').some((s) => !SEGMENT.test(s) || s.includes('..')))
+    throw new InputError(
+      'destination',
+      value,
+      'the prefix after the bucket must be folder names of letters, digits, ".", "_" and "-" separated by "/"',
+    )
+  return { kind, bucket, prefix }
+}
+
+export function openStore(config: Config): Store {
+  const destination = parseDestination(config.destination)
+  checkOptions(destination, config.store)
+  switch (destination.kind) {
+    case 'local':
+      return new LocalStore(destination.root, 'destination')
+    case 's3':
+      return new S3Store(destination.bucket, destination.prefix, config.store)
+    case 'gcs':
+      return new GcsStore(destination.bucket, destination.prefix, config.store)
+  }
+}
+
+/** Options of one kind of store given for another are mistakes worth stopping for. */
+function checkOptions(destination: Destination, options: StoreOptions): void {
+  const wrong: [string, string, boolean][] = [
+    ['endpoint', options.endpoint, destination.kind !== 's3'],
+    ['acl', options.acl, destination.kind !== 's3'],
+    ['predefined-acl', options.predefinedAcl, destination.kind !== 'gcs'],
+  ]
+  for (const [name, value, misplaced] of wrong) {
+    if (value !== '' && misplaced)
+      throw new InputError(
+        name,
+        value,
+        `only applies to ${name === 'predefined-acl' ? 'a gs://' : 'an s3://'} destination, not ${destination.kind === 'local' ? 'a local folder' : `a ${destination.kind === 's3' ? 's3' : 'gs'}:// one`}`,
+      )
+  }
+}
