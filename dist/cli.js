@@ -9,7 +9,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-GVVKICTD.js";
+} from "./chunk-PQJM7ZYP.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-JOYXMYRD.js";
 import "./chunk-VF57VZD3.js";

@@ -5,7 +5,7 @@ import {
   parseInputs,
   publish,
   summaryTables
-} from "./chunk-GVVKICTD.js";
+} from "./chunk-PQJM7ZYP.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-JOYXMYRD.js";
 import {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is missing: a Docker engine (Debian's docker.io,
-# whose 20.10 client also gives BuildKit's tar exporter without the buildx plugin), lz4, debootstrap
-# and the debian:bookworm base image. Idempotent: on a ready machine it changes nothing.
+# whose 20.10 client also gives BuildKit's tar exporter without the buildx plugin), lz4, debootstrap,
+# the debian:bookworm base image, and a local OpenStack Swift with its S3 API (scripts/swift.sh).
+# Idempotent: on a ready machine it changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo

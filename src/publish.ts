@@ -13,6 +13,7 @@ import { openSource, type OpenedSource } from './source.ts'
 import { defaultPlanContext, makePlan, type Plan, type PlanContext } from './plan.ts'
 import { promote } from './promote.ts'
 import { openStore } from './store/open.ts'
+import type { S3Tuning } from './store/s3.ts'
 import type { Store, Transaction } from './store/store.ts'
 import { INDEX_FILE, parseIndex, serializeIndex, withEntry } from './versions-index.ts'
 
@@ -31,6 +32,8 @@ export interface PublishOptions {
   /** When, where and in which workflow run; defaults to now, the working directory, GITHUB_*. */
   context?: Partial<PlanContext>
   progressIntervalMs?: number
+  /** Tests only: shorter store timeouts and retry delays. */
+  storeTuning?: S3Tuning
 }
 
 export interface PublishedFile {
@@ -71,7 +74,7 @@ export interface PublishResult {
 export async function publish(config: Config, options: PublishOptions = {}): Promise<PublishResult> {
   const log = options.log ?? silentLog
   const ctx = { ...defaultPlanContext(), ...options.context }
-  const store = openStore(config)
+  const store = openStore(config, options.storeTuning)
   if (config.mode === 'promote') return promote(config, store, log)
   const signal = options.signal ?? new AbortController().signal
   const timings: PublishResult['timings'] = []

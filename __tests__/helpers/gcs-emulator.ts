@@ -23,13 +23,16 @@ import { join } from 'node:path'
  */
 
 export interface GcsEmulator {
-  /** `http://127.0.0.1:PORT`: pass as `apiEndpoint` to `new Storage()` */
+  /**
+   * `http://127.0.0.1:PORT`: pass it as `apiEndpoint` to `new Storage()`, or set it as
+   * STORAGE_EMULATOR_HOST before constructing the client (then no path normalization is needed)
+   */
   endpoint: string
   host: string
   port: number
   /** the `demo-` project id the emulator was created with; use it as the client's projectId */
   projectId: string
-  /** drops every object and bucket (the emulator's `/internal/reset`) */
+  /** drops every object, bucket and open upload (what the emulator's `POST /internal/reset` does) */
   reset(): void
   /** closes the server (and its keep-alive connections) and removes the blob directory */
   stop(): Promise<void>
@@ -57,8 +60,11 @@ interface StorageIndexModule {
   StorageEmulator: StorageEmulatorClass
 }
 
+/** an express 4 application */
+type ExpressApp = RequestListener & { set(setting: string, value: unknown): unknown }
+
 interface StorageServerModule {
-  createApp(defaultProjectId: string, emulator: StorageEmulatorInstance): Promise<RequestListener>
+  createApp(defaultProjectId: string, emulator: StorageEmulatorInstance): Promise<ExpressApp>
 }
 
 /** what `EmulatorRegistry` needs of a registered emulator */
@@ -182,6 +188,10 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
   try {
     const emulator = new TempDirStorageEmulator(args)
     const app = await loaded.createApp(PROJECT_ID, emulator)
+    // express prints the stack of every error that reaches its final handler (a 413 from the body parser,
+    // a 500) to stderr unless its env is 'test'; the client still gets the status (and the stack in the
+    // body: only env 'production' hides it).
+    if (!process.env.STORAGE_EMULATOR_DEBUG) app.set('env', 'test')
     const srv = createServer((req, res) => {
       if (normalizePaths) {
         const url = unprefix(req.method, req.url ?? '')
@@ -198,8 +208,8 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
       })
     })
     const { port } = srv.address() as AddressInfo
-    // getInfo() is only a fallback for URLs it builds (resumable upload `location`) when a request has
-    // no Host header; keep it right anyway.
+    // getInfo() reads args.port: the registry uses it for selfLink/mediaLink and bucket links, and for a
+    // resumable session's `location` when the request has no Host header.
     args.port = port
     live.push(emulator)
     register(loaded.registry)

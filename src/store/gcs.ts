@@ -264,6 +264,8 @@ class HeldUpload extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // Streams destroy themselves after 'finish' too: the held upload then waits for complete().
+    if (!err && this.writableFinished) return cb(null)
     this.target.destroy()
     cb(err)
   }

@@ -2,7 +2,7 @@ import { InputError } from '../errors.ts'
 import type { Config, StoreOptions } from '../inputs.ts'
 import { GcsStore } from './gcs.ts'
 import { LocalStore, parseLocalDestination } from './local.ts'
-import { S3Store } from './s3.ts'
+import { S3Store, type S3Tuning } from './s3.ts'
 import type { Store } from './store.ts'
 
 export type Destination =
@@ -34,14 +34,15 @@ export function parseDestination(value: string, cwd = process.cwd()): Destinatio
   return { kind, bucket, prefix }
 }
 
-export function openStore(config: Config): Store {
+/** `tuning`: shorter timeouts and delays, for tests of faults. */
+export function openStore(config: Config, tuning: S3Tuning = {}): Store {
   const destination = parseDestination(config.destination)
   checkOptions(destination, config.store)
   switch (destination.kind) {
     case 'local':
       return new LocalStore(destination.root, 'destination')
     case 's3':
-      return new S3Store(destination.bucket, destination.prefix, config.store)
+      return new S3Store(destination.bucket, destination.prefix, config.store, tuning)
     case 'gcs':
       return new GcsStore(destination.bucket, destination.prefix, config.store)
   }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { Writable } from 'node:stream'
+import { Writable, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -97,8 +98,13 @@ export class S3Store implements Store {
     let hint = ''
     if (status === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(name))
       hint = ` The credentials (${credentialSource()}) are not allowed to do this, or are wrong.`
-    else if (status === 404 && name === 'NoSuchBucket')
+    else if (name === 'CredentialsProviderError')
+      hint = ` No credentials were found (looked in ${credentialSource()}): configure them, e.g. with aws-actions/configure-aws-credentials.`
+    // HeadBucket has no body, so a missing bucket is a bare 404 there.
+    else if (status === 404 && (name === 'NoSuchBucket' || what === 'checking access'))
       hint = ` The bucket does not exist${this.options.endpoint ? ` at ${this.options.endpoint}` : ''}.`
+    else if (['ECONNREFUSED', 'ENOTFOUND'].includes(errorCode(err)))
+      hint = ` Nothing answers at ${this.options.endpoint ?? 'the AWS endpoint'}: check input "endpoint".`
     return new StageError('store', `${what} in bucket s3://${this.bucket} failed: ${describe(err)}.${hint}`, {
       cause: err,
     })
@@ -248,7 +254,16 @@ class S3Transaction implements Transaction {
       this.policy,
     )
     // A single-request copy's ETag is the md5 of its content: the store's own reading of the copy.
-    return (res.CopyObjectResult?.ETag ?? '').replaceAll('"', '')
+    const etag = (res.CopyObjectResult?.ETag ?? '').replaceAll('"', '')
+    if (/^[0-9a-f]{32}$/.test(etag)) return etag
+    // A multipart object's copy keeps an md5-of-parts ETag (Swift, and AWS for some copies), which says
+    // nothing about the whole: read the copy back once and hash it, so the check is real.
+    return s.call(`reading back the copy ${s.url(temp)}`, async () => {
+      const got = await s.client.send(new GetObjectCommand({ Bucket: s.bucket, Key: s.key(temp) }))
+      const hash = createHash('md5')
+      await pipeline(got.Body as Readable, hash)
+      return hash.digest('hex')
+    })
   }
 
   async commit(order: string[], options: { retract?: string[]; obsolete?: string[] } = {}): Promise<void> {
@@ -330,6 +345,8 @@ class MultipartUpload extends Writable {
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    // Streams destroy themselves after 'finish' too: then the upload waits for commit, not abort.
+    if (this.writableFinished && !err) return done(null)
     this.abort().then(
       () => done(err),
       () => done(err),
@@ -480,20 +497,17 @@ function httpStatus(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode
 }
 
+function errorCode(err: unknown): string {
+  const e = err as { code?: string; cause?: { code?: string } }
+  return e?.code ?? e?.cause?.code ?? ''
+}
+
 function isNotFound(err: unknown): boolean {
   const name = (err as Error)?.name
   return httpStatus(err) === 404 || name === 'NoSuchKey' || name === 'NotFound'
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNREFUSED',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ECONNABORTED',
-])
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED'])
 const TRANSIENT_NAMES = new Set([
   'SlowDown',
   'ServiceUnavailable',
@@ -505,7 +519,11 @@ const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
 ])
 
-/** Connection resets, timeouts, 429, 5xx, SlowDown: worth another try. 4xx: never. */
+/**
+ * Connection resets, timeouts, 429, 5xx, SlowDown: worth another try. 4xx never, and neither is a refused
+ * connection or an unknown host: that is a wrong endpoint far more often than a store restarting, and
+ * retrying it would hold the run for the whole upload-timeout.
+ */
 export function isTransient(err: unknown): boolean {
   if (err instanceof StageError) return false
   const status = httpStatus(err)

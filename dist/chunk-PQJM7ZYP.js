@@ -3468,7 +3468,7 @@ var require_streamx = __commonJS({
         fn().then((src) => {
           if (src === null) return out.end();
           if (out.destroying) return;
-          pipeline4(src, out, noop3);
+          pipeline5(src, out, noop3);
         }).catch((err) => out.destroy(err));
         return out;
       }
@@ -3755,13 +3755,13 @@ var require_streamx = __commonJS({
     }
     function pipelinePromise(...streams) {
       return new Promise((resolve3, reject) => {
-        return pipeline4(...streams, (err) => {
+        return pipeline5(...streams, (err) => {
           if (err) return reject(err);
           resolve3();
         });
       });
     }
-    function pipeline4(stream, ...streams) {
+    function pipeline5(stream, ...streams) {
       const all = Array.isArray(stream) ? [...stream, ...streams] : [stream, ...streams];
       const done = all.length && typeof all[all.length - 1] === "function" ? all.pop() : null;
       if (all.length < 2) throw StreamError.BAD_ARGUMENT("Pipeline requires at least 2 streams");
@@ -3859,7 +3859,7 @@ var require_streamx = __commonJS({
       return s2._writev !== Writable8.prototype._writev && s2._writev !== Duplex4.prototype._writev;
     }
     module.exports = {
-      pipeline: pipeline4,
+      pipeline: pipeline5,
       pipelinePromise,
       isStream: isStream3,
       isStreamx,
@@ -13924,10 +13924,10 @@ var require_oauth2common = __commonJS({
     };
     exports.OAuthClientAuthHandler = OAuthClientAuthHandler;
     function getErrorFromOAuthErrorResponse(resp, err) {
-      const errorCode = resp.error;
+      const errorCode2 = resp.error;
       const errorDescription = resp.error_description;
       const errorUri = resp.error_uri;
-      let message = `Error code ${errorCode}`;
+      let message = `Error code ${errorCode2}`;
       if (typeof errorDescription !== "undefined") {
         message += `: ${errorDescription}`;
       }
@@ -21248,7 +21248,7 @@ var require_pipeline = __commonJS({
       if (typeof streams[streams.length - 1] !== "function") return noop3;
       return streams.pop();
     }
-    function pipeline4() {
+    function pipeline5() {
       for (var _len = arguments.length, streams = new Array(_len), _key = 0; _key < _len; _key++) {
         streams[_key] = arguments[_key];
       }
@@ -21271,7 +21271,7 @@ var require_pipeline = __commonJS({
       });
       return streams.reduce(pipe);
     }
-    module.exports = pipeline4;
+    module.exports = pipeline5;
   }
 });
 
@@ -51113,7 +51113,7 @@ function formatSeconds(ms) {
 
 // src/publish.ts
 import { availableParallelism as availableParallelism2 } from "node:os";
-import { pipeline as pipeline3 } from "node:stream/promises";
+import { pipeline as pipeline4 } from "node:stream/promises";
 
 // src/dpkg.ts
 import { Buffer as Buffer2, isUtf8 } from "node:buffer";
@@ -55036,14 +55036,14 @@ var createMessages = ({
   timeout,
   cwd
 }) => {
-  const errorCode = originalError?.code;
+  const errorCode2 = originalError?.code;
   const prefix = getErrorPrefix({
     originalError,
     timedOut,
     timeout,
     isMaxBuffer,
     maxBuffer,
-    errorCode,
+    errorCode: errorCode2,
     signal,
     signalDescription,
     exitCode,
@@ -55072,7 +55072,7 @@ var getErrorPrefix = ({
   timeout,
   isMaxBuffer,
   maxBuffer,
-  errorCode,
+  errorCode: errorCode2,
   signal,
   signalDescription,
   exitCode,
@@ -55098,8 +55098,8 @@ var getErrorPrefix = ({
   if (isMaxBuffer) {
     return `${getMaxBufferMessage(originalError, maxBuffer)}${forcefulSuffix}`;
   }
-  if (errorCode !== void 0) {
-    return `Command failed with ${errorCode}${forcefulSuffix}`;
+  if (errorCode2 !== void 0) {
+    return `Command failed with ${errorCode2}${forcefulSuffix}`;
   }
   if (isForcefullyTerminated) {
     return `Command was killed with ${killSignal} (${getSignalDescription(killSignal)})${forcefulSuffix}`;
@@ -72599,6 +72599,7 @@ var HeldUpload = class extends Writable6 {
     cb();
   }
   _destroy(err, cb) {
+    if (!err && this.writableFinished) return cb(null);
     this.target.destroy();
     cb(err);
   }
@@ -72834,6 +72835,7 @@ var import_client_s3 = __toESM(require_dist_cjs16(), 1);
 var import_node_http_handler5 = __toESM(require_dist_cjs7(), 1);
 import { createHash as createHash8, randomBytes as randomBytes3 } from "node:crypto";
 import { Writable as Writable7 } from "node:stream";
+import { pipeline as pipeline3 } from "node:stream/promises";
 
 // src/store/retry.ts
 import { setTimeout as sleep } from "node:timers/promises";
@@ -72925,8 +72927,12 @@ var S3Store = class {
     let hint = "";
     if (status === 403 || ["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"].includes(name))
       hint = ` The credentials (${credentialSource2()}) are not allowed to do this, or are wrong.`;
-    else if (status === 404 && name === "NoSuchBucket")
+    else if (name === "CredentialsProviderError")
+      hint = ` No credentials were found (looked in ${credentialSource2()}): configure them, e.g. with aws-actions/configure-aws-credentials.`;
+    else if (status === 404 && (name === "NoSuchBucket" || what === "checking access"))
       hint = ` The bucket does not exist${this.options.endpoint ? ` at ${this.options.endpoint}` : ""}.`;
+    else if (["ECONNREFUSED", "ENOTFOUND"].includes(errorCode(err)))
+      hint = ` Nothing answers at ${this.options.endpoint ?? "the AWS endpoint"}: check input "endpoint".`;
     return new StageError("store", `${what} in bucket s3://${this.bucket} failed: ${describe(err)}.${hint}`, {
       cause: err
     });
@@ -73055,7 +73061,14 @@ var S3Transaction = class {
       ),
       this.policy
     );
-    return (res.CopyObjectResult?.ETag ?? "").replaceAll('"', "");
+    const etag = (res.CopyObjectResult?.ETag ?? "").replaceAll('"', "");
+    if (/^[0-9a-f]{32}$/.test(etag)) return etag;
+    return s2.call(`reading back the copy ${s2.url(temp)}`, async () => {
+      const got = await s2.client.send(new import_client_s3.GetObjectCommand({ Bucket: s2.bucket, Key: s2.key(temp) }));
+      const hash = createHash8("md5");
+      await pipeline3(got.Body, hash);
+      return hash.digest("hex");
+    });
   }
   async commit(order, options = {}) {
     const s2 = this.store;
@@ -73121,6 +73134,7 @@ var MultipartUpload = class extends Writable7 {
     this.flushPart().then(() => this.settle()).then(() => done(), done);
   }
   _destroy(err, done) {
+    if (this.writableFinished && !err) return done(null);
     this.abort().then(
       () => done(err),
       () => done(err)
@@ -73257,19 +73271,15 @@ var MultipartUpload = class extends Writable7 {
 function httpStatus(err) {
   return err?.$metadata?.httpStatusCode;
 }
+function errorCode(err) {
+  const e6 = err;
+  return e6?.code ?? e6?.cause?.code ?? "";
+}
 function isNotFound(err) {
   const name = err?.name;
   return httpStatus(err) === 404 || name === "NoSuchKey" || name === "NotFound";
 }
-var TRANSIENT_CODES = /* @__PURE__ */ new Set([
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ECONNREFUSED",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "ECONNABORTED"
-]);
+var TRANSIENT_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ECONNABORTED"]);
 var TRANSIENT_NAMES = /* @__PURE__ */ new Set([
   "SlowDown",
   "ServiceUnavailable",
@@ -73319,14 +73329,14 @@ function parseDestination(value, cwd = process.cwd()) {
     );
   return { kind, bucket, prefix };
 }
-function openStore(config) {
+function openStore(config, tuning = {}) {
   const destination = parseDestination(config.destination);
   checkOptions(destination, config.store);
   switch (destination.kind) {
     case "local":
       return new LocalStore(destination.root, "destination");
     case "s3":
-      return new S3Store(destination.bucket, destination.prefix, config.store);
+      return new S3Store(destination.bucket, destination.prefix, config.store, tuning);
     case "gcs":
       return new GcsStore(destination.bucket, destination.prefix, config.store);
   }
@@ -73357,7 +73367,7 @@ var isDpkgDatabase = (path7) => path7 === DPKG_STATUS || DPKG_UPDATES.test(path7
 async function publish(config, options = {}) {
   const log = options.log ?? silentLog;
   const ctx = { ...defaultPlanContext(), ...options.context };
-  const store = openStore(config);
+  const store = openStore(config, options.storeTuning);
   if (config.mode === "promote") return promote(config, store, log);
   const signal = options.signal ?? new AbortController().signal;
   const timings = [];
@@ -73540,7 +73550,7 @@ async function streamRootfs(source, destination, level, log, signal, progressInt
   );
   const start = performance.now();
   try {
-    await pipeline3(source.stream, inspector, encoder2, hasher, destination, { signal });
+    await pipeline4(source.stream, inspector, encoder2, hasher, destination, { signal });
     await source.exited;
   } catch (err) {
     await settledWithin(source.exited, 5e3);
@@ -73631,4 +73641,4 @@ export {
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-GVVKICTD.js.LEGAL.txt */
+/*! For license information please see chunk-PQJM7ZYP.js.LEGAL.txt */
