@@ -57,6 +57,23 @@ describe('parseArgs', () => {
 })
 
 describe.skipIf(!requireTool('tar', 'apt-get install tar'))('the bundled CLI', () => {
+  test('--artifact true outside GitHub Actions: exit 1 before any work, naming the input', () => {
+    const run = runCli([
+      '--os-name',
+      'debian',
+      '--os-version',
+      '12',
+      '--rootfs',
+      '/nonexistent',
+      '--artifact',
+      'true',
+    ])
+    expect(run.status).toBe(1)
+    expect(run.stderr).toMatch(
+      /error: input "artifact" = "true": workflow artifacts exist only in GitHub Actions/,
+    )
+  })
+
   test('--help exits 0 and prints the usage', () => {
     const run = runCli(['--help'])
     expect(run.status).toBe(0)
@@ -76,6 +93,9 @@ describe.skipIf(!requireTool('tar', 'apt-get install tar'))('the bundled CLI', (
       '1.2',
       '--destination',
       join(work, 'out'),
+      // A folder of examples, not an image: the contract check would fail it (e2e tests cover it).
+      '--contract',
+      'off',
     ])
     expect(run.status, run.stderr).toBe(0)
     const outputs = Object.fromEntries(
@@ -88,10 +108,11 @@ describe.skipIf(!requireTool('tar', 'apt-get install tar'))('the bundled CLI', (
     expect(outputs['image-id']).toMatch(/^tiny-1\.2\.\d{8}$/)
     expect(outputs.packages).toBe('')
     // No dpkg database: a warning, and no packages.txt.
-    expect(run.stderr).toMatch(/warning: The rootfs has no dpkg database/)
+    expect(run.stderr).toMatch(/warning: The rootfs has no package database/)
     expect(readdirSync(join(work, 'out', 'tiny', '1.2')).sort()).toEqual([
       'img.tar.lz4',
       'img.tar.lz4.md5',
+      'sbom.cdx.json',
       'versions.json',
     ])
     expect(readFileSync(join(work, 'out', 'tiny', '1.2', 'img.tar.lz4.md5'), 'utf8')).toBe(

@@ -16,7 +16,10 @@ const ready =
 const LEGACY_TAG = 'metal-image-test/hello:legacy'
 const BUILDKIT_TAG = 'metal-image-test/hello:buildkit'
 const today = new Date().toISOString().slice(0, 10).replaceAll('-', '')
-const OS = { 'os-name': 'debian', 'os-version': '12' }
+// The test images have no kernel (contract: warn) and are compared byte for byte with their reference
+// export (no build info); the bundled example is published with every default further down.
+const OS = { 'os-name': 'debian', 'os-version': '12', contract: 'warn', 'build-info': 'false' }
+const example = join(root, 'examples/debian')
 
 /** A docker client that can stream BuildKit's tar exporter: buildx, or a classic client older than 23. */
 function buildkitClient(): string | undefined {
@@ -61,7 +64,14 @@ function exportImage(tag: string, to: string): string {
 function checkPublished(run: ActionRun, dest: string, image: string): string {
   expect(run.code, run.stdout + run.stderr).toBe(0)
   const dir = join(dest, 'debian', '12')
-  expect(readdirSync(dir).sort()).toEqual(['img.tar.lz4', 'img.tar.lz4.md5', 'packages.txt', 'versions.json'])
+  expect(readdirSync(dir).sort()).toEqual([
+    'contract.json',
+    'img.tar.lz4',
+    'img.tar.lz4.md5',
+    'packages.txt',
+    'sbom.cdx.json',
+    'versions.json',
+  ])
   expect(sh('md5sum', ['-c', 'img.tar.lz4.md5'], { cwd: dir })).toBe('img.tar.lz4: OK\n')
   const md5File = readFileSync(join(dir, 'img.tar.lz4.md5'), 'utf8')
   expect(md5File).toMatch(/^[0-9a-f]{32} {2}img\.tar\.lz4\n$/)
@@ -90,10 +100,20 @@ function checkPublished(run: ActionRun, dest: string, image: string): string {
     size: String(lz4.length),
     'rootfs-size': String(statSync(decoded).size),
     packages: String(listed),
+    sha256: '',
+    sha512: '',
+    contract: expect.stringMatching(/^\{"mode":"warn","passed":false,.*"id":"kexec-kernel"/),
   })
+  expect(JSON.parse(readFileSync(join(dir, 'contract.json'), 'utf8'))).toEqual(
+    JSON.parse(run.outputs.contract!),
+  )
   expect(run.summary).toContain(`debian-12.0.${today}`)
   // The time of each stage, in the summary's table.
-  for (const stage of ['stream: export, inspect, compress, hash, write', 'packages.txt', 'publish'])
+  for (const stage of [
+    'stream: export, inspect, compress, hash, write',
+    'packages.txt, SBOM, contract',
+    'publish',
+  ])
     expect(run.summary).toMatch(new RegExp(`<td>${stage}</td><td>[0-9.]+ s</td>`))
   expect(run.stdout).toMatch(/::group::/)
   return decoded
@@ -182,6 +202,60 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
     const decoded = checkPublished(run, dest, BUILDKIT_TAG)
     // BuildKit's exporter writes the image's files only; docker export adds the container's.
     await expectSameRootfs(decoded, bkReference, true)
+  })
+
+  test('the bundled example keeps the contract and publishes with every default, plus sha256 and sha512', async () => {
+    const dest = join(work, 'example')
+    const env = {
+      GITHUB_REPOSITORY: 'metal-stack/metal-images',
+      GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+      GITHUB_REF_NAME: 'main',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_EVENT_NAME: 'workflow_dispatch',
+    }
+    const run = await runAction(
+      action,
+      {
+        context: example,
+        'os-name': 'debian',
+        'os-version': '12',
+        checksums: 'sha256\nsha512',
+        destination: dest,
+      },
+      { env },
+    )
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    const dir = join(dest, run.outputs.channel!, 'debian/12')
+    for (const tool of ['md5sum', 'sha256sum', 'sha512sum']) {
+      const alg = tool.replace('sum', '')
+      expect(sh(tool, ['-c', `img.tar.lz4.${alg}`], { cwd: dir })).toBe('img.tar.lz4: OK\n')
+      if (alg !== 'md5')
+        expect(run.outputs[alg]).toBe(
+          readFileSync(join(dir, `img.tar.lz4.${alg}`), 'utf8').slice(0, alg === 'sha256' ? 64 : 128),
+        )
+    }
+    // The contract holds: only warnings (docker export's /.dockerenv; host keys that cloud-init replaces).
+    const contract = JSON.parse(readFileSync(join(dir, 'contract.json'), 'utf8'))
+    expect(contract).toMatchObject({ mode: 'error', passed: true, failed: false, errors: 0 })
+    expect(contract.findings.map((f: { id: string }) => f.id).sort()).toEqual(['dockerenv', 'ssh-host-keys'])
+    expect(run.summary).toContain('ssh-host-keys')
+    // /etc/metal/build.yaml went into the rootfs: root-owned, 0644, with this run's facts.
+    const decoded = join(mkdtempSync(join(tmpdir(), 'metal-image-example-')), 'rootfs.tar')
+    execFileSync('lz4', ['-d', '-q', join(dir, 'img.tar.lz4'), decoded])
+    const buildYaml = sh('tar', ['-xOf', decoded, 'etc/metal/build.yaml'])
+    expect(buildYaml).toContain(`image_id: 'debian-12.0.${today}'`)
+    expect(buildYaml).toContain(`commit_sha1: '${env.GITHUB_SHA}'`)
+    expect(buildYaml).toContain("gitrepo: 'metal-stack/metal-images'")
+    expect(sh('tar', ['--numeric-owner', '-tvf', decoded, 'etc/metal/build.yaml'])).toMatch(
+      /^-rw-r--r-- 0\/0 /,
+    )
+    // The SBOM has one component per installed package (the example has no removed ones).
+    const sbom = JSON.parse(readFileSync(join(dir, 'sbom.cdx.json'), 'utf8'))
+    expect(sbom.metadata.component).toMatchObject({ name: `debian-12.0.${today}`, type: 'operating-system' })
+    expect(sbom.components).toHaveLength(Number(run.outputs.packages))
+    expect(sbom.components.find((c: { name: string }) => c.name === 'frr').purl).toMatch(
+      /^pkg:deb\/debian\/frr@.*distro=debian-12/,
+    )
   })
 
   describe('bad input: a clear error naming the input, exit code 1, nothing new in the destination', () => {
@@ -284,6 +358,12 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
         { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
       ],
     ]
+
+    cases.push([
+      'an image that breaks the contract (no kernel), with contract: error (the default)',
+      () => ({ image: LEGACY_TAG, contract: '' }),
+      /input "contract" = "error": the rootfs breaks metal-hammer's contract, so nothing was published: \[kexec-kernel\] no kernel/,
+    ])
 
     test.each(cases)('%s', async (_name, inputs, message, env) => {
       const before = snapshot(dest)

@@ -49,7 +49,30 @@ describe('parseInputs', () => {
         predefinedAcl: '',
         uploadTimeoutMs: 3_600_000,
       },
+      contract: 'error',
+      checksums: ['md5'],
+      sbom: true,
+      buildInfo: true,
+      artifact: { mode: 'auto', name: '', retentionDays: undefined },
+      destinationGiven: false,
     })
+  })
+
+  test.each([
+    ['sha512, sha256', ['md5', 'sha256', 'sha512']],
+    ['SHA256\nmd5', ['md5', 'sha256']],
+    ['md5', ['md5']],
+  ])('checksums %j: md5 always, in a fixed order', (value, expected) => {
+    expect(parseInputs(reader({ ...base, checksums: value })).checksums).toEqual(expected)
+  })
+
+  test('a checksum nobody writes, or a contract mode that does not exist, is refused by name', () => {
+    expect(() => parseInputs(reader({ ...base, checksums: 'md5,crc32' }))).toThrow(
+      /input "checksums" = "md5,crc32": "crc32" is not one of md5, sha256, sha512/,
+    )
+    expect(() => parseInputs(reader({ ...base, contract: 'strict' }))).toThrow(
+      /input "contract" = "strict": expected error, warn or off/,
+    )
   })
 
   test.each([

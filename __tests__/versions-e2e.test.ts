@@ -9,7 +9,8 @@ import { requireTool } from './helpers/env.ts'
 
 const ready = requireTool('tar', 'apt-get install tar') && requireTool('git', 'apt-get install git')
 const today = new Date().toISOString().slice(0, 10).replaceAll('-', '')
-const OS = { 'os-name': 'debian', 'os-version': '12' }
+// Versions and places are what these tests are about: no contract check, SBOM or build info.
+const OS = { 'os-name': 'debian', 'os-version': '12', contract: 'off', sbom: 'false', 'build-info': 'false' }
 
 const index = (dir: string) => JSON.parse(readFileSync(join(dir, 'versions.json'), 'utf8'))
 
@@ -142,7 +143,7 @@ describe.skipIf(!ready)('versions, channels, layouts and promotion through the b
     const env = { GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main', GITHUB_EVENT_PATH: event }
     const run = await runAction(
       action,
-      { rootfs, 'os-name': 'ubuntu', 'os-version': '24.04', destination: dest },
+      { ...OS, rootfs, 'os-name': 'ubuntu', 'os-version': '24.04', destination: dest },
       { env },
     )
     expect(run.code, run.stdout).toBe(0)

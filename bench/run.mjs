@@ -42,7 +42,7 @@ const size = (path) => statSync(path).size
 const node = process.execPath
 const ours = (args, dest) => {
   rmSync(dest, { recursive: true, force: true })
-  return `'${node}' '${CLI}' ${args} --os-name debian --os-version 12 --destination '${dest}' >/dev/null`
+  return `'${node}' '${CLI}' ${args} --os-name debian --os-version 12 --contract warn --destination '${dest}' >/dev/null`
 }
 /** From an existing image, as a shell would do it: create a container, export it, remove it. */
 const exported = (then) =>
@@ -90,6 +90,32 @@ if (want('hc')) {
     ours(`--rootfs '${ROOTFS}' --compression-level 9`, join(OUT, 'hc')),
   )
   results.oursHcSize = size(join(OUT, 'hc/debian/12/img.tar.lz4'))
+}
+
+if (want('bucket')) {
+  // The local OpenStack Swift (scripts/swift.sh) as the bucket: same machine, so its CPU counts too.
+  const swift = Object.fromEntries(
+    execFileSync('bash', [join(root, 'scripts', 'swift.sh'), 'start'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => /^(\w+)=(.*)$/.exec(l))
+      .filter(Boolean)
+      .map((m) => [m[1], m[2]]),
+  )
+  const env = `AWS_ACCESS_KEY_ID='${swift.S3_ACCESS_KEY_ID}' AWS_SECRET_ACCESS_KEY='${swift.S3_SECRET_ACCESS_KEY}' AWS_REGION='${swift.S3_REGION}' S3_ENDPOINT='${swift.S3_ENDPOINT}'`
+  const bucket = 'metal-image-bench'
+  execFileSync('sh', [
+    '-c',
+    `${env} '${node}' -e "const {S3Client,CreateBucketCommand}=require('@aws-sdk/client-s3');new S3Client({endpoint:process.env.S3_ENDPOINT,forcePathStyle:true}).send(new CreateBucketCommand({Bucket:'${bucket}'})).catch(e=>{if(!/BucketAlready/.test(e.name))throw e})"`,
+  ])
+  results.oursTar ??= measure('ours: --rootfs, default level', ours(`--rootfs '${ROOTFS}'`, join(OUT, 'tar')))
+  results.upload = measure(
+    'upload the compressed file (same S3 client)',
+    `${env} '${node}' '${join(root, 'bench', 'upload.ts')}' '${join(OUT, 'tar/debian/12/img.tar.lz4')}' ${bucket} sequential/img.tar.lz4`,
+  )
+  results.oursS3 = measure(
+    'ours: --rootfs to s3:// (local Swift), streamed',
+    `${env} '${node}' '${CLI}' --rootfs '${ROOTFS}' --os-name debian --os-version 12 --contract warn --destination s3://${bucket}/streamed --endpoint '${swift.S3_ENDPOINT}' >/dev/null`,
+  )
 }
 
 if (want('memory')) {
@@ -172,6 +198,21 @@ if (r.oursHc) {
     '< 1.00x',
     r.oursHc.wall < r.lz4hc.wall,
   )
+}
+if (r.oursS3) {
+  row(
+    'publish to S3, streamed: ours / compression alone (ours to a folder)',
+    x(r.oursS3.wall / r.oursTar.wall),
+    '<= 1.10x',
+    r.oursS3.wall <= r.oursTar.wall * 1.1,
+  )
+  row(
+    "compress, then upload (the reference's order) / streamed (wall)",
+    x((r.oursTar.wall + r.upload.wall) / r.oursS3.wall),
+    '(context)',
+    undefined,
+  )
+  row('peak RSS, ours publishing to S3', `${r.oursS3.rssMb.toFixed(0)} MB`, '< 256 MB', r.oursS3.rssMb < 256)
 }
 if (r.ours4g) {
   row(

@@ -4,13 +4,15 @@ import {
   INPUTS,
   InputError,
   OUTPUTS,
+  decideArtifact,
   errorMessage,
   formatSeconds,
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-PQJM7ZYP.js";
+} from "./chunk-64MFSVUL.js";
 import "./chunk-BVUK22WD.js";
+import "./chunk-DWFPSX5I.js";
 import "./chunk-JOYXMYRD.js";
 import "./chunk-VF57VZD3.js";
 
@@ -105,7 +107,15 @@ async function main(argv) {
       return 0;
     }
     const config = parseInputs((name) => values.get(name) ?? "");
-    const result = await publish(config, { log: stderrLog(), signal: abort.signal });
+    const log = stderrLog();
+    const artifact = decideArtifact(config.artifact.mode, {
+      inGitHubActions: false,
+      destinationGiven: config.destinationGiven,
+      credentialsPresent: true,
+      event: { name: "", payload: {} }
+    });
+    if (config.artifact.mode === "auto" && !config.destinationGiven) log.info(artifact.reason);
+    const result = await publish(config, { log, signal: abort.signal });
     for (const [name, value] of Object.entries(outputsOf(result))) process.stdout.write(`${name}=${value}
 `);
     return 0;
@@ -120,4 +130,5 @@ async function main(argv) {
 }
 
 // src/bin.ts
-process.exitCode = await main(process.argv.slice(2));
+var code = await main(process.argv.slice(2));
+process.exit(code);

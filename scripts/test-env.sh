@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is missing: a Docker engine (Debian's docker.io,
-# whose 20.10 client also gives BuildKit's tar exporter without the buildx plugin), lz4, debootstrap,
+# whose 20.10 client also gives BuildKit's tar exporter without the buildx plugin), lz4, debootstrap, rpm, unzip,
 # the debian:bookworm base image, and a local OpenStack Swift with its S3 API (scripts/swift.sh).
 # Idempotent: on a ready machine it changes nothing.
 set -euo pipefail
@@ -11,6 +11,9 @@ missing=()
 command -v lz4 >/dev/null || missing+=(lz4)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v md5sum >/dev/null || missing+=(coreutils)
+# rpm and rpmbuild make a real rpm database for the rpm -qa tests.
+command -v rpmbuild >/dev/null || missing+=(rpm)
+command -v unzip >/dev/null || missing+=(unzip)
 if ! docker info >/dev/null 2>&1 && ! command -v dockerd >/dev/null; then missing+=(docker.io); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}" >&2

@@ -1,3 +1,4 @@
+import { decideArtifact } from './artifact.ts'
 import { errorMessage, InputError } from './errors.ts'
 import { INPUTS, OUTPUTS, parseInputs, type InputName, type InputSpec } from './inputs.ts'
 import { formatSeconds, type Log } from './log.ts'
@@ -100,7 +101,16 @@ export async function main(argv: string[]): Promise<number> {
       return 0
     }
     const config = parseInputs((name) => values.get(name) ?? '')
-    const result = await publish(config, { log: stderrLog(), signal: abort.signal })
+    const log = stderrLog()
+    // Workflow artifacts exist only inside a GitHub Actions step: --artifact true fails here, auto says so.
+    const artifact = decideArtifact(config.artifact.mode, {
+      inGitHubActions: false,
+      destinationGiven: config.destinationGiven,
+      credentialsPresent: true,
+      event: { name: '', payload: {} },
+    })
+    if (config.artifact.mode === 'auto' && !config.destinationGiven) log.info(artifact.reason)
+    const result = await publish(config, { log, signal: abort.signal })
     for (const [name, value] of Object.entries(outputsOf(result))) process.stdout.write(`${name}=${value}\n`)
     return 0
   } catch (err) {

@@ -17,3 +17,15 @@ export async function commitDate(cwd: string): Promise<string | undefined> {
   if (!out?.trim()) return undefined
   return new Date(out.trim()).toISOString().slice(0, 10).replaceAll('-', '')
 }
+
+/** The checkout's repository (owner/name from the origin remote), branch and commit; empty when unknown. */
+export async function gitHead(cwd: string): Promise<{ repository: string; ref: string; commit: string }> {
+  const [origin, ref, commit] = await Promise.all([
+    git(cwd, ['remote', 'get-url', 'origin']),
+    git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']),
+    git(cwd, ['rev-parse', 'HEAD']),
+  ])
+  // https://github.com/owner/name.git, git@github.com:owner/name.git, or a path: the last two parts.
+  const repository = /([^/:]+\/[^/:]+?)(?:\.git)?\/?$/.exec(origin?.trim() ?? '')?.[1] ?? ''
+  return { repository, ref: ref?.trim() ?? '', commit: commit?.trim() ?? '' }
+}

@@ -1,4 +1,5 @@
 import { channelSegments } from './channel.ts'
+import type { ContractMode } from './contract.ts'
 import { InputError } from './errors.ts'
 import type { Layout } from './layout.ts'
 import { HC_MIN_LEVEL, MAX_LEVEL } from './lz4/compressor.ts'
@@ -97,6 +98,35 @@ export const INPUTS = {
   },
   'from-channel': { description: 'promote: the channel to copy from, e.g. stable.' },
   'to-channel': { description: 'promote: the channel to copy to, e.g. a release tag like 20261125.' },
+  contract: {
+    description:
+      "What to do when the rootfs breaks metal-hammer's contract (kernel and initrd for kexec, installer, infrastructure packages, hygiene, SSH host keys): error (fail, publish nothing), warn, or off.",
+    default: 'error',
+  },
+  checksums: {
+    description:
+      'Checksum files beside the image, any of md5, sha256, sha512 (comma- or newline-separated), each as img.tar.lz4.<alg> in <alg>sum format. md5 is always written: metal-hammer checks it.',
+    default: 'md5',
+  },
+  sbom: {
+    description:
+      'Write sbom.cdx.json beside the image: a CycloneDX 1.6 SBOM with one component per installed package.',
+    default: 'true',
+  },
+  'build-info': {
+    description:
+      'Add /etc/metal/build.yaml to the rootfs (build date, image id, version, git repository, ref and commit), as metal-images writes it before its build; an existing one is replaced.',
+    default: 'true',
+  },
+  artifact: {
+    description:
+      'Upload img.tar.lz4, its checksum files and packages.txt as a workflow artifact: auto (when no destination is given, or its credentials are missing on a pull request from a fork), true, or false.',
+    default: 'auto',
+  },
+  'artifact-name': { description: 'Name of the workflow artifact. Empty: the image id.' },
+  'artifact-retention-days': {
+    description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting.",
+  },
   'compression-level': {
     description:
       'LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression (9 is what metal-images uses).',
@@ -121,6 +151,13 @@ export const OUTPUTS = {
   previous: 'The newest version that already existed for this os-name and major.minor (empty if none).',
   'release-tag': "The next release tag in metal-images' YYYYMMDD form, given the repository's git tags.",
   channel: 'The channel the files went to (empty: none).',
+  sha256: 'SHA-256 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.',
+  sha512: 'SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.',
+  contract:
+    'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  'artifact-id': 'Id of the uploaded workflow artifact (empty when none was uploaded).',
+  'artifact-url': 'Where the workflow artifact can be downloaded (empty when none was uploaded).',
+  metadata: 'All outputs as one JSON object.',
 } as const
 
 export type OutputName = keyof typeof OUTPUTS
@@ -162,7 +199,18 @@ export interface Config {
   fromChannel: string[]
   toChannel: string[]
   store: StoreOptions
+  contract: ContractMode
+  /** Always starts with md5. */
+  checksums: ChecksumAlgorithm[]
+  sbom: boolean
+  buildInfo: boolean
+  artifact: { mode: 'auto' | 'true' | 'false'; name: string; retentionDays: number | undefined }
+  /** The destination input was given (not the default folder). */
+  destinationGiven: boolean
 }
+
+export const CHECKSUM_ALGORITHMS = ['md5', 'sha256', 'sha512'] as const
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number]
 
 export interface StoreOptions {
   endpoint: string
@@ -264,7 +312,36 @@ export function parseInputs(read: InputReader): Config {
       predefinedAcl: get('predefined-acl'),
       uploadTimeoutMs: parseDuration('upload-timeout', get('upload-timeout')),
     },
+    contract: oneOf('contract', get('contract'), ['error', 'warn', 'off'] as const),
+    checksums: parseChecksums(get('checksums')),
+    sbom: parseBoolean('sbom', get('sbom')),
+    buildInfo: parseBoolean('build-info', get('build-info')),
+    artifact: {
+      mode: oneOf('artifact', get('artifact'), ['auto', 'true', 'false'] as const),
+      name: get('artifact-name'),
+      retentionDays: parseRetention(get('artifact-retention-days')),
+    },
+    destinationGiven: get('destination') !== '',
   }
+}
+
+function parseRetention(value: string): number | undefined {
+  if (value === '') return undefined
+  const days = Number(value)
+  if (!/^\d+$/.test(value) || days < 1 || days > 90)
+    throw new InputError('artifact-retention-days', value, 'expected a whole number of days from 1 to 90')
+  return days
+}
+
+function parseChecksums(value: string): ChecksumAlgorithm[] {
+  const wanted = new Set<ChecksumAlgorithm>(['md5'])
+  for (const name of value.split(/[\s,]+/).filter(Boolean)) {
+    const alg = name.toLowerCase()
+    if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(alg))
+      throw new InputError('checksums', value, `"${name}" is not one of md5, sha256, sha512`)
+    wanted.add(alg as ChecksumAlgorithm)
+  }
+  return CHECKSUM_ALGORITHMS.filter((alg) => wanted.has(alg))
 }
 
 function parseEndpoint(value: string): string {

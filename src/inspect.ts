@@ -27,6 +27,15 @@ const END_MARKER = 1024
 
 export class TarFormatError extends Error {}
 
+/**
+ * Sees every entry header in archive order while the stream passes (the contract check). observe()
+ * returning true asks for the entry's body, handed to file() once it has been read.
+ */
+export interface EntryObserver {
+  observe(header: Header, path: string): boolean
+  file(path: string, content: Buffer): void
+}
+
 type ExtractEntry = (...args: ExtractEvents['entry']) => void
 
 /** `./var/lib/x`, `/var/lib/x` and `var/lib/x` all name the same file of a rootfs. */
@@ -43,6 +52,7 @@ export class TarInspector extends Transform {
   readonly facts: TarFacts = { entries: 0, bytes: 0, firstByteAt: undefined, files: new Map() }
   private readonly parser: Extract
   private readonly wanted: (path: string) => boolean
+  private readonly observer: EntryObserver | undefined
   private readonly parsed: Promise<void>
   /** Zero bytes at the end of what has been seen so far. */
   private zeroTail = 0
@@ -50,9 +60,10 @@ export class TarInspector extends Transform {
   private collections = 0
 
   /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
-  constructor(capture: (path: string) => boolean) {
+  constructor(capture: (path: string) => boolean, observer?: EntryObserver) {
     super({ highWaterMark: 1 << 20 })
     this.wanted = capture
+    this.observer = observer
     this.parser = extract()
     this.parser.on('entry', (header, body, next) => this.onEntry(header, body, next))
     this.parsed = new Promise((resolve, reject) => {
@@ -119,12 +130,16 @@ export class TarInspector extends Transform {
     // A cut-off entry fails its body stream too; the parser's own error is the one reported.
     body.on('error', () => {})
     const path = normalizeTarPath(header.name)
-    if (header.type === 'file' && this.wanted(path) && (header.size ?? 0) <= MAX_CAPTURE) {
+    const observed = this.observer?.observe(header, path) === true
+    const kept = header.type === 'file' && this.wanted(path) && (header.size ?? 0) <= MAX_CAPTURE
+    if (kept || observed) {
       const parts: Buffer[] = []
       body.on('data', (part) => void parts.push(part as Buffer))
       body.on('end', () => {
+        const content = Buffer.concat(parts)
         // A later entry for the same path replaces the earlier one, as extracting the tar would.
-        this.facts.files.set(path, Buffer.concat(parts))
+        if (kept) this.facts.files.set(path, content)
+        if (observed) this.observer!.file(path, content)
         next()
       })
     } else {

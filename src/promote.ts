@@ -9,6 +9,15 @@ import { INDEX_FILE, parseIndex, serializeIndex, withEntry, type IndexEntry } fr
 const IMAGE = 'img.tar.lz4'
 const MD5 = 'img.tar.lz4.md5'
 const PACKAGES = 'packages.txt'
+/** The files that travel with the image when present: everything a build may have written beside it. */
+const COMPANIONS = [
+  MD5,
+  'img.tar.lz4.sha256',
+  'img.tar.lz4.sha512',
+  PACKAGES,
+  'contract.json',
+  'sbom.cdx.json',
+]
 
 /**
  * metal-images does not rebuild releases ("we do not have reproducible builds"): it copies what stable
@@ -31,7 +40,10 @@ export async function promote(config: Config, store: Store, log: Log): Promise<P
   const md5 = /^([0-9a-f]{32}) {2}img\.tar\.lz4\n?$/.exec(md5Text ?? '')?.[1]
   if ((await store.size(`${src}/${IMAGE}`)) === undefined || !md5)
     throw new InputError('from-channel', fromInput, `no image with its md5 at ${store.url(src)}/`)
-  const hasPackages = (await store.size(`${src}/${PACKAGES}`)) !== undefined
+  const present = await Promise.all(
+    COMPANIONS.map(async (name) => ((await store.size(`${src}/${name}`)) !== undefined ? name : undefined)),
+  )
+  const companions = present.filter((name) => name !== undefined)
 
   const common = {
     imageId: version.imageId,
@@ -42,6 +54,7 @@ export async function promote(config: Config, store: Store, log: Log): Promise<P
     channel: config.toChannel.join('/'),
     url: store.url(`${dst}/${IMAGE}`),
     md5,
+    checksums: { md5 },
     compressionLevel: config.compressionLevel,
     rootfsSize: undefined,
     packages: undefined,
@@ -65,7 +78,7 @@ export async function promote(config: Config, store: Store, log: Log): Promise<P
       )
   }
 
-  const names = [IMAGE, MD5, ...(hasPackages ? [PACKAGES] : [])]
+  const names = [IMAGE, ...companions]
   const tx = await store.begin([dst])
   try {
     let copied = ''
@@ -80,7 +93,10 @@ export async function promote(config: Config, store: Store, log: Log): Promise<P
       )
     await tx.commit(
       names.map((n) => `${dst}/${n}`),
-      { retract: [`${dst}/${MD5}`], obsolete: hasPackages ? [] : [`${dst}/${PACKAGES}`] },
+      {
+        retract: COMPANIONS.filter((n) => n.startsWith(`${IMAGE}.`)).map((n) => `${dst}/${n}`),
+        obsolete: COMPANIONS.filter((n) => !companions.includes(n)).map((n) => `${dst}/${n}`),
+      },
     )
     const indexPath = `${toDir}/${INDEX_FILE}`
     const index = parseIndex((await store.read(indexPath))?.toString(), config.osName, config.osVersion)

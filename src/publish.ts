@@ -1,11 +1,20 @@
 import { availableParallelism } from 'node:os'
-import type { Writable } from 'node:stream'
+import { createWriteStream } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import { pipeline } from 'node:stream/promises'
-import { countListed, DpkgParseError, formatDpkgListBytes, parseDpkgStatus } from './dpkg.ts'
+import { contractEntry, ContractChecker, formatContractJson, type ContractDocument } from './contract.ts'
 import { InputError, StageError } from './errors.ts'
+import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjector, type BuildInfo } from './build-info.ts'
+import { gitHead } from './git.ts'
 import { Hasher, md5sumLine } from './hash.ts'
-import type { Config } from './inputs.ts'
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type Config } from './inputs.ts'
 import { TarFormatError, TarInspector } from './inspect.ts'
+import { diffPackages, formatPackageDiff, PackageListError } from './package-diff.ts'
+import { isPackageDatabase, osRelease, readInstalledPackages } from './packages.ts'
+import { buildSbom, SBOM_FILE, serializeSbom } from './sbom.ts'
 import { formatBytes, formatSeconds, silentLog, type Log } from './log.ts'
 import { Lz4FrameEncoder } from './lz4/frame.ts'
 import { reportProgress } from './progress.ts'
@@ -20,10 +29,9 @@ import { INDEX_FILE, parseIndex, serializeIndex, withEntry } from './versions-in
 export const IMAGE_FILE = 'img.tar.lz4'
 export const MD5_FILE = `${IMAGE_FILE}.md5`
 export const PACKAGES_FILE = 'packages.txt'
-const DPKG_STATUS = 'var/lib/dpkg/status'
-/** dpkg's journal of changes not yet folded into status; every dpkg-query applies it when reading. */
-const DPKG_UPDATES = /^var\/lib\/dpkg\/updates\/[0-9]+$/
-const isDpkgDatabase = (path: string): boolean => path === DPKG_STATUS || DPKG_UPDATES.test(path)
+export const CONTRACT_FILE = 'contract.json'
+/** Every checksum file an image may have; those not asked for are removed with an older set's. */
+const CHECKSUM_FILES = CHECKSUM_ALGORITHMS.map((alg) => `${IMAGE_FILE}.${alg}`)
 
 export interface PublishOptions {
   log?: Log
@@ -32,6 +40,11 @@ export interface PublishOptions {
   /** When, where and in which workflow run; defaults to now, the working directory, GITHUB_*. */
   context?: Partial<PlanContext>
   progressIntervalMs?: number
+  /**
+   * A folder that also gets the image and its companion files as they are written (the workflow
+   * artifact of a run that publishes to a bucket); the image is teed, not read back.
+   */
+  localCopy?: string
   /** Tests only: shorter store timeouts and retry delays. */
   storeTuning?: S3Tuning
 }
@@ -52,12 +65,20 @@ export interface PublishResult {
   channel: string
   url: string
   md5: string
+  /** Every checksum computed (md5 always), lowercase hex. */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>
   /** Compressed bytes. */
   size: number
   /** Undefined when nothing was built (skipped, promoted). */
   rootfsSize: number | undefined
-  /** Packages listed in packages.txt; undefined when the rootfs has no dpkg database. */
+  /** Packages listed in packages.txt; undefined when the rootfs has no package database. */
   packages: number | undefined
+  /** The contract check; undefined when nothing was built. */
+  contract?: ContractDocument
+  /** What changed in packages.txt since the previous version, as Markdown for the summary. */
+  packageChanges?: string
+  /** The image, its checksum files and packages.txt on this machine (the workflow artifact's files). */
+  localFiles?: { folder: string; names: string[] }
   files: PublishedFile[]
   /** How the image was made: the rootfs source, or why nothing was built. */
   method: string
@@ -118,19 +139,27 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
     else if (config.source.kind === 'image')
       timings.push({ stage: 'prepare (pull if missing, create container)', ms: performance.now() - prepared })
 
+    const copyDir = options.localCopy
+    if (copyDir) await mkdir(copyDir, { recursive: true })
+    const imageDestination = (): Writable => {
+      const toStore = tx.createWriteStream(at(IMAGE_FILE))
+      return copyDir ? new Tee(toStore, createWriteStream(join(copyDir, IMAGE_FILE))) : toStore
+    }
+    const buildInfo = config.buildInfo ? buildInfoYaml(await buildInfoOf(ctx, version)) : undefined
     // With BuildKit the build and the export are one stream: the build is over at its first byte.
     const streaming = config.source.kind === 'build' && opened.buildMs === undefined
     const streamTitle = streaming ? 'Build, export and compress (one stream)' : 'Export and compress'
     const streamed = await log.group(streamTitle, () =>
       timed('stream: export, inspect, compress, hash, write', () =>
-        streamRootfs(
-          opened,
-          tx.createWriteStream(at(IMAGE_FILE)),
-          config.compressionLevel,
+        streamRootfs(opened, imageDestination(), {
+          level: config.compressionLevel,
+          checksums: config.checksums,
+          buildInfo,
+          checkContract: config.contract !== 'off',
           log,
           signal,
-          options.progressIntervalMs,
-        ),
+          progressIntervalMs: options.progressIntervalMs,
+        }),
       ),
     )
     if (streaming && streamed.firstByteMs !== undefined)
@@ -139,28 +168,65 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
         ms: streamed.firstByteMs,
       })
 
-    const packages = await log.group('Packages', () =>
-      timed('packages.txt', () => writePackages(streamed.files, tx, at(PACKAGES_FILE), version.imageId, log)),
+    // Bytes of each companion file, for the log and the summary.
+    const sizes: Record<string, number> = { [IMAGE_FILE]: streamed.size }
+    const write = async (name: string, data: string | Buffer): Promise<void> => {
+      await tx.writeFile(at(name), data)
+      if (copyDir) await writeFile(join(copyDir, name), data)
+      sizes[name] = data.length
+    }
+    const installed = await log.group('Packages, SBOM and contract', () =>
+      timed('packages.txt, SBOM, contract', async () => {
+        const found = readInstalledPackages(streamed.files, version.imageId, log)
+        if (found) await write(PACKAGES_FILE, found.listing)
+        const packageChanges = found ? await packagesSince(store, plan, found.listing, log) : undefined
+        if (config.sbom) {
+          const sbom = serializeSbom(
+            buildSbom({
+              imageId: version.imageId,
+              version: version.version,
+              osRelease: osRelease(streamed.files),
+              packages: found?.sbom ?? [],
+              timestamp: ctx.now,
+              tool: { name: 'metal-image-action', version: TOOL_VERSION },
+            }),
+          )
+          await write(SBOM_FILE, sbom)
+          log.info(`${SBOM_FILE}: CycloneDX 1.6, ${found?.sbom.length ?? 0} components`)
+        }
+        const contract = streamed.contract
+          ? checkContract(streamed.contract, found?.names, config.contract, log)
+          : undefined
+        if (contract) await write(CONTRACT_FILE, contract.file)
+        return { found, contract, packageChanges }
+      }),
     )
+    const packages = installed.found
+    const contract = installed.contract
 
-    const md5Line = md5sumLine(streamed.md5, IMAGE_FILE)
     const files = await log.group('Publish', () =>
       timed('publish', async () => {
         signal.throwIfAborted()
-        await tx.writeFile(at(MD5_FILE), md5Line)
-        const names = [IMAGE_FILE, MD5_FILE, ...(packages ? [PACKAGES_FILE] : [])]
-        // An older packages.txt next to an image without one would describe a different image.
+        const sums = config.checksums.map((alg) => `${IMAGE_FILE}.${alg}`)
+        for (const alg of config.checksums)
+          await write(`${IMAGE_FILE}.${alg}`, md5sumLine(streamed.checksums[alg]!, IMAGE_FILE))
+        const names = [
+          IMAGE_FILE,
+          ...sums,
+          ...(packages ? [PACKAGES_FILE] : []),
+          ...(contract ? [CONTRACT_FILE] : []),
+          ...(config.sbom ? [SBOM_FILE] : []),
+        ]
+        // Old checksums go before the new image shows; files this set lacks (a checksum not asked for
+        // now, packages.txt of an image with dpkg) would describe a different image: they go too.
         await tx.commit(names.map(at), {
-          retract: [at(MD5_FILE)],
-          obsolete: packages ? [] : [at(PACKAGES_FILE)],
+          retract: CHECKSUM_FILES.map(at),
+          obsolete: [...CHECKSUM_FILES, PACKAGES_FILE, CONTRACT_FILE, SBOM_FILE]
+            .filter((n) => !names.includes(n))
+            .map(at),
         })
         // The index last: a reader of versions.json never sees a version whose files are not all there.
         await writeIndex(store, tx, plan, { md5: streamed.md5, size: streamed.size })
-        const sizes: Record<string, number> = {
-          [IMAGE_FILE]: streamed.size,
-          [MD5_FILE]: md5Line.length,
-          [PACKAGES_FILE]: packages?.bytes ?? 0,
-        }
         const published = names.map((name) => ({ name, url: store.url(at(name)), bytes: sizes[name]! }))
         for (const f of published) log.info(`${f.url} (${formatBytes(f.bytes)})`)
         return published
@@ -171,9 +237,17 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
       ...common,
       url: store.url(at(IMAGE_FILE)),
       md5: streamed.md5,
+      checksums: streamed.checksums,
       size: streamed.size,
       rootfsSize: streamed.rootfsSize,
       packages: packages?.count,
+      contract: contract?.document,
+      packageChanges: installed.packageChanges,
+      localFiles: localFilesOf(store.url(at(IMAGE_FILE)), copyDir, [
+        IMAGE_FILE,
+        ...config.checksums.map((alg) => `${IMAGE_FILE}.${alg}`),
+        ...(packages ? [PACKAGES_FILE] : []),
+      ]),
       files,
       method: opened.method,
       timings,
@@ -220,7 +294,7 @@ async function skipped(
   store: Store,
   common: Omit<
     PublishResult,
-    'url' | 'md5' | 'size' | 'rootfsSize' | 'packages' | 'files' | 'method' | 'timings'
+    'url' | 'md5' | 'checksums' | 'size' | 'rootfsSize' | 'packages' | 'files' | 'method' | 'timings'
   >,
   log: Log,
 ): Promise<PublishResult> {
@@ -233,6 +307,7 @@ async function skipped(
     ...common,
     url: store.url(path),
     md5,
+    checksums: { md5 },
     size: entry?.size ?? 0,
     rootfsSize: undefined,
     packages: undefined,
@@ -242,68 +317,46 @@ async function skipped(
   }
 }
 
-/** packages.txt as `dpkg -l` prints it in the image, from the dpkg database read out of the stream. */
-async function writePackages(
-  files: Map<string, Buffer>,
-  tx: Transaction,
-  path: string,
-  imageId: string,
-  log: Log,
-): Promise<{ count: number; bytes: number } | undefined> {
-  const status = files.get(DPKG_STATUS)
-  if (!status) {
-    log.warning(
-      `The rootfs has no dpkg database (/${DPKG_STATUS}): no ${PACKAGES_FILE} is published for ${imageId}`,
-    )
-    return undefined
-  }
-  const updates = [...files]
-    .filter(([path]) => DPKG_UPDATES.test(path))
-    .map(([path, data]) => ({ name: path.slice(path.lastIndexOf('/') + 1), data }))
-  let pkgs
-  try {
-    pkgs = parseDpkgStatus(status, {
-      updates,
-      filename: `/${DPKG_STATUS}`,
-      onWarning: (w) => log.debug(`dpkg: ${w}`),
-    })
-  } catch (err) {
-    if (!(err instanceof DpkgParseError)) throw err
-    // dpkg -l itself would fail on this database; the image may still work, so say it and go on.
-    log.warning(
-      `The dpkg database in the rootfs is unreadable, as dpkg would find it: ${err.message}; no ${PACKAGES_FILE} is published for ${imageId}`,
-    )
-    return undefined
-  }
-  // Bytes, not a string: a status file need not be valid UTF-8 and dpkg -l copies its bytes through.
-  const listing = formatDpkgListBytes(pkgs)
-  await tx.writeFile(path, listing)
-  const count = countListed(pkgs)
-  log.info(`${count} packages listed in ${PACKAGES_FILE} (what dpkg -l prints in the image)`)
-  return { count, bytes: listing.length }
-}
-
 interface Streamed {
   /** From the start of the stream to its first byte: how long a streamed build ran. */
   firstByteMs: number | undefined
   md5: string
+  checksums: Partial<Record<ChecksumAlgorithm, string>>
   size: number
   rootfsSize: number
   files: Map<string, Buffer>
+  contract: ContractChecker | undefined
+}
+
+interface StreamOptions {
+  level: number
+  checksums: ChecksumAlgorithm[]
+  /** Content for /etc/metal/build.yaml, put into the rootfs on its way; undefined: the tar as it is. */
+  buildInfo: string | undefined
+  checkContract: boolean
+  log: Log
+  signal: AbortSignal
+  progressIntervalMs: number | undefined
 }
 
 async function streamRootfs(
   source: OpenedSource,
   destination: Writable,
-  level: number,
-  log: Log,
-  signal: AbortSignal,
-  progressIntervalMs?: number,
+  { level, checksums, buildInfo, checkContract, log, signal, progressIntervalMs }: StreamOptions,
 ): Promise<Streamed> {
   log.info(`Rootfs from ${source.method}`)
-  const inspector = new TarInspector(isDpkgDatabase)
+  const contract = checkContract ? new ContractChecker() : undefined
+  const inspector = new TarInspector(
+    (path) => isPackageDatabase(path) || (contract?.wants(path) ?? false),
+    contract && {
+      observe: (header) => contract.observe(contractEntry(header)),
+      file: (path, content) => contract.file(path, content),
+    },
+  )
   const encoder = new Lz4FrameEncoder({ level, concurrency: availableParallelism() })
-  const hasher = new Hasher()
+  const hasher = new Hasher(checksums)
+  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [source.stream]
+  if (buildInfo !== undefined) stages.push(new TarFileInjector(BUILD_INFO_PATH, buildInfo))
   const stop = reportProgress(
     () => ({ read: inspector.facts.bytes, written: hasher.bytes }),
     log.info,
@@ -311,7 +364,7 @@ async function streamRootfs(
   )
   const start = performance.now()
   try {
-    await pipeline(source.stream, inspector, encoder, hasher, destination, { signal })
+    await pipeline([...stages, inspector, encoder, hasher, destination], { signal })
     await source.exited
   } catch (err) {
     // A producer that failed (a build step, docker export) explains a short or broken stream better
@@ -332,9 +385,11 @@ async function streamRootfs(
   return {
     firstByteMs: firstByteAt === undefined ? undefined : firstByteAt - start,
     md5: hasher.md5Hex(),
+    checksums: hasher.digests!,
     size: hasher.bytes,
     rootfsSize,
     files: inspector.facts.files,
+    contract,
   }
 }
 
@@ -345,5 +400,139 @@ async function settledWithin(promise: Promise<void>, ms: number): Promise<void> 
     await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/** What /etc/metal/build.yaml records: the workflow run's repository, ref and commit, or the local checkout's. */
+async function buildInfoOf(ctx: PlanContext, version: Plan['version']): Promise<BuildInfo> {
+  const env = process.env
+  const head =
+    ctx.run && env.GITHUB_SHA
+      ? {
+          repository: env.GITHUB_REPOSITORY ?? '',
+          ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.GITHUB_REF || '',
+          commit: env.GITHUB_SHA,
+        }
+      : await gitHead(ctx.cwd)
+  return { date: ctx.now, imageId: version.imageId, version: version.version, ...head }
+}
+
+/** What the tool writes into SBOMs; kept with package.json's version by a test. */
+export const TOOL_VERSION = '0.1.0'
+
+/**
+ * Finishes the contract check: one log line (and annotation) per finding, then the verdict. In mode
+ * error a violation fails the run here, before anything is committed: nothing is published.
+ */
+function checkContract(
+  checker: ContractChecker,
+  names: Set<string> | undefined,
+  mode: Config['contract'],
+  log: Log,
+): ReturnType<typeof formatContractJson> {
+  const result = formatContractJson(checker.finish(names ? { names } : undefined), mode)
+  for (const f of result.document.findings) {
+    const line = `contract ${f.level} [${f.id}] ${f.message}${f.path ? ` (${f.path})` : ''}`
+    if (f.level === 'error' || mode === 'warn') log.warning(line)
+    else log.info(line)
+  }
+  const { errors, warnings } = result.document
+  log.info(`contract: ${errors} errors, ${warnings} warnings (mode ${mode})`)
+  if (result.document.failed) {
+    const first = result.document.findings.filter((f) => f.level === 'error')
+    throw new InputError(
+      'contract',
+      mode,
+      `the rootfs breaks metal-hammer's contract, so nothing was published: ${first.map((f) => `[${f.id}] ${f.message}`).join('; ')}. Fix the image, or set contract to warn to publish it anyway`,
+    )
+  }
+  return result
+}
+
+/** Where the image's files are on this machine: the copy's folder, or the destination folder itself. */
+function localFilesOf(
+  imageUrl: string,
+  copyDir: string | undefined,
+  names: string[],
+): PublishResult['localFiles'] {
+  if (copyDir) return { folder: copyDir, names }
+  if (imageUrl.startsWith('file://')) return { folder: dirname(fileURLToPath(imageUrl)), names }
+  return undefined
+}
+
+/** Writes to two streams, at the pace of the slower one; done when both are. */
+class Tee extends Writable {
+  private readonly targets: Writable[]
+
+  constructor(...targets: Writable[]) {
+    super({ highWaterMark: 1 << 20 })
+    this.targets = targets
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    Promise.all(this.targets.map((t) => writeTo(t, chunk))).then(() => done(), done)
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    Promise.all(
+      this.targets.map(
+        (t) =>
+          new Promise<void>((resolve, reject) => {
+            t.once('error', reject)
+            t.end(() => resolve())
+          }),
+      ),
+    ).then(() => done(), done)
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    for (const t of this.targets) t.destroy(err ?? undefined)
+    done(err)
+  }
+}
+
+function writeTo(target: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err)
+    target.once('error', onError)
+    const ok = target.write(chunk, (err) => {
+      if (err) return reject(err)
+    })
+    const finish = (): void => {
+      target.off('error', onError)
+      resolve()
+    }
+    if (ok) finish()
+    else target.once('drain', finish)
+  })
+}
+
+/**
+ * The packages added, removed and upgraded since the previous version, from its packages.txt in the
+ * store (read before this run replaces it): what a reviewer of an image change looks at first.
+ */
+async function packagesSince(
+  store: Store,
+  plan: Plan,
+  listing: Buffer,
+  log: Log,
+): Promise<string | undefined> {
+  const previous = plan.decision.previous
+  if (!previous) return undefined
+  const folder =
+    plan.imageDir === plan.indexDir ? plan.imageDir : `${plan.indexDir}/${previous.split('.').at(-1)}`
+  const before = await store.read(`${folder}/${PACKAGES_FILE}`)
+  if (!before) return undefined
+  try {
+    const diff = diffPackages(before.toString('latin1'), listing.toString('latin1'))
+    const since = `${plan.placement.osName}-${previous}`
+    log.info(
+      `packages since ${since}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.upgraded.length} upgraded, ${diff.downgraded.length} downgraded`,
+    )
+    return formatPackageDiff(diff, { since })
+  } catch (err) {
+    if (!(err instanceof PackageListError)) throw err
+    log.warning(`The previous ${PACKAGES_FILE} in ${store.url(folder)} cannot be read: ${err.message}`)
+    return undefined
   }
 }

@@ -201,7 +201,7 @@ class GcsTransaction implements Transaction {
   async abort(): Promise<void> {
     for (const item of this.pending.values()) {
       try {
-        if (item.kind === 'upload') item.upload.destroy()
+        if (item.kind === 'upload') item.upload.abandon()
         else if (item.kind === 'copy') await this.remove(item.temp)
       } catch {
         // Best effort: a failed run reports its own error, not the cleanup's.
@@ -266,8 +266,13 @@ class HeldUpload extends Writable {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // Streams destroy themselves after 'finish' too: the held upload then waits for complete().
     if (!err && this.writableFinished) return cb(null)
-    this.target.destroy()
+    this.abandon()
     cb(err)
+  }
+
+  /** Gives the upload up: its request is cut before the last step, so the object never appears. */
+  abandon(): void {
+    this.target.destroy(new Error('upload abandoned: the run failed or was cancelled'))
   }
 
   async complete(): Promise<void> {

@@ -65,6 +65,17 @@ export class S3Store implements Store {
         socketTimeout: tuning.socketTimeoutMs ?? 60_000,
       }),
     })
+    // Parts carry Content-MD5, which the store checks; signing their payload too would hash every byte
+    // once more (SHA-256, on the main thread) for no further safety.
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCommand')
+          (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] =
+            'UNSIGNED-PAYLOAD'
+        return next(args)
+      },
+      { step: 'build', name: 'unsignedPartPayload' },
+    )
   }
 
   key(path: string): string {
@@ -323,6 +334,8 @@ class MultipartUpload extends Writable {
   private filled = 0
   private readonly parts: { PartNumber: number; ETag: string }[] = []
   private readonly md5s: Buffer[] = []
+  /** Part buffers back from finished uploads: reused, as a fresh 8 MiB buffer per part costs GC time. */
+  private readonly spares: Buffer[] = []
   private readonly inFlight = new Set<Promise<void>>()
   private failure: unknown
   private bytes = 0
@@ -376,7 +389,7 @@ class MultipartUpload extends Writable {
     if (this.failure) throw this.failure
     this.bytes += chunk.length
     for (let offset = 0; offset < chunk.length;) {
-      this.part ??= Buffer.allocUnsafe(PART_SIZE)
+      this.part ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(PART_SIZE)
       const n = chunk.copy(this.part, this.filled, offset)
       this.filled += n
       offset += n
@@ -389,15 +402,20 @@ class MultipartUpload extends Writable {
       // An empty image still needs one (empty) part to be a valid upload.
       if (this.parts.length > 0 || this.inFlight.size > 0 || this.md5s.length > 0) return
     }
-    const data = (this.part ?? Buffer.alloc(0)).subarray(0, this.filled)
+    const buffer = this.part
+    const data = (buffer ?? Buffer.alloc(0)).subarray(0, this.filled)
     this.part = undefined
     this.filled = 0
     const number = this.md5s.length + 1
     const md5 = createHash('md5').update(data).digest()
     this.md5s.push(md5)
-    const job = this.uploadPart(number, data, md5).catch((err: unknown) => {
-      this.failure ??= err
-    })
+    const job = this.uploadPart(number, data, md5)
+      .catch((err: unknown) => {
+        this.failure ??= err
+      })
+      .finally(() => {
+        if (buffer) this.spares.push(buffer)
+      })
     this.inFlight.add(job)
     void job.finally(() => this.inFlight.delete(job))
     while (this.inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(this.inFlight)

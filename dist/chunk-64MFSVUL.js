@@ -96,9 +96,15 @@ import {
   writeKey
 } from "./chunk-BVUK22WD.js";
 import {
-  require_dist,
-  require_dist2,
-  require_src
+  require_dist as require_dist2,
+  require_inherits,
+  require_node,
+  require_safe_buffer,
+  require_string_decoder,
+  require_tar_stream
+} from "./chunk-DWFPSX5I.js";
+import {
+  require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
@@ -896,7 +902,7 @@ var require_cmp = __commonJS({
     var gte = require_gte();
     var lt = require_lt();
     var lte = require_lte();
-    var cmp = (a6, op, b5, loose) => {
+    var cmp2 = (a6, op, b5, loose) => {
       switch (op) {
         case "===":
           if (typeof a6 === "object") {
@@ -932,7 +938,7 @@ var require_cmp = __commonJS({
           throw new TypeError(`Invalid operator: ${op}`);
       }
     };
-    module.exports = cmp;
+    module.exports = cmp2;
   }
 });
 
@@ -1076,12 +1082,12 @@ var require_trim_comparator_whitespace = __commonJS({
     }
     var isWhitespace = (char) => char !== void 0 && whitespace[char.charCodeAt(0)] === 1;
     var isVersionPrefix = (char) => char === "v" || char === "=" || isWhitespace(char);
-    var isDigit2 = (char) => char !== void 0 && char >= "0" && char <= "9";
+    var isDigit3 = (char) => char !== void 0 && char >= "0" && char <= "9";
     var isLetter = (char) => char !== void 0 && (char >= "a" && char <= "z" || char >= "A" && char <= "Z");
-    var isIdentifierCharacter = (char) => isDigit2(char) || isLetter(char) || char === "-";
-    var isVersionStart = (char) => isDigit2(char) || char === "x" || char === "X" || char === "*";
+    var isIdentifierCharacter = (char) => isDigit3(char) || isLetter(char) || char === "-";
+    var isVersionStart = (char) => isDigit3(char) || char === "x" || char === "X" || char === "*";
     var findDigitsEndIndex = (range, start, limit, digitRuns) => {
-      if (!isDigit2(range[start])) {
+      if (!isDigit3(range[start])) {
         return start;
       }
       if (start >= digitRuns.start && start < digitRuns.end) {
@@ -1091,7 +1097,7 @@ var require_trim_comparator_whitespace = __commonJS({
         return Math.min(start + limit, digitRuns.previousEnd);
       }
       let end = start + 1;
-      while (isDigit2(range[end])) {
+      while (isDigit3(range[end])) {
         end++;
       }
       digitRuns.previousStart = digitRuns.start;
@@ -1166,13 +1172,13 @@ var require_trim_comparator_whitespace = __commonJS({
     };
     var findLooseFullVersionEndIndex = (range, start, digitRuns) => {
       let end = start;
-      for (let component = 0; component < 3; component++) {
+      for (let component2 = 0; component2 < 3; component2++) {
         const next = findVersionNumberEndIndex(range, end, true, digitRuns);
         if (next === end) {
           return start;
         }
         end = next;
-        if (component < 2) {
+        if (component2 < 2) {
           if (range[end] !== ".") {
             return start;
           }
@@ -1183,14 +1189,14 @@ var require_trim_comparator_whitespace = __commonJS({
       return findBuildEndIndex(range, prereleaseEnd);
     };
     var findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
-      if (isDigit2(range[start])) {
+      if (isDigit3(range[start])) {
         return findVersionNumberEndIndex(range, start, false, digitRuns);
       }
       return isVersionStart(range[start]) ? start + 1 : start;
     };
     var findPartialVersionEndIndex = (range, start, digitRuns) => {
       let end = findPartialVersionComponentEndIndex(range, start, digitRuns);
-      for (let component = 0; component < 2; component++) {
+      for (let component2 = 0; component2 < 2; component2++) {
         if (range[end] !== ".") {
           return end;
         }
@@ -1698,7 +1704,7 @@ var require_comparator = __commonJS({
             return false;
           }
         }
-        return cmp(version, this.operator, this.semver, this.options);
+        return cmp2(version, this.operator, this.semver, this.options);
       }
       intersects(comp, options) {
         if (!(comp instanceof _Comparator)) {
@@ -1731,10 +1737,10 @@ var require_comparator = __commonJS({
         if (this.semver.version === comp.semver.version && this.operator.includes("=") && comp.operator.includes("=")) {
           return true;
         }
-        if (cmp(this.semver, "<", comp.semver, options) && this.operator.startsWith(">") && comp.operator.startsWith("<")) {
+        if (cmp2(this.semver, "<", comp.semver, options) && this.operator.startsWith(">") && comp.operator.startsWith("<")) {
           return true;
         }
-        if (cmp(this.semver, ">", comp.semver, options) && this.operator.startsWith("<") && comp.operator.startsWith(">")) {
+        if (cmp2(this.semver, ">", comp.semver, options) && this.operator.startsWith("<") && comp.operator.startsWith(">")) {
           return true;
         }
         return false;
@@ -1743,7 +1749,7 @@ var require_comparator = __commonJS({
     module.exports = Comparator;
     var parseOptions = require_parse_options();
     var { safeRe: re, t: t8 } = require_re();
-    var cmp = require_cmp();
+    var cmp2 = require_cmp();
     var debug = require_debug();
     var SemVer = require_semver();
     var Range = require_range();
@@ -2254,7 +2260,7 @@ var require_semver2 = __commonJS({
     var neq = require_neq();
     var gte = require_gte();
     var lte = require_lte();
-    var cmp = require_cmp();
+    var cmp2 = require_cmp();
     var coerce = require_coerce();
     var truncate = require_truncate();
     var Comparator = require_comparator();
@@ -2293,7 +2299,7 @@ var require_semver2 = __commonJS({
       neq,
       gte,
       lte,
-      cmp,
+      cmp: cmp2,
       coerce,
       truncate,
       Comparator,
@@ -2319,2432 +2325,6 @@ var require_semver2 = __commonJS({
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
-  }
-});
-
-// node_modules/events-universal/default.js
-var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports, module) {
-    module.exports = __require("events");
-  }
-});
-
-// node_modules/fast-fifo/fixed-size.js
-var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
-    module.exports = class FixedFIFO {
-      constructor(hwm) {
-        if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
-        this.buffer = new Array(hwm);
-        this.mask = hwm - 1;
-        this.top = 0;
-        this.btm = 0;
-        this.next = null;
-      }
-      clear() {
-        this.top = this.btm = 0;
-        this.next = null;
-        this.buffer.fill(void 0);
-      }
-      push(data) {
-        if (this.buffer[this.top] !== void 0) return false;
-        this.buffer[this.top] = data;
-        this.top = this.top + 1 & this.mask;
-        return true;
-      }
-      shift() {
-        const last = this.buffer[this.btm];
-        if (last === void 0) return void 0;
-        this.buffer[this.btm] = void 0;
-        this.btm = this.btm + 1 & this.mask;
-        return last;
-      }
-      peek() {
-        return this.buffer[this.btm];
-      }
-      isEmpty() {
-        return this.buffer[this.btm] === void 0;
-      }
-    };
-  }
-});
-
-// node_modules/fast-fifo/index.js
-var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports, module) {
-    var FixedFIFO = require_fixed_size();
-    module.exports = class FastFIFO {
-      constructor(hwm) {
-        this.hwm = hwm || 16;
-        this.head = new FixedFIFO(this.hwm);
-        this.tail = this.head;
-        this.length = 0;
-      }
-      clear() {
-        this.head = this.tail;
-        this.head.clear();
-        this.length = 0;
-      }
-      push(val) {
-        this.length++;
-        if (!this.head.push(val)) {
-          const prev = this.head;
-          this.head = prev.next = new FixedFIFO(2 * this.head.buffer.length);
-          this.head.push(val);
-        }
-      }
-      shift() {
-        if (this.length !== 0) this.length--;
-        const val = this.tail.shift();
-        if (val === void 0 && this.tail.next) {
-          const next = this.tail.next;
-          this.tail.next = null;
-          this.tail = next;
-          return this.tail.shift();
-        }
-        return val;
-      }
-      peek() {
-        const val = this.tail.peek();
-        if (val === void 0 && this.tail.next) return this.tail.next.peek();
-        return val;
-      }
-      isEmpty() {
-        return this.length === 0;
-      }
-    };
-  }
-});
-
-// node_modules/b4a/index.js
-var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports, module) {
-    function isBuffer(value) {
-      return Buffer.isBuffer(value) || value instanceof Uint8Array;
-    }
-    function isEncoding(encoding) {
-      return Buffer.isEncoding(encoding);
-    }
-    function alloc2(size, fill2, encoding) {
-      return Buffer.alloc(size, fill2, encoding);
-    }
-    function allocUnsafe(size) {
-      return Buffer.allocUnsafe(size);
-    }
-    function allocUnsafeSlow(size) {
-      return Buffer.allocUnsafeSlow(size);
-    }
-    function byteLength(string, encoding) {
-      return Buffer.byteLength(string, encoding);
-    }
-    function compare(a6, b5) {
-      return Buffer.compare(a6, b5);
-    }
-    function concat(buffers, totalLength) {
-      return Buffer.concat(buffers, totalLength);
-    }
-    function copy(source, target, targetStart, start, end) {
-      return toBuffer3(source).copy(target, targetStart, start, end);
-    }
-    function equals(a6, b5) {
-      return toBuffer3(a6).equals(b5);
-    }
-    function fill(buffer, value, offset, end, encoding) {
-      return toBuffer3(buffer).fill(value, offset, end, encoding);
-    }
-    function from(value, encodingOrOffset, length) {
-      return Buffer.from(value, encodingOrOffset, length);
-    }
-    function includes(buffer, value, byteOffset, encoding) {
-      return toBuffer3(buffer).includes(value, byteOffset, encoding);
-    }
-    function indexOf(buffer, value, byfeOffset, encoding) {
-      return toBuffer3(buffer).indexOf(value, byfeOffset, encoding);
-    }
-    function lastIndexOf(buffer, value, byteOffset, encoding) {
-      return toBuffer3(buffer).lastIndexOf(value, byteOffset, encoding);
-    }
-    function swap16(buffer) {
-      return toBuffer3(buffer).swap16();
-    }
-    function swap32(buffer) {
-      return toBuffer3(buffer).swap32();
-    }
-    function swap64(buffer) {
-      return toBuffer3(buffer).swap64();
-    }
-    function toBuffer3(buffer) {
-      if (Buffer.isBuffer(buffer)) return buffer;
-      return Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    }
-    function toString2(buffer, encoding, start, end) {
-      return toBuffer3(buffer).toString(encoding, start, end);
-    }
-    function toHex(buffer, start, end) {
-      return toBuffer3(buffer).toString("hex", start, end);
-    }
-    function write(buffer, string, offset, length, encoding) {
-      return toBuffer3(buffer).write(string, offset, length, encoding);
-    }
-    function readDoubleBE(buffer, offset) {
-      return toBuffer3(buffer).readDoubleBE(offset);
-    }
-    function readDoubleLE(buffer, offset) {
-      return toBuffer3(buffer).readDoubleLE(offset);
-    }
-    function readFloatBE(buffer, offset) {
-      return toBuffer3(buffer).readFloatBE(offset);
-    }
-    function readFloatLE(buffer, offset) {
-      return toBuffer3(buffer).readFloatLE(offset);
-    }
-    function readInt32BE(buffer, offset) {
-      return toBuffer3(buffer).readInt32BE(offset);
-    }
-    function readInt32LE(buffer, offset) {
-      return toBuffer3(buffer).readInt32LE(offset);
-    }
-    function readUInt32BE(buffer, offset) {
-      return toBuffer3(buffer).readUInt32BE(offset);
-    }
-    function readUInt32LE(buffer, offset) {
-      return toBuffer3(buffer).readUInt32LE(offset);
-    }
-    function writeDoubleBE(buffer, value, offset) {
-      return toBuffer3(buffer).writeDoubleBE(value, offset);
-    }
-    function writeDoubleLE(buffer, value, offset) {
-      return toBuffer3(buffer).writeDoubleLE(value, offset);
-    }
-    function writeFloatBE(buffer, value, offset) {
-      return toBuffer3(buffer).writeFloatBE(value, offset);
-    }
-    function writeFloatLE(buffer, value, offset) {
-      return toBuffer3(buffer).writeFloatLE(value, offset);
-    }
-    function writeInt32BE(buffer, value, offset) {
-      return toBuffer3(buffer).writeInt32BE(value, offset);
-    }
-    function writeInt32LE(buffer, value, offset) {
-      return toBuffer3(buffer).writeInt32LE(value, offset);
-    }
-    function writeUInt32BE(buffer, value, offset) {
-      return toBuffer3(buffer).writeUInt32BE(value, offset);
-    }
-    function writeUInt32LE(buffer, value, offset) {
-      return toBuffer3(buffer).writeUInt32LE(value, offset);
-    }
-    module.exports = {
-      isBuffer,
-      isEncoding,
-      alloc: alloc2,
-      allocUnsafe,
-      allocUnsafeSlow,
-      byteLength,
-      compare,
-      concat,
-      copy,
-      equals,
-      fill,
-      from,
-      includes,
-      indexOf,
-      lastIndexOf,
-      swap16,
-      swap32,
-      swap64,
-      toBuffer: toBuffer3,
-      toString: toString2,
-      toHex,
-      write,
-      readDoubleBE,
-      readDoubleLE,
-      readFloatBE,
-      readFloatLE,
-      readInt32BE,
-      readInt32LE,
-      readUInt32BE,
-      readUInt32LE,
-      writeDoubleBE,
-      writeDoubleLE,
-      writeFloatBE,
-      writeFloatLE,
-      writeInt32BE,
-      writeInt32LE,
-      writeUInt32BE,
-      writeUInt32LE
-    };
-  }
-});
-
-// node_modules/text-decoder/lib/pass-through-decoder.js
-var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
-    var b4a = require_b4a();
-    module.exports = class PassThroughDecoder {
-      constructor(encoding) {
-        this.encoding = encoding;
-      }
-      get remaining() {
-        return 0;
-      }
-      decode(data) {
-        return b4a.toString(data, this.encoding);
-      }
-      flush() {
-        return "";
-      }
-    };
-  }
-});
-
-// node_modules/text-decoder/lib/utf8-decoder.js
-var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
-    var b4a = require_b4a();
-    module.exports = class UTF8Decoder {
-      constructor() {
-        this._reset();
-      }
-      get remaining() {
-        return this.bytesSeen;
-      }
-      decode(data) {
-        if (data.byteLength === 0) return "";
-        if (this.bytesNeeded === 0 && trailingIncomplete(data, 0) === 0) {
-          this.bytesSeen = trailingBytesSeen(data);
-          return b4a.toString(data, "utf8");
-        }
-        let result = "";
-        let start = 0;
-        if (this.bytesNeeded > 0) {
-          while (start < data.byteLength) {
-            const byte = data[start];
-            if (byte < this.lowerBoundary || byte > this.upperBoundary) {
-              result += "\uFFFD";
-              this._reset();
-              break;
-            }
-            this.lowerBoundary = 128;
-            this.upperBoundary = 191;
-            this.codePoint = this.codePoint << 6 | byte & 63;
-            this.bytesSeen++;
-            start++;
-            if (this.bytesSeen === this.bytesNeeded) {
-              result += String.fromCodePoint(this.codePoint);
-              this._reset();
-              break;
-            }
-          }
-          if (this.bytesNeeded > 0) return result;
-        }
-        const trailing = trailingIncomplete(data, start);
-        const end = data.byteLength - trailing;
-        if (end > start) result += b4a.toString(data, "utf8", start, end);
-        for (let i6 = end; i6 < data.byteLength; i6++) {
-          const byte = data[i6];
-          if (this.bytesNeeded === 0) {
-            if (byte <= 127) {
-              this.bytesSeen = 0;
-              result += String.fromCharCode(byte);
-            } else if (byte >= 194 && byte <= 223) {
-              this.bytesNeeded = 2;
-              this.bytesSeen = 1;
-              this.codePoint = byte & 31;
-            } else if (byte >= 224 && byte <= 239) {
-              if (byte === 224) this.lowerBoundary = 160;
-              else if (byte === 237) this.upperBoundary = 159;
-              this.bytesNeeded = 3;
-              this.bytesSeen = 1;
-              this.codePoint = byte & 15;
-            } else if (byte >= 240 && byte <= 244) {
-              if (byte === 240) this.lowerBoundary = 144;
-              else if (byte === 244) this.upperBoundary = 143;
-              this.bytesNeeded = 4;
-              this.bytesSeen = 1;
-              this.codePoint = byte & 7;
-            } else {
-              this.bytesSeen = 1;
-              result += "\uFFFD";
-            }
-            continue;
-          }
-          if (byte < this.lowerBoundary || byte > this.upperBoundary) {
-            result += "\uFFFD";
-            i6--;
-            this._reset();
-            continue;
-          }
-          this.lowerBoundary = 128;
-          this.upperBoundary = 191;
-          this.codePoint = this.codePoint << 6 | byte & 63;
-          this.bytesSeen++;
-          if (this.bytesSeen === this.bytesNeeded) {
-            result += String.fromCodePoint(this.codePoint);
-            this._reset();
-          }
-        }
-        return result;
-      }
-      flush() {
-        const result = this.bytesNeeded > 0 ? "\uFFFD" : "";
-        this._reset();
-        return result;
-      }
-      _reset() {
-        this.codePoint = 0;
-        this.bytesNeeded = 0;
-        this.bytesSeen = 0;
-        this.lowerBoundary = 128;
-        this.upperBoundary = 191;
-      }
-    };
-    function trailingIncomplete(data, start) {
-      const len = data.byteLength;
-      if (len <= start) return 0;
-      const limit = Math.max(start, len - 4);
-      let i6 = len - 1;
-      while (i6 > limit && (data[i6] & 192) === 128) i6--;
-      if (i6 < start) return 0;
-      const byte = data[i6];
-      let needed;
-      if (byte <= 127) return 0;
-      if (byte >= 194 && byte <= 223) needed = 2;
-      else if (byte >= 224 && byte <= 239) needed = 3;
-      else if (byte >= 240 && byte <= 244) needed = 4;
-      else return 0;
-      const available = len - i6;
-      return available < needed ? available : 0;
-    }
-    function trailingBytesSeen(data) {
-      const len = data.byteLength;
-      if (len === 0) return 0;
-      const last = data[len - 1];
-      if (last <= 127) return 0;
-      if ((last & 192) !== 128) return 1;
-      const limit = Math.max(0, len - 4);
-      let i6 = len - 2;
-      while (i6 >= limit && (data[i6] & 192) === 128) i6--;
-      if (i6 < 0) return 1;
-      const first = data[i6];
-      let needed;
-      if (first >= 194 && first <= 223) needed = 2;
-      else if (first >= 224 && first <= 239) needed = 3;
-      else if (first >= 240 && first <= 244) needed = 4;
-      else return 1;
-      if (len - i6 !== needed) return 1;
-      if (needed >= 3) {
-        const second = data[i6 + 1];
-        if (first === 224 && second < 160) return 1;
-        if (first === 237 && second > 159) return 1;
-        if (first === 240 && second < 144) return 1;
-        if (first === 244 && second > 143) return 1;
-      }
-      return 0;
-    }
-  }
-});
-
-// node_modules/text-decoder/index.js
-var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports, module) {
-    var PassThroughDecoder = require_pass_through_decoder();
-    var UTF8Decoder = require_utf8_decoder();
-    module.exports = class TextDecoder {
-      constructor(encoding = "utf8") {
-        this.encoding = normalizeEncoding(encoding);
-        switch (this.encoding) {
-          case "utf8":
-            this.decoder = new UTF8Decoder();
-            break;
-          case "utf16le":
-          case "base64":
-            throw new Error("Unsupported encoding: " + this.encoding);
-          default:
-            this.decoder = new PassThroughDecoder(this.encoding);
-        }
-      }
-      get remaining() {
-        return this.decoder.remaining;
-      }
-      push(data) {
-        if (typeof data === "string") return data;
-        return this.decoder.decode(data);
-      }
-      // For Node.js compatibility
-      write(data) {
-        return this.push(data);
-      }
-      end(data) {
-        let result = "";
-        if (data) result = this.push(data);
-        result += this.decoder.flush();
-        return result;
-      }
-    };
-    function normalizeEncoding(encoding) {
-      encoding = encoding.toLowerCase();
-      switch (encoding) {
-        case "utf8":
-        case "utf-8":
-          return "utf8";
-        case "ucs2":
-        case "ucs-2":
-        case "utf16le":
-        case "utf-16le":
-          return "utf16le";
-        case "latin1":
-        case "binary":
-          return "latin1";
-        case "base64":
-        case "ascii":
-        case "hex":
-          return encoding;
-        default:
-          throw new Error("Unknown encoding: " + encoding);
-      }
-    }
-  }
-});
-
-// node_modules/streamx/lib/errors.js
-var require_errors = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports, module) {
-    module.exports = class StreamError extends Error {
-      constructor(msg, code, fn = StreamError) {
-        super(msg);
-        this.code = code;
-        if (Error.captureStackTrace) {
-          Error.captureStackTrace(this, fn);
-        }
-      }
-      static isStreamDestroyed(err) {
-        return err && err.code === "STREAM_DESTROYED";
-      }
-      static isPrematureClose(err) {
-        return err && err.code === "PREMATURE_CLOSE";
-      }
-      static isAborted(err) {
-        return err && err.code === "ABORTED";
-      }
-      static isBadArgument(err) {
-        return err && err.code === "BAD_ARGUMENT";
-      }
-      get name() {
-        return "StreamError";
-      }
-      static STREAM_DESTROYED() {
-        return new StreamError("Stream was destroyed", "STREAM_DESTROYED", StreamError.STREAM_DESTROYED);
-      }
-      static PREMATURE_CLOSE(msg = "Premature close") {
-        return new StreamError(msg, "PREMATURE_CLOSE", StreamError.PREMATURE_CLOSE);
-      }
-      static ABORTED() {
-        return new StreamError("Stream aborted", "ABORTED", StreamError.ABORTED);
-      }
-      static BAD_ARGUMENT(msg = "Bad argument") {
-        return new StreamError(msg, "BAD_ARGUMENT", StreamError.BAD_ARGUMENT);
-      }
-    };
-  }
-});
-
-// node_modules/streamx/index.js
-var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports, module) {
-    var { EventEmitter: EventEmitter3 } = require_default();
-    var FIFO = require_fast_fifo();
-    var TextDecoder2 = require_text_decoder();
-    var StreamError = require_errors();
-    var qmt = typeof queueMicrotask === "undefined" ? (fn) => global.process.nextTick(fn) : queueMicrotask;
-    var MAX = (1 << 29) - 1;
-    var OPENING = 1;
-    var PREDESTROYING = 2;
-    var DESTROYING = 4;
-    var DESTROYED = 8;
-    var NOT_OPENING = MAX ^ OPENING;
-    var NOT_PREDESTROYING = MAX ^ PREDESTROYING;
-    var READ_ACTIVE = 1 << 4;
-    var READ_UPDATING = 2 << 4;
-    var READ_PRIMARY = 4 << 4;
-    var READ_QUEUED = 8 << 4;
-    var READ_RESUMED = 16 << 4;
-    var READ_PIPE_DRAINED = 32 << 4;
-    var READ_ENDING = 64 << 4;
-    var READ_EMIT_DATA = 128 << 4;
-    var READ_EMIT_READABLE = 256 << 4;
-    var READ_EMITTED_READABLE = 512 << 4;
-    var READ_DONE = 1024 << 4;
-    var READ_NEXT_TICK = 2048 << 4;
-    var READ_NEEDS_PUSH = 4096 << 4;
-    var READ_READ_AHEAD = 8192 << 4;
-    var READ_FLOWING = READ_RESUMED | READ_PIPE_DRAINED;
-    var READ_ACTIVE_AND_NEEDS_PUSH = READ_ACTIVE | READ_NEEDS_PUSH;
-    var READ_PRIMARY_AND_ACTIVE = READ_PRIMARY | READ_ACTIVE;
-    var READ_EMIT_READABLE_AND_QUEUED = READ_EMIT_READABLE | READ_QUEUED;
-    var READ_RESUMED_READ_AHEAD = READ_RESUMED | READ_READ_AHEAD;
-    var READ_NOT_ACTIVE = MAX ^ READ_ACTIVE;
-    var READ_NON_PRIMARY = MAX ^ READ_PRIMARY;
-    var READ_NON_PRIMARY_AND_PUSHED = MAX ^ (READ_PRIMARY | READ_NEEDS_PUSH);
-    var READ_PUSHED = MAX ^ READ_NEEDS_PUSH;
-    var READ_PAUSED = MAX ^ READ_RESUMED;
-    var READ_NOT_QUEUED = MAX ^ (READ_QUEUED | READ_EMITTED_READABLE);
-    var READ_NOT_ENDING = MAX ^ READ_ENDING;
-    var READ_PIPE_NOT_DRAINED = MAX ^ READ_FLOWING;
-    var READ_NOT_NEXT_TICK = MAX ^ READ_NEXT_TICK;
-    var READ_NOT_UPDATING = MAX ^ READ_UPDATING;
-    var READ_NO_READ_AHEAD = MAX ^ READ_READ_AHEAD;
-    var READ_PAUSED_NO_READ_AHEAD = MAX ^ READ_RESUMED_READ_AHEAD;
-    var WRITE_ACTIVE = 1 << 18;
-    var WRITE_UPDATING = 2 << 18;
-    var WRITE_PRIMARY = 4 << 18;
-    var WRITE_QUEUED = 8 << 18;
-    var WRITE_UNDRAINED = 16 << 18;
-    var WRITE_DONE = 32 << 18;
-    var WRITE_EMIT_DRAIN = 64 << 18;
-    var WRITE_NEXT_TICK = 128 << 18;
-    var WRITE_WRITING = 256 << 18;
-    var WRITE_FINISHING = 512 << 18;
-    var WRITE_CORKED = 1024 << 18;
-    var WRITE_NOT_ACTIVE = MAX ^ (WRITE_ACTIVE | WRITE_WRITING);
-    var WRITE_NON_PRIMARY = MAX ^ WRITE_PRIMARY;
-    var WRITE_NOT_FINISHING = MAX ^ (WRITE_ACTIVE | WRITE_FINISHING);
-    var WRITE_DRAINED = MAX ^ WRITE_UNDRAINED;
-    var WRITE_NOT_QUEUED = MAX ^ WRITE_QUEUED;
-    var WRITE_NOT_NEXT_TICK = MAX ^ WRITE_NEXT_TICK;
-    var WRITE_NOT_UPDATING = MAX ^ WRITE_UPDATING;
-    var WRITE_NOT_CORKED = MAX ^ WRITE_CORKED;
-    var ACTIVE = READ_ACTIVE | WRITE_ACTIVE;
-    var NOT_ACTIVE = MAX ^ ACTIVE;
-    var DONE = READ_DONE | WRITE_DONE;
-    var DESTROY_STATUS = DESTROYING | DESTROYED | PREDESTROYING;
-    var OPEN_STATUS = DESTROY_STATUS | OPENING;
-    var AUTO_DESTROY = DESTROY_STATUS | DONE;
-    var NON_PRIMARY = WRITE_NON_PRIMARY & READ_NON_PRIMARY;
-    var ACTIVE_OR_TICKING = WRITE_NEXT_TICK | READ_NEXT_TICK;
-    var TICKING = ACTIVE_OR_TICKING & NOT_ACTIVE;
-    var IS_OPENING = OPEN_STATUS | TICKING;
-    var READ_PRIMARY_STATUS = OPEN_STATUS | READ_ENDING | READ_DONE;
-    var READ_STATUS = OPEN_STATUS | READ_DONE | READ_QUEUED;
-    var READ_ENDING_STATUS = OPEN_STATUS | READ_ENDING | READ_QUEUED;
-    var READ_READABLE_STATUS = OPEN_STATUS | READ_EMIT_READABLE | READ_QUEUED | READ_EMITTED_READABLE;
-    var SHOULD_NOT_READ = OPEN_STATUS | READ_ACTIVE | READ_ENDING | READ_DONE | READ_NEEDS_PUSH | READ_READ_AHEAD;
-    var READ_BACKPRESSURE_STATUS = DESTROY_STATUS | READ_ENDING | READ_DONE;
-    var READ_UPDATE_SYNC_STATUS = READ_UPDATING | OPEN_STATUS | READ_NEXT_TICK | READ_PRIMARY;
-    var READ_NEXT_TICK_OR_OPENING = READ_NEXT_TICK | OPENING;
-    var WRITE_PRIMARY_STATUS = OPEN_STATUS | WRITE_FINISHING | WRITE_DONE;
-    var WRITE_QUEUED_AND_UNDRAINED = WRITE_QUEUED | WRITE_UNDRAINED;
-    var WRITE_QUEUED_AND_ACTIVE = WRITE_QUEUED | WRITE_ACTIVE;
-    var WRITE_DRAIN_STATUS = WRITE_QUEUED | WRITE_UNDRAINED | OPEN_STATUS | WRITE_ACTIVE;
-    var WRITE_STATUS = OPEN_STATUS | WRITE_ACTIVE | WRITE_QUEUED | WRITE_CORKED;
-    var WRITE_PRIMARY_AND_ACTIVE = WRITE_PRIMARY | WRITE_ACTIVE;
-    var WRITE_ACTIVE_AND_WRITING = WRITE_ACTIVE | WRITE_WRITING;
-    var WRITE_FINISHING_STATUS = OPEN_STATUS | WRITE_FINISHING | WRITE_QUEUED_AND_ACTIVE | WRITE_DONE;
-    var WRITE_BACKPRESSURE_STATUS = WRITE_UNDRAINED | DESTROY_STATUS | WRITE_FINISHING | WRITE_DONE;
-    var WRITE_UPDATE_SYNC_STATUS = WRITE_UPDATING | OPEN_STATUS | WRITE_NEXT_TICK | WRITE_PRIMARY;
-    var WRITE_DROP_DATA = WRITE_FINISHING | WRITE_DONE | DESTROY_STATUS;
-    var asyncIterator = Symbol.asyncIterator || /* @__PURE__ */ Symbol("asyncIterator");
-    var WritableState = class {
-      constructor(stream, { highWaterMark = 16384, map = null, mapWritable, byteLength, byteLengthWritable } = {}) {
-        this.stream = stream;
-        this.queue = new FIFO();
-        this.highWaterMark = highWaterMark;
-        this.buffered = 0;
-        this.error = null;
-        this.pipeline = null;
-        this.drains = null;
-        this.byteLength = byteLengthWritable || byteLength || defaultByteLength;
-        this.map = mapWritable || map;
-        this.afterWrite = afterWrite.bind(this);
-        this.afterUpdateNextTick = updateWriteNT.bind(this);
-      }
-      get ending() {
-        return (this.stream._duplexState & WRITE_FINISHING) !== 0;
-      }
-      get ended() {
-        return (this.stream._duplexState & WRITE_DONE) !== 0;
-      }
-      push(data) {
-        if ((this.stream._duplexState & WRITE_DROP_DATA) !== 0) return false;
-        if (this.map !== null) data = this.map(data);
-        this.buffered += this.byteLength(data);
-        this.queue.push(data);
-        if (this.buffered < this.highWaterMark) {
-          this.stream._duplexState |= WRITE_QUEUED;
-          return true;
-        }
-        this.stream._duplexState |= WRITE_QUEUED_AND_UNDRAINED;
-        return false;
-      }
-      shift() {
-        const data = this.queue.shift();
-        this.buffered -= this.byteLength(data);
-        if (this.buffered === 0) this.stream._duplexState &= WRITE_NOT_QUEUED;
-        return data;
-      }
-      end(data) {
-        if (typeof data === "function") {
-          this.stream.once("finish", data);
-        } else if (data !== void 0 && data !== null) {
-          this.push(data);
-        }
-        this.stream._duplexState = (this.stream._duplexState | WRITE_FINISHING) & WRITE_NON_PRIMARY;
-      }
-      autoBatch(data, cb) {
-        const buffer = [];
-        const stream = this.stream;
-        buffer.push(data);
-        while ((stream._duplexState & WRITE_STATUS) === WRITE_QUEUED_AND_ACTIVE) {
-          buffer.push(stream._writableState.shift());
-        }
-        if ((stream._duplexState & OPEN_STATUS) !== 0) return cb(null);
-        stream._writev(buffer, cb);
-      }
-      update() {
-        const stream = this.stream;
-        stream._duplexState |= WRITE_UPDATING;
-        do {
-          while ((stream._duplexState & WRITE_STATUS) === WRITE_QUEUED) {
-            const data = this.shift();
-            stream._duplexState |= WRITE_ACTIVE_AND_WRITING;
-            stream._write(data, this.afterWrite);
-          }
-          if ((stream._duplexState & WRITE_PRIMARY_AND_ACTIVE) === 0) this.updateNonPrimary();
-        } while (this.continueUpdate() === true);
-        stream._duplexState &= WRITE_NOT_UPDATING;
-      }
-      updateNonPrimary() {
-        const stream = this.stream;
-        if ((stream._duplexState & WRITE_FINISHING_STATUS) === WRITE_FINISHING) {
-          stream._duplexState = stream._duplexState | WRITE_ACTIVE;
-          stream._final(afterFinal.bind(this));
-          return;
-        }
-        if ((stream._duplexState & DESTROY_STATUS) === DESTROYING) {
-          if ((stream._duplexState & ACTIVE_OR_TICKING) === 0) {
-            stream._duplexState |= ACTIVE;
-            stream._destroy(afterDestroy.bind(this));
-          }
-          return;
-        }
-        if ((stream._duplexState & IS_OPENING) === OPENING) {
-          stream._duplexState = (stream._duplexState | ACTIVE) & NOT_OPENING;
-          stream._open(afterOpen.bind(this));
-        }
-      }
-      continueUpdate() {
-        if ((this.stream._duplexState & WRITE_NEXT_TICK) === 0) return false;
-        this.stream._duplexState &= WRITE_NOT_NEXT_TICK;
-        return true;
-      }
-      updateCallback() {
-        if ((this.stream._duplexState & WRITE_UPDATE_SYNC_STATUS) === WRITE_PRIMARY) {
-          this.update();
-        } else {
-          this.updateNextTick();
-        }
-      }
-      updateNextTick() {
-        if ((this.stream._duplexState & WRITE_NEXT_TICK) !== 0) return;
-        this.stream._duplexState |= WRITE_NEXT_TICK;
-        if ((this.stream._duplexState & WRITE_UPDATING) === 0) qmt(this.afterUpdateNextTick);
-      }
-    };
-    var ReadableState = class {
-      constructor(stream, { highWaterMark = 16384, map = null, mapReadable, byteLength, byteLengthReadable } = {}) {
-        this.stream = stream;
-        this.queue = new FIFO();
-        this.highWaterMark = highWaterMark === 0 ? 1 : highWaterMark;
-        this.buffered = 0;
-        this.readAhead = highWaterMark > 0;
-        this.error = null;
-        this.pipeline = null;
-        this.byteLength = byteLengthReadable || byteLength || defaultByteLength;
-        this.map = mapReadable || map;
-        this.pipeTo = null;
-        this.afterRead = afterRead.bind(this);
-        this.afterUpdateNextTick = updateReadNT.bind(this);
-      }
-      get ending() {
-        return (this.stream._duplexState & READ_ENDING) !== 0;
-      }
-      get ended() {
-        return (this.stream._duplexState & READ_DONE) !== 0;
-      }
-      pipe(pipeTo, cb) {
-        if (this.pipeTo !== null) throw StreamError.BAD_ARGUMENT("Can only pipe to one destination");
-        if (typeof cb !== "function") cb = null;
-        this.stream._duplexState |= READ_PIPE_DRAINED;
-        this.pipeTo = pipeTo;
-        this.pipeline = new Pipeline(this.stream, pipeTo, cb);
-        if (cb) this.stream.on("error", noop3);
-        if (isStreamx(pipeTo)) {
-          pipeTo._writableState.pipeline = this.pipeline;
-          if (cb) pipeTo.on("error", noop3);
-          pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
-        } else {
-          const onerror = this.pipeline.done.bind(this.pipeline, pipeTo);
-          const onclose = this.pipeline.done.bind(this.pipeline, pipeTo, null);
-          pipeTo.on("error", onerror);
-          pipeTo.on("close", onclose);
-          pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
-        }
-        pipeTo.on("drain", afterDrain.bind(this));
-        this.stream.emit("piping", pipeTo);
-        pipeTo.emit("pipe", this.stream);
-      }
-      push(data) {
-        const stream = this.stream;
-        if (data === null) {
-          this.highWaterMark = 0;
-          stream._duplexState = (stream._duplexState | READ_ENDING) & READ_NON_PRIMARY_AND_PUSHED;
-          return false;
-        }
-        if (this.map !== null) {
-          data = this.map(data);
-          if (data === null) {
-            stream._duplexState &= READ_PUSHED;
-            return this.buffered < this.highWaterMark;
-          }
-        }
-        this.buffered += this.byteLength(data);
-        this.queue.push(data);
-        stream._duplexState = (stream._duplexState | READ_QUEUED) & READ_PUSHED;
-        return this.buffered < this.highWaterMark;
-      }
-      shift() {
-        const data = this.queue.shift();
-        this.buffered -= this.byteLength(data);
-        if (this.buffered === 0) {
-          this.stream._duplexState &= READ_NOT_QUEUED;
-        }
-        return data;
-      }
-      unshift(data) {
-        const pending = [this.map !== null ? this.map(data) : data];
-        while (this.buffered > 0) pending.push(this.shift());
-        for (let i6 = 0; i6 < pending.length - 1; i6++) {
-          const data2 = pending[i6];
-          this.buffered += this.byteLength(data2);
-          this.queue.push(data2);
-        }
-        this.push(pending[pending.length - 1]);
-      }
-      read() {
-        const stream = this.stream;
-        if ((stream._duplexState & READ_STATUS) === READ_QUEUED) {
-          const data = this.shift();
-          if (this.pipeTo !== null && this.pipeTo.write(data) === false) {
-            stream._duplexState &= READ_PIPE_NOT_DRAINED;
-          }
-          if ((stream._duplexState & READ_EMIT_DATA) !== 0) {
-            stream.emit("data", data);
-          }
-          return data;
-        }
-        if (this.readAhead === false) {
-          stream._duplexState |= READ_READ_AHEAD;
-          this.updateNextTick();
-        }
-        return null;
-      }
-      drain() {
-        const stream = this.stream;
-        while ((stream._duplexState & READ_STATUS) === READ_QUEUED && (stream._duplexState & READ_FLOWING) !== 0) {
-          const data = this.shift();
-          if (this.pipeTo !== null && this.pipeTo.write(data) === false) {
-            stream._duplexState &= READ_PIPE_NOT_DRAINED;
-          }
-          if ((stream._duplexState & READ_EMIT_DATA) !== 0) {
-            stream.emit("data", data);
-          }
-        }
-      }
-      update() {
-        const stream = this.stream;
-        stream._duplexState |= READ_UPDATING;
-        do {
-          this.drain();
-          while (this.buffered < this.highWaterMark && (stream._duplexState & SHOULD_NOT_READ) === READ_READ_AHEAD) {
-            stream._duplexState |= READ_ACTIVE_AND_NEEDS_PUSH;
-            stream._read(this.afterRead);
-            this.drain();
-          }
-          if ((stream._duplexState & READ_READABLE_STATUS) === READ_EMIT_READABLE_AND_QUEUED) {
-            stream._duplexState |= READ_EMITTED_READABLE;
-            stream.emit("readable");
-          }
-          if ((stream._duplexState & READ_PRIMARY_AND_ACTIVE) === 0) {
-            this.updateNonPrimary();
-          }
-        } while (this.continueUpdate() === true);
-        stream._duplexState &= READ_NOT_UPDATING;
-      }
-      updateNonPrimary() {
-        const stream = this.stream;
-        if ((stream._duplexState & READ_ENDING_STATUS) === READ_ENDING) {
-          stream._duplexState = (stream._duplexState | READ_DONE) & READ_NOT_ENDING;
-          stream.emit("end");
-          if ((stream._duplexState & AUTO_DESTROY) === DONE) {
-            stream._duplexState |= DESTROYING;
-          }
-          if (this.pipeTo !== null) {
-            this.pipeTo.end();
-          }
-        }
-        if ((stream._duplexState & DESTROY_STATUS) === DESTROYING) {
-          if ((stream._duplexState & ACTIVE_OR_TICKING) === 0) {
-            stream._duplexState |= ACTIVE;
-            stream._destroy(afterDestroy.bind(this));
-          }
-          return;
-        }
-        if ((stream._duplexState & IS_OPENING) === OPENING) {
-          stream._duplexState = (stream._duplexState | ACTIVE) & NOT_OPENING;
-          stream._open(afterOpen.bind(this));
-        }
-      }
-      continueUpdate() {
-        if ((this.stream._duplexState & READ_NEXT_TICK) === 0) return false;
-        this.stream._duplexState &= READ_NOT_NEXT_TICK;
-        return true;
-      }
-      updateCallback() {
-        if ((this.stream._duplexState & READ_UPDATE_SYNC_STATUS) === READ_PRIMARY) {
-          this.update();
-        } else {
-          this.updateNextTick();
-        }
-      }
-      updateNextTickIfOpen() {
-        if ((this.stream._duplexState & READ_NEXT_TICK_OR_OPENING) !== 0) return;
-        this.stream._duplexState |= READ_NEXT_TICK;
-        if ((this.stream._duplexState & READ_UPDATING) === 0) qmt(this.afterUpdateNextTick);
-      }
-      updateNextTick() {
-        if ((this.stream._duplexState & READ_NEXT_TICK) !== 0) return;
-        this.stream._duplexState |= READ_NEXT_TICK;
-        if ((this.stream._duplexState & READ_UPDATING) === 0) qmt(this.afterUpdateNextTick);
-      }
-    };
-    var TransformState = class {
-      constructor(stream) {
-        this.data = null;
-        this.afterTransform = afterTransform.bind(stream);
-        this.afterFinal = null;
-      }
-    };
-    var Pipeline = class {
-      constructor(src, dst, cb) {
-        this.from = src;
-        this.to = dst;
-        this.afterPipe = cb;
-        this.error = null;
-        this.pipeToFinished = false;
-      }
-      finished() {
-        this.pipeToFinished = true;
-      }
-      done(stream, err) {
-        if (err) this.error = err;
-        if (stream === this.to) {
-          this.to = null;
-          if (this.from !== null) {
-            if ((this.from._duplexState & READ_DONE) === 0 || !this.pipeToFinished) {
-              this.from.destroy(this.error || StreamError.PREMATURE_CLOSE("Writable stream closed"));
-            }
-            return;
-          }
-        }
-        if (stream === this.from) {
-          this.from = null;
-          if (this.to !== null) {
-            if ((stream._duplexState & READ_DONE) === 0) {
-              this.to.destroy(this.error || StreamError.PREMATURE_CLOSE("Readable stream closed"));
-            }
-            return;
-          }
-        }
-        if (this.afterPipe !== null) this.afterPipe(this.error);
-        this.to = this.from = this.afterPipe = null;
-      }
-    };
-    function afterDrain() {
-      this.stream._duplexState |= READ_PIPE_DRAINED;
-      this.updateCallback();
-    }
-    function afterFinal(err) {
-      const stream = this.stream;
-      if (err) stream.destroy(err);
-      if ((stream._duplexState & DESTROY_STATUS) === 0) {
-        stream._duplexState |= WRITE_DONE;
-        stream.emit("finish");
-      }
-      if ((stream._duplexState & AUTO_DESTROY) === DONE) {
-        stream._duplexState |= DESTROYING;
-      }
-      stream._duplexState &= WRITE_NOT_FINISHING;
-      if ((stream._duplexState & WRITE_UPDATING) === 0) {
-        this.update();
-      } else {
-        this.updateNextTick();
-      }
-    }
-    function afterDestroy(err) {
-      const stream = this.stream;
-      if (!err && !StreamError.isStreamDestroyed(this.error)) err = this.error;
-      if (err) stream.emit("error", err);
-      stream._duplexState |= DESTROYED;
-      stream.emit("close");
-      const rs = stream._readableState;
-      const ws = stream._writableState;
-      if (rs !== null && rs.pipeline !== null) {
-        rs.pipeline.done(stream, err);
-      }
-      if (ws !== null) {
-        while (ws.drains !== null && ws.drains.length > 0) {
-          ws.drains.shift().resolve(false);
-        }
-        if (ws.pipeline !== null) {
-          ws.pipeline.done(stream, err);
-        }
-      }
-    }
-    function afterWrite(err) {
-      const stream = this.stream;
-      if (err) stream.destroy(err);
-      stream._duplexState &= WRITE_NOT_ACTIVE;
-      if (this.drains !== null) tickDrains(this.drains);
-      if ((stream._duplexState & WRITE_DRAIN_STATUS) === WRITE_UNDRAINED) {
-        stream._duplexState &= WRITE_DRAINED;
-        if ((stream._duplexState & WRITE_EMIT_DRAIN) === WRITE_EMIT_DRAIN) {
-          stream.emit("drain");
-        }
-      }
-      this.updateCallback();
-    }
-    function afterRead(err) {
-      if (err) this.stream.destroy(err);
-      this.stream._duplexState &= READ_NOT_ACTIVE;
-      if (this.readAhead === false && (this.stream._duplexState & READ_RESUMED) === 0) {
-        this.stream._duplexState &= READ_NO_READ_AHEAD;
-      }
-      this.updateCallback();
-    }
-    function updateReadNT() {
-      if ((this.stream._duplexState & READ_UPDATING) === 0) {
-        this.stream._duplexState &= READ_NOT_NEXT_TICK;
-        this.update();
-      }
-    }
-    function updateWriteNT() {
-      if ((this.stream._duplexState & WRITE_UPDATING) === 0) {
-        this.stream._duplexState &= WRITE_NOT_NEXT_TICK;
-        this.update();
-      }
-    }
-    function tickDrains(drains) {
-      for (let i6 = 0; i6 < drains.length; i6++) {
-        if (--drains[i6].writes === 0) {
-          drains.shift().resolve(true);
-          i6--;
-        }
-      }
-    }
-    function afterOpen(err) {
-      const stream = this.stream;
-      if (err) stream.destroy(err);
-      if ((stream._duplexState & DESTROYING) === 0) {
-        if ((stream._duplexState & READ_PRIMARY_STATUS) === 0) {
-          stream._duplexState |= READ_PRIMARY;
-        }
-        if ((stream._duplexState & WRITE_PRIMARY_STATUS) === 0) {
-          stream._duplexState |= WRITE_PRIMARY;
-        }
-        stream.emit("open");
-      }
-      stream._duplexState &= NOT_ACTIVE;
-      if (stream._writableState !== null) {
-        stream._writableState.updateCallback();
-      }
-      if (stream._readableState !== null) {
-        stream._readableState.updateCallback();
-      }
-    }
-    function afterTransform(err, data) {
-      if (data !== void 0 && data !== null) this.push(data);
-      this._writableState.afterWrite(err);
-    }
-    function newListener(name) {
-      if (this._readableState !== null) {
-        if (name === "data") {
-          this._duplexState |= READ_EMIT_DATA | READ_RESUMED_READ_AHEAD;
-          this._readableState.updateNextTick();
-        }
-        if (name === "readable") {
-          this._duplexState |= READ_EMIT_READABLE;
-          this._readableState.updateNextTick();
-        }
-      }
-      if (this._writableState !== null) {
-        if (name === "drain") {
-          this._duplexState |= WRITE_EMIT_DRAIN;
-          this._writableState.updateNextTick();
-        }
-      }
-    }
-    var Stream = class extends EventEmitter3 {
-      constructor(opts) {
-        super();
-        this._duplexState = 0;
-        this._readableState = null;
-        this._writableState = null;
-        if (opts) {
-          if (opts.open) this._open = opts.open;
-          if (opts.destroy) this._destroy = opts.destroy;
-          if (opts.predestroy) this._predestroy = opts.predestroy;
-          if (opts.signal) opts.signal.addEventListener("abort", abort.bind(this));
-        }
-        this.on("newListener", newListener);
-      }
-      _open(cb) {
-        cb(null);
-      }
-      _destroy(cb) {
-        cb(null);
-      }
-      _predestroy() {
-      }
-      get readable() {
-        return this._readableState !== null ? true : void 0;
-      }
-      get writable() {
-        return this._writableState !== null ? true : void 0;
-      }
-      get destroyed() {
-        return (this._duplexState & DESTROYED) !== 0;
-      }
-      get destroying() {
-        return (this._duplexState & DESTROY_STATUS) !== 0;
-      }
-      destroy(err) {
-        if ((this._duplexState & DESTROY_STATUS) === 0) {
-          if (!err) err = StreamError.STREAM_DESTROYED();
-          this._duplexState = (this._duplexState | DESTROYING) & NON_PRIMARY;
-          if (this._readableState !== null) {
-            this._readableState.highWaterMark = 0;
-            this._readableState.error = err;
-          }
-          if (this._writableState !== null) {
-            this._writableState.highWaterMark = 0;
-            this._writableState.error = err;
-          }
-          this._duplexState |= PREDESTROYING;
-          this._predestroy();
-          this._duplexState &= NOT_PREDESTROYING;
-          if (this._readableState !== null) {
-            this._readableState.updateNextTick();
-          }
-          if (this._writableState !== null) {
-            this._writableState.updateNextTick();
-          }
-        }
-      }
-    };
-    var Readable10 = class _Readable extends Stream {
-      constructor(opts) {
-        super(opts);
-        this._duplexState |= OPENING | WRITE_DONE | READ_READ_AHEAD;
-        this._readableState = new ReadableState(this, opts);
-        if (opts) {
-          if (this._readableState.readAhead === false) this._duplexState &= READ_NO_READ_AHEAD;
-          if (opts.read) this._read = opts.read;
-          if (opts.eagerOpen) this._readableState.updateNextTick();
-          if (opts.encoding) this.setEncoding(opts.encoding);
-        }
-      }
-      static deferred(fn, opts) {
-        const out = new PassThrough3(opts);
-        fn().then((src) => {
-          if (src === null) return out.end();
-          if (out.destroying) return;
-          pipeline5(src, out, noop3);
-        }).catch((err) => out.destroy(err));
-        return out;
-      }
-      setEncoding(encoding) {
-        const dec = new TextDecoder2(encoding);
-        const map = this._readableState.map || echo;
-        this._readableState.map = mapOrSkip;
-        return this;
-        function mapOrSkip(data) {
-          const next = dec.push(data);
-          return next === "" && (data.byteLength !== 0 || dec.remaining > 0) ? null : map(next);
-        }
-      }
-      _read(cb) {
-        cb(null);
-      }
-      pipe(dest, cb) {
-        this._readableState.updateNextTick();
-        this._readableState.pipe(dest, cb);
-        return dest;
-      }
-      read() {
-        this._readableState.updateNextTick();
-        return this._readableState.read();
-      }
-      push(data) {
-        this._readableState.updateNextTickIfOpen();
-        return this._readableState.push(data);
-      }
-      unshift(data) {
-        this._readableState.updateNextTickIfOpen();
-        return this._readableState.unshift(data);
-      }
-      resume() {
-        this._duplexState |= READ_RESUMED_READ_AHEAD;
-        this._readableState.updateNextTick();
-        return this;
-      }
-      pause() {
-        this._duplexState &= this._readableState.readAhead === false ? READ_PAUSED_NO_READ_AHEAD : READ_PAUSED;
-        return this;
-      }
-      static _fromAsyncIterator(ite, opts) {
-        let destroy;
-        const rs = new _Readable({
-          ...opts,
-          read(cb) {
-            ite.next().then(push).then(cb.bind(null, null)).catch(cb);
-          },
-          predestroy() {
-            destroy = ite.return();
-          },
-          destroy(cb) {
-            if (!destroy) return cb(null);
-            destroy.then(cb.bind(null, null)).catch(cb);
-          }
-        });
-        return rs;
-        function push(data) {
-          if (data.done) rs.push(null);
-          else rs.push(data.value);
-        }
-      }
-      static from(data, opts) {
-        if (isReadStreamx(data)) return data;
-        if (data[asyncIterator]) return this._fromAsyncIterator(data[asyncIterator](), opts);
-        if (!Array.isArray(data)) data = data === void 0 ? [] : [data];
-        let i6 = 0;
-        return new _Readable({
-          ...opts,
-          read(cb) {
-            this.push(i6 === data.length ? null : data[i6++]);
-            cb(null);
-          }
-        });
-      }
-      static isBackpressured(rs) {
-        return (rs._duplexState & READ_BACKPRESSURE_STATUS) !== 0 || rs._readableState.buffered >= rs._readableState.highWaterMark;
-      }
-      static isPaused(rs) {
-        return (rs._duplexState & READ_RESUMED) === 0;
-      }
-      [asyncIterator]() {
-        const stream = this;
-        let error = null;
-        let promiseResolve = null;
-        let promiseReject = null;
-        this.on("error", (err) => {
-          error = err;
-        });
-        this.on("readable", onreadable);
-        this.on("close", onclose);
-        return {
-          [asyncIterator]() {
-            return this;
-          },
-          next() {
-            return new Promise(function(resolve3, reject) {
-              promiseResolve = resolve3;
-              promiseReject = reject;
-              const data = stream.read();
-              if (data !== null) ondata(data);
-              else if ((stream._duplexState & DESTROYED) !== 0) ondata(null);
-            });
-          },
-          return() {
-            return destroy(null);
-          },
-          throw(err) {
-            return destroy(err);
-          }
-        };
-        function onreadable() {
-          if (promiseResolve !== null) ondata(stream.read());
-        }
-        function onclose() {
-          if (promiseResolve !== null) ondata(null);
-        }
-        function ondata(data) {
-          if (promiseReject === null) return;
-          if (error) {
-            promiseReject(error);
-          } else if (data === null && (stream._duplexState & READ_DONE) === 0) {
-            promiseReject(StreamError.STREAM_DESTROYED());
-          } else {
-            promiseResolve({ value: data, done: data === null });
-          }
-          promiseReject = promiseResolve = null;
-        }
-        function destroy(err) {
-          stream.destroy(err);
-          return new Promise((resolve3, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve3({ value: void 0, done: true });
-            stream.once("close", function() {
-              if (err) reject(err);
-              else resolve3({ value: void 0, done: true });
-            });
-          });
-        }
-      }
-    };
-    var Writable8 = class extends Stream {
-      constructor(opts) {
-        super(opts);
-        this._duplexState |= OPENING | READ_DONE;
-        this._writableState = new WritableState(this, opts);
-        if (opts) {
-          if (opts.writev) this._writev = opts.writev;
-          if (opts.write) this._write = opts.write;
-          if (opts.final) this._final = opts.final;
-          if (opts.eagerOpen) this._writableState.updateNextTick();
-        }
-      }
-      cork() {
-        this._duplexState |= WRITE_CORKED;
-      }
-      uncork() {
-        this._duplexState &= WRITE_NOT_CORKED;
-        this._writableState.updateNextTick();
-      }
-      _writev(batch, cb) {
-        cb(null);
-      }
-      _write(data, cb) {
-        this._writableState.autoBatch(data, cb);
-      }
-      _final(cb) {
-        cb(null);
-      }
-      static isBackpressured(ws) {
-        return (ws._duplexState & WRITE_BACKPRESSURE_STATUS) !== 0;
-      }
-      static drained(ws) {
-        if (ws.destroyed) return Promise.resolve(false);
-        const state2 = ws._writableState;
-        const pending = isWritev(ws) ? Math.min(1, state2.queue.length) : state2.queue.length;
-        const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
-        if (writes === 0) return Promise.resolve(true);
-        if (state2.drains === null) state2.drains = [];
-        return new Promise((resolve3) => {
-          state2.drains.push({ writes, resolve: resolve3 });
-        });
-      }
-      write(data) {
-        this._writableState.updateNextTick();
-        return this._writableState.push(data);
-      }
-      end(data) {
-        this._writableState.updateNextTick();
-        this._writableState.end(data);
-        return this;
-      }
-    };
-    var Duplex4 = class extends Readable10 {
-      // and Writable
-      constructor(opts) {
-        super(opts);
-        this._duplexState = OPENING | this._duplexState & READ_READ_AHEAD;
-        this._writableState = new WritableState(this, opts);
-        if (opts) {
-          if (opts.writev) this._writev = opts.writev;
-          if (opts.write) this._write = opts.write;
-          if (opts.final) this._final = opts.final;
-        }
-      }
-      cork() {
-        this._duplexState |= WRITE_CORKED;
-      }
-      uncork() {
-        this._duplexState &= WRITE_NOT_CORKED;
-        this._writableState.updateNextTick();
-      }
-      _writev(batch, cb) {
-        cb(null);
-      }
-      _write(data, cb) {
-        this._writableState.autoBatch(data, cb);
-      }
-      _final(cb) {
-        cb(null);
-      }
-      write(data) {
-        this._writableState.updateNextTick();
-        return this._writableState.push(data);
-      }
-      end(data) {
-        this._writableState.updateNextTick();
-        this._writableState.end(data);
-        return this;
-      }
-    };
-    var Transform7 = class extends Duplex4 {
-      constructor(opts) {
-        super(opts);
-        this._transformState = new TransformState(this);
-        if (opts) {
-          if (opts.transform) this._transform = opts.transform;
-          if (opts.flush) this._flush = opts.flush;
-        }
-      }
-      _write(data, cb) {
-        if (this._readableState.buffered >= this._readableState.highWaterMark) {
-          this._transformState.data = data;
-        } else {
-          this._transform(data, this._transformState.afterTransform);
-        }
-      }
-      _read(cb) {
-        if (this._transformState.data !== null) {
-          const data = this._transformState.data;
-          this._transformState.data = null;
-          cb(null);
-          this._transform(data, this._transformState.afterTransform);
-        } else {
-          cb(null);
-        }
-      }
-      destroy(err) {
-        super.destroy(err);
-        if (this._transformState.data !== null) {
-          this._transformState.data = null;
-          this._transformState.afterTransform();
-        }
-      }
-      _transform(data, cb) {
-        cb(null, data);
-      }
-      _flush(cb) {
-        cb(null);
-      }
-      _final(cb) {
-        this._transformState.afterFinal = cb;
-        this._flush(transformAfterFlush.bind(this));
-      }
-    };
-    var PassThrough3 = class extends Transform7 {
-    };
-    function transformAfterFlush(err, data) {
-      const cb = this._transformState.afterFinal;
-      if (err) return cb(err);
-      if (data !== null && data !== void 0) this.push(data);
-      this.push(null);
-      cb(null);
-    }
-    function pipelinePromise(...streams) {
-      return new Promise((resolve3, reject) => {
-        return pipeline5(...streams, (err) => {
-          if (err) return reject(err);
-          resolve3();
-        });
-      });
-    }
-    function pipeline5(stream, ...streams) {
-      const all = Array.isArray(stream) ? [...stream, ...streams] : [stream, ...streams];
-      const done = all.length && typeof all[all.length - 1] === "function" ? all.pop() : null;
-      if (all.length < 2) throw StreamError.BAD_ARGUMENT("Pipeline requires at least 2 streams");
-      let src = all[0];
-      let dest = null;
-      let error = null;
-      for (let i6 = 1; i6 < all.length; i6++) {
-        dest = all[i6];
-        if (isStreamx(src)) {
-          src.pipe(dest, onerror);
-        } else {
-          errorHandle(src, true, i6 > 1, onerror);
-          src.pipe(dest);
-        }
-        src = dest;
-      }
-      if (done) {
-        let fin = false;
-        const autoDestroy = isStreamx(dest) || !!(dest._writableState && dest._writableState.autoDestroy);
-        dest.on("error", (err) => {
-          if (error === null) error = err;
-        });
-        dest.on("finish", () => {
-          fin = true;
-          if (!autoDestroy) done(error);
-        });
-        if (autoDestroy) {
-          dest.on("close", () => done(error || (fin ? null : StreamError.PREMATURE_CLOSE())));
-        }
-      }
-      return dest;
-      function errorHandle(s2, rd, wr, onerror2) {
-        s2.on("error", onerror2);
-        s2.on("close", onclose);
-        function onclose() {
-          if (rd && s2._readableState && !s2._readableState.ended) {
-            return onerror2(StreamError.PREMATURE_CLOSE());
-          }
-          if (wr && s2._writableState && !s2._writableState.ended) {
-            return onerror2(StreamError.PREMATURE_CLOSE());
-          }
-        }
-      }
-      function onerror(err) {
-        if (!err || error) return;
-        error = err;
-        for (const s2 of all) {
-          s2.destroy(err);
-        }
-      }
-    }
-    function echo(s2) {
-      return s2;
-    }
-    function isStream3(stream) {
-      return !!stream._readableState || !!stream._writableState;
-    }
-    function isStreamx(stream) {
-      return typeof stream._duplexState === "number" && isStream3(stream);
-    }
-    function isEnding(stream) {
-      return !!stream._readableState && stream._readableState.ending;
-    }
-    function isEnded(stream) {
-      return !!stream._readableState && stream._readableState.ended;
-    }
-    function isFinishing(stream) {
-      return !!stream._writableState && stream._writableState.ending;
-    }
-    function isFinished(stream) {
-      return !!stream._writableState && stream._writableState.ended;
-    }
-    function getStreamError(stream, opts = {}) {
-      const err = stream._readableState && stream._readableState.error || stream._writableState && stream._writableState.error;
-      return !opts.all && StreamError.isStreamDestroyed(err) ? null : err;
-    }
-    function isReadStreamx(stream) {
-      return isStreamx(stream) && stream.readable;
-    }
-    function isDisturbed(stream) {
-      return (stream._duplexState & OPENING) !== OPENING || (stream._duplexState & DESTROYING) === DESTROYING || (stream._duplexState & ACTIVE_OR_TICKING) !== 0;
-    }
-    function isTypedArray(data) {
-      return typeof data === "object" && data !== null && typeof data.byteLength === "number";
-    }
-    function defaultByteLength(data) {
-      return isTypedArray(data) ? data.byteLength : 1024;
-    }
-    function noop3() {
-    }
-    function abort() {
-      this.destroy(StreamError.ABORTED());
-    }
-    function isWritev(s2) {
-      return s2._writev !== Writable8.prototype._writev && s2._writev !== Duplex4.prototype._writev;
-    }
-    module.exports = {
-      pipeline: pipeline5,
-      pipelinePromise,
-      isStream: isStream3,
-      isStreamx,
-      isEnding,
-      isEnded,
-      isFinishing,
-      isFinished,
-      isDisturbed,
-      getStreamError,
-      Stream,
-      Writable: Writable8,
-      Readable: Readable10,
-      Duplex: Duplex4,
-      Transform: Transform7,
-      // Export PassThrough for compatibility with Node.js core's stream module
-      PassThrough: PassThrough3
-    };
-  }
-});
-
-// node_modules/tar-stream/headers.js
-var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports) {
-    var b4a = require_b4a();
-    var ZEROS = "0000000000000000000";
-    var SEVENS = "7777777777777777777";
-    var ZERO_OFFSET = "0".charCodeAt(0);
-    var USTAR_MAGIC = b4a.from([117, 115, 116, 97, 114, 0]);
-    var USTAR_VER = b4a.from([ZERO_OFFSET, ZERO_OFFSET]);
-    var GNU_MAGIC = b4a.from([117, 115, 116, 97, 114, 32]);
-    var GNU_VER = b4a.from([32, 0]);
-    var MASK = 4095;
-    var MAGIC_OFFSET = 257;
-    var VERSION_OFFSET = 263;
-    exports.decodeLongPath = function decodeLongPath(buf, encoding) {
-      return decodeStr(buf, 0, buf.length, encoding);
-    };
-    exports.encodePax = function encodePax(opts) {
-      let result = "";
-      if (opts.name) result += addLength(" path=" + opts.name + "\n");
-      if (opts.linkname) result += addLength(" linkpath=" + opts.linkname + "\n");
-      const pax = opts.pax;
-      if (pax) {
-        for (const key in pax) {
-          result += addLength(" " + key + "=" + pax[key] + "\n");
-        }
-      }
-      return b4a.from(result);
-    };
-    exports.decodePax = function decodePax(buf) {
-      const result = {};
-      while (buf.length) {
-        let i6 = 0;
-        while (i6 < buf.length && buf[i6] !== 32) i6++;
-        const len = parseInt(b4a.toString(buf.subarray(0, i6)), 10);
-        if (!len) return result;
-        const b5 = b4a.toString(buf.subarray(i6 + 1, len - 1));
-        const keyIndex = b5.indexOf("=");
-        if (keyIndex === -1) return result;
-        result[b5.slice(0, keyIndex)] = b5.slice(keyIndex + 1);
-        buf = buf.subarray(len);
-      }
-      return result;
-    };
-    exports.encode = function encode(opts) {
-      const buf = b4a.alloc(512);
-      let name = opts.name;
-      let prefix = "";
-      if (opts.typeflag === 5 && name[name.length - 1] !== "/") name += "/";
-      if (b4a.byteLength(name) !== name.length) return null;
-      while (b4a.byteLength(name) > 100) {
-        const i6 = name.indexOf("/");
-        if (i6 === -1) return null;
-        prefix += prefix ? "/" + name.slice(0, i6) : name.slice(0, i6);
-        name = name.slice(i6 + 1);
-      }
-      if (b4a.byteLength(name) > 100 || b4a.byteLength(prefix) > 155) return null;
-      if (opts.linkname && b4a.byteLength(opts.linkname) > 100) return null;
-      b4a.write(buf, name);
-      b4a.write(buf, encodeOct(opts.mode & MASK, 6), 100);
-      b4a.write(buf, encodeOct(opts.uid, 6), 108);
-      b4a.write(buf, encodeOct(opts.gid, 6), 116);
-      encodeSize(opts.size, buf, 124);
-      b4a.write(buf, encodeOct(opts.mtime.getTime() / 1e3 | 0, 11), 136);
-      buf[156] = ZERO_OFFSET + toTypeflag(opts.type);
-      if (opts.linkname) b4a.write(buf, opts.linkname, 157);
-      b4a.copy(USTAR_MAGIC, buf, MAGIC_OFFSET);
-      b4a.copy(USTAR_VER, buf, VERSION_OFFSET);
-      if (opts.uname) b4a.write(buf, opts.uname, 265);
-      if (opts.gname) b4a.write(buf, opts.gname, 297);
-      b4a.write(buf, encodeOct(opts.devmajor || 0, 6), 329);
-      b4a.write(buf, encodeOct(opts.devminor || 0, 6), 337);
-      if (prefix) b4a.write(buf, prefix, 345);
-      b4a.write(buf, encodeOct(cksum(buf), 6), 148);
-      return buf;
-    };
-    exports.decode = function decode3(buf, filenameEncoding, allowUnknownFormat) {
-      let typeflag = buf[156] === 0 ? 0 : buf[156] - ZERO_OFFSET;
-      let name = decodeStr(buf, 0, 100, filenameEncoding);
-      const mode = decodeOct(buf, 100, 8);
-      const uid = decodeOct(buf, 108, 8);
-      const gid = decodeOct(buf, 116, 8);
-      const size = decodeOct(buf, 124, 12);
-      const mtime = decodeOct(buf, 136, 12);
-      const type = toType(typeflag);
-      const linkname = buf[157] === 0 ? null : decodeStr(buf, 157, 100, filenameEncoding);
-      const uname = decodeStr(buf, 265, 32);
-      const gname = decodeStr(buf, 297, 32);
-      const devmajor = decodeOct(buf, 329, 8);
-      const devminor = decodeOct(buf, 337, 8);
-      const c7 = cksum(buf);
-      if (c7 === 8 * 32) return null;
-      if (c7 !== decodeOct(buf, 148, 8)) throw new Error("Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?");
-      if (isUSTAR(buf)) {
-        if (buf[345]) name = decodeStr(buf, 345, 155, filenameEncoding) + "/" + name;
-      } else if (isGNU(buf)) {
-      } else {
-        if (!allowUnknownFormat) {
-          throw new Error("Invalid tar header: unknown format.");
-        }
-      }
-      if (typeflag === 0 && name && name[name.length - 1] === "/") typeflag = 5;
-      return {
-        name,
-        mode,
-        uid,
-        gid,
-        size,
-        byteOffset: 0,
-        mtime: new Date(1e3 * mtime),
-        type,
-        linkname,
-        uname,
-        gname,
-        devmajor,
-        devminor,
-        pax: null
-      };
-    };
-    function isUSTAR(buf) {
-      return b4a.equals(USTAR_MAGIC, buf.subarray(MAGIC_OFFSET, MAGIC_OFFSET + 6));
-    }
-    function isGNU(buf) {
-      return b4a.equals(GNU_MAGIC, buf.subarray(MAGIC_OFFSET, MAGIC_OFFSET + 6)) && b4a.equals(GNU_VER, buf.subarray(VERSION_OFFSET, VERSION_OFFSET + 2));
-    }
-    function clamp(index, len, defaultValue) {
-      if (typeof index !== "number") return defaultValue;
-      index = ~~index;
-      if (index >= len) return len;
-      if (index >= 0) return index;
-      index += len;
-      if (index >= 0) return index;
-      return 0;
-    }
-    function toType(flag) {
-      switch (flag) {
-        case 0:
-          return "file";
-        case 1:
-          return "link";
-        case 2:
-          return "symlink";
-        case 3:
-          return "character-device";
-        case 4:
-          return "block-device";
-        case 5:
-          return "directory";
-        case 6:
-          return "fifo";
-        case 7:
-          return "contiguous-file";
-        case 72:
-          return "pax-header";
-        case 55:
-          return "pax-global-header";
-        case 27:
-          return "gnu-long-link-path";
-        case 28:
-        case 30:
-          return "gnu-long-path";
-      }
-      return null;
-    }
-    function toTypeflag(flag) {
-      switch (flag) {
-        case "file":
-          return 0;
-        case "link":
-          return 1;
-        case "symlink":
-          return 2;
-        case "character-device":
-          return 3;
-        case "block-device":
-          return 4;
-        case "directory":
-          return 5;
-        case "fifo":
-          return 6;
-        case "contiguous-file":
-          return 7;
-        case "pax-header":
-          return 72;
-      }
-      return 0;
-    }
-    function indexOf(block, num, offset, end) {
-      for (; offset < end; offset++) {
-        if (block[offset] === num) return offset;
-      }
-      return end;
-    }
-    function cksum(block) {
-      let sum = 8 * 32;
-      for (let i6 = 0; i6 < 148; i6++) sum += block[i6];
-      for (let j5 = 156; j5 < 512; j5++) sum += block[j5];
-      return sum;
-    }
-    function encodeOct(val, n4) {
-      val = val.toString(8);
-      if (val.length > n4) return SEVENS.slice(0, n4) + " ";
-      return ZEROS.slice(0, n4 - val.length) + val + " ";
-    }
-    function encodeSizeBin(num, buf, off) {
-      buf[off] = 128;
-      for (let i6 = 11; i6 > 0; i6--) {
-        buf[off + i6] = num & 255;
-        num = Math.floor(num / 256);
-      }
-    }
-    function encodeSize(num, buf, off) {
-      if (num.toString(8).length > 11) {
-        encodeSizeBin(num, buf, off);
-      } else {
-        b4a.write(buf, encodeOct(num, 11), off);
-      }
-    }
-    function parse256(buf) {
-      let positive;
-      if (buf[0] === 128) positive = true;
-      else if (buf[0] === 255) positive = false;
-      else return null;
-      const tuple = [];
-      let i6;
-      for (i6 = buf.length - 1; i6 > 0; i6--) {
-        const byte = buf[i6];
-        if (positive) tuple.push(byte);
-        else tuple.push(255 - byte);
-      }
-      let sum = 0;
-      const l3 = tuple.length;
-      for (i6 = 0; i6 < l3; i6++) {
-        sum += tuple[i6] * Math.pow(256, i6);
-      }
-      return positive ? sum : -1 * sum;
-    }
-    function decodeOct(val, offset, length) {
-      val = val.subarray(offset, offset + length);
-      offset = 0;
-      if (val[offset] & 128) {
-        return parse256(val);
-      } else {
-        while (offset < val.length && val[offset] === 32) offset++;
-        const end = clamp(indexOf(val, 32, offset, val.length), val.length, val.length);
-        while (offset < end && val[offset] === 0) offset++;
-        if (end === offset) return 0;
-        return parseInt(b4a.toString(val.subarray(offset, end)), 8);
-      }
-    }
-    function decodeStr(val, offset, length, encoding) {
-      return b4a.toString(val.subarray(offset, indexOf(val, 0, offset, offset + length)), encoding);
-    }
-    function addLength(str) {
-      const len = b4a.byteLength(str);
-      let digits = Math.floor(Math.log(len) / Math.log(10)) + 1;
-      if (len + digits >= Math.pow(10, digits)) digits++;
-      return len + digits + str;
-    }
-  }
-});
-
-// node_modules/tar-stream/extract.js
-var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports, module) {
-    var { Writable: Writable8, Readable: Readable10, getStreamError } = require_streamx();
-    var FIFO = require_fast_fifo();
-    var b4a = require_b4a();
-    var headers = require_headers();
-    var EMPTY = b4a.alloc(0);
-    var MAX_HEADER_SIZE = 4 * 1024 * 1024;
-    var BufferList = class {
-      constructor() {
-        this.buffered = 0;
-        this.shifted = 0;
-        this.queue = new FIFO();
-        this._offset = 0;
-      }
-      push(buffer) {
-        this.buffered += buffer.byteLength;
-        this.queue.push(buffer);
-      }
-      shiftFirst(size) {
-        return this.buffered === 0 ? null : this._next(size);
-      }
-      shift(size) {
-        if (size > this.buffered) return null;
-        if (size === 0) return EMPTY;
-        let chunk = this._next(size);
-        if (size === chunk.byteLength) return chunk;
-        const chunks = [chunk];
-        while ((size -= chunk.byteLength) > 0) {
-          chunk = this._next(size);
-          chunks.push(chunk);
-        }
-        return b4a.concat(chunks);
-      }
-      _next(size) {
-        const buf = this.queue.peek();
-        const rem = buf.byteLength - this._offset;
-        if (size >= rem) {
-          const sub = this._offset ? buf.subarray(this._offset, buf.byteLength) : buf;
-          this.queue.shift();
-          this._offset = 0;
-          this.buffered -= rem;
-          this.shifted += rem;
-          return sub;
-        }
-        this.buffered -= size;
-        this.shifted += size;
-        return buf.subarray(this._offset, this._offset += size);
-      }
-    };
-    var Source = class extends Readable10 {
-      constructor(self2, header, offset) {
-        super();
-        this.header = header;
-        this.offset = offset;
-        this._parent = self2;
-      }
-      _read(cb) {
-        if (this.header.size === 0) {
-          this.push(null);
-        }
-        if (this._parent._stream === this) {
-          this._parent._update();
-        }
-        cb(null);
-      }
-      _predestroy() {
-        this._parent.destroy(getStreamError(this));
-      }
-      _detach() {
-        if (this._parent._stream === this) {
-          this._parent._stream = null;
-          this._parent._missing = overflow(this.header.size);
-          this._parent._update();
-        }
-      }
-      _destroy(cb) {
-        this._detach();
-        cb(null);
-      }
-    };
-    var Extract = class extends Writable8 {
-      constructor(opts) {
-        super(opts);
-        if (!opts) opts = {};
-        this._buffer = new BufferList();
-        this._offset = 0;
-        this._header = null;
-        this._stream = null;
-        this._missing = 0;
-        this._longHeader = false;
-        this._callback = noop3;
-        this._locked = false;
-        this._finished = false;
-        this._pax = null;
-        this._paxGlobal = null;
-        this._gnuLongPath = null;
-        this._gnuLongLinkPath = null;
-        this._filenameEncoding = opts.filenameEncoding || "utf-8";
-        this._allowUnknownFormat = !!opts.allowUnknownFormat;
-        this._unlockBound = this._unlock.bind(this);
-      }
-      _unlock(err) {
-        this._locked = false;
-        if (err) {
-          this.destroy(err);
-          this._continueWrite(err);
-          return;
-        }
-        this._update();
-      }
-      _consumeHeader() {
-        if (this._locked) return false;
-        this._offset = this._buffer.shifted;
-        try {
-          this._header = headers.decode(this._buffer.shift(512), this._filenameEncoding, this._allowUnknownFormat);
-        } catch (err) {
-          this._continueWrite(err);
-          return false;
-        }
-        if (!this._header) return true;
-        this._header.byteOffset = this._buffer.shifted;
-        switch (this._header.type) {
-          case "gnu-long-path":
-          case "gnu-long-link-path":
-          case "pax-global-header":
-          case "pax-header":
-            this._longHeader = true;
-            this._missing = this._header.size;
-            if (this._missing > MAX_HEADER_SIZE) {
-              this._continueWrite(new Error("Header exceeds max size"));
-              return false;
-            }
-            return true;
-        }
-        this._locked = true;
-        this._applyLongHeaders();
-        if (!(this._header.size >= 0)) {
-          this._continueWrite(new Error("Invalid header"));
-          return false;
-        }
-        if (this._header.size === 0 || this._header.type === "directory") {
-          this.emit("entry", this._header, this._createStream(), this._unlockBound);
-          return true;
-        }
-        this._stream = this._createStream();
-        this._missing = this._header.size;
-        this.emit("entry", this._header, this._stream, this._unlockBound);
-        return true;
-      }
-      _applyLongHeaders() {
-        if (this._gnuLongPath) {
-          this._header.name = this._gnuLongPath;
-          this._gnuLongPath = null;
-        }
-        if (this._gnuLongLinkPath) {
-          this._header.linkname = this._gnuLongLinkPath;
-          this._gnuLongLinkPath = null;
-        }
-        if (this._pax) {
-          if (this._pax.path) this._header.name = this._pax.path;
-          if (this._pax.linkpath) this._header.linkname = this._pax.linkpath;
-          if (this._pax.size) this._header.size = parseInt(this._pax.size, 10);
-          this._header.pax = this._pax;
-          this._pax = null;
-        }
-      }
-      _decodeLongHeader(buf) {
-        switch (this._header.type) {
-          case "gnu-long-path":
-            this._gnuLongPath = headers.decodeLongPath(buf, this._filenameEncoding);
-            break;
-          case "gnu-long-link-path":
-            this._gnuLongLinkPath = headers.decodeLongPath(buf, this._filenameEncoding);
-            break;
-          case "pax-global-header":
-            this._paxGlobal = headers.decodePax(buf);
-            break;
-          case "pax-header":
-            this._pax = this._paxGlobal === null ? headers.decodePax(buf) : Object.assign({}, this._paxGlobal, headers.decodePax(buf));
-            break;
-        }
-      }
-      _consumeLongHeader() {
-        this._longHeader = false;
-        this._missing = overflow(this._header.size);
-        const buf = this._buffer.shift(this._header.size);
-        try {
-          this._decodeLongHeader(buf);
-        } catch (err) {
-          this._continueWrite(err);
-          return false;
-        }
-        return true;
-      }
-      _consumeStream() {
-        const buf = this._buffer.shiftFirst(this._missing);
-        if (buf === null) return false;
-        this._missing -= buf.byteLength;
-        const drained = this._stream.push(buf);
-        if (this._missing === 0) {
-          this._stream.push(null);
-          if (drained) this._stream._detach();
-          return drained && this._locked === false;
-        }
-        return drained;
-      }
-      _createStream() {
-        return new Source(this, this._header, this._offset);
-      }
-      _update() {
-        while (this._buffer.buffered > 0 && !this.destroying) {
-          if (this._missing > 0) {
-            if (this._stream !== null) {
-              if (this._consumeStream() === false) return;
-              continue;
-            }
-            if (this._longHeader === true) {
-              if (this._missing > this._buffer.buffered) break;
-              if (this._consumeLongHeader() === false) return false;
-              continue;
-            }
-            const ignore = this._buffer.shiftFirst(this._missing);
-            if (ignore !== null) this._missing -= ignore.byteLength;
-            continue;
-          }
-          if (this._buffer.buffered < 512) break;
-          if (this._stream !== null || this._consumeHeader() === false) return;
-        }
-        this._continueWrite(null);
-      }
-      _continueWrite(err) {
-        const cb = this._callback;
-        this._callback = noop3;
-        cb(err);
-      }
-      _write(data, cb) {
-        this._callback = cb;
-        this._buffer.push(data);
-        this._update();
-      }
-      _final(cb) {
-        this._finished = this._missing === 0 && this._buffer.buffered === 0;
-        cb(this._finished ? null : new Error("Unexpected end of data"));
-      }
-      _predestroy() {
-        this._continueWrite(null);
-      }
-      _destroy(cb) {
-        if (this._stream) this._stream.destroy(getStreamError(this));
-        cb(null);
-      }
-      [Symbol.asyncIterator]() {
-        let error = null;
-        let promiseResolve = null;
-        let promiseReject = null;
-        let entryStream = null;
-        let entryCallback = null;
-        const extract2 = this;
-        this.on("entry", onentry);
-        this.on("error", (err) => {
-          error = err;
-        });
-        this.on("close", onclose);
-        return {
-          [Symbol.asyncIterator]() {
-            return this;
-          },
-          next() {
-            return new Promise(onnext);
-          },
-          return() {
-            return destroy(null);
-          },
-          throw(err) {
-            return destroy(err);
-          }
-        };
-        function consumeCallback(err) {
-          if (!entryCallback) return;
-          const cb = entryCallback;
-          entryCallback = null;
-          cb(err);
-        }
-        function onnext(resolve3, reject) {
-          if (error) {
-            return reject(error);
-          }
-          if (entryStream) {
-            resolve3({ value: entryStream, done: false });
-            entryStream = null;
-            return;
-          }
-          promiseResolve = resolve3;
-          promiseReject = reject;
-          consumeCallback(null);
-          if (extract2._finished && promiseResolve) {
-            promiseResolve({ value: void 0, done: true });
-            promiseResolve = promiseReject = null;
-          }
-        }
-        function onentry(header, stream, callback) {
-          entryCallback = callback;
-          stream.on("error", noop3);
-          if (promiseResolve) {
-            promiseResolve({ value: stream, done: false });
-            promiseResolve = promiseReject = null;
-          } else {
-            entryStream = stream;
-          }
-        }
-        function onclose() {
-          consumeCallback(error);
-          if (!promiseResolve) return;
-          if (error) promiseReject(error);
-          else promiseResolve({ value: void 0, done: true });
-          promiseResolve = promiseReject = null;
-        }
-        function destroy(err) {
-          extract2.destroy(err);
-          consumeCallback(err);
-          return new Promise((resolve3, reject) => {
-            if (extract2.destroyed) return resolve3({ value: void 0, done: true });
-            extract2.once("close", function() {
-              if (err) reject(err);
-              else resolve3({ value: void 0, done: true });
-            });
-          });
-        }
-      }
-    };
-    module.exports = function extract2(opts) {
-      return new Extract(opts);
-    };
-    function noop3() {
-    }
-    function overflow(size) {
-      size &= 511;
-      return size && 512 - size;
-    }
-  }
-});
-
-// node_modules/tar-stream/constants.js
-var require_constants2 = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports, module) {
-    var constants4 = {
-      // just for envs without fs
-      S_IFMT: 61440,
-      S_IFDIR: 16384,
-      S_IFCHR: 8192,
-      S_IFBLK: 24576,
-      S_IFIFO: 4096,
-      S_IFLNK: 40960
-    };
-    try {
-      module.exports = __require("fs").constants || constants4;
-    } catch {
-      module.exports = constants4;
-    }
-  }
-});
-
-// node_modules/tar-stream/pack.js
-var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports, module) {
-    var { Readable: Readable10, Writable: Writable8, getStreamError } = require_streamx();
-    var b4a = require_b4a();
-    var constants4 = require_constants2();
-    var headers = require_headers();
-    var DMODE = 493;
-    var FMODE = 420;
-    var END_OF_TAR = b4a.alloc(1024);
-    var Sink = class extends Writable8 {
-      constructor(pack, header, callback) {
-        super({ mapWritable, eagerOpen: true });
-        this.written = 0;
-        this.header = header;
-        this._callback = callback;
-        this._linkname = null;
-        this._isLinkname = header.type === "symlink" && !header.linkname;
-        this._isVoid = header.type !== "file" && header.type !== "contiguous-file";
-        this._finished = false;
-        this._pack = pack;
-        this._openCallback = null;
-        if (this._pack._stream === null) this._pack._stream = this;
-        else this._pack._pending.push(this);
-      }
-      _open(cb) {
-        this._openCallback = cb;
-        if (this._pack._stream === this) this._continueOpen();
-      }
-      _continuePack(err) {
-        if (this._callback === null) return;
-        const callback = this._callback;
-        this._callback = null;
-        callback(err);
-      }
-      _continueOpen() {
-        if (this._pack._stream === null) this._pack._stream = this;
-        const cb = this._openCallback;
-        this._openCallback = null;
-        if (cb === null) return;
-        if (this._pack.destroying) return cb(new Error("pack stream destroyed"));
-        if (this._pack._finalized) return cb(new Error("pack stream is already finalized"));
-        this._pack._stream = this;
-        if (!this._isLinkname) {
-          this._pack._encode(this.header);
-        }
-        if (this._isVoid) {
-          this._finish();
-          this._continuePack(null);
-        }
-        cb(null);
-      }
-      _write(data, cb) {
-        if (this._isLinkname) {
-          this._linkname = this._linkname ? b4a.concat([this._linkname, data]) : data;
-          return cb(null);
-        }
-        if (this._isVoid) {
-          if (data.byteLength > 0) {
-            return cb(new Error("No body allowed for this entry"));
-          }
-          return cb();
-        }
-        this.written += data.byteLength;
-        if (this._pack.push(data)) return cb();
-        this._pack._drain = cb;
-      }
-      _finish() {
-        if (this._finished) return;
-        this._finished = true;
-        if (this._isLinkname) {
-          this.header.linkname = this._linkname ? b4a.toString(this._linkname, "utf-8") : "";
-          this._pack._encode(this.header);
-        }
-        overflow(this._pack, this.header.size);
-        this._pack._done(this);
-      }
-      _final(cb) {
-        if (this.written !== this.header.size) {
-          return cb(new Error("Size mismatch"));
-        }
-        this._finish();
-        cb(null);
-      }
-      _getError() {
-        return getStreamError(this) || new Error("tar entry destroyed");
-      }
-      _predestroy() {
-        this._pack.destroy(this._getError());
-      }
-      _destroy(cb) {
-        this._pack._done(this);
-        this._continuePack(this._finished ? null : this._getError());
-        cb();
-      }
-    };
-    var Pack = class extends Readable10 {
-      constructor(opts) {
-        super(opts);
-        this._drain = noop3;
-        this._finalized = false;
-        this._finalizing = false;
-        this._pending = [];
-        this._stream = null;
-      }
-      entry(header, buffer, callback) {
-        if (this._finalized || this.destroying) throw new Error("already finalized or destroyed");
-        if (typeof buffer === "function") {
-          callback = buffer;
-          buffer = null;
-        }
-        if (!callback) callback = noop3;
-        if (!header.size || header.type === "symlink") header.size = 0;
-        if (!header.type) header.type = modeToType(header.mode);
-        if (!header.mode) header.mode = header.type === "directory" ? DMODE : FMODE;
-        if (!header.uid) header.uid = 0;
-        if (!header.gid) header.gid = 0;
-        if (!header.mtime) header.mtime = /* @__PURE__ */ new Date();
-        if (typeof buffer === "string") buffer = b4a.from(buffer);
-        const sink = new Sink(this, header, callback);
-        if (b4a.isBuffer(buffer)) {
-          header.size = buffer.byteLength;
-          sink.write(buffer);
-          sink.end();
-          return sink;
-        }
-        if (sink._isVoid) {
-          return sink;
-        }
-        return sink;
-      }
-      finalize() {
-        if (this._stream || this._pending.length > 0) {
-          this._finalizing = true;
-          return;
-        }
-        if (this._finalized) return;
-        this._finalized = true;
-        this.push(END_OF_TAR);
-        this.push(null);
-      }
-      _done(stream) {
-        if (stream !== this._stream) return;
-        this._stream = null;
-        if (this._finalizing) this.finalize();
-        if (this._pending.length) this._pending.shift()._continueOpen();
-      }
-      _encode(header) {
-        if (!header.pax) {
-          const buf = headers.encode(header);
-          if (buf) {
-            this.push(buf);
-            return;
-          }
-        }
-        this._encodePax(header);
-      }
-      _encodePax(header) {
-        const paxHeader = headers.encodePax({
-          name: header.name,
-          linkname: header.linkname,
-          pax: header.pax
-        });
-        const newHeader = {
-          name: "PaxHeader",
-          mode: header.mode,
-          uid: header.uid,
-          gid: header.gid,
-          size: paxHeader.byteLength,
-          mtime: header.mtime,
-          type: "pax-header",
-          linkname: header.linkname && "PaxHeader",
-          uname: header.uname,
-          gname: header.gname,
-          devmajor: header.devmajor,
-          devminor: header.devminor
-        };
-        this.push(headers.encode(newHeader));
-        this.push(paxHeader);
-        overflow(this, paxHeader.byteLength);
-        newHeader.size = header.size;
-        newHeader.type = header.type;
-        this.push(headers.encode(newHeader));
-      }
-      _doDrain() {
-        const drain = this._drain;
-        this._drain = noop3;
-        drain();
-      }
-      _predestroy() {
-        const err = getStreamError(this);
-        if (this._stream) this._stream.destroy(err);
-        while (this._pending.length) {
-          const stream = this._pending.shift();
-          stream.destroy(err);
-          stream._continueOpen();
-        }
-        this._doDrain();
-      }
-      _read(cb) {
-        this._doDrain();
-        cb();
-      }
-    };
-    module.exports = function pack(opts) {
-      return new Pack(opts);
-    };
-    function modeToType(mode) {
-      switch (mode & constants4.S_IFMT) {
-        case constants4.S_IFBLK:
-          return "block-device";
-        case constants4.S_IFCHR:
-          return "character-device";
-        case constants4.S_IFDIR:
-          return "directory";
-        case constants4.S_IFIFO:
-          return "fifo";
-        case constants4.S_IFLNK:
-          return "symlink";
-      }
-      return "file";
-    }
-    function noop3() {
-    }
-    function overflow(self2, size) {
-      size &= 511;
-      if (size) self2.push(END_OF_TAR.subarray(0, 512 - size));
-    }
-    function mapWritable(buf) {
-      return b4a.isBuffer(buf) ? buf : b4a.from(buf);
-    }
-  }
-});
-
-// node_modules/tar-stream/index.js
-var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports) {
-    exports.extract = require_extract();
-    exports.pack = require_pack();
   }
 });
 
@@ -4842,12 +2422,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve3, reject) {
+        return new Promise(function(resolve4, reject) {
           isexe(path7, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve3(is);
+              resolve4(is);
             }
           });
         });
@@ -4913,27 +2493,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i6) => new Promise((resolve3, reject) => {
+      const step = (i6) => new Promise((resolve4, reject) => {
         if (i6 === pathEnv.length)
-          return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve4(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i6];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path7.join(pathPart, cmd);
         const p3 = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve3(subStep(p3, i6, 0));
+        resolve4(subStep(p3, i6, 0));
       });
-      const subStep = (p3, i6, ii) => new Promise((resolve3, reject) => {
+      const subStep = (p3, i6, ii) => new Promise((resolve4, reject) => {
         if (ii === pathExt.length)
-          return resolve3(step(i6 + 1));
+          return resolve4(step(i6 + 1));
         const ext = pathExt[ii];
         isexe(p3 + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p3 + ext);
             else
-              return resolve3(p3 + ext);
+              return resolve4(p3 + ext);
           }
-          return resolve3(subStep(p3, i6, ii + 1));
+          return resolve4(subStep(p3, i6, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -5596,7 +3176,7 @@ var require_common = __commonJS({
           if (typeof res.data.error === "object") {
             message = "message" in res.data.error && typeof res.data.error.message === "string" ? res.data.error.message : message;
             const status = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
-            const code = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
+            const code2 = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
             if ("errors" in res.data.error && Array.isArray(res.data.error.errors)) {
               const errorMessages = [];
               for (const e6 of res.data.error.errors) {
@@ -5606,13 +3186,13 @@ var require_common = __commonJS({
               }
               return Object.assign({
                 message: errorMessages.join("\n") || message,
-                code,
+                code: code2,
                 status
               }, res.data.error);
             }
             return Object.assign({
               message,
-              code,
+              code: code2,
               status
             }, res.data.error);
           }
@@ -5651,8 +3231,8 @@ var require_common = __commonJS({
       }
       function redactString(obj, key) {
         if (typeof obj === "object" && obj !== null && typeof obj[key] === "string") {
-          const text = obj[key];
-          if (/grant_type=/i.test(text) || /assertion=/i.test(text) || /secret/i.test(text)) {
+          const text2 = obj[key];
+          if (/grant_type=/i.test(text2) || /assertion=/i.test(text2) || /secret/i.test(text2)) {
             obj[key] = REDACT;
           }
         }
@@ -5753,8 +3333,8 @@ var require_retry = __commonJS({
       }
       const delay = getNextRetryDelay2(config);
       err.config.retryConfig.currentRetryAttempt += 1;
-      const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve3) => {
-        setTimeout(resolve3, delay);
+      const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve4) => {
+        setTimeout(resolve4, delay);
       });
       if (config.onRetryAttempt) {
         await config.onRetryAttempt(err);
@@ -6435,7 +4015,7 @@ Content-Type: ${partContentType}\r
 });
 
 // node_modules/google-auth-library/node_modules/gaxios/build/cjs/src/index.js
-var require_src2 = __commonJS({
+var require_src = __commonJS({
   "node_modules/google-auth-library/node_modules/gaxios/build/cjs/src/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k5, k22) {
@@ -6733,7 +4313,7 @@ var require_common2 = __commonJS({
           if (typeof res.data.error === "object") {
             message = "message" in res.data.error && typeof res.data.error.message === "string" ? res.data.error.message : message;
             const status = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
-            const code = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
+            const code2 = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
             if ("errors" in res.data.error && Array.isArray(res.data.error.errors)) {
               const errorMessages = [];
               for (const e6 of res.data.error.errors) {
@@ -6743,13 +4323,13 @@ var require_common2 = __commonJS({
               }
               return Object.assign({
                 message: errorMessages.join("\n") || message,
-                code,
+                code: code2,
                 status
               }, res.data.error);
             }
             return Object.assign({
               message,
-              code,
+              code: code2,
               status
             }, res.data.error);
           }
@@ -6788,8 +4368,8 @@ var require_common2 = __commonJS({
       }
       function redactString(obj, key) {
         if (typeof obj === "object" && obj !== null && typeof obj[key] === "string") {
-          const text = obj[key];
-          if (/grant_type=/i.test(text) || /assertion=/i.test(text) || /secret/i.test(text)) {
+          const text2 = obj[key];
+          if (/grant_type=/i.test(text2) || /assertion=/i.test(text2) || /secret/i.test(text2)) {
             obj[key] = REDACT;
           }
         }
@@ -6890,8 +4470,8 @@ var require_retry2 = __commonJS({
       }
       const delay = getNextRetryDelay2(config);
       err.config.retryConfig.currentRetryAttempt += 1;
-      const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve3) => {
-        setTimeout(resolve3, delay);
+      const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve4) => {
+        setTimeout(resolve4, delay);
       });
       if (config.onRetryAttempt) {
         await config.onRetryAttempt(err);
@@ -7572,7 +5152,7 @@ Content-Type: ${partContentType}\r
 });
 
 // node_modules/gcp-metadata/node_modules/gaxios/build/cjs/src/index.js
-var require_src3 = __commonJS({
+var require_src2 = __commonJS({
   "node_modules/gcp-metadata/node_modules/gaxios/build/cjs/src/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k5, k22) {
@@ -8046,18 +5626,18 @@ var require_bignumber = __commonJS({
             return x;
           }
           function compare2(a6, b5, aL, bL) {
-            var i6, cmp;
+            var i6, cmp2;
             if (aL != bL) {
-              cmp = aL > bL ? 1 : -1;
+              cmp2 = aL > bL ? 1 : -1;
             } else {
-              for (i6 = cmp = 0; i6 < aL; i6++) {
+              for (i6 = cmp2 = 0; i6 < aL; i6++) {
                 if (a6[i6] != b5[i6]) {
-                  cmp = a6[i6] > b5[i6] ? 1 : -1;
+                  cmp2 = a6[i6] > b5[i6] ? 1 : -1;
                   break;
                 }
               }
             }
-            return cmp;
+            return cmp2;
           }
           function subtract(a6, b5, aL, base) {
             var i6 = 0;
@@ -8069,7 +5649,7 @@ var require_bignumber = __commonJS({
             for (; !a6[0] && a6.length > 1; a6.splice(0, 1)) ;
           }
           return function(x, y, dp, rm3, base) {
-            var cmp, e6, i6, more, n4, prod, prodL, q3, qc, rem, remL, rem0, xi, xL, yc0, yL, yz, s2 = x.s == y.s ? 1 : -1, xc = x.c, yc = y.c;
+            var cmp2, e6, i6, more, n4, prod, prodL, q3, qc, rem, remL, rem0, xi, xL, yc0, yL, yz, s2 = x.s == y.s ? 1 : -1, xc = x.c, yc = y.c;
             if (!xc || !xc[0] || !yc || !yc[0]) {
               return new BigNumber2(
                 // Return NaN if either NaN, or both Infinity or 0.
@@ -8115,8 +5695,8 @@ var require_bignumber = __commonJS({
               if (yc[1] >= base / 2) yc0++;
               do {
                 n4 = 0;
-                cmp = compare2(yc, rem, yL, remL);
-                if (cmp < 0) {
+                cmp2 = compare2(yc, rem, yL, remL);
+                if (cmp2 < 0) {
                   rem0 = rem[0];
                   if (yL != remL) rem0 = rem0 * base + (rem[1] || 0);
                   n4 = mathfloor(rem0 / yc0);
@@ -8129,11 +5709,11 @@ var require_bignumber = __commonJS({
                       n4--;
                       subtract(prod, yL < prodL ? yz : yc, prodL, base);
                       prodL = prod.length;
-                      cmp = 1;
+                      cmp2 = 1;
                     }
                   } else {
                     if (n4 == 0) {
-                      cmp = n4 = 1;
+                      cmp2 = n4 = 1;
                     }
                     prod = yc.slice();
                     prodL = prod.length;
@@ -8141,14 +5721,14 @@ var require_bignumber = __commonJS({
                   if (prodL < remL) prod = [0].concat(prod);
                   subtract(rem, prod, remL, base);
                   remL = rem.length;
-                  if (cmp == -1) {
+                  if (cmp2 == -1) {
                     while (compare2(yc, rem, yL, remL) < 1) {
                       n4++;
                       subtract(rem, yL < remL ? yz : yc, remL, base);
                       remL = rem.length;
                     }
                   }
-                } else if (cmp === 0) {
+                } else if (cmp2 === 0) {
                   n4++;
                   rem = [0];
                 }
@@ -9130,18 +6710,18 @@ var require_parse3 = __commonJS({
         n: "\n",
         r: "\r",
         t: "	"
-      }, text, error = function(m3) {
+      }, text2, error = function(m3) {
         throw {
           name: "SyntaxError",
           message: m3,
           at,
-          text
+          text: text2
         };
       }, next = function(c7) {
         if (c7 && c7 !== ch) {
           error("Expected '" + c7 + "' instead of '" + ch + "'");
         }
-        ch = text.charAt(at);
+        ch = text2.charAt(at);
         at += 1;
         return ch;
       }, number = function() {
@@ -9188,12 +6768,12 @@ var require_parse3 = __commonJS({
           var startAt = at;
           while (next()) {
             if (ch === '"') {
-              if (at - 1 > startAt) string2 += text.substring(startAt, at - 1);
+              if (at - 1 > startAt) string2 += text2.substring(startAt, at - 1);
               next();
               return string2;
             }
             if (ch === "\\") {
-              if (at - 1 > startAt) string2 += text.substring(startAt, at - 1);
+              if (at - 1 > startAt) string2 += text2.substring(startAt, at - 1);
               next();
               if (ch === "u") {
                 uffff = 0;
@@ -9326,7 +6906,7 @@ var require_parse3 = __commonJS({
       };
       return function(source, reviver) {
         var result;
-        text = source + "";
+        text2 = source + "";
         at = 0;
         ch = " ";
         result = value();
@@ -9792,7 +7372,7 @@ var require_logging_utils = __commonJS({
 });
 
 // node_modules/google-logging-utils/build/src/index.js
-var require_src4 = __commonJS({
+var require_src3 = __commonJS({
   "node_modules/google-logging-utils/build/src/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k5, k22) {
@@ -9822,7 +7402,7 @@ var require_src4 = __commonJS({
 });
 
 // node_modules/gcp-metadata/build/src/index.js
-var require_src5 = __commonJS({
+var require_src4 = __commonJS({
   "node_modules/gcp-metadata/build/src/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k5, k22) {
@@ -9876,10 +7456,10 @@ var require_src5 = __commonJS({
     exports.getGCPResidency = getGCPResidency;
     exports.setGCPResidency = setGCPResidency;
     exports.requestTimeout = requestTimeout;
-    var gaxios_1 = require_src3();
+    var gaxios_1 = require_src2();
     var jsonBigint = require_json_bigint();
     var gcp_residency_1 = require_gcp_residency();
-    var logger = __importStar(require_src4());
+    var logger = __importStar(require_src3());
     exports.BASE_PATH = "/computeMetadata/v1";
     exports.HOST_ADDRESS = "http://169.254.169.254";
     exports.SECONDARY_HOST_ADDRESS = "http://metadata.google.internal.";
@@ -10091,10 +7671,10 @@ var require_src5 = __commonJS({
                 return false;
               }
               const codes = getErrorCodes(e6);
-              const isExpected = codes.length > 0 && codes.every((code) => EXPECTED_NETWORK_ERROR_CODES.has(code));
+              const isExpected = codes.length > 0 && codes.every((code2) => EXPECTED_NETWORK_ERROR_CODES.has(code2));
               if (!isExpected) {
-                const code = [...new Set(codes)].join(", ");
-                process.emitWarning(`received unexpected error = ${e6.message} code = ${code}`, "MetadataLookupWarning");
+                const code2 = [...new Set(codes)].join(", ");
+                process.emitWarning(`received unexpected error = ${e6.message} code = ${code2}`, "MetadataLookupWarning");
               }
               return false;
             }
@@ -10135,10 +7715,10 @@ var require_base64_js = __commonJS({
     var lookup = [];
     var revLookup = [];
     var Arr = typeof Uint8Array !== "undefined" ? Uint8Array : Array;
-    var code = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (i6 = 0, len = code.length; i6 < len; ++i6) {
-      lookup[i6] = code[i6];
-      revLookup[code.charCodeAt(i6)] = i6;
+    var code2 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (i6 = 0, len = code2.length; i6 < len; ++i6) {
+      lookup[i6] = code2[i6];
+      revLookup[code2.charCodeAt(i6)] = i6;
     }
     var i6;
     var len;
@@ -10297,8 +7877,8 @@ var require_crypto = __commonJS({
         const result = new TextDecoder().decode(uint8array);
         return result;
       }
-      encodeBase64StringUtf8(text) {
-        const uint8array = new TextEncoder().encode(text);
+      encodeBase64StringUtf8(text2) {
+        const uint8array = new TextEncoder().encode(text2);
         const result = base64js.fromByteArray(uint8array);
         return result;
       }
@@ -10366,8 +7946,8 @@ var require_crypto2 = __commonJS({
       decodeBase64StringUtf8(base64) {
         return Buffer.from(base64, "base64").toString("utf-8");
       }
-      encodeBase64StringUtf8(text) {
-        return Buffer.from(text, "utf-8").toString("base64");
+      encodeBase64StringUtf8(text2) {
+        return Buffer.from(text2, "utf-8").toString("base64");
       }
       /**
        * Computes the SHA-256 hash of the provided string.
@@ -10444,64 +8024,6 @@ var require_crypto3 = __commonJS({
   }
 });
 
-// node_modules/safe-buffer/index.js
-var require_safe_buffer = __commonJS({
-  "node_modules/safe-buffer/index.js"(exports, module) {
-    var buffer = __require("buffer");
-    var Buffer6 = buffer.Buffer;
-    function copyProps(src, dst) {
-      for (var key in src) {
-        dst[key] = src[key];
-      }
-    }
-    if (Buffer6.from && Buffer6.alloc && Buffer6.allocUnsafe && Buffer6.allocUnsafeSlow) {
-      module.exports = buffer;
-    } else {
-      copyProps(buffer, exports);
-      exports.Buffer = SafeBuffer;
-    }
-    function SafeBuffer(arg, encodingOrOffset, length) {
-      return Buffer6(arg, encodingOrOffset, length);
-    }
-    SafeBuffer.prototype = Object.create(Buffer6.prototype);
-    copyProps(Buffer6, SafeBuffer);
-    SafeBuffer.from = function(arg, encodingOrOffset, length) {
-      if (typeof arg === "number") {
-        throw new TypeError("Argument must not be a number");
-      }
-      return Buffer6(arg, encodingOrOffset, length);
-    };
-    SafeBuffer.alloc = function(size, fill, encoding) {
-      if (typeof size !== "number") {
-        throw new TypeError("Argument must be a number");
-      }
-      var buf = Buffer6(size);
-      if (fill !== void 0) {
-        if (typeof encoding === "string") {
-          buf.fill(fill, encoding);
-        } else {
-          buf.fill(fill);
-        }
-      } else {
-        buf.fill(0);
-      }
-      return buf;
-    };
-    SafeBuffer.allocUnsafe = function(size) {
-      if (typeof size !== "number") {
-        throw new TypeError("Argument must be a number");
-      }
-      return Buffer6(size);
-    };
-    SafeBuffer.allocUnsafeSlow = function(size) {
-      if (typeof size !== "number") {
-        throw new TypeError("Argument must be a number");
-      }
-      return buffer.SlowBuffer(size);
-    };
-  }
-});
-
 // node_modules/ecdsa-sig-formatter/src/param-bytes-for-alg.js
 var require_param_bytes_for_alg = __commonJS({
   "node_modules/ecdsa-sig-formatter/src/param-bytes-for-alg.js"(exports, module) {
@@ -10530,7 +8052,7 @@ var require_param_bytes_for_alg = __commonJS({
 var require_ecdsa_sig_formatter = __commonJS({
   "node_modules/ecdsa-sig-formatter/src/ecdsa-sig-formatter.js"(exports, module) {
     "use strict";
-    var Buffer6 = require_safe_buffer().Buffer;
+    var Buffer9 = require_safe_buffer().Buffer;
     var getParamBytesForAlg = require_param_bytes_for_alg();
     var MAX_OCTET = 128;
     var CLASS_UNIVERSAL = 0;
@@ -10543,10 +8065,10 @@ var require_ecdsa_sig_formatter = __commonJS({
       return base64.replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
     }
     function signatureAsBuffer(signature) {
-      if (Buffer6.isBuffer(signature)) {
+      if (Buffer9.isBuffer(signature)) {
         return signature;
       } else if ("string" === typeof signature) {
-        return Buffer6.from(signature, "base64");
+        return Buffer9.from(signature, "base64");
       }
       throw new TypeError("ECDSA signature must be a Base64 string or a Buffer");
     }
@@ -10594,7 +8116,7 @@ var require_ecdsa_sig_formatter = __commonJS({
         throw new Error('Expected to consume entire buffer, but "' + (inputLength - offset) + '" bytes remain');
       }
       var rPadding = paramBytes - rLength, sPadding = paramBytes - sLength;
-      var dst = Buffer6.allocUnsafe(rPadding + rLength + sPadding + sLength);
+      var dst = Buffer9.allocUnsafe(rPadding + rLength + sPadding + sLength);
       for (offset = 0; offset < rPadding; ++offset) {
         dst[offset] = 0;
       }
@@ -10632,7 +8154,7 @@ var require_ecdsa_sig_formatter = __commonJS({
       var sLength = paramBytes - sPadding;
       var rsBytes = 1 + 1 + rLength + 1 + 1 + sLength;
       var shortLength = rsBytes < MAX_OCTET;
-      var dst = Buffer6.allocUnsafe((shortLength ? 2 : 3) + rsBytes);
+      var dst = Buffer9.allocUnsafe((shortLength ? 2 : 3) + rsBytes);
       var offset = 0;
       dst[offset++] = ENCODED_TAG_SEQ;
       if (shortLength) {
@@ -10925,9 +8447,9 @@ var require_authclient = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.AuthClient = exports.DEFAULT_EAGER_REFRESH_THRESHOLD_MILLIS = exports.DEFAULT_UNIVERSE = void 0;
     var events_1 = __require("events");
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var util_1 = require_util3();
-    var google_logging_utils_1 = require_src4();
+    var google_logging_utils_1 = require_src3();
     var shared_cjs_1 = require_shared2();
     exports.DEFAULT_UNIVERSE = "googleapis.com";
     exports.DEFAULT_EAGER_REFRESH_THRESHOLD_MILLIS = 5 * 60 * 1e3;
@@ -11211,7 +8733,7 @@ var require_oauth2client = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OAuth2Client = exports.ClientAuthentication = exports.CertificateFormat = exports.CodeChallengeMethod = void 0;
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var querystring2 = __require("querystring");
     var stream = __require("stream");
     var formatEcdsa = require_ecdsa_sig_formatter();
@@ -11892,8 +9414,8 @@ var require_computeclient = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Compute = void 0;
-    var gaxios_1 = require_src2();
-    var gcpMetadata = require_src5();
+    var gaxios_1 = require_src();
+    var gcpMetadata = require_src4();
     var oauth2client_1 = require_oauth2client();
     var Compute = class extends oauth2client_1.OAuth2Client {
       serviceAccountEmail;
@@ -12032,7 +9554,7 @@ var require_envDetect = __commonJS({
     exports.GCPEnv = void 0;
     exports.clear = clear;
     exports.getEnv = getEnv2;
-    var gcpMetadata = require_src5();
+    var gcpMetadata = require_src4();
     var GCPEnv;
     (function(GCPEnv2) {
       GCPEnv2["APP_ENGINE"] = "APP_ENGINE";
@@ -12104,7 +9626,7 @@ var require_envDetect = __commonJS({
 // node_modules/jws/lib/data-stream.js
 var require_data_stream = __commonJS({
   "node_modules/jws/lib/data-stream.js"(exports, module) {
-    var Buffer6 = require_safe_buffer().Buffer;
+    var Buffer9 = require_safe_buffer().Buffer;
     var Stream = __require("stream");
     var util3 = __require("util");
     function DataStream(data) {
@@ -12112,11 +9634,11 @@ var require_data_stream = __commonJS({
       this.writable = true;
       this.readable = true;
       if (!data) {
-        this.buffer = Buffer6.alloc(0);
+        this.buffer = Buffer9.alloc(0);
         return this;
       }
       if (typeof data.pipe === "function") {
-        this.buffer = Buffer6.alloc(0);
+        this.buffer = Buffer9.alloc(0);
         data.pipe(this);
         return this;
       }
@@ -12134,7 +9656,7 @@ var require_data_stream = __commonJS({
     }
     util3.inherits(DataStream, Stream);
     DataStream.prototype.write = function write(data) {
-      this.buffer = Buffer6.concat([this.buffer, Buffer6.from(data)]);
+      this.buffer = Buffer9.concat([this.buffer, Buffer9.from(data)]);
       this.emit("data", data);
     };
     DataStream.prototype.end = function end(data) {
@@ -12153,11 +9675,11 @@ var require_data_stream = __commonJS({
 var require_buffer_equal_constant_time = __commonJS({
   "node_modules/buffer-equal-constant-time/index.js"(exports, module) {
     "use strict";
-    var Buffer6 = __require("buffer").Buffer;
+    var Buffer9 = __require("buffer").Buffer;
     var SlowBuffer = __require("buffer").SlowBuffer;
     module.exports = bufferEq;
     function bufferEq(a6, b5) {
-      if (!Buffer6.isBuffer(a6) || !Buffer6.isBuffer(b5)) {
+      if (!Buffer9.isBuffer(a6) || !Buffer9.isBuffer(b5)) {
         return false;
       }
       if (a6.length !== b5.length) {
@@ -12170,14 +9692,14 @@ var require_buffer_equal_constant_time = __commonJS({
       return c7 === 0;
     }
     bufferEq.install = function() {
-      Buffer6.prototype.equal = SlowBuffer.prototype.equal = function equal(that) {
+      Buffer9.prototype.equal = SlowBuffer.prototype.equal = function equal(that) {
         return bufferEq(this, that);
       };
     };
-    var origBufEqual = Buffer6.prototype.equal;
+    var origBufEqual = Buffer9.prototype.equal;
     var origSlowBufEqual = SlowBuffer.prototype.equal;
     bufferEq.restore = function() {
-      Buffer6.prototype.equal = origBufEqual;
+      Buffer9.prototype.equal = origBufEqual;
       SlowBuffer.prototype.equal = origSlowBufEqual;
     };
   }
@@ -12186,7 +9708,7 @@ var require_buffer_equal_constant_time = __commonJS({
 // node_modules/jwa/index.js
 var require_jwa = __commonJS({
   "node_modules/jwa/index.js"(exports, module) {
-    var Buffer6 = require_safe_buffer().Buffer;
+    var Buffer9 = require_safe_buffer().Buffer;
     var crypto6 = __require("crypto");
     var formatEcdsa = require_ecdsa_sig_formatter();
     var util3 = __require("util");
@@ -12200,7 +9722,7 @@ var require_jwa = __commonJS({
       MSG_INVALID_SECRET += "or a KeyObject";
     }
     function checkIsPublicKey(key) {
-      if (Buffer6.isBuffer(key)) {
+      if (Buffer9.isBuffer(key)) {
         return;
       }
       if (typeof key === "string") {
@@ -12223,7 +9745,7 @@ var require_jwa = __commonJS({
       }
     }
     function checkIsPrivateKey(key) {
-      if (Buffer6.isBuffer(key)) {
+      if (Buffer9.isBuffer(key)) {
         return;
       }
       if (typeof key === "string") {
@@ -12235,7 +9757,7 @@ var require_jwa = __commonJS({
       throw typeError(MSG_INVALID_SIGNER_KEY);
     }
     function checkIsSecretKey(key) {
-      if (Buffer6.isBuffer(key)) {
+      if (Buffer9.isBuffer(key)) {
         return;
       }
       if (typeof key === "string") {
@@ -12273,7 +9795,7 @@ var require_jwa = __commonJS({
       return new TypeError(errMsg);
     }
     function bufferOrString(obj) {
-      return Buffer6.isBuffer(obj) || typeof obj === "string";
+      return Buffer9.isBuffer(obj) || typeof obj === "string";
     }
     function normalizeInput(thing) {
       if (!bufferOrString(thing))
@@ -12304,7 +9826,7 @@ var require_jwa = __commonJS({
     function createHmacVerifier(bits) {
       return function verify(thing, signature, secret) {
         var computedSig = createHmacSigner(bits)(thing, secret);
-        return timingSafeEqual(Buffer6.from(signature), Buffer6.from(computedSig));
+        return timingSafeEqual(Buffer9.from(signature), Buffer9.from(computedSig));
       };
     }
     function createKeySigner(bits) {
@@ -12410,11 +9932,11 @@ var require_jwa = __commonJS({
 // node_modules/jws/lib/tostring.js
 var require_tostring = __commonJS({
   "node_modules/jws/lib/tostring.js"(exports, module) {
-    var Buffer6 = __require("buffer").Buffer;
+    var Buffer9 = __require("buffer").Buffer;
     module.exports = function toString2(obj) {
       if (typeof obj === "string")
         return obj;
-      if (typeof obj === "number" || Buffer6.isBuffer(obj))
+      if (typeof obj === "number" || Buffer9.isBuffer(obj))
         return obj.toString();
       return JSON.stringify(obj);
     };
@@ -12424,14 +9946,14 @@ var require_tostring = __commonJS({
 // node_modules/jws/lib/sign-stream.js
 var require_sign_stream = __commonJS({
   "node_modules/jws/lib/sign-stream.js"(exports, module) {
-    var Buffer6 = require_safe_buffer().Buffer;
+    var Buffer9 = require_safe_buffer().Buffer;
     var DataStream = require_data_stream();
     var jwa = require_jwa();
     var Stream = __require("stream");
     var toString2 = require_tostring();
     var util3 = __require("util");
     function base64url(string, encoding) {
-      return Buffer6.from(string, encoding).toString("base64").replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
+      return Buffer9.from(string, encoding).toString("base64").replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
     }
     function jwsSecuredInput(header, payload, encoding) {
       encoding = encoding || "utf8";
@@ -12499,7 +10021,7 @@ var require_sign_stream = __commonJS({
 // node_modules/jws/lib/verify-stream.js
 var require_verify_stream = __commonJS({
   "node_modules/jws/lib/verify-stream.js"(exports, module) {
-    var Buffer6 = require_safe_buffer().Buffer;
+    var Buffer9 = require_safe_buffer().Buffer;
     var DataStream = require_data_stream();
     var jwa = require_jwa();
     var Stream = __require("stream");
@@ -12520,7 +10042,7 @@ var require_verify_stream = __commonJS({
     }
     function headerFromJWS(jwsSig) {
       var encodedHeader = jwsSig.split(".", 1)[0];
-      return safeJsonParse(Buffer6.from(encodedHeader, "base64").toString("binary"));
+      return safeJsonParse(Buffer9.from(encodedHeader, "base64").toString("binary"));
     }
     function securedInputFromJWS(jwsSig) {
       return jwsSig.split(".", 2).join(".");
@@ -12531,7 +10053,7 @@ var require_verify_stream = __commonJS({
     function payloadFromJWS(jwsSig, encoding) {
       encoding = encoding || "utf8";
       var payload = jwsSig.split(".")[1];
-      return Buffer6.from(payload, "base64").toString(encoding);
+      return Buffer9.from(payload, "base64").toString(encoding);
     }
     function isValidJws(string) {
       return JWS_REGEX.test(string) && !!headerFromJWS(string);
@@ -12730,9 +10252,9 @@ var require_errorWithCode = __commonJS({
     exports.ErrorWithCode = void 0;
     var ErrorWithCode = class extends Error {
       code;
-      constructor(message, code) {
+      constructor(message, code2) {
         super(message);
-        this.code = code;
+        this.code = code2;
       }
     };
     exports.ErrorWithCode = ErrorWithCode;
@@ -12955,7 +10477,7 @@ var require_googleToken = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.GoogleToken = void 0;
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var tokenHandler_1 = require_tokenHandler();
     var revokeToken_1 = require_revokeToken();
     var GoogleToken = class {
@@ -13204,7 +10726,7 @@ var require_jwtaccess = __commonJS({
         }
       }
       fromStreamAsync(inputStream) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           if (!inputStream) {
             reject(new Error("Must pass in a stream containing the service account auth settings."));
           }
@@ -13213,7 +10735,7 @@ var require_jwtaccess = __commonJS({
             try {
               const data = JSON.parse(s2);
               this.fromJSON(data);
-              resolve3();
+              resolve4();
             } catch (err) {
               reject(err);
             }
@@ -13452,7 +10974,7 @@ var require_jwtclient = __commonJS({
         }
       }
       fromStreamAsync(inputStream) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           if (!inputStream) {
             throw new Error("Must pass in a stream containing the service account auth settings.");
           }
@@ -13461,7 +10983,7 @@ var require_jwtclient = __commonJS({
             try {
               const data = JSON.parse(s2);
               this.fromJSON(data);
-              resolve3();
+              resolve4();
             } catch (e6) {
               reject(e6);
             }
@@ -13594,7 +11116,7 @@ var require_refreshclient = __commonJS({
         }
       }
       async fromStreamAsync(inputStream) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           if (!inputStream) {
             return reject(new Error("Must pass in a stream containing the user refresh token."));
           }
@@ -13603,7 +11125,7 @@ var require_refreshclient = __commonJS({
             try {
               const data = JSON.parse(s2);
               this.fromJSON(data);
-              return resolve3();
+              return resolve4();
             } catch (err) {
               return reject(err);
             }
@@ -13632,7 +11154,7 @@ var require_impersonated = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Impersonated = exports.IMPERSONATED_ACCOUNT_TYPE = void 0;
     var oauth2client_1 = require_oauth2client();
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var util_1 = require_util3();
     exports.IMPERSONATED_ACCOUNT_TYPE = "impersonated_service_account";
     var Impersonated = class _Impersonated extends oauth2client_1.OAuth2Client {
@@ -13814,7 +11336,7 @@ var require_oauth2common = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OAuthClientAuthHandler = void 0;
     exports.getErrorFromOAuthErrorResponse = getErrorFromOAuthErrorResponse;
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var crypto_1 = require_crypto3();
     var METHODS_SUPPORTING_REQUEST_BODY = ["PUT", "POST", "PATCH"];
     var OAuthClientAuthHandler = class {
@@ -13961,7 +11483,7 @@ var require_stscredentials = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.StsCredentials = void 0;
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var authclient_1 = require_authclient();
     var oauth2common_1 = require_oauth2common();
     var util_1 = require_util3();
@@ -14049,7 +11571,7 @@ var require_baseexternalclient = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.BaseExternalAccountClient = exports.CLOUD_RESOURCE_MANAGER = exports.EXTERNAL_ACCOUNT_TYPE = exports.EXPIRATION_TIME_OFFSET = void 0;
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var stream = __require("stream");
     var authclient_1 = require_authclient();
     var sts = require_stscredentials();
@@ -14741,7 +12263,7 @@ var require_identitypoolclient = __commonJS({
     var urlsubjecttokensupplier_1 = require_urlsubjecttokensupplier();
     var certificatesubjecttokensupplier_1 = require_certificatesubjecttokensupplier();
     var stscredentials_1 = require_stscredentials();
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var IdentityPoolClient = class _IdentityPoolClient extends baseexternalclient_1.BaseExternalAccountClient {
       subjectTokenSupplier;
       /**
@@ -14847,7 +12369,7 @@ var require_awsrequestsigner = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.AwsRequestSigner = void 0;
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var crypto_1 = require_crypto3();
     var AWS_ALGORITHM = "AWS4-HMAC-SHA256";
     var AWS_REQUEST_TYPE = "aws4_request";
@@ -15156,7 +12678,7 @@ var require_awsclient = __commonJS({
     var baseexternalclient_1 = require_baseexternalclient();
     var defaultawssecuritycredentialssupplier_1 = require_defaultawssecuritycredentialssupplier();
     var util_1 = require_util3();
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var AwsClient = class _AwsClient extends baseexternalclient_1.BaseExternalAccountClient {
       environmentId;
       awsSecurityCredentialsSupplier;
@@ -15405,9 +12927,9 @@ var require_pluggable_auth_handler = __commonJS({
        * The exit code returned by the executable.
        */
       code;
-      constructor(message, code) {
-        super(`The executable failed with exit code: ${code} and error message: ${message}.`);
-        this.code = code;
+      constructor(message, code2) {
+        super(`The executable failed with exit code: ${code2} and error message: ${message}.`);
+        this.code = code2;
         Object.setPrototypeOf(this, new.target.prototype);
       }
     };
@@ -15439,7 +12961,7 @@ var require_pluggable_auth_handler = __commonJS({
        * @return A promise that resolves with the executable response.
        */
       retrieveResponseFromExecutable(envMap) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           const child = childProcess.spawn(this.commandComponents[0], this.commandComponents.slice(1), {
             env: { ...process.env, ...Object.fromEntries(envMap) }
           });
@@ -15455,13 +12977,13 @@ var require_pluggable_auth_handler = __commonJS({
             child.kill();
             return reject(new Error("The executable failed to finish within the timeout specified."));
           }, this.timeoutMillis);
-          child.on("close", (code) => {
+          child.on("close", (code2) => {
             clearTimeout(timeout);
-            if (code === 0) {
+            if (code2 === 0) {
               try {
                 const responseJson = JSON.parse(output);
                 const response = new executable_response_1.ExecutableResponse(responseJson);
-                return resolve3(response);
+                return resolve4(response);
               } catch (error) {
                 if (error instanceof executable_response_1.ExecutableResponseError) {
                   return reject(error);
@@ -15469,7 +12991,7 @@ var require_pluggable_auth_handler = __commonJS({
                 return reject(new executable_response_1.ExecutableResponseError(`The executable returned an invalid response: ${output}`));
               }
             } else {
-              return reject(new ExecutableError(output, code.toString()));
+              return reject(new ExecutableError(output, code2.toString()));
             }
           });
         });
@@ -15720,7 +13242,7 @@ var require_externalAccountAuthorizedUserClient = __commonJS({
     exports.ExternalAccountAuthorizedUserClient = exports.EXTERNAL_ACCOUNT_AUTHORIZED_USER_TYPE = void 0;
     var authclient_1 = require_authclient();
     var oauth2common_1 = require_oauth2common();
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var stream = __require("stream");
     var baseexternalclient_1 = require_baseexternalclient();
     exports.EXTERNAL_ACCOUNT_AUTHORIZED_USER_TYPE = "external_account_authorized_user";
@@ -16190,8 +13712,8 @@ var require_googleauth = __commonJS({
     exports.GoogleAuth = exports.GoogleAuthExceptionMessages = void 0;
     var child_process_1 = __require("child_process");
     var fs3 = __require("fs");
-    var gaxios_1 = require_src2();
-    var gcpMetadata = require_src5();
+    var gaxios_1 = require_src();
+    var gcpMetadata = require_src4();
     var os = __require("os");
     var path7 = __require("path");
     var crypto_1 = require_crypto3();
@@ -16670,7 +14192,7 @@ var require_googleauth = __commonJS({
         }
       }
       fromStreamAsync(inputStream, options, isADC = false) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           if (!inputStream) {
             throw new Error("Must pass in a stream containing the Google auth settings.");
           }
@@ -16680,7 +14202,7 @@ var require_googleauth = __commonJS({
               try {
                 const data = JSON.parse(chunks.join(""));
                 const r5 = isADC ? (0, util_1.suppressAdcWarning)(() => this._cacheClientFromJSON(data, options)) : this._cacheClientFromJSON(data, options);
-                return resolve3(r5);
+                return resolve4(r5);
               } catch (err) {
                 if (!this.keyFilename)
                   throw err;
@@ -16690,7 +14212,7 @@ var require_googleauth = __commonJS({
                 });
                 this.cachedCredential = client;
                 this.setGapicJWTValues(client);
-                return resolve3(client);
+                return resolve4(client);
               }
             } catch (err) {
               return reject(err);
@@ -16726,17 +14248,17 @@ var require_googleauth = __commonJS({
        * Run the Google Cloud SDK command that prints the default project ID
        */
       async getDefaultServiceProjectId() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           (0, child_process_1.exec)("gcloud config config-helper --format json", (err, stdout) => {
             if (!err && stdout) {
               try {
                 const projectId = JSON.parse(stdout).configuration.properties.core.project;
-                resolve3(projectId);
+                resolve4(projectId);
                 return;
               } catch (e6) {
               }
             }
-            resolve3(null);
+            resolve4(null);
           });
         });
       }
@@ -17051,7 +14573,7 @@ var require_downscopedclient = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.DownscopedClient = exports.EXPIRATION_TIME_OFFSET = exports.MAX_ACCESS_BOUNDARY_RULES_COUNT = void 0;
-    var gaxios_1 = require_src2();
+    var gaxios_1 = require_src();
     var stream = __require("stream");
     var authclient_1 = require_authclient();
     var sts = require_stscredentials();
@@ -17276,7 +14798,7 @@ var require_passthrough = __commonJS({
 });
 
 // node_modules/google-auth-library/build/src/index.js
-var require_src6 = __commonJS({
+var require_src5 = __commonJS({
   "node_modules/google-auth-library/build/src/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k5, k22) {
@@ -17301,8 +14823,8 @@ var require_src6 = __commonJS({
     Object.defineProperty(exports, "GoogleAuth", { enumerable: true, get: function() {
       return googleauth_1.GoogleAuth;
     } });
-    exports.gcpMetadata = require_src5();
-    exports.gaxios = require_src2();
+    exports.gcpMetadata = require_src4();
+    exports.gaxios = require_src();
     var authclient_1 = require_authclient();
     Object.defineProperty(exports, "AuthClient", { enumerable: true, get: function() {
       return authclient_1.AuthClient;
@@ -17412,7 +14934,7 @@ var require_src6 = __commonJS({
 });
 
 // node_modules/@google-cloud/projectify/build/src/index.js
-var require_src7 = __commonJS({
+var require_src6 = __commonJS({
   "node_modules/@google-cloud/projectify/build/src/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
@@ -17444,136 +14966,6 @@ var require_src7 = __commonJS({
     "GOOGLE_CLOUD_PROJECT".`.replace(/ +/g, " ");
     };
     exports.MissingProjectIdError = MissingProjectIdError2;
-  }
-});
-
-// node_modules/http-proxy-agent/dist/index.js
-var require_dist3 = __commonJS({
-  "node_modules/http-proxy-agent/dist/index.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k5, k22) {
-      if (k22 === void 0) k22 = k5;
-      var desc = Object.getOwnPropertyDescriptor(m3, k5);
-      if (!desc || ("get" in desc ? !m3.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m3[k5];
-        } };
-      }
-      Object.defineProperty(o4, k22, desc);
-    }) : (function(o4, m3, k5, k22) {
-      if (k22 === void 0) k22 = k5;
-      o4[k22] = m3[k5];
-    }));
-    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o4, v) {
-      Object.defineProperty(o4, "default", { enumerable: true, value: v });
-    }) : function(o4, v) {
-      o4["default"] = v;
-    });
-    var __importStar = exports && exports.__importStar || function(mod) {
-      if (mod && mod.__esModule) return mod;
-      var result = {};
-      if (mod != null) {
-        for (var k5 in mod) if (k5 !== "default" && Object.prototype.hasOwnProperty.call(mod, k5)) __createBinding(result, mod, k5);
-      }
-      __setModuleDefault(result, mod);
-      return result;
-    };
-    var __importDefault = exports && exports.__importDefault || function(mod) {
-      return mod && mod.__esModule ? mod : { "default": mod };
-    };
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.HttpProxyAgent = void 0;
-    var net = __importStar(__require("net"));
-    var tls = __importStar(__require("tls"));
-    var debug_1 = __importDefault(require_src());
-    var events_1 = __require("events");
-    var agent_base_1 = require_dist();
-    var url_1 = __require("url");
-    var debug = (0, debug_1.default)("http-proxy-agent");
-    var HttpProxyAgent = class extends agent_base_1.Agent {
-      constructor(proxy, opts) {
-        super(opts);
-        this.proxy = typeof proxy === "string" ? new url_1.URL(proxy) : proxy;
-        this.proxyHeaders = opts?.headers ?? {};
-        debug("Creating new HttpProxyAgent instance: %o", this.proxy.href);
-        const host = (this.proxy.hostname || this.proxy.host).replace(/^\[|\]$/g, "");
-        const port = this.proxy.port ? parseInt(this.proxy.port, 10) : this.proxy.protocol === "https:" ? 443 : 80;
-        this.connectOpts = {
-          ...opts ? omit(opts, "headers") : null,
-          host,
-          port
-        };
-      }
-      addRequest(req, opts) {
-        req._header = null;
-        this.setRequestProps(req, opts);
-        super.addRequest(req, opts);
-      }
-      setRequestProps(req, opts) {
-        const { proxy } = this;
-        const protocol = opts.secureEndpoint ? "https:" : "http:";
-        const hostname = req.getHeader("host") || "localhost";
-        const base = `${protocol}//${hostname}`;
-        const url2 = new url_1.URL(req.path, base);
-        if (opts.port !== 80) {
-          url2.port = String(opts.port);
-        }
-        req.path = String(url2);
-        const headers = typeof this.proxyHeaders === "function" ? this.proxyHeaders() : { ...this.proxyHeaders };
-        if (proxy.username || proxy.password) {
-          const auth = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-          headers["Proxy-Authorization"] = `Basic ${Buffer.from(auth).toString("base64")}`;
-        }
-        if (!headers["Proxy-Connection"]) {
-          headers["Proxy-Connection"] = this.keepAlive ? "Keep-Alive" : "close";
-        }
-        for (const name of Object.keys(headers)) {
-          const value = headers[name];
-          if (value) {
-            req.setHeader(name, value);
-          }
-        }
-      }
-      async connect(req, opts) {
-        req._header = null;
-        if (!req.path.includes("://")) {
-          this.setRequestProps(req, opts);
-        }
-        let first;
-        let endOfHeaders;
-        debug("Regenerating stored HTTP header string for request");
-        req._implicitHeader();
-        if (req.outputData && req.outputData.length > 0) {
-          debug("Patching connection write() output buffer with updated header");
-          first = req.outputData[0].data;
-          endOfHeaders = first.indexOf("\r\n\r\n") + 4;
-          req.outputData[0].data = req._header + first.substring(endOfHeaders);
-          debug("Output buffer: %o", req.outputData[0].data);
-        }
-        let socket;
-        if (this.proxy.protocol === "https:") {
-          debug("Creating `tls.Socket`: %o", this.connectOpts);
-          socket = tls.connect(this.connectOpts);
-        } else {
-          debug("Creating `net.Socket`: %o", this.connectOpts);
-          socket = net.connect(this.connectOpts);
-        }
-        await (0, events_1.once)(socket, "connect");
-        return socket;
-      }
-    };
-    HttpProxyAgent.protocols = ["http", "https"];
-    exports.HttpProxyAgent = HttpProxyAgent;
-    function omit(obj, ...keys) {
-      const ret = {};
-      let key;
-      for (key in obj) {
-        if (!keys.includes(key)) {
-          ret[key] = obj[key];
-        }
-      }
-      return ret;
-    }
   }
 });
 
@@ -17613,8 +15005,8 @@ var require_agents = __commonJS({
       const manuallyProvidedProxy = !!reqOpts.proxy;
       const shouldUseProxy = manuallyProvidedProxy || shouldUseProxyForURI(uri);
       if (proxy && shouldUseProxy) {
-        const { HttpProxyAgent } = require_dist3();
-        const { HttpsProxyAgent } = require_dist2();
+        const { HttpProxyAgent } = require_dist2();
+        const { HttpsProxyAgent } = require_dist();
         const Agent = isHttp ? HttpProxyAgent : HttpsProxyAgent;
         return new Agent(proxy, poolOptions);
       }
@@ -17810,7 +15202,7 @@ var require_stream_events = __commonJS({
 });
 
 // node_modules/teeny-request/build/src/index.js
-var require_src8 = __commonJS({
+var require_src7 = __commonJS({
   "node_modules/teeny-request/build/src/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o4, m3, k5, k22) {
@@ -17906,7 +15298,7 @@ var require_src8 = __commonJS({
         headers,
         agent: init.agent
       };
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         let timedOut = false;
         let activeIncoming;
         let activeResponseStream;
@@ -17972,7 +15364,7 @@ var require_src8 = __commonJS({
               body: switchToGet ? void 0 : init.body,
               headers: nextHeaders
             };
-            bunFetch(redirectUrl.toString(), nextInit, redirectCount + 1).then(resolve3).catch(reject);
+            bunFetch(redirectUrl.toString(), nextInit, redirectCount + 1).then(resolve4).catch(reject);
             return;
           }
           resetReqTimeout();
@@ -18015,15 +15407,15 @@ var require_src8 = __commonJS({
             body: responseStream,
             text: readText,
             json: async () => {
-              const text = await readText();
+              const text2 = await readText();
               try {
-                return JSON.parse(text);
+                return JSON.parse(text2);
               } catch (err) {
                 throw new Error(`invalid json response body at ${urlStr} reason: ${err.message}`);
               }
             }
           };
-          resolve3(res);
+          resolve4(res);
         });
         if (init.timeout) {
           req.setTimeout(init.timeout, onTimeout);
@@ -18168,9 +15560,9 @@ Content-Type: ${part["Content-Type"]}\r
             });
             return;
           }
-          res.text().then((text) => {
-            response.body = text;
-            callback(null, response, text);
+          res.text().then((text2) => {
+            response.body = text2;
+            callback(null, response, text2);
           }, (err) => {
             callback(err, response, body);
           });
@@ -18229,10 +15621,10 @@ Content-Type: ${part["Content-Type"]}\r
           });
           return;
         }
-        res.text().then((text) => {
+        res.text().then((text2) => {
           const response2 = fetchToRequestResponse(options, res);
-          response2.body = text;
-          callback(null, response2, text);
+          response2.body = text2;
+          callback(null, response2, text2);
         }, (err) => {
           callback(err, response, body);
         });
@@ -18704,12 +16096,12 @@ var require_buffer_list = __commonJS({
       return (hint === "string" ? String : Number)(input);
     }
     var _require = __require("buffer");
-    var Buffer6 = _require.Buffer;
+    var Buffer9 = _require.Buffer;
     var _require2 = __require("util");
     var inspect3 = _require2.inspect;
     var custom = inspect3 && inspect3.custom || "inspect";
     function copyBuffer(src, target, offset) {
-      Buffer6.prototype.copy.call(src, target, offset);
+      Buffer9.prototype.copy.call(src, target, offset);
     }
     module.exports = /* @__PURE__ */ (function() {
       function BufferList() {
@@ -18759,7 +16151,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join4(s2) {
+        value: function join6(s2) {
           if (this.length === 0) return "";
           var p3 = this.head;
           var ret = "" + p3.data;
@@ -18769,8 +16161,8 @@ var require_buffer_list = __commonJS({
       }, {
         key: "concat",
         value: function concat(n4) {
-          if (this.length === 0) return Buffer6.alloc(0);
-          var ret = Buffer6.allocUnsafe(n4 >>> 0);
+          if (this.length === 0) return Buffer9.alloc(0);
+          var ret = Buffer9.allocUnsafe(n4 >>> 0);
           var p3 = this.head;
           var i6 = 0;
           while (p3) {
@@ -18834,7 +16226,7 @@ var require_buffer_list = __commonJS({
       }, {
         key: "_getBuffer",
         value: function _getBuffer(n4) {
-          var ret = Buffer6.allocUnsafe(n4);
+          var ret = Buffer9.allocUnsafe(n4);
           var p3 = this.head;
           var c7 = 1;
           p3.data.copy(ret);
@@ -18967,11 +16359,11 @@ var require_destroy = __commonJS({
 });
 
 // node_modules/duplexify/node_modules/readable-stream/errors.js
-var require_errors2 = __commonJS({
+var require_errors = __commonJS({
   "node_modules/duplexify/node_modules/readable-stream/errors.js"(exports, module) {
     "use strict";
     var codes = {};
-    function createErrorType(code, message, Base) {
+    function createErrorType(code2, message, Base) {
       if (!Base) {
         Base = Error;
       }
@@ -18988,8 +16380,8 @@ var require_errors2 = __commonJS({
         }
       }
       NodeError.prototype.name = Base.name;
-      NodeError.prototype.code = code;
-      codes[code] = NodeError;
+      NodeError.prototype.code = code2;
+      codes[code2] = NodeError;
     }
     function oneOf2(expected, thing) {
       if (Array.isArray(expected)) {
@@ -19070,7 +16462,7 @@ var require_errors2 = __commonJS({
 var require_state = __commonJS({
   "node_modules/duplexify/node_modules/readable-stream/lib/internal/streams/state.js"(exports, module) {
     "use strict";
-    var ERR_INVALID_OPT_VALUE = require_errors2().codes.ERR_INVALID_OPT_VALUE;
+    var ERR_INVALID_OPT_VALUE = require_errors().codes.ERR_INVALID_OPT_VALUE;
     function highWaterMarkFrom(options, isDuplex, duplexKey) {
       return options.highWaterMark != null ? options.highWaterMark : isDuplex ? options[duplexKey] : null;
     }
@@ -19091,64 +16483,11 @@ var require_state = __commonJS({
   }
 });
 
-// node_modules/inherits/inherits_browser.js
-var require_inherits_browser = __commonJS({
-  "node_modules/inherits/inherits_browser.js"(exports, module) {
-    if (typeof Object.create === "function") {
-      module.exports = function inherits(ctor, superCtor) {
-        if (superCtor) {
-          ctor.super_ = superCtor;
-          ctor.prototype = Object.create(superCtor.prototype, {
-            constructor: {
-              value: ctor,
-              enumerable: false,
-              writable: true,
-              configurable: true
-            }
-          });
-        }
-      };
-    } else {
-      module.exports = function inherits(ctor, superCtor) {
-        if (superCtor) {
-          ctor.super_ = superCtor;
-          var TempCtor = function() {
-          };
-          TempCtor.prototype = superCtor.prototype;
-          ctor.prototype = new TempCtor();
-          ctor.prototype.constructor = ctor;
-        }
-      };
-    }
-  }
-});
-
-// node_modules/inherits/inherits.js
-var require_inherits = __commonJS({
-  "node_modules/inherits/inherits.js"(exports, module) {
-    try {
-      util3 = __require("util");
-      if (typeof util3.inherits !== "function") throw "";
-      module.exports = util3.inherits;
-    } catch (e6) {
-      module.exports = require_inherits_browser();
-    }
-    var util3;
-  }
-});
-
-// node_modules/util-deprecate/node.js
-var require_node = __commonJS({
-  "node_modules/util-deprecate/node.js"(exports, module) {
-    module.exports = __require("util").deprecate;
-  }
-});
-
 // node_modules/duplexify/node_modules/readable-stream/lib/_stream_writable.js
 var require_stream_writable = __commonJS({
   "node_modules/duplexify/node_modules/readable-stream/lib/_stream_writable.js"(exports, module) {
     "use strict";
-    module.exports = Writable8;
+    module.exports = Writable9;
     function CorkedRequest(state2) {
       var _this = this;
       this.next = null;
@@ -19158,24 +16497,24 @@ var require_stream_writable = __commonJS({
       };
     }
     var Duplex4;
-    Writable8.WritableState = WritableState;
+    Writable9.WritableState = WritableState;
     var internalUtil = {
       deprecate: require_node()
     };
     var Stream = require_stream();
-    var Buffer6 = __require("buffer").Buffer;
+    var Buffer9 = __require("buffer").Buffer;
     var OurUint8Array = (typeof global !== "undefined" ? global : typeof window !== "undefined" ? window : typeof self !== "undefined" ? self : {}).Uint8Array || function() {
     };
     function _uint8ArrayToBuffer(chunk) {
-      return Buffer6.from(chunk);
+      return Buffer9.from(chunk);
     }
     function _isUint8Array(obj) {
-      return Buffer6.isBuffer(obj) || obj instanceof OurUint8Array;
+      return Buffer9.isBuffer(obj) || obj instanceof OurUint8Array;
     }
     var destroyImpl = require_destroy();
     var _require = require_state();
     var getHighWaterMark2 = _require.getHighWaterMark;
-    var _require$codes = require_errors2().codes;
+    var _require$codes = require_errors().codes;
     var ERR_INVALID_ARG_TYPE = _require$codes.ERR_INVALID_ARG_TYPE;
     var ERR_METHOD_NOT_IMPLEMENTED = _require$codes.ERR_METHOD_NOT_IMPLEMENTED;
     var ERR_MULTIPLE_CALLBACK = _require$codes.ERR_MULTIPLE_CALLBACK;
@@ -19185,7 +16524,7 @@ var require_stream_writable = __commonJS({
     var ERR_STREAM_WRITE_AFTER_END = _require$codes.ERR_STREAM_WRITE_AFTER_END;
     var ERR_UNKNOWN_ENCODING = _require$codes.ERR_UNKNOWN_ENCODING;
     var errorOrDestroy = destroyImpl.errorOrDestroy;
-    require_inherits()(Writable8, Stream);
+    require_inherits()(Writable9, Stream);
     function nop() {
     }
     function WritableState(options, stream, isDuplex) {
@@ -19246,10 +16585,10 @@ var require_stream_writable = __commonJS({
     var realHasInstance;
     if (typeof Symbol === "function" && Symbol.hasInstance && typeof Function.prototype[Symbol.hasInstance] === "function") {
       realHasInstance = Function.prototype[Symbol.hasInstance];
-      Object.defineProperty(Writable8, Symbol.hasInstance, {
+      Object.defineProperty(Writable9, Symbol.hasInstance, {
         value: function value(object) {
           if (realHasInstance.call(this, object)) return true;
-          if (this !== Writable8) return false;
+          if (this !== Writable9) return false;
           return object && object._writableState instanceof WritableState;
         }
       });
@@ -19258,10 +16597,10 @@ var require_stream_writable = __commonJS({
         return object instanceof this;
       };
     }
-    function Writable8(options) {
+    function Writable9(options) {
       Duplex4 = Duplex4 || require_stream_duplex();
       var isDuplex = this instanceof Duplex4;
-      if (!isDuplex && !realHasInstance.call(Writable8, this)) return new Writable8(options);
+      if (!isDuplex && !realHasInstance.call(Writable9, this)) return new Writable9(options);
       this._writableState = new WritableState(options, this, isDuplex);
       this.writable = true;
       if (options) {
@@ -19272,7 +16611,7 @@ var require_stream_writable = __commonJS({
       }
       Stream.call(this);
     }
-    Writable8.prototype.pipe = function() {
+    Writable9.prototype.pipe = function() {
       errorOrDestroy(this, new ERR_STREAM_CANNOT_PIPE());
     };
     function writeAfterEnd(stream, cb) {
@@ -19294,11 +16633,11 @@ var require_stream_writable = __commonJS({
       }
       return true;
     }
-    Writable8.prototype.write = function(chunk, encoding, cb) {
+    Writable9.prototype.write = function(chunk, encoding, cb) {
       var state2 = this._writableState;
       var ret = false;
       var isBuf = !state2.objectMode && _isUint8Array(chunk);
-      if (isBuf && !Buffer6.isBuffer(chunk)) {
+      if (isBuf && !Buffer9.isBuffer(chunk)) {
         chunk = _uint8ArrayToBuffer(chunk);
       }
       if (typeof encoding === "function") {
@@ -19315,23 +16654,23 @@ var require_stream_writable = __commonJS({
       }
       return ret;
     };
-    Writable8.prototype.cork = function() {
+    Writable9.prototype.cork = function() {
       this._writableState.corked++;
     };
-    Writable8.prototype.uncork = function() {
+    Writable9.prototype.uncork = function() {
       var state2 = this._writableState;
       if (state2.corked) {
         state2.corked--;
         if (!state2.writing && !state2.corked && !state2.bufferProcessing && state2.bufferedRequest) clearBuffer(this, state2);
       }
     };
-    Writable8.prototype.setDefaultEncoding = function setDefaultEncoding(encoding) {
+    Writable9.prototype.setDefaultEncoding = function setDefaultEncoding(encoding) {
       if (typeof encoding === "string") encoding = encoding.toLowerCase();
       if (!(["hex", "utf8", "utf-8", "ascii", "binary", "base64", "ucs2", "ucs-2", "utf16le", "utf-16le", "raw"].indexOf((encoding + "").toLowerCase()) > -1)) throw new ERR_UNKNOWN_ENCODING(encoding);
       this._writableState.defaultEncoding = encoding;
       return this;
     };
-    Object.defineProperty(Writable8.prototype, "writableBuffer", {
+    Object.defineProperty(Writable9.prototype, "writableBuffer", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -19342,11 +16681,11 @@ var require_stream_writable = __commonJS({
     });
     function decodeChunk(state2, chunk, encoding) {
       if (!state2.objectMode && state2.decodeStrings !== false && typeof chunk === "string") {
-        chunk = Buffer6.from(chunk, encoding);
+        chunk = Buffer9.from(chunk, encoding);
       }
       return chunk;
     }
-    Object.defineProperty(Writable8.prototype, "writableHighWaterMark", {
+    Object.defineProperty(Writable9.prototype, "writableHighWaterMark", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -19494,11 +16833,11 @@ var require_stream_writable = __commonJS({
       state2.bufferedRequest = entry;
       state2.bufferProcessing = false;
     }
-    Writable8.prototype._write = function(chunk, encoding, cb) {
+    Writable9.prototype._write = function(chunk, encoding, cb) {
       cb(new ERR_METHOD_NOT_IMPLEMENTED("_write()"));
     };
-    Writable8.prototype._writev = null;
-    Writable8.prototype.end = function(chunk, encoding, cb) {
+    Writable9.prototype._writev = null;
+    Writable9.prototype.end = function(chunk, encoding, cb) {
       var state2 = this._writableState;
       if (typeof chunk === "function") {
         cb = chunk;
@@ -19516,7 +16855,7 @@ var require_stream_writable = __commonJS({
       if (!state2.ending) endWritable(this, state2, cb);
       return this;
     };
-    Object.defineProperty(Writable8.prototype, "writableLength", {
+    Object.defineProperty(Writable9.prototype, "writableLength", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -19589,7 +16928,7 @@ var require_stream_writable = __commonJS({
       }
       state2.corkedRequestsFree.next = corkReq;
     }
-    Object.defineProperty(Writable8.prototype, "destroyed", {
+    Object.defineProperty(Writable9.prototype, "destroyed", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -19607,9 +16946,9 @@ var require_stream_writable = __commonJS({
         this._writableState.destroyed = value;
       }
     });
-    Writable8.prototype.destroy = destroyImpl.destroy;
-    Writable8.prototype._undestroy = destroyImpl.undestroy;
-    Writable8.prototype._destroy = function(err, cb) {
+    Writable9.prototype.destroy = destroyImpl.destroy;
+    Writable9.prototype._undestroy = destroyImpl.undestroy;
+    Writable9.prototype._destroy = function(err, cb) {
       cb(err);
     };
   }
@@ -19626,13 +16965,13 @@ var require_stream_duplex = __commonJS({
     };
     module.exports = Duplex4;
     var Readable10 = require_stream_readable();
-    var Writable8 = require_stream_writable();
+    var Writable9 = require_stream_writable();
     require_inherits()(Duplex4, Readable10);
     {
-      keys = objectKeys(Writable8.prototype);
+      keys = objectKeys(Writable9.prototype);
       for (v = 0; v < keys.length; v++) {
         method = keys[v];
-        if (!Duplex4.prototype[method]) Duplex4.prototype[method] = Writable8.prototype[method];
+        if (!Duplex4.prototype[method]) Duplex4.prototype[method] = Writable9.prototype[method];
       }
     }
     var keys;
@@ -19641,7 +16980,7 @@ var require_stream_duplex = __commonJS({
     function Duplex4(options) {
       if (!(this instanceof Duplex4)) return new Duplex4(options);
       Readable10.call(this, options);
-      Writable8.call(this, options);
+      Writable9.call(this, options);
       this.allowHalfOpen = true;
       if (options) {
         if (options.readable === false) this.readable = false;
@@ -19708,249 +17047,11 @@ var require_stream_duplex = __commonJS({
   }
 });
 
-// node_modules/string_decoder/lib/string_decoder.js
-var require_string_decoder = __commonJS({
-  "node_modules/string_decoder/lib/string_decoder.js"(exports) {
-    "use strict";
-    var Buffer6 = require_safe_buffer().Buffer;
-    var isEncoding = Buffer6.isEncoding || function(encoding) {
-      encoding = "" + encoding;
-      switch (encoding && encoding.toLowerCase()) {
-        case "hex":
-        case "utf8":
-        case "utf-8":
-        case "ascii":
-        case "binary":
-        case "base64":
-        case "ucs2":
-        case "ucs-2":
-        case "utf16le":
-        case "utf-16le":
-        case "raw":
-          return true;
-        default:
-          return false;
-      }
-    };
-    function _normalizeEncoding(enc) {
-      if (!enc) return "utf8";
-      var retried;
-      while (true) {
-        switch (enc) {
-          case "utf8":
-          case "utf-8":
-            return "utf8";
-          case "ucs2":
-          case "ucs-2":
-          case "utf16le":
-          case "utf-16le":
-            return "utf16le";
-          case "latin1":
-          case "binary":
-            return "latin1";
-          case "base64":
-          case "ascii":
-          case "hex":
-            return enc;
-          default:
-            if (retried) return;
-            enc = ("" + enc).toLowerCase();
-            retried = true;
-        }
-      }
-    }
-    function normalizeEncoding(enc) {
-      var nenc = _normalizeEncoding(enc);
-      if (typeof nenc !== "string" && (Buffer6.isEncoding === isEncoding || !isEncoding(enc))) throw new Error("Unknown encoding: " + enc);
-      return nenc || enc;
-    }
-    exports.StringDecoder = StringDecoder3;
-    function StringDecoder3(encoding) {
-      this.encoding = normalizeEncoding(encoding);
-      var nb;
-      switch (this.encoding) {
-        case "utf16le":
-          this.text = utf16Text;
-          this.end = utf16End;
-          nb = 4;
-          break;
-        case "utf8":
-          this.fillLast = utf8FillLast;
-          nb = 4;
-          break;
-        case "base64":
-          this.text = base64Text;
-          this.end = base64End;
-          nb = 3;
-          break;
-        default:
-          this.write = simpleWrite;
-          this.end = simpleEnd;
-          return;
-      }
-      this.lastNeed = 0;
-      this.lastTotal = 0;
-      this.lastChar = Buffer6.allocUnsafe(nb);
-    }
-    StringDecoder3.prototype.write = function(buf) {
-      if (buf.length === 0) return "";
-      var r5;
-      var i6;
-      if (this.lastNeed) {
-        r5 = this.fillLast(buf);
-        if (r5 === void 0) return "";
-        i6 = this.lastNeed;
-        this.lastNeed = 0;
-      } else {
-        i6 = 0;
-      }
-      if (i6 < buf.length) return r5 ? r5 + this.text(buf, i6) : this.text(buf, i6);
-      return r5 || "";
-    };
-    StringDecoder3.prototype.end = utf8End;
-    StringDecoder3.prototype.text = utf8Text;
-    StringDecoder3.prototype.fillLast = function(buf) {
-      if (this.lastNeed <= buf.length) {
-        buf.copy(this.lastChar, this.lastTotal - this.lastNeed, 0, this.lastNeed);
-        return this.lastChar.toString(this.encoding, 0, this.lastTotal);
-      }
-      buf.copy(this.lastChar, this.lastTotal - this.lastNeed, 0, buf.length);
-      this.lastNeed -= buf.length;
-    };
-    function utf8CheckByte(byte) {
-      if (byte <= 127) return 0;
-      else if (byte >> 5 === 6) return 2;
-      else if (byte >> 4 === 14) return 3;
-      else if (byte >> 3 === 30) return 4;
-      return byte >> 6 === 2 ? -1 : -2;
-    }
-    function utf8CheckIncomplete(self2, buf, i6) {
-      var j5 = buf.length - 1;
-      if (j5 < i6) return 0;
-      var nb = utf8CheckByte(buf[j5]);
-      if (nb >= 0) {
-        if (nb > 0) self2.lastNeed = nb - 1;
-        return nb;
-      }
-      if (--j5 < i6 || nb === -2) return 0;
-      nb = utf8CheckByte(buf[j5]);
-      if (nb >= 0) {
-        if (nb > 0) self2.lastNeed = nb - 2;
-        return nb;
-      }
-      if (--j5 < i6 || nb === -2) return 0;
-      nb = utf8CheckByte(buf[j5]);
-      if (nb >= 0) {
-        if (nb > 0) {
-          if (nb === 2) nb = 0;
-          else self2.lastNeed = nb - 3;
-        }
-        return nb;
-      }
-      return 0;
-    }
-    function utf8CheckExtraBytes(self2, buf, p3) {
-      if ((buf[0] & 192) !== 128) {
-        self2.lastNeed = 0;
-        return "\uFFFD";
-      }
-      if (self2.lastNeed > 1 && buf.length > 1) {
-        if ((buf[1] & 192) !== 128) {
-          self2.lastNeed = 1;
-          return "\uFFFD";
-        }
-        if (self2.lastNeed > 2 && buf.length > 2) {
-          if ((buf[2] & 192) !== 128) {
-            self2.lastNeed = 2;
-            return "\uFFFD";
-          }
-        }
-      }
-    }
-    function utf8FillLast(buf) {
-      var p3 = this.lastTotal - this.lastNeed;
-      var r5 = utf8CheckExtraBytes(this, buf, p3);
-      if (r5 !== void 0) return r5;
-      if (this.lastNeed <= buf.length) {
-        buf.copy(this.lastChar, p3, 0, this.lastNeed);
-        return this.lastChar.toString(this.encoding, 0, this.lastTotal);
-      }
-      buf.copy(this.lastChar, p3, 0, buf.length);
-      this.lastNeed -= buf.length;
-    }
-    function utf8Text(buf, i6) {
-      var total = utf8CheckIncomplete(this, buf, i6);
-      if (!this.lastNeed) return buf.toString("utf8", i6);
-      this.lastTotal = total;
-      var end = buf.length - (total - this.lastNeed);
-      buf.copy(this.lastChar, 0, end);
-      return buf.toString("utf8", i6, end);
-    }
-    function utf8End(buf) {
-      var r5 = buf && buf.length ? this.write(buf) : "";
-      if (this.lastNeed) return r5 + "\uFFFD";
-      return r5;
-    }
-    function utf16Text(buf, i6) {
-      if ((buf.length - i6) % 2 === 0) {
-        var r5 = buf.toString("utf16le", i6);
-        if (r5) {
-          var c7 = r5.charCodeAt(r5.length - 1);
-          if (c7 >= 55296 && c7 <= 56319) {
-            this.lastNeed = 2;
-            this.lastTotal = 4;
-            this.lastChar[0] = buf[buf.length - 2];
-            this.lastChar[1] = buf[buf.length - 1];
-            return r5.slice(0, -1);
-          }
-        }
-        return r5;
-      }
-      this.lastNeed = 1;
-      this.lastTotal = 2;
-      this.lastChar[0] = buf[buf.length - 1];
-      return buf.toString("utf16le", i6, buf.length - 1);
-    }
-    function utf16End(buf) {
-      var r5 = buf && buf.length ? this.write(buf) : "";
-      if (this.lastNeed) {
-        var end = this.lastTotal - this.lastNeed;
-        return r5 + this.lastChar.toString("utf16le", 0, end);
-      }
-      return r5;
-    }
-    function base64Text(buf, i6) {
-      var n4 = (buf.length - i6) % 3;
-      if (n4 === 0) return buf.toString("base64", i6);
-      this.lastNeed = 3 - n4;
-      this.lastTotal = 3;
-      if (n4 === 1) {
-        this.lastChar[0] = buf[buf.length - 1];
-      } else {
-        this.lastChar[0] = buf[buf.length - 2];
-        this.lastChar[1] = buf[buf.length - 1];
-      }
-      return buf.toString("base64", i6, buf.length - n4);
-    }
-    function base64End(buf) {
-      var r5 = buf && buf.length ? this.write(buf) : "";
-      if (this.lastNeed) return r5 + this.lastChar.toString("base64", 0, 3 - this.lastNeed);
-      return r5;
-    }
-    function simpleWrite(buf) {
-      return buf.toString(this.encoding);
-    }
-    function simpleEnd(buf) {
-      return buf && buf.length ? this.write(buf) : "";
-    }
-  }
-});
-
 // node_modules/duplexify/node_modules/readable-stream/lib/internal/streams/end-of-stream.js
 var require_end_of_stream = __commonJS({
   "node_modules/duplexify/node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports, module) {
     "use strict";
-    var ERR_STREAM_PREMATURE_CLOSE = require_errors2().codes.ERR_STREAM_PREMATURE_CLOSE;
+    var ERR_STREAM_PREMATURE_CLOSE = require_errors().codes.ERR_STREAM_PREMATURE_CLOSE;
     function once9(callback) {
       var called = false;
       return function() {
@@ -20078,14 +17179,14 @@ var require_async_iterator = __commonJS({
       };
     }
     function readAndResolve(iter) {
-      var resolve3 = iter[kLastResolve];
-      if (resolve3 !== null) {
+      var resolve4 = iter[kLastResolve];
+      if (resolve4 !== null) {
         var data = iter[kStream].read();
         if (data !== null) {
           iter[kLastPromise] = null;
           iter[kLastResolve] = null;
           iter[kLastReject] = null;
-          resolve3(createIterResult(data, false));
+          resolve4(createIterResult(data, false));
         }
       }
     }
@@ -20093,13 +17194,13 @@ var require_async_iterator = __commonJS({
       process.nextTick(readAndResolve, iter);
     }
     function wrapForNext(lastPromise, iter) {
-      return function(resolve3, reject) {
+      return function(resolve4, reject) {
         lastPromise.then(function() {
           if (iter[kEnded]) {
-            resolve3(createIterResult(void 0, true));
+            resolve4(createIterResult(void 0, true));
             return;
           }
-          iter[kHandlePromise](resolve3, reject);
+          iter[kHandlePromise](resolve4, reject);
         }, reject);
       };
     }
@@ -20119,12 +17220,12 @@ var require_async_iterator = __commonJS({
           return Promise.resolve(createIterResult(void 0, true));
         }
         if (this[kStream].destroyed) {
-          return new Promise(function(resolve3, reject) {
+          return new Promise(function(resolve4, reject) {
             process.nextTick(function() {
               if (_this[kError]) {
                 reject(_this[kError]);
               } else {
-                resolve3(createIterResult(void 0, true));
+                resolve4(createIterResult(void 0, true));
               }
             });
           });
@@ -20147,13 +17248,13 @@ var require_async_iterator = __commonJS({
       return this;
     }), _defineProperty(_Object$setPrototypeO, "return", function _return() {
       var _this2 = this;
-      return new Promise(function(resolve3, reject) {
+      return new Promise(function(resolve4, reject) {
         _this2[kStream].destroy(null, function(err) {
           if (err) {
             reject(err);
             return;
           }
-          resolve3(createIterResult(void 0, true));
+          resolve4(createIterResult(void 0, true));
         });
       });
     }), _Object$setPrototypeO), AsyncIteratorPrototype);
@@ -20175,15 +17276,15 @@ var require_async_iterator = __commonJS({
         value: stream._readableState.endEmitted,
         writable: true
       }), _defineProperty(_Object$create, kHandlePromise, {
-        value: function value(resolve3, reject) {
+        value: function value(resolve4, reject) {
           var data = iterator[kStream].read();
           if (data) {
             iterator[kLastPromise] = null;
             iterator[kLastResolve] = null;
             iterator[kLastReject] = null;
-            resolve3(createIterResult(data, false));
+            resolve4(createIterResult(data, false));
           } else {
-            iterator[kLastResolve] = resolve3;
+            iterator[kLastResolve] = resolve4;
             iterator[kLastReject] = reject;
           }
         },
@@ -20202,12 +17303,12 @@ var require_async_iterator = __commonJS({
           iterator[kError] = err;
           return;
         }
-        var resolve3 = iterator[kLastResolve];
-        if (resolve3 !== null) {
+        var resolve4 = iterator[kLastResolve];
+        if (resolve4 !== null) {
           iterator[kLastPromise] = null;
           iterator[kLastResolve] = null;
           iterator[kLastReject] = null;
-          resolve3(createIterResult(void 0, true));
+          resolve4(createIterResult(void 0, true));
         }
         iterator[kEnded] = true;
       });
@@ -20222,7 +17323,7 @@ var require_async_iterator = __commonJS({
 var require_from = __commonJS({
   "node_modules/duplexify/node_modules/readable-stream/lib/internal/streams/from.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve3, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve4, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -20231,7 +17332,7 @@ var require_from = __commonJS({
         return;
       }
       if (info.done) {
-        resolve3(value);
+        resolve4(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -20239,13 +17340,13 @@ var require_from = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve3, reject) {
+        return new Promise(function(resolve4, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve3, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve3, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -20295,7 +17396,7 @@ var require_from = __commonJS({
       }
       return (hint === "string" ? String : Number)(input);
     }
-    var ERR_INVALID_ARG_TYPE = require_errors2().codes.ERR_INVALID_ARG_TYPE;
+    var ERR_INVALID_ARG_TYPE = require_errors().codes.ERR_INVALID_ARG_TYPE;
     function from(Readable10, iterable, opts) {
       var iterator;
       if (iterable && typeof iterable.next === "function") {
@@ -20351,14 +17452,14 @@ var require_stream_readable = __commonJS({
       return emitter.listeners(type).length;
     };
     var Stream = require_stream();
-    var Buffer6 = __require("buffer").Buffer;
+    var Buffer9 = __require("buffer").Buffer;
     var OurUint8Array = (typeof global !== "undefined" ? global : typeof window !== "undefined" ? window : typeof self !== "undefined" ? self : {}).Uint8Array || function() {
     };
     function _uint8ArrayToBuffer(chunk) {
-      return Buffer6.from(chunk);
+      return Buffer9.from(chunk);
     }
     function _isUint8Array(obj) {
-      return Buffer6.isBuffer(obj) || obj instanceof OurUint8Array;
+      return Buffer9.isBuffer(obj) || obj instanceof OurUint8Array;
     }
     var debugUtil = __require("util");
     var debug;
@@ -20372,7 +17473,7 @@ var require_stream_readable = __commonJS({
     var destroyImpl = require_destroy();
     var _require = require_state();
     var getHighWaterMark2 = _require.getHighWaterMark;
-    var _require$codes = require_errors2().codes;
+    var _require$codes = require_errors().codes;
     var ERR_INVALID_ARG_TYPE = _require$codes.ERR_INVALID_ARG_TYPE;
     var ERR_STREAM_PUSH_AFTER_EOF = _require$codes.ERR_STREAM_PUSH_AFTER_EOF;
     var ERR_METHOD_NOT_IMPLEMENTED = _require$codes.ERR_METHOD_NOT_IMPLEMENTED;
@@ -20466,7 +17567,7 @@ var require_stream_readable = __commonJS({
         if (typeof chunk === "string") {
           encoding = encoding || state2.defaultEncoding;
           if (encoding !== state2.encoding) {
-            chunk = Buffer6.from(chunk, encoding);
+            chunk = Buffer9.from(chunk, encoding);
             encoding = "";
           }
           skipChunkCheck = true;
@@ -20491,7 +17592,7 @@ var require_stream_readable = __commonJS({
         if (er) {
           errorOrDestroy(stream, er);
         } else if (state2.objectMode || chunk && chunk.length > 0) {
-          if (typeof chunk !== "string" && !state2.objectMode && Object.getPrototypeOf(chunk) !== Buffer6.prototype) {
+          if (typeof chunk !== "string" && !state2.objectMode && Object.getPrototypeOf(chunk) !== Buffer9.prototype) {
             chunk = _uint8ArrayToBuffer(chunk);
           }
           if (addToFront) {
@@ -21076,14 +18177,14 @@ var require_stream_readable = __commonJS({
 var require_stream_transform = __commonJS({
   "node_modules/duplexify/node_modules/readable-stream/lib/_stream_transform.js"(exports, module) {
     "use strict";
-    module.exports = Transform7;
-    var _require$codes = require_errors2().codes;
+    module.exports = Transform8;
+    var _require$codes = require_errors().codes;
     var ERR_METHOD_NOT_IMPLEMENTED = _require$codes.ERR_METHOD_NOT_IMPLEMENTED;
     var ERR_MULTIPLE_CALLBACK = _require$codes.ERR_MULTIPLE_CALLBACK;
     var ERR_TRANSFORM_ALREADY_TRANSFORMING = _require$codes.ERR_TRANSFORM_ALREADY_TRANSFORMING;
     var ERR_TRANSFORM_WITH_LENGTH_0 = _require$codes.ERR_TRANSFORM_WITH_LENGTH_0;
     var Duplex4 = require_stream_duplex();
-    require_inherits()(Transform7, Duplex4);
+    require_inherits()(Transform8, Duplex4);
     function afterTransform(er, data) {
       var ts = this._transformState;
       ts.transforming = false;
@@ -21102,8 +18203,8 @@ var require_stream_transform = __commonJS({
         this._read(rs.highWaterMark);
       }
     }
-    function Transform7(options) {
-      if (!(this instanceof Transform7)) return new Transform7(options);
+    function Transform8(options) {
+      if (!(this instanceof Transform8)) return new Transform8(options);
       Duplex4.call(this, options);
       this._transformState = {
         afterTransform: afterTransform.bind(this),
@@ -21131,14 +18232,14 @@ var require_stream_transform = __commonJS({
         done(this, null, null);
       }
     }
-    Transform7.prototype.push = function(chunk, encoding) {
+    Transform8.prototype.push = function(chunk, encoding) {
       this._transformState.needTransform = false;
       return Duplex4.prototype.push.call(this, chunk, encoding);
     };
-    Transform7.prototype._transform = function(chunk, encoding, cb) {
+    Transform8.prototype._transform = function(chunk, encoding, cb) {
       cb(new ERR_METHOD_NOT_IMPLEMENTED("_transform()"));
     };
-    Transform7.prototype._write = function(chunk, encoding, cb) {
+    Transform8.prototype._write = function(chunk, encoding, cb) {
       var ts = this._transformState;
       ts.writecb = cb;
       ts.writechunk = chunk;
@@ -21148,7 +18249,7 @@ var require_stream_transform = __commonJS({
         if (ts.needTransform || rs.needReadable || rs.length < rs.highWaterMark) this._read(rs.highWaterMark);
       }
     };
-    Transform7.prototype._read = function(n4) {
+    Transform8.prototype._read = function(n4) {
       var ts = this._transformState;
       if (ts.writechunk !== null && !ts.transforming) {
         ts.transforming = true;
@@ -21157,7 +18258,7 @@ var require_stream_transform = __commonJS({
         ts.needTransform = true;
       }
     };
-    Transform7.prototype._destroy = function(err, cb) {
+    Transform8.prototype._destroy = function(err, cb) {
       Duplex4.prototype._destroy.call(this, err, function(err2) {
         cb(err2);
       });
@@ -21178,11 +18279,11 @@ var require_stream_passthrough = __commonJS({
   "node_modules/duplexify/node_modules/readable-stream/lib/_stream_passthrough.js"(exports, module) {
     "use strict";
     module.exports = PassThrough3;
-    var Transform7 = require_stream_transform();
-    require_inherits()(PassThrough3, Transform7);
+    var Transform8 = require_stream_transform();
+    require_inherits()(PassThrough3, Transform8);
     function PassThrough3(options) {
       if (!(this instanceof PassThrough3)) return new PassThrough3(options);
-      Transform7.call(this, options);
+      Transform8.call(this, options);
     }
     PassThrough3.prototype._transform = function(chunk, encoding, cb) {
       cb(null, chunk);
@@ -21203,7 +18304,7 @@ var require_pipeline = __commonJS({
         callback.apply(void 0, arguments);
       };
     }
-    var _require$codes = require_errors2().codes;
+    var _require$codes = require_errors().codes;
     var ERR_MISSING_ARGS = _require$codes.ERR_MISSING_ARGS;
     var ERR_STREAM_DESTROYED = _require$codes.ERR_STREAM_DESTROYED;
     function noop3(err) {
@@ -21671,7 +18772,7 @@ var require_duplexify = __commonJS({
 });
 
 // node_modules/@google-cloud/promisify/build/src/index.js
-var require_src9 = __commonJS({
+var require_src8 = __commonJS({
   "node_modules/@google-cloud/promisify/build/src/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
@@ -21702,7 +18803,7 @@ var require_src9 = __commonJS({
         if (this && this.Promise) {
           PromiseCtor = this.Promise;
         }
-        return new PromiseCtor((resolve3, reject) => {
+        return new PromiseCtor((resolve4, reject) => {
           args.push((...args2) => {
             const callbackArgs = slice.call(args2);
             const err = callbackArgs.shift();
@@ -21710,9 +18811,9 @@ var require_src9 = __commonJS({
               return reject(err);
             }
             if (options.singular && callbackArgs.length === 1) {
-              resolve3(callbackArgs[0]);
+              resolve4(callbackArgs[0]);
             } else {
-              resolve3(callbackArgs);
+              resolve4(callbackArgs);
             }
           });
           originalMethod.apply(this, args);
@@ -21850,7 +18951,7 @@ var require_resource_stream = __commonJS({
 });
 
 // node_modules/@google-cloud/paginator/build/src/index.js
-var require_src10 = __commonJS({
+var require_src9 = __commonJS({
   "node_modules/@google-cloud/paginator/build/src/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
@@ -21976,11 +19077,11 @@ var require_src10 = __commonJS({
         }
         const results = new Array();
         let otherArgs = [];
-        const promise = new Promise((resolve3, reject) => {
+        const promise = new Promise((resolve4, reject) => {
           const stream = paginator3.runAsStream_(parsedArguments, originalMethod);
           stream.on("error", reject).on("data", (data) => results.push(data)).on("end", () => {
             otherArgs = stream._otherArgs || [];
-            resolve3(results);
+            resolve4(results);
           });
         });
         if (!callback) {
@@ -22250,7 +19351,7 @@ var require_lib = __commonJS({
   "node_modules/async-retry/lib/index.js"(exports, module) {
     var retrier = require_retry4();
     function retry(fn, opts) {
-      function run(resolve3, reject) {
+      function run(resolve4, reject) {
         var options = opts || {};
         var op;
         if (!("randomize" in options)) {
@@ -22279,7 +19380,7 @@ var require_lib = __commonJS({
             onError(err, num);
             return;
           }
-          Promise.resolve(val).then(resolve3).catch(function catchIt(err) {
+          Promise.resolve(val).then(resolve4).catch(function catchIt(err) {
             onError(err, num);
           });
         }
@@ -22713,12 +19814,12 @@ var init_HttpBindingNormalizedSchema = __esm({
       const requestBodyMemberNames = [];
       const requestBodyMemberSchemas = [];
       const memberBindings = [];
-      const byName = {};
+      const byName2 = {};
       const headers = {};
       const prefixHeaders = [];
       const responseBindings = { headers, prefixHeaders };
       const bindings = {
-        request: { memberBindings, byName },
+        request: { memberBindings, byName: byName2 },
         response: {
           bodyMemberNames,
           bindings: responseBindings
@@ -22733,9 +19834,9 @@ var init_HttpBindingNormalizedSchema = __esm({
         const value = bindingSchema.getHttpBindingValue(location, traits);
         const binding = [name, value, location, wireName];
         if (name === "__proto__") {
-          writeKey(byName);
+          writeKey(byName2);
         }
-        byName[name] = binding;
+        byName2[name] = binding;
         if (value[1] >> 10 & 1) {
           request2.hasIdempotency = true;
         }
@@ -23910,8 +21011,8 @@ var init_Fields = __esm({
         fields.forEach(this.setField.bind(this));
         this.encoding = encoding;
       }
-      setField(field) {
-        this.entries[field.name.toLowerCase()] = field;
+      setField(field3) {
+        this.entries[field3.name.toLowerCase()] = field3;
       }
       getField(name) {
         return this.entries[name.toLowerCase()];
@@ -23920,7 +21021,7 @@ var init_Fields = __esm({
         delete this.entries[name.toLowerCase()];
       }
       getByType(kind) {
-        return Object.values(this.entries).filter((field) => field.kind === kind);
+        return Object.values(this.entries).filter((field3) => field3.kind === kind);
       }
     };
   }
@@ -24175,14 +21276,14 @@ function isRepresentable(numericString, value) {
 }
 function expandToDecimal(s2) {
   const negative = s2.startsWith("-");
-  const abs = negative ? s2.slice(1) : s2;
-  const eIndex = abs.search(/[eE]/);
+  const abs2 = negative ? s2.slice(1) : s2;
+  const eIndex = abs2.search(/[eE]/);
   let result;
   if (eIndex === -1) {
-    result = abs;
+    result = abs2;
   } else {
-    const exp = parseInt(abs.slice(eIndex + 1), 10);
-    const mantissa = abs.slice(0, eIndex);
+    const exp = parseInt(abs2.slice(eIndex + 1), 10);
+    const mantissa = abs2.slice(0, eIndex);
     const dotIndex = mantissa.indexOf(".");
     let digits;
     let intLen;
@@ -24374,9 +21475,9 @@ var init_parseJsonBody = __esm({
         return cleanValue;
       }
     };
-    loadErrorCode = ({ headers }, data, order) => {
-      while (order.length > 0) {
-        const location = order.shift();
+    loadErrorCode = ({ headers }, data, order2) => {
+      while (order2.length > 0) {
+        const location = order2.shift();
         switch (location) {
           case "header":
             const headerKey = findKey(headers ?? {}, "x-amzn-errortype");
@@ -24892,11 +21993,11 @@ var init_JsonShapeSerializer2 = __esm({
         }
         this.json[this.i++] = QUOTE;
       }
-      writeUnicodeEscape(code) {
+      writeUnicodeEscape(code2) {
         let { json, i: i6 } = this;
         json[i6++] = BACKSLASH;
         json[i6++] = 117;
-        const hex = code.toString(16).padStart(4, "0");
+        const hex = code2.toString(16).padStart(4, "0");
         for (let j5 = 0; j5 < 4; ++j5) {
           json[i6++] = hex.charCodeAt(j5);
         }
@@ -27326,7 +24427,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
           const delay = retryToken.getRetryDelay();
           totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
           if (delay > 0) {
-            await race(new Promise((resolve3) => setTimeout(resolve3, delay)), abortSignal);
+            await race(new Promise((resolve4) => setTimeout(resolve4, delay)), abortSignal);
           }
         }
       }
@@ -27459,7 +24560,7 @@ var init_DefaultRateLimiter = __esm({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve3) => _DefaultRateLimiter.setTimeoutFn(resolve3, delay));
+          await new Promise((resolve4) => _DefaultRateLimiter.setTimeoutFn(resolve4, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -27897,7 +24998,7 @@ var init_StandardRetryStrategy2 = __esm({
               const delayFromResponse = getDelayFromRetryAfterHeader(err.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve3) => setTimeout(resolve3, delay));
+              await new Promise((resolve4) => setTimeout(resolve4, delay));
               continue;
             }
             if (!err.$metadata) {
@@ -31076,9 +28177,9 @@ var require_dist_cjs4 = __commonJS({
         }
         return this;
       }
-      cc(input, field, withName = field) {
-        if (input[field] != null) {
-          const node = _XmlNode.of(field, input[field]).withName(withName);
+      cc(input, field3, withName = field3) {
+        if (input[field3] != null) {
+          const node = _XmlNode.of(field3, input[field3]).withName(withName);
           this.c(node);
         }
       }
@@ -31255,11 +28356,11 @@ var require_dist_cjs4 = __commonJS({
               childTags.push(p3.parseTag());
             }
           } else {
-            let text = "";
+            let text2 = "";
             while (p3.i < p3.z && p3.x[p3.i] !== "<") {
-              text += p3.x[p3.i++];
+              text2 += p3.x[p3.i++];
             }
-            textParts.push(p3.decodeEntities(text));
+            textParts.push(p3.decodeEntities(text2));
           }
         }
         if (!p3.isNext("</")) {
@@ -31274,18 +28375,18 @@ var require_dist_cjs4 = __commonJS({
           return { tag, value: "" };
         }
         if (!hasAttrs && !hasElementChild) {
-          const text = textParts.length === 1 ? textParts[0] : textParts.join("");
-          if (text.trim() === "" && text.includes("\n")) {
+          const text2 = textParts.length === 1 ? textParts[0] : textParts.join("");
+          if (text2.trim() === "" && text2.includes("\n")) {
             return { tag, value: "" };
           }
-          return { tag, value: text };
+          return { tag, value: text2 };
         }
         const obj = {};
-        for (const text of textParts) {
-          if (text.trim() === "" && text.includes("\n")) {
+        for (const text2 of textParts) {
+          if (text2.trim() === "" && text2.includes("\n")) {
             continue;
           }
-          obj["#text"] = "#text" in obj ? obj["#text"] + text : text;
+          obj["#text"] = "#text" in obj ? obj["#text"] + text2 : text2;
         }
         for (const child of childTags) {
           if (child.tag === "__proto__") {
@@ -31862,9 +28963,9 @@ var init_AwsQueryProtocol = __esm({
         }, output), dataObject);
       }
       loadQueryErrorCode(output, data) {
-        const code = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
-        if (code !== void 0) {
-          return code;
+        const code2 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
+        if (code2 !== void 0) {
+          return code2;
         }
         if (output.statusCode == 404) {
           return "NotFound";
@@ -33473,7 +30574,7 @@ var require_dist_cjs6 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options) {
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options,
@@ -33498,7 +30599,7 @@ var require_dist_cjs6 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve3(Buffer.concat(chunks));
+            resolve4(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -33961,21 +31062,21 @@ var require_dist_cjs7 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve3) => {
-            timeoutId = Number(timing.setTimeout(() => resolve3(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve4) => {
+            timeoutId = Number(timing.setTimeout(() => resolve4(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve3) => {
+          new Promise((resolve4) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve3(true);
+              resolve4(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve3(false);
+              resolve4(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve3(false);
+              resolve4(false);
             });
           })
         ]);
@@ -34052,13 +31153,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve3, reject) => {
+        this.configProvider = new Promise((resolve4, reject) => {
           if (typeof options === "function") {
             options().then((_options) => {
-              resolve3(this.resolveDefaultConfig(_options));
+              resolve4(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve3(this.resolveDefaultConfig(options));
+            resolve4(this.resolveDefaultConfig(options));
           }
         });
       }
@@ -34088,7 +31189,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve3 = async (arg) => {
+          const resolve4 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -34152,7 +31253,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve3({ response: httpResponse });
+            resolve4({ response: httpResponse });
           });
           req.on("error", (err) => {
             if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err.code)) {
@@ -34491,13 +31592,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve3, reject) => {
+        this.configProvider = new Promise((resolve4, reject) => {
           if (typeof options === "function") {
             options().then((opts) => {
-              resolve3(opts || {});
+              resolve4(opts || {});
             }).catch(reject);
           } else {
-            resolve3(options || {});
+            resolve4(options || {});
           }
         });
       }
@@ -34524,7 +31625,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve3 = async (arg) => {
+          const resolve4 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -34607,8 +31708,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               abortSignal.onabort = onAbort;
             }
           }
-          clientHttp2Stream.on("frameError", (type, code, id) => {
-            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code}.`));
+          clientHttp2Stream.on("frameError", (type, code2, id) => {
+            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code2}.`));
           });
           clientHttp2Stream.on("error", rejectWithDestroy);
           clientHttp2Stream.on("aborted", () => {
@@ -34621,7 +31722,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve3({ response: httpResponse });
+            resolve4({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -34699,8 +31800,8 @@ var require_dist_cjs8 = __commonJS({
           return;
         }
         const ipComponents = url2.hostname.split(".");
-        const inRange = (component) => {
-          const num = parseInt(component, 10);
+        const inRange = (component2) => {
+          const num = parseInt(component2, 10);
           return 0 <= num && num <= 255;
         };
         if (ipComponents[0] === "127" && inRange(ipComponents[1]) && inRange(ipComponents[2]) && inRange(ipComponents[3]) && ipComponents.length === 4) {
@@ -34759,7 +31860,7 @@ var require_dist_cjs8 = __commonJS({
           try {
             return await toRetry();
           } catch (e6) {
-            await new Promise((resolve3) => setTimeout(resolve3, delayMs));
+            await new Promise((resolve4) => setTimeout(resolve4, delayMs));
           }
         }
         return await toRetry();
@@ -34773,12 +31874,12 @@ var require_dist_cjs8 = __commonJS({
     var fromHttp = (options = {}) => {
       options.logger?.debug("@aws-sdk/credential-provider-http - fromHttp");
       let host;
-      const relative2 = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
+      const relative3 = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
       const full = options.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
       const token = options.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
       const tokenFile = options.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
       const warn = options.logger?.constructor?.name === "NoOpLogger" || !options.logger?.warn ? console.warn : options.logger.warn.bind(options.logger);
-      if (relative2 && full) {
+      if (relative3 && full) {
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
         warn("awsContainerCredentialsRelativeUri will take precedence.");
       }
@@ -34786,8 +31887,8 @@ var require_dist_cjs8 = __commonJS({
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
         warn("awsContainerAuthorizationTokenFile will take precedence.");
       }
-      if (relative2) {
-        host = `${DEFAULT_LINK_LOCAL_HOST}${relative2}`;
+      if (relative3) {
+        host = `${DEFAULT_LINK_LOCAL_HOST}${relative3}`;
       } else if (full) {
         host = full;
       } else {
@@ -35941,11 +33042,11 @@ var require_dist_cjs9 = __commonJS({
         throw new TokenProviderError(`Value not present for '${key}' in SSO Token${forRefresh ? ". Cannot refresh" : ""}. ${REFRESH_MESSAGE}`, false);
       }
     };
-    var { writeFile: writeFile2 } = promises;
+    var { writeFile: writeFile3 } = promises;
     var writeSSOTokenToFile = (id, ssoToken) => {
       const tokenFilepath = getSSOTokenFilepath(id);
       const tokenString = JSON.stringify(ssoToken, null, 2);
-      return writeFile2(tokenFilepath, tokenString);
+      return writeFile3(tokenFilepath, tokenString);
     };
     var lastRefreshAttemptTimes = /* @__PURE__ */ new Map();
     var inFlightRefreshes = /* @__PURE__ */ new Map();
@@ -39090,10 +36191,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client2(), __toCommonJS(client_exports2));
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = (init_config(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash9, createPrivateKey, createPublicKey, sign: sign3 } = __require("node:crypto");
+    var { createHash: createHash11, createPrivateKey, createPublicKey, sign: sign3 } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname3, join: join4 } = __require("node:path");
+    var { dirname: dirname4, join: join6 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -39251,7 +36352,7 @@ var require_dist_cjs11 = __commonJS({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname3(tokenFilePath);
+        const directory = dirname4(tokenFilePath);
         try {
           await promises.mkdir(directory, { recursive: true });
         } catch (error) {
@@ -39259,10 +36360,10 @@ var require_dist_cjs11 = __commonJS({
         await promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join4(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join6(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash9("sha256").update(loginSessionBytes).digest("hex");
-        return join4(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash11("sha256").update(loginSessionBytes).digest("hex");
+        return join6(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -39859,11 +36960,11 @@ var require_dist_cjs15 = __commonJS({
 });
 
 // node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha1/Sha1Js.js
-var BLOCK, DIGEST_LENGTH, INIT, K, Sha1Js;
+var BLOCK2, DIGEST_LENGTH, INIT, K, Sha1Js;
 var init_Sha1Js = __esm({
   "node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha1/Sha1Js.js"() {
     init_serde();
-    BLOCK = 64;
+    BLOCK2 = 64;
     DIGEST_LENGTH = 20;
     INIT = new Int32Array([1732584193, 4023233417, 2562383102, 271733878, 3285377520]);
     K = new Int32Array([1518500249, 1859775393, 2400959708, 3395469782]);
@@ -39871,7 +36972,7 @@ var init_Sha1Js = __esm({
       digestLength = DIGEST_LENGTH;
       state = Int32Array.from(INIT);
       w;
-      buffer = new Uint8Array(BLOCK);
+      buffer = new Uint8Array(BLOCK2);
       bufferLength = 0;
       bytesHashed = 0;
       finished = false;
@@ -39882,13 +36983,13 @@ var init_Sha1Js = __esm({
           const key = _Sha1Js.normalizeKey(secret);
           this.inner = new _Sha1Js();
           this.outer = new _Sha1Js();
-          const pad = new Uint8Array(BLOCK * 2);
-          for (let i6 = 0; i6 < BLOCK; ++i6) {
+          const pad = new Uint8Array(BLOCK2 * 2);
+          for (let i6 = 0; i6 < BLOCK2; ++i6) {
             pad[i6] = 54 ^ key[i6];
-            pad[i6 + BLOCK] = 92 ^ key[i6];
+            pad[i6 + BLOCK2] = 92 ^ key[i6];
           }
-          this.inner.update(pad.subarray(0, BLOCK));
-          this.outer.update(pad.subarray(BLOCK));
+          this.inner.update(pad.subarray(0, BLOCK2));
+          this.outer.update(pad.subarray(BLOCK2));
         }
       }
       update(data) {
@@ -39903,19 +37004,19 @@ var init_Sha1Js = __esm({
         let { length } = data;
         this.bytesHashed += length;
         if (this.bufferLength > 0) {
-          while (length > 0 && this.bufferLength < BLOCK) {
+          while (length > 0 && this.bufferLength < BLOCK2) {
             this.buffer[this.bufferLength++] = data[pos++];
             --length;
           }
-          if (this.bufferLength === BLOCK) {
+          if (this.bufferLength === BLOCK2) {
             this.hashBuffer(this.buffer, 0);
             this.bufferLength = 0;
           }
         }
-        while (length >= BLOCK) {
+        while (length >= BLOCK2) {
           this.hashBuffer(data, pos);
-          pos += BLOCK;
-          length -= BLOCK;
+          pos += BLOCK2;
+          length -= BLOCK2;
         }
         while (length > 0) {
           this.buffer[this.bufferLength++] = data[pos++];
@@ -39936,7 +37037,7 @@ var init_Sha1Js = __esm({
       }
       reset() {
         this.state = Int32Array.from(INIT);
-        this.buffer = new Uint8Array(BLOCK);
+        this.buffer = new Uint8Array(BLOCK2);
         this.bufferLength = 0;
         this.bytesHashed = 0;
       }
@@ -39947,19 +37048,19 @@ var init_Sha1Js = __esm({
         const bitsHi = this.bytesHashed / 536870912 | 0;
         const bitsLo = this.bytesHashed << 3;
         buffer[bufferLength++] = 128;
-        if (bufferLength > BLOCK - 8) {
-          for (let i6 = bufferLength; i6 < BLOCK; ++i6) {
+        if (bufferLength > BLOCK2 - 8) {
+          for (let i6 = bufferLength; i6 < BLOCK2; ++i6) {
             buffer[i6] = 0;
           }
           this.hashBufferWith(state2, buffer, 0);
           bufferLength = 0;
         }
-        for (let i6 = bufferLength; i6 < BLOCK - 8; ++i6) {
+        for (let i6 = bufferLength; i6 < BLOCK2 - 8; ++i6) {
           buffer[i6] = 0;
         }
-        const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK);
-        v.setUint32(BLOCK - 8, bitsHi, false);
-        v.setUint32(BLOCK - 4, bitsLo, false);
+        const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK2);
+        v.setUint32(BLOCK2 - 8, bitsHi, false);
+        v.setUint32(BLOCK2 - 4, bitsLo, false);
         this.hashBufferWith(state2, buffer, 0);
         const out = new Uint8Array(DIGEST_LENGTH);
         out[0] = state2[0] >>> 24 & 255;
@@ -39986,15 +37087,15 @@ var init_Sha1Js = __esm({
       }
       static normalizeKey(secret) {
         const key = toUint8Array(secret);
-        if (key.byteLength > BLOCK) {
+        if (key.byteLength > BLOCK2) {
           const h6 = new _Sha1Js();
           h6.update(key);
           const digest3 = h6.digestSync();
-          const padded2 = new Uint8Array(BLOCK);
+          const padded2 = new Uint8Array(BLOCK2);
           padded2.set(digest3);
           return padded2;
         }
-        const padded = new Uint8Array(BLOCK);
+        const padded = new Uint8Array(BLOCK2);
         padded.set(key);
         return padded;
       }
@@ -40031,7 +37132,7 @@ var init_Sha1Js = __esm({
 });
 
 // node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha1/Sha1Node.js
-import { createHash as createHash6, createHmac } from "node:crypto";
+import { createHash as createHash8, createHmac } from "node:crypto";
 function buildNativeClass() {
   return class Sha1Node {
     digestLength = 20;
@@ -40065,7 +37166,7 @@ function buildNativeClass() {
       this.finished = false;
     }
     createHash() {
-      return this.secret ? createHmac("sha1", toBuffer(this.secret)) : createHash6("sha1");
+      return this.secret ? createHmac("sha1", toBuffer(this.secret)) : createHash8("sha1");
     }
   };
 }
@@ -40084,7 +37185,7 @@ var init_Sha1Node = __esm({
     init_Sha1Js();
     hasNativeCrypto = (() => {
       try {
-        createHash6("sha1");
+        createHash8("sha1");
         return true;
       } catch {
         return false;
@@ -40211,11 +37312,11 @@ function shrL(hi, lo, n4) {
   }
   return hi >>> n4 - 32;
 }
-var BLOCK2, DIGEST_LENGTH2, MAX_HASHABLE_LENGTH, INIT2, K2, Sha512Js;
+var BLOCK3, DIGEST_LENGTH2, MAX_HASHABLE_LENGTH, INIT2, K2, Sha512Js;
 var init_Sha512Js = __esm({
   "node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha512/Sha512Js.js"() {
     init_serde();
-    BLOCK2 = 128;
+    BLOCK3 = 128;
     DIGEST_LENGTH2 = 64;
     MAX_HASHABLE_LENGTH = 2 ** 53 - 1;
     INIT2 = new Uint32Array([
@@ -40402,7 +37503,7 @@ var init_Sha512Js = __esm({
       digestLength = DIGEST_LENGTH2;
       state = Uint32Array.from(INIT2);
       w;
-      buffer = new Uint8Array(BLOCK2);
+      buffer = new Uint8Array(BLOCK3);
       bufferLength = 0;
       bytesHashed = 0;
       finished = false;
@@ -40433,7 +37534,7 @@ var init_Sha512Js = __esm({
         while (byteLength > 0) {
           this.buffer[this.bufferLength++] = chunk[position++];
           byteLength--;
-          if (this.bufferLength === BLOCK2) {
+          if (this.bufferLength === BLOCK3) {
             this.hashBuffer();
             this.bufferLength = 0;
           }
@@ -40453,7 +37554,7 @@ var init_Sha512Js = __esm({
       }
       reset() {
         this.state = Uint32Array.from(INIT2);
-        this.buffer = new Uint8Array(BLOCK2);
+        this.buffer = new Uint8Array(BLOCK3);
         this.bufferLength = 0;
         this.bytesHashed = 0;
         this.finished = false;
@@ -40465,13 +37566,13 @@ var init_Sha512Js = __esm({
         const key = this.key;
         this.inner = new _Sha512Js();
         this.outer = new _Sha512Js();
-        const pad = new Uint8Array(BLOCK2 * 2);
-        for (let i6 = 0; i6 < BLOCK2; ++i6) {
+        const pad = new Uint8Array(BLOCK3 * 2);
+        for (let i6 = 0; i6 < BLOCK3; ++i6) {
           pad[i6] = 54 ^ key[i6];
-          pad[i6 + BLOCK2] = 92 ^ key[i6];
+          pad[i6 + BLOCK3] = 92 ^ key[i6];
         }
-        this.inner.update(pad.subarray(0, BLOCK2));
-        this.outer.update(pad.subarray(BLOCK2));
+        this.inner.update(pad.subarray(0, BLOCK3));
+        this.outer.update(pad.subarray(BLOCK3));
       }
       digestSync() {
         const state2 = this.state.slice();
@@ -40481,19 +37582,19 @@ var init_Sha512Js = __esm({
         const bitsHi = Math.floor(bitsHashed / 4294967296);
         const bitsLo = bitsHashed >>> 0;
         buffer[bufferLength++] = 128;
-        if (bufferLength > BLOCK2 - 16) {
-          for (let i6 = bufferLength; i6 < BLOCK2; ++i6) {
+        if (bufferLength > BLOCK3 - 16) {
+          for (let i6 = bufferLength; i6 < BLOCK3; ++i6) {
             buffer[i6] = 0;
           }
           this.hashBufferWith(state2, buffer);
           bufferLength = 0;
         }
-        for (let i6 = bufferLength; i6 < BLOCK2 - 8; ++i6) {
+        for (let i6 = bufferLength; i6 < BLOCK3 - 8; ++i6) {
           buffer[i6] = 0;
         }
-        const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK2);
-        v.setUint32(BLOCK2 - 8, bitsHi, false);
-        v.setUint32(BLOCK2 - 4, bitsLo, false);
+        const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK3);
+        v.setUint32(BLOCK3 - 8, bitsHi, false);
+        v.setUint32(BLOCK3 - 4, bitsLo, false);
         this.hashBufferWith(state2, buffer);
         const out = new Uint8Array(DIGEST_LENGTH2);
         const dv = new DataView(out.buffer);
@@ -40504,14 +37605,14 @@ var init_Sha512Js = __esm({
       }
       static normalizeKey(secret) {
         const key = toUint8Array(secret);
-        if (key.byteLength > BLOCK2) {
+        if (key.byteLength > BLOCK3) {
           const h6 = new _Sha512Js();
           h6.update(key);
-          const padded2 = new Uint8Array(BLOCK2);
+          const padded2 = new Uint8Array(BLOCK3);
           padded2.set(h6.digestSync());
           return padded2;
         }
-        const padded = new Uint8Array(BLOCK2);
+        const padded = new Uint8Array(BLOCK3);
         padded.set(key);
         return padded;
       }
@@ -40608,11 +37709,11 @@ var init_Sha512Js = __esm({
 });
 
 // node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha512/Sha512.js
-import { createHash as createHash7, createHmac as createHmac2 } from "node:crypto";
+import { createHash as createHash9, createHmac as createHmac2 } from "node:crypto";
 function detectNative() {
   if (nativeSupported === void 0) {
     try {
-      createHash7("sha512");
+      createHash9("sha512");
       nativeSupported = true;
     } catch {
       nativeSupported = false;
@@ -40676,7 +37777,7 @@ var init_Sha512 = __esm({
         this.nativeFinished = false;
       }
       createNative() {
-        return this.nativeSecret !== void 0 ? createHmac2("sha512", toBuffer2(this.nativeSecret)) : createHash7("sha512");
+        return this.nativeSecret !== void 0 ? createHmac2("sha512", toBuffer2(this.nativeSecret)) : createHash9("sha512");
       }
     };
   }
@@ -50617,6 +47718,148 @@ function errorMessage(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
+// src/log.ts
+var silentLog = {
+  info() {
+  },
+  warning() {
+  },
+  debug() {
+  },
+  group: (_name, fn) => fn()
+};
+function formatBytes(n4) {
+  if (n4 < 1e3) return `${n4} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = n4;
+  let unit = -1;
+  while (value >= 1e3 && unit < units.length - 1) {
+    value /= 1e3;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+function formatSeconds(ms) {
+  return `${(ms / 1e3).toFixed(1)} s`;
+}
+
+// src/artifact.ts
+import { statSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+var ARTIFACT_COMPRESSION_LEVEL = 0;
+var NOT_IN_NAMES = '"<>|*?:\\/\r\n';
+var REQUIRED_ENV = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"];
+async function uploadImageArtifact(artifact) {
+  const { name, files, rootDirectory, retentionDays, log } = artifact;
+  const bad = [...name].find((c7) => NOT_IN_NAMES.includes(c7));
+  if (name === "" || bad !== void 0)
+    throw new InputError(
+      "artifact-name",
+      name,
+      name === "" ? "must not be empty" : `must not contain ${JSON.stringify(bad)} (GitHub refuses any of ${JSON.stringify(NOT_IN_NAMES)})`
+    );
+  checkFiles(files, rootDirectory);
+  if (retentionDays !== void 0 && !(Number.isInteger(retentionDays) && retentionDays >= 1))
+    throw new InputError(
+      "artifact-retention-days",
+      String(retentionDays),
+      "must be a whole number of days, at least 1"
+    );
+  const missing = REQUIRED_ENV.filter((key) => !process.env[key]);
+  if (missing.length > 0)
+    throw new StageError(
+      "artifact",
+      `Cannot upload the workflow artifact ${name}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The runner sets these for JavaScript actions only: use the action (uses:), not the CLI in a run: step.`
+    );
+  const serverUrl = (process.env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
+  const runUrl = `${serverUrl}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`;
+  const { DefaultArtifactClient } = await import("./artifact-MW5TNDU6.js");
+  const client = new DefaultArtifactClient();
+  const started = Date.now();
+  let response;
+  try {
+    response = await client.uploadArtifact(name, files, rootDirectory, {
+      compressionLevel: ARTIFACT_COMPRESSION_LEVEL,
+      ...retentionDays === void 0 ? {} : { retentionDays }
+    });
+  } catch (err) {
+    throw new StageError("artifact", `Uploading the workflow artifact ${name} failed: ${errorMessage(err)}`, {
+      cause: err
+    });
+  }
+  const { id, size, digest: digest3 } = response;
+  if (id === void 0 || !Number.isSafeInteger(id))
+    throw new StageError(
+      "artifact",
+      `The workflow artifact ${name} was uploaded but GitHub returned no id for it`
+    );
+  const url2 = `${runUrl}/artifacts/${id}`;
+  log.info(
+    `Workflow artifact ${name}: ${formatBytes(size ?? 0)} in ${formatSeconds(Date.now() - started)}, ${url2}`
+  );
+  return { id, url: url2, size: size ?? 0, digest: digest3 };
+}
+function checkFiles(files, rootDirectory) {
+  if (files.length === 0) throw new StageError("artifact", "No files to put in the workflow artifact");
+  if (!isAbsolute(rootDirectory))
+    throw new StageError("artifact", `The artifact's root directory must be absolute: ${rootDirectory}`);
+  const root5 = resolve(rootDirectory);
+  for (const file of files) {
+    const rel = relative(root5, resolve(file));
+    if (!isAbsolute(file) || rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+      throw new StageError("artifact", `${file} is not an absolute path inside ${root5}`);
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile())
+      throw new StageError("artifact", `${file} is not a file: nothing to put in the workflow artifact`);
+  }
+}
+function decideArtifact(mode, ctx) {
+  if (mode === "false") return { upload: false, reason: 'input "artifact" is false' };
+  if (!ctx.inGitHubActions) {
+    if (mode === "true")
+      throw new InputError(
+        "artifact",
+        mode,
+        'workflow artifacts exist only in GitHub Actions (this run is not a GitHub Actions job); use "auto" or "false" here'
+      );
+    return {
+      upload: false,
+      reason: 'Not running in GitHub Actions: no workflow artifact is uploaded (input "artifact" is auto)'
+    };
+  }
+  if (mode === "true") return { upload: true, reason: 'input "artifact" is true' };
+  if (!ctx.destinationGiven)
+    return { upload: true, reason: "no destination is given: the image is uploaded as a workflow artifact" };
+  if (ctx.credentialsPresent)
+    return { upload: false, reason: "the destination is given and its credentials are there: no artifact" };
+  const fork = forkOfPullRequest(ctx.event);
+  if (fork !== void 0)
+    return {
+      upload: true,
+      reason: `pull request from the fork ${fork}: GitHub gives it no secrets, so the destination's credentials are missing; the image is uploaded as a workflow artifact instead`
+    };
+  return {
+    upload: false,
+    reason: "the destination's credentials are missing, but this is not a pull request from a fork: no artifact (set the credentials, or artifact: true)"
+  };
+}
+var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_review", "pull_request_review_comment"]);
+function forkOfPullRequest(event) {
+  if (!PULL_REQUEST_EVENTS.has(event.name)) return void 0;
+  const pr = field(event.payload, "pull_request");
+  if (pr === void 0) return void 0;
+  const headRepo = field(field(pr, "head"), "repo");
+  const baseRepo = field(field(pr, "base"), "repo");
+  if (headRepo === null) return "(deleted fork)";
+  const head = field(headRepo, "full_name");
+  const base = field(baseRepo, "full_name");
+  if (typeof head === "string" && typeof base === "string")
+    return head.toLowerCase() === base.toLowerCase() ? void 0 : head;
+  return field(headRepo, "fork") === true ? typeof head === "string" ? head : "(unknown fork)" : void 0;
+}
+function field(value, key) {
+  return typeof value === "object" && value !== null ? value[key] : void 0;
+}
+
 // src/channel.ts
 import { readFileSync } from "node:fs";
 function runContextFromEnv(env2 = process.env) {
@@ -50746,8 +47989,8 @@ function hcCompressor(level, concurrency) {
       }
     });
     worker.on("error", fail);
-    worker.on("exit", (code) => {
-      if (code !== 0) fail(new Error(`lz4 worker exited with code ${code}`));
+    worker.on("exit", (code2) => {
+      if (code2 !== 0) fail(new Error(`lz4 worker exited with code ${code2}`));
     });
     workers.push(worker);
     idle.push(worker);
@@ -50755,12 +47998,12 @@ function hcCompressor(level, concurrency) {
   return {
     async compress(block) {
       if (failure) throw failure;
-      while (idle.length === 0) await new Promise((resolve3) => waiting.push(resolve3));
+      while (idle.length === 0) await new Promise((resolve4) => waiting.push(resolve4));
       const worker = idle.pop();
       const id = nextId++;
       const data = block.buffer;
-      return new Promise((resolve3, reject) => {
-        callbacks.set(id, { resolve: resolve3, reject });
+      return new Promise((resolve4, reject) => {
+        callbacks.set(id, { resolve: resolve4, reject });
         worker.postMessage({ id, data, length: block.length }, [data]);
       });
     },
@@ -50904,6 +48147,30 @@ var INPUTS = {
   },
   "from-channel": { description: "promote: the channel to copy from, e.g. stable." },
   "to-channel": { description: "promote: the channel to copy to, e.g. a release tag like 20261125." },
+  contract: {
+    description: "What to do when the rootfs breaks metal-hammer's contract (kernel and initrd for kexec, installer, infrastructure packages, hygiene, SSH host keys): error (fail, publish nothing), warn, or off.",
+    default: "error"
+  },
+  checksums: {
+    description: "Checksum files beside the image, any of md5, sha256, sha512 (comma- or newline-separated), each as img.tar.lz4.<alg> in <alg>sum format. md5 is always written: metal-hammer checks it.",
+    default: "md5"
+  },
+  sbom: {
+    description: "Write sbom.cdx.json beside the image: a CycloneDX 1.6 SBOM with one component per installed package.",
+    default: "true"
+  },
+  "build-info": {
+    description: "Add /etc/metal/build.yaml to the rootfs (build date, image id, version, git repository, ref and commit), as metal-images writes it before its build; an existing one is replaced.",
+    default: "true"
+  },
+  artifact: {
+    description: "Upload img.tar.lz4, its checksum files and packages.txt as a workflow artifact: auto (when no destination is given, or its credentials are missing on a pull request from a fork), true, or false.",
+    default: "auto"
+  },
+  "artifact-name": { description: "Name of the workflow artifact. Empty: the image id." },
+  "artifact-retention-days": {
+    description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting."
+  },
   "compression-level": {
     description: "LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression (9 is what metal-images uses).",
     default: "1"
@@ -50920,8 +48187,15 @@ var OUTPUTS = {
   semver: "The version normalised to semver (20.04.20201026 -> 20.4.20201026), as metal-api compares it.",
   previous: "The newest version that already existed for this os-name and major.minor (empty if none).",
   "release-tag": "The next release tag in metal-images' YYYYMMDD form, given the repository's git tags.",
-  channel: "The channel the files went to (empty: none)."
+  channel: "The channel the files went to (empty: none).",
+  sha256: "SHA-256 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
+  sha512: "SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
+  contract: 'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  "artifact-id": "Id of the uploaded workflow artifact (empty when none was uploaded).",
+  "artifact-url": "Where the workflow artifact can be downloaded (empty when none was uploaded).",
+  metadata: "All outputs as one JSON object."
 };
+var CHECKSUM_ALGORITHMS = ["md5", "sha256", "sha512"];
 function parseInputs(read) {
   const get2 = (name) => {
     const raw = read(name).trim();
@@ -51002,8 +48276,35 @@ function parseInputs(read) {
       acl: get2("acl"),
       predefinedAcl: get2("predefined-acl"),
       uploadTimeoutMs: parseDuration("upload-timeout", get2("upload-timeout"))
-    }
+    },
+    contract: oneOf("contract", get2("contract"), ["error", "warn", "off"]),
+    checksums: parseChecksums(get2("checksums")),
+    sbom: parseBoolean("sbom", get2("sbom")),
+    buildInfo: parseBoolean("build-info", get2("build-info")),
+    artifact: {
+      mode: oneOf("artifact", get2("artifact"), ["auto", "true", "false"]),
+      name: get2("artifact-name"),
+      retentionDays: parseRetention(get2("artifact-retention-days"))
+    },
+    destinationGiven: get2("destination") !== ""
   };
+}
+function parseRetention(value) {
+  if (value === "") return void 0;
+  const days = Number(value);
+  if (!/^\d+$/.test(value) || days < 1 || days > 90)
+    throw new InputError("artifact-retention-days", value, "expected a whole number of days from 1 to 90");
+  return days;
+}
+function parseChecksums(value) {
+  const wanted = /* @__PURE__ */ new Set(["md5"]);
+  for (const name of value.split(/[\s,]+/).filter(Boolean)) {
+    const alg = name.toLowerCase();
+    if (!CHECKSUM_ALGORITHMS.includes(alg))
+      throw new InputError("checksums", value, `"${name}" is not one of md5, sha256, sha512`);
+    wanted.add(alg);
+  }
+  return CHECKSUM_ALGORITHMS.filter((alg) => wanted.has(alg));
 }
 function parseEndpoint(value) {
   if (value === "") return "";
@@ -51086,831 +48387,18 @@ function parseKeyValues(name, value) {
   return pairs;
 }
 
-// src/log.ts
-var silentLog = {
-  info() {
-  },
-  warning() {
-  },
-  debug() {
-  },
-  group: (_name, fn) => fn()
-};
-function formatBytes(n4) {
-  if (n4 < 1e3) return `${n4} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = n4;
-  let unit = -1;
-  while (value >= 1e3 && unit < units.length - 1) {
-    value /= 1e3;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
-function formatSeconds(ms) {
-  return `${(ms / 1e3).toFixed(1)} s`;
-}
-
 // src/publish.ts
 import { availableParallelism as availableParallelism2 } from "node:os";
+import { createWriteStream as createWriteStream4 } from "node:fs";
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname3, join as join5 } from "node:path";
+import { Writable as Writable8 } from "node:stream";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
 import { pipeline as pipeline4 } from "node:stream/promises";
-
-// src/dpkg.ts
-import { Buffer as Buffer2, isUtf8 } from "node:buffer";
-var DPKG_WANTS = ["unknown", "install", "hold", "deinstall", "purge"];
-var DPKG_EFLAGS = ["ok", "reinstreq"];
-var DPKG_STATUSES = [
-  "not-installed",
-  "config-files",
-  "half-installed",
-  "unpacked",
-  "half-configured",
-  "triggers-awaited",
-  "triggers-pending",
-  "installed"
-];
-var DPKG_MULTIARCH = ["no", "same", "allowed", "foreign"];
-var DpkgParseError = class extends Error {
-  name = "DpkgParseError";
-};
-var LF = 10;
-var MSDOS_EOF = 26;
-var COLON = 58;
-var HYPHEN = 45;
-var ST_NOTINSTALLED = 0;
-var ST_CONFIGFILES = 1;
-var ST_HALFINSTALLED = 2;
-var ST_TRIGGERSAWAITED = 5;
-var ST_TRIGGERSPENDING = 6;
-var ST_INSTALLED = 7;
-var MA_SAME = 1;
-var INT_MAX = 2147483647;
-var isSpace = (c7) => c7 === 32 || c7 >= 9 && c7 <= 13;
-var isBlank = (c7) => c7 === 32 || c7 === 9;
-var isDigit = (c7) => c7 >= 48 && c7 <= 57;
-var isAlpha = (c7) => c7 >= 65 && c7 <= 90 || c7 >= 97 && c7 <= 122;
-var isAlnum = (c7) => isDigit(c7) || isAlpha(c7);
-var asciiLower = (s2) => /[\u0080-\uffff]/.test(s2) ? s2.replace(/[A-Z]+/g, (m3) => m3.toLowerCase()) : s2.toLowerCase();
-var blankSlot = () => ({
-  name: "",
-  want: 0,
-  eflag: 0,
-  status: ST_NOTINSTALLED,
-  arch: null,
-  multiArch: 0,
-  version: { epoch: 0, upstream: null, revision: "" },
-  synopsis: null,
-  maintainer: false,
-  configVersion: false,
-  conffiles: false,
-  trigPend: false,
-  trigAw: false
-});
-var installedInstances = (set) => set ? set.slots.reduce((n4, s2) => n4 + (s2.status > ST_NOTINSTALLED ? 1 : 0), 0) : 0;
-var ParseState = class {
-  buf;
-  filename;
-  type;
-  db;
-  pos = 0;
-  lno = 0;
-  /** The stanza being parsed, named in messages. */
-  cur = null;
-  nativeArch;
-  nextSub;
-  nextNul;
-  constructor(buf, filename, type, db) {
-    this.buf = buf;
-    this.filename = filename;
-    this.type = type;
-    this.db = db;
-    this.nextSub = buf.indexOf(MSDOS_EOF);
-    this.nextNul = buf.indexOf(0);
-  }
-  /** Index of the first LF or ^Z at or after from, or -1. */
-  nextTerminator(from) {
-    const lf = this.buf.indexOf(LF, from);
-    if (this.nextSub >= 0 && this.nextSub < from) this.nextSub = this.buf.indexOf(MSDOS_EOF, from);
-    if (this.nextSub < 0) return lf;
-    return lf < 0 ? this.nextSub : Math.min(lf, this.nextSub);
-  }
-  /** Index of the first NUL at or after from, or -1. */
-  nextNulFrom(from) {
-    if (this.nextNul >= 0 && this.nextNul < from) this.nextNul = this.buf.indexOf(0, from);
-    return this.nextNul;
-  }
-  prefix() {
-    return this.cur?.name ? `parsing file '${this.filename}' near line ${this.lno} package '${displayName(this.cur, this.nativeArch)}':
- ` : `parsing file '${this.filename}' near line ${this.lno}:
- `;
-  }
-  error(message) {
-    throw new DpkgParseError(this.prefix() + message);
-  }
-  warn(message) {
-    this.db.warn(this.prefix() + message);
-  }
-};
-var latin1 = (buf, start, end) => end - start <= 256 ? String.fromCharCode.apply(null, buf.subarray(start, end)) : Buffer2.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1");
-var needsArchQualifier = (arch, multiArch, native) => arch !== "" && (multiArch === MA_SAME || arch !== native && arch !== "all");
-var displayName = (pkg2, native) => pkg2.arch && needsArchQualifier(pkg2.arch, pkg2.multiArch, native) ? `${pkg2.name}:${pkg2.arch}` : pkg2.name;
-var LEGAL_NAME = /^[A-Za-z0-9][A-Za-z0-9+._-]*$/;
-function pkgNameIllegal(p3) {
-  if (LEGAL_NAME.test(p3)) return null;
-  if (p3 === "") return "may not be empty string";
-  if (!isAlnum(p3.charCodeAt(0))) return "must start with an alphanumeric character";
-  for (let i6 = 1; i6 < p3.length; i6++) {
-    const c7 = p3.charCodeAt(i6);
-    if (!isAlnum(c7) && c7 !== 45 && c7 !== 43 && c7 !== 46 && c7 !== 95)
-      return `character '${p3[i6]}' not allowed (only letters, digits and characters '-+._')`;
-  }
-  return null;
-}
-function archNameIllegal(p3) {
-  if (p3 === "") return "may not be empty string";
-  if (!isAlnum(p3.charCodeAt(0))) return "must start with an alphanumeric";
-  for (let i6 = 1; i6 < p3.length; i6++) {
-    const c7 = p3.charCodeAt(i6);
-    if (!isAlnum(c7) && c7 !== HYPHEN)
-      return `character '${p3[i6]}' not allowed (only letters, digits and characters '-')`;
-  }
-  return null;
-}
-function parseNv(str, at, mode, names) {
-  if (at >= str.length) return "is missing a value";
-  const idx = names.findIndex((n4) => asciiLower(str.slice(at, at + n4.length)) === n4);
-  if (idx < 0) return mode === "fallback" ? [-1, -1] : `has invalid value '${str.slice(at, at + 50)}'`;
-  let end = at + names[idx].length;
-  while (end < str.length && isSpace(str.charCodeAt(end))) end++;
-  if (mode !== "next" && end < str.length) return "has trailing junk";
-  return [idx, end];
-}
-function parseVersion(str) {
-  const version = { epoch: 0, upstream: null, revision: "" };
-  const fail = (error) => ({ version, error });
-  let start = 0;
-  while (start < str.length && isBlank(str.charCodeAt(start))) start++;
-  if (start >= str.length) return fail("version string is empty");
-  let end = start;
-  while (end < str.length && !isBlank(str.charCodeAt(end))) end++;
-  let p3 = end;
-  while (p3 < str.length && isBlank(str.charCodeAt(p3))) p3++;
-  if (p3 < str.length) return fail("version string has embedded spaces");
-  const colon = str.indexOf(":", start);
-  if (colon >= 0) {
-    let q3 = start;
-    while (q3 < str.length && isSpace(str.charCodeAt(q3))) q3++;
-    const negative = str[q3] === "-";
-    if (str[q3] === "-" || str[q3] === "+") q3++;
-    const digits = q3;
-    while (q3 < str.length && isDigit(str.charCodeAt(q3))) q3++;
-    if (q3 === digits) return fail("epoch in version is empty");
-    if (q3 !== colon) return fail("epoch in version is not number");
-    const value = Number(str.slice(digits, q3));
-    if (negative && value !== 0) return fail("epoch in version is negative");
-    if (value > INT_MAX) return fail("epoch in version is too big");
-    if (colon + 1 >= str.length) return fail("nothing after colon in version number");
-    version.epoch = value;
-    start = colon + 1;
-  }
-  let upstream = str.slice(start, end);
-  const hyphen = upstream.lastIndexOf("-");
-  version.upstream = upstream;
-  if (hyphen >= 0) {
-    const revision = upstream.slice(hyphen + 1);
-    upstream = upstream.slice(0, hyphen);
-    version.upstream = upstream;
-    if (revision === "") return fail("revision number is empty");
-    version.revision = revision;
-  }
-  if (upstream === "") return fail("version number is empty");
-  if (!isDigit(upstream.charCodeAt(0)))
-    return { version, warning: "version number does not start with digit" };
-  for (let i6 = 1; i6 < upstream.length; i6++) {
-    const c7 = upstream.charCodeAt(i6);
-    if (!isAlnum(c7) && !".-+~:".includes(upstream[i6]))
-      return { version, warning: "invalid character in version number" };
-  }
-  for (let i6 = 0; i6 < version.revision.length; i6++) {
-    const c7 = version.revision.charCodeAt(i6);
-    if (!isAlnum(c7) && !".+~".includes(version.revision[i6]))
-      return { version, warning: "invalid character in revision number" };
-  }
-  return { version };
-}
-function describeVersion(v) {
-  if (!(v.epoch || v.upstream || v.revision)) return null;
-  const showEpoch = v.epoch !== 0 || (v.upstream ?? "").includes(":") || v.revision.includes(":");
-  return (showEpoch ? `${v.epoch}:` : "") + (v.upstream ?? "") + (v.revision ? `-${v.revision}` : "");
-}
-var words = (value) => value.split(/[ \t\n]+/).filter((w) => w !== "");
-var DEPENDENCY_FIELDS = /* @__PURE__ */ new Set([
-  "replaces",
-  "provides",
-  "depends",
-  "pre-depends",
-  "recommends",
-  "suggests",
-  "breaks",
-  "conflicts",
-  "enhances"
-]);
-var CHAR_FIELDS = ["section", "installed-size", "origin", "maintainer", "bugs", "source", "description"];
-var ARCHIVE_FIELDS = ["filename", "size", "md5sum", "msdos-filename"];
-var KNOWN_FIELDS = new Map(
-  [
-    "Package",
-    "Essential",
-    "Protected",
-    "Status",
-    "Priority",
-    "Section",
-    "Installed-Size",
-    "Origin",
-    "Maintainer",
-    "Bugs",
-    "Architecture",
-    "Multi-Arch",
-    "Source",
-    "Version",
-    "Config-Version",
-    "Replaces",
-    "Provides",
-    "Depends",
-    "Pre-Depends",
-    "Recommends",
-    "Suggests",
-    "Breaks",
-    "Conflicts",
-    "Enhances",
-    "Conffiles",
-    "Filename",
-    "Size",
-    "MD5sum",
-    "MSDOS-Filename",
-    "Description",
-    "Triggers-Pending",
-    "Triggers-Awaited",
-    "Recommended",
-    "Optional",
-    "Class",
-    "Revision",
-    "Package-Revision",
-    "Package_Revision"
-  ].map((f5) => [f5.toLowerCase(), f5])
-);
-function parseField(ps, pkg2, key, fieldName, value) {
-  switch (key) {
-    case "package": {
-      const e6 = pkgNameIllegal(value);
-      if (e6) ps.error(`invalid package name in '${fieldName}' field: ${e6}`);
-      pkg2.name = asciiLower(value);
-      return;
-    }
-    case "essential":
-    case "protected": {
-      if (!value) return;
-      const r5 = parseNv(value, 0, "last", ["no", "yes"]);
-      if (typeof r5 === "string") ps.error(`boolean (yes/no) '${fieldName}' field: ${r5}`);
-      return;
-    }
-    case "status": {
-      const want = parseNv(value, 0, "next", DPKG_WANTS);
-      if (typeof want === "string") ps.error(`first (want) word in '${fieldName}' field: ${want}`);
-      const eflag = parseNv(value, want[1], "next", DPKG_EFLAGS);
-      if (typeof eflag === "string") ps.error(`second (error) word in '${fieldName}' field: ${eflag}`);
-      const status = parseNv(value, eflag[1], "last", DPKG_STATUSES);
-      if (typeof status === "string") ps.error(`third (status) word in '${fieldName}' field: ${status}`);
-      pkg2.want = want[0];
-      pkg2.eflag = eflag[0];
-      pkg2.status = status[0];
-      return;
-    }
-    case "class":
-    case "priority": {
-      if (key === "class") ps.warn(`obsolete '${fieldName}' field used`);
-      if (!value) return;
-      const r5 = parseNv(value, 0, "fallback", [
-        "required",
-        "important",
-        "standard",
-        "optional",
-        "extra",
-        "unknown"
-      ]);
-      if (typeof r5 === "string") ps.error(`word in '${fieldName}' field: ${r5}`);
-      return;
-    }
-    case "architecture": {
-      pkg2.arch = value;
-      const e6 = value === "" ? null : archNameIllegal(value);
-      if (e6) ps.warn(`'${value}' is not a valid architecture name in '${fieldName}' field: ${e6}`);
-      return;
-    }
-    case "multi-arch": {
-      if (!value) return;
-      const r5 = parseNv(value, 0, "last", DPKG_MULTIARCH);
-      if (typeof r5 === "string") ps.error(`quadstate (foreign/allowed/same/no) '${fieldName}' field: ${r5}`);
-      pkg2.multiArch = r5[0];
-      return;
-    }
-    case "version":
-    case "config-version": {
-      const r5 = parseVersion(value);
-      const msg = `'${fieldName}' field value '${value.slice(0, 250)}': ${r5.error ?? r5.warning}`;
-      if (r5.error) ps.error(msg);
-      if (r5.warning) ps.warn(msg);
-      if (key === "version") pkg2.version = r5.version;
-      else pkg2.configVersion = true;
-      return;
-    }
-    case "revision":
-    case "package-revision":
-    case "package_revision":
-      ps.warn(`obsolete '${fieldName}' field used`);
-      if (!value) return;
-      if (pkg2.version.revision) pkg2.version.upstream = `${pkg2.version.upstream ?? ""}-${pkg2.version.revision}`;
-      pkg2.version.revision = value;
-      return;
-    case "recommended":
-    case "optional":
-      ps.warn(`obsolete '${fieldName}' field used`);
-      return;
-    case "conffiles":
-      pkg2.conffiles = value !== "";
-      return;
-    case "triggers-pending": {
-      const seen = /* @__PURE__ */ new Set();
-      for (const w of words(value)) {
-        if ([...w].some((ch) => ch <= " " || ch >= "\x7F"))
-          ps.error(
-            `illegal pending trigger name '${w.slice(0, 255)}': trigger name contains invalid character`
-          );
-        if (seen.has(w)) ps.error(`duplicate pending trigger '${w.slice(0, 255)}'`);
-        seen.add(w);
-      }
-      pkg2.trigPend = seen.size > 0;
-      return;
-    }
-    case "triggers-awaited": {
-      const seen = /* @__PURE__ */ new Set();
-      for (const w of words(value)) seen.add(awaitedTriggerKey(ps, w));
-      pkg2.trigAw = seen.size > 0;
-      return;
-    }
-    default:
-      if (CHAR_FIELDS.includes(key)) {
-        if (!value) return;
-        if (key === "maintainer") pkg2.maintainer = true;
-        return;
-      }
-      if (ARCHIVE_FIELDS.includes(key)) {
-        if (!value) ps.error(`empty archive details '${fieldName}' field`);
-        ps.error(`archive details '${fieldName}' field not allowed in status file`);
-      }
-  }
-}
-function awaitedTriggerKey(ps, word) {
-  const colon = word.indexOf(":");
-  const name = colon < 0 ? word : word.slice(0, colon);
-  const arch = colon < 0 ? null : word.slice(colon + 1);
-  const bad = (e7) => ps.error(`illegal package name in awaited trigger '${word.slice(0, 255)}': ${e7}`);
-  const e6 = pkgNameIllegal(name);
-  if (e6) bad(`illegal package name in specifier '${word}': ${e6}`);
-  if (arch !== null) {
-    const ea = archNameIllegal(arch);
-    if (ea) bad(`illegal architecture name in specifier '${word}': ${ea}`);
-    return `${asciiLower(name)}:${arch}`;
-  }
-  const set = ps.db.sets.get(asciiLower(name));
-  if (installedInstances(set) > 1)
-    bad(`ambiguous package name '${asciiLower(name)}' with more than one installed instance`);
-  const single = set?.slots.find((s2) => s2.status > ST_NOTINSTALLED);
-  return single ? `${asciiLower(name)}:${single.arch ?? ""}` : asciiLower(name);
-}
-function parseStanza(ps, pkg2) {
-  const buf = ps.buf;
-  const end = buf.length;
-  let c7 = 0;
-  while (ps.pos < end) {
-    c7 = buf[ps.pos++];
-    if (c7 !== LF && c7 !== MSDOS_EOF) break;
-    ps.lno++;
-  }
-  if (ps.pos >= end) return false;
-  const encountered = /* @__PURE__ */ new Set();
-  for (; ; ) {
-    const fieldStart = ps.pos - 1;
-    while (ps.pos < end && !isSpace(c7) && c7 !== COLON && c7 !== MSDOS_EOF) c7 = buf[ps.pos++];
-    const fieldLen = ps.pos - fieldStart - 1;
-    const fieldName = latin1(buf, fieldStart, fieldStart + fieldLen);
-    if (fieldLen === 0) ps.error("empty field name");
-    if (buf[fieldStart] === HYPHEN) ps.error(`field name '${fieldName}' cannot start with hyphen`);
-    while (ps.pos < end && c7 !== LF && isSpace(c7)) c7 = buf[ps.pos++];
-    if (ps.pos >= end) ps.error(`end of file after field name '${fieldName}'`);
-    if (c7 === LF) ps.error(`newline in field name '${fieldName}'`);
-    if (c7 === MSDOS_EOF) ps.error(`MSDOS end of file (^Z) in field name '${fieldName}'`);
-    if (c7 !== COLON) ps.error(`field name '${fieldName}' must be followed by colon`);
-    while (ps.pos < end) {
-      c7 = buf[ps.pos++];
-      if (c7 === LF || !isSpace(c7)) break;
-    }
-    if (ps.pos >= end) ps.error(`end of file before value of field '${fieldName}' (missing final newline)`);
-    if (c7 === MSDOS_EOF)
-      ps.error(`MSDOS end of file (^Z) in value of field '${fieldName}' (missing newline?)`);
-    let blankLine = false;
-    const valueStart = ps.pos - 1;
-    for (; ; ) {
-      if (c7 === LF || c7 === MSDOS_EOF) {
-        if (blankLine) ps.warn(`blank line in value of field '${fieldName}'`);
-        ps.lno++;
-        if (ps.pos >= end) break;
-        c7 = buf[ps.pos++];
-        if (ps.pos >= end || c7 === LF || !isSpace(c7)) break;
-        ps.pos--;
-        blankLine = true;
-      } else if (blankLine && !isSpace(c7)) {
-        blankLine = false;
-      }
-      const term = ps.nextTerminator(ps.pos);
-      if (term < 0) ps.error(`end of file during value of field '${fieldName}' (missing final newline)`);
-      if (blankLine) {
-        for (let i6 = ps.pos; i6 < term; i6++)
-          if (!isSpace(buf[i6])) {
-            blankLine = false;
-            break;
-          }
-      }
-      c7 = buf[term];
-      ps.pos = term + 1;
-    }
-    let valueEnd = ps.pos - 1;
-    while (valueEnd > valueStart && isSpace(buf[valueEnd - 1])) valueEnd--;
-    handleField(ps, pkg2, encountered, fieldName, valueStart, valueEnd);
-    if (ps.pos >= end || c7 === LF || c7 === MSDOS_EOF) break;
-  }
-  if (c7 === LF) ps.lno++;
-  return true;
-}
-function handleField(ps, pkg2, encountered, fieldName, valueStart, valueEnd) {
-  const key = asciiLower(fieldName);
-  const known = KNOWN_FIELDS.get(key);
-  if (known === void 0) {
-    if (fieldName.length < 2) ps.error(`user-defined field name '${fieldName}' too short`);
-    if (encountered.has(key)) ps.error(`duplicate value for user-defined field '${fieldName}'`);
-    encountered.add(key);
-    return;
-  }
-  if (encountered.has(key)) ps.error(`duplicate value for '${known}' field`);
-  encountered.add(key);
-  if (DEPENDENCY_FIELDS.has(key)) return;
-  const nul = ps.nextNulFrom(valueStart);
-  if (nul >= 0 && nul < valueEnd) valueEnd = nul;
-  if (key === "description") {
-    if (valueEnd === valueStart) return;
-    const nl = ps.buf.indexOf(LF, valueStart);
-    pkg2.synopsis = latin1(ps.buf, valueStart, nl >= 0 && nl < valueEnd ? nl : valueEnd);
-    return;
-  }
-  parseField(ps, pkg2, key, known, latin1(ps.buf, valueStart, valueEnd));
-}
-function verifyStanza(ps, pkg2) {
-  if (!pkg2.name) ps.error("missing 'Package' field");
-  if (pkg2.status !== ST_NOTINSTALLED && pkg2.status !== ST_HALFINSTALLED) {
-    if (pkg2.synopsis === null) {
-      ps.warn("missing 'Description' field");
-      pkg2.synopsis = "";
-    }
-    if (!pkg2.maintainer) ps.warn("missing 'Maintainer' field");
-    if (pkg2.version.upstream === null) ps.error("missing 'Version' field");
-    if (pkg2.version.upstream === "") ps.error("empty value for 'Version' field");
-  }
-  if (pkg2.status > ST_HALFINSTALLED) {
-    if (pkg2.arch === null) ps.warn("missing 'Architecture' field");
-    else if (pkg2.arch === "") ps.warn("empty value for 'Architecture' field");
-  }
-  if (pkg2.arch === null) pkg2.arch = "";
-  if (pkg2.arch === "" && pkg2.multiArch === MA_SAME)
-    ps.error("package has 'Multi-Arch: same' field but is missing architecture");
-  if (pkg2.arch === "all" && pkg2.multiArch === MA_SAME)
-    ps.error("package has 'Multi-Arch: same' field but is architecture 'all'");
-  if (pkg2.configVersion && (pkg2.status === ST_INSTALLED || pkg2.status === ST_NOTINSTALLED || pkg2.status === ST_TRIGGERSPENDING))
-    ps.error("'Config-Version' field present for package with inappropriate 'Status' field");
-  const status = DPKG_STATUSES[pkg2.status];
-  if (pkg2.trigAw && (pkg2.status <= ST_CONFIGFILES || pkg2.status >= ST_TRIGGERSPENDING))
-    ps.error(`package has status ${status} but triggers are awaited`);
-  else if (pkg2.status === ST_TRIGGERSAWAITED && !pkg2.trigAw)
-    ps.error(`package has status ${status} but no triggers awaited`);
-  if (pkg2.trigPend && !(pkg2.status === ST_TRIGGERSPENDING || pkg2.status === ST_TRIGGERSAWAITED))
-    ps.error(`package has status ${status} but triggers are pending`);
-  else if (pkg2.status === ST_TRIGGERSPENDING && !pkg2.trigPend)
-    ps.error(`package has status ${status} but no triggers pending`);
-  if (pkg2.status === ST_NOTINSTALLED && pkg2.conffiles)
-    ps.warn(`package has status ${status} and has conffiles, forgetting them`);
-}
-function getSlot(db, set, name, arch) {
-  const found = set.slots.find((s2) => s2.arch === arch);
-  if (found) return found;
-  const slot = blankSlot();
-  slot.name = name;
-  slot.arch = arch;
-  set.slots.push(slot);
-  db.order.push(slot);
-  return slot;
-}
-function findSlot(ps, pkg2) {
-  const db = ps.db;
-  let set = db.sets.get(pkg2.name);
-  if (!set) {
-    set = { slots: [] };
-    db.sets.set(pkg2.name, set);
-  }
-  let single = 0;
-  let multi = 0;
-  const count2 = (p3) => {
-    if (p3.status === ST_NOTINSTALLED) return;
-    if (p3.multiArch === MA_SAME) multi++;
-    else single++;
-  };
-  if (ps.type === "status") count2(pkg2);
-  set.slots.forEach(count2);
-  if (single > 1)
-    ps.error(
-      "multiple non-coinstallable package instances present; most probably due to an upgrade from an unofficial dpkg"
-    );
-  if (single > 0 && multi > 0)
-    ps.error(
-      "mixed non-coinstallable and coinstallable package instances present; most probably due to an upgrade from an unofficial dpkg"
-    );
-  const arch = pkg2.arch ?? "";
-  const selection = ps.type === "status" && pkg2.status === ST_NOTINSTALLED;
-  const installed = installedInstances(set);
-  if (installed > 1 && !selection && pkg2.multiArch !== MA_SAME) {
-    const ver = describeVersion(pkg2.version) ?? "<none>";
-    throw new DpkgParseError(
-      `package ${arch ? `${pkg2.name}:${arch}` : pkg2.name} (${ver}) with field 'Multi-Arch: ${DPKG_MULTIARCH[pkg2.multiArch]}' is not co-installable with ${pkg2.name} which has multiple installed instances`
-    );
-  }
-  if (ps.type === "status" || installed !== 1) return getSlot(db, set, pkg2.name, arch);
-  const current = set.slots.find((s2) => s2.status > ST_NOTINSTALLED);
-  if (current.multiArch === MA_SAME && pkg2.multiArch === MA_SAME) return getSlot(db, set, pkg2.name, arch);
-  return current;
-}
-function parseFile(db, buf, filename, type, nativeArch) {
-  const ps = new ParseState(buf, filename, type, db);
-  ps.nativeArch = nativeArch;
-  for (; ; ) {
-    const pkg2 = blankSlot();
-    ps.cur = pkg2;
-    if (!parseStanza(ps, pkg2)) break;
-    verifyStanza(ps, pkg2);
-    const slot = findSlot(ps, pkg2);
-    Object.assign(slot, pkg2, { name: slot.name });
-    if (ps.pos >= buf.length) break;
-  }
-}
-var toBytes = (data) => typeof data === "string" ? Buffer2.from(data, "utf8") : data;
-var rawBytes = /* @__PURE__ */ new WeakMap();
-var NON_ASCII_BYTE = /[\x80-\xff]/;
-function decode(raw, field, bin) {
-  if (!NON_ASCII_BYTE.test(bin)) return bin;
-  const bytes = Buffer2.from(bin, "latin1");
-  const text = bytes.toString("utf8");
-  if (!isUtf8(bytes)) raw[field] = { text, bin };
-  return text;
-}
-function parseDpkgStatus(text, options = {}) {
-  const db = { sets: /* @__PURE__ */ new Map(), order: [], warn: options.onWarning ?? (() => {
-  }) };
-  parseFile(db, toBytes(text), options.filename ?? "/var/lib/dpkg/status", "status", options.nativeArch);
-  const updates = (options.updates ?? []).filter((u2) => /^[0-9]+$/.test(u2.name));
-  for (const u2 of updates) {
-    if (u2.name.length > 10)
-      throw new DpkgParseError(
-        `updates directory contains file '${u2.name}' whose name is too long (length=${u2.name.length}, max=10)`
-      );
-    if (u2.name.length !== updates[0].name.length)
-      throw new DpkgParseError(
-        `updates directory contains files with different length names (both ${u2.name.length} and ${updates[0].name.length})`
-      );
-  }
-  for (const u2 of [...updates].sort((a6, b5) => a6.name < b5.name ? -1 : a6.name > b5.name ? 1 : 0))
-    parseFile(db, toBytes(u2.data), `/var/lib/dpkg/updates/${u2.name}`, "update", options.nativeArch);
-  return db.order.map((slot) => {
-    const raw = {};
-    const version = describeVersion(slot.version);
-    const pkg2 = {
-      name: slot.name,
-      architecture: decode(raw, "architecture", slot.arch ?? ""),
-      multiArch: DPKG_MULTIARCH[slot.multiArch],
-      want: DPKG_WANTS[slot.want],
-      eflag: DPKG_EFLAGS[slot.eflag],
-      status: DPKG_STATUSES[slot.status],
-      version: version === null ? null : decode(raw, "version", version),
-      synopsis: slot.synopsis === null ? null : decode(raw, "synopsis", slot.synopsis)
-    };
-    if (Object.keys(raw).length) rawBytes.set(pkg2, raw);
-    return pkg2;
-  });
-}
-var listed = (pkgs) => pkgs.filter((p3) => p3.status !== "not-installed");
-function countListed(pkgs) {
-  return listed(pkgs).length;
-}
-function inferDpkgNativeArch(pkgs) {
-  const concrete = (p3) => p3.architecture !== "" && p3.architecture !== "all";
-  const dpkg = pkgs.find((p3) => p3.name === "dpkg" && p3.status !== "not-installed" && concrete(p3));
-  if (dpkg) return dpkg.architecture;
-  const counts = /* @__PURE__ */ new Map();
-  for (const p3 of listed(pkgs))
-    if (concrete(p3)) counts.set(p3.architecture, (counts.get(p3.architecture) ?? 0) + 1);
-  let best;
-  for (const [arch, n4] of counts) if (best === void 0 || n4 > counts.get(best)) best = arch;
-  return best;
-}
-function toBinary(text) {
-  const bin = /[\u0080-\uffff]/.test(text) ? Buffer2.from(text, "utf8").toString("latin1") : text;
-  const nul = bin.indexOf("\0");
-  return nul < 0 ? bin : bin.slice(0, nul);
-}
-function binField(pkg2, field, value) {
-  const raw = rawBytes.get(pkg2)?.[field];
-  if (raw && raw.text === value) {
-    const nul = raw.bin.indexOf("\0");
-    return nul < 0 ? raw.bin : raw.bin.slice(0, nul);
-  }
-  return toBinary(value);
-}
-var isControl = (c7) => c7 < 32 || c7 === 127;
-function strWidth(s2) {
-  let control = false;
-  for (let i6 = 0; i6 < s2.length; i6++) {
-    const c7 = s2.charCodeAt(i6);
-    if (c7 >= 128) return s2.length;
-    if (isControl(c7)) control = true;
-  }
-  return control ? -1 : s2.length;
-}
-function crop(s2, maxWidth, pad) {
-  let width = 0;
-  let i6 = 0;
-  let fieldBytes = -1;
-  for (; i6 < s2.length; i6++) {
-    const c7 = s2.charCodeAt(i6);
-    if (c7 >= 128) {
-      i6 = Math.min(maxWidth, s2.length);
-      fieldBytes = maxWidth;
-      break;
-    }
-    if (isControl(c7) || width + 1 > maxWidth) break;
-    width++;
-  }
-  if (fieldBytes < 0) fieldBytes = i6 + maxWidth - width;
-  const out = s2.slice(0, i6);
-  return pad && out.length < fieldBytes ? out + " ".repeat(fieldBytes - out.length) : out;
-}
-function formatBinary(pkgs, options) {
-  const rows = listed(pkgs);
-  if (rows.length === 0) return "";
-  const native = options.nativeArch ?? inferDpkgNativeArch(pkgs);
-  const lines = rows.map((p3) => {
-    const arch = binField(p3, "architecture", p3.architecture);
-    const needsArch = needsArchQualifier(arch, DPKG_MULTIARCH.indexOf(p3.multiArch), native);
-    return {
-      p: p3,
-      needsArch,
-      arch,
-      name: toBinary(p3.name) + (needsArch ? `:${arch}` : ""),
-      version: p3.version === null ? "<none>" : binField(p3, "version", p3.version),
-      archDesc: arch === "" ? "<empty>" : arch,
-      // lib/dpkg/pkg-show.c pkg_synopsis: up to the first newline.
-      synopsis: p3.synopsis === null ? "(no description available)" : binField(p3, "synopsis", p3.synopsis).split("\n")[0]
-    };
-  });
-  const cmp = (a6, b5) => a6 < b5 ? -1 : a6 > b5 ? 1 : 0;
-  lines.sort(
-    (a6, b5) => cmp(a6.p.name, b5.p.name) || (a6.needsArch === b5.needsArch ? a6.needsArch ? cmp(a6.arch, b5.arch) : 0 : a6.needsArch ? 1 : -1)
-  );
-  let nw = 14;
-  let vw = 12;
-  let aw = 12;
-  let dw = 33;
-  for (const l3 of lines) {
-    nw = Math.max(nw, strWidth(l3.name));
-    vw = Math.max(vw, strWidth(l3.version));
-    aw = Math.max(aw, strWidth(l3.archDesc));
-    dw = Math.max(dw, l3.synopsis.length);
-  }
-  const row = (flags, name, version, arch, desc, descWidth) => `${flags} ${crop(name, nw, true)} ${crop(version, vw, true)} ${crop(arch, aw, true)} ${crop(desc, descWidth, false)}
-`;
-  let out = "Desired=Unknown/Install/Remove/Purge/Hold\n| Status=Not/Inst/Conf-files/Unpacked/halF-conf/Half-inst/trig-aWait/Trig-pend\n|/ Err?=(none)/Reinst-required (Status,Err: uppercase=bad)\n" + row("||/", "Name", "Version", "Architecture", "Description", dw) + `+++-${"=".repeat(nw)}-${"=".repeat(vw)}-${"=".repeat(aw)}-${"=".repeat(dw)}
-`;
-  for (const l3 of lines) {
-    const flags = "uihrp"[DPKG_WANTS.indexOf(l3.p.want)] + "ncHUFWti"[DPKG_STATUSES.indexOf(l3.p.status)] + " R"[DPKG_EFLAGS.indexOf(l3.p.eflag)];
-    out += row(flags, l3.name, l3.version, l3.archDesc, l3.synopsis, l3.synopsis.length);
-  }
-  return out;
-}
-function formatDpkgListBytes(pkgs, options = {}) {
-  return Buffer2.from(formatBinary(pkgs, options), "latin1");
-}
-
-// src/hash.ts
-import { Transform } from "node:stream";
-import { Worker as Worker2 } from "node:worker_threads";
-var BATCH = 1 << 20;
-var MAX_BEHIND = 4 << 20;
-var Hasher = class extends Transform {
-  bytes = 0;
-  /** Lowercase hex per algorithm, as `<alg>sum` prints it; set once the stream has ended. */
-  digests;
-  algorithms;
-  worker;
-  /** The batch being filled, and emptied ones back from the worker. */
-  batch;
-  batched = 0;
-  spares = [];
-  behind = 0;
-  whenCaughtUp;
-  failure;
-  result;
-  constructor(algorithms = ["md5"]) {
-    super({ highWaterMark: 1 << 20 });
-    this.algorithms = algorithms;
-    this.worker = new Worker2(workerUrl("hash-worker"), { workerData: { algorithms } });
-    this.result = new Promise((resolve3, reject) => {
-      this.worker.on("message", (msg) => {
-        if ("digests" in msg) return resolve3(msg.digests);
-        this.spares.push(Buffer.from(msg.data));
-        this.behind -= msg.ack;
-        if (this.behind <= MAX_BEHIND) this.wakeUp();
-      });
-      this.worker.on("error", (err) => {
-        this.failure = err;
-        this.wakeUp();
-        reject(err);
-      });
-    });
-    this.result.catch(() => {
-    });
-  }
-  _transform(chunk, _enc, done) {
-    this.bytes += chunk.length;
-    for (let offset = 0; offset < chunk.length; ) {
-      this.batch ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BATCH);
-      const n4 = chunk.copy(this.batch, this.batched, offset);
-      this.batched += n4;
-      offset += n4;
-      if (this.batched === BATCH) this.send();
-    }
-    if (this.behind <= MAX_BEHIND) return done(null, chunk);
-    this.whenCaughtUp = () => done(this.failure ?? null, chunk);
-  }
-  _flush(done) {
-    this.send();
-    this.worker.postMessage({ end: true });
-    this.result.then(
-      (digests) => {
-        this.digests = Object.fromEntries(this.algorithms.map((alg, i6) => [alg, digests[i6]]));
-        void this.worker.terminate();
-        done();
-      },
-      (err) => done(err)
-    );
-  }
-  _destroy(err, done) {
-    this.worker.terminate().then(
-      () => done(err),
-      () => done(err)
-    );
-  }
-  md5Hex() {
-    const md5 = this.digests?.md5;
-    if (!md5) throw new Error("internal: md5 asked for before the image stream ended");
-    return md5;
-  }
-  send() {
-    if (!this.batch || this.batched === 0) return;
-    const data = this.batch.buffer;
-    this.behind += this.batched;
-    this.worker.postMessage({ data, length: this.batched }, [data]);
-    this.batch = void 0;
-    this.batched = 0;
-  }
-  wakeUp() {
-    const resume = this.whenCaughtUp;
-    this.whenCaughtUp = void 0;
-    resume?.();
-  }
-};
-function md5sumLine(hex, fileName) {
-  return `${hex}  ${fileName}
-`;
-}
 
 // src/inspect.ts
 var import_tar_stream = __toESM(require_tar_stream(), 1);
-import { Transform as Transform2 } from "node:stream";
+import { Transform } from "node:stream";
 
 // src/memory.ts
 import { setFlagsFromString } from "node:v8";
@@ -51938,23 +48426,25 @@ var TarFormatError = class extends Error {
 function normalizeTarPath(name) {
   return name.replace(/^(\.?\/)+/, "").replace(/\/+$/, "");
 }
-var TarInspector = class extends Transform2 {
+var TarInspector = class extends Transform {
   facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
   parser;
   wanted;
+  observer;
   parsed;
   /** Zero bytes at the end of what has been seen so far. */
   zeroTail = 0;
   sinceCollect = 0;
   collections = 0;
   /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
-  constructor(capture) {
+  constructor(capture, observer) {
     super({ highWaterMark: 1 << 20 });
     this.wanted = capture;
+    this.observer = observer;
     this.parser = (0, import_tar_stream.extract)();
     this.parser.on("entry", (header, body, next) => this.onEntry(header, body, next));
-    this.parsed = new Promise((resolve3, reject) => {
-      this.parser.on("finish", resolve3);
+    this.parsed = new Promise((resolve4, reject) => {
+      this.parser.on("finish", resolve4);
       this.parser.on(
         "error",
         (err) => reject(new TarFormatError(describeTarError(err, this.facts.bytes)))
@@ -52009,11 +48499,15 @@ var TarInspector = class extends Transform2 {
     body.on("error", () => {
     });
     const path7 = normalizeTarPath(header.name);
-    if (header.type === "file" && this.wanted(path7) && (header.size ?? 0) <= MAX_CAPTURE) {
+    const observed = this.observer?.observe(header, path7) === true;
+    const kept = header.type === "file" && this.wanted(path7) && (header.size ?? 0) <= MAX_CAPTURE;
+    if (kept || observed) {
       const parts = [];
       body.on("data", (part) => void parts.push(part));
       body.on("end", () => {
-        this.facts.files.set(path7, Buffer.concat(parts));
+        const content = Buffer.concat(parts);
+        if (kept) this.facts.files.set(path7, content);
+        if (observed) this.observer.file(path7, content);
         next();
       });
     } else {
@@ -52035,224 +48529,858 @@ function describeTarError(err, offset) {
   return `not a valid tar archive: ${err.message} (near byte ${offset})`;
 }
 
-// src/lz4/frame.ts
-import { Transform as Transform3 } from "node:stream";
-import { availableParallelism } from "node:os";
-
-// node_modules/xxhash-wasm/esm/xxhash-wasm.js
-var t = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 48, 8, 96, 3, 127, 127, 127, 1, 127, 96, 3, 127, 127, 127, 0, 96, 2, 127, 127, 0, 96, 1, 127, 1, 127, 96, 3, 127, 127, 126, 1, 126, 96, 3, 126, 127, 127, 1, 126, 96, 2, 127, 126, 0, 96, 1, 127, 1, 126, 3, 11, 10, 0, 0, 2, 1, 3, 4, 5, 6, 1, 7, 5, 3, 1, 0, 1, 7, 85, 9, 3, 109, 101, 109, 2, 0, 5, 120, 120, 104, 51, 50, 0, 0, 6, 105, 110, 105, 116, 51, 50, 0, 2, 8, 117, 112, 100, 97, 116, 101, 51, 50, 0, 3, 8, 100, 105, 103, 101, 115, 116, 51, 50, 0, 4, 5, 120, 120, 104, 54, 52, 0, 5, 6, 105, 110, 105, 116, 54, 52, 0, 7, 8, 117, 112, 100, 97, 116, 101, 54, 52, 0, 8, 8, 100, 105, 103, 101, 115, 116, 54, 52, 0, 9, 10, 251, 22, 10, 242, 1, 1, 4, 127, 32, 0, 32, 1, 106, 33, 3, 32, 1, 65, 16, 79, 4, 127, 32, 3, 65, 16, 107, 33, 6, 32, 2, 65, 168, 136, 141, 161, 2, 106, 33, 3, 32, 2, 65, 137, 235, 208, 208, 7, 107, 33, 4, 32, 2, 65, 207, 140, 162, 142, 6, 106, 33, 5, 3, 64, 32, 3, 32, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 3, 32, 4, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 4, 32, 2, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 2, 32, 5, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 5, 32, 6, 32, 0, 65, 4, 106, 34, 0, 79, 13, 0, 11, 32, 2, 65, 12, 119, 32, 5, 65, 18, 119, 106, 32, 4, 65, 7, 119, 106, 32, 3, 65, 1, 119, 106, 5, 32, 2, 65, 177, 207, 217, 178, 1, 106, 11, 32, 1, 106, 32, 0, 32, 1, 65, 15, 113, 16, 1, 11, 146, 1, 0, 32, 1, 32, 2, 106, 33, 2, 3, 64, 32, 1, 65, 4, 106, 32, 2, 75, 69, 4, 64, 32, 0, 32, 1, 40, 2, 0, 65, 189, 220, 202, 149, 124, 108, 106, 65, 17, 119, 65, 175, 214, 211, 190, 2, 108, 33, 0, 32, 1, 65, 4, 106, 33, 1, 12, 1, 11, 11, 3, 64, 32, 1, 32, 2, 79, 69, 4, 64, 32, 0, 32, 1, 45, 0, 0, 65, 177, 207, 217, 178, 1, 108, 106, 65, 11, 119, 65, 177, 243, 221, 241, 121, 108, 33, 0, 32, 1, 65, 1, 106, 33, 1, 12, 1, 11, 11, 32, 0, 32, 0, 65, 15, 118, 115, 65, 247, 148, 175, 175, 120, 108, 34, 0, 65, 13, 118, 32, 0, 115, 65, 189, 220, 202, 149, 124, 108, 34, 0, 65, 16, 118, 32, 0, 115, 11, 63, 0, 32, 0, 65, 8, 106, 32, 1, 65, 168, 136, 141, 161, 2, 106, 54, 2, 0, 32, 0, 65, 12, 106, 32, 1, 65, 137, 235, 208, 208, 7, 107, 54, 2, 0, 32, 0, 65, 16, 106, 32, 1, 54, 2, 0, 32, 0, 65, 20, 106, 32, 1, 65, 207, 140, 162, 142, 6, 106, 54, 2, 0, 11, 195, 4, 1, 6, 127, 32, 1, 32, 2, 106, 33, 6, 32, 0, 65, 24, 106, 33, 4, 32, 0, 65, 40, 106, 40, 2, 0, 33, 3, 32, 0, 32, 0, 40, 2, 0, 32, 2, 106, 54, 2, 0, 32, 0, 65, 4, 106, 34, 5, 32, 5, 40, 2, 0, 32, 2, 65, 16, 79, 32, 0, 40, 2, 0, 65, 16, 79, 114, 114, 54, 2, 0, 32, 2, 32, 3, 106, 65, 16, 73, 4, 64, 32, 3, 32, 4, 106, 32, 1, 32, 2, 252, 10, 0, 0, 32, 0, 65, 40, 106, 32, 2, 32, 3, 106, 54, 2, 0, 15, 11, 32, 3, 4, 64, 32, 3, 32, 4, 106, 32, 1, 65, 16, 32, 3, 107, 34, 2, 252, 10, 0, 0, 32, 0, 65, 8, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 12, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 4, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 16, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 8, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 20, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 12, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 40, 106, 65, 0, 54, 2, 0, 32, 1, 32, 2, 106, 33, 1, 11, 32, 1, 32, 6, 65, 16, 107, 77, 4, 64, 32, 6, 65, 16, 107, 33, 8, 32, 0, 65, 8, 106, 40, 2, 0, 33, 2, 32, 0, 65, 12, 106, 40, 2, 0, 33, 3, 32, 0, 65, 16, 106, 40, 2, 0, 33, 5, 32, 0, 65, 20, 106, 40, 2, 0, 33, 7, 3, 64, 32, 2, 32, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 2, 32, 3, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 3, 32, 5, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 5, 32, 7, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 7, 32, 8, 32, 1, 65, 4, 106, 34, 1, 79, 13, 0, 11, 32, 0, 65, 8, 106, 32, 2, 54, 2, 0, 32, 0, 65, 12, 106, 32, 3, 54, 2, 0, 32, 0, 65, 16, 106, 32, 5, 54, 2, 0, 32, 0, 65, 20, 106, 32, 7, 54, 2, 0, 11, 32, 1, 32, 6, 73, 4, 64, 32, 4, 32, 1, 32, 6, 32, 1, 107, 34, 1, 252, 10, 0, 0, 32, 0, 65, 40, 106, 32, 1, 54, 2, 0, 11, 11, 97, 1, 1, 127, 32, 0, 65, 16, 106, 40, 2, 0, 33, 1, 32, 0, 65, 4, 106, 40, 2, 0, 4, 127, 32, 1, 65, 12, 119, 32, 0, 65, 20, 106, 40, 2, 0, 65, 18, 119, 106, 32, 0, 65, 12, 106, 40, 2, 0, 65, 7, 119, 106, 32, 0, 65, 8, 106, 40, 2, 0, 65, 1, 119, 106, 5, 32, 1, 65, 177, 207, 217, 178, 1, 106, 11, 32, 0, 40, 2, 0, 106, 32, 0, 65, 24, 106, 32, 0, 65, 40, 106, 40, 2, 0, 16, 1, 11, 255, 3, 2, 3, 126, 1, 127, 32, 0, 32, 1, 106, 33, 6, 32, 1, 65, 32, 79, 4, 126, 32, 6, 65, 32, 107, 33, 6, 32, 2, 66, 214, 235, 130, 238, 234, 253, 137, 245, 224, 0, 124, 33, 3, 32, 2, 66, 177, 169, 172, 193, 173, 184, 212, 166, 61, 125, 33, 4, 32, 2, 66, 249, 234, 208, 208, 231, 201, 161, 228, 225, 0, 124, 33, 5, 3, 64, 32, 3, 32, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 3, 32, 4, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 4, 32, 2, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 2, 32, 5, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 5, 32, 6, 32, 0, 65, 8, 106, 34, 0, 79, 13, 0, 11, 32, 2, 66, 12, 137, 32, 5, 66, 18, 137, 124, 32, 4, 66, 7, 137, 124, 32, 3, 66, 1, 137, 124, 32, 3, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 4, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 2, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 5, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 5, 32, 2, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 124, 11, 32, 1, 173, 124, 32, 0, 32, 1, 65, 31, 113, 16, 6, 11, 134, 2, 0, 32, 1, 32, 2, 106, 33, 2, 3, 64, 32, 2, 32, 1, 65, 8, 106, 79, 4, 64, 32, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 32, 0, 133, 66, 27, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 33, 0, 32, 1, 65, 8, 106, 33, 1, 12, 1, 11, 11, 32, 1, 65, 4, 106, 32, 2, 77, 4, 64, 32, 0, 32, 1, 53, 2, 0, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 23, 137, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 249, 243, 221, 241, 153, 246, 153, 171, 22, 124, 33, 0, 32, 1, 65, 4, 106, 33, 1, 11, 3, 64, 32, 1, 32, 2, 73, 4, 64, 32, 0, 32, 1, 49, 0, 0, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 126, 133, 66, 11, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 0, 32, 1, 65, 1, 106, 33, 1, 12, 1, 11, 11, 32, 0, 32, 0, 66, 33, 136, 133, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 34, 0, 32, 0, 66, 29, 136, 133, 66, 249, 243, 221, 241, 153, 246, 153, 171, 22, 126, 34, 0, 32, 0, 66, 32, 136, 133, 11, 77, 0, 32, 0, 65, 8, 106, 32, 1, 66, 214, 235, 130, 238, 234, 253, 137, 245, 224, 0, 124, 55, 3, 0, 32, 0, 65, 16, 106, 32, 1, 66, 177, 169, 172, 193, 173, 184, 212, 166, 61, 125, 55, 3, 0, 32, 0, 65, 24, 106, 32, 1, 55, 3, 0, 32, 0, 65, 32, 106, 32, 1, 66, 249, 234, 208, 208, 231, 201, 161, 228, 225, 0, 124, 55, 3, 0, 11, 244, 4, 2, 3, 127, 4, 126, 32, 1, 32, 2, 106, 33, 5, 32, 0, 65, 40, 106, 33, 4, 32, 0, 65, 200, 0, 106, 40, 2, 0, 33, 3, 32, 0, 32, 0, 41, 3, 0, 32, 2, 173, 124, 55, 3, 0, 32, 2, 32, 3, 106, 65, 32, 73, 4, 64, 32, 3, 32, 4, 106, 32, 1, 32, 2, 252, 10, 0, 0, 32, 0, 65, 200, 0, 106, 32, 2, 32, 3, 106, 54, 2, 0, 15, 11, 32, 3, 4, 64, 32, 3, 32, 4, 106, 32, 1, 65, 32, 32, 3, 107, 34, 2, 252, 10, 0, 0, 32, 0, 65, 8, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 16, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 8, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 24, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 16, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 32, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 24, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 200, 0, 106, 65, 0, 54, 2, 0, 32, 1, 32, 2, 106, 33, 1, 11, 32, 1, 65, 32, 106, 32, 5, 77, 4, 64, 32, 5, 65, 32, 107, 33, 2, 32, 0, 65, 8, 106, 41, 3, 0, 33, 6, 32, 0, 65, 16, 106, 41, 3, 0, 33, 7, 32, 0, 65, 24, 106, 41, 3, 0, 33, 8, 32, 0, 65, 32, 106, 41, 3, 0, 33, 9, 3, 64, 32, 6, 32, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 6, 32, 7, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 7, 32, 8, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 8, 32, 9, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 9, 32, 2, 32, 1, 65, 8, 106, 34, 1, 79, 13, 0, 11, 32, 0, 65, 8, 106, 32, 6, 55, 3, 0, 32, 0, 65, 16, 106, 32, 7, 55, 3, 0, 32, 0, 65, 24, 106, 32, 8, 55, 3, 0, 32, 0, 65, 32, 106, 32, 9, 55, 3, 0, 11, 32, 1, 32, 5, 73, 4, 64, 32, 4, 32, 1, 32, 5, 32, 1, 107, 34, 1, 252, 10, 0, 0, 32, 0, 65, 200, 0, 106, 32, 1, 54, 2, 0, 11, 11, 188, 2, 1, 5, 126, 32, 0, 65, 24, 106, 41, 3, 0, 33, 1, 32, 0, 41, 3, 0, 34, 2, 66, 32, 90, 4, 126, 32, 0, 65, 8, 106, 41, 3, 0, 34, 3, 66, 1, 137, 32, 0, 65, 16, 106, 41, 3, 0, 34, 4, 66, 7, 137, 124, 32, 1, 66, 12, 137, 32, 0, 65, 32, 106, 41, 3, 0, 34, 5, 66, 18, 137, 124, 124, 32, 3, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 4, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 1, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 5, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 5, 32, 1, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 124, 11, 32, 2, 124, 32, 0, 65, 40, 106, 32, 2, 66, 31, 131, 167, 16, 6, 11]);
-async function e() {
-  return (function(t8) {
-    const { exports: { mem: e6, xxh32: n4, xxh64: r5, init32: i6, update32: a6, digest32: o4, init64: s2, update64: u2, digest64: c7 } } = t8;
-    let h6 = new Uint8Array(e6.buffer);
-    function g5(t9, n5) {
-      if (e6.buffer.byteLength < t9 + n5) {
-        const r6 = Math.ceil((t9 + n5 - e6.buffer.byteLength) / 65536);
-        e6.grow(r6), h6 = new Uint8Array(e6.buffer);
-      }
-    }
-    function f5(t9, e7, n5, r6, i7, a7) {
-      g5(t9);
-      const o5 = new Uint8Array(t9);
-      return h6.set(o5), n5(0, e7), o5.set(h6.subarray(0, t9)), { update(e8) {
-        let n6;
-        return h6.set(o5), "string" == typeof e8 ? (g5(3 * e8.length, t9), n6 = w.encodeInto(e8, h6.subarray(t9)).written) : (g5(e8.byteLength, t9), h6.set(e8, t9), n6 = e8.byteLength), r6(0, t9, n6), o5.set(h6.subarray(0, t9)), this;
-      }, digest: () => (h6.set(o5), a7(i7(0))) };
-    }
-    function y(t9) {
-      return t9 >>> 0;
-    }
-    const b5 = 2n ** 64n - 1n;
-    function d5(t9) {
-      return t9 & b5;
-    }
-    const w = new TextEncoder(), l3 = 0, p3 = 0n;
-    function x(t9, e7 = l3) {
-      return g5(3 * t9.length, 0), y(n4(0, w.encodeInto(t9, h6).written, e7));
-    }
-    function L(t9, e7 = p3) {
-      return g5(3 * t9.length, 0), d5(r5(0, w.encodeInto(t9, h6).written, e7));
-    }
-    return { h32: x, h32ToString: (t9, e7 = l3) => x(t9, e7).toString(16).padStart(8, "0"), h32Raw: (t9, e7 = l3) => (g5(t9.byteLength, 0), h6.set(t9), y(n4(0, t9.byteLength, e7))), create32: (t9 = l3) => f5(48, t9, i6, a6, o4, y), h64: L, h64ToString: (t9, e7 = p3) => L(t9, e7).toString(16).padStart(16, "0"), h64Raw: (t9, e7 = p3) => (g5(t9.byteLength, 0), h6.set(t9), d5(r5(0, t9.byteLength, e7))), create64: (t9 = p3) => f5(88, t9, s2, u2, c7, d5) };
-  })((await WebAssembly.instantiate(t)).instance);
-}
-
-// src/lz4/xxh32.ts
-var api;
-async function createXxh32() {
-  api ??= await e();
-  const h6 = api.create32(0);
+// src/contract.ts
+var CONTRACT_CHECKS = [
+  {
+    id: "kexec-kernel",
+    level: "error",
+    description: "Exactly one kernel /boot/vmlinuz-<version>, a regular file (symlinks and hard links are followed inside the image): metal-hammer kexecs into it."
+  },
+  {
+    id: "kexec-initrd",
+    level: "error",
+    description: "The kernel's initrd: /boot/initrd.img-<version> (Debian, Ubuntu) or /boot/initramfs-<version>.img (AlmaLinux)."
+  },
+  {
+    id: "kexec-system-map",
+    level: "error",
+    description: "The kernel's /boot/System.map-<version> and no other System.map: os-installer finds the kernel version through the one System.map."
+  },
+  {
+    id: "installer",
+    level: "error",
+    description: "The installer metal-hammer runs chrooted: /install-go if present, else /install.sh; a regular file with an execute bit. A warning when neither exists (os-installer setups)."
+  },
+  {
+    id: "package-frr",
+    level: "warning",
+    description: "FRR, for routing to the host: the frr package, or its zebra daemon."
+  },
+  {
+    id: "package-lldp",
+    level: "warning",
+    description: "An LLDP daemon, to tell whether an allocated machine is alive: go-lldpd (a binary, /usr/local/bin/lldpd) or the lldpd package."
+  },
+  {
+    id: "package-ignition-or-cloud-init",
+    level: "warning",
+    description: "ignition or cloud-init, to run the user data on first boot."
+  },
+  {
+    id: "dockerenv",
+    level: "warning",
+    description: "/.dockerenv, left by docker export, is not in the image."
+  },
+  {
+    id: "machine-id",
+    level: "warning",
+    description: '/etc/machine-id is empty (or "uninitialized"), so every machine gets its own id on first boot.'
+  },
+  {
+    id: "world-writable",
+    level: "warning",
+    description: "No regular file, and no directory without the sticky bit, is writable by everyone outside /tmp and /var/tmp (symlinks, device nodes, FIFOs and sticky directories such as /run/lock are fine)."
+  },
+  {
+    id: "ssh-host-keys",
+    level: "error",
+    description: "No SSH host key /etc/ssh/ssh_host_*_key in the image, or else something replaces them on first boot: cloud-init (unless ssh_deletekeys is false) or an sshd-keygen unit, then a warning."
+  }
+];
+var ENTRY_TYPES = /* @__PURE__ */ new Set([
+  "file",
+  "link",
+  "symlink",
+  "directory",
+  "character-device",
+  "block-device",
+  "fifo"
+]);
+function contractEntry(header) {
+  const type = header.type;
   return {
-    update: (data) => void h6.update(data),
-    // xxhash-wasm returns a signed 32-bit value on some paths; the frame stores it unsigned.
-    digest: () => h6.digest() >>> 0
+    path: normalizeTarPath(header.name),
+    type: type === "contiguous-file" ? "file" : type !== null && ENTRY_TYPES.has(type) ? type : "other",
+    mode: (header.mode ?? 0) & 4095,
+    uid: header.uid,
+    gid: header.gid,
+    size: header.size ?? 0,
+    linkname: header.linkname ?? void 0
   };
 }
-async function xxh32(data) {
-  api ??= await e();
-  return api.h32Raw(data, 0) >>> 0;
-}
-
-// src/lz4/frame.ts
-var BLOCK_SIZE = 4 * 1024 * 1024;
-var MAGIC = 407708164;
-var FLG = 100;
-var BD = 7 << 4;
-var UNCOMPRESSED_BIT = 2147483648;
-async function frameHeader() {
-  const header = Buffer.alloc(7);
-  header.writeUInt32LE(MAGIC, 0);
-  header[4] = FLG;
-  header[5] = BD;
-  header[6] = await xxh32(header.subarray(4, 6)) >>> 8 & 255;
-  return header;
-}
-var Lz4FrameEncoder = class extends Transform3 {
-  stats = { bytesIn: 0, bytesOut: 0, blocks: 0, storedBlocks: 0 };
-  level;
-  concurrency;
-  maxInFlight;
-  compressor;
-  hash;
-  block;
-  filled = 0;
-  /** Input blocks whose compressed form has been written, ready for the next 4 MiB. */
-  spares = [];
-  /** Blocks in flight, oldest first; each is written as soon as it and all before it are done. */
-  pending = [];
-  failure;
-  wake;
-  constructor(options) {
-    super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 });
-    this.level = options.level;
-    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-    this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0);
+var MAX_LISTED = 20;
+var MAX_NODES = 5e4;
+var MAX_SYMLINK_HOPS = 40;
+var MAX_CAPTURE2 = 1 << 20;
+var KERNEL_FILE = /^(?:vmlinuz(?:-.+)?|System\.map(?:-.+)?|initrd\.img(?:-.+)?|initramfs(?:-.+)?\.img)$/;
+var SSH_HOST_KEY = /^etc\/ssh\/ssh_host_[^/]*_key$/;
+var SSHD_KEYGEN_UNIT = /^(?:etc|run|usr\/lib|lib|usr\/local\/lib)\/systemd\/system\/(sshd-keygen(?:@\.service|\.service))$/;
+var CLOUD_CFG = /^etc\/cloud\/(?:cloud\.cfg|cloud\.cfg\.d\/[^/]+\.cfg)$/;
+var MACHINE_ID = "etc/machine-id";
+var CLOUD_INIT_DISABLED = "etc/cloud/cloud-init.disabled";
+var EVIDENCE = {
+  frr: { packages: ["frr"], files: ["usr/lib/frr/zebra", "usr/libexec/frr/zebra", "usr/local/sbin/zebra"] },
+  lldp: {
+    packages: ["lldpd", "go-lldpd"],
+    files: ["usr/local/bin/lldpd", "usr/local/sbin/lldpd", "usr/sbin/lldpd"]
+  },
+  ignition: {
+    packages: ["ignition"],
+    files: ["usr/local/bin/ignition", "usr/bin/ignition", "usr/lib/dracut/modules.d/30ignition/ignition"]
+  },
+  cloudInit: { packages: ["cloud-init"], files: ["usr/bin/cloud-init", "usr/local/bin/cloud-init"] }
+};
+var TRACKED_DEEP = /* @__PURE__ */ new Set([
+  ...Object.values(EVIDENCE).flatMap((e6) => e6.files),
+  "etc/cloud/cloud.cfg",
+  CLOUD_INIT_DISABLED
+]);
+var Listed = class {
+  count = 0;
+  first = /* @__PURE__ */ new Map();
+  add(path7, detail) {
+    if (this.first.has(path7)) return void this.first.set(path7, detail);
+    this.count++;
+    if (this.first.size < MAX_LISTED) this.first.set(path7, detail);
   }
-  _transform(chunk, _enc, done) {
-    if (!this.hash) {
-      this.start().then(() => this._transform(chunk, _enc, done), done);
-      return;
-    }
-    this.hash.update(chunk);
-    this.stats.bytesIn += chunk.length;
-    let offset = 0;
-    const fill = () => {
-      while (offset < chunk.length) {
-        this.block ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
-        const n4 = chunk.copy(this.block, this.filled, offset);
-        this.filled += n4;
-        offset += n4;
-        if (this.filled === BLOCK_SIZE) {
-          this.submit();
-          if (this.pending.length >= this.maxInFlight) return void this.room().then(fill, done);
-        }
-      }
-      done();
-    };
-    fill();
-  }
-  _flush(done) {
-    this.finish().then(() => done(), done);
-  }
-  _destroy(err, done) {
-    const compressor = this.compressor;
-    this.compressor = void 0;
-    this.pending.length = 0;
-    if (!compressor) return done(err);
-    compressor.close().then(
-      () => done(err),
-      () => done(err)
-    );
-  }
-  async start() {
-    this.compressor = await createBlockCompressor(this.level, this.concurrency);
-    this.hash = await createXxh32();
-    this.emit_(await frameHeader());
-  }
-  submit() {
-    const block = this.block.subarray(0, this.filled);
-    this.block = void 0;
-    this.filled = 0;
-    const slot = {};
-    this.pending.push(slot);
-    this.compressor.compress(block).then(encodeBlock).then(
-      (encoded) => {
-        slot.done = encoded;
-        this.emitReady();
-      },
-      (err) => {
-        this.failure ??= err;
-      }
-    ).finally(() => this.wake?.());
-  }
-  async room() {
-    while (this.pending.length >= this.maxInFlight) await this.progress();
-  }
-  /** Waits until a block finishes; throws when one failed. */
-  async progress() {
-    if (!this.failure) await new Promise((resolve3) => this.wake = resolve3);
-    if (this.failure) throw this.failure;
-  }
-  emitReady() {
-    if (this.destroyed) return;
-    while (this.pending[0]?.done) {
-      const { sizeWord, data, stored, spare } = this.pending.shift().done;
-      if (spare && spare.buffer.byteLength === BLOCK_SIZE) this.spares.push(Buffer.from(spare.buffer));
-      this.stats.blocks++;
-      if (stored) this.stats.storedBlocks++;
-      this.emit_(sizeWord);
-      this.emit_(data);
-    }
-  }
-  async finish() {
-    if (!this.hash) await this.start();
-    if (this.filled > 0) this.submit();
-    while (this.pending.length > 0) await this.progress();
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(0, 0);
-    trailer.writeUInt32LE(this.hash.digest(), 4);
-    this.emit_(trailer);
-    const compressor = this.compressor;
-    this.compressor = void 0;
-    await compressor?.close();
-  }
-  emit_(buf) {
-    this.stats.bytesOut += buf.length;
-    this.push(buf);
+  /** A later entry replaced this path. Paths past the first MAX_LISTED are not remembered, so stay counted. */
+  remove(path7) {
+    if (this.first.delete(path7)) this.count--;
   }
 };
-function encodeBlock(block) {
-  const sizeWord = Buffer.alloc(4);
-  sizeWord.writeUInt32LE((block.stored ? UNCOMPRESSED_BIT | block.data.length : block.data.length) >>> 0, 0);
-  return { ...block, sizeWord };
-}
-
-// src/progress.ts
-function reportProgress(what, print, intervalMs = 1e4) {
-  const start = performance.now();
-  let lastRead = 0;
-  let lastAt = start;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const { read, written } = what();
-    const rate = Math.round((read - lastRead) / ((now - lastAt) / 1e3));
-    const ratio = read > 0 ? ` (${(100 * written / read).toFixed(1)} %)` : "";
-    print(
-      `${formatBytes(read)} of rootfs read, ${formatBytes(rate)}/s; ${formatBytes(written)} compressed${ratio}; ${((now - start) / 1e3).toFixed(0)} s`
+var ROOT = { type: "directory", mode: 493, size: 0, linkname: "" };
+var abs = (path7) => `/${path7}`;
+var octal = (mode) => `0${(mode & 4095).toString(8).padStart(3, "0")}`;
+var isRegular = (type) => type === "file" || type === "link";
+var ContractChecker = class {
+  nodes = /* @__PURE__ */ new Map();
+  /** MAX_NODES was reached: a path that is not recorded may still exist. */
+  overflow = false;
+  worldWritable = new Listed();
+  hostKeys = new Listed();
+  /** etc/machine-id when it is a regular file; its first bytes once file() delivered them. */
+  machineId;
+  /** Per cloud-init config file: the ssh_deletekeys value it sets (null: none), undefined until read. */
+  cloudConfigs = /* @__PURE__ */ new Map();
+  /** How many entry headers the checker holds: stays small however large the rootfs is. */
+  get recordedEntries() {
+    return this.nodes.size;
+  }
+  /**
+   * Takes the next entry header. Returns true when the checker needs the entry's body: pass it to file(),
+   * right away or once the stream has ended.
+   */
+  observe(entry) {
+    const { path: path7, type } = entry;
+    const mode = entry.mode & 4095;
+    this.checkWorldWritable(path7, type, mode);
+    if (path7 === "") return false;
+    this.implyParents(path7);
+    if (this.isTracked(path7)) this.record(path7, type, mode, entry.size, entry.linkname ?? "");
+    if (SSH_HOST_KEY.test(path7)) {
+      if (type === "file" && entry.size > 0 || type === "link") this.hostKeys.add(path7, abs(path7));
+      else this.hostKeys.remove(path7);
+    }
+    const small = type === "file" && entry.size <= MAX_CAPTURE2;
+    if (path7 === MACHINE_ID) {
+      this.machineId = type === "file" ? { size: entry.size } : void 0;
+      return small && entry.size > 0;
+    }
+    if (CLOUD_CFG.test(path7)) {
+      if (type === "file") this.cloudConfigs.set(path7, { size: entry.size });
+      else this.cloudConfigs.delete(path7);
+      return small;
+    }
+    return false;
+  }
+  /** The paths whose content the checker reads, for a capture predicate such as TarInspector's. */
+  wants(path7) {
+    return path7 === MACHINE_ID || CLOUD_CFG.test(path7);
+  }
+  /**
+   * The body of an entry observe() asked for. Ignored unless it is the body of the latest entry for
+   * that path (a regular file of this size), so content captured earlier for a replaced entry is harmless.
+   */
+  file(path7, content) {
+    if (path7 === MACHINE_ID && this.machineId?.size === content.length) {
+      this.machineId.head = content.subarray(0, 64).toString("latin1");
+      return;
+    }
+    const config = this.cloudConfigs.get(path7);
+    if (config !== void 0 && config.size === content.length && content.length <= MAX_CAPTURE2)
+      config.deleteKeys = sshDeleteKeysSetting(content.toString("utf8"));
+  }
+  /** The findings, in CONTRACT_CHECKS order. `packages` is undefined when the image has no package database. */
+  finish(packages) {
+    const findings = [];
+    this.checkKexec(findings);
+    this.checkInstaller(findings);
+    this.checkPackages(findings, packages);
+    this.checkHygiene(findings);
+    this.checkHostKeys(findings, packages);
+    const order2 = new Map(CONTRACT_CHECKS.map((c7, i6) => [c7.id, i6]));
+    return findings.map((f5, i6) => ({ f: f5, i: i6 })).sort((a6, b5) => order2.get(a6.f.id) - order2.get(b5.f.id) || a6.i - b5.i).map(({ f: f5 }) => f5);
+  }
+  // ---------------------------------------------------------------------------------------------------
+  // What is kept while the stream passes.
+  /**
+   * The paths a check can ask about: the top two levels of the tree (so /boot, /install.sh and the
+   * directory symlinks of a merged /usr resolve, and their absence is certain), kernel files wherever
+   * they are (a /boot symlink or a /boot/vmlinuz-* symlink may lead anywhere), and the named files.
+   */
+  isTracked(path7) {
+    const first = path7.indexOf("/");
+    if (first < 0 || path7.indexOf("/", first + 1) < 0) return true;
+    return TRACKED_DEEP.has(path7) || KERNEL_FILE.test(path7.slice(path7.lastIndexOf("/") + 1)) || SSHD_KEYGEN_UNIT.test(path7);
+  }
+  record(path7, type, mode, size, linkname) {
+    if (type === "link") {
+      const target = this.nodes.get(normalizeTarPath(linkname));
+      if (target !== void 0 && target.type === "symlink") return this.put(path7, { ...target, mode });
+      return this.put(path7, { type: "file", mode, size, linkname: "" });
+    }
+    this.put(path7, { type, mode, size, linkname: type === "symlink" ? linkname : "" });
+  }
+  put(path7, node) {
+    if (!this.nodes.has(path7) && this.nodes.size >= MAX_NODES) {
+      this.overflow = true;
+      return;
+    }
+    this.nodes.set(path7, node);
+  }
+  /** A tar need not list a file's directories; the top two levels must be known to be sure of absence. */
+  implyParents(path7) {
+    const first = path7.indexOf("/");
+    if (first < 0) return;
+    this.implyDirectory(path7.slice(0, first));
+    const second = path7.indexOf("/", first + 1);
+    if (second >= 0) this.implyDirectory(path7.slice(0, second));
+  }
+  implyDirectory(path7) {
+    if (!this.nodes.has(path7)) this.put(path7, { type: "directory", mode: 493, size: 0, linkname: "" });
+  }
+  checkWorldWritable(path7, type, mode) {
+    const writable2 = (mode & 2) !== 0 && (isRegular(type) || type === "directory" && (mode & 512) === 0) && !(path7 === "tmp" || path7.startsWith("tmp/") || path7 === "var/tmp" || path7.startsWith("var/tmp/"));
+    if (!writable2) return this.worldWritable.remove(path7);
+    const shown = path7 === "" ? "/" : `${abs(path7)}${type === "directory" ? "/" : ""}`;
+    this.worldWritable.add(path7, `${shown} (${octal(mode)})`);
+  }
+  // ---------------------------------------------------------------------------------------------------
+  // Paths resolved inside the rootfs.
+  /**
+   * Walks `path` component by component as the kernel would under chroot: symlinks are followed
+   * (relative to their directory, absolute ones from the rootfs root, `..` stops at the root), a hop
+   * count over MAX_SYMLINK_HOPS is a loop. A component the checker does not track is taken for a plain
+   * directory; a final path it does not track is 'unknown' rather than missing.
+   */
+  resolve(path7) {
+    const todo = path7.split("/").reverse();
+    const at = [];
+    let hops = 0;
+    let last = ROOT;
+    while (todo.length > 0) {
+      const part = todo.pop();
+      if (last !== void 0 && last.type !== "directory")
+        return { kind: "not-directory", path: at.join("/"), hops };
+      if (part === "" || part === ".") continue;
+      if (part === "..") {
+        at.pop();
+        last = this.directoryAt(at);
+        continue;
+      }
+      const candidate = at.length === 0 ? part : `${at.join("/")}/${part}`;
+      const node = this.nodes.get(candidate);
+      if (node === void 0) {
+        if (this.isTracked(candidate)) {
+          const rest = [candidate, ...todo.reverse()].filter((p3) => p3 !== "" && p3 !== ".").join("/");
+          return { kind: this.overflow ? "unknown" : "missing", path: rest, hops };
+        }
+        at.push(part);
+        last = void 0;
+        continue;
+      }
+      if (node.type === "symlink") {
+        if (++hops > MAX_SYMLINK_HOPS) return { kind: "loop", path: candidate, hops };
+        if (node.linkname.startsWith("/")) at.length = 0;
+        todo.push(...node.linkname.split("/").reverse());
+        last = this.directoryAt(at);
+        continue;
+      }
+      at.push(part);
+      last = node;
+    }
+    const final = at.join("/");
+    if (last === void 0) return { kind: "unknown", path: final, hops };
+    const kind = last.type === "directory" ? "directory" : isRegular(last.type) ? "file" : "other";
+    return { kind, path: final, hops, node: last };
+  }
+  /** The node of a resolved directory path; undefined when it is not tracked. */
+  directoryAt(at) {
+    return at.length === 0 ? ROOT : this.nodes.get(at.join("/"));
+  }
+  /** Why `name` (as the installer would open it) is not a usable regular file, or undefined if it is. */
+  fileProblem(name, resolved) {
+    const via = resolved.hops > 0 ? ` (a symlink to ${abs(resolved.path)})` : "";
+    switch (resolved.kind) {
+      case "file":
+        return void 0;
+      case "directory":
+        return { level: "error", text: `${abs(name)} is a directory${via}` };
+      case "other":
+        return { level: "error", text: `${abs(name)} is a ${resolved.node.type}, not a regular file${via}` };
+      case "loop":
+        return { level: "error", text: `${abs(name)} is a symlink loop (through ${abs(resolved.path)})` };
+      case "not-directory":
+        return {
+          level: "error",
+          text: `${abs(name)} cannot be opened: ${abs(resolved.path)} is not a directory`
+        };
+      case "missing":
+        return {
+          level: "error",
+          text: resolved.hops > 0 ? `${abs(name)} is a symlink to ${abs(resolved.path)}, which is not in the image` : `${abs(name)} is missing`
+        };
+      case "unknown":
+        return {
+          level: "warning",
+          text: `${abs(name)} leads to ${abs(resolved.path)}, a path this streaming check does not track: not verified`
+        };
+    }
+  }
+  // ---------------------------------------------------------------------------------------------------
+  // The checks.
+  checkKexec(out) {
+    const boot = this.resolve("boot");
+    if (boot.kind !== "directory" && boot.kind !== "unknown") {
+      const problem = boot.kind === "missing" && boot.hops === 0 ? "/boot is missing" : this.fileProblem("boot", boot)?.text;
+      out.push({
+        id: "kexec-kernel",
+        level: "error",
+        message: `no kernel: ${problem ?? "/boot is not a directory"}; metal-hammer kexecs into /boot/vmlinuz-<version>`,
+        path: "/boot"
+      });
+      return;
+    }
+    const dir = boot.path;
+    const prefix = dir === "" ? "" : `${dir}/`;
+    const names = [];
+    for (const path7 of this.nodes.keys())
+      if (path7.startsWith(prefix) && path7.length > prefix.length && !path7.includes("/", prefix.length))
+        names.push(path7.slice(prefix.length));
+    names.sort();
+    const versions2 = (pattern) => names.flatMap((n4) => {
+      const m3 = pattern.exec(n4);
+      return m3 ? [m3[1]] : [];
+    });
+    const kernels = versions2(/^vmlinuz-(.+)$/);
+    if (kernels.length === 0) {
+      out.push({
+        id: "kexec-kernel",
+        level: "error",
+        message: "no kernel: /boot has no vmlinuz-<version>, and metal-hammer kexecs into the kernel of the image",
+        path: "/boot"
+      });
+      return;
+    }
+    if (kernels.length > 1) {
+      out.push({
+        id: "kexec-kernel",
+        level: "error",
+        message: `${kernels.length} kernels in /boot (${kernels.map((v) => `vmlinuz-${v}`).join(", ")}): the installer needs exactly one`,
+        path: "/boot"
+      });
+      return;
+    }
+    const version = kernels[0];
+    const inBoot = (name) => ({ name: `boot/${name}`, resolved: this.resolve(`${prefix}${name}`) });
+    const kernel = inBoot(`vmlinuz-${version}`);
+    const kernelProblem = this.fileProblem(kernel.name, kernel.resolved);
+    if (kernelProblem)
+      out.push({
+        id: "kexec-kernel",
+        level: kernelProblem.level,
+        message: kernelProblem.text,
+        path: abs(kernel.name)
+      });
+    const initrds = [`initrd.img-${version}`, `initramfs-${version}.img`].filter((n4) => names.includes(n4)).map(inBoot);
+    if (initrds.length === 0)
+      out.push({
+        id: "kexec-initrd",
+        level: "error",
+        message: `kernel ${version} has no initrd: neither /boot/initrd.img-${version} nor /boot/initramfs-${version}.img`,
+        path: `/boot/initrd.img-${version}`
+      });
+    else if (initrds.every((i6) => this.fileProblem(i6.name, i6.resolved) !== void 0)) {
+      const problems = initrds.map((i6) => ({ i: i6, p: this.fileProblem(i6.name, i6.resolved) }));
+      const shown = problems.find(({ p: p3 }) => p3.level === "warning") ?? problems[0];
+      out.push({ id: "kexec-initrd", level: shown.p.level, message: shown.p.text, path: abs(shown.i.name) });
+    }
+    const map = inBoot(`System.map-${version}`);
+    if (!names.includes(`System.map-${version}`))
+      out.push({
+        id: "kexec-system-map",
+        level: "error",
+        message: `kernel ${version} has no /boot/System.map-${version}; os-installer finds the kernel version through it`,
+        path: abs(map.name)
+      });
+    else {
+      const problem = this.fileProblem(map.name, map.resolved);
+      if (problem)
+        out.push({ id: "kexec-system-map", level: problem.level, message: problem.text, path: abs(map.name) });
+    }
+    for (const other of versions2(/^System\.map-(.+)$/).filter((v) => v !== version))
+      out.push({
+        id: "kexec-system-map",
+        level: "error",
+        message: `/boot/System.map-${other} belongs to no kernel in /boot; os-installer needs exactly one System.map`,
+        path: `/boot/System.map-${other}`
+      });
+  }
+  checkInstaller(out) {
+    const hasGo = this.nodes.has("install-go");
+    const hasSh = this.nodes.has("install.sh");
+    if (!hasGo && !hasSh) {
+      out.push({
+        id: "installer",
+        level: "warning",
+        message: "neither /install.sh nor /install-go: fine only if the image is installed by os-installer",
+        path: "/install.sh"
+      });
+      return;
+    }
+    const go = hasGo ? this.resolve("install-go") : void 0;
+    const goRuns = go !== void 0 && (go.kind === "file" || go.kind === "other" || go.kind === "unknown");
+    if (!goRuns && !hasSh) {
+      const why = this.fileProblem("install-go", go).text;
+      out.push({
+        id: "installer",
+        level: "error",
+        message: `${why}, so metal-hammer would run /install.sh, which is missing`,
+        path: "/install-go"
+      });
+      return;
+    }
+    const name = goRuns ? "install-go" : "install.sh";
+    const resolved = goRuns ? go : this.resolve("install.sh");
+    const problem = this.fileProblem(name, resolved);
+    if (problem) {
+      out.push({
+        id: "installer",
+        level: problem.level,
+        message: `${problem.text}; metal-hammer runs it chrooted to install the image`,
+        path: abs(name)
+      });
+      return;
+    }
+    if (resolved.kind === "file" && (resolved.node.mode & 73) === 0)
+      out.push({
+        id: "installer",
+        level: "error",
+        message: `${abs(name)} is not executable (mode ${octal(resolved.node.mode)}); metal-hammer runs it chrooted to install the image`,
+        path: abs(name)
+      });
+  }
+  installed(component2, packages) {
+    const { packages: names, files } = EVIDENCE[component2];
+    return names.some((n4) => packages?.names.has(n4)) || files.some((f5) => this.resolve(f5).kind === "file");
+  }
+  checkPackages(out, packages) {
+    if (!this.installed("frr", packages))
+      out.push({
+        id: "package-frr",
+        level: "warning",
+        message: "FRR is not installed (no frr package, no zebra daemon): metal-stack routes to the host with it"
+      });
+    if (!this.installed("lldp", packages))
+      out.push({
+        id: "package-lldp",
+        level: "warning",
+        message: "no LLDP daemon (go-lldpd in /usr/local/bin/lldpd, or the lldpd package): metal-stack checks that an allocated machine is alive with it"
+      });
+    if (!this.installed("ignition", packages) && !this.installed("cloudInit", packages))
+      out.push({
+        id: "package-ignition-or-cloud-init",
+        level: "warning",
+        message: "neither ignition nor cloud-init is installed: the machine's user data will not run on first boot"
+      });
+  }
+  checkHygiene(out) {
+    if (this.nodes.has(".dockerenv"))
+      out.push({
+        id: "dockerenv",
+        level: "warning",
+        message: "/.dockerenv is in the image (docker export adds it): tools that look for it think they run in a container",
+        path: "/.dockerenv"
+      });
+    const id = this.machineId;
+    const content = id?.head?.trim();
+    if (id !== void 0 && id.size > 0 && content !== "" && content !== "uninitialized")
+      out.push({
+        id: "machine-id",
+        level: "warning",
+        message: `/etc/machine-id is not empty${content === void 0 ? "" : ` (${content.slice(0, 32)})`}: every machine installed from the image would have the same id`,
+        path: "/etc/machine-id"
+      });
+    const ww = this.worldWritable;
+    if (ww.count > 0) {
+      const listed2 = [...ww.first.values()];
+      const more = ww.count > 3 ? `, and ${ww.count - 3} more` : "";
+      out.push({
+        id: "world-writable",
+        level: "warning",
+        message: `${ww.count} world-writable ${ww.count === 1 ? "entry" : "entries"} outside /tmp and /var/tmp: ${listed2.slice(0, 3).join(", ")}${more}`,
+        path: abs([...ww.first.keys()][0]),
+        count: ww.count,
+        paths: [...ww.first.keys()].map(abs)
+      });
+    }
+  }
+  checkHostKeys(out, packages) {
+    const keys = this.hostKeys;
+    if (keys.count === 0) return;
+    const paths = [...keys.first.keys()].map(abs);
+    const shown = `${paths.slice(0, 3).join(", ")}${keys.count > 3 ? ", ..." : ""}`;
+    const mechanisms = [];
+    const obstacles = [];
+    if (this.installed("cloudInit", packages)) {
+      const setting = this.cloudSshDeleteKeys();
+      if (this.nodes.has(CLOUD_INIT_DISABLED))
+        obstacles.push(`cloud-init is disabled by /${CLOUD_INIT_DISABLED}`);
+      else if (setting !== void 0 && !isTrue(setting.value))
+        obstacles.push(
+          `cloud-init keeps them: ssh_deletekeys is ${setting.value || "empty"} in /${setting.file}`
+        );
+      else mechanisms.push("cloud-init's ssh module deletes and regenerates them on first boot");
+    }
+    const keygen = this.sshdKeygenUnit();
+    if (keygen.unit !== void 0)
+      mechanisms.push(
+        `an sshd-keygen unit (${abs(keygen.unit)}) generates host keys at boot, but such units usually create only missing ones`
+      );
+    else if (keygen.masked) obstacles.push("the sshd-keygen unit is masked");
+    const count2 = `${keys.count} SSH host ${keys.count === 1 ? "key" : "keys"} in the image (${shown})`;
+    if (mechanisms.length === 0)
+      out.push({
+        id: "ssh-host-keys",
+        level: "error",
+        message: `${count2}: every machine installed from it would share them${obstacles.length ? `; ${obstacles.join("; ")}` : ""}`,
+        path: paths[0],
+        count: keys.count,
+        paths
+      });
+    else
+      out.push({
+        id: "ssh-host-keys",
+        level: "warning",
+        message: `${count2}: ${mechanisms.join("; ")}`,
+        path: paths[0],
+        count: keys.count,
+        paths
+      });
+  }
+  /** cloud-init reads cloud.cfg, then cloud.cfg.d/*.cfg in name order; a later value wins. */
+  cloudSshDeleteKeys() {
+    const files = [...this.cloudConfigs.keys()].sort(
+      (a6, b5) => a6 === "etc/cloud/cloud.cfg" ? -1 : b5 === "etc/cloud/cloud.cfg" ? 1 : a6 < b5 ? -1 : a6 > b5 ? 1 : 0
     );
-    lastRead = read;
-    lastAt = now;
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+    let found;
+    for (const file of files) {
+      const value = this.cloudConfigs.get(file).deleteKeys;
+      if (typeof value === "string") found = { value, file };
+    }
+    return found;
+  }
+  /** The first sshd-keygen unit that systemd would run, and whether one was found masked. */
+  sshdKeygenUnit() {
+    let masked = false;
+    for (const unit of [...this.nodes.keys()].filter((p3) => SSHD_KEYGEN_UNIT.test(p3)).sort()) {
+      const name = SSHD_KEYGEN_UNIT.exec(unit)[1];
+      if (["etc", "run"].some(
+        (dir) => this.nodes.get(`${dir}/systemd/system/${name}`)?.linkname === "/dev/null"
+      )) {
+        masked = true;
+        continue;
+      }
+      if (this.resolve(unit).kind === "file") return { unit, masked };
+    }
+    return { masked };
+  }
+};
+function sshDeleteKeysSetting(text2) {
+  let value = null;
+  for (const line of text2.split(/\r?\n/)) {
+    const m3 = /^ssh_deletekeys[ \t]*:(.*)$/.exec(line);
+    if (!m3) continue;
+    let v = m3[1].replace(/(^|[ \t])#.*$/, "").trim();
+    if (/^(['"]).*\1$/.test(v)) v = v.slice(1, -1);
+    value = v;
+  }
+  return value;
+}
+function isTrue(value) {
+  return ["true", "1", "on", "yes"].includes(value.trim().toLowerCase());
+}
+function contractDocument(findings, mode) {
+  const kept = mode === "off" ? [] : [...findings];
+  const errors = kept.filter((f5) => f5.level === "error").length;
+  return {
+    mode,
+    passed: errors === 0,
+    failed: mode === "error" && errors > 0,
+    errors,
+    warnings: kept.length - errors,
+    findings: kept
+  };
+}
+function formatContractJson(findings, mode) {
+  const document = contractDocument(findings, mode);
+  return { document, file: `${JSON.stringify(document, null, 2)}
+`, output: JSON.stringify(document) };
 }
 
-// src/source.ts
-import { open, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createReadStream as createReadStream2 } from "node:fs";
-import { tmpdir } from "node:os";
-import { join as join2, resolve } from "node:path";
-import { createInterface } from "node:readline";
+// src/build-info.ts
+import { Transform as Transform2 } from "node:stream";
+var BUILD_INFO_PATH = "etc/metal/build.yaml";
+var BLOCK = 512;
+function buildInfoYaml(info) {
+  const quote = (value) => `'${value.replaceAll("'", "''")}'`;
+  return [
+    `builddate: ${quote(
+      info.date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "+00:00")
+    )}`,
+    `commit_ref: ${quote(info.ref)}`,
+    `commit_sha1: ${quote(info.commit)}`,
+    `gitrepo: ${quote(info.repository)}`,
+    `image_id: ${quote(info.imageId)}`,
+    `version: ${quote(info.version)}`,
+    ""
+  ].join("\n");
+}
+var TarFileInjector = class extends Transform2 {
+  /** Entries of the path that were dropped. */
+  replaced = 0;
+  path;
+  content;
+  mtime;
+  parent;
+  sawParent = false;
+  /** Whether the archive names its entries `./etc/...` (tar -C root .) or `etc/...` (docker export). */
+  dotSlash;
+  /** A header block split over chunks. */
+  carry = Buffer.alloc(0);
+  /** Bytes of entry data (with padding) still to pass on, or to drop. */
+  dataLeft = 0;
+  dropping = false;
+  /** Extended headers (pax `x`, GNU `L`/`K`) and their data, held until the entry they describe. */
+  held = [];
+  meta;
+  nextPath;
+  ended = false;
+  constructor(path7, content, mtime = /* @__PURE__ */ new Date()) {
+    super({ highWaterMark: 1 << 20 });
+    this.path = normalizeTarPath(path7);
+    this.content = typeof content === "string" ? Buffer.from(content) : content;
+    this.mtime = mtime;
+    this.parent = this.path.slice(0, Math.max(0, this.path.lastIndexOf("/")));
+  }
+  _transform(chunk, _enc, done) {
+    try {
+      this.consume(chunk);
+      done();
+    } catch (err) {
+      done(err);
+    }
+  }
+  consume(chunk) {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.ended) {
+        this.push(chunk.subarray(at));
+        return;
+      }
+      if (this.dataLeft > 0) {
+        const n4 = Math.min(this.dataLeft, chunk.length - at);
+        if (!this.dropping) this.push(chunk.subarray(at, at + n4));
+        this.dataLeft -= n4;
+        at += n4;
+        continue;
+      }
+      if (this.meta) {
+        const n4 = Math.min(this.meta.left, chunk.length - at);
+        const part = chunk.subarray(at, at + n4);
+        this.held.push(part);
+        this.meta.parts.push(part);
+        this.meta.left -= n4;
+        at += n4;
+        if (this.meta.left === 0) this.endMeta();
+        continue;
+      }
+      const need = BLOCK - this.carry.length;
+      if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
+        this.header(chunk.subarray(at, at + BLOCK));
+        at += BLOCK;
+      } else {
+        const n4 = Math.min(need, chunk.length - at);
+        this.carry = Buffer.concat([this.carry, chunk.subarray(at, at + n4)]);
+        at += n4;
+        if (this.carry.length === BLOCK) {
+          const block = this.carry;
+          this.carry = Buffer.alloc(0);
+          this.header(block);
+        }
+      }
+    }
+  }
+  _flush(done) {
+    for (const part of this.held) this.push(part);
+    if (this.carry.length > 0) this.push(this.carry);
+    done();
+  }
+  header(block) {
+    if (isZero(block)) {
+      this.ended = true;
+      for (const part of this.held) this.push(part);
+      this.held = [];
+      const style = this.dotSlash ? "./" : "";
+      if (!this.sawParent && this.parent)
+        this.push(
+          encodeHeader({
+            name: `${style}${this.parent}/`,
+            type: "5",
+            mode: 493,
+            size: 0,
+            mtime: this.mtime
+          })
+        );
+      this.push(
+        encodeHeader({
+          name: `${style}${this.path}`,
+          type: "0",
+          mode: 420,
+          size: this.content.length,
+          mtime: this.mtime
+        })
+      );
+      this.push(this.content);
+      const pad = (BLOCK - this.content.length % BLOCK) % BLOCK;
+      if (pad) this.push(Buffer.alloc(pad));
+      this.push(block);
+      return;
+    }
+    if (!validChecksum(block)) {
+      this.ended = true;
+      for (const part of this.held) this.push(part);
+      this.held = [];
+      this.push(block);
+      return;
+    }
+    const type = String.fromCharCode(block[156]);
+    const size = decodeSize(block);
+    const padded = Math.ceil(size / BLOCK) * BLOCK;
+    if (type === "x" || type === "L" || type === "K") {
+      this.held.push(block);
+      this.meta = { kind: type, size, left: padded, parts: [] };
+      if (padded === 0) this.endMeta();
+      return;
+    }
+    if (type === "g") {
+      this.push(block);
+      this.dataLeft = padded;
+      this.dropping = false;
+      return;
+    }
+    const name = this.nextPath ?? ustarName(block);
+    this.nextPath = void 0;
+    this.dotSlash ??= name.startsWith("./");
+    const path7 = normalizeTarPath(name);
+    if (path7 === this.parent && type === "5") this.sawParent = true;
+    this.dropping = path7 === this.path;
+    if (this.dropping) {
+      this.replaced++;
+      this.held = [];
+    } else {
+      for (const part of this.held) this.push(part);
+      this.held = [];
+      this.push(block);
+    }
+    this.dataLeft = padded;
+  }
+  endMeta() {
+    const meta = this.meta;
+    this.meta = void 0;
+    const data = Buffer.concat(meta.parts).subarray(0, meta.size);
+    if (meta.kind === "L") this.nextPath = data.toString("utf8").replace(/\0.*$/s, "");
+    else if (meta.kind === "x") {
+      const path7 = paxPath(data);
+      if (path7 !== void 0) this.nextPath = path7;
+    }
+  }
+};
+function validChecksum(block) {
+  const stored = Number.parseInt(field2(block, 148, 8).trim(), 8);
+  let sum = 0;
+  for (let i6 = 0; i6 < BLOCK; i6++) sum += i6 >= 148 && i6 < 156 ? 32 : block[i6];
+  return sum === stored;
+}
+function isZero(block) {
+  for (let i6 = 0; i6 < block.length; i6++) if (block[i6] !== 0) return false;
+  return true;
+}
+function field2(block, start, length) {
+  const raw = block.subarray(start, start + length);
+  const end = raw.indexOf(0);
+  return raw.subarray(0, end === -1 ? length : end).toString("utf8");
+}
+function ustarName(block) {
+  const name = field2(block, 0, 100);
+  const posix = block.subarray(257, 263).equals(Buffer.from("ustar\0", "latin1"));
+  const prefix = posix ? field2(block, 345, 155) : "";
+  return prefix ? `${prefix}/${name}` : name;
+}
+function decodeSize(block) {
+  if (block[124] & 128) {
+    let n4 = 0;
+    for (let i6 = 125; i6 < 136; i6++) n4 = n4 * 256 + block[i6];
+    return n4;
+  }
+  const text2 = field2(block, 124, 12).trim();
+  return text2 ? Number.parseInt(text2, 8) : 0;
+}
+function paxPath(data) {
+  let path7;
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(32, at);
+    if (space === -1) break;
+    const length = Number.parseInt(data.subarray(at, space).toString("latin1"), 10);
+    if (!(length > 0)) break;
+    const record = data.subarray(space + 1, at + length - 1).toString("utf8");
+    if (record.startsWith("path=")) path7 = record.slice(5);
+    at += length;
+  }
+  return path7;
+}
+function encodeHeader(h6) {
+  const block = Buffer.alloc(BLOCK);
+  const name = Buffer.from(h6.name);
+  if (name.length > 100) throw new Error(`internal: tar name too long: ${h6.name}`);
+  name.copy(block, 0);
+  const octal2 = (value, start, length) => block.write(`${value.toString(8).padStart(length - 1, "0")}\0`, start, length, "latin1");
+  octal2(h6.mode, 100, 8);
+  octal2(0, 108, 8);
+  octal2(0, 116, 8);
+  octal2(h6.size, 124, 12);
+  octal2(Math.floor(h6.mtime.getTime() / 1e3), 136, 12);
+  block.write(h6.type, 156, 1, "latin1");
+  block.write("ustar\x0000", 257, 8, "latin1");
+  block.write("root", 265, 32, "latin1");
+  block.write("root", 297, 32, "latin1");
+  block.fill(32, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
+  return block;
+}
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -52983,7 +50111,7 @@ var defaultVerboseFunction = ({
   return `${gray(`[${timestampString}]`)} ${gray(`[${commandId}]`)} ${color(icon)} ${color(message)}`;
 };
 var serializeTimestamp = (timestamp) => `${padField(timestamp.getHours(), 2)}:${padField(timestamp.getMinutes(), 2)}:${padField(timestamp.getSeconds(), 2)}.${padField(timestamp.getMilliseconds(), 3)}`;
-var padField = (field, padding) => String(field).padStart(padding, "0");
+var padField = (field3, padding) => String(field3).padStart(padding, "0");
 var getFinalIcon = ({ failed, reject }) => {
   if (!failed) {
     return figures_default.tick;
@@ -53795,7 +50923,7 @@ var handleSerializationError = ({ error, methodName, isSubprocess, message }) =>
     throw new Error(`${getMethodName(methodName, isSubprocess)}'s argument type is invalid: the message cannot be serialized: ${String(message)}.`, { cause: error });
   }
 };
-var isSerializationError = ({ code, message }) => SERIALIZATION_ERROR_CODES.has(code) || SERIALIZATION_ERROR_MESSAGES.some((serializationErrorMessage) => message.includes(serializationErrorMessage));
+var isSerializationError = ({ code: code2, message }) => SERIALIZATION_ERROR_CODES.has(code2) || SERIALIZATION_ERROR_MESSAGES.some((serializationErrorMessage) => message.includes(serializationErrorMessage));
 var SERIALIZATION_ERROR_CODES = /* @__PURE__ */ new Set([
   // Message is `undefined`
   "ERR_MISSING_ARGS",
@@ -53822,8 +50950,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise = new Promise((resolve3, reject) => {
-    Object.assign(methods, { resolve: resolve3, reject });
+  const promise = new Promise((resolve4, reject) => {
+    Object.assign(methods, { resolve: resolve4, reject });
   });
   return Object.assign(promise, methods);
 };
@@ -54463,7 +51591,7 @@ var ENCODING_ALIASES = {
 var serializeEncoding = (encoding) => typeof encoding === "string" ? `"${encoding}"` : String(encoding);
 
 // node_modules/execa/lib/arguments/cwd.js
-import { statSync } from "node:fs";
+import { statSync as statSync2 } from "node:fs";
 import path4 from "node:path";
 import process5 from "node:process";
 var normalizeCwd = (cwd = getDefaultCwd()) => {
@@ -54485,7 +51613,7 @@ var fixCwdError = (originalMessage, cwd) => {
   }
   let cwdStat;
   try {
-    cwdStat = statSync(cwd);
+    cwdStat = statSync2(cwd);
   } catch (error) {
     return `The "cwd" option is invalid: ${cwd}.
 ${error.message}
@@ -54585,10 +51713,10 @@ function stripFinalNewline(input) {
   }
   return stripFinalNewlineBinary(input);
 }
-var stripFinalNewlineString = (input) => input.at(-1) === LF2 ? input.slice(0, input.at(-2) === CR ? -2 : -1) : input;
+var stripFinalNewlineString = (input) => input.at(-1) === LF ? input.slice(0, input.at(-2) === CR ? -2 : -1) : input;
 var stripFinalNewlineBinary = (input) => input.at(-1) === LF_BINARY ? input.subarray(0, input.at(-2) === CR_BINARY ? -2 : -1) : input;
-var LF2 = "\n";
-var LF_BINARY = LF2.codePointAt(0);
+var LF = "\n";
+var LF_BINARY = LF.codePointAt(0);
 var CR = "\r";
 var CR_BINARY = CR.codePointAt(0);
 
@@ -55346,7 +52474,7 @@ function parseMilliseconds(milliseconds) {
 }
 
 // node_modules/pretty-ms/index.js
-var isZero = (value) => value === 0 || value === 0n;
+var isZero2 = (value) => value === 0 || value === 0n;
 var pluralize = (word, count2) => count2 === 1 || count2 === 1n ? word : `${word}s`;
 var SECOND_ROUNDING_EPSILON = 1e-7;
 var ONE_DAY_IN_MILLISECONDS = 24n * 60n * 60n * 1000n;
@@ -55376,7 +52504,7 @@ function prettyMilliseconds(milliseconds, options) {
     return flooredValue.toFixed(decimalDigits);
   };
   const add = (value, long, short, valueString) => {
-    if ((result.length === 0 || !options.colonNotation) && isZero(value) && !(options.colonNotation && short === "m")) {
+    if ((result.length === 0 || !options.colonNotation) && isZero2(value) && !(options.colonNotation && short === "m")) {
       return;
     }
     valueString ??= String(value);
@@ -56219,7 +53347,7 @@ var stripNewline = (value, { stripFinalNewline: stripFinalNewline2 }, fdNumber) 
 var getStripFinalNewline = (stripFinalNewline2, fdNumber) => fdNumber === "all" ? stripFinalNewline2[1] || stripFinalNewline2[2] : stripFinalNewline2[fdNumber];
 
 // node_modules/execa/lib/transform/generator.js
-import { Transform as Transform4, getDefaultHighWaterMark } from "node:stream";
+import { Transform as Transform3, getDefaultHighWaterMark } from "node:stream";
 
 // node_modules/execa/lib/transform/split.js
 var getSplitLinesGenerator = (binary, preserveNewlines, skipped2, state2) => binary || skipped2 ? void 0 : initializeSplitLines(preserveNewlines, state2);
@@ -56302,10 +53430,10 @@ var linesUint8ArrayInfo = {
 };
 
 // node_modules/execa/lib/transform/validate.js
-import { Buffer as Buffer3 } from "node:buffer";
+import { Buffer as Buffer2 } from "node:buffer";
 var getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode ? void 0 : validateStringTransformInput.bind(void 0, optionName);
 var validateStringTransformInput = function* (optionName, chunk) {
-  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer3.isBuffer(chunk)) {
+  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer2.isBuffer(chunk)) {
     throw new TypeError(`The \`${optionName}\` option's transform must use "objectMode: true" to receive as input: ${typeof chunk}.`);
   }
   yield chunk;
@@ -56331,7 +53459,7 @@ Instead, \`yield\` should either be called with a value, or not be called at all
 };
 
 // node_modules/execa/lib/transform/encoding-transform.js
-import { Buffer as Buffer4 } from "node:buffer";
+import { Buffer as Buffer3 } from "node:buffer";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 var getEncodingTransformGenerator = (binary, encoding, skipped2) => {
   if (skipped2) {
@@ -56347,7 +53475,7 @@ var getEncodingTransformGenerator = (binary, encoding, skipped2) => {
   };
 };
 var encodingUint8ArrayGenerator = function* (textEncoder3, chunk) {
-  if (Buffer4.isBuffer(chunk)) {
+  if (Buffer3.isBuffer(chunk)) {
     yield bufferToUint8Array(chunk);
   } else if (typeof chunk === "string") {
     yield textEncoder3.encode(chunk);
@@ -56468,7 +53596,7 @@ var generatorToStream = ({
   const transformMethod = transformAsync ? pushChunks.bind(void 0, transformChunk, state2) : pushChunksSync.bind(void 0, transformChunkSync);
   const finalMethod = transformAsync || finalAsync ? pushChunks.bind(void 0, finalChunks, state2) : pushChunksSync.bind(void 0, finalChunksSync);
   const destroyMethod = transformAsync || finalAsync ? destroyTransform.bind(void 0, state2) : void 0;
-  const stream = new Transform4({
+  const stream = new Transform3({
     writableObjectMode,
     writableHighWaterMark: getDefaultHighWaterMark(writableObjectMode),
     readableObjectMode,
@@ -57120,7 +54248,7 @@ var handleDummyPromise = async (error, verboseInfo, options) => handleResult(err
 
 // node_modules/execa/lib/stdio/handle-async.js
 import { createReadStream, createWriteStream } from "node:fs";
-import { Buffer as Buffer5 } from "node:buffer";
+import { Buffer as Buffer4 } from "node:buffer";
 import { Readable as Readable2, Writable as Writable2, Duplex as Duplex2 } from "node:stream";
 var handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
 var forbiddenIfAsync = ({ type, optionName }) => {
@@ -57149,7 +54277,7 @@ var addPropertiesAsync = {
     iterable: ({ value }) => ({ stream: Readable2.from(value) }),
     asyncIterable: ({ value }) => ({ stream: Readable2.from(value) }),
     string: ({ value }) => ({ stream: Readable2.from(value) }),
-    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer5.from(value)) })
+    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer4.from(value)) })
   },
   output: {
     ...addProperties2,
@@ -57539,17 +54667,17 @@ var Emitter = class {
       list.splice(i6, 1);
     }
   }
-  emit(ev, code, signal) {
+  emit(ev, code2, signal) {
     if (this.emitted[ev]) {
       return false;
     }
     this.emitted[ev] = true;
     let ret = false;
     for (const fn of this.listeners[ev]) {
-      ret = fn(code, signal) === true || ret;
+      ret = fn(code2, signal) === true || ret;
     }
     if (ev === "exit") {
-      ret = this.emit("afterExit", code, signal) || ret;
+      ret = this.emit("afterExit", code2, signal) || ret;
     }
     return ret;
   }
@@ -57649,8 +54777,8 @@ var SignalExit = class extends SignalExitBase {
     this.#process.emit = (ev, ...a6) => {
       return this.#processEmit(ev, ...a6);
     };
-    this.#process.reallyExit = (code) => {
-      return this.#processReallyExit(code);
+    this.#process.reallyExit = (code2) => {
+      return this.#processReallyExit(code2);
     };
   }
   unload() {
@@ -57672,11 +54800,11 @@ var SignalExit = class extends SignalExitBase {
     this.#process.reallyExit = this.#originalProcessReallyExit;
     this.#emitter.count -= 1;
   }
-  #processReallyExit(code) {
+  #processReallyExit(code2) {
     if (!processOk(this.#process)) {
       return 0;
     }
-    this.#process.exitCode = code || 0;
+    this.#process.exitCode = code2 || 0;
     this.#emitter.emit("exit", this.#process.exitCode, null);
     return this.#originalProcessReallyExit.call(this.#process, this.#process.exitCode);
   }
@@ -58474,11 +55602,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise = createDeferred();
   promises.push(promise);
-  const resolve3 = promise.resolve.bind(promise);
-  return { resolve: resolve3, promises };
+  const resolve4 = promise.resolve.bind(promise);
+  return { resolve: resolve4, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve3, promises }, subprocess) => {
-  resolve3();
+var waitForConcurrentStreams = async ({ resolve: resolve4, promises }, subprocess) => {
+  resolve4();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -59063,7 +56191,2087 @@ var {
   getCancelSignal: getCancelSignal2
 } = getIpcExport();
 
+// src/git.ts
+async function git(cwd, args) {
+  const result = await execa("git", args, { cwd, reject: false, stdin: "ignore", timeout: 3e4 });
+  return result.exitCode === 0 ? String(result.stdout) : void 0;
+}
+async function gitTags(cwd) {
+  const out = await git(cwd, ["tag", "--list"]);
+  return out?.split("\n").filter((t8) => t8 !== "");
+}
+async function commitDate(cwd) {
+  const out = await git(cwd, ["log", "-1", "--format=%cI"]);
+  if (!out?.trim()) return void 0;
+  return new Date(out.trim()).toISOString().slice(0, 10).replaceAll("-", "");
+}
+async function gitHead(cwd) {
+  const [origin, ref, commit] = await Promise.all([
+    git(cwd, ["remote", "get-url", "origin"]),
+    git(cwd, ["rev-parse", "--abbrev-ref", "HEAD"]),
+    git(cwd, ["rev-parse", "HEAD"])
+  ]);
+  const repository = /([^/:]+\/[^/:]+?)(?:\.git)?\/?$/.exec(origin?.trim() ?? "")?.[1] ?? "";
+  return { repository, ref: ref?.trim() ?? "", commit: commit?.trim() ?? "" };
+}
+
+// src/hash.ts
+import { Transform as Transform4 } from "node:stream";
+import { Worker as Worker2 } from "node:worker_threads";
+var BATCH = 1 << 20;
+var MAX_BEHIND = 4 << 20;
+var Hasher = class extends Transform4 {
+  bytes = 0;
+  /** Lowercase hex per algorithm, as `<alg>sum` prints it; set once the stream has ended. */
+  digests;
+  algorithms;
+  worker;
+  /** The batch being filled, and emptied ones back from the worker. */
+  batch;
+  batched = 0;
+  spares = [];
+  behind = 0;
+  whenCaughtUp;
+  failure;
+  result;
+  constructor(algorithms = ["md5"]) {
+    super({ highWaterMark: 1 << 20 });
+    this.algorithms = algorithms;
+    this.worker = new Worker2(workerUrl("hash-worker"), { workerData: { algorithms } });
+    this.result = new Promise((resolve4, reject) => {
+      this.worker.on("message", (msg) => {
+        if ("digests" in msg) return resolve4(msg.digests);
+        this.spares.push(Buffer.from(msg.data));
+        this.behind -= msg.ack;
+        if (this.behind <= MAX_BEHIND) this.wakeUp();
+      });
+      this.worker.on("error", (err) => {
+        this.failure = err;
+        this.wakeUp();
+        reject(err);
+      });
+    });
+    this.result.catch(() => {
+    });
+  }
+  _transform(chunk, _enc, done) {
+    this.bytes += chunk.length;
+    for (let offset = 0; offset < chunk.length; ) {
+      this.batch ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BATCH);
+      const n4 = chunk.copy(this.batch, this.batched, offset);
+      this.batched += n4;
+      offset += n4;
+      if (this.batched === BATCH) this.send();
+    }
+    if (this.behind <= MAX_BEHIND) return done(null, chunk);
+    this.whenCaughtUp = () => done(this.failure ?? null, chunk);
+  }
+  _flush(done) {
+    this.send();
+    this.worker.postMessage({ end: true });
+    this.result.then(
+      (digests) => {
+        this.digests = Object.fromEntries(this.algorithms.map((alg, i6) => [alg, digests[i6]]));
+        void this.worker.terminate();
+        done();
+      },
+      (err) => done(err)
+    );
+  }
+  _destroy(err, done) {
+    this.worker.terminate().then(
+      () => done(err),
+      () => done(err)
+    );
+  }
+  md5Hex() {
+    const md5 = this.digests?.md5;
+    if (!md5) throw new Error("internal: md5 asked for before the image stream ended");
+    return md5;
+  }
+  send() {
+    if (!this.batch || this.batched === 0) return;
+    const data = this.batch.buffer;
+    this.behind += this.batched;
+    this.worker.postMessage({ data, length: this.batched }, [data]);
+    this.batch = void 0;
+    this.batched = 0;
+  }
+  wakeUp() {
+    const resume = this.whenCaughtUp;
+    this.whenCaughtUp = void 0;
+    resume?.();
+  }
+};
+function md5sumLine(hex, fileName) {
+  return `${hex}  ${fileName}
+`;
+}
+
+// src/package-diff.ts
+import { Buffer as Buffer5 } from "node:buffer";
+var PackageListError = class extends Error {
+  name = "PackageListError";
+};
+var DPKG_HEADER = "Desired=Unknown/Install/Remove/Purge/Hold";
+var DPKG_RULER = /^\+\+\+-(=+)-(=+)-(=+)-(=+)$/;
+var DPKG_FLAGS = /^[uihrp][ncHUFWti][ R]$/;
+function parsePackageEntries(text2) {
+  if (text2 === "") return { kind: void 0, packages: [] };
+  const lines = text2.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  if (lines[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines) };
+  return { kind: "rpm", packages: lines.map((line, i6) => parseRpmLine(line, i6 + 1)) };
+}
+function parseDpkgList(lines) {
+  const ruler = DPKG_RULER.exec(lines[4] ?? "");
+  if (!ruler || !lines[3]?.startsWith("||/ "))
+    throw new PackageListError("packages.txt starts like dpkg -l output but its header is not dpkg -l\u2019s");
+  const widths = [ruler[1].length, ruler[2].length, ruler[3].length];
+  const packages = [];
+  for (let i6 = 5; i6 < lines.length; i6++) {
+    const row = lines[i6];
+    const flags = row.slice(0, 3);
+    if (!DPKG_FLAGS.test(flags) || row[3] !== " ")
+      throw new PackageListError(`packages.txt line ${i6 + 1} is not a dpkg -l row: ${JSON.stringify(row)}`);
+    if (flags[1] === "c") continue;
+    const [name, version, arch] = dpkgColumns(row, widths, i6 + 1);
+    const colon = name.indexOf(":");
+    packages.push({
+      key: name,
+      name: colon < 0 ? name : name.slice(0, colon),
+      arch: arch === "<empty>" ? null : arch,
+      version
+    });
+  }
+  return packages;
+}
+function dpkgColumns(row, widths, lineNo) {
+  const bytes = /^[\x00-\x7f]*$/.test(row) ? null : Buffer5.from(row, "utf8");
+  const length = bytes ? bytes.length : row.length;
+  const slice = (start, end) => bytes ? bytes.subarray(start, end).toString("utf8") : row.slice(start, end);
+  const fields = [];
+  let at = 4;
+  let aligned = true;
+  for (const width of widths) {
+    const sep3 = at + width;
+    if (sep3 < length && slice(sep3, sep3 + 1) !== " ") aligned = false;
+    fields.push(slice(at, sep3).replace(/ +$/, ""));
+    at = sep3 + 1;
+  }
+  if (aligned && fields[0] !== "" && !fields[0].includes(" ")) return fields;
+  const words2 = row.slice(4).split(/ +/);
+  if (words2.length < 3 || words2[0] === "")
+    throw new PackageListError(`packages.txt line ${lineNo} is not a dpkg -l row: ${JSON.stringify(row)}`);
+  return [words2[0], words2[1], words2[2]];
+}
+function parseRpmLine(line, lineNo) {
+  const releaseDash = line.lastIndexOf("-");
+  const versionDash = releaseDash > 0 ? line.lastIndexOf("-", releaseDash - 1) : -1;
+  if (versionDash <= 0 || /\s/.test(line))
+    throw new PackageListError(
+      `packages.txt line ${lineNo} is neither dpkg -l output nor an rpm -qa name-version-release.arch: ${JSON.stringify(line)}`
+    );
+  const name = line.slice(0, versionDash);
+  const version = line.slice(versionDash + 1, releaseDash);
+  let release2 = line.slice(releaseDash + 1);
+  let arch = null;
+  const dot = release2.lastIndexOf(".");
+  if (dot >= 0 && name !== "gpg-pubkey") {
+    arch = release2.slice(dot + 1);
+    release2 = release2.slice(0, dot);
+  }
+  return { key: arch === null ? name : `${name}.${arch}`, name, arch, version: `${version}-${release2}` };
+}
+function groupByKey(packages) {
+  const grouped = /* @__PURE__ */ new Map();
+  for (const p3 of packages) {
+    const versions2 = grouped.get(p3.key);
+    if (versions2) versions2.push(p3.version);
+    else grouped.set(p3.key, [p3.version]);
+  }
+  return grouped;
+}
+var versionComparator = (kind) => kind === "rpm" ? compareRpmEvr : (a6, b5) => compareDebianVersions(noneToEmpty(a6), noneToEmpty(b5));
+var noneToEmpty = (v) => v === "<none>" ? "" : v;
+var byName = (a6, b5) => a6.name < b5.name ? -1 : a6.name > b5.name ? 1 : 0;
+function diffPackages(previous, current) {
+  const before = parsePackageEntries(previous);
+  const after = parsePackageEntries(current);
+  const kind = after.kind ?? before.kind;
+  const diff = { kind, added: [], removed: [], upgraded: [], downgraded: [], changed: [] };
+  const comparable = before.kind === void 0 || after.kind === void 0 || before.kind === after.kind;
+  const cmp2 = versionComparator(kind);
+  const change = (name, from, to) => {
+    if (from === to) return;
+    const c7 = cmp2(from, to);
+    (c7 < 0 ? diff.upgraded : c7 > 0 ? diff.downgraded : diff.changed).push({ name, from, to });
+  };
+  const pairable = (key) => comparable && !(kind === "rpm" && key === "gpg-pubkey");
+  const old = groupByKey(before.packages);
+  const now = groupByKey(after.packages);
+  const lookup = new Map([...before.packages, ...after.packages].map((p3) => [p3.key, p3]));
+  const gone = [];
+  const fresh = [];
+  for (const key of /* @__PURE__ */ new Set([...old.keys(), ...now.keys()])) {
+    const was = [...old.get(key) ?? []];
+    const is = [...now.get(key) ?? []];
+    if (comparable) {
+      for (let i6 = was.length - 1; i6 >= 0; i6--) {
+        const j5 = is.indexOf(was[i6]);
+        if (j5 >= 0) {
+          was.splice(i6, 1);
+          is.splice(j5, 1);
+        }
+      }
+    }
+    if (was.length === 1 && is.length === 1 && pairable(key)) {
+      change(key, was[0], is[0]);
+      continue;
+    }
+    const entry = (version) => ({ ...lookup.get(key), version });
+    if (is.length === 0 && old.has(key) && !now.has(key)) gone.push(...was.map(entry));
+    else if (was.length === 0 && now.has(key) && !old.has(key)) fresh.push(...is.map(entry));
+    else {
+      diff.removed.push(...was.map((version) => ({ name: key, version })));
+      diff.added.push(...is.map((version) => ({ name: key, version })));
+    }
+  }
+  const byBareName = (list) => {
+    const m3 = /* @__PURE__ */ new Map();
+    for (const p3 of list) m3.set(p3.name, [...m3.get(p3.name) ?? [], p3]);
+    return m3;
+  };
+  const goneByName = byBareName(gone);
+  const freshByName = byBareName(fresh);
+  for (const p3 of gone) {
+    const was = goneByName.get(p3.name);
+    const is = freshByName.get(p3.name);
+    if (was.length === 1 && is?.length === 1 && pairable(p3.key)) change(is[0].key, p3.version, is[0].version);
+    else diff.removed.push({ name: p3.key, version: p3.version });
+  }
+  for (const p3 of fresh) {
+    const was = goneByName.get(p3.name);
+    const is = freshByName.get(p3.name);
+    if (!(is.length === 1 && was?.length === 1 && pairable(was[0].key)))
+      diff.added.push({ name: p3.key, version: p3.version });
+  }
+  const sort = (list, version) => list.sort((a6, b5) => byName(a6, b5) || cmp2(version(a6), version(b5)));
+  sort(diff.added, (x) => x.version);
+  sort(diff.removed, (x) => x.version);
+  for (const list of [diff.upgraded, diff.downgraded, diff.changed]) sort(list, (x) => x.from);
+  return diff;
+}
+var isDigit = (c7) => c7 >= 48 && c7 <= 57;
+var isAlpha = (c7) => c7 >= 65 && c7 <= 90 || c7 >= 97 && c7 <= 122;
+function order(c7) {
+  if (c7 === void 0) return 0;
+  if (isDigit(c7)) return 0;
+  if (isAlpha(c7)) return c7;
+  if (c7 === 126) return -1;
+  return (c7 >= 128 ? c7 - 256 : c7) + 256;
+}
+function verrevcmp(a6, b5) {
+  let i6 = 0;
+  let j5 = 0;
+  while (i6 < a6.length || j5 < b5.length) {
+    let firstDiff = 0;
+    while (i6 < a6.length && !isDigit(a6[i6]) || j5 < b5.length && !isDigit(b5[j5])) {
+      const ac = order(a6[i6]);
+      const bc = order(b5[j5]);
+      if (ac !== bc) return ac - bc;
+      i6++;
+      j5++;
+    }
+    while (a6[i6] === 48) i6++;
+    while (b5[j5] === 48) j5++;
+    while (i6 < a6.length && j5 < b5.length && isDigit(a6[i6]) && isDigit(b5[j5])) {
+      if (!firstDiff) firstDiff = a6[i6] - b5[j5];
+      i6++;
+      j5++;
+    }
+    if (i6 < a6.length && isDigit(a6[i6])) return 1;
+    if (j5 < b5.length && isDigit(b5[j5])) return -1;
+    if (firstDiff) return firstDiff;
+  }
+  return 0;
+}
+function parseDebianVersion(v) {
+  const s2 = v.trim();
+  const colon = s2.indexOf(":");
+  const hasEpoch = colon >= 0 && /^[0-9]+$/.test(s2.slice(0, colon));
+  const rest = hasEpoch ? s2.slice(colon + 1) : s2;
+  const hyphen = rest.lastIndexOf("-");
+  return {
+    epoch: hasEpoch ? Number(s2.slice(0, colon)) : 0,
+    upstream: Buffer5.from(hyphen < 0 ? rest : rest.slice(0, hyphen), "utf8"),
+    revision: Buffer5.from(hyphen < 0 ? "" : rest.slice(hyphen + 1), "utf8")
+  };
+}
+function compareDebianVersions(a6, b5) {
+  if (a6 === b5) return 0;
+  const x = parseDebianVersion(a6);
+  const y = parseDebianVersion(b5);
+  if (x.epoch !== y.epoch) return x.epoch > y.epoch ? 1 : -1;
+  return Math.sign(verrevcmp(x.upstream, y.upstream) || verrevcmp(x.revision, y.revision));
+}
+var isAsciiAlnum = (c7) => isDigit(c7) || isAlpha(c7);
+var TILDE = 126;
+var CARET = 94;
+function compareRpmVersions(a6, b5) {
+  if (a6 === b5) return 0;
+  let i6 = 0;
+  let j5 = 0;
+  const at = (s2, k5) => k5 < s2.length ? s2.charCodeAt(k5) : 0;
+  while (i6 < a6.length || j5 < b5.length) {
+    while (i6 < a6.length && !isAsciiAlnum(at(a6, i6)) && at(a6, i6) !== TILDE && at(a6, i6) !== CARET) i6++;
+    while (j5 < b5.length && !isAsciiAlnum(at(b5, j5)) && at(b5, j5) !== TILDE && at(b5, j5) !== CARET) j5++;
+    if (at(a6, i6) === TILDE || at(b5, j5) === TILDE) {
+      if (at(a6, i6) !== TILDE) return 1;
+      if (at(b5, j5) !== TILDE) return -1;
+      i6++;
+      j5++;
+      continue;
+    }
+    if (at(a6, i6) === CARET || at(b5, j5) === CARET) {
+      if (i6 >= a6.length) return -1;
+      if (j5 >= b5.length) return 1;
+      if (at(a6, i6) !== CARET) return 1;
+      if (at(b5, j5) !== CARET) return -1;
+      i6++;
+      j5++;
+      continue;
+    }
+    if (i6 >= a6.length || j5 >= b5.length) break;
+    const numeric = isDigit(at(a6, i6));
+    const inSegment = numeric ? isDigit : isAlpha;
+    let ei = i6;
+    let ej = j5;
+    while (ei < a6.length && inSegment(at(a6, ei))) ei++;
+    while (ej < b5.length && inSegment(at(b5, ej))) ej++;
+    if (ej === j5) return numeric ? 1 : -1;
+    let one = a6.slice(i6, ei);
+    let two = b5.slice(j5, ej);
+    if (numeric) {
+      one = one.replace(/^0+/, "");
+      two = two.replace(/^0+/, "");
+      if (one.length !== two.length) return one.length > two.length ? 1 : -1;
+    }
+    if (one !== two) return one < two ? -1 : 1;
+    i6 = ei;
+    j5 = ej;
+  }
+  if (i6 >= a6.length && j5 >= b5.length) return 0;
+  return i6 >= a6.length ? -1 : 1;
+}
+function parseRpmEvr(evr) {
+  let s2 = 0;
+  while (s2 < evr.length && isDigit(evr.charCodeAt(s2))) s2++;
+  const dash = evr.lastIndexOf("-");
+  const releaseAt = dash >= s2 ? dash : -1;
+  const hasEpoch = evr[s2] === ":";
+  const versionStart = hasEpoch ? s2 + 1 : 0;
+  return {
+    epoch: hasEpoch ? evr.slice(0, s2) || "0" : null,
+    version: evr.slice(versionStart, releaseAt < 0 ? void 0 : releaseAt),
+    release: releaseAt < 0 ? null : evr.slice(releaseAt + 1)
+  };
+}
+function compareRpmEvr(a6, b5) {
+  if (a6 === b5) return 0;
+  const x = parseRpmEvr(a6);
+  const y = parseRpmEvr(b5);
+  const values = (p3, q3) => p3 === null ? q3 === null ? 0 : -1 : q3 === null ? 1 : compareRpmVersions(p3, q3);
+  return values(x.epoch ?? "0", y.epoch ?? "0") || values(x.version, y.version) || values(x.release, y.release);
+}
+function code(s2) {
+  const cell = s2.replaceAll("|", "\\|");
+  return s2.includes("`") ? `\`\` ${cell} \`\`` : `\`${cell}\``;
+}
+var escapeText = (s2) => s2.replace(/[\\`*_[\]<>|~&]/g, (c7) => `\\${c7}`);
+function formatPackageDiff(diff, options = {}) {
+  const max = Math.max(0, options.max ?? 200);
+  const heading = options.heading ?? "### Package changes";
+  const since = options.since === void 0 ? "since the previous version" : `since ${escapeText(options.since)}`;
+  const out = heading ? [heading, ""] : [];
+  const counts = [
+    `${diff.added.length} added`,
+    `${diff.removed.length} removed`,
+    `${diff.upgraded.length} upgraded`
+  ];
+  if (diff.downgraded.length > 0) counts.push(`${diff.downgraded.length} downgraded`);
+  if (diff.changed.length > 0) counts.push(`${diff.changed.length} changed`);
+  const total = diff.added.length + diff.removed.length + diff.upgraded.length + diff.downgraded.length + diff.changed.length;
+  if (total === 0) {
+    out.push(`No packages added, removed or changed ${since}.`);
+    return out.join("\n") + "\n";
+  }
+  out.push(`${counts.join(", ")} ${since}.`);
+  const rows = [
+    ...diff.added.map((p3) => ["added", p3.name, "", p3.version]),
+    ...diff.removed.map((p3) => ["removed", p3.name, p3.version, ""]),
+    ...diff.downgraded.map((p3) => ["downgraded", p3.name, p3.from, p3.to]),
+    ...diff.changed.map((p3) => ["changed", p3.name, p3.from, p3.to]),
+    ...diff.upgraded.map((p3) => ["upgraded", p3.name, p3.from, p3.to])
+  ];
+  if (max > 0) {
+    out.push("", "| Change | Package | From | To |", "| --- | --- | --- | --- |");
+    for (const [kind, name, from, to] of rows.slice(0, max))
+      out.push(`| ${kind} | ${code(name)} | ${from ? code(from) : ""} | ${to ? code(to) : ""} |`);
+  }
+  if (rows.length > max) out.push("", `\u2026 and ${rows.length - max} more.`);
+  return out.join("\n") + "\n";
+}
+
+// src/dpkg.ts
+import { Buffer as Buffer6, isUtf8 } from "node:buffer";
+var DPKG_WANTS = ["unknown", "install", "hold", "deinstall", "purge"];
+var DPKG_EFLAGS = ["ok", "reinstreq"];
+var DPKG_STATUSES = [
+  "not-installed",
+  "config-files",
+  "half-installed",
+  "unpacked",
+  "half-configured",
+  "triggers-awaited",
+  "triggers-pending",
+  "installed"
+];
+var DPKG_MULTIARCH = ["no", "same", "allowed", "foreign"];
+var DpkgParseError = class extends Error {
+  name = "DpkgParseError";
+};
+var LF2 = 10;
+var MSDOS_EOF = 26;
+var COLON = 58;
+var HYPHEN = 45;
+var ST_NOTINSTALLED = 0;
+var ST_CONFIGFILES = 1;
+var ST_HALFINSTALLED = 2;
+var ST_TRIGGERSAWAITED = 5;
+var ST_TRIGGERSPENDING = 6;
+var ST_INSTALLED = 7;
+var MA_SAME = 1;
+var INT_MAX = 2147483647;
+var isSpace = (c7) => c7 === 32 || c7 >= 9 && c7 <= 13;
+var isBlank = (c7) => c7 === 32 || c7 === 9;
+var isDigit2 = (c7) => c7 >= 48 && c7 <= 57;
+var isAlpha2 = (c7) => c7 >= 65 && c7 <= 90 || c7 >= 97 && c7 <= 122;
+var isAlnum = (c7) => isDigit2(c7) || isAlpha2(c7);
+var asciiLower = (s2) => /[\u0080-\uffff]/.test(s2) ? s2.replace(/[A-Z]+/g, (m3) => m3.toLowerCase()) : s2.toLowerCase();
+var blankSlot = () => ({
+  name: "",
+  want: 0,
+  eflag: 0,
+  status: ST_NOTINSTALLED,
+  arch: null,
+  multiArch: 0,
+  version: { epoch: 0, upstream: null, revision: "" },
+  synopsis: null,
+  maintainer: false,
+  configVersion: false,
+  conffiles: false,
+  trigPend: false,
+  trigAw: false
+});
+var installedInstances = (set) => set ? set.slots.reduce((n4, s2) => n4 + (s2.status > ST_NOTINSTALLED ? 1 : 0), 0) : 0;
+var ParseState = class {
+  buf;
+  filename;
+  type;
+  db;
+  pos = 0;
+  lno = 0;
+  /** The stanza being parsed, named in messages. */
+  cur = null;
+  nativeArch;
+  nextSub;
+  nextNul;
+  constructor(buf, filename, type, db) {
+    this.buf = buf;
+    this.filename = filename;
+    this.type = type;
+    this.db = db;
+    this.nextSub = buf.indexOf(MSDOS_EOF);
+    this.nextNul = buf.indexOf(0);
+  }
+  /** Index of the first LF or ^Z at or after from, or -1. */
+  nextTerminator(from) {
+    const lf = this.buf.indexOf(LF2, from);
+    if (this.nextSub >= 0 && this.nextSub < from) this.nextSub = this.buf.indexOf(MSDOS_EOF, from);
+    if (this.nextSub < 0) return lf;
+    return lf < 0 ? this.nextSub : Math.min(lf, this.nextSub);
+  }
+  /** Index of the first NUL at or after from, or -1. */
+  nextNulFrom(from) {
+    if (this.nextNul >= 0 && this.nextNul < from) this.nextNul = this.buf.indexOf(0, from);
+    return this.nextNul;
+  }
+  prefix() {
+    return this.cur?.name ? `parsing file '${this.filename}' near line ${this.lno} package '${displayName(this.cur, this.nativeArch)}':
+ ` : `parsing file '${this.filename}' near line ${this.lno}:
+ `;
+  }
+  error(message) {
+    throw new DpkgParseError(this.prefix() + message);
+  }
+  warn(message) {
+    this.db.warn(this.prefix() + message);
+  }
+};
+var latin1 = (buf, start, end) => end - start <= 256 ? String.fromCharCode.apply(null, buf.subarray(start, end)) : Buffer6.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1");
+var needsArchQualifier = (arch, multiArch, native) => arch !== "" && (multiArch === MA_SAME || arch !== native && arch !== "all");
+var displayName = (pkg2, native) => pkg2.arch && needsArchQualifier(pkg2.arch, pkg2.multiArch, native) ? `${pkg2.name}:${pkg2.arch}` : pkg2.name;
+var LEGAL_NAME = /^[A-Za-z0-9][A-Za-z0-9+._-]*$/;
+function pkgNameIllegal(p3) {
+  if (LEGAL_NAME.test(p3)) return null;
+  if (p3 === "") return "may not be empty string";
+  if (!isAlnum(p3.charCodeAt(0))) return "must start with an alphanumeric character";
+  for (let i6 = 1; i6 < p3.length; i6++) {
+    const c7 = p3.charCodeAt(i6);
+    if (!isAlnum(c7) && c7 !== 45 && c7 !== 43 && c7 !== 46 && c7 !== 95)
+      return `character '${p3[i6]}' not allowed (only letters, digits and characters '-+._')`;
+  }
+  return null;
+}
+function archNameIllegal(p3) {
+  if (p3 === "") return "may not be empty string";
+  if (!isAlnum(p3.charCodeAt(0))) return "must start with an alphanumeric";
+  for (let i6 = 1; i6 < p3.length; i6++) {
+    const c7 = p3.charCodeAt(i6);
+    if (!isAlnum(c7) && c7 !== HYPHEN)
+      return `character '${p3[i6]}' not allowed (only letters, digits and characters '-')`;
+  }
+  return null;
+}
+function parseNv(str, at, mode, names) {
+  if (at >= str.length) return "is missing a value";
+  const idx = names.findIndex((n4) => asciiLower(str.slice(at, at + n4.length)) === n4);
+  if (idx < 0) return mode === "fallback" ? [-1, -1] : `has invalid value '${str.slice(at, at + 50)}'`;
+  let end = at + names[idx].length;
+  while (end < str.length && isSpace(str.charCodeAt(end))) end++;
+  if (mode !== "next" && end < str.length) return "has trailing junk";
+  return [idx, end];
+}
+function parseVersion(str) {
+  const version = { epoch: 0, upstream: null, revision: "" };
+  const fail = (error) => ({ version, error });
+  let start = 0;
+  while (start < str.length && isBlank(str.charCodeAt(start))) start++;
+  if (start >= str.length) return fail("version string is empty");
+  let end = start;
+  while (end < str.length && !isBlank(str.charCodeAt(end))) end++;
+  let p3 = end;
+  while (p3 < str.length && isBlank(str.charCodeAt(p3))) p3++;
+  if (p3 < str.length) return fail("version string has embedded spaces");
+  const colon = str.indexOf(":", start);
+  if (colon >= 0) {
+    let q3 = start;
+    while (q3 < str.length && isSpace(str.charCodeAt(q3))) q3++;
+    const negative = str[q3] === "-";
+    if (str[q3] === "-" || str[q3] === "+") q3++;
+    const digits = q3;
+    while (q3 < str.length && isDigit2(str.charCodeAt(q3))) q3++;
+    if (q3 === digits) return fail("epoch in version is empty");
+    if (q3 !== colon) return fail("epoch in version is not number");
+    const value = Number(str.slice(digits, q3));
+    if (negative && value !== 0) return fail("epoch in version is negative");
+    if (value > INT_MAX) return fail("epoch in version is too big");
+    if (colon + 1 >= str.length) return fail("nothing after colon in version number");
+    version.epoch = value;
+    start = colon + 1;
+  }
+  let upstream = str.slice(start, end);
+  const hyphen = upstream.lastIndexOf("-");
+  version.upstream = upstream;
+  if (hyphen >= 0) {
+    const revision = upstream.slice(hyphen + 1);
+    upstream = upstream.slice(0, hyphen);
+    version.upstream = upstream;
+    if (revision === "") return fail("revision number is empty");
+    version.revision = revision;
+  }
+  if (upstream === "") return fail("version number is empty");
+  if (!isDigit2(upstream.charCodeAt(0)))
+    return { version, warning: "version number does not start with digit" };
+  for (let i6 = 1; i6 < upstream.length; i6++) {
+    const c7 = upstream.charCodeAt(i6);
+    if (!isAlnum(c7) && !".-+~:".includes(upstream[i6]))
+      return { version, warning: "invalid character in version number" };
+  }
+  for (let i6 = 0; i6 < version.revision.length; i6++) {
+    const c7 = version.revision.charCodeAt(i6);
+    if (!isAlnum(c7) && !".+~".includes(version.revision[i6]))
+      return { version, warning: "invalid character in revision number" };
+  }
+  return { version };
+}
+function describeVersion(v) {
+  if (!(v.epoch || v.upstream || v.revision)) return null;
+  const showEpoch = v.epoch !== 0 || (v.upstream ?? "").includes(":") || v.revision.includes(":");
+  return (showEpoch ? `${v.epoch}:` : "") + (v.upstream ?? "") + (v.revision ? `-${v.revision}` : "");
+}
+var words = (value) => value.split(/[ \t\n]+/).filter((w) => w !== "");
+var DEPENDENCY_FIELDS = /* @__PURE__ */ new Set([
+  "replaces",
+  "provides",
+  "depends",
+  "pre-depends",
+  "recommends",
+  "suggests",
+  "breaks",
+  "conflicts",
+  "enhances"
+]);
+var CHAR_FIELDS = ["section", "installed-size", "origin", "maintainer", "bugs", "source", "description"];
+var ARCHIVE_FIELDS = ["filename", "size", "md5sum", "msdos-filename"];
+var KNOWN_FIELDS = new Map(
+  [
+    "Package",
+    "Essential",
+    "Protected",
+    "Status",
+    "Priority",
+    "Section",
+    "Installed-Size",
+    "Origin",
+    "Maintainer",
+    "Bugs",
+    "Architecture",
+    "Multi-Arch",
+    "Source",
+    "Version",
+    "Config-Version",
+    "Replaces",
+    "Provides",
+    "Depends",
+    "Pre-Depends",
+    "Recommends",
+    "Suggests",
+    "Breaks",
+    "Conflicts",
+    "Enhances",
+    "Conffiles",
+    "Filename",
+    "Size",
+    "MD5sum",
+    "MSDOS-Filename",
+    "Description",
+    "Triggers-Pending",
+    "Triggers-Awaited",
+    "Recommended",
+    "Optional",
+    "Class",
+    "Revision",
+    "Package-Revision",
+    "Package_Revision"
+  ].map((f5) => [f5.toLowerCase(), f5])
+);
+function parseField(ps, pkg2, key, fieldName, value) {
+  switch (key) {
+    case "package": {
+      const e6 = pkgNameIllegal(value);
+      if (e6) ps.error(`invalid package name in '${fieldName}' field: ${e6}`);
+      pkg2.name = asciiLower(value);
+      return;
+    }
+    case "essential":
+    case "protected": {
+      if (!value) return;
+      const r5 = parseNv(value, 0, "last", ["no", "yes"]);
+      if (typeof r5 === "string") ps.error(`boolean (yes/no) '${fieldName}' field: ${r5}`);
+      return;
+    }
+    case "status": {
+      const want = parseNv(value, 0, "next", DPKG_WANTS);
+      if (typeof want === "string") ps.error(`first (want) word in '${fieldName}' field: ${want}`);
+      const eflag = parseNv(value, want[1], "next", DPKG_EFLAGS);
+      if (typeof eflag === "string") ps.error(`second (error) word in '${fieldName}' field: ${eflag}`);
+      const status = parseNv(value, eflag[1], "last", DPKG_STATUSES);
+      if (typeof status === "string") ps.error(`third (status) word in '${fieldName}' field: ${status}`);
+      pkg2.want = want[0];
+      pkg2.eflag = eflag[0];
+      pkg2.status = status[0];
+      return;
+    }
+    case "class":
+    case "priority": {
+      if (key === "class") ps.warn(`obsolete '${fieldName}' field used`);
+      if (!value) return;
+      const r5 = parseNv(value, 0, "fallback", [
+        "required",
+        "important",
+        "standard",
+        "optional",
+        "extra",
+        "unknown"
+      ]);
+      if (typeof r5 === "string") ps.error(`word in '${fieldName}' field: ${r5}`);
+      return;
+    }
+    case "architecture": {
+      pkg2.arch = value;
+      const e6 = value === "" ? null : archNameIllegal(value);
+      if (e6) ps.warn(`'${value}' is not a valid architecture name in '${fieldName}' field: ${e6}`);
+      return;
+    }
+    case "multi-arch": {
+      if (!value) return;
+      const r5 = parseNv(value, 0, "last", DPKG_MULTIARCH);
+      if (typeof r5 === "string") ps.error(`quadstate (foreign/allowed/same/no) '${fieldName}' field: ${r5}`);
+      pkg2.multiArch = r5[0];
+      return;
+    }
+    case "version":
+    case "config-version": {
+      const r5 = parseVersion(value);
+      const msg = `'${fieldName}' field value '${value.slice(0, 250)}': ${r5.error ?? r5.warning}`;
+      if (r5.error) ps.error(msg);
+      if (r5.warning) ps.warn(msg);
+      if (key === "version") pkg2.version = r5.version;
+      else pkg2.configVersion = true;
+      return;
+    }
+    case "revision":
+    case "package-revision":
+    case "package_revision":
+      ps.warn(`obsolete '${fieldName}' field used`);
+      if (!value) return;
+      if (pkg2.version.revision) pkg2.version.upstream = `${pkg2.version.upstream ?? ""}-${pkg2.version.revision}`;
+      pkg2.version.revision = value;
+      return;
+    case "recommended":
+    case "optional":
+      ps.warn(`obsolete '${fieldName}' field used`);
+      return;
+    case "conffiles":
+      pkg2.conffiles = value !== "";
+      return;
+    case "triggers-pending": {
+      const seen = /* @__PURE__ */ new Set();
+      for (const w of words(value)) {
+        if ([...w].some((ch) => ch <= " " || ch >= "\x7F"))
+          ps.error(
+            `illegal pending trigger name '${w.slice(0, 255)}': trigger name contains invalid character`
+          );
+        if (seen.has(w)) ps.error(`duplicate pending trigger '${w.slice(0, 255)}'`);
+        seen.add(w);
+      }
+      pkg2.trigPend = seen.size > 0;
+      return;
+    }
+    case "triggers-awaited": {
+      const seen = /* @__PURE__ */ new Set();
+      for (const w of words(value)) seen.add(awaitedTriggerKey(ps, w));
+      pkg2.trigAw = seen.size > 0;
+      return;
+    }
+    default:
+      if (CHAR_FIELDS.includes(key)) {
+        if (!value) return;
+        if (key === "maintainer") pkg2.maintainer = true;
+        return;
+      }
+      if (ARCHIVE_FIELDS.includes(key)) {
+        if (!value) ps.error(`empty archive details '${fieldName}' field`);
+        ps.error(`archive details '${fieldName}' field not allowed in status file`);
+      }
+  }
+}
+function awaitedTriggerKey(ps, word) {
+  const colon = word.indexOf(":");
+  const name = colon < 0 ? word : word.slice(0, colon);
+  const arch = colon < 0 ? null : word.slice(colon + 1);
+  const bad = (e7) => ps.error(`illegal package name in awaited trigger '${word.slice(0, 255)}': ${e7}`);
+  const e6 = pkgNameIllegal(name);
+  if (e6) bad(`illegal package name in specifier '${word}': ${e6}`);
+  if (arch !== null) {
+    const ea = archNameIllegal(arch);
+    if (ea) bad(`illegal architecture name in specifier '${word}': ${ea}`);
+    return `${asciiLower(name)}:${arch}`;
+  }
+  const set = ps.db.sets.get(asciiLower(name));
+  if (installedInstances(set) > 1)
+    bad(`ambiguous package name '${asciiLower(name)}' with more than one installed instance`);
+  const single = set?.slots.find((s2) => s2.status > ST_NOTINSTALLED);
+  return single ? `${asciiLower(name)}:${single.arch ?? ""}` : asciiLower(name);
+}
+function parseStanza(ps, pkg2) {
+  const buf = ps.buf;
+  const end = buf.length;
+  let c7 = 0;
+  while (ps.pos < end) {
+    c7 = buf[ps.pos++];
+    if (c7 !== LF2 && c7 !== MSDOS_EOF) break;
+    ps.lno++;
+  }
+  if (ps.pos >= end) return false;
+  const encountered = /* @__PURE__ */ new Set();
+  for (; ; ) {
+    const fieldStart = ps.pos - 1;
+    while (ps.pos < end && !isSpace(c7) && c7 !== COLON && c7 !== MSDOS_EOF) c7 = buf[ps.pos++];
+    const fieldLen = ps.pos - fieldStart - 1;
+    const fieldName = latin1(buf, fieldStart, fieldStart + fieldLen);
+    if (fieldLen === 0) ps.error("empty field name");
+    if (buf[fieldStart] === HYPHEN) ps.error(`field name '${fieldName}' cannot start with hyphen`);
+    while (ps.pos < end && c7 !== LF2 && isSpace(c7)) c7 = buf[ps.pos++];
+    if (ps.pos >= end) ps.error(`end of file after field name '${fieldName}'`);
+    if (c7 === LF2) ps.error(`newline in field name '${fieldName}'`);
+    if (c7 === MSDOS_EOF) ps.error(`MSDOS end of file (^Z) in field name '${fieldName}'`);
+    if (c7 !== COLON) ps.error(`field name '${fieldName}' must be followed by colon`);
+    while (ps.pos < end) {
+      c7 = buf[ps.pos++];
+      if (c7 === LF2 || !isSpace(c7)) break;
+    }
+    if (ps.pos >= end) ps.error(`end of file before value of field '${fieldName}' (missing final newline)`);
+    if (c7 === MSDOS_EOF)
+      ps.error(`MSDOS end of file (^Z) in value of field '${fieldName}' (missing newline?)`);
+    let blankLine = false;
+    const valueStart = ps.pos - 1;
+    for (; ; ) {
+      if (c7 === LF2 || c7 === MSDOS_EOF) {
+        if (blankLine) ps.warn(`blank line in value of field '${fieldName}'`);
+        ps.lno++;
+        if (ps.pos >= end) break;
+        c7 = buf[ps.pos++];
+        if (ps.pos >= end || c7 === LF2 || !isSpace(c7)) break;
+        ps.pos--;
+        blankLine = true;
+      } else if (blankLine && !isSpace(c7)) {
+        blankLine = false;
+      }
+      const term = ps.nextTerminator(ps.pos);
+      if (term < 0) ps.error(`end of file during value of field '${fieldName}' (missing final newline)`);
+      if (blankLine) {
+        for (let i6 = ps.pos; i6 < term; i6++)
+          if (!isSpace(buf[i6])) {
+            blankLine = false;
+            break;
+          }
+      }
+      c7 = buf[term];
+      ps.pos = term + 1;
+    }
+    let valueEnd = ps.pos - 1;
+    while (valueEnd > valueStart && isSpace(buf[valueEnd - 1])) valueEnd--;
+    handleField(ps, pkg2, encountered, fieldName, valueStart, valueEnd);
+    if (ps.pos >= end || c7 === LF2 || c7 === MSDOS_EOF) break;
+  }
+  if (c7 === LF2) ps.lno++;
+  return true;
+}
+function handleField(ps, pkg2, encountered, fieldName, valueStart, valueEnd) {
+  const key = asciiLower(fieldName);
+  const known = KNOWN_FIELDS.get(key);
+  if (known === void 0) {
+    if (fieldName.length < 2) ps.error(`user-defined field name '${fieldName}' too short`);
+    if (encountered.has(key)) ps.error(`duplicate value for user-defined field '${fieldName}'`);
+    encountered.add(key);
+    return;
+  }
+  if (encountered.has(key)) ps.error(`duplicate value for '${known}' field`);
+  encountered.add(key);
+  if (DEPENDENCY_FIELDS.has(key)) return;
+  const nul = ps.nextNulFrom(valueStart);
+  if (nul >= 0 && nul < valueEnd) valueEnd = nul;
+  if (key === "description") {
+    if (valueEnd === valueStart) return;
+    const nl = ps.buf.indexOf(LF2, valueStart);
+    pkg2.synopsis = latin1(ps.buf, valueStart, nl >= 0 && nl < valueEnd ? nl : valueEnd);
+    return;
+  }
+  parseField(ps, pkg2, key, known, latin1(ps.buf, valueStart, valueEnd));
+}
+function verifyStanza(ps, pkg2) {
+  if (!pkg2.name) ps.error("missing 'Package' field");
+  if (pkg2.status !== ST_NOTINSTALLED && pkg2.status !== ST_HALFINSTALLED) {
+    if (pkg2.synopsis === null) {
+      ps.warn("missing 'Description' field");
+      pkg2.synopsis = "";
+    }
+    if (!pkg2.maintainer) ps.warn("missing 'Maintainer' field");
+    if (pkg2.version.upstream === null) ps.error("missing 'Version' field");
+    if (pkg2.version.upstream === "") ps.error("empty value for 'Version' field");
+  }
+  if (pkg2.status > ST_HALFINSTALLED) {
+    if (pkg2.arch === null) ps.warn("missing 'Architecture' field");
+    else if (pkg2.arch === "") ps.warn("empty value for 'Architecture' field");
+  }
+  if (pkg2.arch === null) pkg2.arch = "";
+  if (pkg2.arch === "" && pkg2.multiArch === MA_SAME)
+    ps.error("package has 'Multi-Arch: same' field but is missing architecture");
+  if (pkg2.arch === "all" && pkg2.multiArch === MA_SAME)
+    ps.error("package has 'Multi-Arch: same' field but is architecture 'all'");
+  if (pkg2.configVersion && (pkg2.status === ST_INSTALLED || pkg2.status === ST_NOTINSTALLED || pkg2.status === ST_TRIGGERSPENDING))
+    ps.error("'Config-Version' field present for package with inappropriate 'Status' field");
+  const status = DPKG_STATUSES[pkg2.status];
+  if (pkg2.trigAw && (pkg2.status <= ST_CONFIGFILES || pkg2.status >= ST_TRIGGERSPENDING))
+    ps.error(`package has status ${status} but triggers are awaited`);
+  else if (pkg2.status === ST_TRIGGERSAWAITED && !pkg2.trigAw)
+    ps.error(`package has status ${status} but no triggers awaited`);
+  if (pkg2.trigPend && !(pkg2.status === ST_TRIGGERSPENDING || pkg2.status === ST_TRIGGERSAWAITED))
+    ps.error(`package has status ${status} but triggers are pending`);
+  else if (pkg2.status === ST_TRIGGERSPENDING && !pkg2.trigPend)
+    ps.error(`package has status ${status} but no triggers pending`);
+  if (pkg2.status === ST_NOTINSTALLED && pkg2.conffiles)
+    ps.warn(`package has status ${status} and has conffiles, forgetting them`);
+}
+function getSlot(db, set, name, arch) {
+  const found = set.slots.find((s2) => s2.arch === arch);
+  if (found) return found;
+  const slot = blankSlot();
+  slot.name = name;
+  slot.arch = arch;
+  set.slots.push(slot);
+  db.order.push(slot);
+  return slot;
+}
+function findSlot(ps, pkg2) {
+  const db = ps.db;
+  let set = db.sets.get(pkg2.name);
+  if (!set) {
+    set = { slots: [] };
+    db.sets.set(pkg2.name, set);
+  }
+  let single = 0;
+  let multi = 0;
+  const count2 = (p3) => {
+    if (p3.status === ST_NOTINSTALLED) return;
+    if (p3.multiArch === MA_SAME) multi++;
+    else single++;
+  };
+  if (ps.type === "status") count2(pkg2);
+  set.slots.forEach(count2);
+  if (single > 1)
+    ps.error(
+      "multiple non-coinstallable package instances present; most probably due to an upgrade from an unofficial dpkg"
+    );
+  if (single > 0 && multi > 0)
+    ps.error(
+      "mixed non-coinstallable and coinstallable package instances present; most probably due to an upgrade from an unofficial dpkg"
+    );
+  const arch = pkg2.arch ?? "";
+  const selection = ps.type === "status" && pkg2.status === ST_NOTINSTALLED;
+  const installed = installedInstances(set);
+  if (installed > 1 && !selection && pkg2.multiArch !== MA_SAME) {
+    const ver = describeVersion(pkg2.version) ?? "<none>";
+    throw new DpkgParseError(
+      `package ${arch ? `${pkg2.name}:${arch}` : pkg2.name} (${ver}) with field 'Multi-Arch: ${DPKG_MULTIARCH[pkg2.multiArch]}' is not co-installable with ${pkg2.name} which has multiple installed instances`
+    );
+  }
+  if (ps.type === "status" || installed !== 1) return getSlot(db, set, pkg2.name, arch);
+  const current = set.slots.find((s2) => s2.status > ST_NOTINSTALLED);
+  if (current.multiArch === MA_SAME && pkg2.multiArch === MA_SAME) return getSlot(db, set, pkg2.name, arch);
+  return current;
+}
+function parseFile(db, buf, filename, type, nativeArch) {
+  const ps = new ParseState(buf, filename, type, db);
+  ps.nativeArch = nativeArch;
+  for (; ; ) {
+    const pkg2 = blankSlot();
+    ps.cur = pkg2;
+    if (!parseStanza(ps, pkg2)) break;
+    verifyStanza(ps, pkg2);
+    const slot = findSlot(ps, pkg2);
+    Object.assign(slot, pkg2, { name: slot.name });
+    if (ps.pos >= buf.length) break;
+  }
+}
+var toBytes = (data) => typeof data === "string" ? Buffer6.from(data, "utf8") : data;
+var rawBytes = /* @__PURE__ */ new WeakMap();
+var NON_ASCII_BYTE = /[\x80-\xff]/;
+function decode(raw, field3, bin) {
+  if (!NON_ASCII_BYTE.test(bin)) return bin;
+  const bytes = Buffer6.from(bin, "latin1");
+  const text2 = bytes.toString("utf8");
+  if (!isUtf8(bytes)) raw[field3] = { text: text2, bin };
+  return text2;
+}
+function parseDpkgStatus(text2, options = {}) {
+  const db = { sets: /* @__PURE__ */ new Map(), order: [], warn: options.onWarning ?? (() => {
+  }) };
+  parseFile(db, toBytes(text2), options.filename ?? "/var/lib/dpkg/status", "status", options.nativeArch);
+  const updates = (options.updates ?? []).filter((u2) => /^[0-9]+$/.test(u2.name));
+  for (const u2 of updates) {
+    if (u2.name.length > 10)
+      throw new DpkgParseError(
+        `updates directory contains file '${u2.name}' whose name is too long (length=${u2.name.length}, max=10)`
+      );
+    if (u2.name.length !== updates[0].name.length)
+      throw new DpkgParseError(
+        `updates directory contains files with different length names (both ${u2.name.length} and ${updates[0].name.length})`
+      );
+  }
+  for (const u2 of [...updates].sort((a6, b5) => a6.name < b5.name ? -1 : a6.name > b5.name ? 1 : 0))
+    parseFile(db, toBytes(u2.data), `/var/lib/dpkg/updates/${u2.name}`, "update", options.nativeArch);
+  return db.order.map((slot) => {
+    const raw = {};
+    const version = describeVersion(slot.version);
+    const pkg2 = {
+      name: slot.name,
+      architecture: decode(raw, "architecture", slot.arch ?? ""),
+      multiArch: DPKG_MULTIARCH[slot.multiArch],
+      want: DPKG_WANTS[slot.want],
+      eflag: DPKG_EFLAGS[slot.eflag],
+      status: DPKG_STATUSES[slot.status],
+      version: version === null ? null : decode(raw, "version", version),
+      synopsis: slot.synopsis === null ? null : decode(raw, "synopsis", slot.synopsis)
+    };
+    if (Object.keys(raw).length) rawBytes.set(pkg2, raw);
+    return pkg2;
+  });
+}
+var listed = (pkgs) => pkgs.filter((p3) => p3.status !== "not-installed");
+function countListed(pkgs) {
+  return listed(pkgs).length;
+}
+function inferDpkgNativeArch(pkgs) {
+  const concrete = (p3) => p3.architecture !== "" && p3.architecture !== "all";
+  const dpkg = pkgs.find((p3) => p3.name === "dpkg" && p3.status !== "not-installed" && concrete(p3));
+  if (dpkg) return dpkg.architecture;
+  const counts = /* @__PURE__ */ new Map();
+  for (const p3 of listed(pkgs))
+    if (concrete(p3)) counts.set(p3.architecture, (counts.get(p3.architecture) ?? 0) + 1);
+  let best;
+  for (const [arch, n4] of counts) if (best === void 0 || n4 > counts.get(best)) best = arch;
+  return best;
+}
+function toBinary(text2) {
+  const bin = /[\u0080-\uffff]/.test(text2) ? Buffer6.from(text2, "utf8").toString("latin1") : text2;
+  const nul = bin.indexOf("\0");
+  return nul < 0 ? bin : bin.slice(0, nul);
+}
+function binField(pkg2, field3, value) {
+  const raw = rawBytes.get(pkg2)?.[field3];
+  if (raw && raw.text === value) {
+    const nul = raw.bin.indexOf("\0");
+    return nul < 0 ? raw.bin : raw.bin.slice(0, nul);
+  }
+  return toBinary(value);
+}
+var isControl = (c7) => c7 < 32 || c7 === 127;
+function strWidth(s2) {
+  let control = false;
+  for (let i6 = 0; i6 < s2.length; i6++) {
+    const c7 = s2.charCodeAt(i6);
+    if (c7 >= 128) return s2.length;
+    if (isControl(c7)) control = true;
+  }
+  return control ? -1 : s2.length;
+}
+function crop(s2, maxWidth, pad) {
+  let width = 0;
+  let i6 = 0;
+  let fieldBytes = -1;
+  for (; i6 < s2.length; i6++) {
+    const c7 = s2.charCodeAt(i6);
+    if (c7 >= 128) {
+      i6 = Math.min(maxWidth, s2.length);
+      fieldBytes = maxWidth;
+      break;
+    }
+    if (isControl(c7) || width + 1 > maxWidth) break;
+    width++;
+  }
+  if (fieldBytes < 0) fieldBytes = i6 + maxWidth - width;
+  const out = s2.slice(0, i6);
+  return pad && out.length < fieldBytes ? out + " ".repeat(fieldBytes - out.length) : out;
+}
+function formatBinary(pkgs, options) {
+  const rows = listed(pkgs);
+  if (rows.length === 0) return "";
+  const native = options.nativeArch ?? inferDpkgNativeArch(pkgs);
+  const lines = rows.map((p3) => {
+    const arch = binField(p3, "architecture", p3.architecture);
+    const needsArch = needsArchQualifier(arch, DPKG_MULTIARCH.indexOf(p3.multiArch), native);
+    return {
+      p: p3,
+      needsArch,
+      arch,
+      name: toBinary(p3.name) + (needsArch ? `:${arch}` : ""),
+      version: p3.version === null ? "<none>" : binField(p3, "version", p3.version),
+      archDesc: arch === "" ? "<empty>" : arch,
+      // lib/dpkg/pkg-show.c pkg_synopsis: up to the first newline.
+      synopsis: p3.synopsis === null ? "(no description available)" : binField(p3, "synopsis", p3.synopsis).split("\n")[0]
+    };
+  });
+  const cmp2 = (a6, b5) => a6 < b5 ? -1 : a6 > b5 ? 1 : 0;
+  lines.sort(
+    (a6, b5) => cmp2(a6.p.name, b5.p.name) || (a6.needsArch === b5.needsArch ? a6.needsArch ? cmp2(a6.arch, b5.arch) : 0 : a6.needsArch ? 1 : -1)
+  );
+  let nw = 14;
+  let vw = 12;
+  let aw = 12;
+  let dw = 33;
+  for (const l3 of lines) {
+    nw = Math.max(nw, strWidth(l3.name));
+    vw = Math.max(vw, strWidth(l3.version));
+    aw = Math.max(aw, strWidth(l3.archDesc));
+    dw = Math.max(dw, l3.synopsis.length);
+  }
+  const row = (flags, name, version, arch, desc, descWidth) => `${flags} ${crop(name, nw, true)} ${crop(version, vw, true)} ${crop(arch, aw, true)} ${crop(desc, descWidth, false)}
+`;
+  let out = "Desired=Unknown/Install/Remove/Purge/Hold\n| Status=Not/Inst/Conf-files/Unpacked/halF-conf/Half-inst/trig-aWait/Trig-pend\n|/ Err?=(none)/Reinst-required (Status,Err: uppercase=bad)\n" + row("||/", "Name", "Version", "Architecture", "Description", dw) + `+++-${"=".repeat(nw)}-${"=".repeat(vw)}-${"=".repeat(aw)}-${"=".repeat(dw)}
+`;
+  for (const l3 of lines) {
+    const flags = "uihrp"[DPKG_WANTS.indexOf(l3.p.want)] + "ncHUFWti"[DPKG_STATUSES.indexOf(l3.p.status)] + " R"[DPKG_EFLAGS.indexOf(l3.p.eflag)];
+    out += row(flags, l3.name, l3.version, l3.archDesc, l3.synopsis, l3.synopsis.length);
+  }
+  return out;
+}
+function formatDpkgListBytes(pkgs, options = {}) {
+  return Buffer6.from(formatBinary(pkgs, options), "latin1");
+}
+
+// src/rpm.ts
+import { Buffer as Buffer7 } from "node:buffer";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join2 } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+var RPMDB_PATH = "var/lib/rpm/rpmdb.sqlite";
+var RPMDB_WAL_PATH = `${RPMDB_PATH}-wal`;
+var RpmDbError = class extends Error {
+  name = "RpmDbError";
+  hnum;
+  constructor(message, hnum, options) {
+    super(hnum === void 0 ? message : `rpm database, package row hnum=${hnum}: ${message}`, options);
+    this.hnum = hnum;
+  }
+};
+var TAG = {
+  HEADERIMAGE: 61,
+  HEADERSIGNATURES: 62,
+  HEADERIMMUTABLE: 63,
+  HEADERI18NTABLE: 100,
+  SHA1HEADER: 269,
+  SHA256HEADER: 273,
+  NAME: 1e3,
+  VERSION: 1001,
+  RELEASE: 1002,
+  EPOCH: 1003,
+  LICENSE: 1014,
+  ARCH: 1022,
+  SOURCERPM: 1044,
+  NOSOURCE: 1051,
+  NOPATCH: 1052
+};
+var T_INT32 = 4;
+var T_STRING = 6;
+var T_BIN = 7;
+var T_STRING_ARRAY = 8;
+var T_I18NSTRING = 9;
+var T_MAX = 9;
+var TYPE_SIZE = [0, 1, 1, 2, 4, 8, -1, 1, -1, -1];
+var TYPE_ALIGN = [1, 1, 1, 2, 4, 8, 1, 1, 1, 1];
+var typeSize = (type) => TYPE_SIZE[type] ?? 0;
+var typeAlign = (type) => TYPE_ALIGN[type] ?? 1;
+var isStringType = (type) => type === T_STRING || type === T_STRING_ARRAY || type === T_I18NSTRING;
+var STRING_TAGS = /* @__PURE__ */ new Set([
+  TAG.HEADERI18NTABLE,
+  TAG.SHA1HEADER,
+  TAG.SHA256HEADER,
+  TAG.NAME,
+  TAG.VERSION,
+  TAG.RELEASE,
+  TAG.LICENSE,
+  TAG.ARCH,
+  TAG.SOURCERPM
+]);
+var INT32_TAGS = /* @__PURE__ */ new Set([TAG.EPOCH, TAG.NOSOURCE, TAG.NOPATCH]);
+var READ_TAGS = /* @__PURE__ */ new Set([...STRING_TAGS, ...INT32_TAGS]);
+var REGION_ENTRY_SIZE = 16;
+var HEADER_TAGS_MAX = 65535;
+var HEADER_DATA_MAX = 268435455;
+var HEADER_ARRAY_MAX = 1048575;
+var HEADER_MAX_BYTES = 256 * 1024 * 1024;
+var HEADER_MAGIC = Buffer7.from([142, 173, 232, 1, 0, 0, 0, 0]);
+var ParsedHeader = class {
+  /** The data store: the blob after the index. */
+  data;
+  /** What headerGet finds per tag once dribbles have replaced region entries (hdrblobImport). */
+  tags;
+  constructor(data, tags) {
+    this.data = data;
+    this.tags = tags;
+  }
+  has(tag) {
+    return this.tags.has(tag);
+  }
+  /** headerGetString: one string, or null (absent, not a string, or an array of more than one). */
+  string(tag) {
+    const e6 = this.tags.get(tag);
+    if (!e6 || !isStringType(e6.type)) return null;
+    if (e6.type === T_STRING_ARRAY && e6.count !== 1) return null;
+    return this.data.subarray(e6.offset, this.data.indexOf(0, e6.offset));
+  }
+  /** headerGetNumber for a single INT32 (EPOCH): null when absent or not exactly one value. */
+  uint32(tag) {
+    const e6 = this.tags.get(tag);
+    if (!e6 || e6.type !== T_INT32 || e6.count !== 1) return null;
+    return this.data.readUInt32BE(e6.offset);
+  }
+};
+function stringsLength(data, offset, count2) {
+  let pos = offset;
+  for (let i6 = 0; i6 < count2; i6++) {
+    const nul = data.indexOf(0, pos);
+    if (nul < 0) return -1;
+    pos = nul + 1;
+  }
+  return pos - offset;
+}
+function dataLength(data, type, offset, count2) {
+  switch (type) {
+    case T_STRING:
+      return count2 === 1 ? stringsLength(data, offset, 1) : -1;
+    case T_STRING_ARRAY:
+    case T_I18NSTRING:
+      return stringsLength(data, offset, count2);
+    default: {
+      const length = typeSize(type) * count2;
+      return data.length - offset < length ? -1 : length;
+    }
+  }
+}
+function alignDiff(type, at) {
+  const size = typeSize(type);
+  if (size <= 1) return 0;
+  const diff = size - at % size;
+  return diff === size ? 0 : diff;
+}
+function describe(e6) {
+  return `index entry ${e6.index} (tag ${e6.tag}, type ${e6.type}, offset ${e6.offset}, count ${e6.count})`;
+}
+function swabLength(data, entries, dl, fail) {
+  for (let i6 = 0; i6 < entries.length; i6++) {
+    const e6 = entries[i6];
+    const next = entries[i6 + 1];
+    const length = next && typeSize(e6.type) === -1 ? next.offset - e6.offset : dataLength(data, e6.type, e6.offset, e6.count);
+    if (length < 0 || length > HEADER_DATA_MAX) fail(`${describe(e6)}: its data does not fit`);
+    dl += alignDiff(e6.type, dl) + length;
+  }
+  return dl;
+}
+function parseHeader(blob, hnum) {
+  const fail = (message) => {
+    throw new RpmDbError(`${message}; rpm -qa would skip this package`, hnum);
+  };
+  const buf = Buffer7.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (buf.length < 8) fail(`header blob of ${buf.length} bytes is shorter than its 8-byte size fields`);
+  const il = buf.readInt32BE(0);
+  const dl = buf.readInt32BE(4);
+  if (il < 0 || il > HEADER_TAGS_MAX) fail(`header claims ${il} index entries (0-${HEADER_TAGS_MAX})`);
+  if (dl < 0 || dl > HEADER_DATA_MAX) fail(`header claims ${dl} bytes of data (0-${HEADER_DATA_MAX})`);
+  const size = 8 + 16 * il + dl;
+  if (size >= HEADER_MAX_BYTES || size !== buf.length)
+    fail(`header blob is ${buf.length} bytes, its size fields say 8 + 16 * ${il} + ${dl} = ${size}`);
+  const data = buf.subarray(8 + 16 * il);
+  const entries = [];
+  for (let i6 = 0; i6 < il; i6++) {
+    const at = 8 + 16 * i6;
+    entries.push({
+      index: i6,
+      tag: buf.readInt32BE(at),
+      type: buf.readInt32BE(at + 4),
+      offset: buf.readInt32BE(at + 8),
+      count: buf.readInt32BE(at + 12)
+    });
+  }
+  if (il < 1) fail("header has no index entries");
+  const first = entries[0];
+  let regionTag = 0;
+  let ril = 0;
+  let rdl = 0;
+  if (first.tag === TAG.HEADERSIGNATURES || first.tag === TAG.HEADERIMMUTABLE || first.tag === TAG.HEADERIMAGE) {
+    regionTag = first.tag;
+    if (first.type !== T_BIN || first.count !== REGION_ENTRY_SIZE)
+      fail(`region tag is bad: ${describe(first)}`);
+    if (first.offset + REGION_ENTRY_SIZE < 0 || first.offset + REGION_ENTRY_SIZE > dl)
+      fail(`region trailer lies outside the data: ${describe(first)}`);
+    const t8 = 8 + 16 * il + first.offset;
+    let trailerTag = buf.readInt32BE(t8);
+    if (regionTag === TAG.HEADERSIGNATURES && trailerTag === TAG.HEADERIMAGE) trailerTag = regionTag;
+    const trailerOffset = -buf.readInt32BE(t8 + 8);
+    if (trailerTag !== regionTag || buf.readInt32BE(t8 + 4) !== T_BIN || buf.readInt32BE(t8 + 12) !== 16)
+      fail(`region trailer is bad (tag ${trailerTag}, type ${buf.readInt32BE(t8 + 4)})`);
+    rdl = first.offset + REGION_ENTRY_SIZE;
+    ril = Math.trunc(trailerOffset / 16);
+    if (trailerOffset % 16 !== 0 || ril < 0 || ril > il || rdl > dl)
+      fail(`region does not fit in the header (ril ${ril}, il ${il}, rdl ${rdl}, dl ${dl})`);
+  }
+  let end = 0;
+  for (const e6 of regionTag ? entries.slice(1) : entries) {
+    const bad = (why) => fail(`${describe(e6)}: ${why}`);
+    if (end > e6.offset) bad("its data overlaps the previous entry");
+    if (e6.tag < TAG.HEADERI18NTABLE) bad("tag out of range");
+    if (e6.type < 1 || e6.type > T_MAX) bad("unknown data type");
+    if (e6.count < 1 || e6.count > dl) bad("count out of range");
+    if (e6.offset & typeAlign(e6.type) - 1) bad("data is misaligned");
+    if (e6.offset < 0 || e6.offset > dl) bad("data offset out of range");
+    if (e6.type !== T_BIN && e6.count > HEADER_ARRAY_MAX) bad("array too long");
+    if (regionTag === TAG.HEADERIMMUTABLE || regionTag === TAG.HEADERIMAGE) {
+      if (STRING_TAGS.has(e6.tag) && !isStringType(e6.type)) bad("a string tag of another type");
+      if (INT32_TAGS.has(e6.tag) && e6.type !== T_INT32) bad("an int32 tag of another type");
+    }
+    const length = dataLength(data, e6.type, e6.offset, e6.count);
+    end = e6.offset + length;
+    if (length <= 0 || end > dl) bad("its data runs past the end of the header");
+    if (regionTag && end > rdl - REGION_ENTRY_SIZE && e6.offset < rdl)
+      bad("its data overlaps the region trailer");
+  }
+  const digests = [
+    { tag: TAG.SHA256HEADER, algorithm: "sha256", size: 65 },
+    { tag: TAG.SHA1HEADER, algorithm: "sha1", size: 41 }
+  ];
+  for (const d5 of digests) {
+    const e6 = entries.find((x) => x.tag === d5.tag);
+    if (!e6 || typeSize(e6.type) !== 1 && typeSize(e6.type) !== -1) continue;
+    const what = `header ${d5.algorithm.toUpperCase()} digest`;
+    if (e6.type !== T_STRING) fail(`${what}: tag ${d5.tag} has type ${e6.type}, not a string`);
+    const stored = data.subarray(e6.offset, e6.offset + d5.size - 1).toString("latin1");
+    if (data[e6.offset + d5.size - 1] !== 0 || !/^[0-9a-fA-F]*$/.test(stored))
+      fail(`${what}: not ${d5.size - 1} hex digits`);
+    const hash = createHash(d5.algorithm);
+    const sizes = Buffer7.alloc(8);
+    sizes.writeInt32BE(ril, 0);
+    sizes.writeInt32BE(rdl, 4);
+    hash.update(HEADER_MAGIC).update(sizes).update(buf.subarray(8, 8 + 16 * ril)).update(data.subarray(0, rdl));
+    const actual = hash.digest("hex");
+    if (actual !== stored.toLowerCase()) fail(`${what} does not match: stored ${stored}, computed ${actual}`);
+  }
+  let region;
+  let dribbles = [];
+  if (!regionTag) {
+    region = entries;
+    if (swabLength(data, region, 0, fail) !== dl) fail("header data size does not add up to its size field");
+  } else {
+    const regionCount = first.offset !== 0 ? ril : il;
+    region = entries.slice(1, regionCount);
+    dribbles = entries.slice(regionCount);
+    let total = swabLength(data, region, 0, fail);
+    total = swabLength(data, dribbles, total, fail);
+    if (total + REGION_ENTRY_SIZE !== dl) fail("header data size does not add up to its size field");
+  }
+  const tags = /* @__PURE__ */ new Map();
+  const ambiguous = /* @__PURE__ */ new Set();
+  for (const part of [region, dribbles]) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const e6 of part) {
+      if (seen.has(e6.tag)) ambiguous.add(e6.tag);
+      else if (part === dribbles) ambiguous.delete(e6.tag);
+      seen.add(e6.tag);
+      tags.set(e6.tag, e6);
+    }
+  }
+  for (const tag of ambiguous) if (READ_TAGS.has(tag)) fail(`tag ${tag} appears more than once`);
+  const h6 = new ParsedHeader(data, tags);
+  if (!h6.has(TAG.NAME)) fail("header has no NAME");
+  return h6;
+}
+var utf8 = new TextDecoder("utf-8");
+var text = (b5) => b5 === null ? null : utf8.decode(b5);
+function nevr(h6, withEpoch) {
+  const parts = [];
+  if (!withEpoch) {
+    const name = h6.string(TAG.NAME);
+    if (name) parts.push(name, Buffer7.from("-"));
+  }
+  const epoch = withEpoch ? h6.uint32(TAG.EPOCH) : null;
+  if (epoch !== null) parts.push(Buffer7.from(`${epoch}:`));
+  const version = h6.string(TAG.VERSION);
+  if (version) parts.push(version, Buffer7.from("-"));
+  const release2 = h6.string(TAG.RELEASE);
+  if (release2) parts.push(release2);
+  return Buffer7.concat(parts);
+}
+function archSuffix(h6) {
+  if (!h6.has(TAG.SOURCERPM)) return Buffer7.from(h6.has(TAG.NOSOURCE) || h6.has(TAG.NOPATCH) ? ".nosrc" : ".src");
+  const arch = h6.string(TAG.ARCH);
+  return arch ? Buffer7.concat([Buffer7.from("."), arch]) : Buffer7.alloc(0);
+}
+function readRows(db, options) {
+  const dir = mkdtempSync(join2(tmpdir(), "rpmdb-"));
+  try {
+    const file = join2(dir, "rpmdb.sqlite");
+    writeFileSync2(file, db);
+    if (options.wal && options.wal.length > 0) writeFileSync2(`${file}-wal`, options.wal);
+    let sqlite;
+    try {
+      sqlite = new DatabaseSync(file);
+      const stmt = sqlite.prepare(`SELECT hnum, CAST(blob AS BLOB) AS blob FROM 'Packages'`);
+      stmt.setReadBigInts(true);
+      const rows = [];
+      for (const row of stmt.iterate()) {
+        const raw = row.hnum;
+        const blob = row.blob;
+        if (typeof raw !== "bigint" || raw < 1n || raw > 0xffffffffn)
+          throw new RpmDbError(`Packages row with hnum ${String(raw)}: rpm numbers packages from 1`);
+        const hnum = Number(raw);
+        if (!(blob instanceof Uint8Array) || blob.length === 0)
+          throw new RpmDbError("the header blob is empty or NULL", hnum);
+        rows.push({ hnum, blob });
+      }
+      return rows;
+    } catch (err) {
+      if (err instanceof RpmDbError) throw err;
+      throw new RpmDbError(`cannot read the Packages table: ${err.message}`, void 0, {
+        cause: err
+      });
+    } finally {
+      sqlite?.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+function readRpmDb(db, options = {}) {
+  const packages = [];
+  const lines = [];
+  for (const { hnum, blob } of readRows(db, options)) {
+    const h6 = parseHeader(blob, hnum);
+    const line = Buffer7.concat([nevr(h6, false), archSuffix(h6)]);
+    lines.push(line, Buffer7.from("\n"));
+    packages.push({
+      hnum,
+      name: text(h6.string(TAG.NAME)) ?? "",
+      epoch: h6.uint32(TAG.EPOCH),
+      version: text(h6.string(TAG.VERSION)),
+      release: text(h6.string(TAG.RELEASE)),
+      arch: text(h6.string(TAG.ARCH)),
+      license: text(h6.string(TAG.LICENSE)),
+      sourceRpm: text(h6.string(TAG.SOURCERPM)),
+      evr: utf8.decode(nevr(h6, true)),
+      qa: utf8.decode(line)
+    });
+  }
+  return { packages, qa: Buffer7.concat(lines), count: packages.length };
+}
+
+// src/sbom.ts
+import { Buffer as Buffer8 } from "node:buffer";
+import { createHash as createHash2 } from "node:crypto";
+
+// src/spdx-ids.ts
+var IDS = `
+0BSD 3D-Slicer-1.0 AAL Abstyles AdaCore-doc Adobe-2006 Adobe-Display-PostScript Adobe-Glyph Adobe-Utopia
+ADSL Advanced-Cryptics-Dictionary AFL-1.1 AFL-1.2 AFL-2.0 AFL-2.1 AFL-3.0 Afmparse AGPL-1.0 AGPL-1.0-only
+AGPL-1.0-or-later AGPL-3.0 AGPL-3.0-only AGPL-3.0-or-later Aladdin ALGLIB-Documentation AMD-newlib AMDPLPA
+AML AML-glslang AMPAS ANTLR-PD ANTLR-PD-fallback any-OSI any-OSI-perl-modules Apache-1.0 Apache-1.1
+Apache-2.0 APAFML APL-1.0 App-s2p APSL-1.0 APSL-1.1 APSL-1.2 APSL-2.0 Arphic-1999 Artistic-1.0
+Artistic-1.0-cl8 Artistic-1.0-Perl Artistic-2.0 Artistic-dist Aspell-RU ASWF-Digital-Assets-1.0
+ASWF-Digital-Assets-1.1 atc-game Baekmuk Bahyph Barr bcrypt-Solar-Designer Beerware Bitstream-Charter
+Bitstream-Vera BitTorrent-1.0 BitTorrent-1.1 blessing BlueOak-1.0.0 Boehm-GC Boehm-GC-without-fee BOLA-1.1
+Borceux Brian-Gladman-2-Clause Brian-Gladman-3-Clause Brian-Gladman-3-Clause-no-conversion BSD-1-Clause
+BSD-2-Clause BSD-2-Clause-Darwin BSD-2-Clause-first-lines BSD-2-Clause-FreeBSD BSD-2-Clause-NetBSD
+BSD-2-Clause-Patent BSD-2-Clause-pkgconf-disclaimer BSD-2-Clause-pos-unchanged BSD-2-Clause-Views
+BSD-3-Clause BSD-3-Clause-acpica BSD-3-Clause-Attribution BSD-3-Clause-Clear BSD-3-Clause-flex
+BSD-3-Clause-HP BSD-3-Clause-LBNL BSD-3-Clause-Modification BSD-3-Clause-No-Military-License
+BSD-3-Clause-No-Nuclear-License BSD-3-Clause-No-Nuclear-License-2014 BSD-3-Clause-No-Nuclear-Warranty
+BSD-3-Clause-Open-MPI BSD-3-Clause-OpenWebUI BSD-3-Clause-Sun BSD-3-Clause-Tso BSD-4-Clause
+BSD-4-Clause-Shortened BSD-4-Clause-UC BSD-4.3RENO BSD-4.3TAHOE BSD-Advertising-Acknowledgement
+BSD-ask-to-endorse BSD-Attribution-HPND-disclaimer BSD-Inferno-Nettverk BSD-Mark-Modifications
+BSD-Protection BSD-Source-alt-GPL BSD-Source-beginning-file BSD-Source-Code BSD-Source-Code-no-disclaimer
+BSD-Systemics BSD-Systemics-W3Works BSL-1.0 Buddy Bugroff BUSL-1.1 bzip2-1.0.5 bzip2-1.0.6 C-UDA-1.0 CAL-1.0
+CAL-1.0-Combined-Work-Exception Caldera Caldera-no-preamble CAPEC-tou Catharon CATOSL-1.1 CC-BY-1.0
+CC-BY-2.0 CC-BY-2.5 CC-BY-2.5-AU CC-BY-3.0 CC-BY-3.0-AT CC-BY-3.0-AU CC-BY-3.0-DE CC-BY-3.0-IGO CC-BY-3.0-NL
+CC-BY-3.0-US CC-BY-4.0 CC-BY-NC-1.0 CC-BY-NC-2.0 CC-BY-NC-2.5 CC-BY-NC-3.0 CC-BY-NC-3.0-DE CC-BY-NC-3.0-IGO
+CC-BY-NC-4.0 CC-BY-NC-ND-1.0 CC-BY-NC-ND-2.0 CC-BY-NC-ND-2.5 CC-BY-NC-ND-3.0 CC-BY-NC-ND-3.0-DE
+CC-BY-NC-ND-3.0-IGO CC-BY-NC-ND-4.0 CC-BY-NC-SA-1.0 CC-BY-NC-SA-2.0 CC-BY-NC-SA-2.0-DE CC-BY-NC-SA-2.0-FR
+CC-BY-NC-SA-2.0-UK CC-BY-NC-SA-2.5 CC-BY-NC-SA-3.0 CC-BY-NC-SA-3.0-DE CC-BY-NC-SA-3.0-IGO CC-BY-NC-SA-4.0
+CC-BY-ND-1.0 CC-BY-ND-2.0 CC-BY-ND-2.5 CC-BY-ND-3.0 CC-BY-ND-3.0-DE CC-BY-ND-4.0 CC-BY-SA-1.0 CC-BY-SA-2.0
+CC-BY-SA-2.0-UK CC-BY-SA-2.1-JP CC-BY-SA-2.5 CC-BY-SA-3.0 CC-BY-SA-3.0-AT CC-BY-SA-3.0-DE CC-BY-SA-3.0-IGO
+CC-BY-SA-4.0 CC-PDDC CC-PDM-1.0 CC-SA-1.0 CC0-1.0 CDDL-1.0 CDDL-1.1 CDL-1.0 CDLA-Permissive-1.0
+CDLA-Permissive-2.0 CDLA-Sharing-1.0 CECILL-1.0 CECILL-1.1 CECILL-2.0 CECILL-2.1 CECILL-B CECILL-C
+CERN-OHL-1.1 CERN-OHL-1.2 CERN-OHL-P-2.0 CERN-OHL-S-2.0 CERN-OHL-W-2.0 CFITSIO check-cvs checkmk ClArtistic
+Clips CMU-Mach CMU-Mach-nodoc CNRI-Jython CNRI-Python CNRI-Python-GPL-Compatible COIL-1.0 Community-Spec-1.0
+Condor-1.1 copyleft-next-0.3.0 copyleft-next-0.3.1 Cornell-Lossless-JPEG CPAL-1.0 CPL-1.0 CPOL-1.02 Cronyx
+Crossword CryptoSwift CrystalStacker CUA-OPL-1.0 Cube curl cve-tou D-FSL-1.0 DEC-3-Clause diffmark
+DL-DE-BY-2.0 DL-DE-ZERO-2.0 DOC DocBook-DTD DocBook-Schema DocBook-Stylesheet DocBook-XML Dotseqn DRL-1.0
+DRL-1.1 DSDP dtoa dvipdfm ECL-1.0 ECL-2.0 eCos-2.0 EFL-1.0 EFL-2.0 eGenix Elastic-2.0 Entessa EPICS EPL-1.0
+EPL-2.0 ErlPL-1.1 ESA-PL-permissive-2.4 ESA-PL-strong-copyleft-2.4 ESA-PL-weak-copyleft-2.4 etalab-2.0
+EUDatagrid EUPL-1.0 EUPL-1.1 EUPL-1.2 Eurosym Fair FBM FDK-AAC FDK-MPEG-H Ferguson-Twofish Frameworx-1.0
+FreeBSD-DOC FreeImage FSFAP FSFAP-no-warranty-disclaimer FSFUL FSFULLR FSFULLRSD FSFULLRWD FSL-1.1-ALv2
+FSL-1.1-MIT FTL Furuseth fwlw Game-Programming-Gems GCR-docs GD generic-xts GFDL-1.1
+GFDL-1.1-invariants-only GFDL-1.1-invariants-or-later GFDL-1.1-no-invariants-only
+GFDL-1.1-no-invariants-or-later GFDL-1.1-only GFDL-1.1-or-later GFDL-1.2 GFDL-1.2-invariants-only
+GFDL-1.2-invariants-or-later GFDL-1.2-no-invariants-only GFDL-1.2-no-invariants-or-later GFDL-1.2-only
+GFDL-1.2-or-later GFDL-1.3 GFDL-1.3-invariants-only GFDL-1.3-invariants-or-later GFDL-1.3-no-invariants-only
+GFDL-1.3-no-invariants-or-later GFDL-1.3-only GFDL-1.3-or-later Giftware GL2PS Glide Glulxe GLWTPL gnuplot
+GPL-1.0 GPL-1.0+ GPL-1.0-only GPL-1.0-or-later GPL-2.0 GPL-2.0+ GPL-2.0-only GPL-2.0-or-later
+GPL-2.0-with-autoconf-exception GPL-2.0-with-bison-exception GPL-2.0-with-classpath-exception
+GPL-2.0-with-font-exception GPL-2.0-with-GCC-exception GPL-3.0 GPL-3.0+ GPL-3.0-only GPL-3.0-or-later
+GPL-3.0-with-autoconf-exception GPL-3.0-with-GCC-exception Graphics-Gems gSOAP-1.3b gtkbook Gutmann
+HaskellReport HDF5 hdparm HIDAPI Hippocratic-2.1 Hippocratic-3.0-core HP-1986 HP-1989 HPND HPND-DEC HPND-doc
+HPND-doc-sell HPND-export-US HPND-export-US-acknowledgement HPND-export-US-modify HPND-export2-US
+HPND-Fenneberg-Livingston HPND-INRIA-IMAG HPND-Intel HPND-Kevlin-Henney HPND-Markus-Kuhn
+HPND-merchantability-variant HPND-MIT-disclaimer HPND-Netrek HPND-Pbmplus HPND-sell-MIT-disclaimer-xserver
+HPND-sell-regexpr HPND-sell-variant HPND-sell-variant-critical-systems HPND-sell-variant-MIT-disclaimer
+HPND-sell-variant-MIT-disclaimer-rev HPND-SMC HPND-UC HPND-UC-export-US HTMLTIDY hyphen-bulgarian IBM-pibs
+ICU IEC-Code-Components-EULA IJG IJG-short ImageMagick iMatix Imlib2 Info-ZIP Informatica Inner-Net-2.0
+InnoSetup Intel Intel-ACPI Interbase-1.0 IPA IPL-1.0 ISC ISC-Veillard ISO-permission Jam JasPer-2.0 jove
+JPL-image JPNIC JSON Kastrup Kazlib Knuth-CTAN LAL-1.2 LAL-1.3 Latex2e Latex2e-translated-notice Leptonica
+LGPL-2.0 LGPL-2.0+ LGPL-2.0-only LGPL-2.0-or-later LGPL-2.1 LGPL-2.1+ LGPL-2.1-only LGPL-2.1-or-later
+LGPL-3.0 LGPL-3.0+ LGPL-3.0-only LGPL-3.0-or-later LGPLLR Libpng libpng-1.6.35 libpng-2.0 libselinux-1.0
+libtiff libutil-David-Nugent LiLiQ-P-1.1 LiLiQ-R-1.1 LiLiQ-Rplus-1.1 Linux-man-pages-1-para
+Linux-man-pages-copyleft Linux-man-pages-copyleft-2-para Linux-man-pages-copyleft-var Linux-OpenIB LOOP
+LPD-document LPL-1.0 LPL-1.02 LPPL-1.0 LPPL-1.1 LPPL-1.2 LPPL-1.3a LPPL-1.3c lsof Lucida-Bitmap-Fonts
+LZMA-SDK-9.11-to-9.20 LZMA-SDK-9.22 Mackerras-3-Clause Mackerras-3-Clause-acknowledgment magaz mailprio
+MakeIndex man2html Martin-Birgmeier McPhee-slideshow metamail Minpack MIPS MirOS MIT MIT-0 MIT-advertising
+MIT-Click MIT-CMU MIT-enna MIT-feh MIT-Festival MIT-Khronos-old MIT-Modern-Variant MIT-open-group MIT-STK
+MIT-testregex MIT-Wu MITNFA MMIXware MMPL-1.0.1 Motosoto MPEG-SSG mpi-permissive mpich2 MPL-1.0 MPL-1.1
+MPL-2.0 MPL-2.0-no-copyleft-exception mplus MS-LPL MS-PL MS-RL MTLL MulanPSL-1.0 MulanPSL-2.0 Multics Mup
+MVT-1.1 NAIST-2003 NASA-1.3 Naumen NBPL-1.0 NCBI-PD NCGL-UK-2.0 NCL NCSA Net-SNMP NetCDF Newsletr NGPL ngrep
+NICTA-1.0 NIST-PD NIST-PD-fallback NIST-PD-TNT NIST-Software NLOD-1.0 NLOD-2.0 NLPL Nokia NOSL Noweb NPL-1.0
+NPL-1.1 NPOSL-3.0 NRL NTIA-PD NTP NTP-0 Nunit O-UDA-1.0 OAR OCCT-PL OCLC-2.0 ODbL-1.0 ODC-By-1.0 OFFIS
+OFL-1.0 OFL-1.0-no-RFN OFL-1.0-RFN OFL-1.1 OFL-1.1-no-RFN OFL-1.1-RFN OGC-1.0 OGDL-Taiwan-1.0 OGL-Canada-2.0
+OGL-UK-1.0 OGL-UK-2.0 OGL-UK-3.0 OGTSL OLDAP-1.1 OLDAP-1.2 OLDAP-1.3 OLDAP-1.4 OLDAP-2.0 OLDAP-2.0.1
+OLDAP-2.1 OLDAP-2.2 OLDAP-2.2.1 OLDAP-2.2.2 OLDAP-2.3 OLDAP-2.4 OLDAP-2.5 OLDAP-2.6 OLDAP-2.7 OLDAP-2.8
+OLFL-1.3 OML OpenMDW-1.0 OpenPBS-2.3 OpenSSL OpenSSL-standalone OpenVision OPL-1.0 OPL-UK-3.0 OPUBL-1.0
+OSC-1.0 OSET-PL-2.1 OSL-1.0 OSL-1.1 OSL-2.0 OSL-2.1 OSL-3.0 OSSP PADL ParaType-Free-Font-1.3 Parity-6.0.0
+Parity-7.0.0 PDDL-1.0 PHP-3.0 PHP-3.01 Pixar pkgconf Plexus pnmstitch PolyForm-Noncommercial-1.0.0
+PolyForm-Small-Business-1.0.0 PostgreSQL PPL PSF-2.0 psfrag psutils Python-2.0 Python-2.0.1 python-ldap
+Qhull QPL-1.0 QPL-1.0-INRIA-2004 radvd Rdisc RHeCos-1.1 RPL-1.1 RPL-1.5 RPSL-1.0 RSA-MD RSCPL Ruby Ruby-pty
+SAX-PD SAX-PD-2.0 Saxpath SCEA SchemeReport Sendmail Sendmail-8.23 Sendmail-Open-Source-1.1 SGI-B-1.0
+SGI-B-1.1 SGI-B-2.0 SGI-OpenGL SGMLUG-PM SGP4 SHL-0.5 SHL-0.51 SimPL-2.0 SISSL SISSL-1.2 SL Sleepycat
+SMAIL-GPL SMLNJ SMPPL SNIA snprintf SOFA softSurfer Soundex Spencer-86 Spencer-94 Spencer-99 SPL-1.0
+ssh-keyscan SSH-OpenSSH SSH-short SSLeay-standalone SSPL-1.0 StandardML-NJ SugarCRM-1.1.3 SUL-1.0 Sun-PPP
+Sun-PPP-2000 SunPro SWL swrule Symlinks TAPR-OHL-1.0 TCL TCP-wrappers TekHVC TermReadKey TGPPL-1.0 ThirdEye
+threeparttable TMate TORQUE-1.1 TOSL TPDL TPL-1.0 TrustedQSL TTWL TTYP0 TU-Berlin-1.0 TU-Berlin-2.0
+Ubuntu-font-1.0 UCAR UCL-1.0 ulem UMich-Merit Unicode-3.0 Unicode-DFS-2015 Unicode-DFS-2016 Unicode-TOU
+UnixCrypt Unlicense Unlicense-libtelnet Unlicense-libwhirlpool UnRAR UPL-1.0 URT-RLE Vim Vixie-Cron VOSTROM
+VSL-1.0 W3C W3C-19980720 W3C-20150513 w3m Watcom-1.0 Widget-Workshop WordNet Wsuipa WTFNMFPL WTFPL wwl
+wxWindows X11 X11-distribute-modifications-variant X11-no-permit-persons X11-swapped Xdebug-1.03 Xerox Xfig
+XFree86-1.1 xinetd xkeyboard-config-Zinoviev xlock Xnet xpp XSkat xzoom YPL-1.0 YPL-1.1 Zed Zeeff Zend-2.0
+Zimbra-1.3 Zimbra-1.4 Zlib zlib-acknowledgement ZPL-1.1 ZPL-2.0 ZPL-2.1 389-exception Asterisk-exception
+Asterisk-linking-protocols-exception Autoconf-exception-2.0 Autoconf-exception-3.0
+Autoconf-exception-generic Autoconf-exception-generic-3.0 Autoconf-exception-macro Bison-exception-1.24
+Bison-exception-2.2 Bootloader-exception CGAL-linking-exception Classpath-exception-2.0
+Classpath-exception-2.0-short CLISP-exception-2.0 cryptsetup-OpenSSL-exception Digia-Qt-LGPL-exception-1.1
+DigiRule-FOSS-exception eCos-exception-2.0 erlang-otp-linking-exception Fawkes-Runtime-exception
+FLTK-exception fmt-exception Font-exception-2.0 freertos-exception-2.0 GCC-exception-2.0
+GCC-exception-2.0-note GCC-exception-3.1 Gmsh-exception GNAT-exception GNOME-examples-exception
+GNU-compiler-exception gnu-javamail-exception Google-Patent-WebM GPL-3.0-389-ds-base-exception
+GPL-3.0-interface-exception GPL-3.0-linking-exception GPL-3.0-linking-source-exception GPL-CC-1.0
+GStreamer-exception-2005 GStreamer-exception-2008 harbour-exception i2p-gpl-java-exception
+Independent-modules-exception KiCad-libraries-exception kvirc-openssl-exception LGPL-3.0-linking-exception
+libpri-OpenH323-exception Libtool-exception Linux-syscall-note LLGPL LLVM-exception LZMA-exception
+mif-exception mxml-exception Nokia-Qt-exception-1.1 OCaml-LGPL-linking-exception OCCT-exception-1.0
+OpenJDK-assembly-exception-1.0 openvpn-openssl-exception PCRE2-exception polyparse-exception
+PS-or-PDF-font-exception-20170817 QPL-1.0-INRIA-2004-exception Qt-GPL-exception-1.0 Qt-LGPL-exception-1.1
+Qwt-exception-1.0 romic-exception RRDtool-FLOSS-exception-2.0 rsync-linking-exception SANE-exception SHL-2.0
+SHL-2.1 Simple-Library-Usage-exception Spelling-Provider-LGPL-exception sqlitestudio-OpenSSL-exception
+stunnel-exception SWI-exception Swift-exception Texinfo-exception u-boot-exception-2.0 UBDL-exception
+Universal-FOSS-exception-1.0 vsftpd-openssl-exception WxWindows-exception-3.1 x11vnc-openssl-exception
+`;
+var SPDX_IDS = IDS.split(/\s+/).filter((id) => id !== "");
+
+// src/sbom.ts
+var SBOM_FILE = "sbom.cdx.json";
+var CYCLONEDX_SPEC_VERSION = "1.6";
+var SBOM_PROPERTY_ARCH = "metal-image:package:architecture";
+var SBOM_PROPERTY_SOURCE = "metal-image:package:source";
+var DPKG_SBOM_STATUSES = /* @__PURE__ */ new Set([
+  "unpacked",
+  "half-configured",
+  "triggers-awaited",
+  "triggers-pending",
+  "installed"
+]);
+function sbomPackagesFromDpkg(pkgs) {
+  return pkgs.filter((p3) => DPKG_SBOM_STATUSES.has(p3.status)).map((p3) => ({ type: "deb", name: p3.name, version: p3.version ?? "", arch: p3.architecture }));
+}
+function sbomPackagesFromRpm(pkgs) {
+  return pkgs.map((p3) => {
+    const pkg2 = {
+      type: "rpm",
+      name: p3.name,
+      version: [p3.version, p3.release].filter((s2) => s2 !== null && s2 !== "").join("-"),
+      arch: p3.arch ?? ""
+    };
+    if (p3.epoch !== null) pkg2.epoch = p3.epoch;
+    if (p3.license) pkg2.licenses = [p3.license];
+    if (p3.sourceRpm && p3.sourceRpm !== "(none)") pkg2.source = p3.sourceRpm;
+    return pkg2;
+  });
+}
+function parseOsRelease(content) {
+  const text2 = typeof content === "string" ? content : Buffer8.from(content).toString("utf8");
+  const out = {};
+  for (const line of text2.split("\n")) {
+    const m3 = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (m3) out[m3[1]] = shellWord(m3[2]);
+  }
+  return out;
+}
+function shellWord(s2) {
+  let out = "";
+  let i6 = 0;
+  while (i6 < s2.length) {
+    const c7 = s2[i6];
+    if (c7 === "'") {
+      const end = s2.indexOf("'", i6 + 1);
+      const stop = end < 0 ? s2.length : end;
+      out += s2.slice(i6 + 1, stop);
+      i6 = stop + 1;
+    } else if (c7 === '"') {
+      i6++;
+      while (i6 < s2.length && s2[i6] !== '"') {
+        if (s2[i6] === "\\" && i6 + 1 < s2.length && '"\\$`'.includes(s2[i6 + 1])) i6++;
+        out += s2[i6];
+        i6++;
+      }
+      i6++;
+    } else if (c7 === "\\") {
+      if (i6 + 1 < s2.length) out += s2[i6 + 1];
+      i6 += 2;
+    } else if (/\s/.test(c7) || c7 === "#") {
+      break;
+    } else {
+      out += c7;
+      i6++;
+    }
+  }
+  return out;
+}
+function distroOf(osRelease2) {
+  const f5 = osRelease2 === void 0 ? {} : parseOsRelease(osRelease2);
+  const id = f5.ID?.toLowerCase() || void 0;
+  const release2 = f5.VERSION_ID || f5.VERSION_CODENAME;
+  return {
+    vendor: id,
+    distro: id && release2 ? `${id}-${release2}` : void 0,
+    prettyName: f5.PRETTY_NAME || void 0
+  };
+}
+function purlEncode(s2) {
+  let out = "";
+  for (const byte of Buffer8.from(s2, "utf8")) {
+    const safe = byte >= 48 && byte <= 58 || // 0-9 and ':'
+    byte >= 65 && byte <= 90 || byte >= 97 && byte <= 122 || byte === 45 || byte === 46 || byte === 95 || byte === 126;
+    out += safe ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+function packageUrl(type, namespace, name, version, qualifiers = {}) {
+  let purl = `pkg:${type}/`;
+  if (namespace) purl += `${purlEncode(namespace)}/`;
+  purl += purlEncode(name);
+  if (version) purl += `@${purlEncode(version)}`;
+  const q3 = Object.entries(qualifiers).filter((e6) => e6[1] !== void 0 && e6[1] !== "").sort(([a6], [b5]) => a6 < b5 ? -1 : a6 > b5 ? 1 : 0).map(([k5, v]) => `${k5}=${purlEncode(v)}`);
+  return q3.length > 0 ? `${purl}?${q3.join("&")}` : purl;
+}
+function purlOf(p3, d5) {
+  if (p3.type === "deb") {
+    return packageUrl("deb", (d5.vendor ?? "debian").toLowerCase(), p3.name.toLowerCase(), p3.version, {
+      arch: p3.arch,
+      distro: d5.distro
+    });
+  }
+  return packageUrl("rpm", d5.vendor, p3.name, p3.version, {
+    arch: p3.arch,
+    distro: d5.distro,
+    epoch: p3.epoch === void 0 ? void 0 : String(p3.epoch)
+  });
+}
+var SPDX_BY_LOWER = new Map(SPDX_IDS.map((id) => [id.toLowerCase(), id]));
+var LICENSE_REF = /^(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+$/;
+function normalizeSpdxExpression(s2) {
+  const tokens = s2.match(/[()]|[^\s()]+/g) ?? [];
+  let i6 = 0;
+  const id = (allowPlus) => {
+    const t8 = tokens[i6];
+    if (t8 === void 0 || t8 === "AND" || t8 === "OR" || t8 === "WITH" || t8 === "(" || t8 === ")") return null;
+    i6++;
+    if (allowPlus && LICENSE_REF.test(t8)) return t8;
+    const exact = SPDX_BY_LOWER.get(t8.toLowerCase());
+    if (exact) return exact;
+    const base = allowPlus && t8.endsWith("+") ? SPDX_BY_LOWER.get(t8.slice(0, -1).toLowerCase()) : void 0;
+    return base ? `${base}+` : null;
+  };
+  const atom = () => {
+    if (tokens[i6] !== "(") return id(true);
+    i6++;
+    const inner = or();
+    if (inner === null || tokens[i6] !== ")") return null;
+    i6++;
+    return `(${inner})`;
+  };
+  const withExpr = () => {
+    const left = atom();
+    if (left === null || tokens[i6] !== "WITH") return left;
+    i6++;
+    const exception = id(false);
+    return exception === null ? null : `${left} WITH ${exception}`;
+  };
+  const chain = (next, op) => () => {
+    let left = next();
+    while (left !== null && tokens[i6] === op) {
+      i6++;
+      const right = next();
+      left = right === null ? null : `${left} ${op} ${right}`;
+    }
+    return left;
+  };
+  const and = chain(withExpr, "AND");
+  const or = chain(and, "OR");
+  const result = or();
+  return result !== null && i6 === tokens.length ? result : null;
+}
+function cyclonedxLicenses(licenses) {
+  const strings = [...new Set((licenses ?? []).map((s2) => s2.trim()).filter((s2) => s2 !== ""))];
+  if (strings.length === 0) return void 0;
+  const asLicense = (s2) => {
+    const id = SPDX_BY_LOWER.get(s2.toLowerCase());
+    return id ? { license: { id } } : { license: { name: s2 } };
+  };
+  if (strings.length === 1) {
+    const s2 = strings[0];
+    if (SPDX_BY_LOWER.has(s2.toLowerCase())) return [asLicense(s2)];
+    const expression = normalizeSpdxExpression(s2);
+    return [expression === null ? { license: { name: s2 } } : { expression }];
+  }
+  return strings.map(asLicense);
+}
+var cmp = (a6, b5) => a6 < b5 ? -1 : a6 > b5 ? 1 : 0;
+var SERIAL_NAMESPACE = Buffer8.from("5b0f6f3c8d2a4e0e9c1d7a4b2e6f9a13", "hex");
+function uuidV5(name) {
+  const h6 = createHash2("sha1").update(SERIAL_NAMESPACE).update(name, "utf8").digest().subarray(0, 16);
+  h6[6] = h6[6] & 15 | 80;
+  h6[8] = h6[8] & 63 | 128;
+  const x = h6.toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+function component(p3, d5) {
+  if (!p3.name) throw new Error(`an SBOM ${p3.type} package has no name`);
+  const c7 = { type: "library", name: p3.name };
+  const version = p3.type === "rpm" && p3.epoch !== void 0 && p3.version ? `${p3.epoch}:${p3.version}` : p3.version;
+  if (version) c7.version = version;
+  const licenses = cyclonedxLicenses(p3.licenses);
+  if (licenses) c7.licenses = licenses;
+  c7.purl = purlOf(p3, d5);
+  const properties = [];
+  if (p3.arch) properties.push({ name: SBOM_PROPERTY_ARCH, value: p3.arch });
+  if (p3.source) properties.push({ name: SBOM_PROPERTY_SOURCE, value: p3.source });
+  if (properties.length > 0) c7.properties = properties;
+  return c7;
+}
+function buildSbom(input) {
+  const d5 = distroOf(input.osRelease);
+  const sorted = [...input.packages].sort(
+    (a6, b5) => cmp(a6.name, b5.name) || cmp(a6.arch, b5.arch) || cmp(a6.version, b5.version) || (a6.epoch ?? -1) - (b5.epoch ?? -1) || cmp(a6.type, b5.type)
+  );
+  const refs = /* @__PURE__ */ new Map();
+  const components = sorted.map((p3) => {
+    const { type, ...rest } = component(p3, d5);
+    const n4 = (refs.get(rest.purl) ?? 0) + 1;
+    refs.set(rest.purl, n4);
+    return { type, "bom-ref": n4 === 1 ? rest.purl : `${rest.purl}#${n4}`, ...rest };
+  });
+  const image = { type: "operating-system", name: input.imageId, version: input.version };
+  if (d5.prettyName) image.description = d5.prettyName;
+  const metadata = {
+    timestamp: input.timestamp.toISOString(),
+    tools: { components: [{ type: "application", name: input.tool.name, version: input.tool.version }] },
+    component: image
+  };
+  const body = { metadata, components };
+  return {
+    bomFormat: "CycloneDX",
+    specVersion: CYCLONEDX_SPEC_VERSION,
+    serialNumber: `urn:uuid:${uuidV5(JSON.stringify(body))}`,
+    version: 1,
+    ...body
+  };
+}
+function serializeSbom(doc) {
+  return `${JSON.stringify(doc, null, 2)}
+`;
+}
+
+// src/packages.ts
+var DPKG_STATUS = "var/lib/dpkg/status";
+var DPKG_UPDATES = /^var\/lib\/dpkg\/updates\/[0-9]+$/;
+var RPMDB_PATHS = [RPMDB_PATH, "usr/lib/sysimage/rpm/rpmdb.sqlite"];
+var OS_RELEASE = ["etc/os-release", "usr/lib/os-release"];
+function isPackageDatabase(path7) {
+  return path7 === DPKG_STATUS || DPKG_UPDATES.test(path7) || RPMDB_PATHS.some((p3) => path7 === p3 || path7 === `${p3}-wal`) || OS_RELEASE.includes(path7);
+}
+function readInstalledPackages(files, imageId, log) {
+  const status = files.get(DPKG_STATUS);
+  if (status) return fromDpkg(status, files, imageId, log);
+  const rpmPath = RPMDB_PATHS.find((p3) => files.has(p3));
+  if (rpmPath) return fromRpm(rpmPath, files, imageId, log);
+  log.warning(
+    `The rootfs has no package database (neither /${DPKG_STATUS} nor /${RPMDB_PATH}): no packages.txt and no SBOM components for ${imageId}`
+  );
+  return void 0;
+}
+function fromDpkg(status, files, imageId, log) {
+  const updates = [...files].filter(([path7]) => DPKG_UPDATES.test(path7)).map(([path7, data]) => ({ name: path7.slice(path7.lastIndexOf("/") + 1), data }));
+  try {
+    const pkgs = parseDpkgStatus(status, {
+      updates,
+      filename: `/${DPKG_STATUS}`,
+      onWarning: (w) => log.debug(`dpkg: ${w}`)
+    });
+    const sbom = sbomPackagesFromDpkg(pkgs);
+    const count2 = countListed(pkgs);
+    log.info(`${count2} packages listed in packages.txt (what dpkg -l prints in the image)`);
+    return { kind: "dpkg", listing: formatDpkgListBytes(pkgs), count: count2, names: namesOf(sbom), sbom };
+  } catch (err) {
+    if (!(err instanceof DpkgParseError)) throw err;
+    log.warning(
+      `The dpkg database in the rootfs is unreadable, as dpkg would find it: ${err.message}; no packages.txt is published for ${imageId}`
+    );
+    return void 0;
+  }
+}
+function fromRpm(path7, files, imageId, log) {
+  const wal = files.get(`${path7}-wal`);
+  try {
+    const db = readRpmDb(files.get(path7), wal && wal.length > 0 ? { wal } : {});
+    const sbom = sbomPackagesFromRpm(db.packages);
+    log.info(`${db.count} packages listed in packages.txt (what rpm -qa prints in the image)`);
+    return { kind: "rpm", listing: db.qa, count: db.count, names: namesOf(sbom), sbom };
+  } catch (err) {
+    if (!(err instanceof RpmDbError)) throw err;
+    log.warning(
+      `The rpm database in the rootfs is unreadable: ${err.message}; no packages.txt is published for ${imageId}`
+    );
+    return void 0;
+  }
+}
+function namesOf(pkgs) {
+  return new Set(pkgs.map((p3) => p3.name));
+}
+function osRelease(files) {
+  for (const path7 of OS_RELEASE) {
+    const data = files.get(path7);
+    if (data && data.length > 0) return data;
+  }
+  return void 0;
+}
+
+// src/lz4/frame.ts
+import { Transform as Transform5 } from "node:stream";
+import { availableParallelism } from "node:os";
+
+// node_modules/xxhash-wasm/esm/xxhash-wasm.js
+var t = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 48, 8, 96, 3, 127, 127, 127, 1, 127, 96, 3, 127, 127, 127, 0, 96, 2, 127, 127, 0, 96, 1, 127, 1, 127, 96, 3, 127, 127, 126, 1, 126, 96, 3, 126, 127, 127, 1, 126, 96, 2, 127, 126, 0, 96, 1, 127, 1, 126, 3, 11, 10, 0, 0, 2, 1, 3, 4, 5, 6, 1, 7, 5, 3, 1, 0, 1, 7, 85, 9, 3, 109, 101, 109, 2, 0, 5, 120, 120, 104, 51, 50, 0, 0, 6, 105, 110, 105, 116, 51, 50, 0, 2, 8, 117, 112, 100, 97, 116, 101, 51, 50, 0, 3, 8, 100, 105, 103, 101, 115, 116, 51, 50, 0, 4, 5, 120, 120, 104, 54, 52, 0, 5, 6, 105, 110, 105, 116, 54, 52, 0, 7, 8, 117, 112, 100, 97, 116, 101, 54, 52, 0, 8, 8, 100, 105, 103, 101, 115, 116, 54, 52, 0, 9, 10, 251, 22, 10, 242, 1, 1, 4, 127, 32, 0, 32, 1, 106, 33, 3, 32, 1, 65, 16, 79, 4, 127, 32, 3, 65, 16, 107, 33, 6, 32, 2, 65, 168, 136, 141, 161, 2, 106, 33, 3, 32, 2, 65, 137, 235, 208, 208, 7, 107, 33, 4, 32, 2, 65, 207, 140, 162, 142, 6, 106, 33, 5, 3, 64, 32, 3, 32, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 3, 32, 4, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 4, 32, 2, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 2, 32, 5, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 5, 32, 6, 32, 0, 65, 4, 106, 34, 0, 79, 13, 0, 11, 32, 2, 65, 12, 119, 32, 5, 65, 18, 119, 106, 32, 4, 65, 7, 119, 106, 32, 3, 65, 1, 119, 106, 5, 32, 2, 65, 177, 207, 217, 178, 1, 106, 11, 32, 1, 106, 32, 0, 32, 1, 65, 15, 113, 16, 1, 11, 146, 1, 0, 32, 1, 32, 2, 106, 33, 2, 3, 64, 32, 1, 65, 4, 106, 32, 2, 75, 69, 4, 64, 32, 0, 32, 1, 40, 2, 0, 65, 189, 220, 202, 149, 124, 108, 106, 65, 17, 119, 65, 175, 214, 211, 190, 2, 108, 33, 0, 32, 1, 65, 4, 106, 33, 1, 12, 1, 11, 11, 3, 64, 32, 1, 32, 2, 79, 69, 4, 64, 32, 0, 32, 1, 45, 0, 0, 65, 177, 207, 217, 178, 1, 108, 106, 65, 11, 119, 65, 177, 243, 221, 241, 121, 108, 33, 0, 32, 1, 65, 1, 106, 33, 1, 12, 1, 11, 11, 32, 0, 32, 0, 65, 15, 118, 115, 65, 247, 148, 175, 175, 120, 108, 34, 0, 65, 13, 118, 32, 0, 115, 65, 189, 220, 202, 149, 124, 108, 34, 0, 65, 16, 118, 32, 0, 115, 11, 63, 0, 32, 0, 65, 8, 106, 32, 1, 65, 168, 136, 141, 161, 2, 106, 54, 2, 0, 32, 0, 65, 12, 106, 32, 1, 65, 137, 235, 208, 208, 7, 107, 54, 2, 0, 32, 0, 65, 16, 106, 32, 1, 54, 2, 0, 32, 0, 65, 20, 106, 32, 1, 65, 207, 140, 162, 142, 6, 106, 54, 2, 0, 11, 195, 4, 1, 6, 127, 32, 1, 32, 2, 106, 33, 6, 32, 0, 65, 24, 106, 33, 4, 32, 0, 65, 40, 106, 40, 2, 0, 33, 3, 32, 0, 32, 0, 40, 2, 0, 32, 2, 106, 54, 2, 0, 32, 0, 65, 4, 106, 34, 5, 32, 5, 40, 2, 0, 32, 2, 65, 16, 79, 32, 0, 40, 2, 0, 65, 16, 79, 114, 114, 54, 2, 0, 32, 2, 32, 3, 106, 65, 16, 73, 4, 64, 32, 3, 32, 4, 106, 32, 1, 32, 2, 252, 10, 0, 0, 32, 0, 65, 40, 106, 32, 2, 32, 3, 106, 54, 2, 0, 15, 11, 32, 3, 4, 64, 32, 3, 32, 4, 106, 32, 1, 65, 16, 32, 3, 107, 34, 2, 252, 10, 0, 0, 32, 0, 65, 8, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 12, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 4, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 16, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 8, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 20, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 12, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 40, 106, 65, 0, 54, 2, 0, 32, 1, 32, 2, 106, 33, 1, 11, 32, 1, 32, 6, 65, 16, 107, 77, 4, 64, 32, 6, 65, 16, 107, 33, 8, 32, 0, 65, 8, 106, 40, 2, 0, 33, 2, 32, 0, 65, 12, 106, 40, 2, 0, 33, 3, 32, 0, 65, 16, 106, 40, 2, 0, 33, 5, 32, 0, 65, 20, 106, 40, 2, 0, 33, 7, 3, 64, 32, 2, 32, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 2, 32, 3, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 3, 32, 5, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 5, 32, 7, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 7, 32, 8, 32, 1, 65, 4, 106, 34, 1, 79, 13, 0, 11, 32, 0, 65, 8, 106, 32, 2, 54, 2, 0, 32, 0, 65, 12, 106, 32, 3, 54, 2, 0, 32, 0, 65, 16, 106, 32, 5, 54, 2, 0, 32, 0, 65, 20, 106, 32, 7, 54, 2, 0, 11, 32, 1, 32, 6, 73, 4, 64, 32, 4, 32, 1, 32, 6, 32, 1, 107, 34, 1, 252, 10, 0, 0, 32, 0, 65, 40, 106, 32, 1, 54, 2, 0, 11, 11, 97, 1, 1, 127, 32, 0, 65, 16, 106, 40, 2, 0, 33, 1, 32, 0, 65, 4, 106, 40, 2, 0, 4, 127, 32, 1, 65, 12, 119, 32, 0, 65, 20, 106, 40, 2, 0, 65, 18, 119, 106, 32, 0, 65, 12, 106, 40, 2, 0, 65, 7, 119, 106, 32, 0, 65, 8, 106, 40, 2, 0, 65, 1, 119, 106, 5, 32, 1, 65, 177, 207, 217, 178, 1, 106, 11, 32, 0, 40, 2, 0, 106, 32, 0, 65, 24, 106, 32, 0, 65, 40, 106, 40, 2, 0, 16, 1, 11, 255, 3, 2, 3, 126, 1, 127, 32, 0, 32, 1, 106, 33, 6, 32, 1, 65, 32, 79, 4, 126, 32, 6, 65, 32, 107, 33, 6, 32, 2, 66, 214, 235, 130, 238, 234, 253, 137, 245, 224, 0, 124, 33, 3, 32, 2, 66, 177, 169, 172, 193, 173, 184, 212, 166, 61, 125, 33, 4, 32, 2, 66, 249, 234, 208, 208, 231, 201, 161, 228, 225, 0, 124, 33, 5, 3, 64, 32, 3, 32, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 3, 32, 4, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 4, 32, 2, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 2, 32, 5, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 5, 32, 6, 32, 0, 65, 8, 106, 34, 0, 79, 13, 0, 11, 32, 2, 66, 12, 137, 32, 5, 66, 18, 137, 124, 32, 4, 66, 7, 137, 124, 32, 3, 66, 1, 137, 124, 32, 3, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 4, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 2, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 5, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 5, 32, 2, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 124, 11, 32, 1, 173, 124, 32, 0, 32, 1, 65, 31, 113, 16, 6, 11, 134, 2, 0, 32, 1, 32, 2, 106, 33, 2, 3, 64, 32, 2, 32, 1, 65, 8, 106, 79, 4, 64, 32, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 32, 0, 133, 66, 27, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 33, 0, 32, 1, 65, 8, 106, 33, 1, 12, 1, 11, 11, 32, 1, 65, 4, 106, 32, 2, 77, 4, 64, 32, 0, 32, 1, 53, 2, 0, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 23, 137, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 249, 243, 221, 241, 153, 246, 153, 171, 22, 124, 33, 0, 32, 1, 65, 4, 106, 33, 1, 11, 3, 64, 32, 1, 32, 2, 73, 4, 64, 32, 0, 32, 1, 49, 0, 0, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 126, 133, 66, 11, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 0, 32, 1, 65, 1, 106, 33, 1, 12, 1, 11, 11, 32, 0, 32, 0, 66, 33, 136, 133, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 34, 0, 32, 0, 66, 29, 136, 133, 66, 249, 243, 221, 241, 153, 246, 153, 171, 22, 126, 34, 0, 32, 0, 66, 32, 136, 133, 11, 77, 0, 32, 0, 65, 8, 106, 32, 1, 66, 214, 235, 130, 238, 234, 253, 137, 245, 224, 0, 124, 55, 3, 0, 32, 0, 65, 16, 106, 32, 1, 66, 177, 169, 172, 193, 173, 184, 212, 166, 61, 125, 55, 3, 0, 32, 0, 65, 24, 106, 32, 1, 55, 3, 0, 32, 0, 65, 32, 106, 32, 1, 66, 249, 234, 208, 208, 231, 201, 161, 228, 225, 0, 124, 55, 3, 0, 11, 244, 4, 2, 3, 127, 4, 126, 32, 1, 32, 2, 106, 33, 5, 32, 0, 65, 40, 106, 33, 4, 32, 0, 65, 200, 0, 106, 40, 2, 0, 33, 3, 32, 0, 32, 0, 41, 3, 0, 32, 2, 173, 124, 55, 3, 0, 32, 2, 32, 3, 106, 65, 32, 73, 4, 64, 32, 3, 32, 4, 106, 32, 1, 32, 2, 252, 10, 0, 0, 32, 0, 65, 200, 0, 106, 32, 2, 32, 3, 106, 54, 2, 0, 15, 11, 32, 3, 4, 64, 32, 3, 32, 4, 106, 32, 1, 65, 32, 32, 3, 107, 34, 2, 252, 10, 0, 0, 32, 0, 65, 8, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 16, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 8, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 24, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 16, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 32, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 24, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 200, 0, 106, 65, 0, 54, 2, 0, 32, 1, 32, 2, 106, 33, 1, 11, 32, 1, 65, 32, 106, 32, 5, 77, 4, 64, 32, 5, 65, 32, 107, 33, 2, 32, 0, 65, 8, 106, 41, 3, 0, 33, 6, 32, 0, 65, 16, 106, 41, 3, 0, 33, 7, 32, 0, 65, 24, 106, 41, 3, 0, 33, 8, 32, 0, 65, 32, 106, 41, 3, 0, 33, 9, 3, 64, 32, 6, 32, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 6, 32, 7, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 7, 32, 8, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 8, 32, 9, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 9, 32, 2, 32, 1, 65, 8, 106, 34, 1, 79, 13, 0, 11, 32, 0, 65, 8, 106, 32, 6, 55, 3, 0, 32, 0, 65, 16, 106, 32, 7, 55, 3, 0, 32, 0, 65, 24, 106, 32, 8, 55, 3, 0, 32, 0, 65, 32, 106, 32, 9, 55, 3, 0, 11, 32, 1, 32, 5, 73, 4, 64, 32, 4, 32, 1, 32, 5, 32, 1, 107, 34, 1, 252, 10, 0, 0, 32, 0, 65, 200, 0, 106, 32, 1, 54, 2, 0, 11, 11, 188, 2, 1, 5, 126, 32, 0, 65, 24, 106, 41, 3, 0, 33, 1, 32, 0, 41, 3, 0, 34, 2, 66, 32, 90, 4, 126, 32, 0, 65, 8, 106, 41, 3, 0, 34, 3, 66, 1, 137, 32, 0, 65, 16, 106, 41, 3, 0, 34, 4, 66, 7, 137, 124, 32, 1, 66, 12, 137, 32, 0, 65, 32, 106, 41, 3, 0, 34, 5, 66, 18, 137, 124, 124, 32, 3, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 4, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 1, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 5, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 5, 32, 1, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 124, 11, 32, 2, 124, 32, 0, 65, 40, 106, 32, 2, 66, 31, 131, 167, 16, 6, 11]);
+async function e() {
+  return (function(t8) {
+    const { exports: { mem: e6, xxh32: n4, xxh64: r5, init32: i6, update32: a6, digest32: o4, init64: s2, update64: u2, digest64: c7 } } = t8;
+    let h6 = new Uint8Array(e6.buffer);
+    function g5(t9, n5) {
+      if (e6.buffer.byteLength < t9 + n5) {
+        const r6 = Math.ceil((t9 + n5 - e6.buffer.byteLength) / 65536);
+        e6.grow(r6), h6 = new Uint8Array(e6.buffer);
+      }
+    }
+    function f5(t9, e7, n5, r6, i7, a7) {
+      g5(t9);
+      const o5 = new Uint8Array(t9);
+      return h6.set(o5), n5(0, e7), o5.set(h6.subarray(0, t9)), { update(e8) {
+        let n6;
+        return h6.set(o5), "string" == typeof e8 ? (g5(3 * e8.length, t9), n6 = w.encodeInto(e8, h6.subarray(t9)).written) : (g5(e8.byteLength, t9), h6.set(e8, t9), n6 = e8.byteLength), r6(0, t9, n6), o5.set(h6.subarray(0, t9)), this;
+      }, digest: () => (h6.set(o5), a7(i7(0))) };
+    }
+    function y(t9) {
+      return t9 >>> 0;
+    }
+    const b5 = 2n ** 64n - 1n;
+    function d5(t9) {
+      return t9 & b5;
+    }
+    const w = new TextEncoder(), l3 = 0, p3 = 0n;
+    function x(t9, e7 = l3) {
+      return g5(3 * t9.length, 0), y(n4(0, w.encodeInto(t9, h6).written, e7));
+    }
+    function L(t9, e7 = p3) {
+      return g5(3 * t9.length, 0), d5(r5(0, w.encodeInto(t9, h6).written, e7));
+    }
+    return { h32: x, h32ToString: (t9, e7 = l3) => x(t9, e7).toString(16).padStart(8, "0"), h32Raw: (t9, e7 = l3) => (g5(t9.byteLength, 0), h6.set(t9), y(n4(0, t9.byteLength, e7))), create32: (t9 = l3) => f5(48, t9, i6, a6, o4, y), h64: L, h64ToString: (t9, e7 = p3) => L(t9, e7).toString(16).padStart(16, "0"), h64Raw: (t9, e7 = p3) => (g5(t9.byteLength, 0), h6.set(t9), d5(r5(0, t9.byteLength, e7))), create64: (t9 = p3) => f5(88, t9, s2, u2, c7, d5) };
+  })((await WebAssembly.instantiate(t)).instance);
+}
+
+// src/lz4/xxh32.ts
+var api;
+async function createXxh32() {
+  api ??= await e();
+  const h6 = api.create32(0);
+  return {
+    update: (data) => void h6.update(data),
+    // xxhash-wasm returns a signed 32-bit value on some paths; the frame stores it unsigned.
+    digest: () => h6.digest() >>> 0
+  };
+}
+async function xxh32(data) {
+  api ??= await e();
+  return api.h32Raw(data, 0) >>> 0;
+}
+
+// src/lz4/frame.ts
+var BLOCK_SIZE = 4 * 1024 * 1024;
+var MAGIC = 407708164;
+var FLG = 100;
+var BD = 7 << 4;
+var UNCOMPRESSED_BIT = 2147483648;
+async function frameHeader() {
+  const header = Buffer.alloc(7);
+  header.writeUInt32LE(MAGIC, 0);
+  header[4] = FLG;
+  header[5] = BD;
+  header[6] = await xxh32(header.subarray(4, 6)) >>> 8 & 255;
+  return header;
+}
+var Lz4FrameEncoder = class extends Transform5 {
+  stats = { bytesIn: 0, bytesOut: 0, blocks: 0, storedBlocks: 0 };
+  level;
+  concurrency;
+  maxInFlight;
+  compressor;
+  hash;
+  block;
+  filled = 0;
+  /** Input blocks whose compressed form has been written, ready for the next 4 MiB. */
+  spares = [];
+  /** Blocks in flight, oldest first; each is written as soon as it and all before it are done. */
+  pending = [];
+  failure;
+  wake;
+  constructor(options) {
+    super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 });
+    this.level = options.level;
+    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0);
+  }
+  _transform(chunk, _enc, done) {
+    if (!this.hash) {
+      this.start().then(() => this._transform(chunk, _enc, done), done);
+      return;
+    }
+    this.hash.update(chunk);
+    this.stats.bytesIn += chunk.length;
+    let offset = 0;
+    const fill = () => {
+      while (offset < chunk.length) {
+        this.block ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
+        const n4 = chunk.copy(this.block, this.filled, offset);
+        this.filled += n4;
+        offset += n4;
+        if (this.filled === BLOCK_SIZE) {
+          this.submit();
+          if (this.pending.length >= this.maxInFlight) return void this.room().then(fill, done);
+        }
+      }
+      done();
+    };
+    fill();
+  }
+  _flush(done) {
+    this.finish().then(() => done(), done);
+  }
+  _destroy(err, done) {
+    const compressor = this.compressor;
+    this.compressor = void 0;
+    this.pending.length = 0;
+    if (!compressor) return done(err);
+    compressor.close().then(
+      () => done(err),
+      () => done(err)
+    );
+  }
+  async start() {
+    this.compressor = await createBlockCompressor(this.level, this.concurrency);
+    this.hash = await createXxh32();
+    this.emit_(await frameHeader());
+  }
+  submit() {
+    const block = this.block.subarray(0, this.filled);
+    this.block = void 0;
+    this.filled = 0;
+    const slot = {};
+    this.pending.push(slot);
+    this.compressor.compress(block).then(encodeBlock).then(
+      (encoded) => {
+        slot.done = encoded;
+        this.emitReady();
+      },
+      (err) => {
+        this.failure ??= err;
+      }
+    ).finally(() => this.wake?.());
+  }
+  async room() {
+    while (this.pending.length >= this.maxInFlight) await this.progress();
+  }
+  /** Waits until a block finishes; throws when one failed. */
+  async progress() {
+    if (!this.failure) await new Promise((resolve4) => this.wake = resolve4);
+    if (this.failure) throw this.failure;
+  }
+  emitReady() {
+    if (this.destroyed) return;
+    while (this.pending[0]?.done) {
+      const { sizeWord, data, stored, spare } = this.pending.shift().done;
+      if (spare && spare.buffer.byteLength === BLOCK_SIZE) this.spares.push(Buffer.from(spare.buffer));
+      this.stats.blocks++;
+      if (stored) this.stats.storedBlocks++;
+      this.emit_(sizeWord);
+      this.emit_(data);
+    }
+  }
+  async finish() {
+    if (!this.hash) await this.start();
+    if (this.filled > 0) this.submit();
+    while (this.pending.length > 0) await this.progress();
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(0, 0);
+    trailer.writeUInt32LE(this.hash.digest(), 4);
+    this.emit_(trailer);
+    const compressor = this.compressor;
+    this.compressor = void 0;
+    await compressor?.close();
+  }
+  emit_(buf) {
+    this.stats.bytesOut += buf.length;
+    this.push(buf);
+  }
+};
+function encodeBlock(block) {
+  const sizeWord = Buffer.alloc(4);
+  sizeWord.writeUInt32LE((block.stored ? UNCOMPRESSED_BIT | block.data.length : block.data.length) >>> 0, 0);
+  return { ...block, sizeWord };
+}
+
+// src/progress.ts
+function reportProgress(what, print, intervalMs = 1e4) {
+  const start = performance.now();
+  let lastRead = 0;
+  let lastAt = start;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const { read, written } = what();
+    const rate = Math.round((read - lastRead) / ((now - lastAt) / 1e3));
+    const ratio = read > 0 ? ` (${(100 * written / read).toFixed(1)} %)` : "";
+    print(
+      `${formatBytes(read)} of rootfs read, ${formatBytes(rate)}/s; ${formatBytes(written)} compressed${ratio}; ${((now - start) / 1e3).toFixed(0)} s`
+    );
+    lastRead = read;
+    lastAt = now;
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 // src/source.ts
+import { open, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join3, resolve as resolve2 } from "node:path";
+import { createInterface } from "node:readline";
 var DOCKER = "docker";
 var TAIL_LINES = 25;
 async function openSource(config, log, signal) {
@@ -59086,7 +58294,7 @@ var COMPRESSED_MAGIC = [
   ["lz4", [4, 34, 77, 24]]
 ];
 async function openRootfsFile(path7) {
-  const full = resolve(path7);
+  const full = resolve2(path7);
   const info = await stat(full).catch((err) => {
     throw new InputError(
       "rootfs",
@@ -59153,7 +58361,7 @@ function runDocker(args, options) {
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
     });
-    return new Promise((resolve3) => lines.on("close", () => resolve3()));
+    return new Promise((resolve4) => lines.on("close", () => resolve4()));
   };
   const piped = options.stdout === "pipe";
   const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)]);
@@ -59189,8 +58397,8 @@ async function ensureDaemon(input, value, signal) {
     `cannot reach the Docker daemon at ${host}, needed for input "${input}" = "${value}": ${reason}. Start the Docker engine (dockerd) or point DOCKER_HOST at one.`
   );
 }
-function lastLine(text) {
-  const lines = text.trim().split("\n");
+function lastLine(text2) {
+  const lines = text2.trim().split("\n");
   return (lines[lines.length - 1] ?? "").trim();
 }
 function processExit(done, failure) {
@@ -59277,7 +58485,7 @@ async function checkBuildContext(config) {
   const info = await stat(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve(config.file) : join2(config.context, "Dockerfile");
+  const file = config.file ? resolve2(config.file) : join3(config.context, "Dockerfile");
   const fileInfo = await stat(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
@@ -59287,8 +58495,8 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join2(tmpdir(), "metal-image-"));
-  const iidfile = join2(dir, "iid");
+  const dir = await mkdtemp(join3(tmpdir2(), "metal-image-"));
+  const iidfile = join3(dir, "iid");
   const started = performance.now();
   try {
     const own = ["--force-rm", "--iidfile", iidfile];
@@ -59366,21 +58574,6 @@ async function exportImage(image, platform3, log, signal) {
   }
 }
 
-// src/git.ts
-async function git(cwd, args) {
-  const result = await execa("git", args, { cwd, reject: false, stdin: "ignore", timeout: 3e4 });
-  return result.exitCode === 0 ? String(result.stdout) : void 0;
-}
-async function gitTags(cwd) {
-  const out = await git(cwd, ["tag", "--list"]);
-  return out?.split("\n").filter((t8) => t8 !== "");
-}
-async function commitDate(cwd) {
-  const out = await git(cwd, ["log", "-1", "--format=%cI"]);
-  if (!out?.trim()) return void 0;
-  return new Date(out.trim()).toISOString().slice(0, 10).replaceAll("-", "");
-}
-
 // src/layout.ts
 function indexFolder(p3) {
   return [...p3.channel, p3.osName, p3.osVersion];
@@ -59391,11 +58584,11 @@ function imageFolder(p3) {
 
 // src/versions-index.ts
 var INDEX_FILE = "versions.json";
-function parseIndex(text, osName, osVersion) {
+function parseIndex(text2, osName, osVersion) {
   const empty = { osName, osVersion, versions: [] };
-  if (!text) return empty;
+  if (!text2) return empty;
   try {
-    const data = JSON.parse(text);
+    const data = JSON.parse(text2);
     const versions2 = (Array.isArray(data.versions) ? data.versions : []).filter(
       (e6) => typeof e6?.version === "string" && isVersion(e6.version) && typeof e6.imageId === "string" && typeof e6.md5 === "string" && typeof e6.size === "number" && typeof e6.path === "string"
     );
@@ -59487,6 +58680,14 @@ async function resolveDate(config, ctx) {
 var IMAGE = "img.tar.lz4";
 var MD5 = "img.tar.lz4.md5";
 var PACKAGES = "packages.txt";
+var COMPANIONS = [
+  MD5,
+  "img.tar.lz4.sha256",
+  "img.tar.lz4.sha512",
+  PACKAGES,
+  "contract.json",
+  "sbom.cdx.json"
+];
 async function promote(config, store, log) {
   const started = performance.now();
   const os = [config.osName, config.osVersion];
@@ -59502,7 +58703,10 @@ async function promote(config, store, log) {
   const md5 = /^([0-9a-f]{32}) {2}img\.tar\.lz4\n?$/.exec(md5Text ?? "")?.[1];
   if (await store.size(`${src}/${IMAGE}`) === void 0 || !md5)
     throw new InputError("from-channel", fromInput, `no image with its md5 at ${store.url(src)}/`);
-  const hasPackages = await store.size(`${src}/${PACKAGES}`) !== void 0;
+  const present = await Promise.all(
+    COMPANIONS.map(async (name) => await store.size(`${src}/${name}`) !== void 0 ? name : void 0)
+  );
+  const companions = present.filter((name) => name !== void 0);
   const common2 = {
     imageId: version.imageId,
     version: version.version,
@@ -59512,6 +58716,7 @@ async function promote(config, store, log) {
     channel: config.toChannel.join("/"),
     url: store.url(`${dst}/${IMAGE}`),
     md5,
+    checksums: { md5 },
     compressionLevel: config.compressionLevel,
     rootfsSize: void 0,
     packages: void 0
@@ -59534,7 +58739,7 @@ async function promote(config, store, log) {
         `${store.url(dst)}/ already holds an image: set on-conflict to overwrite to replace it`
       );
   }
-  const names = [IMAGE, MD5, ...hasPackages ? [PACKAGES] : []];
+  const names = [IMAGE, ...companions];
   const tx = await store.begin([dst]);
   try {
     let copied = "";
@@ -59549,7 +58754,10 @@ async function promote(config, store, log) {
       );
     await tx.commit(
       names.map((n4) => `${dst}/${n4}`),
-      { retract: [`${dst}/${MD5}`], obsolete: hasPackages ? [] : [`${dst}/${PACKAGES}`] }
+      {
+        retract: COMPANIONS.filter((n4) => n4.startsWith(`${IMAGE}.`)).map((n4) => `${dst}/${n4}`),
+        obsolete: COMPANIONS.filter((n4) => !companions.includes(n4)).map((n4) => `${dst}/${n4}`)
+      }
     );
     const indexPath = `${toDir}/${INDEX_FILE}`;
     const index = parseIndex((await store.read(indexPath))?.toString(), config.osName, config.osVersion);
@@ -59608,10 +58816,10 @@ import { randomBytes } from "node:crypto";
 import { Writable as Writable6 } from "node:stream";
 
 // node_modules/@google-cloud/storage/build/esm/src/nodejs-common/service.js
-var import_google_auth_library2 = __toESM(require_src6(), 1);
+var import_google_auth_library2 = __toESM(require_src5(), 1);
 
 // node_modules/@google-cloud/storage/build/esm/src/nodejs-common/util.js
-var import_projectify = __toESM(require_src7(), 1);
+var import_projectify = __toESM(require_src6(), 1);
 
 // node_modules/html-entities/dist/esm/named-references.js
 var __assign = function() {
@@ -59758,25 +58966,25 @@ function getDecodedEntity(entity, references, isAttribute, isStrict) {
   }
   return decodeResult;
 }
-function decode2(text, _a3) {
+function decode2(text2, _a3) {
   var _b = _a3 === void 0 ? defaultDecodeOptions : _a3, _c5 = _b.level, level = _c5 === void 0 ? "all" : _c5, _d = _b.scope, scope = _d === void 0 ? level === "xml" ? "strict" : "body" : _d;
-  if (!text) {
+  if (!text2) {
     return "";
   }
   var decodeRegExp = decodeRegExps[level][scope];
   var references = allNamedReferences[level].entities;
   var isAttribute = scope === "attribute";
   var isStrict = scope === "strict";
-  return text.replace(decodeRegExp, function(entity) {
+  return text2.replace(decodeRegExp, function(entity) {
     return getDecodedEntity(entity, references, isAttribute, isStrict);
   });
 }
 
 // node_modules/@google-cloud/storage/build/esm/src/nodejs-common/util.js
-var import_google_auth_library = __toESM(require_src6(), 1);
-var import_teeny_request = __toESM(require_src8(), 1);
+var import_google_auth_library = __toESM(require_src5(), 1);
+var import_teeny_request = __toESM(require_src7(), 1);
 var import_retry_request = __toESM(require_retry_request(), 1);
-import { Transform as Transform5 } from "stream";
+import { Transform as Transform6 } from "stream";
 import * as crypto2 from "crypto";
 
 // node_modules/@google-cloud/storage/build/esm/src/util.js
@@ -59800,7 +59008,7 @@ function encodeURI2(uri, encodeSlash) {
 }
 function qsStringify(qs) {
   return querystring.stringify(qs, "&", "=", {
-    encodeURIComponent: (component) => encodeURI2(component, true)
+    encodeURIComponent: (component2) => encodeURI2(component2, true)
   });
 }
 function objectKeyToLowercase(object) {
@@ -60535,7 +59743,7 @@ function decorateHeaders(headers, options) {
     idempotencyToken
   };
 }
-var ProgressStream = class extends Transform5 {
+var ProgressStream = class extends Transform6 {
   constructor() {
     super(...arguments);
     this.bytesRead = 0;
@@ -60698,7 +59906,7 @@ var Service = class _Service {
 };
 
 // node_modules/@google-cloud/storage/build/esm/src/nodejs-common/service-object.js
-var import_promisify = __toESM(require_src9(), 1);
+var import_promisify = __toESM(require_src8(), 1);
 import { EventEmitter as EventEmitter2 } from "events";
 var ServiceObject = class _ServiceObject extends EventEmitter2 {
   /*
@@ -60926,20 +60134,20 @@ var ServiceObject = class _ServiceObject extends EventEmitter2 {
 (0, import_promisify.promisifyAll)(ServiceObject, { exclude: ["getRequestInterceptors"] });
 
 // node_modules/@google-cloud/storage/build/esm/src/storage.js
-var import_paginator2 = __toESM(require_src10(), 1);
-var import_promisify9 = __toESM(require_src9(), 1);
+var import_paginator2 = __toESM(require_src9(), 1);
+var import_promisify9 = __toESM(require_src8(), 1);
 import { Readable as Readable7 } from "stream";
 
 // node_modules/@google-cloud/storage/build/esm/src/bucket.js
-var import_paginator = __toESM(require_src10(), 1);
-var import_promisify6 = __toESM(require_src9(), 1);
+var import_paginator = __toESM(require_src9(), 1);
+var import_promisify6 = __toESM(require_src8(), 1);
 var import_async_retry3 = __toESM(require_lib(), 1);
 import * as fs2 from "fs";
 import * as path6 from "path";
 import { promisify as promisify3 } from "util";
 
 // node_modules/@google-cloud/storage/build/esm/src/acl.js
-var import_promisify2 = __toESM(require_src9(), 1);
+var import_promisify2 = __toESM(require_src8(), 1);
 var AclRoleAccessorMethods = class _AclRoleAccessorMethods {
   constructor() {
     this.owners = {};
@@ -61419,12 +60627,12 @@ var Acl = class extends AclRoleAccessorMethods {
 });
 
 // node_modules/@google-cloud/storage/build/esm/src/file.js
-var import_promisify3 = __toESM(require_src9(), 1);
+var import_promisify3 = __toESM(require_src8(), 1);
 import * as crypto5 from "crypto";
 import * as fs from "fs";
 
 // node_modules/@google-cloud/storage/build/esm/src/resumable-upload.js
-import { createHash as createHash2 } from "crypto";
+import { createHash as createHash4 } from "crypto";
 
 // node_modules/gaxios/build/esm/src/index.js
 var src_exports = {};
@@ -61564,7 +60772,7 @@ var GaxiosError = class _GaxiosError extends Error {
       if (typeof res.data.error === "object") {
         message = "message" in res.data.error && typeof res.data.error.message === "string" ? res.data.error.message : message;
         const status = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
-        const code = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
+        const code2 = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
         if ("errors" in res.data.error && Array.isArray(res.data.error.errors)) {
           const errorMessages = [];
           for (const e6 of res.data.error.errors) {
@@ -61574,13 +60782,13 @@ var GaxiosError = class _GaxiosError extends Error {
           }
           return Object.assign({
             message: errorMessages.join("\n") || message,
-            code,
+            code: code2,
             status
           }, res.data.error);
         }
         return Object.assign({
           message,
-          code,
+          code: code2,
           status
         }, res.data.error);
       }
@@ -61618,8 +60826,8 @@ function defaultErrorRedactor(data) {
   }
   function redactString(obj, key) {
     if (typeof obj === "object" && obj !== null && typeof obj[key] === "string") {
-      const text = obj[key];
-      if (/grant_type=/i.test(text) || /assertion=/i.test(text) || /secret/i.test(text)) {
+      const text2 = obj[key];
+      if (/grant_type=/i.test(text2) || /assertion=/i.test(text2) || /secret/i.test(text2)) {
         obj[key] = REDACT;
       }
     }
@@ -61713,8 +60921,8 @@ async function getRetryConfig(err) {
   }
   const delay = getNextRetryDelay(config);
   err.config.retryConfig.currentRetryAttempt += 1;
-  const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve3) => {
-    setTimeout(resolve3, delay);
+  const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve4) => {
+    setTimeout(resolve4, delay);
   });
   if (config.onRetryAttempt) {
     await config.onRetryAttempt(err);
@@ -62239,14 +61447,14 @@ async function request(opts) {
 }
 
 // node_modules/@google-cloud/storage/build/esm/src/resumable-upload.js
-var import_google_auth_library3 = __toESM(require_src6(), 1);
+var import_google_auth_library3 = __toESM(require_src5(), 1);
 var import_async_retry = __toESM(require_lib(), 1);
 import { Readable as Readable5, Writable as Writable4 } from "stream";
 import * as crypto3 from "crypto";
 
 // node_modules/@google-cloud/storage/build/esm/src/hash-stream-validator.js
-import { createHash } from "crypto";
-import { Transform as Transform6 } from "stream";
+import { createHash as createHash3 } from "crypto";
+import { Transform as Transform7 } from "stream";
 
 // node_modules/@google-cloud/storage/build/esm/src/crc32c.js
 import { createReadStream as createReadStream3 } from "fs";
@@ -62626,14 +61834,14 @@ var CRC32C = class _CRC32C {
   }
   static async fromFile(file) {
     const crc32c = new _CRC32C();
-    await new Promise((resolve3, reject) => {
+    await new Promise((resolve4, reject) => {
       createReadStream3(file).on("data", (d5) => {
         if (typeof d5 === "string") {
           crc32c.update(Buffer.from(d5));
         } else {
           crc32c.update(d5);
         }
-      }).on("end", () => resolve3()).on("error", reject);
+      }).on("end", () => resolve4()).on("error", reject);
     });
     return crc32c;
   }
@@ -62697,7 +61905,7 @@ var __classPrivateFieldGet2 = function(receiver, state2, kind, f5) {
 var _HashStreamValidator_crc32cHash;
 var _HashStreamValidator_md5Hash;
 var _HashStreamValidator_md5Digest;
-var HashStreamValidator = class extends Transform6 {
+var HashStreamValidator = class extends Transform7 {
   constructor(options = {}) {
     super();
     this.updateHashesOnly = false;
@@ -62718,7 +61926,7 @@ var HashStreamValidator = class extends Transform6 {
       }
     }
     if (this.md5Enabled) {
-      __classPrivateFieldSet2(this, _HashStreamValidator_md5Hash, createHash("md5"), "f");
+      __classPrivateFieldSet2(this, _HashStreamValidator_md5Hash, createHash3("md5"), "f");
     }
   }
   /**
@@ -62895,13 +62103,13 @@ var Upload = class extends Writable4 {
         const base64Key = Buffer.from(cfg.key).toString("base64");
         this.encryption = {
           key: base64Key,
-          hash: createHash2("sha256").update(cfg.key).digest("base64")
+          hash: createHash4("sha256").update(cfg.key).digest("base64")
         };
       } else {
         const base64Key = cfg.key.toString("base64");
         this.encryption = {
           key: base64Key,
-          hash: createHash2("sha256").update(cfg.key).digest("base64")
+          hash: createHash4("sha256").update(cfg.key).digest("base64")
         };
       }
     }
@@ -63041,22 +62249,22 @@ var Upload = class extends Writable4 {
    * @returns If there will be more chunks to read in the future
    */
   async waitForNextChunk() {
-    const willBeMoreChunks = await new Promise((resolve3) => {
+    const willBeMoreChunks = await new Promise((resolve4) => {
       if (this.writeBuffers.length) {
-        return resolve3(true);
+        return resolve4(true);
       }
       if (this.upstreamEnded) {
-        return resolve3(false);
+        return resolve4(false);
       }
       const wroteToChunkBufferCallback = () => {
         removeListeners();
-        return resolve3(true);
+        return resolve4(true);
       };
       const upstreamFinishedCallback = () => {
         removeListeners();
         if (this.writeBuffers.length)
-          return resolve3(true);
-        return resolve3(false);
+          return resolve4(true);
+        return resolve4(false);
       };
       const removeListeners = () => {
         this.removeListener("wroteToChunkBuffer", wroteToChunkBufferCallback);
@@ -63386,7 +62594,7 @@ var Upload = class extends Writable4 {
       if (retryDelay <= 0) {
         throw e6;
       }
-      await new Promise((resolve3) => setTimeout(resolve3, retryDelay));
+      await new Promise((resolve4) => setTimeout(resolve4, retryDelay));
       return this.checkUploadStatus(config);
     }
   }
@@ -65354,8 +64562,8 @@ var File2 = class _File extends ServiceObject {
           }
           if (!fileWriteStreamMetadataReceived) {
             try {
-              await new Promise((resolve3, reject) => {
-                fileWriteStream.once("metadata", resolve3);
+              await new Promise((resolve4, reject) => {
+                fileWriteStream.once("metadata", resolve4);
                 fileWriteStream.once("error", reject);
               });
             } catch (e7) {
@@ -67020,7 +66228,7 @@ var File2 = class _File extends ServiceObject {
       maxRetries = 0;
     }
     const returnValue = (0, import_async_retry2.default)(async (bail) => {
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (maxRetries === 0) {
           this.storage.retryOptions.autoRetry = false;
         }
@@ -67035,7 +66243,7 @@ var File2 = class _File extends ServiceObject {
           return bail(err);
         };
         if (typeof data === "string" || Buffer.isBuffer(data) || data instanceof Uint8Array) {
-          writable2.on("error", handleError).on("finish", () => resolve3()).end(data);
+          writable2.on("error", handleError).on("finish", () => resolve4()).end(data);
         } else {
           pipeline(data, writable2, (err) => {
             if (err) {
@@ -67044,7 +66252,7 @@ var File2 = class _File extends ServiceObject {
               }
               handleError(err);
             } else {
-              resolve3();
+              resolve4();
             }
           });
         }
@@ -67328,25 +66536,25 @@ async function _File_validateIntegrity2(hashCalculatingStream, verify = {}) {
   }
   if (dataMismatch) {
     const errors = [];
-    let code = "";
+    let code2 = "";
     let message = "";
     try {
       await this.delete();
       if (verify.md5 && !metadata.md5Hash) {
-        code = "MD5_NOT_AVAILABLE";
+        code2 = "MD5_NOT_AVAILABLE";
         message = FileExceptionMessages.MD5_NOT_AVAILABLE;
       } else {
-        code = "FILE_NO_UPLOAD";
+        code2 = "FILE_NO_UPLOAD";
         message = FileExceptionMessages.UPLOAD_MISMATCH;
       }
     } catch (e6) {
       const error2 = e6;
-      code = "FILE_NO_UPLOAD_DELETE";
+      code2 = "FILE_NO_UPLOAD_DELETE";
       message = `${FileExceptionMessages.UPLOAD_MISMATCH_DELETE_FAIL}${error2.message}`;
       errors.push(error2);
     }
     const error = new RequestError(message);
-    error.code = code;
+    error.code = code2;
     error.errors = errors;
     throw error;
   }
@@ -67366,7 +66574,7 @@ async function _File_validateIntegrity2(hashCalculatingStream, verify = {}) {
 });
 
 // node_modules/@google-cloud/storage/build/esm/src/iam.js
-var import_promisify4 = __toESM(require_src9(), 1);
+var import_promisify4 = __toESM(require_src8(), 1);
 var IAMExceptionMessages;
 (function(IAMExceptionMessages2) {
   IAMExceptionMessages2["POLICY_OBJECT_REQUIRED"] = "A policy object is required.";
@@ -67628,7 +66836,7 @@ var Iam = class {
 (0, import_promisify4.promisifyAll)(Iam);
 
 // node_modules/@google-cloud/storage/build/esm/src/notification.js
-var import_promisify5 = __toESM(require_src9(), 1);
+var import_promisify5 = __toESM(require_src8(), 1);
 var Notification = class extends ServiceObject {
   constructor(bucket, id) {
     const requestQueryObject = {};
@@ -70909,7 +70117,7 @@ var Bucket = class _Bucket extends ServiceObject {
     var _a3, _b;
     const upload2 = (numberOfRetries) => {
       const returnValue = (0, import_async_retry3.default)(async (bail) => {
-        await new Promise((resolve3, reject) => {
+        await new Promise((resolve4, reject) => {
           var _a4, _b2;
           if (numberOfRetries === 0 && ((_b2 = (_a4 = newFile === null || newFile === void 0 ? void 0 : newFile.storage) === null || _a4 === void 0 ? void 0 : _a4.retryOptions) === null || _b2 === void 0 ? void 0 : _b2.autoRetry)) {
             newFile.storage.retryOptions.autoRetry = false;
@@ -70931,7 +70139,7 @@ var Bucket = class _Bucket extends ServiceObject {
               return bail(err);
             }
           }).on("finish", () => {
-            return resolve3();
+            return resolve4();
           });
         });
       }, {
@@ -71082,7 +70290,7 @@ import_paginator.paginator.extend(Bucket, "getFiles");
 });
 
 // node_modules/@google-cloud/storage/build/esm/src/channel.js
-var import_promisify7 = __toESM(require_src9(), 1);
+var import_promisify7 = __toESM(require_src8(), 1);
 var Channel = class extends ServiceObject {
   constructor(storage, id, resourceId) {
     const config = {
@@ -71151,7 +70359,7 @@ var Channel = class extends ServiceObject {
 var import_package_json_helper3 = __toESM(require_package_json_helper(), 1);
 
 // node_modules/@google-cloud/storage/build/esm/src/hmacKey.js
-var import_promisify8 = __toESM(require_src9(), 1);
+var import_promisify8 = __toESM(require_src8(), 1);
 var HmacKey = class extends ServiceObject {
   /**
    * @typedef {object} HmacKeyOptions
@@ -71447,7 +70655,7 @@ var HmacKey = class extends ServiceObject {
 (0, import_promisify8.promisifyAll)(HmacKey);
 
 // node_modules/@google-cloud/storage/build/esm/src/storage.js
-var import_google_auth_library4 = __toESM(require_src6(), 1);
+var import_google_auth_library4 = __toESM(require_src5(), 1);
 var IdempotencyStrategy;
 (function(IdempotencyStrategy2) {
   IdempotencyStrategy2[IdempotencyStrategy2["RetryAlways"] = 0] = "RetryAlways";
@@ -72345,7 +71553,7 @@ import_paginator2.paginator.extend(Storage, ["getBuckets", "getHmacKeys"]);
 });
 
 // node_modules/@google-cloud/storage/build/esm/src/transfer-manager.js
-var import_google_auth_library5 = __toESM(require_src6(), 1);
+var import_google_auth_library5 = __toESM(require_src5(), 1);
 var import_async_retry4 = __toESM(require_lib(), 1);
 var import_package_json_helper4 = __toESM(require_package_json_helper(), 1);
 var _XMLMultiPartUploadHelper_instances;
@@ -72417,8 +71625,8 @@ var GcsStore = class {
   }
   explain(what, err) {
     if (err instanceof StageError) return err;
-    const code = err.code;
-    const hint = code === 403 || code === 401 ? ` The credentials (${credentialSource()}) are not allowed to do this, or are missing.` : code === 404 ? " The bucket does not exist." : "";
+    const code2 = err.code;
+    const hint = code2 === 403 || code2 === 401 ? ` The credentials (${credentialSource()}) are not allowed to do this, or are missing.` : code2 === 404 ? " The bucket does not exist." : "";
     return new StageError(
       "store",
       `${what} in bucket gs://${this.bucket} failed: ${err.message}.${hint}`,
@@ -72510,10 +71718,10 @@ var GcsTransaction = class {
     const [meta] = await s2.call(`looking up ${s2.url(temp)}`, () => copied.getMetadata());
     return Buffer.from(meta.md5Hash ?? "", "base64").toString("hex");
   }
-  async commit(order, options = {}) {
+  async commit(order2, options = {}) {
     const s2 = this.store;
     for (const path7 of options.retract ?? []) await this.remove(path7);
-    for (const path7 of order) {
+    for (const path7 of order2) {
       const item = this.pending.get(path7);
       if (!item) throw new Error(`internal: ${path7} was never written`);
       if (item.kind === "upload") await item.upload.complete();
@@ -72546,7 +71754,7 @@ var GcsTransaction = class {
   async abort() {
     for (const item of this.pending.values()) {
       try {
-        if (item.kind === "upload") item.upload.destroy();
+        if (item.kind === "upload") item.upload.abandon();
         else if (item.kind === "copy") await this.remove(item.temp);
       } catch {
       }
@@ -72573,8 +71781,8 @@ var HeldUpload = class extends Writable6 {
       // Two runs publishing the same versioned path: only the first creates it.
       ...exclusive ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}
     });
-    this.done = new Promise((resolve3, reject) => {
-      this.target.on("finish", resolve3);
+    this.done = new Promise((resolve4, reject) => {
+      this.target.on("finish", resolve4);
       this.target.on("error", reject);
     });
     this.done.catch(() => {
@@ -72600,8 +71808,12 @@ var HeldUpload = class extends Writable6 {
   }
   _destroy(err, cb) {
     if (!err && this.writableFinished) return cb(null);
-    this.target.destroy();
+    this.abandon();
     cb(err);
+  }
+  /** Gives the upload up: its request is cut before the last step, so the object never appears. */
+  abandon() {
+    this.target.destroy(new Error("upload abandoned: the run failed or was cancelled"));
   }
   async complete() {
     const s2 = this.store;
@@ -72631,7 +71843,7 @@ function credentialSource(env2 = process.env) {
 }
 
 // src/store/local.ts
-import { createHash as createHash5, randomBytes as randomBytes2 } from "node:crypto";
+import { createHash as createHash7, randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream as createReadStream5, createWriteStream as createWriteStream3 } from "node:fs";
 import {
   copyFile,
@@ -72646,7 +71858,7 @@ import {
   unlink,
   writeFile
 } from "node:fs/promises";
-import { dirname as dirname2, isAbsolute, join as join3, relative, resolve as resolve2, sep } from "node:path";
+import { dirname as dirname2, isAbsolute as isAbsolute2, join as join4, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 import { fileURLToPath as fileURLToPath4, pathToFileURL } from "node:url";
 import { pipeline as pipeline2 } from "node:stream/promises";
 function parseLocalDestination(destination, cwd = process.cwd()) {
@@ -72663,7 +71875,7 @@ function parseLocalDestination(destination, cwd = process.cwd()) {
       destination,
       "unsupported scheme: expected a local directory (a path or a file:// URL)"
     );
-  return resolve2(cwd, destination);
+  return resolve3(cwd, destination);
 }
 var LocalStore = class {
   root;
@@ -72680,12 +71892,12 @@ var LocalStore = class {
     try {
       return await readFile2(this.resolve(path7));
     } catch (err) {
-      const code = err.code ?? "";
-      if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+      const code2 = err.code ?? "";
+      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
       throw new InputError(
         this.input,
         this.root,
-        `cannot read ${this.resolve(path7)} (${code}): expected a readable directory`
+        `cannot read ${this.resolve(path7)} (${code2}): expected a readable directory`
       );
     }
   }
@@ -72709,19 +71921,19 @@ var LocalStore = class {
       for (const folder of folders) await tx.prepare(folder);
     } catch (err) {
       await tx.abort();
-      const code = err.code ?? "";
+      const code2 = err.code ?? "";
       throw new InputError(
         this.input,
         this.root,
-        `cannot write to ${this.resolve(folders[0] ?? "")} (${code || err.message}): expected a writable directory`
+        `cannot write to ${this.resolve(folders[0] ?? "")} (${code2 || err.message}): expected a writable directory`
       );
     }
     return tx;
   }
   resolve(path7) {
-    const full = join3(this.root, ...path7.split("/"));
-    const rel = relative(this.root, full);
-    if (rel.startsWith("..") || isAbsolute(rel) || rel.split(sep).includes(".."))
+    const full = join4(this.root, ...path7.split("/"));
+    const rel = relative2(this.root, full);
+    if (rel.startsWith("..") || isAbsolute2(rel) || rel.split(sep2).includes(".."))
       throw new InputError(this.input, this.root, `the path ${path7} would be outside the destination`);
     return full;
   }
@@ -72743,7 +71955,7 @@ var LocalTransaction = class {
   async prepare(folder) {
     const dir = this.store.resolve(folder);
     this.created.push(...await mkdirs(dir));
-    const probe = join3(dir, `.probe.${this.tag}`);
+    const probe = join4(dir, `.probe.${this.tag}`);
     await writeFile(probe, "");
     await unlink(probe);
   }
@@ -72751,7 +71963,7 @@ var LocalTransaction = class {
     let temp = this.temps.get(path7);
     if (!temp) {
       const full = this.store.resolve(path7);
-      temp = join3(dirname2(full), `.${full.slice(dirname2(full).length + 1)}.${this.tag}.partial`);
+      temp = join4(dirname2(full), `.${full.slice(dirname2(full).length + 1)}.${this.tag}.partial`);
       this.temps.set(path7, temp);
     }
     return temp;
@@ -72766,14 +71978,14 @@ var LocalTransaction = class {
   /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
   async copy(from, to) {
     await copyFile(this.store.resolve(from), this.tempPath(to));
-    const hash = createHash5("md5");
+    const hash = createHash7("md5");
     await pipeline2(createReadStream5(this.tempPath(to)), hash);
     return hash.digest("hex");
   }
   /** Renames the files into place in the given order; see Transaction.commit. */
-  async commit(order, options = {}) {
+  async commit(order2, options = {}) {
     for (const path7 of options.retract ?? []) await rm2(this.store.resolve(path7), { force: true });
-    for (const path7 of order) {
+    for (const path7 of order2) {
       const temp = this.temps.get(path7);
       if (!temp) throw new Error(`internal: ${path7} was never written`);
       if (this.exclusive && this.streamed.has(path7)) {
@@ -72818,7 +72030,7 @@ async function mkdirs(dir) {
       break;
     }
     missing.unshift(at);
-    const parent = resolve2(at, "..");
+    const parent = resolve3(at, "..");
     if (parent === at) break;
     at = parent;
   }
@@ -72833,7 +72045,7 @@ async function mkdirs(dir) {
 // src/store/s3.ts
 var import_client_s3 = __toESM(require_dist_cjs16(), 1);
 var import_node_http_handler5 = __toESM(require_dist_cjs7(), 1);
-import { createHash as createHash8, randomBytes as randomBytes3 } from "node:crypto";
+import { createHash as createHash10, randomBytes as randomBytes3 } from "node:crypto";
 import { Writable as Writable7 } from "node:stream";
 import { pipeline as pipeline3 } from "node:stream/promises";
 
@@ -72855,7 +72067,7 @@ async function withRetry(what, fn, isTransient2, policy) {
       const delay = Math.random() * cap;
       if (performance.now() + delay >= policy.deadline)
         throw new RetryBudgetError(
-          `${what}: still failing after ${attempt} attempts when the upload-timeout budget ran out: ${describe(err)}`,
+          `${what}: still failing after ${attempt} attempts when the upload-timeout budget ran out: ${describe2(err)}`,
           { cause: err }
         );
       policy.onRetry?.(what, attempt, delay, err);
@@ -72863,11 +72075,11 @@ async function withRetry(what, fn, isTransient2, policy) {
     }
   }
 }
-function describe(err) {
+function describe2(err) {
   if (!(err instanceof Error)) return String(err);
   const status = err.$metadata?.httpStatusCode;
-  const code = err.code;
-  return [err.name !== "Error" ? err.name : "", status ? `HTTP ${status}` : "", code ?? "", err.message].filter(Boolean).join(": ");
+  const code2 = err.code;
+  return [err.name !== "Error" ? err.name : "", status ? `HTTP ${status}` : "", code2 ?? "", err.message].filter(Boolean).join(": ");
 }
 
 // src/store/s3.ts
@@ -72899,6 +72111,14 @@ var S3Store = class {
         socketTimeout: tuning.socketTimeoutMs ?? 6e4
       })
     });
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "UploadPartCommand")
+          args.request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+        return next(args);
+      },
+      { step: "build", name: "unsignedPartPayload" }
+    );
   }
   key(path7) {
     return this.prefix ? `${this.prefix}/${path7}` : path7;
@@ -72933,7 +72153,7 @@ var S3Store = class {
       hint = ` The bucket does not exist${this.options.endpoint ? ` at ${this.options.endpoint}` : ""}.`;
     else if (["ECONNREFUSED", "ENOTFOUND"].includes(errorCode(err)))
       hint = ` Nothing answers at ${this.options.endpoint ?? "the AWS endpoint"}: check input "endpoint".`;
-    return new StageError("store", `${what} in bucket s3://${this.bucket} failed: ${describe(err)}.${hint}`, {
+    return new StageError("store", `${what} in bucket s3://${this.bucket} failed: ${describe2(err)}.${hint}`, {
       cause: err
     });
   }
@@ -72991,7 +72211,7 @@ var S3Store = class {
     return new S3Transaction(this, options.exclusive ?? false);
   }
   async putObject(path7, data, policy, exclusive = false) {
-    const md5 = createHash8("md5").update(data).digest("base64");
+    const md5 = createHash10("md5").update(data).digest("base64");
     await this.call(
       `uploading ${this.url(path7)}`,
       () => this.client.send(
@@ -73065,15 +72285,15 @@ var S3Transaction = class {
     if (/^[0-9a-f]{32}$/.test(etag)) return etag;
     return s2.call(`reading back the copy ${s2.url(temp)}`, async () => {
       const got = await s2.client.send(new import_client_s3.GetObjectCommand({ Bucket: s2.bucket, Key: s2.key(temp) }));
-      const hash = createHash8("md5");
+      const hash = createHash10("md5");
       await pipeline3(got.Body, hash);
       return hash.digest("hex");
     });
   }
-  async commit(order, options = {}) {
+  async commit(order2, options = {}) {
     const s2 = this.store;
     for (const path7 of options.retract ?? []) await s2.delete(path7, this.policy);
-    for (const path7 of order) {
+    for (const path7 of order2) {
       const item = this.pending.get(path7);
       if (!item) throw new Error(`internal: ${path7} was never written`);
       if (item.kind === "upload") await item.upload.complete(this.exclusive);
@@ -73118,6 +72338,8 @@ var MultipartUpload = class extends Writable7 {
   filled = 0;
   parts = [];
   md5s = [];
+  /** Part buffers back from finished uploads: reused, as a fresh 8 MiB buffer per part costs GC time. */
+  spares = [];
   inFlight = /* @__PURE__ */ new Set();
   failure;
   bytes = 0;
@@ -73162,7 +72384,7 @@ var MultipartUpload = class extends Writable7 {
     if (this.failure) throw this.failure;
     this.bytes += chunk.length;
     for (let offset = 0; offset < chunk.length; ) {
-      this.part ??= Buffer.allocUnsafe(PART_SIZE);
+      this.part ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(PART_SIZE);
       const n4 = chunk.copy(this.part, this.filled, offset);
       this.filled += n4;
       offset += n4;
@@ -73173,14 +72395,17 @@ var MultipartUpload = class extends Writable7 {
     if (!this.part || this.filled === 0) {
       if (this.parts.length > 0 || this.inFlight.size > 0 || this.md5s.length > 0) return;
     }
-    const data = (this.part ?? Buffer.alloc(0)).subarray(0, this.filled);
+    const buffer = this.part;
+    const data = (buffer ?? Buffer.alloc(0)).subarray(0, this.filled);
     this.part = void 0;
     this.filled = 0;
     const number = this.md5s.length + 1;
-    const md5 = createHash8("md5").update(data).digest();
+    const md5 = createHash10("md5").update(data).digest();
     this.md5s.push(md5);
     const job = this.uploadPart(number, data, md5).catch((err) => {
       this.failure ??= err;
+    }).finally(() => {
+      if (buffer) this.spares.push(buffer);
     });
     this.inFlight.add(job);
     void job.finally(() => this.inFlight.delete(job));
@@ -73244,7 +72469,7 @@ var MultipartUpload = class extends Writable7 {
     }
     this.uploadId = void 0;
     const head = await s2.head(this.path);
-    const expected = `${createHash8("md5").update(Buffer.concat(this.md5s)).digest("hex")}-${this.md5s.length}`;
+    const expected = `${createHash10("md5").update(Buffer.concat(this.md5s)).digest("hex")}-${this.md5s.length}`;
     if (!head || head.size !== this.bytes || head.etag !== expected)
       throw new StageError(
         "store",
@@ -73361,9 +72586,8 @@ function checkOptions(destination, options) {
 var IMAGE_FILE = "img.tar.lz4";
 var MD5_FILE = `${IMAGE_FILE}.md5`;
 var PACKAGES_FILE = "packages.txt";
-var DPKG_STATUS = "var/lib/dpkg/status";
-var DPKG_UPDATES = /^var\/lib\/dpkg\/updates\/[0-9]+$/;
-var isDpkgDatabase = (path7) => path7 === DPKG_STATUS || DPKG_UPDATES.test(path7);
+var CONTRACT_FILE = "contract.json";
+var CHECKSUM_FILES = CHECKSUM_ALGORITHMS.map((alg) => `${IMAGE_FILE}.${alg}`);
 async function publish(config, options = {}) {
   const log = options.log ?? silentLog;
   const ctx = { ...defaultPlanContext(), ...options.context };
@@ -73406,20 +72630,28 @@ async function publish(config, options = {}) {
     if (opened.buildMs !== void 0) timings.push({ stage: "build", ms: opened.buildMs });
     else if (config.source.kind === "image")
       timings.push({ stage: "prepare (pull if missing, create container)", ms: performance.now() - prepared });
+    const copyDir = options.localCopy;
+    if (copyDir) await mkdir2(copyDir, { recursive: true });
+    const imageDestination = () => {
+      const toStore = tx.createWriteStream(at(IMAGE_FILE));
+      return copyDir ? new Tee(toStore, createWriteStream4(join5(copyDir, IMAGE_FILE))) : toStore;
+    };
+    const buildInfo = config.buildInfo ? buildInfoYaml(await buildInfoOf(ctx, version)) : void 0;
     const streaming = config.source.kind === "build" && opened.buildMs === void 0;
     const streamTitle = streaming ? "Build, export and compress (one stream)" : "Export and compress";
     const streamed = await log.group(
       streamTitle,
       () => timed(
         "stream: export, inspect, compress, hash, write",
-        () => streamRootfs(
-          opened,
-          tx.createWriteStream(at(IMAGE_FILE)),
-          config.compressionLevel,
+        () => streamRootfs(opened, imageDestination(), {
+          level: config.compressionLevel,
+          checksums: config.checksums,
+          buildInfo,
+          checkContract: config.contract !== "off",
           log,
           signal,
-          options.progressIntervalMs
-        )
+          progressIntervalMs: options.progressIntervalMs
+        })
       )
     );
     if (streaming && streamed.firstByteMs !== void 0)
@@ -73427,27 +72659,58 @@ async function publish(config, options = {}) {
         stage: "build (until the first rootfs byte)",
         ms: streamed.firstByteMs
       });
-    const packages = await log.group(
-      "Packages",
-      () => timed("packages.txt", () => writePackages(streamed.files, tx, at(PACKAGES_FILE), version.imageId, log))
+    const sizes = { [IMAGE_FILE]: streamed.size };
+    const write = async (name, data) => {
+      await tx.writeFile(at(name), data);
+      if (copyDir) await writeFile2(join5(copyDir, name), data);
+      sizes[name] = data.length;
+    };
+    const installed = await log.group(
+      "Packages, SBOM and contract",
+      () => timed("packages.txt, SBOM, contract", async () => {
+        const found = readInstalledPackages(streamed.files, version.imageId, log);
+        if (found) await write(PACKAGES_FILE, found.listing);
+        const packageChanges = found ? await packagesSince(store, plan, found.listing, log) : void 0;
+        if (config.sbom) {
+          const sbom = serializeSbom(
+            buildSbom({
+              imageId: version.imageId,
+              version: version.version,
+              osRelease: osRelease(streamed.files),
+              packages: found?.sbom ?? [],
+              timestamp: ctx.now,
+              tool: { name: "metal-image-action", version: TOOL_VERSION }
+            })
+          );
+          await write(SBOM_FILE, sbom);
+          log.info(`${SBOM_FILE}: CycloneDX 1.6, ${found?.sbom.length ?? 0} components`);
+        }
+        const contract2 = streamed.contract ? checkContract(streamed.contract, found?.names, config.contract, log) : void 0;
+        if (contract2) await write(CONTRACT_FILE, contract2.file);
+        return { found, contract: contract2, packageChanges };
+      })
     );
-    const md5Line = md5sumLine(streamed.md5, IMAGE_FILE);
+    const packages = installed.found;
+    const contract = installed.contract;
     const files = await log.group(
       "Publish",
       () => timed("publish", async () => {
         signal.throwIfAborted();
-        await tx.writeFile(at(MD5_FILE), md5Line);
-        const names = [IMAGE_FILE, MD5_FILE, ...packages ? [PACKAGES_FILE] : []];
+        const sums = config.checksums.map((alg) => `${IMAGE_FILE}.${alg}`);
+        for (const alg of config.checksums)
+          await write(`${IMAGE_FILE}.${alg}`, md5sumLine(streamed.checksums[alg], IMAGE_FILE));
+        const names = [
+          IMAGE_FILE,
+          ...sums,
+          ...packages ? [PACKAGES_FILE] : [],
+          ...contract ? [CONTRACT_FILE] : [],
+          ...config.sbom ? [SBOM_FILE] : []
+        ];
         await tx.commit(names.map(at), {
-          retract: [at(MD5_FILE)],
-          obsolete: packages ? [] : [at(PACKAGES_FILE)]
+          retract: CHECKSUM_FILES.map(at),
+          obsolete: [...CHECKSUM_FILES, PACKAGES_FILE, CONTRACT_FILE, SBOM_FILE].filter((n4) => !names.includes(n4)).map(at)
         });
         await writeIndex(store, tx, plan, { md5: streamed.md5, size: streamed.size });
-        const sizes = {
-          [IMAGE_FILE]: streamed.size,
-          [MD5_FILE]: md5Line.length,
-          [PACKAGES_FILE]: packages?.bytes ?? 0
-        };
         const published = names.map((name) => ({ name, url: store.url(at(name)), bytes: sizes[name] }));
         for (const f5 of published) log.info(`${f5.url} (${formatBytes(f5.bytes)})`);
         return published;
@@ -73457,9 +72720,17 @@ async function publish(config, options = {}) {
       ...common2,
       url: store.url(at(IMAGE_FILE)),
       md5: streamed.md5,
+      checksums: streamed.checksums,
       size: streamed.size,
       rootfsSize: streamed.rootfsSize,
       packages: packages?.count,
+      contract: contract?.document,
+      packageChanges: installed.packageChanges,
+      localFiles: localFilesOf(store.url(at(IMAGE_FILE)), copyDir, [
+        IMAGE_FILE,
+        ...config.checksums.map((alg) => `${IMAGE_FILE}.${alg}`),
+        ...packages ? [PACKAGES_FILE] : []
+      ]),
       files,
       method: opened.method,
       timings
@@ -73480,14 +72751,14 @@ async function writeIndex(store, tx, plan, image) {
     plan.placement.osName,
     plan.placement.osVersion
   );
-  const relative2 = plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`;
+  const relative3 = plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`;
   const index = withEntry(current, {
     version: plan.version.version,
     imageId: plan.version.imageId,
     md5: image.md5,
     size: image.size,
     published: (/* @__PURE__ */ new Date()).toISOString(),
-    path: relative2
+    path: relative3
   });
   await tx.writeFile(path7, serializeIndex(index));
   await tx.commit([path7]);
@@ -73501,6 +72772,7 @@ async function skipped(plan, store, common2, log) {
     ...common2,
     url: store.url(path7),
     md5,
+    checksums: { md5 },
     size: entry?.size ?? 0,
     rootfsSize: void 0,
     packages: void 0,
@@ -73509,40 +72781,20 @@ async function skipped(plan, store, common2, log) {
     timings: []
   };
 }
-async function writePackages(files, tx, path7, imageId, log) {
-  const status = files.get(DPKG_STATUS);
-  if (!status) {
-    log.warning(
-      `The rootfs has no dpkg database (/${DPKG_STATUS}): no ${PACKAGES_FILE} is published for ${imageId}`
-    );
-    return void 0;
-  }
-  const updates = [...files].filter(([path8]) => DPKG_UPDATES.test(path8)).map(([path8, data]) => ({ name: path8.slice(path8.lastIndexOf("/") + 1), data }));
-  let pkgs;
-  try {
-    pkgs = parseDpkgStatus(status, {
-      updates,
-      filename: `/${DPKG_STATUS}`,
-      onWarning: (w) => log.debug(`dpkg: ${w}`)
-    });
-  } catch (err) {
-    if (!(err instanceof DpkgParseError)) throw err;
-    log.warning(
-      `The dpkg database in the rootfs is unreadable, as dpkg would find it: ${err.message}; no ${PACKAGES_FILE} is published for ${imageId}`
-    );
-    return void 0;
-  }
-  const listing = formatDpkgListBytes(pkgs);
-  await tx.writeFile(path7, listing);
-  const count2 = countListed(pkgs);
-  log.info(`${count2} packages listed in ${PACKAGES_FILE} (what dpkg -l prints in the image)`);
-  return { count: count2, bytes: listing.length };
-}
-async function streamRootfs(source, destination, level, log, signal, progressIntervalMs) {
+async function streamRootfs(source, destination, { level, checksums, buildInfo, checkContract: checkContract2, log, signal, progressIntervalMs }) {
   log.info(`Rootfs from ${source.method}`);
-  const inspector = new TarInspector(isDpkgDatabase);
+  const contract = checkContract2 ? new ContractChecker() : void 0;
+  const inspector = new TarInspector(
+    (path7) => isPackageDatabase(path7) || (contract?.wants(path7) ?? false),
+    contract && {
+      observe: (header) => contract.observe(contractEntry(header)),
+      file: (path7, content) => contract.file(path7, content)
+    }
+  );
   const encoder2 = new Lz4FrameEncoder({ level, concurrency: availableParallelism2() });
-  const hasher = new Hasher();
+  const hasher = new Hasher(checksums);
+  const stages = [source.stream];
+  if (buildInfo !== void 0) stages.push(new TarFileInjector(BUILD_INFO_PATH, buildInfo));
   const stop = reportProgress(
     () => ({ read: inspector.facts.bytes, written: hasher.bytes }),
     log.info,
@@ -73550,7 +72802,7 @@ async function streamRootfs(source, destination, level, log, signal, progressInt
   );
   const start = performance.now();
   try {
-    await pipeline4(source.stream, inspector, encoder2, hasher, destination, { signal });
+    await pipeline4([...stages, inspector, encoder2, hasher, destination], { signal });
     await source.exited;
   } catch (err) {
     await settledWithin(source.exited, 5e3);
@@ -73567,23 +72819,117 @@ async function streamRootfs(source, destination, level, log, signal, progressInt
   return {
     firstByteMs: firstByteAt === void 0 ? void 0 : firstByteAt - start,
     md5: hasher.md5Hex(),
+    checksums: hasher.digests,
     size: hasher.bytes,
     rootfsSize,
-    files: inspector.facts.files
+    files: inspector.facts.files,
+    contract
   };
 }
 async function settledWithin(promise, ms) {
   let timer;
   try {
-    await Promise.race([promise, new Promise((resolve3) => timer = setTimeout(resolve3, ms))]);
+    await Promise.race([promise, new Promise((resolve4) => timer = setTimeout(resolve4, ms))]);
   } finally {
     clearTimeout(timer);
   }
 }
+async function buildInfoOf(ctx, version) {
+  const env2 = process.env;
+  const head = ctx.run && env2.GITHUB_SHA ? {
+    repository: env2.GITHUB_REPOSITORY ?? "",
+    ref: env2.GITHUB_HEAD_REF || env2.GITHUB_REF_NAME || env2.GITHUB_REF || "",
+    commit: env2.GITHUB_SHA
+  } : await gitHead(ctx.cwd);
+  return { date: ctx.now, imageId: version.imageId, version: version.version, ...head };
+}
+var TOOL_VERSION = "0.1.0";
+function checkContract(checker, names, mode, log) {
+  const result = formatContractJson(checker.finish(names ? { names } : void 0), mode);
+  for (const f5 of result.document.findings) {
+    const line = `contract ${f5.level} [${f5.id}] ${f5.message}${f5.path ? ` (${f5.path})` : ""}`;
+    if (f5.level === "error" || mode === "warn") log.warning(line);
+    else log.info(line);
+  }
+  const { errors, warnings } = result.document;
+  log.info(`contract: ${errors} errors, ${warnings} warnings (mode ${mode})`);
+  if (result.document.failed) {
+    const first = result.document.findings.filter((f5) => f5.level === "error");
+    throw new InputError(
+      "contract",
+      mode,
+      `the rootfs breaks metal-hammer's contract, so nothing was published: ${first.map((f5) => `[${f5.id}] ${f5.message}`).join("; ")}. Fix the image, or set contract to warn to publish it anyway`
+    );
+  }
+  return result;
+}
+function localFilesOf(imageUrl, copyDir, names) {
+  if (copyDir) return { folder: copyDir, names };
+  if (imageUrl.startsWith("file://")) return { folder: dirname3(fileURLToPath5(imageUrl)), names };
+  return void 0;
+}
+var Tee = class extends Writable8 {
+  targets;
+  constructor(...targets) {
+    super({ highWaterMark: 1 << 20 });
+    this.targets = targets;
+  }
+  _write(chunk, _enc, done) {
+    Promise.all(this.targets.map((t8) => writeTo(t8, chunk))).then(() => done(), done);
+  }
+  _final(done) {
+    Promise.all(
+      this.targets.map(
+        (t8) => new Promise((resolve4, reject) => {
+          t8.once("error", reject);
+          t8.end(() => resolve4());
+        })
+      )
+    ).then(() => done(), done);
+  }
+  _destroy(err, done) {
+    for (const t8 of this.targets) t8.destroy(err ?? void 0);
+    done(err);
+  }
+};
+function writeTo(target, chunk) {
+  return new Promise((resolve4, reject) => {
+    const onError = (err) => reject(err);
+    target.once("error", onError);
+    const ok = target.write(chunk, (err) => {
+      if (err) return reject(err);
+    });
+    const finish = () => {
+      target.off("error", onError);
+      resolve4();
+    };
+    if (ok) finish();
+    else target.once("drain", finish);
+  });
+}
+async function packagesSince(store, plan, listing, log) {
+  const previous = plan.decision.previous;
+  if (!previous) return void 0;
+  const folder = plan.imageDir === plan.indexDir ? plan.imageDir : `${plan.indexDir}/${previous.split(".").at(-1)}`;
+  const before = await store.read(`${folder}/${PACKAGES_FILE}`);
+  if (!before) return void 0;
+  try {
+    const diff = diffPackages(before.toString("latin1"), listing.toString("latin1"));
+    const since = `${plan.placement.osName}-${previous}`;
+    log.info(
+      `packages since ${since}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.upgraded.length} upgraded, ${diff.downgraded.length} downgraded`
+    );
+    return formatPackageDiff(diff, { since });
+  } catch (err) {
+    if (!(err instanceof PackageListError)) throw err;
+    log.warning(`The previous ${PACKAGES_FILE} in ${store.url(folder)} cannot be read: ${err.message}`);
+    return void 0;
+  }
+}
 
 // src/report.ts
-function outputsOf(result) {
-  return {
+function outputsOf(result, artifact) {
+  const outputs = {
     "image-id": result.imageId,
     version: result.version,
     semver: result.semver,
@@ -73594,10 +72940,16 @@ function outputsOf(result) {
     md5: result.md5,
     size: String(result.size),
     "rootfs-size": result.rootfsSize === void 0 ? "" : String(result.rootfsSize),
-    packages: result.packages === void 0 ? "" : String(result.packages)
+    packages: result.packages === void 0 ? "" : String(result.packages),
+    sha256: result.checksums.sha256 ?? "",
+    sha512: result.checksums.sha512 ?? "",
+    contract: result.contract ? JSON.stringify(result.contract) : "",
+    "artifact-id": artifact ? String(artifact.id) : "",
+    "artifact-url": artifact?.url ?? ""
   };
+  return { ...outputs, metadata: JSON.stringify(outputs) };
 }
-function summaryTables(result) {
+function summaryTables(result, artifact, endpoint = "") {
   const facts = [
     ["Image id", result.imageId],
     ["Version", `${result.version} (semver ${result.semver})`],
@@ -73625,20 +72977,38 @@ function summaryTables(result) {
   );
   return {
     facts,
-    files: result.files.map((f5) => [f5.name, f5.url, formatBytes(f5.bytes)]),
+    files: [
+      ...result.files.map((f5) => [f5.name, linked(f5.url, endpoint), formatBytes(f5.bytes)]),
+      ...artifact ? [[`workflow artifact ${artifact.id}`, artifact.url, formatBytes(artifact.size)]] : []
+    ],
+    contract: (result.contract?.findings ?? []).map((f5) => [f5.level, f5.id, f5.message, f5.path ?? ""]),
+    packageChanges: result.packageChanges,
     timings: result.timings.map((t8) => [t8.stage, formatSeconds(t8.ms)])
   };
+}
+function linked(url2, endpoint = "") {
+  const m3 = /^(gs|s3):\/\/([^/]+)\/(.*)$/.exec(url2);
+  if (!m3) return escapeHtml(url2);
+  const [, scheme, bucket, key] = m3;
+  const path7 = key.split("/").map(encodeURIComponent).join("/");
+  const href = scheme === "gs" ? `https://storage.googleapis.com/${bucket}/${path7}` : endpoint ? `${endpoint.replace(/\/+$/, "")}/${bucket}/${path7}` : `https://${bucket}.s3.amazonaws.com/${path7}`;
+  return `<a href="${escapeHtml(href)}">${escapeHtml(url2)}</a>`;
+}
+function escapeHtml(text2) {
+  return text2.replace(/[&<>"]/g, (c7) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c7]);
 }
 
 export {
   InputError,
   errorMessage,
+  formatSeconds,
+  uploadImageArtifact,
+  decideArtifact,
   INPUTS,
   OUTPUTS,
   parseInputs,
-  formatSeconds,
   publish,
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-PQJM7ZYP.js.LEGAL.txt */
+/*! For license information please see chunk-64MFSVUL.js.LEGAL.txt */

@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createWriteStream } from 'node:fs'
+import { describe, expect, test } from 'vitest'
+import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjector } from '../src/build-info.ts'
+import { tarEntries } from './helpers/tar.ts'
+import { parse } from 'yaml'
+
+const info = {
+  date: new Date('2026-11-29T12:34:56.789Z'),
+  imageId: 'debian-12.0.20261129',
+  version: '12.0.20261129',
+  repository: 'metal-stack/metal-images',
+  ref: "it's-main",
+  commit: '0123456789abcdef0123456789abcdef01234567',
+}
+
+/** A rootfs folder packed by GNU tar in the given format, with names long enough to need extensions. */
+function makeTar(dir: string, format: 'gnu' | 'posix', withBuildInfo: boolean): string {
+  const root = mkdtempSync(join(dir, 'root-'))
+  const deep = join(
+    root,
+    'usr/share',
+    'a-rather-long-directory-name-'.repeat(3),
+    'and-another-long-one-'.repeat(3),
+  )
+  mkdirSync(deep, { recursive: true })
+  writeFileSync(join(deep, 'file-with-a-long-name.txt'), 'x'.repeat(1000))
+  mkdirSync(join(root, 'etc'), { recursive: true })
+  writeFileSync(join(root, 'etc/hostname'), 'metal\n')
+  if (withBuildInfo) {
+    mkdirSync(join(root, 'etc/metal'))
+    writeFileSync(join(root, 'etc/metal/build.yaml'), 'builddate: old\n'.repeat(100))
+    writeFileSync(join(root, 'etc/metal/install.yaml'), 'kept: true\n')
+  }
+  const tar = `${root}.tar`
+  execFileSync('tar', [
+    `--format=${format}`,
+    '--owner=1000',
+    '--group=1000',
+    '--mode=go+w',
+    '-C',
+    root,
+    '-cf',
+    tar,
+    // Both naming styles: `./etc/...` as tar -C root . writes them, `etc/...` as docker export does.
+    ...(format === 'gnu' ? ['.'] : ['etc', 'usr']),
+  ])
+  return tar
+}
+
+/** The tar through the injector, fed in pieces of `piece` bytes so headers straddle chunks. */
+async function inject(tar: string, piece: number): Promise<{ out: string; injector: TarFileInjector }> {
+  const data = readFileSync(tar)
+  const out = `${tar}.out-${piece}`
+  const injector = new TarFileInjector(BUILD_INFO_PATH, buildInfoYaml(info), info.date)
+  const pieces = function* () {
+    for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece)
+  }
+  await pipeline(Readable.from(pieces()), injector, createWriteStream(out))
+  return { out, injector }
+}
+
+describe('build info in the rootfs', () => {
+  test('the YAML has the reference keys plus id and version, quoted safely', () => {
+    expect(parse(buildInfoYaml(info))).toEqual({
+      builddate: '2026-11-29 12:34:56+00:00',
+      commit_ref: "it's-main",
+      commit_sha1: info.commit,
+      gitrepo: 'metal-stack/metal-images',
+      image_id: 'debian-12.0.20261129',
+      version: '12.0.20261129',
+    })
+  })
+
+  const dir = mkdtempSync(join(tmpdir(), 'metal-image-build-info-'))
+  describe.each(['gnu', 'posix'] as const)('%s tar', (format) => {
+    test.each([
+      [true, 1 << 20],
+      [true, 333],
+      [false, 1 << 20],
+      [false, 7],
+    ])(
+      'existing file %s, read in %i-byte pieces: replaced, root 0644, everything else unchanged',
+      async (withOld, piece) => {
+        const tar = makeTar(dir, format, withOld)
+        const { out, injector } = await inject(tar, piece)
+        expect(injector.replaced).toBe(withOld ? 1 : 0)
+        // GNU tar reads the result whole, with exactly one build.yaml, owned by root, mode 0644.
+        const listing = execFileSync('tar', ['--numeric-owner', '-tvf', out], { encoding: 'utf8' })
+        const lines = listing.split('\n').filter((l) => l.endsWith('etc/metal/build.yaml'))
+        expect(lines).toHaveLength(1)
+        expect(lines[0]).toMatch(/^-rw-r--r-- 0\/0 +\d+ 2026-11-29 /)
+        const name = format === 'gnu' ? './etc/metal/build.yaml' : 'etc/metal/build.yaml'
+        expect(execFileSync('tar', ['-xOf', out, name], { encoding: 'utf8' })).toBe(buildInfoYaml(info))
+        const [before, after] = await Promise.all([tarEntries(tar), tarEntries(out)])
+        before.delete('etc/metal/build.yaml')
+        const added = after.get('etc/metal/build.yaml')
+        after.delete('etc/metal/build.yaml')
+        expect(added).toMatchObject({ type: 'file', mode: 0o644, uid: 0, gid: 0 })
+        if (!withOld) {
+          // The folder is made too, as root 0755, so extraction does not invent it.
+          expect(after.get('etc/metal')).toMatchObject({ type: 'directory', mode: 0o755, uid: 0 })
+          after.delete('etc/metal')
+        }
+        expect(after).toEqual(before)
+        // The long names came through (GNU long-name or pax headers kept with their entries).
+        expect([...after.keys()].some((k) => k.length > 150)).toBe(true)
+      },
+    )
+  })
+
+  test('a stream without an end marker gets nothing added (the inspector reports it)', async () => {
+    const tar = makeTar(dir, 'gnu', false)
+    const cut = `${tar}.cut`
+    writeFileSync(cut, readFileSync(tar).subarray(0, 2048))
+    const { out, injector } = await inject(cut, 4096)
+    expect(readFileSync(out).equals(readFileSync(cut))).toBe(true)
+    expect(injector.replaced).toBe(0)
+  })
+})
+
+test('a stream that is not a tar passes through untouched', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metal-image-build-info-'))
+  const junk = join(dir, 'junk')
+  writeFileSync(junk, 'this is not a tar archive\n'.repeat(100))
+  const out = `${junk}.out`
+  await pipeline(
+    Readable.from([readFileSync(junk)]),
+    new TarFileInjector(BUILD_INFO_PATH, 'x'),
+    createWriteStream(out),
+  )
+  expect(readFileSync(out).equals(readFileSync(junk))).toBe(true)
+})

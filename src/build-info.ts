@@ -1,0 +1,293 @@
+import { Transform, type TransformCallback } from 'node:stream'
+import { normalizeTarPath } from './inspect.ts'
+
+export const BUILD_INFO_PATH = 'etc/metal/build.yaml'
+const BLOCK = 512
+
+export interface BuildInfo {
+  /** When the build ran (the clock, not the version's date, which may be a commit date). */
+  date: Date
+  imageId: string
+  version: string
+  /** `owner/name`, the ref and the commit the image was built from; empty when unknown. */
+  repository: string
+  ref: string
+  commit: string
+}
+
+/**
+ * /etc/metal/build.yaml: the keys the reference pipeline writes before its build (builddate,
+ * commit_ref, commit_sha1, gitrepo), plus the image id and version this build publishes.
+ */
+export function buildInfoYaml(info: BuildInfo): string {
+  const quote = (value: string) => `'${value.replaceAll("'", "''")}'`
+  return [
+    `builddate: ${quote(
+      info.date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, '+00:00'),
+    )}`,
+    `commit_ref: ${quote(info.ref)}`,
+    `commit_sha1: ${quote(info.commit)}`,
+    `gitrepo: ${quote(info.repository)}`,
+    `image_id: ${quote(info.imageId)}`,
+    `version: ${quote(info.version)}`,
+    '',
+  ].join('\n')
+}
+
+/**
+ * Puts one file into a rootfs tar stream on its way past: any entry of that path is dropped (with the
+ * pax or GNU long-name headers that belong to it) and the new file, owned by root with mode 0644, goes
+ * in just before the end-of-archive marker, with its parent folder if the archive had none. Only
+ * headers are looked at; file contents pass through as the same buffers.
+ */
+export class TarFileInjector extends Transform {
+  /** Entries of the path that were dropped. */
+  replaced = 0
+  private readonly path: string
+  private readonly content: Buffer
+  private readonly mtime: Date
+  private readonly parent: string
+  private sawParent = false
+  /** Whether the archive names its entries `./etc/...` (tar -C root .) or `etc/...` (docker export). */
+  private dotSlash: boolean | undefined
+  /** A header block split over chunks. */
+  private carry = Buffer.alloc(0)
+  /** Bytes of entry data (with padding) still to pass on, or to drop. */
+  private dataLeft = 0
+  private dropping = false
+  /** Extended headers (pax `x`, GNU `L`/`K`) and their data, held until the entry they describe. */
+  private held: Buffer[] = []
+  private meta: { kind: string; size: number; left: number; parts: Buffer[] } | undefined
+  private nextPath: string | undefined
+  private ended = false
+
+  constructor(path: string, content: string | Buffer, mtime = new Date()) {
+    super({ highWaterMark: 1 << 20 })
+    this.path = normalizeTarPath(path)
+    this.content = typeof content === 'string' ? Buffer.from(content) : content
+    this.mtime = mtime
+    this.parent = this.path.slice(0, Math.max(0, this.path.lastIndexOf('/')))
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.consume(chunk)
+      done()
+    } catch (err) {
+      done(err as Error)
+    }
+  }
+
+  private consume(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length) {
+      if (this.ended) {
+        this.push(chunk.subarray(at))
+        return
+      }
+      if (this.dataLeft > 0) {
+        const n = Math.min(this.dataLeft, chunk.length - at)
+        if (!this.dropping) this.push(chunk.subarray(at, at + n))
+        this.dataLeft -= n
+        at += n
+        continue
+      }
+      if (this.meta) {
+        const n = Math.min(this.meta.left, chunk.length - at)
+        const part = chunk.subarray(at, at + n)
+        this.held.push(part)
+        this.meta.parts.push(part)
+        this.meta.left -= n
+        at += n
+        if (this.meta.left === 0) this.endMeta()
+        continue
+      }
+      // A header: 512 bytes, possibly split over chunks.
+      const need = BLOCK - this.carry.length
+      if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
+        this.header(chunk.subarray(at, at + BLOCK))
+        at += BLOCK
+      } else {
+        const n = Math.min(need, chunk.length - at)
+        this.carry = Buffer.concat([this.carry, chunk.subarray(at, at + n)])
+        at += n
+        if (this.carry.length === BLOCK) {
+          const block = this.carry
+          this.carry = Buffer.alloc(0)
+          this.header(block)
+        }
+      }
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    // A stream cut off before its end marker gets nothing added: the inspector reports it as truncated.
+    for (const part of this.held) this.push(part)
+    if (this.carry.length > 0) this.push(this.carry)
+    done()
+  }
+
+  private header(block: Buffer): void {
+    if (isZero(block)) {
+      this.ended = true
+      for (const part of this.held) this.push(part)
+      this.held = []
+      const style = this.dotSlash ? './' : ''
+      if (!this.sawParent && this.parent)
+        this.push(
+          encodeHeader({
+            name: `${style}${this.parent}/`,
+            type: '5',
+            mode: 0o755,
+            size: 0,
+            mtime: this.mtime,
+          }),
+        )
+      this.push(
+        encodeHeader({
+          name: `${style}${this.path}`,
+          type: '0',
+          mode: 0o644,
+          size: this.content.length,
+          mtime: this.mtime,
+        }),
+      )
+      this.push(this.content)
+      const pad = (BLOCK - (this.content.length % BLOCK)) % BLOCK
+      if (pad) this.push(Buffer.alloc(pad))
+      this.push(block)
+      return
+    }
+    if (!validChecksum(block)) {
+      // Not a tar header: pass everything on untouched, for the tar inspector to report.
+      this.ended = true
+      for (const part of this.held) this.push(part)
+      this.held = []
+      this.push(block)
+      return
+    }
+    const type = String.fromCharCode(block[156]!)
+    const size = decodeSize(block)
+    const padded = Math.ceil(size / BLOCK) * BLOCK
+    if (type === 'x' || type === 'L' || type === 'K') {
+      this.held.push(block)
+      this.meta = { kind: type, size, left: padded, parts: [] }
+      if (padded === 0) this.endMeta()
+      return
+    }
+    if (type === 'g') {
+      // A global pax header applies to all that follows; it is passed on as it is.
+      this.push(block)
+      this.dataLeft = padded
+      this.dropping = false
+      return
+    }
+    const name = this.nextPath ?? ustarName(block)
+    this.nextPath = undefined
+    this.dotSlash ??= name.startsWith('./')
+    const path = normalizeTarPath(name)
+    if (path === this.parent && type === '5') this.sawParent = true
+    this.dropping = path === this.path
+    if (this.dropping) {
+      this.replaced++
+      this.held = []
+    } else {
+      for (const part of this.held) this.push(part)
+      this.held = []
+      this.push(block)
+    }
+    this.dataLeft = padded
+  }
+
+  private endMeta(): void {
+    const meta = this.meta!
+    this.meta = undefined
+    const data = Buffer.concat(meta.parts).subarray(0, meta.size)
+    if (meta.kind === 'L') this.nextPath = data.toString('utf8').replace(/\0.*$/s, '')
+    else if (meta.kind === 'x') {
+      const path = paxPath(data)
+      if (path !== undefined) this.nextPath = path
+    }
+  }
+}
+
+function validChecksum(block: Buffer): boolean {
+  const stored = Number.parseInt(field(block, 148, 8).trim(), 8)
+  let sum = 0
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!
+  return sum === stored
+}
+
+function isZero(block: Buffer): boolean {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false
+  return true
+}
+
+function field(block: Buffer, start: number, length: number): string {
+  const raw = block.subarray(start, start + length)
+  const end = raw.indexOf(0)
+  return raw.subarray(0, end === -1 ? length : end).toString('utf8')
+}
+
+function ustarName(block: Buffer): string {
+  const name = field(block, 0, 100)
+  // POSIX ustar keeps long names' leading part in the prefix field; GNU's own format uses that space
+  // for other things, so only "ustar\0" has a prefix.
+  const posix = block.subarray(257, 263).equals(Buffer.from('ustar\0', 'latin1'))
+  const prefix = posix ? field(block, 345, 155) : ''
+  return prefix ? `${prefix}/${name}` : name
+}
+
+function decodeSize(block: Buffer): number {
+  // GNU base-256 for sizes of 8 GiB and more: the top bit of the first byte marks it.
+  if (block[124]! & 0x80) {
+    let n = 0
+    for (let i = 125; i < 136; i++) n = n * 256 + block[i]!
+    return n
+  }
+  const text = field(block, 124, 12).trim()
+  return text ? Number.parseInt(text, 8) : 0
+}
+
+/** The `path` record of pax extended header data ("<len> path=<value>\n" records). */
+function paxPath(data: Buffer): string | undefined {
+  let path: string | undefined
+  let at = 0
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at)
+    if (space === -1) break
+    const length = Number.parseInt(data.subarray(at, space).toString('latin1'), 10)
+    if (!(length > 0)) break
+    const record = data.subarray(space + 1, at + length - 1).toString('utf8')
+    if (record.startsWith('path=')) path = record.slice(5)
+    at += length
+  }
+  return path
+}
+
+function encodeHeader(h: { name: string; type: string; mode: number; size: number; mtime: Date }): Buffer {
+  const block = Buffer.alloc(BLOCK)
+  const name = Buffer.from(h.name)
+  if (name.length > 100) throw new Error(`internal: tar name too long: ${h.name}`)
+  name.copy(block, 0)
+  const octal = (value: number, start: number, length: number) =>
+    block.write(`${value.toString(8).padStart(length - 1, '0')}\0`, start, length, 'latin1')
+  octal(h.mode, 100, 8)
+  octal(0, 108, 8)
+  octal(0, 116, 8)
+  octal(h.size, 124, 12)
+  octal(Math.floor(h.mtime.getTime() / 1000), 136, 12)
+  block.write(h.type, 156, 1, 'latin1')
+  block.write('ustar\0' + '00', 257, 8, 'latin1')
+  block.write('root', 265, 32, 'latin1')
+  block.write('root', 297, 32, 'latin1')
+  // The checksum is computed with its own field as spaces.
+  block.fill(0x20, 148, 156)
+  let sum = 0
+  for (const byte of block) sum += byte
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1')
+  return block
+}
