@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { installAction, runAction } from './helpers/action.ts'
-import { requireTool } from './helpers/env.ts'
+import { dockerAvailable, requireTool } from './helpers/env.ts'
 import { startResultsService, type ResultsService } from './helpers/results-service.ts'
 
 // The bundled action uploads the image as a workflow artifact. The blob storage is real (Azurite); GitHub's
@@ -13,6 +13,10 @@ import { startResultsService, type ResultsService } from './helpers/results-serv
 const root = resolve(import.meta.dirname, '..')
 const tools = requireTool('unzip', 'apt-get install unzip') && requireTool('lz4', 'apt-get install lz4')
 const service = tools ? await startResultsService() : undefined
+afterAll(async () => {
+  await service?.close()
+})
+
 const OS = { 'os-name': 'debian', 'os-version': '12', contract: 'off', 'build-info': 'false' }
 
 describe.skipIf(!service)('the workflow artifact', () => {
@@ -27,9 +31,6 @@ describe.skipIf(!service)('the workflow artifact', () => {
     work = mkdtempSync(join(tmpdir(), 'metal-image-artifact-e2e-'))
     rootfs = join(work, 'rootfs.tar')
     execFileSync('tar', ['-C', join(root, 'examples'), '-cf', rootfs, '.'])
-  })
-  afterAll(async () => {
-    await s?.close()
   })
 
   const unzip = (zip: Buffer, name: string): Buffer => {
@@ -121,5 +122,31 @@ describe.skipIf(!service)('the workflow artifact', () => {
     expect(
       execFileSync('lz4', ['-d', '-c'], { input: image, maxBuffer: 1 << 28 }).equals(readFileSync(rootfs)),
     ).toBe(true)
+  })
+})
+
+describe.skipIf(!service || !dockerAvailable())('the build cache', () => {
+  test('cache: true asks the cache service for the keys, and says once when this builder cannot export a cache', async () => {
+    const s = service!
+    const action = installAction()
+    const calls = s.calls.length
+    const run = await runAction(
+      action,
+      {
+        ...OS,
+        context: join(root, '__tests__/fixtures/hello'),
+        buildkit: 'true',
+        cache: 'true',
+        destination: mkdtempSync(join(tmpdir(), 'metal-image-cache-')),
+      },
+      { env: { ...s.env, PATH: `/usr/bin:${process.env.PATH}` } },
+    )
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    // Restored (a miss: nothing saved yet) through the real cache client, keyed on the build.
+    const lookup = s.calls.slice(calls).find((c) => c.method === 'GetCacheEntryDownloadURL')
+    expect(String(lookup?.request.key)).toMatch(/^metal-image-buildkit-linux\/amd64-debian-12_[0-9a-f]{16}_/)
+    // Debian's docker 20.10 builds with BuildKit but cannot export a local cache (no buildx here).
+    expect(run.stdout.match(/Build cache: not used: /g)).toHaveLength(1)
+    expect(run.summary).toMatch(/Build cache<\/td><td>miss; not used by this builder/)
   })
 })

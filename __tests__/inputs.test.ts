@@ -55,6 +55,7 @@ describe('parseInputs', () => {
       buildInfo: true,
       artifact: { mode: 'auto', name: '', retentionDays: undefined },
       destinationGiven: false,
+      cache: false,
     })
   })
 

@@ -10,9 +10,11 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-64MFSVUL.js";
+} from "./chunk-DKBVVVTK.js";
 import "./chunk-BVUK22WD.js";
-import "./chunk-DWFPSX5I.js";
+import "./chunk-XKI7QSW7.js";
+import "./chunk-ILZ77HWZ.js";
+import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import "./chunk-VF57VZD3.js";
 

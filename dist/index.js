@@ -7,8 +7,10 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-64MFSVUL.js";
+} from "./chunk-DKBVVVTK.js";
 import "./chunk-BVUK22WD.js";
+import "./chunk-XKI7QSW7.js";
+import "./chunk-ILZ77HWZ.js";
 import {
   debug,
   getInput,
@@ -20,8 +22,8 @@ import {
   setSecret,
   summary,
   warning
-} from "./chunk-EFHZ45MU.js";
-import "./chunk-DWFPSX5I.js";
+} from "./chunk-4CH5IAUH.js";
+import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import "./chunk-VF57VZD3.js";
 

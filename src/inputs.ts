@@ -118,6 +118,11 @@ export const INPUTS = {
       'Add /etc/metal/build.yaml to the rootfs (build date, image id, version, git repository, ref and commit), as metal-images writes it before its build; an existing one is replaced.',
     default: 'true',
   },
+  cache: {
+    description:
+      'Restore a BuildKit cache before the build and save it after (--cache-from/--cache-to type=local, kept with actions/cache), keyed on the Dockerfile, build args, platform and context. Needs a BuildKit builder that can export a cache (buildx with a docker-container builder, e.g. docker/setup-buildx-action); otherwise it says so once and builds without.',
+    default: 'false',
+  },
   artifact: {
     description:
       'Upload img.tar.lz4, its checksum files and packages.txt as a workflow artifact: auto (when no destination is given, or its credentials are missing on a pull request from a fork), true, or false.',
@@ -205,6 +210,8 @@ export interface Config {
   sbom: boolean
   buildInfo: boolean
   artifact: { mode: 'auto' | 'true' | 'false'; name: string; retentionDays: number | undefined }
+  /** Restore and save a BuildKit cache around the build. */
+  cache: boolean
   /** The destination input was given (not the default folder). */
   destinationGiven: boolean
 }
@@ -322,6 +329,7 @@ export function parseInputs(read: InputReader): Config {
       retentionDays: parseRetention(get('artifact-retention-days')),
     },
     destinationGiven: get('destination') !== '',
+    cache: parseBoolean('cache', get('cache')),
   }
 }
 

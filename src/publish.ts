@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { createWriteStream } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -18,7 +19,18 @@ import { buildSbom, SBOM_FILE, serializeSbom } from './sbom.ts'
 import { formatBytes, formatSeconds, silentLog, type Log } from './log.ts'
 import { Lz4FrameEncoder } from './lz4/frame.ts'
 import { reportProgress } from './progress.ts'
-import { openSource, type OpenedSource } from './source.ts'
+import { openSource, type BuildCacheUse, type OpenedSource } from './source.ts'
+import {
+  buildCacheDir,
+  cacheKey,
+  contextDigest,
+  dockerfilePath,
+  fileDigest,
+  restoreBuildCache,
+  rotateCacheDir,
+  saveBuildCache,
+  type RestoredCache,
+} from './build-cache.ts'
 import { defaultPlanContext, makePlan, type Plan, type PlanContext } from './plan.ts'
 import { promote } from './promote.ts'
 import { openStore } from './store/open.ts'
@@ -75,6 +87,8 @@ export interface PublishResult {
   packages: number | undefined
   /** The contract check; undefined when nothing was built. */
   contract?: ContractDocument
+  /** The build cache, for the summary: whether it hit, and whether a new one was saved. */
+  cache?: string
   /** What changed in packages.txt since the previous version, as Markdown for the summary. */
   packageChanges?: string
   /** The image, its checksum files and packages.txt on this machine (the workflow artifact's files). */
@@ -133,7 +147,8 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
   try {
     const sourceTitle = { build: 'Build', image: 'Export image', rootfs: 'Read rootfs' }[config.source.kind]
     const prepared = performance.now()
-    source = await log.group(sourceTitle, () => openSource(config.source, log, signal))
+    const cache = config.cache ? await log.group('Build cache', () => restoreCache(config, log)) : undefined
+    source = await log.group(sourceTitle, () => openSource(config.source, log, signal, cache?.use))
     const opened = source
     if (opened.buildMs !== undefined) timings.push({ stage: 'build', ms: opened.buildMs })
     else if (config.source.kind === 'image')
@@ -233,8 +248,11 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
       }),
     )
 
+    // The image is out; a cache that cannot be saved costs the next build time, not this one.
+    const cacheNote = cache ? await log.group('Build cache', () => saveCache(cache, opened, log)) : undefined
     return {
       ...common,
+      cache: cacheNote,
       url: store.url(at(IMAGE_FILE)),
       md5: streamed.md5,
       checksums: streamed.checksums,
@@ -535,4 +553,44 @@ async function packagesSince(
     log.warning(`The previous ${PACKAGES_FILE} in ${store.url(folder)} cannot be read: ${err.message}`)
     return undefined
   }
+}
+
+interface CacheState {
+  use: BuildCacheUse
+  key: string
+  restored: RestoredCache
+}
+
+/** Restores the BuildKit cache for a build with `cache: true` (not with no-cache). */
+async function restoreCache(config: Config, log: Log): Promise<CacheState | undefined> {
+  if (!config.cache || config.source.kind !== 'build') return undefined
+  const build = config.source.build
+  if (build.noCache) {
+    log.info('Build cache: not used: no-cache is set')
+    return undefined
+  }
+  const remote = /^(https?:\/\/|git@|github\.com\/)/.test(build.context)
+  const file = dockerfilePath(build)
+  const keys = cacheKey(build, {
+    contextDigest: remote
+      ? createHash('sha256').update(build.context).digest('hex')
+      : await contextDigest(build.context, file),
+    dockerfileDigest: remote ? '' : await fileDigest(file),
+    os: `${config.osName}-${config.osVersion}`,
+  })
+  const dir = buildCacheDir()
+  const restored = await restoreBuildCache(dir, keys.key, keys.restoreKeys, log)
+  return { use: { dir, exportCache: restored.hit !== 'exact' }, key: keys.key, restored }
+}
+
+/** Saves the cache the build exported (not after an exact hit: it is already saved); says what happened. */
+async function saveCache(cache: CacheState, source: OpenedSource, log: Log): Promise<string> {
+  const { hit, matchedKey } = cache.restored
+  const restored = hit === 'miss' ? 'miss' : `${hit} hit (${matchedKey})`
+  if (!source.cacheUsed) return `${restored}; not used by this builder`
+  if (hit === 'exact') return restored
+  const saved = (await rotateCacheDir(cache.use.dir))
+    ? await saveBuildCache(cache.use.dir, cache.key, log)
+    : undefined
+  return `${restored}; ${saved?.saved ? `saved as ${cache.key}` : 'not saved'}`
 }

@@ -61,6 +61,7 @@ export function summaryTables(
   } else {
     facts.push(['img.tar.lz4', `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`])
   }
+  if (result.cache) facts.push(['Build cache', result.cache])
   facts.push(
     ['MD5', result.md5],
     [

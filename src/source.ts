@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { execa } from 'execa'
+import { buildKitCacheArgs, probeBuildx } from './build-cache.ts'
 import { InputError, StageError, errorMessage } from './errors.ts'
 import type { BuildConfig, SourceConfig } from './inputs.ts'
 import type { Log } from './log.ts'
@@ -25,6 +26,8 @@ export interface OpenedSource {
   value: string
   /** Time of a build that ran as a step of its own (the legacy builder), before the export. */
   buildMs?: number
+  /** The build read and wrote the local BuildKit cache: once `exited` resolved, rotate and save it. */
+  cacheUsed?: boolean
   /** Removes what was made only to get the rootfs out (a container); runs whatever happened. */
   cleanup(): Promise<void>
 }
@@ -33,7 +36,18 @@ const DOCKER = 'docker'
 /** Enough of a failing build's output to show the failing step and its error. */
 const TAIL_LINES = 25
 
-export async function openSource(config: SourceConfig, log: Log, signal: AbortSignal): Promise<OpenedSource> {
+/** The local BuildKit cache for a build: its folder, and whether to export a new one (not after an exact hit). */
+export interface BuildCacheUse {
+  dir: string
+  exportCache: boolean
+}
+
+export async function openSource(
+  config: SourceConfig,
+  log: Log,
+  signal: AbortSignal,
+  cache?: BuildCacheUse,
+): Promise<OpenedSource> {
   switch (config.kind) {
     case 'rootfs':
       return openRootfsFile(config.rootfs)
@@ -42,7 +56,7 @@ export async function openSource(config: SourceConfig, log: Log, signal: AbortSi
       return exportImage(config.image, config.platform, log, signal)
     case 'build':
       await ensureDaemon('context', config.build.context, signal)
-      return build(config.build, log, signal)
+      return build(config.build, log, signal, cache)
   }
 }
 
@@ -253,17 +267,30 @@ function buildArgs(config: BuildConfig): { args: string[]; shown: string[] } {
   return { args, shown }
 }
 
-async function build(config: BuildConfig, log: Log, signal: AbortSignal): Promise<OpenedSource> {
+async function build(
+  config: BuildConfig,
+  log: Log,
+  signal: AbortSignal,
+  cache?: BuildCacheUse,
+): Promise<OpenedSource> {
   await checkBuildContext(config)
   const builder = await detectBuilder(config.buildkit, signal)
   const { args, shown } = buildArgs(config)
   if (builder.kind === 'legacy') {
+    if (cache) log.info('Build cache: not used: the legacy builder cannot use a BuildKit cache')
     log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`)
     return legacyBuild(config, args, shown, log, signal)
   }
+  let cacheArgs: string[] = []
+  if (cache) {
+    const buildx = builder.kind === 'buildx' ? await probeBuildx(signal) : {}
+    const use = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache })
+    if (use.args) cacheArgs = use.args
+    else log.info(`Build cache: not used: ${use.reason}`)
+  }
   const prefix = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build']
   const env = builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined
-  const tail = ['--output', 'type=tar,dest=-', '--progress', 'plain', config.context]
+  const tail = [...cacheArgs, '--output', 'type=tar,dest=-', '--progress', 'plain', config.context]
   log.info(`docker ${[...prefix, ...shown, ...tail].join(' ')}`)
   const abort = new AbortController()
   const both = AbortSignal.any([signal, abort.signal])
@@ -282,6 +309,7 @@ async function build(config: BuildConfig, log: Log, signal: AbortSignal): Promis
         : 'docker build (BuildKit), tar exporter',
     input: 'context',
     value: config.context,
+    cacheUsed: cacheArgs.length > 0,
     cleanup: async () => {
       abort.abort()
       await done.catch(() => {})

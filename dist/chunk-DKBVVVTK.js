@@ -96,13 +96,18 @@ import {
   writeKey
 } from "./chunk-BVUK22WD.js";
 import {
-  require_dist as require_dist2,
   require_inherits,
   require_node,
   require_safe_buffer,
   require_string_decoder,
   require_tar_stream
-} from "./chunk-DWFPSX5I.js";
+} from "./chunk-XKI7QSW7.js";
+import {
+  require_semver
+} from "./chunk-ILZ77HWZ.js";
+import {
+  require_dist as require_dist2
+} from "./chunk-BM4Y7Y5J.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";
@@ -114,2219 +119,6 @@ import {
   __toCommonJS,
   __toESM
 } from "./chunk-VF57VZD3.js";
-
-// node_modules/semver/internal/constants.js
-var require_constants = __commonJS({
-  "node_modules/semver/internal/constants.js"(exports, module) {
-    "use strict";
-    var SEMVER_SPEC_VERSION = "2.0.0";
-    var MAX_LENGTH = 256;
-    var MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER || /* istanbul ignore next */
-    9007199254740991;
-    var MAX_SAFE_COMPONENT_LENGTH = 16;
-    var MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6;
-    var WHITESPACE_CHARACTERS = [
-      "	",
-      "\n",
-      "\v",
-      "\f",
-      "\r",
-      " ",
-      "\xA0",
-      "\u1680",
-      "\u2000",
-      "\u2001",
-      "\u2002",
-      "\u2003",
-      "\u2004",
-      "\u2005",
-      "\u2006",
-      "\u2007",
-      "\u2008",
-      "\u2009",
-      "\u200A",
-      "\u2028",
-      "\u2029",
-      "\u202F",
-      "\u205F",
-      "\u3000",
-      "\uFEFF"
-    ];
-    var RELEASE_TYPES = [
-      "major",
-      "premajor",
-      "minor",
-      "preminor",
-      "patch",
-      "prepatch",
-      "prerelease"
-    ];
-    module.exports = {
-      MAX_LENGTH,
-      MAX_SAFE_COMPONENT_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      MAX_SAFE_INTEGER,
-      WHITESPACE_CHARACTERS,
-      RELEASE_TYPES,
-      SEMVER_SPEC_VERSION,
-      FLAG_INCLUDE_PRERELEASE: 1,
-      FLAG_LOOSE: 2
-    };
-  }
-});
-
-// node_modules/semver/internal/debug.js
-var require_debug = __commonJS({
-  "node_modules/semver/internal/debug.js"(exports, module) {
-    "use strict";
-    var debug = typeof process === "object" && process.env && process.env.NODE_DEBUG && /\bsemver\b/i.test(process.env.NODE_DEBUG) ? (...args) => console.error("SEMVER", ...args) : () => {
-    };
-    module.exports = debug;
-  }
-});
-
-// node_modules/semver/internal/re.js
-var require_re = __commonJS({
-  "node_modules/semver/internal/re.js"(exports, module) {
-    "use strict";
-    var {
-      MAX_SAFE_COMPONENT_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      MAX_LENGTH
-    } = require_constants();
-    var debug = require_debug();
-    exports = module.exports = {};
-    var re = exports.re = [];
-    var safeRe = exports.safeRe = [];
-    var src = exports.src = [];
-    var safeSrc = exports.safeSrc = [];
-    var t8 = exports.t = {};
-    var R = 0;
-    var LETTERDASHNUMBER = "[a-zA-Z0-9-]";
-    var safeRegexReplacements = [
-      ["\\s", 1],
-      ["\\d", MAX_LENGTH],
-      [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH]
-    ];
-    var makeSafeRegex = (value) => {
-      for (const [token, max] of safeRegexReplacements) {
-        value = value.split(`${token}*`).join(`${token}{0,${max}}`).split(`${token}+`).join(`${token}{1,${max}}`);
-      }
-      return value;
-    };
-    var createToken = (name, value, isGlobal) => {
-      const safe = makeSafeRegex(value);
-      const index = R++;
-      debug(name, index, value);
-      t8[name] = index;
-      src[index] = value;
-      safeSrc[index] = safe;
-      re[index] = new RegExp(value, isGlobal ? "g" : void 0);
-      safeRe[index] = new RegExp(safe, isGlobal ? "g" : void 0);
-    };
-    createToken("NUMERICIDENTIFIER", "0|[1-9]\\d*");
-    createToken("NUMERICIDENTIFIERLOOSE", "\\d+");
-    createToken("NONNUMERICIDENTIFIER", `\\d*[a-zA-Z-]${LETTERDASHNUMBER}*`);
-    createToken("MAINVERSION", `(${src[t8.NUMERICIDENTIFIER]})\\.(${src[t8.NUMERICIDENTIFIER]})\\.(${src[t8.NUMERICIDENTIFIER]})`);
-    createToken("MAINVERSIONLOOSE", `(${src[t8.NUMERICIDENTIFIERLOOSE]})\\.(${src[t8.NUMERICIDENTIFIERLOOSE]})\\.(${src[t8.NUMERICIDENTIFIERLOOSE]})`);
-    createToken("PRERELEASEIDENTIFIER", `(?:${src[t8.NONNUMERICIDENTIFIER]}|${src[t8.NUMERICIDENTIFIER]})`);
-    createToken("PRERELEASEIDENTIFIERLOOSE", `(?:${src[t8.NONNUMERICIDENTIFIER]}|${src[t8.NUMERICIDENTIFIERLOOSE]})`);
-    createToken("PRERELEASE", `(?:-(${src[t8.PRERELEASEIDENTIFIER]}(?:\\.${src[t8.PRERELEASEIDENTIFIER]})*))`);
-    createToken("PRERELEASELOOSE", `(?:-?(${src[t8.PRERELEASEIDENTIFIERLOOSE]}(?:\\.${src[t8.PRERELEASEIDENTIFIERLOOSE]})*))`);
-    createToken("BUILDIDENTIFIER", `${LETTERDASHNUMBER}+`);
-    createToken("BUILD", `(?:\\+(${src[t8.BUILDIDENTIFIER]}(?:\\.${src[t8.BUILDIDENTIFIER]})*))`);
-    createToken("FULLPLAIN", `v?${src[t8.MAINVERSION]}${src[t8.PRERELEASE]}?${src[t8.BUILD]}?`);
-    createToken("FULL", `^${src[t8.FULLPLAIN]}$`);
-    createToken("LOOSEPLAIN", `[v=\\s]*${src[t8.MAINVERSIONLOOSE]}${src[t8.PRERELEASELOOSE]}?${src[t8.BUILD]}?`);
-    createToken("LOOSE", `^${src[t8.LOOSEPLAIN]}$`);
-    createToken("GTLT", "((?:<|>)?=?)");
-    createToken("XRANGEIDENTIFIERLOOSE", `${src[t8.NUMERICIDENTIFIERLOOSE]}|x|X|\\*`);
-    createToken("XRANGEIDENTIFIER", `${src[t8.NUMERICIDENTIFIER]}|x|X|\\*`);
-    createToken("XRANGEPLAIN", `[v=\\s]*(${src[t8.XRANGEIDENTIFIER]})(?:\\.(${src[t8.XRANGEIDENTIFIER]})(?:\\.(${src[t8.XRANGEIDENTIFIER]})(?:${src[t8.PRERELEASE]})?${src[t8.BUILD]}?)?)?`);
-    createToken("XRANGEPLAINLOOSE", `[v=\\s]*(${src[t8.XRANGEIDENTIFIERLOOSE]})(?:\\.(${src[t8.XRANGEIDENTIFIERLOOSE]})(?:\\.(${src[t8.XRANGEIDENTIFIERLOOSE]})(?:${src[t8.PRERELEASELOOSE]})?${src[t8.BUILD]}?)?)?`);
-    createToken("XRANGE", `^${src[t8.GTLT]}\\s*${src[t8.XRANGEPLAIN]}$`);
-    createToken("XRANGELOOSE", `^${src[t8.GTLT]}\\s*${src[t8.XRANGEPLAINLOOSE]}$`);
-    createToken("COERCEPLAIN", `${"(^|[^\\d])(\\d{1,"}${MAX_SAFE_COMPONENT_LENGTH}})(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?`);
-    createToken("COERCE", `${src[t8.COERCEPLAIN]}(?:$|[^\\d])`);
-    createToken("COERCEFULL", src[t8.COERCEPLAIN] + `(?:${src[t8.PRERELEASE]})?(?:${src[t8.BUILD]})?(?:$|[^\\d])`);
-    createToken("COERCERTL", src[t8.COERCE], true);
-    createToken("COERCERTLFULL", src[t8.COERCEFULL], true);
-    createToken("LONETILDE", "(?:~>?)");
-    createToken("TILDETRIM", `(\\s*)${src[t8.LONETILDE]}\\s+`, true);
-    exports.tildeTrimReplace = "$1~";
-    createToken("TILDE", `^${src[t8.LONETILDE]}${src[t8.XRANGEPLAIN]}$`);
-    createToken("TILDELOOSE", `^${src[t8.LONETILDE]}${src[t8.XRANGEPLAINLOOSE]}$`);
-    createToken("LONECARET", "(?:\\^)");
-    createToken("CARETTRIM", `(\\s*)${src[t8.LONECARET]}\\s+`, true);
-    exports.caretTrimReplace = "$1^";
-    createToken("CARET", `^${src[t8.LONECARET]}${src[t8.XRANGEPLAIN]}$`);
-    createToken("CARETLOOSE", `^${src[t8.LONECARET]}${src[t8.XRANGEPLAINLOOSE]}$`);
-    createToken("COMPARATORLOOSE", `^${src[t8.GTLT]}\\s*(${src[t8.LOOSEPLAIN]})$|^$`);
-    createToken("COMPARATOR", `^${src[t8.GTLT]}\\s*(${src[t8.FULLPLAIN]})$|^$`);
-    createToken("COMPARATORTRIM", `(\\s*)${src[t8.GTLT]}\\s*(${src[t8.LOOSEPLAIN]}|${src[t8.XRANGEPLAIN]})`, true);
-    exports.comparatorTrimReplace = "$1$2$3";
-    createToken("HYPHENRANGE", `^\\s*(${src[t8.XRANGEPLAIN]})\\s+-\\s+(${src[t8.XRANGEPLAIN]})\\s*$`);
-    createToken("HYPHENRANGELOOSE", `^\\s*(${src[t8.XRANGEPLAINLOOSE]})\\s+-\\s+(${src[t8.XRANGEPLAINLOOSE]})\\s*$`);
-    createToken("STAR", "(<|>)?=?\\s*\\*");
-    createToken("GTE0", "^\\s*>=\\s*0\\.0\\.0\\s*$");
-    createToken("GTE0PRE", "^\\s*>=\\s*0\\.0\\.0-0\\s*$");
-  }
-});
-
-// node_modules/semver/internal/parse-options.js
-var require_parse_options = __commonJS({
-  "node_modules/semver/internal/parse-options.js"(exports, module) {
-    "use strict";
-    var looseOption = Object.freeze({ loose: true });
-    var emptyOpts = Object.freeze({});
-    var parseOptions = (options) => {
-      if (!options) {
-        return emptyOpts;
-      }
-      if (typeof options !== "object") {
-        return looseOption;
-      }
-      return options;
-    };
-    module.exports = parseOptions;
-  }
-});
-
-// node_modules/semver/internal/identifiers.js
-var require_identifiers = __commonJS({
-  "node_modules/semver/internal/identifiers.js"(exports, module) {
-    "use strict";
-    var numeric = /^[0-9]+$/;
-    var compareIdentifiers = (a6, b5) => {
-      if (typeof a6 === "number" && typeof b5 === "number") {
-        return a6 === b5 ? 0 : a6 < b5 ? -1 : 1;
-      }
-      const anum = numeric.test(a6);
-      const bnum = numeric.test(b5);
-      if (anum && bnum) {
-        a6 = +a6;
-        b5 = +b5;
-      }
-      return a6 === b5 ? 0 : anum && !bnum ? -1 : bnum && !anum ? 1 : a6 < b5 ? -1 : 1;
-    };
-    var rcompareIdentifiers = (a6, b5) => compareIdentifiers(b5, a6);
-    module.exports = {
-      compareIdentifiers,
-      rcompareIdentifiers
-    };
-  }
-});
-
-// node_modules/semver/classes/semver.js
-var require_semver = __commonJS({
-  "node_modules/semver/classes/semver.js"(exports, module) {
-    "use strict";
-    var debug = require_debug();
-    var { MAX_LENGTH, MAX_SAFE_INTEGER } = require_constants();
-    var { safeRe: re, t: t8 } = require_re();
-    var parseOptions = require_parse_options();
-    var { compareIdentifiers } = require_identifiers();
-    var isPrereleaseIdentifier = (prerelease, identifier) => {
-      const identifiers = identifier.split(".");
-      if (identifiers.length > prerelease.length) {
-        return false;
-      }
-      for (let i6 = 0; i6 < identifiers.length; i6++) {
-        if (compareIdentifiers(prerelease[i6], identifiers[i6]) !== 0) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var SemVer = class _SemVer {
-      constructor(version, options) {
-        options = parseOptions(options);
-        if (version instanceof _SemVer) {
-          if (version.loose === !!options.loose && version.includePrerelease === !!options.includePrerelease) {
-            return version;
-          } else {
-            version = version.version;
-          }
-        } else if (typeof version !== "string") {
-          throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version}".`);
-        }
-        if (version.length > MAX_LENGTH) {
-          throw new TypeError(
-            `version is longer than ${MAX_LENGTH} characters`
-          );
-        }
-        debug("SemVer", version, options);
-        this.options = options;
-        this.loose = !!options.loose;
-        this.includePrerelease = !!options.includePrerelease;
-        const m3 = version.trim().match(options.loose ? re[t8.LOOSE] : re[t8.FULL]);
-        if (!m3) {
-          throw new TypeError(`Invalid Version: ${version}`);
-        }
-        this.raw = version;
-        this.major = +m3[1];
-        this.minor = +m3[2];
-        this.patch = +m3[3];
-        if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
-          throw new TypeError("Invalid major version");
-        }
-        if (this.minor > MAX_SAFE_INTEGER || this.minor < 0) {
-          throw new TypeError("Invalid minor version");
-        }
-        if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
-          throw new TypeError("Invalid patch version");
-        }
-        if (!m3[4]) {
-          this.prerelease = [];
-        } else {
-          this.prerelease = m3[4].split(".").map((id) => {
-            if (/^[0-9]+$/.test(id)) {
-              const num = +id;
-              if (num >= 0 && num < MAX_SAFE_INTEGER) {
-                return num;
-              }
-            }
-            return id;
-          });
-        }
-        this.build = m3[5] ? m3[5].split(".") : [];
-        this.format();
-      }
-      format() {
-        this.version = `${this.major}.${this.minor}.${this.patch}`;
-        if (this.prerelease.length) {
-          this.version += `-${this.prerelease.join(".")}`;
-        }
-        return this.version;
-      }
-      toString() {
-        return this.version;
-      }
-      compare(other) {
-        debug("SemVer.compare", this.version, this.options, other);
-        if (!(other instanceof _SemVer)) {
-          if (typeof other === "string" && other === this.version) {
-            return 0;
-          }
-          other = new _SemVer(other, this.options);
-        }
-        if (other.version === this.version) {
-          return 0;
-        }
-        return this.compareMain(other) || this.comparePre(other);
-      }
-      compareMain(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        if (this.major < other.major) {
-          return -1;
-        }
-        if (this.major > other.major) {
-          return 1;
-        }
-        if (this.minor < other.minor) {
-          return -1;
-        }
-        if (this.minor > other.minor) {
-          return 1;
-        }
-        if (this.patch < other.patch) {
-          return -1;
-        }
-        if (this.patch > other.patch) {
-          return 1;
-        }
-        return 0;
-      }
-      comparePre(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        if (this.prerelease.length && !other.prerelease.length) {
-          return -1;
-        } else if (!this.prerelease.length && other.prerelease.length) {
-          return 1;
-        } else if (!this.prerelease.length && !other.prerelease.length) {
-          return 0;
-        }
-        let i6 = 0;
-        do {
-          const a6 = this.prerelease[i6];
-          const b5 = other.prerelease[i6];
-          debug("prerelease compare", i6, a6, b5);
-          if (a6 === void 0 && b5 === void 0) {
-            return 0;
-          } else if (b5 === void 0) {
-            return 1;
-          } else if (a6 === void 0) {
-            return -1;
-          } else if (a6 === b5) {
-            continue;
-          } else {
-            return compareIdentifiers(a6, b5);
-          }
-        } while (++i6);
-      }
-      compareBuild(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        let i6 = 0;
-        do {
-          const a6 = this.build[i6];
-          const b5 = other.build[i6];
-          debug("build compare", i6, a6, b5);
-          if (a6 === void 0 && b5 === void 0) {
-            return 0;
-          } else if (b5 === void 0) {
-            return 1;
-          } else if (a6 === void 0) {
-            return -1;
-          } else if (a6 === b5) {
-            continue;
-          } else {
-            return compareIdentifiers(a6, b5);
-          }
-        } while (++i6);
-      }
-      // preminor will bump the version up to the next minor release, and immediately
-      // down to pre-release. premajor and prepatch work the same way.
-      inc(release2, identifier, identifierBase) {
-        if (release2.startsWith("pre")) {
-          if (!identifier && identifierBase === false) {
-            throw new Error("invalid increment argument: identifier is empty");
-          }
-          if (identifier) {
-            const match = `-${identifier}`.match(this.options.loose ? re[t8.PRERELEASELOOSE] : re[t8.PRERELEASE]);
-            if (!match || match[1] !== identifier) {
-              throw new Error(`invalid identifier: ${identifier}`);
-            }
-          }
-        }
-        switch (release2) {
-          case "premajor":
-            this.prerelease.length = 0;
-            this.patch = 0;
-            this.minor = 0;
-            this.major++;
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "preminor":
-            this.prerelease.length = 0;
-            this.patch = 0;
-            this.minor++;
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "prepatch":
-            this.prerelease.length = 0;
-            this.inc("patch", identifier, identifierBase);
-            this.inc("pre", identifier, identifierBase);
-            break;
-          // If the input is a non-prerelease version, this acts the same as
-          // prepatch.
-          case "prerelease":
-            if (this.prerelease.length === 0) {
-              this.inc("patch", identifier, identifierBase);
-            }
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "release":
-            if (this.prerelease.length === 0) {
-              throw new Error(`version ${this.raw} is not a prerelease`);
-            }
-            this.prerelease.length = 0;
-            break;
-          case "major":
-            if (this.minor !== 0 || this.patch !== 0 || this.prerelease.length === 0) {
-              this.major++;
-            }
-            this.minor = 0;
-            this.patch = 0;
-            this.prerelease = [];
-            break;
-          case "minor":
-            if (this.patch !== 0 || this.prerelease.length === 0) {
-              this.minor++;
-            }
-            this.patch = 0;
-            this.prerelease = [];
-            break;
-          case "patch":
-            if (this.prerelease.length === 0) {
-              this.patch++;
-            }
-            this.prerelease = [];
-            break;
-          // This probably shouldn't be used publicly.
-          // 1.0.0 'pre' would become 1.0.0-0 which is the wrong direction.
-          case "pre": {
-            const base = Number(identifierBase) ? 1 : 0;
-            if (this.prerelease.length === 0) {
-              this.prerelease = [base];
-            } else {
-              let i6 = this.prerelease.length;
-              while (--i6 >= 0) {
-                if (typeof this.prerelease[i6] === "number") {
-                  this.prerelease[i6]++;
-                  i6 = -2;
-                }
-              }
-              if (i6 === -1) {
-                if (identifier === this.prerelease.join(".") && identifierBase === false) {
-                  throw new Error("invalid increment argument: identifier already exists");
-                }
-                this.prerelease.push(base);
-              }
-            }
-            if (identifier) {
-              let prerelease = [identifier, base];
-              if (identifierBase === false) {
-                prerelease = [identifier];
-              }
-              if (isPrereleaseIdentifier(this.prerelease, identifier)) {
-                const prereleaseBase = this.prerelease[identifier.split(".").length];
-                if (isNaN(prereleaseBase)) {
-                  this.prerelease = prerelease;
-                }
-              } else {
-                this.prerelease = prerelease;
-              }
-            }
-            break;
-          }
-          default:
-            throw new Error(`invalid increment argument: ${release2}`);
-        }
-        this.raw = this.format();
-        if (this.build.length) {
-          this.raw += `+${this.build.join(".")}`;
-        }
-        return this;
-      }
-    };
-    module.exports = SemVer;
-  }
-});
-
-// node_modules/semver/functions/parse.js
-var require_parse = __commonJS({
-  "node_modules/semver/functions/parse.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var parse2 = (version, options, throwErrors = false) => {
-      if (version instanceof SemVer) {
-        return version;
-      }
-      try {
-        return new SemVer(version, options);
-      } catch (er) {
-        if (!throwErrors) {
-          return null;
-        }
-        throw er;
-      }
-    };
-    module.exports = parse2;
-  }
-});
-
-// node_modules/semver/functions/valid.js
-var require_valid = __commonJS({
-  "node_modules/semver/functions/valid.js"(exports, module) {
-    "use strict";
-    var parse2 = require_parse();
-    var valid = (version, options) => {
-      const v = parse2(version, options);
-      return v ? v.version : null;
-    };
-    module.exports = valid;
-  }
-});
-
-// node_modules/semver/functions/clean.js
-var require_clean = __commonJS({
-  "node_modules/semver/functions/clean.js"(exports, module) {
-    "use strict";
-    var parse2 = require_parse();
-    var clean = (version, options) => {
-      const s2 = parse2(version.trim().replace(/^[=v]+/, ""), options);
-      return s2 ? s2.version : null;
-    };
-    module.exports = clean;
-  }
-});
-
-// node_modules/semver/functions/inc.js
-var require_inc = __commonJS({
-  "node_modules/semver/functions/inc.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var inc = (version, release2, options, identifier, identifierBase) => {
-      if (typeof options === "string") {
-        identifierBase = identifier;
-        identifier = options;
-        options = void 0;
-      }
-      try {
-        return new SemVer(
-          version instanceof SemVer ? version.version : version,
-          options
-        ).inc(release2, identifier, identifierBase).version;
-      } catch (er) {
-        return null;
-      }
-    };
-    module.exports = inc;
-  }
-});
-
-// node_modules/semver/functions/diff.js
-var require_diff = __commonJS({
-  "node_modules/semver/functions/diff.js"(exports, module) {
-    "use strict";
-    var parse2 = require_parse();
-    var diff = (version1, version2) => {
-      const v1 = parse2(version1, null, true);
-      const v2 = parse2(version2, null, true);
-      const comparison = v1.compare(v2);
-      if (comparison === 0) {
-        return null;
-      }
-      const v1Higher = comparison > 0;
-      const highVersion = v1Higher ? v1 : v2;
-      const lowVersion = v1Higher ? v2 : v1;
-      const highHasPre = !!highVersion.prerelease.length;
-      const lowHasPre = !!lowVersion.prerelease.length;
-      if (lowHasPre && !highHasPre) {
-        if (!lowVersion.patch && !lowVersion.minor) {
-          return "major";
-        }
-        if (lowVersion.compareMain(highVersion) === 0) {
-          if (lowVersion.minor && !lowVersion.patch) {
-            return "minor";
-          }
-          return "patch";
-        }
-      }
-      const prefix = highHasPre ? "pre" : "";
-      if (v1.major !== v2.major) {
-        return prefix + "major";
-      }
-      if (v1.minor !== v2.minor) {
-        return prefix + "minor";
-      }
-      if (v1.patch !== v2.patch) {
-        return prefix + "patch";
-      }
-      return "prerelease";
-    };
-    module.exports = diff;
-  }
-});
-
-// node_modules/semver/functions/major.js
-var require_major = __commonJS({
-  "node_modules/semver/functions/major.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var major = (a6, loose) => new SemVer(a6, loose).major;
-    module.exports = major;
-  }
-});
-
-// node_modules/semver/functions/minor.js
-var require_minor = __commonJS({
-  "node_modules/semver/functions/minor.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var minor = (a6, loose) => new SemVer(a6, loose).minor;
-    module.exports = minor;
-  }
-});
-
-// node_modules/semver/functions/patch.js
-var require_patch = __commonJS({
-  "node_modules/semver/functions/patch.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var patch = (a6, loose) => new SemVer(a6, loose).patch;
-    module.exports = patch;
-  }
-});
-
-// node_modules/semver/functions/prerelease.js
-var require_prerelease = __commonJS({
-  "node_modules/semver/functions/prerelease.js"(exports, module) {
-    "use strict";
-    var parse2 = require_parse();
-    var prerelease = (version, options) => {
-      const parsed = parse2(version, options);
-      return parsed && parsed.prerelease.length ? parsed.prerelease : null;
-    };
-    module.exports = prerelease;
-  }
-});
-
-// node_modules/semver/functions/compare.js
-var require_compare = __commonJS({
-  "node_modules/semver/functions/compare.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var compare = (a6, b5, loose) => new SemVer(a6, loose).compare(new SemVer(b5, loose));
-    module.exports = compare;
-  }
-});
-
-// node_modules/semver/functions/rcompare.js
-var require_rcompare = __commonJS({
-  "node_modules/semver/functions/rcompare.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var rcompare = (a6, b5, loose) => compare(b5, a6, loose);
-    module.exports = rcompare;
-  }
-});
-
-// node_modules/semver/functions/compare-loose.js
-var require_compare_loose = __commonJS({
-  "node_modules/semver/functions/compare-loose.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var compareLoose = (a6, b5) => compare(a6, b5, true);
-    module.exports = compareLoose;
-  }
-});
-
-// node_modules/semver/functions/compare-build.js
-var require_compare_build = __commonJS({
-  "node_modules/semver/functions/compare-build.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var compareBuild = (a6, b5, loose) => {
-      const versionA = new SemVer(a6, loose);
-      const versionB = new SemVer(b5, loose);
-      return versionA.compare(versionB) || versionA.compareBuild(versionB);
-    };
-    module.exports = compareBuild;
-  }
-});
-
-// node_modules/semver/functions/sort.js
-var require_sort = __commonJS({
-  "node_modules/semver/functions/sort.js"(exports, module) {
-    "use strict";
-    var compareBuild = require_compare_build();
-    var sort = (list, loose) => list.sort((a6, b5) => compareBuild(a6, b5, loose));
-    module.exports = sort;
-  }
-});
-
-// node_modules/semver/functions/rsort.js
-var require_rsort = __commonJS({
-  "node_modules/semver/functions/rsort.js"(exports, module) {
-    "use strict";
-    var compareBuild = require_compare_build();
-    var rsort = (list, loose) => list.sort((a6, b5) => compareBuild(b5, a6, loose));
-    module.exports = rsort;
-  }
-});
-
-// node_modules/semver/functions/gt.js
-var require_gt = __commonJS({
-  "node_modules/semver/functions/gt.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var gt = (a6, b5, loose) => compare(a6, b5, loose) > 0;
-    module.exports = gt;
-  }
-});
-
-// node_modules/semver/functions/lt.js
-var require_lt = __commonJS({
-  "node_modules/semver/functions/lt.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var lt = (a6, b5, loose) => compare(a6, b5, loose) < 0;
-    module.exports = lt;
-  }
-});
-
-// node_modules/semver/functions/eq.js
-var require_eq = __commonJS({
-  "node_modules/semver/functions/eq.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var eq = (a6, b5, loose) => compare(a6, b5, loose) === 0;
-    module.exports = eq;
-  }
-});
-
-// node_modules/semver/functions/neq.js
-var require_neq = __commonJS({
-  "node_modules/semver/functions/neq.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var neq = (a6, b5, loose) => compare(a6, b5, loose) !== 0;
-    module.exports = neq;
-  }
-});
-
-// node_modules/semver/functions/gte.js
-var require_gte = __commonJS({
-  "node_modules/semver/functions/gte.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var gte = (a6, b5, loose) => compare(a6, b5, loose) >= 0;
-    module.exports = gte;
-  }
-});
-
-// node_modules/semver/functions/lte.js
-var require_lte = __commonJS({
-  "node_modules/semver/functions/lte.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var lte = (a6, b5, loose) => compare(a6, b5, loose) <= 0;
-    module.exports = lte;
-  }
-});
-
-// node_modules/semver/functions/cmp.js
-var require_cmp = __commonJS({
-  "node_modules/semver/functions/cmp.js"(exports, module) {
-    "use strict";
-    var eq = require_eq();
-    var neq = require_neq();
-    var gt = require_gt();
-    var gte = require_gte();
-    var lt = require_lt();
-    var lte = require_lte();
-    var cmp2 = (a6, op, b5, loose) => {
-      switch (op) {
-        case "===":
-          if (typeof a6 === "object") {
-            a6 = a6.version;
-          }
-          if (typeof b5 === "object") {
-            b5 = b5.version;
-          }
-          return a6 === b5;
-        case "!==":
-          if (typeof a6 === "object") {
-            a6 = a6.version;
-          }
-          if (typeof b5 === "object") {
-            b5 = b5.version;
-          }
-          return a6 !== b5;
-        case "":
-        case "=":
-        case "==":
-          return eq(a6, b5, loose);
-        case "!=":
-          return neq(a6, b5, loose);
-        case ">":
-          return gt(a6, b5, loose);
-        case ">=":
-          return gte(a6, b5, loose);
-        case "<":
-          return lt(a6, b5, loose);
-        case "<=":
-          return lte(a6, b5, loose);
-        default:
-          throw new TypeError(`Invalid operator: ${op}`);
-      }
-    };
-    module.exports = cmp2;
-  }
-});
-
-// node_modules/semver/functions/coerce.js
-var require_coerce = __commonJS({
-  "node_modules/semver/functions/coerce.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var parse2 = require_parse();
-    var { safeRe: re, t: t8 } = require_re();
-    var coerce = (version, options) => {
-      if (version instanceof SemVer) {
-        return version;
-      }
-      if (typeof version === "number") {
-        version = String(version);
-      }
-      if (typeof version !== "string") {
-        return null;
-      }
-      options = options || {};
-      let match = null;
-      if (!options.rtl) {
-        match = version.match(options.includePrerelease ? re[t8.COERCEFULL] : re[t8.COERCE]);
-      } else {
-        const coerceRtlRegex = options.includePrerelease ? re[t8.COERCERTLFULL] : re[t8.COERCERTL];
-        let next;
-        while ((next = coerceRtlRegex.exec(version)) && (!match || match.index + match[0].length !== version.length)) {
-          if (!match || next.index + next[0].length !== match.index + match[0].length) {
-            match = next;
-          }
-          coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length;
-        }
-        coerceRtlRegex.lastIndex = -1;
-      }
-      if (match === null) {
-        return null;
-      }
-      const major = match[2];
-      const minor = match[3] || "0";
-      const patch = match[4] || "0";
-      const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : "";
-      const build3 = options.includePrerelease && match[6] ? `+${match[6]}` : "";
-      return parse2(`${major}.${minor}.${patch}${prerelease}${build3}`, options);
-    };
-    module.exports = coerce;
-  }
-});
-
-// node_modules/semver/functions/truncate.js
-var require_truncate = __commonJS({
-  "node_modules/semver/functions/truncate.js"(exports, module) {
-    "use strict";
-    var parse2 = require_parse();
-    var constants4 = require_constants();
-    var SemVer = require_semver();
-    var truncate = (version, truncation, options) => {
-      if (!constants4.RELEASE_TYPES.includes(truncation)) {
-        return null;
-      }
-      const clonedVersion = cloneInputVersion(version, options);
-      return clonedVersion && doTruncation(clonedVersion, truncation);
-    };
-    var cloneInputVersion = (version, options) => {
-      const versionStringToParse = version instanceof SemVer ? version.version : version;
-      return parse2(versionStringToParse, options);
-    };
-    var doTruncation = (version, truncation) => {
-      if (isPrerelease(truncation)) {
-        return version.version;
-      }
-      version.prerelease = [];
-      switch (truncation) {
-        case "major":
-          version.minor = 0;
-          version.patch = 0;
-          break;
-        case "minor":
-          version.patch = 0;
-          break;
-      }
-      return version.format();
-    };
-    var isPrerelease = (type) => {
-      return type.startsWith("pre");
-    };
-    module.exports = truncate;
-  }
-});
-
-// node_modules/semver/internal/lrucache.js
-var require_lrucache = __commonJS({
-  "node_modules/semver/internal/lrucache.js"(exports, module) {
-    "use strict";
-    var LRUCache = class {
-      constructor() {
-        this.max = 1e3;
-        this.map = /* @__PURE__ */ new Map();
-      }
-      get(key) {
-        const value = this.map.get(key);
-        if (value === void 0) {
-          return void 0;
-        } else {
-          this.map.delete(key);
-          this.map.set(key, value);
-          return value;
-        }
-      }
-      delete(key) {
-        return this.map.delete(key);
-      }
-      set(key, value) {
-        const deleted = this.delete(key);
-        if (!deleted && value !== void 0) {
-          if (this.map.size >= this.max) {
-            const firstKey = this.map.keys().next().value;
-            this.delete(firstKey);
-          }
-          this.map.set(key, value);
-        }
-        return this;
-      }
-    };
-    module.exports = LRUCache;
-  }
-});
-
-// node_modules/semver/internal/trim-comparator-whitespace.js
-var require_trim_comparator_whitespace = __commonJS({
-  "node_modules/semver/internal/trim-comparator-whitespace.js"(exports, module) {
-    "use strict";
-    var {
-      MAX_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      WHITESPACE_CHARACTERS
-    } = require_constants();
-    var whitespace = new Uint8Array(65536);
-    for (const char of WHITESPACE_CHARACTERS) {
-      whitespace[char.charCodeAt(0)] = 1;
-    }
-    var isWhitespace = (char) => char !== void 0 && whitespace[char.charCodeAt(0)] === 1;
-    var isVersionPrefix = (char) => char === "v" || char === "=" || isWhitespace(char);
-    var isDigit3 = (char) => char !== void 0 && char >= "0" && char <= "9";
-    var isLetter = (char) => char !== void 0 && (char >= "a" && char <= "z" || char >= "A" && char <= "Z");
-    var isIdentifierCharacter = (char) => isDigit3(char) || isLetter(char) || char === "-";
-    var isVersionStart = (char) => isDigit3(char) || char === "x" || char === "X" || char === "*";
-    var findDigitsEndIndex = (range, start, limit, digitRuns) => {
-      if (!isDigit3(range[start])) {
-        return start;
-      }
-      if (start >= digitRuns.start && start < digitRuns.end) {
-        return Math.min(start + limit, digitRuns.end);
-      }
-      if (start >= digitRuns.previousStart && start < digitRuns.previousEnd) {
-        return Math.min(start + limit, digitRuns.previousEnd);
-      }
-      let end = start + 1;
-      while (isDigit3(range[end])) {
-        end++;
-      }
-      digitRuns.previousStart = digitRuns.start;
-      digitRuns.previousEnd = digitRuns.end;
-      digitRuns.start = start;
-      digitRuns.end = end;
-      return Math.min(start + limit, end);
-    };
-    var findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
-      if (!loose && range[start] === "0") {
-        return start + 1;
-      }
-      return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns);
-    };
-    var findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
-      const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns);
-      if (isLetter(range[digitsEnd]) || range[digitsEnd] === "-") {
-        let end = digitsEnd + 1;
-        const limit = end + MAX_SAFE_BUILD_LENGTH;
-        while (end < limit && isIdentifierCharacter(range[end])) {
-          end++;
-        }
-        return end;
-      }
-      return findVersionNumberEndIndex(range, start, loose, digitRuns);
-    };
-    var findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
-      const hyphen = range[start] === "-";
-      if (!loose && !hyphen) {
-        return start;
-      }
-      const identifierStart = start + (hyphen ? 1 : 0);
-      let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns);
-      if (end === identifierStart) {
-        if (!loose || !hyphen) {
-          return start;
-        }
-        end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns);
-      }
-      while (range[end] === ".") {
-        const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns);
-        if (next === end + 1) {
-          break;
-        }
-        end = next;
-      }
-      return end;
-    };
-    var findBuildIdentifierEndIndex = (range, start) => {
-      let end = start;
-      while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
-        end++;
-      }
-      return end;
-    };
-    var findBuildEndIndex = (range, start) => {
-      if (range[start] !== "+") {
-        return start;
-      }
-      let end = findBuildIdentifierEndIndex(range, start + 1);
-      if (end === start + 1) {
-        return start;
-      }
-      while (range[end] === ".") {
-        const next = findBuildIdentifierEndIndex(range, end + 1);
-        if (next === end + 1) {
-          break;
-        }
-        end = next;
-      }
-      return end;
-    };
-    var findLooseFullVersionEndIndex = (range, start, digitRuns) => {
-      let end = start;
-      for (let component2 = 0; component2 < 3; component2++) {
-        const next = findVersionNumberEndIndex(range, end, true, digitRuns);
-        if (next === end) {
-          return start;
-        }
-        end = next;
-        if (component2 < 2) {
-          if (range[end] !== ".") {
-            return start;
-          }
-          end++;
-        }
-      }
-      const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns);
-      return findBuildEndIndex(range, prereleaseEnd);
-    };
-    var findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
-      if (isDigit3(range[start])) {
-        return findVersionNumberEndIndex(range, start, false, digitRuns);
-      }
-      return isVersionStart(range[start]) ? start + 1 : start;
-    };
-    var findPartialVersionEndIndex = (range, start, digitRuns) => {
-      let end = findPartialVersionComponentEndIndex(range, start, digitRuns);
-      for (let component2 = 0; component2 < 2; component2++) {
-        if (range[end] !== ".") {
-          return end;
-        }
-        const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns);
-        if (next === end + 1) {
-          return end;
-        }
-        end = next;
-      }
-      const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns);
-      return findBuildEndIndex(range, prereleaseEnd);
-    };
-    var findVersionEndIndex = (range, start, digitRuns) => {
-      const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns);
-      return fullVersionEnd !== start ? fullVersionEnd : findPartialVersionEndIndex(range, start, digitRuns);
-    };
-    var findRemovableWhitespaceIndex = (range, matchStart) => {
-      let position = matchStart;
-      if (isWhitespace(range[position])) {
-        position++;
-      }
-      if (range[position] === "<" || range[position] === ">") {
-        position++;
-      }
-      if (range[position] === "=") {
-        position++;
-      }
-      return isWhitespace(range[position]) ? position : -1;
-    };
-    var trimComparatorWhitespace = (range) => {
-      let result = "";
-      let copyFrom = 0;
-      let cursor = 0;
-      const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 };
-      while (cursor < range.length) {
-        const matchStart = cursor;
-        if (range[cursor] === "<" || range[cursor] === ">") {
-          cursor++;
-        } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
-          cursor++;
-          continue;
-        }
-        while (cursor < range.length && isVersionPrefix(range[cursor])) {
-          cursor++;
-        }
-        if (!isVersionStart(range[cursor])) {
-          continue;
-        }
-        const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart);
-        if (whitespacePosition !== -1) {
-          result += range.slice(copyFrom, whitespacePosition);
-          copyFrom = whitespacePosition + 1;
-        }
-        cursor = findVersionEndIndex(range, cursor, digitRuns);
-      }
-      return result + range.slice(copyFrom);
-    };
-    module.exports = trimComparatorWhitespace;
-  }
-});
-
-// node_modules/semver/classes/range.js
-var require_range = __commonJS({
-  "node_modules/semver/classes/range.js"(exports, module) {
-    "use strict";
-    var SPACE_CHARACTERS = /\s+/g;
-    var Range = class _Range {
-      constructor(range, options) {
-        options = parseOptions(options);
-        if (range instanceof _Range) {
-          if (range.loose === !!options.loose && range.includePrerelease === !!options.includePrerelease) {
-            return range;
-          } else {
-            return new _Range(range.raw, options);
-          }
-        }
-        if (range instanceof Comparator) {
-          this.raw = range.value;
-          this.set = [[range]];
-          this.formatted = void 0;
-          return this;
-        }
-        this.options = options;
-        this.loose = !!options.loose;
-        this.includePrerelease = !!options.includePrerelease;
-        this.raw = range.trim().replace(SPACE_CHARACTERS, " ");
-        this.set = this.raw.split("||").map((r5) => this.parseRange(r5.trim())).filter((c7) => c7.length);
-        if (!this.set.length) {
-          throw new TypeError(`Invalid SemVer Range: ${this.raw}`);
-        }
-        if (this.set.length > 1) {
-          const first = this.set[0];
-          this.set = this.set.filter((c7) => !isNullSet(c7[0]));
-          if (this.set.length === 0) {
-            this.set = [first];
-          } else if (this.set.length > 1) {
-            for (const c7 of this.set) {
-              if (c7.length === 1 && isAny(c7[0])) {
-                this.set = [c7];
-                break;
-              }
-            }
-          }
-        }
-        this.formatted = void 0;
-      }
-      get range() {
-        if (this.formatted === void 0) {
-          this.formatted = "";
-          for (let i6 = 0; i6 < this.set.length; i6++) {
-            if (i6 > 0) {
-              this.formatted += "||";
-            }
-            const comps = this.set[i6];
-            for (let k5 = 0; k5 < comps.length; k5++) {
-              if (k5 > 0) {
-                this.formatted += " ";
-              }
-              this.formatted += comps[k5].toString().trim();
-            }
-          }
-        }
-        return this.formatted;
-      }
-      format() {
-        return this.range;
-      }
-      toString() {
-        return this.range;
-      }
-      parseRange(range) {
-        range = range.replace(BUILDSTRIPRE, "");
-        const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
-        const memoKey = memoOpts + ":" + range;
-        const cached = cache5.get(memoKey);
-        if (cached) {
-          return cached;
-        }
-        const loose = this.options.loose;
-        const hr = loose ? re[t8.HYPHENRANGELOOSE] : re[t8.HYPHENRANGE];
-        range = range.replace(hr, hyphenReplace(this.options.includePrerelease));
-        debug("hyphen replace", range);
-        range = trimComparatorWhitespace(range);
-        debug("comparator trim", range);
-        range = range.replace(re[t8.TILDETRIM], tildeTrimReplace);
-        debug("tilde trim", range);
-        range = range.replace(re[t8.CARETTRIM], caretTrimReplace);
-        debug("caret trim", range);
-        let rangeList = range.split(" ").map((comp) => parseComparator(comp, this.options)).join(" ").split(/\s+/).map((comp) => replaceGTE0(comp, this.options));
-        if (loose) {
-          rangeList = rangeList.filter((comp) => {
-            debug("loose invalid filter", comp, this.options);
-            return !!comp.match(re[t8.COMPARATORLOOSE]);
-          });
-        }
-        debug("range list", rangeList);
-        const rangeMap = /* @__PURE__ */ new Map();
-        const comparators = rangeList.map((comp) => new Comparator(comp, this.options));
-        for (const comp of comparators) {
-          if (isNullSet(comp)) {
-            return [comp];
-          }
-          rangeMap.set(comp.value, comp);
-        }
-        if (rangeMap.size > 1 && rangeMap.has("")) {
-          rangeMap.delete("");
-        }
-        const result = [...rangeMap.values()];
-        cache5.set(memoKey, result);
-        return result;
-      }
-      intersects(range, options) {
-        if (!(range instanceof _Range)) {
-          throw new TypeError("a Range is required");
-        }
-        return this.set.some((thisComparators) => {
-          return isSatisfiable(thisComparators, options) && range.set.some((rangeComparators) => {
-            return isSatisfiable(rangeComparators, options) && thisComparators.every((thisComparator) => {
-              return rangeComparators.every((rangeComparator) => {
-                return thisComparator.intersects(rangeComparator, options);
-              });
-            });
-          });
-        });
-      }
-      // if ANY of the sets match ALL of its comparators, then pass
-      test(version) {
-        if (!version) {
-          return false;
-        }
-        if (typeof version === "string") {
-          try {
-            version = new SemVer(version, this.options);
-          } catch (er) {
-            return false;
-          }
-        }
-        for (let i6 = 0; i6 < this.set.length; i6++) {
-          if (testSet(this.set[i6], version, this.options)) {
-            return true;
-          }
-        }
-        return false;
-      }
-    };
-    module.exports = Range;
-    var LRU = require_lrucache();
-    var cache5 = new LRU();
-    var parseOptions = require_parse_options();
-    var Comparator = require_comparator();
-    var debug = require_debug();
-    var SemVer = require_semver();
-    var trimComparatorWhitespace = require_trim_comparator_whitespace();
-    var {
-      safeRe: re,
-      src,
-      t: t8,
-      tildeTrimReplace,
-      caretTrimReplace
-    } = require_re();
-    var { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = require_constants();
-    var BUILDSTRIPRE = new RegExp(src[t8.BUILD], "g");
-    var isNullSet = (c7) => c7.value === "<0.0.0-0";
-    var isAny = (c7) => c7.value === "";
-    var isSatisfiable = (comparators, options) => {
-      let result = true;
-      const remainingComparators = comparators.slice();
-      let testComparator = remainingComparators.pop();
-      while (result && remainingComparators.length) {
-        result = remainingComparators.every((otherComparator) => {
-          return testComparator.intersects(otherComparator, options);
-        });
-        testComparator = remainingComparators.pop();
-      }
-      return result;
-    };
-    var parseComparator = (comp, options) => {
-      comp = comp.replace(re[t8.BUILD], "");
-      debug("comp", comp, options);
-      comp = replaceCarets(comp, options);
-      debug("caret", comp);
-      comp = replaceTildes(comp, options);
-      debug("tildes", comp);
-      comp = replaceXRanges(comp, options);
-      debug("xrange", comp);
-      comp = replaceStars(comp, options);
-      debug("stars", comp);
-      return comp;
-    };
-    var isX = (id) => !id || id.toLowerCase() === "x" || id === "*";
-    var invalidXRangeOrder = (M, m3, p3) => isX(M) && !isX(m3) || isX(m3) && p3 && !isX(p3);
-    var replaceTildes = (comp, options) => {
-      return comp.trim().split(/\s+/).map((c7) => replaceTilde(c7, options)).join(" ");
-    };
-    var replaceTilde = (comp, options) => {
-      const r5 = options.loose ? re[t8.TILDELOOSE] : re[t8.TILDE];
-      const z = options.includePrerelease ? "-0" : "";
-      return comp.replace(r5, (_, M, m3, p3, pr) => {
-        debug("tilde", comp, _, M, m3, p3, pr);
-        let ret;
-        if (isX(M)) {
-          ret = "";
-        } else if (isX(m3)) {
-          ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-        } else if (isX(p3)) {
-          ret = `>=${M}.${m3}.0${z} <${M}.${+m3 + 1}.0-0`;
-        } else if (pr) {
-          debug("replaceTilde pr", pr);
-          ret = `>=${M}.${m3}.${p3}-${pr} <${M}.${+m3 + 1}.0-0`;
-        } else {
-          ret = `>=${M}.${m3}.${p3} <${M}.${+m3 + 1}.0-0`;
-        }
-        debug("tilde return", ret);
-        return ret;
-      });
-    };
-    var replaceCarets = (comp, options) => {
-      return comp.trim().split(/\s+/).map((c7) => replaceCaret(c7, options)).join(" ");
-    };
-    var replaceCaret = (comp, options) => {
-      debug("caret", comp, options);
-      const r5 = options.loose ? re[t8.CARETLOOSE] : re[t8.CARET];
-      const z = options.includePrerelease ? "-0" : "";
-      return comp.replace(r5, (_, M, m3, p3, pr) => {
-        debug("caret", comp, _, M, m3, p3, pr);
-        let ret;
-        if (isX(M)) {
-          ret = "";
-        } else if (isX(m3)) {
-          ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-        } else if (isX(p3)) {
-          if (M === "0") {
-            ret = `>=${M}.${m3}.0${z} <${M}.${+m3 + 1}.0-0`;
-          } else {
-            ret = `>=${M}.${m3}.0${z} <${+M + 1}.0.0-0`;
-          }
-        } else if (pr) {
-          debug("replaceCaret pr", pr);
-          if (M === "0") {
-            if (m3 === "0") {
-              ret = `>=${M}.${m3}.${p3}-${pr} <${M}.${m3}.${+p3 + 1}-0`;
-            } else {
-              ret = `>=${M}.${m3}.${p3}-${pr} <${M}.${+m3 + 1}.0-0`;
-            }
-          } else {
-            ret = `>=${M}.${m3}.${p3}-${pr} <${+M + 1}.0.0-0`;
-          }
-        } else {
-          debug("no pr");
-          if (M === "0") {
-            if (m3 === "0") {
-              ret = `>=${M}.${m3}.${p3} <${M}.${m3}.${+p3 + 1}-0`;
-            } else {
-              ret = `>=${M}.${m3}.${p3} <${M}.${+m3 + 1}.0-0`;
-            }
-          } else {
-            ret = `>=${M}.${m3}.${p3} <${+M + 1}.0.0-0`;
-          }
-        }
-        debug("caret return", ret);
-        return ret;
-      });
-    };
-    var replaceXRanges = (comp, options) => {
-      debug("replaceXRanges", comp, options);
-      return comp.split(/\s+/).map((c7) => replaceXRange(c7, options)).join(" ");
-    };
-    var replaceXRange = (comp, options) => {
-      comp = comp.trim();
-      const r5 = options.loose ? re[t8.XRANGELOOSE] : re[t8.XRANGE];
-      return comp.replace(r5, (ret, gtlt, M, m3, p3, pr) => {
-        debug("xRange", comp, ret, gtlt, M, m3, p3, pr);
-        if (invalidXRangeOrder(M, m3, p3)) {
-          return comp;
-        }
-        const xM = isX(M);
-        const xm = xM || isX(m3);
-        const xp = xm || isX(p3);
-        const anyX = xp;
-        if (gtlt === "=" && anyX) {
-          gtlt = "";
-        }
-        pr = options.includePrerelease ? "-0" : "";
-        if (xM) {
-          if (gtlt === ">" || gtlt === "<") {
-            ret = "<0.0.0-0";
-          } else {
-            ret = "*";
-          }
-        } else if (gtlt && anyX) {
-          if (xm) {
-            m3 = 0;
-          }
-          p3 = 0;
-          if (gtlt === ">") {
-            gtlt = ">=";
-            if (xm) {
-              M = +M + 1;
-              m3 = 0;
-              p3 = 0;
-            } else {
-              m3 = +m3 + 1;
-              p3 = 0;
-            }
-          } else if (gtlt === "<=") {
-            gtlt = "<";
-            if (xm) {
-              M = +M + 1;
-            } else {
-              m3 = +m3 + 1;
-            }
-          }
-          if (gtlt === "<") {
-            pr = "-0";
-          }
-          ret = `${gtlt + M}.${m3}.${p3}${pr}`;
-        } else if (xm) {
-          ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`;
-        } else if (xp) {
-          ret = `>=${M}.${m3}.0${pr} <${M}.${+m3 + 1}.0-0`;
-        }
-        debug("xRange return", ret);
-        return ret;
-      });
-    };
-    var replaceStars = (comp, options) => {
-      debug("replaceStars", comp, options);
-      return comp.trim().replace(re[t8.STAR], "");
-    };
-    var replaceGTE0 = (comp, options) => {
-      debug("replaceGTE0", comp, options);
-      return comp.trim().replace(re[options.includePrerelease ? t8.GTE0PRE : t8.GTE0], "");
-    };
-    var hyphenReplace = (incPr) => ($0, from, fM, fm, fp, fpr, fb, to, tM, tm, tp, tpr) => {
-      if (isX(fM)) {
-        from = "";
-      } else if (isX(fm)) {
-        from = `>=${fM}.0.0${incPr ? "-0" : ""}`;
-      } else if (isX(fp)) {
-        from = `>=${fM}.${fm}.0${incPr ? "-0" : ""}`;
-      } else if (fpr) {
-        from = `>=${from}`;
-      } else {
-        from = `>=${from}${incPr ? "-0" : ""}`;
-      }
-      if (isX(tM)) {
-        to = "";
-      } else if (isX(tm)) {
-        to = `<${+tM + 1}.0.0-0`;
-      } else if (isX(tp)) {
-        to = `<${tM}.${+tm + 1}.0-0`;
-      } else if (tpr) {
-        to = `<=${tM}.${tm}.${tp}-${tpr}`;
-      } else if (incPr) {
-        to = `<${tM}.${tm}.${+tp + 1}-0`;
-      } else {
-        to = `<=${to}`;
-      }
-      return `${from} ${to}`.trim();
-    };
-    var testSet = (set, version, options) => {
-      for (let i6 = 0; i6 < set.length; i6++) {
-        if (!set[i6].test(version)) {
-          return false;
-        }
-      }
-      if (version.prerelease.length && !options.includePrerelease) {
-        for (let i6 = 0; i6 < set.length; i6++) {
-          debug(set[i6].semver);
-          if (set[i6].semver === Comparator.ANY) {
-            continue;
-          }
-          if (set[i6].semver.prerelease.length > 0) {
-            const allowed = set[i6].semver;
-            if (allowed.major === version.major && allowed.minor === version.minor && allowed.patch === version.patch) {
-              return true;
-            }
-          }
-        }
-        return false;
-      }
-      return true;
-    };
-  }
-});
-
-// node_modules/semver/classes/comparator.js
-var require_comparator = __commonJS({
-  "node_modules/semver/classes/comparator.js"(exports, module) {
-    "use strict";
-    var ANY = /* @__PURE__ */ Symbol("SemVer ANY");
-    var Comparator = class _Comparator {
-      static get ANY() {
-        return ANY;
-      }
-      constructor(comp, options) {
-        options = parseOptions(options);
-        if (comp instanceof _Comparator) {
-          if (comp.loose === !!options.loose) {
-            return comp;
-          } else {
-            comp = comp.value;
-          }
-        }
-        comp = comp.trim().split(/\s+/).join(" ");
-        debug("comparator", comp, options);
-        this.options = options;
-        this.loose = !!options.loose;
-        this.parse(comp);
-        if (this.semver === ANY) {
-          this.value = "";
-        } else {
-          this.value = this.operator + this.semver.version;
-        }
-        debug("comp", this);
-      }
-      parse(comp) {
-        const r5 = this.options.loose ? re[t8.COMPARATORLOOSE] : re[t8.COMPARATOR];
-        const m3 = comp.match(r5);
-        if (!m3) {
-          throw new TypeError(`Invalid comparator: ${comp}`);
-        }
-        this.operator = m3[1] !== void 0 ? m3[1] : "";
-        if (this.operator === "=") {
-          this.operator = "";
-        }
-        if (!m3[2]) {
-          this.semver = ANY;
-        } else {
-          this.semver = new SemVer(m3[2], this.options.loose);
-        }
-      }
-      toString() {
-        return this.value;
-      }
-      test(version) {
-        debug("Comparator.test", version, this.options.loose);
-        if (this.semver === ANY || version === ANY) {
-          return true;
-        }
-        if (typeof version === "string") {
-          try {
-            version = new SemVer(version, this.options);
-          } catch (er) {
-            return false;
-          }
-        }
-        return cmp2(version, this.operator, this.semver, this.options);
-      }
-      intersects(comp, options) {
-        if (!(comp instanceof _Comparator)) {
-          throw new TypeError("a Comparator is required");
-        }
-        if (this.operator === "") {
-          if (this.value === "") {
-            return true;
-          }
-          return new Range(comp.value, options).test(this.value);
-        } else if (comp.operator === "") {
-          if (comp.value === "") {
-            return true;
-          }
-          return new Range(this.value, options).test(comp.semver);
-        }
-        options = parseOptions(options);
-        if (options.includePrerelease && (this.value === "<0.0.0-0" || comp.value === "<0.0.0-0")) {
-          return false;
-        }
-        if (!options.includePrerelease && (this.value.startsWith("<0.0.0") || comp.value.startsWith("<0.0.0"))) {
-          return false;
-        }
-        if (this.operator.startsWith(">") && comp.operator.startsWith(">")) {
-          return true;
-        }
-        if (this.operator.startsWith("<") && comp.operator.startsWith("<")) {
-          return true;
-        }
-        if (this.semver.version === comp.semver.version && this.operator.includes("=") && comp.operator.includes("=")) {
-          return true;
-        }
-        if (cmp2(this.semver, "<", comp.semver, options) && this.operator.startsWith(">") && comp.operator.startsWith("<")) {
-          return true;
-        }
-        if (cmp2(this.semver, ">", comp.semver, options) && this.operator.startsWith("<") && comp.operator.startsWith(">")) {
-          return true;
-        }
-        return false;
-      }
-    };
-    module.exports = Comparator;
-    var parseOptions = require_parse_options();
-    var { safeRe: re, t: t8 } = require_re();
-    var cmp2 = require_cmp();
-    var debug = require_debug();
-    var SemVer = require_semver();
-    var Range = require_range();
-  }
-});
-
-// node_modules/semver/functions/satisfies.js
-var require_satisfies = __commonJS({
-  "node_modules/semver/functions/satisfies.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var satisfies = (version, range, options) => {
-      try {
-        range = new Range(range, options);
-      } catch (er) {
-        return false;
-      }
-      return range.test(version);
-    };
-    module.exports = satisfies;
-  }
-});
-
-// node_modules/semver/ranges/to-comparators.js
-var require_to_comparators = __commonJS({
-  "node_modules/semver/ranges/to-comparators.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var toComparators = (range, options) => new Range(range, options).set.map((comp) => comp.map((c7) => c7.value).join(" ").trim().split(" "));
-    module.exports = toComparators;
-  }
-});
-
-// node_modules/semver/ranges/max-satisfying.js
-var require_max_satisfying = __commonJS({
-  "node_modules/semver/ranges/max-satisfying.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var maxSatisfying = (versions2, range, options) => {
-      let max = null;
-      let maxSV = null;
-      let rangeObj = null;
-      try {
-        rangeObj = new Range(range, options);
-      } catch (er) {
-        return null;
-      }
-      versions2.forEach((v) => {
-        if (rangeObj.test(v)) {
-          if (!max || maxSV.compare(v) === -1) {
-            max = v;
-            maxSV = new SemVer(max, options);
-          }
-        }
-      });
-      return max;
-    };
-    module.exports = maxSatisfying;
-  }
-});
-
-// node_modules/semver/ranges/min-satisfying.js
-var require_min_satisfying = __commonJS({
-  "node_modules/semver/ranges/min-satisfying.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var minSatisfying = (versions2, range, options) => {
-      let min = null;
-      let minSV = null;
-      let rangeObj = null;
-      try {
-        rangeObj = new Range(range, options);
-      } catch (er) {
-        return null;
-      }
-      versions2.forEach((v) => {
-        if (rangeObj.test(v)) {
-          if (!min || minSV.compare(v) === 1) {
-            min = v;
-            minSV = new SemVer(min, options);
-          }
-        }
-      });
-      return min;
-    };
-    module.exports = minSatisfying;
-  }
-});
-
-// node_modules/semver/ranges/min-version.js
-var require_min_version = __commonJS({
-  "node_modules/semver/ranges/min-version.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var gt = require_gt();
-    var minVersion = (range, loose) => {
-      range = new Range(range, loose);
-      let minver = new SemVer("0.0.0");
-      if (range.test(minver)) {
-        return minver;
-      }
-      minver = new SemVer("0.0.0-0");
-      if (range.test(minver)) {
-        return minver;
-      }
-      minver = null;
-      for (let i6 = 0; i6 < range.set.length; ++i6) {
-        const comparators = range.set[i6];
-        let setMin = null;
-        comparators.forEach((comparator) => {
-          const compver = new SemVer(comparator.semver.version);
-          switch (comparator.operator) {
-            case ">":
-              if (compver.prerelease.length === 0) {
-                compver.patch++;
-              } else {
-                compver.prerelease.push(0);
-              }
-              compver.raw = compver.format();
-            /* fallthrough */
-            case "":
-            case ">=":
-              if (!setMin || gt(compver, setMin)) {
-                setMin = compver;
-              }
-              break;
-            case "<":
-            case "<=":
-              break;
-            /* istanbul ignore next */
-            default:
-              throw new Error(`Unexpected operation: ${comparator.operator}`);
-          }
-        });
-        if (setMin && (!minver || gt(minver, setMin))) {
-          minver = setMin;
-        }
-      }
-      if (minver && range.test(minver)) {
-        return minver;
-      }
-      return null;
-    };
-    module.exports = minVersion;
-  }
-});
-
-// node_modules/semver/ranges/valid.js
-var require_valid2 = __commonJS({
-  "node_modules/semver/ranges/valid.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var validRange = (range, options) => {
-      try {
-        return new Range(range, options).range || "*";
-      } catch (er) {
-        return null;
-      }
-    };
-    module.exports = validRange;
-  }
-});
-
-// node_modules/semver/ranges/outside.js
-var require_outside = __commonJS({
-  "node_modules/semver/ranges/outside.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var Comparator = require_comparator();
-    var { ANY } = Comparator;
-    var Range = require_range();
-    var satisfies = require_satisfies();
-    var gt = require_gt();
-    var lt = require_lt();
-    var lte = require_lte();
-    var gte = require_gte();
-    var outside = (version, range, hilo, options) => {
-      version = new SemVer(version, options);
-      range = new Range(range, options);
-      let gtfn, ltefn, ltfn, comp, ecomp;
-      switch (hilo) {
-        case ">":
-          gtfn = gt;
-          ltefn = lte;
-          ltfn = lt;
-          comp = ">";
-          ecomp = ">=";
-          break;
-        case "<":
-          gtfn = lt;
-          ltefn = gte;
-          ltfn = gt;
-          comp = "<";
-          ecomp = "<=";
-          break;
-        default:
-          throw new TypeError('Must provide a hilo val of "<" or ">"');
-      }
-      if (satisfies(version, range, options)) {
-        return false;
-      }
-      for (let i6 = 0; i6 < range.set.length; ++i6) {
-        const comparators = range.set[i6];
-        let high = null;
-        let low = null;
-        comparators.forEach((comparator) => {
-          if (comparator.semver === ANY) {
-            comparator = new Comparator(">=0.0.0");
-          }
-          high = high || comparator;
-          low = low || comparator;
-          if (gtfn(comparator.semver, high.semver, options)) {
-            high = comparator;
-          } else if (ltfn(comparator.semver, low.semver, options)) {
-            low = comparator;
-          }
-        });
-        if (high.operator === comp || high.operator === ecomp) {
-          return false;
-        }
-        if ((!low.operator || low.operator === comp) && ltefn(version, low.semver)) {
-          return false;
-        } else if (low.operator === ecomp && ltfn(version, low.semver)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    module.exports = outside;
-  }
-});
-
-// node_modules/semver/ranges/gtr.js
-var require_gtr = __commonJS({
-  "node_modules/semver/ranges/gtr.js"(exports, module) {
-    "use strict";
-    var outside = require_outside();
-    var gtr = (version, range, options) => outside(version, range, ">", options);
-    module.exports = gtr;
-  }
-});
-
-// node_modules/semver/ranges/ltr.js
-var require_ltr = __commonJS({
-  "node_modules/semver/ranges/ltr.js"(exports, module) {
-    "use strict";
-    var outside = require_outside();
-    var ltr = (version, range, options) => outside(version, range, "<", options);
-    module.exports = ltr;
-  }
-});
-
-// node_modules/semver/ranges/intersects.js
-var require_intersects = __commonJS({
-  "node_modules/semver/ranges/intersects.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var intersects = (r1, r22, options) => {
-      r1 = new Range(r1, options);
-      r22 = new Range(r22, options);
-      return r1.intersects(r22, options);
-    };
-    module.exports = intersects;
-  }
-});
-
-// node_modules/semver/ranges/simplify.js
-var require_simplify = __commonJS({
-  "node_modules/semver/ranges/simplify.js"(exports, module) {
-    "use strict";
-    var satisfies = require_satisfies();
-    var compare = require_compare();
-    module.exports = (versions2, range, options) => {
-      const set = [];
-      let first = null;
-      let prev = null;
-      const v = versions2.sort((a6, b5) => compare(a6, b5, options));
-      for (const version of v) {
-        const included = satisfies(version, range, options);
-        if (included) {
-          prev = version;
-          if (!first) {
-            first = version;
-          }
-        } else {
-          if (prev) {
-            set.push([first, prev]);
-          }
-          prev = null;
-          first = null;
-        }
-      }
-      if (first) {
-        set.push([first, null]);
-      }
-      const ranges = [];
-      for (const [min, max] of set) {
-        if (min === max) {
-          ranges.push(min);
-        } else if (!max && min === v[0]) {
-          ranges.push("*");
-        } else if (!max) {
-          ranges.push(`>=${min}`);
-        } else if (min === v[0]) {
-          ranges.push(`<=${max}`);
-        } else {
-          ranges.push(`${min} - ${max}`);
-        }
-      }
-      const simplified = ranges.join(" || ");
-      const original = typeof range.raw === "string" ? range.raw : String(range);
-      return simplified.length < original.length ? simplified : range;
-    };
-  }
-});
-
-// node_modules/semver/ranges/subset.js
-var require_subset = __commonJS({
-  "node_modules/semver/ranges/subset.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var Comparator = require_comparator();
-    var { ANY } = Comparator;
-    var satisfies = require_satisfies();
-    var compare = require_compare();
-    var subset = (sub, dom, options = {}) => {
-      if (sub === dom) {
-        return true;
-      }
-      sub = new Range(sub, options);
-      dom = new Range(dom, options);
-      let sawNonNull = false;
-      OUTER: for (const simpleSub of sub.set) {
-        for (const simpleDom of dom.set) {
-          const isSub = simpleSubset(simpleSub, simpleDom, options);
-          sawNonNull = sawNonNull || isSub !== null;
-          if (isSub) {
-            continue OUTER;
-          }
-        }
-        if (sawNonNull) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var minimumVersionWithPreRelease = [new Comparator(">=0.0.0-0")];
-    var minimumVersion = [new Comparator(">=0.0.0")];
-    var simpleSubset = (sub, dom, options) => {
-      if (sub === dom) {
-        return true;
-      }
-      if (sub.length === 1 && sub[0].semver === ANY) {
-        if (dom.length === 1 && dom[0].semver === ANY) {
-          return true;
-        } else if (options.includePrerelease) {
-          sub = minimumVersionWithPreRelease;
-        } else {
-          sub = minimumVersion;
-        }
-      }
-      if (dom.length === 1 && dom[0].semver === ANY) {
-        if (options.includePrerelease) {
-          return true;
-        } else {
-          dom = minimumVersion;
-        }
-      }
-      const eqSet = /* @__PURE__ */ new Set();
-      let gt, lt;
-      for (const c7 of sub) {
-        if (c7.operator === ">" || c7.operator === ">=") {
-          gt = higherGT(gt, c7, options);
-        } else if (c7.operator === "<" || c7.operator === "<=") {
-          lt = lowerLT(lt, c7, options);
-        } else {
-          eqSet.add(c7.semver);
-        }
-      }
-      if (eqSet.size > 1) {
-        return null;
-      }
-      let gtltComp;
-      if (gt && lt) {
-        gtltComp = compare(gt.semver, lt.semver, options);
-        if (gtltComp > 0) {
-          return null;
-        } else if (gtltComp === 0 && (gt.operator !== ">=" || lt.operator !== "<=")) {
-          return null;
-        }
-      }
-      for (const eq of eqSet) {
-        if (gt && !satisfies(eq, String(gt), options)) {
-          return null;
-        }
-        if (lt && !satisfies(eq, String(lt), options)) {
-          return null;
-        }
-        for (const c7 of dom) {
-          if (!satisfies(eq, String(c7), options)) {
-            return false;
-          }
-        }
-        return true;
-      }
-      let higher, lower;
-      let hasDomLT, hasDomGT;
-      let needDomLTPre = lt && !options.includePrerelease && lt.semver.prerelease.length ? lt.semver : false;
-      let needDomGTPre = gt && !options.includePrerelease && gt.semver.prerelease.length ? gt.semver : false;
-      if (needDomLTPre && needDomLTPre.prerelease.length === 1 && lt.operator === "<" && needDomLTPre.prerelease[0] === 0) {
-        needDomLTPre = false;
-      }
-      for (const c7 of dom) {
-        hasDomGT = hasDomGT || c7.operator === ">" || c7.operator === ">=";
-        hasDomLT = hasDomLT || c7.operator === "<" || c7.operator === "<=";
-        if (gt) {
-          if (needDomGTPre) {
-            if (c7.semver.prerelease && c7.semver.prerelease.length && c7.semver.major === needDomGTPre.major && c7.semver.minor === needDomGTPre.minor && c7.semver.patch === needDomGTPre.patch) {
-              needDomGTPre = false;
-            }
-          }
-          if (c7.operator === ">" || c7.operator === ">=") {
-            higher = higherGT(gt, c7, options);
-            if (higher === c7 && higher !== gt) {
-              return false;
-            }
-          } else if (gt.operator === ">=" && !c7.test(gt.semver)) {
-            return false;
-          }
-        }
-        if (lt) {
-          if (needDomLTPre) {
-            if (c7.semver.prerelease && c7.semver.prerelease.length && c7.semver.major === needDomLTPre.major && c7.semver.minor === needDomLTPre.minor && c7.semver.patch === needDomLTPre.patch) {
-              needDomLTPre = false;
-            }
-          }
-          if (c7.operator === "<" || c7.operator === "<=") {
-            lower = lowerLT(lt, c7, options);
-            if (lower === c7 && lower !== lt) {
-              return false;
-            }
-          } else if (lt.operator === "<=" && !c7.test(lt.semver)) {
-            return false;
-          }
-        }
-        if (!c7.operator && (lt || gt) && gtltComp !== 0) {
-          return false;
-        }
-      }
-      if (gt && hasDomLT && !lt && gtltComp !== 0) {
-        return false;
-      }
-      if (lt && hasDomGT && !gt && gtltComp !== 0) {
-        return false;
-      }
-      if (needDomGTPre || needDomLTPre) {
-        return false;
-      }
-      return true;
-    };
-    var higherGT = (a6, b5, options) => {
-      if (!a6) {
-        return b5;
-      }
-      const comp = compare(a6.semver, b5.semver, options);
-      return comp > 0 ? a6 : comp < 0 ? b5 : b5.operator === ">" && a6.operator === ">=" ? b5 : a6;
-    };
-    var lowerLT = (a6, b5, options) => {
-      if (!a6) {
-        return b5;
-      }
-      const comp = compare(a6.semver, b5.semver, options);
-      return comp < 0 ? a6 : comp > 0 ? b5 : b5.operator === "<" && a6.operator === "<=" ? b5 : a6;
-    };
-    module.exports = subset;
-  }
-});
-
-// node_modules/semver/index.js
-var require_semver2 = __commonJS({
-  "node_modules/semver/index.js"(exports, module) {
-    "use strict";
-    var internalRe = require_re();
-    var constants4 = require_constants();
-    var SemVer = require_semver();
-    var identifiers = require_identifiers();
-    var parse2 = require_parse();
-    var valid = require_valid();
-    var clean = require_clean();
-    var inc = require_inc();
-    var diff = require_diff();
-    var major = require_major();
-    var minor = require_minor();
-    var patch = require_patch();
-    var prerelease = require_prerelease();
-    var compare = require_compare();
-    var rcompare = require_rcompare();
-    var compareLoose = require_compare_loose();
-    var compareBuild = require_compare_build();
-    var sort = require_sort();
-    var rsort = require_rsort();
-    var gt = require_gt();
-    var lt = require_lt();
-    var eq = require_eq();
-    var neq = require_neq();
-    var gte = require_gte();
-    var lte = require_lte();
-    var cmp2 = require_cmp();
-    var coerce = require_coerce();
-    var truncate = require_truncate();
-    var Comparator = require_comparator();
-    var Range = require_range();
-    var satisfies = require_satisfies();
-    var toComparators = require_to_comparators();
-    var maxSatisfying = require_max_satisfying();
-    var minSatisfying = require_min_satisfying();
-    var minVersion = require_min_version();
-    var validRange = require_valid2();
-    var outside = require_outside();
-    var gtr = require_gtr();
-    var ltr = require_ltr();
-    var intersects = require_intersects();
-    var simplifyRange = require_simplify();
-    var subset = require_subset();
-    module.exports = {
-      parse: parse2,
-      valid,
-      clean,
-      inc,
-      diff,
-      major,
-      minor,
-      patch,
-      prerelease,
-      compare,
-      rcompare,
-      compareLoose,
-      compareBuild,
-      sort,
-      rsort,
-      gt,
-      lt,
-      eq,
-      neq,
-      gte,
-      lte,
-      cmp: cmp2,
-      coerce,
-      truncate,
-      Comparator,
-      Range,
-      satisfies,
-      toComparators,
-      maxSatisfying,
-      minSatisfying,
-      minVersion,
-      validRange,
-      outside,
-      gtr,
-      ltr,
-      intersects,
-      simplifyRange,
-      subset,
-      SemVer,
-      re: internalRe.re,
-      src: internalRe.src,
-      tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants4.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants4.RELEASE_TYPES,
-      compareIdentifiers: identifiers.compareIdentifiers,
-      rcompareIdentifiers: identifiers.rcompareIdentifiers
-    };
-  }
-});
 
 // node_modules/isexe/windows.js
 var require_windows = __commonJS({
@@ -2422,12 +214,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           isexe(path7, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve4(is);
+              resolve5(is);
             }
           });
         });
@@ -2493,27 +285,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i6) => new Promise((resolve4, reject) => {
+      const step = (i6) => new Promise((resolve5, reject) => {
         if (i6 === pathEnv.length)
-          return opt.all && found.length ? resolve4(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve5(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i6];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path7.join(pathPart, cmd);
         const p3 = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve4(subStep(p3, i6, 0));
+        resolve5(subStep(p3, i6, 0));
       });
-      const subStep = (p3, i6, ii) => new Promise((resolve4, reject) => {
+      const subStep = (p3, i6, ii) => new Promise((resolve5, reject) => {
         if (ii === pathExt.length)
-          return resolve4(step(i6 + 1));
+          return resolve5(step(i6 + 1));
         const ext = pathExt[ii];
         isexe(p3 + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p3 + ext);
             else
-              return resolve4(p3 + ext);
+              return resolve5(p3 + ext);
           }
-          return resolve4(subStep(p3, i6, ii + 1));
+          return resolve5(subStep(p3, i6, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -2687,7 +479,7 @@ var require_readShebang = __commonJS({
 });
 
 // node_modules/cross-spawn/lib/parse.js
-var require_parse2 = __commonJS({
+var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
     var path7 = __require("path");
@@ -2803,7 +595,7 @@ var require_cross_spawn = __commonJS({
   "node_modules/cross-spawn/index.js"(exports, module) {
     "use strict";
     var cp = __require("child_process");
-    var parse2 = require_parse2();
+    var parse2 = require_parse();
     var enoent = require_enoent();
     function spawn2(command5, args, options) {
       const parsed = parse2(command5, args, options);
@@ -3333,8 +1125,8 @@ var require_retry = __commonJS({
       }
       const delay = getNextRetryDelay2(config);
       err.config.retryConfig.currentRetryAttempt += 1;
-      const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve4) => {
-        setTimeout(resolve4, delay);
+      const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve5) => {
+        setTimeout(resolve5, delay);
       });
       if (config.onRetryAttempt) {
         await config.onRetryAttempt(err);
@@ -4470,8 +2262,8 @@ var require_retry2 = __commonJS({
       }
       const delay = getNextRetryDelay2(config);
       err.config.retryConfig.currentRetryAttempt += 1;
-      const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve4) => {
-        setTimeout(resolve4, delay);
+      const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve5) => {
+        setTimeout(resolve5, delay);
       });
       if (config.onRetryAttempt) {
         await config.onRetryAttempt(err);
@@ -5555,7 +3347,7 @@ var require_bignumber = __commonJS({
             return arr.reverse();
           }
           return function(str, baseIn, baseOut, sign3, callerIsToString) {
-            var alphabet, d5, e6, k5, r5, x, xc, y, i6 = str.indexOf("."), dp = DECIMAL_PLACES, rm3 = ROUNDING_MODE;
+            var alphabet, d5, e6, k5, r5, x, xc, y, i6 = str.indexOf("."), dp = DECIMAL_PLACES, rm4 = ROUNDING_MODE;
             if (i6 >= 0) {
               k5 = POW_PRECISION;
               POW_PRECISION = 0;
@@ -5581,7 +3373,7 @@ var require_bignumber = __commonJS({
               x.c = xc;
               x.e = e6;
               x.s = sign3;
-              x = div(x, y, dp, rm3, baseOut);
+              x = div(x, y, dp, rm4, baseOut);
               xc = x.c;
               r5 = x.r;
               e6 = x.e;
@@ -5590,7 +3382,7 @@ var require_bignumber = __commonJS({
             i6 = xc[d5];
             k5 = baseOut / 2;
             r5 = r5 || d5 < 0 || xc[d5 + 1] != null;
-            r5 = rm3 < 4 ? (i6 != null || r5) && (rm3 == 0 || rm3 == (x.s < 0 ? 3 : 2)) : i6 > k5 || i6 == k5 && (rm3 == 4 || r5 || rm3 == 6 && xc[d5 - 1] & 1 || rm3 == (x.s < 0 ? 8 : 7));
+            r5 = rm4 < 4 ? (i6 != null || r5) && (rm4 == 0 || rm4 == (x.s < 0 ? 3 : 2)) : i6 > k5 || i6 == k5 && (rm4 == 4 || r5 || rm4 == 6 && xc[d5 - 1] & 1 || rm4 == (x.s < 0 ? 8 : 7));
             if (d5 < 1 || !xc[0]) {
               str = r5 ? toFixedPoint(alphabet.charAt(1), -dp, alphabet.charAt(0)) : alphabet.charAt(0);
             } else {
@@ -5648,7 +3440,7 @@ var require_bignumber = __commonJS({
             }
             for (; !a6[0] && a6.length > 1; a6.splice(0, 1)) ;
           }
-          return function(x, y, dp, rm3, base) {
+          return function(x, y, dp, rm4, base) {
             var cmp2, e6, i6, more, n4, prod, prodL, q3, qc, rem, remL, rem0, xi, xL, yc0, yL, yz, s2 = x.s == y.s ? 1 : -1, xc = x.c, yc = y.c;
             if (!xc || !xc[0] || !yc || !yc[0]) {
               return new BigNumber2(
@@ -5745,7 +3537,7 @@ var require_bignumber = __commonJS({
             }
             if (base == BASE) {
               for (i6 = 1, s2 = qc[0]; s2 >= 10; s2 /= 10, i6++) ;
-              round(q3, dp + (q3.e = i6 + e6 * LOG_BASE - 1) + 1, rm3, more);
+              round(q3, dp + (q3.e = i6 + e6 * LOG_BASE - 1) + 1, rm4, more);
             } else {
               q3.e = e6;
               q3.r = +more;
@@ -5753,10 +3545,10 @@ var require_bignumber = __commonJS({
             return q3;
           };
         })();
-        function format2(n4, i6, rm3, id) {
+        function format2(n4, i6, rm4, id) {
           var c0, e6, ne, len, str;
-          if (rm3 == null) rm3 = ROUNDING_MODE;
-          else intCheck(rm3, 0, 8);
+          if (rm4 == null) rm4 = ROUNDING_MODE;
+          else intCheck(rm4, 0, 8);
           if (!n4.c) return n4.toString();
           c0 = n4.c[0];
           ne = n4.e;
@@ -5764,7 +3556,7 @@ var require_bignumber = __commonJS({
             str = coeffToString(n4.c);
             str = id == 1 || id == 2 && (ne <= TO_EXP_NEG || ne >= TO_EXP_POS) ? toExponential(str, ne) : toFixedPoint(str, ne, "0");
           } else {
-            n4 = round(new BigNumber2(n4), i6, rm3);
+            n4 = round(new BigNumber2(n4), i6, rm4);
             e6 = n4.e;
             str = coeffToString(n4.c);
             len = str.length;
@@ -5837,7 +3629,7 @@ var require_bignumber = __commonJS({
             x.c = x.e = null;
           };
         })();
-        function round(x, sd, rm3, r5) {
+        function round(x, sd, rm4, r5) {
           var d5, i6, j5, k5, n4, ni, rd, xc = x.c, pows10 = POWS_TEN;
           if (xc) {
             out: {
@@ -5872,8 +3664,8 @@ var require_bignumber = __commonJS({
               // The expression  n % pows10[d - j - 1]  returns all digits of n to the right
               // of the digit at j, e.g. if n is 908714 and j is 2, the expression gives 714.
               xc[ni + 1] != null || (j5 < 0 ? n4 : n4 % pows10[d5 - j5 - 1]);
-              r5 = rm3 < 4 ? (rd || r5) && (rm3 == 0 || rm3 == (x.s < 0 ? 3 : 2)) : rd > 5 || rd == 5 && (rm3 == 4 || r5 || rm3 == 6 && // Check whether the digit to the left of the rounding digit is odd.
-              (i6 > 0 ? j5 > 0 ? n4 / pows10[d5 - j5] : 0 : xc[ni - 1]) % 10 & 1 || rm3 == (x.s < 0 ? 8 : 7));
+              r5 = rm4 < 4 ? (rd || r5) && (rm4 == 0 || rm4 == (x.s < 0 ? 3 : 2)) : rd > 5 || rd == 5 && (rm4 == 4 || r5 || rm4 == 6 && // Check whether the digit to the left of the rounding digit is odd.
+              (i6 > 0 ? j5 > 0 ? n4 / pows10[d5 - j5] : 0 : xc[ni - 1]) % 10 & 1 || rm4 == (x.s < 0 ? 8 : 7));
               if (sd < 1 || !xc[0]) {
                 xc.length = 0;
                 if (r5) {
@@ -5938,13 +3730,13 @@ var require_bignumber = __commonJS({
         P.comparedTo = function(y, b5) {
           return compare(this, new BigNumber2(y, b5));
         };
-        P.decimalPlaces = P.dp = function(dp, rm3) {
+        P.decimalPlaces = P.dp = function(dp, rm4) {
           var c7, n4, v, x = this;
           if (dp != null) {
             intCheck(dp, 0, MAX);
-            if (rm3 == null) rm3 = ROUNDING_MODE;
-            else intCheck(rm3, 0, 8);
-            return round(new BigNumber2(x), dp + x.e + 1, rm3);
+            if (rm4 == null) rm4 = ROUNDING_MODE;
+            else intCheck(rm4, 0, 8);
+            return round(new BigNumber2(x), dp + x.e + 1, rm4);
           }
           if (!(c7 = x.c)) return null;
           n4 = ((v = c7.length - 1) - bitFloor(this.e / LOG_BASE)) * LOG_BASE;
@@ -6027,11 +3819,11 @@ var require_bignumber = __commonJS({
           if (nIsNeg) y = ONE.div(y);
           return m3 ? y.mod(m3) : k5 ? round(y, POW_PRECISION, ROUNDING_MODE, more) : y;
         };
-        P.integerValue = function(rm3) {
+        P.integerValue = function(rm4) {
           var n4 = new BigNumber2(this);
-          if (rm3 == null) rm3 = ROUNDING_MODE;
-          else intCheck(rm3, 0, 8);
-          return round(n4, n4.e + 1, rm3);
+          if (rm4 == null) rm4 = ROUNDING_MODE;
+          else intCheck(rm4, 0, 8);
+          return round(n4, n4.e + 1, rm4);
         };
         P.isEqualTo = P.eq = function(y, b5) {
           return compare(this, new BigNumber2(y, b5)) === 0;
@@ -6258,13 +4050,13 @@ var require_bignumber = __commonJS({
           }
           return normalise(y, xc, ye);
         };
-        P.precision = P.sd = function(sd, rm3) {
+        P.precision = P.sd = function(sd, rm4) {
           var c7, n4, v, x = this;
           if (sd != null && sd !== !!sd) {
             intCheck(sd, 1, MAX);
-            if (rm3 == null) rm3 = ROUNDING_MODE;
-            else intCheck(rm3, 0, 8);
-            return round(new BigNumber2(x), sd, rm3);
+            if (rm4 == null) rm4 = ROUNDING_MODE;
+            else intCheck(rm4, 0, 8);
+            return round(new BigNumber2(x), sd, rm4);
           }
           if (!(c7 = x.c)) return null;
           v = c7.length - 1;
@@ -6334,36 +4126,36 @@ var require_bignumber = __commonJS({
           }
           return round(r5, r5.e + DECIMAL_PLACES + 1, ROUNDING_MODE, m3);
         };
-        P.toExponential = function(dp, rm3) {
+        P.toExponential = function(dp, rm4) {
           if (dp != null) {
             intCheck(dp, 0, MAX);
             dp++;
           }
-          return format2(this, dp, rm3, 1);
+          return format2(this, dp, rm4, 1);
         };
-        P.toFixed = function(dp, rm3) {
+        P.toFixed = function(dp, rm4) {
           if (dp != null) {
             intCheck(dp, 0, MAX);
             dp = dp + this.e + 1;
           }
-          return format2(this, dp, rm3);
+          return format2(this, dp, rm4);
         };
-        P.toFormat = function(dp, rm3, format3) {
+        P.toFormat = function(dp, rm4, format3) {
           var str, x = this;
           if (format3 == null) {
-            if (dp != null && rm3 && typeof rm3 == "object") {
-              format3 = rm3;
-              rm3 = null;
+            if (dp != null && rm4 && typeof rm4 == "object") {
+              format3 = rm4;
+              rm4 = null;
             } else if (dp && typeof dp == "object") {
               format3 = dp;
-              dp = rm3 = null;
+              dp = rm4 = null;
             } else {
               format3 = FORMAT;
             }
           } else if (typeof format3 != "object") {
             throw Error(bignumberError + "Argument not an object: " + format3);
           }
-          str = x.toFixed(dp, rm3);
+          str = x.toFixed(dp, rm4);
           if (x.c) {
             var i6, arr = str.split("."), g1 = +format3.groupSize, g22 = +format3.secondaryGroupSize, groupSeparator = format3.groupSeparator || "", intPart = arr[0], fractionPart = arr[1], isNeg = x.s < 0, intDigits = isNeg ? intPart.slice(1) : intPart, len = intDigits.length;
             if (g22) {
@@ -6431,9 +4223,9 @@ var require_bignumber = __commonJS({
         P.toNumber = function() {
           return +valueOf(this);
         };
-        P.toPrecision = function(sd, rm3) {
+        P.toPrecision = function(sd, rm4) {
           if (sd != null) intCheck(sd, 1, MAX);
-          return format2(this, sd, rm3, 2);
+          return format2(this, sd, rm4, 2);
         };
         P.toString = function(b5) {
           var str, n4 = this, s2 = n4.s, e6 = n4.e;
@@ -6654,7 +4446,7 @@ var require_stringify = __commonJS({
 });
 
 // node_modules/json-bigint/lib/parse.js
-var require_parse3 = __commonJS({
+var require_parse2 = __commonJS({
   "node_modules/json-bigint/lib/parse.js"(exports, module) {
     var BigNumber = null;
     var suspectProtoRx = /(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])/;
@@ -6938,7 +4730,7 @@ var require_parse3 = __commonJS({
 var require_json_bigint = __commonJS({
   "node_modules/json-bigint/index.js"(exports, module) {
     var json_stringify = require_stringify().stringify;
-    var json_parse = require_parse3();
+    var json_parse = require_parse2();
     module.exports = function(options) {
       return {
         parse: json_parse(options),
@@ -10271,7 +8063,7 @@ var require_getCredentials = __commonJS({
     var fs3 = __require("fs");
     var util_1 = __require("util");
     var errorWithCode_1 = require_errorWithCode();
-    var readFile3 = fs3.readFile ? (0, util_1.promisify)(fs3.readFile) : async () => {
+    var readFile4 = fs3.readFile ? (0, util_1.promisify)(fs3.readFile) : async () => {
       throw new errorWithCode_1.ErrorWithCode("use key rather than keyFile.", "MISSING_CREDENTIALS");
     };
     var ExtensionFiles;
@@ -10293,7 +8085,7 @@ var require_getCredentials = __commonJS({
        * @returns A promise that resolves with the credentials.
        */
       async getCredentials() {
-        const key = await readFile3(this.keyFilePath, "utf8");
+        const key = await readFile4(this.keyFilePath, "utf8");
         let body;
         try {
           body = JSON.parse(key);
@@ -10319,7 +8111,7 @@ var require_getCredentials = __commonJS({
        * @returns A promise that resolves with the private key.
        */
       async getCredentials() {
-        const privateKey = await readFile3(this.keyFilePath, "utf8");
+        const privateKey = await readFile4(this.keyFilePath, "utf8");
         return { privateKey };
       }
     };
@@ -10623,16 +8415,16 @@ var require_jwtaccess = __commonJS({
        * @returns A string that returns the cached key.
        */
       getCachedKey(url2, scopes) {
-        let cacheKey = url2;
+        let cacheKey2 = url2;
         if (scopes && Array.isArray(scopes) && scopes.length) {
-          cacheKey = url2 ? `${url2}_${scopes.join("_")}` : `${scopes.join("_")}`;
+          cacheKey2 = url2 ? `${url2}_${scopes.join("_")}` : `${scopes.join("_")}`;
         } else if (typeof scopes === "string") {
-          cacheKey = url2 ? `${url2}_${scopes}` : scopes;
+          cacheKey2 = url2 ? `${url2}_${scopes}` : scopes;
         }
-        if (!cacheKey) {
+        if (!cacheKey2) {
           throw Error("Scopes or url must be provided");
         }
-        return cacheKey;
+        return cacheKey2;
       }
       /**
        * Get a non-expired access token, after refreshing if necessary.
@@ -10726,7 +8518,7 @@ var require_jwtaccess = __commonJS({
         }
       }
       fromStreamAsync(inputStream) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           if (!inputStream) {
             reject(new Error("Must pass in a stream containing the service account auth settings."));
           }
@@ -10735,7 +8527,7 @@ var require_jwtaccess = __commonJS({
             try {
               const data = JSON.parse(s2);
               this.fromJSON(data);
-              resolve4();
+              resolve5();
             } catch (err) {
               reject(err);
             }
@@ -10974,7 +8766,7 @@ var require_jwtclient = __commonJS({
         }
       }
       fromStreamAsync(inputStream) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           if (!inputStream) {
             throw new Error("Must pass in a stream containing the service account auth settings.");
           }
@@ -10983,7 +8775,7 @@ var require_jwtclient = __commonJS({
             try {
               const data = JSON.parse(s2);
               this.fromJSON(data);
-              resolve4();
+              resolve5();
             } catch (e6) {
               reject(e6);
             }
@@ -11116,7 +8908,7 @@ var require_refreshclient = __commonJS({
         }
       }
       async fromStreamAsync(inputStream) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           if (!inputStream) {
             return reject(new Error("Must pass in a stream containing the user refresh token."));
           }
@@ -11125,7 +8917,7 @@ var require_refreshclient = __commonJS({
             try {
               const data = JSON.parse(s2);
               this.fromJSON(data);
-              return resolve4();
+              return resolve5();
             } catch (err) {
               return reject(err);
             }
@@ -11952,11 +9744,11 @@ var require_filesubjecttokensupplier = __commonJS({
     exports.FileSubjectTokenSupplier = void 0;
     var util_1 = __require("util");
     var fs3 = __require("fs");
-    var readFile3 = (0, util_1.promisify)(fs3.readFile ?? (() => {
+    var readFile4 = (0, util_1.promisify)(fs3.readFile ?? (() => {
     }));
     var realpath = (0, util_1.promisify)(fs3.realpath ?? (() => {
     }));
-    var lstat = (0, util_1.promisify)(fs3.lstat ?? (() => {
+    var lstat2 = (0, util_1.promisify)(fs3.lstat ?? (() => {
     }));
     var FileSubjectTokenSupplier = class {
       filePath;
@@ -11982,7 +9774,7 @@ var require_filesubjecttokensupplier = __commonJS({
         let parsedFilePath = this.filePath;
         try {
           parsedFilePath = await realpath(parsedFilePath);
-          if (!(await lstat(parsedFilePath)).isFile()) {
+          if (!(await lstat2(parsedFilePath)).isFile()) {
             throw new Error();
           }
         } catch (err) {
@@ -11992,7 +9784,7 @@ var require_filesubjecttokensupplier = __commonJS({
           throw err;
         }
         let subjectToken;
-        const rawText = await readFile3(parsedFilePath, { encoding: "utf8" });
+        const rawText = await readFile4(parsedFilePath, { encoding: "utf8" });
         if (this.formatType === "text") {
           subjectToken = rawText;
         } else if (this.formatType === "json" && this.subjectTokenFieldName) {
@@ -12961,7 +10753,7 @@ var require_pluggable_auth_handler = __commonJS({
        * @return A promise that resolves with the executable response.
        */
       retrieveResponseFromExecutable(envMap) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           const child = childProcess.spawn(this.commandComponents[0], this.commandComponents.slice(1), {
             env: { ...process.env, ...Object.fromEntries(envMap) }
           });
@@ -12983,7 +10775,7 @@ var require_pluggable_auth_handler = __commonJS({
               try {
                 const responseJson = JSON.parse(output);
                 const response = new executable_response_1.ExecutableResponse(responseJson);
-                return resolve4(response);
+                return resolve5(response);
               } catch (error) {
                 if (error instanceof executable_response_1.ExecutableResponseError) {
                   return reject(error);
@@ -14192,7 +11984,7 @@ var require_googleauth = __commonJS({
         }
       }
       fromStreamAsync(inputStream, options, isADC = false) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           if (!inputStream) {
             throw new Error("Must pass in a stream containing the Google auth settings.");
           }
@@ -14202,7 +11994,7 @@ var require_googleauth = __commonJS({
               try {
                 const data = JSON.parse(chunks.join(""));
                 const r5 = isADC ? (0, util_1.suppressAdcWarning)(() => this._cacheClientFromJSON(data, options)) : this._cacheClientFromJSON(data, options);
-                return resolve4(r5);
+                return resolve5(r5);
               } catch (err) {
                 if (!this.keyFilename)
                   throw err;
@@ -14212,7 +12004,7 @@ var require_googleauth = __commonJS({
                 });
                 this.cachedCredential = client;
                 this.setGapicJWTValues(client);
-                return resolve4(client);
+                return resolve5(client);
               }
             } catch (err) {
               return reject(err);
@@ -14248,17 +12040,17 @@ var require_googleauth = __commonJS({
        * Run the Google Cloud SDK command that prints the default project ID
        */
       async getDefaultServiceProjectId() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           (0, child_process_1.exec)("gcloud config config-helper --format json", (err, stdout) => {
             if (!err && stdout) {
               try {
                 const projectId = JSON.parse(stdout).configuration.properties.core.project;
-                resolve4(projectId);
+                resolve5(projectId);
                 return;
               } catch (e6) {
               }
             }
-            resolve4(null);
+            resolve5(null);
           });
         });
       }
@@ -15298,7 +13090,7 @@ var require_src7 = __commonJS({
         headers,
         agent: init.agent
       };
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         let timedOut = false;
         let activeIncoming;
         let activeResponseStream;
@@ -15364,7 +13156,7 @@ var require_src7 = __commonJS({
               body: switchToGet ? void 0 : init.body,
               headers: nextHeaders
             };
-            bunFetch(redirectUrl.toString(), nextInit, redirectCount + 1).then(resolve4).catch(reject);
+            bunFetch(redirectUrl.toString(), nextInit, redirectCount + 1).then(resolve5).catch(reject);
             return;
           }
           resetReqTimeout();
@@ -15415,7 +13207,7 @@ var require_src7 = __commonJS({
               }
             }
           };
-          resolve4(res);
+          resolve5(res);
         });
         if (init.timeout) {
           req.setTimeout(init.timeout, onTimeout);
@@ -16151,7 +13943,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join6(s2) {
+        value: function join7(s2) {
           if (this.length === 0) return "";
           var p3 = this.head;
           var ret = "" + p3.data;
@@ -17179,14 +14971,14 @@ var require_async_iterator = __commonJS({
       };
     }
     function readAndResolve(iter) {
-      var resolve4 = iter[kLastResolve];
-      if (resolve4 !== null) {
+      var resolve5 = iter[kLastResolve];
+      if (resolve5 !== null) {
         var data = iter[kStream].read();
         if (data !== null) {
           iter[kLastPromise] = null;
           iter[kLastResolve] = null;
           iter[kLastReject] = null;
-          resolve4(createIterResult(data, false));
+          resolve5(createIterResult(data, false));
         }
       }
     }
@@ -17194,13 +14986,13 @@ var require_async_iterator = __commonJS({
       process.nextTick(readAndResolve, iter);
     }
     function wrapForNext(lastPromise, iter) {
-      return function(resolve4, reject) {
+      return function(resolve5, reject) {
         lastPromise.then(function() {
           if (iter[kEnded]) {
-            resolve4(createIterResult(void 0, true));
+            resolve5(createIterResult(void 0, true));
             return;
           }
-          iter[kHandlePromise](resolve4, reject);
+          iter[kHandlePromise](resolve5, reject);
         }, reject);
       };
     }
@@ -17220,12 +15012,12 @@ var require_async_iterator = __commonJS({
           return Promise.resolve(createIterResult(void 0, true));
         }
         if (this[kStream].destroyed) {
-          return new Promise(function(resolve4, reject) {
+          return new Promise(function(resolve5, reject) {
             process.nextTick(function() {
               if (_this[kError]) {
                 reject(_this[kError]);
               } else {
-                resolve4(createIterResult(void 0, true));
+                resolve5(createIterResult(void 0, true));
               }
             });
           });
@@ -17248,13 +15040,13 @@ var require_async_iterator = __commonJS({
       return this;
     }), _defineProperty(_Object$setPrototypeO, "return", function _return() {
       var _this2 = this;
-      return new Promise(function(resolve4, reject) {
+      return new Promise(function(resolve5, reject) {
         _this2[kStream].destroy(null, function(err) {
           if (err) {
             reject(err);
             return;
           }
-          resolve4(createIterResult(void 0, true));
+          resolve5(createIterResult(void 0, true));
         });
       });
     }), _Object$setPrototypeO), AsyncIteratorPrototype);
@@ -17276,15 +15068,15 @@ var require_async_iterator = __commonJS({
         value: stream._readableState.endEmitted,
         writable: true
       }), _defineProperty(_Object$create, kHandlePromise, {
-        value: function value(resolve4, reject) {
+        value: function value(resolve5, reject) {
           var data = iterator[kStream].read();
           if (data) {
             iterator[kLastPromise] = null;
             iterator[kLastResolve] = null;
             iterator[kLastReject] = null;
-            resolve4(createIterResult(data, false));
+            resolve5(createIterResult(data, false));
           } else {
-            iterator[kLastResolve] = resolve4;
+            iterator[kLastResolve] = resolve5;
             iterator[kLastReject] = reject;
           }
         },
@@ -17303,12 +15095,12 @@ var require_async_iterator = __commonJS({
           iterator[kError] = err;
           return;
         }
-        var resolve4 = iterator[kLastResolve];
-        if (resolve4 !== null) {
+        var resolve5 = iterator[kLastResolve];
+        if (resolve5 !== null) {
           iterator[kLastPromise] = null;
           iterator[kLastResolve] = null;
           iterator[kLastReject] = null;
-          resolve4(createIterResult(void 0, true));
+          resolve5(createIterResult(void 0, true));
         }
         iterator[kEnded] = true;
       });
@@ -17323,7 +15115,7 @@ var require_async_iterator = __commonJS({
 var require_from = __commonJS({
   "node_modules/duplexify/node_modules/readable-stream/lib/internal/streams/from.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve4, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve5, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -17332,7 +15124,7 @@ var require_from = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -17340,13 +15132,13 @@ var require_from = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -18803,7 +16595,7 @@ var require_src8 = __commonJS({
         if (this && this.Promise) {
           PromiseCtor = this.Promise;
         }
-        return new PromiseCtor((resolve4, reject) => {
+        return new PromiseCtor((resolve5, reject) => {
           args.push((...args2) => {
             const callbackArgs = slice.call(args2);
             const err = callbackArgs.shift();
@@ -18811,9 +16603,9 @@ var require_src8 = __commonJS({
               return reject(err);
             }
             if (options.singular && callbackArgs.length === 1) {
-              resolve4(callbackArgs[0]);
+              resolve5(callbackArgs[0]);
             } else {
-              resolve4(callbackArgs);
+              resolve5(callbackArgs);
             }
           });
           originalMethod.apply(this, args);
@@ -19077,11 +16869,11 @@ var require_src9 = __commonJS({
         }
         const results = new Array();
         let otherArgs = [];
-        const promise = new Promise((resolve4, reject) => {
+        const promise = new Promise((resolve5, reject) => {
           const stream = paginator3.runAsStream_(parsedArguments, originalMethod);
           stream.on("error", reject).on("data", (data) => results.push(data)).on("end", () => {
             otherArgs = stream._otherArgs || [];
-            resolve4(results);
+            resolve5(results);
           });
         });
         if (!callback) {
@@ -19351,7 +17143,7 @@ var require_lib = __commonJS({
   "node_modules/async-retry/lib/index.js"(exports, module) {
     var retrier = require_retry4();
     function retry(fn, opts) {
-      function run(resolve4, reject) {
+      function run(resolve5, reject) {
         var options = opts || {};
         var op;
         if (!("randomize" in options)) {
@@ -19380,7 +17172,7 @@ var require_lib = __commonJS({
             onError(err, num);
             return;
           }
-          Promise.resolve(val).then(resolve4).catch(function catchIt(err) {
+          Promise.resolve(val).then(resolve5).catch(function catchIt(err) {
             onError(err, num);
           });
         }
@@ -24427,7 +22219,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
           const delay = retryToken.getRetryDelay();
           totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
           if (delay > 0) {
-            await race(new Promise((resolve4) => setTimeout(resolve4, delay)), abortSignal);
+            await race(new Promise((resolve5) => setTimeout(resolve5, delay)), abortSignal);
           }
         }
       }
@@ -24560,7 +22352,7 @@ var init_DefaultRateLimiter = __esm({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve4) => _DefaultRateLimiter.setTimeoutFn(resolve4, delay));
+          await new Promise((resolve5) => _DefaultRateLimiter.setTimeoutFn(resolve5, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -24998,7 +22790,7 @@ var init_StandardRetryStrategy2 = __esm({
               const delayFromResponse = getDelayFromRetryAfterHeader(err.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
-              await new Promise((resolve4) => setTimeout(resolve4, delay));
+              await new Promise((resolve5) => setTimeout(resolve5, delay));
               continue;
             }
             if (!err.$metadata) {
@@ -27081,9 +24873,9 @@ var require_dist_cjs2 = __commonJS({
       sha256;
       uriEscapePath;
       applyChecksum;
-      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region, service, sha256: sha2562, uriEscapePath = true }) {
         this.service = service;
-        this.sha256 = sha256;
+        this.sha256 = sha2562;
         this.uriEscapePath = uriEscapePath;
         this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
         this.regionProvider = normalizeProvider3(region);
@@ -27151,11 +24943,11 @@ ${toHex(hashedRequest)}`;
     var createScope = (shortDate, region, service) => `${shortDate}/${region}/${service}/${KEY_TYPE_IDENTIFIER}`;
     var getSigningKey = async (sha256Constructor, credentials, shortDate, region, service) => {
       const credsHash = await hmac(sha256Constructor, credentials.secretAccessKey, credentials.accessKeyId);
-      const cacheKey = `${shortDate}:${region}:${service}:${toHex(credsHash)}:${credentials.sessionToken}`;
-      if (cacheKey in signingKeyCache) {
-        return signingKeyCache[cacheKey];
+      const cacheKey2 = `${shortDate}:${region}:${service}:${toHex(credsHash)}:${credentials.sessionToken}`;
+      if (cacheKey2 in signingKeyCache) {
+        return signingKeyCache[cacheKey2];
       }
-      cacheQueue.push(cacheKey);
+      cacheQueue.push(cacheKey2);
       while (cacheQueue.length > MAX_CACHE_SIZE) {
         delete signingKeyCache[cacheQueue.shift()];
       }
@@ -27163,12 +24955,12 @@ ${toHex(hashedRequest)}`;
       for (const signable of [shortDate, region, service, KEY_TYPE_IDENTIFIER]) {
         key = await hmac(sha256Constructor, key, signable);
       }
-      return signingKeyCache[cacheKey] = key;
+      return signingKeyCache[cacheKey2] = key;
     };
     var clearCredentialCache = () => {
       cacheQueue.length = 0;
-      Object.keys(signingKeyCache).forEach((cacheKey) => {
-        delete signingKeyCache[cacheKey];
+      Object.keys(signingKeyCache).forEach((cacheKey2) => {
+        delete signingKeyCache[cacheKey2];
       });
     };
     var hmac = (ctor, secret, data) => {
@@ -27257,13 +25049,13 @@ ${toHex(hashedRequest)}`;
     };
     var SignatureV42 = class extends SignatureV4Base {
       headerFormatter = new HeaderFormatter();
-      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region, service, sha256: sha2562, uriEscapePath = true }) {
         super({
           applyChecksum,
           credentials,
           region,
           service,
-          sha256,
+          sha256: sha2562,
           uriEscapePath
         });
       }
@@ -30390,7 +28182,7 @@ var init_resolveAwsSdkSigV4Config = __esm({
         configurable: true
       });
       config.credentials = inputCredentials;
-      const { signingEscapePath = true, systemClockOffset = config.systemClockOffset || 0, sha256 } = config;
+      const { signingEscapePath = true, systemClockOffset = config.systemClockOffset || 0, sha256: sha2562 } = config;
       let signer;
       if (config.signer) {
         signer = normalizeProvider2(config.signer);
@@ -30410,7 +28202,7 @@ var init_resolveAwsSdkSigV4Config = __esm({
             credentials: config.credentials,
             region: config.signingRegion,
             service: config.signingName,
-            sha256,
+            sha256: sha2562,
             uriEscapePath: signingEscapePath
           };
           const SignerCtor = config.signerConstructor || import_signature_v4.SignatureV4;
@@ -30433,7 +28225,7 @@ var init_resolveAwsSdkSigV4Config = __esm({
             credentials: config.credentials,
             region: config.signingRegion,
             service: config.signingName,
-            sha256,
+            sha256: sha2562,
             uriEscapePath: signingEscapePath
           };
           const SignerCtor = config.signerConstructor || import_signature_v4.SignatureV4;
@@ -30574,7 +28366,7 @@ var require_dist_cjs6 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options) {
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options,
@@ -30599,7 +28391,7 @@ var require_dist_cjs6 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve4(Buffer.concat(chunks));
+            resolve5(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -31062,21 +28854,21 @@ var require_dist_cjs7 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve4) => {
-            timeoutId = Number(timing.setTimeout(() => resolve4(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve5) => {
+            timeoutId = Number(timing.setTimeout(() => resolve5(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve4) => {
+          new Promise((resolve5) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve4(true);
+              resolve5(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve4(false);
+              resolve5(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve4(false);
+              resolve5(false);
             });
           })
         ]);
@@ -31153,13 +28945,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve4, reject) => {
+        this.configProvider = new Promise((resolve5, reject) => {
           if (typeof options === "function") {
             options().then((_options) => {
-              resolve4(this.resolveDefaultConfig(_options));
+              resolve5(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve4(this.resolveDefaultConfig(options));
+            resolve5(this.resolveDefaultConfig(options));
           }
         });
       }
@@ -31189,7 +28981,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve4 = async (arg) => {
+          const resolve5 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -31253,7 +29045,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve4({ response: httpResponse });
+            resolve5({ response: httpResponse });
           });
           req.on("error", (err) => {
             if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err.code)) {
@@ -31592,13 +29384,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve4, reject) => {
+        this.configProvider = new Promise((resolve5, reject) => {
           if (typeof options === "function") {
             options().then((opts) => {
-              resolve4(opts || {});
+              resolve5(opts || {});
             }).catch(reject);
           } else {
-            resolve4(options || {});
+            resolve5(options || {});
           }
         });
       }
@@ -31625,7 +29417,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve4 = async (arg) => {
+          const resolve5 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -31722,7 +29514,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve4({ response: httpResponse });
+            resolve5({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -31860,7 +29652,7 @@ var require_dist_cjs8 = __commonJS({
           try {
             return await toRetry();
           } catch (e6) {
-            await new Promise((resolve4) => setTimeout(resolve4, delayMs));
+            await new Promise((resolve5) => setTimeout(resolve5, delayMs));
           }
         }
         return await toRetry();
@@ -36191,10 +33983,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client2(), __toCommonJS(client_exports2));
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = (init_config(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash11, createPrivateKey, createPublicKey, sign: sign3 } = __require("node:crypto");
+    var { createHash: createHash13, createPrivateKey, createPublicKey, sign: sign3 } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname4, join: join6 } = __require("node:path");
+    var { dirname: dirname4, join: join7 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -36360,10 +34152,10 @@ var require_dist_cjs11 = __commonJS({
         await promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join6(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join7(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash11("sha256").update(loginSessionBytes).digest("hex");
-        return join6(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash13("sha256").update(loginSessionBytes).digest("hex");
+        return join7(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -37132,7 +34924,7 @@ var init_Sha1Js = __esm({
 });
 
 // node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha1/Sha1Node.js
-import { createHash as createHash8, createHmac } from "node:crypto";
+import { createHash as createHash9, createHmac } from "node:crypto";
 function buildNativeClass() {
   return class Sha1Node {
     digestLength = 20;
@@ -37166,7 +34958,7 @@ function buildNativeClass() {
       this.finished = false;
     }
     createHash() {
-      return this.secret ? createHmac("sha1", toBuffer(this.secret)) : createHash8("sha1");
+      return this.secret ? createHmac("sha1", toBuffer(this.secret)) : createHash9("sha1");
     }
   };
 }
@@ -37185,7 +34977,7 @@ var init_Sha1Node = __esm({
     init_Sha1Js();
     hasNativeCrypto = (() => {
       try {
-        createHash8("sha1");
+        createHash9("sha1");
         return true;
       } catch {
         return false;
@@ -37709,11 +35501,11 @@ var init_Sha512Js = __esm({
 });
 
 // node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha512/Sha512.js
-import { createHash as createHash9, createHmac as createHmac2 } from "node:crypto";
+import { createHash as createHash10, createHmac as createHmac2 } from "node:crypto";
 function detectNative() {
   if (nativeSupported === void 0) {
     try {
-      createHash9("sha512");
+      createHash10("sha512");
       nativeSupported = true;
     } catch {
       nativeSupported = false;
@@ -37777,7 +35569,7 @@ var init_Sha512 = __esm({
         this.nativeFinished = false;
       }
       createNative() {
-        return this.nativeSecret !== void 0 ? createHmac2("sha512", toBuffer2(this.nativeSecret)) : createHash9("sha512");
+        return this.nativeSecret !== void 0 ? createHmac2("sha512", toBuffer2(this.nativeSecret)) : createHash10("sha512");
       }
     };
   }
@@ -47773,7 +45565,7 @@ async function uploadImageArtifact(artifact) {
     );
   const serverUrl = (process.env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
   const runUrl = `${serverUrl}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`;
-  const { DefaultArtifactClient } = await import("./artifact-MW5TNDU6.js");
+  const { DefaultArtifactClient } = await import("./artifact-MX3HHG6G.js");
   const client = new DefaultArtifactClient();
   const started = Date.now();
   let response;
@@ -47998,12 +45790,12 @@ function hcCompressor(level, concurrency) {
   return {
     async compress(block) {
       if (failure) throw failure;
-      while (idle.length === 0) await new Promise((resolve4) => waiting.push(resolve4));
+      while (idle.length === 0) await new Promise((resolve5) => waiting.push(resolve5));
       const worker = idle.pop();
       const id = nextId++;
       const data = block.buffer;
-      return new Promise((resolve4, reject) => {
-        callbacks.set(id, { resolve: resolve4, reject });
+      return new Promise((resolve5, reject) => {
+        callbacks.set(id, { resolve: resolve5, reject });
         worker.postMessage({ id, data, length: block.length }, [data]);
       });
     },
@@ -48014,7 +45806,7 @@ function hcCompressor(level, concurrency) {
 }
 
 // src/version.ts
-var import_semver = __toESM(require_semver2(), 1);
+var import_semver = __toESM(require_semver(), 1);
 var LOOSE = { loose: true };
 function utcDate(at) {
   return at.toISOString().slice(0, 10).replaceAll("-", "");
@@ -48163,6 +45955,10 @@ var INPUTS = {
     description: "Add /etc/metal/build.yaml to the rootfs (build date, image id, version, git repository, ref and commit), as metal-images writes it before its build; an existing one is replaced.",
     default: "true"
   },
+  cache: {
+    description: "Restore a BuildKit cache before the build and save it after (--cache-from/--cache-to type=local, kept with actions/cache), keyed on the Dockerfile, build args, platform and context. Needs a BuildKit builder that can export a cache (buildx with a docker-container builder, e.g. docker/setup-buildx-action); otherwise it says so once and builds without.",
+    default: "false"
+  },
   artifact: {
     description: "Upload img.tar.lz4, its checksum files and packages.txt as a workflow artifact: auto (when no destination is given, or its credentials are missing on a pull request from a fork), true, or false.",
     default: "auto"
@@ -48286,7 +46082,8 @@ function parseInputs(read) {
       name: get2("artifact-name"),
       retentionDays: parseRetention(get2("artifact-retention-days"))
     },
-    destinationGiven: get2("destination") !== ""
+    destinationGiven: get2("destination") !== "",
+    cache: parseBoolean("cache", get2("cache"))
   };
 }
 function parseRetention(value) {
@@ -48388,10 +46185,11 @@ function parseKeyValues(name, value) {
 }
 
 // src/publish.ts
+import { createHash as createHash12 } from "node:crypto";
 import { availableParallelism as availableParallelism2 } from "node:os";
 import { createWriteStream as createWriteStream4 } from "node:fs";
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname3, join as join5 } from "node:path";
+import { dirname as dirname3, join as join6 } from "node:path";
 import { Writable as Writable8 } from "node:stream";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 import { pipeline as pipeline4 } from "node:stream/promises";
@@ -48443,8 +46241,8 @@ var TarInspector = class extends Transform {
     this.observer = observer;
     this.parser = (0, import_tar_stream.extract)();
     this.parser.on("entry", (header, body, next) => this.onEntry(header, body, next));
-    this.parsed = new Promise((resolve4, reject) => {
-      this.parser.on("finish", resolve4);
+    this.parsed = new Promise((resolve5, reject) => {
+      this.parser.on("finish", resolve5);
       this.parser.on(
         "error",
         (err) => reject(new TarFormatError(describeTarError(err, this.facts.bytes)))
@@ -49333,8 +47131,8 @@ function field2(block, start, length) {
 }
 function ustarName(block) {
   const name = field2(block, 0, 100);
-  const posix = block.subarray(257, 263).equals(Buffer.from("ustar\0", "latin1"));
-  const prefix = posix ? field2(block, 345, 155) : "";
+  const posix2 = block.subarray(257, 263).equals(Buffer.from("ustar\0", "latin1"));
+  const prefix = posix2 ? field2(block, 345, 155) : "";
   return prefix ? `${prefix}/${name}` : name;
 }
 function decodeSize(block) {
@@ -50950,8 +48748,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise = new Promise((resolve4, reject) => {
-    Object.assign(methods, { resolve: resolve4, reject });
+  const promise = new Promise((resolve5, reject) => {
+    Object.assign(methods, { resolve: resolve5, reject });
   });
   return Object.assign(promise, methods);
 };
@@ -55602,11 +53400,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise = createDeferred();
   promises.push(promise);
-  const resolve4 = promise.resolve.bind(promise);
-  return { resolve: resolve4, promises };
+  const resolve5 = promise.resolve.bind(promise);
+  return { resolve: resolve5, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve4, promises }, subprocess) => {
-  resolve4();
+var waitForConcurrentStreams = async ({ resolve: resolve5, promises }, subprocess) => {
+  resolve5();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -56238,9 +54036,9 @@ var Hasher = class extends Transform4 {
     super({ highWaterMark: 1 << 20 });
     this.algorithms = algorithms;
     this.worker = new Worker2(workerUrl("hash-worker"), { workerData: { algorithms } });
-    this.result = new Promise((resolve4, reject) => {
+    this.result = new Promise((resolve5, reject) => {
       this.worker.on("message", (msg) => {
-        if ("digests" in msg) return resolve4(msg.digests);
+        if ("digests" in msg) return resolve5(msg.digests);
         this.spares.push(Buffer.from(msg.data));
         this.behind -= msg.ack;
         if (this.behind <= MAX_BEHIND) this.wakeUp();
@@ -58209,7 +56007,7 @@ var Lz4FrameEncoder = class extends Transform5 {
   }
   /** Waits until a block finishes; throws when one failed. */
   async progress() {
-    if (!this.failure) await new Promise((resolve4) => this.wake = resolve4);
+    if (!this.failure) await new Promise((resolve5) => this.wake = resolve5);
     if (this.failure) throw this.failure;
   }
   emitReady() {
@@ -58267,14 +56065,357 @@ function reportProgress(what, print, intervalMs = 1e4) {
 }
 
 // src/source.ts
-import { open, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createReadStream as createReadStream2 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join3, resolve as resolve2 } from "node:path";
+import { open, mkdtemp, readFile as readFile2, rm as rm2, stat } from "node:fs/promises";
+import { createReadStream as createReadStream3 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join4, resolve as resolve3 } from "node:path";
 import { createInterface } from "node:readline";
+
+// src/build-cache.ts
+import { createHash as createHash3 } from "node:crypto";
+import { createReadStream as createReadStream2, existsSync as existsSync2 } from "node:fs";
+import { lstat, readdir, readFile, readlink, rename, rm } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { isAbsolute as isAbsolute2, join as join3, posix, resolve as resolve2 } from "node:path";
+var KEY_PREFIX = "metal-image-buildkit-";
+var SEGMENT2 = 16;
+function cacheKey(build3, opts) {
+  const platform3 = keySafe(build3.platform.toLowerCase(), /[^a-z0-9/._]/g) || "default";
+  const os = keySafe(opts.os ?? "", /[^A-Za-z0-9.-]/g) || "any";
+  const args = new Map(build3.buildArgs.map(([name, value]) => [name, sha256(`build-arg\0${value}`)]));
+  const config = JSON.stringify({
+    target: build3.target,
+    args: [...args].sort(([a6], [b5]) => a6 < b5 ? -1 : a6 > b5 ? 1 : 0)
+  });
+  const base = `${KEY_PREFIX}${platform3}-${os}_`;
+  const dockerfile = sha256(`dockerfile\0${opts.dockerfileDigest}`).slice(0, SEGMENT2);
+  const settings = sha256(`settings\0${config}`).slice(0, SEGMENT2);
+  const context = sha256(`context\0${opts.contextDigest}`).slice(0, SEGMENT2);
+  return {
+    key: `${base}${dockerfile}_${settings}_${context}`,
+    restoreKeys: [`${base}${dockerfile}_${settings}_`, `${base}${dockerfile}_`, base]
+  };
+}
+function keySafe(value, bad) {
+  return value.replace(bad, "-");
+}
+function sha256(data) {
+  return createHash3("sha256").update(data).digest("hex");
+}
+function dockerfilePath(build3) {
+  return build3.file ? resolve2(build3.file) : resolve2(build3.context, "Dockerfile");
+}
+async function fileDigest(path7) {
+  return `sha256:${await hashFile(path7)}`;
+}
+function hashFile(path7) {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash3("sha256");
+    createReadStream2(path7, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash.update(chunk)).on("error", reject).on("end", () => resolvePromise(hash.digest("hex")));
+  });
+}
+async function contextDigest(contextDir, dockerfile) {
+  const hash = createHash3("sha256");
+  hash.update("metal-image context v1\n");
+  for await (const entry of contextEntries(contextDir, dockerfile)) {
+    const { type, path: path7, mode } = entry;
+    if (type === "file") hash.update(`f\0${path7}\0${mode}\0${entry.size}\0${entry.sha256}
+`);
+    else if (type === "dir") hash.update(`d\0${path7}\0${mode}
+`);
+    else if (type === "symlink") hash.update(`l\0${path7}\0${entry.target}
+`);
+    else hash.update(`o\0${path7}\0${mode}
+`);
+  }
+  return `sha256:${hash.digest("hex")}`;
+}
+async function* contextEntries(contextDir, dockerfile) {
+  const root5 = resolve2(contextDir);
+  const matcher = new IgnoreMatcher(await readIgnoreFile(root5, dockerfile));
+  const pending = [""];
+  while (pending.length > 0) {
+    const rel = pending.pop();
+    const entries = await readdir(join3(root5, rel), { withFileTypes: true }).catch((err) => {
+      throw new StageError(
+        "cache",
+        `cannot read ${join3(root5, rel)} for the build context digest: ${errorMessage(err)}`
+      );
+    });
+    const names = entries.map((e6) => e6.name).sort(compareNames);
+    const subdirs = [];
+    for (const name of names) {
+      const path7 = rel === "" ? name : `${rel}/${name}`;
+      const full = join3(root5, path7);
+      const info = await lstat(full);
+      const mode = modeBits(info.mode);
+      const excluded = matcher.matches(path7);
+      if (info.isDirectory()) {
+        if (excluded && !matcher.hasExceptions) continue;
+        if (!excluded) yield { type: "dir", path: path7, mode };
+        subdirs.push(path7);
+        continue;
+      }
+      if (excluded) continue;
+      if (info.isFile()) {
+        const sha2562 = await hashFile(full).catch((err) => {
+          throw new StageError(
+            "cache",
+            `cannot read ${full} for the build context digest: ${errorMessage(err)}`
+          );
+        });
+        yield { type: "file", path: path7, mode, size: info.size, sha256: sha2562 };
+      } else if (info.isSymbolicLink()) {
+        yield { type: "symlink", path: path7, mode, target: await readlink(full) };
+      } else {
+        yield { type: "other", path: path7, mode: info.mode.toString(8) };
+      }
+    }
+    for (const dir of subdirs.reverse()) pending.push(dir);
+  }
+}
+function compareNames(a6, b5) {
+  return a6 < b5 ? -1 : a6 > b5 ? 1 : 0;
+}
+function modeBits(mode) {
+  return (mode & 4095).toString(8);
+}
+async function readIgnoreFile(root5, dockerfile) {
+  const file = dockerfile ? resolve2(dockerfile) : join3(root5, "Dockerfile");
+  for (const candidate of [`${file}.dockerignore`, join3(root5, ".dockerignore")]) {
+    const text2 = await readFile(candidate, "utf8").catch((err) => {
+      if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
+      throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
+    });
+    if (text2 !== void 0) return text2;
+  }
+  return "";
+}
+var IgnoreMatcher = class {
+  patterns;
+  hasExceptions;
+  constructor(text2) {
+    this.patterns = [];
+    for (const raw of text2.replace(/^\uFEFF/, "").split(/\r?\n/)) {
+      if (raw.startsWith("#")) continue;
+      let pattern = raw.trim();
+      if (pattern === "") continue;
+      const exception = pattern.startsWith("!");
+      if (exception) pattern = pattern.slice(1).trim();
+      if (pattern === "") continue;
+      pattern = posix.normalize(pattern);
+      if (pattern.length > 1 && pattern.endsWith("/")) pattern = pattern.slice(0, -1);
+      if (pattern.length > 1 && pattern.startsWith("/")) pattern = pattern.slice(1);
+      this.patterns.push({ regexp: compile(pattern), exception });
+    }
+    this.hasExceptions = this.patterns.some((p3) => p3.exception);
+  }
+  /** Whether `path` (relative, `/`-separated) is excluded: by a pattern on it or on a parent directory. */
+  matches(path7) {
+    const parents = [];
+    for (let i6 = path7.indexOf("/"); i6 !== -1; i6 = path7.indexOf("/", i6 + 1)) parents.push(path7.slice(0, i6));
+    let excluded = false;
+    for (const { regexp, exception } of this.patterns) {
+      if (exception !== excluded) continue;
+      if (regexp.test(path7) || parents.some((parent) => regexp.test(parent))) excluded = !exception;
+    }
+    return excluded;
+  }
+};
+function compile(pattern) {
+  let re = "^";
+  for (let i6 = 0; i6 < pattern.length; i6++) {
+    const ch = pattern[i6];
+    if (ch === "*") {
+      if (pattern[i6 + 1] === "*") {
+        i6++;
+        if (pattern[i6 + 1] === "/") i6++;
+        re += i6 + 1 >= pattern.length ? ".*" : "(.*/)?";
+      } else {
+        re += "[^/]*";
+      }
+    } else if (ch === "?") {
+      re += "[^/]";
+    } else if (ch === "\\") {
+      const next = pattern[i6 + 1];
+      if (next === void 0) re += "\\\\";
+      else {
+        re += escapeRegExp(next);
+        i6++;
+      }
+    } else if (ch === "[") {
+      const end = pattern.indexOf("]", i6 + 2);
+      if (end === -1) {
+        re += "\\[";
+        continue;
+      }
+      const body = pattern.slice(i6 + 1, end);
+      re += body.startsWith("!") ? `[^${body.slice(1)}]` : `[${body}]`;
+      i6 = end;
+    } else {
+      re += escapeRegExp(ch);
+    }
+  }
+  re += "$";
+  try {
+    return new RegExp(re);
+  } catch {
+    return new RegExp(`^${escapeRegExp(pattern)}$`);
+  }
+}
+function escapeRegExp(text2) {
+  return text2.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+function buildCacheDir(env2 = process.env) {
+  return resolve2(env2.RUNNER_TEMP || tmpdir2(), "metal-image-buildkit-cache");
+}
+function newCacheDir(dir) {
+  return `${dir}.new`;
+}
+var CLASSIC_CANNOT_CACHE = "the classic docker build client (docker < 23 with DOCKER_BUILDKIT=1) cannot use a local BuildKit cache: it has no --cache-to, it reads --cache-from as image names only, and the BuildKit built into its engine exports inline cache only. Install the buildx plugin with a docker-container builder (e.g. docker/setup-buildx-action) to cache builds";
+function buildKitCacheArgs(dir, kind, options = {}) {
+  if (kind === "classic") return { args: void 0, reason: CLASSIC_CANNOT_CACHE };
+  if (options.driver === "docker" && !options.containerdStore)
+    return {
+      args: void 0,
+      reason: "the buildx builder uses the docker driver, which cannot export a cache unless the engine uses the containerd image store. Create a docker-container builder (e.g. docker/setup-buildx-action) to cache builds"
+    };
+  if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
+  const args = [];
+  if (existsSync2(join3(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
+  if (options.exportCache !== false)
+    args.push("--cache-to", `type=local,dest=${newCacheDir(dir)},mode=max,ignore-error=true`);
+  return { args };
+}
+async function rotateCacheDir(dir) {
+  const fresh = newCacheDir(dir);
+  if (!existsSync2(join3(fresh, "index.json"))) {
+    await rm(fresh, { recursive: true, force: true });
+    return false;
+  }
+  await rm(dir, { recursive: true, force: true });
+  await rename(fresh, dir);
+  return true;
+}
+async function probeBuildx(signal) {
+  const query = async (args) => {
+    const result = await execa("docker", args, {
+      reject: false,
+      stdin: "ignore",
+      timeout: 6e4,
+      ...signal ? { cancelSignal: signal } : {}
+    });
+    return result.exitCode === 0 ? String(result.stdout) : void 0;
+  };
+  const [inspect3, status] = await Promise.all([
+    query(["buildx", "inspect"]),
+    query(["info", "--format", "{{json .DriverStatus}}"])
+  ]);
+  return {
+    ...inspect3 === void 0 ? {} : { driver: parseBuildxDriver(inspect3) },
+    ...status === void 0 ? {} : { containerdStore: usesContainerdStore(status) }
+  };
+}
+function parseBuildxDriver(inspectOutput) {
+  return /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1];
+}
+function usesContainerdStore(driverStatusJson) {
+  return driverStatusJson.includes("io.containerd.snapshotter");
+}
+var toldUnavailable = false;
+async function cacheClient(log) {
+  const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
+  const cache5 = missing.length === 0 ? await import("./cache-M7SJ5HDJ.js") : void 0;
+  if (cache5?.isFeatureAvailable()) return cache5;
+  if (!toldUnavailable) {
+    toldUnavailable = true;
+    log.info(
+      `Build cache: not available (${missing.length > 0 ? `${missing.join(" and ")} not set` : "no cache service"}; only a GitHub Actions job running the action has one): building without restoring or saving a cache`
+    );
+  }
+  return void 0;
+}
+function checkDir(dir) {
+  if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
+}
+async function restoreBuildCache(dir, key, restoreKeys, log) {
+  checkDir(dir);
+  const started = performance.now();
+  const cache5 = await cacheClient(log);
+  if (!cache5) return { hit: "miss", ms: 0 };
+  await rm(dir, { recursive: true, force: true });
+  await rm(newCacheDir(dir), { recursive: true, force: true });
+  let matched;
+  try {
+    matched = await cache5.restoreCache([dir], key, restoreKeys);
+  } catch (err) {
+    log.warning(`Build cache: restoring failed, building without it: ${errorMessage(err)}`);
+    return { hit: "miss", ms: performance.now() - started };
+  }
+  const ms = performance.now() - started;
+  if (matched === void 0) {
+    log.info(`Build cache: no entry for ${key} nor its restore keys; it is saved after the build`);
+    return { hit: "miss", ms };
+  }
+  if (!existsSync2(join3(dir, "index.json"))) {
+    log.warning(
+      `Build cache: the entry ${matched} holds no BuildKit cache (no index.json); building without it`
+    );
+    await rm(dir, { recursive: true, force: true });
+    return { hit: "miss", ms };
+  }
+  const hit = matched === key ? "exact" : "partial";
+  const bytes = await treeSize(dir);
+  log.info(
+    `Build cache: ${hit === "exact" ? "exact hit" : `partial hit through ${matched}`}, ${formatBytes(bytes)} restored in ${formatSeconds(ms)}`
+  );
+  return { hit, matchedKey: matched, bytes, ms };
+}
+async function saveBuildCache(dir, key, log) {
+  checkDir(dir);
+  const started = performance.now();
+  const cache5 = await cacheClient(log);
+  if (!cache5) return { saved: false, ms: 0 };
+  if (!existsSync2(join3(dir, "index.json"))) {
+    log.info(`Build cache: nothing to save (the build exported no BuildKit cache to ${dir})`);
+    return { saved: false, ms: performance.now() - started };
+  }
+  const bytes = await treeSize(dir);
+  let id;
+  try {
+    id = await cache5.saveCache([dir], key);
+  } catch (err) {
+    log.warning(`Build cache: saving ${key} failed: ${errorMessage(err)}`);
+    return { saved: false, bytes, ms: performance.now() - started };
+  }
+  const ms = performance.now() - started;
+  if (id === -1) {
+    log.info(
+      `Build cache: ${key} not saved (see the cache client's message: an entry of that key exists or is being saved by another job, this job may not write caches, or the cache service failed)`
+    );
+    return { saved: false, bytes, ms };
+  }
+  log.info(`Build cache: saved ${formatBytes(bytes)} as ${key} in ${formatSeconds(ms)}`);
+  return { saved: true, id, bytes, ms };
+}
+async function treeSize(dir) {
+  let total = 0;
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const path7 = join3(current, entry.name);
+      if (entry.isDirectory()) pending.push(path7);
+      else if (entry.isFile()) total += (await lstat(path7)).size;
+    }
+  }
+  return total;
+}
+
+// src/source.ts
 var DOCKER = "docker";
 var TAIL_LINES = 25;
-async function openSource(config, log, signal) {
+async function openSource(config, log, signal, cache5) {
   switch (config.kind) {
     case "rootfs":
       return openRootfsFile(config.rootfs);
@@ -58283,7 +56424,7 @@ async function openSource(config, log, signal) {
       return exportImage(config.image, config.platform, log, signal);
     case "build":
       await ensureDaemon("context", config.build.context, signal);
-      return build(config.build, log, signal);
+      return build(config.build, log, signal, cache5);
   }
 }
 var COMPRESSED_MAGIC = [
@@ -58294,7 +56435,7 @@ var COMPRESSED_MAGIC = [
   ["lz4", [4, 34, 77, 24]]
 ];
 async function openRootfsFile(path7) {
-  const full = resolve2(path7);
+  const full = resolve3(path7);
   const info = await stat(full).catch((err) => {
     throw new InputError(
       "rootfs",
@@ -58332,7 +56473,7 @@ async function openRootfsFile(path7) {
   return {
     // Half a MiB a read: fewer chunks to pass along than the 64 KiB default, and less heap churn
     // (peak RSS) than 1 MiB.
-    stream: createReadStream2(full, { highWaterMark: 512 << 10 }),
+    stream: createReadStream3(full, { highWaterMark: 512 << 10 }),
     exited: Promise.resolve(),
     method: `rootfs tar ${full}`,
     input: "rootfs",
@@ -58361,7 +56502,7 @@ function runDocker(args, options) {
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
     });
-    return new Promise((resolve4) => lines.on("close", () => resolve4()));
+    return new Promise((resolve5) => lines.on("close", () => resolve5()));
   };
   const piped = options.stdout === "pipe";
   const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)]);
@@ -58447,17 +56588,25 @@ function buildArgs(config) {
   if (config.pull) add("--pull");
   return { args, shown };
 }
-async function build(config, log, signal) {
+async function build(config, log, signal, cache5) {
   await checkBuildContext(config);
   const builder = await detectBuilder(config.buildkit, signal);
   const { args, shown } = buildArgs(config);
   if (builder.kind === "legacy") {
+    if (cache5) log.info("Build cache: not used: the legacy builder cannot use a BuildKit cache");
     log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`);
     return legacyBuild(config, args, shown, log, signal);
   }
+  let cacheArgs = [];
+  if (cache5) {
+    const buildx = builder.kind === "buildx" ? await probeBuildx(signal) : {};
+    const use = buildKitCacheArgs(cache5.dir, builder.kind, { ...buildx, exportCache: cache5.exportCache });
+    if (use.args) cacheArgs = use.args;
+    else log.info(`Build cache: not used: ${use.reason}`);
+  }
   const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
   const env2 = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
-  const tail = ["--output", "type=tar,dest=-", "--progress", "plain", config.context];
+  const tail = [...cacheArgs, "--output", "type=tar,dest=-", "--progress", "plain", config.context];
   log.info(`docker ${[...prefix, ...shown, ...tail].join(" ")}`);
   const abort = new AbortController();
   const both = AbortSignal.any([signal, abort.signal]);
@@ -58473,6 +56622,7 @@ async function build(config, log, signal) {
     method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
     input: "context",
     value: config.context,
+    cacheUsed: cacheArgs.length > 0,
     cleanup: async () => {
       abort.abort();
       await done.catch(() => {
@@ -58485,7 +56635,7 @@ async function checkBuildContext(config) {
   const info = await stat(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve2(config.file) : join3(config.context, "Dockerfile");
+  const file = config.file ? resolve3(config.file) : join4(config.context, "Dockerfile");
   const fileInfo = await stat(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
@@ -58495,8 +56645,8 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join3(tmpdir2(), "metal-image-"));
-  const iidfile = join3(dir, "iid");
+  const dir = await mkdtemp(join4(tmpdir3(), "metal-image-"));
+  const iidfile = join4(dir, "iid");
   const started = performance.now();
   try {
     const own = ["--force-rm", "--iidfile", iidfile];
@@ -58508,7 +56658,7 @@ async function legacyBuild(config, args, shown, log, signal) {
     });
     const result = await done;
     if (result.exitCode !== 0) throw buildFailure(config)(result);
-    const image = (await readFile(iidfile, "utf8")).trim();
+    const image = (await readFile2(iidfile, "utf8")).trim();
     const source = await exportImage(image, config.platform, log, signal);
     return {
       ...source,
@@ -58518,7 +56668,7 @@ async function legacyBuild(config, args, shown, log, signal) {
       buildMs: performance.now() - started
     };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm2(dir, { recursive: true, force: true });
   }
 }
 async function exportImage(image, platform3, log, signal) {
@@ -60632,7 +58782,7 @@ import * as crypto5 from "crypto";
 import * as fs from "fs";
 
 // node_modules/@google-cloud/storage/build/esm/src/resumable-upload.js
-import { createHash as createHash4 } from "crypto";
+import { createHash as createHash5 } from "crypto";
 
 // node_modules/gaxios/build/esm/src/index.js
 var src_exports = {};
@@ -60921,8 +59071,8 @@ async function getRetryConfig(err) {
   }
   const delay = getNextRetryDelay(config);
   err.config.retryConfig.currentRetryAttempt += 1;
-  const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve4) => {
-    setTimeout(resolve4, delay);
+  const backoff = config.retryBackoff ? config.retryBackoff(err, delay) : new Promise((resolve5) => {
+    setTimeout(resolve5, delay);
   });
   if (config.onRetryAttempt) {
     await config.onRetryAttempt(err);
@@ -61453,11 +59603,11 @@ import { Readable as Readable5, Writable as Writable4 } from "stream";
 import * as crypto3 from "crypto";
 
 // node_modules/@google-cloud/storage/build/esm/src/hash-stream-validator.js
-import { createHash as createHash3 } from "crypto";
+import { createHash as createHash4 } from "crypto";
 import { Transform as Transform7 } from "stream";
 
 // node_modules/@google-cloud/storage/build/esm/src/crc32c.js
-import { createReadStream as createReadStream3 } from "fs";
+import { createReadStream as createReadStream4 } from "fs";
 var __classPrivateFieldSet = function(receiver, state2, value, kind, f5) {
   if (kind === "m") throw new TypeError("Private method is not writable");
   if (kind === "a" && !f5) throw new TypeError("Private accessor was defined without a setter");
@@ -61834,14 +59984,14 @@ var CRC32C = class _CRC32C {
   }
   static async fromFile(file) {
     const crc32c = new _CRC32C();
-    await new Promise((resolve4, reject) => {
-      createReadStream3(file).on("data", (d5) => {
+    await new Promise((resolve5, reject) => {
+      createReadStream4(file).on("data", (d5) => {
         if (typeof d5 === "string") {
           crc32c.update(Buffer.from(d5));
         } else {
           crc32c.update(d5);
         }
-      }).on("end", () => resolve4()).on("error", reject);
+      }).on("end", () => resolve5()).on("error", reject);
     });
     return crc32c;
   }
@@ -61926,7 +60076,7 @@ var HashStreamValidator = class extends Transform7 {
       }
     }
     if (this.md5Enabled) {
-      __classPrivateFieldSet2(this, _HashStreamValidator_md5Hash, createHash3("md5"), "f");
+      __classPrivateFieldSet2(this, _HashStreamValidator_md5Hash, createHash4("md5"), "f");
     }
   }
   /**
@@ -62103,13 +60253,13 @@ var Upload = class extends Writable4 {
         const base64Key = Buffer.from(cfg.key).toString("base64");
         this.encryption = {
           key: base64Key,
-          hash: createHash4("sha256").update(cfg.key).digest("base64")
+          hash: createHash5("sha256").update(cfg.key).digest("base64")
         };
       } else {
         const base64Key = cfg.key.toString("base64");
         this.encryption = {
           key: base64Key,
-          hash: createHash4("sha256").update(cfg.key).digest("base64")
+          hash: createHash5("sha256").update(cfg.key).digest("base64")
         };
       }
     }
@@ -62249,22 +60399,22 @@ var Upload = class extends Writable4 {
    * @returns If there will be more chunks to read in the future
    */
   async waitForNextChunk() {
-    const willBeMoreChunks = await new Promise((resolve4) => {
+    const willBeMoreChunks = await new Promise((resolve5) => {
       if (this.writeBuffers.length) {
-        return resolve4(true);
+        return resolve5(true);
       }
       if (this.upstreamEnded) {
-        return resolve4(false);
+        return resolve5(false);
       }
       const wroteToChunkBufferCallback = () => {
         removeListeners();
-        return resolve4(true);
+        return resolve5(true);
       };
       const upstreamFinishedCallback = () => {
         removeListeners();
         if (this.writeBuffers.length)
-          return resolve4(true);
-        return resolve4(false);
+          return resolve5(true);
+        return resolve5(false);
       };
       const removeListeners = () => {
         this.removeListener("wroteToChunkBuffer", wroteToChunkBufferCallback);
@@ -62594,7 +60744,7 @@ var Upload = class extends Writable4 {
       if (retryDelay <= 0) {
         throw e6;
       }
-      await new Promise((resolve4) => setTimeout(resolve4, retryDelay));
+      await new Promise((resolve5) => setTimeout(resolve5, retryDelay));
       return this.checkUploadStatus(config);
     }
   }
@@ -64562,8 +62712,8 @@ var File2 = class _File extends ServiceObject {
           }
           if (!fileWriteStreamMetadataReceived) {
             try {
-              await new Promise((resolve4, reject) => {
-                fileWriteStream.once("metadata", resolve4);
+              await new Promise((resolve5, reject) => {
+                fileWriteStream.once("metadata", resolve5);
                 fileWriteStream.once("error", reject);
               });
             } catch (e7) {
@@ -66228,7 +64378,7 @@ var File2 = class _File extends ServiceObject {
       maxRetries = 0;
     }
     const returnValue = (0, import_async_retry2.default)(async (bail) => {
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         if (maxRetries === 0) {
           this.storage.retryOptions.autoRetry = false;
         }
@@ -66243,7 +64393,7 @@ var File2 = class _File extends ServiceObject {
           return bail(err);
         };
         if (typeof data === "string" || Buffer.isBuffer(data) || data instanceof Uint8Array) {
-          writable2.on("error", handleError).on("finish", () => resolve4()).end(data);
+          writable2.on("error", handleError).on("finish", () => resolve5()).end(data);
         } else {
           pipeline(data, writable2, (err) => {
             if (err) {
@@ -66252,7 +64402,7 @@ var File2 = class _File extends ServiceObject {
               }
               handleError(err);
             } else {
-              resolve4();
+              resolve5();
             }
           });
         }
@@ -70117,7 +68267,7 @@ var Bucket = class _Bucket extends ServiceObject {
     var _a3, _b;
     const upload2 = (numberOfRetries) => {
       const returnValue = (0, import_async_retry3.default)(async (bail) => {
-        await new Promise((resolve4, reject) => {
+        await new Promise((resolve5, reject) => {
           var _a4, _b2;
           if (numberOfRetries === 0 && ((_b2 = (_a4 = newFile === null || newFile === void 0 ? void 0 : newFile.storage) === null || _a4 === void 0 ? void 0 : _a4.retryOptions) === null || _b2 === void 0 ? void 0 : _b2.autoRetry)) {
             newFile.storage.retryOptions.autoRetry = false;
@@ -70139,7 +68289,7 @@ var Bucket = class _Bucket extends ServiceObject {
               return bail(err);
             }
           }).on("finish", () => {
-            return resolve4();
+            return resolve5();
           });
         });
       }, {
@@ -71781,8 +69931,8 @@ var HeldUpload = class extends Writable6 {
       // Two runs publishing the same versioned path: only the first creates it.
       ...exclusive ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}
     });
-    this.done = new Promise((resolve4, reject) => {
-      this.target.on("finish", resolve4);
+    this.done = new Promise((resolve5, reject) => {
+      this.target.on("finish", resolve5);
       this.target.on("error", reject);
     });
     this.done.catch(() => {
@@ -71843,22 +69993,22 @@ function credentialSource(env2 = process.env) {
 }
 
 // src/store/local.ts
-import { createHash as createHash7, randomBytes as randomBytes2 } from "node:crypto";
-import { createReadStream as createReadStream5, createWriteStream as createWriteStream3 } from "node:fs";
+import { createHash as createHash8, randomBytes as randomBytes2 } from "node:crypto";
+import { createReadStream as createReadStream6, createWriteStream as createWriteStream3 } from "node:fs";
 import {
   copyFile,
   link,
   mkdir,
-  readdir,
-  readFile as readFile2,
-  rename,
-  rm as rm2,
+  readdir as readdir2,
+  readFile as readFile3,
+  rename as rename2,
+  rm as rm3,
   rmdir,
   stat as stat2,
   unlink,
   writeFile
 } from "node:fs/promises";
-import { dirname as dirname2, isAbsolute as isAbsolute2, join as join4, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+import { dirname as dirname2, isAbsolute as isAbsolute3, join as join5, relative as relative2, resolve as resolve4, sep as sep2 } from "node:path";
 import { fileURLToPath as fileURLToPath4, pathToFileURL } from "node:url";
 import { pipeline as pipeline2 } from "node:stream/promises";
 function parseLocalDestination(destination, cwd = process.cwd()) {
@@ -71875,7 +70025,7 @@ function parseLocalDestination(destination, cwd = process.cwd()) {
       destination,
       "unsupported scheme: expected a local directory (a path or a file:// URL)"
     );
-  return resolve3(cwd, destination);
+  return resolve4(cwd, destination);
 }
 var LocalStore = class {
   root;
@@ -71890,7 +70040,7 @@ var LocalStore = class {
   }
   async read(path7) {
     try {
-      return await readFile2(this.resolve(path7));
+      return await readFile3(this.resolve(path7));
     } catch (err) {
       const code2 = err.code ?? "";
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
@@ -71904,7 +70054,7 @@ var LocalStore = class {
   /** Names of the folders directly in `folder` (none when it does not exist). */
   async folders(folder) {
     try {
-      const entries = await readdir(this.resolve(folder), { withFileTypes: true });
+      const entries = await readdir2(this.resolve(folder), { withFileTypes: true });
       return entries.filter((e6) => e6.isDirectory()).map((e6) => e6.name);
     } catch (err) {
       if (["ENOENT", "ENOTDIR"].includes(err.code ?? "")) return [];
@@ -71931,9 +70081,9 @@ var LocalStore = class {
     return tx;
   }
   resolve(path7) {
-    const full = join4(this.root, ...path7.split("/"));
+    const full = join5(this.root, ...path7.split("/"));
     const rel = relative2(this.root, full);
-    if (rel.startsWith("..") || isAbsolute2(rel) || rel.split(sep2).includes(".."))
+    if (rel.startsWith("..") || isAbsolute3(rel) || rel.split(sep2).includes(".."))
       throw new InputError(this.input, this.root, `the path ${path7} would be outside the destination`);
     return full;
   }
@@ -71955,7 +70105,7 @@ var LocalTransaction = class {
   async prepare(folder) {
     const dir = this.store.resolve(folder);
     this.created.push(...await mkdirs(dir));
-    const probe = join4(dir, `.probe.${this.tag}`);
+    const probe = join5(dir, `.probe.${this.tag}`);
     await writeFile(probe, "");
     await unlink(probe);
   }
@@ -71963,7 +70113,7 @@ var LocalTransaction = class {
     let temp = this.temps.get(path7);
     if (!temp) {
       const full = this.store.resolve(path7);
-      temp = join4(dirname2(full), `.${full.slice(dirname2(full).length + 1)}.${this.tag}.partial`);
+      temp = join5(dirname2(full), `.${full.slice(dirname2(full).length + 1)}.${this.tag}.partial`);
       this.temps.set(path7, temp);
     }
     return temp;
@@ -71978,13 +70128,13 @@ var LocalTransaction = class {
   /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
   async copy(from, to) {
     await copyFile(this.store.resolve(from), this.tempPath(to));
-    const hash = createHash7("md5");
-    await pipeline2(createReadStream5(this.tempPath(to)), hash);
+    const hash = createHash8("md5");
+    await pipeline2(createReadStream6(this.tempPath(to)), hash);
     return hash.digest("hex");
   }
   /** Renames the files into place in the given order; see Transaction.commit. */
   async commit(order2, options = {}) {
-    for (const path7 of options.retract ?? []) await rm2(this.store.resolve(path7), { force: true });
+    for (const path7 of options.retract ?? []) await rm3(this.store.resolve(path7), { force: true });
     for (const path7 of order2) {
       const temp = this.temps.get(path7);
       if (!temp) throw new Error(`internal: ${path7} was never written`);
@@ -71996,16 +70146,16 @@ var LocalTransaction = class {
         });
         await unlink(temp);
       } else {
-        await rename(temp, this.store.resolve(path7));
+        await rename2(temp, this.store.resolve(path7));
       }
       this.temps.delete(path7);
     }
-    for (const path7 of options.obsolete ?? []) await rm2(this.store.resolve(path7), { force: true });
+    for (const path7 of options.obsolete ?? []) await rm3(this.store.resolve(path7), { force: true });
     this.created.length = 0;
   }
   /** Removes everything this transaction wrote, including folders it created. Safe to call twice. */
   async abort() {
-    for (const temp of this.temps.values()) await rm2(temp, { force: true });
+    for (const temp of this.temps.values()) await rm3(temp, { force: true });
     this.temps.clear();
     for (const dir of this.created.reverse()) {
       try {
@@ -72030,7 +70180,7 @@ async function mkdirs(dir) {
       break;
     }
     missing.unshift(at);
-    const parent = resolve3(at, "..");
+    const parent = resolve4(at, "..");
     if (parent === at) break;
     at = parent;
   }
@@ -72045,7 +70195,7 @@ async function mkdirs(dir) {
 // src/store/s3.ts
 var import_client_s3 = __toESM(require_dist_cjs16(), 1);
 var import_node_http_handler5 = __toESM(require_dist_cjs7(), 1);
-import { createHash as createHash10, randomBytes as randomBytes3 } from "node:crypto";
+import { createHash as createHash11, randomBytes as randomBytes3 } from "node:crypto";
 import { Writable as Writable7 } from "node:stream";
 import { pipeline as pipeline3 } from "node:stream/promises";
 
@@ -72211,7 +70361,7 @@ var S3Store = class {
     return new S3Transaction(this, options.exclusive ?? false);
   }
   async putObject(path7, data, policy, exclusive = false) {
-    const md5 = createHash10("md5").update(data).digest("base64");
+    const md5 = createHash11("md5").update(data).digest("base64");
     await this.call(
       `uploading ${this.url(path7)}`,
       () => this.client.send(
@@ -72285,7 +70435,7 @@ var S3Transaction = class {
     if (/^[0-9a-f]{32}$/.test(etag)) return etag;
     return s2.call(`reading back the copy ${s2.url(temp)}`, async () => {
       const got = await s2.client.send(new import_client_s3.GetObjectCommand({ Bucket: s2.bucket, Key: s2.key(temp) }));
-      const hash = createHash10("md5");
+      const hash = createHash11("md5");
       await pipeline3(got.Body, hash);
       return hash.digest("hex");
     });
@@ -72400,7 +70550,7 @@ var MultipartUpload = class extends Writable7 {
     this.part = void 0;
     this.filled = 0;
     const number = this.md5s.length + 1;
-    const md5 = createHash10("md5").update(data).digest();
+    const md5 = createHash11("md5").update(data).digest();
     this.md5s.push(md5);
     const job = this.uploadPart(number, data, md5).catch((err) => {
       this.failure ??= err;
@@ -72469,7 +70619,7 @@ var MultipartUpload = class extends Writable7 {
     }
     this.uploadId = void 0;
     const head = await s2.head(this.path);
-    const expected = `${createHash10("md5").update(Buffer.concat(this.md5s)).digest("hex")}-${this.md5s.length}`;
+    const expected = `${createHash11("md5").update(Buffer.concat(this.md5s)).digest("hex")}-${this.md5s.length}`;
     if (!head || head.size !== this.bytes || head.etag !== expected)
       throw new StageError(
         "store",
@@ -72533,7 +70683,7 @@ function credentialSource2(env2 = process.env) {
 
 // src/store/open.ts
 var BUCKET = { s3: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, gcs: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/ };
-var SEGMENT2 = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+var SEGMENT3 = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 function parseDestination(value, cwd = process.cwd()) {
   const m3 = /^(s3|gs):\/\/([^/]*)\/?(.*)$/.exec(value);
   if (!m3) return { kind: "local", root: parseLocalDestination(value, cwd) };
@@ -72546,7 +70696,7 @@ function parseDestination(value, cwd = process.cwd()) {
       `"${bucket}" is not a valid ${kind === "s3" ? "S3" : "GCS"} bucket name`
     );
   const prefix = m3[3].replace(/\/+$/, "");
-  if (prefix !== "" && prefix.split("/").some((s2) => !SEGMENT2.test(s2) || s2.includes("..")))
+  if (prefix !== "" && prefix.split("/").some((s2) => !SEGMENT3.test(s2) || s2.includes("..")))
     throw new InputError(
       "destination",
       value,
@@ -72625,7 +70775,8 @@ async function publish(config, options = {}) {
   try {
     const sourceTitle = { build: "Build", image: "Export image", rootfs: "Read rootfs" }[config.source.kind];
     const prepared = performance.now();
-    source = await log.group(sourceTitle, () => openSource(config.source, log, signal));
+    const cache5 = config.cache ? await log.group("Build cache", () => restoreCache(config, log)) : void 0;
+    source = await log.group(sourceTitle, () => openSource(config.source, log, signal, cache5?.use));
     const opened = source;
     if (opened.buildMs !== void 0) timings.push({ stage: "build", ms: opened.buildMs });
     else if (config.source.kind === "image")
@@ -72634,7 +70785,7 @@ async function publish(config, options = {}) {
     if (copyDir) await mkdir2(copyDir, { recursive: true });
     const imageDestination = () => {
       const toStore = tx.createWriteStream(at(IMAGE_FILE));
-      return copyDir ? new Tee(toStore, createWriteStream4(join5(copyDir, IMAGE_FILE))) : toStore;
+      return copyDir ? new Tee(toStore, createWriteStream4(join6(copyDir, IMAGE_FILE))) : toStore;
     };
     const buildInfo = config.buildInfo ? buildInfoYaml(await buildInfoOf(ctx, version)) : void 0;
     const streaming = config.source.kind === "build" && opened.buildMs === void 0;
@@ -72662,7 +70813,7 @@ async function publish(config, options = {}) {
     const sizes = { [IMAGE_FILE]: streamed.size };
     const write = async (name, data) => {
       await tx.writeFile(at(name), data);
-      if (copyDir) await writeFile2(join5(copyDir, name), data);
+      if (copyDir) await writeFile2(join6(copyDir, name), data);
       sizes[name] = data.length;
     };
     const installed = await log.group(
@@ -72716,8 +70867,10 @@ async function publish(config, options = {}) {
         return published;
       })
     );
+    const cacheNote = cache5 ? await log.group("Build cache", () => saveCache(cache5, opened, log)) : void 0;
     return {
       ...common2,
+      cache: cacheNote,
       url: store.url(at(IMAGE_FILE)),
       md5: streamed.md5,
       checksums: streamed.checksums,
@@ -72829,7 +70982,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
 async function settledWithin(promise, ms) {
   let timer;
   try {
-    await Promise.race([promise, new Promise((resolve4) => timer = setTimeout(resolve4, ms))]);
+    await Promise.race([promise, new Promise((resolve5) => timer = setTimeout(resolve5, ms))]);
   } finally {
     clearTimeout(timer);
   }
@@ -72880,9 +71033,9 @@ var Tee = class extends Writable8 {
   _final(done) {
     Promise.all(
       this.targets.map(
-        (t8) => new Promise((resolve4, reject) => {
+        (t8) => new Promise((resolve5, reject) => {
           t8.once("error", reject);
-          t8.end(() => resolve4());
+          t8.end(() => resolve5());
         })
       )
     ).then(() => done(), done);
@@ -72893,7 +71046,7 @@ var Tee = class extends Writable8 {
   }
 };
 function writeTo(target, chunk) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const onError = (err) => reject(err);
     target.once("error", onError);
     const ok = target.write(chunk, (err) => {
@@ -72901,7 +71054,7 @@ function writeTo(target, chunk) {
     });
     const finish = () => {
       target.off("error", onError);
-      resolve4();
+      resolve5();
     };
     if (ok) finish();
     else target.once("drain", finish);
@@ -72925,6 +71078,32 @@ async function packagesSince(store, plan, listing, log) {
     log.warning(`The previous ${PACKAGES_FILE} in ${store.url(folder)} cannot be read: ${err.message}`);
     return void 0;
   }
+}
+async function restoreCache(config, log) {
+  if (!config.cache || config.source.kind !== "build") return void 0;
+  const build3 = config.source.build;
+  if (build3.noCache) {
+    log.info("Build cache: not used: no-cache is set");
+    return void 0;
+  }
+  const remote = /^(https?:\/\/|git@|github\.com\/)/.test(build3.context);
+  const file = dockerfilePath(build3);
+  const keys = cacheKey(build3, {
+    contextDigest: remote ? createHash12("sha256").update(build3.context).digest("hex") : await contextDigest(build3.context, file),
+    dockerfileDigest: remote ? "" : await fileDigest(file),
+    os: `${config.osName}-${config.osVersion}`
+  });
+  const dir = buildCacheDir();
+  const restored = await restoreBuildCache(dir, keys.key, keys.restoreKeys, log);
+  return { use: { dir, exportCache: restored.hit !== "exact" }, key: keys.key, restored };
+}
+async function saveCache(cache5, source, log) {
+  const { hit, matchedKey } = cache5.restored;
+  const restored = hit === "miss" ? "miss" : `${hit} hit (${matchedKey})`;
+  if (!source.cacheUsed) return `${restored}; not used by this builder`;
+  if (hit === "exact") return restored;
+  const saved = await rotateCacheDir(cache5.use.dir) ? await saveBuildCache(cache5.use.dir, cache5.key, log) : void 0;
+  return `${restored}; ${saved?.saved ? `saved as ${cache5.key}` : "not saved"}`;
 }
 
 // src/report.ts
@@ -72968,6 +71147,7 @@ function summaryTables(result, artifact, endpoint = "") {
   } else {
     facts.push(["img.tar.lz4", `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`]);
   }
+  if (result.cache) facts.push(["Build cache", result.cache]);
   facts.push(
     ["MD5", result.md5],
     [
@@ -73011,4 +71191,4 @@ export {
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-64MFSVUL.js.LEGAL.txt */
+/*! For license information please see chunk-DKBVVVTK.js.LEGAL.txt */
