@@ -103,7 +103,12 @@ function checkPublished(run: ActionRun, dest: string, image: string): string {
     sha256: '',
     sha512: '',
     contract: expect.stringMatching(/^\{"mode":"warn","passed":false,.*"id":"kexec-kernel"/),
+    'artifact-id': '',
+    'artifact-url': '',
+    metadata: expect.any(String),
   })
+  const { metadata, ...others } = run.outputs
+  expect(JSON.parse(metadata!)).toEqual(others)
   expect(JSON.parse(readFileSync(join(dir, 'contract.json'), 'utf8'))).toEqual(
     JSON.parse(run.outputs.contract!),
   )

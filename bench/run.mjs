@@ -92,6 +92,23 @@ if (want('hc')) {
   results.oursHcSize = size(join(OUT, 'hc/debian/12/img.tar.lz4'))
 }
 
+if (want('features')) {
+  // Issue 3's checks and files cost the single pass this much: the same tar, with and without them.
+  const bare = '--contract off --sbom false --build-info false --checksums md5'
+  results.bare = measure(
+    'ours: --rootfs, no contract/SBOM/build info, md5 only',
+    ours(`--rootfs '${ROOTFS}' ${bare}`, join(OUT, 'bare')).replace('--contract warn ', ''),
+  )
+  results.defaults = measure(
+    'ours: --rootfs, contract + SBOM + build info + md5 (defaults)',
+    ours(`--rootfs '${ROOTFS}'`, join(OUT, 'defaults')),
+  )
+  results.everything = measure(
+    'ours: --rootfs, defaults + sha256 + sha512',
+    ours(`--rootfs '${ROOTFS}' --checksums md5,sha256,sha512`, join(OUT, 'everything')),
+  )
+}
+
 if (want('bucket')) {
   // The local OpenStack Swift (scripts/swift.sh) as the bucket: same machine, so its CPU counts too.
   const swift = Object.fromEntries(
@@ -197,6 +214,20 @@ if (r.oursHc) {
     x(r.oursHc.wall / r.lz4hc.wall),
     '< 1.00x',
     r.oursHc.wall < r.lz4hc.wall,
+  )
+}
+if (r.bare) {
+  row(
+    'one pass with contract, SBOM, build info: ours / ours without them (wall)',
+    x(r.defaults.wall / r.bare.wall),
+    '<= 1.05x',
+    r.defaults.wall <= r.bare.wall * 1.05,
+  )
+  row(
+    'the same plus sha256 and sha512 / without any of it (wall)',
+    x(r.everything.wall / r.bare.wall),
+    '(context)',
+    undefined,
   )
 }
 if (r.oursS3) {
