@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import {
   copyFileSync,
   mkdirSync,
@@ -11,6 +11,8 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import { parseInputs } from '../src/inputs.ts'
+import { publish } from '../src/publish.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   formatRpmQa,
@@ -215,6 +217,31 @@ describe.skipIf(!haveRpm)('a database made by rpm, against rpm -qa', () => {
     const names = out.toString().trimEnd().split('\n')
     expect(names).not.toEqual([...names].sort())
     expect(names).toHaveLength(readRpmPackages(readDb(root)).length)
+  })
+
+  test('through the whole pipeline: a rootfs tar with this database publishes packages.txt = rpm -qa, and rpm purls', async () => {
+    // An AlmaLinux-like rootfs: the rpm database and os-release, nothing else.
+    mkdirSync(join(root, 'etc'), { recursive: true })
+    writeFileSync(join(root, 'etc/os-release'), 'NAME="AlmaLinux"\nID="almalinux"\nVERSION_ID="9.5"\n')
+    const tar = join(work, 'alma-rootfs.tar')
+    execFileSync('tar', ['-C', root, '-cf', tar, 'etc', 'var'])
+    const dest = join(work, 'published')
+    const values: Record<string, string> = {
+      rootfs: tar,
+      'os-name': 'almalinux',
+      'os-version': '9',
+      destination: dest,
+      contract: 'off',
+    }
+    const result = await publish(parseInputs((n) => values[n] ?? ''))
+    const listing = readFileSync(join(dest, 'almalinux/9/packages.txt'))
+    expect(listing.equals(rpmQa(root))).toBe(true)
+    expect(result.packages).toBe(rpmQa(root).toString().trimEnd().split('\n').length)
+    const sbom = JSON.parse(readFileSync(join(dest, 'almalinux/9/sbom.cdx.json'), 'utf8'))
+    expect(sbom.components.length).toBe(result.packages)
+    expect(sbom.components.map((c: { purl: string }) => c.purl)).toContainEqual(
+      expect.stringMatching(/^pkg:rpm\/almalinux\/alpha@.*distro=almalinux-9\.5/),
+    )
   })
 
   test('the lines are N-V-R.A, epoch left out, gpg-pubkey without an arch', () => {
