@@ -63,6 +63,10 @@ export class TarFileInjector extends Transform {
   private meta: { kind: string; size: number; left: number; parts: Buffer[] } | undefined
   private nextPath: string | undefined
   private ended = false
+  /** The chunk being consumed, and the run of it to pass on unchanged (runStart < 0: none). */
+  private chunk: Buffer | undefined
+  private runStart = -1
+  private runEnd = 0
 
   constructor(path: string, content: string | Buffer, mtime = new Date()) {
     super({ highWaterMark: 1 << 20 })
@@ -82,15 +86,16 @@ export class TarFileInjector extends Transform {
   }
 
   private consume(chunk: Buffer): void {
+    this.chunk = chunk
     let at = 0
     while (at < chunk.length) {
       if (this.ended) {
-        this.push(chunk.subarray(at))
-        return
+        this.pass(at, chunk.length)
+        break
       }
       if (this.dataLeft > 0) {
         const n = Math.min(this.dataLeft, chunk.length - at)
-        if (!this.dropping) this.push(chunk.subarray(at, at + n))
+        if (!this.dropping) this.pass(at, at + n)
         this.dataLeft -= n
         at += n
         continue
@@ -108,7 +113,7 @@ export class TarFileInjector extends Transform {
       // A header: 512 bytes, possibly split over chunks.
       const need = BLOCK - this.carry.length
       if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
-        this.header(chunk.subarray(at, at + BLOCK))
+        this.header(chunk.subarray(at, at + BLOCK), at)
         at += BLOCK
       } else {
         const n = Math.min(need, chunk.length - at)
@@ -121,6 +126,37 @@ export class TarFileInjector extends Transform {
         }
       }
     }
+    this.flushRun()
+    this.chunk = undefined
+  }
+
+  /**
+   * Bytes of the current chunk that go on unchanged. Consecutive ones go on as one piece: a piece per
+   * entry would hand every later stage thousands of small buffers per chunk (and the collector their
+   * garbage).
+   */
+  private pass(from: number, to: number): void {
+    if (this.runStart >= 0 && from !== this.runEnd) this.flushRun()
+    if (this.runStart < 0) this.runStart = from
+    this.runEnd = to
+  }
+
+  private flushRun(): void {
+    if (this.runStart < 0) return
+    this.push(this.chunk!.subarray(this.runStart, this.runEnd))
+    this.runStart = -1
+  }
+
+  /** Bytes from elsewhere (held headers, the new entry), after what passed before them. */
+  private put(data: Buffer): void {
+    this.flushRun()
+    this.push(data)
+  }
+
+  /** A header block: passed on in place when it lies in the current chunk (`at`), else emitted. */
+  private keep(block: Buffer, at: number | undefined): void {
+    if (at === undefined) this.put(block)
+    else this.pass(at, at + BLOCK)
   }
 
   override _flush(done: TransformCallback): void {
@@ -130,14 +166,14 @@ export class TarFileInjector extends Transform {
     done()
   }
 
-  private header(block: Buffer): void {
+  private header(block: Buffer, at?: number): void {
     if (isZero(block)) {
       this.ended = true
-      for (const part of this.held) this.push(part)
+      for (const part of this.held) this.put(part)
       this.held = []
       const style = this.dotSlash ? './' : ''
       if (!this.sawParent && this.parent)
-        this.push(
+        this.put(
           encodeHeader({
             name: `${style}${this.parent}/`,
             type: '5',
@@ -146,7 +182,7 @@ export class TarFileInjector extends Transform {
             mtime: this.mtime,
           }),
         )
-      this.push(
+      this.put(
         encodeHeader({
           name: `${style}${this.path}`,
           type: '0',
@@ -155,18 +191,18 @@ export class TarFileInjector extends Transform {
           mtime: this.mtime,
         }),
       )
-      this.push(this.content)
+      this.put(this.content)
       const pad = (BLOCK - (this.content.length % BLOCK)) % BLOCK
-      if (pad) this.push(Buffer.alloc(pad))
-      this.push(block)
+      if (pad) this.put(Buffer.alloc(pad))
+      this.keep(block, at)
       return
     }
     if (!validChecksum(block)) {
       // Not a tar header: pass everything on untouched, for the tar inspector to report.
       this.ended = true
-      for (const part of this.held) this.push(part)
+      for (const part of this.held) this.put(part)
       this.held = []
-      this.push(block)
+      this.keep(block, at)
       return
     }
     const type = String.fromCharCode(block[156]!)
@@ -180,7 +216,7 @@ export class TarFileInjector extends Transform {
     }
     if (type === 'g') {
       // A global pax header applies to all that follows; it is passed on as it is.
-      this.push(block)
+      this.keep(block, at)
       this.dataLeft = padded
       this.dropping = false
       return
@@ -195,9 +231,9 @@ export class TarFileInjector extends Transform {
       this.replaced++
       this.held = []
     } else {
-      for (const part of this.held) this.push(part)
+      for (const part of this.held) this.put(part)
       this.held = []
-      this.push(block)
+      this.keep(block, at)
     }
     this.dataLeft = padded
   }

@@ -46974,6 +46974,10 @@ var TarFileInjector = class extends Transform2 {
   meta;
   nextPath;
   ended = false;
+  /** The chunk being consumed, and the run of it to pass on unchanged (runStart < 0: none). */
+  chunk;
+  runStart = -1;
+  runEnd = 0;
   constructor(path7, content, mtime = /* @__PURE__ */ new Date()) {
     super({ highWaterMark: 1 << 20 });
     this.path = normalizeTarPath(path7);
@@ -46990,15 +46994,16 @@ var TarFileInjector = class extends Transform2 {
     }
   }
   consume(chunk) {
+    this.chunk = chunk;
     let at = 0;
     while (at < chunk.length) {
       if (this.ended) {
-        this.push(chunk.subarray(at));
-        return;
+        this.pass(at, chunk.length);
+        break;
       }
       if (this.dataLeft > 0) {
         const n4 = Math.min(this.dataLeft, chunk.length - at);
-        if (!this.dropping) this.push(chunk.subarray(at, at + n4));
+        if (!this.dropping) this.pass(at, at + n4);
         this.dataLeft -= n4;
         at += n4;
         continue;
@@ -47015,7 +47020,7 @@ var TarFileInjector = class extends Transform2 {
       }
       const need = BLOCK - this.carry.length;
       if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
-        this.header(chunk.subarray(at, at + BLOCK));
+        this.header(chunk.subarray(at, at + BLOCK), at);
         at += BLOCK;
       } else {
         const n4 = Math.min(need, chunk.length - at);
@@ -47028,20 +47033,47 @@ var TarFileInjector = class extends Transform2 {
         }
       }
     }
+    this.flushRun();
+    this.chunk = void 0;
+  }
+  /**
+   * Bytes of the current chunk that go on unchanged. Consecutive ones go on as one piece: a piece per
+   * entry would hand every later stage thousands of small buffers per chunk (and the collector their
+   * garbage).
+   */
+  pass(from, to) {
+    if (this.runStart >= 0 && from !== this.runEnd) this.flushRun();
+    if (this.runStart < 0) this.runStart = from;
+    this.runEnd = to;
+  }
+  flushRun() {
+    if (this.runStart < 0) return;
+    this.push(this.chunk.subarray(this.runStart, this.runEnd));
+    this.runStart = -1;
+  }
+  /** Bytes from elsewhere (held headers, the new entry), after what passed before them. */
+  put(data) {
+    this.flushRun();
+    this.push(data);
+  }
+  /** A header block: passed on in place when it lies in the current chunk (`at`), else emitted. */
+  keep(block, at) {
+    if (at === void 0) this.put(block);
+    else this.pass(at, at + BLOCK);
   }
   _flush(done) {
     for (const part of this.held) this.push(part);
     if (this.carry.length > 0) this.push(this.carry);
     done();
   }
-  header(block) {
+  header(block, at) {
     if (isZero(block)) {
       this.ended = true;
-      for (const part of this.held) this.push(part);
+      for (const part of this.held) this.put(part);
       this.held = [];
       const style = this.dotSlash ? "./" : "";
       if (!this.sawParent && this.parent)
-        this.push(
+        this.put(
           encodeHeader({
             name: `${style}${this.parent}/`,
             type: "5",
@@ -47050,7 +47082,7 @@ var TarFileInjector = class extends Transform2 {
             mtime: this.mtime
           })
         );
-      this.push(
+      this.put(
         encodeHeader({
           name: `${style}${this.path}`,
           type: "0",
@@ -47059,17 +47091,17 @@ var TarFileInjector = class extends Transform2 {
           mtime: this.mtime
         })
       );
-      this.push(this.content);
+      this.put(this.content);
       const pad = (BLOCK - this.content.length % BLOCK) % BLOCK;
-      if (pad) this.push(Buffer.alloc(pad));
-      this.push(block);
+      if (pad) this.put(Buffer.alloc(pad));
+      this.keep(block, at);
       return;
     }
     if (!validChecksum(block)) {
       this.ended = true;
-      for (const part of this.held) this.push(part);
+      for (const part of this.held) this.put(part);
       this.held = [];
-      this.push(block);
+      this.keep(block, at);
       return;
     }
     const type = String.fromCharCode(block[156]);
@@ -47082,7 +47114,7 @@ var TarFileInjector = class extends Transform2 {
       return;
     }
     if (type === "g") {
-      this.push(block);
+      this.keep(block, at);
       this.dataLeft = padded;
       this.dropping = false;
       return;
@@ -47097,9 +47129,9 @@ var TarFileInjector = class extends Transform2 {
       this.replaced++;
       this.held = [];
     } else {
-      for (const part of this.held) this.push(part);
+      for (const part of this.held) this.put(part);
       this.held = [];
-      this.push(block);
+      this.keep(block, at);
     }
     this.dataLeft = padded;
   }
@@ -71191,4 +71223,4 @@ export {
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-DKBVVVTK.js.LEGAL.txt */
+/*! For license information please see chunk-763Z65SD.js.LEGAL.txt */
