@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -126,27 +127,68 @@ describe.skipIf(!service)('the workflow artifact', () => {
 })
 
 describe.skipIf(!service || !dockerAvailable())('the build cache', () => {
-  test('cache: true asks the cache service for the keys, and says once when this builder cannot export a cache', async () => {
+  /** BuildKit's cache records of the engine whose description holds `text` (the Engine API's df). */
+  const cacheRecords = async (text: string): Promise<string[]> => {
+    const df = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ socketPath: '/var/run/docker.sock', path: '/system/df' }, (res) => {
+        let body = ''
+        res.on('data', (d: Buffer) => (body += d))
+        res.on('end', () => resolve(body))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    const records = (JSON.parse(df).BuildCache ?? []) as { ID: string; Description?: string }[]
+    return records.filter((r) => r.Description?.includes(text)).map((r) => r.ID)
+  }
+
+  test('a cache saved in one run is restored in the next and its steps are reused, with the engine cache gone', async () => {
     const s = service!
     const action = installAction()
-    const calls = s.calls.length
-    const run = await runAction(
-      action,
-      {
-        ...OS,
-        context: join(root, '__tests__/fixtures/hello'),
-        buildkit: 'true',
-        cache: 'true',
-        destination: mkdtempSync(join(tmpdir(), 'metal-image-cache-')),
-      },
-      { env: { ...s.env, PATH: `/usr/bin:${process.env.PATH}` } },
+    // A build step no engine has seen: what the second run reuses can only come from the saved cache.
+    const token = `metal-image-cache-test-${Date.now()}`
+    const context = mkdtempSync(join(tmpdir(), 'metal-image-cache-ctx-'))
+    writeFileSync(join(context, 'Dockerfile'), `FROM debian:bookworm\nRUN echo ${token} > /etc/token\n`)
+    const inputs = {
+      ...OS,
+      context,
+      buildkit: 'true',
+      cache: 'true',
+      destination: mkdtempSync(join(tmpdir(), 'metal-image-cache-')),
+    }
+    // Debian's docker 20.10 client: BuildKit without buildx, so the cache is an image's inline cache.
+    const env = { ...s.env, PATH: `/usr/bin:${process.env.PATH}` }
+    const first = await runAction(action, inputs, { env })
+    expect(first.code, first.stdout + first.stderr).toBe(0)
+    expect(first.summary).toMatch(
+      /Build cache<\/td><td>miss; saved as metal-image-buildkit-linux\/amd64-debian-12_/,
     )
-    expect(run.code, run.stdout + run.stderr).toBe(0)
-    // Restored (a miss: nothing saved yet) through the real cache client, keyed on the build.
-    const lookup = s.calls.slice(calls).find((c) => c.method === 'GetCacheEntryDownloadURL')
-    expect(String(lookup?.request.key)).toMatch(/^metal-image-buildkit-linux\/amd64-debian-12_[0-9a-f]{16}_/)
-    // Debian's docker 20.10 builds with BuildKit but cannot export a local cache (no buildx here).
-    expect(run.stdout.match(/Build cache: not used: /g)).toHaveLength(1)
-    expect(run.summary).toMatch(/Build cache<\/td><td>miss; not used by this builder/)
+    expect(
+      s.cacheEntries().some((e) => e.key.startsWith('metal-image-buildkit-linux/amd64-debian-12_')),
+    ).toBe(true)
+
+    // A fresh runner: the engine forgets the step (its cache records, by id).
+    const records = await cacheRecords(token)
+    expect(records.length).toBeGreaterThan(0)
+    for (const id of records)
+      execFileSync('docker', ['builder', 'prune', '-f', '--filter', `id=${id}`], {
+        env: { ...process.env, ...env, DOCKER_BUILDKIT: '1' },
+      })
+    expect(await cacheRecords(token)).toEqual([])
+
+    const second = await runAction(action, inputs, { env })
+    expect(second.code, second.stdout + second.stderr).toBe(0)
+    expect(second.summary).toMatch(/Build cache<\/td><td>exact hit/)
+    expect(second.stdout).toMatch(/Build cache: loaded metal-image-cache\/[0-9a-f]{16}:inline/)
+    // BuildKit took the step from the loaded image's inline cache instead of running it.
+    const step = new RegExp(`#(\\d+) \\[2/2\\] RUN echo ${token}`).exec(second.stdout)
+    expect(step, second.stdout).not.toBeNull()
+    expect(second.stdout).toMatch(new RegExp(`#${step![1]} CACHED`))
+    expect(second.outputs.md5).toMatch(/^[0-9a-f]{32}$/)
+    spawnSync('docker', [
+      'rmi',
+      '-f',
+      ...(/loaded (metal-image-cache\/\S+)/.exec(second.stdout)?.slice(1) ?? []),
+    ])
   })
 })

@@ -7,7 +7,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-763Z65SD.js";
+} from "./chunk-V224EZFA.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-XKI7QSW7.js";
 import "./chunk-ILZ77HWZ.js";

@@ -381,7 +381,7 @@ export function buildKitCacheArgs(
  */
 export async function rotateCacheDir(dir: string): Promise<boolean> {
   const fresh = newCacheDir(dir)
-  if (!existsSync(join(fresh, 'index.json'))) {
+  if (!holdsCache(fresh)) {
     await rm(fresh, { recursive: true, force: true })
     return false
   }
@@ -494,9 +494,9 @@ export async function restoreBuildCache(
     log.info(`Build cache: no entry for ${key} nor its restore keys; it is saved after the build`)
     return { hit: 'miss', ms }
   }
-  if (!existsSync(join(dir, 'index.json'))) {
+  if (!holdsCache(dir)) {
     log.warning(
-      `Build cache: the entry ${matched} holds no BuildKit cache (no index.json); building without it`,
+      `Build cache: the entry ${matched} holds no BuildKit cache (no index.json, no saved image); building without it`,
     )
     await rm(dir, { recursive: true, force: true })
     return { hit: 'miss', ms }
@@ -520,7 +520,7 @@ export async function saveBuildCache(dir: string, key: string, log: Log): Promis
   const started = performance.now()
   const cache = await cacheClient(log)
   if (!cache) return { saved: false, ms: 0 }
-  if (!existsSync(join(dir, 'index.json'))) {
+  if (!holdsCache(dir)) {
     log.info(`Build cache: nothing to save (the build exported no BuildKit cache to ${dir})`)
     return { saved: false, ms: performance.now() - started }
   }
@@ -557,4 +557,9 @@ async function treeSize(dir: string): Promise<number> {
     }
   }
   return total
+}
+
+/** A local BuildKit cache has its index.json; the classic client's inline cache is a saved image (and its name). */
+function holdsCache(dir: string): boolean {
+  return existsSync(join(dir, 'index.json')) || existsSync(join(dir, 'ref'))
 }

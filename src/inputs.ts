@@ -120,7 +120,7 @@ export const INPUTS = {
   },
   cache: {
     description:
-      'Restore a BuildKit cache before the build and save it after (--cache-from/--cache-to type=local, kept with actions/cache), keyed on the Dockerfile, build args, platform and context. Needs a BuildKit builder that can export a cache (buildx with a docker-container builder, e.g. docker/setup-buildx-action); otherwise it says so once and builds without.',
+      'Restore a build cache before the build and save it after (kept with actions/cache), keyed on the Dockerfile, build args, platform and context: a local BuildKit cache with buildx, an image with its inline cache with the classic client. The legacy builder cannot cache; it says so once.',
     default: 'false',
   },
   artifact: {

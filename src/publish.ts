@@ -11,7 +11,7 @@ import { InputError, StageError } from './errors.ts'
 import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjector, type BuildInfo } from './build-info.ts'
 import { gitHead } from './git.ts'
 import { Hasher, md5sumLine } from './hash.ts'
-import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type Config } from './inputs.ts'
+import { CHECKSUM_ALGORITHMS, type BuildConfig, type ChecksumAlgorithm, type Config } from './inputs.ts'
 import { TarFormatError, TarInspector } from './inspect.ts'
 import { diffPackages, formatPackageDiff, PackageListError } from './package-diff.ts'
 import { isPackageDatabase, osRelease, readInstalledPackages } from './packages.ts'
@@ -19,13 +19,14 @@ import { buildSbom, SBOM_FILE, serializeSbom } from './sbom.ts'
 import { formatBytes, formatSeconds, silentLog, type Log } from './log.ts'
 import { Lz4FrameEncoder } from './lz4/frame.ts'
 import { reportProgress } from './progress.ts'
-import { openSource, type BuildCacheUse, type OpenedSource } from './source.ts'
+import { exportInlineCache, openSource, type BuildCacheUse, type OpenedSource } from './source.ts'
 import {
   buildCacheDir,
   cacheKey,
   contextDigest,
   dockerfilePath,
   fileDigest,
+  newCacheDir,
   restoreBuildCache,
   rotateCacheDir,
   saveBuildCache,
@@ -249,7 +250,11 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
     )
 
     // The image is out; a cache that cannot be saved costs the next build time, not this one.
-    const cacheNote = cache ? await log.group('Build cache', () => saveCache(cache, opened, log)) : undefined
+    const built = config.source.kind === 'build' ? config.source.build : undefined
+    const cacheNote =
+      cache && built
+        ? await log.group('Build cache', () => saveCache(cache, opened, built, log, signal))
+        : undefined
     return {
       ...common,
       cache: cacheNote,
@@ -580,15 +585,24 @@ async function restoreCache(config: Config, log: Log): Promise<CacheState | unde
   })
   const dir = buildCacheDir()
   const restored = await restoreBuildCache(dir, keys.key, keys.restoreKeys, log)
-  return { use: { dir, exportCache: restored.hit !== 'exact' }, key: keys.key, restored }
+  const inlineRef = `metal-image-cache/${createHash('sha256').update(keys.key).digest('hex').slice(0, 16)}:inline`
+  return { use: { dir, exportCache: restored.hit !== 'exact', inlineRef }, key: keys.key, restored }
 }
 
 /** Saves the cache the build exported (not after an exact hit: it is already saved); says what happened. */
-async function saveCache(cache: CacheState, source: OpenedSource, log: Log): Promise<string> {
+async function saveCache(
+  cache: CacheState,
+  source: OpenedSource,
+  build: BuildConfig,
+  log: Log,
+  signal: AbortSignal,
+): Promise<string> {
   const { hit, matchedKey } = cache.restored
   const restored = hit === 'miss' ? 'miss' : `${hit} hit (${matchedKey})`
-  if (!source.cacheUsed) return `${restored}; not used by this builder`
+  if (!source.cacheKind) return `${restored}; not used by this builder`
   if (hit === 'exact') return restored
+  if (source.cacheKind === 'inline')
+    await exportInlineCache(build, cache.use.inlineRef, newCacheDir(cache.use.dir), signal)
   const saved = (await rotateCacheDir(cache.use.dir))
     ? await saveBuildCache(cache.use.dir, cache.key, log)
     : undefined

@@ -1,4 +1,4 @@
-import { open, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createReadStream } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -26,8 +26,11 @@ export interface OpenedSource {
   value: string
   /** Time of a build that ran as a step of its own (the legacy builder), before the export. */
   buildMs?: number
-  /** The build read and wrote the local BuildKit cache: once `exited` resolved, rotate and save it. */
-  cacheUsed?: boolean
+  /**
+   * How the build used the cache: `local`, a BuildKit cache directory it exported (rotate and save it);
+   * `inline`, the classic client's inline cache (export it with exportInlineCache, then save it).
+   */
+  cacheKind?: 'local' | 'inline'
   /** Removes what was made only to get the rootfs out (a container); runs whatever happened. */
   cleanup(): Promise<void>
 }
@@ -40,6 +43,8 @@ const TAIL_LINES = 25
 export interface BuildCacheUse {
   dir: string
   exportCache: boolean
+  /** The image name the classic client's inline cache is kept under (one per cache key). */
+  inlineRef: string
 }
 
 export async function openSource(
@@ -282,11 +287,19 @@ async function build(
     return legacyBuild(config, args, shown, log, signal)
   }
   let cacheArgs: string[] = []
-  if (cache) {
+  let cacheKind: OpenedSource['cacheKind']
+  if (cache && builder.kind === 'classic') {
+    // The classic client cannot export a BuildKit cache, but BuildKit reads the inline cache of an image:
+    // the previous run's, loaded from the restored cache.
+    const loaded = await loadInlineCache(cache.dir, log, signal)
+    if (loaded) cacheArgs = ['--cache-from', loaded]
+    cacheKind = 'inline'
+  } else if (cache) {
     const buildx = builder.kind === 'buildx' ? await probeBuildx(signal) : {}
     const use = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache })
     if (use.args) cacheArgs = use.args
     else log.info(`Build cache: not used: ${use.reason}`)
+    if (use.args) cacheKind = 'local'
   }
   const prefix = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build']
   const env = builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined
@@ -309,7 +322,7 @@ async function build(
         : 'docker build (BuildKit), tar exporter',
     input: 'context',
     value: config.context,
-    cacheUsed: cacheArgs.length > 0,
+    cacheKind,
     cleanup: async () => {
       abort.abort()
       await done.catch(() => {})
@@ -425,5 +438,64 @@ async function exportImage(
   } catch (err) {
     await removeContainer()
     throw new StageError('export', `docker export of ${image} failed: ${errorMessage(err)}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The classic client's build cache: an image with BuildKit's inline cache, kept as a saved image
+
+const INLINE_IMAGE = 'image.tar.gz'
+
+/** Loads the image a restored cache holds; its name, or undefined when there is none. */
+async function loadInlineCache(dir: string, log: Log, signal: AbortSignal): Promise<string | undefined> {
+  const ref = (await readFile(join(dir, 'ref'), 'utf8').catch(() => '')).trim()
+  if (!ref) return undefined
+  const result = await execa(DOCKER, ['load', '-q', '-i', join(dir, INLINE_IMAGE)], {
+    reject: false,
+    cancelSignal: signal,
+  })
+  if (result.exitCode !== 0) {
+    log.warning(
+      `Build cache: the restored image could not be loaded, building without: ${String(result.stderr).trim()}`,
+    )
+    return undefined
+  }
+  log.info(`Build cache: loaded ${ref} (its inline cache is used with --cache-from)`)
+  return ref
+}
+
+/**
+ * After a classic BuildKit build: the same build once more, tagged and with BUILDKIT_INLINE_CACHE=1 (every
+ * step comes from the engine's cache, so this takes a moment), saved gzip-compressed into `dir` for the
+ * next run, and the tag removed again. The next run loads it and builds with --cache-from.
+ */
+export async function exportInlineCache(
+  config: BuildConfig,
+  ref: string,
+  dir: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const { args } = buildArgs(config)
+  const env = { DOCKER_BUILDKIT: '1' }
+  const tagged = await execa(
+    DOCKER,
+    ['build', '-q', '-t', ref, '--build-arg', 'BUILDKIT_INLINE_CACHE=1', ...args, config.context],
+    { env, reject: false, cancelSignal: signal },
+  )
+  if (tagged.exitCode !== 0)
+    throw new StageError(
+      'build',
+      `tagging the build for its cache failed: ${String(tagged.stderr).trim().split('\n').slice(-3).join(' ')}`,
+    )
+  try {
+    await rm(dir, { recursive: true, force: true })
+    await mkdir(dir, { recursive: true })
+    // Compressed as it is written: the cache never holds the image's layers uncompressed on disk.
+    await execa('sh', ['-c', 'docker save "$1" | gzip -1 > "$2"', 'sh', ref, join(dir, INLINE_IMAGE)], {
+      cancelSignal: signal,
+    })
+    await writeFile(join(dir, 'ref'), `${ref}\n`)
+  } finally {
+    await execa(DOCKER, ['rmi', ref], { reject: false })
   }
 }

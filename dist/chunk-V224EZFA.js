@@ -30834,11 +30834,11 @@ var require_dist_cjs9 = __commonJS({
         throw new TokenProviderError(`Value not present for '${key}' in SSO Token${forRefresh ? ". Cannot refresh" : ""}. ${REFRESH_MESSAGE}`, false);
       }
     };
-    var { writeFile: writeFile3 } = promises;
+    var { writeFile: writeFile4 } = promises;
     var writeSSOTokenToFile = (id, ssoToken) => {
       const tokenFilepath = getSSOTokenFilepath(id);
       const tokenString = JSON.stringify(ssoToken, null, 2);
-      return writeFile3(tokenFilepath, tokenString);
+      return writeFile4(tokenFilepath, tokenString);
     };
     var lastRefreshAttemptTimes = /* @__PURE__ */ new Map();
     var inFlightRefreshes = /* @__PURE__ */ new Map();
@@ -45956,7 +45956,7 @@ var INPUTS = {
     default: "true"
   },
   cache: {
-    description: "Restore a BuildKit cache before the build and save it after (--cache-from/--cache-to type=local, kept with actions/cache), keyed on the Dockerfile, build args, platform and context. Needs a BuildKit builder that can export a cache (buildx with a docker-container builder, e.g. docker/setup-buildx-action); otherwise it says so once and builds without.",
+    description: "Restore a build cache before the build and save it after (kept with actions/cache), keyed on the Dockerfile, build args, platform and context: a local BuildKit cache with buildx, an image with its inline cache with the classic client. The legacy builder cannot cache; it says so once.",
     default: "false"
   },
   artifact: {
@@ -46188,7 +46188,7 @@ function parseKeyValues(name, value) {
 import { createHash as createHash12 } from "node:crypto";
 import { availableParallelism as availableParallelism2 } from "node:os";
 import { createWriteStream as createWriteStream4 } from "node:fs";
-import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname3, join as join6 } from "node:path";
 import { Writable as Writable8 } from "node:stream";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
@@ -56097,7 +56097,7 @@ function reportProgress(what, print, intervalMs = 1e4) {
 }
 
 // src/source.ts
-import { open, mkdtemp, readFile as readFile2, rm as rm2, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile as readFile2, rm as rm2, stat, writeFile } from "node:fs/promises";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
 import { join as join4, resolve as resolve3 } from "node:path";
@@ -56321,7 +56321,7 @@ function buildKitCacheArgs(dir, kind, options = {}) {
 }
 async function rotateCacheDir(dir) {
   const fresh = newCacheDir(dir);
-  if (!existsSync2(join3(fresh, "index.json"))) {
+  if (!holdsCache(fresh)) {
     await rm(fresh, { recursive: true, force: true });
     return false;
   }
@@ -56389,9 +56389,9 @@ async function restoreBuildCache(dir, key, restoreKeys, log) {
     log.info(`Build cache: no entry for ${key} nor its restore keys; it is saved after the build`);
     return { hit: "miss", ms };
   }
-  if (!existsSync2(join3(dir, "index.json"))) {
+  if (!holdsCache(dir)) {
     log.warning(
-      `Build cache: the entry ${matched} holds no BuildKit cache (no index.json); building without it`
+      `Build cache: the entry ${matched} holds no BuildKit cache (no index.json, no saved image); building without it`
     );
     await rm(dir, { recursive: true, force: true });
     return { hit: "miss", ms };
@@ -56408,7 +56408,7 @@ async function saveBuildCache(dir, key, log) {
   const started = performance.now();
   const cache5 = await cacheClient(log);
   if (!cache5) return { saved: false, ms: 0 };
-  if (!existsSync2(join3(dir, "index.json"))) {
+  if (!holdsCache(dir)) {
     log.info(`Build cache: nothing to save (the build exported no BuildKit cache to ${dir})`);
     return { saved: false, ms: performance.now() - started };
   }
@@ -56442,6 +56442,9 @@ async function treeSize(dir) {
     }
   }
   return total;
+}
+function holdsCache(dir) {
+  return existsSync2(join3(dir, "index.json")) || existsSync2(join3(dir, "ref"));
 }
 
 // src/source.ts
@@ -56630,11 +56633,17 @@ async function build(config, log, signal, cache5) {
     return legacyBuild(config, args, shown, log, signal);
   }
   let cacheArgs = [];
-  if (cache5) {
+  let cacheKind;
+  if (cache5 && builder.kind === "classic") {
+    const loaded2 = await loadInlineCache(cache5.dir, log, signal);
+    if (loaded2) cacheArgs = ["--cache-from", loaded2];
+    cacheKind = "inline";
+  } else if (cache5) {
     const buildx = builder.kind === "buildx" ? await probeBuildx(signal) : {};
     const use = buildKitCacheArgs(cache5.dir, builder.kind, { ...buildx, exportCache: cache5.exportCache });
     if (use.args) cacheArgs = use.args;
     else log.info(`Build cache: not used: ${use.reason}`);
+    if (use.args) cacheKind = "local";
   }
   const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
   const env2 = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
@@ -56654,7 +56663,7 @@ async function build(config, log, signal, cache5) {
     method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
     input: "context",
     value: config.context,
-    cacheUsed: cacheArgs.length > 0,
+    cacheKind,
     cleanup: async () => {
       abort.abort();
       await done.catch(() => {
@@ -56753,6 +56762,48 @@ async function exportImage(image, platform3, log, signal) {
   } catch (err) {
     await removeContainer();
     throw new StageError("export", `docker export of ${image} failed: ${errorMessage(err)}`);
+  }
+}
+var INLINE_IMAGE = "image.tar.gz";
+async function loadInlineCache(dir, log, signal) {
+  const ref = (await readFile2(join4(dir, "ref"), "utf8").catch(() => "")).trim();
+  if (!ref) return void 0;
+  const result = await execa(DOCKER, ["load", "-q", "-i", join4(dir, INLINE_IMAGE)], {
+    reject: false,
+    cancelSignal: signal
+  });
+  if (result.exitCode !== 0) {
+    log.warning(
+      `Build cache: the restored image could not be loaded, building without: ${String(result.stderr).trim()}`
+    );
+    return void 0;
+  }
+  log.info(`Build cache: loaded ${ref} (its inline cache is used with --cache-from)`);
+  return ref;
+}
+async function exportInlineCache(config, ref, dir, signal) {
+  const { args } = buildArgs(config);
+  const env2 = { DOCKER_BUILDKIT: "1" };
+  const tagged = await execa(
+    DOCKER,
+    ["build", "-q", "-t", ref, "--build-arg", "BUILDKIT_INLINE_CACHE=1", ...args, config.context],
+    { env: env2, reject: false, cancelSignal: signal }
+  );
+  if (tagged.exitCode !== 0)
+    throw new StageError(
+      "build",
+      `tagging the build for its cache failed: ${String(tagged.stderr).trim().split("\n").slice(-3).join(" ")}`
+    );
+  try {
+    await rm2(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join4(dir, INLINE_IMAGE)], {
+      cancelSignal: signal
+    });
+    await writeFile(join4(dir, "ref"), `${ref}
+`);
+  } finally {
+    await execa(DOCKER, ["rmi", ref], { reject: false });
   }
 }
 
@@ -70030,7 +70081,7 @@ import { createReadStream as createReadStream6, createWriteStream as createWrite
 import {
   copyFile,
   link,
-  mkdir,
+  mkdir as mkdir2,
   readdir as readdir2,
   readFile as readFile3,
   rename as rename2,
@@ -70038,7 +70089,7 @@ import {
   rmdir,
   stat as stat2,
   unlink,
-  writeFile
+  writeFile as writeFile2
 } from "node:fs/promises";
 import { dirname as dirname2, isAbsolute as isAbsolute3, join as join5, relative as relative2, resolve as resolve4, sep as sep2 } from "node:path";
 import { fileURLToPath as fileURLToPath4, pathToFileURL } from "node:url";
@@ -70138,7 +70189,7 @@ var LocalTransaction = class {
     const dir = this.store.resolve(folder);
     this.created.push(...await mkdirs(dir));
     const probe = join5(dir, `.probe.${this.tag}`);
-    await writeFile(probe, "");
+    await writeFile2(probe, "");
     await unlink(probe);
   }
   tempPath(path7) {
@@ -70155,7 +70206,7 @@ var LocalTransaction = class {
     return createWriteStream3(this.tempPath(path7), { highWaterMark: 1 << 20 });
   }
   async writeFile(path7, data) {
-    await writeFile(this.tempPath(path7), data);
+    await writeFile2(this.tempPath(path7), data);
   }
   /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
   async copy(from, to) {
@@ -70217,7 +70268,7 @@ async function mkdirs(dir) {
     at = parent;
   }
   for (const folder of missing) {
-    await mkdir(folder).catch((err) => {
+    await mkdir2(folder).catch((err) => {
       if (err.code !== "EEXIST") throw err;
     });
   }
@@ -70814,7 +70865,7 @@ async function publish(config, options = {}) {
     else if (config.source.kind === "image")
       timings.push({ stage: "prepare (pull if missing, create container)", ms: performance.now() - prepared });
     const copyDir = options.localCopy;
-    if (copyDir) await mkdir2(copyDir, { recursive: true });
+    if (copyDir) await mkdir3(copyDir, { recursive: true });
     const imageDestination = () => {
       const toStore = tx.createWriteStream(at(IMAGE_FILE));
       return copyDir ? new Tee(toStore, createWriteStream4(join6(copyDir, IMAGE_FILE))) : toStore;
@@ -70845,7 +70896,7 @@ async function publish(config, options = {}) {
     const sizes = { [IMAGE_FILE]: streamed.size };
     const write = async (name, data) => {
       await tx.writeFile(at(name), data);
-      if (copyDir) await writeFile2(join6(copyDir, name), data);
+      if (copyDir) await writeFile3(join6(copyDir, name), data);
       sizes[name] = data.length;
     };
     const installed = await log.group(
@@ -70899,7 +70950,8 @@ async function publish(config, options = {}) {
         return published;
       })
     );
-    const cacheNote = cache5 ? await log.group("Build cache", () => saveCache(cache5, opened, log)) : void 0;
+    const built = config.source.kind === "build" ? config.source.build : void 0;
+    const cacheNote = cache5 && built ? await log.group("Build cache", () => saveCache(cache5, opened, built, log, signal)) : void 0;
     return {
       ...common2,
       cache: cacheNote,
@@ -71127,13 +71179,16 @@ async function restoreCache(config, log) {
   });
   const dir = buildCacheDir();
   const restored = await restoreBuildCache(dir, keys.key, keys.restoreKeys, log);
-  return { use: { dir, exportCache: restored.hit !== "exact" }, key: keys.key, restored };
+  const inlineRef = `metal-image-cache/${createHash12("sha256").update(keys.key).digest("hex").slice(0, 16)}:inline`;
+  return { use: { dir, exportCache: restored.hit !== "exact", inlineRef }, key: keys.key, restored };
 }
-async function saveCache(cache5, source, log) {
+async function saveCache(cache5, source, build3, log, signal) {
   const { hit, matchedKey } = cache5.restored;
   const restored = hit === "miss" ? "miss" : `${hit} hit (${matchedKey})`;
-  if (!source.cacheUsed) return `${restored}; not used by this builder`;
+  if (!source.cacheKind) return `${restored}; not used by this builder`;
   if (hit === "exact") return restored;
+  if (source.cacheKind === "inline")
+    await exportInlineCache(build3, cache5.use.inlineRef, newCacheDir(cache5.use.dir), signal);
   const saved = await rotateCacheDir(cache5.use.dir) ? await saveBuildCache(cache5.use.dir, cache5.key, log) : void 0;
   return `${restored}; ${saved?.saved ? `saved as ${cache5.key}` : "not saved"}`;
 }
@@ -71223,4 +71278,4 @@ export {
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-763Z65SD.js.LEGAL.txt */
+/*! For license information please see chunk-V224EZFA.js.LEGAL.txt */
