@@ -253,3 +253,42 @@ describe.skipIf(!ready)('versions, channels, layouts and promotion through the b
     expect(readdirSync(dest)).toEqual(['stable'])
   })
 })
+
+describe.skipIf(!ready)('the job summary: what changed in the packages since the previous version', () => {
+  /** A rootfs whose dpkg database holds these packages (name -> version), all installed. */
+  const rootfsWith = (dir: string, packages: Record<string, string>): string => {
+    const root = mkdtempSync(join(dir, 'root-'))
+    execFileSync('mkdir', ['-p', join(root, 'var/lib/dpkg')])
+    const status = Object.entries(packages)
+      .map(
+        ([name, version]) =>
+          `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\nDescription: ${name}\n`,
+      )
+      .join('\n')
+    writeFileSync(join(root, 'var/lib/dpkg/status'), status)
+    const tar = `${root}.tar`
+    execFileSync('tar', ['-C', root, '-cf', tar, 'var'])
+    return tar
+  }
+
+  test.each(['versioned', 'flat'])(
+    '%s layout: added, removed, upgraded, read from the previous packages.txt in the destination',
+    async (layout) => {
+      const action = installAction()
+      const work = mkdtempSync(join(tmpdir(), 'metal-image-diff-'))
+      const dest = join(work, 'dest')
+      const before = rootfsWith(work, { bash: '5.2.15-2+b2', gpgv: '2.2.40-1.1', tzdata: '2024a-0+deb12u1' })
+      const after = rootfsWith(work, { bash: '5.2.15-2+b7', tzdata: '2024a-0+deb12u1', hello: '2.10-3' })
+      const common = { ...OS, destination: dest, layout, 'on-conflict': 'overwrite' }
+      const first = await runAction(action, { ...common, rootfs: before, date: '20261120' })
+      expect(first.code, first.stdout).toBe(0)
+      expect(first.summary).not.toContain('Package changes')
+      const second = await runAction(action, { ...common, rootfs: after, date: '20261125' })
+      expect(second.code, second.stdout).toBe(0)
+      expect(second.summary).toContain('1 added, 1 removed, 1 upgraded')
+      expect(second.summary).toContain('since debian-12.0.20261120')
+      expect(second.summary).toMatch(/\| added \| `hello` \|/)
+      expect(second.summary).toMatch(/\| upgraded \| `bash` \| `5\.2\.15-2\+b2` \| `5\.2\.15-2\+b7` \|/)
+    },
+  )
+})
