@@ -107,7 +107,38 @@ describe.skipIf(!emulator)('publishing to Google Cloud Storage (firebase-tools e
     await expect(publish(config({ ...promote, 'on-conflict': 'overwrite' }))).resolves.toBeDefined()
   })
 
-  test('a versioned path is created with ifGenerationMatch=0, so a second run racing for it loses on GCS', async () => {
+  test('a connection reset in the middle of the image upload: it completes with the right bytes, or fails cleanly leaving the earlier set', async () => {
+    const destination = `gs://${bucket}/faults`
+    await publish(config({ destination, date: '20261120' }))
+    const before = await Promise.all((await list('faults/')).map(async (k) => [k, md5(await get(k))]))
+    const proxy = await startFaultProxy({ host: emu.host, port: emu.port })
+    process.env.STORAGE_EMULATOR_HOST = proxy.endpoint
+    let outcome: { md5: string } | Error
+    try {
+      proxy.resetAfterBytes(5 << 20, 1, (r) => r.method === 'PUT' && r.target.includes('upload_id='))
+      outcome = await publish(config({ destination, date: '20261121', 'upload-timeout': '60s' })).catch(
+        (err: Error) => err,
+      )
+    } finally {
+      process.env.STORAGE_EMULATOR_HOST = emu.endpoint
+      await proxy.close()
+    }
+    expect(proxy.injected.reset).toBe(1)
+    const after = await Promise.all((await list('faults/')).map(async (k) => [k, md5(await get(k))]))
+    if (outcome instanceof Error) {
+      // Failed: said so, and nothing of the new set is visible.
+      expect(String(outcome)).toMatch(/gs:\/\//)
+      expect(after).toEqual(before)
+    } else {
+      const image = await get('faults/debian/12/img.tar.lz4')
+      expect(md5(image)).toBe(outcome.md5)
+      expect(
+        execFileSync('lz4', ['-d', '-c'], { input: image, maxBuffer: 1 << 28 }).equals(readFileSync(rootfs)),
+      ).toBe(true)
+    }
+  })
+
+  test('a versioned path is created with ifGenerationMatch=0 (the copy into place), so a second run racing for it loses on GCS', async () => {
     const proxy = await startFaultProxy({ host: emu.host, port: emu.port })
     process.env.STORAGE_EMULATOR_HOST = proxy.endpoint
     try {
@@ -118,8 +149,13 @@ describe.skipIf(!emulator)('publishing to Google Cloud Storage (firebase-tools e
       process.env.STORAGE_EMULATOR_HOST = emu.endpoint
       await proxy.close()
     }
-    const start = proxy.requests.find((r) => r.method === 'POST' && r.target.includes('uploadType=resumable'))
-    expect(start?.target).toMatch(/ifGenerationMatch=0/)
+    // The image is copied into place from its temporary object only if the name is still free.
+    const place = proxy.requests.find(
+      (r) =>
+        r.method === 'POST' &&
+        /(copyTo|rewriteTo)\/b\/[^/]+\/o\/versioned%2Fdebian%2F12%2F20261201%2Fimg\.tar\.lz4/.test(r.target),
+    )
+    expect(place?.target).toMatch(/ifGenerationMatch=0/)
     expect(await list('versioned/')).toContain('versioned/debian/12/20261201/img.tar.lz4')
   })
 })

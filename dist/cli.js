@@ -10,7 +10,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-V224EZFA.js";
+} from "./chunk-BKJSYYKY.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-XKI7QSW7.js";
 import "./chunk-ILZ77HWZ.js";

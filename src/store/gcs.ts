@@ -133,7 +133,9 @@ export class GcsStore implements Store {
 }
 
 type Pending =
-  { kind: 'upload'; upload: HeldUpload } | { kind: 'file'; data: Uint8Array } | { kind: 'copy'; temp: string }
+  | { kind: 'upload'; upload: TempUpload; temp: string }
+  | { kind: 'file'; data: Uint8Array }
+  | { kind: 'copy'; temp: string }
 
 class GcsTransaction implements Transaction {
   private readonly store: GcsStore
@@ -146,9 +148,15 @@ class GcsTransaction implements Transaction {
     this.exclusive = exclusive
   }
 
+  /**
+   * The image goes to a temporary object next to its final name and is copied into place on commit.
+   * The final name is never written before then: a resumable upload that fails halfway can leave an
+   * object behind (the emulator finalizes an empty one), and it must not be the image a reader sees.
+   */
   createWriteStream(path: string): Writable {
-    const upload = new HeldUpload(this.store, path, this.exclusive)
-    this.pending.set(path, { kind: 'upload', upload })
+    const temp = `${path}.${this.tag}.partial`
+    const upload = new TempUpload(this.store, temp, path)
+    this.pending.set(path, { kind: 'upload', upload, temp })
     return upload
   }
 
@@ -171,7 +179,7 @@ class GcsTransaction implements Transaction {
     for (const path of order) {
       const item = this.pending.get(path)
       if (!item) throw new Error(`internal: ${path} was never written`)
-      if (item.kind === 'upload') await item.upload.complete()
+      if (item.kind === 'upload') await this.place(item.temp, path, item.upload.bytes)
       else if (item.kind === 'file')
         await s.call(`uploading ${s.url(path)}`, () =>
           s.file(path).save(Buffer.from(item.data), {
@@ -192,6 +200,36 @@ class GcsTransaction implements Transaction {
     for (const path of options.obsolete ?? []) await this.remove(path)
   }
 
+  /**
+   * Copies the uploaded temporary object to its name (server-side; created only if absent when the path
+   * is exclusive), checks that the store holds the same md5 and size there, and removes the temporary one.
+   */
+  private async place(temp: string, path: string, bytes: number): Promise<void> {
+    const s = this.store
+    const [uploaded] = await s.call(`looking up ${s.url(temp)}`, () => s.file(temp).getMetadata())
+    if (Number(uploaded.size) !== bytes)
+      throw new StageError('store', `${s.url(temp)} holds ${uploaded.size} bytes, ${bytes} were uploaded`)
+    try {
+      await s.call(`copying into ${s.url(path)}`, () =>
+        s.file(temp).copy(s.file(path), this.exclusive ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
+      )
+    } catch (err) {
+      if ((err as { cause?: { code?: number } }).cause?.code === 412)
+        throw new StageError(
+          'store',
+          `${s.url(path)} was published by another run first (ifGenerationMatch: 0)`,
+        )
+      throw err
+    }
+    const [placed] = await s.call(`looking up ${s.url(path)}`, () => s.file(path).getMetadata())
+    if (placed.md5Hash !== uploaded.md5Hash || Number(placed.size) !== bytes)
+      throw new StageError(
+        'store',
+        `${s.url(path)} does not hold what was uploaded: md5 ${placed.md5Hash}, ${placed.size} bytes; expected ${uploaded.md5Hash}, ${bytes} bytes`,
+      )
+    await this.remove(temp)
+  }
+
   private async remove(path: string): Promise<void> {
     await this.store.call(`removing ${this.store.url(path)}`, () =>
       this.store.file(path).delete({ ignoreNotFound: true }),
@@ -201,8 +239,10 @@ class GcsTransaction implements Transaction {
   async abort(): Promise<void> {
     for (const item of this.pending.values()) {
       try {
-        if (item.kind === 'upload') item.upload.abandon()
-        else if (item.kind === 'copy') await this.remove(item.temp)
+        if (item.kind === 'upload') {
+          item.upload.abandon()
+          await this.remove(item.temp)
+        } else if (item.kind === 'copy') await this.remove(item.temp)
       } catch {
         // Best effort: a failed run reports its own error, not the cleanup's.
       }
@@ -212,18 +252,17 @@ class GcsTransaction implements Transaction {
 }
 
 /**
- * The image as one resumable upload, written while it is compressed. The upload's last step, which
- * makes the object visible, is held back until commit: until then, and if it is abandoned, the name
- * shows the previous image. The client validates the md5 GCS computes over what it received.
+ * The image as one resumable upload to a temporary object, written while it is compressed; finished
+ * when the stream ends. The client validates the md5 GCS computes over what it received.
  */
-class HeldUpload extends Writable {
+class TempUpload extends Writable {
+  bytes = 0
   private readonly store: GcsStore
   private readonly path: string
   private readonly target: Writable
   private readonly done: Promise<void>
-  private bytes = 0
 
-  constructor(store: GcsStore, path: string, exclusive: boolean) {
+  constructor(store: GcsStore, path: string, finalPath: string) {
     super({ highWaterMark: 1 << 20 })
     this.store = store
     this.path = path
@@ -231,10 +270,8 @@ class HeldUpload extends Writable {
       resumable: true,
       validation: 'md5',
       gzip: false,
-      metadata: store.metadata(path),
+      metadata: store.metadata(finalPath),
       ...store.acl(),
-      // Two runs publishing the same versioned path: only the first creates it.
-      ...(exclusive ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
     })
     this.done = new Promise((resolve, reject) => {
       this.target.on('finish', resolve)
@@ -258,42 +295,23 @@ class HeldUpload extends Writable {
     this.target.once('error', onError)
   }
 
-  /** Everything is handed over; the object is committed only by complete(). */
   override _final(cb: (err?: Error | null) => void): void {
-    cb()
+    this.target.end()
+    this.done.then(
+      () => cb(),
+      (err: unknown) => cb(this.store.explain(`uploading ${this.store.url(this.path)}`, err)),
+    )
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    // Streams destroy themselves after 'finish' too: the held upload then waits for complete().
     if (!err && this.writableFinished) return cb(null)
     this.abandon()
     cb(err)
   }
 
-  /** Gives the upload up: its request is cut before the last step, so the object never appears. */
+  /** Gives the upload up; the transaction removes whatever the store kept of it. */
   abandon(): void {
     this.target.destroy(new Error('upload abandoned: the run failed or was cancelled'))
-  }
-
-  async complete(): Promise<void> {
-    const s = this.store
-    this.target.end()
-    try {
-      await this.done
-    } catch (err) {
-      if ((err as { code?: number }).code === 412)
-        throw new StageError(
-          'store',
-          `${s.url(this.path)} was published by another run first (ifGenerationMatch: 0)`,
-        )
-      throw s.explain(`uploading ${s.url(this.path)}`, err)
-    }
-    const [meta] = await s.call(`looking up ${s.url(this.path)}`, () => s.file(this.path).getMetadata())
-    if (Number(meta.size) !== this.bytes)
-      throw new StageError(
-        'store',
-        `${s.url(this.path)} holds ${meta.size} bytes, ${this.bytes} were uploaded`,
-      )
   }
 }
 

@@ -69935,9 +69935,15 @@ var GcsTransaction = class {
     this.store = store;
     this.exclusive = exclusive;
   }
+  /**
+   * The image goes to a temporary object next to its final name and is copied into place on commit.
+   * The final name is never written before then: a resumable upload that fails halfway can leave an
+   * object behind (the emulator finalizes an empty one), and it must not be the image a reader sees.
+   */
   createWriteStream(path7) {
-    const upload2 = new HeldUpload(this.store, path7, this.exclusive);
-    this.pending.set(path7, { kind: "upload", upload: upload2 });
+    const temp = `${path7}.${this.tag}.partial`;
+    const upload2 = new TempUpload(this.store, temp, path7);
+    this.pending.set(path7, { kind: "upload", upload: upload2, temp });
     return upload2;
   }
   async writeFile(path7, data) {
@@ -69957,7 +69963,7 @@ var GcsTransaction = class {
     for (const path7 of order2) {
       const item = this.pending.get(path7);
       if (!item) throw new Error(`internal: ${path7} was never written`);
-      if (item.kind === "upload") await item.upload.complete();
+      if (item.kind === "upload") await this.place(item.temp, path7, item.upload.bytes);
       else if (item.kind === "file")
         await s2.call(
           `uploading ${s2.url(path7)}`,
@@ -69978,6 +69984,36 @@ var GcsTransaction = class {
     }
     for (const path7 of options.obsolete ?? []) await this.remove(path7);
   }
+  /**
+   * Copies the uploaded temporary object to its name (server-side; created only if absent when the path
+   * is exclusive), checks that the store holds the same md5 and size there, and removes the temporary one.
+   */
+  async place(temp, path7, bytes) {
+    const s2 = this.store;
+    const [uploaded] = await s2.call(`looking up ${s2.url(temp)}`, () => s2.file(temp).getMetadata());
+    if (Number(uploaded.size) !== bytes)
+      throw new StageError("store", `${s2.url(temp)} holds ${uploaded.size} bytes, ${bytes} were uploaded`);
+    try {
+      await s2.call(
+        `copying into ${s2.url(path7)}`,
+        () => s2.file(temp).copy(s2.file(path7), this.exclusive ? { preconditionOpts: { ifGenerationMatch: 0 } } : {})
+      );
+    } catch (err) {
+      if (err.cause?.code === 412)
+        throw new StageError(
+          "store",
+          `${s2.url(path7)} was published by another run first (ifGenerationMatch: 0)`
+        );
+      throw err;
+    }
+    const [placed] = await s2.call(`looking up ${s2.url(path7)}`, () => s2.file(path7).getMetadata());
+    if (placed.md5Hash !== uploaded.md5Hash || Number(placed.size) !== bytes)
+      throw new StageError(
+        "store",
+        `${s2.url(path7)} does not hold what was uploaded: md5 ${placed.md5Hash}, ${placed.size} bytes; expected ${uploaded.md5Hash}, ${bytes} bytes`
+      );
+    await this.remove(temp);
+  }
   async remove(path7) {
     await this.store.call(
       `removing ${this.store.url(path7)}`,
@@ -69987,21 +70023,23 @@ var GcsTransaction = class {
   async abort() {
     for (const item of this.pending.values()) {
       try {
-        if (item.kind === "upload") item.upload.abandon();
-        else if (item.kind === "copy") await this.remove(item.temp);
+        if (item.kind === "upload") {
+          item.upload.abandon();
+          await this.remove(item.temp);
+        } else if (item.kind === "copy") await this.remove(item.temp);
       } catch {
       }
     }
     this.pending.clear();
   }
 };
-var HeldUpload = class extends Writable6 {
+var TempUpload = class extends Writable6 {
+  bytes = 0;
   store;
   path;
   target;
   done;
-  bytes = 0;
-  constructor(store, path7, exclusive) {
+  constructor(store, path7, finalPath) {
     super({ highWaterMark: 1 << 20 });
     this.store = store;
     this.path = path7;
@@ -70009,10 +70047,8 @@ var HeldUpload = class extends Writable6 {
       resumable: true,
       validation: "md5",
       gzip: false,
-      metadata: store.metadata(path7),
-      ...store.acl(),
-      // Two runs publishing the same versioned path: only the first creates it.
-      ...exclusive ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}
+      metadata: store.metadata(finalPath),
+      ...store.acl()
     });
     this.done = new Promise((resolve5, reject) => {
       this.target.on("finish", resolve5);
@@ -70035,38 +70071,21 @@ var HeldUpload = class extends Writable6 {
     this.target.once("drain", onDrain);
     this.target.once("error", onError);
   }
-  /** Everything is handed over; the object is committed only by complete(). */
   _final(cb) {
-    cb();
+    this.target.end();
+    this.done.then(
+      () => cb(),
+      (err) => cb(this.store.explain(`uploading ${this.store.url(this.path)}`, err))
+    );
   }
   _destroy(err, cb) {
     if (!err && this.writableFinished) return cb(null);
     this.abandon();
     cb(err);
   }
-  /** Gives the upload up: its request is cut before the last step, so the object never appears. */
+  /** Gives the upload up; the transaction removes whatever the store kept of it. */
   abandon() {
     this.target.destroy(new Error("upload abandoned: the run failed or was cancelled"));
-  }
-  async complete() {
-    const s2 = this.store;
-    this.target.end();
-    try {
-      await this.done;
-    } catch (err) {
-      if (err.code === 412)
-        throw new StageError(
-          "store",
-          `${s2.url(this.path)} was published by another run first (ifGenerationMatch: 0)`
-        );
-      throw s2.explain(`uploading ${s2.url(this.path)}`, err);
-    }
-    const [meta] = await s2.call(`looking up ${s2.url(this.path)}`, () => s2.file(this.path).getMetadata());
-    if (Number(meta.size) !== this.bytes)
-      throw new StageError(
-        "store",
-        `${s2.url(this.path)} holds ${meta.size} bytes, ${this.bytes} were uploaded`
-      );
   }
 };
 function credentialSource(env2 = process.env) {
@@ -71278,4 +71297,4 @@ export {
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-V224EZFA.js.LEGAL.txt */
+/*! For license information please see chunk-BKJSYYKY.js.LEGAL.txt */
