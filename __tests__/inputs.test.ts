@@ -71,6 +71,12 @@ describe('parseInputs', () => {
     expect(() => parseInputs(reader({ ...base, checksums: 'md5,crc32' }))).toThrow(
       /input "checksums" = "md5,crc32": "crc32" is not one of md5, sha256, sha512/,
     )
+    expect(() => parseInputs(reader({ ...base, 'artifact-retention-days': '91' }))).toThrow(
+      /input "artifact-retention-days" = "91": expected a whole number of days from 1 to 90/,
+    )
+    expect(() => parseInputs(reader({ ...base, artifact: 'yes' }))).toThrow(
+      /input "artifact" = "yes": expected auto, true or false/,
+    )
     expect(() => parseInputs(reader({ ...base, contract: 'strict' }))).toThrow(
       /input "contract" = "strict": expected error, warn or off/,
     )

@@ -10,7 +10,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-BKJSYYKY.js";
+} from "./chunk-UTQKEOQS.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-XKI7QSW7.js";
 import "./chunk-ILZ77HWZ.js";

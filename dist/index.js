@@ -7,7 +7,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-BKJSYYKY.js";
+} from "./chunk-UTQKEOQS.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-XKI7QSW7.js";
 import "./chunk-ILZ77HWZ.js";

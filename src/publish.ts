@@ -440,7 +440,7 @@ async function buildInfoOf(ctx: PlanContext, version: Plan['version']): Promise<
   return { date: ctx.now, imageId: version.imageId, version: version.version, ...head }
 }
 
-/** What the tool writes into SBOMs; kept with package.json's version by a test. */
+/** What the tool writes into SBOMs; kept equal to package.json's version by __tests__/report.test.ts. */
 export const TOOL_VERSION = '0.1.0'
 
 /**

@@ -79,7 +79,13 @@ export function summaryTables(
       ...result.files.map((f) => [f.name, linked(f.url, endpoint), formatBytes(f.bytes)]),
       ...(artifact ? [[`workflow artifact ${artifact.id}`, artifact.url, formatBytes(artifact.size)]] : []),
     ],
-    contract: (result.contract?.findings ?? []).map((f) => [f.level, f.id, f.message, f.path ?? '']),
+    // Messages and paths come from the image: the summary is HTML, so they go in as text.
+    contract: (result.contract?.findings ?? []).map((f) => [
+      f.level,
+      f.id,
+      escapeHtml(f.message),
+      escapeHtml(f.path ?? ''),
+    ]),
     packageChanges: result.packageChanges,
     timings: result.timings.map((t) => [t.stage, formatSeconds(t.ms)]),
   }

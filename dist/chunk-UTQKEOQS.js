@@ -71267,7 +71267,13 @@ function summaryTables(result, artifact, endpoint = "") {
       ...result.files.map((f5) => [f5.name, linked(f5.url, endpoint), formatBytes(f5.bytes)]),
       ...artifact ? [[`workflow artifact ${artifact.id}`, artifact.url, formatBytes(artifact.size)]] : []
     ],
-    contract: (result.contract?.findings ?? []).map((f5) => [f5.level, f5.id, f5.message, f5.path ?? ""]),
+    // Messages and paths come from the image: the summary is HTML, so they go in as text.
+    contract: (result.contract?.findings ?? []).map((f5) => [
+      f5.level,
+      f5.id,
+      escapeHtml(f5.message),
+      escapeHtml(f5.path ?? "")
+    ]),
     packageChanges: result.packageChanges,
     timings: result.timings.map((t8) => [t8.stage, formatSeconds(t8.ms)])
   };
@@ -71297,4 +71303,4 @@ export {
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-BKJSYYKY.js.LEGAL.txt */
+/*! For license information please see chunk-UTQKEOQS.js.LEGAL.txt */
