@@ -10,8 +10,9 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-UTQKEOQS.js";
+} from "./chunk-WL7NCEQT.js";
 import "./chunk-BVUK22WD.js";
+import "./chunk-MBAVD65T.js";
 import "./chunk-XKI7QSW7.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-BM4Y7Y5J.js";

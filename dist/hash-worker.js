@@ -1,8 +1,13 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  runInBackground
+} from "./chunk-MBAVD65T.js";
+import "./chunk-VF57VZD3.js";
 
 // src/hash-worker.ts
 import { createHash } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
+runInBackground();
 var hashes = workerData.algorithms.map((alg) => createHash(alg));
 parentPort.on("message", (msg) => {
   if ("end" in msg) {

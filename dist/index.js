@@ -7,8 +7,9 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-UTQKEOQS.js";
+} from "./chunk-WL7NCEQT.js";
 import "./chunk-BVUK22WD.js";
+import "./chunk-MBAVD65T.js";
 import "./chunk-XKI7QSW7.js";
 import "./chunk-ILZ77HWZ.js";
 import {

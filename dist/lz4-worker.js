@@ -1,4 +1,7 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  runInBackground
+} from "./chunk-MBAVD65T.js";
 import "./chunk-VF57VZD3.js";
 
 // src/lz4/worker.ts
@@ -874,6 +877,7 @@ var HCCompressor = class {
 };
 
 // src/lz4/worker.ts
+runInBackground();
 var level = workerData.level;
 var hc = new HCCompressor();
 var scratch = new Uint8Array(MAX_BLOCK_SIZE);

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
+import { runInBackground } from './workers.ts'
+
+runInBackground()
 
 const hashes = (workerData as { algorithms: string[] }).algorithms.map((alg) => createHash(alg))
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { workerUrl } from '../workers.ts'
+import { runThreadPoolInBackground, workerUrl } from '../workers.ts'
 import { loadLz4Napi } from './napi.ts'
 
 export interface CompressedBlock {
@@ -35,9 +35,16 @@ export async function createBlockCompressor(level: number, concurrency: number):
  */
 function fastCompressor(): BlockCompressor {
   const napi = loadLz4Napi()
+  let first = true
   return {
     async compress(block) {
-      const out = await napi.compress(block)
+      const pending = napi.compress(block)
+      if (first) {
+        // The call has just started the pool, if nothing had before.
+        first = false
+        runThreadPoolInBackground()
+      }
+      const out = await pending
       // Skip lz4-napi's 4-byte size prefix: the frame has its own block size word.
       return out.length - 4 < block.length
         ? { data: out.subarray(4), stored: false, spare: block }

@@ -1,5 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { HCCompressor, MAX_BLOCK_SIZE } from './hc.ts'
+import { runInBackground } from '../workers.ts'
+
+runInBackground()
 
 const level = (workerData as { level: number }).level
 const hc = new HCCompressor()

@@ -96,6 +96,10 @@ import {
   writeKey
 } from "./chunk-BVUK22WD.js";
 import {
+  runThreadPoolInBackground,
+  workerUrl
+} from "./chunk-MBAVD65T.js";
+import {
   require_inherits,
   require_node,
   require_safe_buffer,
@@ -45706,12 +45710,6 @@ function channelSegments(channel, input = "channel") {
 // src/lz4/compressor.ts
 import { Worker } from "node:worker_threads";
 
-// src/workers.ts
-var SOURCES = { "lz4-worker": "./lz4/worker.ts", "hash-worker": "./hash-worker.ts" };
-function workerUrl(entry) {
-  return new URL(import.meta.url.endsWith(".ts") ? SOURCES[entry] : `./${entry}.js`, import.meta.url);
-}
-
 // src/lz4/napi.ts
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -45724,15 +45722,25 @@ function loadLz4Napi() {
   const here = dirname(fileURLToPath(import.meta.url));
   const binding = join(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
   if (existsSync(binding)) {
-    loaded = require2(binding);
+    loaded = withAllocatorOptions(() => require2(binding));
   } else if (import.meta.url.endsWith(".ts")) {
-    loaded = require2("lz4-napi");
+    loaded = withAllocatorOptions(() => require2("lz4-napi"));
   } else {
     throw new Error(
       `no lz4-napi binding for ${process.platform}-${process.arch} (looked for ${binding}); metal-image-action runs on linux-x64 and linux-arm64 runners with glibc`
     );
   }
   return loaded;
+}
+function withAllocatorOptions(load2) {
+  const key = "MIMALLOC_PURGE_DELAY";
+  const own = process.env[key] === void 0;
+  if (own) process.env[key] = "1000";
+  try {
+    return load2();
+  } finally {
+    if (own) delete process.env[key];
+  }
 }
 
 // src/lz4/compressor.ts
@@ -45743,9 +45751,15 @@ async function createBlockCompressor(level, concurrency) {
 }
 function fastCompressor() {
   const napi = loadLz4Napi();
+  let first = true;
   return {
     async compress(block) {
-      const out = await napi.compress(block);
+      const pending = napi.compress(block);
+      if (first) {
+        first = false;
+        runThreadPoolInBackground();
+      }
+      const out = await pending;
       return out.length - 4 < block.length ? { data: out.subarray(4), stored: false, spare: block } : { data: block, stored: true };
     },
     async close() {
@@ -71303,4 +71317,4 @@ export {
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-UTQKEOQS.js.LEGAL.txt */
+/*! For license information please see chunk-WL7NCEQT.js.LEGAL.txt */

@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { promisify } from 'node:util'
+import { Worker } from 'node:worker_threads'
+import { describe, expect, test } from 'vitest'
+import { Lz4FrameEncoder } from '../src/lz4/frame.ts'
+import { BACKGROUND_NICE } from '../src/workers.ts'
+
+/** Field 19 of /proc/.../stat: the nice value of one thread. */
+function niceOf(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+}
+
+function threads(): { name: string; nice: number }[] {
+  return readdirSync('/proc/self/task').map((tid) => ({
+    name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
+    nice: niceOf(`/proc/self/task/${tid}/stat`),
+  }))
+}
+
+describe.skipIf(process.platform !== 'linux')('compression and hashing threads run behind the rest', () => {
+  test('runInBackground lowers the calling worker thread only', async () => {
+    const mainBefore = niceOf('/proc/thread-self/stat')
+    const workers = new URL('../src/workers.ts', import.meta.url).href
+    const worker = new Worker(
+      `import { runInBackground } from ${JSON.stringify(workers)}
+       import { readFileSync } from 'node:fs'
+       import { parentPort } from 'node:worker_threads'
+       const nice = () => { const s = readFileSync('/proc/thread-self/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]) }
+       const before = nice()
+       runInBackground()
+       parentPort.postMessage({ before, after: nice() })`,
+      { eval: true, type: 'module' } as ConstructorParameters<typeof Worker>[1],
+    )
+    const seen = await new Promise<{ before: number; after: number }>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    await worker.terminate()
+    expect(seen.after).toBe(Math.max(seen.before, BACKGROUND_NICE))
+    expect(niceOf('/proc/thread-self/stat')).toBe(mainBefore)
+  })
+
+  test('the fast level compresses on a thread pool that runs at the background nice value', async () => {
+    const mainBefore = niceOf('/proc/thread-self/stat')
+    const input = Buffer.alloc(9 << 20, 'metal ')
+    const parts: Buffer[] = []
+    for await (const part of Readable.from([input]).pipe(new Lz4FrameEncoder({ level: 1, concurrency: 2 })))
+      parts.push(part as Buffer)
+    expect(Buffer.concat(parts).length).toBeGreaterThan(0)
+    const pool = threads().filter((t) => t.name === 'libuv-worker')
+    expect(pool.length).toBeGreaterThan(0)
+    for (const t of pool) expect(t.nice).toBeGreaterThanOrEqual(BACKGROUND_NICE)
+    expect(niceOf('/proc/thread-self/stat')).toBe(mainBefore)
+  })
+})
+
+describe('lz4-napi memory: freed output pages are kept for reuse, not faulted in again for every block', () => {
+  const child = async (
+    env: Record<string, string>,
+  ): Promise<{ faults: number; purgeDelay: string | null }> => {
+    const script = join(import.meta.dirname, 'fixtures/threads/napi-faults.ts')
+    const cleanEnv = { ...process.env }
+    delete cleanEnv.MIMALLOC_PURGE_DELAY
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script], {
+      env: { ...cleanEnv, ...env },
+    })
+    return JSON.parse(stdout) as { faults: number; purgeDelay: string | null }
+  }
+
+  test('our loader sets the allocator option for the load only, and a value the user set wins', async () => {
+    const ours = await child({})
+    const purgedAtOnce = await child({ MIMALLOC_PURGE_DELAY: '0' })
+    expect(ours.purgeDelay).toBeNull()
+    expect(purgedAtOnce.purgeDelay).toBe('0')
+    // Each 4 MiB block's output is about 500 pages: with pages purged as soon as they are freed,
+    // every block faults them in again; with ours, freed pages are reused.
+    expect(purgedAtOnce.faults).toBeGreaterThan(32 * 300)
+    expect(ours.faults).toBeLessThan(purgedAtOnce.faults / 3)
+  })
+})
