@@ -10,7 +10,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-WL7NCEQT.js";
+} from "./chunk-FWUDOBW7.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-MBAVD65T.js";
 import "./chunk-XKI7QSW7.js";

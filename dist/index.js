@@ -7,7 +7,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-WL7NCEQT.js";
+} from "./chunk-FWUDOBW7.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-MBAVD65T.js";
 import "./chunk-XKI7QSW7.js";

@@ -141,6 +141,9 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
   }
   if (plan.decision.action === 'skip') return skipped(plan, store, common, log)
 
+  // Outside GitHub this asks git (three processes): let it run while the store and the source get ready.
+  const buildInfoPending = config.buildInfo ? buildInfoOf(ctx, version) : undefined
+  buildInfoPending?.catch(() => {})
   // A versioned path is created once: of two runs racing to publish it, only one may win.
   const exclusive = config.layout === 'versioned' && plan.decision.action === 'publish'
   const tx = await store.begin([plan.imageDir], { exclusive })
@@ -161,7 +164,7 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
       const toStore = tx.createWriteStream(at(IMAGE_FILE))
       return copyDir ? new Tee(toStore, createWriteStream(join(copyDir, IMAGE_FILE))) : toStore
     }
-    const buildInfo = config.buildInfo ? buildInfoYaml(await buildInfoOf(ctx, version)) : undefined
+    const buildInfo = buildInfoPending ? buildInfoYaml(await buildInfoPending) : undefined
     // With BuildKit the build and the export are one stream: the build is over at its first byte.
     const streaming = config.source.kind === 'build' && opened.buildMs === undefined
     const streamTitle = streaming ? 'Build, export and compress (one stream)' : 'Export and compress'

@@ -70885,6 +70885,9 @@ async function publish(config, options = {}) {
     compressionLevel: config.compressionLevel
   };
   if (plan.decision.action === "skip") return skipped(plan, store, common2, log);
+  const buildInfoPending = config.buildInfo ? buildInfoOf(ctx, version) : void 0;
+  buildInfoPending?.catch(() => {
+  });
   const exclusive = config.layout === "versioned" && plan.decision.action === "publish";
   const tx = await store.begin([plan.imageDir], { exclusive });
   let source;
@@ -70903,7 +70906,7 @@ async function publish(config, options = {}) {
       const toStore = tx.createWriteStream(at(IMAGE_FILE));
       return copyDir ? new Tee(toStore, createWriteStream4(join6(copyDir, IMAGE_FILE))) : toStore;
     };
-    const buildInfo = config.buildInfo ? buildInfoYaml(await buildInfoOf(ctx, version)) : void 0;
+    const buildInfo = buildInfoPending ? buildInfoYaml(await buildInfoPending) : void 0;
     const streaming = config.source.kind === "build" && opened.buildMs === void 0;
     const streamTitle = streaming ? "Build, export and compress (one stream)" : "Export and compress";
     const streamed = await log.group(
@@ -71317,4 +71320,4 @@ export {
   outputsOf,
   summaryTables
 };
-/*! For license information please see chunk-WL7NCEQT.js.LEGAL.txt */
+/*! For license information please see chunk-FWUDOBW7.js.LEGAL.txt */
