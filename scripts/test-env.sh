@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is missing: a Docker engine (Debian's docker.io,
 # whose 20.10 client also gives BuildKit's tar exporter without the buildx plugin), lz4, debootstrap, rpm, unzip,
-# the debian:bookworm base image, and a local OpenStack Swift with its S3 API (scripts/swift.sh).
+# and the debian:bookworm base image. The local OpenStack Swift (scripts/swift.sh) is installed and started
+# by the tests that need it (__tests__/helpers/swift.ts), and by `npm run bench`.
 # Idempotent: on a ready machine it changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
