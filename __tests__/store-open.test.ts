@@ -48,8 +48,8 @@ describe('store options belong to their store', () => {
       { destination: 's3://bucket', 'predefined-acl': 'publicRead' },
       /input "predefined-acl".*only applies to a gs:\/\/ destination/,
     ],
-  ] as [Partial<Record<InputName, string>>, RegExp][])('%o', (values, message) => {
-    expect(() => openStore(config(values))).toThrow(message)
+  ] as [Partial<Record<InputName, string>>, RegExp][])('%o', async (values, message) => {
+    await expect(openStore(config(values))).rejects.toThrow(message)
   })
 })
 

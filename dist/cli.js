@@ -2,21 +2,20 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
   INPUTS,
-  InputError,
   OUTPUTS,
   decideArtifact,
-  errorMessage,
   formatSeconds,
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-FWUDOBW7.js";
-import "./chunk-BVUK22WD.js";
+} from "./chunk-ANST7KCR.js";
+import {
+  InputError,
+  errorMessage
+} from "./chunk-BD4OHUZQ.js";
 import "./chunk-MBAVD65T.js";
-import "./chunk-XKI7QSW7.js";
+import "./chunk-QYPQS3AC.js";
 import "./chunk-ILZ77HWZ.js";
-import "./chunk-BM4Y7Y5J.js";
-import "./chunk-JOYXMYRD.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli.ts

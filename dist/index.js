@@ -1,16 +1,17 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
   decideArtifact,
-  errorMessage,
   outputsOf,
   parseInputs,
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-FWUDOBW7.js";
-import "./chunk-BVUK22WD.js";
+} from "./chunk-ANST7KCR.js";
+import {
+  errorMessage
+} from "./chunk-BD4OHUZQ.js";
 import "./chunk-MBAVD65T.js";
-import "./chunk-XKI7QSW7.js";
+import "./chunk-QYPQS3AC.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,
@@ -24,8 +25,6 @@ import {
   summary,
   warning
 } from "./chunk-4CH5IAUH.js";
-import "./chunk-BM4Y7Y5J.js";
-import "./chunk-JOYXMYRD.js";
 import "./chunk-VF57VZD3.js";
 
 // src/main.ts

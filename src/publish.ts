@@ -110,7 +110,7 @@ export interface PublishResult {
 export async function publish(config: Config, options: PublishOptions = {}): Promise<PublishResult> {
   const log = options.log ?? silentLog
   const ctx = { ...defaultPlanContext(), ...options.context }
-  const store = openStore(config, options.storeTuning)
+  const store = await openStore(config, options.storeTuning)
   if (config.mode === 'promote') return promote(config, store, log)
   const signal = options.signal ?? new AbortController().signal
   const timings: PublishResult['timings'] = []

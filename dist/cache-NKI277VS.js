@@ -37,6 +37,7 @@ import {
   storageSharedKeyCredentialPolicy,
   stringifyXML
 } from "./chunk-HXQIRLLO.js";
+import "./chunk-BM4Y7Y5J.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -53,7 +54,6 @@ import {
   warning,
   which
 } from "./chunk-4CH5IAUH.js";
-import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,

@@ -2,9 +2,11 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   require_inherits,
   require_node,
-  require_string_decoder,
+  require_string_decoder
+} from "./chunk-KPVHSF7O.js";
+import {
   require_tar_stream
-} from "./chunk-XKI7QSW7.js";
+} from "./chunk-QYPQS3AC.js";
 import {
   AbortError,
   AnonymousCredential,
@@ -44,6 +46,7 @@ import {
   structuredMessageDecodingStream,
   structuredMessageEncoding
 } from "./chunk-HXQIRLLO.js";
+import "./chunk-BM4Y7Y5J.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -56,7 +59,6 @@ import {
   setSecret,
   warning
 } from "./chunk-4CH5IAUH.js";
-import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
@@ -62286,4 +62288,4 @@ export {
   UsageError,
   artifact_default as default
 };
-/*! For license information please see artifact-MX3HHG6G.js.LEGAL.txt */
+/*! For license information please see artifact-UXKHE6I4.js.LEGAL.txt */
