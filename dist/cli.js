@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-ANST7KCR.js";
+} from "./chunk-L6UW57OW.js";
 import {
   InputError,
   errorMessage

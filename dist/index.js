@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-ANST7KCR.js";
+} from "./chunk-L6UW57OW.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

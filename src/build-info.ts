@@ -250,11 +250,15 @@ export class TarFileInjector extends Transform {
   }
 }
 
+// The header helpers below run once per entry of the rootfs (tens of thousands): they read bytes in
+// place, without a Buffer view or a string per field.
+
 function validChecksum(block: Buffer): boolean {
-  const stored = Number.parseInt(field(block, 148, 8).trim(), 8)
-  let sum = 0
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!
-  return sum === stored
+  // The checksum is the sum of all bytes with its own field counted as spaces.
+  let sum = 8 * 0x20
+  for (let i = 0; i < 148; i++) sum += block[i]!
+  for (let i = 156; i < BLOCK; i++) sum += block[i]!
+  return sum === octal(block, 148, 8)
 }
 
 function isZero(block: Buffer): boolean {
@@ -262,18 +266,45 @@ function isZero(block: Buffer): boolean {
   return true
 }
 
-function field(block: Buffer, start: number, length: number): string {
-  const raw = block.subarray(start, start + length)
-  const end = raw.indexOf(0)
-  return raw.subarray(0, end === -1 ? length : end).toString('utf8')
+/** A numeric field: octal digits, optionally padded with spaces and ended by NUL or space; NaN if none. */
+function octal(block: Buffer, start: number, length: number): number {
+  let i = start
+  const end = start + length
+  while (i < end && block[i] === 0x20) i++
+  let n = 0
+  let digits = 0
+  for (; i < end; i++) {
+    const c = block[i]!
+    if (c < 0x30 || c > 0x37) break
+    n = n * 8 + (c - 0x30)
+    digits++
+  }
+  return digits > 0 ? n : Number.NaN
+}
+
+/** A NUL-terminated text field. */
+function text(block: Buffer, start: number, length: number): string {
+  const nul = block.indexOf(0, start)
+  const end = nul === -1 || nul > start + length ? start + length : nul
+  return block.toString('utf8', start, end)
+}
+
+/** POSIX "ustar\0" (GNU's own format writes "ustar  \0" and uses the prefix field for other things). */
+function isPosixUstar(block: Buffer): boolean {
+  return (
+    block[257] === 0x75 &&
+    block[258] === 0x73 &&
+    block[259] === 0x74 &&
+    block[260] === 0x61 &&
+    block[261] === 0x72 &&
+    block[262] === 0
+  )
 }
 
 function ustarName(block: Buffer): string {
-  const name = field(block, 0, 100)
-  // POSIX ustar keeps long names' leading part in the prefix field; GNU's own format uses that space
-  // for other things, so only "ustar\0" has a prefix.
-  const posix = block.subarray(257, 263).equals(Buffer.from('ustar\0', 'latin1'))
-  const prefix = posix ? field(block, 345, 155) : ''
+  const name = text(block, 0, 100)
+  // POSIX ustar keeps long names' leading part in the prefix field.
+  const prefix = isPosixUstar(block) ? text(block, 345, 155) : ''
   return prefix ? `${prefix}/${name}` : name
 }
 
@@ -284,8 +315,8 @@ function decodeSize(block: Buffer): number {
     for (let i = 125; i < 136; i++) n = n * 256 + block[i]!
     return n
   }
-  const text = field(block, 124, 12).trim()
-  return text ? Number.parseInt(text, 8) : 0
+  const size = octal(block, 124, 12)
+  return Number.isNaN(size) ? 0 : size
 }
 
 /** The `path` record of pax extended header data ("<len> path=<value>\n" records). */

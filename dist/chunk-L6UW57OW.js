@@ -1921,9 +1921,9 @@ var ContractChecker = class {
     return { masked };
   }
 };
-function sshDeleteKeysSetting(text2) {
+function sshDeleteKeysSetting(text3) {
   let value = null;
-  for (const line of text2.split(/\r?\n/)) {
+  for (const line of text3.split(/\r?\n/)) {
     const m = /^ssh_deletekeys[ \t]*:(.*)$/.exec(line);
     if (!m) continue;
     let v = m[1].replace(/(^|[ \t])#.*$/, "").trim();
@@ -2164,24 +2164,40 @@ var TarFileInjector = class extends Transform2 {
   }
 };
 function validChecksum(block) {
-  const stored = Number.parseInt(field2(block, 148, 8).trim(), 8);
-  let sum = 0;
-  for (let i2 = 0; i2 < BLOCK; i2++) sum += i2 >= 148 && i2 < 156 ? 32 : block[i2];
-  return sum === stored;
+  let sum = 8 * 32;
+  for (let i2 = 0; i2 < 148; i2++) sum += block[i2];
+  for (let i2 = 156; i2 < BLOCK; i2++) sum += block[i2];
+  return sum === octal2(block, 148, 8);
 }
 function isZero(block) {
   for (let i2 = 0; i2 < block.length; i2++) if (block[i2] !== 0) return false;
   return true;
 }
-function field2(block, start, length) {
-  const raw = block.subarray(start, start + length);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end === -1 ? length : end).toString("utf8");
+function octal2(block, start, length) {
+  let i2 = start;
+  const end = start + length;
+  while (i2 < end && block[i2] === 32) i2++;
+  let n2 = 0;
+  let digits = 0;
+  for (; i2 < end; i2++) {
+    const c3 = block[i2];
+    if (c3 < 48 || c3 > 55) break;
+    n2 = n2 * 8 + (c3 - 48);
+    digits++;
+  }
+  return digits > 0 ? n2 : Number.NaN;
+}
+function text(block, start, length) {
+  const nul = block.indexOf(0, start);
+  const end = nul === -1 || nul > start + length ? start + length : nul;
+  return block.toString("utf8", start, end);
+}
+function isPosixUstar(block) {
+  return block[257] === 117 && block[258] === 115 && block[259] === 116 && block[260] === 97 && block[261] === 114 && block[262] === 0;
 }
 function ustarName(block) {
-  const name = field2(block, 0, 100);
-  const posix2 = block.subarray(257, 263).equals(Buffer.from("ustar\0", "latin1"));
-  const prefix = posix2 ? field2(block, 345, 155) : "";
+  const name = text(block, 0, 100);
+  const prefix = isPosixUstar(block) ? text(block, 345, 155) : "";
   return prefix ? `${prefix}/${name}` : name;
 }
 function decodeSize(block) {
@@ -2190,8 +2206,8 @@ function decodeSize(block) {
     for (let i2 = 125; i2 < 136; i2++) n2 = n2 * 256 + block[i2];
     return n2;
   }
-  const text2 = field2(block, 124, 12).trim();
-  return text2 ? Number.parseInt(text2, 8) : 0;
+  const size = octal2(block, 124, 12);
+  return Number.isNaN(size) ? 0 : size;
 }
 function paxPath(data) {
   let path6;
@@ -2212,12 +2228,12 @@ function encodeHeader(h2) {
   const name = Buffer.from(h2.name);
   if (name.length > 100) throw new Error(`internal: tar name too long: ${h2.name}`);
   name.copy(block, 0);
-  const octal2 = (value, start, length) => block.write(`${value.toString(8).padStart(length - 1, "0")}\0`, start, length, "latin1");
-  octal2(h2.mode, 100, 8);
-  octal2(0, 108, 8);
-  octal2(0, 116, 8);
-  octal2(h2.size, 124, 12);
-  octal2(Math.floor(h2.mtime.getTime() / 1e3), 136, 12);
+  const octal3 = (value, start, length) => block.write(`${value.toString(8).padStart(length - 1, "0")}\0`, start, length, "latin1");
+  octal3(h2.mode, 100, 8);
+  octal3(0, 108, 8);
+  octal3(0, 116, 8);
+  octal3(h2.size, 124, 12);
+  octal3(Math.floor(h2.mtime.getTime() / 1e3), 136, 12);
   block.write(h2.type, 156, 1, "latin1");
   block.write("ustar\x0000", 257, 8, "latin1");
   block.write("root", 265, 32, "latin1");
@@ -2958,7 +2974,7 @@ var defaultVerboseFunction = ({
   return `${gray(`[${timestampString}]`)} ${gray(`[${commandId}]`)} ${color(icon)} ${color(message)}`;
 };
 var serializeTimestamp = (timestamp) => `${padField(timestamp.getHours(), 2)}:${padField(timestamp.getMinutes(), 2)}:${padField(timestamp.getSeconds(), 2)}.${padField(timestamp.getMilliseconds(), 3)}`;
-var padField = (field3, padding) => String(field3).padStart(padding, "0");
+var padField = (field2, padding) => String(field2).padStart(padding, "0");
 var getFinalIcon = ({ failed, reject }) => {
   if (!failed) {
     return figures_default.tick;
@@ -9163,9 +9179,9 @@ var PackageListError = class extends Error {
 var DPKG_HEADER = "Desired=Unknown/Install/Remove/Purge/Hold";
 var DPKG_RULER = /^\+\+\+-(=+)-(=+)-(=+)-(=+)$/;
 var DPKG_FLAGS = /^[uihrp][ncHUFWti][ R]$/;
-function parsePackageEntries(text2) {
-  if (text2 === "") return { kind: void 0, packages: [] };
-  const lines = text2.split("\n");
+function parsePackageEntries(text3) {
+  if (text3 === "") return { kind: void 0, packages: [] };
+  const lines = text3.split("\n");
   if (lines.at(-1) === "") lines.pop();
   if (lines[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines) };
   return { kind: "rpm", packages: lines.map((line, i2) => parseRpmLine(line, i2 + 1)) };
@@ -10027,17 +10043,17 @@ function parseFile(db, buf, filename, type, nativeArch) {
 var toBytes = (data) => typeof data === "string" ? Buffer6.from(data, "utf8") : data;
 var rawBytes = /* @__PURE__ */ new WeakMap();
 var NON_ASCII_BYTE = /[\x80-\xff]/;
-function decode(raw, field3, bin) {
+function decode(raw, field2, bin) {
   if (!NON_ASCII_BYTE.test(bin)) return bin;
   const bytes = Buffer6.from(bin, "latin1");
-  const text2 = bytes.toString("utf8");
-  if (!isUtf8(bytes)) raw[field3] = { text: text2, bin };
-  return text2;
+  const text3 = bytes.toString("utf8");
+  if (!isUtf8(bytes)) raw[field2] = { text: text3, bin };
+  return text3;
 }
-function parseDpkgStatus(text2, options = {}) {
+function parseDpkgStatus(text3, options = {}) {
   const db = { sets: /* @__PURE__ */ new Map(), order: [], warn: options.onWarning ?? (() => {
   }) };
-  parseFile(db, toBytes(text2), options.filename ?? "/var/lib/dpkg/status", "status", options.nativeArch);
+  parseFile(db, toBytes(text3), options.filename ?? "/var/lib/dpkg/status", "status", options.nativeArch);
   const updates = (options.updates ?? []).filter((u2) => /^[0-9]+$/.test(u2.name));
   for (const u2 of updates) {
     if (u2.name.length > 10)
@@ -10083,13 +10099,13 @@ function inferDpkgNativeArch(pkgs) {
   for (const [arch, n2] of counts) if (best === void 0 || n2 > counts.get(best)) best = arch;
   return best;
 }
-function toBinary(text2) {
-  const bin = /[\u0080-\uffff]/.test(text2) ? Buffer6.from(text2, "utf8").toString("latin1") : text2;
+function toBinary(text3) {
+  const bin = /[\u0080-\uffff]/.test(text3) ? Buffer6.from(text3, "utf8").toString("latin1") : text3;
   const nul = bin.indexOf("\0");
   return nul < 0 ? bin : bin.slice(0, nul);
 }
-function binField(pkg, field3, value) {
-  const raw = rawBytes.get(pkg)?.[field3];
+function binField(pkg, field2, value) {
+  const raw = rawBytes.get(pkg)?.[field2];
   if (raw && raw.text === value) {
     const nul = raw.bin.indexOf("\0");
     return nul < 0 ? raw.bin : raw.bin.slice(0, nul);
@@ -10418,7 +10434,7 @@ function parseHeader(blob, hnum) {
   return h2;
 }
 var utf8 = new TextDecoder("utf-8");
-var text = (b) => b === null ? null : utf8.decode(b);
+var text2 = (b) => b === null ? null : utf8.decode(b);
 function nevr(h2, withEpoch) {
   const parts = [];
   if (!withEpoch) {
@@ -10482,13 +10498,13 @@ function readRpmDb(db, options = {}) {
     lines.push(line, Buffer7.from("\n"));
     packages.push({
       hnum,
-      name: text(h2.string(TAG.NAME)) ?? "",
+      name: text2(h2.string(TAG.NAME)) ?? "",
       epoch: h2.uint32(TAG.EPOCH),
-      version: text(h2.string(TAG.VERSION)),
-      release: text(h2.string(TAG.RELEASE)),
-      arch: text(h2.string(TAG.ARCH)),
-      license: text(h2.string(TAG.LICENSE)),
-      sourceRpm: text(h2.string(TAG.SOURCERPM)),
+      version: text2(h2.string(TAG.VERSION)),
+      release: text2(h2.string(TAG.RELEASE)),
+      arch: text2(h2.string(TAG.ARCH)),
+      license: text2(h2.string(TAG.LICENSE)),
+      sourceRpm: text2(h2.string(TAG.SOURCERPM)),
       evr: utf8.decode(nevr(h2, true)),
       qa: utf8.decode(line)
     });
@@ -10644,9 +10660,9 @@ function sbomPackagesFromRpm(pkgs) {
   });
 }
 function parseOsRelease(content) {
-  const text2 = typeof content === "string" ? content : Buffer8.from(content).toString("utf8");
+  const text3 = typeof content === "string" ? content : Buffer8.from(content).toString("utf8");
   const out = {};
-  for (const line of text2.split("\n")) {
+  for (const line of text3.split("\n")) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (m) out[m[1]] = shellWord(m[2]);
   }
@@ -11232,20 +11248,20 @@ function modeBits(mode) {
 async function readIgnoreFile(root, dockerfile) {
   const file = dockerfile ? resolve2(dockerfile) : join3(root, "Dockerfile");
   for (const candidate of [`${file}.dockerignore`, join3(root, ".dockerignore")]) {
-    const text2 = await readFile(candidate, "utf8").catch((err) => {
+    const text3 = await readFile(candidate, "utf8").catch((err) => {
       if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
       throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
     });
-    if (text2 !== void 0) return text2;
+    if (text3 !== void 0) return text3;
   }
   return "";
 }
 var IgnoreMatcher = class {
   patterns;
   hasExceptions;
-  constructor(text2) {
+  constructor(text3) {
     this.patterns = [];
-    for (const raw of text2.replace(/^\uFEFF/, "").split(/\r?\n/)) {
+    for (const raw of text3.replace(/^\uFEFF/, "").split(/\r?\n/)) {
       if (raw.startsWith("#")) continue;
       let pattern = raw.trim();
       if (pattern === "") continue;
@@ -11312,8 +11328,8 @@ function compile(pattern) {
     return new RegExp(`^${escapeRegExp(pattern)}$`);
   }
 }
-function escapeRegExp(text2) {
-  return text2.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+function escapeRegExp(text3) {
+  return text3.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 function buildCacheDir(env = process.env) {
   return resolve2(env.RUNNER_TEMP || tmpdir2(), "metal-image-buildkit-cache");
@@ -11590,8 +11606,8 @@ async function ensureDaemon(input, value, signal) {
     `cannot reach the Docker daemon at ${host}, needed for input "${input}" = "${value}": ${reason}. Start the Docker engine (dockerd) or point DOCKER_HOST at one.`
   );
 }
-function lastLine(text2) {
-  const lines = text2.trim().split("\n");
+function lastLine(text3) {
+  const lines = text3.trim().split("\n");
   return (lines[lines.length - 1] ?? "").trim();
 }
 function processExit(done, failure) {
@@ -11834,11 +11850,11 @@ function imageFolder(p) {
 
 // src/versions-index.ts
 var INDEX_FILE = "versions.json";
-function parseIndex(text2, osName, osVersion) {
+function parseIndex(text3, osName, osVersion) {
   const empty = { osName, osVersion, versions: [] };
-  if (!text2) return empty;
+  if (!text3) return empty;
   try {
-    const data = JSON.parse(text2);
+    const data = JSON.parse(text3);
     const versions = (Array.isArray(data.versions) ? data.versions : []).filter(
       (e2) => typeof e2?.version === "string" && isVersion(e2.version) && typeof e2.imageId === "string" && typeof e2.md5 === "string" && typeof e2.size === "number" && typeof e2.path === "string"
     );
@@ -12771,8 +12787,8 @@ function linked(url, endpoint = "") {
   const href = scheme === "gs" ? `https://storage.googleapis.com/${bucket}/${path6}` : endpoint ? `${endpoint.replace(/\/+$/, "")}/${bucket}/${path6}` : `https://${bucket}.s3.amazonaws.com/${path6}`;
   return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`;
 }
-function escapeHtml(text2) {
-  return text2.replace(/[&<>"]/g, (c3) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c3]);
+function escapeHtml(text3) {
+  return text3.replace(/[&<>"]/g, (c3) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c3]);
 }
 
 export {
