@@ -10,5 +10,6 @@ export default defineConfig({
     // The docker suites share one engine and its build cache; running files in parallel only makes them
     // fight for the two cores and the disk.
     fileParallelism: false,
+    globalSetup: ['__tests__/helpers/global-setup.ts'],
   },
 })

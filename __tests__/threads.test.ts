@@ -5,6 +5,7 @@ import { Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, test } from 'vitest'
+import { Hasher } from '../src/hash.ts'
 import { Lz4FrameEncoder } from '../src/lz4/frame.ts'
 import { BACKGROUND_NICE } from '../src/workers.ts'
 
@@ -44,17 +45,59 @@ describe.skipIf(process.platform !== 'linux')('compression and hashing threads r
     expect(niceOf('/proc/thread-self/stat')).toBe(mainBefore)
   })
 
-  test('the fast level compresses on a thread pool that runs at the background nice value', async () => {
-    const mainBefore = niceOf('/proc/thread-self/stat')
+  const encode = async (background: boolean): Promise<void> => {
     const input = Buffer.alloc(9 << 20, 'metal ')
     const parts: Buffer[] = []
-    for await (const part of Readable.from([input]).pipe(new Lz4FrameEncoder({ level: 1, concurrency: 2 })))
+    for await (const part of Readable.from([input]).pipe(
+      new Lz4FrameEncoder({ level: 1, concurrency: 2, background }),
+    ))
       parts.push(part as Buffer)
     expect(Buffer.concat(parts).length).toBeGreaterThan(0)
-    const pool = threads().filter((t) => t.name === 'libuv-worker')
-    expect(pool.length).toBeGreaterThan(0)
-    for (const t of pool) expect(t.nice).toBeGreaterThanOrEqual(BACKGROUND_NICE)
+  }
+  const pool = () => threads().filter((t) => t.name === 'libuv-worker')
+
+  // Renicing the pool cannot be undone without privileges, so the case without comes first.
+  test('without a producer to yield to, the fast level leaves the thread pool at normal priority', async () => {
+    await encode(false)
+    expect(pool().length).toBeGreaterThan(0)
+    for (const t of pool()) expect(t.nice).toBeLessThan(BACKGROUND_NICE)
+  })
+
+  test('in the background, the fast level compresses on a thread pool at the background nice value', async () => {
+    const mainBefore = niceOf('/proc/thread-self/stat')
+    await encode(true)
+    expect(pool().length).toBeGreaterThan(0)
+    for (const t of pool()) expect(t.nice).toBeGreaterThanOrEqual(BACKGROUND_NICE)
     expect(niceOf('/proc/thread-self/stat')).toBe(mainBefore)
+  })
+
+  test('in the background, the hashing thread runs at the background nice value; otherwise not', async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    const workerNices = () =>
+      threads()
+        .filter((t) => t.name === 'WorkerThread')
+        .map((t) => t.nice)
+    /** Samples the worker threads' nice values for `ms` while a hasher is running, then ends it. */
+    const whileHashing = async (background: boolean, ms: number): Promise<number[]> => {
+      const hasher = new Hasher(['md5'], { background })
+      hasher.resume()
+      hasher.write(Buffer.alloc(2 << 20, 1))
+      const seen: number[] = []
+      for (let t = 0; t < ms; t += 50) {
+        await sleep(50)
+        seen.push(...workerNices())
+      }
+      const done = new Promise((resolve, reject) => hasher.on('finish', resolve).on('error', reject))
+      hasher.end()
+      await done
+      return seen
+    }
+    // The worker lowers its priority as its script starts, within a second of being created.
+    expect(await whileHashing(true, 2000)).toContain(BACKGROUND_NICE)
+    await sleep(300)
+    const normal = await whileHashing(false, 1000)
+    expect(normal.length).toBeGreaterThan(0)
+    expect(normal).not.toContain(BACKGROUND_NICE)
   })
 })
 

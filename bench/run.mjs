@@ -155,11 +155,17 @@ if (want('bucket')) {
       .filter(Boolean)
       .map((m) => [m[1], m[2]]),
   )
-  const env = `AWS_ACCESS_KEY_ID='${swift.S3_ACCESS_KEY_ID}' AWS_SECRET_ACCESS_KEY='${swift.S3_SECRET_ACCESS_KEY}' AWS_REGION='${swift.S3_REGION}' S3_ENDPOINT='${swift.S3_ENDPOINT}'`
+  // Credentials reach the commands through the environment, never their command lines (which a failure prints).
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: swift.S3_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: swift.S3_SECRET_ACCESS_KEY,
+    AWS_REGION: swift.S3_REGION,
+    S3_ENDPOINT: swift.S3_ENDPOINT,
+  })
   const bucket = 'metal-image-bench'
   execFileSync('sh', [
     '-c',
-    `${env} '${node}' -e "const {S3Client,CreateBucketCommand}=require('@aws-sdk/client-s3');new S3Client({endpoint:process.env.S3_ENDPOINT,forcePathStyle:true}).send(new CreateBucketCommand({Bucket:'${bucket}'})).catch(e=>{if(!/BucketAlready/.test(e.name))throw e})"`,
+    `'${node}' -e "const {S3Client,CreateBucketCommand}=require('@aws-sdk/client-s3');new S3Client({endpoint:process.env.S3_ENDPOINT,forcePathStyle:true}).send(new CreateBucketCommand({Bucket:'${bucket}'})).catch(e=>{if(!/BucketAlready/.test(e.name))throw e})"`,
   ])
   // Streamed against compression alone, alternating; then the reference's second step on the file.
   const bucketRuns = alternate(3, {
@@ -170,14 +176,14 @@ if (want('bucket')) {
     ],
     oursS3: [
       'ours: --rootfs to s3:// (local Swift), streamed',
-      `${env} '${node}' '${CLI}' --rootfs '${ROOTFS}' --os-name debian --os-version 12 --contract warn --destination s3://${bucket}/streamed --endpoint '${swift.S3_ENDPOINT}' >/dev/null`,
+      `'${node}' '${CLI}' --rootfs '${ROOTFS}' --os-name debian --os-version 12 --contract warn --destination s3://${bucket}/streamed --endpoint '${swift.S3_ENDPOINT}' >/dev/null`,
     ],
   })
   results.compressOnly = bucketRuns.compressOnly
   results.oursS3 = bucketRuns.oursS3
   results.upload = measure(
     'upload the compressed file (same S3 client)',
-    `${env} '${node}' '${join(root, 'bench', 'upload.ts')}' '${join(OUT, 'tar/debian/12/img.tar.lz4')}' ${bucket} sequential/img.tar.lz4`,
+    `'${node}' '${join(root, 'bench', 'upload.ts')}' '${join(OUT, 'tar/debian/12/img.tar.lz4')}' ${bucket} sequential/img.tar.lz4`,
   )
 }
 

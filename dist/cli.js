@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-L6UW57OW.js";
+} from "./chunk-G5G2PYGV.js";
 import {
   InputError,
   errorMessage

@@ -7,8 +7,9 @@ import "./chunk-VF57VZD3.js";
 // src/hash-worker.ts
 import { createHash } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
-runInBackground();
-var hashes = workerData.algorithms.map((alg) => createHash(alg));
+var { algorithms, background } = workerData;
+if (background) runInBackground();
+var hashes = algorithms.map((alg) => createHash(alg));
 parentPort.on("message", (msg) => {
   if ("end" in msg) {
     parentPort.postMessage({ digests: hashes.map((h) => h.digest("hex")) });

@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-L6UW57OW.js";
+} from "./chunk-G5G2PYGV.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

@@ -877,8 +877,8 @@ var HCCompressor = class {
 };
 
 // src/lz4/worker.ts
-runInBackground();
-var level = workerData.level;
+var { level, background } = workerData;
+if (background) runInBackground();
 var hc = new HCCompressor();
 var scratch = new Uint8Array(MAX_BLOCK_SIZE);
 parentPort.on("message", (msg) => {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
 import { runInBackground } from './workers.ts'
 
-runInBackground()
-
-const hashes = (workerData as { algorithms: string[] }).algorithms.map((alg) => createHash(alg))
+const { algorithms, background } = workerData as { algorithms: string[]; background: boolean }
+if (background) runInBackground()
+const hashes = algorithms.map((alg) => createHash(alg))
 
 parentPort!.on('message', (msg: { data: ArrayBuffer; length: number } | { end: true }) => {
   if ('end' in msg) {

@@ -27,10 +27,11 @@ export class Hasher extends Transform {
   private failure: Error | undefined
   private readonly result: Promise<string[]>
 
-  constructor(algorithms: string[] = ['md5']) {
+  /** `background`: hash at the background nice value (see workers.ts), for a producer to go first. */
+  constructor(algorithms: string[] = ['md5'], { background = false } = {}) {
     super({ highWaterMark: 1 << 20 })
     this.algorithms = algorithms
-    this.worker = new Worker(workerUrl('hash-worker'), { workerData: { algorithms } })
+    this.worker = new Worker(workerUrl('hash-worker'), { workerData: { algorithms, background } })
     this.result = new Promise((resolve, reject) => {
       this.worker.on('message', (msg: { ack: number; data: ArrayBuffer } | { digests: string[] }) => {
         if ('digests' in msg) return resolve(msg.digests)

@@ -379,8 +379,12 @@ async function streamRootfs(
       file: (path, content) => contract.file(path, content),
     },
   )
-  const encoder = new Lz4FrameEncoder({ level, concurrency: availableParallelism() })
-  const hasher = new Hasher(checksums)
+  // Docker's export or BuildKit must not wait for the CPU our compression and hashing take (workers.ts);
+  // a tar on disk has no producer to yield to, and keeping the threads at normal priority keeps less in
+  // memory (about 15 MB less peak RSS on the bench tar).
+  const background = source.input !== 'rootfs'
+  const encoder = new Lz4FrameEncoder({ level, concurrency: availableParallelism(), background })
+  const hasher = new Hasher(checksums, { background })
   const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [source.stream]
   if (buildInfo !== undefined) stages.push(new TarFileInjector(BUILD_INFO_PATH, buildInfo))
   const stop = reportProgress(

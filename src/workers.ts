@@ -12,9 +12,8 @@ export function workerUrl(entry: keyof typeof SOURCES): URL {
 }
 
 /**
- * The nice value of the threads that only compress or hash. They can always catch up; what must not
- * wait is whatever produces the rootfs (dockerd's export, BuildKit), the store's server when it runs on
- * the same machine, and our main thread, which feeds them all. With every core compressing, a
+ * The nice value of the threads that only compress or hash, when the rootfs comes from docker (an export
+ * or a BuildKit build): they can always catch up, the producer cannot. With every core compressing, a
  * producer at the same priority gets starved: on the bench machine `docker export` of the bench image
  * took 6.4 s alone, 12.8 s next to two busy threads and 7.9 s when those ran at this nice value.
  */

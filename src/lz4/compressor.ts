@@ -25,17 +25,22 @@ export interface BlockCompressor {
 export const HC_MIN_LEVEL = 3
 export const MAX_LEVEL = 12
 
-export async function createBlockCompressor(level: number, concurrency: number): Promise<BlockCompressor> {
-  return level < HC_MIN_LEVEL ? fastCompressor() : hcCompressor(level, concurrency)
+/** `background`: compress at the background nice value (see workers.ts), for a producer to go first. */
+export async function createBlockCompressor(
+  level: number,
+  concurrency: number,
+  background = false,
+): Promise<BlockCompressor> {
+  return level < HC_MIN_LEVEL ? fastCompressor(background) : hcCompressor(level, concurrency, background)
 }
 
 /**
  * lz4-napi's async compress runs on libuv's thread pool, so blocks submitted together are compressed
  * on all cores without worker threads of our own.
  */
-function fastCompressor(): BlockCompressor {
+function fastCompressor(background: boolean): BlockCompressor {
   const napi = loadLz4Napi()
-  let first = true
+  let first = background
   return {
     async compress(block) {
       const pending = napi.compress(block)
@@ -68,7 +73,7 @@ interface HcResult {
  * lz4-napi has no high-compression mode, so levels 3-12 run our own LZ4 HC (src/lz4/hc.ts) on a
  * worker thread per core. Blocks are transferred, not copied, to and from the workers.
  */
-function hcCompressor(level: number, concurrency: number): BlockCompressor {
+function hcCompressor(level: number, concurrency: number, background: boolean): BlockCompressor {
   const workers: Worker[] = []
   const idle: Worker[] = []
   const waiting: (() => void)[] = []
@@ -82,7 +87,7 @@ function hcCompressor(level: number, concurrency: number): BlockCompressor {
     callbacks.clear()
   }
   for (let i = 0; i < concurrency; i++) {
-    const worker = new Worker(workerUrl('lz4-worker'), { workerData: { level } })
+    const worker = new Worker(workerUrl('lz4-worker'), { workerData: { level, background } })
     worker.on('message', (msg: HcResult) => {
       const cb = callbacks.get(msg.id)
       callbacks.delete(msg.id)

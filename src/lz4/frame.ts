@@ -31,6 +31,8 @@ export interface FrameEncoderOptions {
   level: number
   /** Blocks compressed at the same time; bounds memory to about 2 x concurrency x 4 MiB. */
   concurrency?: number
+  /** Compress at the background nice value (see workers.ts), for a producer to go first. */
+  background?: boolean
 }
 
 export async function frameHeader(): Promise<Buffer> {
@@ -53,6 +55,7 @@ export class Lz4FrameEncoder extends Transform {
   private readonly level: number
   private readonly concurrency: number
   private readonly maxInFlight: number
+  private readonly background: boolean
   private compressor: BlockCompressor | undefined
   private hash: Xxh32 | undefined
   private block: Buffer | undefined
@@ -67,6 +70,7 @@ export class Lz4FrameEncoder extends Transform {
   constructor(options: FrameEncoderOptions) {
     super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 })
     this.level = options.level
+    this.background = options.background ?? false
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism())
     // At the fast level one block beyond one per thread keeps the threads busy while this thread fills
     // the next (a block compresses in about as long as it takes to fill); a high-compression block takes
@@ -118,7 +122,7 @@ export class Lz4FrameEncoder extends Transform {
   }
 
   private async start(): Promise<void> {
-    this.compressor = await createBlockCompressor(this.level, this.concurrency)
+    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background)
     this.hash = await createXxh32()
     this.emit_(await frameHeader())
   }

@@ -2,9 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { HCCompressor, MAX_BLOCK_SIZE } from './hc.ts'
 import { runInBackground } from '../workers.ts'
 
-runInBackground()
-
-const level = (workerData as { level: number }).level
+const { level, background } = workerData as { level: number; background: boolean }
+if (background) runInBackground()
 const hc = new HCCompressor()
 // Compressing into one buffer for the worker's life and sending an exact-size copy keeps this thread
 // free of 4 MiB garbage per block, which its isolate would collect late (peak RSS).

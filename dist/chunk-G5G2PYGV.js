@@ -749,12 +749,12 @@ function withAllocatorOptions(load2) {
 // src/lz4/compressor.ts
 var HC_MIN_LEVEL = 3;
 var MAX_LEVEL = 12;
-async function createBlockCompressor(level, concurrency) {
-  return level < HC_MIN_LEVEL ? fastCompressor() : hcCompressor(level, concurrency);
+async function createBlockCompressor(level, concurrency, background = false) {
+  return level < HC_MIN_LEVEL ? fastCompressor(background) : hcCompressor(level, concurrency, background);
 }
-function fastCompressor() {
+function fastCompressor(background) {
   const napi = loadLz4Napi();
-  let first = true;
+  let first = background;
   return {
     async compress(block) {
       const pending = napi.compress(block);
@@ -769,7 +769,7 @@ function fastCompressor() {
     }
   };
 }
-function hcCompressor(level, concurrency) {
+function hcCompressor(level, concurrency, background) {
   const workers = [];
   const idle = [];
   const waiting = [];
@@ -782,7 +782,7 @@ function hcCompressor(level, concurrency) {
     callbacks.clear();
   };
   for (let i2 = 0; i2 < concurrency; i2++) {
-    const worker = new Worker(workerUrl("lz4-worker"), { workerData: { level } });
+    const worker = new Worker(workerUrl("lz4-worker"), { workerData: { level, background } });
     worker.on("message", (msg) => {
       const cb = callbacks.get(msg.id);
       callbacks.delete(msg.id);
@@ -9097,10 +9097,11 @@ var Hasher = class extends Transform4 {
   whenCaughtUp;
   failure;
   result;
-  constructor(algorithms = ["md5"]) {
+  /** `background`: hash at the background nice value (see workers.ts), for a producer to go first. */
+  constructor(algorithms = ["md5"], { background = false } = {}) {
     super({ highWaterMark: 1 << 20 });
     this.algorithms = algorithms;
-    this.worker = new Worker2(workerUrl("hash-worker"), { workerData: { algorithms } });
+    this.worker = new Worker2(workerUrl("hash-worker"), { workerData: { algorithms, background } });
     this.result = new Promise((resolve5, reject) => {
       this.worker.on("message", (msg) => {
         if ("digests" in msg) return resolve5(msg.digests);
@@ -10994,6 +10995,7 @@ var Lz4FrameEncoder = class extends Transform5 {
   level;
   concurrency;
   maxInFlight;
+  background;
   compressor;
   hash;
   block;
@@ -11007,6 +11009,7 @@ var Lz4FrameEncoder = class extends Transform5 {
   constructor(options) {
     super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 });
     this.level = options.level;
+    this.background = options.background ?? false;
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
     this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0);
   }
@@ -11047,7 +11050,7 @@ var Lz4FrameEncoder = class extends Transform5 {
     );
   }
   async start() {
-    this.compressor = await createBlockCompressor(this.level, this.concurrency);
+    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background);
     this.hash = await createXxh32();
     this.emit_(await frameHeader());
   }
@@ -12548,8 +12551,9 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
       file: (path6, content) => contract.file(path6, content)
     }
   );
-  const encoder = new Lz4FrameEncoder({ level, concurrency: availableParallelism2() });
-  const hasher = new Hasher(checksums);
+  const background = source.input !== "rootfs";
+  const encoder = new Lz4FrameEncoder({ level, concurrency: availableParallelism2(), background });
+  const hasher = new Hasher(checksums, { background });
   const stages = [source.stream];
   if (buildInfo !== void 0) stages.push(new TarFileInjector(BUILD_INFO_PATH, buildInfo));
   const stop = reportProgress(
