@@ -48,6 +48,9 @@ function alternate(rounds, commands) {
   for (let i = 0; i < rounds; i++)
     for (const [key, [label, command, prepare]] of Object.entries(commands)) {
       prepare?.()
+      // The previous command's output (up to a GB) would otherwise be written back to disk while this
+      // one runs, and slow whichever command happens to come next.
+      execFileSync('sync')
       runs[key].push(measure(label, command))
     }
   return Object.fromEntries(

@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-G5G2PYGV.js";
+} from "./chunk-X7FOX4IP.js";
 import {
   InputError,
   errorMessage

@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-G5G2PYGV.js";
+} from "./chunk-X7FOX4IP.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

@@ -113,6 +113,10 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
   const store = await openStore(config, options.storeTuning)
   if (config.mode === 'promote') return promote(config, store, log)
   const signal = options.signal ?? new AbortController().signal
+  // Outside GitHub the build info asks git (three processes): let that run while the version is
+  // decided, the store and the source get ready.
+  const headPending = config.buildInfo ? buildHead(ctx) : undefined
+  headPending?.catch(() => {})
   const timings: PublishResult['timings'] = []
   const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
     const start = performance.now()
@@ -141,9 +145,6 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
   }
   if (plan.decision.action === 'skip') return skipped(plan, store, common, log)
 
-  // Outside GitHub this asks git (three processes): let it run while the store and the source get ready.
-  const buildInfoPending = config.buildInfo ? buildInfoOf(ctx, version) : undefined
-  buildInfoPending?.catch(() => {})
   // A versioned path is created once: of two runs racing to publish it, only one may win.
   const exclusive = config.layout === 'versioned' && plan.decision.action === 'publish'
   const tx = await store.begin([plan.imageDir], { exclusive })
@@ -164,7 +165,14 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
       const toStore = tx.createWriteStream(at(IMAGE_FILE))
       return copyDir ? new Tee(toStore, createWriteStream(join(copyDir, IMAGE_FILE))) : toStore
     }
-    const buildInfo = buildInfoPending ? buildInfoYaml(await buildInfoPending) : undefined
+    const buildInfo = headPending
+      ? buildInfoYaml({
+          date: ctx.now,
+          imageId: version.imageId,
+          version: version.version,
+          ...(await headPending),
+        })
+      : undefined
     // With BuildKit the build and the export are one stream: the build is over at its first byte.
     const streaming = config.source.kind === 'build' && opened.buildMs === undefined
     const streamTitle = streaming ? 'Build, export and compress (one stream)' : 'Export and compress'
@@ -433,18 +441,16 @@ async function settledWithin(promise: Promise<void>, ms: number): Promise<void> 
   }
 }
 
-/** What /etc/metal/build.yaml records: the workflow run's repository, ref and commit, or the local checkout's. */
-async function buildInfoOf(ctx: PlanContext, version: Plan['version']): Promise<BuildInfo> {
+/** What /etc/metal/build.yaml records of the source: the workflow run's repository, ref and commit, or the local checkout's. */
+async function buildHead(ctx: PlanContext): Promise<Pick<BuildInfo, 'repository' | 'ref' | 'commit'>> {
   const env = process.env
-  const head =
-    ctx.run && env.GITHUB_SHA
-      ? {
-          repository: env.GITHUB_REPOSITORY ?? '',
-          ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.GITHUB_REF || '',
-          commit: env.GITHUB_SHA,
-        }
-      : await gitHead(ctx.cwd)
-  return { date: ctx.now, imageId: version.imageId, version: version.version, ...head }
+  return ctx.run && env.GITHUB_SHA
+    ? {
+        repository: env.GITHUB_REPOSITORY ?? '',
+        ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.GITHUB_REF || '',
+        commit: env.GITHUB_SHA,
+      }
+    : gitHead(ctx.cwd)
 }
 
 /** What the tool writes into SBOMs; kept equal to package.json's version by __tests__/report.test.ts. */

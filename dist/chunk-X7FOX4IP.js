@@ -12347,6 +12347,9 @@ async function publish(config, options = {}) {
   const store = await openStore(config, options.storeTuning);
   if (config.mode === "promote") return promote(config, store, log);
   const signal = options.signal ?? new AbortController().signal;
+  const headPending = config.buildInfo ? buildHead(ctx) : void 0;
+  headPending?.catch(() => {
+  });
   const timings = [];
   const timed = async (stage, fn) => {
     const start = performance.now();
@@ -12372,9 +12375,6 @@ async function publish(config, options = {}) {
     compressionLevel: config.compressionLevel
   };
   if (plan.decision.action === "skip") return skipped(plan, store, common2, log);
-  const buildInfoPending = config.buildInfo ? buildInfoOf(ctx, version) : void 0;
-  buildInfoPending?.catch(() => {
-  });
   const exclusive = config.layout === "versioned" && plan.decision.action === "publish";
   const tx = await store.begin([plan.imageDir], { exclusive });
   let source;
@@ -12393,7 +12393,12 @@ async function publish(config, options = {}) {
       const toStore = tx.createWriteStream(at(IMAGE_FILE));
       return copyDir ? new Tee(toStore, createWriteStream3(join6(copyDir, IMAGE_FILE))) : toStore;
     };
-    const buildInfo = buildInfoPending ? buildInfoYaml(await buildInfoPending) : void 0;
+    const buildInfo = headPending ? buildInfoYaml({
+      date: ctx.now,
+      imageId: version.imageId,
+      version: version.version,
+      ...await headPending
+    }) : void 0;
     const streaming = config.source.kind === "build" && opened.buildMs === void 0;
     const streamTitle = streaming ? "Build, export and compress (one stream)" : "Export and compress";
     const streamed = await log.group(
@@ -12595,14 +12600,13 @@ async function settledWithin(promise, ms) {
     clearTimeout(timer);
   }
 }
-async function buildInfoOf(ctx, version) {
+async function buildHead(ctx) {
   const env = process.env;
-  const head = ctx.run && env.GITHUB_SHA ? {
+  return ctx.run && env.GITHUB_SHA ? {
     repository: env.GITHUB_REPOSITORY ?? "",
     ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.GITHUB_REF || "",
     commit: env.GITHUB_SHA
-  } : await gitHead(ctx.cwd);
-  return { date: ctx.now, imageId: version.imageId, version: version.version, ...head };
+  } : gitHead(ctx.cwd);
 }
 var TOOL_VERSION = "0.1.0";
 function checkContract(checker, names, mode, log) {
