@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-X7FOX4IP.js";
+} from "./chunk-SRKIJDO6.js";
 import {
   InputError,
   errorMessage

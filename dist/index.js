@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-X7FOX4IP.js";
+} from "./chunk-SRKIJDO6.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

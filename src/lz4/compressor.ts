@@ -40,13 +40,13 @@ export async function createBlockCompressor(
  */
 function fastCompressor(background: boolean): BlockCompressor {
   const napi = loadLz4Napi()
-  let first = background
+  let lowerPool = background
   return {
     async compress(block) {
       const pending = napi.compress(block)
-      if (first) {
+      if (lowerPool) {
         // The call has just started the pool, if nothing had before.
-        first = false
+        lowerPool = false
         runThreadPoolInBackground()
       }
       const out = await pending

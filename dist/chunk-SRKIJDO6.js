@@ -754,12 +754,12 @@ async function createBlockCompressor(level, concurrency, background = false) {
 }
 function fastCompressor(background) {
   const napi = loadLz4Napi();
-  let first = background;
+  let lowerPool = background;
   return {
     async compress(block) {
       const pending = napi.compress(block);
-      if (first) {
-        first = false;
+      if (lowerPool) {
+        lowerPool = false;
         runThreadPoolInBackground();
       }
       const out = await pending;
