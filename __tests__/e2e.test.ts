@@ -156,15 +156,38 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
     reference = exportImage(LEGACY_TAG, join(work, 'reference.tar'))
   })
 
-  test('image: exports an existing image', async () => {
+  test('image: exports an existing image from the Engine API, container removed', async () => {
     const dest = join(work, 'from-image')
+    const before = sh('docker', ['ps', '-aq']).trim()
     const run = await runAction(action, {
       image: LEGACY_TAG,
       ...OS,
       destination: dest,
     })
+    expect(run.stdout).toContain('docker create + export from the Engine API')
     const decoded = checkPublished(run, dest, LEGACY_TAG)
     await expectSameRootfs(decoded, reference)
+    expect(sh('docker', ['ps', '-aq']).trim()).toBe(before)
+  })
+
+  test('image through the docker CLI when a docker context is in use: the CLI knows where it points', async () => {
+    const context = `metal-image-test-${process.pid}`
+    sh('docker', ['context', 'create', context, '--docker', 'host=unix:///var/run/docker.sock'])
+    try {
+      const dest = join(work, 'from-image-cli')
+      const before = sh('docker', ['ps', '-aq']).trim()
+      const run = await runAction(
+        action,
+        { image: LEGACY_TAG, ...OS, destination: dest },
+        { env: { DOCKER_CONTEXT: context } },
+      )
+      expect(run.stdout).toContain('Rootfs from docker create + docker export\n')
+      const decoded = checkPublished(run, dest, LEGACY_TAG)
+      await expectSameRootfs(decoded, reference)
+      expect(sh('docker', ['ps', '-aq']).trim()).toBe(before)
+    } finally {
+      sh('docker', ['context', 'rm', '-f', context])
+    }
   })
 
   test('rootfs: compresses an existing tar to exactly the same bytes', async () => {
@@ -187,7 +210,7 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
       ...OS,
       destination: `file://${dest}`,
     })
-    expect(run.stdout).toContain('docker create + docker export')
+    expect(run.stdout).toContain('docker build (legacy builder), docker create + export from the Engine API')
     const decoded = checkPublished(run, dest, LEGACY_TAG)
     await expectSameRootfs(decoded, reference)
     expect(sh('docker', ['ps', '-aq']).trim()).toBe(before)
@@ -400,6 +423,20 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
       expect(performance.now() - started).toBeLessThan(60_000)
       expect(errorLines(run).join('\n')).toMatch(/cancelled: nothing was published/)
       expect(snapshot(dest)).toEqual(before)
+    })
+
+    test('cancelled during an export from the Engine API (SIGINT): exit 1, nothing published, container removed', async () => {
+      const before = snapshot(dest)
+      const containers = sh('docker', ['ps', '-aq']).trim()
+      const run = await runAction(
+        action,
+        { image: LEGACY_TAG, ...OS, destination: dest },
+        { interruptWhen: /Rootfs from docker create \+ export from the Engine API/ },
+      )
+      expect(run.code).toBe(1)
+      expect(errorLines(run).join('\n')).toMatch(/cancelled: nothing was published/)
+      expect(snapshot(dest)).toEqual(before)
+      expect(sh('docker', ['ps', '-aq']).trim()).toBe(containers)
     })
 
     test.skipIf(!bk)('a failing build (BuildKit) shows the failing step', async () => {

@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-SRKIJDO6.js";
+} from "./chunk-WNCQ663T.js";
 import {
   InputError,
   errorMessage

@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-SRKIJDO6.js";
+} from "./chunk-WNCQ663T.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

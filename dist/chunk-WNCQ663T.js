@@ -1206,7 +1206,7 @@ import { createHash as createHash5 } from "node:crypto";
 import { availableParallelism as availableParallelism2 } from "node:os";
 import { createWriteStream as createWriteStream3 } from "node:fs";
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join6 } from "node:path";
+import { dirname as dirname3, join as join7 } from "node:path";
 import { Writable as Writable4 } from "node:stream";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 import { pipeline as pipeline2 } from "node:stream/promises";
@@ -11136,7 +11136,7 @@ function reportProgress(what, print, intervalMs = 1e4) {
 import { mkdir, mkdtemp, open, readFile as readFile2, rm as rm2, stat, writeFile } from "node:fs/promises";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join4, resolve as resolve3 } from "node:path";
+import { join as join5, resolve as resolve3 } from "node:path";
 import { createInterface } from "node:readline";
 
 // src/build-cache.ts
@@ -11483,6 +11483,95 @@ function holdsCache(dir) {
   return existsSync2(join3(dir, "index.json")) || existsSync2(join3(dir, "ref"));
 }
 
+// src/engine.ts
+import { readFileSync as readFileSync4 } from "node:fs";
+import { connect } from "node:net";
+import { homedir } from "node:os";
+import { join as join4 } from "node:path";
+var DEFAULT_SOCKET = "/var/run/docker.sock";
+var MAX_HEADER = 64 * 1024;
+function localEngineSocket(env = process.env, home = homedir()) {
+  const host = env.DOCKER_HOST;
+  if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
+  if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
+  const config = join4(env.DOCKER_CONFIG || join4(home, ".docker"), "config.json");
+  let current;
+  try {
+    current = JSON.parse(readFileSync4(config, "utf8")).currentContext;
+  } catch {
+  }
+  return current === void 0 || current === "" || current === "default" ? DEFAULT_SOCKET : void 0;
+}
+var EngineError = class extends Error {
+  status;
+  constructor(message, status) {
+    super(message);
+    this.name = "EngineError";
+    this.status = status;
+  }
+};
+function engineGet(socketPath, path6) {
+  return new Promise((resolve5, reject) => {
+    const socket = connect(socketPath);
+    let head = Buffer.alloc(0);
+    const fail = (err) => {
+      socket.destroy();
+      reject(err);
+    };
+    const onError = (err) => fail(new EngineError(`cannot reach the Docker Engine API at ${socketPath}: ${err.code ?? err.message}`));
+    const onEnd = () => fail(new EngineError(`the Docker Engine API at ${socketPath} closed the connection without an answer`));
+    const onReadable = () => {
+      let chunk;
+      while ((chunk = socket.read()) !== null) {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf("\r\n\r\n");
+        if (end === -1) {
+          if (head.length > MAX_HEADER)
+            return fail(new EngineError("the Docker Engine API sent no HTTP header"));
+          continue;
+        }
+        socket.off("readable", onReadable);
+        socket.off("error", onError);
+        socket.off("end", onEnd);
+        const status = Number(/^HTTP\/1\.\d (\d{3})/.exec(head.toString("latin1", 0, end))?.[1]);
+        const body = head.subarray(end + 4);
+        if (status === 200) {
+          if (body.length > 0) socket.unshift(body);
+          return resolve5(socket);
+        }
+        return void errorBody(socket, body).then(
+          (message) => fail(new EngineError(message || `HTTP status ${status}`, status))
+        );
+      }
+    };
+    socket.on("error", onError);
+    socket.on("end", onEnd);
+    socket.on("readable", onReadable);
+    socket.write(`GET ${path6} HTTP/1.0\r
+Host: docker\r
+\r
+`);
+  });
+}
+async function errorBody(socket, start) {
+  const parts = [start];
+  let size = start.length;
+  try {
+    for await (const part of socket) {
+      parts.push(part);
+      size += part.length;
+      if (size > MAX_HEADER) break;
+    }
+  } catch {
+  }
+  const text3 = Buffer.concat(parts).toString("utf8").trim();
+  try {
+    return String(JSON.parse(text3).message ?? text3);
+  } catch {
+    return text3;
+  }
+}
+
 // src/source.ts
 var DOCKER = "docker";
 var TAIL_LINES = 25;
@@ -11712,7 +11801,7 @@ async function checkBuildContext(config) {
   const info = await stat(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve3(config.file) : join4(config.context, "Dockerfile");
+  const file = config.file ? resolve3(config.file) : join5(config.context, "Dockerfile");
   const fileInfo = await stat(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
@@ -11722,8 +11811,8 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join4(tmpdir3(), "metal-image-"));
-  const iidfile = join4(dir, "iid");
+  const dir = await mkdtemp(join5(tmpdir3(), "metal-image-"));
+  const iidfile = join5(dir, "iid");
   const started = performance.now();
   try {
     const own = ["--force-rm", "--iidfile", iidfile];
@@ -11739,7 +11828,7 @@ async function legacyBuild(config, args, shown, log, signal) {
     const source = await exportImage(image, config.platform, log, signal);
     return {
       ...source,
-      method: "docker build (legacy builder), docker create + docker export",
+      method: `docker build (legacy builder), ${source.method}`,
       input: "context",
       value: config.context,
       buildMs: performance.now() - started
@@ -11759,7 +11848,7 @@ async function exportImage(image, platform2, log, signal) {
         `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
       );
   }
-  log.info(`docker create --platform ${platform2} ${image}, then docker export`);
+  log.info(`docker create --platform ${platform2} ${image}, then export it`);
   const created = await execa(DOCKER, ["create", "--platform", platform2, image, "/metal-image-export"], {
     reject: false,
     stdin: "ignore",
@@ -11772,6 +11861,9 @@ async function exportImage(image, platform2, log, signal) {
     await execa(DOCKER, ["rm", "--force", container], { reject: false, stdin: "ignore" });
   };
   try {
+    const socket = localEngineSocket();
+    const viaApi = socket ? await engineExport(socket, container, image, log) : void 0;
+    if (viaApi) return { ...viaApi, cleanup: () => viaApi.cleanup().then(removeContainer) };
     const abort = new AbortController();
     const { stdout, done } = runDocker(["export", container], {
       log,
@@ -11800,11 +11892,44 @@ async function exportImage(image, platform2, log, signal) {
     throw new StageError("export", `docker export of ${image} failed: ${errorMessage(err)}`);
   }
 }
+async function engineExport(socketPath, container, image, log) {
+  let socket;
+  try {
+    socket = await engineGet(socketPath, `/containers/${encodeURIComponent(container)}/export`);
+  } catch (err) {
+    if (err instanceof EngineError && err.status !== void 0) throw err;
+    log.info(`${errorMessage(err)}; using docker export`);
+    return void 0;
+  }
+  const exited = new Promise((resolve5, reject) => {
+    socket.once("end", resolve5);
+    socket.once("close", () => resolve5());
+    socket.once(
+      "error",
+      (err) => reject(
+        new StageError(
+          "export",
+          `docker export of ${image} failed: the Engine API connection broke (${errorMessage(err)})`
+        )
+      )
+    );
+  });
+  exited.catch(() => {
+  });
+  return {
+    stream: socket,
+    exited,
+    method: "docker create + export from the Engine API",
+    input: "image",
+    value: image,
+    cleanup: async () => void socket.destroy()
+  };
+}
 var INLINE_IMAGE = "image.tar.gz";
 async function loadInlineCache(dir, log, signal) {
-  const ref = (await readFile2(join4(dir, "ref"), "utf8").catch(() => "")).trim();
+  const ref = (await readFile2(join5(dir, "ref"), "utf8").catch(() => "")).trim();
   if (!ref) return void 0;
-  const result = await execa(DOCKER, ["load", "-q", "-i", join4(dir, INLINE_IMAGE)], {
+  const result = await execa(DOCKER, ["load", "-q", "-i", join5(dir, INLINE_IMAGE)], {
     reject: false,
     cancelSignal: signal
   });
@@ -11833,10 +11958,10 @@ async function exportInlineCache(config, ref, dir, signal) {
   try {
     await rm2(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join4(dir, INLINE_IMAGE)], {
+    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join5(dir, INLINE_IMAGE)], {
       cancelSignal: signal
     });
-    await writeFile(join4(dir, "ref"), `${ref}
+    await writeFile(join5(dir, "ref"), `${ref}
 `);
   } finally {
     await execa(DOCKER, ["rmi", ref], { reject: false });
@@ -12096,7 +12221,7 @@ import {
   unlink,
   writeFile as writeFile2
 } from "node:fs/promises";
-import { dirname as dirname2, isAbsolute as isAbsolute3, join as join5, relative as relative2, resolve as resolve4, sep as sep2 } from "node:path";
+import { dirname as dirname2, isAbsolute as isAbsolute3, join as join6, relative as relative2, resolve as resolve4, sep as sep2 } from "node:path";
 import { fileURLToPath as fileURLToPath4, pathToFileURL } from "node:url";
 import { pipeline } from "node:stream/promises";
 function parseLocalDestination(destination, cwd = process.cwd()) {
@@ -12169,7 +12294,7 @@ var LocalStore = class {
     return tx;
   }
   resolve(path6) {
-    const full = join5(this.root, ...path6.split("/"));
+    const full = join6(this.root, ...path6.split("/"));
     const rel = relative2(this.root, full);
     if (rel.startsWith("..") || isAbsolute3(rel) || rel.split(sep2).includes(".."))
       throw new InputError(this.input, this.root, `the path ${path6} would be outside the destination`);
@@ -12193,7 +12318,7 @@ var LocalTransaction = class {
   async prepare(folder) {
     const dir = this.store.resolve(folder);
     this.created.push(...await mkdirs(dir));
-    const probe = join5(dir, `.probe.${this.tag}`);
+    const probe = join6(dir, `.probe.${this.tag}`);
     await writeFile2(probe, "");
     await unlink(probe);
   }
@@ -12201,7 +12326,7 @@ var LocalTransaction = class {
     let temp = this.temps.get(path6);
     if (!temp) {
       const full = this.store.resolve(path6);
-      temp = join5(dirname2(full), `.${full.slice(dirname2(full).length + 1)}.${this.tag}.partial`);
+      temp = join6(dirname2(full), `.${full.slice(dirname2(full).length + 1)}.${this.tag}.partial`);
       this.temps.set(path6, temp);
     }
     return temp;
@@ -12391,7 +12516,7 @@ async function publish(config, options = {}) {
     if (copyDir) await mkdir3(copyDir, { recursive: true });
     const imageDestination = () => {
       const toStore = tx.createWriteStream(at(IMAGE_FILE));
-      return copyDir ? new Tee(toStore, createWriteStream3(join6(copyDir, IMAGE_FILE))) : toStore;
+      return copyDir ? new Tee(toStore, createWriteStream3(join7(copyDir, IMAGE_FILE))) : toStore;
     };
     const buildInfo = headPending ? buildInfoYaml({
       date: ctx.now,
@@ -12424,7 +12549,7 @@ async function publish(config, options = {}) {
     const sizes = { [IMAGE_FILE]: streamed.size };
     const write = async (name, data) => {
       await tx.writeFile(at(name), data);
-      if (copyDir) await writeFile3(join6(copyDir, name), data);
+      if (copyDir) await writeFile3(join7(copyDir, name), data);
       sizes[name] = data.length;
     };
     const installed = await log.group(
