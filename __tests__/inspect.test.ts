@@ -1,11 +1,22 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import {
+  chownSync,
+  linkSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, test } from 'vitest'
+import { extract } from 'tar-stream'
 import { TarInspector, normalizeTarPath } from '../src/inspect.ts'
+import { TarWalker, type TarHeader } from '../src/tar.ts'
 import { requireTool } from './helpers/env.ts'
 
 const haveTar = requireTool('tar', 'apt-get install tar')
@@ -97,5 +108,117 @@ describe.skipIf(!haveTar)('TarInspector', () => {
       true,
     )
     expect(a.facts.entries).toBe(b.facts.entries)
+  })
+})
+
+/** Every header as tar-stream's extract reads it: the reference reader this project used before TarWalker. */
+async function referenceHeaders(tar: Buffer): Promise<{ headers: TarHeader[]; bodies: Map<string, Buffer> }> {
+  const headers: TarHeader[] = []
+  const bodies = new Map<string, Buffer>()
+  const ex = extract()
+  ex.on('entry', (h, body, next) => {
+    const parts: Buffer[] = []
+    body.on('data', (p: Buffer) => parts.push(p))
+    body.on('end', () => {
+      // tar-stream leaves pax uid and gid records (ids over 2097151) in h.pax; tar applies them, as TarWalker does.
+      const pax = h.pax as Record<string, string> | undefined
+      headers.push({
+        name: h.name,
+        type: h.type ?? null,
+        mode: h.mode ?? 0,
+        uid: pax?.uid ? Number(pax.uid) : (h.uid ?? 0),
+        gid: pax?.gid ? Number(pax.gid) : (h.gid ?? 0),
+        size: h.size ?? 0,
+        linkname: h.linkname ?? null,
+      })
+      if (h.type === 'file') bodies.set(h.name, Buffer.concat(parts))
+      next()
+    })
+  })
+  await pipeline(Readable.from([tar]), ex)
+  return { headers, bodies }
+}
+
+function walk(tar: Buffer, chunk: number): { headers: TarHeader[]; bodies: Map<string, Buffer> } {
+  const headers: TarHeader[] = []
+  const bodies = new Map<string, Buffer>()
+  const walker = new TarWalker(
+    (h) => {
+      headers.push({ ...h })
+      return h.type === 'file'
+    },
+    (h, content) => bodies.set(h.name, content),
+  )
+  // One reused buffer for every chunk, as the sources do: the walker must keep nothing of it.
+  const reused = Buffer.alloc(chunk)
+  for (let i = 0; i < tar.length; i += chunk) {
+    const n = tar.copy(reused, 0, i, i + chunk)
+    walker.write(reused.subarray(0, n))
+    reused.fill(0xa5)
+  }
+  walker.end()
+  return { headers, bodies }
+}
+
+describe.skipIf(!haveTar)('TarWalker reads what tar-stream reads', () => {
+  /** Long names and link targets, a hard link, a fifo, an empty file, a big uid, odd sizes. */
+  function richTree(format: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'metal-image-rich-'))
+    const deep = join(dir, 'd'.repeat(90), 'e'.repeat(90), 'f'.repeat(90))
+    mkdirSync(deep, { recursive: true })
+    writeFileSync(join(deep, `${'n'.repeat(120)}.txt`), 'deep\n')
+    // Over 100 bytes but within ustar's 155-byte prefix and 100-byte name.
+    mkdirSync(join(dir, 'm'.repeat(60), 'm'.repeat(60)), { recursive: true })
+    writeFileSync(join(dir, 'm'.repeat(60), 'm'.repeat(60), 'medium.txt'), 'medium\n')
+    writeFileSync(join(dir, 'empty'), '')
+    writeFileSync(join(dir, 'odd'), Buffer.alloc(1537, 7))
+    writeFileSync(join(dir, 'blocks'), Buffer.alloc(4096, 1))
+    symlinkSync(`${'t'.repeat(150)}/target`, join(dir, 'long-link'))
+    symlinkSync('odd', join(dir, 'short-link'))
+    linkSync(join(dir, 'odd'), join(dir, 'hard'))
+    execFileSync('mkfifo', [join(dir, 'fifo')])
+    writeFileSync(join(dir, 'owned'), 'x')
+    if (process.getuid?.() === 0)
+      chownSync(join(dir, 'owned'), format === 'ustar' ? 70_000 : 3_000_000, 2_500)
+    return dir
+  }
+
+  test.each(['gnu', 'pax', 'ustar', 'oldgnu'])(
+    '%s format, in chunks of 1, 511, 4096 and 1 MiB bytes',
+    async (format) => {
+      const dir = richTree(format)
+      // ustar cannot hold the longest names at all: leave them out there.
+      const exclude = format === 'ustar' ? ['--exclude=long-link', `--exclude=${'d'.repeat(90)}`] : []
+      const tar = execFileSync('tar', ['-C', dir, `--format=${format}`, ...exclude, '-cf', '-', '.'], {
+        maxBuffer: 1 << 28,
+      })
+      const reference = await referenceHeaders(tar)
+      expect(reference.headers.length).toBeGreaterThanOrEqual(11)
+      for (const chunk of [1, 511, 4096, 1 << 20]) {
+        const ours = walk(tar, chunk)
+        expect(ours.headers).toEqual(reference.headers)
+        expect(ours.bodies).toEqual(reference.bodies)
+      }
+    },
+  )
+
+  test('a system folder with thousands of entries', async () => {
+    const tar = execFileSync('tar', ['-C', '/usr', '-cf', '-', 'share/doc', 'lib/os-release'], {
+      maxBuffer: 1 << 30,
+    })
+    const reference = await referenceHeaders(tar)
+    expect(reference.headers.length).toBeGreaterThan(1000)
+    const ours = walk(tar, 65_536 + 17)
+    expect(ours.headers).toEqual(reference.headers)
+    const digests = (bodies: Map<string, Buffer>) =>
+      [...bodies].map(([name, body]) => `${name} ${createHash('md5').update(body).digest('hex')}`)
+    expect(digests(ours.bodies)).toEqual(digests(reference.bodies))
+  })
+
+  test('a header that is not one: the byte where it was expected', () => {
+    const tar = makeTar({ a: 'x'.repeat(600) })
+    // ".", then "./a" (header at 512, two data blocks): the next header is at 2048.
+    tar.fill(0x41, 2048, 2048 + 512)
+    expect(() => walk(tar, 700)).toThrow(/not a tar archive \(no valid tar header near byte 2048\)/)
   })
 })

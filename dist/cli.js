@@ -8,13 +8,12 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-WNCQ663T.js";
+} from "./chunk-WHVJ7WX6.js";
 import {
   InputError,
   errorMessage
 } from "./chunk-BD4OHUZQ.js";
 import "./chunk-MBAVD65T.js";
-import "./chunk-QYPQS3AC.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-VF57VZD3.js";
 

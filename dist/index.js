@@ -6,12 +6,11 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-WNCQ663T.js";
+} from "./chunk-WHVJ7WX6.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";
 import "./chunk-MBAVD65T.js";
-import "./chunk-QYPQS3AC.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,

@@ -1,8 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream'
-import { normalizeTarPath } from './inspect.ts'
+import { BLOCK, isZero, normalizeTarPath, numeric, paxHeader, ustarName, validChecksum } from './tar.ts'
 
 export const BUILD_INFO_PATH = 'etc/metal/build.yaml'
-const BLOCK = 512
 
 export interface BuildInfo {
   /** When the build ran (the clock, not the version's date, which may be a commit date). */
@@ -206,7 +205,7 @@ export class TarFileInjector extends Transform {
       return
     }
     const type = String.fromCharCode(block[156]!)
-    const size = decodeSize(block)
+    const size = numeric(block, 124, 12)
     const padded = Math.ceil(size / BLOCK) * BLOCK
     if (type === 'x' || type === 'L' || type === 'K') {
       this.held.push(block)
@@ -244,7 +243,7 @@ export class TarFileInjector extends Transform {
     const data = Buffer.concat(meta.parts).subarray(0, meta.size)
     if (meta.kind === 'L') this.nextPath = data.toString('utf8').replace(/\0.*$/s, '')
     else if (meta.kind === 'x') {
-      const path = paxPath(data)
+      const path = paxHeader(data).name
       if (path !== undefined) this.nextPath = path
     }
   }
@@ -252,88 +251,6 @@ export class TarFileInjector extends Transform {
 
 // The header helpers below run once per entry of the rootfs (tens of thousands): they read bytes in
 // place, without a Buffer view or a string per field.
-
-function validChecksum(block: Buffer): boolean {
-  // The checksum is the sum of all bytes with its own field counted as spaces.
-  let sum = 8 * 0x20
-  for (let i = 0; i < 148; i++) sum += block[i]!
-  for (let i = 156; i < BLOCK; i++) sum += block[i]!
-  return sum === octal(block, 148, 8)
-}
-
-function isZero(block: Buffer): boolean {
-  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false
-  return true
-}
-
-/** A numeric field: octal digits, optionally padded with spaces and ended by NUL or space; NaN if none. */
-function octal(block: Buffer, start: number, length: number): number {
-  let i = start
-  const end = start + length
-  while (i < end && block[i] === 0x20) i++
-  let n = 0
-  let digits = 0
-  for (; i < end; i++) {
-    const c = block[i]!
-    if (c < 0x30 || c > 0x37) break
-    n = n * 8 + (c - 0x30)
-    digits++
-  }
-  return digits > 0 ? n : Number.NaN
-}
-
-/** A NUL-terminated text field. */
-function text(block: Buffer, start: number, length: number): string {
-  const nul = block.indexOf(0, start)
-  const end = nul === -1 || nul > start + length ? start + length : nul
-  return block.toString('utf8', start, end)
-}
-
-/** POSIX "ustar\0" (GNU's own format writes "ustar  \0" and uses the prefix field for other things). */
-function isPosixUstar(block: Buffer): boolean {
-  return (
-    block[257] === 0x75 &&
-    block[258] === 0x73 &&
-    block[259] === 0x74 &&
-    block[260] === 0x61 &&
-    block[261] === 0x72 &&
-    block[262] === 0
-  )
-}
-
-function ustarName(block: Buffer): string {
-  const name = text(block, 0, 100)
-  // POSIX ustar keeps long names' leading part in the prefix field.
-  const prefix = isPosixUstar(block) ? text(block, 345, 155) : ''
-  return prefix ? `${prefix}/${name}` : name
-}
-
-function decodeSize(block: Buffer): number {
-  // GNU base-256 for sizes of 8 GiB and more: the top bit of the first byte marks it.
-  if (block[124]! & 0x80) {
-    let n = 0
-    for (let i = 125; i < 136; i++) n = n * 256 + block[i]!
-    return n
-  }
-  const size = octal(block, 124, 12)
-  return Number.isNaN(size) ? 0 : size
-}
-
-/** The `path` record of pax extended header data ("<len> path=<value>\n" records). */
-function paxPath(data: Buffer): string | undefined {
-  let path: string | undefined
-  let at = 0
-  while (at < data.length) {
-    const space = data.indexOf(0x20, at)
-    if (space === -1) break
-    const length = Number.parseInt(data.subarray(at, space).toString('latin1'), 10)
-    if (!(length > 0)) break
-    const record = data.subarray(space + 1, at + length - 1).toString('utf8')
-    if (record.startsWith('path=')) path = record.slice(5)
-    at += length
-  }
-  return path
-}
 
 function encodeHeader(h: { name: string; type: string; mode: number; size: number; mtime: Date }): Buffer {
   const block = Buffer.alloc(BLOCK)

@@ -9,7 +9,8 @@
  * the rest, and keeps the body of only a handful of small configuration files.
  */
 import type { Header } from 'tar-stream'
-import { normalizeTarPath } from './inspect.ts'
+import type { TarHeader } from './tar.ts'
+import { normalizeTarPath } from './tar.ts'
 
 export type ContractLevel = 'error' | 'warning'
 /** The `contract` input: `error` fails the run on an error finding, `warn` only reports, `off` skips. */
@@ -131,7 +132,7 @@ const ENTRY_TYPES = new Set<string>([
 ])
 
 /** A tar-stream header as a ContractEntry. */
-export function contractEntry(header: Header): ContractEntry {
+export function contractEntry(header: TarHeader | Header): ContractEntry {
   // tar-stream reports a type flag it does not know as null; a contiguous file is a regular file on Linux.
   const type = header.type as string | null
   return {

@@ -1,6 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream'
-import { extract, type Extract, type ExtractEvents, type Header } from 'tar-stream'
 import { collectGarbage } from './memory.ts'
+import { TarFormatError, TarWalker, normalizeTarPath, type TarHeader } from './tar.ts'
+
+export { TarFormatError, normalizeTarPath }
 
 export interface TarFacts {
   /** Entries in the archive (files, directories, links, ...). */
@@ -25,22 +27,13 @@ const MAJOR_EVERY = 16
 /** POSIX: an archive ends with two zero blocks. Without them the stream was cut off. */
 const END_MARKER = 1024
 
-export class TarFormatError extends Error {}
-
 /**
  * Sees every entry header in archive order while the stream passes (the contract check). observe()
  * returning true asks for the entry's body, handed to file() once it has been read.
  */
 export interface EntryObserver {
-  observe(header: Header, path: string): boolean
+  observe(header: TarHeader, path: string): boolean
   file(path: string, content: Buffer): void
-}
-
-type ExtractEntry = (...args: ExtractEvents['entry']) => void
-
-/** `./var/lib/x`, `/var/lib/x` and `var/lib/x` all name the same file of a rootfs. */
-export function normalizeTarPath(name: string): string {
-  return name.replace(/^(\.?\/)+/, '').replace(/\/+$/, '')
 }
 
 /**
@@ -50,30 +43,30 @@ export function normalizeTarPath(name: string): string {
  */
 export class TarInspector extends Transform {
   readonly facts: TarFacts = { entries: 0, bytes: 0, firstByteAt: undefined, files: new Map() }
-  private readonly parser: Extract
-  private readonly wanted: (path: string) => boolean
-  private readonly observer: EntryObserver | undefined
-  private readonly parsed: Promise<void>
-  /** Zero bytes at the end of what has been seen so far. */
-  private zeroTail = 0
+  private readonly walker: TarWalker
   private sinceCollect = 0
   private collections = 0
 
   /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
   constructor(capture: (path: string) => boolean, observer?: EntryObserver) {
     super({ highWaterMark: 1 << 20 })
-    this.wanted = capture
-    this.observer = observer
-    this.parser = extract()
-    this.parser.on('entry', (header, body, next) => this.onEntry(header, body, next))
-    this.parsed = new Promise((resolve, reject) => {
-      this.parser.on('finish', resolve)
-      this.parser.on('error', (err: Error) =>
-        reject(new TarFormatError(describeTarError(err, this.facts.bytes))),
-      )
-    })
-    // Surfaced through _transform/_flush; this only keeps an early rejection from being unhandled.
-    this.parsed.catch(() => {})
+    // Who wants the current entry's content: set at its header, used once the content has been read.
+    let kept = false
+    let observed = false
+    let path = ''
+    this.walker = new TarWalker(
+      (header) => {
+        path = normalizeTarPath(header.name)
+        observed = observer?.observe(header, path) === true
+        kept = header.type === 'file' && capture(path) && header.size <= MAX_CAPTURE
+        return kept || observed
+      },
+      (_header, content) => {
+        // A later entry for the same path replaces the earlier one, as extracting the tar would.
+        if (kept) this.facts.files.set(path, content)
+        if (observed) observer!.file(path, content)
+      },
+    )
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -85,80 +78,29 @@ export class TarInspector extends Transform {
       this.collections++
       collectGarbage(this.collections % MAJOR_EVERY === 0 ? 'major' : 'minor')
     }
-    this.trackZeroTail(chunk)
-    this.push(chunk)
-    if (this.parser.write(chunk)) return done()
-    // The parser is behind (an entry it is handing out): wait for it rather than buffer the rootfs.
-    const onDrain = (): void => {
-      this.parser.off('error', onError)
-      done()
+    try {
+      this.walker.write(chunk)
+    } catch (err) {
+      return done(err as Error)
     }
-    const onError = (): void => {
-      this.parser.off('drain', onDrain)
-      this.parsed.catch((err: Error) => done(err))
-    }
-    this.parser.once('drain', onDrain)
-    this.parser.once('error', onError)
+    this.facts.entries = this.walker.entries
+    done(null, chunk)
   }
 
   override _flush(done: TransformCallback): void {
-    this.parser.end(undefined)
-    this.parsed.then(() => {
-      if (this.facts.bytes === 0) return done(new TarFormatError('the stream is empty, not a tar archive'))
-      if (this.zeroTail < END_MARKER)
-        return done(
-          new TarFormatError(
-            `the tar archive is truncated: it ends after ${this.facts.bytes} bytes without the end-of-archive marker`,
-          ),
-        )
-      if (this.facts.entries === 0) return done(new TarFormatError('the tar archive has no entries'))
-      done()
-    }, done)
-  }
-
-  override _destroy(err: Error | null, done: (error: Error | null) => void): void {
-    this.parser.destroy()
-    done(err)
-  }
-
-  private onEntry(
-    header: Header,
-    body: Parameters<ExtractEntry>[1],
-    next: (err?: Error | null) => void,
-  ): void {
-    this.facts.entries++
-    // A cut-off entry fails its body stream too; the parser's own error is the one reported.
-    body.on('error', () => {})
-    const path = normalizeTarPath(header.name)
-    const observed = this.observer?.observe(header, path) === true
-    const kept = header.type === 'file' && this.wanted(path) && (header.size ?? 0) <= MAX_CAPTURE
-    if (kept || observed) {
-      const parts: Buffer[] = []
-      body.on('data', (part) => void parts.push(part as Buffer))
-      body.on('end', () => {
-        const content = Buffer.concat(parts)
-        // A later entry for the same path replaces the earlier one, as extracting the tar would.
-        if (kept) this.facts.files.set(path, content)
-        if (observed) this.observer!.file(path, content)
-        next()
-      })
-    } else {
-      body.on('end', () => next())
-      body.resume()
+    if (this.facts.bytes === 0) return done(new TarFormatError('the stream is empty, not a tar archive'))
+    try {
+      this.walker.end()
+    } catch (err) {
+      return done(err as Error)
     }
+    if (this.walker.zeroTail < END_MARKER)
+      return done(
+        new TarFormatError(
+          `the tar archive is truncated: it ends after ${this.facts.bytes} bytes without the end-of-archive marker`,
+        ),
+      )
+    if (this.facts.entries === 0) return done(new TarFormatError('the tar archive has no entries'))
+    done()
   }
-
-  private trackZeroTail(chunk: Buffer): void {
-    let i = chunk.length - 1
-    while (i >= 0 && chunk[i] === 0) i--
-    this.zeroTail = i < 0 ? this.zeroTail + chunk.length : chunk.length - 1 - i
-  }
-}
-
-function describeTarError(err: Error, offset: number): string {
-  if (/Unexpected end of data/i.test(err.message))
-    return `the tar archive is truncated: it ends in the middle of an entry after ${offset} bytes`
-  if (/Invalid tar header/i.test(err.message))
-    return `not a tar archive (no valid tar header near byte ${offset})`
-  return `not a valid tar archive: ${err.message} (near byte ${offset})`
 }

@@ -9,9 +9,6 @@ import {
   workerUrl
 } from "./chunk-MBAVD65T.js";
 import {
-  require_tar_stream
-} from "./chunk-QYPQS3AC.js";
-import {
   require_semver
 } from "./chunk-ILZ77HWZ.js";
 import {
@@ -572,7 +569,7 @@ async function uploadImageArtifact(artifact) {
     );
   const serverUrl = (process.env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
   const runUrl = `${serverUrl}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`;
-  const { DefaultArtifactClient } = await import("./artifact-UXKHE6I4.js");
+  const { DefaultArtifactClient } = await import("./artifact-NZO4EFKH.js");
   const client = new DefaultArtifactClient();
   const started = Date.now();
   let response;
@@ -1211,124 +1208,131 @@ import { Writable as Writable4 } from "node:stream";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
-// src/inspect.ts
-var import_tar_stream = __toESM(require_tar_stream(), 1);
-import { Transform } from "node:stream";
-
-// src/memory.ts
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-var gc;
-function collectGarbage(type) {
-  if (gc === void 0) {
-    try {
-      setFlagsFromString("--expose-gc");
-      gc = runInNewContext("gc");
-    } catch {
-      gc = null;
-    }
-  }
-  gc?.({ type, execution: "sync" });
-}
-
-// src/inspect.ts
-var MAX_CAPTURE = 64 * 1024 * 1024;
-var COLLECT_EVERY = 8 << 20;
-var MAJOR_EVERY = 16;
-var END_MARKER = 1024;
+// src/tar.ts
+var BLOCK = 512;
+var MAX_META = 1 << 20;
 var TarFormatError = class extends Error {
 };
 function normalizeTarPath(name) {
   return name.replace(/^(\.?\/)+/, "").replace(/\/+$/, "");
 }
-var TarInspector = class extends Transform {
-  facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
-  parser;
-  wanted;
-  observer;
-  parsed;
-  /** Zero bytes at the end of what has been seen so far. */
+var TarWalker = class {
+  /** Bytes consumed. */
+  offset = 0;
+  entries = 0;
+  /** Zero bytes at the end of what has been seen so far (an archive ends with two zero blocks). */
   zeroTail = 0;
-  sinceCollect = 0;
-  collections = 0;
-  /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
-  constructor(capture, observer) {
-    super({ highWaterMark: 1 << 20 });
-    this.wanted = capture;
-    this.observer = observer;
-    this.parser = (0, import_tar_stream.extract)();
-    this.parser.on("entry", (header, body, next) => this.onEntry(header, body, next));
-    this.parsed = new Promise((resolve5, reject) => {
-      this.parser.on("finish", resolve5);
-      this.parser.on(
-        "error",
-        (err) => reject(new TarFormatError(describeTarError(err, this.facts.bytes)))
-      );
-    });
-    this.parsed.catch(() => {
-    });
+  onEntry;
+  onBody;
+  carry = Buffer.alloc(BLOCK);
+  carried = 0;
+  /** Data (with padding) of the current entry still to come. */
+  left = 0;
+  current;
+  /** The current entry's data, when it is wanted (or is a pax or GNU long-name record). */
+  body;
+  filled = 0;
+  meta;
+  /** What pax and GNU long-name records say about the next entry. */
+  next = {};
+  /** `entry` sees every header in archive order; returning true asks for its data, given to `body`. */
+  constructor(entry, body) {
+    this.onEntry = entry;
+    this.onBody = body;
   }
-  _transform(chunk, _enc, done) {
-    this.facts.firstByteAt ??= performance.now();
-    this.facts.bytes += chunk.length;
-    this.sinceCollect += chunk.length;
-    if (this.sinceCollect >= COLLECT_EVERY) {
-      this.sinceCollect = 0;
-      this.collections++;
-      collectGarbage(this.collections % MAJOR_EVERY === 0 ? "major" : "minor");
-    }
+  /** Throws TarFormatError at a block that should be a header and is not one. */
+  write(chunk) {
     this.trackZeroTail(chunk);
-    this.push(chunk);
-    if (this.parser.write(chunk)) return done();
-    const onDrain = () => {
-      this.parser.off("error", onError);
-      done();
-    };
-    const onError = () => {
-      this.parser.off("drain", onDrain);
-      this.parsed.catch((err) => done(err));
-    };
-    this.parser.once("drain", onDrain);
-    this.parser.once("error", onError);
-  }
-  _flush(done) {
-    this.parser.end(void 0);
-    this.parsed.then(() => {
-      if (this.facts.bytes === 0) return done(new TarFormatError("the stream is empty, not a tar archive"));
-      if (this.zeroTail < END_MARKER)
-        return done(
-          new TarFormatError(
-            `the tar archive is truncated: it ends after ${this.facts.bytes} bytes without the end-of-archive marker`
-          )
-        );
-      if (this.facts.entries === 0) return done(new TarFormatError("the tar archive has no entries"));
-      done();
-    }, done);
-  }
-  _destroy(err, done) {
-    this.parser.destroy();
-    done(err);
-  }
-  onEntry(header, body, next) {
-    this.facts.entries++;
-    body.on("error", () => {
-    });
-    const path6 = normalizeTarPath(header.name);
-    const observed = this.observer?.observe(header, path6) === true;
-    const kept = header.type === "file" && this.wanted(path6) && (header.size ?? 0) <= MAX_CAPTURE;
-    if (kept || observed) {
-      const parts = [];
-      body.on("data", (part) => void parts.push(part));
-      body.on("end", () => {
-        const content = Buffer.concat(parts);
-        if (kept) this.facts.files.set(path6, content);
-        if (observed) this.observer.file(path6, content);
-        next();
-      });
-    } else {
-      body.on("end", () => next());
-      body.resume();
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.left > 0) {
+        const n3 = Math.min(this.left, chunk.length - at);
+        if (this.body && this.filled < this.body.length) {
+          const wanted = Math.min(n3, this.body.length - this.filled);
+          chunk.copy(this.body, this.filled, at, at + wanted);
+          this.filled += wanted;
+        }
+        this.left -= n3;
+        at += n3;
+        this.offset += n3;
+        if (this.left === 0) this.endEntry();
+        continue;
+      }
+      if (this.carried === 0 && chunk.length - at >= BLOCK) {
+        this.header(chunk, at, this.offset);
+        at += BLOCK;
+        this.offset += BLOCK;
+        continue;
+      }
+      const n2 = chunk.copy(this.carry, this.carried, at, Math.min(chunk.length, at + BLOCK - this.carried));
+      this.carried += n2;
+      at += n2;
+      this.offset += n2;
+      if (this.carried === BLOCK) {
+        this.carried = 0;
+        this.header(this.carry, 0, this.offset - BLOCK);
+      }
     }
+  }
+  /** Throws TarFormatError when the stream stopped inside an entry or a header. */
+  end() {
+    if (this.left > 0 || this.carried > 0)
+      throw new TarFormatError(
+        `the tar archive is truncated: it ends in the middle of an entry after ${this.offset} bytes`
+      );
+  }
+  /** A header block at `buf[at]`, the archive's byte `start`. */
+  header(buf, at, start) {
+    if (isZero(buf, at)) return;
+    if (!validChecksum(buf, at) || !hasUstarMagic(buf, at))
+      throw new TarFormatError(`not a tar archive (no valid tar header near byte ${start})`);
+    const flag = buf[at + 156];
+    if (flag === 120 || flag === 103 || flag === 76 || flag === 75) {
+      const size2 = numeric(buf, at + 124, 12);
+      if (size2 > MAX_META)
+        throw new TarFormatError(`not a valid tar archive: a ${size2}-byte extended header near byte ${start}`);
+      this.left = Math.ceil(size2 / BLOCK) * BLOCK;
+      this.meta = String.fromCharCode(flag);
+      this.body = Buffer.allocUnsafe(size2);
+      this.filled = 0;
+      if (this.left === 0) this.endEntry();
+      return;
+    }
+    const size = this.next.size ?? numeric(buf, at + 124, 12);
+    this.left = Math.ceil(size / BLOCK) * BLOCK;
+    let type = typeName(flag);
+    const next = this.next;
+    this.next = {};
+    const name = next.name ?? ustarName(buf, at);
+    if (type === "file" && flag === 0 && name.endsWith("/")) type = "directory";
+    const header = {
+      name,
+      type,
+      mode: numeric(buf, at + 100, 8),
+      uid: next.uid ?? numeric(buf, at + 108, 8),
+      gid: next.gid ?? numeric(buf, at + 116, 8),
+      size,
+      linkname: next.linkname ?? (buf[at + 157] === 0 ? null : text(buf, at + 157, 100))
+    };
+    this.entries++;
+    this.current = header;
+    this.body = this.onEntry(header) ? Buffer.allocUnsafe(size) : void 0;
+    this.filled = 0;
+    if (this.left === 0) this.endEntry();
+  }
+  endEntry() {
+    const body = this.body;
+    this.body = void 0;
+    const meta = this.meta;
+    this.meta = void 0;
+    if (meta) {
+      const data = body.subarray(0, this.filled);
+      if (meta === "L") this.next.name = data.toString("utf8").replace(/\0.*$/s, "");
+      else if (meta === "K") this.next.linkname = data.toString("utf8").replace(/\0.*$/s, "");
+      else if (meta === "x") Object.assign(this.next, paxHeader(data));
+      return;
+    }
+    if (body) this.onBody(this.current, body);
   }
   trackZeroTail(chunk) {
     let i2 = chunk.length - 1;
@@ -1336,12 +1340,99 @@ var TarInspector = class extends Transform {
     this.zeroTail = i2 < 0 ? this.zeroTail + chunk.length : chunk.length - 1 - i2;
   }
 };
-function describeTarError(err, offset) {
-  if (/Unexpected end of data/i.test(err.message))
-    return `the tar archive is truncated: it ends in the middle of an entry after ${offset} bytes`;
-  if (/Invalid tar header/i.test(err.message))
-    return `not a tar archive (no valid tar header near byte ${offset})`;
-  return `not a valid tar archive: ${err.message} (near byte ${offset})`;
+function typeName(flag) {
+  switch (flag) {
+    case 0:
+    case 48:
+      return "file";
+    case 49:
+      return "link";
+    case 50:
+      return "symlink";
+    case 51:
+      return "character-device";
+    case 52:
+      return "block-device";
+    case 53:
+      return "directory";
+    case 54:
+      return "fifo";
+    case 55:
+      return "contiguous-file";
+    default:
+      return null;
+  }
+}
+function paxHeader(data) {
+  const out = {};
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(32, at);
+    if (space === -1) break;
+    const length = Number.parseInt(data.toString("latin1", at, space), 10);
+    if (!(length > 0)) break;
+    const record = data.toString("utf8", space + 1, at + length - 1);
+    const eq = record.indexOf("=");
+    const key = record.slice(0, eq);
+    const value = record.slice(eq + 1);
+    if (key === "path") out.name = value;
+    else if (key === "linkpath") out.linkname = value;
+    else if (key === "size" || key === "uid" || key === "gid") {
+      const n2 = Number.parseInt(value, 10);
+      if (Number.isSafeInteger(n2) && n2 >= 0) out[key] = n2;
+    }
+    at += length;
+  }
+  return out;
+}
+function validChecksum(block, at = 0) {
+  let sum = 8 * 32;
+  for (let i2 = at; i2 < at + 148; i2++) sum += block[i2];
+  for (let i2 = at + 156; i2 < at + BLOCK; i2++) sum += block[i2];
+  return sum === octal(block, at + 148, 8);
+}
+function isZero(block, at = 0, length = BLOCK) {
+  for (let i2 = at; i2 < at + length; i2++) if (block[i2] !== 0) return false;
+  return true;
+}
+function hasUstarMagic(block, at) {
+  return block[at + 257] === 117 && block[at + 258] === 115 && block[at + 259] === 116 && block[at + 260] === 97 && block[at + 261] === 114;
+}
+function octal(block, start, length) {
+  let i2 = start;
+  const end = start + length;
+  while (i2 < end && block[i2] === 32) i2++;
+  let n2 = 0;
+  let digits = 0;
+  for (; i2 < end; i2++) {
+    const c3 = block[i2];
+    if (c3 < 48 || c3 > 55) break;
+    n2 = n2 * 8 + (c3 - 48);
+    digits++;
+  }
+  return digits > 0 ? n2 : Number.NaN;
+}
+function numeric(block, start, length) {
+  if (block[start] & 128) {
+    let n3 = block[start] & 127;
+    for (let i2 = start + 1; i2 < start + length; i2++) n3 = n3 * 256 + block[i2];
+    return n3;
+  }
+  const n2 = octal(block, start, length);
+  return Number.isNaN(n2) ? 0 : n2;
+}
+function text(block, start, length) {
+  const nul = block.indexOf(0, start);
+  const end = nul === -1 || nul > start + length ? start + length : nul;
+  return block.toString("utf8", start, end);
+}
+function isPosixUstar(block, at = 0) {
+  return hasUstarMagic(block, at) && block[at + 262] === 0;
+}
+function ustarName(block, at = 0) {
+  const name = text(block, at, 100);
+  const prefix = isPosixUstar(block, at) && block[at + 345] !== 0 ? text(block, at + 345, 155) : "";
+  return prefix ? `${prefix}/${name}` : name;
 }
 
 // src/contract.ts
@@ -1426,7 +1517,7 @@ function contractEntry(header) {
 var MAX_LISTED = 20;
 var MAX_NODES = 5e4;
 var MAX_SYMLINK_HOPS = 40;
-var MAX_CAPTURE2 = 1 << 20;
+var MAX_CAPTURE = 1 << 20;
 var KERNEL_FILE = /^(?:vmlinuz(?:-.+)?|System\.map(?:-.+)?|initrd\.img(?:-.+)?|initramfs(?:-.+)?\.img)$/;
 var SSH_HOST_KEY = /^etc\/ssh\/ssh_host_[^/]*_key$/;
 var SSHD_KEYGEN_UNIT = /^(?:etc|run|usr\/lib|lib|usr\/local\/lib)\/systemd\/system\/(sshd-keygen(?:@\.service|\.service))$/;
@@ -1465,7 +1556,7 @@ var Listed = class {
 };
 var ROOT = { type: "directory", mode: 493, size: 0, linkname: "" };
 var abs = (path6) => `/${path6}`;
-var octal = (mode) => `0${(mode & 4095).toString(8).padStart(3, "0")}`;
+var octal2 = (mode) => `0${(mode & 4095).toString(8).padStart(3, "0")}`;
 var isRegular = (type) => type === "file" || type === "link";
 var ContractChecker = class {
   nodes = /* @__PURE__ */ new Map();
@@ -1496,7 +1587,7 @@ var ContractChecker = class {
       if (type === "file" && entry.size > 0 || type === "link") this.hostKeys.add(path6, abs(path6));
       else this.hostKeys.remove(path6);
     }
-    const small = type === "file" && entry.size <= MAX_CAPTURE2;
+    const small = type === "file" && entry.size <= MAX_CAPTURE;
     if (path6 === MACHINE_ID) {
       this.machineId = type === "file" ? { size: entry.size } : void 0;
       return small && entry.size > 0;
@@ -1522,7 +1613,7 @@ var ContractChecker = class {
       return;
     }
     const config = this.cloudConfigs.get(path6);
-    if (config !== void 0 && config.size === content.length && content.length <= MAX_CAPTURE2)
+    if (config !== void 0 && config.size === content.length && content.length <= MAX_CAPTURE)
       config.deleteKeys = sshDeleteKeysSetting(content.toString("utf8"));
   }
   /** The findings, in CONTRACT_CHECKS order. `packages` is undefined when the image has no package database. */
@@ -1578,7 +1669,7 @@ var ContractChecker = class {
     const writable2 = (mode & 2) !== 0 && (isRegular(type) || type === "directory" && (mode & 512) === 0) && !(path6 === "tmp" || path6.startsWith("tmp/") || path6 === "var/tmp" || path6.startsWith("var/tmp/"));
     if (!writable2) return this.worldWritable.remove(path6);
     const shown = path6 === "" ? "/" : `${abs(path6)}${type === "directory" ? "/" : ""}`;
-    this.worldWritable.add(path6, `${shown} (${octal(mode)})`);
+    this.worldWritable.add(path6, `${shown} (${octal2(mode)})`);
   }
   // ---------------------------------------------------------------------------------------------------
   // Paths resolved inside the rootfs.
@@ -1791,7 +1882,7 @@ var ContractChecker = class {
       out.push({
         id: "installer",
         level: "error",
-        message: `${abs(name)} is not executable (mode ${octal(resolved.node.mode)}); metal-hammer runs it chrooted to install the image`,
+        message: `${abs(name)} is not executable (mode ${octal2(resolved.node.mode)}); metal-hammer runs it chrooted to install the image`,
         path: abs(name)
       });
   }
@@ -1954,9 +2045,8 @@ function formatContractJson(findings, mode) {
 }
 
 // src/build-info.ts
-import { Transform as Transform2 } from "node:stream";
+import { Transform } from "node:stream";
 var BUILD_INFO_PATH = "etc/metal/build.yaml";
-var BLOCK = 512;
 function buildInfoYaml(info) {
   const quote = (value) => `'${value.replaceAll("'", "''")}'`;
   return [
@@ -1971,7 +2061,7 @@ function buildInfoYaml(info) {
     ""
   ].join("\n");
 }
-var TarFileInjector = class extends Transform2 {
+var TarFileInjector = class extends Transform {
   /** Entries of the path that were dropped. */
   replaced = 0;
   path;
@@ -2122,7 +2212,7 @@ var TarFileInjector = class extends Transform2 {
       return;
     }
     const type = String.fromCharCode(block[156]);
-    const size = decodeSize(block);
+    const size = numeric(block, 124, 12);
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     if (type === "x" || type === "L" || type === "K") {
       this.held.push(block);
@@ -2158,71 +2248,11 @@ var TarFileInjector = class extends Transform2 {
     const data = Buffer.concat(meta.parts).subarray(0, meta.size);
     if (meta.kind === "L") this.nextPath = data.toString("utf8").replace(/\0.*$/s, "");
     else if (meta.kind === "x") {
-      const path6 = paxPath(data);
+      const path6 = paxHeader(data).name;
       if (path6 !== void 0) this.nextPath = path6;
     }
   }
 };
-function validChecksum(block) {
-  let sum = 8 * 32;
-  for (let i2 = 0; i2 < 148; i2++) sum += block[i2];
-  for (let i2 = 156; i2 < BLOCK; i2++) sum += block[i2];
-  return sum === octal2(block, 148, 8);
-}
-function isZero(block) {
-  for (let i2 = 0; i2 < block.length; i2++) if (block[i2] !== 0) return false;
-  return true;
-}
-function octal2(block, start, length) {
-  let i2 = start;
-  const end = start + length;
-  while (i2 < end && block[i2] === 32) i2++;
-  let n2 = 0;
-  let digits = 0;
-  for (; i2 < end; i2++) {
-    const c3 = block[i2];
-    if (c3 < 48 || c3 > 55) break;
-    n2 = n2 * 8 + (c3 - 48);
-    digits++;
-  }
-  return digits > 0 ? n2 : Number.NaN;
-}
-function text(block, start, length) {
-  const nul = block.indexOf(0, start);
-  const end = nul === -1 || nul > start + length ? start + length : nul;
-  return block.toString("utf8", start, end);
-}
-function isPosixUstar(block) {
-  return block[257] === 117 && block[258] === 115 && block[259] === 116 && block[260] === 97 && block[261] === 114 && block[262] === 0;
-}
-function ustarName(block) {
-  const name = text(block, 0, 100);
-  const prefix = isPosixUstar(block) ? text(block, 345, 155) : "";
-  return prefix ? `${prefix}/${name}` : name;
-}
-function decodeSize(block) {
-  if (block[124] & 128) {
-    let n2 = 0;
-    for (let i2 = 125; i2 < 136; i2++) n2 = n2 * 256 + block[i2];
-    return n2;
-  }
-  const size = octal2(block, 124, 12);
-  return Number.isNaN(size) ? 0 : size;
-}
-function paxPath(data) {
-  let path6;
-  let at = 0;
-  while (at < data.length) {
-    const space = data.indexOf(32, at);
-    if (space === -1) break;
-    const length = Number.parseInt(data.subarray(at, space).toString("latin1"), 10);
-    if (!(length > 0)) break;
-    const record = data.subarray(space + 1, at + length - 1).toString("utf8");
-    if (record.startsWith("path=")) path6 = record.slice(5);
-    at += length;
-  }
-  return path6;
-}
 function encodeHeader(h2) {
   const block = Buffer.alloc(BLOCK);
   const name = Buffer.from(h2.name);
@@ -5546,14 +5576,14 @@ var getTransformStreamType = (value, optionName) => {
   validateNonGeneratorType(value, optionName, "web TransformStream");
   return "webTransform";
 };
-var validateNonGeneratorType = ({ final, binary, objectMode }, optionName, typeName) => {
-  checkUndefinedOption(final, `${optionName}.final`, typeName);
-  checkUndefinedOption(binary, `${optionName}.binary`, typeName);
+var validateNonGeneratorType = ({ final, binary, objectMode }, optionName, typeName2) => {
+  checkUndefinedOption(final, `${optionName}.final`, typeName2);
+  checkUndefinedOption(binary, `${optionName}.binary`, typeName2);
   checkBooleanOption(objectMode, `${optionName}.objectMode`);
 };
-var checkUndefinedOption = (value, optionName, typeName) => {
+var checkUndefinedOption = (value, optionName, typeName2) => {
   if (value !== void 0) {
-    throw new TypeError(`The \`${optionName}\` option can only be defined when using a generator, not a ${typeName}.`);
+    throw new TypeError(`The \`${optionName}\` option can only be defined when using a generator, not a ${typeName2}.`);
   }
 };
 var getGeneratorObjectType = ({ transform, final, binary, objectMode }, optionName) => {
@@ -6210,7 +6240,7 @@ var stripNewline = (value, { stripFinalNewline: stripFinalNewline2 }, fdNumber) 
 var getStripFinalNewline = (stripFinalNewline2, fdNumber) => fdNumber === "all" ? stripFinalNewline2[1] || stripFinalNewline2[2] : stripFinalNewline2[fdNumber];
 
 // node_modules/execa/lib/transform/generator.js
-import { Transform as Transform3, getDefaultHighWaterMark } from "node:stream";
+import { Transform as Transform2, getDefaultHighWaterMark } from "node:stream";
 
 // node_modules/execa/lib/transform/split.js
 var getSplitLinesGenerator = (binary, preserveNewlines, skipped2, state) => binary || skipped2 ? void 0 : initializeSplitLines(preserveNewlines, state);
@@ -6459,7 +6489,7 @@ var generatorToStream = ({
   const transformMethod = transformAsync ? pushChunks.bind(void 0, transformChunk, state) : pushChunksSync.bind(void 0, transformChunkSync);
   const finalMethod = transformAsync || finalAsync ? pushChunks.bind(void 0, finalChunks, state) : pushChunksSync.bind(void 0, finalChunksSync);
   const destroyMethod = transformAsync || finalAsync ? destroyTransform.bind(void 0, state) : void 0;
-  const stream = new Transform3({
+  const stream = new Transform2({
     writableObjectMode,
     writableHighWaterMark: getDefaultHighWaterMark(writableObjectMode),
     readableObjectMode,
@@ -9079,11 +9109,11 @@ async function gitHead(cwd) {
 }
 
 // src/hash.ts
-import { Transform as Transform4 } from "node:stream";
+import { Transform as Transform3 } from "node:stream";
 import { Worker as Worker2 } from "node:worker_threads";
 var BATCH = 1 << 20;
 var MAX_BEHIND = 4 << 20;
-var Hasher = class extends Transform4 {
+var Hasher = class extends Transform3 {
   bytes = 0;
   /** Lowercase hex per algorithm, as `<alg>sum` prints it; set once the stream has ended. */
   digests;
@@ -9171,6 +9201,89 @@ function md5sumLine(hex, fileName) {
   return `${hex}  ${fileName}
 `;
 }
+
+// src/inspect.ts
+import { Transform as Transform4 } from "node:stream";
+
+// src/memory.ts
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+var gc;
+function collectGarbage(type) {
+  if (gc === void 0) {
+    try {
+      setFlagsFromString("--expose-gc");
+      gc = runInNewContext("gc");
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.({ type, execution: "sync" });
+}
+
+// src/inspect.ts
+var MAX_CAPTURE2 = 64 * 1024 * 1024;
+var COLLECT_EVERY = 8 << 20;
+var MAJOR_EVERY = 16;
+var END_MARKER = 1024;
+var TarInspector = class extends Transform4 {
+  facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
+  walker;
+  sinceCollect = 0;
+  collections = 0;
+  /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
+  constructor(capture, observer) {
+    super({ highWaterMark: 1 << 20 });
+    let kept = false;
+    let observed = false;
+    let path6 = "";
+    this.walker = new TarWalker(
+      (header) => {
+        path6 = normalizeTarPath(header.name);
+        observed = observer?.observe(header, path6) === true;
+        kept = header.type === "file" && capture(path6) && header.size <= MAX_CAPTURE2;
+        return kept || observed;
+      },
+      (_header, content) => {
+        if (kept) this.facts.files.set(path6, content);
+        if (observed) observer.file(path6, content);
+      }
+    );
+  }
+  _transform(chunk, _enc, done) {
+    this.facts.firstByteAt ??= performance.now();
+    this.facts.bytes += chunk.length;
+    this.sinceCollect += chunk.length;
+    if (this.sinceCollect >= COLLECT_EVERY) {
+      this.sinceCollect = 0;
+      this.collections++;
+      collectGarbage(this.collections % MAJOR_EVERY === 0 ? "major" : "minor");
+    }
+    try {
+      this.walker.write(chunk);
+    } catch (err) {
+      return done(err);
+    }
+    this.facts.entries = this.walker.entries;
+    done(null, chunk);
+  }
+  _flush(done) {
+    if (this.facts.bytes === 0) return done(new TarFormatError("the stream is empty, not a tar archive"));
+    try {
+      this.walker.end();
+    } catch (err) {
+      return done(err);
+    }
+    if (this.walker.zeroTail < END_MARKER)
+      return done(
+        new TarFormatError(
+          `the tar archive is truncated: it ends after ${this.facts.bytes} bytes without the end-of-archive marker`
+        )
+      );
+    if (this.facts.entries === 0) return done(new TarFormatError("the tar archive has no entries"));
+    done();
+  }
+};
 
 // src/package-diff.ts
 import { Buffer as Buffer5 } from "node:buffer";
@@ -9407,16 +9520,16 @@ function compareRpmVersions(a2, b) {
       continue;
     }
     if (i2 >= a2.length || j >= b.length) break;
-    const numeric = isDigit(at(a2, i2));
-    const inSegment = numeric ? isDigit : isAlpha;
+    const numeric2 = isDigit(at(a2, i2));
+    const inSegment = numeric2 ? isDigit : isAlpha;
     let ei = i2;
     let ej = j;
     while (ei < a2.length && inSegment(at(a2, ei))) ei++;
     while (ej < b.length && inSegment(at(b, ej))) ej++;
-    if (ej === j) return numeric ? 1 : -1;
+    if (ej === j) return numeric2 ? 1 : -1;
     let one = a2.slice(i2, ei);
     let two = b.slice(j, ej);
-    if (numeric) {
+    if (numeric2) {
       one = one.replace(/^0+/, "");
       two = two.replace(/^0+/, "");
       if (one.length !== two.length) return one.length > two.length ? 1 : -1;
