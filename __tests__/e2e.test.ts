@@ -427,7 +427,7 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
 
     test('cancelled during an export from the Engine API (SIGINT): exit 1, nothing published, container removed', async () => {
       const before = snapshot(dest)
-      const containers = sh('docker', ['ps', '-aq']).trim()
+      const containers = sh('docker', ['ps', '-aq']).trim().split('\n')
       const run = await runAction(
         action,
         { image: LEGACY_TAG, ...OS, destination: dest },
@@ -436,7 +436,9 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
       expect(run.code).toBe(1)
       expect(errorLines(run).join('\n')).toMatch(/cancelled: nothing was published/)
       expect(snapshot(dest)).toEqual(before)
-      expect(sh('docker', ['ps', '-aq']).trim()).toBe(containers)
+      // No new container; one an earlier cancelled build left to dockerd may be gone meanwhile.
+      const left = sh('docker', ['ps', '-aq']).trim().split('\n').filter(Boolean)
+      expect(left.filter((id) => !containers.includes(id))).toEqual([])
     })
 
     test.skipIf(!bk)('a failing build (BuildKit) shows the failing step', async () => {

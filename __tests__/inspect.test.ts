@@ -118,7 +118,7 @@ async function referenceHeaders(tar: Buffer): Promise<{ headers: TarHeader[]; bo
   const ex = extract()
   ex.on('entry', (h, body, next) => {
     const parts: Buffer[] = []
-    body.on('data', (p: Buffer) => parts.push(p))
+    body.on('data', (p) => parts.push(p as Buffer))
     body.on('end', () => {
       // tar-stream leaves pax uid and gid records (ids over 2097151) in h.pax; tar applies them, as TarWalker does.
       const pax = h.pax as Record<string, string> | undefined

@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-WHVJ7WX6.js";
+} from "./chunk-APBVQY65.js";
 import {
   InputError,
   errorMessage

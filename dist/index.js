@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-WHVJ7WX6.js";
+} from "./chunk-APBVQY65.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

@@ -1,12 +1,12 @@
-import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { createReadStream } from 'node:fs'
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Socket } from 'node:net'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { execa } from 'execa'
 import { buildKitCacheArgs, probeBuildx } from './build-cache.ts'
+import { ChunkPool, type Release } from './chunk-pool.ts'
 import { EngineError, engineGet, localEngineSocket } from './engine.ts'
 import { InputError, StageError, errorMessage } from './errors.ts'
 import type { BuildConfig, SourceConfig } from './inputs.ts'
@@ -35,9 +35,13 @@ export interface OpenedSource {
   cacheKind?: 'local' | 'inline'
   /** Removes what was made only to get the rootfs out (a container); runs whatever happened. */
   cleanup(): Promise<void>
+  /** For a stream read into a ChunkPool: gives a chunk's memory back once it has been consumed. */
+  release?: Release
 }
 
 const DOCKER = 'docker'
+/** Bytes a read of a rootfs file asks for. */
+const READ_SIZE = 512 << 10
 /** Enough of a failing build's output to show the failing step and its error. */
 const TAIL_LINES = 25
 
@@ -114,15 +118,53 @@ async function openRootfsFile(path: string): Promise<OpenedSource> {
         `is ${format}-compressed: expected an uncompressed tar (decompress it first)`,
       )
   }
+  const pool = new ChunkPool()
   return {
-    // Half a MiB a read: fewer chunks to pass along than the 64 KiB default, and less heap churn
-    // (peak RSS) than 1 MiB.
-    stream: createReadStream(full, { highWaterMark: 512 << 10 }),
+    stream: new PooledFileStream(full, pool),
     exited: Promise.resolve(),
     method: `rootfs tar ${full}`,
     input: 'rootfs',
     value: path,
     cleanup: async () => {},
+    release: (chunk) => pool.release(chunk),
+  }
+}
+
+/** A file read in order into a ChunkPool's memory, half a MiB a read (fewer chunks to pass along than 64 KiB). */
+class PooledFileStream extends Readable {
+  private readonly path: string
+  private readonly pool: ChunkPool
+  private handle: FileHandle | undefined
+
+  constructor(path: string, pool: ChunkPool) {
+    super({ highWaterMark: READ_SIZE })
+    this.path = path
+    this.pool = pool
+  }
+
+  override _construct(done: (err?: Error | null) => void): void {
+    open(this.path, 'r').then((handle) => {
+      this.handle = handle
+      done()
+    }, done)
+  }
+
+  override _read(): void {
+    const space = this.pool.space()
+    this.handle!.read(space, 0, Math.min(space.length, READ_SIZE), null).then(
+      ({ bytesRead }) => void this.push(bytesRead === 0 ? null : this.pool.filled(bytesRead)),
+      (err: Error) => this.destroy(err),
+    )
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    const handle = this.handle
+    this.handle = undefined
+    if (!handle) return done(err)
+    handle.close().then(
+      () => done(err),
+      () => done(err),
+    )
   }
 }
 
@@ -458,8 +500,9 @@ async function engineExport(
   log: Log,
 ): Promise<OpenedSource | undefined> {
   let socket: Socket
+  const pool = new ChunkPool()
   try {
-    socket = await engineGet(socketPath, `/containers/${encodeURIComponent(container)}/export`)
+    socket = await engineGet(socketPath, `/containers/${encodeURIComponent(container)}/export`, pool)
   } catch (err) {
     if (err instanceof EngineError && err.status !== undefined) throw err
     log.info(`${errorMessage(err)}; using docker export`)
@@ -485,6 +528,7 @@ async function engineExport(
     input: 'image',
     value: image,
     cleanup: async () => void socket.destroy(),
+    release: (chunk) => pool.release(chunk),
   }
 }
 

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { availableParallelism } from 'node:os'
+import type { Release } from '../chunk-pool.ts'
 import { createXxh32, xxh32, type Xxh32 } from './xxh32.ts'
 import {
   createBlockCompressor,
@@ -33,6 +34,8 @@ export interface FrameEncoderOptions {
   concurrency?: number
   /** Compress at the background nice value (see workers.ts), for a producer to go first. */
   background?: boolean
+  /** Called with each input chunk once it has been copied: its memory may be reused (chunk-pool.ts). */
+  release?: Release
 }
 
 export async function frameHeader(): Promise<Buffer> {
@@ -56,6 +59,7 @@ export class Lz4FrameEncoder extends Transform {
   private readonly concurrency: number
   private readonly maxInFlight: number
   private readonly background: boolean
+  private readonly release: Release | undefined
   private compressor: BlockCompressor | undefined
   private hash: Xxh32 | undefined
   private block: Buffer | undefined
@@ -71,6 +75,7 @@ export class Lz4FrameEncoder extends Transform {
     super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 })
     this.level = options.level
     this.background = options.background ?? false
+    this.release = options.release
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism())
     // At the fast level one block beyond one per thread keeps the threads busy while this thread fills
     // the next (a block compresses in about as long as it takes to fill); a high-compression block takes
@@ -101,6 +106,7 @@ export class Lz4FrameEncoder extends Transform {
           if (this.pending.length >= this.maxInFlight) return void this.room().then(fill, done)
         }
       }
+      this.release?.(chunk)
       done()
     }
     fill()
