@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-APBVQY65.js";
+} from "./chunk-XDRD7HY2.js";
 import {
   InputError,
   errorMessage

@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-APBVQY65.js";
+} from "./chunk-XDRD7HY2.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

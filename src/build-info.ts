@@ -49,6 +49,9 @@ export class TarFileInjector extends Transform {
   private readonly content: Buffer
   private readonly mtime: Date
   private readonly parent: string
+  /** The last parts of the path and of its folder, as bytes to compare name fields with. */
+  private readonly leaf: Buffer
+  private readonly parentLeaf: Buffer
   private sawParent = false
   /** Whether the archive names its entries `./etc/...` (tar -C root .) or `etc/...` (docker export). */
   private dotSlash: boolean | undefined
@@ -73,6 +76,8 @@ export class TarFileInjector extends Transform {
     this.content = typeof content === 'string' ? Buffer.from(content) : content
     this.mtime = mtime
     this.parent = this.path.slice(0, Math.max(0, this.path.lastIndexOf('/')))
+    this.leaf = Buffer.from(this.path.slice(this.path.lastIndexOf('/') + 1))
+    this.parentLeaf = Buffer.from(this.parent.slice(this.parent.lastIndexOf('/') + 1))
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -112,7 +117,7 @@ export class TarFileInjector extends Transform {
       // A header: 512 bytes, possibly split over chunks.
       const need = BLOCK - this.carry.length
       if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
-        this.header(chunk.subarray(at, at + BLOCK), at)
+        this.header(chunk, at, true)
         at += BLOCK
       } else {
         const n = Math.min(need, chunk.length - at)
@@ -121,7 +126,7 @@ export class TarFileInjector extends Transform {
         if (this.carry.length === BLOCK) {
           const block = this.carry
           this.carry = Buffer.alloc(0)
-          this.header(block)
+          this.header(block, 0, false)
         }
       }
     }
@@ -152,10 +157,10 @@ export class TarFileInjector extends Transform {
     this.push(data)
   }
 
-  /** A header block: passed on in place when it lies in the current chunk (`at`), else emitted. */
-  private keep(block: Buffer, at: number | undefined): void {
-    if (at === undefined) this.put(block)
-    else this.pass(at, at + BLOCK)
+  /** A header block: passed on in place when it lies in the current chunk, else emitted. */
+  private keep(buf: Buffer, at: number, inChunk: boolean): void {
+    if (inChunk) this.pass(at, at + BLOCK)
+    else this.put(buf.subarray(at, at + BLOCK))
   }
 
   override _flush(done: TransformCallback): void {
@@ -165,8 +170,9 @@ export class TarFileInjector extends Transform {
     done()
   }
 
-  private header(block: Buffer, at?: number): void {
-    if (isZero(block)) {
+  /** The header block at `buf[at]`: in the chunk being consumed, or the carry. */
+  private header(buf: Buffer, at: number, inChunk: boolean): void {
+    if (isZero(buf, at)) {
       this.ended = true
       for (const part of this.held) this.put(part)
       this.held = []
@@ -193,37 +199,41 @@ export class TarFileInjector extends Transform {
       this.put(this.content)
       const pad = (BLOCK - (this.content.length % BLOCK)) % BLOCK
       if (pad) this.put(Buffer.alloc(pad))
-      this.keep(block, at)
+      this.keep(buf, at, inChunk)
       return
     }
-    if (!validChecksum(block)) {
+    if (!validChecksum(buf, at)) {
       // Not a tar header: pass everything on untouched, for the tar inspector to report.
       this.ended = true
       for (const part of this.held) this.put(part)
       this.held = []
-      this.keep(block, at)
+      this.keep(buf, at, inChunk)
       return
     }
-    const type = String.fromCharCode(block[156]!)
-    const size = numeric(block, 124, 12)
+    const type = String.fromCharCode(buf[at + 156]!)
+    const size = numeric(buf, at + 124, 12)
     const padded = Math.ceil(size / BLOCK) * BLOCK
     if (type === 'x' || type === 'L' || type === 'K') {
-      this.held.push(block)
+      this.held.push(buf.subarray(at, at + BLOCK))
       this.meta = { kind: type, size, left: padded, parts: [] }
       if (padded === 0) this.endMeta()
       return
     }
     if (type === 'g') {
       // A global pax header applies to all that follows; it is passed on as it is.
-      this.keep(block, at)
+      this.keep(buf, at, inChunk)
       this.dataLeft = padded
       this.dropping = false
       return
     }
-    const name = this.nextPath ?? ustarName(block)
+    // Most entries are neither the file nor its folder: decide that from the name field's bytes,
+    // without making strings for 20,000 names.
+    const name =
+      this.nextPath ??
+      (this.dotSlash === undefined || this.mayBeOurs(buf, at) ? ustarName(buf, at) : undefined)
     this.nextPath = undefined
-    this.dotSlash ??= name.startsWith('./')
-    const path = normalizeTarPath(name)
+    this.dotSlash ??= name!.startsWith('./')
+    const path = name === undefined ? undefined : normalizeTarPath(name)
     if (path === this.parent && type === '5') this.sawParent = true
     this.dropping = path === this.path
     if (this.dropping) {
@@ -232,9 +242,20 @@ export class TarFileInjector extends Transform {
     } else {
       for (const part of this.held) this.put(part)
       this.held = []
-      this.keep(block, at)
+      this.keep(buf, at, inChunk)
     }
     this.dataLeft = padded
+  }
+
+  /** Whether the ustar name field at `buf[at]` ends with the last part of the file's path or its folder's. */
+  private mayBeOurs(buf: Buffer, at: number): boolean {
+    let end = buf.indexOf(0, at)
+    if (end === -1 || end > at + 100) end = at + 100
+    while (end > at && buf[end - 1] === 0x2f) end--
+    return (
+      endsWith(buf, at, end, this.leaf) ||
+      (this.parentLeaf.length > 0 && endsWith(buf, at, end, this.parentLeaf))
+    )
   }
 
   private endMeta(): void {
@@ -251,6 +272,12 @@ export class TarFileInjector extends Transform {
 
 // The header helpers below run once per entry of the rootfs (tens of thousands): they read bytes in
 // place, without a Buffer view or a string per field.
+
+/** Whether `buf[start, end)` ends with `tail`. */
+function endsWith(buf: Buffer, start: number, end: number, tail: Buffer): boolean {
+  if (end - start < tail.length) return false
+  return buf.compare(tail, 0, tail.length, end - tail.length, end) === 0
+}
 
 function encodeHeader(h: { name: string; type: string; mode: number; size: number; mtime: Date }): Buffer {
   const block = Buffer.alloc(BLOCK)

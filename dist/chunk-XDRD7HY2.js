@@ -2068,6 +2068,9 @@ var TarFileInjector = class extends Transform {
   content;
   mtime;
   parent;
+  /** The last parts of the path and of its folder, as bytes to compare name fields with. */
+  leaf;
+  parentLeaf;
   sawParent = false;
   /** Whether the archive names its entries `./etc/...` (tar -C root .) or `etc/...` (docker export). */
   dotSlash;
@@ -2091,6 +2094,8 @@ var TarFileInjector = class extends Transform {
     this.content = typeof content === "string" ? Buffer.from(content) : content;
     this.mtime = mtime;
     this.parent = this.path.slice(0, Math.max(0, this.path.lastIndexOf("/")));
+    this.leaf = Buffer.from(this.path.slice(this.path.lastIndexOf("/") + 1));
+    this.parentLeaf = Buffer.from(this.parent.slice(this.parent.lastIndexOf("/") + 1));
   }
   _transform(chunk, _enc, done) {
     try {
@@ -2127,7 +2132,7 @@ var TarFileInjector = class extends Transform {
       }
       const need = BLOCK - this.carry.length;
       if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
-        this.header(chunk.subarray(at, at + BLOCK), at);
+        this.header(chunk, at, true);
         at += BLOCK;
       } else {
         const n2 = Math.min(need, chunk.length - at);
@@ -2136,7 +2141,7 @@ var TarFileInjector = class extends Transform {
         if (this.carry.length === BLOCK) {
           const block = this.carry;
           this.carry = Buffer.alloc(0);
-          this.header(block);
+          this.header(block, 0, false);
         }
       }
     }
@@ -2163,18 +2168,19 @@ var TarFileInjector = class extends Transform {
     this.flushRun();
     this.push(data);
   }
-  /** A header block: passed on in place when it lies in the current chunk (`at`), else emitted. */
-  keep(block, at) {
-    if (at === void 0) this.put(block);
-    else this.pass(at, at + BLOCK);
+  /** A header block: passed on in place when it lies in the current chunk, else emitted. */
+  keep(buf, at, inChunk) {
+    if (inChunk) this.pass(at, at + BLOCK);
+    else this.put(buf.subarray(at, at + BLOCK));
   }
   _flush(done) {
     for (const part of this.held) this.push(part);
     if (this.carry.length > 0) this.push(this.carry);
     done();
   }
-  header(block, at) {
-    if (isZero(block)) {
+  /** The header block at `buf[at]`: in the chunk being consumed, or the carry. */
+  header(buf, at, inChunk) {
+    if (isZero(buf, at)) {
       this.ended = true;
       for (const part of this.held) this.put(part);
       this.held = [];
@@ -2201,35 +2207,35 @@ var TarFileInjector = class extends Transform {
       this.put(this.content);
       const pad = (BLOCK - this.content.length % BLOCK) % BLOCK;
       if (pad) this.put(Buffer.alloc(pad));
-      this.keep(block, at);
+      this.keep(buf, at, inChunk);
       return;
     }
-    if (!validChecksum(block)) {
+    if (!validChecksum(buf, at)) {
       this.ended = true;
       for (const part of this.held) this.put(part);
       this.held = [];
-      this.keep(block, at);
+      this.keep(buf, at, inChunk);
       return;
     }
-    const type = String.fromCharCode(block[156]);
-    const size = numeric(block, 124, 12);
+    const type = String.fromCharCode(buf[at + 156]);
+    const size = numeric(buf, at + 124, 12);
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     if (type === "x" || type === "L" || type === "K") {
-      this.held.push(block);
+      this.held.push(buf.subarray(at, at + BLOCK));
       this.meta = { kind: type, size, left: padded, parts: [] };
       if (padded === 0) this.endMeta();
       return;
     }
     if (type === "g") {
-      this.keep(block, at);
+      this.keep(buf, at, inChunk);
       this.dataLeft = padded;
       this.dropping = false;
       return;
     }
-    const name = this.nextPath ?? ustarName(block);
+    const name = this.nextPath ?? (this.dotSlash === void 0 || this.mayBeOurs(buf, at) ? ustarName(buf, at) : void 0);
     this.nextPath = void 0;
     this.dotSlash ??= name.startsWith("./");
-    const path6 = normalizeTarPath(name);
+    const path6 = name === void 0 ? void 0 : normalizeTarPath(name);
     if (path6 === this.parent && type === "5") this.sawParent = true;
     this.dropping = path6 === this.path;
     if (this.dropping) {
@@ -2238,9 +2244,16 @@ var TarFileInjector = class extends Transform {
     } else {
       for (const part of this.held) this.put(part);
       this.held = [];
-      this.keep(block, at);
+      this.keep(buf, at, inChunk);
     }
     this.dataLeft = padded;
+  }
+  /** Whether the ustar name field at `buf[at]` ends with the last part of the file's path or its folder's. */
+  mayBeOurs(buf, at) {
+    let end = buf.indexOf(0, at);
+    if (end === -1 || end > at + 100) end = at + 100;
+    while (end > at && buf[end - 1] === 47) end--;
+    return endsWith(buf, at, end, this.leaf) || this.parentLeaf.length > 0 && endsWith(buf, at, end, this.parentLeaf);
   }
   endMeta() {
     const meta = this.meta;
@@ -2253,6 +2266,10 @@ var TarFileInjector = class extends Transform {
     }
   }
 };
+function endsWith(buf, start, end, tail) {
+  if (end - start < tail.length) return false;
+  return buf.compare(tail, 0, tail.length, end - tail.length, end) === 0;
+}
 function encodeHeader(h2) {
   const block = Buffer.alloc(BLOCK);
   const name = Buffer.from(h2.name);
