@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
+import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createWriteStream } from 'node:fs'
 import { describe, expect, test } from 'vitest'
@@ -51,6 +51,13 @@ function makeTar(dir: string, format: 'gnu' | 'posix', withBuildInfo: boolean): 
     ...(format === 'gnu' ? ['.'] : ['etc', 'usr']),
   ])
   return tar
+}
+
+/** Where the entries end: the offset of the first of the trailing zero blocks (end marker and padding). */
+function endOfEntries(tar: Buffer): number {
+  let end = tar.length
+  while (end >= 512 && tar.subarray(end - 512, end).every((b) => b === 0)) end -= 512
+  return end
 }
 
 /** The tar through the injector, fed in pieces of `piece` bytes so headers straddle chunks. */
@@ -113,6 +120,51 @@ describe('build info in the rootfs', () => {
       },
     )
   })
+
+  test.each([1 << 20, 333])(
+    'content still being made (git): the archive streams up to its end, then the file goes in (%i-byte pieces)',
+    async (piece) => {
+      const tar = makeTar(dir, 'gnu', true)
+      const expected = readFileSync((await inject(tar, 1 << 20)).out)
+      const data = readFileSync(tar)
+      let resolve!: (content: string) => void
+      const content = new Promise<string>((r) => (resolve = r))
+      const injector = new TarFileInjector(BUILD_INFO_PATH, content, info.date)
+      const out: Buffer[] = []
+      let passedBeforeContent = -1
+      const pieces = function* () {
+        for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece)
+      }
+      // Handed the content only once nothing more comes out: everything before the end marker went through.
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          out.push(chunk)
+          done()
+        },
+      })
+      let seen = -1
+      const waiting = setInterval(() => {
+        const passed = out.reduce((n, c) => n + c.length, 0)
+        if (passed > 0 && passed === seen) {
+          clearInterval(waiting)
+          passedBeforeContent = passed
+          resolve(buildInfoYaml(info))
+        }
+        seen = passed
+      }, 50)
+      await pipeline(Readable.from(pieces()), injector, sink)
+      clearInterval(waiting)
+      const result = Buffer.concat(out)
+      expect(result.equals(expected)).toBe(true)
+      // Every entry but the replaced build.yaml had gone through; only the new entry and the end were held back.
+      expect(passedBeforeContent).toBeGreaterThan(0)
+      expect(result.subarray(0, passedBeforeContent).equals(expected.subarray(0, passedBeforeContent))).toBe(
+        true,
+      )
+      const newEntry = 512 + Math.ceil(buildInfoYaml(info).length / 512) * 512
+      expect(passedBeforeContent).toBe(expected.length - newEntry - (data.length - endOfEntries(data)))
+    },
+  )
 
   test('a stream without an end marker gets nothing added (the inspector reports it)', async () => {
     const tar = makeTar(dir, 'gnu', false)

@@ -45,8 +45,13 @@ function measure(label, command) {
  */
 function alternate(rounds, commands) {
   const runs = Object.fromEntries(Object.keys(commands).map((key) => [key, []]))
+  const entries = Object.entries(commands)
   for (let i = 0; i < rounds; i++)
-    for (const [key, [label, command, prepare]] of Object.entries(commands)) {
+    // Each round starts with the next command, so that none always runs after the same one.
+    for (const [key, [label, command, prepare]] of [
+      ...entries.slice(i % entries.length),
+      ...entries.slice(0, i % entries.length),
+    ]) {
       prepare?.()
       // The previous command's output (up to a GB) would otherwise be written back to disk while this
       // one runs, and slow whichever command happens to come next.
@@ -124,12 +129,12 @@ if (want('hc')) {
 
 if (want('features')) {
   // Issue 3's checks and files cost the single pass this much: the same tar with and without them,
-  // alternating, five times each (a 5 % goal is within one run's noise).
+  // alternating, seven times each (a 5 % goal is within one run's noise).
   const bare = '--contract off --sbom false --build-info false --checksums md5'
   const dest = (name) => join(OUT, name)
   Object.assign(
     results,
-    alternate(5, {
+    alternate(7, {
       bare: [
         'ours: --rootfs, no contract/SBOM/build info, md5 only',
         ours(`--rootfs '${ROOTFS}' ${bare}`, dest('bare')).replace('--contract warn ', ''),

@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-XDRD7HY2.js";
+} from "./chunk-4LPETQUS.js";
 import {
   InputError,
   errorMessage

@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-XDRD7HY2.js";
+} from "./chunk-4LPETQUS.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

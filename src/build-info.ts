@@ -46,7 +46,8 @@ export class TarFileInjector extends Transform {
   /** Entries of the path that were dropped. */
   replaced = 0
   private readonly path: string
-  private readonly content: Buffer
+  private content: Buffer | undefined
+  private readonly pendingContent: Promise<Buffer> | undefined
   private readonly mtime: Date
   private readonly parent: string
   /** The last parts of the path and of its folder, as bytes to compare name fields with. */
@@ -70,10 +71,19 @@ export class TarFileInjector extends Transform {
   private runStart = -1
   private runEnd = 0
 
-  constructor(path: string, content: string | Buffer, mtime = new Date()) {
+  /**
+   * `content` may still be in the making (build info waits for git): it is needed only at the end of
+   * the archive, so the rootfs streams meanwhile.
+   */
+  constructor(path: string, content: string | Buffer | Promise<string | Buffer>, mtime = new Date()) {
     super({ highWaterMark: 1 << 20 })
     this.path = normalizeTarPath(path)
-    this.content = typeof content === 'string' ? Buffer.from(content) : content
+    const bytes = (c: string | Buffer): Buffer => (typeof c === 'string' ? Buffer.from(c) : c)
+    if (content instanceof Promise) {
+      this.pendingContent = content.then(bytes)
+      // Surfaced when the end of the archive needs it; until then not "unhandled".
+      this.pendingContent.catch(() => {})
+    } else this.content = bytes(content)
     this.mtime = mtime
     this.parent = this.path.slice(0, Math.max(0, this.path.lastIndexOf('/')))
     this.leaf = Buffer.from(this.path.slice(this.path.lastIndexOf('/') + 1))
@@ -81,17 +91,36 @@ export class TarFileInjector extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      this.consume(chunk)
-      done()
-    } catch (err) {
-      done(err as Error)
-    }
+    this.run(chunk, 0, done)
   }
 
-  private consume(chunk: Buffer): void {
+  private run(chunk: Buffer, from: number, done: TransformCallback): void {
+    let stalled: number
+    try {
+      stalled = this.consume(chunk, from)
+    } catch (err) {
+      return done(err as Error)
+    }
+    if (stalled < 0) return done()
+    this.pendingContent!.then((content) => {
+      this.content = content
+      this.run(chunk, stalled, done)
+    }, done)
+  }
+
+  /**
+   * Consumes `chunk` from `from`; -1 when all of it is done, or where to go on once the content has
+   * arrived (the end-of-archive marker is there and the content is still being made).
+   */
+  private consume(chunk: Buffer, from: number): number {
     this.chunk = chunk
-    let at = 0
+    let at = from
+    if (this.carry.length === BLOCK) {
+      // A split end-of-archive block that waited for the content.
+      const block = this.carry
+      this.carry = Buffer.alloc(0)
+      this.header(block, 0, false)
+    }
     while (at < chunk.length) {
       if (this.ended) {
         this.pass(at, chunk.length)
@@ -117,6 +146,7 @@ export class TarFileInjector extends Transform {
       // A header: 512 bytes, possibly split over chunks.
       const need = BLOCK - this.carry.length
       if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
+        if (this.content === undefined && isZero(chunk, at)) return this.stall(at)
         this.header(chunk, at, true)
         at += BLOCK
       } else {
@@ -124,6 +154,7 @@ export class TarFileInjector extends Transform {
         this.carry = Buffer.concat([this.carry, chunk.subarray(at, at + n)])
         at += n
         if (this.carry.length === BLOCK) {
+          if (this.content === undefined && isZero(this.carry)) return this.stall(at)
           const block = this.carry
           this.carry = Buffer.alloc(0)
           this.header(block, 0, false)
@@ -132,6 +163,13 @@ export class TarFileInjector extends Transform {
     }
     this.flushRun()
     this.chunk = undefined
+    return -1
+  }
+
+  private stall(at: number): number {
+    this.flushRun()
+    this.chunk = undefined
+    return at
   }
 
   /**
@@ -192,12 +230,12 @@ export class TarFileInjector extends Transform {
           name: `${style}${this.path}`,
           type: '0',
           mode: 0o644,
-          size: this.content.length,
+          size: this.content!.length,
           mtime: this.mtime,
         }),
       )
-      this.put(this.content)
-      const pad = (BLOCK - (this.content.length % BLOCK)) % BLOCK
+      this.put(this.content!)
+      const pad = (BLOCK - (this.content!.length % BLOCK)) % BLOCK
       if (pad) this.put(Buffer.alloc(pad))
       this.keep(buf, at, inChunk)
       return

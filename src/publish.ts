@@ -113,8 +113,8 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
   const store = await openStore(config, options.storeTuning)
   if (config.mode === 'promote') return promote(config, store, log)
   const signal = options.signal ?? new AbortController().signal
-  // Outside GitHub the build info asks git (three processes): let that run while the version is
-  // decided, the store and the source get ready.
+  // Outside GitHub the build info asks git (three processes): that runs while the version is decided
+  // and the rootfs streams; the answer is needed only at the end of the archive.
   const headPending = config.buildInfo ? buildHead(ctx) : undefined
   headPending?.catch(() => {})
   const timings: PublishResult['timings'] = []
@@ -165,14 +165,9 @@ export async function publish(config: Config, options: PublishOptions = {}): Pro
       const toStore = tx.createWriteStream(at(IMAGE_FILE))
       return copyDir ? new Tee(toStore, createWriteStream(join(copyDir, IMAGE_FILE))) : toStore
     }
-    const buildInfo = headPending
-      ? buildInfoYaml({
-          date: ctx.now,
-          imageId: version.imageId,
-          version: version.version,
-          ...(await headPending),
-        })
-      : undefined
+    const buildInfo = headPending?.then((head) =>
+      buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
+    )
     // With BuildKit the build and the export are one stream: the build is over at its first byte.
     const streaming = config.source.kind === 'build' && opened.buildMs === undefined
     const streamTitle = streaming ? 'Build, export and compress (one stream)' : 'Export and compress'
@@ -366,7 +361,7 @@ interface StreamOptions {
   level: number
   checksums: ChecksumAlgorithm[]
   /** Content for /etc/metal/build.yaml, put into the rootfs on its way; undefined: the tar as it is. */
-  buildInfo: string | undefined
+  buildInfo: Promise<string> | undefined
   checkContract: boolean
   log: Log
   signal: AbortSignal

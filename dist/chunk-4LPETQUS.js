@@ -2066,6 +2066,7 @@ var TarFileInjector = class extends Transform {
   replaced = 0;
   path;
   content;
+  pendingContent;
   mtime;
   parent;
   /** The last parts of the path and of its folder, as bytes to compare name fields with. */
@@ -2088,26 +2089,52 @@ var TarFileInjector = class extends Transform {
   chunk;
   runStart = -1;
   runEnd = 0;
+  /**
+   * `content` may still be in the making (build info waits for git): it is needed only at the end of
+   * the archive, so the rootfs streams meanwhile.
+   */
   constructor(path6, content, mtime = /* @__PURE__ */ new Date()) {
     super({ highWaterMark: 1 << 20 });
     this.path = normalizeTarPath(path6);
-    this.content = typeof content === "string" ? Buffer.from(content) : content;
+    const bytes = (c3) => typeof c3 === "string" ? Buffer.from(c3) : c3;
+    if (content instanceof Promise) {
+      this.pendingContent = content.then(bytes);
+      this.pendingContent.catch(() => {
+      });
+    } else this.content = bytes(content);
     this.mtime = mtime;
     this.parent = this.path.slice(0, Math.max(0, this.path.lastIndexOf("/")));
     this.leaf = Buffer.from(this.path.slice(this.path.lastIndexOf("/") + 1));
     this.parentLeaf = Buffer.from(this.parent.slice(this.parent.lastIndexOf("/") + 1));
   }
   _transform(chunk, _enc, done) {
-    try {
-      this.consume(chunk);
-      done();
-    } catch (err) {
-      done(err);
-    }
+    this.run(chunk, 0, done);
   }
-  consume(chunk) {
+  run(chunk, from, done) {
+    let stalled;
+    try {
+      stalled = this.consume(chunk, from);
+    } catch (err) {
+      return done(err);
+    }
+    if (stalled < 0) return done();
+    this.pendingContent.then((content) => {
+      this.content = content;
+      this.run(chunk, stalled, done);
+    }, done);
+  }
+  /**
+   * Consumes `chunk` from `from`; -1 when all of it is done, or where to go on once the content has
+   * arrived (the end-of-archive marker is there and the content is still being made).
+   */
+  consume(chunk, from) {
     this.chunk = chunk;
-    let at = 0;
+    let at = from;
+    if (this.carry.length === BLOCK) {
+      const block = this.carry;
+      this.carry = Buffer.alloc(0);
+      this.header(block, 0, false);
+    }
     while (at < chunk.length) {
       if (this.ended) {
         this.pass(at, chunk.length);
@@ -2132,6 +2159,7 @@ var TarFileInjector = class extends Transform {
       }
       const need = BLOCK - this.carry.length;
       if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
+        if (this.content === void 0 && isZero(chunk, at)) return this.stall(at);
         this.header(chunk, at, true);
         at += BLOCK;
       } else {
@@ -2139,6 +2167,7 @@ var TarFileInjector = class extends Transform {
         this.carry = Buffer.concat([this.carry, chunk.subarray(at, at + n2)]);
         at += n2;
         if (this.carry.length === BLOCK) {
+          if (this.content === void 0 && isZero(this.carry)) return this.stall(at);
           const block = this.carry;
           this.carry = Buffer.alloc(0);
           this.header(block, 0, false);
@@ -2147,6 +2176,12 @@ var TarFileInjector = class extends Transform {
     }
     this.flushRun();
     this.chunk = void 0;
+    return -1;
+  }
+  stall(at) {
+    this.flushRun();
+    this.chunk = void 0;
+    return at;
   }
   /**
    * Bytes of the current chunk that go on unchanged. Consecutive ones go on as one piece: a piece per
@@ -12744,12 +12779,9 @@ async function publish(config, options = {}) {
       const toStore = tx.createWriteStream(at(IMAGE_FILE));
       return copyDir ? new Tee(toStore, createWriteStream3(join7(copyDir, IMAGE_FILE))) : toStore;
     };
-    const buildInfo = headPending ? buildInfoYaml({
-      date: ctx.now,
-      imageId: version.imageId,
-      version: version.version,
-      ...await headPending
-    }) : void 0;
+    const buildInfo = headPending?.then(
+      (head) => buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head })
+    );
     const streaming = config.source.kind === "build" && opened.buildMs === void 0;
     const streamTitle = streaming ? "Build, export and compress (one stream)" : "Export and compress";
     const streamed = await log.group(
