@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-4LPETQUS.js";
+} from "./chunk-WWYVQACL.js";
 import {
   InputError,
   errorMessage

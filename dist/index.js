@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-4LPETQUS.js";
+} from "./chunk-WWYVQACL.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

@@ -9276,7 +9276,7 @@ function collectGarbage(type) {
 // src/inspect.ts
 var MAX_CAPTURE2 = 64 * 1024 * 1024;
 var COLLECT_EVERY = 8 << 20;
-var MAJOR_EVERY = 16;
+var MAJOR_EVERY = 4;
 var END_MARKER = 1024;
 var TarInspector = class extends Transform4 {
   facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
