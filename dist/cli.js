@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-WWYVQACL.js";
+} from "./chunk-HRMMDBI4.js";
 import {
   InputError,
   errorMessage

@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-WWYVQACL.js";
+} from "./chunk-HRMMDBI4.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";
