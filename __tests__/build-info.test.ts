@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest'
 import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjector } from '../src/build-info.ts'
 import { tarEntries } from './helpers/tar.ts'
 import { parse } from 'yaml'
+import { pack } from 'tar-stream'
 
 const info = {
   date: new Date('2026-11-29T12:34:56.789Z'),
@@ -165,6 +166,38 @@ describe('build info in the rootfs', () => {
       expect(passedBeforeContent).toBe(expected.length - newEntry - (data.length - endOfEntries(data)))
     },
   )
+
+  test('a file whose size only its pax record holds (8 GiB and more) is skipped by that size', async () => {
+    // tar-stream writes the pax record; the ustar size field is then zeroed, as writers do for sizes
+    // octal cannot hold. GNU tar reads the result by the pax size.
+    const packed = pack()
+    packed.entry({ name: 'etc/', type: 'directory', mode: 0o755 })
+    packed.entry({ name: 'big', size: 1500, pax: { size: '1500' } }, Buffer.alloc(1500, 0x41))
+    packed.entry({ name: 'after', size: 2 }, 'ok')
+    packed.finalize()
+    const parts: Buffer[] = []
+    for await (const part of packed) parts.push(part as Buffer)
+    const tar = Buffer.concat(parts)
+    // etc/ at 0, the pax header at 512 with its records at 1024: big's own header is at 1536.
+    expect(tar[512 + 156]).toBe(0x78)
+    const at = 1536
+    expect(tar[at + 156]).toBe(0x30)
+    tar.write('00000000000\0', at + 124, 12, 'latin1')
+    tar.fill(0x20, at + 148, at + 156)
+    let sum = 0
+    for (let i = at; i < at + 512; i++) sum += tar[i]!
+    tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, at + 148, 8, 'latin1')
+    const file = join(dir, 'pax-size.tar')
+    writeFileSync(file, tar)
+    expect(execFileSync('tar', ['-tvf', file], { encoding: 'utf8' })).toMatch(/ 1500 .* big\n/)
+
+    const { out, injector } = await inject(file, 700)
+    expect(injector.replaced).toBe(0)
+    expect(execFileSync('tar', ['-xOf', out, 'after'], { encoding: 'utf8' })).toBe('ok')
+    expect(execFileSync('tar', ['-xOf', out, 'etc/metal/build.yaml'], { encoding: 'utf8' })).toBe(
+      buildInfoYaml(info),
+    )
+  })
 
   test('a stream without an end marker gets nothing added (the inspector reports it)', async () => {
     const tar = makeTar(dir, 'gnu', false)

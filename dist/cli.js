@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-HRMMDBI4.js";
+} from "./chunk-F3S7JZMQ.js";
 import {
   InputError,
   errorMessage

@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-HRMMDBI4.js";
+} from "./chunk-F3S7JZMQ.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

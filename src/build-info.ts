@@ -65,6 +65,8 @@ export class TarFileInjector extends Transform {
   private held: Buffer[] = []
   private meta: { kind: string; size: number; left: number; parts: Buffer[] } | undefined
   private nextPath: string | undefined
+  /** A pax `size` record for the next entry (files of 8 GiB and more): the header's own field may say 0. */
+  private nextSize: number | undefined
   private ended = false
   /** The chunk being consumed, and the run of it to pass on unchanged (runStart < 0: none). */
   private chunk: Buffer | undefined
@@ -249,7 +251,10 @@ export class TarFileInjector extends Transform {
       return
     }
     const type = String.fromCharCode(buf[at + 156]!)
-    const size = numeric(buf, at + 124, 12)
+    const meta = type === 'x' || type === 'L' || type === 'K' || type === 'g'
+    // As TarWalker reads it: a pax size applies to the entry after its record, never to another record.
+    const size = (meta ? undefined : this.nextSize) ?? numeric(buf, at + 124, 12)
+    if (!meta) this.nextSize = undefined
     const padded = Math.ceil(size / BLOCK) * BLOCK
     if (type === 'x' || type === 'L' || type === 'K') {
       this.held.push(buf.subarray(at, at + BLOCK))
@@ -302,14 +307,12 @@ export class TarFileInjector extends Transform {
     const data = Buffer.concat(meta.parts).subarray(0, meta.size)
     if (meta.kind === 'L') this.nextPath = data.toString('utf8').replace(/\0.*$/s, '')
     else if (meta.kind === 'x') {
-      const path = paxHeader(data).name
-      if (path !== undefined) this.nextPath = path
+      const pax = paxHeader(data)
+      if (pax.name !== undefined) this.nextPath = pax.name
+      if (pax.size !== undefined) this.nextSize = pax.size
     }
   }
 }
-
-// The header helpers below run once per entry of the rootfs (tens of thousands): they read bytes in
-// place, without a Buffer view or a string per field.
 
 /** Whether `buf[start, end)` ends with `tail`. */
 function endsWith(buf: Buffer, start: number, end: number, tail: Buffer): boolean {

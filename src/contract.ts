@@ -131,7 +131,7 @@ const ENTRY_TYPES = new Set<string>([
   'fifo',
 ])
 
-/** A tar-stream header as a ContractEntry. */
+/** A header as TarWalker (or, in tests, tar-stream) reads it, as a ContractEntry. */
 export function contractEntry(header: TarHeader | Header): ContractEntry {
   // tar-stream reports a type flag it does not know as null; a contiguous file is a regular file on Linux.
   const type = header.type as string | null

@@ -2084,6 +2084,8 @@ var TarFileInjector = class extends Transform {
   held = [];
   meta;
   nextPath;
+  /** A pax `size` record for the next entry (files of 8 GiB and more): the header's own field may say 0. */
+  nextSize;
   ended = false;
   /** The chunk being consumed, and the run of it to pass on unchanged (runStart < 0: none). */
   chunk;
@@ -2253,7 +2255,9 @@ var TarFileInjector = class extends Transform {
       return;
     }
     const type = String.fromCharCode(buf[at + 156]);
-    const size = numeric(buf, at + 124, 12);
+    const meta = type === "x" || type === "L" || type === "K" || type === "g";
+    const size = (meta ? void 0 : this.nextSize) ?? numeric(buf, at + 124, 12);
+    if (!meta) this.nextSize = void 0;
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     if (type === "x" || type === "L" || type === "K") {
       this.held.push(buf.subarray(at, at + BLOCK));
@@ -2296,8 +2300,9 @@ var TarFileInjector = class extends Transform {
     const data = Buffer.concat(meta.parts).subarray(0, meta.size);
     if (meta.kind === "L") this.nextPath = data.toString("utf8").replace(/\0.*$/s, "");
     else if (meta.kind === "x") {
-      const path6 = paxHeader(data).name;
-      if (path6 !== void 0) this.nextPath = path6;
+      const pax = paxHeader(data);
+      if (pax.name !== void 0) this.nextPath = pax.name;
+      if (pax.size !== void 0) this.nextSize = pax.size;
     }
   }
 };
