@@ -6,7 +6,8 @@ import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createWriteStream } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjector } from '../src/build-info.ts'
+import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjection } from '../src/build-info.ts'
+import { TarInspector } from '../src/inspect.ts'
 import { tarEntries } from './helpers/tar.ts'
 import { parse } from 'yaml'
 import { pack } from 'tar-stream'
@@ -61,16 +62,29 @@ function endOfEntries(tar: Buffer): number {
   return end
 }
 
-/** The tar through the injector, fed in pieces of `piece` bytes so headers straddle chunks. */
-async function inject(tar: string, piece: number): Promise<{ out: string; injector: TarFileInjector }> {
-  const data = readFileSync(tar)
+/** An inspector that puts build.yaml in, and keeps no files. */
+function injecting(content: string | Promise<string>): {
+  inspector: TarInspector
+  injection: TarFileInjection
+} {
+  const injection = new TarFileInjection(BUILD_INFO_PATH, content, info.date)
+  return { inspector: new TarInspector({ capture: () => false, inject: injection }), injection }
+}
+
+/** Pieces of `piece` bytes, so that headers straddle chunks. */
+function* pieces(data: Buffer, piece: number): Generator<Buffer> {
+  for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece)
+}
+
+/** The tar through the inspector with build info, fed in pieces of `piece` bytes. */
+async function inject(
+  tar: string,
+  piece: number,
+): Promise<{ out: string; injection: TarFileInjection; inspector: TarInspector }> {
   const out = `${tar}.out-${piece}`
-  const injector = new TarFileInjector(BUILD_INFO_PATH, buildInfoYaml(info), info.date)
-  const pieces = function* () {
-    for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece)
-  }
-  await pipeline(Readable.from(pieces()), injector, createWriteStream(out))
-  return { out, injector }
+  const { inspector, injection } = injecting(buildInfoYaml(info))
+  await pipeline(Readable.from(pieces(readFileSync(tar), piece)), inspector, createWriteStream(out))
+  return { out, injection, inspector }
 }
 
 describe('build info in the rootfs', () => {
@@ -96,8 +110,12 @@ describe('build info in the rootfs', () => {
       'existing file %s, read in %i-byte pieces: replaced, root 0644, everything else unchanged',
       async (withOld, piece) => {
         const tar = makeTar(dir, format, withOld)
-        const { out, injector } = await inject(tar, piece)
-        expect(injector.replaced).toBe(withOld ? 1 : 0)
+        const { out, injection, inspector } = await inject(tar, piece)
+        expect(injection.replaced).toBe(withOld ? 1 : 0)
+        // The facts describe the archive as it goes out.
+        expect(inspector.facts.bytes).toBe(readFileSync(out).length)
+        const listed = execFileSync('tar', ['-tf', out], { encoding: 'utf8' }).trim().split('\n')
+        expect(inspector.facts.entries).toBe(listed.length)
         // GNU tar reads the result whole, with exactly one build.yaml, owned by root, mode 0644.
         const listing = execFileSync('tar', ['--numeric-owner', '-tvf', out], { encoding: 'utf8' })
         const lines = listing.split('\n').filter((l) => l.endsWith('etc/metal/build.yaml'))
@@ -130,12 +148,9 @@ describe('build info in the rootfs', () => {
       const data = readFileSync(tar)
       let resolve!: (content: string) => void
       const content = new Promise<string>((r) => (resolve = r))
-      const injector = new TarFileInjector(BUILD_INFO_PATH, content, info.date)
+      const { inspector } = injecting(content)
       const out: Buffer[] = []
       let passedBeforeContent = -1
-      const pieces = function* () {
-        for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece)
-      }
       // Handed the content only once nothing more comes out: everything before the end marker went through.
       const sink = new Writable({
         write(chunk: Buffer, _enc, done) {
@@ -153,7 +168,7 @@ describe('build info in the rootfs', () => {
         }
         seen = passed
       }, 50)
-      await pipeline(Readable.from(pieces()), injector, sink)
+      await pipeline(Readable.from(pieces(data, piece)), inspector, sink)
       clearInterval(waiting)
       const result = Buffer.concat(out)
       expect(result.equals(expected)).toBe(true)
@@ -191,33 +206,55 @@ describe('build info in the rootfs', () => {
     writeFileSync(file, tar)
     expect(execFileSync('tar', ['-tvf', file], { encoding: 'utf8' })).toMatch(/ 1500 .* big\n/)
 
-    const { out, injector } = await inject(file, 700)
-    expect(injector.replaced).toBe(0)
+    const { out, injection } = await inject(file, 700)
+    expect(injection.replaced).toBe(0)
     expect(execFileSync('tar', ['-xOf', out, 'after'], { encoding: 'utf8' })).toBe('ok')
     expect(execFileSync('tar', ['-xOf', out, 'etc/metal/build.yaml'], { encoding: 'utf8' })).toBe(
       buildInfoYaml(info),
     )
   })
 
-  test('a stream without an end marker gets nothing added (the inspector reports it)', async () => {
+  test('a stream without an end marker gets nothing added, and is an error', async () => {
+    const tar = makeTar(dir, 'gnu', true)
+    const data = readFileSync(tar)
+    // Cut inside the old build.yaml's records, and after a whole entry: neither gets anything added.
+    const start = data.indexOf('./etc/metal/build.yaml')
+    expect(start).toBeGreaterThan(0)
+    for (const cut of [start + 700, 2048]) {
+      const { inspector, injection } = injecting(buildInfoYaml(info))
+      const out: Buffer[] = []
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          out.push(chunk)
+          done()
+        },
+      })
+      await expect(
+        pipeline(Readable.from(pieces(data.subarray(0, cut), 1000)), inspector, sink),
+      ).rejects.toThrow(/truncated/)
+      expect(Buffer.concat(out).includes('commit_sha1')).toBe(false)
+      expect(injection.replaced).toBe(cut === 2048 ? 0 : 1)
+    }
+  })
+
+  test('content that cannot be made fails the stream', async () => {
     const tar = makeTar(dir, 'gnu', false)
-    const cut = `${tar}.cut`
-    writeFileSync(cut, readFileSync(tar).subarray(0, 2048))
-    const { out, injector } = await inject(cut, 4096)
-    expect(readFileSync(out).equals(readFileSync(cut))).toBe(true)
-    expect(injector.replaced).toBe(0)
+    const { inspector } = injecting(Promise.reject(new Error('git is broken')))
+    await expect(
+      pipeline(
+        Readable.from(pieces(readFileSync(tar), 4096)),
+        inspector,
+        new Writable({ write: (_c, _e, cb) => cb() }),
+      ),
+    ).rejects.toThrow('git is broken')
   })
 })
 
-test('a stream that is not a tar passes through untouched', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metal-image-build-info-'))
-  const junk = join(dir, 'junk')
-  writeFileSync(junk, 'this is not a tar archive\n'.repeat(100))
-  const out = `${junk}.out`
-  await pipeline(
-    Readable.from([readFileSync(junk)]),
-    new TarFileInjector(BUILD_INFO_PATH, 'x'),
-    createWriteStream(out),
-  )
-  expect(readFileSync(out).equals(readFileSync(junk))).toBe(true)
+test('a stream that is not a tar is an error, with nothing added', async () => {
+  const junk = Buffer.from('this is not a tar archive\n'.repeat(100))
+  const { inspector } = injecting('x')
+  await expect(
+    pipeline(Readable.from([junk]), inspector, new Writable({ write: (_c, _e, cb) => cb() })),
+  ).rejects.toThrow(/not a tar archive/)
+  expect(inspector.facts.bytes).toBe(0)
 })

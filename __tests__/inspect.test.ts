@@ -32,7 +32,7 @@ function makeTar(files: Record<string, string>, args: string[] = []): Buffer {
 }
 
 async function inspect(tar: Buffer, capture = ['var/lib/dpkg/status'], chunk = 1000) {
-  const inspector = new TarInspector((path) => capture.includes(path))
+  const inspector = new TarInspector({ capture: (path) => capture.includes(path) })
   const out: Buffer[] = []
   const chunks = function* () {
     for (let i = 0; i < tar.length; i += chunk) yield tar.subarray(i, i + chunk)

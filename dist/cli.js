@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-F3S7JZMQ.js";
+} from "./chunk-ZVMMQPQS.js";
 import {
   InputError,
   errorMessage

@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-F3S7JZMQ.js";
+} from "./chunk-ZVMMQPQS.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { pipeline } from 'node:stream/promises'
 import { contractEntry, ContractChecker, formatContractJson, type ContractDocument } from './contract.ts'
 import { InputError, StageError } from './errors.ts'
-import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjector, type BuildInfo } from './build-info.ts'
+import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjection, type BuildInfo } from './build-info.ts'
 import { gitHead } from './git.ts'
 import { Hasher, md5sumLine } from './hash.ts'
 import { CHECKSUM_ALGORITHMS, type BuildConfig, type ChecksumAlgorithm, type Config } from './inputs.ts'
@@ -375,13 +375,15 @@ async function streamRootfs(
 ): Promise<Streamed> {
   log.info(`Rootfs from ${source.method}`)
   const contract = checkContract ? new ContractChecker() : undefined
-  const inspector = new TarInspector(
-    (path) => isPackageDatabase(path) || (contract?.wants(path) ?? false),
-    contract && {
+  const inspector = new TarInspector({
+    capture: (path) => isPackageDatabase(path) || (contract?.wants(path) ?? false),
+    observer: contract && {
       observe: (header) => contract.observe(contractEntry(header)),
       file: (path, content) => contract.file(path, content),
     },
-  )
+    inject: buildInfo && new TarFileInjection(BUILD_INFO_PATH, buildInfo),
+    release: source.release,
+  })
   // Docker's export or BuildKit must not wait for the CPU our compression and hashing take (workers.ts);
   // a tar on disk has no producer to yield to, and keeping the threads at normal priority keeps less in
   // memory (about 15 MB less peak RSS on the bench tar).
@@ -394,8 +396,6 @@ async function streamRootfs(
     release: source.release,
   })
   const hasher = new Hasher(checksums, { background })
-  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [source.stream]
-  if (buildInfo !== undefined) stages.push(new TarFileInjector(BUILD_INFO_PATH, buildInfo))
   const stop = reportProgress(
     () => ({ read: inspector.facts.bytes, written: hasher.bytes }),
     log.info,
@@ -403,7 +403,7 @@ async function streamRootfs(
   )
   const start = performance.now()
   try {
-    await pipeline([...stages, inspector, encoder, hasher, destination], { signal })
+    await pipeline([source.stream, inspector, encoder, hasher, destination], { signal })
     await source.exited
   } catch (err) {
     // A producer that failed (a build step, docker export) explains a short or broken stream better

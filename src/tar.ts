@@ -38,6 +38,16 @@ export class TarWalker {
   entries = 0
   /** Zero bytes at the end of what has been seen so far (an archive ends with two zero blocks). */
   zeroTail = 0
+  /**
+   * Where the entry being handed to `entry` lies in the archive: from its first block (its pax or GNU
+   * long-name records, else its header) to the end of its padded data. What cutting it out removes.
+   */
+  entryStart = 0
+  entryEnd = 0
+  /** The first record block of an entry whose own header has not come yet. */
+  private recordsStart: number | undefined
+  /** The offset of the first zero block where a header should be: the end-of-archive marker. */
+  endOfArchive: number | undefined
   private readonly onEntry: (header: TarHeader) => boolean
   private readonly onBody: (header: TarHeader, content: Buffer) => void
   private readonly carry = Buffer.alloc(BLOCK)
@@ -56,6 +66,14 @@ export class TarWalker {
   constructor(entry: (header: TarHeader) => boolean, body: (header: TarHeader, content: Buffer) => void) {
     this.onEntry = entry
     this.onBody = body
+  }
+
+  /**
+   * The archive up to here is known entry by entry: after it come only records for an entry whose
+   * header has not come yet, or a header not whole yet.
+   */
+  get settled(): number {
+    return this.recordsStart ?? this.offset - this.carried
   }
 
   /** Throws TarFormatError at a block that should be a header and is not one. */
@@ -103,12 +121,17 @@ export class TarWalker {
 
   /** A header block at `buf[at]`, the archive's byte `start`. */
   private header(buf: Buffer, at: number, start: number): void {
-    if (isZero(buf, at)) return
+    if (isZero(buf, at)) {
+      this.endOfArchive ??= start
+      return
+    }
     if (!validChecksum(buf, at) || !hasUstarMagic(buf, at))
       throw new TarFormatError(`not a tar archive (no valid tar header near byte ${start})`)
     const flag = buf[at + 156]!
     // x: pax records for the next entry, g: for all (not applied, as in tar-stream), L/K: GNU long name/link.
     if (flag === 0x78 || flag === 0x67 || flag === 0x4c || flag === 0x4b) {
+      // A global record (g) belongs to no one entry.
+      if (flag !== 0x67) this.recordsStart ??= start
       const size = numeric(buf, at + 124, 12)
       if (size > MAX_META)
         throw new TarFormatError(`not a valid tar archive: a ${size}-byte extended header near byte ${start}`)
@@ -137,6 +160,9 @@ export class TarWalker {
     }
     this.entries++
     this.current = header
+    this.entryStart = this.recordsStart ?? start
+    this.entryEnd = start + BLOCK + this.left
+    this.recordsStart = undefined
     this.body = this.onEntry(header) ? Buffer.allocUnsafe(size) : undefined
     this.filled = 0
     if (this.left === 0) this.endEntry()

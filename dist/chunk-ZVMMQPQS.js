@@ -1222,6 +1222,16 @@ var TarWalker = class {
   entries = 0;
   /** Zero bytes at the end of what has been seen so far (an archive ends with two zero blocks). */
   zeroTail = 0;
+  /**
+   * Where the entry being handed to `entry` lies in the archive: from its first block (its pax or GNU
+   * long-name records, else its header) to the end of its padded data. What cutting it out removes.
+   */
+  entryStart = 0;
+  entryEnd = 0;
+  /** The first record block of an entry whose own header has not come yet. */
+  recordsStart;
+  /** The offset of the first zero block where a header should be: the end-of-archive marker. */
+  endOfArchive;
   onEntry;
   onBody;
   carry = Buffer.alloc(BLOCK);
@@ -1239,6 +1249,13 @@ var TarWalker = class {
   constructor(entry, body) {
     this.onEntry = entry;
     this.onBody = body;
+  }
+  /**
+   * The archive up to here is known entry by entry: after it come only records for an entry whose
+   * header has not come yet, or a header not whole yet.
+   */
+  get settled() {
+    return this.recordsStart ?? this.offset - this.carried;
   }
   /** Throws TarFormatError at a block that should be a header and is not one. */
   write(chunk) {
@@ -1283,11 +1300,15 @@ var TarWalker = class {
   }
   /** A header block at `buf[at]`, the archive's byte `start`. */
   header(buf, at, start) {
-    if (isZero(buf, at)) return;
+    if (isZero(buf, at)) {
+      this.endOfArchive ??= start;
+      return;
+    }
     if (!validChecksum(buf, at) || !hasUstarMagic(buf, at))
       throw new TarFormatError(`not a tar archive (no valid tar header near byte ${start})`);
     const flag = buf[at + 156];
     if (flag === 120 || flag === 103 || flag === 76 || flag === 75) {
+      if (flag !== 103) this.recordsStart ??= start;
       const size2 = numeric(buf, at + 124, 12);
       if (size2 > MAX_META)
         throw new TarFormatError(`not a valid tar archive: a ${size2}-byte extended header near byte ${start}`);
@@ -1316,6 +1337,9 @@ var TarWalker = class {
     };
     this.entries++;
     this.current = header;
+    this.entryStart = this.recordsStart ?? start;
+    this.entryEnd = start + BLOCK + this.left;
+    this.recordsStart = void 0;
     this.body = this.onEntry(header) ? Buffer.allocUnsafe(size) : void 0;
     this.filled = 0;
     if (this.left === 0) this.endEntry();
@@ -2045,7 +2069,6 @@ function formatContractJson(findings, mode) {
 }
 
 // src/build-info.ts
-import { Transform } from "node:stream";
 var BUILD_INFO_PATH = "etc/metal/build.yaml";
 function buildInfoYaml(info) {
   const quote = (value) => `'${value.replaceAll("'", "''")}'`;
@@ -2061,255 +2084,72 @@ function buildInfoYaml(info) {
     ""
   ].join("\n");
 }
-var TarFileInjector = class extends Transform {
-  /** Entries of the path that were dropped. */
+var TarFileInjection = class {
+  /** Entries of the path that were left out. */
   replaced = 0;
   path;
   content;
-  pendingContent;
+  pending;
   mtime;
   parent;
-  /** The last parts of the path and of its folder, as bytes to compare name fields with. */
-  leaf;
-  parentLeaf;
   sawParent = false;
   /** Whether the archive names its entries `./etc/...` (tar -C root .) or `etc/...` (docker export). */
   dotSlash;
-  /** A header block split over chunks. */
-  carry = Buffer.alloc(0);
-  /** Bytes of entry data (with padding) still to pass on, or to drop. */
-  dataLeft = 0;
-  dropping = false;
-  /** Extended headers (pax `x`, GNU `L`/`K`) and their data, held until the entry they describe. */
-  held = [];
-  meta;
-  nextPath;
-  /** A pax `size` record for the next entry (files of 8 GiB and more): the header's own field may say 0. */
-  nextSize;
-  ended = false;
-  /** The chunk being consumed, and the run of it to pass on unchanged (runStart < 0: none). */
-  chunk;
-  runStart = -1;
-  runEnd = 0;
   /**
    * `content` may still be in the making (build info waits for git): it is needed only at the end of
    * the archive, so the rootfs streams meanwhile.
    */
   constructor(path6, content, mtime = /* @__PURE__ */ new Date()) {
-    super({ highWaterMark: 1 << 20 });
     this.path = normalizeTarPath(path6);
     const bytes = (c3) => typeof c3 === "string" ? Buffer.from(c3) : c3;
     if (content instanceof Promise) {
-      this.pendingContent = content.then(bytes);
-      this.pendingContent.catch(() => {
+      this.pending = content.then((c3) => void (this.content = bytes(c3)));
+      this.pending.catch(() => {
       });
     } else this.content = bytes(content);
     this.mtime = mtime;
     this.parent = this.path.slice(0, Math.max(0, this.path.lastIndexOf("/")));
-    this.leaf = Buffer.from(this.path.slice(this.path.lastIndexOf("/") + 1));
-    this.parentLeaf = Buffer.from(this.parent.slice(this.parent.lastIndexOf("/") + 1));
   }
-  _transform(chunk, _enc, done) {
-    this.run(chunk, 0, done);
-  }
-  run(chunk, from, done) {
-    let stalled;
-    try {
-      stalled = this.consume(chunk, from);
-    } catch (err) {
-      return done(err);
-    }
-    if (stalled < 0) return done();
-    this.pendingContent.then((content) => {
-      this.content = content;
-      this.run(chunk, stalled, done);
-    }, done);
-  }
-  /**
-   * Consumes `chunk` from `from`; -1 when all of it is done, or where to go on once the content has
-   * arrived (the end-of-archive marker is there and the content is still being made).
-   */
-  consume(chunk, from) {
-    this.chunk = chunk;
-    let at = from;
-    if (this.carry.length === BLOCK) {
-      const block = this.carry;
-      this.carry = Buffer.alloc(0);
-      this.header(block, 0, false);
-    }
-    while (at < chunk.length) {
-      if (this.ended) {
-        this.pass(at, chunk.length);
-        break;
-      }
-      if (this.dataLeft > 0) {
-        const n2 = Math.min(this.dataLeft, chunk.length - at);
-        if (!this.dropping) this.pass(at, at + n2);
-        this.dataLeft -= n2;
-        at += n2;
-        continue;
-      }
-      if (this.meta) {
-        const n2 = Math.min(this.meta.left, chunk.length - at);
-        const part = chunk.subarray(at, at + n2);
-        this.held.push(part);
-        this.meta.parts.push(part);
-        this.meta.left -= n2;
-        at += n2;
-        if (this.meta.left === 0) this.endMeta();
-        continue;
-      }
-      const need = BLOCK - this.carry.length;
-      if (this.carry.length === 0 && chunk.length - at >= BLOCK) {
-        if (this.content === void 0 && isZero(chunk, at)) return this.stall(at);
-        this.header(chunk, at, true);
-        at += BLOCK;
-      } else {
-        const n2 = Math.min(need, chunk.length - at);
-        this.carry = Buffer.concat([this.carry, chunk.subarray(at, at + n2)]);
-        at += n2;
-        if (this.carry.length === BLOCK) {
-          if (this.content === void 0 && isZero(this.carry)) return this.stall(at);
-          const block = this.carry;
-          this.carry = Buffer.alloc(0);
-          this.header(block, 0, false);
-        }
-      }
-    }
-    this.flushRun();
-    this.chunk = void 0;
-    return -1;
-  }
-  stall(at) {
-    this.flushRun();
-    this.chunk = void 0;
-    return at;
-  }
-  /**
-   * Bytes of the current chunk that go on unchanged. Consecutive ones go on as one piece: a piece per
-   * entry would hand every later stage thousands of small buffers per chunk (and the collector their
-   * garbage).
-   */
-  pass(from, to) {
-    if (this.runStart >= 0 && from !== this.runEnd) this.flushRun();
-    if (this.runStart < 0) this.runStart = from;
-    this.runEnd = to;
-  }
-  flushRun() {
-    if (this.runStart < 0) return;
-    this.push(this.chunk.subarray(this.runStart, this.runEnd));
-    this.runStart = -1;
-  }
-  /** Bytes from elsewhere (held headers, the new entry), after what passed before them. */
-  put(data) {
-    this.flushRun();
-    this.push(data);
-  }
-  /** A header block: passed on in place when it lies in the current chunk, else emitted. */
-  keep(buf, at, inChunk) {
-    if (inChunk) this.pass(at, at + BLOCK);
-    else this.put(buf.subarray(at, at + BLOCK));
-  }
-  _flush(done) {
-    for (const part of this.held) this.push(part);
-    if (this.carry.length > 0) this.push(this.carry);
-    done();
-  }
-  /** The header block at `buf[at]`: in the chunk being consumed, or the carry. */
-  header(buf, at, inChunk) {
-    if (isZero(buf, at)) {
-      this.ended = true;
-      for (const part of this.held) this.put(part);
-      this.held = [];
-      const style = this.dotSlash ? "./" : "";
-      if (!this.sawParent && this.parent)
-        this.put(
-          encodeHeader({
-            name: `${style}${this.parent}/`,
-            type: "5",
-            mode: 493,
-            size: 0,
-            mtime: this.mtime
-          })
-        );
-      this.put(
-        encodeHeader({
-          name: `${style}${this.path}`,
-          type: "0",
-          mode: 420,
-          size: this.content.length,
-          mtime: this.mtime
-        })
-      );
-      this.put(this.content);
-      const pad = (BLOCK - this.content.length % BLOCK) % BLOCK;
-      if (pad) this.put(Buffer.alloc(pad));
-      this.keep(buf, at, inChunk);
-      return;
-    }
-    if (!validChecksum(buf, at)) {
-      this.ended = true;
-      for (const part of this.held) this.put(part);
-      this.held = [];
-      this.keep(buf, at, inChunk);
-      return;
-    }
-    const type = String.fromCharCode(buf[at + 156]);
-    const meta = type === "x" || type === "L" || type === "K" || type === "g";
-    const size = (meta ? void 0 : this.nextSize) ?? numeric(buf, at + 124, 12);
-    if (!meta) this.nextSize = void 0;
-    const padded = Math.ceil(size / BLOCK) * BLOCK;
-    if (type === "x" || type === "L" || type === "K") {
-      this.held.push(buf.subarray(at, at + BLOCK));
-      this.meta = { kind: type, size, left: padded, parts: [] };
-      if (padded === 0) this.endMeta();
-      return;
-    }
-    if (type === "g") {
-      this.keep(buf, at, inChunk);
-      this.dataLeft = padded;
-      this.dropping = false;
-      return;
-    }
-    const name = this.nextPath ?? (this.dotSlash === void 0 || this.mayBeOurs(buf, at) ? ustarName(buf, at) : void 0);
-    this.nextPath = void 0;
+  /** An entry of the archive, by its name as written and as a path: whether to leave it out. */
+  entry(name, path6, directory) {
     this.dotSlash ??= name.startsWith("./");
-    const path6 = name === void 0 ? void 0 : normalizeTarPath(name);
-    if (path6 === this.parent && type === "5") this.sawParent = true;
-    this.dropping = path6 === this.path;
-    if (this.dropping) {
-      this.replaced++;
-      this.held = [];
-    } else {
-      for (const part of this.held) this.put(part);
-      this.held = [];
-      this.keep(buf, at, inChunk);
-    }
-    this.dataLeft = padded;
+    if (directory && path6 === this.parent) this.sawParent = true;
+    if (path6 !== this.path) return false;
+    this.replaced++;
+    return true;
   }
-  /** Whether the ustar name field at `buf[at]` ends with the last part of the file's path or its folder's. */
-  mayBeOurs(buf, at) {
-    let end = buf.indexOf(0, at);
-    if (end === -1 || end > at + 100) end = at + 100;
-    while (end > at && buf[end - 1] === 47) end--;
-    return endsWith(buf, at, end, this.leaf) || this.parentLeaf.length > 0 && endsWith(buf, at, end, this.parentLeaf);
+  /** Settles once the content is there (rejects if making it failed); undefined if it is already. */
+  ready() {
+    return this.content === void 0 ? this.pending : void 0;
   }
-  endMeta() {
-    const meta = this.meta;
-    this.meta = void 0;
-    const data = Buffer.concat(meta.parts).subarray(0, meta.size);
-    if (meta.kind === "L") this.nextPath = data.toString("utf8").replace(/\0.*$/s, "");
-    else if (meta.kind === "x") {
-      const pax = paxHeader(data);
-      if (pax.name !== void 0) this.nextPath = pax.name;
-      if (pax.size !== void 0) this.nextSize = pax.size;
-    }
+  /** The blocks that go in before the end-of-archive marker: the folder if the archive had none, then the file. */
+  blocks() {
+    const content = this.content;
+    const style = this.dotSlash ? "./" : "";
+    const blocks = [];
+    if (!this.sawParent && this.parent)
+      blocks.push(
+        encodeHeader({ name: `${style}${this.parent}/`, type: "5", mode: 493, size: 0, mtime: this.mtime })
+      );
+    blocks.push(
+      encodeHeader({
+        name: `${style}${this.path}`,
+        type: "0",
+        mode: 420,
+        size: content.length,
+        mtime: this.mtime
+      }),
+      content
+    );
+    const pad = (BLOCK - content.length % BLOCK) % BLOCK;
+    if (pad) blocks.push(Buffer.alloc(pad));
+    return blocks;
+  }
+  /** Entries blocks() adds. */
+  get added() {
+    return !this.sawParent && this.parent ? 2 : 1;
   }
 };
-function endsWith(buf, start, end, tail) {
-  if (end - start < tail.length) return false;
-  return buf.compare(tail, 0, tail.length, end - tail.length, end) === 0;
-}
 function encodeHeader(h2) {
   const block = Buffer.alloc(BLOCK);
   const name = Buffer.from(h2.name);
@@ -2364,11 +2204,11 @@ async function gitHead(cwd) {
 }
 
 // src/hash.ts
-import { Transform as Transform2 } from "node:stream";
+import { Transform } from "node:stream";
 import { Worker as Worker2 } from "node:worker_threads";
 var BATCH = 1 << 20;
 var MAX_BEHIND = 4 << 20;
-var Hasher = class extends Transform2 {
+var Hasher = class extends Transform {
   bytes = 0;
   /** Lowercase hex per algorithm, as `<alg>sum` prints it; set once the stream has ended. */
   digests;
@@ -2458,7 +2298,7 @@ function md5sumLine(hex, fileName) {
 }
 
 // src/inspect.ts
-import { Transform as Transform3 } from "node:stream";
+import { Transform as Transform2 } from "node:stream";
 
 // src/memory.ts
 import { setFlagsFromString } from "node:v8";
@@ -2481,20 +2321,35 @@ var MAX_CAPTURE2 = 64 * 1024 * 1024;
 var COLLECT_EVERY = 8 << 20;
 var MAJOR_EVERY = 4;
 var END_MARKER = 1024;
-var TarInspector = class extends Transform3 {
+var TarInspector = class extends Transform2 {
   facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
   walker;
+  inject;
+  release;
   sinceCollect = 0;
   collections = 0;
-  /** `capture` picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
-  constructor(capture, observer) {
+  /** Archive ranges [start, end) to leave out, in order: entries `inject` replaces. */
+  drops = [];
+  inserted = false;
+  /** Input not passed on yet (everything, when nothing is being changed), and the archive offset it starts at. */
+  held = [];
+  heldAt = 0;
+  constructor({ capture, observer, inject, release }) {
     super({ highWaterMark: 1 << 20 });
+    this.inject = inject;
+    this.release = release;
     let kept = false;
     let observed = false;
     let path6 = "";
     this.walker = new TarWalker(
       (header) => {
         path6 = normalizeTarPath(header.name);
+        const walker = this.walker;
+        if (inject && walker.endOfArchive === void 0 && inject.entry(header.name, path6, header.type === "directory")) {
+          this.drops.push([walker.entryStart, walker.entryEnd]);
+          kept = observed = false;
+          return false;
+        }
         observed = observer?.observe(header, path6) === true;
         kept = header.type === "file" && capture(path6) && header.size <= MAX_CAPTURE2;
         return kept || observed;
@@ -2507,7 +2362,6 @@ var TarInspector = class extends Transform3 {
   }
   _transform(chunk, _enc, done) {
     this.facts.firstByteAt ??= performance.now();
-    this.facts.bytes += chunk.length;
     this.sinceCollect += chunk.length;
     if (this.sinceCollect >= COLLECT_EVERY) {
       this.sinceCollect = 0;
@@ -2520,10 +2374,17 @@ var TarInspector = class extends Transform3 {
       return done(err);
     }
     this.facts.entries = this.walker.entries;
-    done(null, chunk);
+    if (!this.inject) {
+      this.passOn(chunk);
+      return done();
+    }
+    this.held.push(chunk);
+    this.edit(this.walker.settled, done);
   }
   _flush(done) {
-    if (this.facts.bytes === 0) return done(new TarFormatError("the stream is empty, not a tar archive"));
+    for (const piece of this.held.splice(0)) this.passOn(piece);
+    const bytes = this.walker.offset;
+    if (bytes === 0) return done(new TarFormatError("the stream is empty, not a tar archive"));
     try {
       this.walker.end();
     } catch (err) {
@@ -2532,11 +2393,61 @@ var TarInspector = class extends Transform3 {
     if (this.walker.zeroTail < END_MARKER)
       return done(
         new TarFormatError(
-          `the tar archive is truncated: it ends after ${this.facts.bytes} bytes without the end-of-archive marker`
+          `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`
         )
       );
-    if (this.facts.entries === 0) return done(new TarFormatError("the tar archive has no entries"));
+    if (this.walker.entries === 0) return done(new TarFormatError("the tar archive has no entries"));
+    this.facts.entries = this.walker.entries - (this.inject?.replaced ?? 0) + (this.inserted ? this.inject.added : 0);
     done();
+  }
+  /**
+   * Passes on the held input up to archive offset `limit`, leaving out the dropped ranges and putting
+   * the new file in at the end-of-archive marker (once its content is there).
+   */
+  edit(limit, done) {
+    const inject = this.inject;
+    for (; ; ) {
+      const at = this.heldAt;
+      const drop = this.drops[0];
+      if (drop && drop[1] <= at) {
+        this.drops.shift();
+        continue;
+      }
+      const end = this.walker.endOfArchive;
+      if (end === at && !this.inserted && at < limit) {
+        const ready = inject.ready();
+        if (ready) return void ready.then(() => this.edit(limit, done), done);
+        this.inserted = true;
+        for (const block of inject.blocks()) this.passOn(block);
+        continue;
+      }
+      if (at >= limit) return done();
+      if (drop && drop[0] <= at) {
+        this.advance(Math.min(drop[1], limit), false);
+        continue;
+      }
+      let to = limit;
+      if (drop) to = Math.min(to, drop[0]);
+      if (end !== void 0 && end > at && !this.inserted) to = Math.min(to, end);
+      this.advance(to, true);
+    }
+  }
+  /** Takes the held input up to archive offset `to`: passed on, or left out. */
+  advance(to, keep) {
+    while (this.heldAt < to) {
+      const first = this.held[0];
+      const n2 = Math.min(first.length, to - this.heldAt);
+      const piece = n2 === first.length ? first : first.subarray(0, n2);
+      if (n2 === first.length) this.held.shift();
+      else this.held[0] = first.subarray(n2);
+      this.heldAt += n2;
+      if (keep) this.passOn(piece);
+      else this.release?.(piece);
+    }
+  }
+  passOn(data) {
+    this.facts.bytes += data.length;
+    this.push(data);
   }
 };
 
@@ -4287,7 +4198,7 @@ function osRelease(files) {
 }
 
 // src/lz4/frame.ts
-import { Transform as Transform4 } from "node:stream";
+import { Transform as Transform3 } from "node:stream";
 import { availableParallelism } from "node:os";
 
 // node_modules/xxhash-wasm/esm/xxhash-wasm.js
@@ -4358,7 +4269,7 @@ async function frameHeader() {
   header[6] = await xxh32(header.subarray(4, 6)) >>> 8 & 255;
   return header;
 }
-var Lz4FrameEncoder = class extends Transform4 {
+var Lz4FrameEncoder = class extends Transform3 {
   stats = { bytesIn: 0, bytesOut: 0, blocks: 0, storedBlocks: 0 };
   level;
   concurrency;
@@ -8475,7 +8386,7 @@ var stripNewline = (value, { stripFinalNewline: stripFinalNewline2 }, fdNumber) 
 var getStripFinalNewline = (stripFinalNewline2, fdNumber) => fdNumber === "all" ? stripFinalNewline2[1] || stripFinalNewline2[2] : stripFinalNewline2[fdNumber];
 
 // node_modules/execa/lib/transform/generator.js
-import { Transform as Transform5, getDefaultHighWaterMark } from "node:stream";
+import { Transform as Transform4, getDefaultHighWaterMark } from "node:stream";
 
 // node_modules/execa/lib/transform/split.js
 var getSplitLinesGenerator = (binary, preserveNewlines, skipped2, state) => binary || skipped2 ? void 0 : initializeSplitLines(preserveNewlines, state);
@@ -8724,7 +8635,7 @@ var generatorToStream = ({
   const transformMethod = transformAsync ? pushChunks.bind(void 0, transformChunk, state) : pushChunksSync.bind(void 0, transformChunkSync);
   const finalMethod = transformAsync || finalAsync ? pushChunks.bind(void 0, finalChunks, state) : pushChunksSync.bind(void 0, finalChunksSync);
   const destroyMethod = transformAsync || finalAsync ? destroyTransform.bind(void 0, state) : void 0;
-  const stream = new Transform5({
+  const stream = new Transform4({
     writableObjectMode,
     writableHighWaterMark: getDefaultHighWaterMark(writableObjectMode),
     readableObjectMode,
@@ -12944,13 +12855,15 @@ async function skipped(plan, store, common2, log) {
 async function streamRootfs(source, destination, { level, checksums, buildInfo, checkContract: checkContract2, log, signal, progressIntervalMs }) {
   log.info(`Rootfs from ${source.method}`);
   const contract = checkContract2 ? new ContractChecker() : void 0;
-  const inspector = new TarInspector(
-    (path6) => isPackageDatabase(path6) || (contract?.wants(path6) ?? false),
-    contract && {
+  const inspector = new TarInspector({
+    capture: (path6) => isPackageDatabase(path6) || (contract?.wants(path6) ?? false),
+    observer: contract && {
       observe: (header) => contract.observe(contractEntry(header)),
       file: (path6, content) => contract.file(path6, content)
-    }
-  );
+    },
+    inject: buildInfo && new TarFileInjection(BUILD_INFO_PATH, buildInfo),
+    release: source.release
+  });
   const background = source.input !== "rootfs";
   const encoder = new Lz4FrameEncoder({
     level,
@@ -12959,8 +12872,6 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
     release: source.release
   });
   const hasher = new Hasher(checksums, { background });
-  const stages = [source.stream];
-  if (buildInfo !== void 0) stages.push(new TarFileInjector(BUILD_INFO_PATH, buildInfo));
   const stop = reportProgress(
     () => ({ read: inspector.facts.bytes, written: hasher.bytes }),
     log.info,
@@ -12968,7 +12879,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
   );
   const start = performance.now();
   try {
-    await pipeline2([...stages, inspector, encoder, hasher, destination], { signal });
+    await pipeline2([source.stream, inspector, encoder, hasher, destination], { signal });
     await source.exited;
   } catch (err) {
     await settledWithin(source.exited, 5e3);
