@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -118,6 +119,106 @@ describe.skipIf(!requireTool('tar', 'apt-get install tar'))('the bundled CLI', (
     expect(readFileSync(join(work, 'out', 'tiny', '1.2', 'img.tar.lz4.md5'), 'utf8')).toBe(
       `${outputs.md5}  img.tar.lz4\n`,
     )
+  })
+
+  describe.skipIf(!requireTool('lz4', 'apt-get install lz4'))('a rootfs from a pipe', () => {
+    const publishArgs = (rootfs: string, out: string) => [
+      '--rootfs',
+      rootfs,
+      '--os-name',
+      'tiny',
+      '--os-version',
+      '1.2',
+      '--destination',
+      out,
+      '--contract',
+      'off',
+      // Without build info the image holds exactly the tar that went in.
+      '--build-info',
+      'false',
+    ]
+    const exampleTar = (work: string) => {
+      const tar = join(work, 'rootfs.tar')
+      execFileSync('tar', ['-C', join(root, 'examples'), '-cf', tar, '.'])
+      return readFileSync(tar)
+    }
+    const unpacked = (out: string) =>
+      execFileSync('lz4', ['-dc', join(out, 'tiny', '1.2', 'img.tar.lz4')], { maxBuffer: 1 << 28 })
+
+    test('--rootfs - reads the tar from standard input', () => {
+      const work = mkdtempSync(join(tmpdir(), 'metal-image-cli-'))
+      const tar = exampleTar(work)
+      const out = join(work, 'out')
+      const run = spawnSync(process.execPath, [cli, ...publishArgs('-', out)], {
+        input: tar,
+        encoding: 'utf8',
+      })
+      expect(run.status, run.stderr).toBe(0)
+      expect(run.stderr).toMatch(/Rootfs from rootfs tar on standard input/)
+      expect(unpacked(out).equals(tar)).toBe(true)
+      expect(run.stdout).toContain(`rootfs-size=${tar.length}\n`)
+    })
+
+    /** The CLI reading `fifo` while `cat` writes `file` into it (the writer blocks until the CLI opens it). */
+    const throughFifo = (work: string, file: string, out: string) => {
+      const fifo = join(work, 'rootfs.fifo')
+      execFileSync('mkfifo', [fifo])
+      const run = spawnSync(
+        'sh',
+        [
+          '-c',
+          'file="$1"; fifo="$2"; shift 2; cat "$file" > "$fifo" & exec "$@"',
+          'sh',
+          file,
+          fifo,
+          process.execPath,
+          cli,
+          ...publishArgs(fifo, out),
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      )
+      return { run, fifo }
+    }
+
+    test('a fifo is read as it is written', () => {
+      const work = mkdtempSync(join(tmpdir(), 'metal-image-cli-'))
+      const tar = exampleTar(work)
+      const out = join(work, 'out')
+      const fifo = join(work, 'rootfs.fifo')
+      const { run } = throughFifo(work, join(work, 'rootfs.tar'), out)
+      expect(run.status, run.stderr).toBe(0)
+      expect(run.stderr).toContain(`Rootfs from rootfs tar ${fifo} (a pipe)`)
+      expect(unpacked(out).equals(tar)).toBe(true)
+    })
+
+    test('a compressed tar through a fifo: exit 1 naming the input, nothing published', () => {
+      const work = mkdtempSync(join(tmpdir(), 'metal-image-cli-'))
+      const gz = join(work, 'rootfs.tar.gz')
+      writeFileSync(gz, gzipSync(exampleTar(work)))
+      const out = join(work, 'out')
+      const { run, fifo } = throughFifo(work, gz, out)
+      expect(run.status).toBe(1)
+      expect(run.stderr).toContain(
+        `error: input "rootfs" = "${fifo}": is gzip-compressed: expected an uncompressed tar (decompress it first)`,
+      )
+      expect(existsSync(join(out, 'tiny', '1.2', 'img.tar.lz4'))).toBe(false)
+    })
+
+    test('a compressed tar on standard input: exit 1 naming the input, nothing published', () => {
+      const work = mkdtempSync(join(tmpdir(), 'metal-image-cli-'))
+      const gz = gzipSync(exampleTar(work))
+      const out = join(work, 'out')
+      const run = spawnSync(process.execPath, [cli, ...publishArgs('-', out)], {
+        input: gz,
+        encoding: 'utf8',
+      })
+      expect(run.status).toBe(1)
+      expect(run.stderr).toMatch(
+        /^error: input "rootfs" = "-": is gzip-compressed: expected an uncompressed tar \(decompress it first\)/m,
+      )
+      expect(run.stdout).toBe('')
+      expect(existsSync(join(out, 'tiny', '1.2', 'img.tar.lz4'))).toBe(false)
+    })
   })
 
   test('a bad flag exits 1 with the error on stderr and nothing on stdout', () => {

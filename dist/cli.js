@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-ZVMMQPQS.js";
+} from "./chunk-TJXKKOJS.js";
 import {
   InputError,
   errorMessage

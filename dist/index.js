@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-ZVMMQPQS.js";
+} from "./chunk-TJXKKOJS.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

@@ -38,7 +38,7 @@ export const INPUTS = {
   },
   rootfs: {
     description:
-      'Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building.',
+      'Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`).',
   },
   'os-name': { description: 'Operating system name, e.g. debian, ubuntu, firewall-ubuntu (required).' },
   'os-version': {

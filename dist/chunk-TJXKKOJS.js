@@ -902,7 +902,7 @@ var INPUTS = {
     description: "Export this existing image (local, or pulled if missing) instead of building."
   },
   rootfs: {
-    description: "Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building."
+    description: "Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`)."
   },
   "os-name": { description: "Operating system name, e.g. debian, ubuntu, firewall-ubuntu (required)." },
   "os-version": {
@@ -4420,6 +4420,7 @@ import { tmpdir as tmpdir3 } from "node:os";
 import { join as join5, resolve as resolve3 } from "node:path";
 import { createInterface } from "node:readline";
 import { Readable as Readable4 } from "node:stream";
+import { isatty } from "node:tty";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -11744,7 +11745,44 @@ var COMPRESSED_MAGIC = [
   ["bzip2", [66, 90, 104]],
   ["lz4", [4, 34, 77, 24]]
 ];
+function compressedHead(path6, head) {
+  const format2 = COMPRESSED_MAGIC.find(([, magic]) => magic.every((byte, i2) => head[i2] === byte))?.[0];
+  return format2 ? new InputError(
+    "rootfs",
+    path6,
+    `is ${format2}-compressed: expected an uncompressed tar (decompress it first)`
+  ) : void 0;
+}
+function openStdin() {
+  if (isatty(0))
+    throw new InputError(
+      "rootfs",
+      "-",
+      "standard input is a terminal: expected a tar piped into it (e.g. `docker export c | metal-image --rootfs -`)"
+    );
+  async function* checked() {
+    let first = true;
+    for await (const chunk of process.stdin) {
+      if (first) {
+        const compressed = compressedHead("-", chunk);
+        if (compressed) throw compressed;
+        first = false;
+      }
+      yield chunk;
+    }
+  }
+  return {
+    stream: Readable4.from(checked(), { objectMode: false }),
+    exited: Promise.resolve(),
+    method: "rootfs tar on standard input",
+    input: "rootfs",
+    value: "-",
+    cleanup: async () => {
+    }
+  };
+}
 async function openRootfsFile(path6) {
+  if (path6 === "-") return openStdin();
   const full = resolve3(path6);
   const info = await stat(full).catch((err) => {
     throw new InputError(
@@ -11759,32 +11797,30 @@ async function openRootfsFile(path6) {
       path6,
       "is a directory: expected an uncompressed tar file (e.g. `tar -C DIR -cf rootfs.tar .`)"
     );
-  const head = Buffer.alloc(8);
-  const handle = await open(full, "r").catch((err) => {
-    throw new InputError(
-      "rootfs",
-      path6,
-      `cannot open it (${err.code ?? err.message}): expected a readable tar file`
-    );
-  });
-  try {
-    await handle.read(head, 0, head.length, 0);
-  } finally {
-    await handle.close();
-  }
-  for (const [format2, magic] of COMPRESSED_MAGIC) {
-    if (magic.every((byte, i2) => head[i2] === byte))
+  const seekable = info.isFile();
+  if (seekable) {
+    const head = Buffer.alloc(8);
+    const handle = await open(full, "r").catch((err) => {
       throw new InputError(
         "rootfs",
         path6,
-        `is ${format2}-compressed: expected an uncompressed tar (decompress it first)`
+        `cannot open it (${err.code ?? err.message}): expected a readable tar file`
       );
+    });
+    try {
+      await handle.read(head, 0, head.length, 0);
+    } finally {
+      await handle.close();
+    }
+    const compressed = compressedHead(path6, head);
+    if (compressed) throw compressed;
   }
   const pool = new ChunkPool();
+  const checkHead = seekable ? void 0 : (head) => compressedHead(path6, head);
   return {
-    stream: new PooledFileStream(full, pool),
+    stream: new PooledFileStream(full, pool, checkHead),
     exited: Promise.resolve(),
-    method: `rootfs tar ${full}`,
+    method: `rootfs tar ${full}${seekable ? "" : " (a pipe)"}`,
     input: "rootfs",
     value: path6,
     cleanup: async () => {
@@ -11796,10 +11832,13 @@ var PooledFileStream = class extends Readable4 {
   path;
   pool;
   handle;
-  constructor(path6, pool) {
+  /** For a pipe: looks at the first bytes read, and fails the stream with its error. */
+  checkHead;
+  constructor(path6, pool, checkHead) {
     super({ highWaterMark: READ_SIZE });
     this.path = path6;
     this.pool = pool;
+    this.checkHead = checkHead;
   }
   _construct(done) {
     open(this.path, "r").then((handle) => {
@@ -11810,7 +11849,15 @@ var PooledFileStream = class extends Readable4 {
   _read() {
     const space = this.pool.space();
     this.handle.read(space, 0, Math.min(space.length, READ_SIZE), null).then(
-      ({ bytesRead }) => void this.push(bytesRead === 0 ? null : this.pool.filled(bytesRead)),
+      ({ bytesRead }) => {
+        if (bytesRead === 0) return void this.push(null);
+        const chunk = this.pool.filled(bytesRead);
+        const check = this.checkHead;
+        this.checkHead = void 0;
+        const err = check?.(chunk);
+        if (err) return void this.destroy(err);
+        this.push(chunk);
+      },
       (err) => this.destroy(err)
     );
   }
