@@ -9,12 +9,17 @@ import { requireTool, run } from './helpers/env.ts'
 
 const haveLz4 = requireTool('lz4', 'apt-get install lz4')
 
-async function encode(input: Buffer, level = 1, chunk = 65536): Promise<Buffer> {
+async function encode(
+  input: Buffer,
+  level = 1,
+  chunk = 65536,
+  onStored?: (bytes: number) => void,
+): Promise<Buffer> {
   const parts: Buffer[] = []
   const chunks = function* () {
     for (let i = 0; i < input.length; i += chunk) yield input.subarray(i, i + chunk)
   }
-  const enc = Readable.from(chunks()).pipe(new Lz4FrameEncoder({ level, concurrency: 2 }))
+  const enc = Readable.from(chunks()).pipe(new Lz4FrameEncoder({ level, concurrency: 2, onStored }))
   for await (const part of enc) parts.push(part as Buffer)
   return Buffer.concat(parts)
 }
@@ -77,13 +82,17 @@ describe.skipIf(!haveLz4)('LZ4 frame writer', () => {
     expect(lz4Decode(frame).equals(input)).toBe(true)
   })
 
-  test('incompressible blocks are stored, as lz4 stores them', async () => {
-    const input = randomBytes(2 * BLOCK_SIZE)
-    const parsed = parseFrame(await encode(input))
+  test('incompressible blocks are stored, as lz4 stores them, and reported (they make more garbage)', async () => {
+    const input = Buffer.concat([randomBytes(2 * BLOCK_SIZE), realData(BLOCK_SIZE), randomBytes(1000)])
+    const stored: number[] = []
+    const parsed = parseFrame(await encode(input, 1, 65536, (bytes) => stored.push(bytes)))
     expect(parsed.blocks).toEqual([
       { size: BLOCK_SIZE, stored: true },
       { size: BLOCK_SIZE, stored: true },
+      expect.objectContaining({ stored: false }),
+      { size: 1000, stored: true },
     ])
+    expect(stored).toEqual([BLOCK_SIZE, BLOCK_SIZE, 1000])
   })
 
   test('the frame header is byte for byte what the lz4 command writes by default', async () => {

@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-TJXKKOJS.js";
+} from "./chunk-IHIGEYRD.js";
 import {
   InputError,
   errorMessage

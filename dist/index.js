@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-TJXKKOJS.js";
+} from "./chunk-IHIGEYRD.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

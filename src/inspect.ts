@@ -109,12 +109,7 @@ export class TarInspector extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.facts.firstByteAt ??= performance.now()
-    this.sinceCollect += chunk.length
-    if (this.sinceCollect >= COLLECT_EVERY) {
-      this.sinceCollect = 0
-      this.collections++
-      collectGarbage(this.collections % MAJOR_EVERY === 0 ? 'major' : 'minor')
-    }
+    this.madeGarbage(chunk.length)
     try {
       this.walker.write(chunk)
     } catch (err) {
@@ -128,6 +123,18 @@ export class TarInspector extends Transform {
     this.held.push(chunk)
     // Records for an entry not seen yet, or part of a header, may belong to one that is left out: they wait.
     this.edit(this.walker.settled, done)
+  }
+
+  /**
+   * Counts `bytes` towards the next collection. The input counts as it passes (what it costs
+   * downstream is in proportion); a stage that makes more than that adds its own.
+   */
+  madeGarbage(bytes: number): void {
+    this.sinceCollect += bytes
+    if (this.sinceCollect < COLLECT_EVERY) return
+    this.sinceCollect = 0
+    this.collections++
+    collectGarbage(this.collections % MAJOR_EVERY === 0 ? 'major' : 'minor')
   }
 
   override _flush(done: TransformCallback): void {

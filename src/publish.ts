@@ -394,6 +394,9 @@ async function streamRootfs(
     concurrency: availableParallelism(),
     background,
     release: source.release,
+    // A stored block's garbage counts twice: on the bench rootfs, whose .deb files near the end are
+    // stored, peak RSS went from 193-247 MB to 198-223 MB in six alternating runs, in the same time.
+    onStored: (bytes) => inspector.madeGarbage(2 * bytes),
   })
   const hasher = new Hasher(checksums, { background })
   const stop = reportProgress(

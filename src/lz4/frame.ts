@@ -36,6 +36,12 @@ export interface FrameEncoderOptions {
   background?: boolean
   /** Called with each input chunk once it has been copied: its memory may be reused (chunk-pool.ts). */
   release?: Release
+  /**
+   * Called with the size of each block stored uncompressed (data that does not compress, such as the
+   * .deb files in /var/cache/apt): its compressed form is thrown away, and its input buffer goes
+   * downstream instead of back into use, so such a block leaves twice the garbage of another.
+   */
+  onStored?: (bytes: number) => void
 }
 
 export async function frameHeader(): Promise<Buffer> {
@@ -60,6 +66,7 @@ export class Lz4FrameEncoder extends Transform {
   private readonly maxInFlight: number
   private readonly background: boolean
   private readonly release: Release | undefined
+  private readonly onStored: ((bytes: number) => void) | undefined
   private compressor: BlockCompressor | undefined
   private hash: Xxh32 | undefined
   private block: Buffer | undefined
@@ -76,6 +83,7 @@ export class Lz4FrameEncoder extends Transform {
     this.level = options.level
     this.background = options.background ?? false
     this.release = options.release
+    this.onStored = options.onStored
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism())
     // At the fast level one block beyond one per thread keeps the threads busy while this thread fills
     // the next (a block compresses in about as long as it takes to fill); a high-compression block takes
@@ -169,7 +177,10 @@ export class Lz4FrameEncoder extends Transform {
       const { sizeWord, data, stored, spare } = this.pending.shift()!.done!
       if (spare && spare.buffer.byteLength === BLOCK_SIZE) this.spares.push(Buffer.from(spare.buffer))
       this.stats.blocks++
-      if (stored) this.stats.storedBlocks++
+      if (stored) {
+        this.stats.storedBlocks++
+        this.onStored?.(data.length)
+      }
       this.emit_(sizeWord)
       this.emit_(data)
     }

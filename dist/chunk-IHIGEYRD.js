@@ -2362,12 +2362,7 @@ var TarInspector = class extends Transform2 {
   }
   _transform(chunk, _enc, done) {
     this.facts.firstByteAt ??= performance.now();
-    this.sinceCollect += chunk.length;
-    if (this.sinceCollect >= COLLECT_EVERY) {
-      this.sinceCollect = 0;
-      this.collections++;
-      collectGarbage(this.collections % MAJOR_EVERY === 0 ? "major" : "minor");
-    }
+    this.madeGarbage(chunk.length);
     try {
       this.walker.write(chunk);
     } catch (err) {
@@ -2380,6 +2375,17 @@ var TarInspector = class extends Transform2 {
     }
     this.held.push(chunk);
     this.edit(this.walker.settled, done);
+  }
+  /**
+   * Counts `bytes` towards the next collection. The input counts as it passes (what it costs
+   * downstream is in proportion); a stage that makes more than that adds its own.
+   */
+  madeGarbage(bytes) {
+    this.sinceCollect += bytes;
+    if (this.sinceCollect < COLLECT_EVERY) return;
+    this.sinceCollect = 0;
+    this.collections++;
+    collectGarbage(this.collections % MAJOR_EVERY === 0 ? "major" : "minor");
   }
   _flush(done) {
     for (const piece of this.held.splice(0)) this.passOn(piece);
@@ -4276,6 +4282,7 @@ var Lz4FrameEncoder = class extends Transform3 {
   maxInFlight;
   background;
   release;
+  onStored;
   compressor;
   hash;
   block;
@@ -4291,6 +4298,7 @@ var Lz4FrameEncoder = class extends Transform3 {
     this.level = options.level;
     this.background = options.background ?? false;
     this.release = options.release;
+    this.onStored = options.onStored;
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
     this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0);
   }
@@ -4366,7 +4374,10 @@ var Lz4FrameEncoder = class extends Transform3 {
       const { sizeWord, data, stored, spare } = this.pending.shift().done;
       if (spare && spare.buffer.byteLength === BLOCK_SIZE) this.spares.push(Buffer.from(spare.buffer));
       this.stats.blocks++;
-      if (stored) this.stats.storedBlocks++;
+      if (stored) {
+        this.stats.storedBlocks++;
+        this.onStored?.(data.length);
+      }
       this.emit_(sizeWord);
       this.emit_(data);
     }
@@ -12916,7 +12927,10 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
     level,
     concurrency: availableParallelism2(),
     background,
-    release: source.release
+    release: source.release,
+    // A stored block's garbage counts twice: on the bench rootfs, whose .deb files near the end are
+    // stored, peak RSS went from 193-247 MB to 198-223 MB in six alternating runs, in the same time.
+    onStored: (bytes) => inspector.madeGarbage(2 * bytes)
   });
   const hasher = new Hasher(checksums, { background });
   const stop = reportProgress(
