@@ -128,6 +128,9 @@ describe('build info in the rootfs', () => {
         const added = after.get('etc/metal/build.yaml')
         after.delete('etc/metal/build.yaml')
         expect(added).toMatchObject({ type: 'file', mode: 0o644, uid: 0, gid: 0 })
+        // The old entry's own pax record (GNU tar's posix format writes one per entry) went with it.
+        if (format === 'posix') expect(readFileSync(tar).includes('PaxHeaders/build.yaml')).toBe(withOld)
+        expect(readFileSync(out).includes('PaxHeaders/build.yaml')).toBe(false)
         if (!withOld) {
           // The folder is made too, as root 0755, so extraction does not invent it.
           expect(after.get('etc/metal')).toMatchObject({ type: 'directory', mode: 0o755, uid: 0 })
