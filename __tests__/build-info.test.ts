@@ -217,27 +217,92 @@ describe('build info in the rootfs', () => {
     )
   })
 
-  test('a stream without an end marker gets nothing added, and is an error', async () => {
-    const tar = makeTar(dir, 'gnu', true)
-    const data = readFileSync(tar)
-    // Cut inside the old build.yaml's records, and after a whole entry: neither gets anything added.
-    const start = data.indexOf('./etc/metal/build.yaml')
-    expect(start).toBeGreaterThan(0)
-    for (const cut of [start + 700, 2048]) {
-      const { inspector, injection } = injecting(buildInfoYaml(info))
-      const out: Buffer[] = []
-      const sink = new Writable({
-        write(chunk: Buffer, _enc, done) {
-          out.push(chunk)
-          done()
-        },
-      })
-      await expect(
-        pipeline(Readable.from(pieces(data.subarray(0, cut), 1000)), inspector, sink),
-      ).rejects.toThrow(/truncated/)
-      expect(Buffer.concat(out).includes('commit_sha1')).toBe(false)
-      expect(injection.replaced).toBe(cut === 2048 ? 0 : 1)
+  /** The inspector's output and error (if any) for `data` in 1000-byte pieces. */
+  async function run(data: Buffer): Promise<{ out: Buffer; error: unknown; injection: TarFileInjection }> {
+    const { inspector, injection } = injecting(buildInfoYaml(info))
+    const out: Buffer[] = []
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        out.push(chunk)
+        done()
+      },
+    })
+    const error = await pipeline(Readable.from(pieces(data, 1000)), inspector, sink).then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    return { out: Buffer.concat(out), error, injection }
+  }
+
+  test('a stream cut off is an error wherever it ends', async () => {
+    const data = readFileSync(makeTar(dir, 'posix', true))
+    // GNU tar's posix format: the pax record of the old build.yaml, then its header, then its data.
+    const records = data.indexOf('etc/metal/PaxHeaders/build.yaml')
+    const header = data.indexOf('etc/metal/build.yaml')
+    expect([records % 512, header % 512, header - records]).toEqual([0, 0, 1024])
+    for (const [cut, replaced] of [
+      [records + 600, 0], // inside its pax record: the entry never came
+      [header + 700, 1], // inside its data
+      [endOfEntries(data) + 512, 1], // after one zero block of the two
+    ] as const) {
+      const { error, injection } = await run(data.subarray(0, cut))
+      expect(String(error)).toMatch(/truncated/)
+      expect(injection.replaced).toBe(replaced)
     }
+  })
+
+  test('records that no entry follows, before the end marker: the file goes in before them', async () => {
+    const data = readFileSync(makeTar(dir, 'posix', false))
+    // A pax record renaming "the next entry", then the end marker: GNU tar reads this without a complaint.
+    const record = '20 path=etc/renamed\n'
+    expect(record.length).toBe(20)
+    const paxHeader = Buffer.alloc(512)
+    paxHeader.write('PaxHeaders/orphan', 0)
+    paxHeader.write('0000644\0', 100)
+    paxHeader.write(`${record.length.toString(8).padStart(11, '0')}\0`, 124)
+    paxHeader.write('x', 156)
+    paxHeader.write('ustar\0' + '00', 257, 'latin1')
+    paxHeader.fill(0x20, 148, 156)
+    const sum = paxHeader.reduce((a, b) => a + b, 0)
+    paxHeader.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1')
+    const body = Buffer.alloc(512)
+    body.write(record)
+    const orphaned = Buffer.concat([
+      data.subarray(0, endOfEntries(data)),
+      paxHeader,
+      body,
+      Buffer.alloc(1024),
+    ])
+    const file = join(dir, 'orphan.tar')
+    writeFileSync(file, orphaned)
+    execFileSync('tar', ['-tf', file])
+
+    const { out, error } = await run(orphaned)
+    expect(error).toBeUndefined()
+    const result = join(dir, 'orphan.out.tar')
+    writeFileSync(result, out)
+    // In before the record, so the record renames nothing of ours.
+    const listing = execFileSync('tar', ['-tf', result], { encoding: 'utf8' }).split('\n')
+    expect(listing.filter((l) => l.endsWith('build.yaml'))).toEqual(['etc/metal/build.yaml'])
+    expect(listing).not.toContain('etc/renamed')
+    expect(execFileSync('tar', ['-xOf', result, 'etc/metal/build.yaml'], { encoding: 'utf8' })).toBe(
+      buildInfoYaml(info),
+    )
+  })
+
+  test('every entry of the path goes, the last one right before the end marker too', async () => {
+    const tar = makeTar(dir, 'posix', true)
+    // Appended again: a second build.yaml, the archive's last entry.
+    const root = tar.replace(/\.tar$/, '')
+    execFileSync('tar', ['--format=posix', '-C', root, '-rf', tar, 'etc/metal/build.yaml'])
+    const { out, error, injection } = await run(readFileSync(tar))
+    expect(error).toBeUndefined()
+    expect(injection.replaced).toBe(2)
+    const result = `${tar}.twice.out`
+    writeFileSync(result, out)
+    const listing = execFileSync('tar', ['-tf', result], { encoding: 'utf8' }).split('\n')
+    expect(listing.filter((l) => l.endsWith('build.yaml'))).toEqual(['etc/metal/build.yaml'])
+    expect(out.includes('PaxHeaders/build.yaml')).toBe(false)
   })
 
   test('content that cannot be made fails the stream', async () => {

@@ -93,6 +93,15 @@ describe.skipIf(!haveTar)('TarInspector', () => {
       },
       /truncated.*end-of-archive marker/,
     ],
+    [
+      'cut after a file of zeros, where a header would come',
+      () => {
+        // ".", then "./zeros" with eight zero data blocks: cut right after them, 10 blocks in.
+        const tar = makeTar({ zeros: '\0'.repeat(4096) })
+        return tar.subarray(0, 10 * 512)
+      },
+      /truncated.*end-of-archive marker/,
+    ],
   ])('%s is an error', async (_name, make, message) => {
     await expect(inspect(make())).rejects.toThrow(message)
   })

@@ -8,7 +8,7 @@ import {
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-IHIGEYRD.js";
+} from "./chunk-HZSKLQTO.js";
 import {
   InputError,
   errorMessage

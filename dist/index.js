@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-IHIGEYRD.js";
+} from "./chunk-HZSKLQTO.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

@@ -147,7 +147,8 @@ export class TarInspector extends Transform {
     } catch (err) {
       return done(err as Error)
     }
-    if (this.walker.zeroTail < END_MARKER)
+    // Zero bytes at the end of a file's data are no end marker: a zero block must come where a header would.
+    if (this.walker.endOfArchive === undefined || this.walker.zeroTail < END_MARKER)
       return done(
         new TarFormatError(
           `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`,
@@ -175,7 +176,14 @@ export class TarInspector extends Transform {
       const end = this.walker.endOfArchive
       if (end === at && !this.inserted && at < limit) {
         const ready = inject.ready()
-        if (ready) return void ready.then(() => this.edit(limit, done), done)
+        if (ready)
+          return void ready.then(() => {
+            try {
+              this.edit(limit, done)
+            } catch (err) {
+              done(err as Error)
+            }
+          }, done)
         this.inserted = true
         for (const block of inject.blocks()) this.passOn(block)
         continue

@@ -46,7 +46,10 @@ export class TarWalker {
   entryEnd = 0
   /** The first record block of an entry whose own header has not come yet. */
   private recordsStart: number | undefined
-  /** The offset of the first zero block where a header should be: the end-of-archive marker. */
+  /**
+   * Where the entries end: the first zero block where a header should be (the end-of-archive marker),
+   * or the pax or GNU records just before it that no entry followed.
+   */
   endOfArchive: number | undefined
   private readonly onEntry: (header: TarHeader) => boolean
   private readonly onBody: (header: TarHeader, content: Buffer) => void
@@ -122,7 +125,10 @@ export class TarWalker {
   /** A header block at `buf[at]`, the archive's byte `start`. */
   private header(buf: Buffer, at: number, start: number): void {
     if (isZero(buf, at)) {
-      this.endOfArchive ??= start
+      if (this.endOfArchive === undefined) {
+        this.endOfArchive = this.recordsStart ?? start
+        this.recordsStart = undefined
+      }
       return
     }
     if (!validChecksum(buf, at) || !hasUstarMagic(buf, at))

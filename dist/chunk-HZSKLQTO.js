@@ -1230,7 +1230,10 @@ var TarWalker = class {
   entryEnd = 0;
   /** The first record block of an entry whose own header has not come yet. */
   recordsStart;
-  /** The offset of the first zero block where a header should be: the end-of-archive marker. */
+  /**
+   * Where the entries end: the first zero block where a header should be (the end-of-archive marker),
+   * or the pax or GNU records just before it that no entry followed.
+   */
   endOfArchive;
   onEntry;
   onBody;
@@ -1301,7 +1304,10 @@ var TarWalker = class {
   /** A header block at `buf[at]`, the archive's byte `start`. */
   header(buf, at, start) {
     if (isZero(buf, at)) {
-      this.endOfArchive ??= start;
+      if (this.endOfArchive === void 0) {
+        this.endOfArchive = this.recordsStart ?? start;
+        this.recordsStart = void 0;
+      }
       return;
     }
     if (!validChecksum(buf, at) || !hasUstarMagic(buf, at))
@@ -2396,7 +2402,7 @@ var TarInspector = class extends Transform2 {
     } catch (err) {
       return done(err);
     }
-    if (this.walker.zeroTail < END_MARKER)
+    if (this.walker.endOfArchive === void 0 || this.walker.zeroTail < END_MARKER)
       return done(
         new TarFormatError(
           `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`
@@ -2422,7 +2428,14 @@ var TarInspector = class extends Transform2 {
       const end = this.walker.endOfArchive;
       if (end === at && !this.inserted && at < limit) {
         const ready = inject.ready();
-        if (ready) return void ready.then(() => this.edit(limit, done), done);
+        if (ready)
+          return void ready.then(() => {
+            try {
+              this.edit(limit, done);
+            } catch (err) {
+              done(err);
+            }
+          }, done);
         this.inserted = true;
         for (const block of inject.blocks()) this.passOn(block);
         continue;
