@@ -1,15 +1,15 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * Unit tests: src/ directly, no bundle, no Docker, no servers (local tools such as tar, lz4, dpkg and rpm
+ * are compared against where they are installed). Integration tests (*.itg.test.ts) run with
+ * vitest.config.itg.ts.
+ */
 export default defineConfig({
   test: {
     include: ['__tests__/**/*.test.ts'],
-    // End-to-end tests build images and stream gigabytes through docker; a fast unit suite does not need
-    // these limits, the docker suites do.
-    testTimeout: 300_000,
-    hookTimeout: 600_000,
-    // The docker suites share one engine and its build cache; running files in parallel only makes them
-    // fight for the two cores and the disk.
-    fileParallelism: false,
+    exclude: ['__tests__/**/*.itg.test.ts', 'node_modules/**'],
+    testTimeout: 120_000,
     globalSetup: ['__tests__/helpers/global-setup.ts'],
   },
 })

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { isScalar, LineCounter, parse, parseDocument, visit } from 'yaml'
 import { describe, expect, test } from 'vitest'
-import { InputError } from '../src/errors.ts'
-import { parseInputs, type InputName } from '../src/inputs.ts'
+import { InputError } from '../src/util/errors.ts'
+import { parseInputs } from '../src/config/parse.ts'
+import { type InputName } from '../src/config/inputs.ts'
 
 /**
  * The repository's own workflows and the example workflows (issue 6), checked the way a user of the

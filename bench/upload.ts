@@ -3,7 +3,7 @@
 // order. Run by bench/run.mjs under GNU time; credentials and endpoint from the environment.
 import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
-import { parseInputs } from '../src/inputs.ts'
+import { parseInputs } from '../src/config/parse.ts'
 import { S3Store } from '../src/store/s3.ts'
 
 const [path, bucket, key] = process.argv.slice(2) as [string, string, string]

@@ -5,19 +5,21 @@ import {
   OUTPUTS,
   decideArtifact,
   formatSeconds,
+  githubContext,
   outputsOf,
   parseInputs,
-  publish
-} from "./chunk-HZSKLQTO.js";
+  runImage,
+  withCancellation
+} from "./chunk-GOK6DJ7N.js";
+import "./chunk-ILZ77HWZ.js";
+import "./chunk-EWOK6KJL.js";
 import {
   InputError,
   errorMessage
-} from "./chunk-BD4OHUZQ.js";
-import "./chunk-MBAVD65T.js";
-import "./chunk-ILZ77HWZ.js";
+} from "./chunk-SNLAZPZ2.js";
 import "./chunk-VF57VZD3.js";
 
-// src/cli.ts
+// src/cli/cli.ts
 var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull"]);
 var LIST_INPUTS = /* @__PURE__ */ new Set(["build-args", "labels"]);
 function parseArgs(argv) {
@@ -97,10 +99,6 @@ function stderrLog() {
   };
 }
 async function main(argv) {
-  const abort = new AbortController();
-  const cancel = (signal) => abort.abort(signal);
-  process.on("SIGINT", cancel);
-  process.on("SIGTERM", cancel);
   try {
     const { values, help } = parseArgs(argv);
     if (help) {
@@ -109,14 +107,18 @@ async function main(argv) {
     }
     const config = parseInputs((name) => values.get(name) ?? "");
     const log = stderrLog();
-    const artifact = decideArtifact(config.artifact.mode, {
-      inGitHubActions: false,
-      destinationGiven: config.destinationGiven,
-      credentialsPresent: true,
-      event: { name: "", payload: {} }
-    });
-    if (config.artifact.mode === "auto" && !config.destinationGiven) log.info(artifact.reason);
-    const result = await publish(config, { log, signal: abort.signal });
+    if (config.mode === "publish") {
+      const artifact = decideArtifact(config.artifact.mode, {
+        inGitHubActions: false,
+        destinationGiven: config.destinationGiven,
+        credentialsPresent: true,
+        event: { name: "", payload: {} }
+      });
+      if (config.artifact.mode === "auto" && !config.destinationGiven) log.info(artifact.reason);
+    }
+    const github = githubContext();
+    const ctx = { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: github.run, head: github.head };
+    const result = await withCancellation((signal) => runImage(config, { log, signal, ctx }));
     for (const [name, value] of Object.entries(outputsOf(result))) process.stdout.write(`${name}=${value}
 `);
     return 0;
@@ -124,12 +126,9 @@ async function main(argv) {
     process.stderr.write(`error: ${errorMessage(err)}
 `);
     return 1;
-  } finally {
-    process.off("SIGINT", cancel);
-    process.off("SIGTERM", cancel);
   }
 }
 
-// src/bin.ts
+// src/cli/bin.ts
 var code = await main(process.argv.slice(2));
 process.exit(code);

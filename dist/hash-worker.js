@@ -1,10 +1,10 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
   runInBackground
-} from "./chunk-MBAVD65T.js";
+} from "./chunk-EWOK6KJL.js";
 import "./chunk-VF57VZD3.js";
 
-// src/hash-worker.ts
+// src/pipeline/hash-worker.ts
 import { createHash } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 var { algorithms, background } = workerData;

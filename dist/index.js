@@ -1,18 +1,5 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  decideArtifact,
-  outputsOf,
-  parseInputs,
-  publish,
-  summaryTables,
-  uploadImageArtifact
-} from "./chunk-HZSKLQTO.js";
-import {
-  errorMessage
-} from "./chunk-BD4OHUZQ.js";
-import "./chunk-MBAVD65T.js";
-import "./chunk-ILZ77HWZ.js";
-import {
   debug,
   getInput,
   group,
@@ -24,11 +11,87 @@ import {
   summary,
   warning
 } from "./chunk-4CH5IAUH.js";
+import {
+  IMAGE_FILE,
+  decideArtifact,
+  formatBytes,
+  formatSeconds,
+  githubContext,
+  outputsOf,
+  parseInputs,
+  runImage,
+  uploadImageArtifact,
+  withCancellation
+} from "./chunk-GOK6DJ7N.js";
+import "./chunk-ILZ77HWZ.js";
+import "./chunk-EWOK6KJL.js";
+import {
+  errorMessage
+} from "./chunk-SNLAZPZ2.js";
 import "./chunk-VF57VZD3.js";
 
-// src/main.ts
-import { readFileSync } from "node:fs";
+// src/github/action.ts
 import { join } from "node:path";
+
+// src/github/summary.ts
+function summaryTables(result, artifact, endpoint = "") {
+  const facts = [
+    ["Image id", result.imageId],
+    ["Version", `${result.version} (semver ${result.semver})`],
+    ["Previous version", result.previous ?? "none"],
+    ["Channel", result.channel || "(none)"]
+  ];
+  const built = result.build;
+  if (built) {
+    const ratio = `${(100 * result.size / Math.max(1, built.rootfsSize)).toFixed(1)} %`;
+    facts.push(
+      ["Rootfs", `${formatBytes(built.rootfsSize)} (${built.rootfsSize} bytes) from ${result.method}`],
+      [
+        IMAGE_FILE,
+        `${formatBytes(result.size)} (${result.size} bytes, ${ratio}), LZ4 level ${built.compressionLevel}`
+      ]
+    );
+  } else {
+    facts.push([IMAGE_FILE, `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`]);
+  }
+  if (built?.cache) facts.push(["Build cache", built.cache]);
+  facts.push(
+    ["MD5", result.md5],
+    [
+      "Packages",
+      !built ? "not counted" : built.packages !== void 0 ? String(built.packages) : "no dpkg database"
+    ]
+  );
+  return {
+    facts,
+    files: [
+      ...result.files.map((f) => [f.name, linked(f.url, endpoint), formatBytes(f.bytes)]),
+      ...artifact ? [[`workflow artifact ${artifact.id}`, artifact.url, formatBytes(artifact.size)]] : []
+    ],
+    // Messages and paths come from the image: the summary is HTML, so they go in as text.
+    contract: (result.build?.contract?.findings ?? []).map((f) => [
+      f.level,
+      f.id,
+      escapeHtml(f.message),
+      escapeHtml(f.path ?? "")
+    ]),
+    packageChanges: result.build?.packageChanges,
+    timings: result.timings.map((t) => [t.stage, formatSeconds(t.ms)])
+  };
+}
+function linked(url, endpoint = "") {
+  const m = /^(gs|s3):\/\/([^/]+)\/(.*)$/.exec(url);
+  if (!m) return escapeHtml(url);
+  const [, scheme, bucket, key] = m;
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  const href = scheme === "gs" ? `https://storage.googleapis.com/${bucket}/${path}` : endpoint ? `${endpoint.replace(/\/+$/, "")}/${bucket}/${path}` : `https://${bucket}.s3.amazonaws.com/${path}`;
+  return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`;
+}
+function escapeHtml(text) {
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+
+// src/github/action.ts
 var actionsLog = {
   info: (message) => info(message),
   warning: (message) => warning(message),
@@ -36,65 +99,64 @@ var actionsLog = {
   group: (name, fn) => group(name, fn)
 };
 async function run() {
-  const abort = new AbortController();
-  const cancel = (signal) => abort.abort(signal);
-  process.on("SIGINT", cancel);
-  process.on("SIGTERM", cancel);
   try {
     for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "CLOUDSDK_AUTH_ACCESS_TOKEN"])
       if (process.env[name]) setSecret(process.env[name]);
+    const github = githubContext();
     let config = parseInputs((name) => getInput(name));
-    const decision = decideArtifact(config.artifact.mode, {
-      inGitHubActions: Boolean(process.env.ACTIONS_RUNTIME_TOKEN && process.env.ACTIONS_RESULTS_URL),
-      destinationGiven: config.destinationGiven,
-      credentialsPresent: credentialsPresent(config.destination),
-      event: githubEvent()
-    });
-    info(decision.reason);
-    const scratch = join(process.env.RUNNER_TEMP || "/tmp", "metal-image-artifact");
-    let localCopy;
-    if (decision.upload && !credentialsPresent(config.destination)) {
-      notice(
-        `No credentials for ${config.destination} in this run: the image goes to a workflow artifact only`
-      );
-      config = { ...config, destination: join(scratch, "images"), store: { ...config.store, endpoint: "" } };
-    } else if (decision.upload && /^(s3|gs):\/\//.test(config.destination)) {
-      localCopy = join(scratch, "copy");
-    }
-    const result = await publish(config, { log: actionsLog, signal: abort.signal, localCopy });
-    let artifact;
-    if (decision.upload && result.localFiles)
-      artifact = await group(
+    const artifact = config.mode === "publish" ? artifactPlan(config, github) : void 0;
+    if (artifact?.destination) config = { ...config, ...artifact.destination };
+    const ctx = { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: github.run, head: github.head };
+    const result = await withCancellation(
+      (signal) => runImage(config, { log: actionsLog, signal, ctx, localCopy: artifact?.localCopy })
+    );
+    let uploaded;
+    if (artifact?.upload && result.localFiles && config.mode === "publish") {
+      const files = result.localFiles;
+      uploaded = await group(
         "Workflow artifact",
         () => uploadImageArtifact({
-          name: config.artifact.name || result.imageId,
-          files: result.localFiles.names.map((n) => join(result.localFiles.folder, n)),
-          rootDirectory: result.localFiles.folder,
-          retentionDays: config.artifact.retentionDays,
-          log: actionsLog
+          name: config.mode === "publish" ? config.artifact.name || result.imageId : result.imageId,
+          files: files.names.map((n) => join(files.folder, n)),
+          rootDirectory: files.folder,
+          retentionDays: config.mode === "publish" ? config.artifact.retentionDays : void 0,
+          log: actionsLog,
+          github
         })
       );
-    for (const [name, value] of Object.entries(outputsOf(result, artifact))) setOutput(name, value);
-    if (process.env.GITHUB_STEP_SUMMARY)
-      await writeSummary(summaryTables(result, artifact, config.store.endpoint));
+    }
+    for (const [name, value] of Object.entries(outputsOf(result, uploaded))) setOutput(name, value);
+    if (github.stepSummary) await writeSummary(result, uploaded, config.store.endpoint);
   } catch (err) {
     setFailed(errorMessage(err));
-  } finally {
-    process.off("SIGINT", cancel);
-    process.off("SIGTERM", cancel);
   }
 }
-async function writeSummary({
-  facts,
-  files,
-  timings,
-  contract,
-  packageChanges
-}) {
-  const table = (head, rows) => [
-    head.map((data) => ({ data, header: true })),
-    ...rows.map((row) => row.map((cell) => cell))
-  ];
+function artifactPlan(config, github) {
+  const present = credentialsPresent(config.destination);
+  const decision = decideArtifact(config.artifact.mode, {
+    inGitHubActions: !github.missingForArtifacts.some((k) => k.startsWith("ACTIONS_")),
+    destinationGiven: config.destinationGiven,
+    credentialsPresent: present,
+    event: github.event
+  });
+  info(decision.reason);
+  const scratch = join(github.runnerTemp, "metal-image-artifact");
+  if (decision.upload && !present) {
+    notice(
+      `No credentials for ${config.destination} in this run: the image goes to a workflow artifact only`
+    );
+    return {
+      upload: true,
+      destination: { destination: join(scratch, "images"), store: { ...config.store, endpoint: "" } }
+    };
+  }
+  if (decision.upload && /^(s3|gs):\/\//.test(config.destination))
+    return { upload: true, localCopy: join(scratch, "copy") };
+  return { upload: decision.upload };
+}
+async function writeSummary(result, artifact, endpoint) {
+  const { facts, files, timings, contract, packageChanges } = summaryTables(result, artifact, endpoint);
+  const table = (head, rows) => [head.map((data) => ({ data, header: true })), ...rows];
   const summary2 = summary.addHeading(`metal-stack image ${facts[0][1]}`, 2).addTable(table(["", "Value"], facts));
   if (packageChanges) summary2.addRaw(`
 ${packageChanges}
@@ -115,15 +177,7 @@ function credentialsPresent(destination, env = process.env) {
     );
   return true;
 }
-function githubEvent(env = process.env) {
-  let payload = {};
-  try {
-    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8"));
-  } catch {
-  }
-  return { name: env.GITHUB_EVENT_NAME ?? "", payload };
-}
 
-// src/index.ts
+// src/github/index.ts
 await run();
 process.exit();

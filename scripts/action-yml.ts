@@ -1,6 +1,6 @@
 // action.yml's inputs and outputs are generated from src/inputs.ts, the one list the code reads, so
 // the two can never disagree. scripts/bundle.mjs writes it (and --check compares it).
-import { INPUTS, OUTPUTS, REQUIRED_INPUTS, type InputSpec } from '../src/inputs.ts'
+import { INPUTS, OUTPUTS, REQUIRED_INPUTS, type InputSpec } from '../src/config/inputs.ts'
 
 const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`
 

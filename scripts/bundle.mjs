@@ -30,12 +30,12 @@ mkdirSync(out, { recursive: true })
 
 await build({
   absWorkingDir: root,
-  // Worker names must match src/workers.ts.
+  // Worker names must match src/util/workers.ts.
   entryPoints: {
-    index: 'src/index.ts',
-    cli: 'src/bin.ts',
+    index: 'src/github/index.ts',
+    cli: 'src/cli/bin.ts',
     'lz4-worker': 'src/lz4/worker.ts',
-    'hash-worker': 'src/hash-worker.ts',
+    'hash-worker': 'src/pipeline/hash-worker.ts',
   },
   outdir: out,
   bundle: true,
@@ -94,7 +94,7 @@ function fetchBinding(name, entry, file) {
   return target
 }
 
-// action.yml comes from src/inputs.ts (scripts/action-yml.ts), compiled here so any Node can run this.
+// action.yml comes from src/config/inputs.ts (scripts/action-yml.ts), compiled here so any Node can run this.
 const generator = await build({
   absWorkingDir: root,
   entryPoints: ['scripts/action-yml.ts'],
@@ -126,7 +126,7 @@ if (check) {
   }
   for (const f of committed) if (!fresh.has(f)) problems.push(`stale in dist/: ${f}`)
   if (readFileSync(join(root, 'action.yml'), 'utf8') !== actionYml)
-    problems.push('differs: action.yml (from src/inputs.ts)')
+    problems.push('differs: action.yml (from src/config/inputs.ts)')
   rmSync(out, { recursive: true, force: true })
   if (problems.length > 0) {
     console.error(

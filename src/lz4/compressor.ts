@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { runThreadPoolInBackground, workerUrl } from '../workers.ts'
+import { runThreadPoolInBackground, workerUrl } from '../util/workers.ts'
 import { loadLz4Napi } from './napi.ts'
 
 export interface CompressedBlock {

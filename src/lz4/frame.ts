@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { availableParallelism } from 'node:os'
-import type { Release } from '../chunk-pool.ts'
+import type { Release } from '../util/chunk-pool.ts'
 import { createXxh32, xxh32, type Xxh32 } from './xxh32.ts'
 import {
   createBlockCompressor,

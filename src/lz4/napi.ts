@@ -35,9 +35,8 @@ export function loadLz4Napi(): Lz4Napi {
 
 /**
  * lz4-napi links mimalloc, which gives a freed block's pages back to the kernel 10 ms later; every 4 MiB
- * block's output is then a fresh allocation whose pages fault in one by one, and on VMs a fault costs
- * ~20 µs: measured here, 1.3 GB at the fast level went from 5.3 s to 3.3 s and from 260,000 to 68,000
- * page faults with the pages kept for a second. mimalloc reads its options from the environment when the
+ * block's output is then a fresh allocation whose pages fault in one by one, and on VMs faults are
+ * expensive: keeping the pages for a second removes most of them (README, benchmark). mimalloc reads its options from the environment when the
  * binding is loaded, so they are set for the load only (children such as docker never see them) and a
  * value the user set wins.
  */

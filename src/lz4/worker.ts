@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { HCCompressor, MAX_BLOCK_SIZE } from './hc.ts'
-import { runInBackground } from '../workers.ts'
+import { runInBackground } from '../util/workers.ts'
 
 const { level, background } = workerData as { level: number; background: boolean }
 if (background) runInBackground()

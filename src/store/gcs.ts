@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { IdempotencyStrategy, Storage, type File, type PredefinedAcl } from '@google-cloud/storage'
-import { StageError } from '../errors.ts'
-import type { StoreOptions } from '../inputs.ts'
-import type { Store, Transaction } from './store.ts'
+import { StageError } from '../util/errors.ts'
+import type { StoreOptions } from './options.ts'
+import { SetTransaction, type Staging, type Store, type Transaction } from './store.ts'
 
 const CONTENT_TYPE = { '.lz4': 'application/x-lz4', '.json': 'application/json' } as Record<string, string>
 
@@ -116,7 +116,7 @@ export class GcsStore implements Store {
     await this.call('checking access', () =>
       this.storage.bucket(this.bucket).getFiles({ maxResults: 1, autoPaginate: false }),
     )
-    return new GcsTransaction(this, options.exclusive ?? false)
+    return new SetTransaction(new GcsStaging(this, options.exclusive ?? false))
   }
 
   metadata(path: string): { contentType: string; cacheControl?: string } {
@@ -137,7 +137,7 @@ type Pending =
   | { kind: 'file'; data: Uint8Array }
   | { kind: 'copy'; temp: string }
 
-class GcsTransaction implements Transaction {
+class GcsStaging implements Staging {
   private readonly store: GcsStore
   private readonly exclusive: boolean
   private readonly pending = new Map<string, Pending>()
@@ -173,38 +173,34 @@ class GcsTransaction implements Transaction {
     return Buffer.from(meta.md5Hash ?? '', 'base64').toString('hex')
   }
 
-  async commit(order: string[], options: { retract?: string[]; obsolete?: string[] } = {}): Promise<void> {
+  async place(path: string): Promise<void> {
     const s = this.store
-    for (const path of options.retract ?? []) await this.remove(path)
-    for (const path of order) {
-      const item = this.pending.get(path)
-      if (!item) throw new Error(`internal: ${path} was never written`)
-      if (item.kind === 'upload') await this.place(item.temp, path, item.upload.bytes)
-      else if (item.kind === 'file')
-        await s.call(`uploading ${s.url(path)}`, () =>
-          s.file(path).save(Buffer.from(item.data), {
-            resumable: false,
-            // The client checks the md5 the store reports against what it sent, and deletes a mismatch.
-            validation: 'md5',
-            gzip: false,
-            metadata: s.metadata(path),
-            ...s.acl(),
-          }),
-        )
-      else {
-        await s.call(`copying into ${s.url(path)}`, () => s.file(item.temp).copy(s.file(path)))
-        await this.remove(item.temp)
-      }
-      this.pending.delete(path)
+    const item = this.pending.get(path)
+    if (!item) throw new Error(`internal: ${path} was never written`)
+    if (item.kind === 'upload') await this.placeUpload(item.temp, path, item.upload.bytes)
+    else if (item.kind === 'file')
+      await s.call(`uploading ${s.url(path)}`, () =>
+        s.file(path).save(Buffer.from(item.data), {
+          resumable: false,
+          // The client checks the md5 the store reports against what it sent, and deletes a mismatch.
+          validation: 'md5',
+          gzip: false,
+          metadata: s.metadata(path),
+          ...s.acl(),
+        }),
+      )
+    else {
+      await s.call(`copying into ${s.url(path)}`, () => s.file(item.temp).copy(s.file(path)))
+      await this.remove(item.temp)
     }
-    for (const path of options.obsolete ?? []) await this.remove(path)
+    this.pending.delete(path)
   }
 
   /**
    * Copies the uploaded temporary object to its name (server-side; created only if absent when the path
    * is exclusive), checks that the store holds the same md5 and size there, and removes the temporary one.
    */
-  private async place(temp: string, path: string, bytes: number): Promise<void> {
+  private async placeUpload(temp: string, path: string, bytes: number): Promise<void> {
     const s = this.store
     const [uploaded] = await s.call(`looking up ${s.url(temp)}`, () => s.file(temp).getMetadata())
     if (Number(uploaded.size) !== bytes)
@@ -230,13 +226,13 @@ class GcsTransaction implements Transaction {
     await this.remove(temp)
   }
 
-  private async remove(path: string): Promise<void> {
+  async remove(path: string): Promise<void> {
     await this.store.call(`removing ${this.store.url(path)}`, () =>
       this.store.file(path).delete({ ignoreNotFound: true }),
     )
   }
 
-  async abort(): Promise<void> {
+  async discard(): Promise<void> {
     for (const item of this.pending.values()) {
       try {
         if (item.kind === 'upload') {

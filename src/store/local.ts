@@ -16,8 +16,8 @@ import {
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { pipeline } from 'node:stream/promises'
-import { InputError, StageError } from '../errors.ts'
-import type { Store, Transaction } from './store.ts'
+import { InputError, StageError } from '../util/errors.ts'
+import { SetTransaction, type Staging, type Store, type Transaction } from './store.ts'
 
 /** A destination folder on the local file system: a path or a `file://` URL. */
 export function parseLocalDestination(destination: string, cwd = process.cwd()): string {
@@ -84,13 +84,13 @@ export class LocalStore implements Store {
     return (await stat(this.resolve(path)).catch(() => undefined))?.size
   }
 
-  /** Starts a set of files published together (see LocalTransaction). */
-  async begin(folders: string[], options: { exclusive?: boolean } = {}): Promise<LocalTransaction> {
-    const tx = new LocalTransaction(this, options.exclusive ?? false)
+  /** Starts a set of files published together (see LocalStaging). */
+  async begin(folders: string[], options: { exclusive?: boolean } = {}): Promise<Transaction> {
+    const staging = new LocalStaging(this, options.exclusive ?? false)
     try {
-      for (const folder of folders) await tx.prepare(folder)
+      for (const folder of folders) await staging.prepare(folder)
     } catch (err) {
-      await tx.abort()
+      await staging.discard()
       const code = (err as NodeJS.ErrnoException).code ?? ''
       throw new InputError(
         this.input,
@@ -98,7 +98,7 @@ export class LocalStore implements Store {
         `cannot write to ${this.resolve(folders[0] ?? '')} (${code || (err as Error).message}): expected a writable directory`,
       )
     }
-    return tx
+    return new SetTransaction(staging)
   }
 
   resolve(path: string): string {
@@ -115,7 +115,7 @@ export class LocalStore implements Store {
  * renamed into place only when all of it is complete, so a failed or interrupted run leaves no
  * partial file and the previous good set untouched; folders it had to create are removed again.
  */
-export class LocalTransaction implements Transaction {
+export class LocalStaging implements Staging {
   private readonly store: LocalStore
   private readonly temps = new Map<string, string>()
   /** Folders this transaction created, outermost first. */
@@ -166,31 +166,32 @@ export class LocalTransaction implements Transaction {
     return hash.digest('hex')
   }
 
-  /** Renames the files into place in the given order; see Transaction.commit. */
-  async commit(order: string[], options: { retract?: string[]; obsolete?: string[] } = {}): Promise<void> {
-    for (const path of options.retract ?? []) await rm(this.store.resolve(path), { force: true })
-    for (const path of order) {
-      const temp = this.temps.get(path)
-      if (!temp) throw new Error(`internal: ${path} was never written`)
-      if (this.exclusive && this.streamed.has(path)) {
-        // link() fails if the name exists: of two runs racing for one versioned path, one wins.
-        await link(temp, this.store.resolve(path)).catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'EEXIST')
-            throw new StageError('store', `${this.store.url(path)} was published by another run first`)
-          throw err
-        })
-        await unlink(temp)
-      } else {
-        await rename(temp, this.store.resolve(path))
-      }
-      this.temps.delete(path)
+  /** Renames a file into place: with `exclusive`, a streamed one only if the name is still free. */
+  async place(path: string): Promise<void> {
+    const temp = this.temps.get(path)
+    if (!temp) throw new Error(`internal: ${path} was never written`)
+    if (this.exclusive && this.streamed.has(path)) {
+      // link() fails if the name exists: of two runs racing for one versioned path, one wins.
+      await link(temp, this.store.resolve(path)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST')
+          throw new StageError('store', `${this.store.url(path)} was published by another run first`)
+        throw err
+      })
+      await unlink(temp)
+    } else {
+      await rename(temp, this.store.resolve(path))
     }
-    for (const path of options.obsolete ?? []) await rm(this.store.resolve(path), { force: true })
+    this.temps.delete(path)
+    // Something is in place: the folders made for it stay.
     this.created.length = 0
   }
 
+  async remove(path: string): Promise<void> {
+    await rm(this.store.resolve(path), { force: true })
+  }
+
   /** Removes everything this transaction wrote, including folders it created. Safe to call twice. */
-  async abort(): Promise<void> {
+  async discard(): Promise<void> {
     for (const temp of this.temps.values()) await rm(temp, { force: true })
     this.temps.clear()
     // Deepest first, and only while empty: never another run's files.

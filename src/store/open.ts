@@ -1,7 +1,7 @@
-import { InputError } from '../errors.ts'
-import type { Config, StoreOptions } from '../inputs.ts'
+import { InputError } from '../util/errors.ts'
+import type { StoreOptions } from './options.ts'
 import { LocalStore, parseLocalDestination } from './local.ts'
-import type { S3Tuning } from './s3.ts'
+import type { S3Tuning } from './s3-client.ts'
 import type { Store } from './store.ts'
 
 export type Destination =
@@ -35,22 +35,22 @@ export function parseDestination(value: string, cwd = process.cwd()): Destinatio
 
 /**
  * `tuning`: shorter timeouts and delays, for tests of faults. The cloud clients are loaded only for
- * their own kind of destination: the AWS SDK and the GCS client are 2.7 MB of JavaScript, about 25 MB
- * of memory that a run publishing to a folder has no use for.
+ * their own kind of destination: the AWS SDK and the GCS client are megabytes of JavaScript and
+ * tens of MB of memory that a run publishing to a folder has no use for.
  */
-export async function openStore(config: Config, tuning: S3Tuning = {}): Promise<Store> {
-  const destination = parseDestination(config.destination)
-  checkOptions(destination, config.store)
+export async function openStore(value: string, options: StoreOptions, tuning: S3Tuning = {}): Promise<Store> {
+  const destination = parseDestination(value)
+  checkOptions(destination, options)
   switch (destination.kind) {
     case 'local':
       return new LocalStore(destination.root, 'destination')
     case 's3': {
       const { S3Store } = await import('./s3.ts')
-      return new S3Store(destination.bucket, destination.prefix, config.store, tuning)
+      return new S3Store(destination.bucket, destination.prefix, options, tuning)
     }
     case 'gcs': {
       const { GcsStore } = await import('./gcs.ts')
-      return new GcsStore(destination.bucket, destination.prefix, config.store)
+      return new GcsStore(destination.bucket, destination.prefix, options)
     }
   }
 }

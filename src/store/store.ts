@@ -38,3 +38,50 @@ export interface Transaction {
   commit(order: string[], options?: { retract?: string[]; obsolete?: string[] }): Promise<void>
   abort(): Promise<void>
 }
+
+/**
+ * What each kind of store does for a transaction: stage files under names nobody reads, put one staged
+ * file in place, remove a published one. The order of a commit is SetTransaction's, the same for all.
+ */
+export interface Staging {
+  createWriteStream(path: string): Writable
+  writeFile(path: string, data: string | Uint8Array): Promise<void>
+  copy(from: string, to: string): Promise<string>
+  /** Puts a staged file under its final name. */
+  place(path: string): Promise<void>
+  /** Removes a published file; no error when there is none. */
+  remove(path: string): Promise<void>
+  /** Removes everything staged and not placed. Safe to call twice. */
+  discard(): Promise<void>
+}
+
+/** A Transaction over a store's Staging: one commit order for every store (see Transaction.commit). */
+export class SetTransaction implements Transaction {
+  private readonly staging: Staging
+
+  constructor(staging: Staging) {
+    this.staging = staging
+  }
+
+  createWriteStream(path: string): Writable {
+    return this.staging.createWriteStream(path)
+  }
+
+  writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    return this.staging.writeFile(path, data)
+  }
+
+  copy(from: string, to: string): Promise<string> {
+    return this.staging.copy(from, to)
+  }
+
+  async commit(order: string[], options: { retract?: string[]; obsolete?: string[] } = {}): Promise<void> {
+    for (const path of options.retract ?? []) await this.staging.remove(path)
+    for (const path of order) await this.staging.place(path)
+    for (const path of options.obsolete ?? []) await this.staging.remove(path)
+  }
+
+  abort(): Promise<void> {
+    return this.staging.discard()
+  }
+}

@@ -1,0 +1,281 @@
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import { describe, expect, test } from 'vitest'
+import { InputError } from '../../src/util/errors.ts'
+import { INPUTS, OUTPUTS, type InputName } from '../../src/config/inputs.ts'
+import { parseInputs } from '../../src/config/parse.ts'
+import type { PublishConfig } from '../../src/config/types.ts'
+
+const reader =
+  (values: Partial<Record<InputName, string>>) =>
+  (name: InputName): string =>
+    values[name] ?? ''
+
+const base = { 'os-name': 'debian', 'os-version': '12' }
+
+/** The config of mode publish (the default), or a failed test. */
+function publishConfig(values: Partial<Record<InputName, string>>): PublishConfig {
+  const config = parseInputs(reader(values))
+  if (config.mode !== 'publish') throw new Error(`expected mode publish, got ${config.mode}`)
+  return config
+}
+
+describe('parseInputs', () => {
+  test('defaults: build the context ".", linux/amd64, lz4 level 1, into ./images', () => {
+    const config = parseInputs(reader(base))
+    expect(config).toEqual({
+      source: {
+        kind: 'build',
+        platform: 'linux/amd64',
+        build: {
+          context: '.',
+          file: '',
+          buildArgs: [],
+          target: '',
+          platform: 'linux/amd64',
+          noCache: false,
+          pull: false,
+          labels: [],
+          buildkit: 'auto',
+        },
+      },
+      osName: 'debian',
+      osVersion: '12',
+      destination: 'images',
+      compressionLevel: 1,
+      mode: 'publish',
+      channel: undefined,
+      layout: 'flat',
+      date: { kind: 'today' },
+      onConflict: 'overwrite',
+      versionsFromTags: false,
+      store: {
+        endpoint: '',
+        cacheControl: 'no-store',
+        acl: '',
+        predefinedAcl: '',
+        uploadTimeoutMs: 3_600_000,
+      },
+      contract: 'error',
+      checksums: ['md5'],
+      sbom: true,
+      buildInfo: true,
+      artifact: { mode: 'auto', name: '', retentionDays: undefined },
+      destinationGiven: false,
+      cache: false,
+    })
+  })
+
+  test.each([
+    ['sha512, sha256', ['md5', 'sha256', 'sha512']],
+    ['SHA256\nmd5', ['md5', 'sha256']],
+    ['md5', ['md5']],
+  ])('checksums %j: md5 always, in a fixed order', (value, expected) => {
+    expect(publishConfig({ ...base, checksums: value }).checksums).toEqual(expected)
+  })
+
+  test('a checksum nobody writes, or a contract mode that does not exist, is refused by name', () => {
+    expect(() => parseInputs(reader({ ...base, checksums: 'md5,crc32' }))).toThrow(
+      /input "checksums" = "md5,crc32": "crc32" is not one of md5, sha256, sha512/,
+    )
+    expect(() => parseInputs(reader({ ...base, 'artifact-retention-days': '91' }))).toThrow(
+      /input "artifact-retention-days" = "91": expected a whole number of days from 1 to 90/,
+    )
+    expect(() => parseInputs(reader({ ...base, artifact: 'yes' }))).toThrow(
+      /input "artifact" = "yes": expected auto, true or false/,
+    )
+    expect(() => parseInputs(reader({ ...base, contract: 'strict' }))).toThrow(
+      /input "contract" = "strict": expected error, warn or off/,
+    )
+  })
+
+  test.each([
+    [{}, 'overwrite'],
+    [{ layout: 'versioned' }, 'fail'],
+    [{ mode: 'promote', 'from-channel': 'stable', 'to-channel': '20261125' }, 'fail'],
+    [{ layout: 'versioned', 'on-conflict': 'skip' }, 'skip'],
+  ] as [Partial<Record<InputName, string>>, string][])(
+    'on-conflict defaults by layout and mode: %o -> %s',
+    (values, expected) => {
+      expect(parseInputs(reader({ ...base, ...values })).onConflict).toBe(expected)
+    },
+  )
+
+  test.each([
+    ['90', 90_000],
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['1.5h', 5_400_000],
+  ])('upload-timeout %s is %i ms', (value, ms) => {
+    expect(parseInputs(reader({ ...base, 'upload-timeout': value })).store.uploadTimeoutMs).toBe(ms)
+  })
+
+  test('channel, date and promotion inputs', () => {
+    const published = publishConfig({ ...base, channel: 'pull_requests/12-fix', date: '20280229' })
+    expect(published.channel).toEqual(['pull_requests', '12-fix'])
+    expect(published.date).toEqual({ kind: 'fixed', date: '20280229' })
+    const config = parseInputs(
+      reader({
+        ...base,
+        date: '20280229',
+        mode: 'promote',
+        'from-channel': 'stable',
+        'to-channel': '20280301',
+      }),
+    )
+    if (config.mode !== 'promote') throw new Error('expected mode promote')
+    expect(config.date).toEqual({ kind: 'fixed', date: '20280229' })
+    expect(config.fromChannel).toEqual(['stable'])
+    expect(config.toChannel).toEqual(['20280301'])
+    expect(parseInputs(reader({ ...base, date: 'commit' })).date).toEqual({ kind: 'commit' })
+  })
+
+  test('build args and labels: one KEY=VALUE per line, values may hold "=" and blank lines are skipped', () => {
+    const config = publishConfig({
+      ...base,
+      'build-args': 'A=1\n\n  B=x=y  \r\nC=',
+      labels: 'org.opencontainers.image.source=https://x',
+    })
+    expect(config.source.kind === 'build' && config.source.build.buildArgs).toEqual([
+      ['A', '1'],
+      ['B', 'x=y'],
+      ['C', ''],
+    ])
+    expect(config.source.kind === 'build' && config.source.build.labels).toEqual([
+      'org.opencontainers.image.source=https://x',
+    ])
+  })
+
+  test('image and rootfs select their source', () => {
+    expect(publishConfig({ ...base, image: 'debian:12' }).source).toEqual({
+      kind: 'image',
+      image: 'debian:12',
+      platform: 'linux/amd64',
+    })
+    expect(publishConfig({ ...base, rootfs: 'x.tar', platform: 'linux/arm64' }).source).toEqual({
+      kind: 'rootfs',
+      rootfs: 'x.tar',
+      platform: 'linux/arm64',
+    })
+  })
+
+  test.each([
+    [{ 'os-name': '' }, 'os-name', 'is required'],
+    [{ 'os-name': 'Debian' }, 'os-name', 'lowercase'],
+    [{ 'os-name': 'debian_12' }, 'os-name', 'lowercase'],
+    [{ 'os-name': '../etc' }, 'os-name', 'lowercase'],
+    [{ 'os-name': 'debian-' }, 'os-name', 'lowercase'],
+    [{ 'os-version': '' }, 'os-version', 'is required'],
+    [{ 'os-version': '12.x' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'os-version': '12.04.1' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'os-version': '../12' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'os-version': '012' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'compression-level': '0' }, 'compression-level', 'from 1 to 12'],
+    [{ 'compression-level': '13' }, 'compression-level', 'from 1 to 12'],
+    [{ 'compression-level': 'fast' }, 'compression-level', 'from 1 to 12'],
+    [{ 'no-cache': 'yes' }, 'no-cache', 'true or false'],
+    [{ buildkit: 'maybe' }, 'buildkit', 'auto, true or false'],
+    [{ platform: 'amd64' }, 'platform', 'os/arch'],
+    [{ image: 'a', rootfs: 'b' }, 'rootfs', 'not both'],
+    [{ image: 'a', target: 'final' }, 'target', 'only applies when building'],
+    [{ rootfs: 'a', file: 'Dockerfile' }, 'file', 'only applies when building'],
+    [{ layout: 'nested' }, 'layout', 'expected flat or versioned'],
+    [{ 'on-conflict': 'replace' }, 'on-conflict', 'expected fail, overwrite or skip'],
+    [{ mode: 'copy' }, 'mode', 'expected publish or promote'],
+    [{ date: '20270229' }, 'date', 'real calendar date'],
+    [{ date: '2026-11-25' }, 'date', 'real calendar date'],
+    [{ date: 'yesterday' }, 'date', 'real calendar date'],
+    [{ channel: '../etc' }, 'channel', 'no ".."'],
+    [{ channel: '/stable' }, 'channel', 'no ".."'],
+    [{ channel: 'a//b' }, 'channel', 'no ".."'],
+    [{ channel: 'st able' }, 'channel', 'no ".."'],
+    [{ mode: 'promote', 'to-channel': 'x' }, 'from-channel', 'required with mode: promote'],
+    [{ mode: 'promote', 'from-channel': 'stable' }, 'to-channel', 'required with mode: promote'],
+    [{ mode: 'promote', 'from-channel': 'stable', 'to-channel': 'stable' }, 'to-channel', 'must differ'],
+    [{ 'from-channel': 'stable' }, 'from-channel', 'only applies with mode: promote'],
+    [{ 'versions-from-tags': 'yes' }, 'versions-from-tags', 'true or false'],
+    [{ endpoint: 'minio:9000' }, 'endpoint', 'http:// or https:// URL'],
+    [{ endpoint: 'ftp://x' }, 'endpoint', 'http:// or https:// URL'],
+    [{ 'upload-timeout': '0' }, 'upload-timeout', 'expected a duration'],
+    [{ 'upload-timeout': '10 minutes' }, 'upload-timeout', 'expected a duration'],
+  ] as [Partial<Record<InputName, string>>, string, string][])(
+    '%o is an error naming input %s',
+    (values, input, text) => {
+      let error: unknown
+      try {
+        parseInputs(reader({ ...base, ...values }))
+      } catch (err) {
+        error = err
+      }
+      expect(error).toBeInstanceOf(InputError)
+      expect((error as InputError).input).toBe(input)
+      expect((error as InputError).message).toContain(`input "${input}"`)
+      expect((error as InputError).message).toContain(text)
+    },
+  )
+
+  test('a malformed build-args line is reported by number, never by its content', () => {
+    expect(() => parseInputs(reader({ ...base, 'build-args': 'A=1\nsupersecret' }))).toThrow(
+      /line 2 is not KEY=VALUE/,
+    )
+    expect(() => parseInputs(reader({ ...base, 'build-args': 'A=1\nsupersecret' }))).not.toThrow(
+      /supersecret/,
+    )
+  })
+})
+
+describe('action.yml', () => {
+  const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8'))
+
+  test('runs on node24 from dist/index.js', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(action.branding).toBeDefined()
+  })
+
+  test('is what scripts/action-yml.ts generates from src/inputs.ts', async () => {
+    const { actionYml } = await import('../../scripts/action-yml.ts')
+    expect(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')).toBe(actionYml())
+  })
+
+  test('declares exactly the inputs the code reads, with the same descriptions and defaults', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(INPUTS).sort())
+    for (const [name, spec] of Object.entries(INPUTS)) {
+      expect(action.inputs[name].description.trim(), name).toBe(spec.description)
+      expect(action.inputs[name].default, name).toBe('default' in spec ? spec.default : undefined)
+    }
+  })
+
+  test('declares exactly the outputs the code sets', () => {
+    expect(Object.keys(action.outputs).sort()).toEqual(Object.keys(OUTPUTS).sort())
+    for (const [name, description] of Object.entries(OUTPUTS))
+      expect(action.outputs[name].description).toBe(description)
+  })
+
+  test('the README documents every input and output', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    for (const name of [...Object.keys(INPUTS), ...Object.keys(OUTPUTS)])
+      expect(readme).toContain(`| \`${name}\``)
+  })
+})
+
+describe('progress', () => {
+  test('prints bytes done, throughput and the ratio on every interval', async () => {
+    const { reportProgress } = await import('../../src/pipeline/progress.ts')
+    const lines: string[] = []
+    let read = 0
+    const stop = reportProgress(
+      () => ({ read: (read += 50_000_000), written: read / 2 }),
+      (line) => lines.push(line),
+      20,
+    )
+    await new Promise((r) => setTimeout(r, 110))
+    stop()
+    const count = lines.length
+    await new Promise((r) => setTimeout(r, 60))
+    expect(lines.length).toBe(count)
+    expect(count).toBeGreaterThanOrEqual(3)
+    expect(lines[0]).toMatch(
+      /^50\.0 MB of rootfs read, [0-9.]+ [kMG]B\/s; 25\.0 MB compressed \(50\.0 %\); \d+ s$/,
+    )
+  })
+})

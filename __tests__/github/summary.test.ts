@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, test } from 'vitest'
+import type { RunResult } from '../../src/app/result.ts'
+import { TOOL } from '../../src/util/tool.ts'
+import { linked, summaryTables } from '../../src/github/summary.ts'
+import { outputsOf } from '../../src/app/outputs.ts'
+
+const result: RunResult = {
+  imageId: 'debian-12.0.20261129',
+  version: '12.0.20261129',
+  semver: '12.0.20261129',
+  previous: undefined,
+  releaseTag: '20261129',
+  channel: 'stable',
+  url: 'gs://images/stable/debian/12/img.tar.lz4',
+  md5: '0123456789abcdef0123456789abcdef',
+  checksums: { md5: '0123456789abcdef0123456789abcdef' },
+  size: 100,
+  build: {
+    rootfsSize: 200,
+    compressionLevel: 1,
+    packages: 3,
+    cache: undefined,
+    packageChanges: undefined,
+    contract: {
+      mode: 'warn',
+      passed: true,
+      failed: false,
+      errors: 0,
+      warnings: 1,
+      findings: [
+        { id: 'world-writable', level: 'warning', message: '1 entry: /opt/<b>x</b>', path: '/opt/<b>x</b>' },
+      ],
+    },
+  },
+  files: [{ name: 'img.tar.lz4', url: 'gs://images/stable/debian/12/img.tar.lz4', bytes: 100 }],
+  method: 'docker export',
+  timings: [],
+}
+
+describe('outputs and job summary', () => {
+  test('metadata is every other output as one JSON object', () => {
+    const { metadata, ...others } = outputsOf(result, { id: 7, url: 'https://x/7' })
+    expect(JSON.parse(metadata)).toEqual(others)
+    expect(others['artifact-id']).toBe('7')
+  })
+
+  test('paths and messages from the image go into the HTML summary as text, not markup', () => {
+    const { contract } = summaryTables(result)
+    expect(contract[0]).toEqual([
+      'warning',
+      'world-writable',
+      '1 entry: /opt/&lt;b&gt;x&lt;/b&gt;',
+      '/opt/&lt;b&gt;x&lt;/b&gt;',
+    ])
+  })
+
+  test('bucket files link to where a browser can fetch them; local files stay text', () => {
+    expect(linked('gs://images/a b/img.tar.lz4')).toBe(
+      '<a href="https://storage.googleapis.com/images/a%20b/img.tar.lz4">gs://images/a b/img.tar.lz4</a>',
+    )
+    expect(linked('s3://bucket/x', 'http://127.0.0.1:18080/')).toBe(
+      '<a href="http://127.0.0.1:18080/bucket/x">s3://bucket/x</a>',
+    )
+    expect(linked('s3://bucket/x')).toBe('<a href="https://bucket.s3.amazonaws.com/x">s3://bucket/x</a>')
+    expect(linked('file:///tmp/<x>')).toBe('file:///tmp/&lt;x&gt;')
+  })
+
+  test('the SBOM names the tool with the version in package.json', () => {
+    expect(TOOL.version).toBe(
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+    )
+  })
+})

@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { promisify } from 'node:util'
+import { Worker } from 'node:worker_threads'
+import { describe, expect, test } from 'vitest'
+import { Hasher } from '../../src/pipeline/hash.ts'
+import { Lz4FrameEncoder } from '../../src/lz4/frame.ts'
+import { BACKGROUND_NICE } from '../../src/util/workers.ts'
+
+/** Field 19 of /proc/.../stat: the nice value of one thread. */
+function niceOf(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+}
+
+function threads(): { name: string; nice: number }[] {
+  return readdirSync('/proc/self/task').map((tid) => ({
+    name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
+    nice: niceOf(`/proc/self/task/${tid}/stat`),
+  }))
+}
+
+describe.skipIf(process.platform !== 'linux')('compression and hashing threads run behind the rest', () => {
+  test('runInBackground lowers the calling worker thread only', async () => {
+    const mainBefore = niceOf('/proc/thread-self/stat')
+    const workers = new URL('../../src/util/workers.ts', import.meta.url).href
+    const worker = new Worker(
+      `import { runInBackground } from ${JSON.stringify(workers)}
+       import { readFileSync } from 'node:fs'
+       import { parentPort } from 'node:worker_threads'
+       const nice = () => { const s = readFileSync('/proc/thread-self/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]) }
+       const before = nice()
+       runInBackground()
+       parentPort.postMessage({ before, after: nice() })`,
+      { eval: true, type: 'module' } as ConstructorParameters<typeof Worker>[1],
+    )
+    const seen = await new Promise<{ before: number; after: number }>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    await worker.terminate()
+    expect(seen.after).toBe(Math.max(seen.before, BACKGROUND_NICE))
+    expect(niceOf('/proc/thread-self/stat')).toBe(mainBefore)
+  })
+
+  const encode = async (background: boolean): Promise<void> => {
+    const input = Buffer.alloc(9 << 20, 'metal ')
+    const parts: Buffer[] = []
+    for await (const part of Readable.from([input]).pipe(
+      new Lz4FrameEncoder({ level: 1, concurrency: 2, background }),
+    ))
+      parts.push(part as Buffer)
+    expect(Buffer.concat(parts).length).toBeGreaterThan(0)
+  }
+  const pool = () => threads().filter((t) => t.name === 'libuv-worker')
+
+  // Renicing the pool cannot be undone without privileges, so the case without comes first.
+  test('without a producer to yield to, the fast level leaves the thread pool at normal priority', async () => {
+    await encode(false)
+    expect(pool().length).toBeGreaterThan(0)
+    for (const t of pool()) expect(t.nice).toBeLessThan(BACKGROUND_NICE)
+  })
+
+  test('in the background, the fast level compresses on a thread pool at the background nice value', async () => {
+    const mainBefore = niceOf('/proc/thread-self/stat')
+    await encode(true)
+    expect(pool().length).toBeGreaterThan(0)
+    for (const t of pool()) expect(t.nice).toBeGreaterThanOrEqual(BACKGROUND_NICE)
+    expect(niceOf('/proc/thread-self/stat')).toBe(mainBefore)
+  })
+
+  test('in the background, the hashing thread runs at the background nice value; otherwise not', async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    const workerNices = () =>
+      threads()
+        .filter((t) => t.name === 'WorkerThread')
+        .map((t) => t.nice)
+    /** Samples the worker threads' nice values for `ms` while a hasher is running, then ends it. */
+    const whileHashing = async (background: boolean, ms: number): Promise<number[]> => {
+      const hasher = new Hasher(['md5'], { background })
+      hasher.resume()
+      hasher.write(Buffer.alloc(2 << 20, 1))
+      const seen: number[] = []
+      for (let t = 0; t < ms; t += 50) {
+        await sleep(50)
+        seen.push(...workerNices())
+      }
+      const done = new Promise((resolve, reject) => hasher.on('finish', resolve).on('error', reject))
+      hasher.end()
+      await done
+      return seen
+    }
+    // The worker lowers its priority as its script starts, within a second of being created.
+    expect(await whileHashing(true, 2000)).toContain(BACKGROUND_NICE)
+    await sleep(300)
+    const normal = await whileHashing(false, 1000)
+    expect(normal.length).toBeGreaterThan(0)
+    expect(normal).not.toContain(BACKGROUND_NICE)
+  })
+})
+
+describe('lz4-napi memory: freed output pages are kept for reuse, not faulted in again for every block', () => {
+  const child = async (
+    env: Record<string, string>,
+  ): Promise<{ faults: number; purgeDelay: string | null }> => {
+    const script = join(import.meta.dirname, '..', 'fixtures/threads/napi-faults.ts')
+    const cleanEnv = { ...process.env }
+    delete cleanEnv.MIMALLOC_PURGE_DELAY
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script], {
+      env: { ...cleanEnv, ...env },
+    })
+    return JSON.parse(stdout) as { faults: number; purgeDelay: string | null }
+  }
+
+  test('our loader sets the allocator option for the load only, and a value the user set wins', async () => {
+    const ours = await child({})
+    const purgedAtOnce = await child({ MIMALLOC_PURGE_DELAY: '0' })
+    expect(ours.purgeDelay).toBeNull()
+    expect(purgedAtOnce.purgeDelay).toBe('0')
+    // Each 4 MiB block's output is about 500 pages: with pages purged as soon as they are freed,
+    // every block faults them in again; with ours, freed pages are reused.
+    expect(purgedAtOnce.faults).toBeGreaterThan(32 * 300)
+    expect(ours.faults).toBeLessThan(purgedAtOnce.faults / 3)
+  })
+})

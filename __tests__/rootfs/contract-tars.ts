@@ -1,0 +1,97 @@
+import { Readable } from 'node:stream'
+import { extract, pack, type Header } from 'tar-stream'
+import {
+  contractEntry,
+  type ContractFinding,
+  type ContractPackages,
+} from '../../src/rootfs/contract/checks.ts'
+import { ContractChecker } from '../../src/rootfs/contract/checker.ts'
+import { normalizeTarPath } from '../../src/rootfs/tar.ts'
+
+// ---------------------------------------------------------------------------------------------------------
+// Small rootfs tars, written by tar-stream and read back through a tar parser, so the checker sees real headers.
+
+export type Spec =
+  | { file: string; mode?: number }
+  | { dir: true; mode?: number }
+  | { symlink: string }
+  | { link: string; mode?: number }
+  | { special: 'character-device' | 'block-device' | 'fifo'; mode: number }
+export type Entry = [name: string, spec: Spec]
+
+export const file = (content = '', mode = 0o644): Spec => ({ file: content, mode })
+export const dir = (mode = 0o755): Spec => ({ dir: true, mode })
+export const symlink = (target: string): Spec => ({ symlink: target })
+export const hardlink = (target: string, mode = 0o644): Spec => ({ link: target, mode })
+
+export function buildTar(entries: readonly Entry[]): Promise<Buffer> {
+  const archive = pack()
+  const parts: Buffer[] = []
+  const done = new Promise<Buffer>((resolve, reject) => {
+    archive.on('data', (part) => void parts.push(part as Buffer))
+    archive.on('end', () => resolve(Buffer.concat(parts)))
+    archive.on('error', reject)
+  })
+  for (const [name, spec] of entries) {
+    const header: Partial<Header> & { name: string } = { name, uid: 0, gid: 0, mtime: new Date(0) }
+    if ('file' in spec) archive.entry({ ...header, type: 'file', mode: spec.mode ?? 0o644 }, spec.file)
+    else if ('dir' in spec) archive.entry({ ...header, type: 'directory', mode: spec.mode ?? 0o755 })
+    else if ('symlink' in spec)
+      archive.entry({ ...header, type: 'symlink', mode: 0o777, linkname: spec.symlink })
+    else if ('link' in spec)
+      archive.entry({ ...header, type: 'link', mode: spec.mode ?? 0o644, linkname: spec.link })
+    else archive.entry({ ...header, type: spec.special, mode: spec.mode, devmajor: 1, devminor: 3 })
+  }
+  archive.finalize()
+  return done
+}
+
+/**
+ * What the pipeline is meant to do while the rootfs streams past (see TarInspector): every header to
+ * observe(), the body of an entry only when observe() asks for it. `capture` keeps other bodies too.
+ * Several sources are read one after the other into the same checker, as if they were one tar.
+ */
+export async function readContract(
+  sources: Readable[],
+  capture?: (path: string) => boolean,
+): Promise<{ checker: ContractChecker; captured: Map<string, Buffer>; entries: number }> {
+  const checker = new ContractChecker()
+  const captured = new Map<string, Buffer>()
+  let entries = 0
+  for (const source of sources) {
+    const parser = extract()
+    const reading = (async () => {
+      for await (const entry of parser) {
+        entries++
+        const path = normalizeTarPath(entry.header.name)
+        const wanted = checker.observe(contractEntry(entry.header))
+        const keep = capture?.(path) === true
+        const parts: Buffer[] = []
+        for await (const part of entry) if (wanted || keep) parts.push(part as Buffer)
+        if (wanted) checker.file(path, Buffer.concat(parts))
+        if (keep) captured.set(path, Buffer.concat(parts))
+      }
+    })()
+    source.on('error', (err) => parser.destroy(err))
+    source.pipe(parser)
+    await reading
+  }
+  return { checker, captured, entries }
+}
+
+export async function check(
+  entries: readonly Entry[],
+  packages?: ContractPackages,
+): Promise<ContractFinding[]> {
+  const { checker } = await readContract([Readable.from([await buildTar(entries)])])
+  return checker.finish(packages)
+}
+
+export const summary = (findings: readonly ContractFinding[]) => findings.map((f) => [f.id, f.level, f.path])
+
+export const V = '6.1.0-28-amd64'
+export const keys: Entry[] = ['rsa', 'ecdsa', 'ed25519'].flatMap((t): Entry[] => [
+  [`etc/ssh/ssh_host_${t}_key`, file('-----BEGIN OPENSSH PRIVATE KEY-----\n', 0o600)],
+  [`etc/ssh/ssh_host_${t}_key.pub`, file(`ssh-${t} AAAA root@buildkitsandbox\n`)],
+])
+export const cloudInit: Entry = ['usr/bin/cloud-init', file('#!/usr/bin/python3\n', 0o755)]

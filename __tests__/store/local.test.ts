@@ -1,0 +1,138 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, test } from 'vitest'
+import { InputError } from '../../src/util/errors.ts'
+import { LocalStore, parseLocalDestination } from '../../src/store/local.ts'
+
+const fresh = (): string => mkdtempSync(join(tmpdir(), 'metal-image-store-'))
+
+function tree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1) + (e.isDirectory() ? '/' : ''))
+    .sort()
+}
+
+describe('parseLocalDestination', () => {
+  test.each([
+    ['images', '/work/images'],
+    ['./out/x', '/work/out/x'],
+    ['/abs/path', '/abs/path'],
+    ['file:///srv/images', '/srv/images'],
+    ['file:///srv/with%20space', '/srv/with space'],
+  ])('%s -> %s', (dest, expected) => {
+    expect(parseLocalDestination(dest, '/work')).toBe(expected)
+  })
+
+  test.each(['gs://bucket/x', 's3://bucket', 'https://example.com/x', 'file://host/share'])(
+    '%s is refused',
+    (dest) => {
+      expect(() => parseLocalDestination(dest, '/work')).toThrow(InputError)
+    },
+  )
+})
+
+describe('LocalStore transactions', () => {
+  const store = (root: string) => new LocalStore(root, 'destination')
+
+  test('files appear under their names only on commit, temp files gone', async () => {
+    const root = fresh()
+    const tx = await store(root).begin(['debian/12'])
+    await tx.writeFile('debian/12/a', 'A')
+    await tx.writeFile('debian/12/b', 'B')
+    expect(existsSync(join(root, 'debian/12/a'))).toBe(false)
+    await tx.commit(['debian/12/a', 'debian/12/b'])
+    expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/a', 'debian/12/b'])
+    expect(readFileSync(join(root, 'debian/12/a'), 'utf8')).toBe('A')
+    expect(store(root).url('debian/12/a')).toBe(pathToFileURL(join(root, 'debian/12/a')).href)
+  })
+
+  test('abort leaves nothing new: no temp files and no folders it created', async () => {
+    const root = fresh()
+    mkdirSync(join(root, 'debian'))
+    writeFileSync(join(root, 'debian/keep'), 'x')
+    const tx = await store(root).begin(['debian/12/20261125'])
+    await tx.writeFile('debian/12/20261125/img', 'partial')
+    expect(tree(root)).toContain('debian/12/20261125/')
+    await tx.abort()
+    expect(tree(root)).toEqual(['debian/', 'debian/keep'])
+  })
+
+  test('a destination that did not exist is removed again on abort', async () => {
+    const parent = fresh()
+    const root = join(parent, 'new', 'images')
+    const tx = await store(root).begin(['debian/12'])
+    await tx.abort()
+    expect(tree(parent)).toEqual([])
+  })
+
+  test('an earlier set stays intact until the new one is committed; obsolete files go', async () => {
+    const root = fresh()
+    const first = await store(root).begin(['debian/12'])
+    await first.writeFile('debian/12/img', 'old image')
+    await first.writeFile('debian/12/packages.txt', 'old packages')
+    await first.commit(['debian/12/img', 'debian/12/packages.txt'])
+
+    const failed = await store(root).begin(['debian/12'])
+    await failed.writeFile('debian/12/img', 'half a new image')
+    await failed.abort()
+    expect(readFileSync(join(root, 'debian/12/img'), 'utf8')).toBe('old image')
+    expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/img', 'debian/12/packages.txt'])
+
+    const second = await store(root).begin(['debian/12'])
+    await second.writeFile('debian/12/img', 'new image')
+    await second.commit(['debian/12/img'], { obsolete: ['debian/12/packages.txt'] })
+    expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/img'])
+  })
+
+  test('copy is complete under its temporary name before it is renamed into place', async () => {
+    const root = fresh()
+    const tx = await store(root).begin(['stable/debian/12', 'release/debian/12'])
+    await tx.writeFile('stable/debian/12/img', 'image')
+    await tx.commit(['stable/debian/12/img'])
+    await tx.copy('stable/debian/12/img', 'release/debian/12/img')
+    const partial = readdirSync(join(root, 'release/debian/12')).filter((n) => n.endsWith('.partial'))
+    expect(partial).toHaveLength(1)
+    expect(readFileSync(join(root, 'release/debian/12', partial[0]!), 'utf8')).toBe('image')
+    expect(existsSync(join(root, 'release/debian/12/img'))).toBe(false)
+    await tx.commit(['release/debian/12/img'])
+    expect(readFileSync(join(root, 'release/debian/12/img'), 'utf8')).toBe('image')
+  })
+
+  test('reading: files, folders, sizes; missing ones are undefined or empty', async () => {
+    const root = fresh()
+    mkdirSync(join(root, 'debian/12/20261125'), { recursive: true })
+    writeFileSync(join(root, 'debian/12/versions.json'), '{}')
+    expect((await store(root).read('debian/12/versions.json'))?.toString()).toBe('{}')
+    expect(await store(root).read('debian/13/versions.json')).toBeUndefined()
+    expect(await store(root).folders('debian/12')).toEqual(['20261125'])
+    expect(await store(root).folders('nope')).toEqual([])
+    expect(await store(root).size('debian/12/versions.json')).toBe(2)
+  })
+
+  test.each([
+    [
+      'a regular file as destination',
+      (root: string) => (writeFileSync(join(root, 'f'), ''), join(root, 'f')),
+    ],
+    [
+      'a folder below a regular file',
+      (root: string) => (writeFileSync(join(root, 'f'), ''), join(root, 'f', 'x')),
+    ],
+    ['a folder in /proc', () => '/proc/metal-image-test'],
+    ['a folder in /sys', () => '/sys/metal-image-test'],
+  ])('%s is an error naming the destination input', async (_name, make) => {
+    const root = fresh()
+    const dest = make(root)
+    await expect(store(dest).begin(['debian/12'])).rejects.toThrow(
+      /input "destination" = ".*": cannot write to .*expected a writable directory/,
+    )
+  })
+
+  test('paths cannot climb out of the destination', async () => {
+    const root = fresh()
+    await expect(store(root).begin(['../x'])).rejects.toThrow(/outside the destination/)
+    expect(() => store(root).url('a/../../b')).toThrow(/outside the destination/)
+  })
+})

@@ -1,0 +1,259 @@
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { parseInputs } from '../../src/config/parse.ts'
+import { type InputName } from '../../src/config/inputs.ts'
+import { runImage } from '../../src/app/run.ts'
+import type { RunOptions } from '../../src/app/run-options.ts'
+import { PART_SIZE } from '../../src/store/s3-client.ts'
+import { S3Store } from '../../src/store/s3.ts'
+import { startFaultProxy } from '../helpers/fault-proxy.ts'
+import { parseFrame } from '../helpers/frame.ts'
+import { binariesRootfs } from '../helpers/rootfs.ts'
+import { freshBucket, removeBucket, s3Client, s3Server, type S3Server } from '../helpers/swift.ts'
+
+// A real OpenStack Swift with its S3 API (scripts/swift.sh), not a mock: it checks signatures and
+// Content-MD5, and its multipart ETags are AWS's.
+const server = await s3Server()
+// A few binaries, not an installable image: the contract check is not what these tests are about.
+const OS = { 'os-name': 'debian', 'os-version': '12', contract: 'off', sbom: 'false', 'build-info': 'false' }
+const quiet: RunOptions['storeTuning'] = { socketTimeoutMs: 3000, baseDelayMs: 20 }
+const target = (s: S3Server) => {
+  const url = new URL(s.endpoint)
+  return { host: url.hostname, port: Number(url.port) }
+}
+
+describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
+  let s: S3Server
+  let client: S3Client
+  let bucket: string
+  let rootfs: string
+  const work = mkdtempSync(join(tmpdir(), 'metal-image-s3-'))
+
+  const config = (values: Partial<Record<InputName, string>>) =>
+    parseInputs((name) => ({ rootfs, ...OS, endpoint: s.endpoint, ...values })[name] ?? '')
+  const list = async (prefix = '') =>
+    ((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? [])
+      .map((o) => o.Key!)
+      .sort()
+  const get = async (key: string) =>
+    Buffer.from(
+      await (
+        await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+      ).Body!.transformToByteArray(),
+    )
+  const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex')
+
+  beforeAll(async () => {
+    s = server!
+    // The store takes credentials from the SDK's default chain, as in a workflow.
+    process.env.AWS_ACCESS_KEY_ID = s.accessKeyId
+    process.env.AWS_SECRET_ACCESS_KEY = s.secretAccessKey
+    process.env.AWS_REGION = s.region
+    client = s3Client(s)
+    bucket = await freshBucket(client, 'publish')
+    rootfs = binariesRootfs(work)
+  })
+
+  afterAll(async () => {
+    if (client) await removeBucket(client, bucket)
+  })
+
+  test('the image, its md5 and the index land under the prefix; what is stored is what was sent', async () => {
+    const result = await runImage(config({ destination: `s3://${bucket}/metal-os`, channel: 'stable' }))
+    const dir = 'metal-os/stable/debian/12'
+    expect(await list()).toEqual([`${dir}/img.tar.lz4`, `${dir}/img.tar.lz4.md5`, `${dir}/versions.json`])
+    const image = await get(`${dir}/img.tar.lz4`)
+    expect(result.url).toBe(`s3://${bucket}/${dir}/img.tar.lz4`)
+    expect((await get(`${dir}/img.tar.lz4.md5`)).toString()).toBe(`${md5(image)}  img.tar.lz4\n`)
+    expect(result.md5).toBe(md5(image))
+    expect(image.length).toBeGreaterThan(2 * PART_SIZE)
+    expect(parseFrame(image).trailing).toBe(0)
+    expect(
+      execFileSync('lz4', ['-d', '-c'], { input: image, maxBuffer: 1 << 28 }).equals(readFileSync(rootfs)),
+    ).toBe(true)
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${dir}/img.tar.lz4` }))
+    expect(head.CacheControl).toBe('no-store')
+    expect(head.ContentType).toBe('application/x-lz4')
+    // A multipart object: its ETag is md5(part md5s)-N, which the store checked against ours.
+    expect(head.ETag).toMatch(/-\d+"$/)
+    expect(JSON.parse((await get(`${dir}/versions.json`)).toString()).versions[0].md5).toBe(md5(image))
+  })
+
+  test('commit order: the old md5 goes before the new image is visible; the md5 after it, the index last', async () => {
+    const proxy = await startFaultProxy(target(s))
+    try {
+      const prefix = 'order'
+      await runImage(config({ destination: `s3://${bucket}/${prefix}`, endpoint: proxy.endpoint }))
+      await runImage(config({ destination: `s3://${bucket}/${prefix}`, endpoint: proxy.endpoint }))
+      const second = proxy.requests.slice(
+        proxy.requests.findLastIndex((r) => r.method === 'HEAD' && !r.target.includes('/debian/')),
+      )
+      const at = (pred: (r: { method: string; target: string }) => boolean) => second.findIndex(pred)
+      const retractMd5 = at((r) => r.method === 'DELETE' && r.target.includes('img.tar.lz4.md5'))
+      const complete = at((r) => r.method === 'POST' && r.target.includes('uploadId='))
+      const putMd5 = at((r) => r.method === 'PUT' && r.target.includes('img.tar.lz4.md5'))
+      const putIndex = at((r) => r.method === 'PUT' && r.target.includes('versions.json'))
+      expect(retractMd5).toBeGreaterThan(-1)
+      expect([retractMd5 < complete, complete < putMd5, putMd5 < putIndex]).toEqual([true, true, true])
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  test('promotion copies server-side, checks the copy, and will not overwrite unless asked', async () => {
+    const destination = `s3://${bucket}/promote`
+    const built = await runImage(config({ destination, channel: 'stable', date: '20261120' }))
+    const promote = { destination, mode: 'promote', 'from-channel': 'stable', 'to-channel': '20261125' }
+    const result = await runImage(config(promote))
+    expect(result.md5).toBe(built.md5)
+    const copy = await get('promote/20261125/debian/12/img.tar.lz4')
+    expect(md5(copy)).toBe(built.md5)
+    expect((await get('promote/20261125/debian/12/img.tar.lz4.md5')).toString()).toBe(
+      `${built.md5}  img.tar.lz4\n`,
+    )
+    expect(await list('promote/20261125/')).not.toContainEqual(expect.stringContaining('.partial'))
+    await expect(runImage(config(promote))).rejects.toThrow(
+      /input "to-channel" = "20261125": .* already holds an image/,
+    )
+    await expect(runImage(config({ ...promote, 'on-conflict': 'overwrite' }))).resolves.toBeDefined()
+  })
+
+  test('a 1 GB image streams through in 8 MiB parts and reads back identical', async () => {
+    const store = new S3Store(
+      bucket,
+      'big',
+      parseInputs((n) => (({ ...OS, endpoint: s.endpoint }) as Record<string, string>)[n] ?? '').store,
+    )
+    const tx = await store.begin(['x'])
+    const block = Buffer.alloc(1 << 20)
+    const sent = createHash('md5')
+    const total = 1024
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < total; i++) {
+          block.writeUInt32LE(i, (i * 4) % block.length)
+          const chunk = Buffer.from(block)
+          sent.update(chunk)
+          yield chunk
+        }
+      })(),
+    )
+    await pipeline(source, tx.createWriteStream('x/img.tar.lz4'))
+    await tx.commit(['x/img.tar.lz4'])
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'big/x/img.tar.lz4' }))
+    const got = createHash('md5')
+    await pipeline(res.Body as Readable, got)
+    expect(res.ContentLength).toBe(total << 20)
+    expect(got.digest('hex')).toBe(sent.digest('hex'))
+  })
+
+  test('transient faults (connection resets, 503 SlowDown, a stalled connection) are retried; the bytes are right', async () => {
+    const proxy = await startFaultProxy(target(s))
+    try {
+      const isPart = (r: { method: string; target: string }) =>
+        r.method === 'PUT' && r.target.includes('partNumber=')
+      proxy.resetAfterBytes(100_000, 2, isPart)
+      proxy.answer503(3, isPart)
+      proxy.stall(10_000, 1, isPart)
+      proxy.answer503(1, (r) => r.method === 'PUT' && r.target.includes('versions.json'))
+      const result = await runImage(
+        config({ destination: `s3://${bucket}/faults`, endpoint: proxy.endpoint }),
+        {
+          storeTuning: quiet,
+        },
+      )
+      expect(proxy.injected).toEqual({ reset: 2, stall: 1, answer503: 4 })
+      const image = await get('faults/debian/12/img.tar.lz4')
+      expect(md5(image)).toBe(result.md5)
+      expect(
+        execFileSync('lz4', ['-d', '-c'], { input: image, maxBuffer: 1 << 28 }).equals(readFileSync(rootfs)),
+      ).toBe(true)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  test('when faults outlast the upload-timeout budget: a clean failure, the upload aborted, the earlier set intact', async () => {
+    const destination = `s3://${bucket}/budget`
+    await runImage(config({ destination }))
+    const before = await Promise.all((await list('budget/')).map(async (k) => [k, md5(await get(k))]))
+    const proxy = await startFaultProxy(target(s))
+    try {
+      proxy.answer503(10_000, (r) => r.method === 'PUT' && r.target.includes('partNumber='))
+      await expect(
+        runImage(config({ destination, endpoint: proxy.endpoint, 'upload-timeout': '2s' }), {
+          storeTuning: quiet,
+        }),
+      ).rejects.toThrow(/still failing after \d+ attempts when the upload-timeout budget ran out/)
+    } finally {
+      await proxy.close()
+    }
+    expect(await Promise.all((await list('budget/')).map(async (k) => [k, md5(await get(k))]))).toEqual(
+      before,
+    )
+    expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([])
+  })
+
+  test('permanent errors fail at once, naming the bucket and where credentials come from, never a secret', async () => {
+    const secret = process.env.AWS_SECRET_ACCESS_KEY!
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret-at-all'
+    try {
+      const started = performance.now()
+      const err = await runImage(config({ destination: `s3://${bucket}/denied` })).catch((e: Error) => e)
+      expect(performance.now() - started).toBeLessThan(10_000)
+      expect(String(err)).toMatch(
+        new RegExp(
+          `bucket s3://${bucket} failed: .*403.*AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment`,
+        ),
+      )
+      expect(String(err)).not.toContain('not-the-secret-at-all')
+    } finally {
+      process.env.AWS_SECRET_ACCESS_KEY = secret
+    }
+    await expect(runImage(config({ destination: 's3://no-such-bucket-metal-image/x' }))).rejects.toThrow(
+      /bucket s3:\/\/no-such-bucket-metal-image failed: .*(NoSuchBucket|NotFound|404).*The bucket does not exist at http/,
+    )
+  })
+
+  test('two runs racing for one versioned path: the one that completes second is refused (If-None-Match: *)', async () => {
+    // Both runs plan before either has published (so both pass the "already exists" check); B's
+    // completion is held back by the proxy until A's image is there. Swift checks If-None-Match when
+    // the completion arrives, not atomically, so two completions in the same instant could both pass:
+    // the README says so. Holding B back makes the case deterministic.
+    const c = (endpoint: string) =>
+      config({ destination: `s3://${bucket}/race`, layout: 'versioned', date: '20261201', endpoint })
+    const proxy = await startFaultProxy(target(s))
+    try {
+      proxy.stall(2500, 1, (r) => r.method === 'POST' && r.target.includes('uploadId='))
+      const [a, b] = await Promise.allSettled([
+        runImage(c(s.endpoint)),
+        runImage(c(proxy.endpoint), { storeTuning: { socketTimeoutMs: 10_000, baseDelayMs: 20 } }),
+      ])
+      expect(proxy.injected.stall).toBe(1)
+      expect(a.status).toBe('fulfilled')
+      expect(b.status).toBe('rejected')
+      expect(String((b as PromiseRejectedResult).reason)).toMatch(/published by another run first/)
+      const won = (a as PromiseFulfilledResult<{ md5: string }>).value
+      expect(md5(await get('race/debian/12/20261201/img.tar.lz4'))).toBe(won.md5)
+      expect((await get('race/debian/12/20261201/img.tar.lz4.md5')).toString()).toBe(
+        `${won.md5}  img.tar.lz4\n`,
+      )
+    } finally {
+      await proxy.close()
+    }
+    expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([])
+  })
+})

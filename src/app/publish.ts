@@ -1,0 +1,239 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { createWriteStream } from 'node:fs'
+import type { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import type { PublishConfig } from '../config/types.ts'
+import { isPackageDatabase } from '../packages/installed.ts'
+import { streamRootfs, type Streamed } from '../pipeline/stream.ts'
+import { Tee } from '../pipeline/tee.ts'
+import { checksumFile, checksumLine, IMAGE_FILE, PACKAGES_FILE, setCommit } from '../release/files.ts'
+import { makePlan, type Plan } from '../release/plan.ts'
+import { addToIndex } from '../release/versions-index.ts'
+import { buildInfoYaml } from '../rootfs/build-info.ts'
+import { ContractChecker } from '../rootfs/contract/checker.ts'
+import { restoreCache, saveCache, type CacheState } from '../source/cache.ts'
+import { openSource, sourceTitle } from '../source/open.ts'
+import type { OpenedSource } from '../source/opened.ts'
+import type { Store, Transaction } from '../store/store.ts'
+import { StageError } from '../util/errors.ts'
+import { gitHead } from '../util/git.ts'
+import { formatBytes } from '../util/log.ts'
+import { describeImage } from './describe.ts'
+import type { PublishedFile, RunResult } from './result.ts'
+import { Phases, type RunOptions } from './run-options.ts'
+
+/**
+ * The whole job of mode publish, phase by phase: decide the version and the place, get the rootfs
+ * (build, image or tar), stream it once through inspection, compression and hashing into the store,
+ * describe it (packages, SBOM, contract), then put the set in place and add it to versions.json.
+ */
+export async function publish(config: PublishConfig, store: Store, options: RunOptions): Promise<RunResult> {
+  const { log, signal, ctx } = options
+  const phases = new Phases(log)
+  // Outside GitHub the build info asks git: that runs while the version is decided and the rootfs
+  // streams; the answer is needed only at the end of the archive.
+  const buildInfo = config.buildInfo ? Promise.resolve(ctx.head ?? gitHead(ctx.cwd)) : undefined
+  buildInfo?.catch(() => {})
+
+  const plan = await makePlan(config, store, ctx)
+  const { version } = plan
+  log.info(
+    `Image ${version.imageId} (semver ${version.semver}) to ${store.url(plan.imageDir)}/` +
+      `${plan.decision.previous ? `, after ${plan.decision.previous}` : ''}; compression level ${config.compressionLevel}`,
+  )
+  if (plan.decision.action === 'skip') return skipped(plan, store, log)
+
+  // A versioned path is created once: of two runs racing to publish it, only one may win.
+  const exclusive = config.layout === 'versioned' && plan.decision.action === 'publish'
+  const tx = await store.begin([plan.imageDir], { exclusive })
+  const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log)
+  let source: OpenedSource | undefined
+  try {
+    const built = config.source.kind === 'build' ? config.source.build : undefined
+    const cache: CacheState | undefined =
+      config.cache && built
+        ? await phases.group('Build cache', () =>
+            restoreCache(built, `${config.osName}-${config.osVersion}`, log),
+          )
+        : undefined
+    if (options.localCopy) await mkdir(options.localCopy, { recursive: true })
+    const opened = await phases.group(sourceTitle(config.source), () =>
+      openSource(config.source, log, signal, cache?.use),
+    )
+    source = opened
+    if (opened.before) phases.timings.push(opened.before)
+
+    const contract = config.contract !== 'off' ? new ContractChecker() : undefined
+    const streamed: Streamed = await phases.run(
+      opened.streamsBuild ? 'Build, export and compress (one stream)' : 'Export and compress',
+      'stream: export, inspect, compress, hash, write',
+      () =>
+        streamRootfs(opened, set.imageStream(), {
+          level: config.compressionLevel,
+          checksums: config.checksums,
+          buildInfo: buildInfo?.then((head) =>
+            buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
+          ),
+          capture: isPackageDatabase,
+          contract,
+          log,
+          signal,
+          progressIntervalMs: options.progressIntervalMs,
+        }),
+    )
+    if (opened.streamsBuild && streamed.firstByteMs !== undefined)
+      phases.timings.splice(-1, 0, { stage: 'build (until the first rootfs byte)', ms: streamed.firstByteMs })
+
+    const described = await phases.run('Packages, SBOM and contract', 'packages.txt, SBOM, contract', () =>
+      describeImage(streamed, contract, config, plan, store, ctx.now, log),
+    )
+    const files = await phases.run('Publish', 'publish', async () => {
+      signal.throwIfAborted()
+      for (const [name, data] of described.files) await set.write(name, data)
+      for (const alg of config.checksums)
+        await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]!))
+      return set.commit(plan, { md5: streamed.md5, size: streamed.size })
+    })
+
+    // The image is out; a cache that cannot be saved costs the next build time, not this one.
+    const cacheNote =
+      cache && built
+        ? await phases.group('Build cache', () => saveCache(cache, opened, built, log, signal))
+        : undefined
+    return {
+      ...planFacts(plan),
+      url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
+      md5: streamed.md5,
+      checksums: streamed.checksums,
+      size: streamed.size,
+      files,
+      method: opened.method,
+      timings: phases.timings,
+      localFiles: set.localFiles([
+        IMAGE_FILE,
+        ...config.checksums.map(checksumFile),
+        ...(described.packages ? [PACKAGES_FILE] : []),
+      ]),
+      build: {
+        rootfsSize: streamed.rootfsSize,
+        compressionLevel: config.compressionLevel,
+        packages: described.packages?.count,
+        contract: described.contract,
+        cache: cacheNote,
+        packageChanges: described.packageChanges,
+      },
+    }
+  } catch (err) {
+    await tx.abort()
+    if (signal.aborted)
+      throw new StageError('cancel', `cancelled: nothing was published (${String(signal.reason)})`)
+    throw err
+  } finally {
+    await source?.cleanup()
+  }
+}
+
+/** The facts of the plan every result carries. */
+function planFacts(
+  plan: Plan,
+): Pick<RunResult, 'imageId' | 'version' | 'semver' | 'previous' | 'releaseTag' | 'channel'> {
+  return {
+    imageId: plan.version.imageId,
+    version: plan.version.version,
+    semver: plan.version.semver,
+    previous: plan.decision.previous,
+    releaseTag: plan.releaseTag,
+    channel: plan.channel.join('/'),
+  }
+}
+
+/** on-conflict: skip, and this version exists: no build, the existing image's facts as the result. */
+async function skipped(plan: Plan, store: Store, log: RunOptions['log']): Promise<RunResult> {
+  // The version exists and none is newer, so the folder holds it in either layout.
+  const path = `${plan.imageDir}/${IMAGE_FILE}`
+  const entry = plan.index.versions.find((e) => e.version === plan.version.version)
+  const md5 = entry?.md5 ?? (await store.read(`${path}.md5`))?.toString().slice(0, 32) ?? ''
+  log.info(`${plan.version.imageId} already exists at ${store.url(path)}; on-conflict is skip: nothing built`)
+  return {
+    ...planFacts(plan),
+    url: store.url(path),
+    md5,
+    checksums: { md5 },
+    size: entry?.size ?? 0,
+    files: [],
+    method: 'skipped: this version already exists',
+    timings: [],
+  }
+}
+
+/**
+ * The files of one image, written to the transaction and, when asked, to a local copy (the workflow
+ * artifact of a run that publishes to a bucket: the image is teed, not read back).
+ */
+class ImageSet {
+  private readonly sizes = new Map<string, number>()
+  private readonly tx: Transaction
+  private readonly store: Store
+  private readonly dir: string
+  private readonly copyDir: string | undefined
+  private readonly log: RunOptions['log']
+
+  constructor(
+    tx: Transaction,
+    store: Store,
+    dir: string,
+    copyDir: string | undefined,
+    log: RunOptions['log'],
+  ) {
+    this.tx = tx
+    this.store = store
+    this.dir = dir
+    this.copyDir = copyDir
+    this.log = log
+  }
+
+  imageStream(): Writable {
+    const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`)
+    if (!this.copyDir) return toStore
+    return new Tee(toStore, createWriteStream(join(this.copyDir, IMAGE_FILE)))
+  }
+
+  async write(name: string, data: string | Buffer): Promise<void> {
+    await this.tx.writeFile(`${this.dir}/${name}`, data)
+    if (this.copyDir) await writeFile(join(this.copyDir, name), data)
+    this.sizes.set(name, data.length)
+  }
+
+  /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
+  async commit(plan: Plan, image: { md5: string; size: number }): Promise<PublishedFile[]> {
+    const present = [IMAGE_FILE, ...this.sizes.keys()]
+    const at = (name: string): string => `${this.dir}/${name}`
+    const { order, retract, obsolete } = setCommit(present)
+    await this.tx.commit(order.map(at), { retract: retract.map(at), obsolete: obsolete.map(at) })
+    await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
+      version: plan.version.version,
+      imageId: plan.version.imageId,
+      md5: image.md5,
+      size: image.size,
+      published: new Date().toISOString(),
+      path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
+    })
+    this.sizes.set(IMAGE_FILE, image.size)
+    const published = order.map((name) => ({
+      name,
+      url: this.store.url(at(name)),
+      bytes: this.sizes.get(name)!,
+    }))
+    for (const f of published) this.log.info(`${f.url} (${formatBytes(f.bytes)})`)
+    return published
+  }
+
+  /** Where the image's files are on this machine: the copy's folder, or the destination folder itself. */
+  localFiles(names: string[]): RunResult['localFiles'] {
+    if (this.copyDir) return { folder: this.copyDir, names }
+    const url = this.store.url(`${this.dir}/${IMAGE_FILE}`)
+    if (url.startsWith('file://')) return { folder: dirname(fileURLToPath(url)), names }
+    return undefined
+  }
+}

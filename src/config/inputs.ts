@@ -1,0 +1,161 @@
+/**
+ * Every input of the action, in one place: action.yml, the README's table and the CLI's --help are
+ * checked against (or generated from) this list by the tests.
+ */
+export interface InputSpec {
+  description: string
+  default?: string
+  /** Shown in --help and the README instead of the raw default. */
+  defaultText?: string
+}
+
+export const INPUTS = {
+  context: {
+    description: 'Build context: a folder (or a git/https URL docker understands).',
+    default: '.',
+  },
+  file: { description: 'Path of the Dockerfile.', defaultText: '<context>/Dockerfile' },
+  'build-args': { description: 'Build arguments, one KEY=VALUE per line.' },
+  target: { description: 'Build stage to export (docker build --target).' },
+  platform: { description: 'Platform of the image to build or export.', default: 'linux/amd64' },
+  'no-cache': { description: 'Build without using the build cache.', default: 'false' },
+  pull: { description: 'Always pull newer versions of the base images.', default: 'false' },
+  labels: { description: 'Image labels, one KEY=VALUE per line.' },
+  buildkit: {
+    description:
+      'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (always build, docker create, docker export).',
+    default: 'auto',
+  },
+  image: {
+    description: 'Export this existing image (local, or pulled if missing) instead of building.',
+  },
+  rootfs: {
+    description:
+      'Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`).',
+  },
+  'os-name': { description: 'Operating system name, e.g. debian, ubuntu, firewall-ubuntu (required).' },
+  'os-version': {
+    description: 'Operating system version as major or major.minor, e.g. 12 or 24.04 (required).',
+  },
+  destination: {
+    description:
+      'Where the image goes: gs://BUCKET/PREFIX, s3://BUCKET/PREFIX, or a local directory or file:// URL (default ./images). Files land in <destination>/<channel>/<os-name>/<os-version>/.',
+    defaultText: './images',
+  },
+  endpoint: {
+    description:
+      'S3-compatible endpoint URL for an s3:// destination (MinIO, Ceph, R2, Swift, ...); path-style addressing is used when it is set. Empty: AWS.',
+  },
+  'cache-control': {
+    description: 'Cache-Control of the published objects (metal-images uses no-store).',
+    default: 'no-store',
+  },
+  acl: {
+    description: "S3 canned ACL for the objects, e.g. public-read. Empty: the bucket's own policy.",
+  },
+  'predefined-acl': {
+    description: "GCS predefined ACL for the objects, e.g. publicRead. Empty: the bucket's own policy.",
+  },
+  'upload-timeout': {
+    description:
+      'Time budget for publishing to a bucket, retries of transient errors included, in seconds or with a unit (90s, 30m, 1h).',
+    default: '1h',
+  },
+  channel: {
+    description:
+      'Folder under the destination, e.g. stable. Empty: derived from the workflow run (default branch: stable, pull request: pull_requests/<number>-<branch>, release or tag: the tag, other branches: the branch); none outside GitHub Actions.',
+  },
+  layout: {
+    description:
+      'flat: <os-name>/<os-version>/ holds the latest build (metal-images today); versioned: <os-name>/<os-version>/<YYYYMMDD>/ keeps every build.',
+    default: 'flat',
+  },
+  date: {
+    description:
+      "The version's patch: empty for the UTC date of the build, commit for the date of the checked-out commit (rebuilding a commit gives the same version), or an explicit YYYYMMDD.",
+  },
+  'on-conflict': {
+    description:
+      'When this version already exists: fail, overwrite or skip (no build, outputs of the existing one). Default: overwrite for the flat layout, fail for versioned.',
+    defaultText: 'overwrite (flat), fail (versioned)',
+  },
+  'versions-from-tags': {
+    description:
+      'Also count git tags named <os-name>-<version> (e.g. debian-12.0.20261125) as existing versions.',
+    default: 'false',
+  },
+  mode: {
+    description:
+      'publish: build and publish an image. promote: copy the image of from-channel to to-channel (as metal-images does for releases), md5-checked.',
+    default: 'publish',
+  },
+  'from-channel': { description: 'promote: the channel to copy from, e.g. stable.' },
+  'to-channel': { description: 'promote: the channel to copy to, e.g. a release tag like 20261125.' },
+  contract: {
+    description:
+      "What to do when the rootfs breaks metal-hammer's contract (kernel and initrd for kexec, installer, infrastructure packages, hygiene, SSH host keys): error (fail, publish nothing), warn, or off.",
+    default: 'error',
+  },
+  checksums: {
+    description:
+      'Checksum files beside the image, any of md5, sha256, sha512 (comma- or newline-separated), each as img.tar.lz4.<alg> in <alg>sum format. md5 is always written: metal-hammer checks it.',
+    default: 'md5',
+  },
+  sbom: {
+    description:
+      'Write sbom.cdx.json beside the image: a CycloneDX 1.6 SBOM with one component per installed package.',
+    default: 'true',
+  },
+  'build-info': {
+    description:
+      'Add /etc/metal/build.yaml to the rootfs (build date, image id, version, git repository, ref and commit), as metal-images writes it before its build; an existing one is replaced.',
+    default: 'true',
+  },
+  cache: {
+    description:
+      'Restore a build cache before the build and save it after (kept with actions/cache), keyed on the Dockerfile, build args, platform and context: a local BuildKit cache with buildx, an image with its inline cache with the classic client. The legacy builder cannot cache; it says so once.',
+    default: 'false',
+  },
+  artifact: {
+    description:
+      'Upload img.tar.lz4, its checksum files and packages.txt as a workflow artifact: auto (when no destination is given, or its credentials are missing on a pull request from a fork), true, or false.',
+    default: 'auto',
+  },
+  'artifact-name': { description: 'Name of the workflow artifact. Empty: the image id.' },
+  'artifact-retention-days': {
+    description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting.",
+  },
+  'compression-level': {
+    description:
+      'LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression (9 is what metal-images uses).',
+    default: '1',
+  },
+} as const satisfies Record<string, InputSpec>
+
+export type InputName = keyof typeof INPUTS
+
+/** Marked required in action.yml; the checks themselves are in parseInputs. */
+export const REQUIRED_INPUTS = new Set<string>(['os-name', 'os-version'])
+
+export const OUTPUTS = {
+  'image-id': 'Image id as metal-stack uses it: <os-name>-<major>.<minor>.<YYYYMMDD>.',
+  version: 'The version part of the image id: <major>.<minor>.<YYYYMMDD>.',
+  url: 'Where img.tar.lz4 went.',
+  md5: 'MD5 of img.tar.lz4 (lowercase hex), as in img.tar.lz4.md5.',
+  size: 'Size of img.tar.lz4 in bytes.',
+  'rootfs-size': 'Size of the uncompressed rootfs tar in bytes.',
+  packages: 'Number of packages in packages.txt (empty when the image has no dpkg database).',
+  semver: 'The version normalised to semver (20.04.20201026 -> 20.4.20201026), as metal-api compares it.',
+  previous: 'The newest version that already existed for this os-name and major.minor (empty if none).',
+  'release-tag': "The next release tag in metal-images' YYYYMMDD form, given the repository's git tags.",
+  channel: 'The channel the files went to (empty: none).',
+  sha256: 'SHA-256 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.',
+  sha512: 'SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.',
+  contract:
+    'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  'artifact-id': 'Id of the uploaded workflow artifact (empty when none was uploaded).',
+  'artifact-url': 'Where the workflow artifact can be downloaded (empty when none was uploaded).',
+  metadata: 'All outputs as one JSON object.',
+} as const
+
+export type OutputName = keyof typeof OUTPUTS

@@ -1,0 +1,129 @@
+import { join } from 'node:path'
+import * as core from '@actions/core'
+import { outputsOf } from '../app/outputs.ts'
+import type { RunResult } from '../app/result.ts'
+import { runImage, withCancellation } from '../app/run.ts'
+import { parseInputs } from '../config/parse.ts'
+import type { Config } from '../config/types.ts'
+import { errorMessage } from '../util/errors.ts'
+import type { Log } from '../util/log.ts'
+import { decideArtifact, uploadImageArtifact, type UploadedArtifact } from './artifact.ts'
+import { githubContext, type GithubContext } from './context.ts'
+import { summaryTables, type Table } from './summary.ts'
+
+const actionsLog: Log = {
+  info: (message) => core.info(message),
+  warning: (message) => core.warning(message),
+  debug: (message) => core.debug(message),
+  group: (name, fn) => core.group(name, fn),
+}
+
+/** The GitHub Action: inputs from INPUT_*, outputs to GITHUB_OUTPUT, a job summary; exit code 1 on failure. */
+export async function run(): Promise<void> {
+  try {
+    // Nothing prints these, but a failing library might: the runner masks them in the log.
+    for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CLOUDSDK_AUTH_ACCESS_TOKEN'])
+      if (process.env[name]) core.setSecret(process.env[name])
+    const github = githubContext()
+    let config = parseInputs((name) => core.getInput(name))
+    const artifact = config.mode === 'publish' ? artifactPlan(config, github) : undefined
+    if (artifact?.destination) config = { ...config, ...artifact.destination }
+    const ctx = { now: new Date(), cwd: process.cwd(), run: github.run, head: github.head }
+    const result = await withCancellation((signal) =>
+      runImage(config, { log: actionsLog, signal, ctx, localCopy: artifact?.localCopy }),
+    )
+    let uploaded: UploadedArtifact | undefined
+    if (artifact?.upload && result.localFiles && config.mode === 'publish') {
+      const files = result.localFiles
+      uploaded = await core.group('Workflow artifact', () =>
+        uploadImageArtifact({
+          name: config.mode === 'publish' ? config.artifact.name || result.imageId : result.imageId,
+          files: files.names.map((n) => join(files.folder, n)),
+          rootDirectory: files.folder,
+          retentionDays: config.mode === 'publish' ? config.artifact.retentionDays : undefined,
+          log: actionsLog,
+          github,
+        }),
+      )
+    }
+    for (const [name, value] of Object.entries(outputsOf(result, uploaded))) core.setOutput(name, value)
+    if (github.stepSummary) await writeSummary(result, uploaded, config.store.endpoint)
+  } catch (err) {
+    core.setFailed(errorMessage(err))
+  }
+}
+
+/**
+ * Whether the image also goes to a workflow artifact, and where the bucket run keeps its local copy for
+ * it. A fork's pull request gets no secrets: the bucket cannot be written, so the artifact is all there is.
+ */
+function artifactPlan(
+  config: Extract<Config, { mode: 'publish' }>,
+  github: GithubContext,
+): { upload: boolean; localCopy?: string; destination?: Pick<Config, 'destination' | 'store'> } {
+  const present = credentialsPresent(config.destination)
+  const decision = decideArtifact(config.artifact.mode, {
+    inGitHubActions: !github.missingForArtifacts.some((k) => k.startsWith('ACTIONS_')),
+    destinationGiven: config.destinationGiven,
+    credentialsPresent: present,
+    event: github.event,
+  })
+  core.info(decision.reason)
+  const scratch = join(github.runnerTemp, 'metal-image-artifact')
+  if (decision.upload && !present) {
+    core.notice(
+      `No credentials for ${config.destination} in this run: the image goes to a workflow artifact only`,
+    )
+    return {
+      upload: true,
+      destination: { destination: join(scratch, 'images'), store: { ...config.store, endpoint: '' } },
+    }
+  }
+  if (decision.upload && /^(s3|gs):\/\//.test(config.destination))
+    return { upload: true, localCopy: join(scratch, 'copy') }
+  return { upload: decision.upload }
+}
+
+async function writeSummary(
+  result: RunResult,
+  artifact: UploadedArtifact | undefined,
+  endpoint: string,
+): Promise<void> {
+  const { facts, files, timings, contract, packageChanges } = summaryTables(result, artifact, endpoint)
+  const table = (head: string[], rows: Table) => [head.map((data) => ({ data, header: true })), ...rows]
+  const summary = core.summary
+    .addHeading(`metal-stack image ${facts[0]![1]}`, 2)
+    .addTable(table(['', 'Value'], facts))
+  // Markdown, as GitHub renders the summary file: the reviewer's first question about an image change.
+  if (packageChanges) summary.addRaw(`\n${packageChanges}\n`, true)
+  summary
+    .addHeading('Published files', 3)
+    .addTable(table(['File', 'URL', 'Size'], files))
+    .addHeading('Contract (metal-hammer)', 3)
+  if (contract.length > 0) summary.addTable(table(['Level', 'Check', 'Finding', 'Path'], contract))
+  else summary.addRaw('No findings.', true)
+  await summary
+    .addHeading('Stages', 3)
+    .addTable(table(['Stage', 'Time'], timings))
+    .write()
+}
+
+/** Whether the destination's credentials reached this job (a fork's pull request gets no secrets). */
+function credentialsPresent(destination: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (destination.startsWith('s3://'))
+    return Boolean(
+      env.AWS_ACCESS_KEY_ID ||
+      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+      env.AWS_PROFILE ||
+      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+    )
+  if (destination.startsWith('gs://'))
+    return Boolean(
+      env.GOOGLE_APPLICATION_CREDENTIALS ||
+      env.GOOGLE_GHA_CREDS_PATH ||
+      env.CLOUDSDK_AUTH_ACCESS_TOKEN ||
+      env.STORAGE_EMULATOR_HOST,
+    )
+  return true
+}

@@ -1,0 +1,85 @@
+import type { RunResult } from '../app/result.ts'
+import { IMAGE_FILE } from '../release/files.ts'
+import { formatBytes, formatSeconds } from '../util/log.ts'
+
+export type Table = string[][]
+
+/** The job summary's content: the facts of the image, the files, and the time of each stage. */
+export function summaryTables(
+  result: RunResult,
+  artifact?: { id: number; url: string; size: number },
+  endpoint = '',
+): {
+  facts: Table
+  files: Table
+  timings: Table
+  contract: Table
+  packageChanges: string | undefined
+} {
+  const facts: Table = [
+    ['Image id', result.imageId],
+    ['Version', `${result.version} (semver ${result.semver})`],
+    ['Previous version', result.previous ?? 'none'],
+    ['Channel', result.channel || '(none)'],
+  ]
+  const built = result.build
+  if (built) {
+    const ratio = `${((100 * result.size) / Math.max(1, built.rootfsSize)).toFixed(1)} %`
+    facts.push(
+      ['Rootfs', `${formatBytes(built.rootfsSize)} (${built.rootfsSize} bytes) from ${result.method}`],
+      [
+        IMAGE_FILE,
+        `${formatBytes(result.size)} (${result.size} bytes, ${ratio}), LZ4 level ${built.compressionLevel}`,
+      ],
+    )
+  } else {
+    facts.push([IMAGE_FILE, `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`])
+  }
+  if (built?.cache) facts.push(['Build cache', built.cache])
+  facts.push(
+    ['MD5', result.md5],
+    [
+      'Packages',
+      !built ? 'not counted' : built.packages !== undefined ? String(built.packages) : 'no dpkg database',
+    ],
+  )
+  return {
+    facts,
+    files: [
+      ...result.files.map((f) => [f.name, linked(f.url, endpoint), formatBytes(f.bytes)]),
+      ...(artifact ? [[`workflow artifact ${artifact.id}`, artifact.url, formatBytes(artifact.size)]] : []),
+    ],
+    // Messages and paths come from the image: the summary is HTML, so they go in as text.
+    contract: (result.build?.contract?.findings ?? []).map((f) => [
+      f.level,
+      f.id,
+      escapeHtml(f.message),
+      escapeHtml(f.path ?? ''),
+    ]),
+    packageChanges: result.build?.packageChanges,
+    timings: result.timings.map((t) => [t.stage, formatSeconds(t.ms)]),
+  }
+}
+
+/**
+ * A bucket URL as a link where a browser can follow it (a public bucket, or a signed-in console
+ * session): GCS's storage.googleapis.com, the S3 endpoint with path-style addressing, AWS's virtual
+ * host. Local files stay text.
+ */
+export function linked(url: string, endpoint = ''): string {
+  const m = /^(gs|s3):\/\/([^/]+)\/(.*)$/.exec(url)
+  if (!m) return escapeHtml(url)
+  const [, scheme, bucket, key] = m as unknown as [string, string, string, string]
+  const path = key.split('/').map(encodeURIComponent).join('/')
+  const href =
+    scheme === 'gs'
+      ? `https://storage.googleapis.com/${bucket}/${path}`
+      : endpoint
+        ? `${endpoint.replace(/\/+$/, '')}/${bucket}/${path}`
+        : `https://${bucket}.s3.amazonaws.com/${path}`
+  return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+}

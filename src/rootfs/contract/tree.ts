@@ -1,0 +1,196 @@
+import { normalizeTarPath } from '../tar.ts'
+import { MAX_LISTED, type ContractEntryType, type ContractLevel } from './checks.ts'
+
+/**
+ * The part of a rootfs the contract can ask about, kept from the entry headers as they stream past, and
+ * paths resolved in it as metal-hammer's chroot would resolve them. Memory stays bounded whatever the
+ * size of the rootfs: only the paths `tracked` says a check can ask about are kept.
+ */
+
+/** Headers kept for resolving paths. A real rootfs needs a few thousand; beyond this, absence is unproven. */
+const MAX_NODES = 50_000
+/** Linux's MAXSYMLINKS: more hops than this is a loop as far as the kernel is concerned. */
+const MAX_SYMLINK_HOPS = 40
+
+export interface Node {
+  type: ContractEntryType
+  mode: number
+  size: number
+  linkname: string
+}
+
+export type Resolved =
+  | { kind: 'file' | 'directory' | 'other'; path: string; hops: number; node: Node }
+  | { kind: 'missing' | 'not-directory' | 'loop' | 'unknown'; path: string; hops: number }
+
+/** A count of entries plus the first MAX_LISTED of them, by path, each with a short detail. */
+export class Listed {
+  count = 0
+  readonly first = new Map<string, string>()
+
+  add(path: string, detail: string): void {
+    if (this.first.has(path)) return void this.first.set(path, detail)
+    this.count++
+    if (this.first.size < MAX_LISTED) this.first.set(path, detail)
+  }
+
+  /** A later entry replaced this path. Paths past the first MAX_LISTED are not remembered, so stay counted. */
+  remove(path: string): void {
+    if (this.first.delete(path)) this.count--
+  }
+}
+
+const ROOT: Node = { type: 'directory', mode: 0o755, size: 0, linkname: '' }
+export const abs = (path: string): string => `/${path}`
+export const octal = (mode: number): string => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`
+export const isRegular = (type: ContractEntryType): boolean => type === 'file' || type === 'link'
+
+export class RootfsTree {
+  readonly nodes = new Map<string, Node>()
+  /** MAX_NODES was reached: a path that is not recorded may still exist. */
+  private overflow = false
+  private readonly deep: (path: string) => boolean
+
+  /**
+   * `deep`: the paths below the top two levels a check can ask about. The top two levels are always
+   * kept (so /boot, /install.sh and the directory symlinks of a merged /usr resolve, and their absence
+   * is certain).
+   */
+  constructor(deep: (path: string) => boolean) {
+    this.deep = deep
+  }
+
+  isTracked(path: string): boolean {
+    const first = path.indexOf('/')
+    if (first < 0 || path.indexOf('/', first + 1) < 0) return true
+    return this.deep(path)
+  }
+
+  /** The names directly in a directory, as far as they are kept. */
+  children(dir: string): string[] {
+    const prefix = dir === '' ? '' : `${dir}/`
+    const names: string[] = []
+    for (const path of this.nodes.keys())
+      if (path.startsWith(prefix) && path.length > prefix.length && !path.includes('/', prefix.length))
+        names.push(path.slice(prefix.length))
+    return names.sort()
+  }
+
+  record(path: string, type: ContractEntryType, mode: number, size: number, linkname: string): void {
+    if (type === 'link') {
+      // A hard link is the file it names; keep that file's kind if it is known (a hard-linked symlink).
+      const target = this.nodes.get(normalizeTarPath(linkname))
+      if (target !== undefined && target.type === 'symlink') return this.put(path, { ...target, mode })
+      return this.put(path, { type: 'file', mode, size, linkname: '' })
+    }
+    this.put(path, { type, mode, size, linkname: type === 'symlink' ? linkname : '' })
+  }
+
+  private put(path: string, node: Node): void {
+    if (!this.nodes.has(path) && this.nodes.size >= MAX_NODES) {
+      this.overflow = true
+      return
+    }
+    this.nodes.set(path, node)
+  }
+
+  /** A tar need not list a file's directories; the top two levels must be known to be sure of absence. */
+  implyParents(path: string): void {
+    const first = path.indexOf('/')
+    if (first < 0) return
+    this.implyDirectory(path.slice(0, first))
+    const second = path.indexOf('/', first + 1)
+    if (second >= 0) this.implyDirectory(path.slice(0, second))
+  }
+
+  private implyDirectory(path: string): void {
+    if (!this.nodes.has(path)) this.put(path, { type: 'directory', mode: 0o755, size: 0, linkname: '' })
+  }
+
+  /**
+   * Walks `path` component by component as the kernel would under chroot: symlinks are followed
+   * (relative to their directory, absolute ones from the rootfs root, `..` stops at the root), a hop
+   * count over MAX_SYMLINK_HOPS is a loop. A component the checker does not track is taken for a plain
+   * directory; a final path it does not track is 'unknown' rather than missing.
+   */
+  resolve(path: string): Resolved {
+    const todo = path.split('/').reverse()
+    const at: string[] = []
+    let hops = 0
+    let last: Node | undefined = ROOT
+    while (todo.length > 0) {
+      const part = todo.pop()!
+      // Like the kernel: anything after a file, even `/` or `/.`, needs it to be a directory.
+      if (last !== undefined && last.type !== 'directory')
+        return { kind: 'not-directory', path: at.join('/'), hops }
+      if (part === '' || part === '.') continue
+      if (part === '..') {
+        at.pop()
+        last = this.directoryAt(at)
+        continue
+      }
+      const candidate = at.length === 0 ? part : `${at.join('/')}/${part}`
+      const node = this.nodes.get(candidate)
+      if (node === undefined) {
+        if (this.isTracked(candidate)) {
+          const rest = [candidate, ...todo.reverse()].filter((p) => p !== '' && p !== '.').join('/')
+          return { kind: this.overflow ? 'unknown' : 'missing', path: rest, hops }
+        }
+        at.push(part)
+        last = undefined
+        continue
+      }
+      if (node.type === 'symlink') {
+        if (++hops > MAX_SYMLINK_HOPS) return { kind: 'loop', path: candidate, hops }
+        if (node.linkname.startsWith('/')) at.length = 0
+        todo.push(...node.linkname.split('/').reverse())
+        last = this.directoryAt(at)
+        continue
+      }
+      at.push(part)
+      last = node
+    }
+    const final = at.join('/')
+    if (last === undefined) return { kind: 'unknown', path: final, hops }
+    const kind = last.type === 'directory' ? 'directory' : isRegular(last.type) ? 'file' : 'other'
+    return { kind, path: final, hops, node: last }
+  }
+
+  /** The node of a resolved directory path; undefined when it is not tracked. */
+  private directoryAt(at: readonly string[]): Node | undefined {
+    return at.length === 0 ? ROOT : this.nodes.get(at.join('/'))
+  }
+
+  /** Why `name` (as the installer would open it) is not a usable regular file, or undefined if it is. */
+  fileProblem(name: string, resolved: Resolved): { level: ContractLevel; text: string } | undefined {
+    const via = resolved.hops > 0 ? ` (a symlink to ${abs(resolved.path)})` : ''
+    switch (resolved.kind) {
+      case 'file':
+        return undefined
+      case 'directory':
+        return { level: 'error', text: `${abs(name)} is a directory${via}` }
+      case 'other':
+        return { level: 'error', text: `${abs(name)} is a ${resolved.node.type}, not a regular file${via}` }
+      case 'loop':
+        return { level: 'error', text: `${abs(name)} is a symlink loop (through ${abs(resolved.path)})` }
+      case 'not-directory':
+        return {
+          level: 'error',
+          text: `${abs(name)} cannot be opened: ${abs(resolved.path)} is not a directory`,
+        }
+      case 'missing':
+        return {
+          level: 'error',
+          text:
+            resolved.hops > 0
+              ? `${abs(name)} is a symlink to ${abs(resolved.path)}, which is not in the image`
+              : `${abs(name)} is missing`,
+        }
+      case 'unknown':
+        return {
+          level: 'warning',
+          text: `${abs(name)} leads to ${abs(resolved.path)}, a path this streaming check does not track: not verified`,
+        }
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import { Transform, type TransformCallback } from 'node:stream'
+import { collectGarbage } from '../util/memory.ts'
+import type { TarFileInjection } from './build-info.ts'
+import type { Release } from '../util/chunk-pool.ts'
+import { TarFormatError, TarWalker, normalizeTarPath, type TarHeader } from './tar.ts'
+
+export { TarFormatError, normalizeTarPath }
+
+export interface TarFacts {
+  /** Entries in the archive (files, directories, links, ...). */
+  entries: number
+  /** Size of the tar stream in bytes. */
+  bytes: number
+  /** performance.now() of the first byte: when a streamed build started to deliver. */
+  firstByteAt: number | undefined
+  /** Contents of the captured files that were found, by normalized path (`var/lib/dpkg/status`). */
+  files: Map<string, Buffer>
+}
+
+/** Files the inspector keeps; anything larger is a sign of a broken image, not a reason to buffer it. */
+const MAX_CAPTURE = 64 * 1024 * 1024
+/**
+ * Input between two garbage collections (see memory.ts): a young-generation one every 8 MiB, and a
+ * full one every 32 MiB for the buffers that lived long enough to be promoted (compressed blocks in
+ * flight, queued for the disk). With the input read into recycled memory (chunk-pool.ts) those
+ * blocks are most of the garbage. Rarer full collections let the peak grow, more frequent ones cost
+ * time without lowering it (measured with `npm run bench`).
+ */
+const COLLECT_EVERY = 8 << 20
+const MAJOR_EVERY = 4
+/** POSIX: an archive ends with two zero blocks. Without them the stream was cut off. */
+const END_MARKER = 1024
+
+/**
+ * Sees every entry header in archive order while the stream passes (the contract check). observe()
+ * returning true asks for the entry's body, handed to file() once it has been read.
+ */
+export interface EntryObserver {
+  observe(header: TarHeader, path: string): boolean
+  file(path: string, content: Buffer): void
+}
+
+export interface InspectorOptions {
+  /** Picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
+  capture: (path: string) => boolean
+  observer?: EntryObserver
+  /** A file to put into the archive (build info): the one change the inspector makes to the stream. */
+  inject?: TarFileInjection
+  /** Gives back the memory of input the archive leaves out (see chunk-pool.ts); the encoder releases the rest. */
+  release?: Release
+}
+
+/**
+ * Passes the rootfs tar through while reading it as a tar on the side: this both proves the stream is
+ * a complete, well-formed archive (before anything is published) and picks out the few files the
+ * image metadata is made from, without a second read or an extra container. With `inject` it also
+ * puts a file in: the same walk over the headers finds what to leave out and where the archive ends,
+ * so the rootfs needs no stage of its own for it: a stage of its own, with its buffers, cost the
+ * pass far more wall time than the work it did.
+ */
+export class TarInspector extends Transform {
+  readonly facts: TarFacts = { entries: 0, bytes: 0, firstByteAt: undefined, files: new Map() }
+  private readonly walker: TarWalker
+  private readonly inject: TarFileInjection | undefined
+  private readonly release: Release | undefined
+  private sinceCollect = 0
+  private collections = 0
+  /** Archive ranges [start, end) to leave out, in order: entries `inject` replaces. */
+  private readonly drops: [number, number][] = []
+  private inserted = false
+  /** Input not passed on yet (everything, when nothing is being changed), and the archive offset it starts at. */
+  private readonly held: Buffer[] = []
+  private heldAt = 0
+
+  constructor({ capture, observer, inject, release }: InspectorOptions) {
+    super({ highWaterMark: 1 << 20 })
+    this.inject = inject
+    this.release = release
+    // Who wants the current entry's content: set at its header, used once the content has been read.
+    let kept = false
+    let observed = false
+    let path = ''
+    this.walker = new TarWalker(
+      (header) => {
+        path = normalizeTarPath(header.name)
+        const walker = this.walker
+        if (
+          inject &&
+          walker.endOfArchive === undefined &&
+          inject.entry(header.name, path, header.type === 'directory')
+        ) {
+          // Left out of the archive: nobody looks at it.
+          this.drops.push([walker.entryStart, walker.entryEnd])
+          kept = observed = false
+          return false
+        }
+        observed = observer?.observe(header, path) === true
+        kept = header.type === 'file' && capture(path) && header.size <= MAX_CAPTURE
+        return kept || observed
+      },
+      (_header, content) => {
+        // A later entry for the same path replaces the earlier one, as extracting the tar would.
+        if (kept) this.facts.files.set(path, content)
+        if (observed) observer!.file(path, content)
+      },
+    )
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.facts.firstByteAt ??= performance.now()
+    this.madeGarbage(chunk.length)
+    try {
+      this.walker.write(chunk)
+    } catch (err) {
+      return done(err as Error)
+    }
+    this.facts.entries = this.walker.entries
+    if (!this.inject) {
+      this.passOn(chunk)
+      return done()
+    }
+    this.held.push(chunk)
+    // Records for an entry not seen yet, or part of a header, may belong to one that is left out: they wait.
+    this.edit(this.walker.settled, done)
+  }
+
+  /**
+   * Counts `bytes` towards the next collection. The input counts as it passes (what it costs
+   * downstream is in proportion); a stage that makes more than that adds its own.
+   */
+  madeGarbage(bytes: number): void {
+    this.sinceCollect += bytes
+    if (this.sinceCollect < COLLECT_EVERY) return
+    this.sinceCollect = 0
+    this.collections++
+    collectGarbage(this.collections % MAJOR_EVERY === 0 ? 'major' : 'minor')
+  }
+
+  override _flush(done: TransformCallback): void {
+    // Records whose entry never came, of a stream cut off: passed on as they are, for the error below.
+    for (const piece of this.held.splice(0)) this.passOn(piece)
+    const bytes = this.walker.offset
+    if (bytes === 0) return done(new TarFormatError('the stream is empty, not a tar archive'))
+    try {
+      this.walker.end()
+    } catch (err) {
+      return done(err as Error)
+    }
+    // Zero bytes at the end of a file's data are no end marker: a zero block must come where a header would.
+    if (this.walker.endOfArchive === undefined || this.walker.zeroTail < END_MARKER)
+      return done(
+        new TarFormatError(
+          `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`,
+        ),
+      )
+    if (this.walker.entries === 0) return done(new TarFormatError('the tar archive has no entries'))
+    this.facts.entries =
+      this.walker.entries - (this.inject?.replaced ?? 0) + (this.inserted ? this.inject!.added : 0)
+    done()
+  }
+
+  /**
+   * Passes on the held input up to archive offset `limit`, leaving out the dropped ranges and putting
+   * the new file in at the end-of-archive marker (once its content is there).
+   */
+  private edit(limit: number, done: (err?: Error | null) => void): void {
+    const inject = this.inject!
+    for (;;) {
+      const at = this.heldAt
+      const drop = this.drops[0]
+      if (drop && drop[1] <= at) {
+        this.drops.shift()
+        continue
+      }
+      const end = this.walker.endOfArchive
+      if (end === at && !this.inserted && at < limit) {
+        const ready = inject.ready()
+        if (ready)
+          return void ready.then(() => {
+            try {
+              this.edit(limit, done)
+            } catch (err) {
+              done(err as Error)
+            }
+          }, done)
+        this.inserted = true
+        for (const block of inject.blocks()) this.passOn(block)
+        continue
+      }
+      if (at >= limit) return done()
+      if (drop && drop[0] <= at) {
+        this.advance(Math.min(drop[1], limit), false)
+        continue
+      }
+      let to = limit
+      if (drop) to = Math.min(to, drop[0])
+      if (end !== undefined && end > at && !this.inserted) to = Math.min(to, end)
+      this.advance(to, true)
+    }
+  }
+
+  /** Takes the held input up to archive offset `to`: passed on, or left out. */
+  private advance(to: number, keep: boolean): void {
+    while (this.heldAt < to) {
+      const first = this.held[0]!
+      const n = Math.min(first.length, to - this.heldAt)
+      const piece = n === first.length ? first : first.subarray(0, n)
+      if (n === first.length) this.held.shift()
+      else this.held[0] = first.subarray(n)
+      this.heldAt += n
+      if (keep) this.passOn(piece)
+      else this.release?.(piece)
+    }
+  }
+
+  private passOn(data: Buffer): void {
+    this.facts.bytes += data.length
+    this.push(data)
+  }
+}

@@ -1,0 +1,42 @@
+import type { Readable } from 'node:stream'
+import type { Release } from '../util/chunk-pool.ts'
+
+/** A rootfs tar being read, whatever made it: one interface for a build, an image and a tar file. */
+export interface OpenedSource {
+  /** The uncompressed rootfs tar. */
+  stream: Readable
+  /**
+   * Settles when whatever writes the stream has finished: resolves on success, rejects with its
+   * failure (a failed build's last output lines). A stream that ends early is explained by this, not
+   * by the tar reader, and a stream is only complete once this has resolved.
+   */
+  exited: Promise<void>
+  /** How the rootfs was obtained, for the log and the summary. */
+  method: string
+  /** The input the rootfs came from, named in errors about its content. */
+  input: string
+  value: string
+  /** A process makes the stream (a build, docker's export): our threads leave it the CPU it needs. */
+  producer: boolean
+  /** What ran before the stream could start (a legacy build; a pull and create), and how long. */
+  before?: { stage: string; ms: number }
+  /** The build runs while the stream is read (BuildKit): its time is the time to the first byte. */
+  streamsBuild: boolean
+  /**
+   * How the build used the cache: `local`, a BuildKit cache directory it exported (rotate and save it);
+   * `inline`, the classic client's inline cache (export it with exportInlineCache, then save it).
+   */
+  cacheKind?: 'local' | 'inline'
+  /** Removes what was made only to get the rootfs out (a container); runs whatever happened. */
+  cleanup(): Promise<void>
+  /** For a stream read into a ChunkPool: gives a chunk's memory back once it has been consumed. */
+  release?: Release
+}
+
+/** The local BuildKit cache for a build: its folder, and whether to export a new one (not after an exact hit). */
+export interface BuildCacheUse {
+  dir: string
+  exportCache: boolean
+  /** The image name the classic client's inline cache is kept under (one per cache key). */
+  inlineRef: string
+}
