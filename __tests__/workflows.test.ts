@@ -358,6 +358,68 @@ describe('workflow files', () => {
   })
 })
 
+/** Colours GitHub's Marketplace accepts for `branding.color`. */
+const BRANDING_COLORS = ['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark']
+
+/** Where users read how to call the action: every `uses:` of it there must work when copied. */
+const USER_FACING = ['README.md', 'examples/workflows/fork-s3.yml', 'examples/workflows/metal-images.yml']
+
+/** `<owner>/<repo>@<ref>` of every `uses:` of this action (by repository name) in a text; `@<SHA>` in prose is a placeholder. */
+function actionRefs(text: string): { owner: string; ref: string }[] {
+  return [...text.matchAll(/uses:\s*([\w.-]+)\/([\w.-]+)@([^\s'"<][^\s'"]*)/g)]
+    .filter((m) => m[2] === ACTION_REPO)
+    .map((m) => ({ owner: m[1]!, ref: m[3]! }))
+}
+
+describe('one name for the action (issue 19)', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const actionYml = parse(readFileSync(join(root, 'action.yml'), 'utf8'))
+  const changelog = readFileSync(join(root, 'CHANGELOG.md'), 'utf8')
+  const released = [...changelog.matchAll(/^## \[(\d+\.\d+\.\d+)\]/gm)].map((m) => m[1]!)
+  const OWNER = 'metal-stack'
+
+  test('action.yml, package.json and LICENSE name the same action and authors', () => {
+    expect(actionYml.name).toBe(ACTION_REPO)
+    expect(actionYml.author).toBe(pkg.author)
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(
+      new RegExp(`^Copyright \\(c\\) \\d{4} ${pkg.author}$`, 'm'),
+    )
+    expect(pkg.repository.url).toBe(`git+https://github.com/${OWNER}/${ACTION_REPO}.git`)
+    expect(BRANDING_COLORS).toContain(actionYml.branding.color)
+    expect(actionYml.branding.icon).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+  })
+
+  test.each(USER_FACING)('%s uses metal-stack/metal-image-action at a released version', (file) => {
+    const refs = actionRefs(readFileSync(join(root, file), 'utf8'))
+    expect(refs.length).toBeGreaterThan(0)
+    for (const { owner, ref } of refs) {
+      expect(owner).toBe(OWNER)
+      // A release (vX.Y.Z), the major tag of a release (vX), or a commit.
+      const release = /^v(\d+\.\d+\.\d+)$/.exec(ref)
+      const major = /^v(\d+)$/.exec(ref)
+      if (release) expect(released).toContain(release[1])
+      else if (major) expect(released.map((v) => v.split('.')[0])).toContain(major[1])
+      else expect(ref).toMatch(SHA)
+    }
+  })
+
+  test('the README shows a real uses: line with a full version in "Use it in a workflow"', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const section = readme.split(/^## /m).find((s) => s.startsWith('Use it in a workflow'))!
+    const [first] = actionRefs(section)
+    expect(first?.ref).toMatch(/^v\d+\.\d+\.\d+$/)
+    expect(released).toContain(first!.ref.slice(1))
+    expect(section).toMatch(/pin a full commit SHA in production/)
+  })
+
+  test('a ref by another owner, or at a version never released, is caught', () => {
+    expect(actionRefs('      - uses: your-org/metal-image-action@v1\n')).toEqual([
+      { owner: 'your-org', ref: 'v1' },
+    ])
+    expect(released).not.toContain('9.9.9')
+  })
+})
+
 describe('checkWorkflow rejects what it should (each check can fail)', () => {
   const CHECKOUT = 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1'
   const AUTH = 'google-github-actions/auth@7c6bc770dae815cd3e89ee6cdf493a5fab2cc093 # v3.0.0'
