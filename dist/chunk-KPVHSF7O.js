@@ -359,4 +359,3 @@ export {
   require_safe_buffer,
   require_string_decoder
 };
-/*! For license information please see chunk-KPVHSF7O.js.LEGAL.txt */

@@ -29759,4 +29759,3 @@ function credentialSource(env = process.env) {
 export {
   GcsStore
 };
-/*! For license information please see gcs-T2ESCMNI.js.LEGAL.txt */
