@@ -50,6 +50,10 @@ describe('parseArgs', () => {
     expect(() => parseArgs(argv)).toThrow(message)
   })
 
+  test('--version is a switch of its own, not an input', () => {
+    expect(parseArgs(['--version'])).toEqual({ values: new Map(), help: false, version: true })
+  })
+
   test('--help lists every input as a flag and every output', () => {
     const text = helpText()
     for (const name of Object.keys(INPUTS)) expect(text).toContain(`--${name}`)
@@ -73,6 +77,12 @@ describe.skipIf(!requireTool('tar', 'apt-get install tar'))('the bundled CLI', (
     expect(run.stderr).toMatch(
       /error: input "artifact" = "true": workflow artifacts exist only in GitHub Actions/,
     )
+  })
+
+  test("--version prints package.json's version", () => {
+    const run = runCli(['--version'])
+    expect(run.status).toBe(0)
+    expect(run.stdout).toBe(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`)
   })
 
   test('--help exits 0 and prints the usage', () => {

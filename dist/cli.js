@@ -3,12 +3,13 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   INPUTS,
   OUTPUTS,
+  TOOL_VERSION,
   decideArtifact,
   formatSeconds,
   outputsOf,
   parseInputs,
   publish
-} from "./chunk-HZSKLQTO.js";
+} from "./chunk-WBLLFWBD.js";
 import {
   InputError,
   errorMessage
@@ -23,10 +24,15 @@ var LIST_INPUTS = /* @__PURE__ */ new Set(["build-args", "labels"]);
 function parseArgs(argv) {
   const values = /* @__PURE__ */ new Map();
   let help = false;
+  let version = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--help" || arg === "-h") {
       help = true;
+      continue;
+    }
+    if (arg === "--version") {
+      version = true;
       continue;
     }
     const match = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
@@ -49,7 +55,7 @@ function parseArgs(argv) {
     values.set(name, LIST_INPUTS.has(name) && previous ? `${previous}
 ${value}` : value);
   }
-  return { values, help };
+  return { values, help, version };
 }
 function helpText() {
   const lines = [
@@ -70,6 +76,8 @@ function helpText() {
   lines.push(
     "  --help",
     "      Show this help.",
+    "  --version",
+    "      Print the version and exit.",
     "",
     "Outputs, printed to stdout as name=value lines at the end:"
   );
@@ -102,9 +110,14 @@ async function main(argv) {
   process.on("SIGINT", cancel);
   process.on("SIGTERM", cancel);
   try {
-    const { values, help } = parseArgs(argv);
+    const { values, help, version } = parseArgs(argv);
     if (help) {
       process.stdout.write(helpText());
+      return 0;
+    }
+    if (version) {
+      process.stdout.write(`${TOOL_VERSION}
+`);
       return 0;
     }
     const config = parseInputs((name) => values.get(name) ?? "");

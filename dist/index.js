@@ -6,7 +6,7 @@ import {
   publish,
   summaryTables,
   uploadImageArtifact
-} from "./chunk-HZSKLQTO.js";
+} from "./chunk-WBLLFWBD.js";
 import {
   errorMessage
 } from "./chunk-BD4OHUZQ.js";

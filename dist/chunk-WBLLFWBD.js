@@ -13192,6 +13192,7 @@ export {
   OUTPUTS,
   parseInputs,
   publish,
+  TOOL_VERSION,
   outputsOf,
   summaryTables
 };
