@@ -96,6 +96,10 @@ function checkWorkflow(text: string, action: ActionSpec = ACTION): WorkflowCheck
       const checkedOut = before.some((u) => u.startsWith('actions/checkout@'))
       if (ref.startsWith('google-github-actions/auth@') && !checkedOut)
         problems.push(`${where}: google-github-actions/auth must come after actions/checkout`)
+      // An expression in a script is pasted into it before the shell runs: a tag or branch name could inject
+      // commands. Values go in through env.
+      if (typeof step.run === 'string' && /\$\{\{/.test(step.run))
+        problems.push(`${where}: \${{ }} inside run: pass the value through env instead`)
       if (!isThisAction(ref)) return
       actionUses++
       if (ref.startsWith('./') && !checkedOut)
@@ -317,21 +321,22 @@ function workflowFiles(): string[] {
 describe('workflow files', () => {
   const files = workflowFiles()
 
-  test('the CI workflow and both examples are there', () => {
+  test('the CI and release workflows and both examples are there', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         '.github/workflows/ci.yml',
+        '.github/workflows/release.yml',
         'examples/workflows/fork-s3.yml',
         'examples/workflows/metal-images.yml',
       ]),
     )
   })
 
-  test.each(files)('%s passes every check and uses the action', (file) => {
+  test.each(files)('%s passes every check', (file) => {
     const result = checkWorkflow(readFileSync(join(root, file), 'utf8'))
     expect(result.problems).toEqual([])
-    // Otherwise the input checks above checked nothing.
-    expect(result.actionUses).toBeGreaterThan(0)
+    // Otherwise the input checks above checked nothing; the release workflow releases, it runs no image build.
+    if (file !== '.github/workflows/release.yml') expect(result.actionUses).toBeGreaterThan(0)
   })
 
   test('CI runs the action from the checkout and promotes what it published', () => {
@@ -356,6 +361,157 @@ describe('workflow files', () => {
       'to-channel': '${{ github.event.release.tag_name }}',
     })
     expect(wf.env.DESTINATION).toMatch(/^gs:\/\//)
+  })
+})
+
+/** Colours GitHub's Marketplace accepts for `branding.color`. */
+const BRANDING_COLORS = ['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark']
+
+/** Where users read how to call the action: every `uses:` of it there must work when copied. */
+const USER_FACING = ['README.md', 'examples/workflows/fork-s3.yml', 'examples/workflows/metal-images.yml']
+
+/** `<owner>/<repo>@<ref>` of every `uses:` of this action (by repository name) in a text; `@<SHA>` in prose is a placeholder. */
+function actionRefs(text: string): { owner: string; ref: string }[] {
+  return [...text.matchAll(/uses:\s*([\w.-]+)\/([\w.-]+)@([^\s'"<][^\s'"]*)/g)]
+    .filter((m) => m[2] === ACTION_REPO)
+    .map((m) => ({ owner: m[1]!, ref: m[3]! }))
+}
+
+describe('one name for the action (issue 19)', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const actionYml = parse(readFileSync(join(root, 'action.yml'), 'utf8'))
+  const changelog = readFileSync(join(root, 'CHANGELOG.md'), 'utf8')
+  const released = [...changelog.matchAll(/^## \[(\d+\.\d+\.\d+)\]/gm)].map((m) => m[1]!)
+  const OWNER = 'metal-stack'
+
+  test('action.yml, package.json and LICENSE name the same action and authors', () => {
+    expect(actionYml.name).toBe(ACTION_REPO)
+    expect(actionYml.author).toBe(pkg.author)
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(
+      new RegExp(`^Copyright \\(c\\) \\d{4} ${pkg.author}$`, 'm'),
+    )
+    expect(pkg.repository.url).toBe(`git+https://github.com/${OWNER}/${ACTION_REPO}.git`)
+    expect(BRANDING_COLORS).toContain(actionYml.branding.color)
+    expect(actionYml.branding.icon).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+  })
+
+  test.each(USER_FACING)('%s uses metal-stack/metal-image-action at a released version', (file) => {
+    const refs = actionRefs(readFileSync(join(root, file), 'utf8'))
+    expect(refs.length).toBeGreaterThan(0)
+    for (const { owner, ref } of refs) {
+      expect(owner).toBe(OWNER)
+      // A release (vX.Y.Z), the major tag of a release (vX), or a commit.
+      const release = /^v(\d+\.\d+\.\d+)$/.exec(ref)
+      const major = /^v(\d+)$/.exec(ref)
+      if (release) expect(released).toContain(release[1])
+      else if (major) expect(released.map((v) => v.split('.')[0])).toContain(major[1])
+      else expect(ref).toMatch(SHA)
+    }
+  })
+
+  test('the README shows a real uses: line with a full version in "Use it in a workflow"', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const section = readme.split(/^## /m).find((s) => s.startsWith('Use it in a workflow'))!
+    const [first] = actionRefs(section)
+    expect(first?.ref).toMatch(/^v\d+\.\d+\.\d+$/)
+    expect(released).toContain(first!.ref.slice(1))
+    expect(section).toMatch(/pin a full commit SHA in production/)
+  })
+
+  test('a ref by another owner, or at a version never released, is caught', () => {
+    expect(actionRefs('      - uses: your-org/metal-image-action@v1\n')).toEqual([
+      { owner: 'your-org', ref: 'v1' },
+    ])
+    expect(released).not.toContain('9.9.9')
+  })
+})
+
+/** A workflow filter pattern (`on.push.tags`) as GitHub matches it: `*`, `**`, `?`, `+`, `[...]`. */
+function filterPattern(pattern: string): RegExp {
+  let re = ''
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!
+    if (c === '[') {
+      const end = pattern.indexOf(']', i)
+      re += pattern.slice(i, end + 1)
+      i = end
+    } else if (c === '*') {
+      const double = pattern[i + 1] === '*'
+      re += double ? '.*' : '[^/]*'
+      if (double) i++
+    } else if (c === '+' || c === '?') re += c
+    else re += c.replace(/[.^$|(){}\\]/g, '\\$&')
+  }
+  return new RegExp(`^${re}$`)
+}
+
+describe('the release workflow (issue 19)', () => {
+  const text = readFileSync(join(root, '.github/workflows/release.yml'), 'utf8')
+  const wf = parse(text)
+  const jobs = wf.jobs as Record<string, Obj>
+  const stepsOf = (job: Obj | undefined): Obj[] => (Array.isArray(job?.steps) ? job.steps.filter(isObj) : [])
+  const releaseSteps = stepsOf(jobs.release)
+  const indexOf = (steps: Obj[], pattern: RegExp) =>
+    steps.findIndex((s) => typeof s.run === 'string' && pattern.test(s.run))
+
+  test('runs on a pushed tag vX.Y.Z, and on nothing else', () => {
+    expect(wf.on).toEqual({ push: { tags: ['v[0-9]+.[0-9]+.[0-9]+'] } })
+    const tags = filterPattern(wf.on.push.tags[0])
+    for (const tag of ['v0.1.0', 'v1.2.3', 'v10.20.300']) expect(tags.test(tag), tag).toBe(true)
+    for (const tag of ['v1', 'v1.2', '1.2.3', 'v1.2.3-rc.1', 'va.b.c', 'v1.2.3.4'])
+      expect(tags.test(tag), tag).toBe(false)
+  })
+
+  test('reads at the top; contents: write only in the job that releases', () => {
+    expect(wf.permissions).toEqual({ contents: 'read' })
+    const writing = Object.entries(jobs).filter(([, job]) => writes(job.permissions).length > 0)
+    expect(writing.map(([id]) => id)).toEqual(['release'])
+    expect(jobs.release!.permissions).toEqual({ contents: 'write' })
+    // The job that only checks keeps no token in the checkout.
+    const checkout = stepsOf(jobs['check-dist']).find((s) => String(s.uses).startsWith('actions/checkout@'))
+    expect(checkout?.with).toMatchObject({ 'persist-credentials': false })
+  })
+
+  test("pinned actions: only GitHub's own, at the SHAs CI pins, and gh instead of a release action", () => {
+    const pins = (yaml: string) => new Set([...yaml.matchAll(/uses: (\S+ # v[\d.]+)$/gm)].map((m) => m[1]))
+    const ci = pins(readFileSync(join(root, '.github/workflows/ci.yml'), 'utf8'))
+    const used = [...pins(text)]
+    expect(used.length).toBeGreaterThan(0)
+    for (const ref of used) expect(ci, ref).toContain(ref)
+    expect(used.every((ref) => /^actions\/(checkout|setup-node)@/.test(ref!))).toBe(true)
+    expect(checkWorkflow(text).problems).toEqual([])
+  })
+
+  test('dist/ is checked (npm ci, npm run check-dist) before anything is released', () => {
+    const check = stepsOf(jobs['check-dist'])
+    expect(indexOf(check, /^npm ci$/)).toBeGreaterThanOrEqual(0)
+    expect(indexOf(check, /^npm run check-dist$/)).toBeGreaterThan(indexOf(check, /^npm ci$/))
+    expect([jobs.release!.needs].flat()).toContain('check-dist')
+  })
+
+  test('plan, then the release with the notes of scripts/release.mjs, then the major tag the plan names', () => {
+    const plan = indexOf(releaseSteps, /node scripts\/release\.mjs plan "\$TAG" .*--output "\$GITHUB_OUTPUT"/)
+    const create = indexOf(releaseSteps, /gh release create "\$TAG" --verify-tag/)
+    const move = indexOf(releaseSteps, /git push -f origin "refs\/tags\/\$MAJOR"/)
+    expect(plan).toBeGreaterThanOrEqual(0)
+    expect(create).toBeGreaterThan(plan)
+    expect(move).toBeGreaterThan(create)
+    expect(releaseSteps[plan]!.id).toBe('plan')
+    expect(releaseSteps[create]!.run).toMatch(
+      /node scripts\/release\.mjs notes "\$TAG" > "\$RUNNER_TEMP\/notes\.md"[\s\S]*--notes-file "\$RUNNER_TEMP\/notes\.md"/,
+    )
+    expect(releaseSteps[create]!.env).toMatchObject({
+      TAG: '${{ github.ref_name }}',
+      LATEST: '${{ steps.plan.outputs.latest }}',
+    })
+    expect(releaseSteps[move]).toMatchObject({
+      if: "steps.plan.outputs.major-tag != ''",
+      env: { MAJOR: '${{ steps.plan.outputs.major-tag }}', COMMIT: '${{ steps.plan.outputs.commit }}' },
+    })
+    expect(releaseSteps[move]!.run).toMatch(/git tag -f "\$MAJOR" "\$COMMIT"/)
+    // The plan compares with main and the other tags: the checkout has all of them.
+    const checkout = releaseSteps.find((s) => String(s.uses).startsWith('actions/checkout@'))
+    expect(checkout?.with).toMatchObject({ 'fetch-depth': 0 })
   })
 })
 
@@ -502,6 +658,13 @@ describe('checkWorkflow rejects what it should (each check can fail)', () => {
       'a reusable workflow by branch',
       'on: push\npermissions: {}\njobs:\n  a:\n    uses: octo/wf/.github/workflows/x.yml@main\n',
       /not pinned/,
+    ],
+    [
+      'an expression pasted into a script',
+      workflow({
+        steps: `      - uses: ${CHECKOUT}\n      - run: echo "\${{ github.ref_name }}"\n${action("os-name: debian\nos-version: '12'").split('\n').slice(1).join('\n')}`,
+      }),
+      /inside run: pass the value through env/,
     ],
     [
       'auth before checkout',

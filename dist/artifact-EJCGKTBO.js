@@ -64711,4 +64711,3 @@ export {
   UsageError,
   artifact_default as default
 };
-/*! For license information please see artifact-EJCGKTBO.js.LEGAL.txt */

@@ -2134,4 +2134,3 @@ export {
   getParser,
   parse
 };
-/*! For license information please see bowser-LGONNOKE.js.LEGAL.txt */

@@ -21135,4 +21135,3 @@ export {
   info,
   group
 };
-/*! For license information please see chunk-4CH5IAUH.js.LEGAL.txt */

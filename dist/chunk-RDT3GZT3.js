@@ -359,4 +359,3 @@ export {
   require_node,
   require_string_decoder
 };
-/*! For license information please see chunk-RDT3GZT3.js.LEGAL.txt */

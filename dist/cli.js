@@ -3,6 +3,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   INPUTS,
   OUTPUTS,
+  TOOL,
   decideArtifact,
   formatSeconds,
   githubContext,
@@ -10,7 +11,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-GOK6DJ7N.js";
+} from "./chunk-43NR5MY4.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import {
@@ -25,10 +26,15 @@ var LIST_INPUTS = /* @__PURE__ */ new Set(["build-args", "labels"]);
 function parseArgs(argv) {
   const values = /* @__PURE__ */ new Map();
   let help = false;
+  let version = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--help" || arg === "-h") {
       help = true;
+      continue;
+    }
+    if (arg === "--version") {
+      version = true;
       continue;
     }
     const match = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
@@ -51,7 +57,7 @@ function parseArgs(argv) {
     values.set(name, LIST_INPUTS.has(name) && previous ? `${previous}
 ${value}` : value);
   }
-  return { values, help };
+  return { values, help, version };
 }
 function helpText() {
   const lines = [
@@ -72,6 +78,8 @@ function helpText() {
   lines.push(
     "  --help",
     "      Show this help.",
+    "  --version",
+    "      Print the version and exit.",
     "",
     "Outputs, printed to stdout as name=value lines at the end:"
   );
@@ -100,9 +108,14 @@ function stderrLog() {
 }
 async function main(argv) {
   try {
-    const { values, help } = parseArgs(argv);
+    const { values, help, version } = parseArgs(argv);
     if (help) {
       process.stdout.write(helpText());
+      return 0;
+    }
+    if (version) {
+      process.stdout.write(`${TOOL.version}
+`);
       return 0;
     }
     const config = parseInputs((name) => values.get(name) ?? "");

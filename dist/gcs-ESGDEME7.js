@@ -29756,4 +29756,3 @@ function credentialSource(env = process.env) {
 export {
   GcsStore
 };
-/*! For license information please see gcs-ESGDEME7.js.LEGAL.txt */

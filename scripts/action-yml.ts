@@ -6,11 +6,11 @@ const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
 export function actionYml(): string {
   const lines = [
-    'name: metal-stack OS image',
+    'name: metal-image-action',
     'description: >-',
     '  Build a Dockerfile into a metal-stack operating-system image: img.tar.lz4 (exactly one LZ4 frame),',
     '  img.tar.lz4.md5 and packages.txt, streamed in one pass and published to the image folder.',
-    'author: metal-image-action',
+    'author: The metal-image-action authors',
     'branding:',
     '  icon: hard-drive',
     '  color: blue',

@@ -19,6 +19,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { writeLicenses } from './licenses.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const check = process.argv.includes('--check')
@@ -28,7 +29,7 @@ const NATIVE_ARCHES = ['x64', 'arm64']
 rmSync(out, { recursive: true, force: true })
 mkdirSync(out, { recursive: true })
 
-await build({
+const bundled = await build({
   absWorkingDir: root,
   // Worker names must match src/util/workers.ts.
   entryPoints: {
@@ -48,7 +49,9 @@ await build({
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
-  legalComments: 'linked',
+  // Taken out of the code into dist/licenses.txt (with every bundled package's license), not linked per chunk.
+  legalComments: 'external',
+  metafile: true,
   logLevel: 'warning',
 })
 
@@ -60,6 +63,7 @@ writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }, null
 
 // lz4-napi's bindings, verified against the integrity npm recorded in package-lock.json.
 const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'))
+const natives = []
 for (const arch of NATIVE_ARCHES) {
   const name = `@antoniomuso/lz4-napi-linux-${arch}-gnu`
   const entry = lock.packages[`node_modules/${name}`]
@@ -68,8 +72,9 @@ for (const arch of NATIVE_ARCHES) {
   const installed = join(root, 'node_modules', name, file)
   const binding = existsSync(installed) ? installed : fetchBinding(name, entry, file)
   cpSync(binding, join(out, file))
+  natives.push({ file, dir: dirname(binding) })
 }
-cpSync(join(root, 'node_modules/lz4-napi/LICENSE'), join(out, 'lz4-napi.LICENSE'))
+writeLicenses({ root, out, metafile: bundled.metafile, natives })
 
 function fetchBinding(name, entry, file) {
   const cache = join(root, '.cache', 'napi', `${name.replace('/', '+')}-${entry.version}`)

@@ -32,6 +32,12 @@ describe.skipIf(!requireTool('tar', 'apt-get install tar'))('the bundled CLI', (
     )
   })
 
+  test("--version prints package.json's version", () => {
+    const run = runCli(['--version'])
+    expect(run.status).toBe(0)
+    expect(run.stdout).toBe(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`)
+  })
+
   test('--help exits 0 and prints the usage', () => {
     const run = runCli(['--help'])
     expect(run.status).toBe(0)

@@ -37,6 +37,10 @@ describe('parseArgs', () => {
     expect(() => parseArgs(argv)).toThrow(message)
   })
 
+  test('--version is a switch of its own, not an input', () => {
+    expect(parseArgs(['--version'])).toEqual({ values: new Map(), help: false, version: true })
+  })
+
   test('--help lists every input as a flag and every output', () => {
     const text = helpText()
     for (const name of Object.keys(INPUTS)) expect(text).toContain(`--${name}`)

@@ -6,6 +6,7 @@ import { decideArtifact } from '../github/artifact.ts'
 import { githubContext } from '../github/context.ts'
 import { errorMessage, InputError } from '../util/errors.ts'
 import { formatSeconds, type Log } from '../util/log.ts'
+import { TOOL } from '../util/tool.ts'
 
 /** Inputs that are switches: `--pull` alone means true. */
 const BOOLEAN_INPUTS = new Set<string>(['no-cache', 'pull'])
@@ -13,13 +14,22 @@ const BOOLEAN_INPUTS = new Set<string>(['no-cache', 'pull'])
 const LIST_INPUTS = new Set<string>(['build-args', 'labels'])
 
 /** `--name value`, `--name=value`; every action input is a flag of the same name. */
-export function parseArgs(argv: string[]): { values: Map<InputName, string>; help: boolean } {
+export function parseArgs(argv: string[]): {
+  values: Map<InputName, string>
+  help: boolean
+  version: boolean
+} {
   const values = new Map<InputName, string>()
   let help = false
+  let version = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--help' || arg === '-h') {
       help = true
+      continue
+    }
+    if (arg === '--version') {
+      version = true
       continue
     }
     const match = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg)
@@ -41,7 +51,7 @@ export function parseArgs(argv: string[]): { values: Map<InputName, string>; hel
     const previous = values.get(name as InputName)
     values.set(name as InputName, LIST_INPUTS.has(name) && previous ? `${previous}\n${value}` : value)
   }
-  return { values, help }
+  return { values, help, version }
 }
 
 export function helpText(): string {
@@ -63,6 +73,8 @@ export function helpText(): string {
   lines.push(
     '  --help',
     '      Show this help.',
+    '  --version',
+    '      Print the version and exit.',
     '',
     'Outputs, printed to stdout as name=value lines at the end:',
   )
@@ -93,9 +105,13 @@ function stderrLog(): Log {
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values, help } = parseArgs(argv)
+    const { values, help, version } = parseArgs(argv)
     if (help) {
       process.stdout.write(helpText())
+      return 0
+    }
+    if (version) {
+      process.stdout.write(`${TOOL.version}\n`)
       return 0
     }
     const config = parseInputs((name) => values.get(name) ?? '')

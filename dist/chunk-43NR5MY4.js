@@ -563,6 +563,9 @@ function formatSeconds(ms) {
   return `${(ms / 1e3).toFixed(1)} s`;
 }
 
+// src/util/tool.ts
+var TOOL = { name: "metal-image-action", version: "0.1.0" };
+
 // src/store/local.ts
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -12529,9 +12532,6 @@ function formatPackageDiff(diff, options = {}) {
   return out.join("\n") + "\n";
 }
 
-// src/util/tool.ts
-var TOOL = { name: "metal-image-action", version: "0.1.0" };
-
 // src/app/describe.ts
 async function describeImage(streamed, contract, config, plan, store, now, log) {
   const { imageId, version } = plan.version;
@@ -13299,6 +13299,7 @@ export {
   formatBytes,
   formatSeconds,
   IMAGE_FILE,
+  TOOL,
   runImage,
   withCancellation,
   INPUTS,
