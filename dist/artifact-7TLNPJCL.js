@@ -55,7 +55,7 @@ import {
   require_undici,
   setSecret,
   warning
-} from "./chunk-4CH5IAUH.js";
+} from "./chunk-SWQLHEAV.js";
 import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,

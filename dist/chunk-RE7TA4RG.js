@@ -11225,7 +11225,7 @@ function usesContainerdStore(driverStatusJson) {
 var toldUnavailable = false;
 async function cacheClient(log) {
   const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
-  const cache = missing.length === 0 ? await import("./cache-52EG6R6E.js") : void 0;
+  const cache = missing.length === 0 ? await import("./cache-V2X5GL44.js") : void 0;
   if (cache?.isFeatureAvailable()) return cache;
   if (!toldUnavailable) {
     toldUnavailable = true;
@@ -13170,7 +13170,7 @@ async function uploadImageArtifact(artifact) {
       "artifact",
       `Cannot upload the workflow artifact ${name}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The runner sets these for JavaScript actions only: use the action (uses:), not the CLI in a run: step.`
     );
-  const { DefaultArtifactClient } = await import("./artifact-EJCGKTBO.js");
+  const { DefaultArtifactClient } = await import("./artifact-7TLNPJCL.js");
   const client = new DefaultArtifactClient();
   const started = Date.now();
   let response;

@@ -36,6 +36,9 @@ import {
 } from "./chunk-MWH7MQD7.js";
 import "./chunk-BM4Y7Y5J.js";
 import {
+  require_semver
+} from "./chunk-ILZ77HWZ.js";
+import {
   BearerCredentialHandler,
   HttpClient,
   HttpClientError,
@@ -50,10 +53,7 @@ import {
   setSecret,
   warning,
   which
-} from "./chunk-4CH5IAUH.js";
-import {
-  require_semver
-} from "./chunk-ILZ77HWZ.js";
+} from "./chunk-SWQLHEAV.js";
 import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
