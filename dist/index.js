@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-KJNSJYNQ.js");
+var { run } = await import("./action-GPH2LPTE.js");
 await run();
 process.exit();

@@ -16,7 +16,7 @@ import { restoreCache, saveCache, type CacheState } from '../source/cache.ts'
 import { openSource, sourceTitle } from '../source/open.ts'
 import type { OpenedSource } from '../source/opened.ts'
 import type { Store, Transaction } from '../store/store.ts'
-import { StageError } from '../util/errors.ts'
+import { failure, isSystemError, StageError } from '../util/errors.ts'
 import { gitHead } from '../util/git.ts'
 import { formatBytes } from '../util/log.ts'
 import { describeImage } from './describe.ts'
@@ -69,18 +69,20 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       opened.streamsBuild ? 'Build, export and compress (one stream)' : 'Export and compress',
       'stream: export, inspect, compress, hash, write',
       () =>
-        streamRootfs(opened, set.imageStream(), {
-          level: config.compressionLevel,
-          checksums: config.checksums,
-          buildInfo: buildInfo?.then((head) =>
-            buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
-          ),
-          capture: isPackageDatabase,
-          contract,
-          log,
-          signal,
-          progressIntervalMs: options.progressIntervalMs,
-        }),
+        set.naming(
+          streamRootfs(opened, set.imageStream(), {
+            level: config.compressionLevel,
+            checksums: config.checksums,
+            buildInfo: buildInfo?.then((head) =>
+              buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
+            ),
+            capture: isPackageDatabase,
+            contract,
+            log,
+            signal,
+            progressIntervalMs: options.progressIntervalMs,
+          }),
+        ),
     )
     if (opened.streamsBuild && streamed.firstByteMs !== undefined)
       phases.timings.splice(-1, 0, { stage: 'build (until the first rootfs byte)', ms: streamed.firstByteMs })
@@ -178,6 +180,8 @@ class ImageSet {
   private readonly dir: string
   private readonly copyDir: string | undefined
   private readonly log: RunOptions['log']
+  /** Errors of the image's write streams, and where each was writing. */
+  private readonly streamErrors = new WeakMap<Error, string>()
 
   constructor(
     tx: Transaction,
@@ -194,15 +198,37 @@ class ImageSet {
   }
 
   imageStream(): Writable {
-    const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`)
+    const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir())
     if (!this.copyDir) return toStore
-    return new Tee(toStore, createWriteStream(join(this.copyDir, IMAGE_FILE)))
+    return new Tee(toStore, this.watch(createWriteStream(join(this.copyDir, IMAGE_FILE)), this.copyDir))
+  }
+
+  /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */
+  async naming<T>(streaming: Promise<T>): Promise<T> {
+    return streaming.catch((err: unknown) => {
+      const where = err instanceof Error ? this.streamErrors.get(err) : undefined
+      throw where && isSystemError(err) ? failure('store', `write ${IMAGE_FILE} to ${where}`, err) : err
+    })
   }
 
   async write(name: string, data: string | Buffer): Promise<void> {
-    await this.tx.writeFile(`${this.dir}/${name}`, data)
-    if (this.copyDir) await writeFile(join(this.copyDir, name), data)
+    const named = (where: string) => (err: unknown) => {
+      throw isSystemError(err) ? failure('store', `write ${name} to ${where}`, err) : err
+    }
+    await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()))
+    if (this.copyDir) await writeFile(join(this.copyDir, name), data).catch(named(this.copyDir))
     this.sizes.set(name, data.length)
+  }
+
+  /** The destination folder as the user wrote it: a path for a local one. */
+  private storeDir(): string {
+    const url = this.store.url(this.dir)
+    return url.startsWith('file://') ? fileURLToPath(url) : url
+  }
+
+  private watch<S extends Writable>(stream: S, where: string): S {
+    stream.on('error', (err) => this.streamErrors.set(err, where))
+    return stream
   }
 
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */

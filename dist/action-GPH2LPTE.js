@@ -10,7 +10,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-RE7TA4RG.js";
+} from "./chunk-DLUMX34P.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,
@@ -27,7 +27,7 @@ import {
 import "./chunk-EWOK6KJL.js";
 import {
   errorMessage
-} from "./chunk-SNLAZPZ2.js";
+} from "./chunk-FISMQ2J7.js";
 import "./chunk-VF57VZD3.js";
 
 // src/github/action.ts

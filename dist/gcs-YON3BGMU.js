@@ -11,7 +11,7 @@ import {
 import {
   SetTransaction,
   StageError
-} from "./chunk-SNLAZPZ2.js";
+} from "./chunk-FISMQ2J7.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";

@@ -10,8 +10,11 @@ import {
   InputError,
   SetTransaction,
   StageError,
-  errorMessage
-} from "./chunk-SNLAZPZ2.js";
+  errnoWords,
+  errorMessage,
+  failure,
+  isSystemError
+} from "./chunk-FISMQ2J7.js";
 import {
   __commonJS,
   __require,
@@ -795,11 +798,11 @@ async function openStore(value, options, tuning = {}) {
     case "local":
       return new LocalStore(destination.root, "destination");
     case "s3": {
-      const { S3Store } = await import("./s3-EG2ISOFC.js");
+      const { S3Store } = await import("./s3-QQ5EZ6YH.js");
       return new S3Store(destination.bucket, destination.prefix, options, tuning);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-ESGDEME7.js");
+      const { GcsStore } = await import("./gcs-YON3BGMU.js");
       return new GcsStore(destination.bucket, destination.prefix, options);
     }
   }
@@ -2651,9 +2654,9 @@ function hcCompressor(level, concurrency, background) {
   const waiting = [];
   const callbacks = /* @__PURE__ */ new Map();
   let nextId = 0;
-  let failure;
+  let failure2;
   const fail = (err) => {
-    failure ??= err;
+    failure2 ??= err;
     for (const cb of callbacks.values()) cb.reject(err);
     callbacks.clear();
   };
@@ -2682,7 +2685,7 @@ function hcCompressor(level, concurrency, background) {
   }
   return {
     async compress(block) {
-      if (failure) throw failure;
+      if (failure2) throw failure2;
       while (idle.length === 0) await new Promise((resolve7) => waiting.push(resolve7));
       const worker = idle.pop();
       const id = nextId++;
@@ -11601,9 +11604,9 @@ function lastLine(text3) {
   const lines = text3.trim().split("\n");
   return (lines[lines.length - 1] ?? "").trim();
 }
-function processExit(done, failure) {
+function processExit(done, failure2) {
   const exited = done.then((result) => {
-    if (result.exitCode !== 0) throw failure(result);
+    if (result.exitCode !== 0) throw failure2(result);
   });
   exited.catch(() => {
   });
@@ -11869,13 +11872,13 @@ async function exportImage(image, platform2, log, signal) {
       signal: AbortSignal.any([signal, abort.signal]),
       stdout: "pipe"
     });
-    const failure = (f) => new StageError(
+    const failure2 = (f) => new StageError(
       "export",
       `docker export of ${image} failed (exit code ${f.exitCode}): ${f.tail.join("\n")}`
     );
     return {
       stream: stdout,
-      exited: processExit(done, failure),
+      exited: processExit(done, failure2),
       method: "docker create + docker export",
       input: "image",
       value: image,
@@ -12048,6 +12051,7 @@ async function legacyBuild(config, args, shown, log, signal) {
 }
 
 // src/source/rootfs-file.ts
+import { fstatSync, statSync as statSync2 } from "node:fs";
 import { open, stat as stat3 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
 import { Readable as Readable4 } from "node:stream";
@@ -12069,21 +12073,37 @@ function compressedHead(path6, head) {
   ) : void 0;
 }
 function openStdin() {
-  if (isatty(0))
-    throw new InputError(
-      "rootfs",
-      "-",
-      "standard input is a terminal: expected a tar piped into it (e.g. `docker export c | metal-image --rootfs -`)"
+  const input = (problem) => new InputError("rootfs", "-", problem);
+  const piped = "expected a tar piped into it (e.g. `docker export c | metal-image --rootfs -`)";
+  if (isatty(0)) throw input(`standard input is a terminal: ${piped}`);
+  let info;
+  try {
+    info = fstatSync(0);
+  } catch (err) {
+    throw input(`cannot look at standard input: ${isSystemError(err) ? errnoWords(err) : String(err)}`);
+  }
+  if (info.isDirectory())
+    throw input(
+      "standard input is a folder (`< DIR`): expected a tar piped into it (e.g. `tar -C DIR -c . | metal-image --rootfs -`)"
     );
+  if (info.isCharacterDevice() && info.rdev === devNull()?.rdev)
+    throw input(`standard input is /dev/null (or was closed): ${piped}`);
   async function* checked() {
     let first = true;
-    for await (const chunk of process.stdin) {
-      if (first) {
-        const compressed = compressedHead("-", chunk);
-        if (compressed) throw compressed;
-        first = false;
+    try {
+      for await (const chunk of process.stdin) {
+        if (first) {
+          const compressed = compressedHead("-", chunk);
+          if (compressed) throw compressed;
+          first = false;
+        }
+        yield chunk;
       }
-      yield chunk;
+    } catch (err) {
+      if (!isSystemError(err)) throw err;
+      throw input(
+        err.code === "EBADF" ? `standard input is not open for reading (EBADF): ${piped}` : `cannot read standard input: ${errnoWords(err)}`
+      );
     }
   }
   return {
@@ -12098,6 +12118,13 @@ function openStdin() {
     }
   };
 }
+function devNull() {
+  try {
+    return statSync2("/dev/null");
+  } catch {
+    return void 0;
+  }
+}
 async function openRootfsFile(path6) {
   if (path6 === "-") return openStdin();
   const full = resolve5(path6);
@@ -12105,7 +12132,7 @@ async function openRootfsFile(path6) {
     throw new InputError(
       "rootfs",
       path6,
-      `cannot read it (${err.code ?? err.message}): expected an uncompressed tar file`
+      `cannot read it: ${errnoWords(err)}; expected an uncompressed tar file`
     );
   });
   if (info.isDirectory())
@@ -12118,11 +12145,7 @@ async function openRootfsFile(path6) {
   if (seekable) {
     const head = Buffer.alloc(8);
     const handle = await open(full, "r").catch((err) => {
-      throw new InputError(
-        "rootfs",
-        path6,
-        `cannot open it (${err.code ?? err.message}): expected a readable tar file`
-      );
+      throw new InputError("rootfs", path6, `cannot open it: ${errnoWords(err)}; expected a readable tar file`);
     });
     try {
       await handle.read(head, 0, head.length, 0);
@@ -12135,7 +12158,12 @@ async function openRootfsFile(path6) {
   const pool = new ChunkPool();
   const checkHead = seekable ? void 0 : (head) => compressedHead(path6, head);
   return {
-    stream: new PooledFileStream(full, pool, checkHead),
+    stream: new PooledFileStream(
+      full,
+      pool,
+      checkHead,
+      (err) => isSystemError(err) ? new InputError("rootfs", path6, `cannot read it: ${errnoWords(err)}`) : err
+    ),
     exited: Promise.resolve(),
     method: `rootfs tar ${full}${seekable ? "" : " (a pipe)"}`,
     input: "rootfs",
@@ -12153,17 +12181,23 @@ var PooledFileStream = class extends Readable4 {
   handle;
   /** For a pipe: looks at the first bytes read, and fails the stream with its error. */
   checkHead;
-  constructor(path6, pool, checkHead) {
+  /** Says in words what a failed open or read means. */
+  explain;
+  constructor(path6, pool, checkHead, explain) {
     super({ highWaterMark: READ_SIZE });
     this.path = path6;
     this.pool = pool;
     this.checkHead = checkHead;
+    this.explain = explain;
   }
   _construct(done) {
-    open(this.path, "r").then((handle) => {
-      this.handle = handle;
-      done();
-    }, done);
+    open(this.path, "r").then(
+      (handle) => {
+        this.handle = handle;
+        done();
+      },
+      (err) => done(this.explain(err))
+    );
   }
   _read() {
     const space = this.pool.space();
@@ -12177,7 +12211,7 @@ var PooledFileStream = class extends Readable4 {
         if (err) return void this.destroy(err);
         this.push(chunk);
       },
-      (err) => this.destroy(err)
+      (err) => this.destroy(this.explain(err))
     );
   }
   _destroy(err, done) {
@@ -12652,18 +12686,20 @@ async function publish(config, store, options) {
     const streamed = await phases.run(
       opened.streamsBuild ? "Build, export and compress (one stream)" : "Export and compress",
       "stream: export, inspect, compress, hash, write",
-      () => streamRootfs(opened, set.imageStream(), {
-        level: config.compressionLevel,
-        checksums: config.checksums,
-        buildInfo: buildInfo?.then(
-          (head) => buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head })
-        ),
-        capture: isPackageDatabase,
-        contract,
-        log,
-        signal,
-        progressIntervalMs: options.progressIntervalMs
-      })
+      () => set.naming(
+        streamRootfs(opened, set.imageStream(), {
+          level: config.compressionLevel,
+          checksums: config.checksums,
+          buildInfo: buildInfo?.then(
+            (head) => buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head })
+          ),
+          capture: isPackageDatabase,
+          contract,
+          log,
+          signal,
+          progressIntervalMs: options.progressIntervalMs
+        })
+      )
     );
     if (opened.streamsBuild && streamed.firstByteMs !== void 0)
       phases.timings.splice(-1, 0, { stage: "build (until the first rootfs byte)", ms: streamed.firstByteMs });
@@ -12745,6 +12781,8 @@ var ImageSet = class {
   dir;
   copyDir;
   log;
+  /** Errors of the image's write streams, and where each was writing. */
+  streamErrors = /* @__PURE__ */ new WeakMap();
   constructor(tx, store, dir, copyDir, log) {
     this.tx = tx;
     this.store = store;
@@ -12753,14 +12791,33 @@ var ImageSet = class {
     this.log = log;
   }
   imageStream() {
-    const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`);
+    const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir());
     if (!this.copyDir) return toStore;
-    return new Tee(toStore, createWriteStream3(join9(this.copyDir, IMAGE_FILE)));
+    return new Tee(toStore, this.watch(createWriteStream3(join9(this.copyDir, IMAGE_FILE)), this.copyDir));
+  }
+  /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */
+  async naming(streaming) {
+    return streaming.catch((err) => {
+      const where = err instanceof Error ? this.streamErrors.get(err) : void 0;
+      throw where && isSystemError(err) ? failure("store", `write ${IMAGE_FILE} to ${where}`, err) : err;
+    });
   }
   async write(name, data) {
-    await this.tx.writeFile(`${this.dir}/${name}`, data);
-    if (this.copyDir) await writeFile3(join9(this.copyDir, name), data);
+    const named = (where) => (err) => {
+      throw isSystemError(err) ? failure("store", `write ${name} to ${where}`, err) : err;
+    };
+    await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()));
+    if (this.copyDir) await writeFile3(join9(this.copyDir, name), data).catch(named(this.copyDir));
     this.sizes.set(name, data.length);
+  }
+  /** The destination folder as the user wrote it: a path for a local one. */
+  storeDir() {
+    const url = this.store.url(this.dir);
+    return url.startsWith("file://") ? fileURLToPath5(url) : url;
+  }
+  watch(stream, where) {
+    stream.on("error", (err) => this.streamErrors.set(err, where));
+    return stream;
   }
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
   async commit(plan, image) {
@@ -13144,7 +13201,7 @@ function parseKeyValues(name, value) {
 }
 
 // src/github/artifact.ts
-import { statSync as statSync2 } from "node:fs";
+import { statSync as statSync3 } from "node:fs";
 import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
 var ARTIFACT_COMPRESSION_LEVEL = 0;
 var NOT_IN_NAMES = '"<>|*?:\\/\r\n';
@@ -13205,7 +13262,7 @@ function checkFiles(files, rootDirectory) {
     const rel = relative2(root, resolve6(file));
     if (!isAbsolute3(file) || rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute3(rel))
       throw new StageError("artifact", `${file} is not an absolute path inside ${root}`);
-    if (!statSync2(file, { throwIfNoEntry: false })?.isFile())
+    if (!statSync3(file, { throwIfNoEntry: false })?.isFile())
       throw new StageError("artifact", `${file} is not a file: nothing to put in the workflow artifact`);
   }
 }

@@ -10,13 +10,13 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-RE7TA4RG.js";
+} from "./chunk-DLUMX34P.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import {
   InputError,
   errorMessage
-} from "./chunk-SNLAZPZ2.js";
+} from "./chunk-FISMQ2J7.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/cli.ts
