@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import type { PublishConfig } from '../config/types.ts'
-import { isPackageDatabase } from '../packages/installed.ts'
+import { PackageDatabases } from '../packages/installed.ts'
 import { streamRootfs, type Streamed } from '../pipeline/stream.ts'
 import { Tee } from '../pipeline/tee.ts'
 import { checksumFile, checksumLine, IMAGE_FILE, PACKAGES_FILE, setCommit } from '../release/files.ts'
@@ -48,6 +48,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
   const exclusive = config.layout === 'versioned' && plan.decision.action === 'publish'
   const tx = await store.begin([plan.imageDir], { exclusive })
   const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log)
+  const databases = new PackageDatabases({ log })
   let source: OpenedSource | undefined
   try {
     const built = config.source.kind === 'build' ? config.source.build : undefined
@@ -76,7 +77,8 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
             buildInfo: buildInfo?.then((head) =>
               buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
             ),
-            capture: isPackageDatabase,
+            capture: (path) => databases.capture(path),
+            stream: (path, size) => databases.stream(path, size),
             contract,
             log,
             signal,
@@ -88,7 +90,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       phases.timings.splice(-1, 0, { stage: 'build (until the first rootfs byte)', ms: streamed.firstByteMs })
 
     const described = await phases.run('Packages, SBOM and contract', 'packages.txt, SBOM, contract', () =>
-      describeImage(streamed, contract, config, plan, store, ctx.now, log),
+      describeImage(streamed, databases, contract, config, plan, store, ctx.now, log, signal),
     )
     const files = await phases.run('Publish', 'publish', async () => {
       signal.throwIfAborted()
@@ -132,6 +134,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       throw new StageError('cancel', `cancelled: nothing was published (${String(signal.reason)})`)
     throw err
   } finally {
+    databases.dispose()
     await source?.cleanup()
   }
 }

@@ -10,7 +10,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-DLUMX34P.js";
+} from "./chunk-VRELUP2Q.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,
@@ -24,7 +24,8 @@ import {
   summary,
   warning
 } from "./chunk-SWQLHEAV.js";
-import "./chunk-EWOK6KJL.js";
+import "./chunk-7Q2ZIIOM.js";
+import "./chunk-MBMCBANP.js";
 import {
   errorMessage
 } from "./chunk-FISMQ2J7.js";

@@ -5,7 +5,13 @@ import {
 import {
   runThreadPoolInBackground,
   workerUrl
-} from "./chunk-EWOK6KJL.js";
+} from "./chunk-7Q2ZIIOM.js";
+import {
+  RPMDB_LIMITS,
+  RPMDB_PATH,
+  RpmDbError,
+  RpmDbLimitError
+} from "./chunk-MBMCBANP.js";
 import {
   InputError,
   SetTransaction,
@@ -498,7 +504,7 @@ var require_cross_spawn = __commonJS({
     var cp = __require("child_process");
     var parse = require_parse();
     var enoent = require_enoent();
-    function spawn2(command, args, options) {
+    function spawn3(command, args, options) {
       const parsed = parse(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
@@ -510,8 +516,8 @@ var require_cross_spawn = __commonJS({
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module.exports = spawn2;
-    module.exports.spawn = spawn2;
+    module.exports = spawn3;
+    module.exports.spawn = spawn3;
     module.exports.sync = spawnSync2;
     module.exports._parse = parse;
     module.exports._enoent = enoent;
@@ -802,7 +808,7 @@ async function openStore(value, options, tuning = {}) {
       return new S3Store(destination.bucket, destination.prefix, options, tuning);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-YON3BGMU.js");
+      const { GcsStore } = await import("./gcs-USRZZRRT.js");
       return new GcsStore(destination.bucket, destination.prefix, options);
     }
   }
@@ -840,9 +846,9 @@ function checksumLine(hex, fileName = IMAGE_FILE) {
   return `${hex}  ${fileName}
 `;
 }
-function parseChecksumLine(text3, alg = "md5") {
+function parseChecksumLine(text2, alg = "md5") {
   const hexLength = { md5: 32, sha256: 64, sha512: 128 }[alg];
-  const m = new RegExp(`^([0-9a-f]{${hexLength}}) {2}img\\.tar\\.lz4\\n?$`).exec(text3 ?? "");
+  const m = new RegExp(`^([0-9a-f]{${hexLength}}) {2}img\\.tar\\.lz4\\n?$`).exec(text2 ?? "");
   return m?.[1];
 }
 function setCommit(present) {
@@ -925,11 +931,11 @@ async function addToIndex(store, tx, dir, index, entry) {
   await tx.writeFile(path6, serializeIndex(withEntry(current, entry)));
   await tx.commit([path6]);
 }
-function parseIndex(text3, osName, osVersion) {
+function parseIndex(text2, osName, osVersion) {
   const empty = { osName, osVersion, versions: [] };
-  if (!text3) return empty;
+  if (!text2) return empty;
   try {
-    const data = JSON.parse(text3);
+    const data = JSON.parse(text2);
     const versions = (Array.isArray(data.versions) ? data.versions : []).filter(
       (e2) => typeof e2?.version === "string" && isVersion(e2.version) && typeof e2.imageId === "string" && typeof e2.md5 === "string" && typeof e2.size === "number" && typeof e2.path === "string"
     );
@@ -1058,9 +1064,14 @@ async function pickVersion(config, store, fromDir) {
 
 // src/app/publish.ts
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join9 } from "node:path";
+import { dirname as dirname4, join as join9 } from "node:path";
 import { createWriteStream as createWriteStream3 } from "node:fs";
-import { fileURLToPath as fileURLToPath5 } from "node:url";
+import { fileURLToPath as fileURLToPath6 } from "node:url";
+
+// src/packages/installed.ts
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname as dirname2, join as join2 } from "node:path";
 
 // src/packages/dpkg/list.ts
 import { Buffer as Buffer4 } from "node:buffer";
@@ -1082,6 +1093,10 @@ var DPKG_STATUSES = [
 var DPKG_MULTIARCH = ["no", "same", "allowed", "foreign"];
 var DpkgParseError = class extends Error {
   name = "DpkgParseError";
+};
+var DPKG_LIMITS = { fieldBytes: 1 << 20, packages: 2e5, keptBytes: 64 << 20 };
+var DpkgLimitError = class extends DpkgParseError {
+  name = "DpkgLimitError";
 };
 var toBytes = (data) => typeof data === "string" ? Buffer2.from(data, "utf8") : data;
 var rawBytes = /* @__PURE__ */ new WeakMap();
@@ -1124,36 +1139,17 @@ var blankSlot = () => ({
 });
 var installedInstances = (set) => set ? set.slots.reduce((n2, s) => n2 + (s.status > ST_NOTINSTALLED ? 1 : 0), 0) : 0;
 var ParseState = class {
-  buf;
   filename;
   type;
   db;
-  pos = 0;
   lno = 0;
   /** The stanza being parsed, named in messages. */
   cur = null;
   nativeArch;
-  nextSub;
-  nextNul;
-  constructor(buf, filename, type, db) {
-    this.buf = buf;
+  constructor(filename, type, db) {
     this.filename = filename;
     this.type = type;
     this.db = db;
-    this.nextSub = buf.indexOf(MSDOS_EOF);
-    this.nextNul = buf.indexOf(0);
-  }
-  /** Index of the first LF or ^Z at or after from, or -1. */
-  nextTerminator(from) {
-    const lf = this.buf.indexOf(LF, from);
-    if (this.nextSub >= 0 && this.nextSub < from) this.nextSub = this.buf.indexOf(MSDOS_EOF, from);
-    if (this.nextSub < 0) return lf;
-    return lf < 0 ? this.nextSub : Math.min(lf, this.nextSub);
-  }
-  /** Index of the first NUL at or after from, or -1. */
-  nextNulFrom(from) {
-    if (this.nextNul >= 0 && this.nextNul < from) this.nextNul = this.buf.indexOf(0, from);
-    return this.nextNul;
   }
   prefix() {
     return this.cur?.name ? `parsing file '${this.filename}' near line ${this.lno} package '${displayName(this.cur, this.nativeArch)}':
@@ -1162,6 +1158,10 @@ var ParseState = class {
   }
   error(message) {
     throw new DpkgParseError(this.prefix() + message);
+  }
+  /** A limit of ours, not a rule of dpkg's: dpkg would read this database, metal-image does not. */
+  limit(message) {
+    throw new DpkgLimitError(this.prefix() + message);
   }
   warn(message) {
     this.db.warn(this.prefix() + message);
@@ -1276,8 +1276,8 @@ function inferDpkgNativeArch(pkgs) {
   for (const [arch, n2] of counts) if (best === void 0 || n2 > counts.get(best)) best = arch;
   return best;
 }
-function toBinary(text3) {
-  const bin = /[\u0080-\uffff]/.test(text3) ? Buffer4.from(text3, "utf8").toString("latin1") : text3;
+function toBinary(text2) {
+  const bin = /[\u0080-\uffff]/.test(text2) ? Buffer4.from(text2, "utf8").toString("latin1") : text2;
   const nul = bin.indexOf("\0");
   return nul < 0 ? bin : bin.slice(0, nul);
 }
@@ -1365,6 +1365,7 @@ function formatDpkgListBytes(pkgs, options = {}) {
 
 // src/packages/dpkg/parse.ts
 import { Buffer as Buffer5, isUtf8 } from "node:buffer";
+import { createHash as createHash2 } from "node:crypto";
 
 // src/packages/dpkg/fields.ts
 var words = (value) => value.split(/[ \t\n]+/).filter((w) => w !== "");
@@ -1562,72 +1563,330 @@ function awaitedTriggerKey(ps, word) {
 }
 
 // src/packages/dpkg/parse.ts
-function parseStanza(ps, pkg) {
-  const buf = ps.buf;
-  const end = buf.length;
-  let c3 = 0;
-  while (ps.pos < end) {
-    c3 = buf[ps.pos++];
-    if (c3 !== LF && c3 !== MSDOS_EOF) break;
-    ps.lno++;
+var NAME_KEEP = 1024;
+var BETWEEN = 0;
+var NAME = 1;
+var PRECOLON = 2;
+var POSTCOLON = 3;
+var VALUE = 4;
+var AFTER_TERM = 5;
+var FieldValue = class {
+  head;
+  /** Bytes seen. */
+  length = 0;
+  /** Length once trailing blanks are trimmed, as dpkg trims them. */
+  trimmed = 0;
+  nul = -1;
+  lf = -1;
+  constructor(cap) {
+    this.head = Buffer5.allocUnsafe(Math.min(cap, 4096));
+    this.cap = cap;
   }
-  if (ps.pos >= end) return false;
-  const encountered = /* @__PURE__ */ new Set();
-  for (; ; ) {
-    const fieldStart = ps.pos - 1;
-    while (ps.pos < end && !isSpace(c3) && c3 !== COLON && c3 !== MSDOS_EOF) c3 = buf[ps.pos++];
-    const fieldLen = ps.pos - fieldStart - 1;
-    const fieldName = latin1(buf, fieldStart, fieldStart + fieldLen);
-    if (fieldLen === 0) ps.error("empty field name");
-    if (buf[fieldStart] === HYPHEN) ps.error(`field name '${fieldName}' cannot start with hyphen`);
-    while (ps.pos < end && c3 !== LF && isSpace(c3)) c3 = buf[ps.pos++];
-    if (ps.pos >= end) ps.error(`end of file after field name '${fieldName}'`);
-    if (c3 === LF) ps.error(`newline in field name '${fieldName}'`);
-    if (c3 === MSDOS_EOF) ps.error(`MSDOS end of file (^Z) in field name '${fieldName}'`);
-    if (c3 !== COLON) ps.error(`field name '${fieldName}' must be followed by colon`);
-    while (ps.pos < end) {
-      c3 = buf[ps.pos++];
-      if (c3 === LF || !isSpace(c3)) break;
-    }
-    if (ps.pos >= end) ps.error(`end of file before value of field '${fieldName}' (missing final newline)`);
-    if (c3 === MSDOS_EOF)
-      ps.error(`MSDOS end of file (^Z) in value of field '${fieldName}' (missing newline?)`);
-    let blankLine = false;
-    const valueStart = ps.pos - 1;
-    for (; ; ) {
-      if (c3 === LF || c3 === MSDOS_EOF) {
-        if (blankLine) ps.warn(`blank line in value of field '${fieldName}'`);
-        ps.lno++;
-        if (ps.pos >= end) break;
-        c3 = buf[ps.pos++];
-        if (ps.pos >= end || c3 === LF || !isSpace(c3)) break;
-        ps.pos--;
-        blankLine = true;
-      } else if (blankLine && !isSpace(c3)) {
-        blankLine = false;
+  cap;
+  reset() {
+    this.length = this.trimmed = 0;
+    this.nul = this.lf = -1;
+  }
+  /** Takes buf[from, to), where `nul` is the first NUL at or after `from` (or -1). */
+  add(buf, from, to, nul) {
+    if (from >= to) return;
+    const at = this.length;
+    if (at < this.cap) {
+      const n2 = Math.min(to - from, this.cap - at);
+      if (at + n2 > this.head.length) {
+        const grown = Buffer5.allocUnsafe(Math.min(this.cap, Math.max(2 * this.head.length, at + n2)));
+        this.head.copy(grown, 0, 0, at);
+        this.head = grown;
       }
-      const term = ps.nextTerminator(ps.pos);
-      if (term < 0) ps.error(`end of file during value of field '${fieldName}' (missing final newline)`);
-      if (blankLine) {
-        for (let i2 = ps.pos; i2 < term; i2++)
-          if (!isSpace(buf[i2])) {
-            blankLine = false;
+      this.head.set(buf.subarray(from, from + n2), at);
+    }
+    if (this.nul < 0 && nul >= 0 && nul < to) this.nul = at + nul - from;
+    for (let i2 = to - 1; i2 >= from; i2--)
+      if (!isSpace(buf[i2])) {
+        this.trimmed = at + i2 - from + 1;
+        break;
+      }
+    this.length = at + to - from;
+  }
+  /** Takes the LF or ^Z that ended a line. */
+  addTerminator(c3) {
+    const at = this.length;
+    if (c3 === LF) {
+      if (this.lf < 0) this.lf = at;
+    } else {
+      this.trimmed = at + 1;
+    }
+    if (at < this.cap) {
+      if (at >= this.head.length) {
+        const grown = Buffer5.allocUnsafe(Math.min(this.cap, 2 * this.head.length));
+        this.head.copy(grown, 0, 0, at);
+        this.head = grown;
+      }
+      this.head[at] = c3;
+    }
+    this.length = at + 1;
+  }
+  /** The end of what a reader sees: trimmed, and cut at a NUL (readers get a C string). */
+  get end() {
+    return this.nul >= 0 && this.nul < this.trimmed ? this.nul : this.trimmed;
+  }
+  /** The first `n` bytes (n <= cap), as a binary string. */
+  text(n2) {
+    return latin1(this.head, 0, n2);
+  }
+};
+var FileParser = class {
+  ps;
+  limits;
+  state = BETWEEN;
+  held = -1;
+  one = new Uint8Array(1);
+  pkg = blankSlot();
+  encountered = /* @__PURE__ */ new Set();
+  // The field name: its first NAME_KEEP bytes, and a digest of all of it when it is longer.
+  name = Buffer5.allocUnsafe(NAME_KEEP);
+  nameLength = 0;
+  nameDigest;
+  value;
+  blankLine = false;
+  /** The LF or ^Z that ended the last value line, in state AFTER_TERM. */
+  term = 0;
+  // Where the next ^Z and NUL are in the piece being read (both are rare: one search per piece).
+  subIn;
+  subAt = -1;
+  nulIn;
+  nulAt = -1;
+  constructor(ps) {
+    this.ps = ps;
+    this.limits = ps.db.limits;
+    this.value = new FieldValue(this.limits.fieldBytes);
+  }
+  write(buf) {
+    if (buf.length === 0) return;
+    if (this.held >= 0) this.runByte(this.held);
+    this.run(buf, 0, buf.length - 1);
+    this.held = buf[buf.length - 1];
+  }
+  end() {
+    if (this.held >= 0) this.last(this.held);
+    this.held = -1;
+  }
+  /** Bytes buf[i, end), none of them the file's last. */
+  run(buf, i2, end) {
+    const ps = this.ps;
+    while (i2 < end) {
+      switch (this.state) {
+        case BETWEEN: {
+          const c3 = buf[i2++];
+          if (c3 === LF || c3 === MSDOS_EOF) ps.lno++;
+          else this.startStanza(c3);
+          break;
+        }
+        case NAME: {
+          const c3 = buf[i2];
+          if (isSpace(c3) || c3 === COLON || c3 === MSDOS_EOF) {
+            this.endName();
+            this.state = PRECOLON;
+          } else {
+            this.nameByte(c3);
+            i2++;
+          }
+          break;
+        }
+        case PRECOLON: {
+          const c3 = buf[i2++];
+          if (c3 !== LF && isSpace(c3)) break;
+          const fieldName = this.fieldName();
+          if (c3 === LF) ps.error(`newline in field name '${fieldName}'`);
+          if (c3 === MSDOS_EOF) ps.error(`MSDOS end of file (^Z) in field name '${fieldName}'`);
+          if (c3 !== COLON) ps.error(`field name '${fieldName}' must be followed by colon`);
+          this.state = POSTCOLON;
+          break;
+        }
+        case POSTCOLON: {
+          const c3 = buf[i2];
+          if (c3 !== LF && isSpace(c3)) {
+            i2++;
             break;
           }
+          if (c3 === MSDOS_EOF)
+            ps.error(`MSDOS end of file (^Z) in value of field '${this.fieldName()}' (missing newline?)`);
+          this.value.reset();
+          this.blankLine = false;
+          this.state = VALUE;
+          break;
+        }
+        case VALUE: {
+          const t2 = this.nextTerminator(buf, i2, end);
+          const to = t2 < 0 ? end : t2;
+          if (this.blankLine) {
+            for (let k = i2; k < to; k++)
+              if (!isSpace(buf[k])) {
+                this.blankLine = false;
+                break;
+              }
+          }
+          this.value.add(buf, i2, to, this.nextNul(buf, i2));
+          i2 = to;
+          if (t2 < 0) break;
+          this.terminator(buf[t2]);
+          i2++;
+          break;
+        }
+        case AFTER_TERM: {
+          const c3 = buf[i2];
+          this.value.addTerminator(this.term);
+          if (c3 === LF || !isSpace(c3)) {
+            i2++;
+            this.endField();
+            if (c3 === LF || c3 === MSDOS_EOF) this.endStanza(c3);
+            else this.startField(c3);
+          } else {
+            this.blankLine = true;
+            this.state = VALUE;
+          }
+          break;
+        }
       }
-      c3 = buf[term];
-      ps.pos = term + 1;
     }
-    let valueEnd = ps.pos - 1;
-    while (valueEnd > valueStart && isSpace(buf[valueEnd - 1])) valueEnd--;
-    handleField(ps, pkg, encountered, fieldName, valueStart, valueEnd);
-    if (ps.pos >= end || c3 === LF || c3 === MSDOS_EOF) break;
   }
-  if (c3 === LF) ps.lno++;
-  return true;
+  /** One byte that is not the file's last, outside any piece. */
+  runByte(c3) {
+    this.one[0] = c3;
+    this.run(this.one, 0, 1);
+    this.subIn = this.nulIn = void 0;
+  }
+  /** The file's last byte. */
+  last(c3) {
+    const ps = this.ps;
+    switch (this.state) {
+      case BETWEEN:
+        return;
+      case NAME:
+        this.endName();
+        return ps.error(`end of file after field name '${this.fieldName()}'`);
+      case PRECOLON:
+        return ps.error(`end of file after field name '${this.fieldName()}'`);
+      case POSTCOLON:
+        return ps.error(`end of file before value of field '${this.fieldName()}' (missing final newline)`);
+      case VALUE:
+        if (c3 !== LF && c3 !== MSDOS_EOF)
+          ps.error(`end of file during value of field '${this.fieldName()}' (missing final newline)`);
+        this.terminator(c3);
+        this.endField();
+        this.endStanza(c3);
+        return;
+      case AFTER_TERM:
+        this.value.addTerminator(this.term);
+        this.endField();
+        this.endStanza(c3);
+    }
+  }
+  /** The LF or ^Z at the end of a value line. */
+  terminator(c3) {
+    if (this.blankLine) this.ps.warn(`blank line in value of field '${this.fieldName()}'`);
+    this.ps.lno++;
+    this.term = c3;
+    this.state = AFTER_TERM;
+  }
+  startStanza(c3) {
+    this.pkg = blankSlot();
+    this.ps.cur = this.pkg;
+    this.encountered = /* @__PURE__ */ new Set();
+    this.startField(c3);
+  }
+  startField(c3) {
+    this.nameLength = 0;
+    this.nameDigest = void 0;
+    this.state = NAME;
+    if (isSpace(c3) || c3 === COLON || c3 === MSDOS_EOF) this.endName();
+    this.nameByte(c3);
+  }
+  nameByte(c3) {
+    if (this.nameLength < NAME_KEEP) this.name[this.nameLength] = c3;
+    else {
+      if (!this.nameDigest) {
+        this.nameDigest = createHash2("sha256");
+        this.nameDigest.update(lowerAscii(this.name));
+      }
+      this.nameDigest.update(lowerAscii(Uint8Array.of(c3)));
+    }
+    this.nameLength++;
+  }
+  endName() {
+    if (this.nameLength === 0) this.ps.error("empty field name");
+    if (this.name[0] === HYPHEN) this.ps.error(`field name '${this.fieldName()}' cannot start with hyphen`);
+  }
+  /** The name as messages show it. */
+  fieldName() {
+    const kept = latin1(this.name, 0, Math.min(this.nameLength, NAME_KEEP));
+    return this.nameLength > NAME_KEEP ? `${kept}...` : kept;
+  }
+  endField() {
+    const key = this.nameLength > NAME_KEEP ? `#${this.nameLength}:${this.nameDigest.copy().digest("hex")}` : asciiLower(this.fieldName());
+    handleField(this.ps, this.pkg, this.encountered, this.fieldName(), key, this.value);
+  }
+  /** lib/dpkg/parse.c parsedb_parse, after each stanza. */
+  endStanza(c3) {
+    const ps = this.ps;
+    if (c3 === LF) ps.lno++;
+    const pkg = this.pkg;
+    verifyStanza(ps, pkg);
+    const db = ps.db;
+    const known = db.order.length;
+    const slot = findSlot(ps, pkg);
+    db.kept += keptBytes(pkg) - (db.order.length > known ? 0 : keptBytes(slot));
+    Object.assign(slot, pkg, { name: slot.name });
+    if (db.order.length > this.limits.packages)
+      ps.limit(`more than ${this.limits.packages} package instances: more than metal-image reads`);
+    if (db.kept > this.limits.keptBytes)
+      ps.limit(
+        `the names, versions and descriptions of the packages take more than ${this.limits.keptBytes} bytes: more than metal-image reads`
+      );
+    this.state = BETWEEN;
+  }
+  /** Index of the first NUL at or after `from`, or -1. */
+  nextNul(buf, from) {
+    if (this.nulIn !== buf || this.nulAt >= 0 && this.nulAt < from) {
+      this.nulIn = buf;
+      this.nulAt = buf.indexOf(0, from);
+    }
+    return this.nulAt;
+  }
+  /** Index of the first LF or ^Z in buf[from, end), or -1. */
+  nextTerminator(buf, from, end) {
+    if (this.subIn !== buf || this.subAt >= 0 && this.subAt < from) {
+      this.subIn = buf;
+      this.subAt = buf.indexOf(MSDOS_EOF, from);
+    }
+    let t2 = buf.indexOf(LF, from);
+    if (this.subAt >= 0 && (t2 < 0 || this.subAt < t2)) t2 = this.subAt;
+    return t2 >= 0 && t2 < end ? t2 : -1;
+  }
+};
+var lowerAscii = (bytes) => bytes.map((b) => b >= 65 && b <= 90 ? b + 32 : b);
+function keptBytes(slot) {
+  const v = slot.version;
+  return slot.name.length + (slot.arch?.length ?? 0) + (slot.synopsis?.length ?? 0) + (v.upstream?.length ?? 0) + v.revision.length;
 }
-function handleField(ps, pkg, encountered, fieldName, valueStart, valueEnd) {
-  const key = asciiLower(fieldName);
+var READ_WHOLE = /* @__PURE__ */ new Set([
+  "package",
+  "essential",
+  "protected",
+  "status",
+  "class",
+  "priority",
+  "architecture",
+  "multi-arch",
+  "version",
+  "config-version",
+  "revision",
+  "package-revision",
+  "package_revision",
+  "triggers-pending",
+  "triggers-awaited"
+]);
+function handleField(ps, pkg, encountered, fieldName, key, value) {
   const known = KNOWN_FIELDS.get(key);
   if (known === void 0) {
     if (fieldName.length < 2) ps.error(`user-defined field name '${fieldName}' too short`);
@@ -1638,15 +1897,24 @@ function handleField(ps, pkg, encountered, fieldName, valueStart, valueEnd) {
   if (encountered.has(key)) ps.error(`duplicate value for '${known}' field`);
   encountered.add(key);
   if (DEPENDENCY_FIELDS.has(key)) return;
-  const nul = ps.nextNulFrom(valueStart);
-  if (nul >= 0 && nul < valueEnd) valueEnd = nul;
+  const end = value.end;
+  const limit = ps.db.limits.fieldBytes;
   if (key === "description") {
-    if (valueEnd === valueStart) return;
-    const nl = ps.buf.indexOf(LF, valueStart);
-    pkg.synopsis = latin1(ps.buf, valueStart, nl >= 0 && nl < valueEnd ? nl : valueEnd);
+    if (end === 0) return;
+    const synopsis = value.lf >= 0 && value.lf < end ? value.lf : end;
+    if (synopsis > limit)
+      ps.limit(
+        `the first line of its 'Description' field is longer than ${limit} bytes: more than metal-image reads`
+      );
+    pkg.synopsis = value.text(synopsis);
     return;
   }
-  parseField(ps, pkg, key, known, latin1(ps.buf, valueStart, valueEnd));
+  if (!READ_WHOLE.has(key)) {
+    parseField(ps, pkg, key, known, value.text(Math.min(end, 64)));
+    return;
+  }
+  if (end > limit) ps.limit(`its '${known}' field is longer than ${limit} bytes: more than metal-image reads`);
+  parseField(ps, pkg, key, known, value.text(end));
 }
 function verifyStanza(ps, pkg) {
   if (!pkg.name) ps.error("missing 'Package' field");
@@ -1731,395 +1999,186 @@ function findSlot(ps, pkg) {
   return current;
 }
 function parseFile(db, buf, filename, type, nativeArch) {
-  const ps = new ParseState(buf, filename, type, db);
+  const ps = new ParseState(filename, type, db);
   ps.nativeArch = nativeArch;
-  for (; ; ) {
-    const pkg = blankSlot();
-    ps.cur = pkg;
-    if (!parseStanza(ps, pkg)) break;
-    verifyStanza(ps, pkg);
-    const slot = findSlot(ps, pkg);
-    Object.assign(slot, pkg, { name: slot.name });
-    if (ps.pos >= buf.length) break;
-  }
+  const parser = new FileParser(ps);
+  parser.write(buf);
+  parser.end();
 }
 function decode(raw, field2, bin) {
   if (!NON_ASCII_BYTE.test(bin)) return bin;
   const bytes = Buffer5.from(bin, "latin1");
-  const text3 = bytes.toString("utf8");
-  if (!isUtf8(bytes)) raw[field2] = { text: text3, bin };
-  return text3;
+  const text2 = bytes.toString("utf8");
+  if (!isUtf8(bytes)) raw[field2] = { text: text2, bin };
+  return text2;
 }
-function parseDpkgStatus(text3, options = {}) {
-  const db = { sets: /* @__PURE__ */ new Map(), order: [], warn: options.onWarning ?? (() => {
-  }) };
-  parseFile(db, toBytes(text3), options.filename ?? "/var/lib/dpkg/status", "status", options.nativeArch);
-  const updates = (options.updates ?? []).filter((u2) => /^[0-9]+$/.test(u2.name));
-  for (const u2 of updates) {
-    if (u2.name.length > 10)
-      throw new DpkgParseError(
-        `updates directory contains file '${u2.name}' whose name is too long (length=${u2.name.length}, max=10)`
-      );
-    if (u2.name.length !== updates[0].name.length)
-      throw new DpkgParseError(
-        `updates directory contains files with different length names (both ${u2.name.length} and ${updates[0].name.length})`
-      );
-  }
-  for (const u2 of [...updates].sort((a2, b) => a2.name < b.name ? -1 : a2.name > b.name ? 1 : 0))
-    parseFile(db, toBytes(u2.data), `/var/lib/dpkg/updates/${u2.name}`, "update", options.nativeArch);
-  return db.order.map((slot) => {
-    const raw = {};
-    const version = describeVersion(slot.version);
-    const pkg = {
-      name: slot.name,
-      architecture: decode(raw, "architecture", slot.arch ?? ""),
-      multiArch: DPKG_MULTIARCH[slot.multiArch],
-      want: DPKG_WANTS[slot.want],
-      eflag: DPKG_EFLAGS[slot.eflag],
-      status: DPKG_STATUSES[slot.status],
-      version: version === null ? null : decode(raw, "version", version),
-      synopsis: slot.synopsis === null ? null : decode(raw, "synopsis", slot.synopsis)
+var DpkgStatusReader = class {
+  db;
+  parser;
+  ps;
+  options;
+  failed;
+  ended = false;
+  constructor(options = {}) {
+    this.options = options;
+    this.db = {
+      sets: /* @__PURE__ */ new Map(),
+      order: [],
+      warn: options.onWarning ?? (() => {
+      }),
+      limits: options.limits ?? DPKG_LIMITS,
+      kept: 0
     };
-    if (Object.keys(raw).length) rawBytes.set(pkg, raw);
-    return pkg;
-  });
-}
-
-// src/packages/rpm/db.ts
-import { Buffer as Buffer7 } from "node:buffer";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join as join2 } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-
-// src/packages/rpm/error.ts
-var RpmDbError = class extends Error {
-  name = "RpmDbError";
-  hnum;
-  constructor(message, hnum, options) {
-    super(hnum === void 0 ? message : `rpm database, package row hnum=${hnum}: ${message}`, options);
-    this.hnum = hnum;
+    const ps = new ParseState(options.filename ?? "/var/lib/dpkg/status", "status", this.db);
+    ps.nativeArch = options.nativeArch;
+    this.ps = ps;
+    this.parser = new FileParser(ps);
   }
-};
-
-// src/packages/rpm/header.ts
-import { Buffer as Buffer6 } from "node:buffer";
-import { createHash as createHash2 } from "node:crypto";
-var TAG = {
-  HEADERIMAGE: 61,
-  HEADERSIGNATURES: 62,
-  HEADERIMMUTABLE: 63,
-  HEADERI18NTABLE: 100,
-  SHA1HEADER: 269,
-  SHA256HEADER: 273,
-  NAME: 1e3,
-  VERSION: 1001,
-  RELEASE: 1002,
-  EPOCH: 1003,
-  LICENSE: 1014,
-  ARCH: 1022,
-  SOURCERPM: 1044,
-  NOSOURCE: 1051,
-  NOPATCH: 1052
-};
-var T_INT32 = 4;
-var T_STRING = 6;
-var T_BIN = 7;
-var T_STRING_ARRAY = 8;
-var T_I18NSTRING = 9;
-var T_MAX = 9;
-var TYPE_SIZE = [0, 1, 1, 2, 4, 8, -1, 1, -1, -1];
-var TYPE_ALIGN = [1, 1, 1, 2, 4, 8, 1, 1, 1, 1];
-var typeSize = (type) => TYPE_SIZE[type] ?? 0;
-var typeAlign = (type) => TYPE_ALIGN[type] ?? 1;
-var isStringType = (type) => type === T_STRING || type === T_STRING_ARRAY || type === T_I18NSTRING;
-var STRING_TAGS = /* @__PURE__ */ new Set([
-  TAG.HEADERI18NTABLE,
-  TAG.SHA1HEADER,
-  TAG.SHA256HEADER,
-  TAG.NAME,
-  TAG.VERSION,
-  TAG.RELEASE,
-  TAG.LICENSE,
-  TAG.ARCH,
-  TAG.SOURCERPM
-]);
-var INT32_TAGS = /* @__PURE__ */ new Set([TAG.EPOCH, TAG.NOSOURCE, TAG.NOPATCH]);
-var READ_TAGS = /* @__PURE__ */ new Set([...STRING_TAGS, ...INT32_TAGS]);
-var REGION_ENTRY_SIZE = 16;
-var HEADER_TAGS_MAX = 65535;
-var HEADER_DATA_MAX = 268435455;
-var HEADER_ARRAY_MAX = 1048575;
-var HEADER_MAX_BYTES = 256 * 1024 * 1024;
-var HEADER_MAGIC = Buffer6.from([142, 173, 232, 1, 0, 0, 0, 0]);
-var ParsedHeader = class {
-  /** The data store: the blob after the index. */
-  data;
-  /** What headerGet finds per tag once dribbles have replaced region entries (hdrblobImport). */
-  tags;
-  constructor(data, tags) {
-    this.data = data;
-    this.tags = tags;
-  }
-  has(tag) {
-    return this.tags.has(tag);
-  }
-  /** headerGetString: one string, or null (absent, not a string, or an array of more than one). */
-  string(tag) {
-    const e2 = this.tags.get(tag);
-    if (!e2 || !isStringType(e2.type)) return null;
-    if (e2.type === T_STRING_ARRAY && e2.count !== 1) return null;
-    return this.data.subarray(e2.offset, this.data.indexOf(0, e2.offset));
-  }
-  /** headerGetNumber for a single INT32 (EPOCH): null when absent or not exactly one value. */
-  uint32(tag) {
-    const e2 = this.tags.get(tag);
-    if (!e2 || e2.type !== T_INT32 || e2.count !== 1) return null;
-    return this.data.readUInt32BE(e2.offset);
-  }
-};
-function stringsLength(data, offset, count2) {
-  let pos = offset;
-  for (let i2 = 0; i2 < count2; i2++) {
-    const nul = data.indexOf(0, pos);
-    if (nul < 0) return -1;
-    pos = nul + 1;
-  }
-  return pos - offset;
-}
-function dataLength(data, type, offset, count2) {
-  switch (type) {
-    case T_STRING:
-      return count2 === 1 ? stringsLength(data, offset, 1) : -1;
-    case T_STRING_ARRAY:
-    case T_I18NSTRING:
-      return stringsLength(data, offset, count2);
-    default: {
-      const length = typeSize(type) * count2;
-      return data.length - offset < length ? -1 : length;
-    }
-  }
-}
-function alignDiff(type, at) {
-  const size = typeSize(type);
-  if (size <= 1) return 0;
-  const diff = size - at % size;
-  return diff === size ? 0 : diff;
-}
-function describe(e2) {
-  return `index entry ${e2.index} (tag ${e2.tag}, type ${e2.type}, offset ${e2.offset}, count ${e2.count})`;
-}
-function swabLength(data, entries, dl, fail) {
-  for (let i2 = 0; i2 < entries.length; i2++) {
-    const e2 = entries[i2];
-    const next = entries[i2 + 1];
-    const length = next && typeSize(e2.type) === -1 ? next.offset - e2.offset : dataLength(data, e2.type, e2.offset, e2.count);
-    if (length < 0 || length > HEADER_DATA_MAX) fail(`${describe(e2)}: its data does not fit`);
-    dl += alignDiff(e2.type, dl) + length;
-  }
-  return dl;
-}
-function parseHeader(blob, hnum) {
-  const fail = (message) => {
-    throw new RpmDbError(`${message}; rpm -qa would skip this package`, hnum);
-  };
-  const buf = Buffer6.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (buf.length < 8) fail(`header blob of ${buf.length} bytes is shorter than its 8-byte size fields`);
-  const il = buf.readInt32BE(0);
-  const dl = buf.readInt32BE(4);
-  if (il < 0 || il > HEADER_TAGS_MAX) fail(`header claims ${il} index entries (0-${HEADER_TAGS_MAX})`);
-  if (dl < 0 || dl > HEADER_DATA_MAX) fail(`header claims ${dl} bytes of data (0-${HEADER_DATA_MAX})`);
-  const size = 8 + 16 * il + dl;
-  if (size >= HEADER_MAX_BYTES || size !== buf.length)
-    fail(`header blob is ${buf.length} bytes, its size fields say 8 + 16 * ${il} + ${dl} = ${size}`);
-  const data = buf.subarray(8 + 16 * il);
-  const entries = [];
-  for (let i2 = 0; i2 < il; i2++) {
-    const at = 8 + 16 * i2;
-    entries.push({
-      index: i2,
-      tag: buf.readInt32BE(at),
-      type: buf.readInt32BE(at + 4),
-      offset: buf.readInt32BE(at + 8),
-      count: buf.readInt32BE(at + 12)
-    });
-  }
-  if (il < 1) fail("header has no index entries");
-  const first = entries[0];
-  let regionTag = 0;
-  let ril = 0;
-  let rdl = 0;
-  if (first.tag === TAG.HEADERSIGNATURES || first.tag === TAG.HEADERIMMUTABLE || first.tag === TAG.HEADERIMAGE) {
-    regionTag = first.tag;
-    if (first.type !== T_BIN || first.count !== REGION_ENTRY_SIZE)
-      fail(`region tag is bad: ${describe(first)}`);
-    if (first.offset + REGION_ENTRY_SIZE < 0 || first.offset + REGION_ENTRY_SIZE > dl)
-      fail(`region trailer lies outside the data: ${describe(first)}`);
-    const t2 = 8 + 16 * il + first.offset;
-    let trailerTag = buf.readInt32BE(t2);
-    if (regionTag === TAG.HEADERSIGNATURES && trailerTag === TAG.HEADERIMAGE) trailerTag = regionTag;
-    const trailerOffset = -buf.readInt32BE(t2 + 8);
-    if (trailerTag !== regionTag || buf.readInt32BE(t2 + 4) !== T_BIN || buf.readInt32BE(t2 + 12) !== 16)
-      fail(`region trailer is bad (tag ${trailerTag}, type ${buf.readInt32BE(t2 + 4)})`);
-    rdl = first.offset + REGION_ENTRY_SIZE;
-    ril = Math.trunc(trailerOffset / 16);
-    if (trailerOffset % 16 !== 0 || ril < 0 || ril > il || rdl > dl)
-      fail(`region does not fit in the header (ril ${ril}, il ${il}, rdl ${rdl}, dl ${dl})`);
-  }
-  let end = 0;
-  for (const e2 of regionTag ? entries.slice(1) : entries) {
-    const bad = (why) => fail(`${describe(e2)}: ${why}`);
-    if (end > e2.offset) bad("its data overlaps the previous entry");
-    if (e2.tag < TAG.HEADERI18NTABLE) bad("tag out of range");
-    if (e2.type < 1 || e2.type > T_MAX) bad("unknown data type");
-    if (e2.count < 1 || e2.count > dl) bad("count out of range");
-    if (e2.offset & typeAlign(e2.type) - 1) bad("data is misaligned");
-    if (e2.offset < 0 || e2.offset > dl) bad("data offset out of range");
-    if (e2.type !== T_BIN && e2.count > HEADER_ARRAY_MAX) bad("array too long");
-    if (regionTag === TAG.HEADERIMMUTABLE || regionTag === TAG.HEADERIMAGE) {
-      if (STRING_TAGS.has(e2.tag) && !isStringType(e2.type)) bad("a string tag of another type");
-      if (INT32_TAGS.has(e2.tag) && e2.type !== T_INT32) bad("an int32 tag of another type");
-    }
-    const length = dataLength(data, e2.type, e2.offset, e2.count);
-    end = e2.offset + length;
-    if (length <= 0 || end > dl) bad("its data runs past the end of the header");
-    if (regionTag && end > rdl - REGION_ENTRY_SIZE && e2.offset < rdl)
-      bad("its data overlaps the region trailer");
-  }
-  const digests = [
-    { tag: TAG.SHA256HEADER, algorithm: "sha256", size: 65 },
-    { tag: TAG.SHA1HEADER, algorithm: "sha1", size: 41 }
-  ];
-  for (const d of digests) {
-    const e2 = entries.find((x) => x.tag === d.tag);
-    if (!e2 || typeSize(e2.type) !== 1 && typeSize(e2.type) !== -1) continue;
-    const what = `header ${d.algorithm.toUpperCase()} digest`;
-    if (e2.type !== T_STRING) fail(`${what}: tag ${d.tag} has type ${e2.type}, not a string`);
-    const stored = data.subarray(e2.offset, e2.offset + d.size - 1).toString("latin1");
-    if (data[e2.offset + d.size - 1] !== 0 || !/^[0-9a-fA-F]*$/.test(stored))
-      fail(`${what}: not ${d.size - 1} hex digits`);
-    const hash = createHash2(d.algorithm);
-    const sizes = Buffer6.alloc(8);
-    sizes.writeInt32BE(ril, 0);
-    sizes.writeInt32BE(rdl, 4);
-    hash.update(HEADER_MAGIC).update(sizes).update(buf.subarray(8, 8 + 16 * ril)).update(data.subarray(0, rdl));
-    const actual = hash.digest("hex");
-    if (actual !== stored.toLowerCase()) fail(`${what} does not match: stored ${stored}, computed ${actual}`);
-  }
-  let region;
-  let dribbles = [];
-  if (!regionTag) {
-    region = entries;
-    if (swabLength(data, region, 0, fail) !== dl) fail("header data size does not add up to its size field");
-  } else {
-    const regionCount = first.offset !== 0 ? ril : il;
-    region = entries.slice(1, regionCount);
-    dribbles = entries.slice(regionCount);
-    let total = swabLength(data, region, 0, fail);
-    total = swabLength(data, dribbles, total, fail);
-    if (total + REGION_ENTRY_SIZE !== dl) fail("header data size does not add up to its size field");
-  }
-  const tags = /* @__PURE__ */ new Map();
-  const ambiguous = /* @__PURE__ */ new Set();
-  for (const part of [region, dribbles]) {
-    const seen = /* @__PURE__ */ new Set();
-    for (const e2 of part) {
-      if (seen.has(e2.tag)) ambiguous.add(e2.tag);
-      else if (part === dribbles) ambiguous.delete(e2.tag);
-      seen.add(e2.tag);
-      tags.set(e2.tag, e2);
-    }
-  }
-  for (const tag of ambiguous) if (READ_TAGS.has(tag)) fail(`tag ${tag} appears more than once`);
-  const h2 = new ParsedHeader(data, tags);
-  if (!h2.has(TAG.NAME)) fail("header has no NAME");
-  return h2;
-}
-var utf8 = new TextDecoder("utf-8");
-var text = (b) => b === null ? null : utf8.decode(b);
-function nevr(h2, withEpoch) {
-  const parts = [];
-  if (!withEpoch) {
-    const name = h2.string(TAG.NAME);
-    if (name) parts.push(name, Buffer6.from("-"));
-  }
-  const epoch = withEpoch ? h2.uint32(TAG.EPOCH) : null;
-  if (epoch !== null) parts.push(Buffer6.from(`${epoch}:`));
-  const version = h2.string(TAG.VERSION);
-  if (version) parts.push(version, Buffer6.from("-"));
-  const release = h2.string(TAG.RELEASE);
-  if (release) parts.push(release);
-  return Buffer6.concat(parts);
-}
-function archSuffix(h2) {
-  if (!h2.has(TAG.SOURCERPM)) return Buffer6.from(h2.has(TAG.NOSOURCE) || h2.has(TAG.NOPATCH) ? ".nosrc" : ".src");
-  const arch = h2.string(TAG.ARCH);
-  return arch ? Buffer6.concat([Buffer6.from("."), arch]) : Buffer6.alloc(0);
-}
-
-// src/packages/rpm/db.ts
-var RPMDB_PATH = "var/lib/rpm/rpmdb.sqlite";
-var RPMDB_WAL_PATH = `${RPMDB_PATH}-wal`;
-function readRows(db, options) {
-  const dir = mkdtempSync(join2(tmpdir(), "rpmdb-"));
-  try {
-    const file = join2(dir, "rpmdb.sqlite");
-    writeFileSync(file, db);
-    if (options.wal && options.wal.length > 0) writeFileSync(`${file}-wal`, options.wal);
-    let sqlite;
+  write(piece) {
+    if (this.failed) return;
     try {
-      sqlite = new DatabaseSync(file);
-      const stmt = sqlite.prepare(`SELECT hnum, CAST(blob AS BLOB) AS blob FROM 'Packages'`);
-      stmt.setReadBigInts(true);
-      const rows = [];
-      for (const row of stmt.iterate()) {
-        const raw = row.hnum;
-        const blob = row.blob;
-        if (typeof raw !== "bigint" || raw < 1n || raw > 0xffffffffn)
-          throw new RpmDbError(`Packages row with hnum ${String(raw)}: rpm numbers packages from 1`);
-        const hnum = Number(raw);
-        if (!(blob instanceof Uint8Array) || blob.length === 0)
-          throw new RpmDbError("the header blob is empty or NULL", hnum);
-        rows.push({ hnum, blob });
-      }
-      return rows;
-    } catch (err) {
-      if (err instanceof RpmDbError) throw err;
-      throw new RpmDbError(`cannot read the Packages table: ${err.message}`, void 0, {
-        cause: err
-      });
-    } finally {
-      sqlite?.close();
+      this.parser.write(piece);
+    } catch (error) {
+      this.failed = { error };
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
-}
-function readRpmDb(db, options = {}) {
-  const packages = [];
-  const lines = [];
-  for (const { hnum, blob } of readRows(db, options)) {
-    const h2 = parseHeader(blob, hnum);
-    const line = Buffer7.concat([nevr(h2, false), archSuffix(h2)]);
-    lines.push(line, Buffer7.from("\n"));
-    packages.push({
-      hnum,
-      name: text(h2.string(TAG.NAME)) ?? "",
-      epoch: h2.uint32(TAG.EPOCH),
-      version: text(h2.string(TAG.VERSION)),
-      release: text(h2.string(TAG.RELEASE)),
-      arch: text(h2.string(TAG.ARCH)),
-      license: text(h2.string(TAG.LICENSE)),
-      sourceRpm: text(h2.string(TAG.SOURCERPM)),
-      evr: utf8.decode(nevr(h2, true)),
-      qa: utf8.decode(line)
+  end() {
+    if (this.failed || this.ended) return;
+    this.ended = true;
+    try {
+      this.parser.end();
+    } catch (error) {
+      this.failed = { error };
+    }
+  }
+  /**
+   * Every package instance dpkg knows, including not-installed ones, in order of first appearance, with
+   * the updates journal applied (by default options.updates). Throws DpkgParseError where dpkg would
+   * refuse the database, DpkgLimitError where it is larger than DpkgLimits. Call once, after end().
+   */
+  packages(journal = this.options.updates ?? []) {
+    if (this.failed) throw this.failed.error;
+    if (!this.ended) throw new DpkgParseError(`${this.ps.filename}: the stream ended inside it`);
+    const { db, options } = this;
+    const updates = journal.filter((u2) => /^[0-9]+$/.test(u2.name));
+    for (const u2 of updates) {
+      if (u2.name.length > 10)
+        throw new DpkgParseError(
+          `updates directory contains file '${u2.name}' whose name is too long (length=${u2.name.length}, max=10)`
+        );
+      if (u2.name.length !== updates[0].name.length)
+        throw new DpkgParseError(
+          `updates directory contains files with different length names (both ${u2.name.length} and ${updates[0].name.length})`
+        );
+    }
+    for (const u2 of [...updates].sort((a2, b) => a2.name < b.name ? -1 : a2.name > b.name ? 1 : 0))
+      parseFile(db, toBytes(u2.data), `/var/lib/dpkg/updates/${u2.name}`, "update", options.nativeArch);
+    return db.order.map((slot) => {
+      const raw = {};
+      const version = describeVersion(slot.version);
+      const pkg = {
+        name: slot.name,
+        architecture: decode(raw, "architecture", slot.arch ?? ""),
+        multiArch: DPKG_MULTIARCH[slot.multiArch],
+        want: DPKG_WANTS[slot.want],
+        eflag: DPKG_EFLAGS[slot.eflag],
+        status: DPKG_STATUSES[slot.status],
+        version: version === null ? null : decode(raw, "version", version),
+        synopsis: slot.synopsis === null ? null : decode(raw, "synopsis", slot.synopsis)
+      };
+      if (Object.keys(raw).length) rawBytes.set(pkg, raw);
+      return pkg;
     });
   }
-  return { packages, qa: Buffer7.concat(lines), count: packages.length };
+};
+
+// src/packages/rpm/reader.ts
+import { spawn } from "node:child_process";
+import { readFile as readFile2 } from "node:fs/promises";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+var ISOLATION_LIMITS = {
+  ...RPMDB_LIMITS,
+  ms: 6e4,
+  rssBytes: 512 << 20,
+  heapMb: 256
+};
+var WATCH_MS = 50;
+async function readRpmDbIsolated(file, { signal, limits = ISOLATION_LIMITS } = {}) {
+  signal?.throwIfAborted();
+  const request = { file, limits: { rows: limits.rows, headerBytes: limits.headerBytes } };
+  const child = spawn(
+    process.execPath,
+    [
+      `--max-old-space-size=${limits.heapMb}`,
+      "--no-warnings",
+      fileURLToPath2(workerUrl("rpmdb-reader")),
+      JSON.stringify(request)
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], env: {} }
+  );
+  const out = [];
+  let stderr = "";
+  child.stdout.on("data", (chunk) => out.push(chunk));
+  child.stderr.on("data", (chunk) => stderr = (stderr + chunk.toString()).slice(-2e3));
+  let stopped;
+  const stop = (why) => {
+    stopped ??= why;
+    child.kill("SIGKILL");
+  };
+  const timer = setTimeout(
+    () => stop(new RpmDbLimitError(`reading it took longer than ${limits.ms / 1e3} s: stopped`)),
+    limits.ms
+  );
+  const watch = setInterval(() => {
+    void rssOf(child.pid).then((rss) => {
+      if (rss > limits.rssBytes)
+        stop(new RpmDbLimitError(`reading it took more than ${limits.rssBytes >> 20} MiB of memory: stopped`));
+    });
+  }, WATCH_MS);
+  const onAbort = () => stop(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const [code2, killedBy] = await new Promise((resolve7, reject) => {
+      child.once("error", reject);
+      child.once("close", (c3, s) => resolve7([c3, s]));
+    });
+    if (signal?.aborted) throw signal.reason;
+    if (stopped) throw stopped;
+    if (code2 !== 0) {
+      const outOfMemory = /heap out of memory|Allocation failed/.test(stderr);
+      throw new RpmDbLimitError(
+        outOfMemory ? `reading it took more than its ${limits.heapMb} MB of heap: stopped` : `the process reading it failed (${killedBy ?? `exit code ${code2}`}): ${stderr.trim().split("\n").at(-1) ?? ""}`
+      );
+    }
+    const answer = JSON.parse(Buffer.concat(out).toString("utf8"));
+    if ("error" in answer) {
+      const { message, limit } = answer.error;
+      const err = limit ? new RpmDbLimitError(message) : new RpmDbError(message);
+      Object.defineProperty(err, "hnum", { value: answer.error.hnum });
+      throw err;
+    }
+    const { packages, qa } = answer.ok;
+    return { packages, qa: Buffer.from(qa, "base64"), count: packages.length };
+  } finally {
+    clearTimeout(timer);
+    clearInterval(watch);
+    signal?.removeEventListener("abort", onAbort);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+async function rssOf(pid) {
+  if (pid === void 0) return 0;
+  try {
+    const status = await readFile2(`/proc/${pid}/status`, "utf8");
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 // src/packages/sbom.ts
-import { Buffer as Buffer9 } from "node:buffer";
+import { Buffer as Buffer7 } from "node:buffer";
 import { createHash as createHash3 } from "node:crypto";
 
 // src/packages/spdx-ids.ts
@@ -2298,11 +2357,11 @@ function cyclonedxLicenses(licenses) {
 }
 
 // src/packages/os-release.ts
-import { Buffer as Buffer8 } from "node:buffer";
+import { Buffer as Buffer6 } from "node:buffer";
 function parseOsRelease(content) {
-  const text3 = typeof content === "string" ? content : Buffer8.from(content).toString("utf8");
+  const text2 = typeof content === "string" ? content : Buffer6.from(content).toString("utf8");
   const out = {};
-  for (const line of text3.split("\n")) {
+  for (const line of text2.split("\n")) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (m) out[m[1]] = shellWord(m[2]);
   }
@@ -2379,7 +2438,7 @@ function sbomPackagesFromRpm(pkgs) {
 }
 function purlEncode(s) {
   let out = "";
-  for (const byte of Buffer9.from(s, "utf8")) {
+  for (const byte of Buffer7.from(s, "utf8")) {
     const safe = byte >= 48 && byte <= 58 || // 0-9 and ':'
     byte >= 65 && byte <= 90 || byte >= 97 && byte <= 122 || byte === 45 || byte === 46 || byte === 95 || byte === 126;
     out += safe ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
@@ -2408,7 +2467,7 @@ function purlOf(p, d) {
   });
 }
 var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
-var SERIAL_NAMESPACE = Buffer9.from("5b0f6f3c8d2a4e0e9c1d7a4b2e6f9a13", "hex");
+var SERIAL_NAMESPACE = Buffer7.from("5b0f6f3c8d2a4e0e9c1d7a4b2e6f9a13", "hex");
 function uuidV5(name) {
   const h2 = createHash3("sha1").update(SERIAL_NAMESPACE).update(name, "utf8").digest().subarray(0, 16);
   h2[6] = h2[6] & 15 | 80;
@@ -2468,54 +2527,160 @@ var DPKG_STATUS = "var/lib/dpkg/status";
 var DPKG_UPDATES = /^var\/lib\/dpkg\/updates\/[0-9]+$/;
 var RPMDB_PATHS = [RPMDB_PATH, "usr/lib/sysimage/rpm/rpmdb.sqlite"];
 var OS_RELEASE = ["etc/os-release", "usr/lib/os-release"];
-function isPackageDatabase(path6) {
-  return path6 === DPKG_STATUS || DPKG_UPDATES.test(path6) || RPMDB_PATHS.some((p) => path6 === p || path6 === `${p}-wal`) || OS_RELEASE.includes(path6);
-}
-function readInstalledPackages(files, imageId, log) {
-  const status = files.get(DPKG_STATUS);
-  if (status) return fromDpkg(status, files, imageId, log);
-  const rpmPath = RPMDB_PATHS.find((p) => files.has(p));
-  if (rpmPath) return fromRpm(rpmPath, files, imageId, log);
-  log.warning(
-    `The rootfs has no package database (neither /${DPKG_STATUS} nor /${RPMDB_PATH}): no packages.txt and no SBOM components for ${imageId}`
-  );
-  return void 0;
-}
-function fromDpkg(status, files, imageId, log) {
-  const updates = [...files].filter(([path6]) => DPKG_UPDATES.test(path6)).map(([path6, data]) => ({ name: path6.slice(path6.lastIndexOf("/") + 1), data }));
-  try {
-    const pkgs = parseDpkgStatus(status, {
-      updates,
-      filename: `/${DPKG_STATUS}`,
-      onWarning: (w) => log.debug(`dpkg: ${w}`)
-    });
-    const sbom = sbomPackagesFromDpkg(pkgs);
-    const count2 = countListed(pkgs);
-    log.info(`${count2} packages listed in packages.txt (what dpkg -l prints in the image)`);
-    return { kind: "dpkg", listing: formatDpkgListBytes(pkgs), count: count2, names: namesOf(sbom), sbom };
-  } catch (err) {
-    if (!(err instanceof DpkgParseError)) throw err;
-    log.warning(
-      `The dpkg database in the rootfs is unreadable, as dpkg would find it: ${err.message}; no packages.txt is published for ${imageId}`
+var MAX_RPMDB_BYTES = 4 * 2 ** 30;
+var MAX_WARNINGS = 100;
+var PackageDatabases = class {
+  status;
+  rpm = /* @__PURE__ */ new Map();
+  dir;
+  log;
+  limits;
+  warnings = 0;
+  constructor({ log, limits = {} }) {
+    this.log = log;
+    this.limits = limits;
+  }
+  /** The files the inspector keeps whole. */
+  capture(path6) {
+    return DPKG_UPDATES.test(path6) || OS_RELEASE.includes(path6);
+  }
+  /** The files taken piece by piece: dpkg's status, rpm's database and its write-ahead log. */
+  stream(path6, size) {
+    if (path6 === DPKG_STATUS) {
+      this.warnings = 0;
+      this.status = new DpkgStatusReader({
+        filename: `/${DPKG_STATUS}`,
+        limits: this.limits.dpkg,
+        onWarning: (w) => this.warn(w)
+      });
+      return this.status;
+    }
+    const at = RPMDB_PATHS.findIndex((p) => path6 === p || path6 === `${p}-wal`);
+    if (at < 0) return void 0;
+    const copy = new RpmCopy(
+      join2(this.tempDir(), String(at), path6.endsWith("-wal") ? "rpmdb.sqlite-wal" : "rpmdb.sqlite"),
+      size
+    );
+    this.rpm.set(path6, copy);
+    return copy;
+  }
+  /**
+   * The image's packages: dpkg's status (with its update journal) or rpm's database. Undefined, with a
+   * warning, when there is none or it is not read (unreadable, as the package manager would find it, or
+   * beyond the limits a database an image's author wrote is held to): the image may still work. Throws
+   * only when `signal` aborts.
+   */
+  async read(files, imageId, signal) {
+    if (this.status) return this.fromDpkg(this.status, files, imageId);
+    const rpmPath = RPMDB_PATHS.find((p) => this.rpm.has(p));
+    if (rpmPath) return this.fromRpm(rpmPath, imageId, signal);
+    this.log.warning(
+      `The rootfs has no package database (neither /${DPKG_STATUS} nor /${RPMDB_PATH}): no packages.txt and no SBOM components for ${imageId}`
     );
     return void 0;
   }
-}
-function fromRpm(path6, files, imageId, log) {
-  const wal = files.get(`${path6}-wal`);
-  try {
-    const db = readRpmDb(files.get(path6), wal && wal.length > 0 ? { wal } : {});
-    const sbom = sbomPackagesFromRpm(db.packages);
-    log.info(`${db.count} packages listed in packages.txt (what rpm -qa prints in the image)`);
-    return { kind: "rpm", listing: db.qa, count: db.count, names: namesOf(sbom), sbom };
-  } catch (err) {
-    if (!(err instanceof RpmDbError)) throw err;
-    log.warning(
-      `The rpm database in the rootfs is unreadable: ${err.message}; no packages.txt is published for ${imageId}`
-    );
-    return void 0;
+  /** Removes the copies of rpm databases. */
+  dispose() {
+    for (const copy of this.rpm.values()) copy.close();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = void 0;
   }
-}
+  warn(message) {
+    if (++this.warnings <= MAX_WARNINGS) this.log.debug(`dpkg: ${message}`);
+    else if (this.warnings === MAX_WARNINGS + 1) this.log.debug("dpkg: more warnings left out");
+  }
+  tempDir() {
+    this.dir ??= mkdtempSync(join2(tmpdir(), "metal-image-pkgdb-"));
+    return this.dir;
+  }
+  fromDpkg(reader, files, imageId) {
+    const log = this.log;
+    const updates = [...files].filter(([path6]) => DPKG_UPDATES.test(path6)).map(([path6, data]) => ({ name: path6.slice(path6.lastIndexOf("/") + 1), data }));
+    try {
+      const pkgs = reader.packages(updates);
+      const sbom = sbomPackagesFromDpkg(pkgs);
+      const count2 = countListed(pkgs);
+      log.info(`${count2} packages listed in packages.txt (what dpkg -l prints in the image)`);
+      return { kind: "dpkg", listing: formatDpkgListBytes(pkgs), count: count2, names: namesOf(sbom), sbom };
+    } catch (err) {
+      if (!(err instanceof DpkgParseError)) throw err;
+      log.warning(
+        err instanceof DpkgLimitError ? `The dpkg database in the rootfs is not read: ${err.message}; no packages.txt is published for ${imageId}` : `The dpkg database in the rootfs is unreadable, as dpkg would find it: ${err.message}; no packages.txt is published for ${imageId}`
+      );
+      return void 0;
+    }
+  }
+  async fromRpm(path6, imageId, signal) {
+    const log = this.log;
+    try {
+      const db = this.rpm.get(path6);
+      const wal = this.rpm.get(`${path6}-wal`);
+      for (const copy of [db, wal]) copy?.check();
+      if (wal && wal.bytes === 0) wal.remove();
+      const read = await readRpmDbIsolated(db.file, { signal, limits: this.limits.rpm ?? ISOLATION_LIMITS });
+      const sbom = sbomPackagesFromRpm(read.packages);
+      log.info(`${read.count} packages listed in packages.txt (what rpm -qa prints in the image)`);
+      return { kind: "rpm", listing: read.qa, count: read.count, names: namesOf(sbom), sbom };
+    } catch (err) {
+      if (signal?.aborted || !(err instanceof RpmDbError)) throw err;
+      log.warning(
+        `The rpm database /${path6} in the rootfs is not read: ${err.message}; no packages.txt is published for ${imageId}`
+      );
+      return void 0;
+    }
+  }
+};
+var RpmCopy = class {
+  file;
+  bytes = 0;
+  fd;
+  problem;
+  complete = false;
+  constructor(file, size) {
+    this.file = file;
+    if (size > MAX_RPMDB_BYTES) {
+      this.problem = new RpmDbError(
+        `it is ${size} bytes, larger than the ${MAX_RPMDB_BYTES} bytes metal-image reads`
+      );
+      return;
+    }
+    try {
+      mkdirSync(dirname2(file), { recursive: true });
+      this.fd = openSync(file, "w");
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+  write(piece) {
+    if (this.fd === void 0) return;
+    try {
+      for (let at = 0; at < piece.length; ) at += writeSync(this.fd, piece, at, piece.length - at);
+      this.bytes += piece.length;
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+  end() {
+    this.close();
+    this.complete = this.problem === void 0;
+  }
+  /** Throws what went wrong while copying. */
+  check() {
+    if (this.problem) throw this.problem;
+    if (!this.complete) throw new RpmDbError("the stream ended inside it");
+  }
+  remove() {
+    rmSync(this.file, { force: true });
+  }
+  close() {
+    if (this.fd !== void 0) closeSync(this.fd);
+    this.fd = void 0;
+  }
+  fail(err) {
+    this.close();
+    this.problem = failure("packages", `copy the rpm database out of the rootfs to ${this.file}`, err);
+  }
+};
 function namesOf(pkgs) {
   return new Set(pkgs.map((p) => p.name));
 }
@@ -2595,13 +2760,13 @@ import { Worker } from "node:worker_threads";
 // src/lz4/napi.ts
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname as dirname2, join as join3 } from "node:path";
-import { fileURLToPath as fileURLToPath2 } from "node:url";
+import { dirname as dirname3, join as join3 } from "node:path";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
 var loaded;
 function loadLz4Napi() {
   if (loaded) return loaded;
   const require2 = createRequire(import.meta.url);
-  const here = dirname2(fileURLToPath2(import.meta.url));
+  const here = dirname3(fileURLToPath3(import.meta.url));
   const binding = join3(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
   if (existsSync(binding)) {
     loaded = withAllocatorOptions(() => require2(binding));
@@ -2976,7 +3141,7 @@ var TarWalker = class {
       uid: next.uid ?? numeric(buf, at + 108, 8),
       gid: next.gid ?? numeric(buf, at + 116, 8),
       size,
-      linkname: next.linkname ?? (buf[at + 157] === 0 ? null : text2(buf, at + 157, 100))
+      linkname: next.linkname ?? (buf[at + 157] === 0 ? null : text(buf, at + 157, 100))
     };
     this.entries++;
     this.current = header;
@@ -3088,7 +3253,7 @@ function numeric(block, start, length) {
   const n2 = octal(block, start, length);
   return Number.isNaN(n2) ? 0 : n2;
 }
-function text2(block, start, length) {
+function text(block, start, length) {
   const nul = block.indexOf(0, start);
   const end = nul === -1 || nul > start + length ? start + length : nul;
   return block.toString("utf8", start, end);
@@ -3097,8 +3262,8 @@ function isPosixUstar(block, at = 0) {
   return hasUstarMagic(block, at) && block[at + 262] === 0;
 }
 function ustarName(block, at = 0) {
-  const name = text2(block, at, 100);
-  const prefix = isPosixUstar(block, at) && block[at + 345] !== 0 ? text2(block, at + 345, 155) : "";
+  const name = text(block, at, 100);
+  const prefix = isPosixUstar(block, at) && block[at + 345] !== 0 ? text(block, at + 345, 155) : "";
   return prefix ? `${prefix}/${name}` : name;
 }
 
@@ -3338,10 +3503,12 @@ var TarInspector = class extends Transform2 {
   /** Archive ranges [start, end) to leave out, in order: entries `inject` replaces. */
   drops = [];
   inserted = false;
+  /** Files being handed to a sink: their content's archive range [from, to). */
+  sinks = [];
   /** Input not passed on yet (everything, when nothing is being changed), and the archive offset it starts at. */
   held = [];
   heldAt = 0;
-  constructor({ capture, observer, inject, release }) {
+  constructor({ capture, stream, observer, inject, release }) {
     super({ highWaterMark: 1 << 20 });
     this.inject = inject;
     this.release = release;
@@ -3358,7 +3525,12 @@ var TarInspector = class extends Transform2 {
           return false;
         }
         observed = observer?.observe(header, path6) === true;
-        kept = header.type === "file" && capture(path6) && header.size <= MAX_CAPTURE;
+        const sink = header.type === "file" ? stream?.(path6, header.size) : void 0;
+        if (sink) {
+          const from = walker.entryEnd - Math.ceil(header.size / 512) * 512;
+          this.sinks.push({ sink, from, to: from + header.size });
+        }
+        kept = !sink && header.type === "file" && capture(path6) && header.size <= MAX_CAPTURE;
         return kept || observed;
       },
       (_header, content) => {
@@ -3370,8 +3542,10 @@ var TarInspector = class extends Transform2 {
   _transform(chunk, _enc, done) {
     this.facts.firstByteAt ??= performance.now();
     this.madeGarbage(chunk.length);
+    const at = this.walker.offset;
     try {
       this.walker.write(chunk);
+      if (this.sinks.length > 0) this.feedSinks(chunk, at);
     } catch (err) {
       return done(err);
     }
@@ -3382,6 +3556,20 @@ var TarInspector = class extends Transform2 {
     }
     this.held.push(chunk);
     this.edit(this.walker.settled, done);
+  }
+  /** Hands the sinks their part of `chunk`, which starts at archive offset `at`. */
+  feedSinks(chunk, at) {
+    const end = at + chunk.length;
+    for (let i2 = 0; i2 < this.sinks.length; i2++) {
+      const { sink, from, to } = this.sinks[i2];
+      if (from > end) continue;
+      if (to > from && from < end && to > at)
+        sink.write(chunk.subarray(Math.max(from, at) - at, Math.min(to, end) - at));
+      if (to <= end) {
+        this.sinks.splice(i2--, 1);
+        sink.end();
+      }
+    }
   }
   /**
    * Counts `bytes` towards the next collection. The input counts as it passes (what it costs
@@ -3582,10 +3770,11 @@ function reportProgress(what, print, intervalMs = 1e4) {
 }
 
 // src/pipeline/stream.ts
-async function streamRootfs(source, destination, { level, checksums, buildInfo, capture, contract, log, signal, progressIntervalMs }) {
+async function streamRootfs(source, destination, { level, checksums, buildInfo, capture, stream, contract, log, signal, progressIntervalMs }) {
   log.info(`Rootfs from ${source.method}`);
   const inspector = new TarInspector({
     capture: (path6) => capture(path6) || (contract?.wants(path6) ?? false),
+    stream,
     observer: contract && {
       observe: (header) => contract.observe(contractEntry(header)),
       file: (path6, content) => contract.file(path6, content)
@@ -4046,9 +4235,9 @@ function sshdKeygenUnit(tree) {
   }
   return { masked };
 }
-function sshDeleteKeysSetting(text3) {
+function sshDeleteKeysSetting(text2) {
   let value = null;
-  for (const line of text3.split(/\r?\n/)) {
+  for (const line of text2.split(/\r?\n/)) {
     const m = /^ssh_deletekeys[ \t]*:(.*)$/.exec(line);
     if (!m) continue;
     let v = m[1].replace(/(^|[ \t])#.*$/, "").trim();
@@ -4369,7 +4558,7 @@ function isPlainObject(value) {
 }
 
 // node_modules/execa/lib/arguments/file-url.js
-import { fileURLToPath as fileURLToPath3 } from "node:url";
+import { fileURLToPath as fileURLToPath4 } from "node:url";
 var safeNormalizeFileUrl = (file, name) => {
   const fileString = normalizeFileUrl(normalizeDenoExecPath(file));
   if (typeof fileString !== "string") {
@@ -4379,7 +4568,7 @@ var safeNormalizeFileUrl = (file, name) => {
 };
 var normalizeDenoExecPath = (file) => isDenoExecPath(file) ? file.toString() : file;
 var isDenoExecPath = (file) => typeof file !== "string" && file && Object.getPrototypeOf(file) === String.prototype;
-var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath3(file) : file;
+var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath4(file) : file;
 
 // node_modules/execa/lib/methods/parameters.js
 var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
@@ -5247,10 +5436,10 @@ function pathKey(options = {}) {
 import { promisify } from "node:util";
 import { execFile as execFileCallback, execFileSync as execFileSyncOriginal } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath as fileURLToPath4 } from "node:url";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
 var execFileOriginal = promisify(execFileCallback);
 function toPath(urlOrPath) {
-  return urlOrPath instanceof URL ? fileURLToPath4(urlOrPath) : urlOrPath;
+  return urlOrPath instanceof URL ? fileURLToPath5(urlOrPath) : urlOrPath;
 }
 function traversePathUp(startPath) {
   return {
@@ -8407,10 +8596,10 @@ var linesUint8ArrayInfo = {
 };
 
 // node_modules/execa/lib/transform/validate.js
-import { Buffer as Buffer10 } from "node:buffer";
+import { Buffer as Buffer8 } from "node:buffer";
 var getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode ? void 0 : validateStringTransformInput.bind(void 0, optionName);
 var validateStringTransformInput = function* (optionName, chunk) {
-  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer10.isBuffer(chunk)) {
+  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer8.isBuffer(chunk)) {
     throw new TypeError(`The \`${optionName}\` option's transform must use "objectMode: true" to receive as input: ${typeof chunk}.`);
   }
   yield chunk;
@@ -8436,7 +8625,7 @@ Instead, \`yield\` should either be called with a value, or not be called at all
 };
 
 // node_modules/execa/lib/transform/encoding-transform.js
-import { Buffer as Buffer11 } from "node:buffer";
+import { Buffer as Buffer9 } from "node:buffer";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 var getEncodingTransformGenerator = (binary, encoding, skipped2) => {
   if (skipped2) {
@@ -8452,7 +8641,7 @@ var getEncodingTransformGenerator = (binary, encoding, skipped2) => {
   };
 };
 var encodingUint8ArrayGenerator = function* (textEncoder3, chunk) {
-  if (Buffer11.isBuffer(chunk)) {
+  if (Buffer9.isBuffer(chunk)) {
     yield bufferToUint8Array(chunk);
   } else if (typeof chunk === "string") {
     yield textEncoder3.encode(chunk);
@@ -8648,7 +8837,7 @@ var validateSerializable = (newContents) => {
 };
 
 // node_modules/execa/lib/io/output-sync.js
-import { writeFileSync as writeFileSync2, appendFileSync } from "node:fs";
+import { writeFileSync, appendFileSync } from "node:fs";
 
 // node_modules/execa/lib/verbose/output.js
 var shouldLogOutput = ({ stdioItems, encoding, verboseInfo, fdNumber }) => fdNumber !== "all" && isFullVerbose(verboseInfo, fdNumber) && !BINARY_ENCODINGS.has(encoding) && fdUsesVerbose(fdNumber) && (stdioItems.some(({ type, value }) => type === "native" && PIPED_STDIO_VALUES.has(value)) || stdioItems.every(({ type }) => TRANSFORM_TYPES.has(type)));
@@ -8775,7 +8964,7 @@ var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
       appendFileSync(path6, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync2(path6, serializedResult);
+      writeFileSync(path6, serializedResult);
     }
   }
 };
@@ -8991,7 +9180,7 @@ var getSyncResult = ({ error, exitCode, signal, timedOut, isMaxBuffer, stdio, al
 
 // node_modules/execa/lib/methods/main-async.js
 import { setMaxListeners } from "node:events";
-import { spawn } from "node:child_process";
+import { spawn as spawn2 } from "node:child_process";
 
 // node_modules/execa/lib/ipc/methods.js
 import process8 from "node:process";
@@ -9225,7 +9414,7 @@ var handleDummyPromise = async (error, verboseInfo, options) => handleResult(err
 
 // node_modules/execa/lib/stdio/handle-async.js
 import { createReadStream as createReadStream2, createWriteStream as createWriteStream2 } from "node:fs";
-import { Buffer as Buffer12 } from "node:buffer";
+import { Buffer as Buffer10 } from "node:buffer";
 import { Readable as Readable2, Writable as Writable3, Duplex as Duplex2 } from "node:stream";
 var handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
 var forbiddenIfAsync = ({ type, optionName }) => {
@@ -9254,7 +9443,7 @@ var addPropertiesAsync = {
     iterable: ({ value }) => ({ stream: Readable2.from(value) }),
     asyncIterable: ({ value }) => ({ stream: Readable2.from(value) }),
     string: ({ value }) => ({ stream: Readable2.from(value) }),
-    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer12.from(value)) })
+    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer10.from(value)) })
   },
   output: {
     ...addProperties2,
@@ -10941,7 +11130,7 @@ var handleAsyncOptions = ({ timeout, signal, ...options }) => {
 var spawnSubprocessAsync = ({ file, commandArguments, options, startTime, verboseInfo, command, escapedCommand, fileDescriptors }) => {
   let subprocess;
   try {
-    subprocess = spawn(...concatenateShell(file, commandArguments, options));
+    subprocess = spawn2(...concatenateShell(file, commandArguments, options));
   } catch (error) {
     return handleEarlyError({
       error,
@@ -11228,7 +11417,7 @@ function usesContainerdStore(driverStatusJson) {
 var toldUnavailable = false;
 async function cacheClient(log) {
   const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
-  const cache = missing.length === 0 ? await import("./cache-V2X5GL44.js") : void 0;
+  const cache = missing.length === 0 ? await import("./cache-BQHRKCSZ.js") : void 0;
   if (cache?.isFeatureAvailable()) return cache;
   if (!toldUnavailable) {
     toldUnavailable = true;
@@ -11321,7 +11510,7 @@ function holdsCache(dir) {
 // src/source/cache-key.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
-import { lstat as lstat2, readdir as readdir3, readFile as readFile2, readlink } from "node:fs/promises";
+import { lstat as lstat2, readdir as readdir3, readFile as readFile3, readlink } from "node:fs/promises";
 import { join as join5, posix, resolve as resolve3 } from "node:path";
 var KEY_PREFIX = "metal-image-buildkit-";
 var SEGMENT3 = 16;
@@ -11429,20 +11618,20 @@ function modeBits(mode) {
 async function readIgnoreFile(root, dockerfile) {
   const file = dockerfile ? resolve3(dockerfile) : join5(root, "Dockerfile");
   for (const candidate of [`${file}.dockerignore`, join5(root, ".dockerignore")]) {
-    const text3 = await readFile2(candidate, "utf8").catch((err) => {
+    const text2 = await readFile3(candidate, "utf8").catch((err) => {
       if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
       throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
     });
-    if (text3 !== void 0) return text3;
+    if (text2 !== void 0) return text2;
   }
   return "";
 }
 var IgnoreMatcher = class {
   patterns;
   hasExceptions;
-  constructor(text3) {
+  constructor(text2) {
     this.patterns = [];
-    for (const raw of text3.replace(/^\uFEFF/, "").split(/\r?\n/)) {
+    for (const raw of text2.replace(/^\uFEFF/, "").split(/\r?\n/)) {
       if (raw.startsWith("#")) continue;
       let pattern = raw.trim();
       if (pattern === "") continue;
@@ -11509,8 +11698,8 @@ function compile(pattern) {
     return new RegExp(`^${escapeRegExp(pattern)}$`);
   }
 }
-function escapeRegExp(text3) {
-  return text3.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+function escapeRegExp(text2) {
+  return text2.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 // src/source/config.ts
@@ -11519,7 +11708,7 @@ function isRemoteContext(context) {
 }
 
 // src/source/inline-cache.ts
-import { mkdir as mkdir2, readFile as readFile3, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir2, readFile as readFile4, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 
 // src/source/build-args.ts
@@ -11600,8 +11789,8 @@ async function ensureDaemon(input, value, signal) {
     `cannot reach the Docker daemon at ${host}, needed for input "${input}" = "${value}": ${reason}. Start the Docker engine (dockerd) or point DOCKER_HOST at one.`
   );
 }
-function lastLine(text3) {
-  const lines = text3.trim().split("\n");
+function lastLine(text2) {
+  const lines = text2.trim().split("\n");
   return (lines[lines.length - 1] ?? "").trim();
 }
 function processExit(done, failure2) {
@@ -11616,7 +11805,7 @@ function processExit(done, failure2) {
 // src/source/inline-cache.ts
 var INLINE_IMAGE = "image.tar.gz";
 async function loadInlineCache(dir, log, signal) {
-  const ref = (await readFile3(join6(dir, "ref"), "utf8").catch(() => "")).trim();
+  const ref = (await readFile4(join6(dir, "ref"), "utf8").catch(() => "")).trim();
   if (!ref) return void 0;
   const result = await execa(DOCKER, ["load", "-q", "-i", join6(dir, INLINE_IMAGE)], {
     reject: false,
@@ -11687,7 +11876,7 @@ async function saveCache(cache, source, build2, log, signal) {
 }
 
 // src/source/build.ts
-import { mkdtemp, readFile as readFile4, rm as rm4, stat as stat2 } from "node:fs/promises";
+import { mkdtemp, readFile as readFile5, rm as rm4, stat as stat2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
 import { join as join8, resolve as resolve4 } from "node:path";
 
@@ -11830,11 +12019,11 @@ async function errorBody(socket, start) {
     }
   } catch {
   }
-  const text3 = Buffer.concat(parts).toString("utf8").trim();
+  const text2 = Buffer.concat(parts).toString("utf8").trim();
   try {
-    return String(JSON.parse(text3).message ?? text3);
+    return String(JSON.parse(text2).message ?? text2);
   } catch {
-    return text3;
+    return text2;
   }
 }
 
@@ -12036,7 +12225,7 @@ async function legacyBuild(config, args, shown, log, signal) {
     });
     const result = await done;
     if (result.exitCode !== 0) throw buildFailure(config)(result);
-    const image = (await readFile4(iidfile, "utf8")).trim();
+    const image = (await readFile5(iidfile, "utf8")).trim();
     const source = await exportImage(image, config.platform, log, signal);
     return {
       ...source,
@@ -12247,10 +12436,10 @@ async function openSource(config, log, signal, cache) {
 }
 
 // src/packages/package-diff.ts
-import { Buffer as Buffer14 } from "node:buffer";
+import { Buffer as Buffer12 } from "node:buffer";
 
 // src/packages/version-compare.ts
-import { Buffer as Buffer13 } from "node:buffer";
+import { Buffer as Buffer11 } from "node:buffer";
 var isDigit2 = (c3) => c3 >= 48 && c3 <= 57;
 var isAlpha2 = (c3) => c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
 function order(c3) {
@@ -12293,8 +12482,8 @@ function parseDebianVersion(v) {
   const hyphen = rest.lastIndexOf("-");
   return {
     epoch: hasEpoch ? Number(s.slice(0, colon)) : 0,
-    upstream: Buffer13.from(hyphen < 0 ? rest : rest.slice(0, hyphen), "utf8"),
-    revision: Buffer13.from(hyphen < 0 ? "" : rest.slice(hyphen + 1), "utf8")
+    upstream: Buffer11.from(hyphen < 0 ? rest : rest.slice(0, hyphen), "utf8"),
+    revision: Buffer11.from(hyphen < 0 ? "" : rest.slice(hyphen + 1), "utf8")
   };
 }
 function compareDebianVersions(a2, b) {
@@ -12381,9 +12570,9 @@ var PackageListError = class extends Error {
 var DPKG_HEADER = "Desired=Unknown/Install/Remove/Purge/Hold";
 var DPKG_RULER = /^\+\+\+-(=+)-(=+)-(=+)-(=+)$/;
 var DPKG_FLAGS = /^[uihrp][ncHUFWti][ R]$/;
-function parsePackageEntries(text3) {
-  if (text3 === "") return { kind: void 0, packages: [] };
-  const lines = text3.split("\n");
+function parsePackageEntries(text2) {
+  if (text2 === "") return { kind: void 0, packages: [] };
+  const lines = text2.split("\n");
   if (lines.at(-1) === "") lines.pop();
   if (lines[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines) };
   return { kind: "rpm", packages: lines.map((line, i2) => parseRpmLine(line, i2 + 1)) };
@@ -12412,7 +12601,7 @@ function parseDpkgList(lines) {
   return packages;
 }
 function dpkgColumns(row, widths, lineNo) {
-  const bytes = /^[\x00-\x7f]*$/.test(row) ? null : Buffer14.from(row, "utf8");
+  const bytes = /^[\x00-\x7f]*$/.test(row) ? null : Buffer12.from(row, "utf8");
   const length = bytes ? bytes.length : row.length;
   const slice = (start, end) => bytes ? bytes.subarray(start, end).toString("utf8") : row.slice(start, end);
   const fields = [];
@@ -12567,10 +12756,10 @@ function formatPackageDiff(diff, options = {}) {
 }
 
 // src/app/describe.ts
-async function describeImage(streamed, contract, config, plan, store, now, log) {
+async function describeImage(streamed, databases, contract, config, plan, store, now, log, signal) {
   const { imageId, version } = plan.version;
   const files = [];
-  const packages = readInstalledPackages(streamed.files, imageId, log);
+  const packages = await databases.read(streamed.files, imageId, signal);
   if (packages) files.push([PACKAGES_FILE, packages.listing]);
   const packageChanges = packages ? await packagesSince(store, plan, packages.listing, log) : void 0;
   if (config.sbom) {
@@ -12668,6 +12857,7 @@ async function publish(config, store, options) {
   const exclusive = config.layout === "versioned" && plan.decision.action === "publish";
   const tx = await store.begin([plan.imageDir], { exclusive });
   const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log);
+  const databases = new PackageDatabases({ log });
   let source;
   try {
     const built = config.source.kind === "build" ? config.source.build : void 0;
@@ -12693,7 +12883,8 @@ async function publish(config, store, options) {
           buildInfo: buildInfo?.then(
             (head) => buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head })
           ),
-          capture: isPackageDatabase,
+          capture: (path6) => databases.capture(path6),
+          stream: (path6, size) => databases.stream(path6, size),
           contract,
           log,
           signal,
@@ -12706,7 +12897,7 @@ async function publish(config, store, options) {
     const described = await phases.run(
       "Packages, SBOM and contract",
       "packages.txt, SBOM, contract",
-      () => describeImage(streamed, contract, config, plan, store, ctx.now, log)
+      () => describeImage(streamed, databases, contract, config, plan, store, ctx.now, log, signal)
     );
     const files = await phases.run("Publish", "publish", async () => {
       signal.throwIfAborted();
@@ -12745,6 +12936,7 @@ async function publish(config, store, options) {
       throw new StageError("cancel", `cancelled: nothing was published (${String(signal.reason)})`);
     throw err;
   } finally {
+    databases.dispose();
     await source?.cleanup();
   }
 }
@@ -12813,7 +13005,7 @@ var ImageSet = class {
   /** The destination folder as the user wrote it: a path for a local one. */
   storeDir() {
     const url = this.store.url(this.dir);
-    return url.startsWith("file://") ? fileURLToPath5(url) : url;
+    return url.startsWith("file://") ? fileURLToPath6(url) : url;
   }
   watch(stream, where) {
     stream.on("error", (err) => this.streamErrors.set(err, where));
@@ -12846,7 +13038,7 @@ var ImageSet = class {
   localFiles(names) {
     if (this.copyDir) return { folder: this.copyDir, names };
     const url = this.store.url(`${this.dir}/${IMAGE_FILE}`);
-    if (url.startsWith("file://")) return { folder: dirname3(fileURLToPath5(url)), names };
+    if (url.startsWith("file://")) return { folder: dirname4(fileURLToPath6(url)), names };
     return void 0;
   }
 };
@@ -13227,7 +13419,7 @@ async function uploadImageArtifact(artifact) {
       "artifact",
       `Cannot upload the workflow artifact ${name}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The runner sets these for JavaScript actions only: use the action (uses:), not the CLI in a run: step.`
     );
-  const { DefaultArtifactClient } = await import("./artifact-7TLNPJCL.js");
+  const { DefaultArtifactClient } = await import("./artifact-TWPCHV6B.js");
   const client = new DefaultArtifactClient();
   const started = Date.now();
   let response;

@@ -10,9 +10,10 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-DLUMX34P.js";
+} from "./chunk-VRELUP2Q.js";
 import "./chunk-ILZ77HWZ.js";
-import "./chunk-EWOK6KJL.js";
+import "./chunk-7Q2ZIIOM.js";
+import "./chunk-MBMCBANP.js";
 import {
   InputError,
   errorMessage

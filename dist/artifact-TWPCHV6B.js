@@ -43,7 +43,6 @@ import {
   structuredMessageDecodingStream,
   structuredMessageEncoding
 } from "./chunk-MWH7MQD7.js";
-import "./chunk-BM4Y7Y5J.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -56,6 +55,7 @@ import {
   setSecret,
   warning
 } from "./chunk-SWQLHEAV.js";
+import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,

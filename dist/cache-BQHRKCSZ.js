@@ -1,5 +1,8 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  require_semver
+} from "./chunk-ILZ77HWZ.js";
+import {
   AbortError,
   AnonymousCredential,
   BufferScheduler,
@@ -34,10 +37,6 @@ import {
   storageSharedKeyCredentialPolicy,
   stringifyXML
 } from "./chunk-MWH7MQD7.js";
-import "./chunk-BM4Y7Y5J.js";
-import {
-  require_semver
-} from "./chunk-ILZ77HWZ.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -54,6 +53,7 @@ import {
   warning,
   which
 } from "./chunk-SWQLHEAV.js";
+import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
