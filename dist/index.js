@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-4DKLAM3J.js");
+var { run } = await import("./action-22T2JNAV.js");
 await run();
 process.exit();

@@ -89,7 +89,8 @@ export class FieldValue {
         this.head.copy(grown, 0, 0, at)
         this.head = grown
       }
-      this.head.set(buf.subarray(from, from + n), at)
+      if (n < 64) for (let k = 0; k < n; k++) this.head[at + k] = buf[from + k]!
+      else this.head.set(buf.subarray(from, from + n), at)
     }
     if (this.nul < 0 && nul >= 0 && nul < to) this.nul = at + nul - from
     for (let i = to - 1; i >= from; i--)
@@ -150,6 +151,7 @@ export class FileParser {
   private readonly name = Buffer.allocUnsafe(NAME_KEEP)
   private nameLength = 0
   private nameDigest: Hash | undefined
+  private nameText = ''
   private readonly value: FieldValue
   private blankLine = false
   /** The LF or ^Z that ended the last value line, in state AFTER_TERM. */
@@ -331,14 +333,15 @@ export class FileParser {
   }
 
   private endName(): void {
+    const kept = latin1(this.name, 0, Math.min(this.nameLength, NAME_KEEP))
+    this.nameText = this.nameLength > NAME_KEEP ? `${kept}...` : kept
     if (this.nameLength === 0) this.ps.error('empty field name')
     if (this.name[0] === HYPHEN) this.ps.error(`field name '${this.fieldName()}' cannot start with hyphen`)
   }
 
-  /** The name as messages show it. */
+  /** The name as messages show it (once endName() has seen all of it). */
   private fieldName(): string {
-    const kept = latin1(this.name, 0, Math.min(this.nameLength, NAME_KEEP))
-    return this.nameLength > NAME_KEEP ? `${kept}...` : kept
+    return this.nameText
   }
 
   private endField(): void {

@@ -10,7 +10,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-VRELUP2Q.js";
+} from "./chunk-XOGM3VVL.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,

@@ -10,7 +10,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-VRELUP2Q.js";
+} from "./chunk-XOGM3VVL.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-7Q2ZIIOM.js";
 import "./chunk-MBMCBANP.js";

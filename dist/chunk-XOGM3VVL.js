@@ -1598,7 +1598,8 @@ var FieldValue = class {
         this.head.copy(grown, 0, 0, at);
         this.head = grown;
       }
-      this.head.set(buf.subarray(from, from + n2), at);
+      if (n2 < 64) for (let k = 0; k < n2; k++) this.head[at + k] = buf[from + k];
+      else this.head.set(buf.subarray(from, from + n2), at);
     }
     if (this.nul < 0 && nul >= 0 && nul < to) this.nul = at + nul - from;
     for (let i2 = to - 1; i2 >= from; i2--)
@@ -1647,6 +1648,7 @@ var FileParser = class {
   name = Buffer5.allocUnsafe(NAME_KEEP);
   nameLength = 0;
   nameDigest;
+  nameText = "";
   value;
   blankLine = false;
   /** The LF or ^Z that ended the last value line, in state AFTER_TERM. */
@@ -1814,13 +1816,14 @@ var FileParser = class {
     this.nameLength++;
   }
   endName() {
+    const kept = latin1(this.name, 0, Math.min(this.nameLength, NAME_KEEP));
+    this.nameText = this.nameLength > NAME_KEEP ? `${kept}...` : kept;
     if (this.nameLength === 0) this.ps.error("empty field name");
     if (this.name[0] === HYPHEN) this.ps.error(`field name '${this.fieldName()}' cannot start with hyphen`);
   }
-  /** The name as messages show it. */
+  /** The name as messages show it (once endName() has seen all of it). */
   fieldName() {
-    const kept = latin1(this.name, 0, Math.min(this.nameLength, NAME_KEEP));
-    return this.nameLength > NAME_KEEP ? `${kept}...` : kept;
+    return this.nameText;
   }
   endField() {
     const key = this.nameLength > NAME_KEEP ? `#${this.nameLength}:${this.nameDigest.copy().digest("hex")}` : asciiLower(this.fieldName());
