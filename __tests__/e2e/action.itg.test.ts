@@ -275,9 +275,10 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
     const decoded = join(mkdtempSync(join(tmpdir(), 'metal-image-example-')), 'rootfs.tar')
     execFileSync('lz4', ['-d', '-q', join(dir, 'img.tar.lz4'), decoded])
     const buildYaml = sh('tar', ['-xOf', decoded, 'etc/metal/build.yaml'])
-    expect(buildYaml).toContain(`image_id: 'debian-12.0.${today}'`)
-    expect(buildYaml).toContain(`commit_sha1: '${env.GITHUB_SHA}'`)
-    expect(buildYaml).toContain("gitrepo: 'metal-stack/metal-images'")
+    expect(buildYaml).toContain(`image_id='debian-12.0.${today}'\n`)
+    expect(buildYaml).toContain(`commit_sha1='${env.GITHUB_SHA}'\n`)
+    expect(buildYaml).toContain("gitrepo='metal-stack/metal-images'\n")
+    expect(buildYaml).toContain("commit_ref='main'\n")
     expect(sh('tar', ['--numeric-owner', '-tvf', decoded, 'etc/metal/build.yaml'])).toMatch(
       /^-rw-r--r-- 0\/0 /,
     )

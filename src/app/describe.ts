@@ -54,7 +54,7 @@ export async function describeImage(
     log.info(`${SBOM_FILE}: CycloneDX 1.6, ${packages?.sbom.length ?? 0} components`)
   }
   const verdict = contract ? checkContract(contract, packages?.names, config.contract, log) : undefined
-  if (verdict) files.push([CONTRACT_FILE, verdict.file])
+  if (verdict && config.contractJson) files.push([CONTRACT_FILE, verdict.file])
   return { packages, contract: verdict?.document, packageChanges, files }
 }
 

@@ -97,7 +97,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       for (const [name, data] of described.files) await set.write(name, data)
       for (const alg of config.checksums)
         await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]!))
-      return set.commit(plan, { md5: streamed.md5, size: streamed.size })
+      return set.commit(plan, { md5: streamed.md5, size: streamed.size }, config.versionsJson)
     })
 
     // The image is out; a cache that cannot be saved costs the next build time, not this one.
@@ -235,19 +235,20 @@ class ImageSet {
   }
 
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
-  async commit(plan: Plan, image: { md5: string; size: number }): Promise<PublishedFile[]> {
+  async commit(plan: Plan, image: { md5: string; size: number }, index: boolean): Promise<PublishedFile[]> {
     const present = [IMAGE_FILE, ...this.sizes.keys()]
     const at = (name: string): string => `${this.dir}/${name}`
     const { order, retract, obsolete } = setCommit(present)
     await this.tx.commit(order.map(at), { retract: retract.map(at), obsolete: obsolete.map(at) })
-    await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
-      version: plan.version.version,
-      imageId: plan.version.imageId,
-      md5: image.md5,
-      size: image.size,
-      published: new Date().toISOString(),
-      path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
-    })
+    if (index)
+      await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
+        version: plan.version.version,
+        imageId: plan.version.imageId,
+        md5: image.md5,
+        size: image.size,
+        published: new Date().toISOString(),
+        path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
+      })
     this.sizes.set(IMAGE_FILE, image.size)
     const published = order.map((name) => ({
       name,

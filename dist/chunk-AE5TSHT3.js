@@ -872,10 +872,18 @@ function isCalendarDate(date) {
   const at = new Date(Date.UTC(year, month - 1, day));
   return year >= 1970 && at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day;
 }
-function imageVersion(osName, osVersion, date) {
-  const [major, minor = "0"] = osVersion.split(".");
-  const version = `${major}.${minor}.${date}`;
-  return { version, semver: import_semver.default.parse(version, LOOSE).version, imageId: `${osName}-${version}`, date };
+var OS_VERSION = /^(0|[1-9]\d{0,8})(?:\.(\d{1,9}))?(?:\.(\d{1,9}))?((?:-[a-z][a-z0-9]*)*)$/;
+function imageVersion(osName, osVersion, date, imageName = "") {
+  const m = OS_VERSION.exec(osVersion);
+  if (!m) throw new Error(`internal: os-version ${osVersion} was not checked`);
+  const numbers = [m[1], m[2], m[3]].filter((n2) => n2 !== void 0).map((n2) => String(Number(n2)));
+  const suffix = m[4].slice(1);
+  const version = numbers.length === 3 ? numbers.join(".") : [...numbers, ...numbers.length === 1 ? ["0"] : [], date].join(".");
+  const os = imageName || (suffix ? `${osName}-${suffix}` : osName);
+  return { version, semver: import_semver.default.parse(version, LOOSE).version, imageId: `${os}-${version}`, date };
+}
+function datedVersion(osVersion) {
+  return OS_VERSION.exec(osVersion)?.[3] === void 0;
 }
 function parseImageId(id) {
   const dash = id.lastIndexOf("-");
@@ -961,7 +969,7 @@ async function promote(config, store, log) {
   const fromDir = [...config.fromChannel, ...os].join("/");
   const toDir = [...config.toChannel, ...os].join("/");
   const entry = await pickVersion(config, store, fromDir);
-  const version = imageVersion(config.osName, config.osVersion, entry.date);
+  const version = imageVersion(config.osName, config.osVersion, entry.date, config.imageName);
   const sub = config.layout === "versioned" ? `/${entry.date}` : "";
   const src = `${fromDir}${sub}`;
   const dst = `${toDir}${sub}`;
@@ -1019,14 +1027,15 @@ async function promote(config, store, log) {
       );
     await tx.commit(order2.map(at(dst)), { retract: retract.map(at(dst)), obsolete: obsolete.map(at(dst)) });
     const size = await store.size(`${dst}/${IMAGE_FILE}`) ?? entry.size;
-    await addToIndex(store, tx, toDir, config, {
-      version: version.version,
-      imageId: version.imageId,
-      md5,
-      size,
-      published: (/* @__PURE__ */ new Date()).toISOString(),
-      path: `${sub.slice(1)}${sub ? "/" : ""}${IMAGE_FILE}`
-    });
+    if (config.versionsJson)
+      await addToIndex(store, tx, toDir, config, {
+        version: version.version,
+        imageId: version.imageId,
+        md5,
+        size,
+        published: (/* @__PURE__ */ new Date()).toISOString(),
+        path: `${sub.slice(1)}${sub ? "/" : ""}${IMAGE_FILE}`
+      });
     log.info(`${version.imageId}: ${store.url(src)}/ -> ${store.url(dst)}/ (md5 ${md5} checked)`);
     return {
       ...common2,
@@ -3273,18 +3282,26 @@ function ustarName(block, at = 0) {
 // src/rootfs/build-info.ts
 var BUILD_INFO_PATH = "etc/metal/build.yaml";
 function buildInfoYaml(info) {
-  const quote = (value) => `'${value.replaceAll("'", "''")}'`;
-  return [
-    `builddate: ${quote(
-      info.date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "+00:00")
-    )}`,
-    `commit_ref: ${quote(info.ref)}`,
-    `commit_sha1: ${quote(info.commit)}`,
-    `gitrepo: ${quote(info.repository)}`,
-    `image_id: ${quote(info.imageId)}`,
-    `version: ${quote(info.version)}`,
-    ""
-  ].join("\n");
+  const lines = [
+    ["builddate", pythonIsoformat(info.date)],
+    ["commit_ref", info.ref],
+    ["commit_sha1", info.commit],
+    ["gitrepo", info.repository],
+    ["image_id", info.imageId],
+    ["version", info.version]
+  ];
+  return lines.map(([key, value]) => `${key}=${shellQuote(value)}
+`).join("");
+}
+function shellQuote(value) {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+function pythonIsoformat(at) {
+  const pad = (n2, width = 2) => String(n2).padStart(width, "0");
+  const date = `${pad(at.getFullYear(), 4)}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+  const time = `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+  const ms = at.getMilliseconds();
+  return `${date} ${time}${ms === 0 ? "" : `.${pad(ms * 1e3, 6)}`}`;
 }
 var TarFileInjection = class {
   /** Entries of the path that were left out. */
@@ -3954,7 +3971,7 @@ function imageFolder(p) {
 async function makePlan(config, store, ctx) {
   const channel = config.channel ?? channelOf(ctx.run);
   const date = await resolveDate(config, ctx);
-  const version = imageVersion(config.osName, config.osVersion, date);
+  const version = imageVersion(config.osName, config.osVersion, date, config.imageName);
   const placement = {
     channel,
     osName: config.osName,
@@ -3968,14 +3985,15 @@ async function makePlan(config, store, ctx) {
   if (config.layout === "versioned") {
     for (const folder of await store.folders(indexDir)) {
       if (isCalendarDate(folder) && await store.size(`${indexDir}/${folder}/${IMAGE_FILE}`) !== void 0)
-        existing.push(imageVersion(config.osName, config.osVersion, folder).version);
+        existing.push(imageVersion(config.osName, config.osVersion, folder, config.imageName).version);
     }
   }
   const tags = await gitTags(ctx.cwd) ?? [];
   if (config.versionsFromTags) {
     for (const tag of tags) {
       const id = parseImageId(tag);
-      if (id?.os === config.osName && sameMajorMinor(id.version, version.version)) existing.push(id.version);
+      if (id?.os === osOf(version.imageId) && sameMajorMinor(id.version, version.version))
+        existing.push(id.version);
     }
   }
   return {
@@ -4010,6 +4028,9 @@ async function resolveDate(config, ctx) {
       return date;
     }
   }
+}
+function osOf(imageId) {
+  return imageId.slice(0, imageId.lastIndexOf("-"));
 }
 
 // src/rootfs/contract/tree.ts
@@ -12778,7 +12799,7 @@ async function describeImage(streamed, databases, contract, config, plan, store,
     log.info(`${SBOM_FILE}: CycloneDX 1.6, ${packages?.sbom.length ?? 0} components`);
   }
   const verdict = contract ? checkContract(contract, packages?.names, config.contract, log) : void 0;
-  if (verdict) files.push([CONTRACT_FILE, verdict.file]);
+  if (verdict && config.contractJson) files.push([CONTRACT_FILE, verdict.file]);
   return { packages, contract: verdict?.document, packageChanges, files };
 }
 function checkContract(checker, names, mode, log) {
@@ -12907,7 +12928,7 @@ async function publish(config, store, options) {
       for (const [name, data] of described.files) await set.write(name, data);
       for (const alg of config.checksums)
         await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]));
-      return set.commit(plan, { md5: streamed.md5, size: streamed.size });
+      return set.commit(plan, { md5: streamed.md5, size: streamed.size }, config.versionsJson);
     });
     const cacheNote = cache && built ? await phases.group("Build cache", () => saveCache(cache, opened, built, log, signal)) : void 0;
     return {
@@ -13015,19 +13036,20 @@ var ImageSet = class {
     return stream;
   }
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
-  async commit(plan, image) {
+  async commit(plan, image, index) {
     const present = [IMAGE_FILE, ...this.sizes.keys()];
     const at = (name) => `${this.dir}/${name}`;
     const { order: order2, retract, obsolete } = setCommit(present);
     await this.tx.commit(order2.map(at), { retract: retract.map(at), obsolete: obsolete.map(at) });
-    await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
-      version: plan.version.version,
-      imageId: plan.version.imageId,
-      md5: image.md5,
-      size: image.size,
-      published: (/* @__PURE__ */ new Date()).toISOString(),
-      path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`
-    });
+    if (index)
+      await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
+        version: plan.version.version,
+        imageId: plan.version.imageId,
+        md5: image.md5,
+        size: image.size,
+        published: (/* @__PURE__ */ new Date()).toISOString(),
+        path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`
+      });
     this.sizes.set(IMAGE_FILE, image.size);
     const published = order2.map((name) => ({
       name,
@@ -13096,9 +13118,14 @@ var INPUTS = {
   rootfs: {
     description: "Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`)."
   },
-  "os-name": { description: "Operating system name, e.g. debian, ubuntu, firewall-ubuntu (required)." },
+  "os-name": {
+    description: "Operating system name, the first folder below the channel, e.g. debian, ubuntu, firewall, capms-ubuntu (required)."
+  },
   "os-version": {
-    description: "Operating system version as major or major.minor, e.g. 12 or 24.04 (required)."
+    description: "The version folder below os-name, as metal-images names it: one to three numbers, optionally with words that belong to the OS, e.g. 13, 26.04, 3.0-ubuntu, 1.32.9 (required). The folder keeps it as written; the image id is derived from it (see Versions)."
+  },
+  "image-name": {
+    description: "The OS part of the image id. Empty: os-name, plus the words of os-version (firewall + 3.0-ubuntu -> firewall-ubuntu-3.0.<YYYYMMDD>)."
   },
   destination: {
     description: "Where the image goes: gs://BUCKET/PREFIX, s3://BUCKET/PREFIX, or a local directory or file:// URL (default ./images). Files land in <destination>/<channel>/<os-name>/<os-version>/.",
@@ -13157,6 +13184,14 @@ var INPUTS = {
     description: "Write sbom.cdx.json beside the image: a CycloneDX 1.6 SBOM with one component per installed package.",
     default: "true"
   },
+  "contract-json": {
+    description: "Write contract.json (the findings of the contract check) beside the image; the check itself runs as contract says.",
+    default: "true"
+  },
+  "versions-json": {
+    description: "Keep versions.json in <os-name>/<os-version>/: every version published there, with md5, size and time. With sbom, contract-json and this false, and checksums md5, the folder holds exactly what metal-images publishes: img.tar.lz4, img.tar.lz4.md5, packages.txt.",
+    default: "true"
+  },
   "build-info": {
     description: "Add /etc/metal/build.yaml to the rootfs (build date, image id, version, git repository, ref and commit), as metal-images writes it before its build; an existing one is replaced.",
     default: "true"
@@ -13174,8 +13209,8 @@ var INPUTS = {
     description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting."
   },
   "compression-level": {
-    description: "LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression (9 is what metal-images uses).",
-    default: "1"
+    description: "LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression. 9, as metal-images (lz4 -9): the image machines download is smaller; 1 is several times faster for pull-request builds.",
+    default: "9"
   }
 };
 var OUTPUTS = {
@@ -13260,6 +13295,7 @@ function parseInputs(read) {
   const target = {
     osName: parseOsName(get("os-name")),
     osVersion: parseOsVersion(get("os-version")),
+    imageName: parseImageName(get("image-name")),
     destination: get("destination") || "images",
     destinationGiven: get("destination") !== "",
     store: {
@@ -13273,8 +13309,15 @@ function parseInputs(read) {
     date: parseDate(get("date")),
     // Flat folders hold one build, overwritten by the next (metal-images); versioned ones keep each.
     // A promotion never replaces a target unless asked.
-    onConflict: conflict === "" ? mode === "promote" || layout === "versioned" ? "fail" : "overwrite" : oneOf("on-conflict", conflict, ["fail", "overwrite", "skip"])
+    onConflict: conflict === "" ? mode === "promote" || layout === "versioned" ? "fail" : "overwrite" : oneOf("on-conflict", conflict, ["fail", "overwrite", "skip"]),
+    versionsJson: parseBoolean("versions-json", get("versions-json"))
   };
+  if (layout === "versioned" && !datedVersion(target.osVersion))
+    throw new InputError(
+      "layout",
+      layout,
+      `os-version ${target.osVersion} has three numbers, which leave no room for the build date in the version: the versioned layout needs a dated version; use layout flat`
+    );
   const publish2 = {
     mode: "publish",
     ...target,
@@ -13285,6 +13328,7 @@ function parseInputs(read) {
     contract: oneOf("contract", get("contract"), ["error", "warn", "off"]),
     checksums: parseChecksums(get("checksums")),
     sbom: parseBoolean("sbom", get("sbom")),
+    contractJson: parseBoolean("contract-json", get("contract-json")),
     buildInfo: parseBoolean("build-info", get("build-info")),
     artifact: {
       mode: oneOf("artifact", get("artifact"), ["auto", "true", "false"]),
@@ -13359,12 +13403,23 @@ function parseOsName(value) {
   return value;
 }
 function parseOsVersion(value) {
-  if (value === "") throw new InputError("os-version", value, "is required, e.g. 12 or 24.04");
-  if (!/^(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?$/.test(value))
+  if (value === "")
+    throw new InputError("os-version", value, "is required, e.g. 13, 26.04, 3.0-ubuntu or 1.32.9");
+  if (value.length > 63 || !OS_VERSION.test(value))
     throw new InputError(
       "os-version",
+      value.length > 80 ? `${value.slice(0, 80)}...` : value,
+      'expected one to three numbers joined by ".", optionally followed by lowercase words joined by "-" (e.g. 13, 26.04, 3.0-ubuntu, 1.32.9), at most 63 characters'
+    );
+  return value;
+}
+function parseImageName(value) {
+  if (value === "") return "";
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(value) || value.length > 63)
+    throw new InputError(
+      "image-name",
       value,
-      "expected <major> or <major>.<minor> in digits, e.g. 12 or 24.04"
+      'expected lowercase letters and digits in words joined by "-", starting with a letter (e.g. firewall-ubuntu): the image id is <image-name>-<version>'
     );
   return value;
 }
@@ -13525,7 +13580,7 @@ function githubContext(env = process.env) {
     event: { name: env.GITHUB_EVENT_NAME ?? "", payload },
     head: run && env.GITHUB_SHA ? {
       repository: env.GITHUB_REPOSITORY ?? "",
-      ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.GITHUB_REF || "",
+      ref: commitRef(env),
       commit: env.GITHUB_SHA
     } : void 0,
     runUrl: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0,
@@ -13544,6 +13599,10 @@ function runContext(env, event) {
     pullRequest: pr?.number !== void 0 ? { number: pr.number, headRef: pr.head?.ref ?? env.GITHUB_HEAD_REF ?? "" } : void 0,
     releaseTag: event.release?.tag_name
   };
+}
+function commitRef(env) {
+  if (env.GITHUB_HEAD_REF) return env.GITHUB_HEAD_REF.slice(env.GITHUB_HEAD_REF.lastIndexOf("/") + 1);
+  return (env.GITHUB_REF ?? "").split("/")[2] ?? "";
 }
 
 export {

@@ -10,7 +10,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-XOGM3VVL.js";
+} from "./chunk-AE5TSHT3.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,
