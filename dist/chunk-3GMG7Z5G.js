@@ -2842,20 +2842,150 @@ function encodeBlock(block) {
   return { ...block, sizeWord };
 }
 
+// src/rootfs/pax.ts
+import { isUtf8 as isUtf82 } from "node:buffer";
+var PaxError = class extends Error {
+  constructor(message, refusers) {
+    const who = refusers === "both" ? "GNU tar and metal-hammer (Go archive/tar) both refuse it" : refusers === "go" ? "metal-hammer (Go archive/tar) refuses it, where GNU tar reads it otherwise" : refusers === "gnu" ? "GNU tar refuses it, where metal-hammer (Go archive/tar) reads it otherwise" : "GNU tar and metal-hammer (Go archive/tar) read it differently";
+    super(`${message}; ${who}`);
+  }
+};
+var DIGITS = /^\d+$/;
+var TIME = /^-?\d+(?:\.\d*)?$/;
+var SPARSE_NUMBERS = /* @__PURE__ */ new Set([
+  "GNU.sparse.size",
+  "GNU.sparse.realsize",
+  "GNU.sparse.numblocks",
+  "GNU.sparse.offset",
+  "GNU.sparse.numbytes",
+  "GNU.sparse.major",
+  "GNU.sparse.minor"
+]);
+var MAX_ID = 4294967295;
+function parsePax(data) {
+  const raw = /* @__PURE__ */ new Map();
+  let at = 0;
+  for (let n2 = 1; at < data.length; n2++) {
+    const where = `record ${n2} (byte ${at})`;
+    let i2 = at;
+    while (i2 < data.length && data[i2] >= 48 && data[i2] <= 57) i2++;
+    if (i2 === at) {
+      const blank = data[at] === 32 || data[at] === 9 || data[at] === 0;
+      throw new PaxError(`${where} does not start with its length`, blank ? "go" : "both");
+    }
+    if (data[i2] !== 32) throw new PaxError(`${where}: its length is not followed by a space`, "both");
+    const length = Number(data.toString("latin1", at, i2));
+    if (length > data.length - at)
+      throw new PaxError(
+        `${where} says it is ${length} bytes long, but only ${data.length - at} bytes are left in the header`,
+        "both"
+      );
+    const end = at + length;
+    if (length < 5 || data[end - 1] !== 10)
+      throw new PaxError(`${where} does not end with a newline where its length ${length} says`, "both");
+    const eq = data.indexOf(61, i2 + 1);
+    if (eq === -1 || eq >= end - 1)
+      throw new PaxError(`${where} has no "=" between its key and value`, "both");
+    if (eq === i2 + 1) throw new PaxError(`${where} has an empty key`, "go");
+    const key = data.toString("latin1", i2 + 1, eq);
+    if (data[i2 + 1] === 32 || data[i2 + 1] === 9)
+      throw new PaxError(`${where} has more than one blank after its length`, "differ");
+    if (key.includes("\0")) throw new PaxError(`${where}: a NUL byte in its key`, "go");
+    const value = data.subarray(eq + 1, end - 1);
+    check(key, value, where);
+    raw.set(key, value);
+    at = end;
+  }
+  return records(raw);
+}
+function records(raw) {
+  const out = {};
+  const text3 = (key) => raw.get(key)?.toString("latin1");
+  const path6 = raw.get("path");
+  if (path6) out.path = decodeName(path6);
+  const linkpath = raw.get("linkpath");
+  if (linkpath) out.linkpath = decodeName(linkpath);
+  for (const key of ["size", "uid", "gid"]) {
+    const value = text3(key);
+    if (value !== void 0) out[key] = Number(value);
+  }
+  const major = text3("GNU.sparse.major");
+  const minor = text3("GNU.sparse.minor");
+  const versioned = major === "0" && (minor === "0" || minor === "1") || major === "1" && minor === "0";
+  const unversioned = major === void 0 && minor === void 0 && (raw.has("GNU.sparse.map") || raw.has("GNU.sparse.offset"));
+  if (versioned || unversioned) {
+    const name = raw.get("GNU.sparse.name");
+    const size = text3("GNU.sparse.size") ?? text3("GNU.sparse.realsize");
+    out.sparse = {};
+    if (name?.length) out.sparse.name = decodeName(name);
+    if (size !== void 0) out.sparse.size = Number(size);
+  }
+  return out;
+}
+function check(key, value, where) {
+  const text3 = () => value.toString("latin1");
+  switch (key) {
+    case "path":
+    case "linkpath":
+      if (value.length === 0) throw new PaxError(`${where}: an empty ${key}`, "differ");
+      if (value.includes(0)) throw new PaxError(`${where}: a NUL byte in ${key}`, "go");
+      return;
+    case "uname":
+    case "gname":
+      if (value.includes(0)) throw new PaxError(`${where}: a NUL byte in ${key}`, "go");
+      return;
+    case "size":
+    case "uid":
+    case "gid": {
+      const max = key === "size" ? Number.MAX_SAFE_INTEGER : MAX_ID;
+      if (DIGITS.test(text3()) && Number(text3()) <= max) return;
+      const goReads = key === "size" ? /^\+\d{1,15}$/.test(text3()) : /^[-+]?\d{1,18}$/.test(text3());
+      throw new PaxError(
+        `${where}: ${key}=${JSON.stringify(text3())} is not a number from 0 to ${max}`,
+        goReads ? "gnu" : "both"
+      );
+    }
+    case "mtime":
+    case "atime":
+    case "ctime":
+      if (!TIME.test(text3()))
+        throw new PaxError(`${where}: ${key}=${JSON.stringify(text3())} is not a time`, "both");
+      return;
+    default:
+      if (SPARSE_NUMBERS.has(key) && !DIGITS.test(text3()))
+        throw new PaxError(`${where}: ${key}=${JSON.stringify(text3())} is not a number`, "both");
+  }
+}
+function decodeName(bytes) {
+  let ascii = true;
+  for (let i2 = 0; i2 < bytes.length; i2++)
+    if (bytes[i2] >= 128) {
+      ascii = false;
+      break;
+    }
+  if (ascii) return bytes.toString("latin1");
+  if (isUtf82(bytes)) return bytes.toString("utf8");
+  let out = "";
+  for (const b of bytes) out += b < 128 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
+  return out;
+}
+
 // src/rootfs/tar.ts
 var BLOCK = 512;
 var MAX_META = 1 << 20;
 var TarFormatError = class extends Error {
 };
 function normalizeTarPath(name) {
+  const first = name.charCodeAt(0);
+  if (first !== 46 && first !== 47 && name.charCodeAt(name.length - 1) !== 47) return name;
   return name.replace(/^(\.?\/)+/, "").replace(/\/+$/, "");
 }
+var NO_DATA = /* @__PURE__ */ new Set([49, 53]);
+var HEADER_ONLY = /* @__PURE__ */ new Set([50, 51, 52, 54]);
 var TarWalker = class {
   /** Bytes consumed. */
   offset = 0;
   entries = 0;
-  /** Zero bytes at the end of what has been seen so far (an archive ends with two zero blocks). */
-  zeroTail = 0;
   /**
    * Where the entry being handed to `entry` lies in the archive: from its first block (its pax or GNU
    * long-name records, else its header) to the end of its padded data. What cutting it out removes.
@@ -2869,6 +2999,9 @@ var TarWalker = class {
    * or the pax or GNU records just before it that no entry followed.
    */
   endOfArchive;
+  /** Zero blocks seen where a header should be: 2 is the end-of-archive marker, after which only zeros may come. */
+  zeroBlocks = 0;
+  zeroAt = 0;
   onEntry;
   onBody;
   carry = Buffer.alloc(BLOCK);
@@ -2880,8 +3013,10 @@ var TarWalker = class {
   body;
   filled = 0;
   meta;
-  /** What pax and GNU long-name records say about the next entry. */
+  metaAt = 0;
   next = {};
+  /** An old GNU sparse entry ('S') whose extension blocks are still to come, before its data. */
+  sparse;
   /** `entry` sees every header in archive order; returning true asks for its data, given to `body`. */
   constructor(entry, body) {
     this.onEntry = entry;
@@ -2894,9 +3029,12 @@ var TarWalker = class {
   get settled() {
     return this.recordsStart ?? this.offset - this.carried;
   }
+  /** The end-of-archive marker (two zero blocks) has been read. */
+  get ended() {
+    return this.zeroBlocks === 2;
+  }
   /** Throws TarFormatError at a block that should be a header and is not one. */
   write(chunk) {
-    this.trackZeroTail(chunk);
     let at = 0;
     while (at < chunk.length) {
       if (this.left > 0) {
@@ -2928,61 +3066,112 @@ var TarWalker = class {
       }
     }
   }
-  /** Throws TarFormatError when the stream stopped inside an entry or a header. */
+  /** Throws TarFormatError when the stream stopped inside an entry or a header, or went on after its end. */
   end() {
-    if (this.left > 0 || this.carried > 0)
+    if (this.ended && this.carried > 0 && !isZero(this.carry, 0, this.carried))
+      throw this.afterEnd(this.carry, 0, this.offset - this.carried, this.carried);
+    if (this.left > 0 || this.sparse || this.carried > 0 && !this.ended)
       throw new TarFormatError(
         `the tar archive is truncated: it ends in the middle of an entry after ${this.offset} bytes`
       );
   }
   /** A header block at `buf[at]`, the archive's byte `start`. */
   header(buf, at, start) {
-    if (isZero(buf, at)) {
-      if (this.endOfArchive === void 0) {
-        this.endOfArchive = this.recordsStart ?? start;
-        this.recordsStart = void 0;
-      }
+    if (this.sparse) return this.sparseExtension(buf, at, start);
+    if (this.zeroBlocks === 2) {
+      if (!isZero(buf, at)) throw this.afterEnd(buf, at, start, BLOCK);
       return;
     }
-    if (!validChecksum(buf, at) || !hasUstarMagic(buf, at))
-      throw new TarFormatError(`not a tar archive (no valid tar header near byte ${start})`);
+    if (isZero(buf, at)) {
+      if (this.zeroBlocks === 1) return void (this.zeroBlocks = 2);
+      if (this.next.paxError)
+        throw new TarFormatError(`the pax extended header at byte ${this.next.paxAt} ${this.next.paxError}`);
+      this.endOfArchive = this.recordsStart ?? start;
+      this.recordsStart = void 0;
+      this.zeroBlocks = 1;
+      this.zeroAt = start;
+      return;
+    }
+    const valid = validChecksum(buf, at) && hasUstarMagic(buf, at);
+    if (this.zeroBlocks === 1)
+      throw new TarFormatError(
+        `a lone zero block at byte ${this.zeroAt} is followed by ${valid ? `more entries (at byte ${start}: ${JSON.stringify(ustarName(buf, at))})` : `data at byte ${start}`}: GNU tar takes it for the end of the archive and extracts nothing after it ("A lone zero block"), metal-hammer's Go tar reader fails on it ("invalid tar header"), so the rootfs is refused; remove the zero block`
+      );
+    if (!valid) throw new TarFormatError(`not a tar archive (no valid tar header near byte ${start})`);
     const flag = buf[at + 156];
     if (flag === 120 || flag === 103 || flag === 76 || flag === 75) {
       if (flag !== 103) this.recordsStart ??= start;
-      const size2 = numeric(buf, at + 124, 12);
+      const size2 = this.number(buf, at, 124, 12, "size", () => `the extended header at byte ${start}`);
       if (size2 > MAX_META)
         throw new TarFormatError(`not a valid tar archive: a ${size2}-byte extended header near byte ${start}`);
       this.left = Math.ceil(size2 / BLOCK) * BLOCK;
       this.meta = String.fromCharCode(flag);
+      this.metaAt = start;
       this.body = Buffer.allocUnsafe(size2);
       this.filled = 0;
       if (this.left === 0) this.endEntry();
       return;
     }
-    const size = this.next.size ?? numeric(buf, at + 124, 12);
-    this.left = Math.ceil(size / BLOCK) * BLOCK;
-    let type = typeName(flag);
     const next = this.next;
     this.next = {};
-    const name = next.name ?? ustarName(buf, at);
+    let name = next.pax?.path ?? next.longName ?? ustarName(buf, at);
+    const what = () => `${JSON.stringify(name)} (its header at byte ${start})`;
+    if (next.paxError)
+      throw new TarFormatError(`${what()}: its pax extended header at byte ${next.paxAt} ${next.paxError}`);
+    let type = typeName(flag);
     if (type === "file" && flag === 0 && name.endsWith("/")) type = "directory";
+    const mode = this.number(buf, at, 100, 8, "mode", what);
+    const uid = this.number(buf, at, 108, 8, "uid", what);
+    const gid = this.number(buf, at, 116, 8, "gid", what);
+    const stored = this.number(buf, at, 124, 12, "size", what);
+    this.number(buf, at, 136, 12, "mtime", what);
+    let data = next.pax?.size ?? stored;
+    let size = data;
+    if (NO_DATA.has(flag)) data = size = 0;
+    else if (HEADER_ONLY.has(flag) && data > 0)
+      throw new TarFormatError(
+        `${what()}: a ${type} header with a size of ${data} bytes: GNU tar reads that much data after it, metal-hammer's Go tar reader none, so they would read the rest of the archive differently`
+      );
+    const sparse = next.pax?.sparse;
+    if (sparse) {
+      name = sparse.name ?? name;
+      size = sparse.size ?? size;
+    }
     const header = {
       name,
       type,
-      mode: numeric(buf, at + 100, 8),
-      uid: next.uid ?? numeric(buf, at + 108, 8),
-      gid: next.gid ?? numeric(buf, at + 116, 8),
+      flag: String.fromCharCode(flag),
+      mode,
+      uid: next.pax?.uid ?? uid,
+      gid: next.pax?.gid ?? gid,
       size,
-      linkname: next.linkname ?? (buf[at + 157] === 0 ? null : text2(buf, at + 157, 100))
+      linkname: next.pax?.linkpath ?? next.longLink ?? (buf[at + 157] === 0 ? null : text2(buf, at + 157, 100))
     };
+    const entryStart = this.recordsStart ?? start;
+    this.recordsStart = void 0;
+    if (flag === 83) {
+      header.size = numeric(buf, at + 483, 12);
+      if (buf[at + 482] !== 0) return void (this.sparse = { header, start: entryStart, data });
+    }
+    this.begin(header, entryStart, start + BLOCK, data, sparse === void 0 && flag !== 83);
+  }
+  /** Hands an entry to `entry`; its data (`data` bytes, padded) starts at `dataAt`. */
+  begin(header, start, dataAt, data, readable2) {
+    this.left = Math.ceil(data / BLOCK) * BLOCK;
     this.entries++;
     this.current = header;
-    this.entryStart = this.recordsStart ?? start;
-    this.entryEnd = start + BLOCK + this.left;
-    this.recordsStart = void 0;
-    this.body = this.onEntry(header) ? Buffer.allocUnsafe(size) : void 0;
+    this.entryStart = start;
+    this.entryEnd = dataAt + this.left;
+    this.body = this.onEntry(header) && readable2 ? Buffer.allocUnsafe(data) : void 0;
     this.filled = 0;
     if (this.left === 0) this.endEntry();
+  }
+  /** An extension block of an old GNU sparse header: more of its map, and whether another follows. */
+  sparseExtension(buf, at, start) {
+    if (buf[at + 504] !== 0) return;
+    const { header, start: entryStart, data } = this.sparse;
+    this.sparse = void 0;
+    this.begin(header, entryStart, start + BLOCK, data, false);
   }
   endEntry() {
     const body = this.body;
@@ -2991,17 +3180,49 @@ var TarWalker = class {
     this.meta = void 0;
     if (meta) {
       const data = body.subarray(0, this.filled);
-      if (meta === "L") this.next.name = data.toString("utf8").replace(/\0.*$/s, "");
-      else if (meta === "K") this.next.linkname = data.toString("utf8").replace(/\0.*$/s, "");
-      else if (meta === "x") Object.assign(this.next, paxHeader(data));
+      if (meta === "L" || meta === "K") {
+        const nul = data.indexOf(0);
+        const value = decodeName(nul === -1 ? data : data.subarray(0, nul));
+        if (meta === "L") this.next.longName = value;
+        else this.next.longLink = value;
+      } else if (meta === "x") this.paxRecords(data);
+      else this.paxRecords(data, true);
       return;
     }
     if (body) this.onBody(this.current, body);
   }
-  trackZeroTail(chunk) {
-    let i2 = chunk.length - 1;
-    while (i2 >= 0 && chunk[i2] === 0) i2--;
-    this.zeroTail = i2 < 0 ? this.zeroTail + chunk.length : chunk.length - 1 - i2;
+  paxRecords(data, global3 = false) {
+    const at = this.metaAt;
+    try {
+      const pax = parsePax(data);
+      if (!global3) this.next = { ...this.next, pax, paxAt: at, paxError: void 0 };
+    } catch (err) {
+      if (!(err instanceof PaxError)) throw err;
+      const why = `is malformed: ${err.message}`;
+      if (global3) throw new TarFormatError(`the pax global header at byte ${at} ${why}`);
+      this.next = { ...this.next, pax: void 0, paxAt: at, paxError: why };
+    }
+  }
+  /**
+   * A number field: octal (or GNU's base-256) as both GNU tar and Go's reader read it alike. An empty
+   * field is 0; anything else but digits between blanks is refused.
+   */
+  number(buf, at, offset, length, field2, what) {
+    const n2 = strictNumeric(buf, at + offset, length);
+    if (Number.isNaN(n2))
+      throw new TarFormatError(
+        `${what()}: its ${field2} field is ${JSON.stringify(buf.toString("latin1", at + offset, at + offset + length))}, not an octal number; GNU tar and metal-hammer's Go tar reader refuse or misread it`
+      );
+    return n2;
+  }
+  /** What comes after the end-of-archive marker, at `buf[at]` (the archive's byte `start`), `length` bytes of it. */
+  afterEnd(buf, at, start, length) {
+    let first = at;
+    while (first < at + length - 1 && buf[first] === 0) first++;
+    const what = length === BLOCK && validChecksum(buf, at) && hasUstarMagic(buf, at) ? `a second tar archive starts at byte ${start} (its first entry ${JSON.stringify(ustarName(buf, at))})` : `data that is no tar header comes at byte ${start + first - at}`;
+    return new TarFormatError(
+      `the tar archive goes on after its end-of-archive marker (at byte ${this.zeroAt}): ${what}. GNU tar (without --ignore-zeros) and metal-hammer stop at the marker and extract none of it, so the image would not be what packages.txt, the SBOM and the contract describe, and the rootfs is refused; make it one archive (tar --concatenate) or cut what follows the marker`
+    );
   }
 };
 function typeName(flag) {
@@ -3026,28 +3247,6 @@ function typeName(flag) {
     default:
       return null;
   }
-}
-function paxHeader(data) {
-  const out = {};
-  let at = 0;
-  while (at < data.length) {
-    const space = data.indexOf(32, at);
-    if (space === -1) break;
-    const length = Number.parseInt(data.toString("latin1", at, space), 10);
-    if (!(length > 0)) break;
-    const record = data.toString("utf8", space + 1, at + length - 1);
-    const eq = record.indexOf("=");
-    const key = record.slice(0, eq);
-    const value = record.slice(eq + 1);
-    if (key === "path") out.name = value;
-    else if (key === "linkpath") out.linkname = value;
-    else if (key === "size" || key === "uid" || key === "gid") {
-      const n2 = Number.parseInt(value, 10);
-      if (Number.isSafeInteger(n2) && n2 >= 0) out[key] = n2;
-    }
-    at += length;
-  }
-  return out;
 }
 function validChecksum(block, at = 0) {
   let sum = 8 * 32;
@@ -3077,18 +3276,33 @@ function octal(block, start, length) {
   return digits > 0 ? n2 : Number.NaN;
 }
 function numeric(block, start, length) {
+  const n2 = strictNumeric(block, start, length);
+  return Number.isNaN(n2) ? 0 : n2;
+}
+function strictNumeric(block, start, length) {
   if (block[start] & 128) {
     let n3 = block[start] & 127;
-    for (let i2 = start + 1; i2 < start + length; i2++) n3 = n3 * 256 + block[i2];
+    for (let i3 = start + 1; i3 < start + length; i3++) n3 = n3 * 256 + block[i3];
     return n3;
   }
-  const n2 = octal(block, start, length);
-  return Number.isNaN(n2) ? 0 : n2;
+  const end = start + length;
+  let i2 = start;
+  while (i2 < end && block[i2] === 32) i2++;
+  let n2 = 0;
+  const first = i2;
+  for (; i2 < end; i2++) {
+    const c3 = block[i2];
+    if (c3 < 48 || c3 > 55) break;
+    n2 = n2 * 8 + (c3 - 48);
+  }
+  if (i2 === first && i2 < end && block[i2] !== 0) return Number.NaN;
+  for (; i2 < end; i2++) if (block[i2] !== 0 && block[i2] !== 32) return Number.NaN;
+  return n2;
 }
 function text2(block, start, length) {
   const nul = block.indexOf(0, start);
   const end = nul === -1 || nul > start + length ? start + length : nul;
-  return block.toString("utf8", start, end);
+  return decodeName(block.subarray(start, end));
 }
 function isPosixUstar(block, at = 0) {
   return hasUstarMagic(block, at) && block[at + 262] === 0;
@@ -3324,7 +3538,6 @@ function collectGarbage(type) {
 var MAX_CAPTURE = 64 * 1024 * 1024;
 var COLLECT_EVERY = 8 << 20;
 var MAJOR_EVERY = 4;
-var END_MARKER = 1024;
 var TarInspector = class extends Transform2 {
   facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
   walker;
@@ -3400,7 +3613,7 @@ var TarInspector = class extends Transform2 {
     } catch (err) {
       return done(err);
     }
-    if (this.walker.endOfArchive === void 0 || this.walker.zeroTail < END_MARKER)
+    if (!this.walker.ended)
       return done(
         new TarFormatError(
           `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`
@@ -12171,9 +12384,9 @@ var PooledFileStream = class extends Readable4 {
       ({ bytesRead }) => {
         if (bytesRead === 0) return void this.push(null);
         const chunk = this.pool.filled(bytesRead);
-        const check = this.checkHead;
+        const check2 = this.checkHead;
         this.checkHead = void 0;
-        const err = check?.(chunk);
+        const err = check2?.(chunk);
         if (err) return void this.destroy(err);
         this.push(chunk);
       },
