@@ -11,7 +11,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-3GMG7Z5G.js";
+} from "./chunk-5WX2IBRN.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import {
