@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-G2UPOJMW.js");
+var { run } = await import("./action-6OAUXBKD.js");
 await run();
 process.exit();

@@ -28,8 +28,6 @@ const MAX_CAPTURE = 64 * 1024 * 1024
  */
 const COLLECT_EVERY = 8 << 20
 const MAJOR_EVERY = 4
-/** POSIX: an archive ends with two zero blocks. Without them the stream was cut off. */
-const END_MARKER = 1024
 
 /**
  * Sees every entry header in archive order while the stream passes (the contract check). observe()
@@ -65,7 +63,8 @@ export interface InspectorOptions {
 
 /**
  * Passes the rootfs tar through while reading it as a tar on the side: this both proves the stream is
- * a complete, well-formed archive (before anything is published) and picks out the few files the
+ * a complete, well-formed archive that GNU tar and metal-hammer read alike, with nothing after its end
+ * (TarWalker; before anything is published), and picks out the few files the
  * image metadata is made from, without a second read or an extra container. With `inject` it also
  * puts a file in: the same walk over the headers finds what to leave out and where the archive ends,
  * so the rootfs needs no stage of its own for it: a stage of its own, with its buffers, cost the
@@ -184,8 +183,8 @@ export class TarInspector extends Transform {
     } catch (err) {
       return done(err as Error)
     }
-    // Zero bytes at the end of a file's data are no end marker: a zero block must come where a header would.
-    if (this.walker.endOfArchive === undefined || this.walker.zeroTail < END_MARKER)
+    // POSIX: an archive ends with two zero blocks where a header would come. Without them it was cut off.
+    if (!this.walker.ended)
       return done(
         new TarFormatError(
           `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`,

@@ -10,7 +10,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-AE5TSHT3.js";
+} from "./chunk-QLMIX7P5.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,

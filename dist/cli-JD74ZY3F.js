@@ -10,7 +10,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-AE5TSHT3.js";
+} from "./chunk-QLMIX7P5.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-7Q2ZIIOM.js";
 import "./chunk-MBMCBANP.js";

@@ -711,9 +711,9 @@ var LocalStaging = class {
   /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
   async copy(from, to) {
     await copyFile(this.store.resolve(from), this.tempPath(to));
-    const hash = createHash("md5");
-    await pipeline(createReadStream(this.tempPath(to)), hash);
-    return hash.digest("hex");
+    const hash2 = createHash("md5");
+    await pipeline(createReadStream(this.tempPath(to)), hash2);
+    return hash2.digest("hex");
   }
   /** Renames a file into place: with `exclusive`, a streamed one only if the name is still free. */
   async place(path6) {
@@ -2481,10 +2481,10 @@ function purlOf(p, d) {
 var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
 var SERIAL_NAMESPACE = Buffer7.from("5b0f6f3c8d2a4e0e9c1d7a4b2e6f9a13", "hex");
 function uuidV5(name) {
-  const h2 = createHash3("sha1").update(SERIAL_NAMESPACE).update(name, "utf8").digest().subarray(0, 16);
-  h2[6] = h2[6] & 15 | 80;
-  h2[8] = h2[8] & 63 | 128;
-  const x = h2.toString("hex");
+  const h3 = createHash3("sha1").update(SERIAL_NAMESPACE).update(name, "utf8").digest().subarray(0, 16);
+  h3[6] = h3[6] & 15 | 80;
+  h3[8] = h3[8] & 63 | 128;
+  const x = h3.toString("hex");
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 function component(p, d) {
@@ -2717,20 +2717,20 @@ var t = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 48, 8, 96, 3, 127, 127, 
 async function e() {
   return (function(t2) {
     const { exports: { mem: e2, xxh32: n2, xxh64: r, init32: i2, update32: a2, digest32: o2, init64: s, update64: u2, digest64: c3 } } = t2;
-    let h2 = new Uint8Array(e2.buffer);
+    let h3 = new Uint8Array(e2.buffer);
     function g(t3, n3) {
       if (e2.buffer.byteLength < t3 + n3) {
         const r2 = Math.ceil((t3 + n3 - e2.buffer.byteLength) / 65536);
-        e2.grow(r2), h2 = new Uint8Array(e2.buffer);
+        e2.grow(r2), h3 = new Uint8Array(e2.buffer);
       }
     }
     function f(t3, e3, n3, r2, i3, a3) {
       g(t3);
       const o3 = new Uint8Array(t3);
-      return h2.set(o3), n3(0, e3), o3.set(h2.subarray(0, t3)), { update(e4) {
+      return h3.set(o3), n3(0, e3), o3.set(h3.subarray(0, t3)), { update(e4) {
         let n4;
-        return h2.set(o3), "string" == typeof e4 ? (g(3 * e4.length, t3), n4 = w.encodeInto(e4, h2.subarray(t3)).written) : (g(e4.byteLength, t3), h2.set(e4, t3), n4 = e4.byteLength), r2(0, t3, n4), o3.set(h2.subarray(0, t3)), this;
-      }, digest: () => (h2.set(o3), a3(i3(0))) };
+        return h3.set(o3), "string" == typeof e4 ? (g(3 * e4.length, t3), n4 = w.encodeInto(e4, h3.subarray(t3)).written) : (g(e4.byteLength, t3), h3.set(e4, t3), n4 = e4.byteLength), r2(0, t3, n4), o3.set(h3.subarray(0, t3)), this;
+      }, digest: () => (h3.set(o3), a3(i3(0))) };
     }
     function y(t3) {
       return t3 >>> 0;
@@ -2741,12 +2741,12 @@ async function e() {
     }
     const w = new TextEncoder(), l = 0, p = 0n;
     function x(t3, e3 = l) {
-      return g(3 * t3.length, 0), y(n2(0, w.encodeInto(t3, h2).written, e3));
+      return g(3 * t3.length, 0), y(n2(0, w.encodeInto(t3, h3).written, e3));
     }
     function L(t3, e3 = p) {
-      return g(3 * t3.length, 0), d(r(0, w.encodeInto(t3, h2).written, e3));
+      return g(3 * t3.length, 0), d(r(0, w.encodeInto(t3, h3).written, e3));
     }
-    return { h32: x, h32ToString: (t3, e3 = l) => x(t3, e3).toString(16).padStart(8, "0"), h32Raw: (t3, e3 = l) => (g(t3.byteLength, 0), h2.set(t3), y(n2(0, t3.byteLength, e3))), create32: (t3 = l) => f(48, t3, i2, a2, o2, y), h64: L, h64ToString: (t3, e3 = p) => L(t3, e3).toString(16).padStart(16, "0"), h64Raw: (t3, e3 = p) => (g(t3.byteLength, 0), h2.set(t3), d(r(0, t3.byteLength, e3))), create64: (t3 = p) => f(88, t3, s, u2, c3, d) };
+    return { h32: x, h32ToString: (t3, e3 = l) => x(t3, e3).toString(16).padStart(8, "0"), h32Raw: (t3, e3 = l) => (g(t3.byteLength, 0), h3.set(t3), y(n2(0, t3.byteLength, e3))), create32: (t3 = l) => f(48, t3, i2, a2, o2, y), h64: L, h64ToString: (t3, e3 = p) => L(t3, e3).toString(16).padStart(16, "0"), h64Raw: (t3, e3 = p) => (g(t3.byteLength, 0), h3.set(t3), d(r(0, t3.byteLength, e3))), create64: (t3 = p) => f(88, t3, s, u2, c3, d) };
   })((await WebAssembly.instantiate(t)).instance);
 }
 
@@ -2754,11 +2754,11 @@ async function e() {
 var api;
 async function createXxh32() {
   api ??= await e();
-  const h2 = api.create32(0);
+  const h3 = api.create32(0);
   return {
-    update: (data) => void h2.update(data),
+    update: (data) => void h3.update(data),
     // xxhash-wasm returns a signed 32-bit value on some paths; the frame stores it unsigned.
-    digest: () => h2.digest() >>> 0
+    digest: () => h3.digest() >>> 0
   };
 }
 async function xxh32(data) {
@@ -3022,20 +3022,150 @@ function encodeBlock(block) {
   return { ...block, sizeWord };
 }
 
+// src/rootfs/pax.ts
+import { isUtf8 as isUtf82 } from "node:buffer";
+var PaxError = class extends Error {
+  constructor(message, refusers) {
+    const who = refusers === "both" ? "GNU tar and metal-hammer (Go archive/tar) both refuse it" : refusers === "go" ? "metal-hammer (Go archive/tar) refuses it, where GNU tar reads it otherwise" : refusers === "gnu" ? "GNU tar refuses it, where metal-hammer (Go archive/tar) reads it otherwise" : "GNU tar and metal-hammer (Go archive/tar) read it differently";
+    super(`${message}; ${who}`);
+  }
+};
+var DIGITS = /^\d+$/;
+var TIME = /^-?\d+(?:\.\d*)?$/;
+var SPARSE_NUMBERS = /* @__PURE__ */ new Set([
+  "GNU.sparse.size",
+  "GNU.sparse.realsize",
+  "GNU.sparse.numblocks",
+  "GNU.sparse.offset",
+  "GNU.sparse.numbytes",
+  "GNU.sparse.major",
+  "GNU.sparse.minor"
+]);
+var MAX_ID = 4294967295;
+function parsePax(data) {
+  const raw = /* @__PURE__ */ new Map();
+  let at = 0;
+  for (let n2 = 1; at < data.length; n2++) {
+    const where = `record ${n2} (byte ${at})`;
+    let i2 = at;
+    while (i2 < data.length && data[i2] >= 48 && data[i2] <= 57) i2++;
+    if (i2 === at) {
+      const blank = data[at] === 32 || data[at] === 9 || data[at] === 0;
+      throw new PaxError(`${where} does not start with its length`, blank ? "go" : "both");
+    }
+    if (data[i2] !== 32) throw new PaxError(`${where}: its length is not followed by a space`, "both");
+    const length = Number(data.toString("latin1", at, i2));
+    if (length > data.length - at)
+      throw new PaxError(
+        `${where} says it is ${length} bytes long, but only ${data.length - at} bytes are left in the header`,
+        "both"
+      );
+    const end = at + length;
+    if (length < 5 || data[end - 1] !== 10)
+      throw new PaxError(`${where} does not end with a newline where its length ${length} says`, "both");
+    const eq = data.indexOf(61, i2 + 1);
+    if (eq === -1 || eq >= end - 1)
+      throw new PaxError(`${where} has no "=" between its key and value`, "both");
+    if (eq === i2 + 1) throw new PaxError(`${where} has an empty key`, "go");
+    const key = data.toString("latin1", i2 + 1, eq);
+    if (data[i2 + 1] === 32 || data[i2 + 1] === 9)
+      throw new PaxError(`${where} has more than one blank after its length`, "differ");
+    if (key.includes("\0")) throw new PaxError(`${where}: a NUL byte in its key`, "go");
+    const value = data.subarray(eq + 1, end - 1);
+    check(key, value, where);
+    raw.set(key, value);
+    at = end;
+  }
+  return records(raw);
+}
+function records(raw) {
+  const out = {};
+  const text2 = (key) => raw.get(key)?.toString("latin1");
+  const path6 = raw.get("path");
+  if (path6) out.path = decodeName(path6);
+  const linkpath = raw.get("linkpath");
+  if (linkpath) out.linkpath = decodeName(linkpath);
+  for (const key of ["size", "uid", "gid"]) {
+    const value = text2(key);
+    if (value !== void 0) out[key] = Number(value);
+  }
+  const major = text2("GNU.sparse.major");
+  const minor = text2("GNU.sparse.minor");
+  const versioned = major === "0" && (minor === "0" || minor === "1") || major === "1" && minor === "0";
+  const unversioned = major === void 0 && minor === void 0 && (raw.has("GNU.sparse.map") || raw.has("GNU.sparse.offset"));
+  if (versioned || unversioned) {
+    const name = raw.get("GNU.sparse.name");
+    const size = text2("GNU.sparse.size") ?? text2("GNU.sparse.realsize");
+    out.sparse = {};
+    if (name?.length) out.sparse.name = decodeName(name);
+    if (size !== void 0) out.sparse.size = Number(size);
+  }
+  return out;
+}
+function check(key, value, where) {
+  const text2 = () => value.toString("latin1");
+  switch (key) {
+    case "path":
+    case "linkpath":
+      if (value.length === 0) throw new PaxError(`${where}: an empty ${key}`, "differ");
+      if (value.includes(0)) throw new PaxError(`${where}: a NUL byte in ${key}`, "go");
+      return;
+    case "uname":
+    case "gname":
+      if (value.includes(0)) throw new PaxError(`${where}: a NUL byte in ${key}`, "go");
+      return;
+    case "size":
+    case "uid":
+    case "gid": {
+      const max = key === "size" ? Number.MAX_SAFE_INTEGER : MAX_ID;
+      if (DIGITS.test(text2()) && Number(text2()) <= max) return;
+      const goReads = key === "size" ? /^\+\d{1,15}$/.test(text2()) : /^[-+]?\d{1,18}$/.test(text2());
+      throw new PaxError(
+        `${where}: ${key}=${JSON.stringify(text2())} is not a number from 0 to ${max}`,
+        goReads ? "gnu" : "both"
+      );
+    }
+    case "mtime":
+    case "atime":
+    case "ctime":
+      if (!TIME.test(text2()))
+        throw new PaxError(`${where}: ${key}=${JSON.stringify(text2())} is not a time`, "both");
+      return;
+    default:
+      if (SPARSE_NUMBERS.has(key) && !DIGITS.test(text2()))
+        throw new PaxError(`${where}: ${key}=${JSON.stringify(text2())} is not a number`, "both");
+  }
+}
+function decodeName(bytes) {
+  let ascii = true;
+  for (let i2 = 0; i2 < bytes.length; i2++)
+    if (bytes[i2] >= 128) {
+      ascii = false;
+      break;
+    }
+  if (ascii) return bytes.toString("latin1");
+  if (isUtf82(bytes)) return bytes.toString("utf8");
+  let out = "";
+  for (const b of bytes) out += b < 128 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
+  return out;
+}
+
 // src/rootfs/tar.ts
 var BLOCK = 512;
 var MAX_META = 1 << 20;
 var TarFormatError = class extends Error {
 };
 function normalizeTarPath(name) {
+  const first = name.charCodeAt(0);
+  if (first !== 46 && first !== 47 && name.charCodeAt(name.length - 1) !== 47) return name;
   return name.replace(/^(\.?\/)+/, "").replace(/\/+$/, "");
 }
+var NO_DATA = /* @__PURE__ */ new Set([49, 53]);
+var HEADER_ONLY = /* @__PURE__ */ new Set([50, 51, 52, 54]);
 var TarWalker = class {
   /** Bytes consumed. */
   offset = 0;
   entries = 0;
-  /** Zero bytes at the end of what has been seen so far (an archive ends with two zero blocks). */
-  zeroTail = 0;
   /**
    * Where the entry being handed to `entry` lies in the archive: from its first block (its pax or GNU
    * long-name records, else its header) to the end of its padded data. What cutting it out removes.
@@ -3049,6 +3179,9 @@ var TarWalker = class {
    * or the pax or GNU records just before it that no entry followed.
    */
   endOfArchive;
+  /** Zero blocks seen where a header should be: 2 is the end-of-archive marker, after which only zeros may come. */
+  zeroBlocks = 0;
+  zeroAt = 0;
   onEntry;
   onBody;
   carry = Buffer.alloc(BLOCK);
@@ -3060,8 +3193,10 @@ var TarWalker = class {
   body;
   filled = 0;
   meta;
-  /** What pax and GNU long-name records say about the next entry. */
+  metaAt = 0;
   next = {};
+  /** An old GNU sparse entry ('S') whose extension blocks are still to come, before its data. */
+  sparse;
   /** `entry` sees every header in archive order; returning true asks for its data, given to `body`. */
   constructor(entry, body) {
     this.onEntry = entry;
@@ -3074,9 +3209,12 @@ var TarWalker = class {
   get settled() {
     return this.recordsStart ?? this.offset - this.carried;
   }
+  /** The end-of-archive marker (two zero blocks) has been read. */
+  get ended() {
+    return this.zeroBlocks === 2;
+  }
   /** Throws TarFormatError at a block that should be a header and is not one. */
   write(chunk) {
-    this.trackZeroTail(chunk);
     let at = 0;
     while (at < chunk.length) {
       if (this.left > 0) {
@@ -3108,61 +3246,112 @@ var TarWalker = class {
       }
     }
   }
-  /** Throws TarFormatError when the stream stopped inside an entry or a header. */
+  /** Throws TarFormatError when the stream stopped inside an entry or a header, or went on after its end. */
   end() {
-    if (this.left > 0 || this.carried > 0)
+    if (this.ended && this.carried > 0 && !isZero(this.carry, 0, this.carried))
+      throw this.afterEnd(this.carry, 0, this.offset - this.carried, this.carried);
+    if (this.left > 0 || this.sparse || this.carried > 0 && !this.ended)
       throw new TarFormatError(
         `the tar archive is truncated: it ends in the middle of an entry after ${this.offset} bytes`
       );
   }
   /** A header block at `buf[at]`, the archive's byte `start`. */
   header(buf, at, start) {
-    if (isZero(buf, at)) {
-      if (this.endOfArchive === void 0) {
-        this.endOfArchive = this.recordsStart ?? start;
-        this.recordsStart = void 0;
-      }
+    if (this.sparse) return this.sparseExtension(buf, at, start);
+    if (this.zeroBlocks === 2) {
+      if (!isZero(buf, at)) throw this.afterEnd(buf, at, start, BLOCK);
       return;
     }
-    if (!validChecksum(buf, at) || !hasUstarMagic(buf, at))
-      throw new TarFormatError(`not a tar archive (no valid tar header near byte ${start})`);
+    if (isZero(buf, at)) {
+      if (this.zeroBlocks === 1) return void (this.zeroBlocks = 2);
+      if (this.next.paxError)
+        throw new TarFormatError(`the pax extended header at byte ${this.next.paxAt} ${this.next.paxError}`);
+      this.endOfArchive = this.recordsStart ?? start;
+      this.recordsStart = void 0;
+      this.zeroBlocks = 1;
+      this.zeroAt = start;
+      return;
+    }
+    const valid = validChecksum(buf, at) && hasUstarMagic(buf, at);
+    if (this.zeroBlocks === 1)
+      throw new TarFormatError(
+        `a lone zero block at byte ${this.zeroAt} is followed by ${valid ? `more entries (at byte ${start}: ${JSON.stringify(ustarName(buf, at))})` : `data at byte ${start}`}: GNU tar takes it for the end of the archive and extracts nothing after it ("A lone zero block"), metal-hammer's Go tar reader fails on it ("invalid tar header"), so the rootfs is refused; remove the zero block`
+      );
+    if (!valid) throw new TarFormatError(`not a tar archive (no valid tar header near byte ${start})`);
     const flag = buf[at + 156];
     if (flag === 120 || flag === 103 || flag === 76 || flag === 75) {
       if (flag !== 103) this.recordsStart ??= start;
-      const size2 = numeric(buf, at + 124, 12);
+      const size2 = this.number(buf, at, 124, 12, "size", () => `the extended header at byte ${start}`);
       if (size2 > MAX_META)
         throw new TarFormatError(`not a valid tar archive: a ${size2}-byte extended header near byte ${start}`);
       this.left = Math.ceil(size2 / BLOCK) * BLOCK;
       this.meta = String.fromCharCode(flag);
+      this.metaAt = start;
       this.body = Buffer.allocUnsafe(size2);
       this.filled = 0;
       if (this.left === 0) this.endEntry();
       return;
     }
-    const size = this.next.size ?? numeric(buf, at + 124, 12);
-    this.left = Math.ceil(size / BLOCK) * BLOCK;
-    let type = typeName(flag);
     const next = this.next;
     this.next = {};
-    const name = next.name ?? ustarName(buf, at);
+    let name = next.pax?.path ?? next.longName ?? ustarName(buf, at);
+    const what2 = () => `${JSON.stringify(name)} (its header at byte ${start})`;
+    if (next.paxError)
+      throw new TarFormatError(`${what2()}: its pax extended header at byte ${next.paxAt} ${next.paxError}`);
+    let type = typeName(flag);
     if (type === "file" && flag === 0 && name.endsWith("/")) type = "directory";
+    const mode = this.number(buf, at, 100, 8, "mode", what2);
+    const uid = this.number(buf, at, 108, 8, "uid", what2);
+    const gid = this.number(buf, at, 116, 8, "gid", what2);
+    const stored = this.number(buf, at, 124, 12, "size", what2);
+    this.number(buf, at, 136, 12, "mtime", what2);
+    let data = next.pax?.size ?? stored;
+    let size = data;
+    if (NO_DATA.has(flag)) data = size = 0;
+    else if (HEADER_ONLY.has(flag) && data > 0)
+      throw new TarFormatError(
+        `${what2()}: a ${type} header with a size of ${data} bytes: GNU tar reads that much data after it, metal-hammer's Go tar reader none, so they would read the rest of the archive differently`
+      );
+    const sparse = next.pax?.sparse;
+    if (sparse) {
+      name = sparse.name ?? name;
+      size = sparse.size ?? size;
+    }
     const header = {
       name,
       type,
-      mode: numeric(buf, at + 100, 8),
-      uid: next.uid ?? numeric(buf, at + 108, 8),
-      gid: next.gid ?? numeric(buf, at + 116, 8),
+      flag: String.fromCharCode(flag),
+      mode,
+      uid: next.pax?.uid ?? uid,
+      gid: next.pax?.gid ?? gid,
       size,
-      linkname: next.linkname ?? (buf[at + 157] === 0 ? null : text(buf, at + 157, 100))
+      linkname: next.pax?.linkpath ?? next.longLink ?? (buf[at + 157] === 0 ? null : text(buf, at + 157, 100))
     };
+    const entryStart = this.recordsStart ?? start;
+    this.recordsStart = void 0;
+    if (flag === 83) {
+      header.size = numeric(buf, at + 483, 12);
+      if (buf[at + 482] !== 0) return void (this.sparse = { header, start: entryStart, data });
+    }
+    this.begin(header, entryStart, start + BLOCK, data, sparse === void 0 && flag !== 83);
+  }
+  /** Hands an entry to `entry`; its data (`data` bytes, padded) starts at `dataAt`. */
+  begin(header, start, dataAt, data, readable2) {
+    this.left = Math.ceil(data / BLOCK) * BLOCK;
     this.entries++;
     this.current = header;
-    this.entryStart = this.recordsStart ?? start;
-    this.entryEnd = start + BLOCK + this.left;
-    this.recordsStart = void 0;
-    this.body = this.onEntry(header) ? Buffer.allocUnsafe(size) : void 0;
+    this.entryStart = start;
+    this.entryEnd = dataAt + this.left;
+    this.body = this.onEntry(header) && readable2 ? Buffer.allocUnsafe(data) : void 0;
     this.filled = 0;
     if (this.left === 0) this.endEntry();
+  }
+  /** An extension block of an old GNU sparse header: more of its map, and whether another follows. */
+  sparseExtension(buf, at, start) {
+    if (buf[at + 504] !== 0) return;
+    const { header, start: entryStart, data } = this.sparse;
+    this.sparse = void 0;
+    this.begin(header, entryStart, start + BLOCK, data, false);
   }
   endEntry() {
     const body = this.body;
@@ -3171,17 +3360,49 @@ var TarWalker = class {
     this.meta = void 0;
     if (meta) {
       const data = body.subarray(0, this.filled);
-      if (meta === "L") this.next.name = data.toString("utf8").replace(/\0.*$/s, "");
-      else if (meta === "K") this.next.linkname = data.toString("utf8").replace(/\0.*$/s, "");
-      else if (meta === "x") Object.assign(this.next, paxHeader(data));
+      if (meta === "L" || meta === "K") {
+        const nul = data.indexOf(0);
+        const value = decodeName(nul === -1 ? data : data.subarray(0, nul));
+        if (meta === "L") this.next.longName = value;
+        else this.next.longLink = value;
+      } else if (meta === "x") this.paxRecords(data);
+      else this.paxRecords(data, true);
       return;
     }
     if (body) this.onBody(this.current, body);
   }
-  trackZeroTail(chunk) {
-    let i2 = chunk.length - 1;
-    while (i2 >= 0 && chunk[i2] === 0) i2--;
-    this.zeroTail = i2 < 0 ? this.zeroTail + chunk.length : chunk.length - 1 - i2;
+  paxRecords(data, global3 = false) {
+    const at = this.metaAt;
+    try {
+      const pax = parsePax(data);
+      if (!global3) this.next = { ...this.next, pax, paxAt: at, paxError: void 0 };
+    } catch (err) {
+      if (!(err instanceof PaxError)) throw err;
+      const why = `is malformed: ${err.message}`;
+      if (global3) throw new TarFormatError(`the pax global header at byte ${at} ${why}`);
+      this.next = { ...this.next, pax: void 0, paxAt: at, paxError: why };
+    }
+  }
+  /**
+   * A number field: octal (or GNU's base-256) as both GNU tar and Go's reader read it alike. An empty
+   * field is 0; anything else but digits between blanks is refused.
+   */
+  number(buf, at, offset, length, field2, what2) {
+    const n2 = strictNumeric(buf, at + offset, length);
+    if (Number.isNaN(n2))
+      throw new TarFormatError(
+        `${what2()}: its ${field2} field is ${JSON.stringify(buf.toString("latin1", at + offset, at + offset + length))}, not an octal number; GNU tar and metal-hammer's Go tar reader refuse or misread it`
+      );
+    return n2;
+  }
+  /** What comes after the end-of-archive marker, at `buf[at]` (the archive's byte `start`), `length` bytes of it. */
+  afterEnd(buf, at, start, length) {
+    let first = at;
+    while (first < at + length - 1 && buf[first] === 0) first++;
+    const what2 = length === BLOCK && validChecksum(buf, at) && hasUstarMagic(buf, at) ? `a second tar archive starts at byte ${start} (its first entry ${JSON.stringify(ustarName(buf, at))})` : `data that is no tar header comes at byte ${start + first - at}`;
+    return new TarFormatError(
+      `the tar archive goes on after its end-of-archive marker (at byte ${this.zeroAt}): ${what2}. GNU tar (without --ignore-zeros) and metal-hammer stop at the marker and extract none of it, so the image would not be what packages.txt, the SBOM and the contract describe, and the rootfs is refused; make it one archive (tar --concatenate) or cut what follows the marker`
+    );
   }
 };
 function typeName(flag) {
@@ -3206,28 +3427,6 @@ function typeName(flag) {
     default:
       return null;
   }
-}
-function paxHeader(data) {
-  const out = {};
-  let at = 0;
-  while (at < data.length) {
-    const space = data.indexOf(32, at);
-    if (space === -1) break;
-    const length = Number.parseInt(data.toString("latin1", at, space), 10);
-    if (!(length > 0)) break;
-    const record = data.toString("utf8", space + 1, at + length - 1);
-    const eq = record.indexOf("=");
-    const key = record.slice(0, eq);
-    const value = record.slice(eq + 1);
-    if (key === "path") out.name = value;
-    else if (key === "linkpath") out.linkname = value;
-    else if (key === "size" || key === "uid" || key === "gid") {
-      const n2 = Number.parseInt(value, 10);
-      if (Number.isSafeInteger(n2) && n2 >= 0) out[key] = n2;
-    }
-    at += length;
-  }
-  return out;
 }
 function validChecksum(block, at = 0) {
   let sum = 8 * 32;
@@ -3257,18 +3456,33 @@ function octal(block, start, length) {
   return digits > 0 ? n2 : Number.NaN;
 }
 function numeric(block, start, length) {
+  const n2 = strictNumeric(block, start, length);
+  return Number.isNaN(n2) ? 0 : n2;
+}
+function strictNumeric(block, start, length) {
   if (block[start] & 128) {
     let n3 = block[start] & 127;
-    for (let i2 = start + 1; i2 < start + length; i2++) n3 = n3 * 256 + block[i2];
+    for (let i3 = start + 1; i3 < start + length; i3++) n3 = n3 * 256 + block[i3];
     return n3;
   }
-  const n2 = octal(block, start, length);
-  return Number.isNaN(n2) ? 0 : n2;
+  const end = start + length;
+  let i2 = start;
+  while (i2 < end && block[i2] === 32) i2++;
+  let n2 = 0;
+  const first = i2;
+  for (; i2 < end; i2++) {
+    const c3 = block[i2];
+    if (c3 < 48 || c3 > 55) break;
+    n2 = n2 * 8 + (c3 - 48);
+  }
+  if (i2 === first && i2 < end && block[i2] !== 0) return Number.NaN;
+  for (; i2 < end; i2++) if (block[i2] !== 0 && block[i2] !== 32) return Number.NaN;
+  return n2;
 }
 function text(block, start, length) {
   const nul = block.indexOf(0, start);
   const end = nul === -1 || nul > start + length ? start + length : nul;
-  return block.toString("utf8", start, end);
+  return decodeName(block.subarray(start, end));
 }
 function isPosixUstar(block, at = 0) {
   return hasUstarMagic(block, at) && block[at + 262] === 0;
@@ -3369,18 +3583,18 @@ var TarFileInjection = class {
     return !this.sawParent && this.parent ? 2 : 1;
   }
 };
-function encodeHeader(h2) {
+function encodeHeader(h3) {
   const block = Buffer.alloc(BLOCK);
-  const name = Buffer.from(h2.name);
-  if (name.length > 100) throw new Error(`internal: tar name too long: ${h2.name}`);
+  const name = Buffer.from(h3.name);
+  if (name.length > 100) throw new Error(`internal: tar name too long: ${h3.name}`);
   name.copy(block, 0);
   const octal3 = (value, start, length) => block.write(`${value.toString(8).padStart(length - 1, "0")}\0`, start, length, "latin1");
-  octal3(h2.mode, 100, 8);
+  octal3(h3.mode, 100, 8);
   octal3(0, 108, 8);
   octal3(0, 116, 8);
-  octal3(h2.size, 124, 12);
-  octal3(Math.floor(h2.mtime.getTime() / 1e3), 136, 12);
-  block.write(h2.type, 156, 1, "latin1");
+  octal3(h3.size, 124, 12);
+  octal3(Math.floor(h3.mtime.getTime() / 1e3), 136, 12);
+  block.write(h3.type, 156, 1, "latin1");
   block.write("ustar\x0000", 257, 8, "latin1");
   block.write("root", 265, 32, "latin1");
   block.write("root", 297, 32, "latin1");
@@ -3393,6 +3607,66 @@ function encodeHeader(h2) {
 
 // src/rootfs/contract/checks.ts
 var CONTRACT_CHECKS = [
+  {
+    id: "tar-type",
+    level: "error",
+    description: 'Every entry is a file, hard link, symlink, device node, directory or FIFO: metal-hammer extracts with archiver v2.1.0, which fails on any other type flag (GNU sparse S, contiguous 7, D, V, M, N, vendor letters) with "unknown type flag".'
+  },
+  {
+    id: "dotdot-path",
+    level: "error",
+    description: 'No entry name has a .. component: archiver refuses those that leave the image ("illegal file path"), GNU tar skips them all.'
+  },
+  {
+    id: "parent-path",
+    level: "error",
+    description: "Every entry's parent is a directory when extraction reaches it (or a symlink to one in the image made before): under a regular file, a dangling symlink or a symlink loop, archiver's MkdirAll fails."
+  },
+  {
+    id: "outside-root",
+    level: "error",
+    description: "No entry is written through an absolute symlink (or one climbing above /): archiver follows it on metal-hammer's own root, so the file lands outside the image."
+  },
+  {
+    id: "path-exists",
+    level: "error",
+    description: "No symlink or hard link where an earlier entry (or a directory made for one) already is, no file where a directory is, no directory where a file is: os.Symlink, os.Link and os.Create fail there. A warning for a file written through an earlier symlink (archiver keeps the symlink, GNU tar replaces it)."
+  },
+  {
+    id: "hardlink-target",
+    level: "error",
+    description: "Every hard link names an entry extracted before it: a target that is missing, comes later, is the link itself, a directory or outside the image fails os.Link."
+  },
+  {
+    id: "mount-point",
+    level: "error",
+    description: "Only directories at /proc, /sys, /tmp, /dev, /etc and /etc/metal, and no symlink, hard link or directory at /etc/metal/disk.json: metal-hammer makes them before it extracts."
+  },
+  {
+    id: "proc-sys",
+    level: "error",
+    description: "Nothing under /proc or /sys but directories: metal-hammer has procfs and sysfs mounted there while extracting, and they refuse new files and mode changes. Directories there are a warning: made only where the live system has them."
+  },
+  {
+    id: "live-dev",
+    level: "warning",
+    description: "Nothing under /dev but directories: metal-hammer binds its live /dev there before extracting, so a device node of the image opens and chmods the installer's own (/dev/console), other files are lost, and a symlink fails where the live /dev has that name."
+  },
+  {
+    id: "tmp-vanishes",
+    level: "warning",
+    description: "Nothing under /tmp: it lands in the tmpfs metal-hammer mounts there while extracting, and is gone after the install."
+  },
+  {
+    id: "special-file",
+    level: "warning",
+    description: "No device nodes or FIFOs outside /dev: archiver writes them as empty regular files."
+  },
+  {
+    id: "extract-unverified",
+    level: "warning",
+    description: "The extraction checks above keep up to 1,048,576 paths and 131,072 symlink targets, hashed; entries they could not check beyond that are counted here."
+  },
   {
     id: "kexec-kernel",
     level: "error",
@@ -3462,7 +3736,8 @@ function contractEntry(header) {
   const type = header.type;
   return {
     path: normalizeTarPath(header.name),
-    type: type === "contiguous-file" ? "file" : type !== null && ENTRY_TYPES.has(type) ? type : "other",
+    type: type !== null && ENTRY_TYPES.has(type) ? type : "other",
+    flag: "flag" in header ? header.flag : type === "contiguous-file" ? "7" : void 0,
     mode: (header.mode ?? 0) & 4095,
     uid: header.uid,
     gid: header.gid,
@@ -3512,7 +3787,6 @@ function collectGarbage(type) {
 var MAX_CAPTURE = 64 * 1024 * 1024;
 var COLLECT_EVERY = 8 << 20;
 var MAJOR_EVERY = 4;
-var END_MARKER = 1024;
 var TarInspector = class extends Transform2 {
   facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
   walker;
@@ -3611,7 +3885,7 @@ var TarInspector = class extends Transform2 {
     } catch (err) {
       return done(err);
     }
-    if (this.walker.endOfArchive === void 0 || this.walker.zeroTail < END_MARKER)
+    if (!this.walker.ended)
       return done(
         new TarFormatError(
           `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`
@@ -3770,13 +4044,13 @@ var Hasher = class extends Transform3 {
 };
 
 // src/pipeline/progress.ts
-function reportProgress(what, print, intervalMs = 1e4) {
+function reportProgress(what2, print, intervalMs = 1e4) {
   const start = performance.now();
   let lastRead = 0;
   let lastAt = start;
   const timer = setInterval(() => {
     const now = performance.now();
-    const { read, written } = what();
+    const { read, written } = what2();
     const rate = Math.round((read - lastRead) / ((now - lastAt) / 1e3));
     const ratio = read > 0 ? ` (${(100 * written / read).toFixed(1)} %)` : "";
     print(
@@ -4080,8 +4354,14 @@ var RootfsTree = class {
         names.push(path6.slice(prefix.length));
     return names.sort();
   }
-  record(path6, type, mode, size, linkname) {
+  /** `hardLink`: what extraction made of a hard link (extract.ts), when it was checked. */
+  record(path6, type, mode, size, linkname, hardLink) {
     if (type === "link") {
+      if (hardLink?.kind === "broken")
+        return this.put(path6, { type: "link", mode, size, linkname, broken: hardLink.link });
+      if (hardLink?.kind === "symlink")
+        return this.put(path6, { type: "symlink", mode, size: 0, linkname: hardLink.linkname });
+      if (hardLink?.kind === "file") return this.put(path6, { type: "file", mode, size, linkname: "" });
       const target = this.nodes.get(normalizeTarPath(linkname));
       if (target !== void 0 && target.type === "symlink") return this.put(path6, { ...target, mode });
       return this.put(path6, { type: "file", mode, size, linkname: "" });
@@ -4138,6 +4418,7 @@ var RootfsTree = class {
         last = void 0;
         continue;
       }
+      if (node.broken) return { kind: "broken-link", path: candidate, hops, link: node.broken };
       if (node.type === "symlink") {
         if (++hops > MAX_SYMLINK_HOPS) return { kind: "loop", path: candidate, hops };
         if (node.linkname.startsWith("/")) at.length = 0;
@@ -4179,6 +4460,11 @@ var RootfsTree = class {
           level: "error",
           text: resolved.hops > 0 ? `${abs(name)} is a symlink to ${abs(resolved.path)}, which is not in the image` : `${abs(name)} is missing`
         };
+      case "broken-link":
+        return {
+          level: "error",
+          text: `${abs(name)}${resolved.hops > 0 ? ` leads to ${abs(resolved.path)}, which` : ""} is a hard link to ${abs(resolved.link.target)}, ${brokenWhy(resolved.link)}: os.Link fails in extraction`
+        };
       case "unknown":
         return {
           level: "warning",
@@ -4187,6 +4473,22 @@ var RootfsTree = class {
     }
   }
 };
+function brokenWhy(link2) {
+  switch (link2.why) {
+    case "missing":
+      return "which is not in the image";
+    case "later":
+      return "which comes only later in the archive";
+    case "not-before":
+      return "which is not in the archive before it";
+    case "self":
+      return "itself";
+    case "directory":
+      return "a directory";
+    case "outside":
+      return "outside the image";
+  }
+}
 
 // src/rootfs/contract/ssh.ts
 var SSH_HOST_KEY = /^etc\/ssh\/ssh_host_[^/]*_key$/;
@@ -4274,6 +4576,513 @@ function isTrue(value) {
   return ["true", "1", "on", "yes"].includes(value.trim().toLowerCase());
 }
 
+// src/rootfs/contract/paths.ts
+var DIR = 1;
+var MADE_DIR = 2;
+var FILE = 3;
+var SYMLINK = 4;
+var isDir = (kind) => kind === DIR || kind === MADE_DIR;
+var PathTable = class {
+  mask;
+  /**
+   * Two 32-bit words a slot, side by side (one cache line per probe): the first hash lane, then the
+   * second lane with its low 3 bits replaced by the kind (0: an empty slot). 61 bits of hash in all.
+   */
+  slots;
+  size = 0;
+  overflowed = false;
+  limit;
+  constructor(limit, initialSlots = 1 << 17) {
+    this.limit = limit;
+    this.mask = initialSlots - 1;
+    this.slots = new Int32Array(2 * initialSlots);
+  }
+  /** What `path` is, or 0 if it was never recorded. */
+  get(path6) {
+    hash(path6);
+    return this.slots[this.find(h1, h2) + 1] & KIND;
+  }
+  /** Records `path`; false (and `overflowed`) when the table is full and the path was new. */
+  set(path6, kind) {
+    hash(path6);
+    let at = this.find(h1, h2);
+    if ((this.slots[at + 1] & KIND) === 0) {
+      if (this.size >= this.limit) {
+        this.overflowed = true;
+        return false;
+      }
+      if (4 * (this.size + 1) > this.slots.length) {
+        this.grow();
+        at = this.find(h1, h2);
+      }
+      this.size++;
+    }
+    this.slots[at] = h1;
+    this.slots[at + 1] = h2 & ~KIND | kind;
+    return true;
+  }
+  /** Bytes the table holds. */
+  get bytes() {
+    return this.slots.byteLength;
+  }
+  /** Where the key's slot is (its first word), or the empty slot where it would go (linear probing). */
+  find(a2, b) {
+    const slots = this.slots;
+    const key = b & ~KIND;
+    let at = 2 * (a2 & this.mask);
+    for (; ; ) {
+      const second = slots[at + 1];
+      if ((second & KIND) === 0 || slots[at] === a2 && (second & ~KIND) === key) return at;
+      at = at + 2 & 2 * this.mask + 1;
+    }
+  }
+  grow() {
+    const old = this.slots;
+    this.mask = old.length - 1;
+    this.slots = new Int32Array(2 * old.length);
+    for (let i2 = 0; i2 < old.length; i2 += 2) {
+      if ((old[i2 + 1] & KIND) === 0) continue;
+      const at = this.find(old[i2], old[i2 + 1]);
+      this.slots[at] = old[i2];
+      this.slots[at + 1] = old[i2 + 1];
+    }
+  }
+};
+var KIND = 7;
+var h1 = 0;
+var h2 = 0;
+var hashed;
+function hash(s) {
+  if (s === hashed) return;
+  hashed = s;
+  let a2 = 2166136261;
+  let b = 2538058380 ^ s.length;
+  for (let i2 = 0; i2 < s.length; i2++) {
+    const c3 = s.charCodeAt(i2);
+    a2 = Math.imul(a2 ^ c3, 16777619);
+    b = Math.imul(b ^ c3, 1540483477);
+    b ^= b >>> 13;
+  }
+  h1 = fmix(a2);
+  h2 = fmix(b);
+}
+function fmix(h3) {
+  h3 ^= h3 >>> 16;
+  h3 = Math.imul(h3, 2246822507);
+  h3 ^= h3 >>> 13;
+  h3 = Math.imul(h3, 3266489909);
+  return h3 ^ h3 >>> 16;
+}
+
+// src/rootfs/contract/extract-findings.ts
+function extractionFindings(out, lists, limits, unverified) {
+  const many = (id, level, listed2, what2, why) => report(out, id, level, listed2, what2, why);
+  many(
+    "tar-type",
+    "error",
+    lists.unknownType,
+    "of a type archiver v2.1.0 does not know",
+    `metal-hammer's install fails at the first ("unknown type flag")`
+  );
+  many(
+    "dotdot-path",
+    "error",
+    lists.dotdot,
+    'with ".." in their names',
+    'archiver refuses those that leave the image ("illegal file path"), GNU tar skips them all'
+  );
+  many(
+    "parent-path",
+    "error",
+    lists.parent,
+    "under a path that is no directory when extraction reaches them",
+    "archiver's MkdirAll fails there, and the install with it"
+  );
+  many(
+    "outside-root",
+    "error",
+    lists.outside,
+    "written through an absolute symlink (or one climbing above /)",
+    "archiver follows it on metal-hammer's own root: the file lands outside the image, or the install fails"
+  );
+  many(
+    "path-exists",
+    "error",
+    lists.exists,
+    "where an earlier entry already is",
+    "os.Symlink, os.Link and os.Create fail there, and the install with them"
+  );
+  many(
+    "path-exists",
+    "warning",
+    lists.through,
+    "written through a symlink an earlier entry made",
+    "archiver keeps the symlink and writes its target, GNU tar replaces the symlink"
+  );
+  const links = lists.hardLinks;
+  if (links.count > 0) {
+    for (const [path6, link2] of lists.brokenLinks)
+      links.first.set(path6, `to ${abs(link2.target)}, ${brokenWhy(link2)}`);
+    many(
+      "hardlink-target",
+      "error",
+      links,
+      ["is a hard link to no file extracted before it", "are hard links to no file extracted before them"],
+      "os.Link fails, and the install with it"
+    );
+  }
+  many(
+    "mount-point",
+    "error",
+    lists.mountPoint,
+    [
+      "is not what metal-hammer made at its path before extracting",
+      "are not what metal-hammer made at their path before extracting"
+    ],
+    "it makes /proc, /sys, /tmp, /dev, /etc and /etc/metal as directories and writes /etc/metal/disk.json; os.Symlink, os.Link and os.Create fail on them"
+  );
+  many(
+    "proc-sys",
+    "error",
+    lists.procSys,
+    "under /proc or /sys",
+    "metal-hammer has procfs and sysfs mounted there while extracting; they refuse new files and mode changes, and the install fails"
+  );
+  many(
+    "proc-sys",
+    "warning",
+    lists.procSysDirs,
+    ["is a directory under /proc or /sys", "are directories under /proc or /sys"],
+    "made only where the live procfs or sysfs has them; elsewhere the install fails"
+  );
+  many(
+    "live-dev",
+    "warning",
+    lists.liveDev,
+    ["under /dev lands on the installer's live /dev", "under /dev land on the installer's live /dev"],
+    "metal-hammer binds it there before extracting: a device node there is opened and chmod-ed to the entry's mode, other files are lost with the installer, a symlink fails where the live /dev has the name"
+  );
+  many(
+    "tmp-vanishes",
+    "warning",
+    lists.tmp,
+    "under /tmp",
+    "they land in the tmpfs metal-hammer mounts there while extracting, and are gone after the install"
+  );
+  many(
+    "special-file",
+    "warning",
+    lists.special,
+    ["is a device node or FIFO outside /dev", "are device nodes or FIFOs outside /dev"],
+    "archiver writes them as empty regular files"
+  );
+  if (unverified > 0)
+    out.push({
+      id: "extract-unverified",
+      level: "warning",
+      message: `${unverified} ${unverified === 1 ? "entry was" : "entries were"} not fully checked for extraction: the checks keep up to ${limits.paths} paths, ${limits.links} symlink targets and ${limits.pending} hard links waiting for a target, and this rootfs has more`,
+      count: unverified
+    });
+}
+function report(out, id, level, listed2, what2, why) {
+  if (listed2.count === 0) return;
+  const paths = [...listed2.first.keys()];
+  const shown = [...listed2.first].slice(0, 3).map(([path6, detail]) => detail ? `${abs(path6)} (${detail})` : abs(path6)).join(", ");
+  const more = listed2.count > 3 ? `, and ${listed2.count - 3} more` : "";
+  const subject = listed2.count === 1 ? "1 entry" : `${listed2.count} entries`;
+  const verb = typeof what2 === "string" ? what2 : what2[listed2.count === 1 ? 0 : 1];
+  out.push({
+    id,
+    level,
+    message: `${subject} ${verb}: ${shown}${more}; ${why}`,
+    path: abs(paths[0]),
+    count: listed2.count,
+    paths: paths.map(abs)
+  });
+}
+
+// src/rootfs/contract/extract.ts
+var PREMADE = [
+  ["proc", MADE_DIR],
+  ["sys", MADE_DIR],
+  ["tmp", MADE_DIR],
+  ["dev", MADE_DIR],
+  ["etc", MADE_DIR],
+  ["etc/metal", MADE_DIR],
+  ["etc/metal/disk.json", FILE]
+];
+var PREMADE_PATHS = new Set(PREMADE.map(([p]) => p));
+var MAX_HOPS = 40;
+var LIMITS = { paths: 1 << 20, links: 1 << 17, pending: 1 << 12 };
+var ExtractionCheck = class {
+  paths;
+  links = /* @__PURE__ */ new Map();
+  pending = /* @__PURE__ */ new Map();
+  limits;
+  lists = {
+    unknownType: new Listed(),
+    dotdot: new Listed(),
+    parent: new Listed(),
+    outside: new Listed(),
+    exists: new Listed(),
+    through: new Listed(),
+    hardLinks: new Listed(),
+    brokenLinks: /* @__PURE__ */ new Map(),
+    mountPoint: new Listed(),
+    procSys: new Listed(),
+    procSysDirs: new Listed(),
+    liveDev: new Listed(),
+    tmp: new Listed(),
+    special: new Listed()
+  };
+  /** Entries whose checks needed a path or symlink target past the limits. */
+  unverified = 0;
+  lastDir = "";
+  lastCanon = "";
+  constructor(limits = LIMITS) {
+    this.limits = limits;
+    this.paths = new PathTable(limits.paths);
+    for (const [path6, kind] of PREMADE) this.paths.set(path6, kind);
+  }
+  /** Bytes the kept paths take (not counting symlink targets). */
+  get bytes() {
+    return this.paths.bytes;
+  }
+  /** The next entry; for a hard link, what it links to (for the checks that follow links). */
+  observe(entry) {
+    const { type } = entry;
+    if (entry.path === "") return void 0;
+    if (type === "other") return void this.lists.unknownType.add(entry.path, flagName(entry.flag));
+    const path6 = cleanPath(entry.path);
+    if (path6 === void 0) return void this.lists.dotdot.add(entry.path, "");
+    const slash = path6.lastIndexOf("/");
+    const dir = slash < 0 ? "" : path6.slice(0, slash);
+    const parent = this.reach(dir, true);
+    if (typeof parent !== "string") return void this.problem(entry.path, parent);
+    const name = path6.slice(slash + 1);
+    const canon = parent === dir ? path6 : parent === "" ? name : `${parent}/${name}`;
+    if (this.mounts(entry, canon)) return void 0;
+    const existing = this.paths.get(canon);
+    switch (type) {
+      case "directory":
+        if (existing === 0) this.create(canon, DIR);
+        else if (existing === FILE) this.lists.exists.add(entry.path, "a directory where a regular file is");
+        else if (existing === SYMLINK) {
+          const to = this.reach(canon, false);
+          if (typeof to !== "string" && to.problem !== "outside" && to.problem !== "unknown")
+            this.lists.exists.add(entry.path, `a directory where a symlink to ${this.links.get(canon)} is`);
+        }
+        return void 0;
+      case "symlink":
+        if (existing !== 0)
+          return void this.lists.exists.add(entry.path, `a symlink where ${what(existing)} is`);
+        this.create(canon, SYMLINK, entry.linkname ?? "");
+        return void 0;
+      case "link":
+        if (existing !== 0)
+          return void this.lists.exists.add(entry.path, `a hard link where ${what(existing)} is`);
+        return this.hardLink(entry, canon);
+      default:
+        if (type !== "file" && !canon.startsWith("dev/")) this.lists.special.add(entry.path, `a ${type}`);
+        if (existing === 0) this.create(canon, FILE);
+        else if (isDir(existing)) this.lists.exists.add(entry.path, `${kindName(type)} where a directory is`);
+        else if (existing === SYMLINK) this.through(entry.path, canon, parent);
+        return void 0;
+    }
+  }
+  /** The findings, by rule. */
+  findings(out) {
+    extractionFindings(out, this.lists, this.limits, this.unverified);
+  }
+  /** Live mounts and what metal-hammer made: true when the entry is at such a path (and reported). */
+  mounts(entry, canon) {
+    const { type } = entry;
+    const dir = type === "directory";
+    if (PREMADE_PATHS.has(canon)) {
+      const premade = this.paths.get(canon);
+      if (dir ? !isDir(premade) : isDir(premade) || type === "symlink" || type === "link")
+        this.lists.mountPoint.add(entry.path, `${kindName(type)}`);
+      return true;
+    }
+    const slash = canon.indexOf("/");
+    const top = slash < 0 ? canon : canon.slice(0, slash);
+    if (top === "dev" && !dir) this.lists.liveDev.add(entry.path, kindName(type));
+    else if (top === "proc" || top === "sys")
+      (dir ? this.lists.procSysDirs : this.lists.procSys).add(entry.path, kindName(type));
+    else if (top === "tmp") this.lists.tmp.add(entry.path, kindName(type));
+    return false;
+  }
+  hardLink(entry, canon) {
+    const target = cleanPath(normalizeTarPath(entry.linkname ?? ""));
+    const broken = (why, at = target ?? entry.linkname ?? "") => {
+      const link2 = { target: at, why };
+      if (why === "missing") {
+        const waiting = this.pending.get(at);
+        if (waiting) waiting.push(link2);
+        else if (this.pending.size < this.limits.pending) this.pending.set(at, [link2]);
+        else link2.why = "not-before";
+      }
+      this.lists.hardLinks.add(entry.path, "");
+      if (this.lists.hardLinks.first.has(entry.path)) this.lists.brokenLinks.set(entry.path, link2);
+      return { kind: "broken", link: link2 };
+    };
+    if (target === void 0) return broken("outside");
+    if (target === "") return broken("directory");
+    const slash = target.lastIndexOf("/");
+    const dir = this.reach(slash < 0 ? "" : target.slice(0, slash), false);
+    if (typeof dir !== "string") {
+      if (dir.problem === "unknown") return this.unverifiedLink(canon);
+      return broken(dir.problem === "outside" ? "outside" : "missing");
+    }
+    const name = target.slice(slash + 1);
+    const to = dir === "" ? name : `${dir}/${name}`;
+    if (to === canon) return broken("self", to);
+    const kind = this.paths.get(to);
+    if (kind === 0) return this.paths.overflowed ? this.unverifiedLink(canon) : broken("missing", to);
+    if (isDir(kind)) return broken("directory", to);
+    if (kind === SYMLINK) {
+      const linkname = this.links.get(to);
+      if (linkname === void 0) return this.unverifiedLink(canon);
+      this.create(canon, SYMLINK, linkname);
+      return { kind: "symlink", linkname };
+    }
+    this.create(canon, FILE);
+    return { kind: "file" };
+  }
+  unverifiedLink(canon) {
+    this.unverified++;
+    this.create(canon, FILE);
+    return { kind: "file" };
+  }
+  /** A regular file written where a symlink is: os.Create follows it. */
+  through(path6, canon, dir) {
+    const linkname = this.links.get(canon);
+    if (linkname === void 0) return void this.unverified++;
+    const via = `${abs(path6)} -> ${linkname}`;
+    if (linkname.startsWith("/")) return void this.lists.outside.add(path6, `through ${via}`);
+    const target = dir === "" ? linkname : `${dir}/${linkname}`;
+    const slash = target.lastIndexOf("/");
+    const reached = this.reach(slash < 0 ? "" : target.slice(0, slash), false);
+    if (typeof reached !== "string") {
+      if (reached.problem === "outside") this.lists.outside.add(path6, `through ${via}`);
+      else if (reached.problem !== "unknown")
+        this.lists.exists.add(path6, `a file written through ${via}, which leads nowhere`);
+      return;
+    }
+    const name = target.slice(slash + 1);
+    const to = reached === "" ? name : `${reached}/${name}`;
+    const kind = this.paths.get(to);
+    if (isDir(kind)) return void this.lists.exists.add(path6, `a file written through ${via}, a directory`);
+    this.lists.through.add(path6, `through ${via}`);
+    if (kind === 0) this.create(to, FILE);
+  }
+  create(canon, kind, linkname) {
+    if (!this.paths.set(canon, kind)) this.unverified++;
+    if (kind === SYMLINK && this.links.size < this.limits.links) this.links.set(canon, linkname);
+    if (this.pending.size > 0) {
+      const waiting = this.pending.get(canon);
+      if (waiting) {
+        for (const link2 of waiting) link2.why = "later";
+        this.pending.delete(canon);
+      }
+    }
+  }
+  /**
+   * `dir` as extraction reaches it, component by component under /rootfs: symlinks followed (an
+   * absolute one, or `..` above /rootfs, leaves the image: the kernel resolves them on metal-hammer's
+   * own root). `create`: MkdirAll makes the missing directories of the path itself (not those a
+   * symlink leads to); otherwise (os.Link's target) a missing one is missing.
+   */
+  reach(dir, create) {
+    if (dir === "") return "";
+    if (dir === this.lastDir) return this.lastCanon;
+    if (isDir(this.paths.get(dir))) return this.remember(dir, dir);
+    const todo = dir.split("/").reverse();
+    let linked = 0;
+    let cur = "";
+    let hops = 0;
+    let via;
+    while (todo.length > 0) {
+      const part = todo.pop();
+      const fromLink = linked > 0;
+      if (fromLink) linked--;
+      if (part === "" || part === ".") continue;
+      if (part === "..") {
+        if (cur === "") return { problem: "outside", at: cur, via };
+        cur = cur.slice(0, Math.max(0, cur.lastIndexOf("/")));
+        continue;
+      }
+      const next = cur === "" ? part : `${cur}/${part}`;
+      const kind = this.paths.get(next);
+      if (isDir(kind)) {
+        cur = next;
+        continue;
+      }
+      if (kind === 0) {
+        if (this.paths.overflowed) return { problem: "unknown", at: next };
+        if (fromLink || !create) return { problem: fromLink ? "dangling" : "missing", at: next, via };
+        this.create(next, MADE_DIR);
+        cur = next;
+        continue;
+      }
+      if (kind === FILE) return { problem: "not-directory", at: next, via };
+      if (++hops > MAX_HOPS) return { problem: "loop", at: next, via };
+      const target = this.links.get(next);
+      if (target === void 0) return { problem: "unknown", at: next };
+      via = `${abs(next)} -> ${target}`;
+      if (target.startsWith("/")) return { problem: "outside", at: next, via };
+      const parts = target.split("/");
+      for (let i2 = parts.length - 1; i2 >= 0; i2--) todo.push(parts[i2]);
+      linked += parts.length;
+    }
+    return create ? this.remember(dir, cur) : cur;
+  }
+  remember(dir, canon) {
+    this.lastDir = dir;
+    this.lastCanon = canon;
+    return canon;
+  }
+  problem(path6, reached) {
+    const { problem, at, via } = reached;
+    const through = via ? ` (through ${via})` : "";
+    switch (problem) {
+      case "unknown":
+        return void this.unverified++;
+      case "outside":
+        return void this.lists.outside.add(path6, `through ${via ?? ".."}`);
+      case "not-directory":
+        return void this.lists.parent.add(path6, `${abs(at)} is a regular file${through}`);
+      case "loop":
+        return void this.lists.parent.add(path6, `${abs(at)} is a symlink loop`);
+      default:
+        return void this.lists.parent.add(path6, `${abs(at)} does not exist (yet)${through}`);
+    }
+  }
+};
+function cleanPath(path6) {
+  if (path6.charCodeAt(0) !== 46 && !path6.includes("/.") && !path6.includes("//")) return path6;
+  const parts = path6.split("/").filter((p) => p !== "" && p !== ".");
+  return parts.includes("..") ? void 0 : parts.join("/");
+}
+function what(kind) {
+  return kind === FILE ? "a regular file" : kind === SYMLINK ? "a symlink" : "a directory";
+}
+function kindName(type) {
+  return type === "file" ? "a regular file" : type === "link" ? "a hard link" : `a ${type}`;
+}
+var FLAGS = {
+  S: "an old GNU sparse file",
+  "7": "a contiguous file",
+  D: "a GNU directory dump",
+  V: "a GNU volume label",
+  M: "a GNU multi-volume continuation",
+  N: "an old GNU long name"
+};
+function flagName(flag) {
+  const shown = flag === void 0 ? "?" : /^[\x21-\x7e]$/.test(flag) ? flag : `\\x${flag.charCodeAt(0).toString(16)}`;
+  return `type '${shown}'${FLAGS[flag ?? ""] ? `, ${FLAGS[flag]}` : ""}`;
+}
+
 // src/rootfs/contract/checker.ts
 var MAX_CAPTURE2 = 1 << 20;
 var KERNEL_FILE = /^(?:vmlinuz(?:-.+)?|System\.map(?:-.+)?|initrd\.img(?:-.+)?|initramfs(?:-.+)?\.img)$/;
@@ -4300,12 +5109,21 @@ var ContractChecker = class {
   tree = new RootfsTree(
     (path6) => TRACKED_DEEP.has(path6) || KERNEL_FILE.test(path6.slice(path6.lastIndexOf("/") + 1)) || SSHD_KEYGEN_UNIT.test(path6)
   );
+  /** What metal-hammer's extraction makes of each entry. */
+  extraction;
   worldWritable = new Listed();
   hostKeys = new Listed();
   /** etc/machine-id when it is a regular file; its first bytes once file() delivered them. */
   machineId;
   /** Per cloud-init config file: the ssh_deletekeys value it sets (null: none), undefined until read. */
   cloudConfigs = /* @__PURE__ */ new Map();
+  constructor(limits) {
+    this.extraction = new ExtractionCheck(limits);
+  }
+  /** Bytes the extraction checks keep for the paths of the rootfs (hashed). */
+  get extractionBytes() {
+    return this.extraction.bytes;
+  }
   /** How many entry headers the checker holds: stays small however large the rootfs is. */
   get recordedEntries() {
     return this.tree.nodes.size;
@@ -4318,9 +5136,11 @@ var ContractChecker = class {
     const { path: path6, type } = entry;
     const mode = entry.mode & 4095;
     this.checkWorldWritable(path6, type, mode);
+    const hardLink = this.extraction.observe(entry);
     if (path6 === "") return false;
     this.tree.implyParents(path6);
-    if (this.tree.isTracked(path6)) this.tree.record(path6, type, mode, entry.size, entry.linkname ?? "");
+    if (this.tree.isTracked(path6))
+      this.tree.record(path6, type, mode, entry.size, entry.linkname ?? "", hardLink);
     if (SSH_HOST_KEY.test(path6)) {
       if (type === "file" && entry.size > 0 || type === "link") this.hostKeys.add(path6, abs(path6));
       else this.hostKeys.remove(path6);
@@ -4357,6 +5177,7 @@ var ContractChecker = class {
   /** The findings, in CONTRACT_CHECKS order. `packages` is undefined when the image has no package database. */
   finish(packages) {
     const findings = [];
+    this.extraction.findings(findings);
     this.checkKexec(findings);
     this.checkInstaller(findings);
     this.checkPackages(findings, packages);
@@ -4475,6 +5296,15 @@ var ContractChecker = class {
       return;
     }
     const go = hasGo ? this.tree.resolve("install-go") : void 0;
+    if (go?.kind === "broken-link") {
+      out.push({
+        id: "installer",
+        level: "error",
+        message: `${this.tree.fileProblem("install-go", go).text}; metal-hammer would run it chrooted to install the image`,
+        path: "/install-go"
+      });
+      return;
+    }
     const goRuns = go !== void 0 && (go.kind === "file" || go.kind === "other" || go.kind === "unknown");
     if (!goRuns && !hasSh) {
       const why = this.tree.fileProblem("install-go", go).text;
@@ -11569,25 +12399,25 @@ async function fileDigest(path6) {
 }
 function hashFile(path6) {
   return new Promise((resolvePromise, reject) => {
-    const hash = createHash4("sha256");
-    createReadStream3(path6, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash.update(chunk)).on("error", reject).on("end", () => resolvePromise(hash.digest("hex")));
+    const hash2 = createHash4("sha256");
+    createReadStream3(path6, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash2.update(chunk)).on("error", reject).on("end", () => resolvePromise(hash2.digest("hex")));
   });
 }
 async function contextDigest(contextDir, dockerfile) {
-  const hash = createHash4("sha256");
-  hash.update("metal-image context v1\n");
+  const hash2 = createHash4("sha256");
+  hash2.update("metal-image context v1\n");
   for await (const entry of contextEntries(contextDir, dockerfile)) {
     const { type, path: path6, mode } = entry;
-    if (type === "file") hash.update(`f\0${path6}\0${mode}\0${entry.size}\0${entry.sha256}
+    if (type === "file") hash2.update(`f\0${path6}\0${mode}\0${entry.size}\0${entry.sha256}
 `);
-    else if (type === "dir") hash.update(`d\0${path6}\0${mode}
+    else if (type === "dir") hash2.update(`d\0${path6}\0${mode}
 `);
-    else if (type === "symlink") hash.update(`l\0${path6}\0${entry.target}
+    else if (type === "symlink") hash2.update(`l\0${path6}\0${entry.target}
 `);
-    else hash.update(`o\0${path6}\0${mode}
+    else hash2.update(`o\0${path6}\0${mode}
 `);
   }
-  return `sha256:${hash.digest("hex")}`;
+  return `sha256:${hash2.digest("hex")}`;
 }
 async function* contextEntries(contextDir, dockerfile) {
   const root = resolve3(contextDir);
@@ -12418,9 +13248,9 @@ var PooledFileStream = class extends Readable4 {
       ({ bytesRead }) => {
         if (bytesRead === 0) return void this.push(null);
         const chunk = this.pool.filled(bytesRead);
-        const check = this.checkHead;
+        const check2 = this.checkHead;
         this.checkHead = void 0;
-        const err = check?.(chunk);
+        const err = check2?.(chunk);
         if (err) return void this.destroy(err);
         this.push(chunk);
       },
