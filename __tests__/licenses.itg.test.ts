@@ -52,7 +52,7 @@ describe('dist/licenses.txt', () => {
   })
 
   test("lz4-napi's native bindings are listed with the files they ship as, and their license", () => {
-    const natives = readdirSync(dist).filter((f) => f.endsWith('.node'))
+    const natives = readdirSync(dist).filter((f) => f.startsWith('lz4-napi.') && f.endsWith('.node'))
     expect(natives.sort()).toEqual(['lz4-napi.linux-arm64-gnu.node', 'lz4-napi.linux-x64-gnu.node'])
     const entries = parseLicensesTxt(licenses)
     for (const file of natives) {
@@ -61,6 +61,19 @@ describe('dist/licenses.txt', () => {
       expect(entry?.license).toBe('MIT')
       expect(entry?.text).toMatch(/Copyright \(c\) \d{4} Antonio Musolino/)
     }
+  })
+
+  test("our addon's binaries are listed under lz4, whose C they hold, with lz4's license", () => {
+    const ours = readdirSync(dist).filter((f) => f.startsWith('lz4block.'))
+    expect(ours.sort()).toEqual(['lz4block.linux-arm64-gnu.node', 'lz4block.linux-x64-gnu.node'])
+    const entry = parseLicensesTxt(licenses).find((e) => e.name === 'lz4')
+    expect({ ...entry, files: entry?.files.sort() }).toMatchObject({
+      version: '1.9.4',
+      license: 'BSD-2-Clause',
+      files: ours,
+    })
+    expect(entry?.text).toBe(readFileSync(join(root, 'native/lz4/LICENSE'), 'utf8').trim())
+    expect(entry?.text).toMatch(/^LZ4 Library\nCopyright \(c\) 2011-2020, Yann Collet/)
   })
 
   test('a text says which license it is: MIT packages carry MIT texts, Apache-2.0 ones the Apache License', () => {

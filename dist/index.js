@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-6OAUXBKD.js");
+var { run } = await import("./action-USS3QR3Y.js");
 await run();
 process.exit();

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles src/ into dist/, the folder GitHub runs the action from (with no node_modules beside it):
-// the action entry, the CLI, the LZ4 worker, and lz4-napi's native bindings for both kinds of Linux
-// runner. With --check, bundles into a temporary folder and fails when dist/ differs from it.
+// the action entry, the CLI, the LZ4 worker, our LZ4 addon (native/prebuilt/) and lz4-napi's native
+// bindings for both kinds of Linux runner. With --check, bundles into a temporary folder and fails when
+// dist/ differs from it.
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -75,7 +76,22 @@ for (const arch of NATIVE_ARCHES) {
   cpSync(binding, join(out, file))
   natives.push({ file, dir: dirname(binding) })
 }
-writeLicenses({ root, out, metafile: bundled.metafile, natives })
+// Our Node-API addon of lz4's C (native/, built and checked by native/build.sh; src/lz4/native.ts loads it).
+const lz4block = NATIVE_ARCHES.map((arch) => `lz4block.linux-${arch}-gnu.node`)
+for (const file of lz4block) cpSync(join(root, 'native', 'prebuilt', file), join(out, file))
+const lz4 = {
+  name: 'lz4',
+  version: '1.9.4',
+  license: 'BSD-2-Clause',
+  repository: 'github.com/lz4/lz4',
+  files: lz4block,
+  source: "native/lz4/LICENSE (lz4's lib/LICENSE)",
+  note:
+    "lz4's library (lz4.c, lz4hc.c), unmodified from Debian 12's source package lz4_1.9.4-1, compiled with " +
+    "metal-image-action's own native/lz4block.c (under its MIT License) into the files above.",
+  text: readFileSync(join(root, 'native', 'lz4', 'LICENSE'), 'utf8').trim(),
+}
+writeLicenses({ root, out, metafile: bundled.metafile, natives, vendored: [lz4] })
 
 function fetchBinding(name, entry, file) {
   const cache = join(root, '.cache', 'napi', `${name.replace('/', '+')}-${entry.version}`)

@@ -31,6 +31,7 @@ export function writeLicenses(options: {
   out: string
   metafile: Metafile
   natives?: { file: string; dir: string }[]
+  vendored?: LicenseEntry[]
 }): LicenseEntry[]
 export function parseLicensesTxt(text: string): {
   name: string | undefined

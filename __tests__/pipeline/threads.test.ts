@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, test } from 'vitest'
 import { Hasher } from '../../src/pipeline/hash.ts'
-import { Lz4FrameEncoder } from '../../src/lz4/frame.ts'
 import { BACKGROUND_NICE } from '../../src/util/workers.ts'
 
 /** Field 19 of /proc/.../stat: the nice value of one thread. */
@@ -45,31 +43,7 @@ describe.skipIf(process.platform !== 'linux')('compression and hashing threads r
     expect(niceOf('/proc/thread-self/stat')).toBe(mainBefore)
   })
 
-  const encode = async (background: boolean): Promise<void> => {
-    const input = Buffer.alloc(9 << 20, 'metal ')
-    const parts: Buffer[] = []
-    for await (const part of Readable.from([input]).pipe(
-      new Lz4FrameEncoder({ level: 1, concurrency: 2, background }),
-    ))
-      parts.push(part as Buffer)
-    expect(Buffer.concat(parts).length).toBeGreaterThan(0)
-  }
-  const pool = () => threads().filter((t) => t.name === 'libuv-worker')
-
-  // Renicing the pool cannot be undone without privileges, so the case without comes first.
-  test('without a producer to yield to, the fast level leaves the thread pool at normal priority', async () => {
-    await encode(false)
-    expect(pool().length).toBeGreaterThan(0)
-    for (const t of pool()) expect(t.nice).toBeLessThan(BACKGROUND_NICE)
-  })
-
-  test('in the background, the fast level compresses on a thread pool at the background nice value', async () => {
-    const mainBefore = niceOf('/proc/thread-self/stat')
-    await encode(true)
-    expect(pool().length).toBeGreaterThan(0)
-    for (const t of pool()) expect(t.nice).toBeGreaterThanOrEqual(BACKGROUND_NICE)
-    expect(niceOf('/proc/thread-self/stat')).toBe(mainBefore)
-  })
+  // The LZ4 blocks' own threads (native/lz4block.c): __tests__/lz4/native.test.ts.
 
   test('in the background, the hashing thread runs at the background nice value; otherwise not', async () => {
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

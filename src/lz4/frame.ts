@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { availableParallelism } from 'node:os'
 import type { Release } from '../util/chunk-pool.ts'
+import type { Log } from '../util/log.ts'
 import { createXxh32, xxh32, type Xxh32 } from './xxh32.ts'
 import {
   createBlockCompressor,
@@ -42,6 +43,8 @@ export interface FrameEncoderOptions {
    * downstream instead of back into use, so such a block leaves twice the garbage of another.
    */
   onStored?: (bytes: number) => void
+  /** Hears (debug) which block compressor runs. */
+  log?: Pick<Log, 'debug'>
 }
 
 export async function frameHeader(): Promise<Buffer> {
@@ -67,6 +70,7 @@ export class Lz4FrameEncoder extends Transform {
   private readonly background: boolean
   private readonly release: Release | undefined
   private readonly onStored: ((bytes: number) => void) | undefined
+  private readonly log: Pick<Log, 'debug'> | undefined
   private compressor: BlockCompressor | undefined
   private hash: Xxh32 | undefined
   private block: Buffer | undefined
@@ -84,6 +88,7 @@ export class Lz4FrameEncoder extends Transform {
     this.background = options.background ?? false
     this.release = options.release
     this.onStored = options.onStored
+    this.log = options.log
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism())
     // At the fast level one block beyond one per thread keeps the threads busy while this thread fills
     // the next (a block compresses in about as long as it takes to fill); a high-compression block takes
@@ -136,7 +141,7 @@ export class Lz4FrameEncoder extends Transform {
   }
 
   private async start(): Promise<void> {
-    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background)
+    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background, this.log)
     this.hash = await createXxh32()
     this.emit_(await frameHeader())
   }

@@ -74,6 +74,7 @@ export async function streamRootfs(
     // A stored block's garbage counts twice: the .deb files near the end of a rootfs are stored, and
     // their memory would otherwise pile up before the next collection (README, benchmark).
     onStored: (bytes) => inspector.madeGarbage(2 * bytes),
+    log,
   })
   const hasher = new Hasher(checksums, { background })
   const stop = reportProgress(

@@ -10,9 +10,9 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-QLMIX7P5.js";
+} from "./chunk-R53KGTHF.js";
 import "./chunk-ILZ77HWZ.js";
-import "./chunk-7Q2ZIIOM.js";
+import "./chunk-KMAKV4JV.js";
 import "./chunk-MBMCBANP.js";
 import {
   InputError,

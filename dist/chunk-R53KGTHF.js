@@ -3,9 +3,10 @@ import {
   require_semver
 } from "./chunk-ILZ77HWZ.js";
 import {
+  BACKGROUND_NICE,
   runThreadPoolInBackground,
   workerUrl
-} from "./chunk-7Q2ZIIOM.js";
+} from "./chunk-KMAKV4JV.js";
 import {
   RPMDB_LIMITS,
   RPMDB_PATH,
@@ -1073,9 +1074,9 @@ async function pickVersion(config, store, fromDir) {
 
 // src/app/publish.ts
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname4, join as join9 } from "node:path";
+import { dirname as dirname5, join as join10 } from "node:path";
 import { createWriteStream as createWriteStream3 } from "node:fs";
-import { fileURLToPath as fileURLToPath6 } from "node:url";
+import { fileURLToPath as fileURLToPath7 } from "node:url";
 
 // src/packages/installed.ts
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
@@ -2769,27 +2770,46 @@ async function xxh32(data) {
 // src/lz4/compressor.ts
 import { Worker } from "node:worker_threads";
 
-// src/lz4/napi.ts
+// src/lz4/native.ts
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname as dirname3, join as join3 } from "node:path";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
 var loaded;
-function loadLz4Napi() {
+function loadLz4Block() {
   if (loaded) return loaded;
-  const require2 = createRequire(import.meta.url);
   const here = dirname3(fileURLToPath3(import.meta.url));
-  const binding = join3(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
-  if (existsSync(binding)) {
-    loaded = withAllocatorOptions(() => require2(binding));
+  const name = `lz4block.${process.platform}-${process.arch}-gnu.node`;
+  const file = import.meta.url.endsWith(".ts") ? join3(here, "..", "..", "native", "prebuilt", name) : join3(here, name);
+  if (!existsSync(file)) return loaded = { addon: void 0, reason: `no ${name} for this platform` };
+  try {
+    return loaded = { addon: createRequire(import.meta.url)(file), file };
+  } catch (err) {
+    return loaded = { addon: void 0, reason: `${name} does not load: ${err.message}` };
+  }
+}
+
+// src/lz4/napi.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { createRequire as createRequire2 } from "node:module";
+import { dirname as dirname4, join as join4 } from "node:path";
+import { fileURLToPath as fileURLToPath4 } from "node:url";
+var loaded2;
+function loadLz4Napi() {
+  if (loaded2) return loaded2;
+  const require2 = createRequire2(import.meta.url);
+  const here = dirname4(fileURLToPath4(import.meta.url));
+  const binding = join4(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
+  if (existsSync2(binding)) {
+    loaded2 = withAllocatorOptions(() => require2(binding));
   } else if (import.meta.url.endsWith(".ts")) {
-    loaded = withAllocatorOptions(() => require2("lz4-napi"));
+    loaded2 = withAllocatorOptions(() => require2("lz4-napi"));
   } else {
     throw new Error(
       `no lz4-napi binding for ${process.platform}-${process.arch} (looked for ${binding}); metal-image-action runs on linux-x64 and linux-arm64 runners with glibc`
     );
   }
-  return loaded;
+  return loaded2;
 }
 function withAllocatorOptions(load2) {
   const key = "MIMALLOC_PURGE_DELAY";
@@ -2805,8 +2825,41 @@ function withAllocatorOptions(load2) {
 // src/lz4/compressor.ts
 var HC_MIN_LEVEL = 3;
 var MAX_LEVEL = 12;
-async function createBlockCompressor(level, concurrency, background = false) {
-  return level < HC_MIN_LEVEL ? fastCompressor(background) : hcCompressor(level, concurrency, background);
+var MAX_BLOCK = 4 << 20;
+async function createBlockCompressor(level, concurrency, background = false, log) {
+  const native = loadLz4Block();
+  if (native.addon) {
+    log?.debug(`LZ4 level ${level}: lz4 ${native.addon.version}'s C (${native.file}), a thread per block`);
+    return nativeCompressor(native.addon, level, background);
+  }
+  if (level < HC_MIN_LEVEL) {
+    log?.debug(`LZ4 level ${level}: ${native.reason}, so lz4-napi on libuv's thread pool`);
+    return fastCompressor(background);
+  }
+  log?.debug(`LZ4 level ${level}: ${native.reason}, so src/lz4/hc.ts in worker threads (slower)`);
+  return workerCompressor(level, concurrency, background);
+}
+function nativeCompressor(addon, level, background) {
+  const nice = background ? BACKGROUND_NICE : 0;
+  const scratch = [];
+  return {
+    async compress(block) {
+      if (block.length <= 1) return { data: block, stored: true };
+      const dst = scratch.pop() ?? Buffer.allocUnsafeSlow(MAX_BLOCK);
+      try {
+        const n2 = await addon.compress(block, dst.subarray(0, block.length - 1), level, nice);
+        if (n2 === 0) return { data: block, stored: true };
+        const data = Buffer.allocUnsafeSlow(n2);
+        dst.copy(data, 0, 0, n2);
+        return { data, stored: false, spare: block };
+      } finally {
+        scratch.push(dst);
+      }
+    },
+    // Nothing to wait for: a block still compressing holds its own buffers and is dropped when done.
+    async close() {
+    }
+  };
 }
 function fastCompressor(background) {
   const napi = loadLz4Napi();
@@ -2825,7 +2878,7 @@ function fastCompressor(background) {
     }
   };
 }
-function hcCompressor(level, concurrency, background) {
+function workerCompressor(level, concurrency, background) {
   const workers = [];
   const idle = [];
   const waiting = [];
@@ -2900,6 +2953,7 @@ var Lz4FrameEncoder = class extends Transform {
   background;
   release;
   onStored;
+  log;
   compressor;
   hash;
   block;
@@ -2916,6 +2970,7 @@ var Lz4FrameEncoder = class extends Transform {
     this.background = options.background ?? false;
     this.release = options.release;
     this.onStored = options.onStored;
+    this.log = options.log;
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
     this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0);
   }
@@ -2957,7 +3012,7 @@ var Lz4FrameEncoder = class extends Transform {
     );
   }
   async start() {
-    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background);
+    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background, this.log);
     this.hash = await createXxh32();
     this.emit_(await frameHeader());
   }
@@ -4084,7 +4139,8 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
     release: source.release,
     // A stored block's garbage counts twice: the .deb files near the end of a rootfs are stored, and
     // their memory would otherwise pile up before the next collection (README, benchmark).
-    onStored: (bytes) => inspector.madeGarbage(2 * bytes)
+    onStored: (bytes) => inspector.madeGarbage(2 * bytes),
+    log
   });
   const hasher = new Hasher(checksums, { background });
   const stop = reportProgress(
@@ -5397,10 +5453,10 @@ var ContractChecker = class {
 import { createHash as createHash5 } from "node:crypto";
 
 // src/source/build-cache.ts
-import { existsSync as existsSync2 } from "node:fs";
+import { existsSync as existsSync3 } from "node:fs";
 import { lstat, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join4, resolve as resolve2 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join5, resolve as resolve2 } from "node:path";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -5412,7 +5468,7 @@ function isPlainObject(value) {
 }
 
 // node_modules/execa/lib/arguments/file-url.js
-import { fileURLToPath as fileURLToPath4 } from "node:url";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
 var safeNormalizeFileUrl = (file, name) => {
   const fileString = normalizeFileUrl(normalizeDenoExecPath(file));
   if (typeof fileString !== "string") {
@@ -5422,7 +5478,7 @@ var safeNormalizeFileUrl = (file, name) => {
 };
 var normalizeDenoExecPath = (file) => isDenoExecPath(file) ? file.toString() : file;
 var isDenoExecPath = (file) => typeof file !== "string" && file && Object.getPrototypeOf(file) === String.prototype;
-var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath4(file) : file;
+var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath5(file) : file;
 
 // node_modules/execa/lib/methods/parameters.js
 var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
@@ -6290,10 +6346,10 @@ function pathKey(options = {}) {
 import { promisify } from "node:util";
 import { execFile as execFileCallback, execFileSync as execFileSyncOriginal } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath as fileURLToPath5 } from "node:url";
+import { fileURLToPath as fileURLToPath6 } from "node:url";
 var execFileOriginal = promisify(execFileCallback);
 function toPath(urlOrPath) {
-  return urlOrPath instanceof URL ? fileURLToPath5(urlOrPath) : urlOrPath;
+  return urlOrPath instanceof URL ? fileURLToPath6(urlOrPath) : urlOrPath;
 }
 function traversePathUp(startPath) {
   return {
@@ -12228,7 +12284,7 @@ function buildKitCacheArgs(dir, kind, options = {}) {
     };
   if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
   const args = [];
-  if (existsSync2(join4(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
+  if (existsSync3(join5(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
   if (options.exportCache !== false)
     args.push("--cache-to", `type=local,dest=${newCacheDir(dir)},mode=max,ignore-error=true`);
   return { args };
@@ -12350,7 +12406,7 @@ async function treeSize(dir) {
   while (pending.length > 0) {
     const current = pending.pop();
     for (const entry of await readdir2(current, { withFileTypes: true })) {
-      const path6 = join4(current, entry.name);
+      const path6 = join5(current, entry.name);
       if (entry.isDirectory()) pending.push(path6);
       else if (entry.isFile()) total += (await lstat(path6)).size;
     }
@@ -12358,14 +12414,14 @@ async function treeSize(dir) {
   return total;
 }
 function holdsCache(dir) {
-  return existsSync2(join4(dir, "index.json")) || existsSync2(join4(dir, "ref"));
+  return existsSync3(join5(dir, "index.json")) || existsSync3(join5(dir, "ref"));
 }
 
 // src/source/cache-key.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { lstat as lstat2, readdir as readdir3, readFile as readFile3, readlink } from "node:fs/promises";
-import { join as join5, posix, resolve as resolve3 } from "node:path";
+import { join as join6, posix, resolve as resolve3 } from "node:path";
 var KEY_PREFIX = "metal-image-buildkit-";
 var SEGMENT3 = 16;
 function cacheKey(build2, opts) {
@@ -12425,17 +12481,17 @@ async function* contextEntries(contextDir, dockerfile) {
   const pending = [""];
   while (pending.length > 0) {
     const rel = pending.pop();
-    const entries = await readdir3(join5(root, rel), { withFileTypes: true }).catch((err) => {
+    const entries = await readdir3(join6(root, rel), { withFileTypes: true }).catch((err) => {
       throw new StageError(
         "cache",
-        `cannot read ${join5(root, rel)} for the build context digest: ${errorMessage(err)}`
+        `cannot read ${join6(root, rel)} for the build context digest: ${errorMessage(err)}`
       );
     });
     const names = entries.map((e2) => e2.name).sort(compareNames);
     const subdirs = [];
     for (const name of names) {
       const path6 = rel === "" ? name : `${rel}/${name}`;
-      const full = join5(root, path6);
+      const full = join6(root, path6);
       const info = await lstat2(full);
       const mode = modeBits(info.mode);
       const excluded = matcher.matches(path6);
@@ -12470,8 +12526,8 @@ function modeBits(mode) {
   return (mode & 4095).toString(8);
 }
 async function readIgnoreFile(root, dockerfile) {
-  const file = dockerfile ? resolve3(dockerfile) : join5(root, "Dockerfile");
-  for (const candidate of [`${file}.dockerignore`, join5(root, ".dockerignore")]) {
+  const file = dockerfile ? resolve3(dockerfile) : join6(root, "Dockerfile");
+  for (const candidate of [`${file}.dockerignore`, join6(root, ".dockerignore")]) {
     const text2 = await readFile3(candidate, "utf8").catch((err) => {
       if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
       throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
@@ -12563,7 +12619,7 @@ function isRemoteContext(context) {
 
 // src/source/inline-cache.ts
 import { mkdir as mkdir2, readFile as readFile4, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 
 // src/source/build-args.ts
 function buildArgs(config) {
@@ -12659,9 +12715,9 @@ function processExit(done, failure2) {
 // src/source/inline-cache.ts
 var INLINE_IMAGE = "image.tar.gz";
 async function loadInlineCache(dir, log, signal) {
-  const ref = (await readFile4(join6(dir, "ref"), "utf8").catch(() => "")).trim();
+  const ref = (await readFile4(join7(dir, "ref"), "utf8").catch(() => "")).trim();
   if (!ref) return void 0;
-  const result = await execa(DOCKER, ["load", "-q", "-i", join6(dir, INLINE_IMAGE)], {
+  const result = await execa(DOCKER, ["load", "-q", "-i", join7(dir, INLINE_IMAGE)], {
     reject: false,
     cancelSignal: signal
   });
@@ -12690,10 +12746,10 @@ async function exportInlineCache(config, ref, dir, signal) {
   try {
     await rm3(dir, { recursive: true, force: true });
     await mkdir2(dir, { recursive: true });
-    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join6(dir, INLINE_IMAGE)], {
+    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join7(dir, INLINE_IMAGE)], {
       cancelSignal: signal
     });
-    await writeFile2(join6(dir, "ref"), `${ref}
+    await writeFile2(join7(dir, "ref"), `${ref}
 `);
   } finally {
     await execa(DOCKER, ["rmi", ref], { reject: false });
@@ -12732,7 +12788,7 @@ async function saveCache(cache, source, build2, log, signal) {
 // src/source/build.ts
 import { mkdtemp, readFile as readFile5, rm as rm4, stat as stat2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join8, resolve as resolve4 } from "node:path";
+import { join as join9, resolve as resolve4 } from "node:path";
 
 // src/util/chunk-pool.ts
 var SLAB = 1 << 20;
@@ -12793,14 +12849,14 @@ var ChunkPool = class {
 import { readFileSync as readFileSync3 } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 var DEFAULT_SOCKET = "/var/run/docker.sock";
 var MAX_HEADER = 64 * 1024;
 function localEngineSocket(env = process.env, home = homedir()) {
   const host = env.DOCKER_HOST;
   if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
   if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
-  const config = join7(env.DOCKER_CONFIG || join7(home, ".docker"), "config.json");
+  const config = join8(env.DOCKER_CONFIG || join8(home, ".docker"), "config.json");
   let current;
   try {
     current = JSON.parse(readFileSync3(config, "utf8")).currentContext;
@@ -13018,8 +13074,8 @@ async function build(config, log, signal, cache) {
       cacheArgs = local.args;
       cacheKind = "local";
     } else if (builder.kind === "classic" || buildx.driver === "docker") {
-      const loaded2 = await loadInlineCache(cache.dir, log, signal);
-      if (loaded2) cacheArgs = ["--cache-from", loaded2];
+      const loaded3 = await loadInlineCache(cache.dir, log, signal);
+      if (loaded3) cacheArgs = ["--cache-from", loaded3];
       cacheKind = "inline";
     } else log.info(`Build cache: not used: ${local.reason}`);
   }
@@ -13056,7 +13112,7 @@ async function checkBuildContext(config) {
   const info = await stat2(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve4(config.file) : join8(config.context, "Dockerfile");
+  const file = config.file ? resolve4(config.file) : join9(config.context, "Dockerfile");
   const fileInfo = await stat2(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
@@ -13066,8 +13122,8 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join8(tmpdir3(), "metal-image-"));
-  const iidfile = join8(dir, "iid");
+  const dir = await mkdtemp(join9(tmpdir3(), "metal-image-"));
+  const iidfile = join9(dir, "iid");
   const started = performance.now();
   try {
     const own = ["--force-rm", "--iidfile", iidfile];
@@ -13839,7 +13895,7 @@ var ImageSet = class {
   imageStream() {
     const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir());
     if (!this.copyDir) return toStore;
-    return new Tee(toStore, this.watch(createWriteStream3(join9(this.copyDir, IMAGE_FILE)), this.copyDir));
+    return new Tee(toStore, this.watch(createWriteStream3(join10(this.copyDir, IMAGE_FILE)), this.copyDir));
   }
   /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */
   async naming(streaming) {
@@ -13853,13 +13909,13 @@ var ImageSet = class {
       throw isSystemError(err) ? failure("store", `write ${name} to ${where}`, err) : err;
     };
     await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()));
-    if (this.copyDir) await writeFile3(join9(this.copyDir, name), data).catch(named(this.copyDir));
+    if (this.copyDir) await writeFile3(join10(this.copyDir, name), data).catch(named(this.copyDir));
     this.sizes.set(name, data.length);
   }
   /** The destination folder as the user wrote it: a path for a local one. */
   storeDir() {
     const url = this.store.url(this.dir);
-    return url.startsWith("file://") ? fileURLToPath6(url) : url;
+    return url.startsWith("file://") ? fileURLToPath7(url) : url;
   }
   watch(stream, where) {
     stream.on("error", (err) => this.streamErrors.set(err, where));
@@ -13893,7 +13949,7 @@ var ImageSet = class {
   localFiles(names) {
     if (this.copyDir) return { folder: this.copyDir, names };
     const url = this.store.url(`${this.dir}/${IMAGE_FILE}`);
-    if (url.startsWith("file://")) return { folder: dirname4(fileURLToPath6(url)), names };
+    if (url.startsWith("file://")) return { folder: dirname5(fileURLToPath7(url)), names };
     return void 0;
   }
 };

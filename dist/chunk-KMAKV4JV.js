@@ -31,6 +31,7 @@ function runThreadPoolInBackground() {
 
 export {
   workerUrl,
+  BACKGROUND_NICE,
   runInBackground,
   runThreadPoolInBackground
 };

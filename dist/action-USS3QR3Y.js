@@ -10,7 +10,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-QLMIX7P5.js";
+} from "./chunk-R53KGTHF.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,
@@ -24,7 +24,7 @@ import {
   summary,
   warning
 } from "./chunk-SWQLHEAV.js";
-import "./chunk-7Q2ZIIOM.js";
+import "./chunk-KMAKV4JV.js";
 import "./chunk-MBMCBANP.js";
 import {
   errorMessage
