@@ -12,6 +12,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-PN3ELI33.js");
+var { main } = await import("./cli-KIVQ2UKF.js");
 var code = await main(process.argv.slice(2));
 process.exit(code);

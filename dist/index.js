@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-USS3QR3Y.js");
+var { run } = await import("./action-52LTZS56.js");
 await run();
 process.exit();

@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 // Bundles src/ into dist/, the folder GitHub runs the action from (with no node_modules beside it):
-// the action entry, the CLI, the LZ4 worker, our LZ4 addon (native/prebuilt/) and lz4-napi's native
-// bindings for both kinds of Linux runner. With --check, bundles into a temporary folder and fails when
-// dist/ differs from it.
+// the action entry, the CLI, the workers, and our LZ4 addon (native/prebuilt/) for both kinds of Linux
+// runner. With --check, bundles into a temporary folder and fails when dist/ differs from it.
 import { build } from 'esbuild'
-import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import {
   chmodSync,
   cpSync,
@@ -63,19 +60,6 @@ chmodSync(cli, 0o755)
 // Without a package.json of its own, dist/ copied anywhere would be read as CommonJS.
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }, null, 2) + '\n')
 
-// lz4-napi's bindings, verified against the integrity npm recorded in package-lock.json.
-const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'))
-const natives = []
-for (const arch of NATIVE_ARCHES) {
-  const name = `@antoniomuso/lz4-napi-linux-${arch}-gnu`
-  const entry = lock.packages[`node_modules/${name}`]
-  if (!entry) throw new Error(`${name} is not in package-lock.json`)
-  const file = `lz4-napi.linux-${arch}-gnu.node`
-  const installed = join(root, 'node_modules', name, file)
-  const binding = existsSync(installed) ? installed : fetchBinding(name, entry, file)
-  cpSync(binding, join(out, file))
-  natives.push({ file, dir: dirname(binding) })
-}
 // Our Node-API addon of lz4's C (native/, built and checked by native/build.sh; src/lz4/native.ts loads it).
 const lz4block = NATIVE_ARCHES.map((arch) => `lz4block.linux-${arch}-gnu.node`)
 for (const file of lz4block) cpSync(join(root, 'native', 'prebuilt', file), join(out, file))
@@ -91,30 +75,7 @@ const lz4 = {
     "metal-image-action's own native/lz4block.c (under its MIT License) into the files above.",
   text: readFileSync(join(root, 'native', 'lz4', 'LICENSE'), 'utf8').trim(),
 }
-writeLicenses({ root, out, metafile: bundled.metafile, natives, vendored: [lz4] })
-
-function fetchBinding(name, entry, file) {
-  const cache = join(root, '.cache', 'napi', `${name.replace('/', '+')}-${entry.version}`)
-  const target = join(cache, 'package', file)
-  if (existsSync(target)) return target
-  mkdirSync(cache, { recursive: true })
-  const tgz = execFileSync(
-    'npm',
-    ['pack', '--silent', `${name}@${entry.version}`, '--pack-destination', cache],
-    {
-      encoding: 'utf8',
-    },
-  ).trim()
-  const digest =
-    'sha512-' +
-    createHash('sha512')
-      .update(readFileSync(join(cache, tgz)))
-      .digest('base64')
-  if (digest !== entry.integrity)
-    throw new Error(`${name}@${entry.version}: integrity ${digest} != ${entry.integrity}`)
-  execFileSync('tar', ['-xzf', join(cache, tgz), '-C', cache])
-  return target
-}
+writeLicenses({ root, out, metafile: bundled.metafile, vendored: [lz4] })
 
 // action.yml comes from src/config/inputs.ts (scripts/action-yml.ts), compiled here so any Node can run this.
 const generator = await build({

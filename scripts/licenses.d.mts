@@ -14,7 +14,6 @@ export interface LicenseEntry {
   /** The text is the package's own (a license file or its README's license section). */
   own?: boolean
   files?: string[]
-  crates?: string[]
   comments?: string[]
 }
 
@@ -24,13 +23,11 @@ export function readmeLicenseSection(text: string): string | undefined
 export function readPackage(absDir: string): LicenseEntry
 export function fillMissing(entries: LicenseEntry[]): LicenseEntry[]
 export function parseLegalFile(text: string): Record<string, string[]>
-export function rustCrates(binary: Buffer): string[]
 export function formatEntry(entry: LicenseEntry): string
 export function writeLicenses(options: {
   root: string
   out: string
   metafile: Metafile
-  natives?: { file: string; dir: string }[]
   vendored?: LicenseEntry[]
 }): LicenseEntry[]
 export function parseLicensesTxt(text: string): {

@@ -75,8 +75,8 @@ describe.skipIf(!requireTool('npm', 'it comes with Node') || !requireTool('tar',
         'dist/lz4-worker.js',
         'dist/hash-worker.js',
         'dist/licenses.txt',
-        'dist/lz4-napi.linux-x64-gnu.node',
-        'dist/lz4-napi.linux-arm64-gnu.node',
+        'dist/lz4block.linux-x64-gnu.node',
+        'dist/lz4block.linux-arm64-gnu.node',
       ])
         expect(files).toContain(needed)
       // What is in dist/ in the checkout is what is packed.
@@ -117,7 +117,7 @@ describe.skipIf(!requireTool('npm', 'it comes with Node') || !requireTool('tar',
     describe.skipIf(!requireTool('lz4', 'apt-get install lz4') || !requireTool('md5sum', 'coreutils'))(
       'the installed CLI publishes an image',
       () => {
-        // Level 1 runs lz4-napi's native binding, level 9 the HC worker threads: both from the installed dist/.
+        // Both levels run our addon of lz4's C (native/) from the installed dist/, which the debug log names.
         test.each(['1', '9'])(
           'compression level %s: md5sum -c passes, lz4 -d gives the tar back',
           (level) => {
@@ -133,10 +133,13 @@ describe.skipIf(!requireTool('npm', 'it comes with Node') || !requireTool('tar',
                 // A folder of examples, not an OS: no contract; no build info, so the image is exactly the tar.
                 ...['--contract', 'off', '--build-info', 'false'],
               ],
-              { cwd: work, env },
+              { cwd: work, env: { ...env, METAL_IMAGE_DEBUG: '1' } },
             )
             expect(published.status, published.stderr).toBe(0)
             expect(published.stdout).toMatch(/^image-id=tiny-1\.2\.\d{8}$/m)
+            const engine = /^debug: LZ4 level \d+: lz4 1\.9\.4's C \((.*)\)/m.exec(published.stderr)?.[1]
+            const installed = join(work, 'prefix', 'lib', 'node_modules', 'metal-image-action', 'dist')
+            expect(engine).toBe(join(installed, `lz4block.linux-${process.arch}-gnu.node`))
             const folder = join(out, 'tiny', '1.2')
             expect(run('md5sum', ['-c', 'img.tar.lz4.md5'], { cwd: folder }).status).toBe(0)
             const decoded = spawnSync('lz4', ['-dc', join(folder, 'img.tar.lz4')], { maxBuffer: 1 << 26 })

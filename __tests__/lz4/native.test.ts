@@ -7,8 +7,14 @@ import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, test } from 'vitest'
-import { nativeCompressor, workerCompressor, type BlockCompressor } from '../../src/lz4/compressor.ts'
-import { BLOCK_SIZE, Lz4FrameEncoder } from '../../src/lz4/frame.ts'
+import {
+  nativeCompressor,
+  workerCompressor,
+  type BlockCompressor,
+  type CompressedBlock,
+} from '../../src/lz4/compressor.ts'
+import { BLOCK_SIZE, frameHeader, Lz4FrameEncoder } from '../../src/lz4/frame.ts'
+import { xxh32 } from '../../src/lz4/xxh32.ts'
 import { loadLz4Block, type Lz4Block } from '../../src/lz4/native.ts'
 import { BACKGROUND_NICE } from '../../src/util/workers.ts'
 import { requireTool, run } from '../helpers/env.ts'
@@ -51,7 +57,7 @@ function cliBlocks(frame: Buffer): Block[] {
 }
 
 /** Splits input into frame blocks and compresses them all at once, as the encoder keeps them in flight. */
-async function blocksOf(compressor: BlockCompressor, input: Buffer): Promise<Block[]> {
+async function compressAll(compressor: BlockCompressor, input: Buffer): Promise<CompressedBlock[]> {
   const blocks: Buffer[] = []
   for (let off = 0; off < input.length; off += BLOCK_SIZE) {
     const block = Buffer.allocUnsafeSlow(Math.min(BLOCK_SIZE, input.length - off))
@@ -59,10 +65,14 @@ async function blocksOf(compressor: BlockCompressor, input: Buffer): Promise<Blo
     blocks.push(block)
   }
   try {
-    return (await Promise.all(blocks.map((b) => compressor.compress(b)))).map((b) => block(b.stored, b.data))
+    return await Promise.all(blocks.map((b) => compressor.compress(b)))
   } finally {
     await compressor.close()
   }
+}
+
+async function blocksOf(compressor: BlockCompressor, input: Buffer): Promise<Block[]> {
+  return (await compressAll(compressor, input)).map((b) => block(b.stored, b.data))
 }
 
 async function encode(input: Buffer, level: number, background = false): Promise<Buffer> {
@@ -111,6 +121,21 @@ describe.skipIf(!haveLz4 || !load.addon)('lz4block: the blocks lz4 writes', () =
     const viaWorkers = await blocksOf(workerCompressor(9, 2, false), input)
     expect(viaWorkers).toEqual(await blocksOf(nativeCompressor(addon, 9, false), input))
     expect(viaWorkers).toEqual(cliBlocks(run('lz4', ['-9', '-c'], input)))
+  })
+
+  test('without the addon, levels 1-2 are LZ4 HC in worker threads: other bytes, a frame lz4 decodes', async () => {
+    const input = Buffer.concat([realData(BLOCK_SIZE + 99), randomBytes(1000)])
+    const blocks = await compressAll(workerCompressor(1, 2, false), input)
+    const words = blocks.map(({ stored, data }) => {
+      const word = Buffer.alloc(4)
+      word.writeUInt32LE((stored ? 0x80000000 | data.length : data.length) >>> 0)
+      return [word, data]
+    })
+    const trailer = Buffer.alloc(8)
+    trailer.writeUInt32LE(await xxh32(input), 4)
+    const frame = Buffer.concat([await frameHeader(), ...words.flat(), trailer])
+    expect(blocks.map((b) => b.stored)).toEqual([false, true])
+    expect(run('lz4', ['-d', '-c'], frame).equals(input)).toBe(true)
   })
 })
 

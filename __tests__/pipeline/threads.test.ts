@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, test } from 'vitest'
 import { Hasher } from '../../src/pipeline/hash.ts'
@@ -72,30 +69,5 @@ describe.skipIf(process.platform !== 'linux')('compression and hashing threads r
     const normal = await whileHashing(false, 1000)
     expect(normal.length).toBeGreaterThan(0)
     expect(normal).not.toContain(BACKGROUND_NICE)
-  })
-})
-
-describe('lz4-napi memory: freed output pages are kept for reuse, not faulted in again for every block', () => {
-  const child = async (
-    env: Record<string, string>,
-  ): Promise<{ faults: number; purgeDelay: string | null }> => {
-    const script = join(import.meta.dirname, '..', 'fixtures/threads/napi-faults.ts')
-    const cleanEnv = { ...process.env }
-    delete cleanEnv.MIMALLOC_PURGE_DELAY
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script], {
-      env: { ...cleanEnv, ...env },
-    })
-    return JSON.parse(stdout) as { faults: number; purgeDelay: string | null }
-  }
-
-  test('our loader sets the allocator option for the load only, and a value the user set wins', async () => {
-    const ours = await child({})
-    const purgedAtOnce = await child({ MIMALLOC_PURGE_DELAY: '0' })
-    expect(ours.purgeDelay).toBeNull()
-    expect(purgedAtOnce.purgeDelay).toBe('0')
-    // Each 4 MiB block's output is about 500 pages: with pages purged as soon as they are freed,
-    // every block faults them in again; with ours, freed pages are reused.
-    expect(purgedAtOnce.faults).toBeGreaterThan(32 * 300)
-    expect(ours.faults).toBeLessThan(purgedAtOnce.faults / 3)
   })
 })

@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import type { Log } from '../util/log.ts'
-import { BACKGROUND_NICE, runThreadPoolInBackground, workerUrl } from '../util/workers.ts'
+import { BACKGROUND_NICE, workerUrl } from '../util/workers.ts'
 import { loadLz4Block, type Lz4Block } from './native.ts'
-import { loadLz4Napi } from './napi.ts'
 
 export interface CompressedBlock {
   /** The compressed block, or the input itself when compression did not make it smaller. */
@@ -44,11 +43,10 @@ export async function createBlockCompressor(
     log?.debug(`LZ4 level ${level}: lz4 ${native.addon.version}'s C (${native.file}), a thread per block`)
     return nativeCompressor(native.addon, level, background)
   }
-  if (level < HC_MIN_LEVEL) {
-    log?.debug(`LZ4 level ${level}: ${native.reason}, so lz4-napi on libuv's thread pool`)
-    return fastCompressor(background)
-  }
-  log?.debug(`LZ4 level ${level}: ${native.reason}, so src/lz4/hc.ts in worker threads (slower)`)
+  log?.debug(
+    `LZ4 level ${level}: ${native.reason}, so src/lz4/hc.ts in worker threads` +
+      (level < HC_MIN_LEVEL ? ' (slower, and LZ4 HC: not the bytes of lz4 -1)' : ' (slower)'),
+  )
   return workerCompressor(level, concurrency, background)
 }
 
@@ -82,31 +80,6 @@ export function nativeCompressor(addon: Lz4Block, level: number, background: boo
   }
 }
 
-/**
- * lz4-napi's async compress runs on libuv's thread pool, so blocks submitted together are compressed
- * on all cores without worker threads of our own.
- */
-function fastCompressor(background: boolean): BlockCompressor {
-  const napi = loadLz4Napi()
-  let lowerPool = background
-  return {
-    async compress(block) {
-      const pending = napi.compress(block)
-      if (lowerPool) {
-        // The call has just started the pool, if nothing had before.
-        lowerPool = false
-        runThreadPoolInBackground()
-      }
-      const out = await pending
-      // Skip lz4-napi's 4-byte size prefix: the frame has its own block size word.
-      return out.length - 4 < block.length
-        ? { data: out.subarray(4), stored: false, spare: block }
-        : { data: block, stored: true }
-    },
-    async close() {},
-  }
-}
-
 /** The worker hands back the compressed block (or nothing, when it stored it) and the source block. */
 interface HcResult {
   id: number
@@ -118,9 +91,11 @@ interface HcResult {
 }
 
 /**
- * Where the addon does not load, levels 3-12 run our TypeScript port of LZ4 HC (src/lz4/hc.ts, the same
- * bytes at about 0.6x the speed) on a worker thread per core. Blocks are transferred, not copied, to and
- * from the workers. Ending them (close) waits for nothing: V8 stops the port mid-block.
+ * Where the addon does not load (macOS, musl, another CPU), our TypeScript port of LZ4 HC (src/lz4/hc.ts)
+ * runs on a worker thread per core: at levels 3-12 the same bytes at about 0.6x the speed; at 1-2 it is
+ * LZ4 HC with two searches per position, smaller and several times slower than lz4's fast compressor.
+ * Blocks are transferred, not copied, to and from the workers. Ending them (close) waits for nothing: V8
+ * stops the port mid-block.
  */
 export function workerCompressor(level: number, concurrency: number, background: boolean): BlockCompressor {
   const workers: Worker[] = []

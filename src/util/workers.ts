@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import { setPriority } from 'node:os'
 
 /**
@@ -28,21 +27,5 @@ export function runInBackground(): void {
     setPriority(BACKGROUND_NICE)
   } catch {
     // Best effort: a platform or sandbox that refuses it just runs at normal priority.
-  }
-}
-
-/**
- * The same for libuv's thread pool, where lz4-napi compresses at the fast level: those threads run no
- * JavaScript of ours, so they are found by name. The pool starts all its threads at its first use.
- */
-export function runThreadPoolInBackground(): void {
-  if (process.platform !== 'linux') return
-  try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'libuv-worker')
-        setPriority(Number(tid), BACKGROUND_NICE)
-    }
-  } catch {
-    // As above: best effort.
   }
 }

@@ -10,9 +10,9 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-R53KGTHF.js";
+} from "./chunk-ZZB755WS.js";
 import "./chunk-ILZ77HWZ.js";
-import "./chunk-KMAKV4JV.js";
+import "./chunk-GG6GJUDA.js";
 import "./chunk-MBMCBANP.js";
 import {
   InputError,

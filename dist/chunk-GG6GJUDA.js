@@ -1,7 +1,6 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 
 // src/util/workers.ts
-import { readdirSync, readFileSync } from "node:fs";
 import { setPriority } from "node:os";
 var SOURCES = {
   "lz4-worker": "../lz4/worker.ts",
@@ -18,20 +17,9 @@ function runInBackground() {
   } catch {
   }
 }
-function runThreadPoolInBackground() {
-  if (process.platform !== "linux") return;
-  try {
-    for (const tid of readdirSync("/proc/self/task")) {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() === "libuv-worker")
-        setPriority(Number(tid), BACKGROUND_NICE);
-    }
-  } catch {
-  }
-}
 
 export {
   workerUrl,
   BACKGROUND_NICE,
-  runInBackground,
-  runThreadPoolInBackground
+  runInBackground
 };

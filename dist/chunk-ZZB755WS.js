@@ -4,9 +4,8 @@ import {
 } from "./chunk-ILZ77HWZ.js";
 import {
   BACKGROUND_NICE,
-  runThreadPoolInBackground,
   workerUrl
-} from "./chunk-KMAKV4JV.js";
+} from "./chunk-GG6GJUDA.js";
 import {
   RPMDB_LIMITS,
   RPMDB_PATH,
@@ -1074,9 +1073,9 @@ async function pickVersion(config, store, fromDir) {
 
 // src/app/publish.ts
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname5, join as join10 } from "node:path";
+import { dirname as dirname4, join as join9 } from "node:path";
 import { createWriteStream as createWriteStream3 } from "node:fs";
-import { fileURLToPath as fileURLToPath7 } from "node:url";
+import { fileURLToPath as fileURLToPath6 } from "node:url";
 
 // src/packages/installed.ts
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
@@ -2789,39 +2788,6 @@ function loadLz4Block() {
   }
 }
 
-// src/lz4/napi.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { createRequire as createRequire2 } from "node:module";
-import { dirname as dirname4, join as join4 } from "node:path";
-import { fileURLToPath as fileURLToPath4 } from "node:url";
-var loaded2;
-function loadLz4Napi() {
-  if (loaded2) return loaded2;
-  const require2 = createRequire2(import.meta.url);
-  const here = dirname4(fileURLToPath4(import.meta.url));
-  const binding = join4(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
-  if (existsSync2(binding)) {
-    loaded2 = withAllocatorOptions(() => require2(binding));
-  } else if (import.meta.url.endsWith(".ts")) {
-    loaded2 = withAllocatorOptions(() => require2("lz4-napi"));
-  } else {
-    throw new Error(
-      `no lz4-napi binding for ${process.platform}-${process.arch} (looked for ${binding}); metal-image-action runs on linux-x64 and linux-arm64 runners with glibc`
-    );
-  }
-  return loaded2;
-}
-function withAllocatorOptions(load2) {
-  const key = "MIMALLOC_PURGE_DELAY";
-  const own = process.env[key] === void 0;
-  if (own) process.env[key] = "1000";
-  try {
-    return load2();
-  } finally {
-    if (own) delete process.env[key];
-  }
-}
-
 // src/lz4/compressor.ts
 var HC_MIN_LEVEL = 3;
 var MAX_LEVEL = 12;
@@ -2832,11 +2798,9 @@ async function createBlockCompressor(level, concurrency, background = false, log
     log?.debug(`LZ4 level ${level}: lz4 ${native.addon.version}'s C (${native.file}), a thread per block`);
     return nativeCompressor(native.addon, level, background);
   }
-  if (level < HC_MIN_LEVEL) {
-    log?.debug(`LZ4 level ${level}: ${native.reason}, so lz4-napi on libuv's thread pool`);
-    return fastCompressor(background);
-  }
-  log?.debug(`LZ4 level ${level}: ${native.reason}, so src/lz4/hc.ts in worker threads (slower)`);
+  log?.debug(
+    `LZ4 level ${level}: ${native.reason}, so src/lz4/hc.ts in worker threads` + (level < HC_MIN_LEVEL ? " (slower, and LZ4 HC: not the bytes of lz4 -1)" : " (slower)")
+  );
   return workerCompressor(level, concurrency, background);
 }
 function nativeCompressor(addon, level, background) {
@@ -2857,23 +2821,6 @@ function nativeCompressor(addon, level, background) {
       }
     },
     // Nothing to wait for: a block still compressing holds its own buffers and is dropped when done.
-    async close() {
-    }
-  };
-}
-function fastCompressor(background) {
-  const napi = loadLz4Napi();
-  let lowerPool = background;
-  return {
-    async compress(block) {
-      const pending = napi.compress(block);
-      if (lowerPool) {
-        lowerPool = false;
-        runThreadPoolInBackground();
-      }
-      const out = await pending;
-      return out.length - 4 < block.length ? { data: out.subarray(4), stored: false, spare: block } : { data: block, stored: true };
-    },
     async close() {
     }
   };
@@ -5453,10 +5400,10 @@ var ContractChecker = class {
 import { createHash as createHash5 } from "node:crypto";
 
 // src/source/build-cache.ts
-import { existsSync as existsSync3 } from "node:fs";
+import { existsSync as existsSync2 } from "node:fs";
 import { lstat, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join5, resolve as resolve2 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join4, resolve as resolve2 } from "node:path";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -5468,7 +5415,7 @@ function isPlainObject(value) {
 }
 
 // node_modules/execa/lib/arguments/file-url.js
-import { fileURLToPath as fileURLToPath5 } from "node:url";
+import { fileURLToPath as fileURLToPath4 } from "node:url";
 var safeNormalizeFileUrl = (file, name) => {
   const fileString = normalizeFileUrl(normalizeDenoExecPath(file));
   if (typeof fileString !== "string") {
@@ -5478,7 +5425,7 @@ var safeNormalizeFileUrl = (file, name) => {
 };
 var normalizeDenoExecPath = (file) => isDenoExecPath(file) ? file.toString() : file;
 var isDenoExecPath = (file) => typeof file !== "string" && file && Object.getPrototypeOf(file) === String.prototype;
-var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath5(file) : file;
+var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath4(file) : file;
 
 // node_modules/execa/lib/methods/parameters.js
 var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
@@ -6346,10 +6293,10 @@ function pathKey(options = {}) {
 import { promisify } from "node:util";
 import { execFile as execFileCallback, execFileSync as execFileSyncOriginal } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath as fileURLToPath6 } from "node:url";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
 var execFileOriginal = promisify(execFileCallback);
 function toPath(urlOrPath) {
-  return urlOrPath instanceof URL ? fileURLToPath6(urlOrPath) : urlOrPath;
+  return urlOrPath instanceof URL ? fileURLToPath5(urlOrPath) : urlOrPath;
 }
 function traversePathUp(startPath) {
   return {
@@ -12284,7 +12231,7 @@ function buildKitCacheArgs(dir, kind, options = {}) {
     };
   if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
   const args = [];
-  if (existsSync3(join5(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
+  if (existsSync2(join4(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
   if (options.exportCache !== false)
     args.push("--cache-to", `type=local,dest=${newCacheDir(dir)},mode=max,ignore-error=true`);
   return { args };
@@ -12406,7 +12353,7 @@ async function treeSize(dir) {
   while (pending.length > 0) {
     const current = pending.pop();
     for (const entry of await readdir2(current, { withFileTypes: true })) {
-      const path6 = join5(current, entry.name);
+      const path6 = join4(current, entry.name);
       if (entry.isDirectory()) pending.push(path6);
       else if (entry.isFile()) total += (await lstat(path6)).size;
     }
@@ -12414,14 +12361,14 @@ async function treeSize(dir) {
   return total;
 }
 function holdsCache(dir) {
-  return existsSync3(join5(dir, "index.json")) || existsSync3(join5(dir, "ref"));
+  return existsSync2(join4(dir, "index.json")) || existsSync2(join4(dir, "ref"));
 }
 
 // src/source/cache-key.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { lstat as lstat2, readdir as readdir3, readFile as readFile3, readlink } from "node:fs/promises";
-import { join as join6, posix, resolve as resolve3 } from "node:path";
+import { join as join5, posix, resolve as resolve3 } from "node:path";
 var KEY_PREFIX = "metal-image-buildkit-";
 var SEGMENT3 = 16;
 function cacheKey(build2, opts) {
@@ -12481,17 +12428,17 @@ async function* contextEntries(contextDir, dockerfile) {
   const pending = [""];
   while (pending.length > 0) {
     const rel = pending.pop();
-    const entries = await readdir3(join6(root, rel), { withFileTypes: true }).catch((err) => {
+    const entries = await readdir3(join5(root, rel), { withFileTypes: true }).catch((err) => {
       throw new StageError(
         "cache",
-        `cannot read ${join6(root, rel)} for the build context digest: ${errorMessage(err)}`
+        `cannot read ${join5(root, rel)} for the build context digest: ${errorMessage(err)}`
       );
     });
     const names = entries.map((e2) => e2.name).sort(compareNames);
     const subdirs = [];
     for (const name of names) {
       const path6 = rel === "" ? name : `${rel}/${name}`;
-      const full = join6(root, path6);
+      const full = join5(root, path6);
       const info = await lstat2(full);
       const mode = modeBits(info.mode);
       const excluded = matcher.matches(path6);
@@ -12526,8 +12473,8 @@ function modeBits(mode) {
   return (mode & 4095).toString(8);
 }
 async function readIgnoreFile(root, dockerfile) {
-  const file = dockerfile ? resolve3(dockerfile) : join6(root, "Dockerfile");
-  for (const candidate of [`${file}.dockerignore`, join6(root, ".dockerignore")]) {
+  const file = dockerfile ? resolve3(dockerfile) : join5(root, "Dockerfile");
+  for (const candidate of [`${file}.dockerignore`, join5(root, ".dockerignore")]) {
     const text2 = await readFile3(candidate, "utf8").catch((err) => {
       if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
       throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
@@ -12619,7 +12566,7 @@ function isRemoteContext(context) {
 
 // src/source/inline-cache.ts
 import { mkdir as mkdir2, readFile as readFile4, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { join as join6 } from "node:path";
 
 // src/source/build-args.ts
 function buildArgs(config) {
@@ -12715,9 +12662,9 @@ function processExit(done, failure2) {
 // src/source/inline-cache.ts
 var INLINE_IMAGE = "image.tar.gz";
 async function loadInlineCache(dir, log, signal) {
-  const ref = (await readFile4(join7(dir, "ref"), "utf8").catch(() => "")).trim();
+  const ref = (await readFile4(join6(dir, "ref"), "utf8").catch(() => "")).trim();
   if (!ref) return void 0;
-  const result = await execa(DOCKER, ["load", "-q", "-i", join7(dir, INLINE_IMAGE)], {
+  const result = await execa(DOCKER, ["load", "-q", "-i", join6(dir, INLINE_IMAGE)], {
     reject: false,
     cancelSignal: signal
   });
@@ -12746,10 +12693,10 @@ async function exportInlineCache(config, ref, dir, signal) {
   try {
     await rm3(dir, { recursive: true, force: true });
     await mkdir2(dir, { recursive: true });
-    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join7(dir, INLINE_IMAGE)], {
+    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join6(dir, INLINE_IMAGE)], {
       cancelSignal: signal
     });
-    await writeFile2(join7(dir, "ref"), `${ref}
+    await writeFile2(join6(dir, "ref"), `${ref}
 `);
   } finally {
     await execa(DOCKER, ["rmi", ref], { reject: false });
@@ -12788,7 +12735,7 @@ async function saveCache(cache, source, build2, log, signal) {
 // src/source/build.ts
 import { mkdtemp, readFile as readFile5, rm as rm4, stat as stat2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join9, resolve as resolve4 } from "node:path";
+import { join as join8, resolve as resolve4 } from "node:path";
 
 // src/util/chunk-pool.ts
 var SLAB = 1 << 20;
@@ -12849,14 +12796,14 @@ var ChunkPool = class {
 import { readFileSync as readFileSync3 } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
-import { join as join8 } from "node:path";
+import { join as join7 } from "node:path";
 var DEFAULT_SOCKET = "/var/run/docker.sock";
 var MAX_HEADER = 64 * 1024;
 function localEngineSocket(env = process.env, home = homedir()) {
   const host = env.DOCKER_HOST;
   if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
   if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
-  const config = join8(env.DOCKER_CONFIG || join8(home, ".docker"), "config.json");
+  const config = join7(env.DOCKER_CONFIG || join7(home, ".docker"), "config.json");
   let current;
   try {
     current = JSON.parse(readFileSync3(config, "utf8")).currentContext;
@@ -13074,8 +13021,8 @@ async function build(config, log, signal, cache) {
       cacheArgs = local.args;
       cacheKind = "local";
     } else if (builder.kind === "classic" || buildx.driver === "docker") {
-      const loaded3 = await loadInlineCache(cache.dir, log, signal);
-      if (loaded3) cacheArgs = ["--cache-from", loaded3];
+      const loaded2 = await loadInlineCache(cache.dir, log, signal);
+      if (loaded2) cacheArgs = ["--cache-from", loaded2];
       cacheKind = "inline";
     } else log.info(`Build cache: not used: ${local.reason}`);
   }
@@ -13112,7 +13059,7 @@ async function checkBuildContext(config) {
   const info = await stat2(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve4(config.file) : join9(config.context, "Dockerfile");
+  const file = config.file ? resolve4(config.file) : join8(config.context, "Dockerfile");
   const fileInfo = await stat2(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
@@ -13122,8 +13069,8 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join9(tmpdir3(), "metal-image-"));
-  const iidfile = join9(dir, "iid");
+  const dir = await mkdtemp(join8(tmpdir3(), "metal-image-"));
+  const iidfile = join8(dir, "iid");
   const started = performance.now();
   try {
     const own = ["--force-rm", "--iidfile", iidfile];
@@ -13895,7 +13842,7 @@ var ImageSet = class {
   imageStream() {
     const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir());
     if (!this.copyDir) return toStore;
-    return new Tee(toStore, this.watch(createWriteStream3(join10(this.copyDir, IMAGE_FILE)), this.copyDir));
+    return new Tee(toStore, this.watch(createWriteStream3(join9(this.copyDir, IMAGE_FILE)), this.copyDir));
   }
   /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */
   async naming(streaming) {
@@ -13909,13 +13856,13 @@ var ImageSet = class {
       throw isSystemError(err) ? failure("store", `write ${name} to ${where}`, err) : err;
     };
     await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()));
-    if (this.copyDir) await writeFile3(join10(this.copyDir, name), data).catch(named(this.copyDir));
+    if (this.copyDir) await writeFile3(join9(this.copyDir, name), data).catch(named(this.copyDir));
     this.sizes.set(name, data.length);
   }
   /** The destination folder as the user wrote it: a path for a local one. */
   storeDir() {
     const url = this.store.url(this.dir);
-    return url.startsWith("file://") ? fileURLToPath7(url) : url;
+    return url.startsWith("file://") ? fileURLToPath6(url) : url;
   }
   watch(stream, where) {
     stream.on("error", (err) => this.streamErrors.set(err, where));
@@ -13949,7 +13896,7 @@ var ImageSet = class {
   localFiles(names) {
     if (this.copyDir) return { folder: this.copyDir, names };
     const url = this.store.url(`${this.dir}/${IMAGE_FILE}`);
-    if (url.startsWith("file://")) return { folder: dirname5(fileURLToPath7(url)), names };
+    if (url.startsWith("file://")) return { folder: dirname4(fileURLToPath6(url)), names };
     return void 0;
   }
 };

@@ -10,7 +10,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-R53KGTHF.js";
+} from "./chunk-ZZB755WS.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,
@@ -24,7 +24,7 @@ import {
   summary,
   warning
 } from "./chunk-SWQLHEAV.js";
-import "./chunk-KMAKV4JV.js";
+import "./chunk-GG6GJUDA.js";
 import "./chunk-MBMCBANP.js";
 import {
   errorMessage
