@@ -1,6 +1,7 @@
 /*
- * lz4block: lz4's own block compressors (lz4 1.9.4 in native/lz4/, BSD-2-Clause) for metal-image-action's
- * LZ4 frame encoder (src/lz4/native.ts, src/lz4/compressor.ts). Built by native/build.sh.
+ * lz4block: lz4's own block compressors and decoder (lz4 1.9.4 in native/lz4/, BSD-2-Clause) for
+ * metal-image-action's LZ4 frame encoder (src/lz4/native.ts, src/lz4/compressor.ts) and for reading images
+ * back. Built by native/build.sh.
  *
  *   compress(src: Uint8Array, dst: Uint8Array, level: number, nice: number): Promise<number>
  *
@@ -9,6 +10,12 @@
  * LZ4_compress_HC_extStateHC from 3 to 12. Resolves with the bytes written to dst, or 0 when the block does
  * not fit in dst.length (the encoder passes srcSize - 1, as lz4frame does, and then stores the block).
  * src and dst stay referenced until then; the caller must not write to them or transfer them meanwhile.
+ *
+ *   decompress(src: Uint8Array, dst: Uint8Array): number
+ *
+ * Decodes one LZ4 block with LZ4_decompress_safe, synchronously on the calling thread (a 4 MiB block takes
+ * a millisecond or two): the bytes written to dst, or -1 when src is no valid block or does not fit in dst.
+ * It never reads or writes outside the two arrays, whatever src holds.
  *
  *   version: string    lz4's version
  *
@@ -225,6 +232,25 @@ static napi_value compress(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+static napi_value decompress(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return fail(env, "lz4block: no arguments");
+  if (argc < 2) return fail_type(env, "lz4block: expected (src, dst)");
+  char *src, *dst;
+  size_t srcSize, dstCapacity;
+  if (!get_bytes(env, argv[0], &src, &srcSize)) return fail_type(env, "lz4block: src must be a Uint8Array");
+  if (!get_bytes(env, argv[1], &dst, &dstCapacity)) return fail_type(env, "lz4block: dst must be a Uint8Array");
+  int n = -1;
+  if (srcSize <= LZ4_MAX_INPUT_SIZE) {
+    if (dstCapacity > LZ4_MAX_INPUT_SIZE) dstCapacity = LZ4_MAX_INPUT_SIZE;
+    n = LZ4_decompress_safe(src, dst, (int)srcSize, (int)dstCapacity);
+  }
+  napi_value result;
+  if (napi_create_int32(env, n < 0 ? -1 : n, &result) != napi_ok) return fail(env, "lz4block: no result");
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   env_data *d = calloc(1, sizeof *d);
   if (!d) return fail(env, "lz4block: out of memory");
@@ -238,6 +264,8 @@ NAPI_MODULE_INIT() {
       napi_add_env_cleanup_hook(env, cleanup, d) != napi_ok ||
       napi_create_function(env, "compress", NAPI_AUTO_LENGTH, compress, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "compress", fn) != napi_ok ||
+      napi_create_function(env, "decompress", NAPI_AUTO_LENGTH, decompress, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "decompress", fn) != napi_ok ||
       napi_create_string_utf8(env, LZ4_versionString(), NAPI_AUTO_LENGTH, &version) != napi_ok ||
       napi_set_named_property(env, exports, "version", version) != napi_ok)
     return fail(env, "lz4block: could not initialise");

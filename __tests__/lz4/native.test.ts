@@ -123,6 +123,22 @@ describe.skipIf(!haveLz4 || !load.addon)('lz4block: the blocks lz4 writes', () =
     expect(viaWorkers).toEqual(cliBlocks(run('lz4', ['-9', '-c'], input)))
   })
 
+  test('decompress decodes what lz4 wrote, and refuses what is no block or does not fit', () => {
+    const input = realData(BLOCK_SIZE)
+    const frame = run('lz4', ['-9', '-c'], input)
+    const data = frame.subarray(11, 11 + (frame.readUInt32LE(7) & 0x7fffffff))
+    const out = Buffer.alloc(BLOCK_SIZE)
+    expect(addon.decompress(data, out)).toBe(input.length)
+    expect(out.equals(input)).toBe(true)
+    expect(addon.decompress(data, Buffer.alloc(BLOCK_SIZE - 1))).toBe(-1)
+    expect(addon.decompress(data.subarray(0, data.length - 10), out)).toBe(-1)
+    // One literal, then a match 5 bytes back: before the start of the output.
+    expect(addon.decompress(Buffer.from([0x11, 0x41, 5, 0, 0x50, 0x41, 0x41, 0x41, 0x41, 0x41]), out)).toBe(
+      -1,
+    )
+    expect(() => addon.decompress(data, 'x' as unknown as Uint8Array)).toThrow(/dst must be a Uint8Array/)
+  })
+
   test('without the addon, levels 1-2 are LZ4 HC in worker threads: other bytes, a frame lz4 decodes', async () => {
     const input = Buffer.concat([realData(BLOCK_SIZE + 99), randomBytes(1000)])
     const blocks = await compressAll(workerCompressor(1, 2, false), input)

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** lz4's own block compressors (lz4 1.9.4's C) through our Node-API addon, native/lz4block.c. */
+/** lz4's own block compressors and decoder (lz4 1.9.4's C) through our Node-API addon, native/lz4block.c. */
 export interface Lz4Block {
   /**
    * Compresses `src` as one independent LZ4 block at `level` (1-12, as the lz4 command means it) into
@@ -11,6 +11,11 @@ export interface Lz4Block {
    * block does not fit in `dst`. Neither array may be written to or transferred until it settles.
    */
   compress(src: Uint8Array, dst: Uint8Array, level: number, nice: number): Promise<number>
+  /**
+   * Decodes one LZ4 block into `dst` on this thread (LZ4_decompress_safe): the bytes written, or -1 when
+   * `src` is no valid block or its output does not fit in `dst`. Never reads or writes outside the arrays.
+   */
+  decompress(src: Uint8Array, dst: Uint8Array): number
   /** lz4's version, "1.9.4". */
   version: string
 }
