@@ -5,19 +5,20 @@ import {
   OUTPUTS,
   TOOL,
   decideArtifact,
-  formatSeconds,
   githubContext,
   outputsOf,
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-43NR5MY4.js";
+} from "./chunk-2HU2LVWX.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
+import "./chunk-NTMWWUYR.js";
 import {
   InputError,
-  errorMessage
-} from "./chunk-SNLAZPZ2.js";
+  errorMessage,
+  formatSeconds
+} from "./chunk-KEDM45EJ.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/cli.ts

@@ -14,20 +14,21 @@ import {
 import {
   IMAGE_FILE,
   decideArtifact,
-  formatBytes,
-  formatSeconds,
   githubContext,
   outputsOf,
   parseInputs,
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-43NR5MY4.js";
+} from "./chunk-2HU2LVWX.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
+import "./chunk-NTMWWUYR.js";
 import {
-  errorMessage
-} from "./chunk-SNLAZPZ2.js";
+  errorMessage,
+  formatBytes,
+  formatSeconds
+} from "./chunk-KEDM45EJ.js";
 import "./chunk-VF57VZD3.js";
 
 // src/github/action.ts

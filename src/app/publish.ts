@@ -7,16 +7,24 @@ import type { PublishConfig } from '../config/types.ts'
 import { isPackageDatabase } from '../packages/installed.ts'
 import { streamRootfs, type Streamed } from '../pipeline/stream.ts'
 import { Tee } from '../pipeline/tee.ts'
-import { checksumFile, checksumLine, IMAGE_FILE, PACKAGES_FILE, setCommit } from '../release/files.ts'
+import {
+  checksumFile,
+  checksumLine,
+  IMAGE_FILE,
+  MD5_FILE,
+  PACKAGES_FILE,
+  parseChecksumLine,
+  setCommit,
+} from '../release/files.ts'
 import { makePlan, type Plan } from '../release/plan.ts'
-import { addToIndex } from '../release/versions-index.ts'
+import { indexUpdate } from '../release/versions-index.ts'
 import { buildInfoYaml } from '../rootfs/build-info.ts'
 import { ContractChecker } from '../rootfs/contract/checker.ts'
 import { restoreCache, saveCache, type CacheState } from '../source/cache.ts'
 import { openSource, sourceTitle } from '../source/open.ts'
 import type { OpenedSource } from '../source/opened.ts'
-import type { Store, Transaction } from '../store/store.ts'
-import { StageError } from '../util/errors.ts'
+import { CommitFailure, type Store, type Transaction } from '../store/store.ts'
+import { errorMessage, InputError, StageError } from '../util/errors.ts'
 import { gitHead } from '../util/git.ts'
 import { formatBytes } from '../util/log.ts'
 import { describeImage } from './describe.ts'
@@ -46,8 +54,10 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
 
   // A versioned path is created once: of two runs racing to publish it, only one may win.
   const exclusive = config.layout === 'versioned' && plan.decision.action === 'publish'
-  const tx = await store.begin([plan.imageDir], { exclusive })
+  const tx = await store.begin([plan.imageDir], { exclusive, log })
   const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log)
+  // From here on the store's budget (upload-timeout) stops the run too.
+  const stop = tx.signal
   let source: OpenedSource | undefined
   try {
     const built = config.source.kind === 'build' ? config.source.build : undefined
@@ -59,7 +69,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
         : undefined
     if (options.localCopy) await mkdir(options.localCopy, { recursive: true })
     const opened = await phases.group(sourceTitle(config.source), () =>
-      openSource(config.source, log, signal, cache?.use),
+      openSource(config.source, log, stop, cache?.use),
     )
     source = opened
     if (opened.before) phases.timings.push(opened.before)
@@ -78,7 +88,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
           capture: isPackageDatabase,
           contract,
           log,
-          signal,
+          signal: stop,
           progressIntervalMs: options.progressIntervalMs,
         }),
     )
@@ -89,12 +99,15 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       describeImage(streamed, contract, config, plan, store, ctx.now, log),
     )
     const files = await phases.run('Publish', 'publish', async () => {
-      signal.throwIfAborted()
+      stop.throwIfAborted()
       for (const [name, data] of described.files) await set.write(name, data)
       for (const alg of config.checksums)
         await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]!))
-      return set.commit(plan, { md5: streamed.md5, size: streamed.size })
+      return set.commit(plan, { md5: streamed.md5, size: streamed.size }, () =>
+        decideAgain(config, store, options, plan, streamed.md5),
+      )
     })
+    if (typeof files === 'string') return raced(plan, store, files, streamed, phases)
 
     // The image is out; a cache that cannot be saved costs the next build time, not this one.
     const cacheNote =
@@ -126,8 +139,11 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     }
   } catch (err) {
     await tx.abort()
+    // A commit that failed says itself what it left where.
+    if (err instanceof CommitFailure) throw err
     if (signal.aborted)
       throw new StageError('cancel', `cancelled: nothing was published (${String(signal.reason)})`)
+    if (stop.aborted) throw new StageError('store', `${errorMessage(stop.reason)}: nothing was published`)
     throw err
   } finally {
     await source?.cleanup()
@@ -164,6 +180,51 @@ async function skipped(plan: Plan, store: Store, log: RunOptions['log']): Promis
     files: [],
     method: 'skipped: this version already exists',
     timings: [],
+  }
+}
+
+/**
+ * Under the folder's lock, before anything is touched: the plan made again against what the folder holds
+ * now. Another run may have published since this one planned: a version now lower than a published one,
+ * or one that exists where on-conflict fails, lost the race (unless it is the very same image: then
+ * there is nothing to do); on-conflict skip skips. Returns why the set is not committed, if it is not.
+ */
+async function decideAgain(
+  config: PublishConfig,
+  store: Store,
+  options: RunOptions,
+  plan: Plan,
+  md5: string,
+): Promise<string | undefined> {
+  let now: Plan
+  try {
+    now = await makePlan(config, store, options.ctx)
+  } catch (err) {
+    if (!(err instanceof InputError) || !['date', 'on-conflict'].includes(err.input)) throw err
+    const there = parseChecksumLine((await store.read(`${plan.imageDir}/${MD5_FILE}`))?.toString())
+    if (there === md5)
+      return `another run published the same image (md5 ${md5}) to ${store.url(plan.imageDir)}/ first: nothing to do`
+    throw new StageError(
+      'store',
+      `lost the race for ${store.url(plan.imageDir)}/: another run published there while this one was building (${err.message.replace(/^input "[^"]+"( = "[^"]*")?: /, '')}); nothing of this run was published, the other run's files are untouched`,
+    )
+  }
+  if (now.decision.action === 'skip')
+    return `${now.version.imageId} was published by another run while this one was building; on-conflict is skip: nothing published`
+  return undefined
+}
+
+/** The result of a run whose set was not committed because another run got there first. */
+function raced(plan: Plan, store: Store, reason: string, streamed: Streamed, phases: Phases): RunResult {
+  return {
+    ...planFacts(plan),
+    url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
+    md5: streamed.md5,
+    checksums: streamed.checksums,
+    size: streamed.size,
+    files: [],
+    method: reason,
+    timings: phases.timings,
   }
 }
 
@@ -205,22 +266,40 @@ class ImageSet {
     this.sizes.set(name, data.length)
   }
 
-  /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
-  async commit(plan: Plan, image: { md5: string; size: number }): Promise<PublishedFile[]> {
-    const present = [IMAGE_FILE, ...this.sizes.keys()]
+  /**
+   * Puts the set in place with its versions.json entry, under the folder's lock (store/commit.ts), once
+   * `decide` agrees. Returns the published files, or why nothing was published.
+   */
+  async commit(
+    plan: Plan,
+    image: { md5: string; size: number },
+    decide: () => Promise<string | undefined>,
+  ): Promise<PublishedFile[] | string> {
     const at = (name: string): string => `${this.dir}/${name}`
-    const { order, retract, obsolete } = setCommit(present)
-    await this.tx.commit(order.map(at), { retract: retract.map(at), obsolete: obsolete.map(at) })
-    await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
-      version: plan.version.version,
-      imageId: plan.version.imageId,
-      md5: image.md5,
-      size: image.size,
-      published: new Date().toISOString(),
-      path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
+    const roles = setCommit([IMAGE_FILE, ...this.sizes.keys()])
+    const outcome = await this.tx.commit({
+      lockDir: plan.indexDir,
+      image: at(IMAGE_FILE),
+      companions: roles.companions.map(at),
+      seal: roles.seal.map(at),
+      retract: roles.retract.map(at),
+      obsolete: roles.obsolete.map(at),
+      index: indexUpdate(plan.indexDir, plan.placement, {
+        version: plan.version.version,
+        imageId: plan.version.imageId,
+        md5: image.md5,
+        size: image.size,
+        published: new Date().toISOString(),
+        path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
+      }),
+      decide,
     })
+    if (!outcome.committed) {
+      this.log.info(outcome.reason)
+      return outcome.reason
+    }
     this.sizes.set(IMAGE_FILE, image.size)
-    const published = order.map((name) => ({
+    const published = roles.order.map((name) => ({
       name,
       url: this.store.url(at(name)),
       bytes: this.sizes.get(name)!,

@@ -7,11 +7,25 @@ import {
   workerUrl
 } from "./chunk-EWOK6KJL.js";
 import {
-  InputError,
+  CommitFailure,
+  DEFAULT_LOCK_OPTIONS,
+  NotPlaceable,
   SetTransaction,
+  currentNotes,
+  newOwner,
+  onExit,
+  removeOnExit,
+  runExitCleanups,
+  tempName
+} from "./chunk-NTMWWUYR.js";
+import {
+  InputError,
   StageError,
-  errorMessage
-} from "./chunk-SNLAZPZ2.js";
+  errorMessage,
+  formatBytes,
+  formatSeconds,
+  silentLog
+} from "./chunk-KEDM45EJ.js";
 import {
   __commonJS,
   __require,
@@ -538,41 +552,18 @@ function outputsOf(result, artifact) {
   return { ...outputs, metadata: JSON.stringify(outputs) };
 }
 
-// src/util/log.ts
-var silentLog = {
-  info() {
-  },
-  warning() {
-  },
-  debug() {
-  },
-  group: (_name, fn) => fn()
-};
-function formatBytes(n2) {
-  if (n2 < 1e3) return `${n2} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = n2;
-  let unit = -1;
-  while (value >= 1e3 && unit < units.length - 1) {
-    value /= 1e3;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
-function formatSeconds(ms) {
-  return `${(ms / 1e3).toFixed(1)} s`;
-}
-
 // src/util/tool.ts
 var TOOL = { name: "metal-image-action", version: "0.1.0" };
 
 // src/store/local.ts
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, rmdirSync } from "node:fs";
 import {
   copyFile,
   link,
+  lstat,
   mkdir,
+  open,
   readdir,
   readFile,
   rename,
@@ -582,9 +573,10 @@ import {
   unlink,
   writeFile
 } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { pipeline } from "node:stream/promises";
+var LOCAL_LIFETIME_MS = 7 * 24 * 36e5;
 function parseLocalDestination(destination, cwd = process.cwd()) {
   if (/^file:/i.test(destination)) {
     try {
@@ -605,9 +597,11 @@ var LocalStore = class {
   root;
   /** The input the root came from, named in errors. */
   input;
-  constructor(root, input) {
+  context;
+  constructor(root, input, context = {}) {
     this.root = root;
     this.input = input;
+    this.context = context;
   }
   url(path6) {
     return pathToFileURL(this.resolve(path6)).href;
@@ -638,9 +632,10 @@ var LocalStore = class {
   async size(path6) {
     return (await stat(this.resolve(path6)).catch(() => void 0))?.size;
   }
-  /** Starts a set of files published together (see LocalStaging). */
+  /** Starts a set of files published together (see commit.ts). */
   async begin(folders, options = {}) {
-    const staging = new LocalStaging(this, options.exclusive ?? false);
+    const owner = newOwner(LOCAL_LIFETIME_MS);
+    const staging = new LocalStaging(this, owner);
     try {
       for (const folder of folders) await staging.prepare(folder);
     } catch (err) {
@@ -652,7 +647,23 @@ var LocalStore = class {
         `cannot write to ${this.resolve(folders[0] ?? "")} (${code2 || err.message}): expected a writable directory`
       );
     }
-    return new SetTransaction(staging);
+    const tuning = this.context.tuning ?? {};
+    const budgetMs = this.context.uploadTimeoutMs ?? 36e5;
+    return new SetTransaction({
+      objects: new LocalObjects(this, owner),
+      staging,
+      owner,
+      signal: this.context.signal ?? new AbortController().signal,
+      lock: {
+        leaseMs: tuning.leaseMs ?? DEFAULT_LOCK_OPTIONS.leaseMs,
+        settleMs: tuning.settleMs ?? 300,
+        pollMs: tuning.pollMs ?? 100,
+        deadline: performance.now() + budgetMs,
+        budget: `upload-timeout (${Math.round(budgetMs / 1e3)} s, also the longest a run waits for a folder's lock)`
+      },
+      log: options.log ?? silentLog,
+      exclusive: options.exclusive ?? false
+    });
   }
   resolve(path6) {
     const full = join(this.root, ...path6.split("/"));
@@ -662,73 +673,226 @@ var LocalStore = class {
     return full;
   }
 };
+var LocalObjects = class {
+  lock;
+  store;
+  owner;
+  constructor(store, owner) {
+    this.store = store;
+    this.owner = owner;
+    this.lock = new LocalLock(store, owner);
+  }
+  url(path6) {
+    return this.store.url(path6);
+  }
+  read(path6) {
+    return this.store.read(path6);
+  }
+  async exists(path6) {
+    return await lstat(this.store.resolve(path6)).catch(() => void 0) !== void 0;
+  }
+  /** Writes a temporary file beside it and renames it over: a reader sees the old bytes or the new. */
+  async put(path6, data) {
+    await atomicWrite(this.store, tempName(`${path6}~put`, this.owner, "partial"), path6, data);
+  }
+  async remove(path6) {
+    await unlink(this.store.resolve(path6)).catch((err) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+  }
+  async list(dir) {
+    const full = this.store.resolve(dir);
+    const entries = await readdir(full, { withFileTypes: true }).catch(() => []);
+    const files = [];
+    for (const e2 of entries) {
+      if (e2.isDirectory()) continue;
+      const info = await lstat(join(full, e2.name)).catch(() => void 0);
+      if (info) files.push({ name: e2.name, modified: info.mtimeMs });
+    }
+    return files;
+  }
+  async place(path6, staged, exclusive) {
+    if (staged.kind === "data") return this.put(path6, Buffer.from(staged.data, "base64"));
+    if (staged.kind !== "file") throw new Error(`internal: a local store cannot place a ${staged.kind}`);
+    const temp = this.store.resolve(staged.temp);
+    const final = this.store.resolve(path6);
+    try {
+      if (exclusive) {
+        await link(temp, final).catch(async (err) => {
+          if (err.code !== "EEXIST") throw err;
+          if ((await stat(final)).ino === staged.ino) return;
+          throw new StageError("store", `${this.store.url(path6)} was published by another run first`);
+        });
+        await unlink(temp);
+      } else {
+        await rename(temp, final);
+      }
+    } catch (err) {
+      if (err.code === "ENOENT" && !await this.exists(staged.temp))
+        throw new NotPlaceable(`${this.store.url(staged.temp)} is gone`);
+      throw err;
+    }
+  }
+  async placed(path6, staged) {
+    if (staged.kind === "data")
+      return (await this.read(path6))?.equals(Buffer.from(staged.data, "base64")) ?? false;
+    if (staged.kind !== "file") return false;
+    return (await stat(this.store.resolve(path6)).catch(() => void 0))?.ino === staged.ino;
+  }
+  async drop(staged) {
+    if (staged.kind === "file") await rm(this.store.resolve(staged.temp), { force: true });
+  }
+  /** A hard link: the earlier image stays whole under it when the new one is renamed over its name. */
+  async keepAside(path6, temp) {
+    const full = this.store.resolve(temp);
+    await rm(full, { force: true });
+    await link(this.store.resolve(path6), full);
+    return { kind: "file", temp, ino: (await stat(full)).ino };
+  }
+  async removeTemp(path6, _kind) {
+    await rm(this.store.resolve(path6), { force: true });
+  }
+};
+var LocalLock = class {
+  exact = { create: true, replace: false };
+  store;
+  owner;
+  constructor(store, owner) {
+    this.store = store;
+    this.owner = owner;
+  }
+  async read(path6) {
+    const full = this.store.resolve(path6);
+    try {
+      const handle = await open(full, "r");
+      try {
+        const info = await handle.stat({ bigint: true });
+        return { body: await handle.readFile(), version: `${info.ino}:${info.ctimeNs}:${info.size}` };
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if (err.code === "ENOENT") return void 0;
+      throw lockError(this.store, path6, "read", err);
+    }
+  }
+  async create(path6, body) {
+    const full = this.store.resolve(path6);
+    const unregister = removeOnExit(full);
+    try {
+      const handle = await open(full, "wx");
+      try {
+        await handle.writeFile(body);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      unregister();
+      if (err.code === "EEXIST") return void 0;
+      throw lockError(this.store, path6, "create", err);
+    }
+    unregister();
+    return (await this.read(path6))?.version;
+  }
+  async replace(path6, body, version) {
+    if ((await this.read(path6))?.version !== version) return void 0;
+    await atomicWrite(this.store, tempName(path6, this.owner, "partial"), path6, body).catch((err) => {
+      throw lockError(this.store, path6, "replace", err);
+    });
+    return (await this.read(path6))?.version;
+  }
+  async remove(path6, version) {
+    if ((await this.read(path6))?.version !== version) return;
+    await rm(this.store.resolve(path6), { force: true });
+  }
+};
+function lockError(store, path6, op, err) {
+  const code2 = err.code ?? err.message;
+  return new StageError("store", `could not ${op} the lock ${store.url(path6)} (${code2})`, { cause: err });
+}
+async function atomicWrite(store, temp, path6, data) {
+  const full = store.resolve(temp);
+  const unregister = removeOnExit(full);
+  try {
+    await writeFile(full, data);
+    await rename(full, store.resolve(path6));
+  } catch (err) {
+    await rm(full, { force: true });
+    throw err;
+  } finally {
+    unregister();
+  }
+}
 var LocalStaging = class {
   store;
+  owner;
+  /** Temporary files by their store path, and how to stop removing them on exit. */
   temps = /* @__PURE__ */ new Map();
+  streams = /* @__PURE__ */ new Set();
   /** Folders this transaction created, outermost first. */
   created = [];
-  tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  exclusive;
-  /** Files written as streams (the image): with `exclusive` they must not exist when put in place. */
-  streamed = /* @__PURE__ */ new Set();
-  constructor(store, exclusive = false) {
+  constructor(store, owner) {
     this.store = store;
-    this.exclusive = exclusive;
+    this.owner = owner;
   }
+  /** Folders made for this set, removed (while empty) when the process ends before the set is in place. */
+  unregisterFolders;
   /** Creates the folder (remembering what was new) and proves it writable before any work starts. */
   async prepare(folder) {
     const dir = this.store.resolve(folder);
     this.created.push(...await mkdirs(dir));
-    const probe = join(dir, `.probe.${this.tag}`);
-    await writeFile(probe, "");
-    await unlink(probe);
+    this.unregisterFolders ??= onExit(() => {
+      for (const made of [...this.created].reverse()) rmdirSync(made);
+    });
+    const probe = this.temp(`${folder}/.probe`);
+    await writeFile(this.store.resolve(probe), "");
+    await unlink(this.store.resolve(probe));
+    this.temps.get(probe)?.();
+    this.temps.delete(probe);
   }
-  tempPath(path6) {
-    let temp = this.temps.get(path6);
-    if (!temp) {
-      const full = this.store.resolve(path6);
-      temp = join(dirname(full), `.${full.slice(dirname(full).length + 1)}.${this.tag}.partial`);
-      this.temps.set(path6, temp);
-    }
+  /** A temporary name for `path`, removed on exit until handed over. */
+  temp(path6) {
+    const temp = tempName(path6, this.owner, "partial");
+    if (!this.temps.has(temp)) this.temps.set(temp, removeOnExit(this.store.resolve(temp)));
     return temp;
   }
+  async stagedFile(temp) {
+    return { kind: "file", temp, ino: (await stat(this.store.resolve(temp))).ino };
+  }
   createWriteStream(path6) {
-    this.streamed.add(path6);
-    return createWriteStream(this.tempPath(path6), { highWaterMark: 1 << 20 });
+    const temp = this.temp(path6);
+    const stream = createWriteStream(this.store.resolve(temp), { highWaterMark: 1 << 20 });
+    this.streams.add(stream);
+    return Object.assign(stream, { staged: () => this.stagedFile(temp) });
   }
   async writeFile(path6, data) {
-    await writeFile(this.tempPath(path6), data);
+    const temp = this.temp(path6);
+    await writeFile(this.store.resolve(temp), data);
+    return this.stagedFile(temp);
   }
   /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
   async copy(from, to) {
-    await copyFile(this.store.resolve(from), this.tempPath(to));
+    const temp = this.temp(to);
+    await copyFile(this.store.resolve(from), this.store.resolve(temp));
     const hash = createHash("md5");
-    await pipeline(createReadStream(this.tempPath(to)), hash);
-    return hash.digest("hex");
+    await pipeline(createReadStream(this.store.resolve(temp)), hash);
+    return { staged: await this.stagedFile(temp), md5: hash.digest("hex") };
   }
-  /** Renames a file into place: with `exclusive`, a streamed one only if the name is still free. */
-  async place(path6) {
-    const temp = this.temps.get(path6);
-    if (!temp) throw new Error(`internal: ${path6} was never written`);
-    if (this.exclusive && this.streamed.has(path6)) {
-      await link(temp, this.store.resolve(path6)).catch((err) => {
-        if (err.code === "EEXIST")
-          throw new StageError("store", `${this.store.url(path6)} was published by another run first`);
-        throw err;
-      });
-      await unlink(temp);
-    } else {
-      await rename(temp, this.store.resolve(path6));
-    }
-    this.temps.delete(path6);
-    this.created.length = 0;
+  handOver(staged) {
+    this.keepFolders();
+    if (staged.kind !== "file") return;
+    this.temps.get(staged.temp)?.();
+    this.temps.delete(staged.temp);
   }
-  async remove(path6) {
-    await rm(this.store.resolve(path6), { force: true });
-  }
-  /** Removes everything this transaction wrote, including folders it created. Safe to call twice. */
+  /** Removes temporary files not handed over, and the folders this transaction created if empty. */
   async discard() {
-    for (const temp of this.temps.values()) await rm(temp, { force: true });
+    for (const stream of this.streams) stream.destroy();
+    this.streams.clear();
+    for (const [temp, unregister] of this.temps) {
+      await rm(this.store.resolve(temp), { force: true });
+      unregister();
+    }
     this.temps.clear();
     for (const dir of this.created.reverse()) {
       try {
@@ -738,6 +902,12 @@ var LocalStaging = class {
       }
     }
     this.created.length = 0;
+    this.unregisterFolders?.();
+  }
+  /** The set is in place: the folders made for it stay. */
+  keepFolders() {
+    this.created.length = 0;
+    this.unregisterFolders?.();
   }
 };
 async function mkdirs(dir) {
@@ -788,19 +958,20 @@ function parseDestination(value, cwd = process.cwd()) {
     );
   return { kind, bucket, prefix };
 }
-async function openStore(value, options, tuning = {}) {
+async function openStore(value, options, context = {}) {
   const destination = parseDestination(value);
   checkOptions(destination, options);
+  const full = { ...context, uploadTimeoutMs: options.uploadTimeoutMs };
   switch (destination.kind) {
     case "local":
-      return new LocalStore(destination.root, "destination");
+      return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-EG2ISOFC.js");
-      return new S3Store(destination.bucket, destination.prefix, options, tuning);
+      const { S3Store } = await import("./s3-CZYNRDQ5.js");
+      return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-ESGDEME7.js");
-      return new GcsStore(destination.bucket, destination.prefix, options);
+      const { GcsStore } = await import("./gcs-S5DMDYXP.js");
+      return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
 }
@@ -843,8 +1014,11 @@ function parseChecksumLine(text3, alg = "md5") {
   return m?.[1];
 }
 function setCommit(present) {
+  const order2 = [IMAGE_FILE, ...COMPANION_FILES].filter((name) => present.includes(name));
   return {
-    order: [IMAGE_FILE, ...COMPANION_FILES].filter((name) => present.includes(name)),
+    order: order2,
+    companions: order2.filter((name) => name !== IMAGE_FILE && !CHECKSUM_FILES.includes(name)),
+    seal: order2.filter((name) => CHECKSUM_FILES.includes(name)),
     retract: [...CHECKSUM_FILES],
     obsolete: COMPANION_FILES.filter((name) => !present.includes(name))
   };
@@ -916,11 +1090,11 @@ function nextReleaseTag(today, tags) {
 async function readIndex(store, dir, osName, osVersion) {
   return parseIndex((await store.read(`${dir}/${INDEX_FILE}`))?.toString(), osName, osVersion);
 }
-async function addToIndex(store, tx, dir, index, entry) {
-  const path6 = `${dir}/${INDEX_FILE}`;
-  const current = await readIndex(store, dir, index.osName, index.osVersion);
-  await tx.writeFile(path6, serializeIndex(withEntry(current, entry)));
-  await tx.commit([path6]);
+function indexUpdate(dir, index, entry) {
+  return {
+    path: `${dir}/${INDEX_FILE}`,
+    update: (current) => serializeIndex(withEntry(parseIndex(current?.toString(), index.osName, index.osVersion), entry))
+  };
 }
 function parseIndex(text3, osName, osVersion) {
   const empty = { osName, osVersion, versions: [] };
@@ -965,7 +1139,7 @@ async function promote(config, store, log) {
       async (name) => await store.size(`${src}/${name}`) !== void 0 ? name : void 0
     )
   );
-  const { order: order2, retract, obsolete } = setCommit([IMAGE_FILE, ...present.filter((n2) => n2 !== void 0)]);
+  const roles = setCommit([IMAGE_FILE, ...present.filter((n2) => n2 !== void 0)]);
   const common2 = {
     imageId: version.imageId,
     version: version.version,
@@ -995,11 +1169,11 @@ async function promote(config, store, log) {
         `${store.url(dst)}/ already holds an image: set on-conflict to overwrite to replace it`
       );
   }
-  const tx = await store.begin([dst]);
+  const tx = await store.begin([dst], { log });
   const at = (dir) => (name) => `${dir}/${name}`;
   try {
     let copied = "";
-    for (const name of order2) {
+    for (const name of roles.order) {
       const md5OfCopy = await tx.copy(`${src}/${name}`, `${dst}/${name}`);
       if (name === IMAGE_FILE) copied = md5OfCopy;
     }
@@ -1008,21 +1182,44 @@ async function promote(config, store, log) {
         "promote",
         `the copy of ${store.url(`${src}/${IMAGE_FILE}`)} has md5 ${copied}, not ${md5}`
       );
-    await tx.commit(order2.map(at(dst)), { retract: retract.map(at(dst)), obsolete: obsolete.map(at(dst)) });
-    const size = await store.size(`${dst}/${IMAGE_FILE}`) ?? entry.size;
-    await addToIndex(store, tx, toDir, config, {
-      version: version.version,
-      imageId: version.imageId,
-      md5,
-      size,
-      published: (/* @__PURE__ */ new Date()).toISOString(),
-      path: `${sub.slice(1)}${sub ? "/" : ""}${IMAGE_FILE}`
+    const outcome = await tx.commit({
+      lockDir: toDir,
+      image: at(dst)(IMAGE_FILE),
+      companions: roles.companions.map(at(dst)),
+      seal: roles.seal.map(at(dst)),
+      retract: roles.retract.map(at(dst)),
+      obsolete: roles.obsolete.map(at(dst)),
+      index: indexUpdate(toDir, config, {
+        version: version.version,
+        imageId: version.imageId,
+        md5,
+        size: entry.size || (await store.size(`${src}/${IMAGE_FILE}`) ?? 0),
+        published: (/* @__PURE__ */ new Date()).toISOString(),
+        path: `${sub.slice(1)}${sub ? "/" : ""}${IMAGE_FILE}`
+      }),
+      // Another promotion may have filled the target while this one copied.
+      decide: async () => {
+        if (await store.size(`${dst}/${IMAGE_FILE}`) === void 0 || config.onConflict === "overwrite")
+          return void 0;
+        const there = parseChecksumLine((await store.read(`${dst}/${MD5_FILE}`))?.toString());
+        if (config.onConflict === "skip" || there === md5)
+          return `${store.url(dst)}/ was filled by another run meanwhile${there === md5 ? " with the same image" : ""}: nothing copied`;
+        throw new StageError(
+          "promote",
+          `lost the race for ${store.url(dst)}/: another run put an image there while this one copied; nothing of this run was published`
+        );
+      }
     });
+    if (!outcome.committed) {
+      log.info(outcome.reason);
+      return { ...common2, size: entry.size, files: [], method: outcome.reason, timings: [] };
+    }
+    const size = await store.size(`${dst}/${IMAGE_FILE}`) ?? entry.size;
     log.info(`${version.imageId}: ${store.url(src)}/ -> ${store.url(dst)}/ (md5 ${md5} checked)`);
     return {
       ...common2,
       size,
-      files: order2.map((name) => ({ name, url: store.url(`${dst}/${name}`), bytes: 0 })),
+      files: roles.order.map((name) => ({ name, url: store.url(`${dst}/${name}`), bytes: 0 })),
       method: `promoted from ${fromInput}`,
       timings: [{ stage: "promote (copy, md5 check)", ms: performance.now() - started }]
     };
@@ -1055,7 +1252,7 @@ async function pickVersion(config, store, fromDir) {
 
 // src/app/publish.ts
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join9 } from "node:path";
+import { dirname as dirname2, join as join9 } from "node:path";
 import { createWriteStream as createWriteStream3 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
@@ -2592,13 +2789,13 @@ import { Worker } from "node:worker_threads";
 // src/lz4/napi.ts
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname as dirname2, join as join3 } from "node:path";
+import { dirname, join as join3 } from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 var loaded;
 function loadLz4Napi() {
   if (loaded) return loaded;
   const require2 = createRequire(import.meta.url);
-  const here = dirname2(fileURLToPath2(import.meta.url));
+  const here = dirname(fileURLToPath2(import.meta.url));
   const binding = join3(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
   if (existsSync(binding)) {
     loaded = withAllocatorOptions(() => require2(binding));
@@ -4352,7 +4549,7 @@ import { createHash as createHash5 } from "node:crypto";
 
 // src/source/build-cache.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { lstat, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
+import { lstat as lstat2, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
 import { isAbsolute as isAbsolute2, join as join4, resolve as resolve2 } from "node:path";
 
@@ -4982,11 +5179,11 @@ var replacements = Object.entries(specialMainSymbols);
 // node_modules/yoctocolors/base.js
 import tty from "node:tty";
 var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format = (open2, close) => {
+var format = (open3, close) => {
   if (!hasColors) {
     return (input) => input;
   }
-  const openCode = `\x1B[${open2}m`;
+  const openCode = `\x1B[${open3}m`;
   const closeCode = `\x1B[${close}m`;
   return (input) => {
     const string = input + "";
@@ -9807,7 +10004,7 @@ var {
    *
    * Returns a function that may be used to unload signal-exit.
    */
-  onExit,
+  onExit: onExit2,
   /**
    * Load the listeners.  Likely you never need to call this, unless
    * doing a rather deep integration with signal-exit functionality.
@@ -9831,7 +10028,7 @@ var cleanupOnExit = (subprocess, { cleanup, detached }, { signal }) => {
   if (!cleanup || detached) {
     return;
   }
-  const removeExitHandler = onExit(() => {
+  const removeExitHandler = onExit2(() => {
     subprocess.kill();
   });
   addAbortListener2(signal, () => {
@@ -11225,7 +11422,7 @@ function usesContainerdStore(driverStatusJson) {
 var toldUnavailable = false;
 async function cacheClient(log) {
   const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
-  const cache = missing.length === 0 ? await import("./cache-52EG6R6E.js") : void 0;
+  const cache = missing.length === 0 ? await import("./cache-Z4NCJZR6.js") : void 0;
   if (cache?.isFeatureAvailable()) return cache;
   if (!toldUnavailable) {
     toldUnavailable = true;
@@ -11306,7 +11503,7 @@ async function treeSize(dir) {
     for (const entry of await readdir2(current, { withFileTypes: true })) {
       const path6 = join4(current, entry.name);
       if (entry.isDirectory()) pending.push(path6);
-      else if (entry.isFile()) total += (await lstat(path6)).size;
+      else if (entry.isFile()) total += (await lstat2(path6)).size;
     }
   }
   return total;
@@ -11318,7 +11515,7 @@ function holdsCache(dir) {
 // src/source/cache-key.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
-import { lstat as lstat2, readdir as readdir3, readFile as readFile2, readlink } from "node:fs/promises";
+import { lstat as lstat3, readdir as readdir3, readFile as readFile2, readlink } from "node:fs/promises";
 import { join as join5, posix, resolve as resolve3 } from "node:path";
 var KEY_PREFIX = "metal-image-buildkit-";
 var SEGMENT3 = 16;
@@ -11390,7 +11587,7 @@ async function* contextEntries(contextDir, dockerfile) {
     for (const name of names) {
       const path6 = rel === "" ? name : `${rel}/${name}`;
       const full = join5(root, path6);
-      const info = await lstat2(full);
+      const info = await lstat3(full);
       const mode = modeBits(info.mode);
       const excluded = matcher.matches(path6);
       if (info.isDirectory()) {
@@ -12048,7 +12245,7 @@ async function legacyBuild(config, args, shown, log, signal) {
 }
 
 // src/source/rootfs-file.ts
-import { open, stat as stat3 } from "node:fs/promises";
+import { open as open2, stat as stat3 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
 import { Readable as Readable4 } from "node:stream";
 import { isatty } from "node:tty";
@@ -12117,7 +12314,7 @@ async function openRootfsFile(path6) {
   const seekable = info.isFile();
   if (seekable) {
     const head = Buffer.alloc(8);
-    const handle = await open(full, "r").catch((err) => {
+    const handle = await open2(full, "r").catch((err) => {
       throw new InputError(
         "rootfs",
         path6,
@@ -12160,7 +12357,7 @@ var PooledFileStream = class extends Readable4 {
     this.checkHead = checkHead;
   }
   _construct(done) {
-    open(this.path, "r").then((handle) => {
+    open2(this.path, "r").then((handle) => {
       this.handle = handle;
       done();
     }, done);
@@ -12632,8 +12829,9 @@ async function publish(config, store, options) {
   );
   if (plan.decision.action === "skip") return skipped(plan, store, log);
   const exclusive = config.layout === "versioned" && plan.decision.action === "publish";
-  const tx = await store.begin([plan.imageDir], { exclusive });
+  const tx = await store.begin([plan.imageDir], { exclusive, log });
   const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log);
+  const stop = tx.signal;
   let source;
   try {
     const built = config.source.kind === "build" ? config.source.build : void 0;
@@ -12644,7 +12842,7 @@ async function publish(config, store, options) {
     if (options.localCopy) await mkdir3(options.localCopy, { recursive: true });
     const opened = await phases.group(
       sourceTitle(config.source),
-      () => openSource(config.source, log, signal, cache?.use)
+      () => openSource(config.source, log, stop, cache?.use)
     );
     source = opened;
     if (opened.before) phases.timings.push(opened.before);
@@ -12661,7 +12859,7 @@ async function publish(config, store, options) {
         capture: isPackageDatabase,
         contract,
         log,
-        signal,
+        signal: stop,
         progressIntervalMs: options.progressIntervalMs
       })
     );
@@ -12673,12 +12871,17 @@ async function publish(config, store, options) {
       () => describeImage(streamed, contract, config, plan, store, ctx.now, log)
     );
     const files = await phases.run("Publish", "publish", async () => {
-      signal.throwIfAborted();
+      stop.throwIfAborted();
       for (const [name, data] of described.files) await set.write(name, data);
       for (const alg of config.checksums)
         await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]));
-      return set.commit(plan, { md5: streamed.md5, size: streamed.size });
+      return set.commit(
+        plan,
+        { md5: streamed.md5, size: streamed.size },
+        () => decideAgain(config, store, options, plan, streamed.md5)
+      );
     });
+    if (typeof files === "string") return raced(plan, store, files, streamed, phases);
     const cacheNote = cache && built ? await phases.group("Build cache", () => saveCache(cache, opened, built, log, signal)) : void 0;
     return {
       ...planFacts(plan),
@@ -12705,8 +12908,10 @@ async function publish(config, store, options) {
     };
   } catch (err) {
     await tx.abort();
+    if (err instanceof CommitFailure) throw err;
     if (signal.aborted)
       throw new StageError("cancel", `cancelled: nothing was published (${String(signal.reason)})`);
+    if (stop.aborted) throw new StageError("store", `${errorMessage(stop.reason)}: nothing was published`);
     throw err;
   } finally {
     await source?.cleanup();
@@ -12738,6 +12943,36 @@ async function skipped(plan, store, log) {
     timings: []
   };
 }
+async function decideAgain(config, store, options, plan, md5) {
+  let now;
+  try {
+    now = await makePlan(config, store, options.ctx);
+  } catch (err) {
+    if (!(err instanceof InputError) || !["date", "on-conflict"].includes(err.input)) throw err;
+    const there = parseChecksumLine((await store.read(`${plan.imageDir}/${MD5_FILE}`))?.toString());
+    if (there === md5)
+      return `another run published the same image (md5 ${md5}) to ${store.url(plan.imageDir)}/ first: nothing to do`;
+    throw new StageError(
+      "store",
+      `lost the race for ${store.url(plan.imageDir)}/: another run published there while this one was building (${err.message.replace(/^input "[^"]+"( = "[^"]*")?: /, "")}); nothing of this run was published, the other run's files are untouched`
+    );
+  }
+  if (now.decision.action === "skip")
+    return `${now.version.imageId} was published by another run while this one was building; on-conflict is skip: nothing published`;
+  return void 0;
+}
+function raced(plan, store, reason, streamed, phases) {
+  return {
+    ...planFacts(plan),
+    url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
+    md5: streamed.md5,
+    checksums: streamed.checksums,
+    size: streamed.size,
+    files: [],
+    method: reason,
+    timings: phases.timings
+  };
+}
 var ImageSet = class {
   sizes = /* @__PURE__ */ new Map();
   tx;
@@ -12762,22 +12997,36 @@ var ImageSet = class {
     if (this.copyDir) await writeFile3(join9(this.copyDir, name), data);
     this.sizes.set(name, data.length);
   }
-  /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
-  async commit(plan, image) {
-    const present = [IMAGE_FILE, ...this.sizes.keys()];
+  /**
+   * Puts the set in place with its versions.json entry, under the folder's lock (store/commit.ts), once
+   * `decide` agrees. Returns the published files, or why nothing was published.
+   */
+  async commit(plan, image, decide) {
     const at = (name) => `${this.dir}/${name}`;
-    const { order: order2, retract, obsolete } = setCommit(present);
-    await this.tx.commit(order2.map(at), { retract: retract.map(at), obsolete: obsolete.map(at) });
-    await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
-      version: plan.version.version,
-      imageId: plan.version.imageId,
-      md5: image.md5,
-      size: image.size,
-      published: (/* @__PURE__ */ new Date()).toISOString(),
-      path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`
+    const roles = setCommit([IMAGE_FILE, ...this.sizes.keys()]);
+    const outcome = await this.tx.commit({
+      lockDir: plan.indexDir,
+      image: at(IMAGE_FILE),
+      companions: roles.companions.map(at),
+      seal: roles.seal.map(at),
+      retract: roles.retract.map(at),
+      obsolete: roles.obsolete.map(at),
+      index: indexUpdate(plan.indexDir, plan.placement, {
+        version: plan.version.version,
+        imageId: plan.version.imageId,
+        md5: image.md5,
+        size: image.size,
+        published: (/* @__PURE__ */ new Date()).toISOString(),
+        path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`
+      }),
+      decide
     });
+    if (!outcome.committed) {
+      this.log.info(outcome.reason);
+      return outcome.reason;
+    }
     this.sizes.set(IMAGE_FILE, image.size);
-    const published = order2.map((name) => ({
+    const published = roles.order.map((name) => ({
       name,
       url: this.store.url(at(name)),
       bytes: this.sizes.get(name)
@@ -12789,12 +13038,13 @@ var ImageSet = class {
   localFiles(names) {
     if (this.copyDir) return { folder: this.copyDir, names };
     const url = this.store.url(`${this.dir}/${IMAGE_FILE}`);
-    if (url.startsWith("file://")) return { folder: dirname3(fileURLToPath5(url)), names };
+    if (url.startsWith("file://")) return { folder: dirname2(fileURLToPath5(url)), names };
     return void 0;
   }
 };
 
 // src/app/run.ts
+var STOP_GRACE_MS = 1200;
 async function runImage(config, options = {}) {
   const full = {
     ...options,
@@ -12802,8 +13052,21 @@ async function runImage(config, options = {}) {
     signal: options.signal ?? new AbortController().signal,
     ctx: options.ctx ?? localContext()
   };
-  const store = await openStore(config.destination, config.store, options.storeTuning);
-  return config.mode === "promote" ? promote(config, store, full.log) : publish(config, store, full);
+  const store = await openStore(config.destination, config.store, {
+    signal: full.signal,
+    log: full.log,
+    ...options.storeTuning ? { tuning: options.storeTuning } : {}
+  });
+  const job = config.mode === "promote" ? promote(config, store, full.log) : publish(config, store, full);
+  return store.signal ? abandonAfter(
+    job,
+    store.signal,
+    STOP_GRACE_MS,
+    (reason) => new StageError(
+      "store",
+      `${errorMessage(reason)}: ${currentNotes().join("; ") || "nothing was published"}`
+    )
+  ) : job;
 }
 function localContext() {
   return { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: void 0, head: void 0 };
@@ -12819,6 +13082,42 @@ async function withCancellation(fn) {
     process.off("SIGINT", cancel);
     process.off("SIGTERM", cancel);
   }
+}
+function abandonAfter(job, signal, graceMs, why, expose) {
+  return new Promise((resolve7, reject) => {
+    let timer;
+    let settled = false;
+    const giveUp = (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      runExitCleanups();
+      reject(err);
+    };
+    const onAbort = () => {
+      timer = setTimeout(() => giveUp(why(signal.reason)), graceMs);
+    };
+    expose?.(giveUp);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    job.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        resolve7(value);
+      },
+      (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      }
+    );
+  });
 }
 
 // src/config/inputs.ts
@@ -13170,7 +13469,7 @@ async function uploadImageArtifact(artifact) {
       "artifact",
       `Cannot upload the workflow artifact ${name}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The runner sets these for JavaScript actions only: use the action (uses:), not the CLI in a run: step.`
     );
-  const { DefaultArtifactClient } = await import("./artifact-EJCGKTBO.js");
+  const { DefaultArtifactClient } = await import("./artifact-YYY5TLUJ.js");
   const client = new DefaultArtifactClient();
   const started = Date.now();
   let response;
@@ -13296,8 +13595,6 @@ function runContext(env, event) {
 
 export {
   outputsOf,
-  formatBytes,
-  formatSeconds,
   IMAGE_FILE,
   TOOL,
   runImage,
