@@ -10,7 +10,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-2HU2LVWX.js";
+} from "./chunk-IYJVCQW5.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import "./chunk-NTMWWUYR.js";

@@ -20,7 +20,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-2HU2LVWX.js";
+} from "./chunk-IYJVCQW5.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import "./chunk-NTMWWUYR.js";

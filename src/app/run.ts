@@ -55,20 +55,44 @@ export function localContext(): RunContext {
 
 /**
  * Runs `fn` with a signal that SIGINT and SIGTERM abort (a cancelled workflow sends SIGINT, then
- * SIGTERM): docker is stopped and nothing is published. The handlers stay until the end, so a second
- * signal cannot kill the process before it has cleaned up.
+ * SIGTERM): docker is stopped, waits on the network and on locks end, and nothing is published. A run
+ * that has not stopped STOP_GRACE_MS after the signal (a read from a pipe that never ends cannot be
+ * interrupted), or gets a second signal, is abandoned: its temporary files are removed synchronously and
+ * this rejects, so the caller can exit. The handlers stay until the end, so a signal cannot kill the
+ * process before it has cleaned up.
  */
-export async function withCancellation<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withCancellation<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  graceMs = STOP_GRACE_MS,
+): Promise<T> {
   const abort = new AbortController()
-  const cancel = (signal: NodeJS.Signals): void => abort.abort(signal)
+  let forced: ((err: Error) => void) | undefined
+  const cancel = (signal: NodeJS.Signals): void => {
+    if (abort.signal.aborted) return forced?.(cancelled(signal))
+    abort.abort(signal)
+  }
   process.on('SIGINT', cancel)
   process.on('SIGTERM', cancel)
   try {
-    return await fn(abort.signal)
+    return await abandonAfter(
+      fn(abort.signal),
+      abort.signal,
+      graceMs,
+      (reason) => cancelled(String(reason)),
+      (reject) => (forced = reject),
+    )
   } finally {
     process.off('SIGINT', cancel)
     process.off('SIGTERM', cancel)
   }
+}
+
+function cancelled(signal: string): StageError {
+  const notes = currentNotes()
+  return new StageError(
+    'cancel',
+    `cancelled (${signal}): stopped; ${notes.length > 0 ? notes.join('; ') : 'nothing new was published, temporary files removed'}`,
+  )
 }
 
 /**

@@ -13071,17 +13071,34 @@ async function runImage(config, options = {}) {
 function localContext() {
   return { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: void 0, head: void 0 };
 }
-async function withCancellation(fn) {
+async function withCancellation(fn, graceMs = STOP_GRACE_MS) {
   const abort = new AbortController();
-  const cancel = (signal) => abort.abort(signal);
+  let forced;
+  const cancel = (signal) => {
+    if (abort.signal.aborted) return forced?.(cancelled(signal));
+    abort.abort(signal);
+  };
   process.on("SIGINT", cancel);
   process.on("SIGTERM", cancel);
   try {
-    return await fn(abort.signal);
+    return await abandonAfter(
+      fn(abort.signal),
+      abort.signal,
+      graceMs,
+      (reason) => cancelled(String(reason)),
+      (reject) => forced = reject
+    );
   } finally {
     process.off("SIGINT", cancel);
     process.off("SIGTERM", cancel);
   }
+}
+function cancelled(signal) {
+  const notes = currentNotes();
+  return new StageError(
+    "cancel",
+    `cancelled (${signal}): stopped; ${notes.length > 0 ? notes.join("; ") : "nothing new was published, temporary files removed"}`
+  );
 }
 function abandonAfter(job, signal, graceMs, why, expose) {
   return new Promise((resolve7, reject) => {
