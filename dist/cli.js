@@ -10,7 +10,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-IYJVCQW5.js";
+} from "./chunk-FK4QSQAJ.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import "./chunk-NTMWWUYR.js";

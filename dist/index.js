@@ -13,6 +13,7 @@ import {
 } from "./chunk-4CH5IAUH.js";
 import {
   IMAGE_FILE,
+  credentialsFound,
   decideArtifact,
   githubContext,
   outputsOf,
@@ -20,7 +21,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-IYJVCQW5.js";
+} from "./chunk-FK4QSQAJ.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import "./chunk-NTMWWUYR.js";
@@ -105,7 +106,7 @@ async function run() {
       if (process.env[name]) setSecret(process.env[name]);
     const github = githubContext();
     let config = parseInputs((name) => getInput(name));
-    const artifact = config.mode === "publish" ? artifactPlan(config, github) : void 0;
+    const artifact = config.mode === "publish" ? await artifactPlan(config, github) : void 0;
     if (artifact?.destination) config = { ...config, ...artifact.destination };
     const ctx = { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: github.run, head: github.head };
     const result = await withCancellation(
@@ -132,8 +133,8 @@ async function run() {
     setFailed(errorMessage(err));
   }
 }
-function artifactPlan(config, github) {
-  const present = credentialsPresent(config.destination);
+async function artifactPlan(config, github) {
+  const present = config.artifact.mode === "false" || !config.destinationGiven ? true : await credentialsFound(config.destination, config.store.endpoint);
   const decision = decideArtifact(config.artifact.mode, {
     inGitHubActions: !github.missingForArtifacts.some((k) => k.startsWith("ACTIONS_")),
     destinationGiven: config.destinationGiven,
@@ -166,17 +167,6 @@ ${packageChanges}
   if (contract.length > 0) summary2.addTable(table(["Level", "Check", "Finding", "Path"], contract));
   else summary2.addRaw("No findings.", true);
   await summary2.addHeading("Stages", 3).addTable(table(["Stage", "Time"], timings)).write();
-}
-function credentialsPresent(destination, env = process.env) {
-  if (destination.startsWith("s3://"))
-    return Boolean(
-      env.AWS_ACCESS_KEY_ID || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_PROFILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
-    );
-  if (destination.startsWith("gs://"))
-    return Boolean(
-      env.GOOGLE_APPLICATION_CREDENTIALS || env.GOOGLE_GHA_CREDS_PATH || env.CLOUDSDK_AUTH_ACCESS_TOKEN || env.STORAGE_EMULATOR_HOST
-    );
-  return true;
 }
 
 // src/github/index.ts

@@ -1,5 +1,5 @@
 import type { Config } from '../config/types.ts'
-import { openStore } from '../store/open.ts'
+import { findCredentials, openStore } from '../store/open.ts'
 import { currentNotes, runExitCleanups } from '../util/cleanup.ts'
 import { errorMessage, StageError } from '../util/errors.ts'
 import { silentLog } from '../util/log.ts'
@@ -51,6 +51,14 @@ export async function runImage(config: Config, options: Partial<RunOptions> = {}
 /** A run outside GitHub Actions: now, in the working directory, git tells what is built. */
 export function localContext(): RunContext {
   return { now: new Date(), cwd: process.cwd(), run: undefined, head: undefined }
+}
+
+/**
+ * Whether the client library of a bucket destination finds credentials (instance metadata and workload
+ * identity included), bounded in time: the action publishes to a workflow artifact only when it does not.
+ */
+export async function credentialsFound(destination: string, endpoint = ''): Promise<boolean> {
+  return (await findCredentials(destination, { endpoint })).found
 }
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import * as core from '@actions/core'
 import { outputsOf } from '../app/outputs.ts'
 import type { RunResult } from '../app/result.ts'
-import { runImage, withCancellation } from '../app/run.ts'
+import { credentialsFound, runImage, withCancellation } from '../app/run.ts'
 import { parseInputs } from '../config/parse.ts'
 import type { Config } from '../config/types.ts'
 import { errorMessage } from '../util/errors.ts'
@@ -26,7 +26,7 @@ export async function run(): Promise<void> {
       if (process.env[name]) core.setSecret(process.env[name])
     const github = githubContext()
     let config = parseInputs((name) => core.getInput(name))
-    const artifact = config.mode === 'publish' ? artifactPlan(config, github) : undefined
+    const artifact = config.mode === 'publish' ? await artifactPlan(config, github) : undefined
     if (artifact?.destination) config = { ...config, ...artifact.destination }
     const ctx = { now: new Date(), cwd: process.cwd(), run: github.run, head: github.head }
     const result = await withCancellation((signal) =>
@@ -57,11 +57,15 @@ export async function run(): Promise<void> {
  * Whether the image also goes to a workflow artifact, and where the bucket run keeps its local copy for
  * it. A fork's pull request gets no secrets: the bucket cannot be written, so the artifact is all there is.
  */
-function artifactPlan(
+async function artifactPlan(
   config: Extract<Config, { mode: 'publish' }>,
   github: GithubContext,
-): { upload: boolean; localCopy?: string; destination?: Pick<Config, 'destination' | 'store'> } {
-  const present = credentialsPresent(config.destination)
+): Promise<{ upload: boolean; localCopy?: string; destination?: Pick<Config, 'destination' | 'store'> }> {
+  // Only auto and true ask: a run that never uploads an artifact has nothing to decide.
+  const present =
+    config.artifact.mode === 'false' || !config.destinationGiven
+      ? true
+      : await credentialsFound(config.destination, config.store.endpoint)
   const decision = decideArtifact(config.artifact.mode, {
     inGitHubActions: !github.missingForArtifacts.some((k) => k.startsWith('ACTIONS_')),
     destinationGiven: config.destinationGiven,
@@ -106,24 +110,4 @@ async function writeSummary(
     .addHeading('Stages', 3)
     .addTable(table(['Stage', 'Time'], timings))
     .write()
-}
-
-/** Whether the destination's credentials reached this job (a fork's pull request gets no secrets). */
-function credentialsPresent(destination: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (destination.startsWith('s3://'))
-    return Boolean(
-      env.AWS_ACCESS_KEY_ID ||
-      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-      env.AWS_PROFILE ||
-      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
-      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
-    )
-  if (destination.startsWith('gs://'))
-    return Boolean(
-      env.GOOGLE_APPLICATION_CREDENTIALS ||
-      env.GOOGLE_GHA_CREDS_PATH ||
-      env.CLOUDSDK_AUTH_ACCESS_TOKEN ||
-      env.STORAGE_EMULATOR_HOST,
-    )
-  return true
 }

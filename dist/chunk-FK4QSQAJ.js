@@ -975,6 +975,18 @@ async function openStore(value, options, context = {}) {
     }
   }
 }
+async function findCredentials(value, options = {}) {
+  const destination = parseDestination(value);
+  if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
+  if (destination.kind === "s3") {
+    const { findS3Credentials } = await import("./s3-client-NQ4GDAOA.js");
+    return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
+  }
+  if (process.env.STORAGE_EMULATOR_HOST)
+    return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
+  const { findGcsCredentials } = await import("./gcs-S5DMDYXP.js");
+  return findGcsCredentials(options.timeoutMs);
+}
 function checkOptions(destination, options) {
   const wrong = [
     ["endpoint", options.endpoint, destination.kind !== "s3"],
@@ -13071,6 +13083,9 @@ async function runImage(config, options = {}) {
 function localContext() {
   return { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: void 0, head: void 0 };
 }
+async function credentialsFound(destination, endpoint = "") {
+  return (await findCredentials(destination, { endpoint })).found;
+}
 async function withCancellation(fn, graceMs = STOP_GRACE_MS) {
   const abort = new AbortController();
   let forced;
@@ -13615,6 +13630,7 @@ export {
   IMAGE_FILE,
   TOOL,
   runImage,
+  credentialsFound,
   withCancellation,
   INPUTS,
   OUTPUTS,
