@@ -25,7 +25,7 @@ export async function promote(config: PromoteConfig, store: Store, log: Log): Pr
   const fromDir = [...config.fromChannel, ...os].join('/')
   const toDir = [...config.toChannel, ...os].join('/')
   const entry = await pickVersion(config, store, fromDir)
-  const version = imageVersion(config.osName, config.osVersion, entry.date)
+  const version = imageVersion(config.osName, config.osVersion, entry.date, config.imageName)
   const sub = config.layout === 'versioned' ? `/${entry.date}` : ''
   const src = `${fromDir}${sub}`
   const dst = `${toDir}${sub}`
@@ -91,14 +91,18 @@ export async function promote(config: PromoteConfig, store: Store, log: Log): Pr
       seal: roles.seal.map(at(dst)),
       retract: roles.retract.map(at(dst)),
       obsolete: roles.obsolete.map(at(dst)),
-      index: indexUpdate(toDir, config, {
-        version: version.version,
-        imageId: version.imageId,
-        md5,
-        size: entry.size || ((await store.size(`${src}/${IMAGE_FILE}`)) ?? 0),
-        published: new Date().toISOString(),
-        path: `${sub.slice(1)}${sub ? '/' : ''}${IMAGE_FILE}`,
-      }),
+      ...(config.versionsJson
+        ? {
+            index: indexUpdate(toDir, config, {
+              version: version.version,
+              imageId: version.imageId,
+              md5,
+              size: entry.size || ((await store.size(`${src}/${IMAGE_FILE}`)) ?? 0),
+              published: new Date().toISOString(),
+              path: `${sub.slice(1)}${sub ? '/' : ''}${IMAGE_FILE}`,
+            }),
+          }
+        : {}),
       // Another promotion may have filled the target while this one copied.
       decide: async () => {
         if ((await store.size(`${dst}/${IMAGE_FILE}`)) === undefined || config.onConflict === 'overwrite')

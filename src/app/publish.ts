@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import type { PublishConfig } from '../config/types.ts'
-import { isPackageDatabase } from '../packages/installed.ts'
+import { PackageDatabases } from '../packages/installed.ts'
 import { streamRootfs, type Streamed } from '../pipeline/stream.ts'
 import { Tee } from '../pipeline/tee.ts'
 import {
@@ -24,7 +24,7 @@ import { restoreCache, saveCache, type CacheState } from '../source/cache.ts'
 import { openSource, sourceTitle } from '../source/open.ts'
 import type { OpenedSource } from '../source/opened.ts'
 import { CommitFailure, type Store, type Transaction } from '../store/store.ts'
-import { errorMessage, InputError, StageError } from '../util/errors.ts'
+import { errorMessage, failure, InputError, isSystemError, StageError } from '../util/errors.ts'
 import { gitHead } from '../util/git.ts'
 import { formatBytes } from '../util/log.ts'
 import { describeImage } from './describe.ts'
@@ -58,6 +58,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
   const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log)
   // From here on the store's budget (upload-timeout) stops the run too.
   const stop = tx.signal
+  const databases = new PackageDatabases({ log })
   let source: OpenedSource | undefined
   try {
     const built = config.source.kind === 'build' ? config.source.build : undefined
@@ -79,31 +80,34 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       opened.streamsBuild ? 'Build, export and compress (one stream)' : 'Export and compress',
       'stream: export, inspect, compress, hash, write',
       () =>
-        streamRootfs(opened, set.imageStream(), {
-          level: config.compressionLevel,
-          checksums: config.checksums,
-          buildInfo: buildInfo?.then((head) =>
-            buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
-          ),
-          capture: isPackageDatabase,
-          contract,
-          log,
-          signal: stop,
-          progressIntervalMs: options.progressIntervalMs,
-        }),
+        set.naming(
+          streamRootfs(opened, set.imageStream(), {
+            level: config.compressionLevel,
+            checksums: config.checksums,
+            buildInfo: buildInfo?.then((head) =>
+              buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
+            ),
+            capture: (path) => databases.capture(path),
+            stream: (path, size) => databases.stream(path, size),
+            contract,
+            log,
+            signal: stop,
+            progressIntervalMs: options.progressIntervalMs,
+          }),
+        ),
     )
     if (opened.streamsBuild && streamed.firstByteMs !== undefined)
       phases.timings.splice(-1, 0, { stage: 'build (until the first rootfs byte)', ms: streamed.firstByteMs })
 
     const described = await phases.run('Packages, SBOM and contract', 'packages.txt, SBOM, contract', () =>
-      describeImage(streamed, contract, config, plan, store, ctx.now, log),
+      describeImage(streamed, databases, contract, config, plan, store, ctx.now, log, signal),
     )
     const files = await phases.run('Publish', 'publish', async () => {
       stop.throwIfAborted()
       for (const [name, data] of described.files) await set.write(name, data)
       for (const alg of config.checksums)
         await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]!))
-      return set.commit(plan, { md5: streamed.md5, size: streamed.size }, () =>
+      return set.commit(plan, { md5: streamed.md5, size: streamed.size }, config.versionsJson, () =>
         decideAgain(config, store, options, plan, streamed.md5),
       )
     })
@@ -146,6 +150,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     if (stop.aborted) throw new StageError('store', `${errorMessage(stop.reason)}: nothing was published`)
     throw err
   } finally {
+    databases.dispose()
     await source?.cleanup()
   }
 }
@@ -239,6 +244,8 @@ class ImageSet {
   private readonly dir: string
   private readonly copyDir: string | undefined
   private readonly log: RunOptions['log']
+  /** Errors of the image's write streams, and where each was writing. */
+  private readonly streamErrors = new WeakMap<Error, string>()
 
   constructor(
     tx: Transaction,
@@ -255,15 +262,37 @@ class ImageSet {
   }
 
   imageStream(): Writable {
-    const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`)
+    const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir())
     if (!this.copyDir) return toStore
-    return new Tee(toStore, createWriteStream(join(this.copyDir, IMAGE_FILE)))
+    return new Tee(toStore, this.watch(createWriteStream(join(this.copyDir, IMAGE_FILE)), this.copyDir))
+  }
+
+  /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */
+  async naming<T>(streaming: Promise<T>): Promise<T> {
+    return streaming.catch((err: unknown) => {
+      const where = err instanceof Error ? this.streamErrors.get(err) : undefined
+      throw where && isSystemError(err) ? failure('store', `write ${IMAGE_FILE} to ${where}`, err) : err
+    })
   }
 
   async write(name: string, data: string | Buffer): Promise<void> {
-    await this.tx.writeFile(`${this.dir}/${name}`, data)
-    if (this.copyDir) await writeFile(join(this.copyDir, name), data)
+    const named = (where: string) => (err: unknown) => {
+      throw isSystemError(err) ? failure('store', `write ${name} to ${where}`, err) : err
+    }
+    await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()))
+    if (this.copyDir) await writeFile(join(this.copyDir, name), data).catch(named(this.copyDir))
     this.sizes.set(name, data.length)
+  }
+
+  /** The destination folder as the user wrote it: a path for a local one. */
+  private storeDir(): string {
+    const url = this.store.url(this.dir)
+    return url.startsWith('file://') ? fileURLToPath(url) : url
+  }
+
+  private watch<S extends Writable>(stream: S, where: string): S {
+    stream.on('error', (err) => this.streamErrors.set(err, where))
+    return stream
   }
 
   /**
@@ -273,6 +302,7 @@ class ImageSet {
   async commit(
     plan: Plan,
     image: { md5: string; size: number },
+    index: boolean,
     decide: () => Promise<string | undefined>,
   ): Promise<PublishedFile[] | string> {
     const at = (name: string): string => `${this.dir}/${name}`
@@ -284,14 +314,16 @@ class ImageSet {
       seal: roles.seal.map(at),
       retract: roles.retract.map(at),
       obsolete: roles.obsolete.map(at),
-      index: indexUpdate(plan.indexDir, plan.placement, {
-        version: plan.version.version,
-        imageId: plan.version.imageId,
-        md5: image.md5,
-        size: image.size,
-        published: new Date().toISOString(),
-        path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
-      }),
+      index: index
+        ? indexUpdate(plan.indexDir, plan.placement, {
+            version: plan.version.version,
+            imageId: plan.version.imageId,
+            md5: image.md5,
+            size: image.size,
+            published: new Date().toISOString(),
+            path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
+          })
+        : undefined,
       decide,
     })
     if (!outcome.committed) {

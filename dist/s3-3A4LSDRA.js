@@ -7,7 +7,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-NTMWWUYR.js";
+} from "./chunk-LXHKT3VY.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
@@ -15,11 +15,11 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-OCWKAM3I.js";
-import "./chunk-TGSWZ3VF.js";
+} from "./chunk-SEFEQIAV.js";
+import "./chunk-KORU2U7U.js";
 import {
   StageError
-} from "./chunk-KEDM45EJ.js";
+} from "./chunk-OVEHW5K2.js";
 import "./chunk-BVUK22WD.js";
 import {
   __toESM

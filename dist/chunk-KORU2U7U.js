@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   formatSeconds
-} from "./chunk-KEDM45EJ.js";
+} from "./chunk-OVEHW5K2.js";
 
 // src/store/credentials.ts
 import { existsSync } from "node:fs";

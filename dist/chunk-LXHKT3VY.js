@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   shielded
-} from "./chunk-KEDM45EJ.js";
+} from "./chunk-OVEHW5K2.js";
 
 // src/store/owner.ts
 import { createHash, randomBytes } from "node:crypto";

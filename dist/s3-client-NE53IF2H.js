@@ -11,9 +11,9 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-OCWKAM3I.js";
-import "./chunk-TGSWZ3VF.js";
-import "./chunk-KEDM45EJ.js";
+} from "./chunk-SEFEQIAV.js";
+import "./chunk-KORU2U7U.js";
+import "./chunk-OVEHW5K2.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-VF57VZD3.js";
 export {

@@ -6,24 +6,24 @@ import {
   require_string_decoder
 } from "./chunk-RDT3GZT3.js";
 import {
+  DEFAULT_LOCK_OPTIONS,
+  NotPlaceable,
+  SetTransaction,
+  newOwner,
+  tempName
+} from "./chunk-LXHKT3VY.js";
+import {
   require_dist as require_dist2
 } from "./chunk-BM4Y7Y5J.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";
 import {
-  DEFAULT_LOCK_OPTIONS,
-  NotPlaceable,
-  SetTransaction,
-  newOwner,
-  tempName
-} from "./chunk-NTMWWUYR.js";
-import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-TGSWZ3VF.js";
+} from "./chunk-KORU2U7U.js";
 import {
   Health,
   StageError,
@@ -37,7 +37,7 @@ import {
   timeoutsFrom,
   until,
   withRetry
-} from "./chunk-KEDM45EJ.js";
+} from "./chunk-OVEHW5K2.js";
 import {
   __commonJS,
   __export,

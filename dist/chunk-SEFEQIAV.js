@@ -4,7 +4,7 @@ import {
   awsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-TGSWZ3VF.js";
+} from "./chunk-KORU2U7U.js";
 import {
   Health,
   StageError,
@@ -15,7 +15,7 @@ import {
   silentLog,
   timeoutsFrom,
   withRetry
-} from "./chunk-KEDM45EJ.js";
+} from "./chunk-OVEHW5K2.js";
 import {
   BinaryDecisionDiagram,
   Client,

@@ -1,0 +1,174 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  IMAGE_FILE,
+  credentialsFound,
+  decideArtifact,
+  githubContext,
+  outputsOf,
+  parseInputs,
+  runImage,
+  uploadImageArtifact,
+  withCancellation
+} from "./chunk-NFNCNOJP.js";
+import "./chunk-LXHKT3VY.js";
+import {
+  debug,
+  getInput,
+  group,
+  info,
+  notice,
+  setFailed,
+  setOutput,
+  setSecret,
+  summary,
+  warning
+} from "./chunk-SWQLHEAV.js";
+import "./chunk-ILZ77HWZ.js";
+import "./chunk-7Q2ZIIOM.js";
+import "./chunk-MBMCBANP.js";
+import {
+  errorMessage,
+  formatBytes,
+  formatSeconds
+} from "./chunk-OVEHW5K2.js";
+import "./chunk-VF57VZD3.js";
+
+// src/github/action.ts
+import { join } from "node:path";
+
+// src/github/summary.ts
+function summaryTables(result, artifact, endpoint = "") {
+  const facts = [
+    ["Image id", result.imageId],
+    ["Version", `${result.version} (semver ${result.semver})`],
+    ["Previous version", result.previous ?? "none"],
+    ["Channel", result.channel || "(none)"]
+  ];
+  const built = result.build;
+  if (built) {
+    const ratio = `${(100 * result.size / Math.max(1, built.rootfsSize)).toFixed(1)} %`;
+    facts.push(
+      ["Rootfs", `${formatBytes(built.rootfsSize)} (${built.rootfsSize} bytes) from ${result.method}`],
+      [
+        IMAGE_FILE,
+        `${formatBytes(result.size)} (${result.size} bytes, ${ratio}), LZ4 level ${built.compressionLevel}`
+      ]
+    );
+  } else {
+    facts.push([IMAGE_FILE, `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`]);
+  }
+  if (built?.cache) facts.push(["Build cache", built.cache]);
+  facts.push(
+    ["MD5", result.md5],
+    [
+      "Packages",
+      !built ? "not counted" : built.packages !== void 0 ? String(built.packages) : "no dpkg database"
+    ]
+  );
+  return {
+    facts,
+    files: [
+      ...result.files.map((f) => [f.name, linked(f.url, endpoint), formatBytes(f.bytes)]),
+      ...artifact ? [[`workflow artifact ${artifact.id}`, artifact.url, formatBytes(artifact.size)]] : []
+    ],
+    // Messages and paths come from the image: the summary is HTML, so they go in as text.
+    contract: (result.build?.contract?.findings ?? []).map((f) => [
+      f.level,
+      f.id,
+      escapeHtml(f.message),
+      escapeHtml(f.path ?? "")
+    ]),
+    packageChanges: result.build?.packageChanges,
+    timings: result.timings.map((t) => [t.stage, formatSeconds(t.ms)])
+  };
+}
+function linked(url, endpoint = "") {
+  const m = /^(gs|s3):\/\/([^/]+)\/(.*)$/.exec(url);
+  if (!m) return escapeHtml(url);
+  const [, scheme, bucket, key] = m;
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  const href = scheme === "gs" ? `https://storage.googleapis.com/${bucket}/${path}` : endpoint ? `${endpoint.replace(/\/+$/, "")}/${bucket}/${path}` : `https://${bucket}.s3.amazonaws.com/${path}`;
+  return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`;
+}
+function escapeHtml(text) {
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+
+// src/github/action.ts
+var actionsLog = {
+  info: (message) => info(message),
+  warning: (message) => warning(message),
+  debug: (message) => debug(message),
+  group: (name, fn) => group(name, fn)
+};
+async function run() {
+  try {
+    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "CLOUDSDK_AUTH_ACCESS_TOKEN"])
+      if (process.env[name]) setSecret(process.env[name]);
+    const github = githubContext();
+    let config = parseInputs((name) => getInput(name));
+    const artifact = config.mode === "publish" ? await artifactPlan(config, github) : void 0;
+    if (artifact?.destination) config = { ...config, ...artifact.destination };
+    const ctx = { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: github.run, head: github.head };
+    const result = await withCancellation(
+      (signal) => runImage(config, { log: actionsLog, signal, ctx, localCopy: artifact?.localCopy })
+    );
+    let uploaded;
+    if (artifact?.upload && result.localFiles && config.mode === "publish") {
+      const files = result.localFiles;
+      uploaded = await group(
+        "Workflow artifact",
+        () => uploadImageArtifact({
+          name: config.mode === "publish" ? config.artifact.name || result.imageId : result.imageId,
+          files: files.names.map((n) => join(files.folder, n)),
+          rootDirectory: files.folder,
+          retentionDays: config.mode === "publish" ? config.artifact.retentionDays : void 0,
+          log: actionsLog,
+          github
+        })
+      );
+    }
+    for (const [name, value] of Object.entries(outputsOf(result, uploaded))) setOutput(name, value);
+    if (github.stepSummary) await writeSummary(result, uploaded, config.store.endpoint);
+  } catch (err) {
+    setFailed(errorMessage(err));
+  }
+}
+async function artifactPlan(config, github) {
+  const present = config.artifact.mode === "false" || !config.destinationGiven ? true : await credentialsFound(config.destination, config.store.endpoint);
+  const decision = decideArtifact(config.artifact.mode, {
+    inGitHubActions: !github.missingForArtifacts.some((k) => k.startsWith("ACTIONS_")),
+    destinationGiven: config.destinationGiven,
+    credentialsPresent: present,
+    event: github.event
+  });
+  info(decision.reason);
+  const scratch = join(github.runnerTemp, "metal-image-artifact");
+  if (decision.upload && !present) {
+    notice(
+      `No credentials for ${config.destination} in this run: the image goes to a workflow artifact only`
+    );
+    return {
+      upload: true,
+      destination: { destination: join(scratch, "images"), store: { ...config.store, endpoint: "" } }
+    };
+  }
+  if (decision.upload && /^(s3|gs):\/\//.test(config.destination))
+    return { upload: true, localCopy: join(scratch, "copy") };
+  return { upload: decision.upload };
+}
+async function writeSummary(result, artifact, endpoint) {
+  const { facts, files, timings, contract, packageChanges } = summaryTables(result, artifact, endpoint);
+  const table = (head, rows) => [head.map((data) => ({ data, header: true })), ...rows];
+  const summary2 = summary.addHeading(`metal-stack image ${facts[0][1]}`, 2).addTable(table(["", "Value"], facts));
+  if (packageChanges) summary2.addRaw(`
+${packageChanges}
+`, true);
+  summary2.addHeading("Published files", 3).addTable(table(["File", "URL", "Size"], files)).addHeading("Contract (metal-hammer)", 3);
+  if (contract.length > 0) summary2.addTable(table(["Level", "Check", "Finding", "Path"], contract));
+  else summary2.addRaw("No findings.", true);
+  await summary2.addHeading("Stages", 3).addTable(table(["Stage", "Time"], timings)).write();
+}
+export {
+  run
+};
