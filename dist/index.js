@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-SHPS7NS3.js");
+var { run } = await import("./action-6WCZ6PRF.js");
 await run();
 process.exit();

@@ -105,25 +105,14 @@ describe('finding credentials the way the client libraries do', () => {
   test('a store without credentials says so, naming the destination and where it looked', async () => {
     process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = 'http://127.0.0.1:9'
     const { S3Store } = await import('../../src/store/s3.ts')
-    const store = new S3Store('images', 'metal-os', {
-      endpoint: 'http://127.0.0.1:9',
-      cacheControl: '',
-      acl: '',
-      predefinedAcl: '',
-      uploadTimeoutMs: 60_000,
-    })
+    const options = { endpoint: '', cacheControl: '', acl: '', predefinedAcl: '', uploadTimeoutMs: 60_000 }
+    const store = new S3Store('images', 'metal-os', { ...options, endpoint: 'http://127.0.0.1:9' })
     await expect(store.read('debian/12/versions.json')).rejects.toThrow(
       /^no credentials found for s3:\/\/images\/metal-os \(Could not load credentials from any providers\); tried: environment .*; EC2 instance metadata at http:\/\/127\.0\.0\.1:9$/,
     )
     process.env.GCE_METADATA_HOST = '127.0.0.1:9'
     const { GcsStore } = await import('../../src/store/gcs.ts')
-    const gcs = new GcsStore('images', 'metal-os', {
-      endpoint: '',
-      cacheControl: '',
-      acl: '',
-      predefinedAcl: '',
-      uploadTimeoutMs: 60_000,
-    })
+    const gcs = new GcsStore('images', 'metal-os', options)
     await expect(gcs.begin(['debian/12'])).rejects.toThrow(
       /^no credentials found for gs:\/\/images\/metal-os \(.*\); tried: GOOGLE_APPLICATION_CREDENTIALS \(not set\); .*; the GCE metadata server \(127\.0\.0\.1:9\)$/,
     )

@@ -119,11 +119,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
         ? await phases.group('Build cache', () => saveCache(cache, opened, built, log, signal))
         : undefined
     return {
-      ...planFacts(plan),
-      url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
-      md5: streamed.md5,
-      checksums: streamed.checksums,
-      size: streamed.size,
+      ...imageFacts(plan, store, streamed),
       files,
       method: opened.method,
       timings: phases.timings,
@@ -219,14 +215,25 @@ async function decideAgain(
   return undefined
 }
 
-/** The result of a run whose set was not committed because another run got there first. */
-function raced(plan: Plan, store: Store, reason: string, streamed: Streamed, phases: Phases): RunResult {
+/** The facts of an image this run made, whether it published it or not. */
+function imageFacts(
+  plan: Plan,
+  store: Store,
+  streamed: Streamed,
+): Pick<RunResult, 'url' | 'md5' | 'checksums' | 'size'> & ReturnType<typeof planFacts> {
   return {
     ...planFacts(plan),
     url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
     md5: streamed.md5,
     checksums: streamed.checksums,
     size: streamed.size,
+  }
+}
+
+/** The result of a run whose set was not committed because another run got there first. */
+function raced(plan: Plan, store: Store, reason: string, streamed: Streamed, phases: Phases): RunResult {
+  return {
+    ...imageFacts(plan, store, streamed),
     files: [],
     method: reason,
     timings: phases.timings,

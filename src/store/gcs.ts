@@ -10,6 +10,7 @@ import {
   searchCredentials,
   type CredentialSearch,
 } from './credentials.ts'
+import { BucketObjects } from './bucket.ts'
 import { DEFAULT_LOCK_OPTIONS, type LockIO } from './lock.ts'
 import type { StoreContext, StoreOptions, StoreTuning } from './options.ts'
 import { newOwner, tempName, type Owner, type TempKind } from './owner.ts'
@@ -28,7 +29,6 @@ import {
 import {
   NotPlaceable,
   type BeginOptions,
-  type Objects,
   type Staged,
   type Staging,
   type Store,
@@ -221,6 +221,14 @@ export class GcsStore implements Store {
     return (await this.metadata(path))?.size
   }
 
+  async exists(path: string): Promise<boolean> {
+    return (await this.metadata(path)) !== undefined
+  }
+
+  write(path: string, data: Uint8Array): Promise<string> {
+    return this.save(path, data)
+  }
+
   async folders(prefix: string): Promise<string[]> {
     return (await this.listing(prefix)).folders
   }
@@ -265,7 +273,7 @@ export class GcsStore implements Store {
         settleMs: this.tuning.settleMs ?? DEFAULT_LOCK_OPTIONS.settleMs,
         pollMs: this.tuning.pollMs ?? DEFAULT_LOCK_OPTIONS.pollMs,
         deadline: this.deadline,
-        budget: 'upload-timeout',
+        budget: `upload-timeout of ${formatBudget(this.options.uploadTimeoutMs)}`,
       },
       log: options.log ?? this.log,
       exclusive: options.exclusive ?? false,
@@ -307,47 +315,21 @@ export class GcsStore implements Store {
   }
 }
 
-/** What a commit does with a GCS bucket. */
-class GcsObjects implements Objects {
+/** What a commit does with a GCS bucket: temporary objects copied into place. */
+class GcsObjects extends BucketObjects<GcsStore> {
   readonly lock: LockIO
-  private readonly s: GcsStore
 
   constructor(store: GcsStore) {
-    this.s = store
+    super(store)
     this.lock = new GcsLock(store)
-  }
-
-  url(path: string): string {
-    return this.s.url(path)
-  }
-
-  read(path: string): Promise<Buffer | undefined> {
-    return this.s.read(path)
-  }
-
-  async exists(path: string): Promise<boolean> {
-    return (await this.s.metadata(path)) !== undefined
-  }
-
-  async put(path: string, data: Uint8Array): Promise<void> {
-    await this.s.save(path, data)
-  }
-
-  async remove(path: string): Promise<void> {
-    await this.s.delete(path)
-  }
-
-  async list(dir: string): Promise<{ name: string; modified?: number }[]> {
-    return (await this.s.listing(dir)).objects
   }
 
   /**
    * Copies a temporary object to its name (server-side; created only if absent when `exclusive`), checks
    * that the store holds the same md5 and size there, and removes the temporary one.
    */
-  async place(path: string, staged: Staged, exclusive: boolean): Promise<void> {
+  protected async placeObject(path: string, staged: Staged, exclusive: boolean): Promise<void> {
     const s = this.s
-    if (staged.kind === 'data') return this.put(path, Buffer.from(staged.data, 'base64'))
     if (staged.kind !== 'object') throw new Error(`internal: a GCS bucket cannot place a ${staged.kind}`)
     try {
       await s.call(`copying into ${s.url(path)}`, () =>
@@ -376,9 +358,7 @@ class GcsObjects implements Objects {
       .catch(() => {})
   }
 
-  async placed(path: string, staged: Staged): Promise<boolean> {
-    if (staged.kind === 'data')
-      return (await this.read(path))?.equals(Buffer.from(staged.data, 'base64')) ?? false
+  protected async placedObject(path: string, staged: Staged): Promise<boolean> {
     if (staged.kind !== 'object') return false
     const meta = await this.s.metadata(path)
     return meta !== undefined && meta.md5 === staged.etag && meta.size === staged.size

@@ -23,6 +23,7 @@ import { InputError, StageError } from '../util/errors.ts'
 import { silentLog } from '../util/log.ts'
 import { SetTransaction } from './commit.ts'
 import { DEFAULT_LOCK_OPTIONS, type LockIO } from './lock.ts'
+import { formatBudget } from './retry.ts'
 import type { StoreContext } from './options.ts'
 import { newOwner, tempName, type Owner, type TempKind } from './owner.ts'
 import {
@@ -132,7 +133,7 @@ export class LocalStore implements Store {
         settleMs: tuning.settleMs ?? 300,
         pollMs: tuning.pollMs ?? 100,
         deadline: performance.now() + budgetMs,
-        budget: `upload-timeout (${Math.round(budgetMs / 1000)} s, also the longest a run waits for a folder's lock)`,
+        budget: `upload-timeout of ${formatBudget(budgetMs)}`,
       },
       log: options.log ?? silentLog,
       exclusive: options.exclusive ?? false,

@@ -125,6 +125,14 @@ export class FolderLock {
       }
       if (watched?.version !== current.version) watched = { version: current.version, since: now }
       const holder = parseBody(current.body)
+      // Ours already: a create whose answer was lost, and was retried into "exists".
+      const tagged = holder && parseOwnerTag(holder.owner)
+      if (holder && tagged && sameOwner(tagged, owner) && holder.state === 'held') {
+        const held = await FolderLock.confirm(io.exact.create, io, path, owner, options, current.version)
+        if (held)
+          return { lock: new FolderLock(io, path, owner, options, held, holder), inherited: undefined }
+        continue
+      }
       const why = staleness(holder, now - watched.since, options.leaseMs)
       if (why) {
         const body = lockBody(owner, options.leaseMs, holder?.journal)

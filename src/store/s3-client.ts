@@ -232,6 +232,14 @@ export class S3Bucket {
     return (await this.head(path))?.size
   }
 
+  async exists(path: string): Promise<boolean> {
+    return (await this.head(path)) !== undefined
+  }
+
+  write(path: string, data: Uint8Array): Promise<string> {
+    return this.putObject(path, data)
+  }
+
   async head(path: string): Promise<{ size: number; etag: string } | undefined> {
     try {
       return await this.call(`looking up ${this.url(path)}`, async (abortSignal) => {

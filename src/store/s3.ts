@@ -10,14 +10,15 @@ import {
 } from '@aws-sdk/client-s3'
 import { StageError } from '../util/errors.ts'
 import { SetTransaction } from './commit.ts'
+import { BucketObjects } from './bucket.ts'
 import { DEFAULT_LOCK_OPTIONS, type LockIO } from './lock.ts'
 import { LEGACY_TEMP_AGE_MS, newOwner, parseTempName, tempName, type Owner, type TempKind } from './owner.ts'
+import { formatBudget } from './retry.ts'
 import { httpStatus, isNotFound, S3Bucket } from './s3-client.ts'
 import { abortUpload, MultipartUpload } from './s3-upload.ts'
 import {
   NotPlaceable,
   type BeginOptions,
-  type Objects,
   type Staged,
   type Staging,
   type Store,
@@ -38,7 +39,7 @@ export class S3Store extends S3Bucket implements Store {
       this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal }),
     )
     const owner = newOwner(this.deadline - performance.now() + MARGIN_MS)
-    const objects = new S3Objects(this, owner)
+    const objects = new S3Objects(this)
     return new SetTransaction({
       objects,
       staging: new S3Staging(this, owner),
@@ -49,7 +50,7 @@ export class S3Store extends S3Bucket implements Store {
         settleMs: this.tuning.settleMs ?? DEFAULT_LOCK_OPTIONS.settleMs,
         pollMs: this.tuning.pollMs ?? DEFAULT_LOCK_OPTIONS.pollMs,
         deadline: this.deadline,
-        budget: `upload-timeout`,
+        budget: `upload-timeout of ${formatBudget(this.options.uploadTimeoutMs)}`,
       },
       log: options.log ?? this.log,
       exclusive: options.exclusive ?? false,
@@ -60,43 +61,17 @@ export class S3Store extends S3Bucket implements Store {
 const quoted = (etag: string): string => (etag.startsWith('"') ? etag : `"${etag}"`)
 const bare = (etag: string): string => etag.replaceAll('"', '')
 
-/** What a commit does with an S3 bucket. */
-class S3Objects implements Objects {
+/** What a commit does with an S3 bucket: multipart uploads completed, temporary objects copied. */
+class S3Objects extends BucketObjects<S3Bucket> {
   readonly lock: LockIO
-  private readonly s: S3Bucket
 
-  constructor(store: S3Bucket, _owner: Owner) {
-    this.s = store
+  constructor(store: S3Bucket) {
+    super(store)
     this.lock = new S3Lock(store)
   }
 
-  url(path: string): string {
-    return this.s.url(path)
-  }
-
-  read(path: string): Promise<Buffer | undefined> {
-    return this.s.read(path)
-  }
-
-  async exists(path: string): Promise<boolean> {
-    return (await this.s.head(path)) !== undefined
-  }
-
-  async put(path: string, data: Uint8Array): Promise<void> {
-    await this.s.putObject(path, data)
-  }
-
-  async remove(path: string): Promise<void> {
-    await this.s.delete(path)
-  }
-
-  async list(dir: string): Promise<{ name: string; modified?: number }[]> {
-    return (await this.s.listing(dir)).objects
-  }
-
-  async place(path: string, staged: Staged, exclusive: boolean): Promise<void> {
+  protected async placeObject(path: string, staged: Staged, exclusive: boolean): Promise<void> {
     const s = this.s
-    if (staged.kind === 'data') return this.put(path, Buffer.from(staged.data, 'base64'))
     if (staged.kind === 'multipart') {
       try {
         await s.call(`completing the upload of ${s.url(path)}`, (abortSignal) =>
@@ -169,9 +144,7 @@ class S3Objects implements Objects {
     throw new Error(`internal: an S3 bucket cannot place a ${staged.kind}`)
   }
 
-  async placed(path: string, staged: Staged): Promise<boolean> {
-    if (staged.kind === 'data')
-      return (await this.read(path))?.equals(Buffer.from(staged.data, 'base64')) ?? false
+  protected async placedObject(path: string, staged: Staged): Promise<boolean> {
     const head = await this.s.head(path)
     if (!head) return false
     if (staged.kind === 'multipart' || staged.kind === 'object')

@@ -28475,6 +28475,12 @@ var S3Bucket = class {
   async size(path) {
     return (await this.head(path))?.size;
   }
+  async exists(path) {
+    return await this.head(path) !== void 0;
+  }
+  write(path, data) {
+    return this.putObject(path, data);
+  }
   async head(path) {
     try {
       return await this.call(`looking up ${this.url(path)}`, async (abortSignal) => {

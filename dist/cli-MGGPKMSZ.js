@@ -9,8 +9,8 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-NFNCNOJP.js";
-import "./chunk-LXHKT3VY.js";
+} from "./chunk-S54STQLY.js";
+import "./chunk-2KYCMD3F.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-7Q2ZIIOM.js";
 import "./chunk-MBMCBANP.js";

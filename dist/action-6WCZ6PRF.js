@@ -9,8 +9,8 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-NFNCNOJP.js";
-import "./chunk-LXHKT3VY.js";
+} from "./chunk-S54STQLY.js";
+import "./chunk-2KYCMD3F.js";
 import {
   debug,
   getInput,

@@ -1,5 +1,8 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  BucketObjects
+} from "./chunk-W5NZUDCQ.js";
+import {
   DEFAULT_LOCK_OPTIONS,
   LEGACY_TEMP_AGE_MS,
   NotPlaceable,
@@ -7,7 +10,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-LXHKT3VY.js";
+} from "./chunk-2KYCMD3F.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
@@ -15,10 +18,11 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-SEFEQIAV.js";
+} from "./chunk-YK4D5QZK.js";
 import "./chunk-KORU2U7U.js";
 import {
-  StageError
+  StageError,
+  formatBudget
 } from "./chunk-OVEHW5K2.js";
 import "./chunk-BVUK22WD.js";
 import {
@@ -202,7 +206,7 @@ var S3Store = class extends S3Bucket {
       (abortSignal) => this.client.send(new import_client_s32.HeadBucketCommand({ Bucket: this.bucket }), { abortSignal })
     );
     const owner = newOwner(this.deadline - performance.now() + MARGIN_MS);
-    const objects = new S3Objects(this, owner);
+    const objects = new S3Objects(this);
     return new SetTransaction({
       objects,
       staging: new S3Staging(this, owner),
@@ -213,7 +217,7 @@ var S3Store = class extends S3Bucket {
         settleMs: this.tuning.settleMs ?? DEFAULT_LOCK_OPTIONS.settleMs,
         pollMs: this.tuning.pollMs ?? DEFAULT_LOCK_OPTIONS.pollMs,
         deadline: this.deadline,
-        budget: `upload-timeout`
+        budget: `upload-timeout of ${formatBudget(this.options.uploadTimeoutMs)}`
       },
       log: options.log ?? this.log,
       exclusive: options.exclusive ?? false
@@ -222,34 +226,14 @@ var S3Store = class extends S3Bucket {
 };
 var quoted = (etag) => etag.startsWith('"') ? etag : `"${etag}"`;
 var bare = (etag) => etag.replaceAll('"', "");
-var S3Objects = class {
+var S3Objects = class extends BucketObjects {
   lock;
-  s;
-  constructor(store, _owner) {
-    this.s = store;
+  constructor(store) {
+    super(store);
     this.lock = new S3Lock(store);
   }
-  url(path) {
-    return this.s.url(path);
-  }
-  read(path) {
-    return this.s.read(path);
-  }
-  async exists(path) {
-    return await this.s.head(path) !== void 0;
-  }
-  async put(path, data) {
-    await this.s.putObject(path, data);
-  }
-  async remove(path) {
-    await this.s.delete(path);
-  }
-  async list(dir) {
-    return (await this.s.listing(dir)).objects;
-  }
-  async place(path, staged, exclusive) {
+  async placeObject(path, staged, exclusive) {
     const s = this.s;
-    if (staged.kind === "data") return this.put(path, Buffer.from(staged.data, "base64"));
     if (staged.kind === "multipart") {
       try {
         await s.call(
@@ -321,9 +305,7 @@ var S3Objects = class {
     }
     throw new Error(`internal: an S3 bucket cannot place a ${staged.kind}`);
   }
-  async placed(path, staged) {
-    if (staged.kind === "data")
-      return (await this.read(path))?.equals(Buffer.from(staged.data, "base64")) ?? false;
+  async placedObject(path, staged) {
     const head = await this.s.head(path);
     if (!head) return false;
     if (staged.kind === "multipart" || staged.kind === "object")

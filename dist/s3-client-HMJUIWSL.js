@@ -11,7 +11,7 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-SEFEQIAV.js";
+} from "./chunk-YK4D5QZK.js";
 import "./chunk-KORU2U7U.js";
 import "./chunk-OVEHW5K2.js";
 import "./chunk-BVUK22WD.js";

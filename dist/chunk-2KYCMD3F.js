@@ -155,6 +155,13 @@ var FolderLock = class _FolderLock {
       }
       if (watched?.version !== current.version) watched = { version: current.version, since: now };
       const holder = parseBody(current.body);
+      const tagged = holder && parseOwnerTag(holder.owner);
+      if (holder && tagged && sameOwner(tagged, owner) && holder.state === "held") {
+        const held = await _FolderLock.confirm(io.exact.create, io, path, owner, options, current.version);
+        if (held)
+          return { lock: new _FolderLock(io, path, owner, options, held, holder), inherited: void 0 };
+        continue;
+      }
       const why = staleness(holder, now - watched.since, options.leaseMs);
       if (why) {
         const body = lockBody(owner, options.leaseMs, holder?.journal);

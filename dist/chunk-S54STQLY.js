@@ -10,7 +10,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-LXHKT3VY.js";
+} from "./chunk-2KYCMD3F.js";
 import {
   require_semver
 } from "./chunk-ILZ77HWZ.js";
@@ -30,6 +30,7 @@ import {
   errnoWords,
   errorMessage,
   failure,
+  formatBudget,
   formatBytes,
   formatSeconds,
   isSystemError,
@@ -668,7 +669,7 @@ var LocalStore = class {
         settleMs: tuning.settleMs ?? 300,
         pollMs: tuning.pollMs ?? 100,
         deadline: performance.now() + budgetMs,
-        budget: `upload-timeout (${Math.round(budgetMs / 1e3)} s, also the longest a run waits for a folder's lock)`
+        budget: `upload-timeout of ${formatBudget(budgetMs)}`
       },
       log: options.log ?? silentLog,
       exclusive: options.exclusive ?? false
@@ -975,11 +976,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-3A4LSDRA.js");
+      const { S3Store } = await import("./s3-2WIA5XB4.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-BFP4RQA7.js");
+      const { GcsStore } = await import("./gcs-R6MBKNEA.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -988,12 +989,12 @@ async function findCredentials(value, options = {}) {
   const destination = parseDestination(value);
   if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
   if (destination.kind === "s3") {
-    const { findS3Credentials } = await import("./s3-client-NE53IF2H.js");
+    const { findS3Credentials } = await import("./s3-client-HMJUIWSL.js");
     return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-BFP4RQA7.js");
+  const { findGcsCredentials } = await import("./gcs-R6MBKNEA.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {
@@ -13979,11 +13980,7 @@ async function publish(config, store, options) {
     if (typeof files === "string") return raced(plan, store, files, streamed, phases);
     const cacheNote = cache && built ? await phases.group("Build cache", () => saveCache(cache, opened, built, log, signal)) : void 0;
     return {
-      ...planFacts(plan),
-      url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
-      md5: streamed.md5,
-      checksums: streamed.checksums,
-      size: streamed.size,
+      ...imageFacts(plan, store, streamed),
       files,
       method: opened.method,
       timings: phases.timings,
@@ -14057,13 +14054,18 @@ async function decideAgain(config, store, options, plan, md5) {
     return `${now.version.imageId} was published by another run while this one was building; on-conflict is skip: nothing published`;
   return void 0;
 }
-function raced(plan, store, reason, streamed, phases) {
+function imageFacts(plan, store, streamed) {
   return {
     ...planFacts(plan),
     url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
     md5: streamed.md5,
     checksums: streamed.checksums,
-    size: streamed.size,
+    size: streamed.size
+  };
+}
+function raced(plan, store, reason, streamed, phases) {
+  return {
+    ...imageFacts(plan, store, streamed),
     files: [],
     method: reason,
     timings: phases.timings

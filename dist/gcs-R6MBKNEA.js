@@ -6,12 +6,15 @@ import {
   require_string_decoder
 } from "./chunk-RDT3GZT3.js";
 import {
+  BucketObjects
+} from "./chunk-W5NZUDCQ.js";
+import {
   DEFAULT_LOCK_OPTIONS,
   NotPlaceable,
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-LXHKT3VY.js";
+} from "./chunk-2KYCMD3F.js";
 import {
   require_dist as require_dist2
 } from "./chunk-BM4Y7Y5J.js";
@@ -29662,6 +29665,12 @@ var GcsStore = class {
   async size(path2) {
     return (await this.metadata(path2))?.size;
   }
+  async exists(path2) {
+    return await this.metadata(path2) !== void 0;
+  }
+  write(path2, data) {
+    return this.save(path2, data);
+  }
   async folders(prefix) {
     return (await this.listing(prefix)).folders;
   }
@@ -29701,7 +29710,7 @@ var GcsStore = class {
         settleMs: this.tuning.settleMs ?? DEFAULT_LOCK_OPTIONS.settleMs,
         pollMs: this.tuning.pollMs ?? DEFAULT_LOCK_OPTIONS.pollMs,
         deadline: this.deadline,
-        budget: "upload-timeout"
+        budget: `upload-timeout of ${formatBudget(this.options.uploadTimeoutMs)}`
       },
       log: options.log ?? this.log,
       exclusive: options.exclusive ?? false
@@ -29740,38 +29749,18 @@ var GcsStore = class {
     );
   }
 };
-var GcsObjects = class {
+var GcsObjects = class extends BucketObjects {
   lock;
-  s;
   constructor(store) {
-    this.s = store;
+    super(store);
     this.lock = new GcsLock(store);
-  }
-  url(path2) {
-    return this.s.url(path2);
-  }
-  read(path2) {
-    return this.s.read(path2);
-  }
-  async exists(path2) {
-    return await this.s.metadata(path2) !== void 0;
-  }
-  async put(path2, data) {
-    await this.s.save(path2, data);
-  }
-  async remove(path2) {
-    await this.s.delete(path2);
-  }
-  async list(dir) {
-    return (await this.s.listing(dir)).objects;
   }
   /**
    * Copies a temporary object to its name (server-side; created only if absent when `exclusive`), checks
    * that the store holds the same md5 and size there, and removes the temporary one.
    */
-  async place(path2, staged, exclusive) {
+  async placeObject(path2, staged, exclusive) {
     const s = this.s;
-    if (staged.kind === "data") return this.put(path2, Buffer.from(staged.data, "base64"));
     if (staged.kind !== "object") throw new Error(`internal: a GCS bucket cannot place a ${staged.kind}`);
     try {
       await s.call(
@@ -29797,9 +29786,7 @@ var GcsObjects = class {
     await s.cleanup(`removing ${s.url(staged.temp)}`, () => s.file(staged.temp).delete({ ignoreNotFound: true })).catch(() => {
     });
   }
-  async placed(path2, staged) {
-    if (staged.kind === "data")
-      return (await this.read(path2))?.equals(Buffer.from(staged.data, "base64")) ?? false;
+  async placedObject(path2, staged) {
     if (staged.kind !== "object") return false;
     const meta = await this.s.metadata(path2);
     return meta !== void 0 && meta.md5 === staged.etag && meta.size === staged.size;
