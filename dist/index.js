@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-6WCZ6PRF.js");
+var { run } = await import("./action-7BOMZAKR.js");
 await run();
 process.exit();

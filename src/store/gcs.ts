@@ -83,7 +83,8 @@ export class GcsStore implements Store {
       process.env.STORAGE_EMULATOR_HOST || 'https://storage.googleapis.com',
       this.timeouts.deadAfterMs,
     )
-    this.storage = new Storage({ retryOptions: { autoRetry: false }, timeout: this.timeouts.requestMs })
+    // The client has no connect or idle timeouts of its own: a small request gets the idle time in all.
+    this.storage = new Storage({ retryOptions: { autoRetry: false }, timeout: this.timeouts.idleMs })
     this.uploads = new Storage({
       authClient: this.storage.authClient,
       retryOptions: {
@@ -138,7 +139,7 @@ export class GcsStore implements Store {
       maxDelayMs: 20_000,
       signal: this.signal,
       health: this.health,
-      attemptMs: this.timeouts.requestMs,
+      attemptMs: this.timeouts.idleMs,
       onRetry: (what, attempt, delay, err) => {
         this.log.info(
           `retrying ${what} in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${describe(err)}`,

@@ -22,6 +22,9 @@ export class MultipartUpload extends Writable {
   private readonly path: string
   readonly marker: string
   private uploadId: Promise<string> | undefined
+  /** The upload's id as soon as the store has made it, whether or not its record could be written. */
+  private created: string | undefined
+  private aborting: Promise<void> | undefined
   private part: Buffer | undefined
   private filled = 0
   private readonly parts: { PartNumber: number; ETag: string }[] = []
@@ -90,6 +93,7 @@ export class MultipartUpload extends Writable {
         )
         return res.UploadId!
       })
+      this.created = id
       await s.putObject(this.marker, Buffer.from(id))
       return id
     })()
@@ -168,14 +172,17 @@ export class MultipartUpload extends Writable {
     if (this.failure) throw this.failure
   }
 
-  /** Aborts the upload (when it was started) and removes its marker. */
-  async abort(): Promise<void> {
-    const id = this.uploadId
-    this.uploadId = undefined
-    if (!id) return
-    const uploadId = await id.catch(() => undefined)
-    await Promise.allSettled(this.inFlight)
-    if (uploadId) await abortUpload(this.store, this.path, uploadId, this.marker)
+  /**
+   * Aborts the upload (when the store made one) and removes its record. Once: the stream's destruction
+   * and the transaction's abort both ask, and both wait for the same.
+   */
+  abort(): Promise<void> {
+    this.aborting ??= (async () => {
+      await this.uploadId?.catch(() => undefined)
+      await Promise.allSettled(this.inFlight)
+      if (this.created) await abortUpload(this.store, this.path, this.created, this.marker)
+    })()
+    return this.aborting
   }
 }
 

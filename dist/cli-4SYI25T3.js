@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-S54STQLY.js";
+} from "./chunk-GL3B36XS.js";
 import "./chunk-2KYCMD3F.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-7Q2ZIIOM.js";

@@ -9,7 +9,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-S54STQLY.js";
+} from "./chunk-GL3B36XS.js";
 import "./chunk-2KYCMD3F.js";
 import {
   debug,

@@ -29549,7 +29549,7 @@ var GcsStore = class {
       process.env.STORAGE_EMULATOR_HOST || "https://storage.googleapis.com",
       this.timeouts.deadAfterMs
     );
-    this.storage = new Storage({ retryOptions: { autoRetry: false }, timeout: this.timeouts.requestMs });
+    this.storage = new Storage({ retryOptions: { autoRetry: false }, timeout: this.timeouts.idleMs });
     this.uploads = new Storage({
       authClient: this.storage.authClient,
       retryOptions: {
@@ -29596,7 +29596,7 @@ var GcsStore = class {
       maxDelayMs: 2e4,
       signal: this.signal,
       health: this.health,
-      attemptMs: this.timeouts.requestMs,
+      attemptMs: this.timeouts.idleMs,
       onRetry: (what, attempt, delay, err) => {
         this.log.info(
           `retrying ${what} in ${(delay / 1e3).toFixed(1)} s (attempt ${attempt + 1}): ${describe(err)}`

@@ -43,6 +43,9 @@ var MultipartUpload = class extends Writable {
   path;
   marker;
   uploadId;
+  /** The upload's id as soon as the store has made it, whether or not its record could be written. */
+  created;
+  aborting;
   part;
   filled = 0;
   parts = [];
@@ -102,6 +105,7 @@ var MultipartUpload = class extends Writable {
         );
         return res.UploadId;
       });
+      this.created = id;
       await s.putObject(this.marker, Buffer.from(id));
       return id;
     })();
@@ -170,14 +174,17 @@ var MultipartUpload = class extends Writable {
     await Promise.all(this.inFlight);
     if (this.failure) throw this.failure;
   }
-  /** Aborts the upload (when it was started) and removes its marker. */
-  async abort() {
-    const id = this.uploadId;
-    this.uploadId = void 0;
-    if (!id) return;
-    const uploadId = await id.catch(() => void 0);
-    await Promise.allSettled(this.inFlight);
-    if (uploadId) await abortUpload(this.store, this.path, uploadId, this.marker);
+  /**
+   * Aborts the upload (when the store made one) and removes its record. Once: the stream's destruction
+   * and the transaction's abort both ask, and both wait for the same.
+   */
+  abort() {
+    this.aborting ??= (async () => {
+      await this.uploadId?.catch(() => void 0);
+      await Promise.allSettled(this.inFlight);
+      if (this.created) await abortUpload(this.store, this.path, this.created, this.marker);
+    })();
+    return this.aborting;
   }
 };
 async function abortUpload(store, path, uploadId, marker) {

@@ -976,11 +976,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-2WIA5XB4.js");
+      const { S3Store } = await import("./s3-J2JDGIMQ.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-R6MBKNEA.js");
+      const { GcsStore } = await import("./gcs-CZMPRHL6.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -994,7 +994,7 @@ async function findCredentials(value, options = {}) {
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-R6MBKNEA.js");
+  const { findGcsCredentials } = await import("./gcs-CZMPRHL6.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {
