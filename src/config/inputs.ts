@@ -23,11 +23,12 @@ export const INPUTS = {
   labels: { description: 'Image labels, one KEY=VALUE per line.' },
   buildkit: {
     description:
-      'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (always build, docker create, docker export).',
+      'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image\'s filesystem).',
     default: 'auto',
   },
   image: {
-    description: 'Export this existing image (local, or pulled if missing) instead of building.',
+    description:
+      "Export this existing image's own filesystem (local, or pulled if missing) instead of building.",
   },
   rootfs: {
     description:

@@ -1,13 +1,15 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { execa } from 'execa'
 import { InputError, StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
 import { buildKitCacheArgs, probeBuildx } from './build-cache.ts'
 import { buildArgs } from './build-args.ts'
+import { detectBuilder } from './builder.ts'
 import { isRemoteContext, type BuildConfig } from './config.ts'
-import { processExit, runDocker, dockerQuery, type Finished } from './docker.ts'
-import { exportImage } from './export.ts'
+import { DOCKER, processExit, runDocker, stopThen, type Finished } from './docker.ts'
+import { exportImage } from './image-fs.ts'
 import { loadInlineCache } from './inline-cache.ts'
 import type { BuildCacheUse, OpenedSource } from './opened.ts'
 
@@ -18,29 +20,6 @@ function buildFailure(config: BuildConfig): (f: Finished) => Error {
       `docker build failed (exit code ${f.exitCode ?? 'none'}) for context "${config.context}"` +
         `${config.file ? ` and file "${config.file}"` : ''}. Last lines of its output:\n${f.tail.join('\n')}`,
     )
-}
-
-type Builder = { kind: 'buildx' } | { kind: 'classic' } | { kind: 'legacy'; why: string }
-
-/**
- * BuildKit's tar exporter streams the rootfs straight out of the build, with no image, container or
- * export step. It is reached through the buildx plugin, or through a classic client (< 23) that still
- * has BuildKit built in when DOCKER_BUILDKIT=1.
- */
-async function detectBuilder(mode: BuildConfig['buildkit'], signal: AbortSignal): Promise<Builder> {
-  if (mode === 'false') return { kind: 'legacy', why: 'input buildkit is false' }
-  if ((await dockerQuery(['buildx', 'version'], signal)) !== undefined) return { kind: 'buildx' }
-  const client = await dockerQuery(['version', '--format', '{{.Client.Version}}'], signal)
-  const major = Number.parseInt(client ?? '', 10)
-  if (major > 0 && major < 23) return { kind: 'classic' }
-  const why = `docker client ${client ?? '(unknown)'} has no buildx plugin`
-  if (mode === 'true')
-    throw new InputError(
-      'buildkit',
-      mode,
-      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`,
-    )
-  return { kind: 'legacy', why }
 }
 
 export async function build(
@@ -54,7 +33,7 @@ export async function build(
   const { args, shown } = buildArgs(config)
   if (builder.kind === 'legacy') {
     if (cache) log.info('Build cache: not used: the legacy builder cannot use a BuildKit cache')
-    log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`)
+    log.info(`BuildKit not used (${builder.why}): building, then exporting the image's filesystem`)
     return legacyBuild(config, args, shown, log, signal)
   }
   let cacheArgs: string[] = []
@@ -97,10 +76,7 @@ export async function build(
     producer: true,
     streamsBuild: true,
     cacheKind,
-    cleanup: async () => {
-      abort.abort()
-      await done.catch(() => {})
-    },
+    cleanup: stopThen(abort, done),
   }
 }
 
@@ -126,12 +102,15 @@ async function legacyBuild(
   log: Log,
   signal: AbortSignal,
 ): Promise<OpenedSource> {
-  const dir = await mkdtemp(join(tmpdir(), 'metal-image-'))
-  const iidfile = join(dir, 'iid')
+  // A name for the built image while its filesystem is exported (BuildKit reads images by name only);
+  // removed again afterwards, with the image, which no name would hold any more.
+  const tag = `metal-image-build/${randomBytes(8).toString('hex')}:legacy`
   const started = performance.now()
+  const untag = (): Promise<unknown> =>
+    execa(DOCKER, ['rmi', '--no-prune', tag], { reject: false, stdin: 'ignore' })
   try {
     // --force-rm: a failed step's container is removed too, not left behind on the runner.
-    const own = ['--force-rm', '--iidfile', iidfile]
+    const own = ['--force-rm', '--tag', tag]
     log.info(`docker build ${[...shown, ...own, config.context].join(' ')}`)
     const { done } = runDocker(['build', ...args, ...own, config.context], {
       log,
@@ -140,16 +119,20 @@ async function legacyBuild(
     })
     const result = await done
     if (result.exitCode !== 0) throw buildFailure(config)(result)
-    const image = (await readFile(iidfile, 'utf8')).trim()
-    const source = await exportImage(image, config.platform, log, signal)
+    const source = await exportImage(tag, config.platform, log, signal)
     return {
       ...source,
       method: `docker build (legacy builder), ${source.method}`,
       input: 'context',
       value: config.context,
       before: { stage: 'build', ms: performance.now() - started },
+      cleanup: async () => {
+        await source.cleanup()
+        await untag()
+      },
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
+  } catch (err) {
+    await untag()
+    throw err
   }
 }

@@ -2,7 +2,7 @@ import type { Log } from '../util/log.ts'
 import { build } from './build.ts'
 import type { SourceConfig } from './config.ts'
 import { ensureDaemon } from './docker.ts'
-import { exportImage } from './export.ts'
+import { exportImage } from './image-fs.ts'
 import type { BuildCacheUse, OpenedSource } from './opened.ts'
 import { openRootfsFile } from './rootfs-file.ts'
 
@@ -25,7 +25,7 @@ export async function openSource(
       await ensureDaemon('image', config.image, signal)
       const source = await exportImage(config.image, config.platform, log, signal)
       const ms = performance.now() - started
-      return { ...source, before: { stage: 'prepare (pull if missing, create container)', ms } }
+      return { ...source, before: { stage: 'prepare (pull if missing)', ms } }
     }
     case 'build':
       await ensureDaemon('context', config.build.context, signal)

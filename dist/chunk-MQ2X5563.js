@@ -1054,8 +1054,8 @@ async function pickVersion(config, store, fromDir) {
 }
 
 // src/app/publish.ts
-import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join9 } from "node:path";
+import { mkdir as mkdir3, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname3, join as join10 } from "node:path";
 import { createWriteStream as createWriteStream3 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
@@ -11207,12 +11207,12 @@ async function probeBuildx(signal) {
     });
     return result.exitCode === 0 ? String(result.stdout) : void 0;
   };
-  const [inspect3, status] = await Promise.all([
+  const [inspect4, status] = await Promise.all([
     query(["buildx", "inspect"]),
     query(["info", "--format", "{{json .DriverStatus}}"])
   ]);
   return {
-    ...inspect3 === void 0 ? {} : { driver: parseBuildxDriver(inspect3) },
+    ...inspect4 === void 0 ? {} : { driver: parseBuildxDriver(inspect4) },
     ...status === void 0 ? {} : { containerdStore: usesContainerdStore(status) }
   };
 }
@@ -11609,6 +11609,15 @@ function processExit(done, failure) {
   });
   return exited;
 }
+function stopThen(abort, done, after = async () => {
+}) {
+  return async () => {
+    abort.abort();
+    await done.catch(() => {
+    });
+    await after();
+  };
+}
 
 // src/source/inline-cache.ts
 var INLINE_IMAGE = "image.tar.gz";
@@ -11684,9 +11693,31 @@ async function saveCache(cache, source, build2, log, signal) {
 }
 
 // src/source/build.ts
-import { mkdtemp, readFile as readFile4, rm as rm4, stat as stat2 } from "node:fs/promises";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { stat as stat2 } from "node:fs/promises";
+import { join as join9, resolve as resolve4 } from "node:path";
+
+// src/source/builder.ts
+async function detectBuilder(mode, signal) {
+  if (mode === "false") return { kind: "legacy", why: "input buildkit is false" };
+  if (await dockerQuery(["buildx", "version"], signal) !== void 0) return { kind: "buildx" };
+  const client = await dockerQuery(["version", "--format", "{{.Client.Version}}"], signal);
+  const major = Number.parseInt(client ?? "", 10);
+  if (major > 0 && major < 23) return { kind: "classic" };
+  const why = `docker client ${client ?? "(unknown)"} has no buildx plugin`;
+  if (mode === "true")
+    throw new InputError(
+      "buildkit",
+      mode,
+      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`
+    );
+  return { kind: "legacy", why };
+}
+
+// src/source/image-fs.ts
+import { mkdtemp, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join8, resolve as resolve4 } from "node:path";
+import { join as join8 } from "node:path";
 
 // src/util/chunk-pool.ts
 var SLAB = 1 << 20;
@@ -11836,17 +11867,7 @@ async function errorBody(socket, start) {
 }
 
 // src/source/export.ts
-async function exportImage(image, platform2, log, signal) {
-  if (await dockerQuery(["image", "inspect", "--format", "{{.Id}}", image], signal) === void 0) {
-    log.info(`${image} is not present locally; pulling it for ${platform2}`);
-    const pulled = await runDocker(["pull", "--platform", platform2, image], { log, signal }).done;
-    if (pulled.exitCode !== 0)
-      throw new InputError(
-        "image",
-        image,
-        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
-      );
-  }
+async function exportContainer(image, platform2, log, signal) {
   log.info(`docker create --platform ${platform2} ${image}, then export it`);
   const created = await execa(DOCKER, ["create", "--platform", platform2, image, "/metal-image-export"], {
     reject: false,
@@ -11881,12 +11902,7 @@ async function exportImage(image, platform2, log, signal) {
       value: image,
       producer: true,
       streamsBuild: false,
-      cleanup: async () => {
-        abort.abort();
-        await done.catch(() => {
-        });
-        await removeContainer();
-      }
+      cleanup: stopThen(abort, done, removeContainer)
     };
   } catch (err) {
     await removeContainer();
@@ -11931,6 +11947,78 @@ async function engineExport(socketPath, container, image, log) {
   };
 }
 
+// src/source/image-fs.ts
+async function exportImage(image, platform2, log, signal) {
+  let facts = await inspect3(image, signal);
+  if (!facts) {
+    log.info(`${image} is not present locally; pulling it for ${platform2}`);
+    const pulled = await runDocker(["pull", "--platform", platform2, image], { log, signal }).done;
+    if (pulled.exitCode !== 0)
+      throw new InputError(
+        "image",
+        image,
+        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
+      );
+    facts = await inspect3(image, signal);
+  }
+  const ref = /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? facts?.tags[0] : image;
+  const builder = await detectBuilder("auto", signal);
+  const why = builder.kind === "legacy" ? `BuildKit is not available: ${builder.why}` : facts?.onBuild ? "it has ONBUILD instructions, which a build FROM it would run" : !ref ? "it has no name, and BuildKit reads images by name" : void 0;
+  if (why) {
+    log.warning(
+      `Exporting a container of ${image}, not the image itself (${why}): /etc/hostname, /etc/hosts and /etc/resolv.conf come out empty, /.dockerenv and /etc/mtab are added`
+    );
+    return exportContainer(image, platform2, log, signal);
+  }
+  const dir = await mkdtemp(join8(tmpdir3(), "metal-image-from-"));
+  await writeFile3(join8(dir, "Dockerfile"), `FROM ${ref}
+`);
+  const context = builder.kind === "buildx" ? await dockerQuery(["context", "show"], signal) : void 0;
+  const args = [
+    ...builder.kind === "buildx" ? ["buildx", "build", ...context ? ["--builder", context] : []] : ["build"],
+    "--platform",
+    platform2,
+    "--progress",
+    "plain",
+    "--output",
+    "type=tar,dest=-",
+    dir
+  ];
+  log.info(`docker ${args.join(" ")} (Dockerfile: FROM ${ref})`);
+  const abort = new AbortController();
+  const { stdout, done } = runDocker(args, {
+    log,
+    signal: AbortSignal.any([signal, abort.signal]),
+    env: builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0,
+    stdout: "pipe"
+  });
+  const failure = (f) => new StageError(
+    "export",
+    `exporting the filesystem of ${image} with BuildKit failed (exit code ${f.exitCode ?? "none"}): ${f.tail.join("\n")}`
+  );
+  return {
+    stream: stdout,
+    exited: processExit(done, failure),
+    method: `BuildKit's tar exporter FROM ${image} (the image's own filesystem)`,
+    input: "image",
+    value: image,
+    producer: true,
+    streamsBuild: false,
+    cleanup: stopThen(abort, done, () => rm4(dir, { recursive: true, force: true }))
+  };
+}
+async function inspect3(image, signal) {
+  const out = await dockerQuery(
+    ["image", "inspect", "--format", "{{json .RepoTags}} {{json .Config}}", image],
+    signal
+  );
+  if (out === void 0) return void 0;
+  const space = out.indexOf(" ");
+  const tags = JSON.parse(out.slice(0, space));
+  const config = JSON.parse(out.slice(space + 1));
+  return { tags: tags ?? [], onBuild: (config?.OnBuild?.length ?? 0) > 0 };
+}
+
 // src/source/build.ts
 function buildFailure(config) {
   return (f) => new StageError(
@@ -11939,28 +12027,13 @@ function buildFailure(config) {
 ${f.tail.join("\n")}`
   );
 }
-async function detectBuilder(mode, signal) {
-  if (mode === "false") return { kind: "legacy", why: "input buildkit is false" };
-  if (await dockerQuery(["buildx", "version"], signal) !== void 0) return { kind: "buildx" };
-  const client = await dockerQuery(["version", "--format", "{{.Client.Version}}"], signal);
-  const major = Number.parseInt(client ?? "", 10);
-  if (major > 0 && major < 23) return { kind: "classic" };
-  const why = `docker client ${client ?? "(unknown)"} has no buildx plugin`;
-  if (mode === "true")
-    throw new InputError(
-      "buildkit",
-      mode,
-      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`
-    );
-  return { kind: "legacy", why };
-}
 async function build(config, log, signal, cache) {
   await checkBuildContext(config);
   const builder = await detectBuilder(config.buildkit, signal);
   const { args, shown } = buildArgs(config);
   if (builder.kind === "legacy") {
     if (cache) log.info("Build cache: not used: the legacy builder cannot use a BuildKit cache");
-    log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`);
+    log.info(`BuildKit not used (${builder.why}): building, then exporting the image's filesystem`);
     return legacyBuild(config, args, shown, log, signal);
   }
   let cacheArgs = [];
@@ -11998,11 +12071,7 @@ async function build(config, log, signal, cache) {
     producer: true,
     streamsBuild: true,
     cacheKind,
-    cleanup: async () => {
-      abort.abort();
-      await done.catch(() => {
-      });
-    }
+    cleanup: stopThen(abort, done)
   };
 }
 async function checkBuildContext(config) {
@@ -12010,7 +12079,7 @@ async function checkBuildContext(config) {
   const info = await stat2(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve4(config.file) : join8(config.context, "Dockerfile");
+  const file = config.file ? resolve4(config.file) : join9(config.context, "Dockerfile");
   const fileInfo = await stat2(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
@@ -12020,11 +12089,11 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join8(tmpdir3(), "metal-image-"));
-  const iidfile = join8(dir, "iid");
+  const tag = `metal-image-build/${randomBytes2(8).toString("hex")}:legacy`;
   const started = performance.now();
+  const untag = () => execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore" });
   try {
-    const own = ["--force-rm", "--iidfile", iidfile];
+    const own = ["--force-rm", "--tag", tag];
     log.info(`docker build ${[...shown, ...own, config.context].join(" ")}`);
     const { done } = runDocker(["build", ...args, ...own, config.context], {
       log,
@@ -12033,17 +12102,21 @@ async function legacyBuild(config, args, shown, log, signal) {
     });
     const result = await done;
     if (result.exitCode !== 0) throw buildFailure(config)(result);
-    const image = (await readFile4(iidfile, "utf8")).trim();
-    const source = await exportImage(image, config.platform, log, signal);
+    const source = await exportImage(tag, config.platform, log, signal);
     return {
       ...source,
       method: `docker build (legacy builder), ${source.method}`,
       input: "context",
       value: config.context,
-      before: { stage: "build", ms: performance.now() - started }
+      before: { stage: "build", ms: performance.now() - started },
+      cleanup: async () => {
+        await source.cleanup();
+        await untag();
+      }
     };
-  } finally {
-    await rm4(dir, { recursive: true, force: true });
+  } catch (err) {
+    await untag();
+    throw err;
   }
 }
 
@@ -12204,7 +12277,7 @@ async function openSource(config, log, signal, cache) {
       await ensureDaemon("image", config.image, signal);
       const source = await exportImage(config.image, config.platform, log, signal);
       const ms = performance.now() - started;
-      return { ...source, before: { stage: "prepare (pull if missing, create container)", ms } };
+      return { ...source, before: { stage: "prepare (pull if missing)", ms } };
     }
     case "build":
       await ensureDaemon("context", config.build.context, signal);
@@ -12755,11 +12828,11 @@ var ImageSet = class {
   imageStream() {
     const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`);
     if (!this.copyDir) return toStore;
-    return new Tee(toStore, createWriteStream3(join9(this.copyDir, IMAGE_FILE)));
+    return new Tee(toStore, createWriteStream3(join10(this.copyDir, IMAGE_FILE)));
   }
   async write(name, data) {
     await this.tx.writeFile(`${this.dir}/${name}`, data);
-    if (this.copyDir) await writeFile3(join9(this.copyDir, name), data);
+    if (this.copyDir) await writeFile4(join10(this.copyDir, name), data);
     this.sizes.set(name, data.length);
   }
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
@@ -12835,11 +12908,11 @@ var INPUTS = {
   pull: { description: "Always pull newer versions of the base images.", default: "false" },
   labels: { description: "Image labels, one KEY=VALUE per line." },
   buildkit: {
-    description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (always build, docker create, docker export).`,
+    description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image's filesystem).`,
     default: "auto"
   },
   image: {
-    description: "Export this existing image (local, or pulled if missing) instead of building."
+    description: "Export this existing image's own filesystem (local, or pulled if missing) instead of building."
   },
   rootfs: {
     description: "Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`)."
