@@ -11,7 +11,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-MQ2X5563.js";
+} from "./chunk-UIFA5FYN.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import {
@@ -21,8 +21,21 @@ import {
 import "./chunk-VF57VZD3.js";
 
 // src/cli/cli.ts
-var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull"]);
-var LIST_INPUTS = /* @__PURE__ */ new Set(["build-args", "labels"]);
+var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull", "push"]);
+var LIST_INPUTS = /* @__PURE__ */ new Set([
+  "build-args",
+  "labels",
+  "build-contexts",
+  "secrets",
+  "secret-files",
+  "secret-envs",
+  "ssh",
+  "cache-from",
+  "cache-to",
+  "add-hosts",
+  "tags",
+  "attests"
+]);
 function parseArgs(argv) {
   const values = /* @__PURE__ */ new Map();
   let help = false;

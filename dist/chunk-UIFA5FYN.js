@@ -41,15 +41,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat4, path6, options) {
-      if (!stat4.isSymbolicLink() && !stat4.isFile()) {
+    function checkStat(stat5, path6, options) {
+      if (!stat5.isSymbolicLink() && !stat5.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat4) {
-        cb(er, er ? false : checkStat(stat4, path6, options));
+      fs.stat(path6, function(er, stat5) {
+        cb(er, er ? false : checkStat(stat5, path6, options));
       });
     }
     function sync(path6, options) {
@@ -65,20 +65,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat4) {
-        cb(er, er ? false : checkStat(stat4, options));
+      fs.stat(path6, function(er, stat5) {
+        cb(er, er ? false : checkStat(stat5, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat4, options) {
-      return stat4.isFile() && checkMode(stat4, options);
+    function checkStat(stat5, options) {
+      return stat5.isFile() && checkMode(stat5, options);
     }
-    function checkMode(stat4, options) {
-      var mod = stat4.mode;
-      var uid = stat4.uid;
-      var gid = stat4.gid;
+    function checkMode(stat5, options) {
+      var mod = stat5.mode;
+      var uid = stat5.uid;
+      var gid = stat5.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -532,6 +532,8 @@ function outputsOf(result, artifact) {
     sha256: result.checksums.sha256 ?? "",
     sha512: result.checksums.sha512 ?? "",
     contract: result.build?.contract ? JSON.stringify(result.build.contract) : "",
+    digest: result.registry?.digest ?? "",
+    tags: result.registry?.tags.join("\n") ?? "",
     "artifact-id": artifact ? String(artifact.id) : "",
     "artifact-url": artifact?.url ?? ""
   };
@@ -1054,8 +1056,8 @@ async function pickVersion(config, store, fromDir) {
 }
 
 // src/app/publish.ts
-import { mkdir as mkdir3, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname3, join as join10 } from "node:path";
+import { mkdir as mkdir3, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname3, join as join11 } from "node:path";
 import { createWriteStream as createWriteStream3 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
@@ -11197,7 +11199,7 @@ async function rotateCacheDir(dir) {
   await rename2(fresh, dir);
   return true;
 }
-async function probeBuildx(signal) {
+async function probeBuildx(signal, builder = "") {
   const query = async (args) => {
     const result = await execa("docker", args, {
       reject: false,
@@ -11208,7 +11210,7 @@ async function probeBuildx(signal) {
     return result.exitCode === 0 ? String(result.stdout) : void 0;
   };
   const [inspect4, status] = await Promise.all([
-    query(["buildx", "inspect"]),
+    query(["buildx", "inspect", ...builder ? [builder] : []]),
     query(["info", "--format", "{{json .DriverStatus}}"])
   ]);
   return {
@@ -11532,6 +11534,8 @@ function buildArgs(config) {
   add("--platform", config.platform);
   for (const [key, value] of config.buildArgs) add("--build-arg", `${key}=${value}`, `${key}=***`);
   for (const label of config.labels) add("--label", label);
+  if (config.buildx.network) add("--network", config.buildx.network);
+  for (const host of config.buildx.addHosts) add("--add-host", host);
   if (config.noCache) add("--no-cache");
   if (config.pull) add("--pull");
   return { args, shown };
@@ -11694,8 +11698,8 @@ async function saveCache(cache, source, build2, log, signal) {
 
 // src/source/build.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { stat as stat2 } from "node:fs/promises";
-import { join as join9, resolve as resolve4 } from "node:path";
+import { stat as stat3 } from "node:fs/promises";
+import { join as join10, resolve as resolve4 } from "node:path";
 
 // src/source/builder.ts
 async function detectBuilder(mode, signal) {
@@ -11714,10 +11718,135 @@ async function detectBuilder(mode, signal) {
   return { kind: "legacy", why };
 }
 
-// src/source/image-fs.ts
-import { mkdtemp, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
+// src/source/buildx.ts
+import { constants as constants4 } from "node:fs";
+import { access, chmod, mkdtemp, rm as rm4, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join8 } from "node:path";
+import { join as join7 } from "node:path";
+function unsupportedInput(options, kind) {
+  const used = [
+    ["builder", options.builder !== ""],
+    ["build-contexts", options.contexts.length > 0],
+    ["cache-to", options.cacheTo.length > 0],
+    ["push", options.push],
+    [options.attests[0]?.input ?? "attests", options.attests.length > 0]
+  ];
+  if (kind === "legacy")
+    used.push(
+      [options.secrets[0]?.input ?? "secrets", options.secrets.length > 0],
+      ["ssh", options.ssh.length > 0],
+      ["cache-from", options.cacheFrom.length > 0]
+    );
+  if (kind === "buildx") return void 0;
+  return used.find(([, given]) => given)?.[0];
+}
+function activeAttests(attests) {
+  return attests.map((a2) => a2.spec).filter((spec) => !/(^|,)disabled=(true|1)(,|$)/i.test(spec));
+}
+function makesAttestations(info) {
+  return info.driver !== "docker" || info.containerdStore === true;
+}
+var ATTESTATION_DRIVERS = "docker-container, kubernetes and remote builders make attestations (e.g. docker/setup-buildx-action); the docker driver only with the containerd image store";
+async function checkBuilder(options, signal, attests = options.attests) {
+  if (options.builder) {
+    const result = await execa(DOCKER, ["buildx", "inspect", options.builder], {
+      reject: false,
+      stdin: "ignore",
+      cancelSignal: signal,
+      timeout: 6e4
+    });
+    if (result.exitCode !== 0)
+      throw new InputError(
+        "builder",
+        options.builder,
+        `docker buildx cannot use it: ${lastLine(String(result.stderr)).replace(/^ERROR:\s*/, "")} (docker buildx ls lists the builders)`
+      );
+  }
+  const info = await probeBuildx(signal, options.builder);
+  const active = attests.filter((a2) => activeAttests([a2]).length > 0);
+  if (active.length > 0 && !makesAttestations(info))
+    throw attestationError(active[0].input, active[0].spec, "attestations", options.builder, info);
+  return info;
+}
+function attestationError(input, value, what, builder, info) {
+  return new InputError(
+    input,
+    value,
+    `${what}, which the builder ${builder || "(the current one)"} cannot make: its ${info.driver ?? "unknown"} driver has no attestations (${ATTESTATION_DRIVERS}). Switch them off with provenance: false and sbom-attestation: false`
+  );
+}
+var BuildFiles = class {
+  dir;
+  /** The folder, made (mode 0700) on first use. */
+  async folder() {
+    this.dir ??= await mkdtemp(join7(process.env.RUNNER_TEMP || tmpdir3(), "metal-image-build-"));
+    await chmod(this.dir, 448);
+    return this.dir;
+  }
+  async cleanup() {
+    if (this.dir) await rm4(this.dir, { recursive: true, force: true });
+    this.dir = void 0;
+  }
+};
+async function secretSpecs(secrets, files) {
+  const specs = [];
+  for (const [i2, secret] of secrets.entries()) {
+    const named = `${secret.id}=${secret.kind === "value" ? "***" : secret.source}`;
+    if (secret.kind === "env") {
+      checkSecretEnv(secret.id, secret.source, (problem) => new InputError(secret.input, named, problem));
+      specs.push(`id=${secret.id},env=${secret.source}`);
+    } else if (secret.kind === "file") {
+      const info = await stat2(secret.source).catch(() => void 0);
+      const readable2 = info?.isFile() && await access(secret.source, constants4.R_OK).then(
+        () => true,
+        () => false
+      );
+      if (!readable2)
+        throw new InputError(
+          secret.input,
+          named,
+          `secret "${secret.id}": no readable file at ${secret.source}`
+        );
+      specs.push(`id=${secret.id},src=${secret.source}`);
+    } else {
+      const path6 = join7(await files.folder(), `secret-${i2}`);
+      await writeFile3(path6, secret.source, { mode: 384 });
+      specs.push(`id=${secret.id},src=${path6}`);
+    }
+  }
+  return specs;
+}
+function checkSecretEnv(id, variable, error) {
+  if (!process.env[variable])
+    throw error(
+      `secret "${id}": the environment variable ${variable} is ${variable in process.env ? "empty" : "not set"} (buildx would pass an empty secret; a repository secret that is missing, e.g. on a pull request from a fork, looks like this)`
+    );
+}
+function buildxFlags(options, secrets) {
+  const flags = [];
+  const add = (flag, values) => {
+    for (const value of values) flags.push(flag, value);
+  };
+  if (options.builder) flags.push("--builder", options.builder);
+  add(
+    "--build-context",
+    options.contexts.map(([name, value]) => `${name}=${value}`)
+  );
+  add("--secret", secrets);
+  add("--ssh", options.ssh);
+  add("--cache-from", options.cacheFrom);
+  add("--cache-to", options.cacheTo);
+  add(
+    "--attest",
+    options.attests.map((a2) => a2.spec)
+  );
+  return flags;
+}
+
+// src/source/image-fs.ts
+import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join9 } from "node:path";
 
 // src/util/chunk-pool.ts
 var SLAB = 1 << 20;
@@ -11778,14 +11907,14 @@ var ChunkPool = class {
 import { readFileSync as readFileSync3 } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 var DEFAULT_SOCKET = "/var/run/docker.sock";
 var MAX_HEADER = 64 * 1024;
 function localEngineSocket(env = process.env, home = homedir()) {
   const host = env.DOCKER_HOST;
   if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
   if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
-  const config = join7(env.DOCKER_CONFIG || join7(home, ".docker"), "config.json");
+  const config = join8(env.DOCKER_CONFIG || join8(home, ".docker"), "config.json");
   let current;
   try {
     current = JSON.parse(readFileSync3(config, "utf8")).currentContext;
@@ -11970,8 +12099,8 @@ async function exportImage(image, platform2, log, signal) {
     );
     return exportContainer(image, platform2, log, signal);
   }
-  const dir = await mkdtemp(join8(tmpdir3(), "metal-image-from-"));
-  await writeFile3(join8(dir, "Dockerfile"), `FROM ${ref}
+  const dir = await mkdtemp2(join9(tmpdir4(), "metal-image-from-"));
+  await writeFile4(join9(dir, "Dockerfile"), `FROM ${ref}
 `);
   const context = builder.kind === "buildx" ? await dockerQuery(["context", "show"], signal) : void 0;
   const args = [
@@ -12004,7 +12133,7 @@ async function exportImage(image, platform2, log, signal) {
     value: image,
     producer: true,
     streamsBuild: false,
-    cleanup: stopThen(abort, done, () => rm4(dir, { recursive: true, force: true }))
+    cleanup: stopThen(abort, done, () => rm5(dir, { recursive: true, force: true }))
   };
 }
 async function inspect3(image, signal) {
@@ -12019,6 +12148,45 @@ async function inspect3(image, signal) {
   return { tags: tags ?? [], onBuild: (config?.OnBuild?.length ?? 0) > 0 };
 }
 
+// src/source/push.ts
+import { readFile as readFile4 } from "node:fs/promises";
+async function readPush(metadataFile, names, log, target) {
+  let metadata;
+  try {
+    const all = JSON.parse(await readFile4(metadataFile, "utf8"));
+    metadata = target === void 0 ? all : all[target];
+  } catch (err) {
+    throw new StageError(
+      "push",
+      `docker buildx wrote no build metadata (${String(err)}): was the image pushed?`
+    );
+  }
+  const digest = metadata?.["containerimage.digest"];
+  if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest))
+    throw new StageError(
+      "push",
+      `docker buildx reported no pushed manifest for ${names.join(", ")}: nothing was published`
+    );
+  const pushed = String(metadata["image.name"] ?? "").split(",").map((n2) => n2.trim()).filter(Boolean);
+  const tags = pushed.length > 0 ? pushed : names;
+  log.info(`Pushed ${tags.join(", ")} (${digest}) from the same build`);
+  return { digest, tags };
+}
+function pushFailure(tail, names, by) {
+  const pushing = tail.some(
+    (l) => /pushing .* with docker|^\s*> pushing|failed to push|pushing layers|pushing manifest|exporting manifest list/.test(
+      l
+    )
+  );
+  if (!pushing) return void 0;
+  const error = [...tail].reverse().find((l) => /^ERROR:/.test(l.trim()))?.replace(/^\s*ERROR:\s*/, "") ?? tail.at(-1) ?? "the push failed";
+  return new InputError(
+    by.input,
+    by.value,
+    `pushing the image to ${names.join(", ")} failed: ${error}. Nothing was published to the destination; the registry keeps what the push completed before it failed (uploaded layers; with several names, the names pushed before the failure)`
+  );
+}
+
 // src/source/build.ts
 function buildFailure(config) {
   return (f) => new StageError(
@@ -12030,57 +12198,83 @@ ${f.tail.join("\n")}`
 async function build(config, log, signal, cache) {
   await checkBuildContext(config);
   const builder = await detectBuilder(config.buildkit, signal);
+  const unsupported = unsupportedInput(config.buildx, builder.kind);
+  if (unsupported)
+    throw new InputError(
+      unsupported,
+      "",
+      builder.kind === "legacy" ? `needs BuildKit, and this build uses the legacy builder (${builder.why})` : "needs docker buildx: the classic docker client (< 23) has no such option"
+    );
   const { args, shown } = buildArgs(config);
   if (builder.kind === "legacy") {
     if (cache) log.info("Build cache: not used: the legacy builder cannot use a BuildKit cache");
     log.info(`BuildKit not used (${builder.why}): building, then exporting the image's filesystem`);
     return legacyBuild(config, args, shown, log, signal);
   }
-  let cacheArgs = [];
-  let cacheKind;
-  if (cache) {
-    const buildx = builder.kind === "buildx" ? await probeBuildx(signal) : {};
-    const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache });
-    if (local.args) {
-      cacheArgs = local.args;
-      cacheKind = "local";
-    } else if (builder.kind === "classic" || buildx.driver === "docker") {
-      const loaded2 = await loadInlineCache(cache.dir, log, signal);
-      if (loaded2) cacheArgs = ["--cache-from", loaded2];
-      cacheKind = "inline";
-    } else log.info(`Build cache: not used: ${local.reason}`);
+  const files = new BuildFiles();
+  try {
+    const { builder: named, attests } = config.buildx;
+    const probe = builder.kind === "buildx" && (named !== "" || attests.length > 0 || cache !== void 0);
+    const buildx = probe ? await checkBuilder(config.buildx, signal) : {};
+    let cacheArgs = [];
+    let cacheKind;
+    if (cache) {
+      const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache });
+      if (local.args) {
+        cacheArgs = local.args;
+        cacheKind = "local";
+      } else if (builder.kind === "classic" || buildx.driver === "docker") {
+        const loaded2 = await loadInlineCache(cache.dir, log, signal);
+        if (loaded2) cacheArgs = ["--cache-from", loaded2];
+        cacheKind = "inline";
+      } else log.info(`Build cache: not used: ${local.reason}`);
+    }
+    const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files));
+    const { push, tags } = config.buildx;
+    const metadata = push ? join10(await files.folder(), "metadata.json") : void 0;
+    const outputs = ["--output", "type=tar,dest=-"];
+    if (push) {
+      outputs.push("--output", "type=image,push=true", "--metadata-file", metadata);
+      for (const tag of tags) outputs.push("--tag", tag);
+    }
+    const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
+    const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
+    const tail = [...flags, ...cacheArgs, ...outputs, "--progress", "plain", config.context];
+    log.info(`docker ${[...prefix, ...shown, ...tail].join(" ")}`);
+    const abort = new AbortController();
+    const both = AbortSignal.any([signal, abort.signal]);
+    const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
+      log,
+      signal: both,
+      env,
+      stdout: "pipe"
+    });
+    const failed = buildFailure(config);
+    const by = { input: "push", value: "true" };
+    return {
+      stream: stdout,
+      exited: processExit(done, (f) => push && pushFailure(f.tail, tags, by) || failed(f)),
+      method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
+      input: "context",
+      value: config.context,
+      producer: true,
+      streamsBuild: true,
+      cacheKind,
+      ...push ? { pushed: () => readPush(metadata, tags, log) } : {},
+      cleanup: stopThen(abort, done, () => files.cleanup())
+    };
+  } catch (err) {
+    await files.cleanup();
+    throw err;
   }
-  const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
-  const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
-  const tail = [...cacheArgs, "--output", "type=tar,dest=-", "--progress", "plain", config.context];
-  log.info(`docker ${[...prefix, ...shown, ...tail].join(" ")}`);
-  const abort = new AbortController();
-  const both = AbortSignal.any([signal, abort.signal]);
-  const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
-    log,
-    signal: both,
-    env,
-    stdout: "pipe"
-  });
-  return {
-    stream: stdout,
-    exited: processExit(done, buildFailure(config)),
-    method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
-    input: "context",
-    value: config.context,
-    producer: true,
-    streamsBuild: true,
-    cacheKind,
-    cleanup: stopThen(abort, done)
-  };
 }
 async function checkBuildContext(config) {
   if (isRemoteContext(config.context)) return;
-  const info = await stat2(config.context).catch(() => void 0);
+  const info = await stat3(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve4(config.file) : join9(config.context, "Dockerfile");
-  const fileInfo = await stat2(file).catch(() => void 0);
+  const file = config.file ? resolve4(config.file) : join10(config.context, "Dockerfile");
+  const fileInfo = await stat3(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
       "file",
@@ -12121,7 +12315,7 @@ async function legacyBuild(config, args, shown, log, signal) {
 }
 
 // src/source/rootfs-file.ts
-import { open, stat as stat3 } from "node:fs/promises";
+import { open, stat as stat4 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
 import { Readable as Readable4 } from "node:stream";
 import { isatty } from "node:tty";
@@ -12174,7 +12368,7 @@ function openStdin() {
 async function openRootfsFile(path6) {
   if (path6 === "-") return openStdin();
   const full = resolve5(path6);
-  const info = await stat3(full).catch((err) => {
+  const info = await stat4(full).catch((err) => {
     throw new InputError(
       "rootfs",
       path6,
@@ -12738,6 +12932,7 @@ async function publish(config, store, options) {
         progressIntervalMs: options.progressIntervalMs
       })
     );
+    const registry = await opened.pushed?.();
     if (opened.streamsBuild && streamed.firstByteMs !== void 0)
       phases.timings.splice(-1, 0, { stage: "build (until the first rootfs byte)", ms: streamed.firstByteMs });
     const described = await phases.run(
@@ -12761,6 +12956,7 @@ async function publish(config, store, options) {
       size: streamed.size,
       files,
       method: opened.method,
+      ...registry ? { registry } : {},
       timings: phases.timings,
       localFiles: set.localFiles([
         IMAGE_FILE,
@@ -12828,11 +13024,11 @@ var ImageSet = class {
   imageStream() {
     const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`);
     if (!this.copyDir) return toStore;
-    return new Tee(toStore, createWriteStream3(join10(this.copyDir, IMAGE_FILE)));
+    return new Tee(toStore, createWriteStream3(join11(this.copyDir, IMAGE_FILE)));
   }
   async write(name, data) {
     await this.tx.writeFile(`${this.dir}/${name}`, data);
-    if (this.copyDir) await writeFile4(join10(this.copyDir, name), data);
+    if (this.copyDir) await writeFile5(join11(this.copyDir, name), data);
     this.sizes.set(name, data.length);
   }
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
@@ -12910,6 +13106,49 @@ var INPUTS = {
   buildkit: {
     description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image's filesystem).`,
     default: "auto"
+  },
+  "build-contexts": {
+    description: "Named build contexts, one name=value per line (a folder, docker-image://..., an URL; as buildx --build-context."
+  },
+  secrets: {
+    description: "Build secrets, one id=VALUE per line, for RUN --mount=type=secret,id=... (buildx --secret); values are written to a private temporary file and never logged. An empty value is an error."
+  },
+  "secret-files": {
+    description: "Build secrets from files, one id=PATH per line; a missing file is an error."
+  },
+  "secret-envs": {
+    description: "Build secrets from environment variables, one id=VARIABLE per line; an unset or empty variable is an error (buildx would pass an empty secret)."
+  },
+  ssh: {
+    description: "SSH agent sockets or keys for RUN --mount=type=ssh, e.g. default (buildx --ssh)."
+  },
+  builder: {
+    description: "The buildx builder to build with (docker-container, kubernetes, remote, a docker context). Empty: the current one."
+  },
+  "cache-from": { description: "External cache sources, one per line (buildx --cache-from)." },
+  "cache-to": {
+    description: "Cache export destinations, one per line (buildx --cache-to; the docker driver exports none). The input cache is GitHub's cache made easy."
+  },
+  network: { description: "Network mode for RUN instructions (docker build --network)." },
+  "add-hosts": { description: "Custom host-to-IP mappings, host:ip (docker build --add-host)." },
+  platforms: {
+    description: "build-push-action's name for platform: one platform (the action publishes one image per platform)."
+  },
+  push: {
+    description: "Also push the image to a registry from the same build (BuildKit, buildx), under tags. A failed push fails the run before anything is published.",
+    default: "false"
+  },
+  tags: {
+    description: "Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable)."
+  },
+  provenance: {
+    description: "Provenance attestation, as buildx --provenance: true, false, or its options (mode=max). Needs a builder that makes attestations (not the docker driver)."
+  },
+  "sbom-attestation": {
+    description: "SBOM attestation, as buildx --sbom (build-push-action's sbom input; sbom here is the SBOM file beside the image): true, false or options."
+  },
+  attests: {
+    description: "Attestations, one per line in buildx --attest syntax (type=provenance,mode=max)."
   },
   image: {
     description: "Export this existing image's own filesystem (local, or pulled if missing) instead of building."
@@ -13014,10 +13253,53 @@ var OUTPUTS = {
   sha256: "SHA-256 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
   sha512: "SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
   contract: 'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  digest: "Digest of the image manifest pushed to the registry (empty when nothing was pushed).",
+  tags: "The names the image was pushed under, one per line (empty when nothing was pushed).",
   "artifact-id": "Id of the uploaded workflow artifact (empty when none was uploaded).",
   "artifact-url": "Where the workflow artifact can be downloaded (empty when none was uploaded).",
   metadata: "All outputs as one JSON object."
 };
+
+// src/source/csv.ts
+function csvRecords(text3) {
+  const records = [];
+  let record = [];
+  let field2 = "";
+  let quoted = false;
+  let atFieldStart = true;
+  const endRecord = () => {
+    record.push(field2);
+    if (record.length > 1 || record[0] !== "") records.push(record);
+    record = [];
+    field2 = "";
+    atFieldStart = true;
+  };
+  for (let i2 = 0; i2 < text3.length; i2++) {
+    const c3 = text3[i2];
+    if (quoted) {
+      if (c3 === '"' && text3[i2 + 1] === '"') {
+        field2 += '"';
+        i2++;
+      } else if (c3 === '"') quoted = false;
+      else field2 += c3;
+    } else if (c3 === '"' && atFieldStart) {
+      quoted = true;
+      atFieldStart = false;
+    } else if (c3 === ",") {
+      record.push(field2);
+      field2 = "";
+      atFieldStart = true;
+    } else if (c3 === "\n" || c3 === "\r" && text3[i2 + 1] === "\n") {
+      if (c3 === "\r") i2++;
+      endRecord();
+    } else {
+      field2 += c3;
+      atFieldStart = false;
+    }
+  }
+  if (field2 !== "" || record.length > 0) endRecord();
+  return records;
+}
 
 // src/config/parse.ts
 function parseInputs(read) {
@@ -13026,44 +13308,8 @@ function parseInputs(read) {
     const spec = INPUTS[name];
     return raw === "" ? spec.default ?? "" : raw;
   };
-  const platform2 = get("platform");
-  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform2))
-    throw new InputError("platform", platform2, "expected os/arch[/variant], e.g. linux/amd64 or linux/arm64");
-  const image = get("image");
-  const rootfs = get("rootfs");
-  if (image && rootfs) throw new InputError("rootfs", rootfs, 'give either "image" or "rootfs", not both');
-  const buildOnly = ["file", "build-args", "target", "labels"].filter((name) => get(name) !== "");
-  if ((image || rootfs) && buildOnly.length > 0) {
-    const name = buildOnly[0];
-    throw new InputError(
-      name,
-      get(name),
-      `only applies when building; it cannot be combined with "${image ? "image" : "rootfs"}"`
-    );
-  }
-  let source;
-  if (rootfs) source = { kind: "rootfs", rootfs, platform: platform2 };
-  else if (image) source = { kind: "image", image, platform: platform2 };
-  else {
-    const buildkit = get("buildkit");
-    if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
-      throw new InputError("buildkit", buildkit, "expected auto, true or false");
-    source = {
-      kind: "build",
-      platform: platform2,
-      build: {
-        context: get("context"),
-        file: get("file"),
-        buildArgs: parseKeyValues("build-args", get("build-args")),
-        target: get("target"),
-        platform: platform2,
-        noCache: parseBoolean("no-cache", get("no-cache")),
-        pull: parseBoolean("pull", get("pull")),
-        labels: parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`),
-        buildkit
-      }
-    };
-  }
+  const platform2 = parsePlatform(read, get);
+  const source = parseSource(read, get, platform2);
   const layout = oneOf("layout", get("layout"), ["flat", "versioned"]);
   const mode = oneOf("mode", get("mode"), ["publish", "promote"]);
   const conflict = get("on-conflict");
@@ -13114,6 +13360,12 @@ function parseInputs(read) {
     },
     cache: parseBoolean("cache", get("cache"))
   };
+  if (publish2.cache && source.kind === "build" && (source.build.buildx.cacheFrom.length > 0 || source.build.buildx.cacheTo.length > 0))
+    throw new InputError(
+      "cache",
+      "true",
+      "give either cache or cache-from/cache-to: both would pick the build cache"
+    );
   if (mode === "publish") return publish2;
   const promote2 = { mode: "promote", ...target, fromChannel, toChannel };
   return promote2;
@@ -13214,6 +13466,148 @@ function parseKeyValues(name, value) {
     pairs.push([line.slice(0, eq), line.slice(eq + 1)]);
   });
   return pairs;
+}
+var rawOf = (read, name) => read(name).trim();
+function parsePlatform(read, get) {
+  const platforms = inputList(rawOf(read, "platforms"));
+  if (platforms.length > 1)
+    throw new InputError(
+      "platforms",
+      platforms.join(","),
+      "one platform: the action publishes one image per platform (use a matrix for several)"
+    );
+  const given = rawOf(read, "platform");
+  if (platforms.length === 1 && given !== "" && given !== platforms[0])
+    throw new InputError("platforms", platforms[0], `differs from platform "${given}": give one of them`);
+  const platform2 = platforms[0] ?? get("platform");
+  const name = platforms.length === 1 ? "platforms" : "platform";
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform2))
+    throw new InputError(name, platform2, "expected os/arch[/variant], e.g. linux/amd64 or linux/arm64");
+  return platform2;
+}
+function parseSource(read, get, platform2) {
+  const given = (name) => rawOf(read, name) !== "";
+  const image = get("image");
+  const rootfs = get("rootfs");
+  if (image && rootfs) throw new InputError("rootfs", rootfs, 'give either "image" or "rootfs", not both');
+  const other = image ? "image" : rootfs ? "rootfs" : void 0;
+  const buildOnly = ["file", "build-args", "target", "labels", ...BUILDX_INPUTS, "push"];
+  const notForOther = buildOnly.filter(
+    (name) => name === "push" ? parseBoolean("push", get("push")) : given(name)
+  );
+  if (other && notForOther.length > 0) {
+    const name = notForOther[0];
+    throw new InputError(name, get(name), `only applies when building; it cannot be combined with "${other}"`);
+  }
+  if (rootfs) return { kind: "rootfs", rootfs, platform: platform2 };
+  if (image) return { kind: "image", image, platform: platform2 };
+  const buildkit = get("buildkit");
+  if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
+    throw new InputError("buildkit", buildkit, "expected auto, true or false");
+  const buildx = parseBuildxOptions(read, get);
+  if (buildx.push && buildx.tags.length === 0)
+    throw new InputError("tags", "", "push: true needs at least one tag to push the image under");
+  if (!buildx.push && buildx.tags.length > 0)
+    throw new InputError("tags", buildx.tags.join(","), "only applies with push: true");
+  return {
+    kind: "build",
+    platform: platform2,
+    build: {
+      context: get("context"),
+      file: get("file"),
+      buildArgs: parseKeyValues("build-args", get("build-args")),
+      target: get("target"),
+      platform: platform2,
+      noCache: parseBoolean("no-cache", get("no-cache")),
+      pull: parseBoolean("pull", get("pull")),
+      labels: parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`),
+      buildkit,
+      buildx
+    }
+  };
+}
+var BUILDX_INPUTS = [
+  "builder",
+  "build-contexts",
+  "secrets",
+  "secret-files",
+  "secret-envs",
+  "ssh",
+  "cache-from",
+  "cache-to",
+  "network",
+  "add-hosts",
+  "tags",
+  "provenance",
+  "sbom-attestation",
+  "attests"
+];
+function parseBuildxOptions(read, get) {
+  const raw = (name) => rawOf(read, name);
+  const pairs = (name, list) => list.map((item, i2) => {
+    const eq = item.indexOf("=");
+    if (eq <= 0 || eq === item.length - 1)
+      throw new InputError(name, name === "secrets" ? "" : item, `entry ${i2 + 1} is not name=value`);
+    return [item.slice(0, eq), item.slice(eq + 1)];
+  });
+  const secrets = [
+    // Not trimmed: a secret's value is taken as written (build-push-action does the same).
+    ...pairs("secrets", inputList(read("secrets"), { ignoreComma: true, trim: false })).map(
+      ([id, source]) => ({ id, kind: "value", source, input: "secrets" })
+    ),
+    ...pairs("secret-files", inputList(raw("secret-files"), { ignoreComma: true })).map(
+      ([id, source]) => ({ id, kind: "file", source, input: "secret-files" })
+    ),
+    ...pairs("secret-envs", inputList(raw("secret-envs"))).map(([id, source]) => ({
+      id,
+      kind: "env",
+      source,
+      input: "secret-envs"
+    }))
+  ];
+  const seen = /* @__PURE__ */ new Set();
+  for (const secret of secrets) {
+    if (seen.has(secret.id))
+      throw new InputError(secret.input, "", `secret id "${secret.id}" is given more than once`);
+    seen.add(secret.id);
+  }
+  const attests = [
+    ...canonicalAttest("provenance", raw("provenance"), "provenance"),
+    ...canonicalAttest("sbom", raw("sbom-attestation"), "sbom-attestation"),
+    ...inputList(raw("attests"), { ignoreComma: true }).map((spec) => {
+      if (!/^type=[a-z]+(,|$)/.test(spec))
+        throw new InputError("attests", spec, "expected type=<provenance|sbom>[,options] per line");
+      return { spec, input: "attests" };
+    })
+  ];
+  return {
+    builder: raw("builder"),
+    contexts: pairs("build-contexts", inputList(raw("build-contexts"), { ignoreComma: true })),
+    secrets,
+    ssh: inputList(raw("ssh")),
+    cacheFrom: inputList(raw("cache-from"), { ignoreComma: true }),
+    cacheTo: inputList(raw("cache-to"), { ignoreComma: true }),
+    network: raw("network"),
+    addHosts: inputList(raw("add-hosts")),
+    attests,
+    push: parseBoolean("push", get("push")),
+    tags: inputList(raw("tags"))
+  };
+}
+function canonicalAttest(type, value, input) {
+  if (value === "") return [];
+  const lower = value.toLowerCase();
+  if (["true", "false", "1", "0"].includes(lower))
+    return [{ spec: `type=${type},disabled=${lower === "false" || lower === "0"}`, input }];
+  return [{ spec: `type=${type},${value}`, input }];
+}
+function inputList(value, options = {}) {
+  const items = [];
+  for (const record of csvRecords(value)) {
+    if (options.ignoreComma) items.push(record.join(","));
+    else items.push(...record);
+  }
+  return items.map((item) => options.trim === false ? item : item.trim()).filter((item) => item.trim() !== "");
 }
 
 // src/github/artifact.ts
