@@ -11,7 +11,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-UIFA5FYN.js";
+} from "./chunk-FDEOEM7B.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import {
@@ -25,6 +25,8 @@ var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull", "push"]);
 var LIST_INPUTS = /* @__PURE__ */ new Set([
   "build-args",
   "labels",
+  "bake-files",
+  "set",
   "build-contexts",
   "secrets",
   "secret-files",

@@ -5,7 +5,7 @@ import { InputError } from '../../src/util/errors.ts'
 import { INPUTS, OUTPUTS, type InputName } from '../../src/config/inputs.ts'
 import { inputList, parseInputs } from '../../src/config/parse.ts'
 import type { PublishConfig } from '../../src/config/types.ts'
-import { NO_BUILDX_OPTIONS, type BuildxOptions } from '../../src/source/config.ts'
+import { NO_BUILDX_OPTIONS, type BakeConfig, type BuildxOptions } from '../../src/source/config.ts'
 
 const reader =
   (values: Partial<Record<InputName, string>>) =>
@@ -200,7 +200,18 @@ describe('parseInputs', () => {
     [{ endpoint: 'ftp://x' }, 'endpoint', 'http:// or https:// URL'],
     [{ 'upload-timeout': '0' }, 'upload-timeout', 'expected a duration'],
     [{ 'upload-timeout': '10 minutes' }, 'upload-timeout', 'expected a duration'],
-    // build-push-action's inputs
+    // build-push-action's inputs and bake
+    [{ targets: 'a,b' }, 'targets', 'one target'],
+    [{ targets: 'a', image: 'x' }, 'targets', 'not both'],
+    [{ targets: 'a', rootfs: 'x' }, 'targets', 'not both'],
+    [{ set: 'a.args.X=1' }, 'set', 'give "targets" too'],
+    [{ 'bake-files': 'x.hcl' }, 'bake-files', 'give "targets" too'],
+    [{ targets: 'a', context: 'dir' }, 'context', 'the bake target says what to build'],
+    [{ targets: 'a', file: 'Dockerfile' }, 'file', 'the bake target says what to build'],
+    [{ targets: 'a', network: 'host' }, 'network', 'no such attribute'],
+    [{ targets: 'a', 'add-hosts': 'a:1.2.3.4' }, 'add-hosts', 'no such attribute'],
+    [{ targets: 'a', buildkit: 'false' }, 'buildkit', 'BuildKit'],
+    [{ targets: 'a', cache: 'true' }, 'cache', 'cache-from and cache-to'],
     [{ cache: 'true', 'cache-to': 'type=gha' }, 'cache', 'either cache or cache-from/cache-to'],
     [{ push: 'true' }, 'tags', 'push: true needs at least one tag'],
     [{ tags: 'r/i:1' }, 'tags', 'only applies with push: true'],
@@ -240,11 +251,17 @@ describe('parseInputs', () => {
   })
 })
 
-describe("parseInputs: build-push-action's inputs", () => {
+describe("parseInputs: build-push-action's inputs and bake", () => {
   const buildx = (values: Partial<Record<InputName, string>>): BuildxOptions => {
     const source = publishConfig({ ...base, ...values }).source
     if (source.kind === 'build') return source.build.buildx
+    if (source.kind === 'bake') return source.bake.buildx
     throw new Error(`expected a build, got ${source.kind}`)
+  }
+  const bake = (values: Partial<Record<InputName, string>>): BakeConfig => {
+    const source = publishConfig({ ...base, ...values }).source
+    if (source.kind !== 'bake') throw new Error(`expected bake, got ${source.kind}`)
+    return source.bake
   }
 
   test('lists as build-push-action reads them: lines, commas unless the input takes them, CSV quotes', () => {
@@ -329,6 +346,33 @@ describe("parseInputs: build-push-action's inputs", () => {
     expect(
       publishConfig({ ...base, platforms: 'linux/arm64', platform: 'linux/arm64' }).source.platform,
     ).toBe('linux/arm64')
+  })
+
+  test('targets: a bake target, docker-bake.hcl by default, with the inputs to apply over it', () => {
+    expect(
+      bake({
+        targets: 'ubuntu-firewall',
+        set: '_common.output+=type=registry\n\n *.args.X=1 ',
+        'build-args': 'A=1',
+        target: 'final',
+        'no-cache': 'true',
+        platforms: 'linux/arm64',
+      }),
+    ).toEqual({
+      files: ['docker-bake.hcl'],
+      target: 'ubuntu-firewall',
+      set: ['_common.output+=type=registry', '*.args.X=1'],
+      buildArgs: [['A', '1']],
+      labels: [],
+      stage: 'final',
+      platform: 'linux/arm64',
+      noCache: true,
+      pull: false,
+      buildx: NO_BUILDX_OPTIONS,
+    })
+    expect(bake({ targets: 'debian', 'bake-files': 'a.hcl\nb.hcl' }).files).toEqual(['a.hcl', 'b.hcl'])
+    // Without targets, tags only make sense with push; with targets they rename the target's pushes.
+    expect(bake({ targets: 'debian', tags: 'r/d:1' }).buildx.tags).toEqual(['r/d:1'])
   })
 })
 

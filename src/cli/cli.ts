@@ -14,6 +14,8 @@ const BOOLEAN_INPUTS = new Set<string>(['no-cache', 'pull', 'push'])
 const LIST_INPUTS = new Set<string>([
   'build-args',
   'labels',
+  'bake-files',
+  'set',
   'build-contexts',
   'secrets',
   'secret-files',

@@ -26,9 +26,22 @@ export const INPUTS = {
       'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image\'s filesystem).',
     default: 'auto',
   },
+  'bake-files': {
+    description:
+      'Bake files for `targets`, one per line (later ones override earlier ones, as docker buildx bake merges them).',
+    defaultText: 'docker-bake.hcl (with targets)',
+  },
+  targets: {
+    description:
+      "Build this target of the bake files with docker buildx bake (as bake builds it: inherited attributes, named contexts, `target:` contexts, variables from the environment) and publish its rootfs. One target: the action publishes one image. The bake file's own outputs are not used: the rootfs streams to the action (no tar on disk), a registry push comes from `push` or `set`.",
+  },
+  set: {
+    description:
+      "Overrides in docker buildx bake's --set syntax, one per line (e.g. `_common.output+=type=registry`, as metal-images writes it): `+=` appends, also where buildx (before 0.22) cannot; an output line that pushes (type=registry, type=image with push=true) pushes the target.",
+  },
   'build-contexts': {
     description:
-      'Named build contexts, one name=value per line (a folder, docker-image://..., an URL; as buildx --build-context.',
+      'Named build contexts, one name=value per line (a folder, docker-image://..., an URL; with targets also target:...), as buildx --build-context.',
   },
   secrets: {
     description:
@@ -66,7 +79,7 @@ export const INPUTS = {
   },
   tags: {
     description:
-      'Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable).',
+      "Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable). With targets: replace the target's tags.",
   },
   provenance: {
     description:

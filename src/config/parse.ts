@@ -78,6 +78,8 @@ export function parseInputs(read: InputReader): Config {
     },
     cache: parseBoolean('cache', get('cache')),
   }
+  if (publish.cache && source.kind === 'bake')
+    throw new InputError('cache', 'true', 'applies to plain builds; with targets use cache-from and cache-to')
   if (
     publish.cache &&
     source.kind === 'build' &&
@@ -236,13 +238,19 @@ function parsePlatform(read: InputReader, get: Reader): string {
   return platform
 }
 
-/** Exactly one source: an image, a rootfs tar, or a build (the default). */
+/** Exactly one source: a bake target, an image, a rootfs tar, or a build (the default). */
 function parseSource(read: InputReader, get: Reader, platform: string): SourceConfig {
   const given = (name: InputName): boolean => rawOf(read, name) !== ''
   const image = get('image')
   const rootfs = get('rootfs')
+  const targets = inputList(rawOf(read, 'targets'))
   if (image && rootfs) throw new InputError('rootfs', rootfs, 'give either "image" or "rootfs", not both')
   const other = image ? 'image' : rootfs ? 'rootfs' : undefined
+  if (other && targets.length > 0)
+    throw new InputError('targets', targets.join(','), `give either "targets" or "${other}", not both`)
+  for (const name of ['bake-files', 'set'] as const)
+    if (given(name) && targets.length === 0)
+      throw new InputError(name, get(name), 'applies to docker buildx bake: give "targets" too')
   const buildOnly: InputName[] = ['file', 'build-args', 'target', 'labels', ...BUILDX_INPUTS, 'push']
   const notForOther = buildOnly.filter((name) =>
     name === 'push' ? parseBoolean('push', get('push')) : given(name),
@@ -258,23 +266,66 @@ function parseSource(read: InputReader, get: Reader, platform: string): SourceCo
   if (buildkit !== 'auto' && buildkit !== 'true' && buildkit !== 'false')
     throw new InputError('buildkit', buildkit, 'expected auto, true or false')
   const buildx = parseBuildxOptions(read, get)
-  if (buildx.push && buildx.tags.length === 0)
-    throw new InputError('tags', '', 'push: true needs at least one tag to push the image under')
-  if (!buildx.push && buildx.tags.length > 0)
-    throw new InputError('tags', buildx.tags.join(','), 'only applies with push: true')
-  return {
-    kind: 'build',
-    platform,
-    build: {
-      context: get('context'),
-      file: get('file'),
-      buildArgs: parseKeyValues('build-args', get('build-args')),
-      target: get('target'),
+  const buildArgs = parseKeyValues('build-args', get('build-args'))
+  const labels = parseKeyValues('labels', get('labels')).map(([k, v]) => `${k}=${v}`)
+  const noCache = parseBoolean('no-cache', get('no-cache'))
+  const pull = parseBoolean('pull', get('pull'))
+  if (targets.length === 0) {
+    if (buildx.push && buildx.tags.length === 0)
+      throw new InputError('tags', '', 'push: true needs at least one tag to push the image under')
+    if (!buildx.push && buildx.tags.length > 0)
+      throw new InputError('tags', buildx.tags.join(','), 'only applies with push: true')
+    return {
+      kind: 'build',
       platform,
-      noCache: parseBoolean('no-cache', get('no-cache')),
-      pull: parseBoolean('pull', get('pull')),
-      labels: parseKeyValues('labels', get('labels')).map(([k, v]) => `${k}=${v}`),
+      build: {
+        context: get('context'),
+        file: get('file'),
+        buildArgs,
+        target: get('target'),
+        platform,
+        noCache,
+        pull,
+        labels,
+        buildkit,
+        buildx,
+      },
+    }
+  }
+  if (targets.length > 1)
+    throw new InputError(
+      'targets',
+      targets.join(','),
+      'one target: the action publishes one image per run (use a matrix for several)',
+    )
+  const plainOnly = (['context', 'file', 'network', 'add-hosts'] as const).filter(given)
+  if (plainOnly.length > 0) {
+    const name = plainOnly[0]!
+    const why =
+      name === 'context' || name === 'file'
+        ? 'the bake target says what to build'
+        : 'docker buildx bake (0.13) has no such attribute'
+    throw new InputError(name, get(name), `does not apply with "targets": ${why}`)
+  }
+  if (buildkit === 'false')
+    throw new InputError(
+      'buildkit',
       buildkit,
+      'docker buildx bake is BuildKit: "targets" needs buildkit auto or true',
+    )
+  return {
+    kind: 'bake',
+    platform,
+    bake: {
+      files: lines(get('bake-files')).length > 0 ? lines(get('bake-files')) : ['docker-bake.hcl'],
+      target: targets[0]!,
+      set: lines(get('set')),
+      buildArgs,
+      labels,
+      stage: get('target'),
+      platform,
+      noCache,
+      pull,
       buildx,
     },
   }
@@ -359,6 +410,14 @@ function canonicalAttest(type: string, value: string, input: AttestSpec['input']
   if (['true', 'false', '1', '0'].includes(lower))
     return [{ spec: `type=${type},disabled=${lower === 'false' || lower === '0'}`, input }]
   return [{ spec: `type=${type},${value}`, input }]
+}
+
+/** Non-empty trimmed lines. */
+function lines(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
 }
 
 /**

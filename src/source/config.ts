@@ -60,8 +60,30 @@ export const NO_BUILDX_OPTIONS: BuildxOptions = {
   tags: [],
 }
 
+/** A target of a bake file, built as `docker buildx bake` builds it, with the inputs applied over it. */
+export interface BakeConfig {
+  /** Bake files, in order (later ones override earlier ones, as bake merges them). */
+  files: string[]
+  /** The one target whose rootfs becomes the image. */
+  target: string
+  /** `--set` lines in bake's syntax; `+=` is applied by the action where buildx cannot. */
+  set: string[]
+  /** Inputs applied over the target's definition. */
+  buildArgs: [string, string][]
+  labels: string[]
+  /** A Dockerfile stage (the `target` input); empty: the bake file's. */
+  stage: string
+  platform: string
+  /** True: set no-cache (false leaves the bake file's). */
+  noCache: boolean
+  /** True: set pull (false leaves the bake file's). */
+  pull: boolean
+  buildx: BuildxOptions
+}
+
 export type SourceConfig =
   | { kind: 'build'; build: BuildConfig; platform: string }
+  | { kind: 'bake'; bake: BakeConfig; platform: string }
   | { kind: 'image'; image: string; platform: string }
   | { kind: 'rootfs'; rootfs: string; platform: string }
 

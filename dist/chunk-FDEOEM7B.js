@@ -41,15 +41,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat5, path6, options) {
-      if (!stat5.isSymbolicLink() && !stat5.isFile()) {
+    function checkStat(stat6, path6, options) {
+      if (!stat6.isSymbolicLink() && !stat6.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat5) {
-        cb(er, er ? false : checkStat(stat5, path6, options));
+      fs.stat(path6, function(er, stat6) {
+        cb(er, er ? false : checkStat(stat6, path6, options));
       });
     }
     function sync(path6, options) {
@@ -65,20 +65,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat5) {
-        cb(er, er ? false : checkStat(stat5, options));
+      fs.stat(path6, function(er, stat6) {
+        cb(er, er ? false : checkStat(stat6, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat5, options) {
-      return stat5.isFile() && checkMode(stat5, options);
+    function checkStat(stat6, options) {
+      return stat6.isFile() && checkMode(stat6, options);
     }
-    function checkMode(stat5, options) {
-      var mod = stat5.mode;
-      var uid = stat5.uid;
-      var gid = stat5.gid;
+    function checkMode(stat6, options) {
+      var mod = stat6.mode;
+      var uid = stat6.uid;
+      var gid = stat6.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -1056,8 +1056,8 @@ async function pickVersion(config, store, fromDir) {
 }
 
 // src/app/publish.ts
-import { mkdir as mkdir3, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname3, join as join11 } from "node:path";
+import { mkdir as mkdir3, writeFile as writeFile6 } from "node:fs/promises";
+import { dirname as dirname3, join as join12 } from "node:path";
 import { createWriteStream as createWriteStream3 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
@@ -1320,7 +1320,7 @@ function formatBinary(pkgs, options) {
   const rows = listed(pkgs);
   if (rows.length === 0) return "";
   const native = options.nativeArch ?? inferDpkgNativeArch(pkgs);
-  const lines = rows.map((p) => {
+  const lines2 = rows.map((p) => {
     const arch = binField(p, "architecture", p.architecture);
     const needsArch = needsArchQualifier(arch, DPKG_MULTIARCH.indexOf(p.multiArch), native);
     return {
@@ -1335,14 +1335,14 @@ function formatBinary(pkgs, options) {
     };
   });
   const cmp2 = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
-  lines.sort(
+  lines2.sort(
     (a2, b) => cmp2(a2.p.name, b.p.name) || (a2.needsArch === b.needsArch ? a2.needsArch ? cmp2(a2.arch, b.arch) : 0 : a2.needsArch ? 1 : -1)
   );
   let nw = 14;
   let vw = 12;
   let aw = 12;
   let dw = 33;
-  for (const l of lines) {
+  for (const l of lines2) {
     nw = Math.max(nw, strWidth(l.name));
     vw = Math.max(vw, strWidth(l.version));
     aw = Math.max(aw, strWidth(l.archDesc));
@@ -1352,7 +1352,7 @@ function formatBinary(pkgs, options) {
 `;
   let out = "Desired=Unknown/Install/Remove/Purge/Hold\n| Status=Not/Inst/Conf-files/Unpacked/halF-conf/Half-inst/trig-aWait/Trig-pend\n|/ Err?=(none)/Reinst-required (Status,Err: uppercase=bad)\n" + row("||/", "Name", "Version", "Architecture", "Description", dw) + `+++-${"=".repeat(nw)}-${"=".repeat(vw)}-${"=".repeat(aw)}-${"=".repeat(dw)}
 `;
-  for (const l of lines) {
+  for (const l of lines2) {
     const flags = "uihrp"[DPKG_WANTS.indexOf(l.p.want)] + "ncHUFWti"[DPKG_STATUSES.indexOf(l.p.status)] + " R"[DPKG_EFLAGS.indexOf(l.p.eflag)];
     out += row(flags, l.name, l.version, l.archDesc, l.synopsis, l.synopsis.length);
   }
@@ -2096,11 +2096,11 @@ function readRows(db, options) {
 }
 function readRpmDb(db, options = {}) {
   const packages = [];
-  const lines = [];
+  const lines2 = [];
   for (const { hnum, blob } of readRows(db, options)) {
     const h2 = parseHeader(blob, hnum);
     const line = Buffer7.concat([nevr(h2, false), archSuffix(h2)]);
-    lines.push(line, Buffer7.from("\n"));
+    lines2.push(line, Buffer7.from("\n"));
     packages.push({
       hnum,
       name: text(h2.string(TAG.NAME)) ?? "",
@@ -2114,7 +2114,7 @@ function readRpmDb(db, options = {}) {
       qa: utf8.decode(line)
     });
   }
-  return { packages, qa: Buffer7.concat(lines), count: packages.length };
+  return { packages, qa: Buffer7.concat(lines2), count: packages.length };
 }
 
 // src/packages/sbom.ts
@@ -4658,7 +4658,7 @@ var joinCommand = (filePath, rawArguments) => {
   const escapedCommand = fileAndArguments.map((fileAndArgument) => quoteString(escapeControlCharacters(fileAndArgument))).join(" ");
   return { command, escapedCommand };
 };
-var escapeLines = (lines) => stripVTControlCharacters(lines).split("\n").map((line) => escapeControlCharacters(line)).join("\n");
+var escapeLines = (lines2) => stripVTControlCharacters(lines2).split("\n").map((line) => escapeControlCharacters(line)).join("\n");
 var escapeControlCharacters = (line) => line.replaceAll(SPECIAL_CHAR_REGEXP, (character) => escapeControlCharacter(character));
 var escapeControlCharacter = (character) => {
   const commonEscape = COMMON_ESCAPES[character];
@@ -6618,7 +6618,7 @@ var normalizeOptions = (filePath, rawArguments, rawOptions) => {
   options.env = getEnv(options);
   options.killSignal = normalizeKillSignal(options.killSignal);
   options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
-  options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
+  options.lines = options.lines.map((lines2, fdNumber) => lines2 && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
   if (process6.platform === "win32" && path5.basename(file, ".exe") === "cmd") {
     commandArguments.unshift("/q");
   }
@@ -7061,23 +7061,23 @@ var stringMethods = {
 Object.assign(nodeImports, { on, finished });
 
 // node_modules/execa/lib/io/max-buffer.js
-var handleMaxBuffer = ({ error, stream, readableObjectMode, lines, encoding, fdNumber }) => {
+var handleMaxBuffer = ({ error, stream, readableObjectMode, lines: lines2, encoding, fdNumber }) => {
   if (!(error instanceof MaxBufferError)) {
     throw error;
   }
   if (fdNumber === "all") {
     return error;
   }
-  const unit = getMaxBufferUnit(readableObjectMode, lines, encoding);
+  const unit = getMaxBufferUnit(readableObjectMode, lines2, encoding);
   error.maxBufferInfo = { fdNumber, unit };
   stream.destroy();
   throw error;
 };
-var getMaxBufferUnit = (readableObjectMode, lines, encoding) => {
+var getMaxBufferUnit = (readableObjectMode, lines2, encoding) => {
   if (readableObjectMode) {
     return "objects";
   }
-  if (lines) {
+  if (lines2) {
     return "lines";
   }
   if (encoding === "buffer") {
@@ -8694,7 +8694,7 @@ var transformOutputSync = ({ fileDescriptors, syncResult: { output }, options, i
   }, options));
   return { output: transformedOutput, ...state };
 };
-var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer, encoding, lines, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
+var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer, encoding, lines: lines2, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
   if (result === null) {
     return;
   }
@@ -8706,7 +8706,7 @@ var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, out
     chunks,
     objectMode,
     encoding,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     fdNumber
   });
@@ -8738,7 +8738,7 @@ var runOutputGeneratorsSync = (chunks, stdioItems, encoding, state) => {
     return chunks;
   }
 };
-var serializeChunks = ({ chunks, objectMode, encoding, lines, stripFinalNewline: stripFinalNewline2, fdNumber }) => {
+var serializeChunks = ({ chunks, objectMode, encoding, lines: lines2, stripFinalNewline: stripFinalNewline2, fdNumber }) => {
   if (objectMode) {
     return { serializedResult: chunks };
   }
@@ -8746,7 +8746,7 @@ var serializeChunks = ({ chunks, objectMode, encoding, lines, stripFinalNewline:
     return { serializedResult: joinToUint8Array(chunks) };
   }
   const serializedResult = joinToString(chunks, encoding);
-  if (lines[fdNumber]) {
+  if (lines2[fdNumber]) {
     return { serializedResult, finalResult: splitLinesSync(serializedResult, !stripFinalNewline2[fdNumber], objectMode) };
   }
   return { serializedResult };
@@ -10113,7 +10113,7 @@ var stopReadingOnExit = async (subprocess, controller) => {
     controller.abort();
   }
 };
-var iterateForResult = ({ stream, onStreamEnd, lines, encoding, stripFinalNewline: stripFinalNewline2, allMixed }) => {
+var iterateForResult = ({ stream, onStreamEnd, lines: lines2, encoding, stripFinalNewline: stripFinalNewline2, allMixed }) => {
   const controller = new AbortController();
   stopReadingOnStreamEnd(onStreamEnd, controller, stream);
   const objectMode = stream.readableObjectMode && !allMixed;
@@ -10123,7 +10123,7 @@ var iterateForResult = ({ stream, onStreamEnd, lines, encoding, stripFinalNewlin
     binary: encoding === "buffer",
     shouldEncode: !objectMode,
     encoding,
-    shouldSplit: !objectMode && lines,
+    shouldSplit: !objectMode && lines2,
     preserveNewlines: !stripFinalNewline2
   });
 };
@@ -10183,7 +10183,7 @@ var getGenerators = ({ binary, shouldEncode, encoding, shouldSplit, preserveNewl
 ].filter(Boolean);
 
 // node_modules/execa/lib/io/contents.js
-var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines: lines2, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
   const logPromise = logOutputAsync({
     stream,
     onStreamEnd,
@@ -10201,7 +10201,7 @@ var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, 
   const iterable = iterateForResult({
     stream,
     onStreamEnd,
-    lines,
+    lines: lines2,
     encoding,
     stripFinalNewline: stripFinalNewlineValue,
     allMixed
@@ -10213,7 +10213,7 @@ var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, 
       fdNumber,
       encoding,
       maxBuffer,
-      lines
+      lines: lines2
     }),
     logPromise
   ]);
@@ -10244,9 +10244,9 @@ var resumeStream = async (stream) => {
     stream.resume();
   }
 };
-var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterable, fdNumber, encoding, maxBuffer, lines }) => {
+var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterable, fdNumber, encoding, maxBuffer, lines: lines2 }) => {
   try {
-    if (readableObjectMode || lines) {
+    if (readableObjectMode || lines2) {
       return await getStreamAsArray(iterable, { maxBuffer });
     }
     if (encoding === "buffer") {
@@ -10258,7 +10258,7 @@ var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterab
       error,
       stream,
       readableObjectMode,
-      lines,
+      lines: lines2,
       encoding,
       fdNumber
     }));
@@ -10327,19 +10327,19 @@ var isStreamAbort = (error) => error?.code === "ERR_STREAM_PREMATURE_CLOSE";
 var isStreamEpipe = (error) => error?.code === "EPIPE";
 
 // node_modules/execa/lib/resolve/stdio.js
-var waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
+var waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines: lines2, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
   stream,
   fdNumber,
   encoding,
   buffer: buffer[fdNumber],
   maxBuffer: maxBuffer[fdNumber],
-  lines: lines[fdNumber],
+  lines: lines2[fdNumber],
   allMixed: false,
   stripFinalNewline: stripFinalNewline2,
   verboseInfo,
   streamInfo
 }));
-var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines: lines2, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
   if (!stream) {
     return;
   }
@@ -10356,7 +10356,7 @@ var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBu
       encoding,
       buffer,
       maxBuffer,
-      lines,
+      lines: lines2,
       allMixed,
       stripFinalNewline: stripFinalNewline2,
       verboseInfo,
@@ -10369,12 +10369,12 @@ var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBu
 
 // node_modules/execa/lib/resolve/all-async.js
 var makeAllStream = ({ stdout, stderr }, { all }) => all && (stdout || stderr) ? mergeStreams([stdout, stderr].filter(Boolean)) : void 0;
-var waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => waitForSubprocessStream({
+var waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines: lines2, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => waitForSubprocessStream({
   ...getAllStream(subprocess, buffer),
   fdNumber: "all",
   encoding,
   maxBuffer: maxBuffer[1] + maxBuffer[2],
-  lines: lines[1] || lines[2],
+  lines: lines2[1] || lines2[2],
   allMixed: getAllMixed(subprocess),
   stripFinalNewline: stripFinalNewline2,
   verboseInfo,
@@ -10455,7 +10455,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     timeoutDuration: timeout,
     cancelSignal,
     gracefulCancel,
@@ -10484,7 +10484,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     verboseInfo,
     streamInfo
@@ -10494,7 +10494,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     verboseInfo,
     streamInfo
@@ -11559,13 +11559,13 @@ function runDocker(args, options) {
   const tail = [];
   const collect = (stream) => {
     if (!stream) return Promise.resolve();
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on("line", (line) => {
+    const lines2 = createInterface({ input: stream, crlfDelay: Infinity });
+    lines2.on("line", (line) => {
       options.log.info(line);
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
     });
-    return new Promise((resolve7) => lines.on("close", () => resolve7()));
+    return new Promise((resolve7) => lines2.on("close", () => resolve7()));
   };
   const piped = options.stdout === "pipe";
   const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)]);
@@ -11602,8 +11602,8 @@ async function ensureDaemon(input, value, signal) {
   );
 }
 function lastLine(text3) {
-  const lines = text3.trim().split("\n");
-  return (lines[lines.length - 1] ?? "").trim();
+  const lines2 = text3.trim().split("\n");
+  return (lines2[lines2.length - 1] ?? "").trim();
 }
 function processExit(done, failure) {
   const exited = done.then((result) => {
@@ -12314,8 +12314,417 @@ async function legacyBuild(config, args, shown, log, signal) {
   }
 }
 
+// src/source/bake.ts
+import { stat as stat4, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join11 } from "node:path";
+
+// src/source/csv.ts
+function csvRecords(text3) {
+  const records = [];
+  let record = [];
+  let field2 = "";
+  let quoted = false;
+  let atFieldStart = true;
+  const endRecord = () => {
+    record.push(field2);
+    if (record.length > 1 || record[0] !== "") records.push(record);
+    record = [];
+    field2 = "";
+    atFieldStart = true;
+  };
+  for (let i2 = 0; i2 < text3.length; i2++) {
+    const c3 = text3[i2];
+    if (quoted) {
+      if (c3 === '"' && text3[i2 + 1] === '"') {
+        field2 += '"';
+        i2++;
+      } else if (c3 === '"') quoted = false;
+      else field2 += c3;
+    } else if (c3 === '"' && atFieldStart) {
+      quoted = true;
+      atFieldStart = false;
+    } else if (c3 === ",") {
+      record.push(field2);
+      field2 = "";
+      atFieldStart = true;
+    } else if (c3 === "\n" || c3 === "\r" && text3[i2 + 1] === "\n") {
+      if (c3 === "\r") i2++;
+      endRecord();
+    } else {
+      field2 += c3;
+      atFieldStart = false;
+    }
+  }
+  if (field2 !== "" || record.length > 0) endRecord();
+  return records;
+}
+function csvFields(text3) {
+  return csvRecords(text3.replace(/\r?\n/g, " "))[0] ?? [];
+}
+
+// src/source/bake-definition.ts
+var LIST_KEYS = {
+  output: "output",
+  "cache-from": "cache-from",
+  "cache-to": "cache-to",
+  tags: "tags",
+  platform: "platforms",
+  secrets: "secret",
+  ssh: "ssh",
+  attest: "attest",
+  annotations: "annotations"
+};
+var MARKER = "METAL_IMAGE_SET_LINE_";
+function parseSetLines(lines2) {
+  return lines2.map((line, i2) => {
+    const eq = line.indexOf("=");
+    const left = eq === -1 ? line : line.slice(0, eq);
+    const append = left.endsWith("+");
+    const name = append ? left.slice(0, -1) : left;
+    const dot = name.indexOf(".");
+    const pattern = dot === -1 ? "" : name.slice(0, dot);
+    const key = dot === -1 ? "" : name.slice(dot + 1);
+    const value = eq === -1 ? void 0 : line.slice(eq + 1);
+    if (!pattern || !key || /\s/.test(name))
+      throw new InputError(
+        "set",
+        line,
+        "expected target.key=value (or target.key+=value), e.g. debian.args.FOO=bar"
+      );
+    if (value === void 0 && !key.startsWith("args."))
+      throw new InputError("set", line, "expected target.key=value: only args.NAME may leave out the value");
+    const top = key.split(".")[0];
+    if (append && !(top in LIST_KEYS))
+      throw new InputError(
+        "set",
+        line,
+        `+= appends to a list: ${Object.keys(LIST_KEYS).join(", ")}; "${key}" takes =`
+      );
+    const mine = append || top === "output" || top === "push";
+    return {
+      line,
+      pattern,
+      key,
+      append,
+      value,
+      by: mine ? "action" : "buildx",
+      ...mine ? { marker: `${MARKER}${i2}` } : {}
+    };
+  });
+}
+function printOverrides(target, sets) {
+  const flags = ["--set", `${target}.output=type=cacheonly`];
+  for (const set of sets)
+    flags.push("--set", set.by === "buildx" ? set.line : `${set.pattern}.args.${set.marker}=1`);
+  return flags;
+}
+function printFailure(message, config, sets) {
+  const unmatched = /could not find any target matching '([^']*)'/.exec(message)?.[1];
+  if (unmatched === config.target || /failed to find target /.test(message))
+    return new InputError(
+      "targets",
+      config.target,
+      `no such target in ${config.files.join(", ")} (give one target, not a group): ${message}`
+    );
+  if (unmatched !== void 0) {
+    const line = sets.find((s) => s.pattern === unmatched)?.line ?? unmatched;
+    return new InputError("set", line, `names no target of the bake files: ${message}`);
+  }
+  const key = /unknown key: (\S+)/.exec(message)?.[1];
+  const keyLine = key && sets.find((s) => s.key === key || s.key.startsWith(`${key}.`));
+  if (key || /invalid (override|key)/.test(message))
+    return new InputError("set", keyLine ? keyLine.line : sets.map((s) => s.line).join("; "), message);
+  if (/\.(hcl|json|ya?ml):\d|Invalid |Unsupported |parse|unmarshal|syntax/i.test(message))
+    return new InputError(
+      "bake-files",
+      config.files.join(", "),
+      `docker buildx bake cannot read them:
+${message}`
+    );
+  return new InputError("targets", config.target, `docker buildx bake cannot resolve it:
+${message}`);
+}
+function parseOutput(spec) {
+  const attrs = /* @__PURE__ */ new Map();
+  if (!spec.includes("=")) {
+    attrs.set("dest", spec);
+    return { type: spec === "-" ? "tar" : "local", attrs };
+  }
+  for (const field2 of csvFields(spec)) {
+    const eq = field2.indexOf("=");
+    if (eq === -1) continue;
+    attrs.set(field2.slice(0, eq).trim().toLowerCase(), field2.slice(eq + 1));
+  }
+  return { type: attrs.get("type") ?? "", attrs };
+}
+function pushes(spec) {
+  const { type, attrs } = parseOutput(spec);
+  return type === "registry" || type === "image" && /^(true|1)$/i.test(attrs.get("push") ?? "");
+}
+function droppedBecause(spec) {
+  const { type, attrs } = parseOutput(spec);
+  const dest = attrs.get("dest");
+  if ((type === "tar" || type === "local") && dest !== "-")
+    return `it would write the uncompressed rootfs to disk (${dest ?? "no dest"})`;
+  if (type === "tar") return "the action streams the tar itself";
+  if (type === "cacheonly") return "it exports nothing";
+  return void 0;
+}
+function planBake(printed, { config, sets, secretSpecs: secretSpecs2 }) {
+  const definition = structuredClone(printed);
+  delete definition.group;
+  const name = config.target;
+  const target = definition.target[name];
+  if (!target)
+    throw new InputError(
+      "targets",
+      name,
+      "docker buildx bake --print did not show this target (is it a group?)"
+    );
+  const groupTargets = printed.group?.default?.targets ?? [name];
+  if (groupTargets.length !== 1 || groupTargets[0] !== name)
+    throw new InputError(
+      "targets",
+      name,
+      `names several targets (${groupTargets.join(", ")}): give one target, the action publishes one image`
+    );
+  const outputs = [];
+  let pushSet;
+  for (const set of sets) {
+    if (set.by !== "action") continue;
+    for (const [tname, t2] of Object.entries(definition.target)) {
+      if (!t2.args || !(set.marker in t2.args)) continue;
+      const top = set.key.split(".")[0];
+      if (top === "output" || top === "push") {
+        if (tname === name && top === "push") pushSet = set;
+        else if (tname === name) outputs.push({ spec: set.value, set });
+        continue;
+      }
+      const field2 = LIST_KEYS[top];
+      t2[field2] = [...t2[field2] ?? [], set.value];
+    }
+  }
+  for (const t2 of Object.values(definition.target)) {
+    if (!t2.args) continue;
+    for (const arg of Object.keys(t2.args)) if (arg.startsWith(MARKER)) delete t2.args[arg];
+    if (Object.keys(t2.args).length === 0) delete t2.args;
+  }
+  const { buildx } = config;
+  for (const t2 of Object.values(definition.target)) {
+    if (secretSpecs2.length > 0) t2.secret = [...t2.secret ?? [], ...secretSpecs2];
+    if (buildx.ssh.length > 0) t2.ssh = [...t2.ssh ?? [], ...buildx.ssh];
+    if (buildx.attests.length > 0) t2.attest = [...t2.attest ?? [], ...buildx.attests.map((a2) => a2.spec)];
+    if (config.noCache) t2["no-cache"] = true;
+    if (config.pull) t2.pull = true;
+  }
+  if (config.buildArgs.length > 0) target.args = { ...target.args, ...Object.fromEntries(config.buildArgs) };
+  if (config.labels.length > 0)
+    target.labels = {
+      ...target.labels,
+      ...Object.fromEntries(
+        config.labels.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])
+      )
+    };
+  if (config.stage) target.target = config.stage;
+  if (buildx.contexts.length > 0)
+    target.contexts = { ...target.contexts, ...Object.fromEntries(buildx.contexts) };
+  if (buildx.cacheFrom.length > 0)
+    target["cache-from"] = [...target["cache-from"] ?? [], ...buildx.cacheFrom];
+  if (buildx.cacheTo.length > 0) target["cache-to"] = [...target["cache-to"] ?? [], ...buildx.cacheTo];
+  if (buildx.tags.length > 0) target.tags = [...buildx.tags];
+  target.platforms = [config.platform];
+  const dropped = [];
+  const kept = [];
+  for (const output of outputs) {
+    const why = droppedBecause(output.spec);
+    if (why) dropped.push({ spec: output.spec, why });
+    else kept.push(output);
+  }
+  const push = pushSet ? /^(true|1)$/i.test(pushSet.value ?? "") : buildx.push;
+  if (push && !kept.some((o2) => pushes(o2.spec))) kept.push({ spec: "type=image,push=true", set: pushSet });
+  const final = ["type=tar,dest=-", ...kept.map((o2) => o2.spec)];
+  target.output = final;
+  const pushing = kept.filter((o2) => pushes(o2.spec));
+  const pushTo = [...new Set(pushing.flatMap((o2) => nameList(o2.spec) ?? target.tags ?? []))];
+  const by = pushing[0]?.set;
+  const pushedBy = pushing.length === 0 ? void 0 : by ? { input: "set", value: by.line } : { input: "push", value: "true" };
+  if (pushedBy && pushTo.length === 0)
+    throw new InputError(
+      "tags",
+      "",
+      `the push (${pushedBy.input}: ${pushedBy.value}) needs a name: the bake target ${name} has no tags; give tags`
+    );
+  return {
+    definition,
+    outputs: final,
+    dropped,
+    pushTo,
+    pushedBy,
+    attests: activeAttestations(definition, config),
+    secrets: Object.entries(definition.target).flatMap(
+      ([tname, t2]) => (t2.secret ?? []).map((spec) => ({ target: tname, spec }))
+    )
+  };
+}
+function nameList(spec) {
+  const names = parseOutput(spec).attrs.get("name");
+  return names ? names.split(",").map((n2) => n2.trim()).filter(Boolean) : void 0;
+}
+function activeAttestations(definition, config) {
+  const fromInputs = new Map(config.buildx.attests.map((a2) => [a2.spec, a2.input]));
+  const active = [];
+  for (const [tname, t2] of Object.entries(definition.target)) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const spec of t2.attest ?? []) byType.set(parseOutput(spec).type, spec);
+    for (const spec of byType.values())
+      if (!/^(true|1)$/i.test(parseOutput(spec).attrs.get("disabled") ?? ""))
+        active.push({ target: tname, spec, input: fromInputs.get(spec) ?? "targets" });
+  }
+  return active;
+}
+function definitionJson(definition) {
+  const escape = (value) => {
+    if (typeof value === "string") return value.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
+    if (Array.isArray(value)) return value.map(escape);
+    if (value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escape(v)]));
+    return value;
+  };
+  return `${JSON.stringify(escape(definition), null, 2)}
+`;
+}
+function envSecrets(specs) {
+  const found = [];
+  for (const spec of specs) {
+    const fields = new Map(
+      csvFields(spec).map((f) => {
+        const eq = f.indexOf("=");
+        return [f.slice(0, eq).trim().toLowerCase(), f.slice(eq + 1)];
+      })
+    );
+    const id = fields.get("id") ?? "";
+    const file = fields.get("src") ?? fields.get("source");
+    const env = fields.get("env") ?? (fields.get("type") === "env" ? file : void 0);
+    if (env) found.push({ id, variable: env });
+    else if (!file && id && id in process.env) found.push({ id, variable: id });
+  }
+  return found;
+}
+
+// src/source/bake.ts
+async function bake(config, log, signal) {
+  for (const file of config.files) {
+    const info = await stat4(file).catch(() => void 0);
+    if (!info?.isFile())
+      throw new InputError("bake-files", file, `no such file (paths are relative to ${process.cwd()})`);
+  }
+  const files = new BuildFiles();
+  try {
+    const named = config.buildx.builder ? await checkBuilder(config.buildx, signal, []) : void 0;
+    const secrets = await secretSpecs(config.buildx.secrets, files);
+    const sets = parseSetLines(config.set);
+    const printed = await printDefinition(config, printOverrides(config.target, sets), signal, sets);
+    const plan = planBake(printed, { config, sets, secretSpecs: secrets });
+    const builder = plan.attests.length > 0 ? named ?? await probeBuildx(signal) : {};
+    checkPlan(plan, config, builder);
+    describePlan(plan, config, log);
+    const dir = await files.folder();
+    const definition = join11(dir, "bake.json");
+    const metadata = join11(dir, "metadata.json");
+    await writeFile5(definition, definitionJson(plan.definition), { mode: 384 });
+    const args = ["buildx", "bake", "-f", definition, "--metadata-file", metadata, "--progress", "plain"];
+    if (config.buildx.builder) args.push("--builder", config.buildx.builder);
+    args.push(config.target);
+    log.info(`docker ${args.join(" ")}`);
+    const abort = new AbortController();
+    const { stdout, done } = runDocker(args, {
+      log,
+      signal: AbortSignal.any([signal, abort.signal]),
+      stdout: "pipe"
+    });
+    const failure = (f) => plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy) || new StageError(
+      "build",
+      `docker buildx bake failed (exit code ${f.exitCode ?? "none"}) for target "${config.target}". Last lines of its output:
+${f.tail.join("\n")}`
+    );
+    return {
+      stream: stdout,
+      exited: processExit(done, failure),
+      method: `docker buildx bake ${config.target}, tar exporter`,
+      input: "targets",
+      value: config.target,
+      producer: true,
+      streamsBuild: true,
+      ...plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {},
+      cleanup: stopThen(abort, done, () => files.cleanup())
+    };
+  } catch (err) {
+    await files.cleanup();
+    throw err;
+  }
+}
+async function printDefinition(config, overrides, signal, sets) {
+  const args = ["buildx", "bake", "--print", "--progress", "quiet"];
+  for (const file of config.files) args.push("-f", file);
+  args.push(...overrides, config.target);
+  const result = await execa(DOCKER, args, {
+    reject: false,
+    stdin: "ignore",
+    cancelSignal: signal,
+    timeout: 12e4
+  });
+  if (result.exitCode !== 0) {
+    const message = bakeMessage(String(result.stderr)) || result.shortMessage || "docker buildx bake --print failed";
+    throw printFailure(message, config, sets);
+  }
+  try {
+    return JSON.parse(String(result.stdout));
+  } catch {
+    throw new StageError(
+      "bake",
+      `docker buildx bake --print printed no definition: ${String(result.stdout).slice(0, 200)}`
+    );
+  }
+}
+function bakeMessage(stderr) {
+  const lines2 = stderr.split("\n").filter((l) => !/^#\d+ /.test(l));
+  const start = lines2.findIndex((l) => /^ERROR|^\S+:\d+$/.test(l.trim()));
+  return (start === -1 ? lines2 : lines2.slice(start)).join("\n").trim().slice(0, 4e3);
+}
+function checkPlan(plan, config, builder) {
+  if (plan.attests.length > 0 && !makesAttestations(builder)) {
+    const { input, spec, target } = plan.attests[0];
+    throw input === "targets" ? attestationError(
+      input,
+      config.target,
+      `the bake file asks for attestations (target ${target}: ${spec})`,
+      config.buildx.builder,
+      builder
+    ) : attestationError(input, spec, "attestations", config.buildx.builder, builder);
+  }
+  for (const { target, spec } of plan.secrets)
+    for (const { id, variable } of envSecrets([spec]))
+      checkSecretEnv(
+        id,
+        variable,
+        (problem) => new InputError("targets", config.target, `the bake file's secret of target ${target}: ${problem}`)
+      );
+}
+function describePlan(plan, config, log) {
+  const t2 = plan.definition.target[config.target];
+  const contexts = Object.entries(t2.contexts ?? {}).map(([k, v]) => `${k}=${v}`);
+  const linked = Object.keys(plan.definition.target).filter((n2) => n2 !== config.target);
+  log.info(
+    `Bake target ${config.target} (${config.files.join(", ")}): context ${t2.context ?? "."}, dockerfile ${t2.dockerfile ?? "Dockerfile"}${contexts.length > 0 ? `, contexts ${contexts.join(" ")}` : ""}${linked.length > 0 ? `; also builds ${linked.join(", ")} (target: contexts)` : ""}; platform ${config.platform}`
+  );
+  log.info(
+    `Outputs: the rootfs to the action (type=tar,dest=-)${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(", ")}` : ""}${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(" ")})` : ""}. The bake file's own outputs are not used.`
+  );
+  for (const { spec, why } of plan.dropped) log.info(`Output ${spec} left out: ${why}`);
+}
+
 // src/source/rootfs-file.ts
-import { open, stat as stat4 } from "node:fs/promises";
+import { open, stat as stat5 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
 import { Readable as Readable4 } from "node:stream";
 import { isatty } from "node:tty";
@@ -12368,7 +12777,7 @@ function openStdin() {
 async function openRootfsFile(path6) {
   if (path6 === "-") return openStdin();
   const full = resolve5(path6);
-  const info = await stat4(full).catch((err) => {
+  const info = await stat5(full).catch((err) => {
     throw new InputError(
       "rootfs",
       path6,
@@ -12460,7 +12869,7 @@ var PooledFileStream = class extends Readable4 {
 
 // src/source/open.ts
 function sourceTitle(config) {
-  return { build: "Build", image: "Export image", rootfs: "Read rootfs" }[config.kind];
+  return { build: "Build", bake: "Bake", image: "Export image", rootfs: "Read rootfs" }[config.kind];
 }
 async function openSource(config, log, signal, cache) {
   switch (config.kind) {
@@ -12476,6 +12885,9 @@ async function openSource(config, log, signal, cache) {
     case "build":
       await ensureDaemon("context", config.build.context, signal);
       return build(config.build, log, signal, cache);
+    case "bake":
+      await ensureDaemon("targets", config.bake.target, signal);
+      return bake(config.bake, log, signal);
   }
 }
 
@@ -12616,19 +13028,19 @@ var DPKG_RULER = /^\+\+\+-(=+)-(=+)-(=+)-(=+)$/;
 var DPKG_FLAGS = /^[uihrp][ncHUFWti][ R]$/;
 function parsePackageEntries(text3) {
   if (text3 === "") return { kind: void 0, packages: [] };
-  const lines = text3.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  if (lines[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines) };
-  return { kind: "rpm", packages: lines.map((line, i2) => parseRpmLine(line, i2 + 1)) };
+  const lines2 = text3.split("\n");
+  if (lines2.at(-1) === "") lines2.pop();
+  if (lines2[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines2) };
+  return { kind: "rpm", packages: lines2.map((line, i2) => parseRpmLine(line, i2 + 1)) };
 }
-function parseDpkgList(lines) {
-  const ruler = DPKG_RULER.exec(lines[4] ?? "");
-  if (!ruler || !lines[3]?.startsWith("||/ "))
+function parseDpkgList(lines2) {
+  const ruler = DPKG_RULER.exec(lines2[4] ?? "");
+  if (!ruler || !lines2[3]?.startsWith("||/ "))
     throw new PackageListError("packages.txt starts like dpkg -l output but its header is not dpkg -l\u2019s");
   const widths = [ruler[1].length, ruler[2].length, ruler[3].length];
   const packages = [];
-  for (let i2 = 5; i2 < lines.length; i2++) {
-    const row = lines[i2];
+  for (let i2 = 5; i2 < lines2.length; i2++) {
+    const row = lines2[i2];
     const flags = row.slice(0, 3);
     if (!DPKG_FLAGS.test(flags) || row[3] !== " ")
       throw new PackageListError(`packages.txt line ${i2 + 1} is not a dpkg -l row: ${JSON.stringify(row)}`);
@@ -13024,11 +13436,11 @@ var ImageSet = class {
   imageStream() {
     const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`);
     if (!this.copyDir) return toStore;
-    return new Tee(toStore, createWriteStream3(join11(this.copyDir, IMAGE_FILE)));
+    return new Tee(toStore, createWriteStream3(join12(this.copyDir, IMAGE_FILE)));
   }
   async write(name, data) {
     await this.tx.writeFile(`${this.dir}/${name}`, data);
-    if (this.copyDir) await writeFile5(join11(this.copyDir, name), data);
+    if (this.copyDir) await writeFile6(join12(this.copyDir, name), data);
     this.sizes.set(name, data.length);
   }
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
@@ -13107,8 +13519,18 @@ var INPUTS = {
     description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image's filesystem).`,
     default: "auto"
   },
+  "bake-files": {
+    description: "Bake files for `targets`, one per line (later ones override earlier ones, as docker buildx bake merges them).",
+    defaultText: "docker-bake.hcl (with targets)"
+  },
+  targets: {
+    description: "Build this target of the bake files with docker buildx bake (as bake builds it: inherited attributes, named contexts, `target:` contexts, variables from the environment) and publish its rootfs. One target: the action publishes one image. The bake file's own outputs are not used: the rootfs streams to the action (no tar on disk), a registry push comes from `push` or `set`."
+  },
+  set: {
+    description: "Overrides in docker buildx bake's --set syntax, one per line (e.g. `_common.output+=type=registry`, as metal-images writes it): `+=` appends, also where buildx (before 0.22) cannot; an output line that pushes (type=registry, type=image with push=true) pushes the target."
+  },
   "build-contexts": {
-    description: "Named build contexts, one name=value per line (a folder, docker-image://..., an URL; as buildx --build-context."
+    description: "Named build contexts, one name=value per line (a folder, docker-image://..., an URL; with targets also target:...), as buildx --build-context."
   },
   secrets: {
     description: "Build secrets, one id=VALUE per line, for RUN --mount=type=secret,id=... (buildx --secret); values are written to a private temporary file and never logged. An empty value is an error."
@@ -13139,7 +13561,7 @@ var INPUTS = {
     default: "false"
   },
   tags: {
-    description: "Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable)."
+    description: "Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable). With targets: replace the target's tags."
   },
   provenance: {
     description: "Provenance attestation, as buildx --provenance: true, false, or its options (mode=max). Needs a builder that makes attestations (not the docker driver)."
@@ -13260,47 +13682,6 @@ var OUTPUTS = {
   metadata: "All outputs as one JSON object."
 };
 
-// src/source/csv.ts
-function csvRecords(text3) {
-  const records = [];
-  let record = [];
-  let field2 = "";
-  let quoted = false;
-  let atFieldStart = true;
-  const endRecord = () => {
-    record.push(field2);
-    if (record.length > 1 || record[0] !== "") records.push(record);
-    record = [];
-    field2 = "";
-    atFieldStart = true;
-  };
-  for (let i2 = 0; i2 < text3.length; i2++) {
-    const c3 = text3[i2];
-    if (quoted) {
-      if (c3 === '"' && text3[i2 + 1] === '"') {
-        field2 += '"';
-        i2++;
-      } else if (c3 === '"') quoted = false;
-      else field2 += c3;
-    } else if (c3 === '"' && atFieldStart) {
-      quoted = true;
-      atFieldStart = false;
-    } else if (c3 === ",") {
-      record.push(field2);
-      field2 = "";
-      atFieldStart = true;
-    } else if (c3 === "\n" || c3 === "\r" && text3[i2 + 1] === "\n") {
-      if (c3 === "\r") i2++;
-      endRecord();
-    } else {
-      field2 += c3;
-      atFieldStart = false;
-    }
-  }
-  if (field2 !== "" || record.length > 0) endRecord();
-  return records;
-}
-
 // src/config/parse.ts
 function parseInputs(read) {
   const get = (name) => {
@@ -13360,6 +13741,8 @@ function parseInputs(read) {
     },
     cache: parseBoolean("cache", get("cache"))
   };
+  if (publish2.cache && source.kind === "bake")
+    throw new InputError("cache", "true", "applies to plain builds; with targets use cache-from and cache-to");
   if (publish2.cache && source.kind === "build" && (source.build.buildx.cacheFrom.length > 0 || source.build.buildx.cacheTo.length > 0))
     throw new InputError(
       "cache",
@@ -13489,8 +13872,14 @@ function parseSource(read, get, platform2) {
   const given = (name) => rawOf(read, name) !== "";
   const image = get("image");
   const rootfs = get("rootfs");
+  const targets = inputList(rawOf(read, "targets"));
   if (image && rootfs) throw new InputError("rootfs", rootfs, 'give either "image" or "rootfs", not both');
   const other = image ? "image" : rootfs ? "rootfs" : void 0;
+  if (other && targets.length > 0)
+    throw new InputError("targets", targets.join(","), `give either "targets" or "${other}", not both`);
+  for (const name of ["bake-files", "set"])
+    if (given(name) && targets.length === 0)
+      throw new InputError(name, get(name), 'applies to docker buildx bake: give "targets" too');
   const buildOnly = ["file", "build-args", "target", "labels", ...BUILDX_INPUTS, "push"];
   const notForOther = buildOnly.filter(
     (name) => name === "push" ? parseBoolean("push", get("push")) : given(name)
@@ -13505,23 +13894,63 @@ function parseSource(read, get, platform2) {
   if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
     throw new InputError("buildkit", buildkit, "expected auto, true or false");
   const buildx = parseBuildxOptions(read, get);
-  if (buildx.push && buildx.tags.length === 0)
-    throw new InputError("tags", "", "push: true needs at least one tag to push the image under");
-  if (!buildx.push && buildx.tags.length > 0)
-    throw new InputError("tags", buildx.tags.join(","), "only applies with push: true");
-  return {
-    kind: "build",
-    platform: platform2,
-    build: {
-      context: get("context"),
-      file: get("file"),
-      buildArgs: parseKeyValues("build-args", get("build-args")),
-      target: get("target"),
+  const buildArgs2 = parseKeyValues("build-args", get("build-args"));
+  const labels = parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`);
+  const noCache = parseBoolean("no-cache", get("no-cache"));
+  const pull = parseBoolean("pull", get("pull"));
+  if (targets.length === 0) {
+    if (buildx.push && buildx.tags.length === 0)
+      throw new InputError("tags", "", "push: true needs at least one tag to push the image under");
+    if (!buildx.push && buildx.tags.length > 0)
+      throw new InputError("tags", buildx.tags.join(","), "only applies with push: true");
+    return {
+      kind: "build",
       platform: platform2,
-      noCache: parseBoolean("no-cache", get("no-cache")),
-      pull: parseBoolean("pull", get("pull")),
-      labels: parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`),
+      build: {
+        context: get("context"),
+        file: get("file"),
+        buildArgs: buildArgs2,
+        target: get("target"),
+        platform: platform2,
+        noCache,
+        pull,
+        labels,
+        buildkit,
+        buildx
+      }
+    };
+  }
+  if (targets.length > 1)
+    throw new InputError(
+      "targets",
+      targets.join(","),
+      "one target: the action publishes one image per run (use a matrix for several)"
+    );
+  const plainOnly = ["context", "file", "network", "add-hosts"].filter(given);
+  if (plainOnly.length > 0) {
+    const name = plainOnly[0];
+    const why = name === "context" || name === "file" ? "the bake target says what to build" : "docker buildx bake (0.13) has no such attribute";
+    throw new InputError(name, get(name), `does not apply with "targets": ${why}`);
+  }
+  if (buildkit === "false")
+    throw new InputError(
+      "buildkit",
       buildkit,
+      'docker buildx bake is BuildKit: "targets" needs buildkit auto or true'
+    );
+  return {
+    kind: "bake",
+    platform: platform2,
+    bake: {
+      files: lines(get("bake-files")).length > 0 ? lines(get("bake-files")) : ["docker-bake.hcl"],
+      target: targets[0],
+      set: lines(get("set")),
+      buildArgs: buildArgs2,
+      labels,
+      stage: get("target"),
+      platform: platform2,
+      noCache,
+      pull,
       buildx
     }
   };
@@ -13600,6 +14029,9 @@ function canonicalAttest(type, value, input) {
   if (["true", "false", "1", "0"].includes(lower))
     return [{ spec: `type=${type},disabled=${lower === "false" || lower === "0"}`, input }];
   return [{ spec: `type=${type},${value}`, input }];
+}
+function lines(value) {
+  return value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
 }
 function inputList(value, options = {}) {
   const items = [];
