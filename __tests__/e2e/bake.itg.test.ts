@@ -126,6 +126,13 @@ function registryDigest(name: string): string {
   return /^docker-content-digest:\s*(\S+)/im.exec(head)?.[1] ?? ''
 }
 
+/** Containers the action's container export makes (its placeholder command): none may be left. */
+function exportContainers(): string[] {
+  return sh('docker', ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}'])
+    .split('\n')
+    .filter((line) => line.includes('/metal-image-export'))
+}
+
 /** `docker create` + `docker export` of an image: the independent reference for an image pulled back. */
 function containerExport(image: string, to: string): string {
   const container = sh('docker', ['create', image, '/x']).trim()
@@ -210,6 +217,17 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
     } finally {
       clearInterval(watch)
     }
+  }
+
+  /** Publishes a debian 12 image with `inputs`: the run, what the watcher saw, the decoded rootfs. */
+  async function publishDebian(
+    inputs: Record<string, string>,
+  ): Promise<{ run: ActionRun; seen: string[]; ours: string }> {
+    const dest = mkdtempSync(join(tmpdir(), 'bake-dest-'))
+    const base = { 'os-name': 'debian', 'os-version': '12', contract: 'warn', destination: dest }
+    const { run: result, seen } = await run({ ...base, ...inputs }, {})
+    expect(result.code, result.stdout + result.stderr).toBe(0)
+    return { run: result, seen, ours: decoded(join(dest, 'debian/12')) }
   }
 
   beforeAll(() => {
@@ -300,27 +318,22 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
     writeFileSync(secret, TOKEN)
     const tag = `${REGISTRY}/bake-fixture/plain:1`
     made.add(tag)
-    const dest = mkdtempSync(join(tmpdir(), 'bake-dest-'))
-    const { run: result, seen } = await run(
-      {
-        context: '.',
-        file: 'debian/Dockerfile',
-        'build-contexts': 'ctx=./debian/context\ncloudinit=./debian/cloud-init',
-        'build-args': 'BASE_OS_NAME=bake-base/debian\nBASE_OS_VERSION=bookworm\nFIXTURE_VERSION=1.2.3',
-        'secret-files': `fixture_token=${secret}`,
-        'no-cache': 'true',
-        push: 'true',
-        tags: tag,
-        'os-name': 'debian',
-        'os-version': '12',
-        contract: 'warn',
-        destination: dest,
-      },
-      {},
-    )
-    expect(result.code, result.stdout + result.stderr).toBe(0)
+    const {
+      run: result,
+      seen,
+      ours,
+    } = await publishDebian({
+      context: '.',
+      file: 'debian/Dockerfile',
+      'build-contexts': 'ctx=./debian/context\ncloudinit=./debian/cloud-init',
+      'build-args': 'BASE_OS_NAME=bake-base/debian\nBASE_OS_VERSION=bookworm\nFIXTURE_VERSION=1.2.3',
+      'secret-files': `fixture_token=${secret}`,
+      'no-cache': 'true',
+      push: 'true',
+      tags: tag,
+    })
     expect(result.stdout).toContain('Rootfs from docker buildx build, tar exporter')
-    await expectSameEntries(decoded(join(dest, 'debian/12')), ref)
+    await expectSameEntries(ours, ref)
     expect(seen).toEqual([])
     expect(result.outputs.tags).toBe(tag)
     expect(registryDigest(tag)).toBe(result.outputs.digest)
@@ -340,23 +353,10 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
         env: varsOf(debian),
       },
     )
-    const dest = mkdtempSync(join(tmpdir(), 'bake-dest-'))
-    const { run: result } = await run(
-      {
-        image,
-        'os-name': 'debian',
-        'os-version': '12',
-        contract: 'warn',
-        'build-info': 'false',
-        destination: dest,
-      },
-      {},
-    )
-    expect(result.code, result.stdout + result.stderr).toBe(0)
+    const { run: result, ours } = await publishDebian({ image, 'build-info': 'false' })
     expect(result.stdout).toContain(
       `Rootfs from BuildKit's tar exporter FROM ${image} (the image's own filesystem)`,
     )
-    const ours = decoded(join(dest, 'debian/12'))
     // Exactly what BuildKit built.
     const entries = await expectSameEntries(ours, ref, { buildInfo: false })
     for (const [file, content] of [
@@ -389,24 +389,10 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
     const legacyTag = 'bake-legacy/reference:1'
     made.add(legacyTag)
     sh('docker', ['build', '-q', '-t', legacyTag, context], { env: { DOCKER_BUILDKIT: '0' } })
-    const dest = mkdtempSync(join(tmpdir(), 'bake-dest-'))
-    const { run: result } = await run(
-      {
-        context,
-        buildkit: 'false',
-        'os-name': 'debian',
-        'os-version': '12',
-        contract: 'warn',
-        'build-info': 'false',
-        destination: dest,
-      },
-      {},
-    )
-    expect(result.code, result.stdout + result.stderr).toBe(0)
+    const { run: result, ours } = await publishDebian({ context, buildkit: 'false', 'build-info': 'false' })
     expect(result.stdout).toContain(
       "docker build (legacy builder), BuildKit's tar exporter FROM metal-image-build/",
     )
-    const ours = decoded(join(dest, 'debian/12'))
     expect(sh('tar', ['-xOf', ours, 'etc/hosts'])).toBe('127.0.0.1 legacy\n')
     expect(sh('tar', ['-xOf', ours, 'etc/hostname'])).toBe('legacy\n')
     expect(sh('tar', ['-xOf', ours, 'etc/resolv.conf'])).toBe('nameserver 192.0.2.1\n')
@@ -428,33 +414,17 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
     const tag = 'bake-onbuild/image:1'
     made.add(tag)
     sh('docker', ['build', '-q', '-t', tag, context], { env: { DOCKER_BUILDKIT: '0' } })
-    const before = sh('docker', ['ps', '-aq']).trim()
-    const dest = mkdtempSync(join(tmpdir(), 'bake-dest-'))
-    const { run: result } = await run(
-      {
-        image: tag,
-        'os-name': 'debian',
-        'os-version': '12',
-        contract: 'warn',
-        'build-info': 'false',
-        destination: dest,
-      },
-      {},
-    )
-    expect(result.code, result.stdout + result.stderr).toBe(0)
+    const before = exportContainers()
+    const { run: result, ours } = await publishDebian({ image: tag, 'build-info': 'false' })
     expect(result.stdout).toMatch(
       /::warning::Exporting a container of bake-onbuild\/image:1, not the image itself \(it has ONBUILD instructions, which a build FROM it would run\)/,
     )
     expect(result.stdout).toContain('Rootfs from docker create + export from the Engine API')
-    const entries = await expectSameEntries(
-      decoded(join(dest, 'debian/12')),
-      containerExport(tag, join(refs, 'onbuild.tar')),
-      {
-        buildInfo: false,
-      },
-    )
+    const entries = await expectSameEntries(ours, containerExport(tag, join(refs, 'onbuild.tar')), {
+      buildInfo: false,
+    })
     expect(entries.has('onbuild-ran')).toBe(false)
-    expect(sh('docker', ['ps', '-aq']).trim()).toBe(before)
+    expect(exportContainers()).toEqual(before)
   })
 
   describe('bad input: a clear error naming the input, exit code 1, nothing in the destination', () => {
