@@ -242,6 +242,12 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
 
   afterAll(() => {
     for (const name of made) spawnSync('docker', ['rmi', '-f', name])
+    // A push that moves a tag leaves the engine's earlier image behind as <repository>:<none>.
+    const leftovers = sh('docker', ['images', '--format', '{{.Repository}} {{.ID}}'])
+      .split('\n')
+      .filter((line) => line.includes('/bake-fixture/'))
+      .map((line) => line.split(' ')[1]!)
+    if (leftovers.length > 0) spawnSync('docker', ['rmi', '-f', ...new Set(leftovers)])
   })
 
   test.each(TARGETS)(
