@@ -12,6 +12,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-JD74ZY3F.js");
+var { main } = await import("./cli-XNIHBHYV.js");
 var code = await main(process.argv.slice(2));
 process.exit(code);

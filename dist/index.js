@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-6OAUXBKD.js");
+var { run } = await import("./action-UP7WZQKV.js");
 await run();
 process.exit();

@@ -21,6 +21,8 @@ export function outputsOf(
     sha256: result.checksums.sha256 ?? '',
     sha512: result.checksums.sha512 ?? '',
     contract: result.build?.contract ? JSON.stringify(result.build.contract) : '',
+    digest: result.registry?.digest ?? '',
+    tags: result.registry?.tags.join('\n') ?? '',
     'artifact-id': artifact ? String(artifact.id) : '',
     'artifact-url': artifact?.url ?? '',
   }

@@ -86,6 +86,8 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
           }),
         ),
     )
+    // A push is part of the build: it has succeeded once the stream is complete, before anything is published.
+    const registry = await opened.pushed?.()
     if (opened.streamsBuild && streamed.firstByteMs !== undefined)
       phases.timings.splice(-1, 0, { stage: 'build (until the first rootfs byte)', ms: streamed.firstByteMs })
 
@@ -113,6 +115,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       size: streamed.size,
       files,
       method: opened.method,
+      ...(registry ? { registry } : {}),
       timings: phases.timings,
       localFiles: set.localFiles([
         IMAGE_FILE,

@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm } from '../release/files.ts'
 import type { ContractDocument } from '../rootfs/contract/checks.ts'
+import type { RegistryPush } from '../source/push.ts'
 
 export interface PublishedFile {
   name: string
@@ -28,6 +29,8 @@ export interface RunResult {
   timings: { stage: string; ms: number }[]
   /** The image, its checksum files and packages.txt on this machine (the workflow artifact's files). */
   localFiles?: { folder: string; names: string[] }
+  /** The registry push of the same build, when there was one. */
+  registry?: RegistryPush
   /** Only when this run built the image (not when it skipped or promoted). */
   build?: BuildFacts
 }

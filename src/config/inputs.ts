@@ -23,11 +23,78 @@ export const INPUTS = {
   labels: { description: 'Image labels, one KEY=VALUE per line.' },
   buildkit: {
     description:
-      'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (always build, docker create, docker export).',
+      'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image\'s filesystem).',
     default: 'auto',
   },
+  'bake-files': {
+    description:
+      'Bake files for `targets`, one per line (later ones override earlier ones, as docker buildx bake merges them).',
+    defaultText: 'docker-bake.hcl (with targets)',
+  },
+  targets: {
+    description:
+      "Build this target of the bake files with docker buildx bake (as bake builds it: inherited attributes, named contexts, `target:` contexts, variables from the environment) and publish its rootfs. One target: the action publishes one image. The bake file's own outputs are not used: the rootfs streams to the action (no tar on disk), a registry push comes from `push` or `set`.",
+  },
+  set: {
+    description:
+      "Overrides in docker buildx bake's --set syntax, one per line (e.g. `_common.output+=type=registry`, as metal-images writes it): `+=` appends, also where buildx (before 0.22) cannot; an output line that pushes (type=registry, type=image with push=true) pushes the target.",
+  },
+  'build-contexts': {
+    description:
+      'Named build contexts, one name=value per line (a folder, docker-image://..., an URL; with targets also target:...), as buildx --build-context.',
+  },
+  secrets: {
+    description:
+      'Build secrets, one id=VALUE per line, for RUN --mount=type=secret,id=... (buildx --secret); values are written to a private temporary file and never logged. An empty value is an error.',
+  },
+  'secret-files': {
+    description: 'Build secrets from files, one id=PATH per line; a missing file is an error.',
+  },
+  'secret-envs': {
+    description:
+      'Build secrets from environment variables, one id=VARIABLE per line; an unset or empty variable is an error (buildx would pass an empty secret).',
+  },
+  ssh: {
+    description: 'SSH agent sockets or keys for RUN --mount=type=ssh, e.g. default (buildx --ssh).',
+  },
+  builder: {
+    description:
+      'The buildx builder to build with (docker-container, kubernetes, remote, a docker context). Empty: the current one.',
+  },
+  'cache-from': { description: 'External cache sources, one per line (buildx --cache-from).' },
+  'cache-to': {
+    description:
+      "Cache export destinations, one per line (buildx --cache-to; the docker driver exports none). The input cache is GitHub's cache made easy.",
+  },
+  network: { description: 'Network mode for RUN instructions (docker build --network).' },
+  'add-hosts': { description: 'Custom host-to-IP mappings, host:ip (docker build --add-host).' },
+  platforms: {
+    description:
+      "build-push-action's name for platform: one platform (the action publishes one image per platform).",
+  },
+  push: {
+    description:
+      'Also push the image to a registry from the same build (BuildKit, buildx), under tags. A failed push fails the run before anything is published.',
+    default: 'false',
+  },
+  tags: {
+    description:
+      "Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable). With targets: replace the target's tags.",
+  },
+  provenance: {
+    description:
+      'Provenance attestation, as buildx --provenance: true, false, or its options (mode=max). Needs a builder that makes attestations (not the docker driver).',
+  },
+  'sbom-attestation': {
+    description:
+      "SBOM attestation, as buildx --sbom (build-push-action's sbom input; sbom here is the SBOM file beside the image): true, false or options.",
+  },
+  attests: {
+    description: 'Attestations, one per line in buildx --attest syntax (type=provenance,mode=max).',
+  },
   image: {
-    description: 'Export this existing image (local, or pulled if missing) instead of building.',
+    description:
+      "Export this existing image's own filesystem (local, or pulled if missing) instead of building.",
   },
   rootfs: {
     description:
@@ -171,6 +238,8 @@ export const OUTPUTS = {
   sha512: 'SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.',
   contract:
     'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  digest: 'Digest of the image manifest pushed to the registry (empty when nothing was pushed).',
+  tags: 'The names the image was pushed under, one per line (empty when nothing was pushed).',
   'artifact-id': 'Id of the uploaded workflow artifact (empty when none was uploaded).',
   'artifact-url': 'Where the workflow artifact can be downloaded (empty when none was uploaded).',
   metadata: 'All outputs as one JSON object.',

@@ -10,7 +10,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-QLMIX7P5.js";
+} from "./chunk-S7ZQKYOG.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-7Q2ZIIOM.js";
 import "./chunk-MBMCBANP.js";
@@ -21,8 +21,23 @@ import {
 import "./chunk-VF57VZD3.js";
 
 // src/cli/cli.ts
-var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull"]);
-var LIST_INPUTS = /* @__PURE__ */ new Set(["build-args", "labels"]);
+var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull", "push"]);
+var LIST_INPUTS = /* @__PURE__ */ new Set([
+  "build-args",
+  "labels",
+  "bake-files",
+  "set",
+  "build-contexts",
+  "secrets",
+  "secret-files",
+  "secret-envs",
+  "ssh",
+  "cache-from",
+  "cache-to",
+  "add-hosts",
+  "tags",
+  "attests"
+]);
 function parseArgs(argv) {
   const values = /* @__PURE__ */ new Map();
   let help = false;

@@ -50,15 +50,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat4, path6, options) {
-      if (!stat4.isSymbolicLink() && !stat4.isFile()) {
+    function checkStat(stat6, path6, options) {
+      if (!stat6.isSymbolicLink() && !stat6.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat4) {
-        cb(er, er ? false : checkStat(stat4, path6, options));
+      fs.stat(path6, function(er, stat6) {
+        cb(er, er ? false : checkStat(stat6, path6, options));
       });
     }
     function sync(path6, options) {
@@ -74,20 +74,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat4) {
-        cb(er, er ? false : checkStat(stat4, options));
+      fs.stat(path6, function(er, stat6) {
+        cb(er, er ? false : checkStat(stat6, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat4, options) {
-      return stat4.isFile() && checkMode(stat4, options);
+    function checkStat(stat6, options) {
+      return stat6.isFile() && checkMode(stat6, options);
     }
-    function checkMode(stat4, options) {
-      var mod = stat4.mode;
-      var uid = stat4.uid;
-      var gid = stat4.gid;
+    function checkMode(stat6, options) {
+      var mod = stat6.mode;
+      var uid = stat6.uid;
+      var gid = stat6.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -541,6 +541,8 @@ function outputsOf(result, artifact) {
     sha256: result.checksums.sha256 ?? "",
     sha512: result.checksums.sha512 ?? "",
     contract: result.build?.contract ? JSON.stringify(result.build.contract) : "",
+    digest: result.registry?.digest ?? "",
+    tags: result.registry?.tags.join("\n") ?? "",
     "artifact-id": artifact ? String(artifact.id) : "",
     "artifact-url": artifact?.url ?? ""
   };
@@ -1072,8 +1074,8 @@ async function pickVersion(config, store, fromDir) {
 }
 
 // src/app/publish.ts
-import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname4, join as join9 } from "node:path";
+import { mkdir as mkdir3, writeFile as writeFile6 } from "node:fs/promises";
+import { dirname as dirname4, join as join12 } from "node:path";
 import { createWriteStream as createWriteStream3 } from "node:fs";
 import { fileURLToPath as fileURLToPath6 } from "node:url";
 
@@ -1330,7 +1332,7 @@ function formatBinary(pkgs, options) {
   const rows = listed(pkgs);
   if (rows.length === 0) return "";
   const native = options.nativeArch ?? inferDpkgNativeArch(pkgs);
-  const lines = rows.map((p) => {
+  const lines2 = rows.map((p) => {
     const arch = binField(p, "architecture", p.architecture);
     const needsArch = needsArchQualifier(arch, DPKG_MULTIARCH.indexOf(p.multiArch), native);
     return {
@@ -1345,14 +1347,14 @@ function formatBinary(pkgs, options) {
     };
   });
   const cmp2 = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
-  lines.sort(
+  lines2.sort(
     (a2, b) => cmp2(a2.p.name, b.p.name) || (a2.needsArch === b.needsArch ? a2.needsArch ? cmp2(a2.arch, b.arch) : 0 : a2.needsArch ? 1 : -1)
   );
   let nw = 14;
   let vw = 12;
   let aw = 12;
   let dw = 33;
-  for (const l of lines) {
+  for (const l of lines2) {
     nw = Math.max(nw, strWidth(l.name));
     vw = Math.max(vw, strWidth(l.version));
     aw = Math.max(aw, strWidth(l.archDesc));
@@ -1362,7 +1364,7 @@ function formatBinary(pkgs, options) {
 `;
   let out = "Desired=Unknown/Install/Remove/Purge/Hold\n| Status=Not/Inst/Conf-files/Unpacked/halF-conf/Half-inst/trig-aWait/Trig-pend\n|/ Err?=(none)/Reinst-required (Status,Err: uppercase=bad)\n" + row("||/", "Name", "Version", "Architecture", "Description", dw) + `+++-${"=".repeat(nw)}-${"=".repeat(vw)}-${"=".repeat(aw)}-${"=".repeat(dw)}
 `;
-  for (const l of lines) {
+  for (const l of lines2) {
     const flags = "uihrp"[DPKG_WANTS.indexOf(l.p.want)] + "ncHUFWti"[DPKG_STATUSES.indexOf(l.p.status)] + " R"[DPKG_EFLAGS.indexOf(l.p.eflag)];
     out += row(flags, l.name, l.version, l.archDesc, l.synopsis, l.synopsis.length);
   }
@@ -3496,7 +3498,7 @@ function ustarName(block, at = 0) {
 // src/rootfs/build-info.ts
 var BUILD_INFO_PATH = "etc/metal/build.yaml";
 function buildInfoYaml(info) {
-  const lines = [
+  const lines2 = [
     ["builddate", pythonIsoformat(info.date)],
     ["commit_ref", info.ref],
     ["commit_sha1", info.commit],
@@ -3504,7 +3506,7 @@ function buildInfoYaml(info) {
     ["image_id", info.imageId],
     ["version", info.version]
   ];
-  return lines.map(([key, value]) => `${key}=${shellQuote(value)}
+  return lines2.map(([key, value]) => `${key}=${shellQuote(value)}
 `).join("");
 }
 function shellQuote(value) {
@@ -5702,7 +5704,7 @@ var joinCommand = (filePath, rawArguments) => {
   const escapedCommand = fileAndArguments.map((fileAndArgument) => quoteString(escapeControlCharacters(fileAndArgument))).join(" ");
   return { command, escapedCommand };
 };
-var escapeLines = (lines) => stripVTControlCharacters(lines).split("\n").map((line) => escapeControlCharacters(line)).join("\n");
+var escapeLines = (lines2) => stripVTControlCharacters(lines2).split("\n").map((line) => escapeControlCharacters(line)).join("\n");
 var escapeControlCharacters = (line) => line.replaceAll(SPECIAL_CHAR_REGEXP, (character) => escapeControlCharacter(character));
 var escapeControlCharacter = (character) => {
   const commonEscape = COMMON_ESCAPES[character];
@@ -7662,7 +7664,7 @@ var normalizeOptions = (filePath, rawArguments, rawOptions) => {
   options.env = getEnv(options);
   options.killSignal = normalizeKillSignal(options.killSignal);
   options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
-  options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
+  options.lines = options.lines.map((lines2, fdNumber) => lines2 && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
   if (process6.platform === "win32" && path5.basename(file, ".exe") === "cmd") {
     commandArguments.unshift("/q");
   }
@@ -8105,23 +8107,23 @@ var stringMethods = {
 Object.assign(nodeImports, { on, finished });
 
 // node_modules/execa/lib/io/max-buffer.js
-var handleMaxBuffer = ({ error, stream, readableObjectMode, lines, encoding, fdNumber }) => {
+var handleMaxBuffer = ({ error, stream, readableObjectMode, lines: lines2, encoding, fdNumber }) => {
   if (!(error instanceof MaxBufferError)) {
     throw error;
   }
   if (fdNumber === "all") {
     return error;
   }
-  const unit = getMaxBufferUnit(readableObjectMode, lines, encoding);
+  const unit = getMaxBufferUnit(readableObjectMode, lines2, encoding);
   error.maxBufferInfo = { fdNumber, unit };
   stream.destroy();
   throw error;
 };
-var getMaxBufferUnit = (readableObjectMode, lines, encoding) => {
+var getMaxBufferUnit = (readableObjectMode, lines2, encoding) => {
   if (readableObjectMode) {
     return "objects";
   }
-  if (lines) {
+  if (lines2) {
     return "lines";
   }
   if (encoding === "buffer") {
@@ -9738,7 +9740,7 @@ var transformOutputSync = ({ fileDescriptors, syncResult: { output }, options, i
   }, options));
   return { output: transformedOutput, ...state };
 };
-var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer, encoding, lines, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
+var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer, encoding, lines: lines2, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
   if (result === null) {
     return;
   }
@@ -9750,7 +9752,7 @@ var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, out
     chunks,
     objectMode,
     encoding,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     fdNumber
   });
@@ -9782,7 +9784,7 @@ var runOutputGeneratorsSync = (chunks, stdioItems, encoding, state) => {
     return chunks;
   }
 };
-var serializeChunks = ({ chunks, objectMode, encoding, lines, stripFinalNewline: stripFinalNewline2, fdNumber }) => {
+var serializeChunks = ({ chunks, objectMode, encoding, lines: lines2, stripFinalNewline: stripFinalNewline2, fdNumber }) => {
   if (objectMode) {
     return { serializedResult: chunks };
   }
@@ -9790,7 +9792,7 @@ var serializeChunks = ({ chunks, objectMode, encoding, lines, stripFinalNewline:
     return { serializedResult: joinToUint8Array(chunks) };
   }
   const serializedResult = joinToString(chunks, encoding);
-  if (lines[fdNumber]) {
+  if (lines2[fdNumber]) {
     return { serializedResult, finalResult: splitLinesSync(serializedResult, !stripFinalNewline2[fdNumber], objectMode) };
   }
   return { serializedResult };
@@ -11157,7 +11159,7 @@ var stopReadingOnExit = async (subprocess, controller) => {
     controller.abort();
   }
 };
-var iterateForResult = ({ stream, onStreamEnd, lines, encoding, stripFinalNewline: stripFinalNewline2, allMixed }) => {
+var iterateForResult = ({ stream, onStreamEnd, lines: lines2, encoding, stripFinalNewline: stripFinalNewline2, allMixed }) => {
   const controller = new AbortController();
   stopReadingOnStreamEnd(onStreamEnd, controller, stream);
   const objectMode = stream.readableObjectMode && !allMixed;
@@ -11167,7 +11169,7 @@ var iterateForResult = ({ stream, onStreamEnd, lines, encoding, stripFinalNewlin
     binary: encoding === "buffer",
     shouldEncode: !objectMode,
     encoding,
-    shouldSplit: !objectMode && lines,
+    shouldSplit: !objectMode && lines2,
     preserveNewlines: !stripFinalNewline2
   });
 };
@@ -11227,7 +11229,7 @@ var getGenerators = ({ binary, shouldEncode, encoding, shouldSplit, preserveNewl
 ].filter(Boolean);
 
 // node_modules/execa/lib/io/contents.js
-var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines: lines2, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
   const logPromise = logOutputAsync({
     stream,
     onStreamEnd,
@@ -11245,7 +11247,7 @@ var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, 
   const iterable = iterateForResult({
     stream,
     onStreamEnd,
-    lines,
+    lines: lines2,
     encoding,
     stripFinalNewline: stripFinalNewlineValue,
     allMixed
@@ -11257,7 +11259,7 @@ var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, 
       fdNumber,
       encoding,
       maxBuffer,
-      lines
+      lines: lines2
     }),
     logPromise
   ]);
@@ -11288,9 +11290,9 @@ var resumeStream = async (stream) => {
     stream.resume();
   }
 };
-var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterable, fdNumber, encoding, maxBuffer, lines }) => {
+var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterable, fdNumber, encoding, maxBuffer, lines: lines2 }) => {
   try {
-    if (readableObjectMode || lines) {
+    if (readableObjectMode || lines2) {
       return await getStreamAsArray(iterable, { maxBuffer });
     }
     if (encoding === "buffer") {
@@ -11302,7 +11304,7 @@ var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterab
       error,
       stream,
       readableObjectMode,
-      lines,
+      lines: lines2,
       encoding,
       fdNumber
     }));
@@ -11371,19 +11373,19 @@ var isStreamAbort = (error) => error?.code === "ERR_STREAM_PREMATURE_CLOSE";
 var isStreamEpipe = (error) => error?.code === "EPIPE";
 
 // node_modules/execa/lib/resolve/stdio.js
-var waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
+var waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines: lines2, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
   stream,
   fdNumber,
   encoding,
   buffer: buffer[fdNumber],
   maxBuffer: maxBuffer[fdNumber],
-  lines: lines[fdNumber],
+  lines: lines2[fdNumber],
   allMixed: false,
   stripFinalNewline: stripFinalNewline2,
   verboseInfo,
   streamInfo
 }));
-var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines: lines2, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
   if (!stream) {
     return;
   }
@@ -11400,7 +11402,7 @@ var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBu
       encoding,
       buffer,
       maxBuffer,
-      lines,
+      lines: lines2,
       allMixed,
       stripFinalNewline: stripFinalNewline2,
       verboseInfo,
@@ -11413,12 +11415,12 @@ var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBu
 
 // node_modules/execa/lib/resolve/all-async.js
 var makeAllStream = ({ stdout, stderr }, { all }) => all && (stdout || stderr) ? mergeStreams([stdout, stderr].filter(Boolean)) : void 0;
-var waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => waitForSubprocessStream({
+var waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines: lines2, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => waitForSubprocessStream({
   ...getAllStream(subprocess, buffer),
   fdNumber: "all",
   encoding,
   maxBuffer: maxBuffer[1] + maxBuffer[2],
-  lines: lines[1] || lines[2],
+  lines: lines2[1] || lines2[2],
   allMixed: getAllMixed(subprocess),
   stripFinalNewline: stripFinalNewline2,
   verboseInfo,
@@ -11499,7 +11501,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     timeoutDuration: timeout,
     cancelSignal,
     gracefulCancel,
@@ -11528,7 +11530,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     verboseInfo,
     streamInfo
@@ -11538,7 +11540,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     verboseInfo,
     streamInfo
@@ -12243,7 +12245,7 @@ async function rotateCacheDir(dir) {
   await rename2(fresh, dir);
   return true;
 }
-async function probeBuildx(signal) {
+async function probeBuildx(signal, builder = "") {
   const query = async (args) => {
     const result = await execa("docker", args, {
       reject: false,
@@ -12253,12 +12255,12 @@ async function probeBuildx(signal) {
     });
     return result.exitCode === 0 ? String(result.stdout) : void 0;
   };
-  const [inspect3, status] = await Promise.all([
-    query(["buildx", "inspect"]),
+  const [inspect4, status] = await Promise.all([
+    query(["buildx", "inspect", ...builder ? [builder] : []]),
     query(["info", "--format", "{{json .DriverStatus}}"])
   ]);
   return {
-    ...inspect3 === void 0 ? {} : { driver: parseBuildxDriver(inspect3) },
+    ...inspect4 === void 0 ? {} : { driver: parseBuildxDriver(inspect4) },
     ...status === void 0 ? {} : { containerdStore: usesContainerdStore(status) }
   };
 }
@@ -12578,6 +12580,8 @@ function buildArgs(config) {
   add("--platform", config.platform);
   for (const [key, value] of config.buildArgs) add("--build-arg", `${key}=${value}`, `${key}=***`);
   for (const label of config.labels) add("--label", label);
+  if (config.buildx.network) add("--network", config.buildx.network);
+  for (const host of config.buildx.addHosts) add("--add-host", host);
   if (config.noCache) add("--no-cache");
   if (config.pull) add("--pull");
   return { args, shown };
@@ -12601,13 +12605,13 @@ function runDocker(args, options) {
   const tail = [];
   const collect = (stream) => {
     if (!stream) return Promise.resolve();
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on("line", (line) => {
+    const lines2 = createInterface({ input: stream, crlfDelay: Infinity });
+    lines2.on("line", (line) => {
       options.log.info(line);
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
     });
-    return new Promise((resolve7) => lines.on("close", () => resolve7()));
+    return new Promise((resolve7) => lines2.on("close", () => resolve7()));
   };
   const piped = options.stdout === "pipe";
   const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)]);
@@ -12644,8 +12648,8 @@ async function ensureDaemon(input, value, signal) {
   );
 }
 function lastLine(text2) {
-  const lines = text2.trim().split("\n");
-  return (lines[lines.length - 1] ?? "").trim();
+  const lines2 = text2.trim().split("\n");
+  return (lines2[lines2.length - 1] ?? "").trim();
 }
 function processExit(done, failure2) {
   const exited = done.then((result) => {
@@ -12654,6 +12658,15 @@ function processExit(done, failure2) {
   exited.catch(() => {
   });
   return exited;
+}
+function stopThen(abort, done, after = async () => {
+}) {
+  return async () => {
+    abort.abort();
+    await done.catch(() => {
+    });
+    await after();
+  };
 }
 
 // src/source/inline-cache.ts
@@ -12730,9 +12743,156 @@ async function saveCache(cache, source, build2, log, signal) {
 }
 
 // src/source/build.ts
-import { mkdtemp, readFile as readFile5, rm as rm4, stat as stat2 } from "node:fs/promises";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { stat as stat3 } from "node:fs/promises";
+import { join as join10, resolve as resolve4 } from "node:path";
+
+// src/source/builder.ts
+async function detectBuilder(mode, signal) {
+  if (mode === "false") return { kind: "legacy", why: "input buildkit is false" };
+  if (await dockerQuery(["buildx", "version"], signal) !== void 0) return { kind: "buildx" };
+  const client = await dockerQuery(["version", "--format", "{{.Client.Version}}"], signal);
+  const major = Number.parseInt(client ?? "", 10);
+  if (major > 0 && major < 23) return { kind: "classic" };
+  const why = `docker client ${client ?? "(unknown)"} has no buildx plugin`;
+  if (mode === "true")
+    throw new InputError(
+      "buildkit",
+      mode,
+      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`
+    );
+  return { kind: "legacy", why };
+}
+
+// src/source/buildx.ts
+import { constants as constants4 } from "node:fs";
+import { access, chmod, mkdtemp, rm as rm4, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join8, resolve as resolve4 } from "node:path";
+import { join as join7 } from "node:path";
+function unsupportedInput(options, kind) {
+  const used = [
+    ["builder", options.builder !== ""],
+    ["build-contexts", options.contexts.length > 0],
+    ["cache-to", options.cacheTo.length > 0],
+    ["push", options.push],
+    [options.attests[0]?.input ?? "attests", options.attests.length > 0]
+  ];
+  if (kind === "legacy")
+    used.push(
+      [options.secrets[0]?.input ?? "secrets", options.secrets.length > 0],
+      ["ssh", options.ssh.length > 0],
+      ["cache-from", options.cacheFrom.length > 0]
+    );
+  if (kind === "buildx") return void 0;
+  return used.find(([, given]) => given)?.[0];
+}
+function activeAttests(attests) {
+  return attests.map((a2) => a2.spec).filter((spec) => !/(^|,)disabled=(true|1)(,|$)/i.test(spec));
+}
+function makesAttestations(info) {
+  return info.driver !== "docker" || info.containerdStore === true;
+}
+var ATTESTATION_DRIVERS = "docker-container, kubernetes and remote builders make attestations (e.g. docker/setup-buildx-action); the docker driver only with the containerd image store";
+async function checkBuilder(options, signal, attests = options.attests) {
+  if (options.builder) {
+    const result = await execa(DOCKER, ["buildx", "inspect", options.builder], {
+      reject: false,
+      stdin: "ignore",
+      cancelSignal: signal,
+      timeout: 6e4
+    });
+    if (result.exitCode !== 0)
+      throw new InputError(
+        "builder",
+        options.builder,
+        `docker buildx cannot use it: ${lastLine(String(result.stderr)).replace(/^ERROR:\s*/, "")} (docker buildx ls lists the builders)`
+      );
+  }
+  const info = await probeBuildx(signal, options.builder);
+  const active = attests.filter((a2) => activeAttests([a2]).length > 0);
+  if (active.length > 0 && !makesAttestations(info))
+    throw attestationError(active[0].input, active[0].spec, "attestations", options.builder, info);
+  return info;
+}
+function attestationError(input, value, what2, builder, info) {
+  return new InputError(
+    input,
+    value,
+    `${what2}, which the builder ${builder || "(the current one)"} cannot make: its ${info.driver ?? "unknown"} driver has no attestations (${ATTESTATION_DRIVERS}). Switch them off with provenance: false and sbom-attestation: false`
+  );
+}
+var BuildFiles = class {
+  dir;
+  /** The folder, made (mode 0700) on first use. */
+  async folder() {
+    this.dir ??= await mkdtemp(join7(process.env.RUNNER_TEMP || tmpdir3(), "metal-image-build-"));
+    await chmod(this.dir, 448);
+    return this.dir;
+  }
+  async cleanup() {
+    if (this.dir) await rm4(this.dir, { recursive: true, force: true });
+    this.dir = void 0;
+  }
+};
+async function secretSpecs(secrets, files) {
+  const specs = [];
+  for (const [i2, secret] of secrets.entries()) {
+    const named = `${secret.id}=${secret.kind === "value" ? "***" : secret.source}`;
+    if (secret.kind === "env") {
+      checkSecretEnv(secret.id, secret.source, (problem) => new InputError(secret.input, named, problem));
+      specs.push(`id=${secret.id},env=${secret.source}`);
+    } else if (secret.kind === "file") {
+      const info = await stat2(secret.source).catch(() => void 0);
+      const readable2 = info?.isFile() && await access(secret.source, constants4.R_OK).then(
+        () => true,
+        () => false
+      );
+      if (!readable2)
+        throw new InputError(
+          secret.input,
+          named,
+          `secret "${secret.id}": no readable file at ${secret.source}`
+        );
+      specs.push(`id=${secret.id},src=${secret.source}`);
+    } else {
+      const path6 = join7(await files.folder(), `secret-${i2}`);
+      await writeFile3(path6, secret.source, { mode: 384 });
+      specs.push(`id=${secret.id},src=${path6}`);
+    }
+  }
+  return specs;
+}
+function checkSecretEnv(id, variable, error) {
+  if (!process.env[variable])
+    throw error(
+      `secret "${id}": the environment variable ${variable} is ${variable in process.env ? "empty" : "not set"} (buildx would pass an empty secret; a repository secret that is missing, e.g. on a pull request from a fork, looks like this)`
+    );
+}
+function buildxFlags(options, secrets) {
+  const flags = [];
+  const add = (flag, values) => {
+    for (const value of values) flags.push(flag, value);
+  };
+  if (options.builder) flags.push("--builder", options.builder);
+  add(
+    "--build-context",
+    options.contexts.map(([name, value]) => `${name}=${value}`)
+  );
+  add("--secret", secrets);
+  add("--ssh", options.ssh);
+  add("--cache-from", options.cacheFrom);
+  add("--cache-to", options.cacheTo);
+  add(
+    "--attest",
+    options.attests.map((a2) => a2.spec)
+  );
+  return flags;
+}
+
+// src/source/image-fs.ts
+import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join9 } from "node:path";
 
 // src/util/chunk-pool.ts
 var SLAB = 1 << 20;
@@ -12793,14 +12953,14 @@ var ChunkPool = class {
 import { readFileSync as readFileSync3 } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 var DEFAULT_SOCKET = "/var/run/docker.sock";
 var MAX_HEADER = 64 * 1024;
 function localEngineSocket(env = process.env, home = homedir()) {
   const host = env.DOCKER_HOST;
   if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
   if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
-  const config = join7(env.DOCKER_CONFIG || join7(home, ".docker"), "config.json");
+  const config = join8(env.DOCKER_CONFIG || join8(home, ".docker"), "config.json");
   let current;
   try {
     current = JSON.parse(readFileSync3(config, "utf8")).currentContext;
@@ -12882,17 +13042,7 @@ async function errorBody(socket, start) {
 }
 
 // src/source/export.ts
-async function exportImage(image, platform2, log, signal) {
-  if (await dockerQuery(["image", "inspect", "--format", "{{.Id}}", image], signal) === void 0) {
-    log.info(`${image} is not present locally; pulling it for ${platform2}`);
-    const pulled = await runDocker(["pull", "--platform", platform2, image], { log, signal }).done;
-    if (pulled.exitCode !== 0)
-      throw new InputError(
-        "image",
-        image,
-        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
-      );
-  }
+async function exportContainer(image, platform2, log, signal) {
   log.info(`docker create --platform ${platform2} ${image}, then export it`);
   const created = await execa(DOCKER, ["create", "--platform", platform2, image, "/metal-image-export"], {
     reject: false,
@@ -12927,12 +13077,7 @@ async function exportImage(image, platform2, log, signal) {
       value: image,
       producer: true,
       streamsBuild: false,
-      cleanup: async () => {
-        abort.abort();
-        await done.catch(() => {
-        });
-        await removeContainer();
-      }
+      cleanup: stopThen(abort, done, removeContainer)
     };
   } catch (err) {
     await removeContainer();
@@ -12977,6 +13122,117 @@ async function engineExport(socketPath, container, image, log) {
   };
 }
 
+// src/source/image-fs.ts
+async function exportImage(image, platform2, log, signal) {
+  let facts = await inspect3(image, signal);
+  if (!facts) {
+    log.info(`${image} is not present locally; pulling it for ${platform2}`);
+    const pulled = await runDocker(["pull", "--platform", platform2, image], { log, signal }).done;
+    if (pulled.exitCode !== 0)
+      throw new InputError(
+        "image",
+        image,
+        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
+      );
+    facts = await inspect3(image, signal);
+  }
+  const ref = /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? facts?.tags[0] : image;
+  const builder = await detectBuilder("auto", signal);
+  const why = builder.kind === "legacy" ? `BuildKit is not available: ${builder.why}` : facts?.onBuild ? "it has ONBUILD instructions, which a build FROM it would run" : !ref ? "it has no name, and BuildKit reads images by name" : void 0;
+  if (why) {
+    log.warning(
+      `Exporting a container of ${image}, not the image itself (${why}): /etc/hostname, /etc/hosts and /etc/resolv.conf come out empty, /.dockerenv and /etc/mtab are added`
+    );
+    return exportContainer(image, platform2, log, signal);
+  }
+  const dir = await mkdtemp2(join9(tmpdir4(), "metal-image-from-"));
+  await writeFile4(join9(dir, "Dockerfile"), `FROM ${ref}
+`);
+  const context = builder.kind === "buildx" ? await dockerQuery(["context", "show"], signal) : void 0;
+  const args = [
+    ...builder.kind === "buildx" ? ["buildx", "build", ...context ? ["--builder", context] : []] : ["build"],
+    "--platform",
+    platform2,
+    "--progress",
+    "plain",
+    "--output",
+    "type=tar,dest=-",
+    dir
+  ];
+  log.info(`docker ${args.join(" ")} (Dockerfile: FROM ${ref})`);
+  const abort = new AbortController();
+  const { stdout, done } = runDocker(args, {
+    log,
+    signal: AbortSignal.any([signal, abort.signal]),
+    env: builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0,
+    stdout: "pipe"
+  });
+  const failure2 = (f) => new StageError(
+    "export",
+    `exporting the filesystem of ${image} with BuildKit failed (exit code ${f.exitCode ?? "none"}): ${f.tail.join("\n")}`
+  );
+  return {
+    stream: stdout,
+    exited: processExit(done, failure2),
+    method: `BuildKit's tar exporter FROM ${image} (the image's own filesystem)`,
+    input: "image",
+    value: image,
+    producer: true,
+    streamsBuild: false,
+    cleanup: stopThen(abort, done, () => rm5(dir, { recursive: true, force: true }))
+  };
+}
+async function inspect3(image, signal) {
+  const out = await dockerQuery(
+    ["image", "inspect", "--format", "{{json .RepoTags}} {{json .Config}}", image],
+    signal
+  );
+  if (out === void 0) return void 0;
+  const space = out.indexOf(" ");
+  const tags = JSON.parse(out.slice(0, space));
+  const config = JSON.parse(out.slice(space + 1));
+  return { tags: tags ?? [], onBuild: (config?.OnBuild?.length ?? 0) > 0 };
+}
+
+// src/source/push.ts
+import { readFile as readFile5 } from "node:fs/promises";
+async function readPush(metadataFile, names, log, target) {
+  let metadata;
+  try {
+    const all = JSON.parse(await readFile5(metadataFile, "utf8"));
+    metadata = target === void 0 ? all : all[target];
+  } catch (err) {
+    throw new StageError(
+      "push",
+      `docker buildx wrote no build metadata (${String(err)}): was the image pushed?`
+    );
+  }
+  const digest = metadata?.["containerimage.digest"];
+  if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest))
+    throw new StageError(
+      "push",
+      `docker buildx reported no pushed manifest for ${names.join(", ")}: nothing was published`
+    );
+  const pushed = String(metadata["image.name"] ?? "").split(",").map((n2) => n2.trim()).filter(Boolean);
+  const tags = pushed.length > 0 ? pushed : names;
+  log.info(`Pushed ${tags.join(", ")} (${digest}) from the same build`);
+  return { digest, tags };
+}
+function pushFailure(tail, names, by) {
+  const pushing = tail.some(
+    (l) => /pushing .* with docker|^\s*> pushing|failed to push|pushing layers|pushing manifest|exporting manifest list/.test(
+      l
+    )
+  );
+  if (!pushing) return void 0;
+  const error = [...tail].reverse().find((l) => /^ERROR:/.test(l.trim()))?.replace(/^\s*ERROR:\s*/, "") ?? tail.at(-1) ?? "the push failed";
+  return new InputError(
+    by.input,
+    by.value,
+    `pushing the image to ${names.join(", ")} failed: ${error}. Nothing was published to the destination; the registry keeps what the push completed before it failed (uploaded layers; with several names, the names pushed before the failure)`
+  );
+}
+
 // src/source/build.ts
 function buildFailure(config) {
   return (f) => new StageError(
@@ -12985,79 +13241,86 @@ function buildFailure(config) {
 ${f.tail.join("\n")}`
   );
 }
-async function detectBuilder(mode, signal) {
-  if (mode === "false") return { kind: "legacy", why: "input buildkit is false" };
-  if (await dockerQuery(["buildx", "version"], signal) !== void 0) return { kind: "buildx" };
-  const client = await dockerQuery(["version", "--format", "{{.Client.Version}}"], signal);
-  const major = Number.parseInt(client ?? "", 10);
-  if (major > 0 && major < 23) return { kind: "classic" };
-  const why = `docker client ${client ?? "(unknown)"} has no buildx plugin`;
-  if (mode === "true")
-    throw new InputError(
-      "buildkit",
-      mode,
-      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`
-    );
-  return { kind: "legacy", why };
-}
 async function build(config, log, signal, cache) {
   await checkBuildContext(config);
   const builder = await detectBuilder(config.buildkit, signal);
+  const unsupported = unsupportedInput(config.buildx, builder.kind);
+  if (unsupported)
+    throw new InputError(
+      unsupported,
+      "",
+      builder.kind === "legacy" ? `needs BuildKit, and this build uses the legacy builder (${builder.why})` : "needs docker buildx: the classic docker client (< 23) has no such option"
+    );
   const { args, shown } = buildArgs(config);
   if (builder.kind === "legacy") {
     if (cache) log.info("Build cache: not used: the legacy builder cannot use a BuildKit cache");
-    log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`);
+    log.info(`BuildKit not used (${builder.why}): building, then exporting the image's filesystem`);
     return legacyBuild(config, args, shown, log, signal);
   }
-  let cacheArgs = [];
-  let cacheKind;
-  if (cache) {
-    const buildx = builder.kind === "buildx" ? await probeBuildx(signal) : {};
-    const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache });
-    if (local.args) {
-      cacheArgs = local.args;
-      cacheKind = "local";
-    } else if (builder.kind === "classic" || buildx.driver === "docker") {
-      const loaded2 = await loadInlineCache(cache.dir, log, signal);
-      if (loaded2) cacheArgs = ["--cache-from", loaded2];
-      cacheKind = "inline";
-    } else log.info(`Build cache: not used: ${local.reason}`);
-  }
-  const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
-  const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
-  const tail = [...cacheArgs, "--output", "type=tar,dest=-", "--progress", "plain", config.context];
-  log.info(`docker ${[...prefix, ...shown, ...tail].join(" ")}`);
-  const abort = new AbortController();
-  const both = AbortSignal.any([signal, abort.signal]);
-  const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
-    log,
-    signal: both,
-    env,
-    stdout: "pipe"
-  });
-  return {
-    stream: stdout,
-    exited: processExit(done, buildFailure(config)),
-    method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
-    input: "context",
-    value: config.context,
-    producer: true,
-    streamsBuild: true,
-    cacheKind,
-    cleanup: async () => {
-      abort.abort();
-      await done.catch(() => {
-      });
+  const files = new BuildFiles();
+  try {
+    const { builder: named, attests } = config.buildx;
+    const probe = builder.kind === "buildx" && (named !== "" || attests.length > 0 || cache !== void 0);
+    const buildx = probe ? await checkBuilder(config.buildx, signal) : {};
+    let cacheArgs = [];
+    let cacheKind;
+    if (cache) {
+      const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache });
+      if (local.args) {
+        cacheArgs = local.args;
+        cacheKind = "local";
+      } else if (builder.kind === "classic" || buildx.driver === "docker") {
+        const loaded2 = await loadInlineCache(cache.dir, log, signal);
+        if (loaded2) cacheArgs = ["--cache-from", loaded2];
+        cacheKind = "inline";
+      } else log.info(`Build cache: not used: ${local.reason}`);
     }
-  };
+    const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files));
+    const { push, tags } = config.buildx;
+    const metadata = push ? join10(await files.folder(), "metadata.json") : void 0;
+    const outputs = ["--output", "type=tar,dest=-"];
+    if (push) {
+      outputs.push("--output", "type=image,push=true", "--metadata-file", metadata);
+      for (const tag of tags) outputs.push("--tag", tag);
+    }
+    const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
+    const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
+    const tail = [...flags, ...cacheArgs, ...outputs, "--progress", "plain", config.context];
+    log.info(`docker ${[...prefix, ...shown, ...tail].join(" ")}`);
+    const abort = new AbortController();
+    const both = AbortSignal.any([signal, abort.signal]);
+    const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
+      log,
+      signal: both,
+      env,
+      stdout: "pipe"
+    });
+    const failed = buildFailure(config);
+    const by = { input: "push", value: "true" };
+    return {
+      stream: stdout,
+      exited: processExit(done, (f) => push && pushFailure(f.tail, tags, by) || failed(f)),
+      method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
+      input: "context",
+      value: config.context,
+      producer: true,
+      streamsBuild: true,
+      cacheKind,
+      ...push ? { pushed: () => readPush(metadata, tags, log) } : {},
+      cleanup: stopThen(abort, done, () => files.cleanup())
+    };
+  } catch (err) {
+    await files.cleanup();
+    throw err;
+  }
 }
 async function checkBuildContext(config) {
   if (isRemoteContext(config.context)) return;
-  const info = await stat2(config.context).catch(() => void 0);
+  const info = await stat3(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve4(config.file) : join8(config.context, "Dockerfile");
-  const fileInfo = await stat2(file).catch(() => void 0);
+  const file = config.file ? resolve4(config.file) : join10(config.context, "Dockerfile");
+  const fileInfo = await stat3(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
       "file",
@@ -13066,11 +13329,11 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join8(tmpdir3(), "metal-image-"));
-  const iidfile = join8(dir, "iid");
+  const tag = `metal-image-build/${randomBytes2(8).toString("hex")}:legacy`;
   const started = performance.now();
+  const untag = () => execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore" });
   try {
-    const own = ["--force-rm", "--iidfile", iidfile];
+    const own = ["--force-rm", "--tag", tag];
     log.info(`docker build ${[...shown, ...own, config.context].join(" ")}`);
     const { done } = runDocker(["build", ...args, ...own, config.context], {
       log,
@@ -13079,23 +13342,436 @@ async function legacyBuild(config, args, shown, log, signal) {
     });
     const result = await done;
     if (result.exitCode !== 0) throw buildFailure(config)(result);
-    const image = (await readFile5(iidfile, "utf8")).trim();
-    const source = await exportImage(image, config.platform, log, signal);
+    const source = await exportImage(tag, config.platform, log, signal);
     return {
       ...source,
       method: `docker build (legacy builder), ${source.method}`,
       input: "context",
       value: config.context,
-      before: { stage: "build", ms: performance.now() - started }
+      before: { stage: "build", ms: performance.now() - started },
+      cleanup: async () => {
+        await source.cleanup();
+        await untag();
+      }
     };
-  } finally {
-    await rm4(dir, { recursive: true, force: true });
+  } catch (err) {
+    await untag();
+    throw err;
   }
+}
+
+// src/source/bake.ts
+import { stat as stat4, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join11 } from "node:path";
+
+// src/source/csv.ts
+function csvRecords(text2) {
+  const records2 = [];
+  let record = [];
+  let field2 = "";
+  let quoted = false;
+  let atFieldStart = true;
+  const endRecord = () => {
+    record.push(field2);
+    if (record.length > 1 || record[0] !== "") records2.push(record);
+    record = [];
+    field2 = "";
+    atFieldStart = true;
+  };
+  for (let i2 = 0; i2 < text2.length; i2++) {
+    const c3 = text2[i2];
+    if (quoted) {
+      if (c3 === '"' && text2[i2 + 1] === '"') {
+        field2 += '"';
+        i2++;
+      } else if (c3 === '"') quoted = false;
+      else field2 += c3;
+    } else if (c3 === '"' && atFieldStart) {
+      quoted = true;
+      atFieldStart = false;
+    } else if (c3 === ",") {
+      record.push(field2);
+      field2 = "";
+      atFieldStart = true;
+    } else if (c3 === "\n" || c3 === "\r" && text2[i2 + 1] === "\n") {
+      if (c3 === "\r") i2++;
+      endRecord();
+    } else {
+      field2 += c3;
+      atFieldStart = false;
+    }
+  }
+  if (field2 !== "" || record.length > 0) endRecord();
+  return records2;
+}
+function csvFields(text2) {
+  return csvRecords(text2.replace(/\r?\n/g, " "))[0] ?? [];
+}
+
+// src/source/bake-definition.ts
+var LIST_KEYS = {
+  output: "output",
+  "cache-from": "cache-from",
+  "cache-to": "cache-to",
+  tags: "tags",
+  platform: "platforms",
+  secrets: "secret",
+  ssh: "ssh",
+  attest: "attest",
+  annotations: "annotations"
+};
+var MARKER = "METAL_IMAGE_SET_LINE_";
+function parseSetLines(lines2) {
+  return lines2.map((line, i2) => {
+    const eq = line.indexOf("=");
+    const left = eq === -1 ? line : line.slice(0, eq);
+    const append = left.endsWith("+");
+    const name = append ? left.slice(0, -1) : left;
+    const dot = name.indexOf(".");
+    const pattern = dot === -1 ? "" : name.slice(0, dot);
+    const key = dot === -1 ? "" : name.slice(dot + 1);
+    const value = eq === -1 ? void 0 : line.slice(eq + 1);
+    if (!pattern || !key || /\s/.test(name))
+      throw new InputError(
+        "set",
+        line,
+        "expected target.key=value (or target.key+=value), e.g. debian.args.FOO=bar"
+      );
+    if (value === void 0 && !key.startsWith("args."))
+      throw new InputError("set", line, "expected target.key=value: only args.NAME may leave out the value");
+    const top = key.split(".")[0];
+    if (append && !(top in LIST_KEYS))
+      throw new InputError(
+        "set",
+        line,
+        `+= appends to a list: ${Object.keys(LIST_KEYS).join(", ")}; "${key}" takes =`
+      );
+    const mine = append || top === "output" || top === "push";
+    return {
+      line,
+      pattern,
+      key,
+      append,
+      value,
+      by: mine ? "action" : "buildx",
+      ...mine ? { marker: `${MARKER}${i2}` } : {}
+    };
+  });
+}
+function printOverrides(target, sets) {
+  const flags = ["--set", `${target}.output=type=cacheonly`];
+  for (const set of sets)
+    flags.push("--set", set.by === "buildx" ? set.line : `${set.pattern}.args.${set.marker}=1`);
+  return flags;
+}
+function printFailure(message, config, sets) {
+  const unmatched = /could not find any target matching '([^']*)'/.exec(message)?.[1];
+  if (unmatched === config.target || /failed to find target /.test(message))
+    return new InputError(
+      "targets",
+      config.target,
+      `no such target in ${config.files.join(", ")} (give one target, not a group): ${message}`
+    );
+  if (unmatched !== void 0) {
+    const line = sets.find((s) => s.pattern === unmatched)?.line ?? unmatched;
+    return new InputError("set", line, `names no target of the bake files: ${message}`);
+  }
+  const key = /unknown key: (\S+)/.exec(message)?.[1];
+  const keyLine = key && sets.find((s) => s.key === key || s.key.startsWith(`${key}.`));
+  if (key || /invalid (override|key)/.test(message))
+    return new InputError("set", keyLine ? keyLine.line : sets.map((s) => s.line).join("; "), message);
+  if (/\.(hcl|json|ya?ml):\d|Invalid |Unsupported |parse|unmarshal|syntax/i.test(message))
+    return new InputError(
+      "bake-files",
+      config.files.join(", "),
+      `docker buildx bake cannot read them:
+${message}`
+    );
+  return new InputError("targets", config.target, `docker buildx bake cannot resolve it:
+${message}`);
+}
+function parseOutput(spec) {
+  const attrs = /* @__PURE__ */ new Map();
+  if (!spec.includes("=")) {
+    attrs.set("dest", spec);
+    return { type: spec === "-" ? "tar" : "local", attrs };
+  }
+  for (const field2 of csvFields(spec)) {
+    const eq = field2.indexOf("=");
+    if (eq === -1) continue;
+    attrs.set(field2.slice(0, eq).trim().toLowerCase(), field2.slice(eq + 1));
+  }
+  return { type: attrs.get("type") ?? "", attrs };
+}
+function pushes(spec) {
+  const { type, attrs } = parseOutput(spec);
+  return type === "registry" || type === "image" && /^(true|1)$/i.test(attrs.get("push") ?? "");
+}
+function droppedBecause(spec) {
+  const { type, attrs } = parseOutput(spec);
+  const dest = attrs.get("dest");
+  if ((type === "tar" || type === "local") && dest !== "-")
+    return `it would write the uncompressed rootfs to disk (${dest ?? "no dest"})`;
+  if (type === "tar") return "the action streams the tar itself";
+  if (type === "cacheonly") return "it exports nothing";
+  return void 0;
+}
+function planBake(printed, { config, sets, secretSpecs: secretSpecs2 }) {
+  const definition = structuredClone(printed);
+  delete definition.group;
+  const name = config.target;
+  const target = definition.target[name];
+  if (!target)
+    throw new InputError(
+      "targets",
+      name,
+      "docker buildx bake --print did not show this target (is it a group?)"
+    );
+  const groupTargets = printed.group?.default?.targets ?? [name];
+  if (groupTargets.length !== 1 || groupTargets[0] !== name)
+    throw new InputError(
+      "targets",
+      name,
+      `names several targets (${groupTargets.join(", ")}): give one target, the action publishes one image`
+    );
+  const outputs = [];
+  let pushSet;
+  for (const set of sets) {
+    if (set.by !== "action") continue;
+    for (const [tname, t2] of Object.entries(definition.target)) {
+      if (!t2.args || !(set.marker in t2.args)) continue;
+      const top = set.key.split(".")[0];
+      if (top === "output" || top === "push") {
+        if (tname === name && top === "push") pushSet = set;
+        else if (tname === name) outputs.push({ spec: set.value, set });
+        continue;
+      }
+      const field2 = LIST_KEYS[top];
+      t2[field2] = [...t2[field2] ?? [], set.value];
+    }
+  }
+  for (const t2 of Object.values(definition.target)) {
+    if (!t2.args) continue;
+    for (const arg of Object.keys(t2.args)) if (arg.startsWith(MARKER)) delete t2.args[arg];
+    if (Object.keys(t2.args).length === 0) delete t2.args;
+  }
+  const { buildx } = config;
+  for (const t2 of Object.values(definition.target)) {
+    if (secretSpecs2.length > 0) t2.secret = [...t2.secret ?? [], ...secretSpecs2];
+    if (buildx.ssh.length > 0) t2.ssh = [...t2.ssh ?? [], ...buildx.ssh];
+    if (buildx.attests.length > 0) t2.attest = [...t2.attest ?? [], ...buildx.attests.map((a2) => a2.spec)];
+    if (config.noCache) t2["no-cache"] = true;
+    if (config.pull) t2.pull = true;
+  }
+  if (config.buildArgs.length > 0) target.args = { ...target.args, ...Object.fromEntries(config.buildArgs) };
+  if (config.labels.length > 0)
+    target.labels = {
+      ...target.labels,
+      ...Object.fromEntries(
+        config.labels.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])
+      )
+    };
+  if (config.stage) target.target = config.stage;
+  if (buildx.contexts.length > 0)
+    target.contexts = { ...target.contexts, ...Object.fromEntries(buildx.contexts) };
+  if (buildx.cacheFrom.length > 0)
+    target["cache-from"] = [...target["cache-from"] ?? [], ...buildx.cacheFrom];
+  if (buildx.cacheTo.length > 0) target["cache-to"] = [...target["cache-to"] ?? [], ...buildx.cacheTo];
+  if (buildx.tags.length > 0) target.tags = [...buildx.tags];
+  target.platforms = [config.platform];
+  const dropped = [];
+  const kept = [];
+  for (const output of outputs) {
+    const why = droppedBecause(output.spec);
+    if (why) dropped.push({ spec: output.spec, why });
+    else kept.push(output);
+  }
+  const push = pushSet ? /^(true|1)$/i.test(pushSet.value ?? "") : buildx.push;
+  if (push && !kept.some((o2) => pushes(o2.spec))) kept.push({ spec: "type=image,push=true", set: pushSet });
+  const final = ["type=tar,dest=-", ...kept.map((o2) => o2.spec)];
+  target.output = final;
+  const pushing = kept.filter((o2) => pushes(o2.spec));
+  const pushTo = [...new Set(pushing.flatMap((o2) => nameList(o2.spec) ?? target.tags ?? []))];
+  const by = pushing[0]?.set;
+  const pushedBy = pushing.length === 0 ? void 0 : by ? { input: "set", value: by.line } : { input: "push", value: "true" };
+  if (pushedBy && pushTo.length === 0)
+    throw new InputError(
+      "tags",
+      "",
+      `the push (${pushedBy.input}: ${pushedBy.value}) needs a name: the bake target ${name} has no tags; give tags`
+    );
+  return {
+    definition,
+    outputs: final,
+    dropped,
+    pushTo,
+    pushedBy,
+    attests: activeAttestations(definition, config),
+    secrets: Object.entries(definition.target).flatMap(
+      ([tname, t2]) => (t2.secret ?? []).map((spec) => ({ target: tname, spec }))
+    )
+  };
+}
+function nameList(spec) {
+  const names = parseOutput(spec).attrs.get("name");
+  return names ? names.split(",").map((n2) => n2.trim()).filter(Boolean) : void 0;
+}
+function activeAttestations(definition, config) {
+  const fromInputs = new Map(config.buildx.attests.map((a2) => [a2.spec, a2.input]));
+  const active = [];
+  for (const [tname, t2] of Object.entries(definition.target)) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const spec of t2.attest ?? []) byType.set(parseOutput(spec).type, spec);
+    for (const spec of byType.values())
+      if (!/^(true|1)$/i.test(parseOutput(spec).attrs.get("disabled") ?? ""))
+        active.push({ target: tname, spec, input: fromInputs.get(spec) ?? "targets" });
+  }
+  return active;
+}
+function definitionJson(definition) {
+  const escape = (value) => {
+    if (typeof value === "string") return value.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
+    if (Array.isArray(value)) return value.map(escape);
+    if (value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escape(v)]));
+    return value;
+  };
+  return `${JSON.stringify(escape(definition), null, 2)}
+`;
+}
+function envSecrets(specs) {
+  const found = [];
+  for (const spec of specs) {
+    const fields = new Map(
+      csvFields(spec).map((f) => {
+        const eq = f.indexOf("=");
+        return [f.slice(0, eq).trim().toLowerCase(), f.slice(eq + 1)];
+      })
+    );
+    const id = fields.get("id") ?? "";
+    const file = fields.get("src") ?? fields.get("source");
+    const env = fields.get("env") ?? (fields.get("type") === "env" ? file : void 0);
+    if (env) found.push({ id, variable: env });
+    else if (!file && id && id in process.env) found.push({ id, variable: id });
+  }
+  return found;
+}
+
+// src/source/bake.ts
+async function bake(config, log, signal) {
+  for (const file of config.files) {
+    const info = await stat4(file).catch(() => void 0);
+    if (!info?.isFile())
+      throw new InputError("bake-files", file, `no such file (paths are relative to ${process.cwd()})`);
+  }
+  const files = new BuildFiles();
+  try {
+    const named = config.buildx.builder ? await checkBuilder(config.buildx, signal, []) : void 0;
+    const secrets = await secretSpecs(config.buildx.secrets, files);
+    const sets = parseSetLines(config.set);
+    const printed = await printDefinition(config, printOverrides(config.target, sets), signal, sets);
+    const plan = planBake(printed, { config, sets, secretSpecs: secrets });
+    const builder = plan.attests.length > 0 ? named ?? await probeBuildx(signal) : {};
+    checkPlan(plan, config, builder);
+    describePlan(plan, config, log);
+    const dir = await files.folder();
+    const definition = join11(dir, "bake.json");
+    const metadata = join11(dir, "metadata.json");
+    await writeFile5(definition, definitionJson(plan.definition), { mode: 384 });
+    const args = ["buildx", "bake", "-f", definition, "--metadata-file", metadata, "--progress", "plain"];
+    if (config.buildx.builder) args.push("--builder", config.buildx.builder);
+    args.push(config.target);
+    log.info(`docker ${args.join(" ")}`);
+    const abort = new AbortController();
+    const { stdout, done } = runDocker(args, {
+      log,
+      signal: AbortSignal.any([signal, abort.signal]),
+      stdout: "pipe"
+    });
+    const failure2 = (f) => plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy) || new StageError(
+      "build",
+      `docker buildx bake failed (exit code ${f.exitCode ?? "none"}) for target "${config.target}". Last lines of its output:
+${f.tail.join("\n")}`
+    );
+    return {
+      stream: stdout,
+      exited: processExit(done, failure2),
+      method: `docker buildx bake ${config.target}, tar exporter`,
+      input: "targets",
+      value: config.target,
+      producer: true,
+      streamsBuild: true,
+      ...plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {},
+      cleanup: stopThen(abort, done, () => files.cleanup())
+    };
+  } catch (err) {
+    await files.cleanup();
+    throw err;
+  }
+}
+async function printDefinition(config, overrides, signal, sets) {
+  const args = ["buildx", "bake", "--print", "--progress", "quiet"];
+  for (const file of config.files) args.push("-f", file);
+  args.push(...overrides, config.target);
+  const result = await execa(DOCKER, args, {
+    reject: false,
+    stdin: "ignore",
+    cancelSignal: signal,
+    timeout: 12e4
+  });
+  if (result.exitCode !== 0) {
+    const message = bakeMessage(String(result.stderr)) || result.shortMessage || "docker buildx bake --print failed";
+    throw printFailure(message, config, sets);
+  }
+  try {
+    return JSON.parse(String(result.stdout));
+  } catch {
+    throw new StageError(
+      "bake",
+      `docker buildx bake --print printed no definition: ${String(result.stdout).slice(0, 200)}`
+    );
+  }
+}
+function bakeMessage(stderr) {
+  const lines2 = stderr.split("\n").filter((l) => !/^#\d+ /.test(l));
+  const start = lines2.findIndex((l) => /^ERROR|^\S+:\d+$/.test(l.trim()));
+  return (start === -1 ? lines2 : lines2.slice(start)).join("\n").trim().slice(0, 4e3);
+}
+function checkPlan(plan, config, builder) {
+  if (plan.attests.length > 0 && !makesAttestations(builder)) {
+    const { input, spec, target } = plan.attests[0];
+    throw input === "targets" ? attestationError(
+      input,
+      config.target,
+      `the bake file asks for attestations (target ${target}: ${spec})`,
+      config.buildx.builder,
+      builder
+    ) : attestationError(input, spec, "attestations", config.buildx.builder, builder);
+  }
+  for (const { target, spec } of plan.secrets)
+    for (const { id, variable } of envSecrets([spec]))
+      checkSecretEnv(
+        id,
+        variable,
+        (problem) => new InputError("targets", config.target, `the bake file's secret of target ${target}: ${problem}`)
+      );
+}
+function describePlan(plan, config, log) {
+  const t2 = plan.definition.target[config.target];
+  const contexts = Object.entries(t2.contexts ?? {}).map(([k, v]) => `${k}=${v}`);
+  const linked = Object.keys(plan.definition.target).filter((n2) => n2 !== config.target);
+  log.info(
+    `Bake target ${config.target} (${config.files.join(", ")}): context ${t2.context ?? "."}, dockerfile ${t2.dockerfile ?? "Dockerfile"}${contexts.length > 0 ? `, contexts ${contexts.join(" ")}` : ""}${linked.length > 0 ? `; also builds ${linked.join(", ")} (target: contexts)` : ""}; platform ${config.platform}`
+  );
+  log.info(
+    `Outputs: the rootfs to the action (type=tar,dest=-)${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(", ")}` : ""}${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(" ")})` : ""}. The bake file's own outputs are not used.`
+  );
+  for (const { spec, why } of plan.dropped) log.info(`Output ${spec} left out: ${why}`);
 }
 
 // src/source/rootfs-file.ts
 import { fstatSync, statSync as statSync2 } from "node:fs";
-import { open, stat as stat3 } from "node:fs/promises";
+import { open, stat as stat5 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
 import { Readable as Readable4 } from "node:stream";
 import { isatty } from "node:tty";
@@ -13171,7 +13847,7 @@ function devNull() {
 async function openRootfsFile(path6) {
   if (path6 === "-") return openStdin();
   const full = resolve5(path6);
-  const info = await stat3(full).catch((err) => {
+  const info = await stat5(full).catch((err) => {
     throw new InputError(
       "rootfs",
       path6,
@@ -13270,7 +13946,7 @@ var PooledFileStream = class extends Readable4 {
 
 // src/source/open.ts
 function sourceTitle(config) {
-  return { build: "Build", image: "Export image", rootfs: "Read rootfs" }[config.kind];
+  return { build: "Build", bake: "Bake", image: "Export image", rootfs: "Read rootfs" }[config.kind];
 }
 async function openSource(config, log, signal, cache) {
   switch (config.kind) {
@@ -13281,11 +13957,14 @@ async function openSource(config, log, signal, cache) {
       await ensureDaemon("image", config.image, signal);
       const source = await exportImage(config.image, config.platform, log, signal);
       const ms = performance.now() - started;
-      return { ...source, before: { stage: "prepare (pull if missing, create container)", ms } };
+      return { ...source, before: { stage: "prepare (pull if missing)", ms } };
     }
     case "build":
       await ensureDaemon("context", config.build.context, signal);
       return build(config.build, log, signal, cache);
+    case "bake":
+      await ensureDaemon("targets", config.bake.target, signal);
+      return bake(config.bake, log, signal);
   }
 }
 
@@ -13426,19 +14105,19 @@ var DPKG_RULER = /^\+\+\+-(=+)-(=+)-(=+)-(=+)$/;
 var DPKG_FLAGS = /^[uihrp][ncHUFWti][ R]$/;
 function parsePackageEntries(text2) {
   if (text2 === "") return { kind: void 0, packages: [] };
-  const lines = text2.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  if (lines[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines) };
-  return { kind: "rpm", packages: lines.map((line, i2) => parseRpmLine(line, i2 + 1)) };
+  const lines2 = text2.split("\n");
+  if (lines2.at(-1) === "") lines2.pop();
+  if (lines2[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines2) };
+  return { kind: "rpm", packages: lines2.map((line, i2) => parseRpmLine(line, i2 + 1)) };
 }
-function parseDpkgList(lines) {
-  const ruler = DPKG_RULER.exec(lines[4] ?? "");
-  if (!ruler || !lines[3]?.startsWith("||/ "))
+function parseDpkgList(lines2) {
+  const ruler = DPKG_RULER.exec(lines2[4] ?? "");
+  if (!ruler || !lines2[3]?.startsWith("||/ "))
     throw new PackageListError("packages.txt starts like dpkg -l output but its header is not dpkg -l\u2019s");
   const widths = [ruler[1].length, ruler[2].length, ruler[3].length];
   const packages = [];
-  for (let i2 = 5; i2 < lines.length; i2++) {
-    const row = lines[i2];
+  for (let i2 = 5; i2 < lines2.length; i2++) {
+    const row = lines2[i2];
     const flags = row.slice(0, 3);
     if (!DPKG_FLAGS.test(flags) || row[3] !== " ")
       throw new PackageListError(`packages.txt line ${i2 + 1} is not a dpkg -l row: ${JSON.stringify(row)}`);
@@ -13746,6 +14425,7 @@ async function publish(config, store, options) {
         })
       )
     );
+    const registry = await opened.pushed?.();
     if (opened.streamsBuild && streamed.firstByteMs !== void 0)
       phases.timings.splice(-1, 0, { stage: "build (until the first rootfs byte)", ms: streamed.firstByteMs });
     const described = await phases.run(
@@ -13769,6 +14449,7 @@ async function publish(config, store, options) {
       size: streamed.size,
       files,
       method: opened.method,
+      ...registry ? { registry } : {},
       timings: phases.timings,
       localFiles: set.localFiles([
         IMAGE_FILE,
@@ -13839,7 +14520,7 @@ var ImageSet = class {
   imageStream() {
     const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir());
     if (!this.copyDir) return toStore;
-    return new Tee(toStore, this.watch(createWriteStream3(join9(this.copyDir, IMAGE_FILE)), this.copyDir));
+    return new Tee(toStore, this.watch(createWriteStream3(join12(this.copyDir, IMAGE_FILE)), this.copyDir));
   }
   /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */
   async naming(streaming) {
@@ -13853,7 +14534,7 @@ var ImageSet = class {
       throw isSystemError(err) ? failure("store", `write ${name} to ${where}`, err) : err;
     };
     await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()));
-    if (this.copyDir) await writeFile3(join9(this.copyDir, name), data).catch(named(this.copyDir));
+    if (this.copyDir) await writeFile6(join12(this.copyDir, name), data).catch(named(this.copyDir));
     this.sizes.set(name, data.length);
   }
   /** The destination folder as the user wrote it: a path for a local one. */
@@ -13939,11 +14620,64 @@ var INPUTS = {
   pull: { description: "Always pull newer versions of the base images.", default: "false" },
   labels: { description: "Image labels, one KEY=VALUE per line." },
   buildkit: {
-    description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (always build, docker create, docker export).`,
+    description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image's filesystem).`,
     default: "auto"
   },
+  "bake-files": {
+    description: "Bake files for `targets`, one per line (later ones override earlier ones, as docker buildx bake merges them).",
+    defaultText: "docker-bake.hcl (with targets)"
+  },
+  targets: {
+    description: "Build this target of the bake files with docker buildx bake (as bake builds it: inherited attributes, named contexts, `target:` contexts, variables from the environment) and publish its rootfs. One target: the action publishes one image. The bake file's own outputs are not used: the rootfs streams to the action (no tar on disk), a registry push comes from `push` or `set`."
+  },
+  set: {
+    description: "Overrides in docker buildx bake's --set syntax, one per line (e.g. `_common.output+=type=registry`, as metal-images writes it): `+=` appends, also where buildx (before 0.22) cannot; an output line that pushes (type=registry, type=image with push=true) pushes the target."
+  },
+  "build-contexts": {
+    description: "Named build contexts, one name=value per line (a folder, docker-image://..., an URL; with targets also target:...), as buildx --build-context."
+  },
+  secrets: {
+    description: "Build secrets, one id=VALUE per line, for RUN --mount=type=secret,id=... (buildx --secret); values are written to a private temporary file and never logged. An empty value is an error."
+  },
+  "secret-files": {
+    description: "Build secrets from files, one id=PATH per line; a missing file is an error."
+  },
+  "secret-envs": {
+    description: "Build secrets from environment variables, one id=VARIABLE per line; an unset or empty variable is an error (buildx would pass an empty secret)."
+  },
+  ssh: {
+    description: "SSH agent sockets or keys for RUN --mount=type=ssh, e.g. default (buildx --ssh)."
+  },
+  builder: {
+    description: "The buildx builder to build with (docker-container, kubernetes, remote, a docker context). Empty: the current one."
+  },
+  "cache-from": { description: "External cache sources, one per line (buildx --cache-from)." },
+  "cache-to": {
+    description: "Cache export destinations, one per line (buildx --cache-to; the docker driver exports none). The input cache is GitHub's cache made easy."
+  },
+  network: { description: "Network mode for RUN instructions (docker build --network)." },
+  "add-hosts": { description: "Custom host-to-IP mappings, host:ip (docker build --add-host)." },
+  platforms: {
+    description: "build-push-action's name for platform: one platform (the action publishes one image per platform)."
+  },
+  push: {
+    description: "Also push the image to a registry from the same build (BuildKit, buildx), under tags. A failed push fails the run before anything is published.",
+    default: "false"
+  },
+  tags: {
+    description: "Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable). With targets: replace the target's tags."
+  },
+  provenance: {
+    description: "Provenance attestation, as buildx --provenance: true, false, or its options (mode=max). Needs a builder that makes attestations (not the docker driver)."
+  },
+  "sbom-attestation": {
+    description: "SBOM attestation, as buildx --sbom (build-push-action's sbom input; sbom here is the SBOM file beside the image): true, false or options."
+  },
+  attests: {
+    description: "Attestations, one per line in buildx --attest syntax (type=provenance,mode=max)."
+  },
   image: {
-    description: "Export this existing image (local, or pulled if missing) instead of building."
+    description: "Export this existing image's own filesystem (local, or pulled if missing) instead of building."
   },
   rootfs: {
     description: "Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`)."
@@ -14058,6 +14792,8 @@ var OUTPUTS = {
   sha256: "SHA-256 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
   sha512: "SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
   contract: 'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  digest: "Digest of the image manifest pushed to the registry (empty when nothing was pushed).",
+  tags: "The names the image was pushed under, one per line (empty when nothing was pushed).",
   "artifact-id": "Id of the uploaded workflow artifact (empty when none was uploaded).",
   "artifact-url": "Where the workflow artifact can be downloaded (empty when none was uploaded).",
   metadata: "All outputs as one JSON object."
@@ -14070,44 +14806,8 @@ function parseInputs(read) {
     const spec = INPUTS[name];
     return raw === "" ? spec.default ?? "" : raw;
   };
-  const platform2 = get("platform");
-  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform2))
-    throw new InputError("platform", platform2, "expected os/arch[/variant], e.g. linux/amd64 or linux/arm64");
-  const image = get("image");
-  const rootfs = get("rootfs");
-  if (image && rootfs) throw new InputError("rootfs", rootfs, 'give either "image" or "rootfs", not both');
-  const buildOnly = ["file", "build-args", "target", "labels"].filter((name) => get(name) !== "");
-  if ((image || rootfs) && buildOnly.length > 0) {
-    const name = buildOnly[0];
-    throw new InputError(
-      name,
-      get(name),
-      `only applies when building; it cannot be combined with "${image ? "image" : "rootfs"}"`
-    );
-  }
-  let source;
-  if (rootfs) source = { kind: "rootfs", rootfs, platform: platform2 };
-  else if (image) source = { kind: "image", image, platform: platform2 };
-  else {
-    const buildkit = get("buildkit");
-    if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
-      throw new InputError("buildkit", buildkit, "expected auto, true or false");
-    source = {
-      kind: "build",
-      platform: platform2,
-      build: {
-        context: get("context"),
-        file: get("file"),
-        buildArgs: parseKeyValues("build-args", get("build-args")),
-        target: get("target"),
-        platform: platform2,
-        noCache: parseBoolean("no-cache", get("no-cache")),
-        pull: parseBoolean("pull", get("pull")),
-        labels: parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`),
-        buildkit
-      }
-    };
-  }
+  const platform2 = parsePlatform(read, get);
+  const source = parseSource(read, get, platform2);
   const layout = oneOf("layout", get("layout"), ["flat", "versioned"]);
   const mode = oneOf("mode", get("mode"), ["publish", "promote"]);
   const conflict = get("on-conflict");
@@ -14167,6 +14867,14 @@ function parseInputs(read) {
     },
     cache: parseBoolean("cache", get("cache"))
   };
+  if (publish2.cache && source.kind === "bake")
+    throw new InputError("cache", "true", "applies to plain builds; with targets use cache-from and cache-to");
+  if (publish2.cache && source.kind === "build" && (source.build.buildx.cacheFrom.length > 0 || source.build.buildx.cacheTo.length > 0))
+    throw new InputError(
+      "cache",
+      "true",
+      "give either cache or cache-from/cache-to: both would pick the build cache"
+    );
   if (mode === "publish") return publish2;
   const promote2 = { mode: "promote", ...target, fromChannel, toChannel };
   return promote2;
@@ -14278,6 +14986,197 @@ function parseKeyValues(name, value) {
     pairs.push([line.slice(0, eq), line.slice(eq + 1)]);
   });
   return pairs;
+}
+var rawOf = (read, name) => read(name).trim();
+function parsePlatform(read, get) {
+  const platforms = inputList(rawOf(read, "platforms"));
+  if (platforms.length > 1)
+    throw new InputError(
+      "platforms",
+      platforms.join(","),
+      "one platform: the action publishes one image per platform (use a matrix for several)"
+    );
+  const given = rawOf(read, "platform");
+  if (platforms.length === 1 && given !== "" && given !== platforms[0])
+    throw new InputError("platforms", platforms[0], `differs from platform "${given}": give one of them`);
+  const platform2 = platforms[0] ?? get("platform");
+  const name = platforms.length === 1 ? "platforms" : "platform";
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform2))
+    throw new InputError(name, platform2, "expected os/arch[/variant], e.g. linux/amd64 or linux/arm64");
+  return platform2;
+}
+function parseSource(read, get, platform2) {
+  const given = (name) => rawOf(read, name) !== "";
+  const image = get("image");
+  const rootfs = get("rootfs");
+  const targets = inputList(rawOf(read, "targets"));
+  if (image && rootfs) throw new InputError("rootfs", rootfs, 'give either "image" or "rootfs", not both');
+  const other = image ? "image" : rootfs ? "rootfs" : void 0;
+  if (other && targets.length > 0)
+    throw new InputError("targets", targets.join(","), `give either "targets" or "${other}", not both`);
+  for (const name of ["bake-files", "set"])
+    if (given(name) && targets.length === 0)
+      throw new InputError(name, get(name), 'applies to docker buildx bake: give "targets" too');
+  const buildOnly = ["file", "build-args", "target", "labels", ...BUILDX_INPUTS, "push"];
+  const notForOther = buildOnly.filter(
+    (name) => name === "push" ? parseBoolean("push", get("push")) : given(name)
+  );
+  if (other && notForOther.length > 0) {
+    const name = notForOther[0];
+    throw new InputError(name, get(name), `only applies when building; it cannot be combined with "${other}"`);
+  }
+  if (rootfs) return { kind: "rootfs", rootfs, platform: platform2 };
+  if (image) return { kind: "image", image, platform: platform2 };
+  const buildkit = get("buildkit");
+  if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
+    throw new InputError("buildkit", buildkit, "expected auto, true or false");
+  const buildx = parseBuildxOptions(read, get);
+  const buildArgs2 = parseKeyValues("build-args", get("build-args"));
+  const labels = parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`);
+  const noCache = parseBoolean("no-cache", get("no-cache"));
+  const pull = parseBoolean("pull", get("pull"));
+  if (targets.length === 0) {
+    if (buildx.push && buildx.tags.length === 0)
+      throw new InputError("tags", "", "push: true needs at least one tag to push the image under");
+    if (!buildx.push && buildx.tags.length > 0)
+      throw new InputError("tags", buildx.tags.join(","), "only applies with push: true");
+    return {
+      kind: "build",
+      platform: platform2,
+      build: {
+        context: get("context"),
+        file: get("file"),
+        buildArgs: buildArgs2,
+        target: get("target"),
+        platform: platform2,
+        noCache,
+        pull,
+        labels,
+        buildkit,
+        buildx
+      }
+    };
+  }
+  if (targets.length > 1)
+    throw new InputError(
+      "targets",
+      targets.join(","),
+      "one target: the action publishes one image per run (use a matrix for several)"
+    );
+  const plainOnly = ["context", "file", "network", "add-hosts"].filter(given);
+  if (plainOnly.length > 0) {
+    const name = plainOnly[0];
+    const why = name === "context" || name === "file" ? "the bake target says what to build" : "docker buildx bake (0.13) has no such attribute";
+    throw new InputError(name, get(name), `does not apply with "targets": ${why}`);
+  }
+  if (buildkit === "false")
+    throw new InputError(
+      "buildkit",
+      buildkit,
+      'docker buildx bake is BuildKit: "targets" needs buildkit auto or true'
+    );
+  return {
+    kind: "bake",
+    platform: platform2,
+    bake: {
+      files: lines(get("bake-files")).length > 0 ? lines(get("bake-files")) : ["docker-bake.hcl"],
+      target: targets[0],
+      set: lines(get("set")),
+      buildArgs: buildArgs2,
+      labels,
+      stage: get("target"),
+      platform: platform2,
+      noCache,
+      pull,
+      buildx
+    }
+  };
+}
+var BUILDX_INPUTS = [
+  "builder",
+  "build-contexts",
+  "secrets",
+  "secret-files",
+  "secret-envs",
+  "ssh",
+  "cache-from",
+  "cache-to",
+  "network",
+  "add-hosts",
+  "tags",
+  "provenance",
+  "sbom-attestation",
+  "attests"
+];
+function parseBuildxOptions(read, get) {
+  const raw = (name) => rawOf(read, name);
+  const pairs = (name, list) => list.map((item, i2) => {
+    const eq = item.indexOf("=");
+    if (eq <= 0 || eq === item.length - 1)
+      throw new InputError(name, name === "secrets" ? "" : item, `entry ${i2 + 1} is not name=value`);
+    return [item.slice(0, eq), item.slice(eq + 1)];
+  });
+  const secrets = [
+    // Not trimmed: a secret's value is taken as written (build-push-action does the same).
+    ...pairs("secrets", inputList(read("secrets"), { ignoreComma: true, trim: false })).map(
+      ([id, source]) => ({ id, kind: "value", source, input: "secrets" })
+    ),
+    ...pairs("secret-files", inputList(raw("secret-files"), { ignoreComma: true })).map(
+      ([id, source]) => ({ id, kind: "file", source, input: "secret-files" })
+    ),
+    ...pairs("secret-envs", inputList(raw("secret-envs"))).map(([id, source]) => ({
+      id,
+      kind: "env",
+      source,
+      input: "secret-envs"
+    }))
+  ];
+  const seen = /* @__PURE__ */ new Set();
+  for (const secret of secrets) {
+    if (seen.has(secret.id))
+      throw new InputError(secret.input, "", `secret id "${secret.id}" is given more than once`);
+    seen.add(secret.id);
+  }
+  const attests = [
+    ...canonicalAttest("provenance", raw("provenance"), "provenance"),
+    ...canonicalAttest("sbom", raw("sbom-attestation"), "sbom-attestation"),
+    ...inputList(raw("attests"), { ignoreComma: true }).map((spec) => {
+      if (!/^type=[a-z]+(,|$)/.test(spec))
+        throw new InputError("attests", spec, "expected type=<provenance|sbom>[,options] per line");
+      return { spec, input: "attests" };
+    })
+  ];
+  return {
+    builder: raw("builder"),
+    contexts: pairs("build-contexts", inputList(raw("build-contexts"), { ignoreComma: true })),
+    secrets,
+    ssh: inputList(raw("ssh")),
+    cacheFrom: inputList(raw("cache-from"), { ignoreComma: true }),
+    cacheTo: inputList(raw("cache-to"), { ignoreComma: true }),
+    network: raw("network"),
+    addHosts: inputList(raw("add-hosts")),
+    attests,
+    push: parseBoolean("push", get("push")),
+    tags: inputList(raw("tags"))
+  };
+}
+function canonicalAttest(type, value, input) {
+  if (value === "") return [];
+  const lower = value.toLowerCase();
+  if (["true", "false", "1", "0"].includes(lower))
+    return [{ spec: `type=${type},disabled=${lower === "false" || lower === "0"}`, input }];
+  return [{ spec: `type=${type},${value}`, input }];
+}
+function lines(value) {
+  return value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+}
+function inputList(value, options = {}) {
+  const items = [];
+  for (const record of csvRecords(value)) {
+    if (options.ignoreComma) items.push(record.join(","));
+    else items.push(...record);
+  }
+  return items.map((item) => options.trim === false ? item : item.trim()).filter((item) => item.trim() !== "");
 }
 
 // src/github/artifact.ts

@@ -10,7 +10,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-QLMIX7P5.js";
+} from "./chunk-S7ZQKYOG.js";
 import "./chunk-ILZ77HWZ.js";
 import {
   debug,
