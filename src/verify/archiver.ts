@@ -368,3 +368,40 @@ export async function extractArchive(
   facts.end = tar.endedWithMarker ? 'end-of-archive' : 'eof'
   return facts
 }
+
+/**
+ * The target root for what metal-hammer does after extracting: write install.yaml, look for the
+ * installer, read boot-info.yaml, write fstab. Paths are metal-hammer's ("/rootfs/etc/metal/...") and
+ * resolve as they do there; `undefined` from a lookup means "not there", "outside" that the path leads
+ * to metal-hammer's own file system.
+ */
+export class TargetRoot {
+  readonly root: string
+  private readonly tree: Tree
+
+  constructor(root: string) {
+    this.root = root
+    this.tree = new Tree(root)
+  }
+
+  /** Where a path of the image (e.g. /boot/vmlinuz) is, following symlinks: the real path here, or "outside". */
+  locate(imagePath: string): { real: string; stat: Stats | undefined } | 'outside' {
+    const r = this.tree.resolve(hammerJoin(imagePath), true)
+    return r.outside ? 'outside' : { real: r.real, stat: r.stat }
+  }
+
+  /** os.MkdirAll(dir, 0755), then os.WriteFile(path, data, mode): an existing file keeps its mode. */
+  writeFile(imagePath: string, data: string | Buffer, mode: number): void {
+    const path = hammerJoin(imagePath)
+    if (!this.tree.mkdirAll(posix.dirname(path))) throw new PathError('open', path, 'EXDEV')
+    const at = this.tree.resolve(path, true)
+    if (at.outside) throw new PathError('open', path, 'EXDEV')
+    const fd = openSync(at.real, 'w', mode)
+    try {
+      if (!at.stat) fchmodSync(fd, mode)
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
+    } finally {
+      closeSync(fd)
+    }
+  }
+}
