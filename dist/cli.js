@@ -11,9 +11,10 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-43NR5MY4.js";
+} from "./chunk-F7Y3DOOL.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
+import "./chunk-P6DSCTJD.js";
 import {
   InputError,
   errorMessage

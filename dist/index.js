@@ -22,9 +22,10 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-43NR5MY4.js";
+} from "./chunk-F7Y3DOOL.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
+import "./chunk-P6DSCTJD.js";
 import {
   errorMessage
 } from "./chunk-SNLAZPZ2.js";
@@ -55,6 +56,7 @@ function summaryTables(result, artifact, endpoint = "") {
     facts.push([IMAGE_FILE, `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`]);
   }
   if (built?.cache) facts.push(["Build cache", built.cache]);
+  if (built?.test) facts.push(["Test", testLine(built.test)]);
   facts.push(
     ["MD5", result.md5],
     [
@@ -78,6 +80,11 @@ function summaryTables(result, artifact, endpoint = "") {
     packageChanges: result.build?.packageChanges,
     timings: result.timings.map((t) => [t.stage, formatSeconds(t.ms)])
   };
+}
+function testLine(t) {
+  const what = t.mode === "boot" ? `installed with ${t.installer} and booted ${t.kernel} (${t.accel?.toUpperCase()}) to "${t.successLine}"` : `installed with ${t.installer}; boot-info.yaml names ${t.kernel} and ${t.initrd || "no initrd"}`;
+  const command = t.command ? `; test-command exited ${t.command.exitCode}` : "";
+  return escapeHtml(`${t.mode} passed: ${what}${command}`);
 }
 function linked(url, endpoint = "") {
   const m = /^(gs|s3):\/\/([^/]+)\/(.*)$/.exec(url);

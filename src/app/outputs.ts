@@ -21,6 +21,7 @@ export function outputsOf(
     sha256: result.checksums.sha256 ?? '',
     sha512: result.checksums.sha512 ?? '',
     contract: result.build?.contract ? JSON.stringify(result.build.contract) : '',
+    'test-result': result.build?.test ? JSON.stringify(result.build.test) : '',
     'artifact-id': artifact ? String(artifact.id) : '',
     'artifact-url': artifact?.url ?? '',
   }

@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm } from '../release/files.ts'
 import type { ContractDocument } from '../rootfs/contract/checks.ts'
+import type { TestDocument } from '../verify/test.ts'
 
 export interface PublishedFile {
   name: string
@@ -43,4 +44,6 @@ export interface BuildFacts {
   cache: string | undefined
   /** What changed in packages.txt since the previous version, as Markdown for the summary. */
   packageChanges: string | undefined
+  /** The install (and boot) test; undefined when it is off. */
+  test?: TestDocument
 }

@@ -36,6 +36,7 @@ export function summaryTables(
     facts.push([IMAGE_FILE, `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`])
   }
   if (built?.cache) facts.push(['Build cache', built.cache])
+  if (built?.test) facts.push(['Test', testLine(built.test)])
   facts.push(
     ['MD5', result.md5],
     [
@@ -59,6 +60,16 @@ export function summaryTables(
     packageChanges: result.build?.packageChanges,
     timings: result.timings.map((t) => [t.stage, formatSeconds(t.ms)]),
   }
+}
+
+/** The image test in one line: what passed, on which kernel, how. */
+export function testLine(t: NonNullable<NonNullable<RunResult['build']>['test']>): string {
+  const what =
+    t.mode === 'boot'
+      ? `installed with ${t.installer} and booted ${t.kernel} (${t.accel?.toUpperCase()}) to "${t.successLine}"`
+      : `installed with ${t.installer}; boot-info.yaml names ${t.kernel} and ${t.initrd || 'no initrd'}`
+  const command = t.command ? `; test-command exited ${t.command.exitCode}` : ''
+  return escapeHtml(`${t.mode} passed: ${what}${command}`)
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   stringifyXML
 } from "./chunk-MWH7MQD7.js";
 import "./chunk-BM4Y7Y5J.js";
+import "./chunk-JOYXMYRD.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -54,7 +55,6 @@ import {
 import {
   require_semver
 } from "./chunk-ILZ77HWZ.js";
-import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
   __export,

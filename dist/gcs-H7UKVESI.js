@@ -9,12 +9,12 @@ import {
   require_dist as require_dist2
 } from "./chunk-BM4Y7Y5J.js";
 import {
+  require_dist2 as require_dist
+} from "./chunk-JOYXMYRD.js";
+import {
   SetTransaction,
   StageError
 } from "./chunk-SNLAZPZ2.js";
-import {
-  require_dist2 as require_dist
-} from "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
   __export,

@@ -44,6 +44,7 @@ import {
   structuredMessageEncoding
 } from "./chunk-MWH7MQD7.js";
 import "./chunk-BM4Y7Y5J.js";
+import "./chunk-JOYXMYRD.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -56,7 +57,6 @@ import {
   setSecret,
   warning
 } from "./chunk-4CH5IAUH.js";
-import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
   __export,

@@ -7,6 +7,15 @@ import {
   workerUrl
 } from "./chunk-EWOK6KJL.js";
 import {
+  WORK_FILES,
+  createXxh32,
+  findTool,
+  require_dist,
+  tail,
+  whichTool,
+  xxh32
+} from "./chunk-P6DSCTJD.js";
+import {
   InputError,
   SetTransaction,
   StageError,
@@ -112,12 +121,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve7(is);
+              resolve8(is);
             }
           });
         });
@@ -183,27 +192,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve7, reject) => {
+      const step = (i2) => new Promise((resolve8, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve7(subStep(p, i2, 0));
+        resolve8(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
         if (ii === pathExt.length)
-          return resolve7(step(i2 + 1));
+          return resolve8(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve7(p + ext);
+              return resolve8(p + ext);
           }
-          return resolve7(subStep(p, i2, ii + 1));
+          return resolve8(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -283,7 +292,7 @@ var require_resolveCommand = __commonJS({
           path: env[getPathKey({ env })],
           pathExt: withoutPathExt ? path6.delimiter : void 0
         });
-      } catch (e2) {
+      } catch (e) {
       } finally {
         if (shouldSwitchCwd) {
           process.chdir(cwd);
@@ -368,7 +377,7 @@ var require_readShebang = __commonJS({
         fd = fs.openSync(command, "r");
         fs.readSync(fd, buffer, 0, size, 0);
         fs.closeSync(fd);
-      } catch (e2) {
+      } catch (e) {
       }
       return shebangCommand(buffer.toString());
     }
@@ -415,7 +424,7 @@ var require_parse = __commonJS({
       }
       return parsed;
     }
-    function parse(command, args, options) {
+    function parse2(command, args, options) {
       if (args && !Array.isArray(args)) {
         options = args;
         args = null;
@@ -434,7 +443,7 @@ var require_parse = __commonJS({
       };
       return options.shell ? parsed : parseNonShell(parsed);
     }
-    module.exports = parse;
+    module.exports = parse2;
   }
 });
 
@@ -493,24 +502,24 @@ var require_cross_spawn = __commonJS({
   "node_modules/cross-spawn/index.js"(exports, module) {
     "use strict";
     var cp = __require("child_process");
-    var parse = require_parse();
+    var parse2 = require_parse();
     var enoent = require_enoent();
-    function spawn2(command, args, options) {
-      const parsed = parse(command, args, options);
+    function spawn4(command, args, options) {
+      const parsed = parse2(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
-    function spawnSync2(command, args, options) {
-      const parsed = parse(command, args, options);
+    function spawnSync3(command, args, options) {
+      const parsed = parse2(command, args, options);
       const result = cp.spawnSync(parsed.command, parsed.args, parsed.options);
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module.exports = spawn2;
-    module.exports.spawn = spawn2;
-    module.exports.sync = spawnSync2;
-    module.exports._parse = parse;
+    module.exports = spawn4;
+    module.exports.spawn = spawn4;
+    module.exports.sync = spawnSync3;
+    module.exports._parse = parse2;
     module.exports._enoent = enoent;
   }
 });
@@ -532,6 +541,7 @@ function outputsOf(result, artifact) {
     sha256: result.checksums.sha256 ?? "",
     sha512: result.checksums.sha512 ?? "",
     contract: result.build?.contract ? JSON.stringify(result.build.contract) : "",
+    "test-result": result.build?.test ? JSON.stringify(result.build.test) : "",
     "artifact-id": artifact ? String(artifact.id) : "",
     "artifact-url": artifact?.url ?? ""
   };
@@ -629,7 +639,7 @@ var LocalStore = class {
   async folders(folder) {
     try {
       const entries = await readdir(this.resolve(folder), { withFileTypes: true });
-      return entries.filter((e2) => e2.isDirectory()).map((e2) => e2.name);
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name);
     } catch (err) {
       if (["ENOENT", "ENOTDIR"].includes(err.code ?? "")) return [];
       throw err;
@@ -799,7 +809,7 @@ async function openStore(value, options, tuning = {}) {
       return new S3Store(destination.bucket, destination.prefix, options, tuning);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-ESGDEME7.js");
+      const { GcsStore } = await import("./gcs-H7UKVESI.js");
       return new GcsStore(destination.bucket, destination.prefix, options);
     }
   }
@@ -928,7 +938,7 @@ function parseIndex(text3, osName, osVersion) {
   try {
     const data = JSON.parse(text3);
     const versions = (Array.isArray(data.versions) ? data.versions : []).filter(
-      (e2) => typeof e2?.version === "string" && isVersion(e2.version) && typeof e2.imageId === "string" && typeof e2.md5 === "string" && typeof e2.size === "number" && typeof e2.path === "string"
+      (e) => typeof e?.version === "string" && isVersion(e.version) && typeof e.imageId === "string" && typeof e.md5 === "string" && typeof e.size === "number" && typeof e.path === "string"
     );
     return { osName, osVersion, versions };
   } catch {
@@ -936,7 +946,7 @@ function parseIndex(text3, osName, osVersion) {
   }
 }
 function withEntry(index, entry) {
-  const versions = index.versions.filter((e2) => compareVersions(e2.version, entry.version) !== 0);
+  const versions = index.versions.filter((e) => compareVersions(e.version, entry.version) !== 0);
   versions.push(entry);
   versions.sort((a2, b) => compareVersions(a2.version, b.version));
   return { ...index, versions };
@@ -1033,10 +1043,10 @@ async function promote(config, store, log) {
 }
 async function pickVersion(config, store, fromDir) {
   const index = await readIndex(store, fromDir, config.osName, config.osVersion);
-  const dateOf = (e2) => e2.version.slice(e2.version.lastIndexOf(".") + 1);
+  const dateOf = (e) => e.version.slice(e.version.lastIndexOf(".") + 1);
   if (config.date.kind === "fixed") {
     const wanted = config.date.date;
-    const entry = index.versions.find((e2) => dateOf(e2) === wanted);
+    const entry = index.versions.find((e) => dateOf(e) === wanted);
     return { date: wanted, size: entry?.size ?? 0 };
   }
   const newest = index.versions.at(-1);
@@ -1055,8 +1065,8 @@ async function pickVersion(config, store, fromDir) {
 
 // src/app/publish.ts
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join9 } from "node:path";
-import { createWriteStream as createWriteStream3 } from "node:fs";
+import { dirname as dirname3, join as join11 } from "node:path";
+import { createWriteStream as createWriteStream4 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
 // src/packages/dpkg/list.ts
@@ -1431,8 +1441,8 @@ var KNOWN_FIELDS = new Map(
 function parseField(ps, pkg, key, fieldName, value) {
   switch (key) {
     case "package": {
-      const e2 = pkgNameIllegal(value);
-      if (e2) ps.error(`invalid package name in '${fieldName}' field: ${e2}`);
+      const e = pkgNameIllegal(value);
+      if (e) ps.error(`invalid package name in '${fieldName}' field: ${e}`);
       pkg.name = asciiLower(value);
       return;
     }
@@ -1472,8 +1482,8 @@ function parseField(ps, pkg, key, fieldName, value) {
     }
     case "architecture": {
       pkg.arch = value;
-      const e2 = value === "" ? null : archNameIllegal(value);
-      if (e2) ps.warn(`'${value}' is not a valid architecture name in '${fieldName}' field: ${e2}`);
+      const e = value === "" ? null : archNameIllegal(value);
+      if (e) ps.warn(`'${value}' is not a valid architecture name in '${fieldName}' field: ${e}`);
       return;
     }
     case "multi-arch": {
@@ -1543,9 +1553,9 @@ function awaitedTriggerKey(ps, word) {
   const colon = word.indexOf(":");
   const name = colon < 0 ? word : word.slice(0, colon);
   const arch = colon < 0 ? null : word.slice(colon + 1);
-  const bad = (e3) => ps.error(`illegal package name in awaited trigger '${word.slice(0, 255)}': ${e3}`);
-  const e2 = pkgNameIllegal(name);
-  if (e2) bad(`illegal package name in specifier '${word}': ${e2}`);
+  const bad = (e2) => ps.error(`illegal package name in awaited trigger '${word.slice(0, 255)}': ${e2}`);
+  const e = pkgNameIllegal(name);
+  if (e) bad(`illegal package name in specifier '${word}': ${e}`);
   if (arch !== null) {
     const ea = archNameIllegal(arch);
     if (ea) bad(`illegal architecture name in specifier '${word}': ${ea}`);
@@ -1863,16 +1873,16 @@ var ParsedHeader = class {
   }
   /** headerGetString: one string, or null (absent, not a string, or an array of more than one). */
   string(tag) {
-    const e2 = this.tags.get(tag);
-    if (!e2 || !isStringType(e2.type)) return null;
-    if (e2.type === T_STRING_ARRAY && e2.count !== 1) return null;
-    return this.data.subarray(e2.offset, this.data.indexOf(0, e2.offset));
+    const e = this.tags.get(tag);
+    if (!e || !isStringType(e.type)) return null;
+    if (e.type === T_STRING_ARRAY && e.count !== 1) return null;
+    return this.data.subarray(e.offset, this.data.indexOf(0, e.offset));
   }
   /** headerGetNumber for a single INT32 (EPOCH): null when absent or not exactly one value. */
   uint32(tag) {
-    const e2 = this.tags.get(tag);
-    if (!e2 || e2.type !== T_INT32 || e2.count !== 1) return null;
-    return this.data.readUInt32BE(e2.offset);
+    const e = this.tags.get(tag);
+    if (!e || e.type !== T_INT32 || e.count !== 1) return null;
+    return this.data.readUInt32BE(e.offset);
   }
 };
 function stringsLength(data, offset, count2) {
@@ -1903,16 +1913,16 @@ function alignDiff(type, at) {
   const diff = size - at % size;
   return diff === size ? 0 : diff;
 }
-function describe(e2) {
-  return `index entry ${e2.index} (tag ${e2.tag}, type ${e2.type}, offset ${e2.offset}, count ${e2.count})`;
+function describe(e) {
+  return `index entry ${e.index} (tag ${e.tag}, type ${e.type}, offset ${e.offset}, count ${e.count})`;
 }
 function swabLength(data, entries, dl, fail) {
   for (let i2 = 0; i2 < entries.length; i2++) {
-    const e2 = entries[i2];
+    const e = entries[i2];
     const next = entries[i2 + 1];
-    const length = next && typeSize(e2.type) === -1 ? next.offset - e2.offset : dataLength(data, e2.type, e2.offset, e2.count);
-    if (length < 0 || length > HEADER_DATA_MAX) fail(`${describe(e2)}: its data does not fit`);
-    dl += alignDiff(e2.type, dl) + length;
+    const length = next && typeSize(e.type) === -1 ? next.offset - e.offset : dataLength(data, e.type, e.offset, e.count);
+    if (length < 0 || length > HEADER_DATA_MAX) fail(`${describe(e)}: its data does not fit`);
+    dl += alignDiff(e.type, dl) + length;
   }
   return dl;
 }
@@ -1952,35 +1962,35 @@ function parseHeader(blob, hnum) {
       fail(`region tag is bad: ${describe(first)}`);
     if (first.offset + REGION_ENTRY_SIZE < 0 || first.offset + REGION_ENTRY_SIZE > dl)
       fail(`region trailer lies outside the data: ${describe(first)}`);
-    const t2 = 8 + 16 * il + first.offset;
-    let trailerTag = buf.readInt32BE(t2);
+    const t = 8 + 16 * il + first.offset;
+    let trailerTag = buf.readInt32BE(t);
     if (regionTag === TAG.HEADERSIGNATURES && trailerTag === TAG.HEADERIMAGE) trailerTag = regionTag;
-    const trailerOffset = -buf.readInt32BE(t2 + 8);
-    if (trailerTag !== regionTag || buf.readInt32BE(t2 + 4) !== T_BIN || buf.readInt32BE(t2 + 12) !== 16)
-      fail(`region trailer is bad (tag ${trailerTag}, type ${buf.readInt32BE(t2 + 4)})`);
+    const trailerOffset = -buf.readInt32BE(t + 8);
+    if (trailerTag !== regionTag || buf.readInt32BE(t + 4) !== T_BIN || buf.readInt32BE(t + 12) !== 16)
+      fail(`region trailer is bad (tag ${trailerTag}, type ${buf.readInt32BE(t + 4)})`);
     rdl = first.offset + REGION_ENTRY_SIZE;
     ril = Math.trunc(trailerOffset / 16);
     if (trailerOffset % 16 !== 0 || ril < 0 || ril > il || rdl > dl)
       fail(`region does not fit in the header (ril ${ril}, il ${il}, rdl ${rdl}, dl ${dl})`);
   }
   let end = 0;
-  for (const e2 of regionTag ? entries.slice(1) : entries) {
-    const bad = (why) => fail(`${describe(e2)}: ${why}`);
-    if (end > e2.offset) bad("its data overlaps the previous entry");
-    if (e2.tag < TAG.HEADERI18NTABLE) bad("tag out of range");
-    if (e2.type < 1 || e2.type > T_MAX) bad("unknown data type");
-    if (e2.count < 1 || e2.count > dl) bad("count out of range");
-    if (e2.offset & typeAlign(e2.type) - 1) bad("data is misaligned");
-    if (e2.offset < 0 || e2.offset > dl) bad("data offset out of range");
-    if (e2.type !== T_BIN && e2.count > HEADER_ARRAY_MAX) bad("array too long");
+  for (const e of regionTag ? entries.slice(1) : entries) {
+    const bad = (why) => fail(`${describe(e)}: ${why}`);
+    if (end > e.offset) bad("its data overlaps the previous entry");
+    if (e.tag < TAG.HEADERI18NTABLE) bad("tag out of range");
+    if (e.type < 1 || e.type > T_MAX) bad("unknown data type");
+    if (e.count < 1 || e.count > dl) bad("count out of range");
+    if (e.offset & typeAlign(e.type) - 1) bad("data is misaligned");
+    if (e.offset < 0 || e.offset > dl) bad("data offset out of range");
+    if (e.type !== T_BIN && e.count > HEADER_ARRAY_MAX) bad("array too long");
     if (regionTag === TAG.HEADERIMMUTABLE || regionTag === TAG.HEADERIMAGE) {
-      if (STRING_TAGS.has(e2.tag) && !isStringType(e2.type)) bad("a string tag of another type");
-      if (INT32_TAGS.has(e2.tag) && e2.type !== T_INT32) bad("an int32 tag of another type");
+      if (STRING_TAGS.has(e.tag) && !isStringType(e.type)) bad("a string tag of another type");
+      if (INT32_TAGS.has(e.tag) && e.type !== T_INT32) bad("an int32 tag of another type");
     }
-    const length = dataLength(data, e2.type, e2.offset, e2.count);
-    end = e2.offset + length;
+    const length = dataLength(data, e.type, e.offset, e.count);
+    end = e.offset + length;
     if (length <= 0 || end > dl) bad("its data runs past the end of the header");
-    if (regionTag && end > rdl - REGION_ENTRY_SIZE && e2.offset < rdl)
+    if (regionTag && end > rdl - REGION_ENTRY_SIZE && e.offset < rdl)
       bad("its data overlaps the region trailer");
   }
   const digests = [
@@ -1988,12 +1998,12 @@ function parseHeader(blob, hnum) {
     { tag: TAG.SHA1HEADER, algorithm: "sha1", size: 41 }
   ];
   for (const d of digests) {
-    const e2 = entries.find((x) => x.tag === d.tag);
-    if (!e2 || typeSize(e2.type) !== 1 && typeSize(e2.type) !== -1) continue;
+    const e = entries.find((x) => x.tag === d.tag);
+    if (!e || typeSize(e.type) !== 1 && typeSize(e.type) !== -1) continue;
     const what = `header ${d.algorithm.toUpperCase()} digest`;
-    if (e2.type !== T_STRING) fail(`${what}: tag ${d.tag} has type ${e2.type}, not a string`);
-    const stored = data.subarray(e2.offset, e2.offset + d.size - 1).toString("latin1");
-    if (data[e2.offset + d.size - 1] !== 0 || !/^[0-9a-fA-F]*$/.test(stored))
+    if (e.type !== T_STRING) fail(`${what}: tag ${d.tag} has type ${e.type}, not a string`);
+    const stored = data.subarray(e.offset, e.offset + d.size - 1).toString("latin1");
+    if (data[e.offset + d.size - 1] !== 0 || !/^[0-9a-fA-F]*$/.test(stored))
       fail(`${what}: not ${d.size - 1} hex digits`);
     const hash = createHash2(d.algorithm);
     const sizes = Buffer6.alloc(8);
@@ -2020,11 +2030,11 @@ function parseHeader(blob, hnum) {
   const ambiguous = /* @__PURE__ */ new Set();
   for (const part of [region, dribbles]) {
     const seen = /* @__PURE__ */ new Set();
-    for (const e2 of part) {
-      if (seen.has(e2.tag)) ambiguous.add(e2.tag);
-      else if (part === dribbles) ambiguous.delete(e2.tag);
-      seen.add(e2.tag);
-      tags.set(e2.tag, e2);
+    for (const e of part) {
+      if (seen.has(e.tag)) ambiguous.add(e.tag);
+      else if (part === dribbles) ambiguous.delete(e.tag);
+      seen.add(e.tag);
+      tags.set(e.tag, e);
     }
   }
   for (const tag of ambiguous) if (READ_TAGS.has(tag)) fail(`tag ${tag} appears more than once`);
@@ -2240,13 +2250,13 @@ function normalizeSpdxExpression(s) {
   const tokens = s.match(/[()]|[^\s()]+/g) ?? [];
   let i2 = 0;
   const id = (allowPlus) => {
-    const t2 = tokens[i2];
-    if (t2 === void 0 || t2 === "AND" || t2 === "OR" || t2 === "WITH" || t2 === "(" || t2 === ")") return null;
+    const t = tokens[i2];
+    if (t === void 0 || t === "AND" || t === "OR" || t === "WITH" || t === "(" || t === ")") return null;
     i2++;
-    if (allowPlus && LICENSE_REF.test(t2)) return t2;
-    const exact = SPDX_BY_LOWER.get(t2.toLowerCase());
+    if (allowPlus && LICENSE_REF.test(t)) return t;
+    const exact = SPDX_BY_LOWER.get(t.toLowerCase());
     if (exact) return exact;
-    const base = allowPlus && t2.endsWith("+") ? SPDX_BY_LOWER.get(t2.slice(0, -1).toLowerCase()) : void 0;
+    const base = allowPlus && t.endsWith("+") ? SPDX_BY_LOWER.get(t.slice(0, -1).toLowerCase()) : void 0;
     return base ? `${base}+` : null;
   };
   const atom = () => {
@@ -2388,7 +2398,7 @@ function packageUrl(type, namespace, name, version, qualifiers = {}) {
   if (namespace) purl += `${purlEncode(namespace)}/`;
   purl += purlEncode(name);
   if (version) purl += `@${purlEncode(version)}`;
-  const q = Object.entries(qualifiers).filter((e2) => e2[1] !== void 0 && e2[1] !== "").sort(([a2], [b]) => a2 < b ? -1 : a2 > b ? 1 : 0).map(([k, v]) => `${k}=${purlEncode(v)}`);
+  const q = Object.entries(qualifiers).filter((e) => e[1] !== void 0 && e[1] !== "").sort(([a2], [b]) => a2 < b ? -1 : a2 > b ? 1 : 0).map(([k, v]) => `${k}=${purlEncode(v)}`);
   return q.length > 0 ? `${purl}?${q.join("&")}` : purl;
 }
 function purlOf(p, d) {
@@ -2532,60 +2542,6 @@ import { pipeline as pipeline2 } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { availableParallelism } from "node:os";
 
-// node_modules/xxhash-wasm/esm/xxhash-wasm.js
-var t = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 48, 8, 96, 3, 127, 127, 127, 1, 127, 96, 3, 127, 127, 127, 0, 96, 2, 127, 127, 0, 96, 1, 127, 1, 127, 96, 3, 127, 127, 126, 1, 126, 96, 3, 126, 127, 127, 1, 126, 96, 2, 127, 126, 0, 96, 1, 127, 1, 126, 3, 11, 10, 0, 0, 2, 1, 3, 4, 5, 6, 1, 7, 5, 3, 1, 0, 1, 7, 85, 9, 3, 109, 101, 109, 2, 0, 5, 120, 120, 104, 51, 50, 0, 0, 6, 105, 110, 105, 116, 51, 50, 0, 2, 8, 117, 112, 100, 97, 116, 101, 51, 50, 0, 3, 8, 100, 105, 103, 101, 115, 116, 51, 50, 0, 4, 5, 120, 120, 104, 54, 52, 0, 5, 6, 105, 110, 105, 116, 54, 52, 0, 7, 8, 117, 112, 100, 97, 116, 101, 54, 52, 0, 8, 8, 100, 105, 103, 101, 115, 116, 54, 52, 0, 9, 10, 251, 22, 10, 242, 1, 1, 4, 127, 32, 0, 32, 1, 106, 33, 3, 32, 1, 65, 16, 79, 4, 127, 32, 3, 65, 16, 107, 33, 6, 32, 2, 65, 168, 136, 141, 161, 2, 106, 33, 3, 32, 2, 65, 137, 235, 208, 208, 7, 107, 33, 4, 32, 2, 65, 207, 140, 162, 142, 6, 106, 33, 5, 3, 64, 32, 3, 32, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 3, 32, 4, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 4, 32, 2, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 2, 32, 5, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 5, 32, 6, 32, 0, 65, 4, 106, 34, 0, 79, 13, 0, 11, 32, 2, 65, 12, 119, 32, 5, 65, 18, 119, 106, 32, 4, 65, 7, 119, 106, 32, 3, 65, 1, 119, 106, 5, 32, 2, 65, 177, 207, 217, 178, 1, 106, 11, 32, 1, 106, 32, 0, 32, 1, 65, 15, 113, 16, 1, 11, 146, 1, 0, 32, 1, 32, 2, 106, 33, 2, 3, 64, 32, 1, 65, 4, 106, 32, 2, 75, 69, 4, 64, 32, 0, 32, 1, 40, 2, 0, 65, 189, 220, 202, 149, 124, 108, 106, 65, 17, 119, 65, 175, 214, 211, 190, 2, 108, 33, 0, 32, 1, 65, 4, 106, 33, 1, 12, 1, 11, 11, 3, 64, 32, 1, 32, 2, 79, 69, 4, 64, 32, 0, 32, 1, 45, 0, 0, 65, 177, 207, 217, 178, 1, 108, 106, 65, 11, 119, 65, 177, 243, 221, 241, 121, 108, 33, 0, 32, 1, 65, 1, 106, 33, 1, 12, 1, 11, 11, 32, 0, 32, 0, 65, 15, 118, 115, 65, 247, 148, 175, 175, 120, 108, 34, 0, 65, 13, 118, 32, 0, 115, 65, 189, 220, 202, 149, 124, 108, 34, 0, 65, 16, 118, 32, 0, 115, 11, 63, 0, 32, 0, 65, 8, 106, 32, 1, 65, 168, 136, 141, 161, 2, 106, 54, 2, 0, 32, 0, 65, 12, 106, 32, 1, 65, 137, 235, 208, 208, 7, 107, 54, 2, 0, 32, 0, 65, 16, 106, 32, 1, 54, 2, 0, 32, 0, 65, 20, 106, 32, 1, 65, 207, 140, 162, 142, 6, 106, 54, 2, 0, 11, 195, 4, 1, 6, 127, 32, 1, 32, 2, 106, 33, 6, 32, 0, 65, 24, 106, 33, 4, 32, 0, 65, 40, 106, 40, 2, 0, 33, 3, 32, 0, 32, 0, 40, 2, 0, 32, 2, 106, 54, 2, 0, 32, 0, 65, 4, 106, 34, 5, 32, 5, 40, 2, 0, 32, 2, 65, 16, 79, 32, 0, 40, 2, 0, 65, 16, 79, 114, 114, 54, 2, 0, 32, 2, 32, 3, 106, 65, 16, 73, 4, 64, 32, 3, 32, 4, 106, 32, 1, 32, 2, 252, 10, 0, 0, 32, 0, 65, 40, 106, 32, 2, 32, 3, 106, 54, 2, 0, 15, 11, 32, 3, 4, 64, 32, 3, 32, 4, 106, 32, 1, 65, 16, 32, 3, 107, 34, 2, 252, 10, 0, 0, 32, 0, 65, 8, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 12, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 4, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 16, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 8, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 20, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 12, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 40, 106, 65, 0, 54, 2, 0, 32, 1, 32, 2, 106, 33, 1, 11, 32, 1, 32, 6, 65, 16, 107, 77, 4, 64, 32, 6, 65, 16, 107, 33, 8, 32, 0, 65, 8, 106, 40, 2, 0, 33, 2, 32, 0, 65, 12, 106, 40, 2, 0, 33, 3, 32, 0, 65, 16, 106, 40, 2, 0, 33, 5, 32, 0, 65, 20, 106, 40, 2, 0, 33, 7, 3, 64, 32, 2, 32, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 2, 32, 3, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 3, 32, 5, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 5, 32, 7, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 7, 32, 8, 32, 1, 65, 4, 106, 34, 1, 79, 13, 0, 11, 32, 0, 65, 8, 106, 32, 2, 54, 2, 0, 32, 0, 65, 12, 106, 32, 3, 54, 2, 0, 32, 0, 65, 16, 106, 32, 5, 54, 2, 0, 32, 0, 65, 20, 106, 32, 7, 54, 2, 0, 11, 32, 1, 32, 6, 73, 4, 64, 32, 4, 32, 1, 32, 6, 32, 1, 107, 34, 1, 252, 10, 0, 0, 32, 0, 65, 40, 106, 32, 1, 54, 2, 0, 11, 11, 97, 1, 1, 127, 32, 0, 65, 16, 106, 40, 2, 0, 33, 1, 32, 0, 65, 4, 106, 40, 2, 0, 4, 127, 32, 1, 65, 12, 119, 32, 0, 65, 20, 106, 40, 2, 0, 65, 18, 119, 106, 32, 0, 65, 12, 106, 40, 2, 0, 65, 7, 119, 106, 32, 0, 65, 8, 106, 40, 2, 0, 65, 1, 119, 106, 5, 32, 1, 65, 177, 207, 217, 178, 1, 106, 11, 32, 0, 40, 2, 0, 106, 32, 0, 65, 24, 106, 32, 0, 65, 40, 106, 40, 2, 0, 16, 1, 11, 255, 3, 2, 3, 126, 1, 127, 32, 0, 32, 1, 106, 33, 6, 32, 1, 65, 32, 79, 4, 126, 32, 6, 65, 32, 107, 33, 6, 32, 2, 66, 214, 235, 130, 238, 234, 253, 137, 245, 224, 0, 124, 33, 3, 32, 2, 66, 177, 169, 172, 193, 173, 184, 212, 166, 61, 125, 33, 4, 32, 2, 66, 249, 234, 208, 208, 231, 201, 161, 228, 225, 0, 124, 33, 5, 3, 64, 32, 3, 32, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 3, 32, 4, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 4, 32, 2, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 2, 32, 5, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 5, 32, 6, 32, 0, 65, 8, 106, 34, 0, 79, 13, 0, 11, 32, 2, 66, 12, 137, 32, 5, 66, 18, 137, 124, 32, 4, 66, 7, 137, 124, 32, 3, 66, 1, 137, 124, 32, 3, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 4, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 2, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 5, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 5, 32, 2, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 124, 11, 32, 1, 173, 124, 32, 0, 32, 1, 65, 31, 113, 16, 6, 11, 134, 2, 0, 32, 1, 32, 2, 106, 33, 2, 3, 64, 32, 2, 32, 1, 65, 8, 106, 79, 4, 64, 32, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 32, 0, 133, 66, 27, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 33, 0, 32, 1, 65, 8, 106, 33, 1, 12, 1, 11, 11, 32, 1, 65, 4, 106, 32, 2, 77, 4, 64, 32, 0, 32, 1, 53, 2, 0, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 23, 137, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 249, 243, 221, 241, 153, 246, 153, 171, 22, 124, 33, 0, 32, 1, 65, 4, 106, 33, 1, 11, 3, 64, 32, 1, 32, 2, 73, 4, 64, 32, 0, 32, 1, 49, 0, 0, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 126, 133, 66, 11, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 0, 32, 1, 65, 1, 106, 33, 1, 12, 1, 11, 11, 32, 0, 32, 0, 66, 33, 136, 133, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 34, 0, 32, 0, 66, 29, 136, 133, 66, 249, 243, 221, 241, 153, 246, 153, 171, 22, 126, 34, 0, 32, 0, 66, 32, 136, 133, 11, 77, 0, 32, 0, 65, 8, 106, 32, 1, 66, 214, 235, 130, 238, 234, 253, 137, 245, 224, 0, 124, 55, 3, 0, 32, 0, 65, 16, 106, 32, 1, 66, 177, 169, 172, 193, 173, 184, 212, 166, 61, 125, 55, 3, 0, 32, 0, 65, 24, 106, 32, 1, 55, 3, 0, 32, 0, 65, 32, 106, 32, 1, 66, 249, 234, 208, 208, 231, 201, 161, 228, 225, 0, 124, 55, 3, 0, 11, 244, 4, 2, 3, 127, 4, 126, 32, 1, 32, 2, 106, 33, 5, 32, 0, 65, 40, 106, 33, 4, 32, 0, 65, 200, 0, 106, 40, 2, 0, 33, 3, 32, 0, 32, 0, 41, 3, 0, 32, 2, 173, 124, 55, 3, 0, 32, 2, 32, 3, 106, 65, 32, 73, 4, 64, 32, 3, 32, 4, 106, 32, 1, 32, 2, 252, 10, 0, 0, 32, 0, 65, 200, 0, 106, 32, 2, 32, 3, 106, 54, 2, 0, 15, 11, 32, 3, 4, 64, 32, 3, 32, 4, 106, 32, 1, 65, 32, 32, 3, 107, 34, 2, 252, 10, 0, 0, 32, 0, 65, 8, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 16, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 8, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 24, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 16, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 32, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 24, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 200, 0, 106, 65, 0, 54, 2, 0, 32, 1, 32, 2, 106, 33, 1, 11, 32, 1, 65, 32, 106, 32, 5, 77, 4, 64, 32, 5, 65, 32, 107, 33, 2, 32, 0, 65, 8, 106, 41, 3, 0, 33, 6, 32, 0, 65, 16, 106, 41, 3, 0, 33, 7, 32, 0, 65, 24, 106, 41, 3, 0, 33, 8, 32, 0, 65, 32, 106, 41, 3, 0, 33, 9, 3, 64, 32, 6, 32, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 6, 32, 7, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 7, 32, 8, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 8, 32, 9, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 9, 32, 2, 32, 1, 65, 8, 106, 34, 1, 79, 13, 0, 11, 32, 0, 65, 8, 106, 32, 6, 55, 3, 0, 32, 0, 65, 16, 106, 32, 7, 55, 3, 0, 32, 0, 65, 24, 106, 32, 8, 55, 3, 0, 32, 0, 65, 32, 106, 32, 9, 55, 3, 0, 11, 32, 1, 32, 5, 73, 4, 64, 32, 4, 32, 1, 32, 5, 32, 1, 107, 34, 1, 252, 10, 0, 0, 32, 0, 65, 200, 0, 106, 32, 1, 54, 2, 0, 11, 11, 188, 2, 1, 5, 126, 32, 0, 65, 24, 106, 41, 3, 0, 33, 1, 32, 0, 41, 3, 0, 34, 2, 66, 32, 90, 4, 126, 32, 0, 65, 8, 106, 41, 3, 0, 34, 3, 66, 1, 137, 32, 0, 65, 16, 106, 41, 3, 0, 34, 4, 66, 7, 137, 124, 32, 1, 66, 12, 137, 32, 0, 65, 32, 106, 41, 3, 0, 34, 5, 66, 18, 137, 124, 124, 32, 3, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 4, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 1, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 5, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 5, 32, 1, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 124, 11, 32, 2, 124, 32, 0, 65, 40, 106, 32, 2, 66, 31, 131, 167, 16, 6, 11]);
-async function e() {
-  return (function(t2) {
-    const { exports: { mem: e2, xxh32: n2, xxh64: r, init32: i2, update32: a2, digest32: o2, init64: s, update64: u2, digest64: c3 } } = t2;
-    let h2 = new Uint8Array(e2.buffer);
-    function g(t3, n3) {
-      if (e2.buffer.byteLength < t3 + n3) {
-        const r2 = Math.ceil((t3 + n3 - e2.buffer.byteLength) / 65536);
-        e2.grow(r2), h2 = new Uint8Array(e2.buffer);
-      }
-    }
-    function f(t3, e3, n3, r2, i3, a3) {
-      g(t3);
-      const o3 = new Uint8Array(t3);
-      return h2.set(o3), n3(0, e3), o3.set(h2.subarray(0, t3)), { update(e4) {
-        let n4;
-        return h2.set(o3), "string" == typeof e4 ? (g(3 * e4.length, t3), n4 = w.encodeInto(e4, h2.subarray(t3)).written) : (g(e4.byteLength, t3), h2.set(e4, t3), n4 = e4.byteLength), r2(0, t3, n4), o3.set(h2.subarray(0, t3)), this;
-      }, digest: () => (h2.set(o3), a3(i3(0))) };
-    }
-    function y(t3) {
-      return t3 >>> 0;
-    }
-    const b = 2n ** 64n - 1n;
-    function d(t3) {
-      return t3 & b;
-    }
-    const w = new TextEncoder(), l = 0, p = 0n;
-    function x(t3, e3 = l) {
-      return g(3 * t3.length, 0), y(n2(0, w.encodeInto(t3, h2).written, e3));
-    }
-    function L(t3, e3 = p) {
-      return g(3 * t3.length, 0), d(r(0, w.encodeInto(t3, h2).written, e3));
-    }
-    return { h32: x, h32ToString: (t3, e3 = l) => x(t3, e3).toString(16).padStart(8, "0"), h32Raw: (t3, e3 = l) => (g(t3.byteLength, 0), h2.set(t3), y(n2(0, t3.byteLength, e3))), create32: (t3 = l) => f(48, t3, i2, a2, o2, y), h64: L, h64ToString: (t3, e3 = p) => L(t3, e3).toString(16).padStart(16, "0"), h64Raw: (t3, e3 = p) => (g(t3.byteLength, 0), h2.set(t3), d(r(0, t3.byteLength, e3))), create64: (t3 = p) => f(88, t3, s, u2, c3, d) };
-  })((await WebAssembly.instantiate(t)).instance);
-}
-
-// src/lz4/xxh32.ts
-var api;
-async function createXxh32() {
-  api ??= await e();
-  const h2 = api.create32(0);
-  return {
-    update: (data) => void h2.update(data),
-    // xxhash-wasm returns a signed 32-bit value on some paths; the frame stores it unsigned.
-    digest: () => h2.digest() >>> 0
-  };
-}
-async function xxh32(data) {
-  api ??= await e();
-  return api.h32Raw(data, 0) >>> 0;
-}
-
 // src/lz4/compressor.ts
 import { Worker } from "node:worker_threads";
 
@@ -2683,12 +2639,12 @@ function hcCompressor(level, concurrency, background) {
   return {
     async compress(block) {
       if (failure) throw failure;
-      while (idle.length === 0) await new Promise((resolve7) => waiting.push(resolve7));
+      while (idle.length === 0) await new Promise((resolve8) => waiting.push(resolve8));
       const worker = idle.pop();
       const id = nextId++;
       const data = block.buffer;
-      return new Promise((resolve7, reject) => {
-        callbacks.set(id, { resolve: resolve7, reject });
+      return new Promise((resolve8, reject) => {
+        callbacks.set(id, { resolve: resolve8, reject });
         worker.postMessage({ id, data, length: block.length }, [data]);
       });
     },
@@ -2802,7 +2758,7 @@ var Lz4FrameEncoder = class extends Transform {
   }
   /** Waits until a block finishes; throws when one failed. */
   async progress() {
-    if (!this.failure) await new Promise((resolve7) => this.wake = resolve7);
+    if (!this.failure) await new Promise((resolve8) => this.wake = resolve8);
     if (this.failure) throw this.failure;
   }
   emitReady() {
@@ -3492,9 +3448,9 @@ var Hasher = class extends Transform3 {
     super({ highWaterMark: 1 << 20 });
     this.algorithms = algorithms;
     this.worker = new Worker2(workerUrl("hash-worker"), { workerData: { algorithms, background } });
-    this.result = new Promise((resolve7, reject) => {
+    this.result = new Promise((resolve8, reject) => {
       this.worker.on("message", (msg) => {
-        if ("digests" in msg) return resolve7(msg.digests);
+        if ("digests" in msg) return resolve8(msg.digests);
         this.spares.push(Buffer.from(msg.data));
         this.behind -= msg.ack;
         if (this.behind <= MAX_BEHIND) this.wakeUp();
@@ -3634,7 +3590,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
 async function settledWithin(promise, ms) {
   let timer;
   try {
-    await Promise.race([promise, new Promise((resolve7) => timer = setTimeout(resolve7, ms))]);
+    await Promise.race([promise, new Promise((resolve8) => timer = setTimeout(resolve8, ms))]);
   } finally {
     clearTimeout(timer);
   }
@@ -3649,25 +3605,25 @@ var Tee = class extends Writable {
     this.targets = targets;
   }
   _write(chunk, _enc, done) {
-    Promise.all(this.targets.map((t2) => writeTo(t2, chunk))).then(() => done(), done);
+    Promise.all(this.targets.map((t) => writeTo(t, chunk))).then(() => done(), done);
   }
   _final(done) {
     Promise.all(
       this.targets.map(
-        (t2) => new Promise((resolve7, reject) => {
-          t2.once("error", reject);
-          t2.end(() => resolve7());
+        (t) => new Promise((resolve8, reject) => {
+          t.once("error", reject);
+          t.end(() => resolve8());
         })
       )
     ).then(() => done(), done);
   }
   _destroy(err, done) {
-    for (const t2 of this.targets) t2.destroy(err ?? void 0);
+    for (const t of this.targets) t.destroy(err ?? void 0);
     done(err);
   }
 };
 function writeTo(target, chunk) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     const onError = (err) => reject(err);
     target.once("error", onError);
     const ok = target.write(chunk, (err) => {
@@ -3675,7 +3631,7 @@ function writeTo(target, chunk) {
     });
     const finish = () => {
       target.off("error", onError);
-      resolve7();
+      resolve8();
     };
     if (ok) finish();
     else target.once("drain", finish);
@@ -3685,18 +3641,18 @@ function writeTo(target, chunk) {
 // src/util/git.ts
 import { execFile } from "node:child_process";
 function git(cwd, args) {
-  return new Promise((resolve7) => {
+  return new Promise((resolve8) => {
     execFile(
       "git",
       args,
       { cwd, timeout: 3e4, encoding: "utf8" },
-      (err, stdout) => resolve7(err ? void 0 : stdout)
+      (err, stdout) => resolve8(err ? void 0 : stdout)
     );
   });
 }
 async function gitTags(cwd) {
   const out = await git(cwd, ["tag", "--list"]);
-  return out?.split("\n").filter((t2) => t2 !== "");
+  return out?.split("\n").filter((t) => t !== "");
 }
 async function commitDate(cwd) {
   const out = await git(cwd, ["log", "-1", "--format=%cI"]);
@@ -3769,7 +3725,7 @@ async function makePlan(config, store, ctx) {
   };
   const indexDir = indexFolder(placement).join("/");
   const index = await readIndex(store, indexDir, config.osName, config.osVersion);
-  const existing = [...index.versions.map((e2) => e2.version)];
+  const existing = [...index.versions.map((e) => e.version)];
   if (config.layout === "versioned") {
     for (const folder of await store.folders(indexDir)) {
       if (isCalendarDate(folder) && await store.size(`${indexDir}/${folder}/${IMAGE_FILE}`) !== void 0)
@@ -4075,7 +4031,7 @@ var EVIDENCE = {
   cloudInit: { packages: ["cloud-init"], files: ["usr/bin/cloud-init", "usr/local/bin/cloud-init"] }
 };
 var TRACKED_DEEP = /* @__PURE__ */ new Set([
-  ...Object.values(EVIDENCE).flatMap((e2) => e2.files),
+  ...Object.values(EVIDENCE).flatMap((e) => e.files),
   "etc/cloud/cloud.cfg",
   CLOUD_INIT_DISABLED
 ]);
@@ -5924,8 +5880,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise = new Promise((resolve7, reject) => {
-    Object.assign(methods, { resolve: resolve7, reject });
+  const promise = new Promise((resolve8, reject) => {
+    Object.assign(methods, { resolve: resolve8, reject });
   });
   return Object.assign(promise, methods);
 };
@@ -6719,16 +6675,16 @@ var c = class {
   #n;
   #r = false;
   #e = void 0;
-  constructor(e2, t2) {
-    this.#t = e2, this.#n = t2;
+  constructor(e, t) {
+    this.#t = e, this.#n = t;
   }
   next() {
-    const e2 = () => this.#s();
-    return this.#e = this.#e ? this.#e.then(e2, e2) : e2(), this.#e;
+    const e = () => this.#s();
+    return this.#e = this.#e ? this.#e.then(e, e) : e(), this.#e;
   }
-  return(e2) {
-    const t2 = () => this.#i(e2);
-    return this.#e ? this.#e.then(t2, t2) : t2();
+  return(e) {
+    const t = () => this.#i(e);
+    return this.#e ? this.#e.then(t, t) : t();
   }
   async #s() {
     if (this.#r)
@@ -6736,30 +6692,30 @@ var c = class {
         done: true,
         value: void 0
       };
-    let e2;
+    let e;
     try {
-      e2 = await this.#t.read();
-    } catch (t2) {
-      throw this.#e = void 0, this.#r = true, this.#t.releaseLock(), t2;
+      e = await this.#t.read();
+    } catch (t) {
+      throw this.#e = void 0, this.#r = true, this.#t.releaseLock(), t;
     }
-    return e2.done && (this.#e = void 0, this.#r = true, this.#t.releaseLock()), e2;
+    return e.done && (this.#e = void 0, this.#r = true, this.#t.releaseLock()), e;
   }
-  async #i(e2) {
+  async #i(e) {
     if (this.#r)
       return {
         done: true,
-        value: e2
+        value: e
       };
     if (this.#r = true, !this.#n) {
-      const t2 = this.#t.cancel(e2);
-      return this.#t.releaseLock(), await t2, {
+      const t = this.#t.cancel(e);
+      return this.#t.releaseLock(), await t, {
         done: true,
-        value: e2
+        value: e
       };
     }
     return this.#t.releaseLock(), {
       done: true,
-      value: e2
+      value: e
     };
   }
 };
@@ -6787,11 +6743,11 @@ var u = Object.create(a, {
   }
 });
 function h({ preventCancel: r = false } = {}) {
-  const e2 = this.getReader(), t2 = new c(
-    e2,
+  const e = this.getReader(), t = new c(
+    e,
     r
   ), s = Object.create(u);
-  return s[n] = t2, s;
+  return s[n] = t, s;
 }
 
 // node_modules/get-stream/source/stream.js
@@ -10576,11 +10532,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise = createDeferred();
   promises.push(promise);
-  const resolve7 = promise.resolve.bind(promise);
-  return { resolve: resolve7, promises };
+  const resolve8 = promise.resolve.bind(promise);
+  return { resolve: resolve8, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
-  resolve7();
+var waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
+  resolve8();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -11225,7 +11181,7 @@ function usesContainerdStore(driverStatusJson) {
 var toldUnavailable = false;
 async function cacheClient(log) {
   const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
-  const cache = missing.length === 0 ? await import("./cache-52EG6R6E.js") : void 0;
+  const cache = missing.length === 0 ? await import("./cache-Z4NCJZR6.js") : void 0;
   if (cache?.isFeatureAvailable()) return cache;
   if (!toldUnavailable) {
     toldUnavailable = true;
@@ -11385,7 +11341,7 @@ async function* contextEntries(contextDir, dockerfile) {
         `cannot read ${join5(root, rel)} for the build context digest: ${errorMessage(err)}`
       );
     });
-    const names = entries.map((e2) => e2.name).sort(compareNames);
+    const names = entries.map((e) => e.name).sort(compareNames);
     const subdirs = [];
     for (const name of names) {
       const path6 = rel === "" ? name : `${rel}/${name}`;
@@ -11552,23 +11508,23 @@ function runDocker(args, options) {
     cancelSignal: options.signal,
     forceKillAfterDelay: 5e3
   });
-  const tail = [];
+  const tail2 = [];
   const collect = (stream) => {
     if (!stream) return Promise.resolve();
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on("line", (line) => {
       options.log.info(line);
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
+      tail2.push(line);
+      if (tail2.length > TAIL_LINES) tail2.shift();
     });
-    return new Promise((resolve7) => lines.on("close", () => resolve7()));
+    return new Promise((resolve8) => lines.on("close", () => resolve8()));
   };
   const piped = options.stdout === "pipe";
   const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)]);
   const done = Promise.all([proc, outputs]).then(([result]) => {
-    if (result.exitCode === void 0 && tail.length === 0)
-      tail.push(result.shortMessage ?? "docker did not start");
-    return { exitCode: result.exitCode, tail };
+    if (result.exitCode === void 0 && tail2.length === 0)
+      tail2.push(result.shortMessage ?? "docker did not start");
+    return { exitCode: result.exitCode, tail: tail2 };
   });
   return { stdout: piped ? proc.stdout : null, done };
 }
@@ -11771,7 +11727,7 @@ var EngineError = class extends Error {
   }
 };
 function engineGet(socketPath, path6, pool) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     const socket = pool ? connect({
       path: socketPath,
       onread: { buffer: () => pool.space(), callback: (n2) => socket.push(pool.filled(n2)) }
@@ -11800,7 +11756,7 @@ function engineGet(socketPath, path6, pool) {
         const body = head.subarray(end + 4);
         if (status === 200) {
           if (body.length > 0) socket.unshift(body);
-          return resolve7(socket);
+          return resolve8(socket);
         }
         return void errorBody(socket, body).then(
           (message) => fail(new EngineError(message || `HTTP status ${status}`, status))
@@ -11903,9 +11859,9 @@ async function engineExport(socketPath, container, image, log) {
     log.info(`${errorMessage(err)}; using docker export`);
     return void 0;
   }
-  const exited = new Promise((resolve7, reject) => {
-    socket.once("end", resolve7);
-    socket.once("close", () => resolve7());
+  const exited = new Promise((resolve8, reject) => {
+    socket.once("end", resolve8);
+    socket.once("close", () => resolve8());
     socket.once(
       "error",
       (err) => reject(
@@ -11979,11 +11935,11 @@ async function build(config, log, signal, cache) {
   }
   const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
   const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
-  const tail = [...cacheArgs, "--output", "type=tar,dest=-", "--progress", "plain", config.context];
-  log.info(`docker ${[...prefix, ...shown, ...tail].join(" ")}`);
+  const tail2 = [...cacheArgs, "--output", "type=tar,dest=-", "--progress", "plain", config.context];
+  log.info(`docker ${[...prefix, ...shown, ...tail2].join(" ")}`);
   const abort = new AbortController();
   const both = AbortSignal.any([signal, abort.signal]);
-  const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
+  const { stdout, done } = runDocker([...prefix, ...args, ...tail2], {
     log,
     signal: both,
     env,
@@ -12211,6 +12167,733 @@ async function openSource(config, log, signal, cache) {
       return build(config.build, log, signal, cache);
   }
 }
+
+// src/verify/test.ts
+import { copyFileSync, existsSync as existsSync3, mkdirSync, mkdtempSync as mkdtempSync2, readFileSync as readFileSync4 } from "node:fs";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join10, resolve as resolve6 } from "node:path";
+
+// src/verify/boot.ts
+import { spawn as spawn2 } from "node:child_process";
+import { accessSync, constants as constants4, createWriteStream as createWriteStream3, writeFileSync as writeFileSync3 } from "node:fs";
+import { availableParallelism as availableParallelism3 } from "node:os";
+import { StringDecoder as StringDecoder3 } from "node:string_decoder";
+
+// src/verify/processes.ts
+var groups = /* @__PURE__ */ new Set();
+var hooked = false;
+function killOnExit(child) {
+  const pid = child.pid;
+  if (pid === void 0) return () => {
+  };
+  groups.add(pid);
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const group of groups) killGroup(group, "SIGKILL");
+    });
+  }
+  return () => void groups.delete(pid);
+}
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
+}
+
+// src/verify/boot.ts
+var DEFAULT_SUCCESS = String.raw`Reached target.*Multi-User System|login: *$`;
+var FATAL = [
+  [/Kernel panic - not syncing/, "the kernel panicked"],
+  [/Dropping to a shell|\(initramfs\) *$/, "the initramfs gave up and dropped to a shell"],
+  [/You are in emergency mode|Entering emergency mode/, "systemd entered emergency mode"]
+];
+var BootFailure = class extends Error {
+  phase;
+  consoleTail;
+  constructor(phase, message, consoleTail) {
+    super(message);
+    this.name = "BootFailure";
+    this.phase = phase;
+    this.consoleTail = consoleTail;
+  }
+};
+function missingForBoot() {
+  const missing = [];
+  if (!whichTool("qemu-system-x86_64")) missing.push("qemu-system-x86_64 (qemu-system-x86)");
+  if (!whichTool("mke2fs")) missing.push("mke2fs (e2fsprogs)");
+  return missing;
+}
+function kvmUsable() {
+  try {
+    accessSync("/dev/kvm", constants4.R_OK | constants4.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function serialConsole(cmdline) {
+  let port;
+  for (const m of cmdline.matchAll(/(?:^|\s)console=ttyS(\d+)/g)) port = Number(m[1]);
+  return port;
+}
+async function bootImage(o2) {
+  let cmdline = o2.cmdline;
+  let port = serialConsole(cmdline);
+  if (port === void 0) {
+    cmdline = `${cmdline} console=ttyS0,115200`.trim();
+    port = 0;
+    o2.log.warning("boot-info.yaml names no serial console: console=ttyS0,115200 is added to watch the boot");
+  }
+  if (port > 3) throw new BootFailure("boot", `the console is ttyS${port}; the VM has ttyS0 to ttyS3`, "");
+  writeFileSync3(o2.consoleLog, "");
+  const accels = kvmUsable() ? ["kvm", "tcg"] : ["tcg"];
+  for (const accel of accels) {
+    const attempt = await bootOnce(o2, cmdline, port, accel);
+    if (attempt.kind === "done") return attempt.result;
+    o2.log.warning(`QEMU could not run with KVM (${attempt.reason}); booting with TCG, which is much slower`);
+  }
+  throw new BootFailure("boot", "QEMU could not start", "");
+}
+async function bootOnce(o2, cmdline, port, accel) {
+  const serial = [];
+  for (let i2 = 0; i2 <= port; i2++) serial.push("-serial", i2 === port ? "chardev:console" : "null");
+  const args = [
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-machine",
+    `q35,accel=${accel}`,
+    "-cpu",
+    accel === "kvm" ? "host" : "max",
+    "-smp",
+    String(Math.min(4, availableParallelism3())),
+    "-m",
+    "2048",
+    "-kernel",
+    o2.kernel,
+    ...o2.initrd ? ["-initrd", o2.initrd] : [],
+    "-append",
+    cmdline,
+    "-drive",
+    `file=${o2.disk},format=raw,if=virtio,cache=unsafe`,
+    "-nic",
+    `user,model=virtio-net-pci,restrict=on,mac=${o2.mac}`,
+    "-chardev",
+    "stdio,id=console,signal=off",
+    ...serial
+  ];
+  const qemu = findTool("qemu-system-x86_64");
+  const setpriv = whichTool("setpriv");
+  const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", qemu, ...args] : [qemu, ...args];
+  o2.log.info(`Booting ${o2.kernel.replace(/.*\//, "")} with ${accel.toUpperCase()}: ${cmdline}`);
+  const child = spawn2(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
+  const unregister = killOnExit(child);
+  const consoleFile = createWriteStream3(o2.consoleLog, { flags: "a" });
+  const watcher = new ConsoleWatcher(child, consoleFile);
+  const start = performance.now();
+  try {
+    const outcome = await watcher.until(o2.success, o2.timeoutMs, o2.signal);
+    if (outcome.kind === "exit") {
+      const stderr = watcher.stderr.trim();
+      if (accel === "kvm" && watcher.bytes === 0)
+        return { kind: "accel-failed", reason: tail(stderr, 2) || `exit ${outcome.code}` };
+      throw new BootFailure(
+        "boot",
+        `the VM stopped (QEMU ${outcome.code}) before the success line /${o2.success.source}/${stderr ? `: ${tail(stderr, 3)}` : ""}`,
+        watcher.tail()
+      );
+    }
+    if (outcome.kind === "fatal")
+      throw new BootFailure("boot", `${outcome.reason}: ${outcome.line}`, watcher.tail());
+    if (outcome.kind === "timeout")
+      throw new BootFailure(
+        "boot",
+        `no console line matched /${o2.success.source}/ within ${Math.round(o2.timeoutMs / 1e3)} s (test-timeout)`,
+        watcher.tail()
+      );
+    const bootMs = performance.now() - start;
+    o2.log.info(`Boot reached "${outcome.line.trim()}" after ${(bootMs / 1e3).toFixed(1)} s`);
+    const result = { accel, line: outcome.line, bootMs };
+    if (o2.command) result.command = await runCommand(watcher, o2, Math.max(1e3, o2.timeoutMs - bootMs));
+    return { kind: "done", result };
+  } finally {
+    killGroup(child.pid, "SIGKILL");
+    await watcher.closed;
+    unregister();
+    await new Promise((resolve8) => consoleFile.end(resolve8));
+  }
+}
+async function runCommand(w, o2, budgetMs) {
+  const { text: text3, user, password } = o2.command;
+  const start = performance.now();
+  const deadline = () => Math.max(1, budgetMs - (performance.now() - start));
+  const step = async (re, what) => {
+    const r = await w.until(re, deadline(), o2.signal, /Login incorrect/);
+    if (r.kind === "match") return r;
+    const why = r.kind === "timeout" ? "timed out" : r.kind === "exit" ? "the VM stopped" : r.line;
+    throw new BootFailure("command", `test-command: ${what}: ${why}`, w.tail());
+  };
+  w.send("\n");
+  await step(/login: *$/, "no login prompt on the console");
+  w.send(`${user}
+`);
+  await step(/[Pp]assword: *$/, `no password prompt for ${user}`);
+  w.send(`${password}
+`);
+  const encoded = Buffer.from(text3).toString("base64");
+  w.send(
+    `printf '%s\\n' "@@verify""-begin"; echo ${encoded} | base64 -d | sh 2>&1; printf '%s %s\\n' "@@verify""-end" "$?"
+`
+  );
+  const begin = await step(/^@@verify-begin$/, "the command did not start (login failed?)");
+  const end = await step(/^@@verify-end \d+$/, "the command did not finish");
+  const output = w.lines.slice(begin.index + 1, end.index).join("\n");
+  const exitCode = Number(/(\d+)$/.exec(end.line)[1]);
+  return { exitCode, output, ms: performance.now() - start };
+}
+function clean(line) {
+  return line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+}
+var ConsoleWatcher = class {
+  lines = [];
+  stderr = "";
+  bytes = 0;
+  closed;
+  /** The unfinished last line as it came, and cleaned. */
+  raw = "";
+  partial = "";
+  decoder = new StringDecoder3("utf8");
+  exit;
+  listener;
+  child;
+  constructor(child, file) {
+    this.child = child;
+    child.stdin.on("error", () => {
+    });
+    child.stdout.on("data", (d) => {
+      this.bytes += d.length;
+      file.write(d);
+      const parts = (this.raw + this.decoder.write(d)).split("\n");
+      this.raw = parts.pop();
+      this.lines.push(...parts.map(clean));
+      this.partial = clean(this.raw);
+      this.listener?.();
+    });
+    child.stderr.on("data", (d) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4e3);
+    });
+    this.closed = new Promise(
+      (resolve8) => child.on("close", (code2, signal) => {
+        this.exit = signal ?? `exit code ${code2}`;
+        this.listener?.();
+        resolve8();
+      })
+    );
+  }
+  send(text3) {
+    this.child.stdin.write(text3);
+  }
+  tail(lines = 40) {
+    return tail([...this.lines, this.partial].join("\n"), lines);
+  }
+  /** Waits for a line matching `re` (from the next unread line on), a fatal line, the VM's end, or the time. */
+  until(re, ms, signal, fatal) {
+    let next = this.lines.length;
+    return new Promise((resolve8, reject) => {
+      const finish = (o2) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.listener = void 0;
+        if (o2 instanceof Error) reject(o2);
+        else resolve8(o2);
+      };
+      const check = () => {
+        for (; next < this.lines.length; next++) {
+          const line = this.lines[next];
+          if (re.test(line)) return finish({ kind: "match", line, index: next });
+          const bad = FATAL.find(([f]) => f.test(line));
+          if (bad) return finish({ kind: "fatal", line, reason: bad[1] });
+          if (fatal?.test(line)) return finish({ kind: "fatal", line, reason: "refused" });
+        }
+        if (this.partial && re.test(this.partial))
+          return finish({ kind: "match", line: this.partial, index: this.lines.length });
+        if (this.exit !== void 0) return finish({ kind: "exit", code: this.exit });
+      };
+      const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      const timer = setTimeout(() => finish({ kind: "timeout" }), ms);
+      signal.addEventListener("abort", onAbort);
+      if (signal.aborted) return onAbort();
+      this.listener = check;
+      check();
+    });
+  }
+};
+
+// src/verify/install-yaml.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { generateKeyPairSync, randomBytes as randomBytes2, randomUUID } from "node:crypto";
+function newMachine(hostname = "metal-test") {
+  return {
+    hostname,
+    machineUuid: `00000000-0000-0000-0000-${randomBytes2(6).toString("hex")}`,
+    rootUuid: randomUUID(),
+    password: randomBytes2(12).toString("base64").slice(0, 16),
+    console: "ttyS0,115200n8",
+    sshPublicKey: `${sshEd25519()} metal-image-action-test`,
+    mac: "00:03:00:11:11:01"
+  };
+}
+function installYaml(m, now) {
+  return `hostname: ${m.hostname}
+networks:
+    - asn: 4200003073
+      destinationprefixes: []
+      ips:
+        - 10.0.16.2
+      nat: false
+      networkid: bc830818-2df1-4904-8c40-4322296d393d
+      networktype: privateprimaryunshared
+      prefixes:
+        - 10.0.16.0/22
+      private: true
+      underlay: false
+      vrf: 3981
+machineuuid: ${m.machineUuid}
+sshpublickey: ${m.sshPublicKey}
+password: ${m.password}
+console: ${m.console}
+timestamp: "${now.toISOString().replace(/\.\d{3}Z$/, "Z")}"
+nics:
+    - identifier: ""
+      mac: "${m.mac}"
+      name: lan0
+      neighbors:
+        - identifier: ""
+          mac: 44:38:39:00:00:1a
+          name: null
+          neighbors: []
+vpn: null
+role: machine
+raidenabled: false
+root_uuid: ${m.rootUuid}
+firewall_rules: null
+dns_servers:
+    - ip: 8.8.4.4
+ntp_servers:
+    - address: 1.pool.ntp.org
+`;
+}
+function machineFromYaml(text3, fallback) {
+  const doc = (0, import_yaml.parse)(text3);
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new Error("is not a YAML mapping (metal-hammer writes api.InstallerConfig)");
+  const y = doc;
+  const str = (key, dflt) => typeof y[key] === "string" && y[key] !== "" ? y[key] : dflt;
+  const nics = Array.isArray(y.nics) ? y.nics : [];
+  const mac = typeof nics[0]?.mac === "string" ? nics[0].mac : fallback.mac;
+  return {
+    hostname: str("hostname", fallback.hostname),
+    machineUuid: str("machineuuid", fallback.machineUuid),
+    rootUuid: str("root_uuid", fallback.rootUuid),
+    password: str("password", fallback.password),
+    console: str("console", fallback.console),
+    sshPublicKey: str("sshpublickey", fallback.sshPublicKey),
+    mac: /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac) ? mac : fallback.mac
+  };
+}
+function sshEd25519() {
+  const { publicKey } = generateKeyPairSync("ed25519");
+  const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+  const field2 = (b) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([field2(Buffer.from("ssh-ed25519")), field2(raw)]).toString("base64")}`;
+}
+
+// src/verify/sandbox.ts
+import { spawn as spawn3, spawnSync as spawnSync2 } from "node:child_process";
+import { readlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join9 } from "node:path";
+import { createInterface as createInterface2 } from "node:readline";
+import { Writable as Writable5 } from "node:stream";
+function helperPath() {
+  const url = import.meta.url.endsWith(".ts") ? new URL("./helper.ts", import.meta.url) : new URL("./verify-helper.js", import.meta.url);
+  return url.pathname;
+}
+function rootPrefix() {
+  if (process.getuid?.() === 0) return [];
+  const sudo = whichTool("sudo");
+  if (sudo && spawnSync2(sudo, ["-n", "true"], { stdio: "ignore", timeout: 15e3 }).status === 0)
+    return [sudo, "-n", "--"];
+  return "it needs root, or sudo without a password (as on GitHub-hosted runners), to mount and chroot";
+}
+function missingForInstall() {
+  const missing = [];
+  const root = rootPrefix();
+  if (typeof root === "string") missing.push(root);
+  for (const [tool, pkg] of [
+    ["unshare", "util-linux"],
+    ["mount", "util-linux"],
+    ["capsh", "libcap2-bin"],
+    ["mknod", "coreutils"]
+  ])
+    if (!whichTool(tool)) missing.push(`${tool} (${pkg})`);
+  return missing;
+}
+var InstallSandbox = class {
+  /** The image goes here, as it is published. */
+  input;
+  /** The helper's answer: its result (it then removes the root while the boot goes on), or why it ended without one. */
+  done;
+  /** The helper has ended. */
+  closed;
+  timings = [];
+  child;
+  stderr = "";
+  ended = false;
+  constructor(work, job, log) {
+    const full = {
+      ...job,
+      work,
+      owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+      callerMountNs: readlinkSync("/proc/self/ns/mnt")
+    };
+    const jobPath = join9(work, WORK_FILES.job);
+    writeFileSync4(jobPath, JSON.stringify(full));
+    const prefix = rootPrefix();
+    if (typeof prefix === "string") throw new Error(prefix);
+    const argv = [
+      ...prefix,
+      findTool("unshare"),
+      "--mount",
+      "--pid",
+      "--net",
+      "--ipc",
+      "--uts",
+      "--fork",
+      "--kill-child",
+      "--propagation",
+      "private",
+      "--",
+      process.execPath,
+      helperPath(),
+      jobPath
+    ];
+    this.child = spawn3(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const unregister = killOnExit(this.child);
+    this.child.stderr.on("data", (d) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4e3);
+    });
+    this.child.stdin.on("error", () => {
+    });
+    let result;
+    let answer = () => {
+    };
+    this.done = new Promise((resolve8) => answer = resolve8);
+    createInterface2({ input: this.child.stdout }).on("line", (line) => {
+      let e;
+      try {
+        e = JSON.parse(line);
+      } catch {
+        log.info(`test helper: ${line}`);
+        return;
+      }
+      if (e.event === "log") log.info(e.message);
+      else if (e.event === "warning") log.warning(e.message);
+      else if (e.event === "step") this.timings.push({ step: e.step, ms: e.ms });
+      else if (e.event === "extracted")
+        log.info(
+          `Extracted ${e.entries} entries (${e.bytes} bytes of files) with metal-hammer's rules` + (e.end === "eof" ? "; the archive had no end-of-archive blocks" : "")
+        );
+      else if (e.event === "result") {
+        result = e;
+        answer(e);
+      }
+    });
+    this.closed = new Promise((resolve8) => {
+      this.child.on(
+        "error",
+        (err) => answer({
+          event: "result",
+          ok: false,
+          phase: "extract",
+          message: `cannot start the test helper: ${err.message}`
+        })
+      );
+      this.child.on("close", (code2, signal) => {
+        this.ended = true;
+        unregister();
+        this.child.stdin.destroy();
+        answer(
+          result ?? {
+            event: "result",
+            ok: false,
+            phase: "extract",
+            message: `the test helper ended (${signal ?? `exit code ${code2}`}) without an answer: ${this.stderr.trim().slice(-1e3)}`
+          }
+        );
+        resolve8();
+      });
+    });
+    const stdin = this.child.stdin;
+    const failed = async () => {
+      const r = await this.done;
+      return new HelperFailure(
+        r.ok ? { event: "result", ok: false, phase: "extract", message: "the helper took no more data" } : r
+      );
+    };
+    const head = (n2) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n2, 0);
+      return b;
+    };
+    this.input = new Writable5({
+      highWaterMark: 1 << 20,
+      write: (chunk, _enc, cb) => {
+        if (this.ended || stdin.destroyed) return void failed().then(cb);
+        if (chunk.length === 0) return cb();
+        stdin.write(head(chunk.length));
+        stdin.write(chunk, (err) => err ? void failed().then(cb) : cb());
+      },
+      final: (cb) => {
+        if (this.ended || stdin.destroyed) return void failed().then(cb);
+        stdin.write(head(0), (err) => err ? void failed().then(cb) : cb());
+      }
+    });
+  }
+  /** Waits for the helper to end (it removes the root it extracted); `kill` ends it first. */
+  async stop(kill) {
+    if (this.ended) return;
+    if (!kill) {
+      await this.closed;
+      return;
+    }
+    this.child.stdin.end();
+    try {
+      process.kill(-this.child.pid, "SIGTERM");
+    } catch {
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-this.child.pid, "SIGKILL");
+      } catch {
+      }
+    }, 1e4);
+    await this.closed;
+    clearTimeout(timer);
+  }
+};
+var HelperFailure = class extends Error {
+  result;
+  constructor(result) {
+    super(result.message);
+    this.name = "HelperFailure";
+    this.result = result;
+  }
+};
+function removeWork(work) {
+  const prefix = rootPrefix();
+  const argv = [
+    ...typeof prefix === "string" ? [] : prefix,
+    findTool("rm"),
+    "-rf",
+    "--one-file-system",
+    work
+  ];
+  spawnSync2(argv[0], argv.slice(1), { stdio: "ignore", timeout: 12e4 });
+}
+
+// src/verify/test.ts
+var TestFailure = class extends StageError {
+  phase;
+  reason;
+  installerTail;
+  consoleTail;
+  /** The full logs (installer.log, console.log) on this machine. */
+  logs;
+  constructor(phase, reason, tails, logs) {
+    const parts = [`test failed in phase ${phase}: ${reason}; nothing was published`];
+    if (tails.installer) parts.push(`--- installer output (last lines) ---
+${tails.installer}`);
+    if (tails.console) parts.push(`--- console (last lines) ---
+${tails.console}`);
+    if (logs.names.length)
+      parts.push(`(full logs: ${logs.names.map((n2) => join10(logs.folder, n2)).join(", ")})`);
+    super(`test-${phase}`, parts.join("\n"));
+    this.name = "TestFailure";
+    this.phase = phase;
+    this.reason = reason;
+    this.installerTail = tails.installer;
+    this.consoleTail = tails.console;
+    this.logs = logs;
+  }
+};
+var STEP_TITLES = {
+  extract: "test: extract (beside the compression)",
+  install: "test: install",
+  "boot-info": "test: boot-info.yaml",
+  disk: "test: boot disk",
+  boot: "test: boot",
+  command: "test: test-command"
+};
+function testPrerequisites(config) {
+  if (config.mode === "off") return void 0;
+  const missing = [...missingForInstall(), ...config.mode === "boot" ? missingForBoot() : []];
+  if (missing.length === 0) return void 0;
+  return `test: ${config.mode} cannot run here: ${missing.join("; ")}`;
+}
+var ImageTest = class _ImageTest {
+  timings = [];
+  config;
+  log;
+  signal;
+  work;
+  logs;
+  machine;
+  sandbox;
+  answered = false;
+  constructor(config, log, signal, now) {
+    this.config = config;
+    this.log = log;
+    this.signal = signal;
+    const base = process.env.RUNNER_TEMP || tmpdir4();
+    this.logs = mkdtempSync2(join10(base, "metal-image-test-logs-"));
+    this.work = mkdtempSync2(join10(base, "metal-image-test-"));
+    let machine = newMachine();
+    let yaml = installYaml(machine, now);
+    if (config.installYaml) {
+      const path6 = resolve6(config.installYaml);
+      try {
+        yaml = readFileSync4(path6, "utf8");
+        machine = machineFromYaml(yaml, machine);
+      } catch (err) {
+        throw new InputError("test-install-yaml", config.installYaml, err.message);
+      }
+    }
+    this.machine = machine;
+    this.sandbox = new InstallSandbox(
+      this.work,
+      {
+        installYaml: yaml,
+        rootUuid: machine.rootUuid,
+        boot: config.mode === "boot",
+        timeoutMs: config.timeoutMs
+      },
+      log
+    );
+  }
+  /** Starts the root helper; it extracts the image as `input` receives it. */
+  static start(config, options) {
+    const missing = testPrerequisites(config);
+    if (missing) throw new StageError("test", missing);
+    return new _ImageTest(config, options.log, options.signal, options.now);
+  }
+  /** The published bytes go here too (a Tee beside the store). */
+  get input() {
+    return this.sandbox.input;
+  }
+  /** Waits for the installer and its checks, then boots; throws TestFailure. */
+  async finish() {
+    const result = await this.sandbox.done;
+    this.answered = true;
+    for (const s of this.sandbox.timings) this.timings.push({ stage: STEP_TITLES[s.step], ms: s.ms });
+    this.keep(WORK_FILES.installerLog, "installer.log");
+    if (!result.ok) throw this.failure(result.phase, result.message, { installer: result.installerTail });
+    this.log.info(
+      `${result.installer} exited 0; boot-info.yaml: kernel ${result.bootInfo.kernel}, initrd ${result.bootInfo.initrd || "(none)"}, cmdline "${result.bootInfo.cmdline}"`
+    );
+    if (result.installerTail) this.log.info(`Installer output (last lines):
+${result.installerTail}`);
+    const doc = {
+      mode: this.config.mode === "boot" ? "boot" : "install",
+      passed: true,
+      installer: result.installer,
+      kernel: result.bootInfo.kernel,
+      initrd: result.bootInfo.initrd,
+      cmdline: result.bootInfo.cmdline,
+      seconds: this.seconds()
+    };
+    if (this.config.mode !== "boot") return doc;
+    const boot = await this.boot(result.bootInfo);
+    doc.accel = boot.accel;
+    doc.successLine = boot.line.trim();
+    if (boot.command) doc.command = { exitCode: boot.command.exitCode, output: boot.command.output };
+    doc.seconds = this.seconds();
+    return doc;
+  }
+  async boot(info) {
+    const consoleLog = join10(this.logs, "console.log");
+    const start = performance.now();
+    let boot;
+    try {
+      boot = await bootImage({
+        kernel: join10(this.work, WORK_FILES.kernel),
+        initrd: info.initrd ? join10(this.work, WORK_FILES.initrd) : void 0,
+        cmdline: info.cmdline,
+        disk: join10(this.work, WORK_FILES.disk),
+        consoleLog,
+        timeoutMs: this.config.timeoutMs,
+        success: this.config.success,
+        command: this.config.command ? { text: this.config.command, user: "metal", password: this.machine.password } : void 0,
+        mac: this.machine.mac,
+        log: this.log,
+        signal: this.signal
+      });
+    } catch (err) {
+      this.timings.push({ stage: STEP_TITLES.boot, ms: performance.now() - start });
+      if (err instanceof BootFailure) throw this.failure(err.phase, err.message, { console: err.consoleTail });
+      throw err;
+    }
+    this.timings.push({ stage: `${STEP_TITLES.boot} (${boot.accel.toUpperCase()})`, ms: boot.bootMs });
+    if (boot.command) {
+      this.timings.push({ stage: STEP_TITLES.command, ms: boot.command.ms });
+      this.log.info(`test-command exited ${boot.command.exitCode}:
+${tail(boot.command.output, 50)}`);
+      if (boot.command.exitCode !== 0)
+        throw this.failure("command", `test-command exited with ${boot.command.exitCode}`, {
+          console: tail(boot.command.output, 40)
+        });
+    }
+    return boot;
+  }
+  seconds() {
+    const out = {};
+    for (const s of this.sandbox.timings) out[s.step] = Math.round(s.ms / 100) / 10;
+    for (const t of this.timings) {
+      if (t.stage.startsWith(STEP_TITLES.boot)) out.boot = Math.round(t.ms / 100) / 10;
+      if (t.stage === STEP_TITLES.command) out.command = Math.round(t.ms / 100) / 10;
+    }
+    return out;
+  }
+  /** Copies a log out of the scratch folder (which goes) into the logs folder (which stays). */
+  keep(name, as) {
+    const from = join10(this.work, name);
+    if (!existsSync3(from)) return void 0;
+    mkdirSync(this.logs, { recursive: true });
+    copyFileSync(from, join10(this.logs, as));
+    return join10(this.logs, as);
+  }
+  failure(phase, reason, tails) {
+    const names = ["installer.log", "console.log"].filter((n2) => existsSync3(join10(this.logs, n2)));
+    return new TestFailure(phase, reason, tails, { folder: this.logs, names });
+  }
+  /**
+   * Removes the scratch folder (the logs stay). After a result the helper is let finish removing its root;
+   * otherwise (a failed or cancelled run) it is ended, and every process of its namespaces with it.
+   */
+  async close() {
+    await this.sandbox.stop(!this.answered);
+    removeWork(this.work);
+  }
+  /** A failure of the helper that reached the stream (extraction failed) as the test's failure. */
+  explain(err) {
+    if (!(err instanceof HelperFailure)) return err;
+    this.keep(WORK_FILES.installerLog, "installer.log");
+    return this.failure(err.result.phase, err.result.message, { installer: err.result.installerTail });
+  }
+};
 
 // src/packages/package-diff.ts
 import { Buffer as Buffer14 } from "node:buffer";
@@ -12622,6 +13305,8 @@ var Phases = class {
 async function publish(config, store, options) {
   const { log, signal, ctx } = options;
   const phases = new Phases(log);
+  const cannotTest = testPrerequisites(config.test);
+  if (cannotTest) throw new StageError("test", cannotTest);
   const buildInfo = config.buildInfo ? Promise.resolve(ctx.head ?? gitHead(ctx.cwd)) : void 0;
   buildInfo?.catch(() => {
   });
@@ -12635,6 +13320,7 @@ async function publish(config, store, options) {
   const tx = await store.begin([plan.imageDir], { exclusive });
   const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log);
   let source;
+  let test;
   try {
     const built = config.source.kind === "build" ? config.source.build : void 0;
     const cache = config.cache && built ? await phases.group(
@@ -12649,10 +13335,11 @@ async function publish(config, store, options) {
     source = opened;
     if (opened.before) phases.timings.push(opened.before);
     const contract = config.contract !== "off" ? new ContractChecker() : void 0;
+    if (config.test.mode !== "off") test = ImageTest.start(config.test, { log, signal, now: ctx.now });
     const streamed = await phases.run(
       opened.streamsBuild ? "Build, export and compress (one stream)" : "Export and compress",
       "stream: export, inspect, compress, hash, write",
-      () => streamRootfs(opened, set.imageStream(), {
+      () => streamRootfs(opened, set.imageStream(test?.input), {
         level: config.compressionLevel,
         checksums: config.checksums,
         buildInfo: buildInfo?.then(
@@ -12672,6 +13359,7 @@ async function publish(config, store, options) {
       "packages.txt, SBOM, contract",
       () => describeImage(streamed, contract, config, plan, store, ctx.now, log)
     );
+    const tested = test && await testImage(test, config.test.mode, phases);
     const files = await phases.run("Publish", "publish", async () => {
       signal.throwIfAborted();
       for (const [name, data] of described.files) await set.write(name, data);
@@ -12700,17 +13388,28 @@ async function publish(config, store, options) {
         packages: described.packages?.count,
         contract: described.contract,
         cache: cacheNote,
-        packageChanges: described.packageChanges
+        packageChanges: described.packageChanges,
+        test: tested
       }
     };
   } catch (err) {
     await tx.abort();
     if (signal.aborted)
       throw new StageError("cancel", `cancelled: nothing was published (${String(signal.reason)})`);
-    throw err;
+    throw test?.explain(err) ?? err;
   } finally {
+    await test?.close();
     await source?.cleanup();
   }
+}
+async function testImage(test, mode, phases) {
+  return phases.group(mode === "boot" ? "Test: install and boot" : "Test: install", async () => {
+    try {
+      return await test.finish();
+    } finally {
+      phases.timings.push(...test.timings);
+    }
+  });
 }
 function planFacts(plan) {
   return {
@@ -12724,7 +13423,7 @@ function planFacts(plan) {
 }
 async function skipped(plan, store, log) {
   const path6 = `${plan.imageDir}/${IMAGE_FILE}`;
-  const entry = plan.index.versions.find((e2) => e2.version === plan.version.version);
+  const entry = plan.index.versions.find((e) => e.version === plan.version.version);
   const md5 = entry?.md5 ?? (await store.read(`${path6}.md5`))?.toString().slice(0, 32) ?? "";
   log.info(`${plan.version.imageId} already exists at ${store.url(path6)}; on-conflict is skip: nothing built`);
   return {
@@ -12752,14 +13451,18 @@ var ImageSet = class {
     this.copyDir = copyDir;
     this.log = log;
   }
-  imageStream() {
+  /** Where the image is written: the store, the local copy, and `test` (the image test's input). */
+  imageStream(test) {
     const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`);
-    if (!this.copyDir) return toStore;
-    return new Tee(toStore, createWriteStream3(join9(this.copyDir, IMAGE_FILE)));
+    const copies = [
+      ...this.copyDir ? [createWriteStream4(join11(this.copyDir, IMAGE_FILE))] : [],
+      ...test ? [test] : []
+    ];
+    return copies.length ? new Tee(toStore, ...copies) : toStore;
   }
   async write(name, data) {
     await this.tx.writeFile(`${this.dir}/${name}`, data);
-    if (this.copyDir) await writeFile3(join9(this.copyDir, name), data);
+    if (this.copyDir) await writeFile3(join11(this.copyDir, name), data);
     this.sizes.set(name, data.length);
   }
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
@@ -12921,6 +13624,24 @@ var INPUTS = {
   "artifact-retention-days": {
     description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting."
   },
+  test: {
+    description: "Test the image as metal-hammer installs it, before anything is published: off; install (extract the published img.tar.lz4 with metal-hammer's LZ4 and tar rules into a scratch root with /proc, /sys, /dev and a tmpfs /tmp mounted, write /etc/metal/install.yaml, run /install-go or /install.sh chrooted as root, check that /etc/metal/boot-info.yaml names a kernel and an initrd that exist); boot (then boot that kernel, initrd and command line in QEMU from a disk of the installed root until test-success appears on the serial console). A failed test publishes nothing. Needs root or passwordless sudo; boot also needs qemu-system-x86_64 and mke2fs.",
+    default: "off"
+  },
+  "test-install-yaml": {
+    description: "test: a file with the /etc/metal/install.yaml to write instead of the generated one (hostname, networks, machineuuid, sshpublickey, password, console, root_uuid, ...). Its root_uuid, console password and first NIC's MAC are used for the boot disk, the login and the VM."
+  },
+  "test-timeout": {
+    description: "test: time for the installer to finish, and again for the boot to reach test-success and run test-command; seconds or with a unit (90s, 30m, 1h).",
+    default: "10m"
+  },
+  "test-success": {
+    description: "test: boot: a regular expression (JavaScript) a line of the serial console must match for the boot to pass; colors are removed, and the unfinished last line counts (a login prompt). Default: systemd reaching multi-user.target, or a login prompt.",
+    default: DEFAULT_SUCCESS
+  },
+  "test-command": {
+    description: `test: boot: a shell command to run in the booted system once test-success appeared, logged in on the serial console as "metal" with the console password of install.yaml (the user metal-stack's installers create); a non-zero exit fails the test.`
+  },
   "compression-level": {
     description: "LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression (9 is what metal-images uses).",
     default: "1"
@@ -12941,6 +13662,7 @@ var OUTPUTS = {
   sha256: "SHA-256 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
   sha512: "SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
   contract: 'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  "test-result": 'The image test as one line of JSON: {"mode", "passed", "installer", "kernel", "initrd", "cmdline", "accel", "successLine", "command": {"exitCode", "output"}, "seconds": {"extract", "install", "disk", "boot", "command"}}; empty when test is off.',
   "artifact-id": "Id of the uploaded workflow artifact (empty when none was uploaded).",
   "artifact-url": "Where the workflow artifact can be downloaded (empty when none was uploaded).",
   metadata: "All outputs as one JSON object."
@@ -13039,11 +13761,35 @@ function parseInputs(read) {
       name: get("artifact-name"),
       retentionDays: parseRetention(get("artifact-retention-days"))
     },
-    cache: parseBoolean("cache", get("cache"))
+    cache: parseBoolean("cache", get("cache")),
+    test: parseTest(get)
   };
   if (mode === "publish") return publish2;
   const promote2 = { mode: "promote", ...target, fromChannel, toChannel };
   return promote2;
+}
+function parseTest(get) {
+  const mode = oneOf("test", get("test"), ["off", "install", "boot"]);
+  const success = get("test-success");
+  let pattern;
+  try {
+    pattern = new RegExp(success);
+  } catch (err) {
+    throw new InputError("test-success", success, `is not a regular expression: ${err.message}`);
+  }
+  const command = get("test-command");
+  if (command !== "" && mode !== "boot")
+    throw new InputError("test-command", "", "only applies with test: boot");
+  const installYaml2 = get("test-install-yaml");
+  if (installYaml2 !== "" && mode === "off")
+    throw new InputError("test-install-yaml", installYaml2, "only applies with test: install or boot");
+  return {
+    mode,
+    installYaml: installYaml2 || void 0,
+    timeoutMs: parseDuration("test-timeout", get("test-timeout")),
+    command: command || void 0,
+    success: pattern
+  };
 }
 function parseRetention(value) {
   if (value === "") return void 0;
@@ -13145,7 +13891,7 @@ function parseKeyValues(name, value) {
 
 // src/github/artifact.ts
 import { statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
+import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve7, sep as sep2 } from "node:path";
 var ARTIFACT_COMPRESSION_LEVEL = 0;
 var NOT_IN_NAMES = '"<>|*?:\\/\r\n';
 async function uploadImageArtifact(artifact) {
@@ -13170,7 +13916,7 @@ async function uploadImageArtifact(artifact) {
       "artifact",
       `Cannot upload the workflow artifact ${name}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The runner sets these for JavaScript actions only: use the action (uses:), not the CLI in a run: step.`
     );
-  const { DefaultArtifactClient } = await import("./artifact-EJCGKTBO.js");
+  const { DefaultArtifactClient } = await import("./artifact-YYY5TLUJ.js");
   const client = new DefaultArtifactClient();
   const started = Date.now();
   let response;
@@ -13200,9 +13946,9 @@ function checkFiles(files, rootDirectory) {
   if (files.length === 0) throw new StageError("artifact", "No files to put in the workflow artifact");
   if (!isAbsolute3(rootDirectory))
     throw new StageError("artifact", `The artifact's root directory must be absolute: ${rootDirectory}`);
-  const root = resolve6(rootDirectory);
+  const root = resolve7(rootDirectory);
   for (const file of files) {
-    const rel = relative2(root, resolve6(file));
+    const rel = relative2(root, resolve7(file));
     if (!isAbsolute3(file) || rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute3(rel))
       throw new StageError("artifact", `${file} is not an absolute path inside ${root}`);
     if (!statSync2(file, { throwIfNoEntry: false })?.isFile())
@@ -13258,12 +14004,12 @@ function field(value, key) {
 }
 
 // src/github/context.ts
-import { readFileSync as readFileSync4 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 var ARTIFACT_ENV = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"];
 function githubContext(env = process.env) {
   let payload = {};
   try {
-    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync4(env.GITHUB_EVENT_PATH, "utf8"));
+    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync5(env.GITHUB_EVENT_PATH, "utf8"));
   } catch {
   }
   const run = runContext(env, payload ?? {});
