@@ -11,7 +11,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-F7Y3DOOL.js";
+} from "./chunk-NJ4RNHBS.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import "./chunk-P6DSCTJD.js";

@@ -22,7 +22,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-F7Y3DOOL.js";
+} from "./chunk-NJ4RNHBS.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import "./chunk-P6DSCTJD.js";

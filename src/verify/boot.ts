@@ -193,24 +193,40 @@ async function runCommand(
   const { text, user, password } = o.command!
   const start = performance.now()
   const deadline = () => Math.max(1, budgetMs - (performance.now() - start))
-  const step = async (re: RegExp, what: string): Promise<{ line: string; index: number }> => {
-    const r = await w.until(re, deadline(), o.signal, /Login incorrect/)
-    if (r.kind === 'match') return r
+  // Each step reads on from the line after the previous one's match.
+  let from = w.lines.length
+  const step = async (
+    re: RegExp,
+    what: string,
+    ms = deadline(),
+  ): Promise<{ line: string; index: number } | undefined> => {
+    const r = await w.until(re, ms, o.signal, { from, fatal: /Login incorrect/ })
+    if (r.kind === 'match') {
+      from = r.index + 1
+      return r
+    }
+    if (r.kind === 'timeout' && ms < deadline()) return undefined
     const why = r.kind === 'timeout' ? 'timed out' : r.kind === 'exit' ? 'the VM stopped' : r.line
     throw new BootFailure('command', `test-command: ${what}: ${why}`, w.tail())
   }
-  w.send('\n')
-  await step(/login: *$/, 'no login prompt on the console')
+  from = Math.max(0, w.lines.length - 1)
+  // The getty may not have printed its prompt yet; an empty line makes it print it again.
+  if (!(await step(/login: *$/, 'no login prompt on the console', Math.min(5000, deadline())))) {
+    w.send('\n')
+    await step(/login: *$/, 'no login prompt on the console')
+  }
   w.send(`${user}\n`)
   await step(/[Pp]assword: *$/, `no password prompt for ${user}`)
   w.send(`${password}\n`)
+  // login flushes what was typed ahead: wait for the shell, by its prompt ($ or #) or a quiet console.
+  await w.settled(/[$#] *$/, 3000, Math.min(60_000, deadline()), o.signal)
   // The markers are written so that the echo of the typed line does not match them.
   const encoded = Buffer.from(text).toString('base64')
   w.send(
     `printf '%s\\n' "@@verify""-begin"; echo ${encoded} | base64 -d | sh 2>&1; printf '%s %s\\n' "@@verify""-end" "$?"\n`,
   )
-  const begin = await step(/^@@verify-begin$/, 'the command did not start (login failed?)')
-  const end = await step(/^@@verify-end \d+$/, 'the command did not finish')
+  const begin = (await step(/^@@verify-begin$/, 'the command did not start (login failed?)'))!
+  const end = (await step(/^@@verify-end \d+$/, 'the command did not finish'))!
   const output = w.lines.slice(begin.index + 1, end.index).join('\n')
   const exitCode = Number(/(\d+)$/.exec(end.line)![1])
   return { exitCode, output, ms: performance.now() - start }
@@ -233,6 +249,7 @@ class ConsoleWatcher {
   readonly lines: string[] = []
   stderr = ''
   bytes = 0
+  private lastData = performance.now()
   readonly closed: Promise<void>
   /** The unfinished last line as it came, and cleaned. */
   private raw = ''
@@ -247,6 +264,7 @@ class ConsoleWatcher {
     child.stdin!.on('error', () => {})
     child.stdout!.on('data', (d: Buffer) => {
       this.bytes += d.length
+      this.lastData = performance.now()
       file.write(d)
       const parts = (this.raw + this.decoder.write(d)).split('\n')
       this.raw = parts.pop()!
@@ -270,13 +288,33 @@ class ConsoleWatcher {
     this.child.stdin!.write(text)
   }
 
+  /** Resolves once the unfinished last line matches `prompt`, or nothing came for `quietMs`, or after `maxMs`. */
+  async settled(prompt: RegExp, quietMs: number, maxMs: number, signal: AbortSignal): Promise<void> {
+    const start = performance.now()
+    while (performance.now() - start < maxMs) {
+      signal.throwIfAborted()
+      if (
+        prompt.test(this.partial) ||
+        performance.now() - this.lastData >= quietMs ||
+        this.exit !== undefined
+      )
+        return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
   tail(lines = 40): string {
     return tail([...this.lines, this.partial].join('\n'), lines)
   }
 
   /** Waits for a line matching `re` (from the next unread line on), a fatal line, the VM's end, or the time. */
-  until(re: RegExp, ms: number, signal: AbortSignal, fatal?: RegExp): Promise<Outcome> {
-    let next = this.lines.length
+  until(
+    re: RegExp,
+    ms: number,
+    signal: AbortSignal,
+    { from, fatal }: { from?: number; fatal?: RegExp } = {},
+  ): Promise<Outcome> {
+    let next = from ?? this.lines.length
     return new Promise<Outcome>((resolve, reject) => {
       const finish = (o: Outcome | Error): void => {
         clearTimeout(timer)

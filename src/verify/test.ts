@@ -84,6 +84,16 @@ const STEP_TITLES: Record<Phase, string> = {
   command: 'test: test-command',
 }
 
+/** `promise`, or the abort's reason as soon as `signal` fires (a cancelled run does not wait for an installer). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
 /** What this machine lacks for the test, as a sentence; undefined when it can run. Checked before the build. */
 export function testPrerequisites(config: TestConfig): string | undefined {
   if (config.mode === 'off') return undefined
@@ -148,7 +158,7 @@ export class ImageTest {
 
   /** Waits for the installer and its checks, then boots; throws TestFailure. */
   async finish(): Promise<TestDocument> {
-    const result = await this.sandbox.done
+    const result = await untilAborted(this.sandbox.done, this.signal)
     this.answered = true
     for (const s of this.sandbox.timings) this.timings.push({ stage: STEP_TITLES[s.step], ms: s.ms })
     this.keep(WORK_FILES.installerLog, 'installer.log')

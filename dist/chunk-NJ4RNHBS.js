@@ -12331,19 +12331,28 @@ async function runCommand(w, o2, budgetMs) {
   const { text: text3, user, password } = o2.command;
   const start = performance.now();
   const deadline = () => Math.max(1, budgetMs - (performance.now() - start));
-  const step = async (re, what) => {
-    const r = await w.until(re, deadline(), o2.signal, /Login incorrect/);
-    if (r.kind === "match") return r;
+  let from = w.lines.length;
+  const step = async (re, what, ms = deadline()) => {
+    const r = await w.until(re, ms, o2.signal, { from, fatal: /Login incorrect/ });
+    if (r.kind === "match") {
+      from = r.index + 1;
+      return r;
+    }
+    if (r.kind === "timeout" && ms < deadline()) return void 0;
     const why = r.kind === "timeout" ? "timed out" : r.kind === "exit" ? "the VM stopped" : r.line;
     throw new BootFailure("command", `test-command: ${what}: ${why}`, w.tail());
   };
-  w.send("\n");
-  await step(/login: *$/, "no login prompt on the console");
+  from = Math.max(0, w.lines.length - 1);
+  if (!await step(/login: *$/, "no login prompt on the console", Math.min(5e3, deadline()))) {
+    w.send("\n");
+    await step(/login: *$/, "no login prompt on the console");
+  }
   w.send(`${user}
 `);
   await step(/[Pp]assword: *$/, `no password prompt for ${user}`);
   w.send(`${password}
 `);
+  await w.settled(/[$#] *$/, 3e3, Math.min(6e4, deadline()), o2.signal);
   const encoded = Buffer.from(text3).toString("base64");
   w.send(
     `printf '%s\\n' "@@verify""-begin"; echo ${encoded} | base64 -d | sh 2>&1; printf '%s %s\\n' "@@verify""-end" "$?"
@@ -12362,6 +12371,7 @@ var ConsoleWatcher = class {
   lines = [];
   stderr = "";
   bytes = 0;
+  lastData = performance.now();
   closed;
   /** The unfinished last line as it came, and cleaned. */
   raw = "";
@@ -12376,6 +12386,7 @@ var ConsoleWatcher = class {
     });
     child.stdout.on("data", (d) => {
       this.bytes += d.length;
+      this.lastData = performance.now();
       file.write(d);
       const parts = (this.raw + this.decoder.write(d)).split("\n");
       this.raw = parts.pop();
@@ -12397,12 +12408,22 @@ var ConsoleWatcher = class {
   send(text3) {
     this.child.stdin.write(text3);
   }
+  /** Resolves once the unfinished last line matches `prompt`, or nothing came for `quietMs`, or after `maxMs`. */
+  async settled(prompt, quietMs, maxMs, signal) {
+    const start = performance.now();
+    while (performance.now() - start < maxMs) {
+      signal.throwIfAborted();
+      if (prompt.test(this.partial) || performance.now() - this.lastData >= quietMs || this.exit !== void 0)
+        return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   tail(lines = 40) {
     return tail([...this.lines, this.partial].join("\n"), lines);
   }
   /** Waits for a line matching `re` (from the next unread line on), a fatal line, the VM's end, or the time. */
-  until(re, ms, signal, fatal) {
-    let next = this.lines.length;
+  until(re, ms, signal, { from, fatal } = {}) {
+    let next = from ?? this.lines.length;
     return new Promise((resolve8, reject) => {
       const finish = (o2) => {
         clearTimeout(timer);
@@ -12738,6 +12759,14 @@ var STEP_TITLES = {
   boot: "test: boot",
   command: "test: test-command"
 };
+function untilAborted(promise, signal) {
+  signal.throwIfAborted();
+  return new Promise((resolve8, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve8, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
 function testPrerequisites(config) {
   if (config.mode === "off") return void 0;
   const missing = [...missingForInstall(), ...config.mode === "boot" ? missingForBoot() : []];
@@ -12796,7 +12825,7 @@ var ImageTest = class _ImageTest {
   }
   /** Waits for the installer and its checks, then boots; throws TestFailure. */
   async finish() {
-    const result = await this.sandbox.done;
+    const result = await untilAborted(this.sandbox.done, this.signal);
     this.answered = true;
     for (const s of this.sandbox.timings) this.timings.push({ stage: STEP_TITLES[s.step], ms: s.ms });
     this.keep(WORK_FILES.installerLog, "installer.log");
