@@ -11,7 +11,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-NJ4RNHBS.js";
+} from "./chunk-XBFQGWL5.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
 import "./chunk-P6DSCTJD.js";

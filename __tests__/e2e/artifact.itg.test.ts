@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { installAction, runAction } from '../helpers/action.ts'
 import { dockerAvailable, requireTool } from '../helpers/env.ts'
 import { startResultsService, type ResultsService } from '../helpers/results-service.ts'
+import { installer, tinyRoot } from '../helpers/tiny-root.ts'
+import { missingForInstall } from '../../src/verify/sandbox.ts'
 
 // The bundled action uploads the image as a workflow artifact. The blob storage is real (Azurite); GitHub's
 // results service cannot run outside GitHub, so a stand-in for its twirp endpoints hands out the URLs
@@ -123,6 +125,55 @@ describe.skipIf(!service)('the workflow artifact', () => {
     expect(
       execFileSync('lz4', ['-d', '-c'], { input: image, maxBuffer: 1 << 28 }).equals(readFileSync(rootfs)),
     ).toBe(true)
+  })
+})
+
+const cannotTest = missingForInstall()
+if (cannotTest.length && process.env.CI === 'true')
+  throw new Error(`CI=true but test: install cannot run: ${cannotTest}`)
+
+describe.skipIf(!service || cannotTest.length > 0)("the image test's logs as a workflow artifact", () => {
+  test('a failed test: nothing published, test-result says where, installer.log in <name>-test-logs', async () => {
+    const s = service!
+    const action = installAction()
+    const work = mkdtempSync(join(tmpdir(), 'metal-image-artifact-test-'))
+    const rootfs = join(work, 'rootfs.tar')
+    writeFileSync(
+      rootfs,
+      tinyRoot({ '/install.sh': installer('echo "metal-image-test-marker: no disk" >&2\nexit 1') }),
+    )
+    const dest = join(work, 'images')
+    const run = await runAction(
+      action,
+      {
+        ...OS,
+        rootfs,
+        destination: dest,
+        artifact: 'true',
+        test: 'install',
+        'artifact-name': 'failing-install',
+      },
+      { env: s.env },
+    )
+    expect(run.code).toBe(1)
+    expect(JSON.parse(run.outputs['test-result']!)).toMatchObject({ passed: false, phase: 'install' })
+    const artifact = s.artifacts().find((a) => a.name === 'failing-install-test-logs')!
+    expect(artifact).toBeDefined()
+    const zip = await s.download(artifact.blobName)
+    const file = join(work, 'logs.zip')
+    writeFileSync(file, zip)
+    expect(spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' }).stdout.trim()).toBe('installer.log')
+    expect(execFileSync('unzip', ['-p', file, 'installer.log'], { encoding: 'utf8' })).toContain(
+      'metal-image-test-marker: no disk',
+    )
+    expect(run.summary).toContain('Image test failed in phase install')
+    expect(run.summary).toContain('metal-image-test-marker: no disk')
+    expect(run.summary).toContain(`/artifacts/${artifact.id}">workflow artifact</a>`)
+    // The image itself was neither published nor uploaded.
+    expect(s.artifacts().some((a) => a.name === 'failing-install')).toBe(false)
+    expect(spawnSync('sh', ['-c', `find '${dest}' -type f 2>/dev/null`], { encoding: 'utf8' }).stdout).toBe(
+      '',
+    )
   })
 })
 

@@ -172,7 +172,10 @@ describe.skipIf(!ready)('test: install and boot, end to end', () => {
       })
       expect(run.code).toBe(1)
       expect(failure(run)).toMatch(message)
-      expect(run.outputs).toEqual({})
+      // Only test-result is set, saying where it failed; the summary shows why.
+      expect(Object.keys(run.outputs)).toEqual(['test-result'])
+      expect(JSON.parse(run.outputs['test-result']!)).toMatchObject({ passed: false, phase })
+      expect(run.summary).toContain(`<h2>Image test failed in phase ${phase}: nothing was published</h2>`)
       // Nothing published: no image, no checksum, no versions.json.
       expect(filesIn(dest)).toEqual([])
       expectNothingLeft(before)

@@ -13,11 +13,16 @@ export interface TinyFile {
   symlink?: string
 }
 
+/** tinyRoot's tar as one LZ4 frame (lz4 CLI): what the test's helper reads. */
+export function tinyImage(files: Record<string, TinyFile>): Buffer {
+  return execFileSync('lz4', ['-1', '-c'], { input: tinyRoot(files), maxBuffer: 1 << 28 })
+}
+
 /**
  * A root of a few MB made of this machine's own binaries (sh, cat, sleep, ... and their libraries), plus
- * `files`, as the LZ4 frame of its tar (lz4 CLI): enough for an /install.sh to run chrooted.
+ * `files`, as a tar: enough for an /install.sh to run chrooted.
  */
-export function tinyImage(files: Record<string, TinyFile>): Buffer {
+export function tinyRoot(files: Record<string, TinyFile>): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'verify-tiny-'))
   try {
     const libs = new Set<string>()
@@ -39,8 +44,7 @@ export function tinyImage(files: Record<string, TinyFile>): Buffer {
       if (f.symlink !== undefined) symlinkSync(f.symlink, at)
       else writeFileSync(at, f.content ?? '', { mode: f.mode ?? 0o644 })
     }
-    const tar = execFileSync('tar', ['-C', dir, '--owner=0', '--group=0', '-c', '.'], { maxBuffer: 1 << 28 })
-    return execFileSync('lz4', ['-1', '-c'], { input: tar, maxBuffer: 1 << 28 })
+    return execFileSync('tar', ['-C', dir, '--owner=0', '--group=0', '-c', '.'], { maxBuffer: 1 << 28 })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -131,6 +131,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
         cache: cacheNote,
         packageChanges: described.packageChanges,
         test: tested,
+        testLogs: test?.logFiles(),
       },
     }
   } catch (err) {

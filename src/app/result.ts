@@ -46,4 +46,6 @@ export interface BuildFacts {
   packageChanges: string | undefined
   /** The install (and boot) test; undefined when it is off. */
   test?: TestDocument
+  /** The test's full logs (installer.log, console.log) on this machine, for a workflow artifact. */
+  testLogs?: { folder: string; names: string[] }
 }

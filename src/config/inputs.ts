@@ -179,7 +179,7 @@ export const OUTPUTS = {
   contract:
     'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
   'test-result':
-    'The image test as one line of JSON: {"mode", "passed", "installer", "kernel", "initrd", "cmdline", "accel", "successLine", "command": {"exitCode", "output"}, "seconds": {"extract", "install", "disk", "boot", "command"}}; empty when test is off.',
+    'The image test as one line of JSON: {"mode", "passed", "installer", "kernel", "initrd", "cmdline", "accel", "successLine", "command": {"exitCode", "output"}, "seconds": {"extract", "install", "disk", "boot", "command"}}; when it failed (the step failed too) {"passed": false, "phase", "message"}; empty when test is off.',
   'artifact-id': 'Id of the uploaded workflow artifact (empty when none was uploaded).',
   'artifact-url': 'Where the workflow artifact can be downloaded (empty when none was uploaded).',
   metadata: 'All outputs as one JSON object.',

@@ -91,6 +91,29 @@ export function linked(url: string, endpoint = ''): string {
   return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`
 }
 
+/**
+ * The job summary of a run whose image test failed: the phase and why, the end of the installer's output
+ * and of the console (as text: they come from the image), and where the full logs went.
+ */
+export function testFailureSummary(
+  failure: { phase: string; reason: string; installerTail?: string; consoleTail?: string },
+  artifact?: { url: string },
+): string {
+  const parts = [
+    `<h2>Image test failed in phase ${escapeHtml(failure.phase)}: nothing was published</h2>`,
+    `<p>${escapeHtml(failure.reason)}</p>`,
+  ]
+  if (failure.installerTail)
+    parts.push('<h3>Installer output (last lines)</h3>', `<pre>${escapeHtml(failure.installerTail)}</pre>`)
+  if (failure.consoleTail)
+    parts.push('<h3>Console (last lines)</h3>', `<pre>${escapeHtml(failure.consoleTail)}</pre>`)
+  if (artifact)
+    parts.push(
+      `<p>The full installer.log and console.log: <a href="${escapeHtml(artifact.url)}">workflow artifact</a></p>`,
+    )
+  return `${parts.join('\n')}\n`
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
 }

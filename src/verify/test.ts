@@ -242,13 +242,18 @@ export class ImageTest {
     return join(this.logs, as)
   }
 
+  /** The logs kept so far (installer.log, console.log). */
+  logFiles(): { folder: string; names: string[] } {
+    const names = ['installer.log', 'console.log'].filter((n) => existsSync(join(this.logs, n)))
+    return { folder: this.logs, names }
+  }
+
   private failure(
     phase: Phase,
     reason: string,
     tails: { installer?: string; console?: string },
   ): TestFailure {
-    const names = ['installer.log', 'console.log'].filter((n) => existsSync(join(this.logs, n)))
-    return new TestFailure(phase, reason, tails, { folder: this.logs, names })
+    return new TestFailure(phase, reason, tails, this.logFiles())
   }
 
   /**

@@ -1,0 +1,14092 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  require_semver
+} from "./chunk-ILZ77HWZ.js";
+import {
+  runThreadPoolInBackground,
+  workerUrl
+} from "./chunk-EWOK6KJL.js";
+import {
+  WORK_FILES,
+  createXxh32,
+  findTool,
+  require_dist,
+  tail,
+  whichTool,
+  xxh32
+} from "./chunk-P6DSCTJD.js";
+import {
+  InputError,
+  SetTransaction,
+  StageError,
+  errorMessage
+} from "./chunk-SNLAZPZ2.js";
+import {
+  __commonJS,
+  __require,
+  __toESM
+} from "./chunk-VF57VZD3.js";
+
+// node_modules/isexe/windows.js
+var require_windows = __commonJS({
+  "node_modules/isexe/windows.js"(exports, module) {
+    module.exports = isexe;
+    isexe.sync = sync;
+    var fs = __require("fs");
+    function checkPathExt(path6, options) {
+      var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
+      if (!pathext) {
+        return true;
+      }
+      pathext = pathext.split(";");
+      if (pathext.indexOf("") !== -1) {
+        return true;
+      }
+      for (var i2 = 0; i2 < pathext.length; i2++) {
+        var p = pathext[i2].toLowerCase();
+        if (p && path6.substr(-p.length).toLowerCase() === p) {
+          return true;
+        }
+      }
+      return false;
+    }
+    function checkStat(stat4, path6, options) {
+      if (!stat4.isSymbolicLink() && !stat4.isFile()) {
+        return false;
+      }
+      return checkPathExt(path6, options);
+    }
+    function isexe(path6, options, cb) {
+      fs.stat(path6, function(er, stat4) {
+        cb(er, er ? false : checkStat(stat4, path6, options));
+      });
+    }
+    function sync(path6, options) {
+      return checkStat(fs.statSync(path6), path6, options);
+    }
+  }
+});
+
+// node_modules/isexe/mode.js
+var require_mode = __commonJS({
+  "node_modules/isexe/mode.js"(exports, module) {
+    module.exports = isexe;
+    isexe.sync = sync;
+    var fs = __require("fs");
+    function isexe(path6, options, cb) {
+      fs.stat(path6, function(er, stat4) {
+        cb(er, er ? false : checkStat(stat4, options));
+      });
+    }
+    function sync(path6, options) {
+      return checkStat(fs.statSync(path6), options);
+    }
+    function checkStat(stat4, options) {
+      return stat4.isFile() && checkMode(stat4, options);
+    }
+    function checkMode(stat4, options) {
+      var mod = stat4.mode;
+      var uid = stat4.uid;
+      var gid = stat4.gid;
+      var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
+      var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
+      var u2 = parseInt("100", 8);
+      var g = parseInt("010", 8);
+      var o2 = parseInt("001", 8);
+      var ug = u2 | g;
+      var ret = mod & o2 || mod & g && gid === myGid || mod & u2 && uid === myUid || mod & ug && myUid === 0;
+      return ret;
+    }
+  }
+});
+
+// node_modules/isexe/index.js
+var require_isexe = __commonJS({
+  "node_modules/isexe/index.js"(exports, module) {
+    var fs = __require("fs");
+    var core;
+    if (process.platform === "win32" || global.TESTING_WINDOWS) {
+      core = require_windows();
+    } else {
+      core = require_mode();
+    }
+    module.exports = isexe;
+    isexe.sync = sync;
+    function isexe(path6, options, cb) {
+      if (typeof options === "function") {
+        cb = options;
+        options = {};
+      }
+      if (!cb) {
+        if (typeof Promise !== "function") {
+          throw new TypeError("callback not provided");
+        }
+        return new Promise(function(resolve8, reject) {
+          isexe(path6, options || {}, function(er, is) {
+            if (er) {
+              reject(er);
+            } else {
+              resolve8(is);
+            }
+          });
+        });
+      }
+      core(path6, options || {}, function(er, is) {
+        if (er) {
+          if (er.code === "EACCES" || options && options.ignoreErrors) {
+            er = null;
+            is = false;
+          }
+        }
+        cb(er, is);
+      });
+    }
+    function sync(path6, options) {
+      try {
+        return core.sync(path6, options || {});
+      } catch (er) {
+        if (options && options.ignoreErrors || er.code === "EACCES") {
+          return false;
+        } else {
+          throw er;
+        }
+      }
+    }
+  }
+});
+
+// node_modules/which/which.js
+var require_which = __commonJS({
+  "node_modules/which/which.js"(exports, module) {
+    var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
+    var path6 = __require("path");
+    var COLON2 = isWindows ? ";" : ":";
+    var isexe = require_isexe();
+    var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
+    var getPathInfo = (cmd, opt) => {
+      const colon = opt.colon || COLON2;
+      const pathEnv = cmd.match(/\//) || isWindows && cmd.match(/\\/) ? [""] : [
+        // windows always checks the cwd first
+        ...isWindows ? [process.cwd()] : [],
+        ...(opt.path || process.env.PATH || /* istanbul ignore next: very unusual */
+        "").split(colon)
+      ];
+      const pathExtExe = isWindows ? opt.pathExt || process.env.PATHEXT || ".EXE;.CMD;.BAT;.COM" : "";
+      const pathExt = isWindows ? pathExtExe.split(colon) : [""];
+      if (isWindows) {
+        if (cmd.indexOf(".") !== -1 && pathExt[0] !== "")
+          pathExt.unshift("");
+      }
+      return {
+        pathEnv,
+        pathExt,
+        pathExtExe
+      };
+    };
+    var which = (cmd, opt, cb) => {
+      if (typeof opt === "function") {
+        cb = opt;
+        opt = {};
+      }
+      if (!opt)
+        opt = {};
+      const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
+      const found = [];
+      const step = (i2) => new Promise((resolve8, reject) => {
+        if (i2 === pathEnv.length)
+          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
+        const ppRaw = pathEnv[i2];
+        const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
+        const pCmd = path6.join(pathPart, cmd);
+        const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
+        resolve8(subStep(p, i2, 0));
+      });
+      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
+        if (ii === pathExt.length)
+          return resolve8(step(i2 + 1));
+        const ext = pathExt[ii];
+        isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
+          if (!er && is) {
+            if (opt.all)
+              found.push(p + ext);
+            else
+              return resolve8(p + ext);
+          }
+          return resolve8(subStep(p, i2, ii + 1));
+        });
+      });
+      return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
+    };
+    var whichSync = (cmd, opt) => {
+      opt = opt || {};
+      const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
+      const found = [];
+      for (let i2 = 0; i2 < pathEnv.length; i2++) {
+        const ppRaw = pathEnv[i2];
+        const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
+        const pCmd = path6.join(pathPart, cmd);
+        const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
+        for (let j = 0; j < pathExt.length; j++) {
+          const cur = p + pathExt[j];
+          try {
+            const is = isexe.sync(cur, { pathExt: pathExtExe });
+            if (is) {
+              if (opt.all)
+                found.push(cur);
+              else
+                return cur;
+            }
+          } catch (ex) {
+          }
+        }
+      }
+      if (opt.all && found.length)
+        return found;
+      if (opt.nothrow)
+        return null;
+      throw getNotFoundError(cmd);
+    };
+    module.exports = which;
+    which.sync = whichSync;
+  }
+});
+
+// node_modules/path-key/index.js
+var require_path_key = __commonJS({
+  "node_modules/path-key/index.js"(exports, module) {
+    "use strict";
+    var pathKey2 = (options = {}) => {
+      const environment = options.env || process.env;
+      const platform2 = options.platform || process.platform;
+      if (platform2 !== "win32") {
+        return "PATH";
+      }
+      return Object.keys(environment).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
+    };
+    module.exports = pathKey2;
+    module.exports.default = pathKey2;
+  }
+});
+
+// node_modules/cross-spawn/lib/util/resolveCommand.js
+var require_resolveCommand = __commonJS({
+  "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
+    "use strict";
+    var path6 = __require("path");
+    var which = require_which();
+    var getPathKey = require_path_key();
+    function resolveCommandAttempt(parsed, withoutPathExt) {
+      const env = parsed.options.env || process.env;
+      const cwd = process.cwd();
+      const hasCustomCwd = parsed.options.cwd != null;
+      const shouldSwitchCwd = hasCustomCwd && process.chdir !== void 0 && !process.chdir.disabled;
+      if (shouldSwitchCwd) {
+        try {
+          process.chdir(parsed.options.cwd);
+        } catch (err) {
+        }
+      }
+      let resolved;
+      try {
+        resolved = which.sync(parsed.command, {
+          path: env[getPathKey({ env })],
+          pathExt: withoutPathExt ? path6.delimiter : void 0
+        });
+      } catch (e) {
+      } finally {
+        if (shouldSwitchCwd) {
+          process.chdir(cwd);
+        }
+      }
+      if (resolved) {
+        resolved = path6.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+      }
+      return resolved;
+    }
+    function resolveCommand(parsed) {
+      return resolveCommandAttempt(parsed) || resolveCommandAttempt(parsed, true);
+    }
+    module.exports = resolveCommand;
+  }
+});
+
+// node_modules/cross-spawn/lib/util/escape.js
+var require_escape = __commonJS({
+  "node_modules/cross-spawn/lib/util/escape.js"(exports, module) {
+    "use strict";
+    var metaCharsRegExp = /([()\][%!^"`<>&|;, *?])/g;
+    function escapeCommand(arg) {
+      arg = arg.replace(metaCharsRegExp, "^$1");
+      return arg;
+    }
+    function escapeArgument(arg, doubleEscapeMetaChars) {
+      arg = `${arg}`;
+      arg = arg.replace(/(?=(\\+?)?)\1"/g, '$1$1\\"');
+      arg = arg.replace(/(?=(\\+?)?)\1$/, "$1$1");
+      arg = `"${arg}"`;
+      arg = arg.replace(metaCharsRegExp, "^$1");
+      if (doubleEscapeMetaChars) {
+        arg = arg.replace(metaCharsRegExp, "^$1");
+      }
+      return arg;
+    }
+    module.exports.command = escapeCommand;
+    module.exports.argument = escapeArgument;
+  }
+});
+
+// node_modules/shebang-regex/index.js
+var require_shebang_regex = __commonJS({
+  "node_modules/shebang-regex/index.js"(exports, module) {
+    "use strict";
+    module.exports = /^#!(.*)/;
+  }
+});
+
+// node_modules/shebang-command/index.js
+var require_shebang_command = __commonJS({
+  "node_modules/shebang-command/index.js"(exports, module) {
+    "use strict";
+    var shebangRegex = require_shebang_regex();
+    module.exports = (string = "") => {
+      const match = string.match(shebangRegex);
+      if (!match) {
+        return null;
+      }
+      const [path6, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path6.split("/").pop();
+      if (binary === "env") {
+        return argument;
+      }
+      return argument ? `${binary} ${argument}` : binary;
+    };
+  }
+});
+
+// node_modules/cross-spawn/lib/util/readShebang.js
+var require_readShebang = __commonJS({
+  "node_modules/cross-spawn/lib/util/readShebang.js"(exports, module) {
+    "use strict";
+    var fs = __require("fs");
+    var shebangCommand = require_shebang_command();
+    function readShebang(command) {
+      const size = 150;
+      const buffer = Buffer.alloc(size);
+      let fd;
+      try {
+        fd = fs.openSync(command, "r");
+        fs.readSync(fd, buffer, 0, size, 0);
+        fs.closeSync(fd);
+      } catch (e) {
+      }
+      return shebangCommand(buffer.toString());
+    }
+    module.exports = readShebang;
+  }
+});
+
+// node_modules/cross-spawn/lib/parse.js
+var require_parse = __commonJS({
+  "node_modules/cross-spawn/lib/parse.js"(exports, module) {
+    "use strict";
+    var path6 = __require("path");
+    var resolveCommand = require_resolveCommand();
+    var escape = require_escape();
+    var readShebang = require_readShebang();
+    var isWin = process.platform === "win32";
+    var isExecutableRegExp = /\.(?:com|exe)$/i;
+    var isCmdShimRegExp = /node_modules[\\/].bin[\\/][^\\/]+\.cmd$/i;
+    function detectShebang(parsed) {
+      parsed.file = resolveCommand(parsed);
+      const shebang = parsed.file && readShebang(parsed.file);
+      if (shebang) {
+        parsed.args.unshift(parsed.file);
+        parsed.command = shebang;
+        return resolveCommand(parsed);
+      }
+      return parsed.file;
+    }
+    function parseNonShell(parsed) {
+      if (!isWin) {
+        return parsed;
+      }
+      const commandFile = detectShebang(parsed);
+      const needsShell = !isExecutableRegExp.test(commandFile);
+      if (parsed.options.forceShell || needsShell) {
+        const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
+        parsed.command = path6.normalize(parsed.command);
+        parsed.command = escape.command(parsed.command);
+        parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
+        const shellCommand = [parsed.command].concat(parsed.args).join(" ");
+        parsed.args = ["/d", "/s", "/c", `"${shellCommand}"`];
+        parsed.command = process.env.comspec || "cmd.exe";
+        parsed.options.windowsVerbatimArguments = true;
+      }
+      return parsed;
+    }
+    function parse2(command, args, options) {
+      if (args && !Array.isArray(args)) {
+        options = args;
+        args = null;
+      }
+      args = args ? args.slice(0) : [];
+      options = Object.assign({}, options);
+      const parsed = {
+        command,
+        args,
+        options,
+        file: void 0,
+        original: {
+          command,
+          args
+        }
+      };
+      return options.shell ? parsed : parseNonShell(parsed);
+    }
+    module.exports = parse2;
+  }
+});
+
+// node_modules/cross-spawn/lib/enoent.js
+var require_enoent = __commonJS({
+  "node_modules/cross-spawn/lib/enoent.js"(exports, module) {
+    "use strict";
+    var isWin = process.platform === "win32";
+    function notFoundError(original, syscall) {
+      return Object.assign(new Error(`${syscall} ${original.command} ENOENT`), {
+        code: "ENOENT",
+        errno: "ENOENT",
+        syscall: `${syscall} ${original.command}`,
+        path: original.command,
+        spawnargs: original.args
+      });
+    }
+    function hookChildProcess(cp, parsed) {
+      if (!isWin) {
+        return;
+      }
+      const originalEmit = cp.emit;
+      cp.emit = function(name, arg1) {
+        if (name === "exit") {
+          const err = verifyENOENT(arg1, parsed);
+          if (err) {
+            return originalEmit.call(cp, "error", err);
+          }
+        }
+        return originalEmit.apply(cp, arguments);
+      };
+    }
+    function verifyENOENT(status, parsed) {
+      if (isWin && status === 1 && !parsed.file) {
+        return notFoundError(parsed.original, "spawn");
+      }
+      return null;
+    }
+    function verifyENOENTSync(status, parsed) {
+      if (isWin && status === 1 && !parsed.file) {
+        return notFoundError(parsed.original, "spawnSync");
+      }
+      return null;
+    }
+    module.exports = {
+      hookChildProcess,
+      verifyENOENT,
+      verifyENOENTSync,
+      notFoundError
+    };
+  }
+});
+
+// node_modules/cross-spawn/index.js
+var require_cross_spawn = __commonJS({
+  "node_modules/cross-spawn/index.js"(exports, module) {
+    "use strict";
+    var cp = __require("child_process");
+    var parse2 = require_parse();
+    var enoent = require_enoent();
+    function spawn4(command, args, options) {
+      const parsed = parse2(command, args, options);
+      const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
+      enoent.hookChildProcess(spawned, parsed);
+      return spawned;
+    }
+    function spawnSync3(command, args, options) {
+      const parsed = parse2(command, args, options);
+      const result = cp.spawnSync(parsed.command, parsed.args, parsed.options);
+      result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
+      return result;
+    }
+    module.exports = spawn4;
+    module.exports.spawn = spawn4;
+    module.exports.sync = spawnSync3;
+    module.exports._parse = parse2;
+    module.exports._enoent = enoent;
+  }
+});
+
+// src/app/outputs.ts
+function outputsOf(result, artifact) {
+  const outputs = {
+    "image-id": result.imageId,
+    version: result.version,
+    semver: result.semver,
+    previous: result.previous ?? "",
+    "release-tag": result.releaseTag,
+    channel: result.channel,
+    url: result.url,
+    md5: result.md5,
+    size: String(result.size),
+    "rootfs-size": result.build ? String(result.build.rootfsSize) : "",
+    packages: result.build?.packages === void 0 ? "" : String(result.build.packages),
+    sha256: result.checksums.sha256 ?? "",
+    sha512: result.checksums.sha512 ?? "",
+    contract: result.build?.contract ? JSON.stringify(result.build.contract) : "",
+    "test-result": result.build?.test ? JSON.stringify(result.build.test) : "",
+    "artifact-id": artifact ? String(artifact.id) : "",
+    "artifact-url": artifact?.url ?? ""
+  };
+  return { ...outputs, metadata: JSON.stringify(outputs) };
+}
+
+// src/util/log.ts
+var silentLog = {
+  info() {
+  },
+  warning() {
+  },
+  debug() {
+  },
+  group: (_name, fn) => fn()
+};
+function formatBytes(n2) {
+  if (n2 < 1e3) return `${n2} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = n2;
+  let unit = -1;
+  while (value >= 1e3 && unit < units.length - 1) {
+    value /= 1e3;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+function formatSeconds(ms) {
+  return `${(ms / 1e3).toFixed(1)} s`;
+}
+
+// src/verify/test.ts
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join2, resolve } from "node:path";
+
+// src/verify/boot.ts
+import { spawn } from "node:child_process";
+import { accessSync, constants, createWriteStream, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { StringDecoder } from "node:string_decoder";
+
+// src/verify/processes.ts
+var groups = /* @__PURE__ */ new Set();
+var hooked = false;
+function killOnExit(child) {
+  const pid = child.pid;
+  if (pid === void 0) return () => {
+  };
+  groups.add(pid);
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const group of groups) killGroup(group, "SIGKILL");
+    });
+  }
+  return () => void groups.delete(pid);
+}
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
+}
+
+// src/verify/boot.ts
+var DEFAULT_SUCCESS = String.raw`Reached target.*Multi-User System|login: *$`;
+var FATAL = [
+  [/Kernel panic - not syncing/, "the kernel panicked"],
+  [/Dropping to a shell|\(initramfs\) *$/, "the initramfs gave up and dropped to a shell"],
+  [/You are in emergency mode|Entering emergency mode/, "systemd entered emergency mode"]
+];
+var BootFailure = class extends Error {
+  phase;
+  consoleTail;
+  constructor(phase, message, consoleTail) {
+    super(message);
+    this.name = "BootFailure";
+    this.phase = phase;
+    this.consoleTail = consoleTail;
+  }
+};
+function missingForBoot() {
+  const missing = [];
+  if (!whichTool("qemu-system-x86_64")) missing.push("qemu-system-x86_64 (qemu-system-x86)");
+  if (!whichTool("mke2fs")) missing.push("mke2fs (e2fsprogs)");
+  return missing;
+}
+function kvmUsable() {
+  try {
+    accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function serialConsole(cmdline) {
+  let port;
+  for (const m of cmdline.matchAll(/(?:^|\s)console=ttyS(\d+)/g)) port = Number(m[1]);
+  return port;
+}
+async function bootImage(o2) {
+  let cmdline = o2.cmdline;
+  let port = serialConsole(cmdline);
+  if (port === void 0) {
+    cmdline = `${cmdline} console=ttyS0,115200`.trim();
+    port = 0;
+    o2.log.warning("boot-info.yaml names no serial console: console=ttyS0,115200 is added to watch the boot");
+  }
+  if (port > 3) throw new BootFailure("boot", `the console is ttyS${port}; the VM has ttyS0 to ttyS3`, "");
+  writeFileSync(o2.consoleLog, "");
+  const accels = kvmUsable() ? ["kvm", "tcg"] : ["tcg"];
+  for (const accel of accels) {
+    const attempt = await bootOnce(o2, cmdline, port, accel);
+    if (attempt.kind === "done") return attempt.result;
+    o2.log.warning(`QEMU could not run with KVM (${attempt.reason}); booting with TCG, which is much slower`);
+  }
+  throw new BootFailure("boot", "QEMU could not start", "");
+}
+async function bootOnce(o2, cmdline, port, accel) {
+  const serial = [];
+  for (let i2 = 0; i2 <= port; i2++) serial.push("-serial", i2 === port ? "chardev:console" : "null");
+  const args = [
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-machine",
+    `q35,accel=${accel}`,
+    "-cpu",
+    accel === "kvm" ? "host" : "max",
+    "-smp",
+    String(Math.min(4, availableParallelism())),
+    "-m",
+    "2048",
+    "-kernel",
+    o2.kernel,
+    ...o2.initrd ? ["-initrd", o2.initrd] : [],
+    "-append",
+    cmdline,
+    "-drive",
+    `file=${o2.disk},format=raw,if=virtio,cache=unsafe`,
+    "-nic",
+    `user,model=virtio-net-pci,restrict=on,mac=${o2.mac}`,
+    "-chardev",
+    "stdio,id=console,signal=off",
+    ...serial
+  ];
+  const qemu = findTool("qemu-system-x86_64");
+  const setpriv = whichTool("setpriv");
+  const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", qemu, ...args] : [qemu, ...args];
+  o2.log.info(`Booting ${o2.kernel.replace(/.*\//, "")} with ${accel.toUpperCase()}: ${cmdline}`);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
+  const unregister = killOnExit(child);
+  const consoleFile = createWriteStream(o2.consoleLog, { flags: "a" });
+  const watcher = new ConsoleWatcher(child, consoleFile);
+  const start = performance.now();
+  try {
+    const outcome = await watcher.until(o2.success, o2.timeoutMs, o2.signal);
+    if (outcome.kind === "exit") {
+      const stderr = watcher.stderr.trim();
+      if (accel === "kvm" && watcher.bytes === 0)
+        return { kind: "accel-failed", reason: tail(stderr, 2) || `exit ${outcome.code}` };
+      throw new BootFailure(
+        "boot",
+        `the VM stopped (QEMU ${outcome.code}) before the success line /${o2.success.source}/${stderr ? `: ${tail(stderr, 3)}` : ""}`,
+        watcher.tail()
+      );
+    }
+    if (outcome.kind === "fatal")
+      throw new BootFailure("boot", `${outcome.reason}: ${outcome.line}`, watcher.tail());
+    if (outcome.kind === "timeout")
+      throw new BootFailure(
+        "boot",
+        `no console line matched /${o2.success.source}/ within ${Math.round(o2.timeoutMs / 1e3)} s (test-timeout)`,
+        watcher.tail()
+      );
+    const bootMs = performance.now() - start;
+    o2.log.info(`Boot reached "${outcome.line.trim()}" after ${(bootMs / 1e3).toFixed(1)} s`);
+    const result = { accel, line: outcome.line, bootMs };
+    if (o2.command) result.command = await runCommand(watcher, o2, Math.max(1e3, o2.timeoutMs - bootMs));
+    return { kind: "done", result };
+  } finally {
+    killGroup(child.pid, "SIGKILL");
+    await watcher.closed;
+    unregister();
+    await new Promise((resolve8) => consoleFile.end(resolve8));
+  }
+}
+async function runCommand(w, o2, budgetMs) {
+  const { text: text3, user, password } = o2.command;
+  const start = performance.now();
+  const deadline = () => Math.max(1, budgetMs - (performance.now() - start));
+  let from = w.lines.length;
+  const step = async (re, what, ms = deadline()) => {
+    const r = await w.until(re, ms, o2.signal, { from, fatal: /Login incorrect/ });
+    if (r.kind === "match") {
+      from = r.index + 1;
+      return r;
+    }
+    if (r.kind === "timeout" && ms < deadline()) return void 0;
+    const why = r.kind === "timeout" ? "timed out" : r.kind === "exit" ? "the VM stopped" : r.line;
+    throw new BootFailure("command", `test-command: ${what}: ${why}`, w.tail());
+  };
+  from = Math.max(0, w.lines.length - 1);
+  if (!await step(/login: *$/, "no login prompt on the console", Math.min(5e3, deadline()))) {
+    w.send("\n");
+    await step(/login: *$/, "no login prompt on the console");
+  }
+  w.send(`${user}
+`);
+  await step(/[Pp]assword: *$/, `no password prompt for ${user}`);
+  w.send(`${password}
+`);
+  await w.settled(/[$#] *$/, 3e3, Math.min(6e4, deadline()), o2.signal);
+  const encoded = Buffer.from(text3).toString("base64");
+  w.send(
+    `printf '%s\\n' "@@verify""-begin"; echo ${encoded} | base64 -d | sh 2>&1; printf '%s %s\\n' "@@verify""-end" "$?"
+`
+  );
+  const begin = await step(/^@@verify-begin$/, "the command did not start (login failed?)");
+  const end = await step(/^@@verify-end \d+$/, "the command did not finish");
+  const output = w.lines.slice(begin.index + 1, end.index).join("\n");
+  const exitCode = Number(/(\d+)$/.exec(end.line)[1]);
+  return { exitCode, output, ms: performance.now() - start };
+}
+function clean(line) {
+  return line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+}
+var ConsoleWatcher = class {
+  lines = [];
+  stderr = "";
+  bytes = 0;
+  lastData = performance.now();
+  closed;
+  /** The unfinished last line as it came, and cleaned. */
+  raw = "";
+  partial = "";
+  decoder = new StringDecoder("utf8");
+  exit;
+  listener;
+  child;
+  constructor(child, file) {
+    this.child = child;
+    child.stdin.on("error", () => {
+    });
+    child.stdout.on("data", (d) => {
+      this.bytes += d.length;
+      this.lastData = performance.now();
+      file.write(d);
+      const parts = (this.raw + this.decoder.write(d)).split("\n");
+      this.raw = parts.pop();
+      this.lines.push(...parts.map(clean));
+      this.partial = clean(this.raw);
+      this.listener?.();
+    });
+    child.stderr.on("data", (d) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4e3);
+    });
+    this.closed = new Promise(
+      (resolve8) => child.on("close", (code2, signal) => {
+        this.exit = signal ?? `exit code ${code2}`;
+        this.listener?.();
+        resolve8();
+      })
+    );
+  }
+  send(text3) {
+    this.child.stdin.write(text3);
+  }
+  /** Resolves once the unfinished last line matches `prompt`, or nothing came for `quietMs`, or after `maxMs`. */
+  async settled(prompt, quietMs, maxMs, signal) {
+    const start = performance.now();
+    while (performance.now() - start < maxMs) {
+      signal.throwIfAborted();
+      if (prompt.test(this.partial) || performance.now() - this.lastData >= quietMs || this.exit !== void 0)
+        return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  tail(lines = 40) {
+    return tail([...this.lines, this.partial].join("\n"), lines);
+  }
+  /** Waits for a line matching `re` (from the next unread line on), a fatal line, the VM's end, or the time. */
+  until(re, ms, signal, { from, fatal } = {}) {
+    let next = from ?? this.lines.length;
+    return new Promise((resolve8, reject) => {
+      const finish = (o2) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.listener = void 0;
+        if (o2 instanceof Error) reject(o2);
+        else resolve8(o2);
+      };
+      const check = () => {
+        for (; next < this.lines.length; next++) {
+          const line = this.lines[next];
+          if (re.test(line)) return finish({ kind: "match", line, index: next });
+          const bad = FATAL.find(([f]) => f.test(line));
+          if (bad) return finish({ kind: "fatal", line, reason: bad[1] });
+          if (fatal?.test(line)) return finish({ kind: "fatal", line, reason: "refused" });
+        }
+        if (this.partial && re.test(this.partial))
+          return finish({ kind: "match", line: this.partial, index: this.lines.length });
+        if (this.exit !== void 0) return finish({ kind: "exit", code: this.exit });
+      };
+      const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      const timer = setTimeout(() => finish({ kind: "timeout" }), ms);
+      signal.addEventListener("abort", onAbort);
+      if (signal.aborted) return onAbort();
+      this.listener = check;
+      check();
+    });
+  }
+};
+
+// src/verify/install-yaml.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+function newMachine(hostname = "metal-test") {
+  return {
+    hostname,
+    machineUuid: `00000000-0000-0000-0000-${randomBytes(6).toString("hex")}`,
+    rootUuid: randomUUID(),
+    password: randomBytes(12).toString("base64").slice(0, 16),
+    console: "ttyS0,115200n8",
+    sshPublicKey: `${sshEd25519()} metal-image-action-test`,
+    mac: "00:03:00:11:11:01"
+  };
+}
+function installYaml(m, now) {
+  return `hostname: ${m.hostname}
+networks:
+    - asn: 4200003073
+      destinationprefixes: []
+      ips:
+        - 10.0.16.2
+      nat: false
+      networkid: bc830818-2df1-4904-8c40-4322296d393d
+      networktype: privateprimaryunshared
+      prefixes:
+        - 10.0.16.0/22
+      private: true
+      underlay: false
+      vrf: 3981
+machineuuid: ${m.machineUuid}
+sshpublickey: ${m.sshPublicKey}
+password: ${m.password}
+console: ${m.console}
+timestamp: "${now.toISOString().replace(/\.\d{3}Z$/, "Z")}"
+nics:
+    - identifier: ""
+      mac: "${m.mac}"
+      name: lan0
+      neighbors:
+        - identifier: ""
+          mac: 44:38:39:00:00:1a
+          name: null
+          neighbors: []
+vpn: null
+role: machine
+raidenabled: false
+root_uuid: ${m.rootUuid}
+firewall_rules: null
+dns_servers:
+    - ip: 8.8.4.4
+ntp_servers:
+    - address: 1.pool.ntp.org
+`;
+}
+function machineFromYaml(text3, fallback) {
+  const doc = (0, import_yaml.parse)(text3);
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new Error("is not a YAML mapping (metal-hammer writes api.InstallerConfig)");
+  const y = doc;
+  const str = (key, dflt) => typeof y[key] === "string" && y[key] !== "" ? y[key] : dflt;
+  const nics = Array.isArray(y.nics) ? y.nics : [];
+  const mac = typeof nics[0]?.mac === "string" ? nics[0].mac : fallback.mac;
+  return {
+    hostname: str("hostname", fallback.hostname),
+    machineUuid: str("machineuuid", fallback.machineUuid),
+    rootUuid: str("root_uuid", fallback.rootUuid),
+    password: str("password", fallback.password),
+    console: str("console", fallback.console),
+    sshPublicKey: str("sshpublickey", fallback.sshPublicKey),
+    mac: /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac) ? mac : fallback.mac
+  };
+}
+function sshEd25519() {
+  const { publicKey } = generateKeyPairSync("ed25519");
+  const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+  const field2 = (b) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([field2(Buffer.from("ssh-ed25519")), field2(raw)]).toString("base64")}`;
+}
+
+// src/verify/sandbox.ts
+import { spawn as spawn2, spawnSync } from "node:child_process";
+import { readlinkSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
+function helperPath() {
+  const url = import.meta.url.endsWith(".ts") ? new URL("./helper.ts", import.meta.url) : new URL("./verify-helper.js", import.meta.url);
+  return url.pathname;
+}
+function rootPrefix() {
+  if (process.getuid?.() === 0) return [];
+  const sudo = whichTool("sudo");
+  if (sudo && spawnSync(sudo, ["-n", "true"], { stdio: "ignore", timeout: 15e3 }).status === 0)
+    return [sudo, "-n", "--"];
+  return "it needs root, or sudo without a password (as on GitHub-hosted runners), to mount and chroot";
+}
+function missingForInstall() {
+  const missing = [];
+  const root = rootPrefix();
+  if (typeof root === "string") missing.push(root);
+  for (const [tool, pkg] of [
+    ["unshare", "util-linux"],
+    ["mount", "util-linux"],
+    ["capsh", "libcap2-bin"],
+    ["mknod", "coreutils"]
+  ])
+    if (!whichTool(tool)) missing.push(`${tool} (${pkg})`);
+  return missing;
+}
+var InstallSandbox = class {
+  /** The image goes here, as it is published. */
+  input;
+  /** The helper's answer: its result (it then removes the root while the boot goes on), or why it ended without one. */
+  done;
+  /** The helper has ended. */
+  closed;
+  timings = [];
+  child;
+  stderr = "";
+  ended = false;
+  constructor(work, job, log) {
+    const full = {
+      ...job,
+      work,
+      owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+      callerMountNs: readlinkSync("/proc/self/ns/mnt")
+    };
+    const jobPath = join(work, WORK_FILES.job);
+    writeFileSync2(jobPath, JSON.stringify(full));
+    const prefix = rootPrefix();
+    if (typeof prefix === "string") throw new Error(prefix);
+    const argv = [
+      ...prefix,
+      findTool("unshare"),
+      "--mount",
+      "--pid",
+      "--net",
+      "--ipc",
+      "--uts",
+      "--fork",
+      "--kill-child",
+      "--propagation",
+      "private",
+      "--",
+      process.execPath,
+      helperPath(),
+      jobPath
+    ];
+    this.child = spawn2(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const unregister = killOnExit(this.child);
+    this.child.stderr.on("data", (d) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4e3);
+    });
+    this.child.stdin.on("error", () => {
+    });
+    let result;
+    let answer = () => {
+    };
+    this.done = new Promise((resolve8) => answer = resolve8);
+    createInterface({ input: this.child.stdout }).on("line", (line) => {
+      let e;
+      try {
+        e = JSON.parse(line);
+      } catch {
+        log.info(`test helper: ${line}`);
+        return;
+      }
+      if (e.event === "log") log.info(e.message);
+      else if (e.event === "warning") log.warning(e.message);
+      else if (e.event === "step") this.timings.push({ step: e.step, ms: e.ms });
+      else if (e.event === "extracted")
+        log.info(
+          `Extracted ${e.entries} entries (${e.bytes} bytes of files) with metal-hammer's rules` + (e.end === "eof" ? "; the archive had no end-of-archive blocks" : "")
+        );
+      else if (e.event === "result") {
+        result = e;
+        answer(e);
+      }
+    });
+    this.closed = new Promise((resolve8) => {
+      this.child.on(
+        "error",
+        (err) => answer({
+          event: "result",
+          ok: false,
+          phase: "extract",
+          message: `cannot start the test helper: ${err.message}`
+        })
+      );
+      this.child.on("close", (code2, signal) => {
+        this.ended = true;
+        unregister();
+        this.child.stdin.destroy();
+        answer(
+          result ?? {
+            event: "result",
+            ok: false,
+            phase: "extract",
+            message: `the test helper ended (${signal ?? `exit code ${code2}`}) without an answer: ${this.stderr.trim().slice(-1e3)}`
+          }
+        );
+        resolve8();
+      });
+    });
+    const stdin = this.child.stdin;
+    const failed = async () => {
+      const r = await this.done;
+      return new HelperFailure(
+        r.ok ? { event: "result", ok: false, phase: "extract", message: "the helper took no more data" } : r
+      );
+    };
+    const head = (n2) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n2, 0);
+      return b;
+    };
+    this.input = new Writable({
+      highWaterMark: 1 << 20,
+      write: (chunk, _enc, cb) => {
+        if (this.ended || stdin.destroyed) return void failed().then(cb);
+        if (chunk.length === 0) return cb();
+        stdin.write(head(chunk.length));
+        stdin.write(chunk, (err) => err ? void failed().then(cb) : cb());
+      },
+      final: (cb) => {
+        if (this.ended || stdin.destroyed) return void failed().then(cb);
+        stdin.write(head(0), (err) => err ? void failed().then(cb) : cb());
+      }
+    });
+  }
+  /** Waits for the helper to end (it removes the root it extracted); `kill` ends it first. */
+  async stop(kill) {
+    if (this.ended) return;
+    if (!kill) {
+      await this.closed;
+      return;
+    }
+    this.child.stdin.end();
+    try {
+      process.kill(-this.child.pid, "SIGTERM");
+    } catch {
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-this.child.pid, "SIGKILL");
+      } catch {
+      }
+    }, 1e4);
+    await this.closed;
+    clearTimeout(timer);
+  }
+};
+var HelperFailure = class extends Error {
+  result;
+  constructor(result) {
+    super(result.message);
+    this.name = "HelperFailure";
+    this.result = result;
+  }
+};
+function removeWork(work) {
+  const prefix = rootPrefix();
+  const argv = [
+    ...typeof prefix === "string" ? [] : prefix,
+    findTool("rm"),
+    "-rf",
+    "--one-file-system",
+    work
+  ];
+  spawnSync(argv[0], argv.slice(1), { stdio: "ignore", timeout: 12e4 });
+}
+
+// src/verify/test.ts
+var TestFailure = class extends StageError {
+  phase;
+  reason;
+  installerTail;
+  consoleTail;
+  /** The full logs (installer.log, console.log) on this machine. */
+  logs;
+  constructor(phase, reason, tails, logs) {
+    const parts = [`test failed in phase ${phase}: ${reason}; nothing was published`];
+    if (tails.installer) parts.push(`--- installer output (last lines) ---
+${tails.installer}`);
+    if (tails.console) parts.push(`--- console (last lines) ---
+${tails.console}`);
+    if (logs.names.length)
+      parts.push(`(full logs: ${logs.names.map((n2) => join2(logs.folder, n2)).join(", ")})`);
+    super(`test-${phase}`, parts.join("\n"));
+    this.name = "TestFailure";
+    this.phase = phase;
+    this.reason = reason;
+    this.installerTail = tails.installer;
+    this.consoleTail = tails.console;
+    this.logs = logs;
+  }
+};
+var STEP_TITLES = {
+  extract: "test: extract (beside the compression)",
+  install: "test: install",
+  "boot-info": "test: boot-info.yaml",
+  disk: "test: boot disk",
+  boot: "test: boot",
+  command: "test: test-command"
+};
+function untilAborted(promise, signal) {
+  signal.throwIfAborted();
+  return new Promise((resolve8, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve8, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+function testPrerequisites(config) {
+  if (config.mode === "off") return void 0;
+  const missing = [...missingForInstall(), ...config.mode === "boot" ? missingForBoot() : []];
+  if (missing.length === 0) return void 0;
+  return `test: ${config.mode} cannot run here: ${missing.join("; ")}`;
+}
+var ImageTest = class _ImageTest {
+  timings = [];
+  config;
+  log;
+  signal;
+  work;
+  logs;
+  machine;
+  sandbox;
+  answered = false;
+  constructor(config, log, signal, now) {
+    this.config = config;
+    this.log = log;
+    this.signal = signal;
+    const base = process.env.RUNNER_TEMP || tmpdir();
+    this.logs = mkdtempSync(join2(base, "metal-image-test-logs-"));
+    this.work = mkdtempSync(join2(base, "metal-image-test-"));
+    let machine = newMachine();
+    let yaml = installYaml(machine, now);
+    if (config.installYaml) {
+      const path6 = resolve(config.installYaml);
+      try {
+        yaml = readFileSync(path6, "utf8");
+        machine = machineFromYaml(yaml, machine);
+      } catch (err) {
+        throw new InputError("test-install-yaml", config.installYaml, err.message);
+      }
+    }
+    this.machine = machine;
+    this.sandbox = new InstallSandbox(
+      this.work,
+      {
+        installYaml: yaml,
+        rootUuid: machine.rootUuid,
+        boot: config.mode === "boot",
+        timeoutMs: config.timeoutMs
+      },
+      log
+    );
+  }
+  /** Starts the root helper; it extracts the image as `input` receives it. */
+  static start(config, options) {
+    const missing = testPrerequisites(config);
+    if (missing) throw new StageError("test", missing);
+    return new _ImageTest(config, options.log, options.signal, options.now);
+  }
+  /** The published bytes go here too (a Tee beside the store). */
+  get input() {
+    return this.sandbox.input;
+  }
+  /** Waits for the installer and its checks, then boots; throws TestFailure. */
+  async finish() {
+    const result = await untilAborted(this.sandbox.done, this.signal);
+    this.answered = true;
+    for (const s of this.sandbox.timings) this.timings.push({ stage: STEP_TITLES[s.step], ms: s.ms });
+    this.keep(WORK_FILES.installerLog, "installer.log");
+    if (!result.ok) throw this.failure(result.phase, result.message, { installer: result.installerTail });
+    this.log.info(
+      `${result.installer} exited 0; boot-info.yaml: kernel ${result.bootInfo.kernel}, initrd ${result.bootInfo.initrd || "(none)"}, cmdline "${result.bootInfo.cmdline}"`
+    );
+    if (result.installerTail) this.log.info(`Installer output (last lines):
+${result.installerTail}`);
+    const doc = {
+      mode: this.config.mode === "boot" ? "boot" : "install",
+      passed: true,
+      installer: result.installer,
+      kernel: result.bootInfo.kernel,
+      initrd: result.bootInfo.initrd,
+      cmdline: result.bootInfo.cmdline,
+      seconds: this.seconds()
+    };
+    if (this.config.mode !== "boot") return doc;
+    const boot = await this.boot(result.bootInfo);
+    doc.accel = boot.accel;
+    doc.successLine = boot.line.trim();
+    if (boot.command) doc.command = { exitCode: boot.command.exitCode, output: boot.command.output };
+    doc.seconds = this.seconds();
+    return doc;
+  }
+  async boot(info) {
+    const consoleLog = join2(this.logs, "console.log");
+    const start = performance.now();
+    let boot;
+    try {
+      boot = await bootImage({
+        kernel: join2(this.work, WORK_FILES.kernel),
+        initrd: info.initrd ? join2(this.work, WORK_FILES.initrd) : void 0,
+        cmdline: info.cmdline,
+        disk: join2(this.work, WORK_FILES.disk),
+        consoleLog,
+        timeoutMs: this.config.timeoutMs,
+        success: this.config.success,
+        command: this.config.command ? { text: this.config.command, user: "metal", password: this.machine.password } : void 0,
+        mac: this.machine.mac,
+        log: this.log,
+        signal: this.signal
+      });
+    } catch (err) {
+      this.timings.push({ stage: STEP_TITLES.boot, ms: performance.now() - start });
+      if (err instanceof BootFailure) throw this.failure(err.phase, err.message, { console: err.consoleTail });
+      throw err;
+    }
+    this.timings.push({ stage: `${STEP_TITLES.boot} (${boot.accel.toUpperCase()})`, ms: boot.bootMs });
+    if (boot.command) {
+      this.timings.push({ stage: STEP_TITLES.command, ms: boot.command.ms });
+      this.log.info(`test-command exited ${boot.command.exitCode}:
+${tail(boot.command.output, 50)}`);
+      if (boot.command.exitCode !== 0)
+        throw this.failure("command", `test-command exited with ${boot.command.exitCode}`, {
+          console: tail(boot.command.output, 40)
+        });
+    }
+    return boot;
+  }
+  seconds() {
+    const out = {};
+    for (const s of this.sandbox.timings) out[s.step] = Math.round(s.ms / 100) / 10;
+    for (const t of this.timings) {
+      if (t.stage.startsWith(STEP_TITLES.boot)) out.boot = Math.round(t.ms / 100) / 10;
+      if (t.stage === STEP_TITLES.command) out.command = Math.round(t.ms / 100) / 10;
+    }
+    return out;
+  }
+  /** Copies a log out of the scratch folder (which goes) into the logs folder (which stays). */
+  keep(name, as) {
+    const from = join2(this.work, name);
+    if (!existsSync(from)) return void 0;
+    mkdirSync(this.logs, { recursive: true });
+    copyFileSync(from, join2(this.logs, as));
+    return join2(this.logs, as);
+  }
+  /** The logs kept so far (installer.log, console.log). */
+  logFiles() {
+    const names = ["installer.log", "console.log"].filter((n2) => existsSync(join2(this.logs, n2)));
+    return { folder: this.logs, names };
+  }
+  failure(phase, reason, tails) {
+    return new TestFailure(phase, reason, tails, this.logFiles());
+  }
+  /**
+   * Removes the scratch folder (the logs stay). After a result the helper is let finish removing its root;
+   * otherwise (a failed or cancelled run) it is ended, and every process of its namespaces with it.
+   */
+  async close() {
+    await this.sandbox.stop(!this.answered);
+    removeWork(this.work);
+  }
+  /** A failure of the helper that reached the stream (extraction failed) as the test's failure. */
+  explain(err) {
+    if (!(err instanceof HelperFailure)) return err;
+    this.keep(WORK_FILES.installerLog, "installer.log");
+    return this.failure(err.result.phase, err.result.message, { installer: err.result.installerTail });
+  }
+};
+
+// src/util/tool.ts
+var TOOL = { name: "metal-image-action", version: "0.1.0" };
+
+// src/store/local.ts
+import { createHash, randomBytes as randomBytes2 } from "node:crypto";
+import { createReadStream, createWriteStream as createWriteStream2 } from "node:fs";
+import {
+  copyFile,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  writeFile
+} from "node:fs/promises";
+import { dirname, isAbsolute, join as join3, relative, resolve as resolve2, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { pipeline } from "node:stream/promises";
+function parseLocalDestination(destination, cwd = process.cwd()) {
+  if (/^file:/i.test(destination)) {
+    try {
+      return fileURLToPath(destination);
+    } catch (err) {
+      throw new InputError("destination", destination, `not a valid file:// URL (${err.message})`);
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(destination))
+    throw new InputError(
+      "destination",
+      destination,
+      "unsupported scheme: expected a local directory (a path or a file:// URL)"
+    );
+  return resolve2(cwd, destination);
+}
+var LocalStore = class {
+  root;
+  /** The input the root came from, named in errors. */
+  input;
+  constructor(root, input) {
+    this.root = root;
+    this.input = input;
+  }
+  url(path6) {
+    return pathToFileURL(this.resolve(path6)).href;
+  }
+  async read(path6) {
+    try {
+      return await readFile(this.resolve(path6));
+    } catch (err) {
+      const code2 = err.code ?? "";
+      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
+      throw new InputError(
+        this.input,
+        this.root,
+        `cannot read ${this.resolve(path6)} (${code2}): expected a readable directory`
+      );
+    }
+  }
+  /** Names of the folders directly in `folder` (none when it does not exist). */
+  async folders(folder) {
+    try {
+      const entries = await readdir(this.resolve(folder), { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch (err) {
+      if (["ENOENT", "ENOTDIR"].includes(err.code ?? "")) return [];
+      throw err;
+    }
+  }
+  async size(path6) {
+    return (await stat(this.resolve(path6)).catch(() => void 0))?.size;
+  }
+  /** Starts a set of files published together (see LocalStaging). */
+  async begin(folders, options = {}) {
+    const staging = new LocalStaging(this, options.exclusive ?? false);
+    try {
+      for (const folder of folders) await staging.prepare(folder);
+    } catch (err) {
+      await staging.discard();
+      const code2 = err.code ?? "";
+      throw new InputError(
+        this.input,
+        this.root,
+        `cannot write to ${this.resolve(folders[0] ?? "")} (${code2 || err.message}): expected a writable directory`
+      );
+    }
+    return new SetTransaction(staging);
+  }
+  resolve(path6) {
+    const full = join3(this.root, ...path6.split("/"));
+    const rel = relative(this.root, full);
+    if (rel.startsWith("..") || isAbsolute(rel) || rel.split(sep).includes(".."))
+      throw new InputError(this.input, this.root, `the path ${path6} would be outside the destination`);
+    return full;
+  }
+};
+var LocalStaging = class {
+  store;
+  temps = /* @__PURE__ */ new Map();
+  /** Folders this transaction created, outermost first. */
+  created = [];
+  tag = `${process.pid}-${randomBytes2(4).toString("hex")}`;
+  exclusive;
+  /** Files written as streams (the image): with `exclusive` they must not exist when put in place. */
+  streamed = /* @__PURE__ */ new Set();
+  constructor(store, exclusive = false) {
+    this.store = store;
+    this.exclusive = exclusive;
+  }
+  /** Creates the folder (remembering what was new) and proves it writable before any work starts. */
+  async prepare(folder) {
+    const dir = this.store.resolve(folder);
+    this.created.push(...await mkdirs(dir));
+    const probe = join3(dir, `.probe.${this.tag}`);
+    await writeFile(probe, "");
+    await unlink(probe);
+  }
+  tempPath(path6) {
+    let temp = this.temps.get(path6);
+    if (!temp) {
+      const full = this.store.resolve(path6);
+      temp = join3(dirname(full), `.${full.slice(dirname(full).length + 1)}.${this.tag}.partial`);
+      this.temps.set(path6, temp);
+    }
+    return temp;
+  }
+  createWriteStream(path6) {
+    this.streamed.add(path6);
+    return createWriteStream2(this.tempPath(path6), { highWaterMark: 1 << 20 });
+  }
+  async writeFile(path6, data) {
+    await writeFile(this.tempPath(path6), data);
+  }
+  /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
+  async copy(from, to) {
+    await copyFile(this.store.resolve(from), this.tempPath(to));
+    const hash = createHash("md5");
+    await pipeline(createReadStream(this.tempPath(to)), hash);
+    return hash.digest("hex");
+  }
+  /** Renames a file into place: with `exclusive`, a streamed one only if the name is still free. */
+  async place(path6) {
+    const temp = this.temps.get(path6);
+    if (!temp) throw new Error(`internal: ${path6} was never written`);
+    if (this.exclusive && this.streamed.has(path6)) {
+      await link(temp, this.store.resolve(path6)).catch((err) => {
+        if (err.code === "EEXIST")
+          throw new StageError("store", `${this.store.url(path6)} was published by another run first`);
+        throw err;
+      });
+      await unlink(temp);
+    } else {
+      await rename(temp, this.store.resolve(path6));
+    }
+    this.temps.delete(path6);
+    this.created.length = 0;
+  }
+  async remove(path6) {
+    await rm(this.store.resolve(path6), { force: true });
+  }
+  /** Removes everything this transaction wrote, including folders it created. Safe to call twice. */
+  async discard() {
+    for (const temp of this.temps.values()) await rm(temp, { force: true });
+    this.temps.clear();
+    for (const dir of this.created.reverse()) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break;
+      }
+    }
+    this.created.length = 0;
+  }
+};
+async function mkdirs(dir) {
+  const missing = [];
+  let at = dir;
+  for (; ; ) {
+    const info = await stat(at).catch((err) => {
+      if (err.code === "ENOENT") return void 0;
+      throw err;
+    });
+    if (info) {
+      if (!info.isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: "ENOTDIR" });
+      break;
+    }
+    missing.unshift(at);
+    const parent = resolve2(at, "..");
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing) {
+    await mkdir(folder).catch((err) => {
+      if (err.code !== "EEXIST") throw err;
+    });
+  }
+  return missing;
+}
+
+// src/store/open.ts
+var BUCKET = { s3: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, gcs: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/ };
+var SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+function parseDestination(value, cwd = process.cwd()) {
+  const m = /^(s3|gs):\/\/([^/]*)\/?(.*)$/.exec(value);
+  if (!m) return { kind: "local", root: parseLocalDestination(value, cwd) };
+  const kind = m[1] === "s3" ? "s3" : "gcs";
+  const bucket = m[2];
+  if (!BUCKET[kind].test(bucket) || bucket.includes(".."))
+    throw new InputError(
+      "destination",
+      value,
+      `"${bucket}" is not a valid ${kind === "s3" ? "S3" : "GCS"} bucket name`
+    );
+  const prefix = m[3].replace(/\/+$/, "");
+  if (prefix !== "" && prefix.split("/").some((s) => !SEGMENT.test(s) || s.includes("..")))
+    throw new InputError(
+      "destination",
+      value,
+      'the prefix after the bucket must be folder names of letters, digits, ".", "_" and "-" separated by "/"'
+    );
+  return { kind, bucket, prefix };
+}
+async function openStore(value, options, tuning = {}) {
+  const destination = parseDestination(value);
+  checkOptions(destination, options);
+  switch (destination.kind) {
+    case "local":
+      return new LocalStore(destination.root, "destination");
+    case "s3": {
+      const { S3Store } = await import("./s3-EG2ISOFC.js");
+      return new S3Store(destination.bucket, destination.prefix, options, tuning);
+    }
+    case "gcs": {
+      const { GcsStore } = await import("./gcs-H7UKVESI.js");
+      return new GcsStore(destination.bucket, destination.prefix, options);
+    }
+  }
+}
+function checkOptions(destination, options) {
+  const wrong = [
+    ["endpoint", options.endpoint, destination.kind !== "s3"],
+    ["acl", options.acl, destination.kind !== "s3"],
+    ["predefined-acl", options.predefinedAcl, destination.kind !== "gcs"]
+  ];
+  for (const [name, value, misplaced] of wrong) {
+    if (value !== "" && misplaced)
+      throw new InputError(
+        name,
+        value,
+        `only applies to ${name === "predefined-acl" ? "a gs://" : "an s3://"} destination, not ${destination.kind === "local" ? "a local folder" : `a ${destination.kind === "s3" ? "s3" : "gs"}:// one`}`
+      );
+  }
+}
+
+// src/release/files.ts
+var IMAGE_FILE = "img.tar.lz4";
+var PACKAGES_FILE = "packages.txt";
+var CONTRACT_FILE = "contract.json";
+var SBOM_FILE = "sbom.cdx.json";
+var INDEX_FILE = "versions.json";
+var CHECKSUM_ALGORITHMS = ["md5", "sha256", "sha512"];
+function checksumFile(alg) {
+  return `${IMAGE_FILE}.${alg}`;
+}
+var MD5_FILE = checksumFile("md5");
+var CHECKSUM_FILES = CHECKSUM_ALGORITHMS.map(checksumFile);
+var COMPANION_FILES = [...CHECKSUM_FILES, PACKAGES_FILE, CONTRACT_FILE, SBOM_FILE];
+function checksumLine(hex, fileName = IMAGE_FILE) {
+  return `${hex}  ${fileName}
+`;
+}
+function parseChecksumLine(text3, alg = "md5") {
+  const hexLength = { md5: 32, sha256: 64, sha512: 128 }[alg];
+  const m = new RegExp(`^([0-9a-f]{${hexLength}}) {2}img\\.tar\\.lz4\\n?$`).exec(text3 ?? "");
+  return m?.[1];
+}
+function setCommit(present) {
+  return {
+    order: [IMAGE_FILE, ...COMPANION_FILES].filter((name) => present.includes(name)),
+    retract: [...CHECKSUM_FILES],
+    obsolete: COMPANION_FILES.filter((name) => !present.includes(name))
+  };
+}
+
+// src/release/version.ts
+var import_semver = __toESM(require_semver(), 1);
+var LOOSE = { loose: true };
+function utcDate(at) {
+  return at.toISOString().slice(0, 10).replaceAll("-", "");
+}
+function isCalendarDate(date) {
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(date);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const at = new Date(Date.UTC(year, month - 1, day));
+  return year >= 1970 && at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day;
+}
+function imageVersion(osName, osVersion, date) {
+  const [major, minor = "0"] = osVersion.split(".");
+  const version = `${major}.${minor}.${date}`;
+  return { version, semver: import_semver.default.parse(version, LOOSE).version, imageId: `${osName}-${version}`, date };
+}
+function parseImageId(id) {
+  const dash = id.lastIndexOf("-");
+  if (dash <= 0) return void 0;
+  const version = id.slice(dash + 1);
+  return import_semver.default.valid(version, LOOSE) ? { os: id.slice(0, dash), version } : void 0;
+}
+function isVersion(v) {
+  return import_semver.default.valid(v, LOOSE) !== null;
+}
+function compareVersions(a2, b) {
+  return import_semver.default.compare(a2, b, LOOSE);
+}
+function sameMajorMinor(a2, b) {
+  const pa = import_semver.default.parse(a2, LOOSE);
+  const pb = import_semver.default.parse(b, LOOSE);
+  return !!pa && !!pb && pa.major === pb.major && pa.minor === pb.minor;
+}
+function decideVersion(candidate, existing, onConflict) {
+  const relevant = existing.filter((v) => import_semver.default.valid(v, LOOSE) && sameMajorMinor(v, candidate.version));
+  const newest = relevant.sort(compareVersions).at(-1);
+  if (newest && compareVersions(candidate.version, newest) < 0)
+    throw new InputError(
+      "date",
+      candidate.date,
+      `version ${candidate.version} would be lower than ${newest}, which already exists: metal-api would never pick it (use a later date)`
+    );
+  if (!relevant.some((v) => compareVersions(v, candidate.version) === 0))
+    return { action: "publish", previous: newest };
+  if (onConflict === "fail")
+    throw new InputError(
+      "on-conflict",
+      onConflict,
+      `version ${candidate.version} already exists: set on-conflict to overwrite to replace it, or skip to keep it`
+    );
+  return { action: onConflict, previous: newest };
+}
+function nextReleaseTag(today, tags) {
+  const dates = tags.filter(isCalendarDate).sort();
+  const newest = dates.at(-1);
+  if (!newest || newest < today) return today;
+  const [y, m, d] = [newest.slice(0, 4), newest.slice(4, 6), newest.slice(6, 8)].map(Number);
+  return utcDate(new Date(Date.UTC(y, m - 1, d + 1)));
+}
+
+// src/release/versions-index.ts
+async function readIndex(store, dir, osName, osVersion) {
+  return parseIndex((await store.read(`${dir}/${INDEX_FILE}`))?.toString(), osName, osVersion);
+}
+async function addToIndex(store, tx, dir, index, entry) {
+  const path6 = `${dir}/${INDEX_FILE}`;
+  const current = await readIndex(store, dir, index.osName, index.osVersion);
+  await tx.writeFile(path6, serializeIndex(withEntry(current, entry)));
+  await tx.commit([path6]);
+}
+function parseIndex(text3, osName, osVersion) {
+  const empty = { osName, osVersion, versions: [] };
+  if (!text3) return empty;
+  try {
+    const data = JSON.parse(text3);
+    const versions = (Array.isArray(data.versions) ? data.versions : []).filter(
+      (e) => typeof e?.version === "string" && isVersion(e.version) && typeof e.imageId === "string" && typeof e.md5 === "string" && typeof e.size === "number" && typeof e.path === "string"
+    );
+    return { osName, osVersion, versions };
+  } catch {
+    return empty;
+  }
+}
+function withEntry(index, entry) {
+  const versions = index.versions.filter((e) => compareVersions(e.version, entry.version) !== 0);
+  versions.push(entry);
+  versions.sort((a2, b) => compareVersions(a2.version, b.version));
+  return { ...index, versions };
+}
+function serializeIndex(index) {
+  return JSON.stringify(index, null, 2) + "\n";
+}
+
+// src/app/promote.ts
+async function promote(config, store, log) {
+  const started = performance.now();
+  const os = [config.osName, config.osVersion];
+  const fromDir = [...config.fromChannel, ...os].join("/");
+  const toDir = [...config.toChannel, ...os].join("/");
+  const entry = await pickVersion(config, store, fromDir);
+  const version = imageVersion(config.osName, config.osVersion, entry.date);
+  const sub = config.layout === "versioned" ? `/${entry.date}` : "";
+  const src = `${fromDir}${sub}`;
+  const dst = `${toDir}${sub}`;
+  const fromInput = config.fromChannel.join("/");
+  const md5 = parseChecksumLine((await store.read(`${src}/${MD5_FILE}`))?.toString());
+  if (await store.size(`${src}/${IMAGE_FILE}`) === void 0 || !md5)
+    throw new InputError("from-channel", fromInput, `no image with its md5 at ${store.url(src)}/`);
+  const present = await Promise.all(
+    COMPANION_FILES.map(
+      async (name) => await store.size(`${src}/${name}`) !== void 0 ? name : void 0
+    )
+  );
+  const { order: order2, retract, obsolete } = setCommit([IMAGE_FILE, ...present.filter((n2) => n2 !== void 0)]);
+  const common2 = {
+    imageId: version.imageId,
+    version: version.version,
+    semver: version.semver,
+    previous: void 0,
+    releaseTag: "",
+    channel: config.toChannel.join("/"),
+    url: store.url(`${dst}/${IMAGE_FILE}`),
+    md5,
+    checksums: { md5 }
+  };
+  if (await store.size(`${dst}/${IMAGE_FILE}`) !== void 0) {
+    if (config.onConflict === "skip") {
+      log.info(`${store.url(dst)}/ already holds an image; on-conflict is skip: nothing copied`);
+      return {
+        ...common2,
+        size: entry.size,
+        files: [],
+        method: "promotion skipped: the target exists",
+        timings: []
+      };
+    }
+    if (config.onConflict === "fail")
+      throw new InputError(
+        "to-channel",
+        config.toChannel.join("/"),
+        `${store.url(dst)}/ already holds an image: set on-conflict to overwrite to replace it`
+      );
+  }
+  const tx = await store.begin([dst]);
+  const at = (dir) => (name) => `${dir}/${name}`;
+  try {
+    let copied = "";
+    for (const name of order2) {
+      const md5OfCopy = await tx.copy(`${src}/${name}`, `${dst}/${name}`);
+      if (name === IMAGE_FILE) copied = md5OfCopy;
+    }
+    if (copied !== md5)
+      throw new StageError(
+        "promote",
+        `the copy of ${store.url(`${src}/${IMAGE_FILE}`)} has md5 ${copied}, not ${md5}`
+      );
+    await tx.commit(order2.map(at(dst)), { retract: retract.map(at(dst)), obsolete: obsolete.map(at(dst)) });
+    const size = await store.size(`${dst}/${IMAGE_FILE}`) ?? entry.size;
+    await addToIndex(store, tx, toDir, config, {
+      version: version.version,
+      imageId: version.imageId,
+      md5,
+      size,
+      published: (/* @__PURE__ */ new Date()).toISOString(),
+      path: `${sub.slice(1)}${sub ? "/" : ""}${IMAGE_FILE}`
+    });
+    log.info(`${version.imageId}: ${store.url(src)}/ -> ${store.url(dst)}/ (md5 ${md5} checked)`);
+    return {
+      ...common2,
+      size,
+      files: order2.map((name) => ({ name, url: store.url(`${dst}/${name}`), bytes: 0 })),
+      method: `promoted from ${fromInput}`,
+      timings: [{ stage: "promote (copy, md5 check)", ms: performance.now() - started }]
+    };
+  } catch (err) {
+    await tx.abort();
+    throw err;
+  }
+}
+async function pickVersion(config, store, fromDir) {
+  const index = await readIndex(store, fromDir, config.osName, config.osVersion);
+  const dateOf = (e) => e.version.slice(e.version.lastIndexOf(".") + 1);
+  if (config.date.kind === "fixed") {
+    const wanted = config.date.date;
+    const entry = index.versions.find((e) => dateOf(e) === wanted);
+    return { date: wanted, size: entry?.size ?? 0 };
+  }
+  const newest = index.versions.at(-1);
+  if (newest) return { date: dateOf(newest), size: newest.size };
+  if (config.layout === "versioned") {
+    const dates = (await store.folders(fromDir)).filter(isCalendarDate).sort();
+    const date = dates.at(-1);
+    if (date) return { date, size: 0 };
+  }
+  throw new InputError(
+    "from-channel",
+    config.fromChannel.join("/"),
+    `no ${INDEX_FILE} at ${store.url(fromDir)}/ to tell which version is there: set date to the version's YYYYMMDD`
+  );
+}
+
+// src/app/publish.ts
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname as dirname3, join as join11 } from "node:path";
+import { createWriteStream as createWriteStream4 } from "node:fs";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
+
+// src/packages/dpkg/list.ts
+import { Buffer as Buffer4 } from "node:buffer";
+
+// src/packages/dpkg/types.ts
+import { Buffer as Buffer2 } from "node:buffer";
+var DPKG_WANTS = ["unknown", "install", "hold", "deinstall", "purge"];
+var DPKG_EFLAGS = ["ok", "reinstreq"];
+var DPKG_STATUSES = [
+  "not-installed",
+  "config-files",
+  "half-installed",
+  "unpacked",
+  "half-configured",
+  "triggers-awaited",
+  "triggers-pending",
+  "installed"
+];
+var DPKG_MULTIARCH = ["no", "same", "allowed", "foreign"];
+var DpkgParseError = class extends Error {
+  name = "DpkgParseError";
+};
+var toBytes = (data) => typeof data === "string" ? Buffer2.from(data, "utf8") : data;
+var rawBytes = /* @__PURE__ */ new WeakMap();
+var NON_ASCII_BYTE = /[\x80-\xff]/;
+
+// src/packages/dpkg/state.ts
+import { Buffer as Buffer3 } from "node:buffer";
+var LF = 10;
+var MSDOS_EOF = 26;
+var COLON = 58;
+var HYPHEN = 45;
+var ST_NOTINSTALLED = 0;
+var ST_CONFIGFILES = 1;
+var ST_HALFINSTALLED = 2;
+var ST_TRIGGERSAWAITED = 5;
+var ST_TRIGGERSPENDING = 6;
+var ST_INSTALLED = 7;
+var MA_SAME = 1;
+var INT_MAX = 2147483647;
+var isSpace = (c3) => c3 === 32 || c3 >= 9 && c3 <= 13;
+var isBlank = (c3) => c3 === 32 || c3 === 9;
+var isDigit = (c3) => c3 >= 48 && c3 <= 57;
+var isAlpha = (c3) => c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
+var isAlnum = (c3) => isDigit(c3) || isAlpha(c3);
+var asciiLower = (s) => /[\u0080-\uffff]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s.toLowerCase();
+var blankSlot = () => ({
+  name: "",
+  want: 0,
+  eflag: 0,
+  status: ST_NOTINSTALLED,
+  arch: null,
+  multiArch: 0,
+  version: { epoch: 0, upstream: null, revision: "" },
+  synopsis: null,
+  maintainer: false,
+  configVersion: false,
+  conffiles: false,
+  trigPend: false,
+  trigAw: false
+});
+var installedInstances = (set) => set ? set.slots.reduce((n2, s) => n2 + (s.status > ST_NOTINSTALLED ? 1 : 0), 0) : 0;
+var ParseState = class {
+  buf;
+  filename;
+  type;
+  db;
+  pos = 0;
+  lno = 0;
+  /** The stanza being parsed, named in messages. */
+  cur = null;
+  nativeArch;
+  nextSub;
+  nextNul;
+  constructor(buf, filename, type, db) {
+    this.buf = buf;
+    this.filename = filename;
+    this.type = type;
+    this.db = db;
+    this.nextSub = buf.indexOf(MSDOS_EOF);
+    this.nextNul = buf.indexOf(0);
+  }
+  /** Index of the first LF or ^Z at or after from, or -1. */
+  nextTerminator(from) {
+    const lf = this.buf.indexOf(LF, from);
+    if (this.nextSub >= 0 && this.nextSub < from) this.nextSub = this.buf.indexOf(MSDOS_EOF, from);
+    if (this.nextSub < 0) return lf;
+    return lf < 0 ? this.nextSub : Math.min(lf, this.nextSub);
+  }
+  /** Index of the first NUL at or after from, or -1. */
+  nextNulFrom(from) {
+    if (this.nextNul >= 0 && this.nextNul < from) this.nextNul = this.buf.indexOf(0, from);
+    return this.nextNul;
+  }
+  prefix() {
+    return this.cur?.name ? `parsing file '${this.filename}' near line ${this.lno} package '${displayName(this.cur, this.nativeArch)}':
+ ` : `parsing file '${this.filename}' near line ${this.lno}:
+ `;
+  }
+  error(message) {
+    throw new DpkgParseError(this.prefix() + message);
+  }
+  warn(message) {
+    this.db.warn(this.prefix() + message);
+  }
+};
+var latin1 = (buf, start, end) => end - start <= 256 ? String.fromCharCode.apply(null, buf.subarray(start, end)) : Buffer3.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1");
+var needsArchQualifier = (arch, multiArch, native) => arch !== "" && (multiArch === MA_SAME || arch !== native && arch !== "all");
+var displayName = (pkg, native) => pkg.arch && needsArchQualifier(pkg.arch, pkg.multiArch, native) ? `${pkg.name}:${pkg.arch}` : pkg.name;
+var LEGAL_NAME = /^[A-Za-z0-9][A-Za-z0-9+._-]*$/;
+function pkgNameIllegal(p) {
+  if (LEGAL_NAME.test(p)) return null;
+  if (p === "") return "may not be empty string";
+  if (!isAlnum(p.charCodeAt(0))) return "must start with an alphanumeric character";
+  for (let i2 = 1; i2 < p.length; i2++) {
+    const c3 = p.charCodeAt(i2);
+    if (!isAlnum(c3) && c3 !== 45 && c3 !== 43 && c3 !== 46 && c3 !== 95)
+      return `character '${p[i2]}' not allowed (only letters, digits and characters '-+._')`;
+  }
+  return null;
+}
+function archNameIllegal(p) {
+  if (p === "") return "may not be empty string";
+  if (!isAlnum(p.charCodeAt(0))) return "must start with an alphanumeric";
+  for (let i2 = 1; i2 < p.length; i2++) {
+    const c3 = p.charCodeAt(i2);
+    if (!isAlnum(c3) && c3 !== HYPHEN)
+      return `character '${p[i2]}' not allowed (only letters, digits and characters '-')`;
+  }
+  return null;
+}
+function parseNv(str, at, mode, names) {
+  if (at >= str.length) return "is missing a value";
+  const idx = names.findIndex((n2) => asciiLower(str.slice(at, at + n2.length)) === n2);
+  if (idx < 0) return mode === "fallback" ? [-1, -1] : `has invalid value '${str.slice(at, at + 50)}'`;
+  let end = at + names[idx].length;
+  while (end < str.length && isSpace(str.charCodeAt(end))) end++;
+  if (mode !== "next" && end < str.length) return "has trailing junk";
+  return [idx, end];
+}
+function parseVersion(str) {
+  const version = { epoch: 0, upstream: null, revision: "" };
+  const fail = (error) => ({ version, error });
+  let start = 0;
+  while (start < str.length && isBlank(str.charCodeAt(start))) start++;
+  if (start >= str.length) return fail("version string is empty");
+  let end = start;
+  while (end < str.length && !isBlank(str.charCodeAt(end))) end++;
+  let p = end;
+  while (p < str.length && isBlank(str.charCodeAt(p))) p++;
+  if (p < str.length) return fail("version string has embedded spaces");
+  const colon = str.indexOf(":", start);
+  if (colon >= 0) {
+    let q = start;
+    while (q < str.length && isSpace(str.charCodeAt(q))) q++;
+    const negative = str[q] === "-";
+    if (str[q] === "-" || str[q] === "+") q++;
+    const digits = q;
+    while (q < str.length && isDigit(str.charCodeAt(q))) q++;
+    if (q === digits) return fail("epoch in version is empty");
+    if (q !== colon) return fail("epoch in version is not number");
+    const value = Number(str.slice(digits, q));
+    if (negative && value !== 0) return fail("epoch in version is negative");
+    if (value > INT_MAX) return fail("epoch in version is too big");
+    if (colon + 1 >= str.length) return fail("nothing after colon in version number");
+    version.epoch = value;
+    start = colon + 1;
+  }
+  let upstream = str.slice(start, end);
+  const hyphen = upstream.lastIndexOf("-");
+  version.upstream = upstream;
+  if (hyphen >= 0) {
+    const revision = upstream.slice(hyphen + 1);
+    upstream = upstream.slice(0, hyphen);
+    version.upstream = upstream;
+    if (revision === "") return fail("revision number is empty");
+    version.revision = revision;
+  }
+  if (upstream === "") return fail("version number is empty");
+  if (!isDigit(upstream.charCodeAt(0)))
+    return { version, warning: "version number does not start with digit" };
+  for (let i2 = 1; i2 < upstream.length; i2++) {
+    const c3 = upstream.charCodeAt(i2);
+    if (!isAlnum(c3) && !".-+~:".includes(upstream[i2]))
+      return { version, warning: "invalid character in version number" };
+  }
+  for (let i2 = 0; i2 < version.revision.length; i2++) {
+    const c3 = version.revision.charCodeAt(i2);
+    if (!isAlnum(c3) && !".+~".includes(version.revision[i2]))
+      return { version, warning: "invalid character in revision number" };
+  }
+  return { version };
+}
+function describeVersion(v) {
+  if (!(v.epoch || v.upstream || v.revision)) return null;
+  const showEpoch = v.epoch !== 0 || (v.upstream ?? "").includes(":") || v.revision.includes(":");
+  return (showEpoch ? `${v.epoch}:` : "") + (v.upstream ?? "") + (v.revision ? `-${v.revision}` : "");
+}
+
+// src/packages/dpkg/list.ts
+var listed = (pkgs) => pkgs.filter((p) => p.status !== "not-installed");
+function countListed(pkgs) {
+  return listed(pkgs).length;
+}
+function inferDpkgNativeArch(pkgs) {
+  const concrete = (p) => p.architecture !== "" && p.architecture !== "all";
+  const dpkg = pkgs.find((p) => p.name === "dpkg" && p.status !== "not-installed" && concrete(p));
+  if (dpkg) return dpkg.architecture;
+  const counts = /* @__PURE__ */ new Map();
+  for (const p of listed(pkgs))
+    if (concrete(p)) counts.set(p.architecture, (counts.get(p.architecture) ?? 0) + 1);
+  let best;
+  for (const [arch, n2] of counts) if (best === void 0 || n2 > counts.get(best)) best = arch;
+  return best;
+}
+function toBinary(text3) {
+  const bin = /[\u0080-\uffff]/.test(text3) ? Buffer4.from(text3, "utf8").toString("latin1") : text3;
+  const nul = bin.indexOf("\0");
+  return nul < 0 ? bin : bin.slice(0, nul);
+}
+function binField(pkg, field2, value) {
+  const raw = rawBytes.get(pkg)?.[field2];
+  if (raw && raw.text === value) {
+    const nul = raw.bin.indexOf("\0");
+    return nul < 0 ? raw.bin : raw.bin.slice(0, nul);
+  }
+  return toBinary(value);
+}
+var isControl = (c3) => c3 < 32 || c3 === 127;
+function strWidth(s) {
+  let control = false;
+  for (let i2 = 0; i2 < s.length; i2++) {
+    const c3 = s.charCodeAt(i2);
+    if (c3 >= 128) return s.length;
+    if (isControl(c3)) control = true;
+  }
+  return control ? -1 : s.length;
+}
+function crop(s, maxWidth, pad) {
+  let width = 0;
+  let i2 = 0;
+  let fieldBytes = -1;
+  for (; i2 < s.length; i2++) {
+    const c3 = s.charCodeAt(i2);
+    if (c3 >= 128) {
+      i2 = Math.min(maxWidth, s.length);
+      fieldBytes = maxWidth;
+      break;
+    }
+    if (isControl(c3) || width + 1 > maxWidth) break;
+    width++;
+  }
+  if (fieldBytes < 0) fieldBytes = i2 + maxWidth - width;
+  const out = s.slice(0, i2);
+  return pad && out.length < fieldBytes ? out + " ".repeat(fieldBytes - out.length) : out;
+}
+function formatBinary(pkgs, options) {
+  const rows = listed(pkgs);
+  if (rows.length === 0) return "";
+  const native = options.nativeArch ?? inferDpkgNativeArch(pkgs);
+  const lines = rows.map((p) => {
+    const arch = binField(p, "architecture", p.architecture);
+    const needsArch = needsArchQualifier(arch, DPKG_MULTIARCH.indexOf(p.multiArch), native);
+    return {
+      p,
+      needsArch,
+      arch,
+      name: toBinary(p.name) + (needsArch ? `:${arch}` : ""),
+      version: p.version === null ? "<none>" : binField(p, "version", p.version),
+      archDesc: arch === "" ? "<empty>" : arch,
+      // lib/dpkg/pkg-show.c pkg_synopsis: up to the first newline.
+      synopsis: p.synopsis === null ? "(no description available)" : binField(p, "synopsis", p.synopsis).split("\n")[0]
+    };
+  });
+  const cmp2 = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
+  lines.sort(
+    (a2, b) => cmp2(a2.p.name, b.p.name) || (a2.needsArch === b.needsArch ? a2.needsArch ? cmp2(a2.arch, b.arch) : 0 : a2.needsArch ? 1 : -1)
+  );
+  let nw = 14;
+  let vw = 12;
+  let aw = 12;
+  let dw = 33;
+  for (const l of lines) {
+    nw = Math.max(nw, strWidth(l.name));
+    vw = Math.max(vw, strWidth(l.version));
+    aw = Math.max(aw, strWidth(l.archDesc));
+    dw = Math.max(dw, l.synopsis.length);
+  }
+  const row = (flags, name, version, arch, desc, descWidth) => `${flags} ${crop(name, nw, true)} ${crop(version, vw, true)} ${crop(arch, aw, true)} ${crop(desc, descWidth, false)}
+`;
+  let out = "Desired=Unknown/Install/Remove/Purge/Hold\n| Status=Not/Inst/Conf-files/Unpacked/halF-conf/Half-inst/trig-aWait/Trig-pend\n|/ Err?=(none)/Reinst-required (Status,Err: uppercase=bad)\n" + row("||/", "Name", "Version", "Architecture", "Description", dw) + `+++-${"=".repeat(nw)}-${"=".repeat(vw)}-${"=".repeat(aw)}-${"=".repeat(dw)}
+`;
+  for (const l of lines) {
+    const flags = "uihrp"[DPKG_WANTS.indexOf(l.p.want)] + "ncHUFWti"[DPKG_STATUSES.indexOf(l.p.status)] + " R"[DPKG_EFLAGS.indexOf(l.p.eflag)];
+    out += row(flags, l.name, l.version, l.archDesc, l.synopsis, l.synopsis.length);
+  }
+  return out;
+}
+function formatDpkgListBytes(pkgs, options = {}) {
+  return Buffer4.from(formatBinary(pkgs, options), "latin1");
+}
+
+// src/packages/dpkg/parse.ts
+import { Buffer as Buffer5, isUtf8 } from "node:buffer";
+
+// src/packages/dpkg/fields.ts
+var words = (value) => value.split(/[ \t\n]+/).filter((w) => w !== "");
+var DEPENDENCY_FIELDS = /* @__PURE__ */ new Set([
+  "replaces",
+  "provides",
+  "depends",
+  "pre-depends",
+  "recommends",
+  "suggests",
+  "breaks",
+  "conflicts",
+  "enhances"
+]);
+var CHAR_FIELDS = [
+  "section",
+  "installed-size",
+  "origin",
+  "maintainer",
+  "bugs",
+  "source",
+  "description"
+];
+var ARCHIVE_FIELDS = ["filename", "size", "md5sum", "msdos-filename"];
+var KNOWN_FIELDS = new Map(
+  [
+    "Package",
+    "Essential",
+    "Protected",
+    "Status",
+    "Priority",
+    "Section",
+    "Installed-Size",
+    "Origin",
+    "Maintainer",
+    "Bugs",
+    "Architecture",
+    "Multi-Arch",
+    "Source",
+    "Version",
+    "Config-Version",
+    "Replaces",
+    "Provides",
+    "Depends",
+    "Pre-Depends",
+    "Recommends",
+    "Suggests",
+    "Breaks",
+    "Conflicts",
+    "Enhances",
+    "Conffiles",
+    "Filename",
+    "Size",
+    "MD5sum",
+    "MSDOS-Filename",
+    "Description",
+    "Triggers-Pending",
+    "Triggers-Awaited",
+    "Recommended",
+    "Optional",
+    "Class",
+    "Revision",
+    "Package-Revision",
+    "Package_Revision"
+  ].map((f) => [f.toLowerCase(), f])
+);
+function parseField(ps, pkg, key, fieldName, value) {
+  switch (key) {
+    case "package": {
+      const e = pkgNameIllegal(value);
+      if (e) ps.error(`invalid package name in '${fieldName}' field: ${e}`);
+      pkg.name = asciiLower(value);
+      return;
+    }
+    case "essential":
+    case "protected": {
+      if (!value) return;
+      const r = parseNv(value, 0, "last", ["no", "yes"]);
+      if (typeof r === "string") ps.error(`boolean (yes/no) '${fieldName}' field: ${r}`);
+      return;
+    }
+    case "status": {
+      const want = parseNv(value, 0, "next", DPKG_WANTS);
+      if (typeof want === "string") ps.error(`first (want) word in '${fieldName}' field: ${want}`);
+      const eflag = parseNv(value, want[1], "next", DPKG_EFLAGS);
+      if (typeof eflag === "string") ps.error(`second (error) word in '${fieldName}' field: ${eflag}`);
+      const status = parseNv(value, eflag[1], "last", DPKG_STATUSES);
+      if (typeof status === "string") ps.error(`third (status) word in '${fieldName}' field: ${status}`);
+      pkg.want = want[0];
+      pkg.eflag = eflag[0];
+      pkg.status = status[0];
+      return;
+    }
+    case "class":
+    case "priority": {
+      if (key === "class") ps.warn(`obsolete '${fieldName}' field used`);
+      if (!value) return;
+      const r = parseNv(value, 0, "fallback", [
+        "required",
+        "important",
+        "standard",
+        "optional",
+        "extra",
+        "unknown"
+      ]);
+      if (typeof r === "string") ps.error(`word in '${fieldName}' field: ${r}`);
+      return;
+    }
+    case "architecture": {
+      pkg.arch = value;
+      const e = value === "" ? null : archNameIllegal(value);
+      if (e) ps.warn(`'${value}' is not a valid architecture name in '${fieldName}' field: ${e}`);
+      return;
+    }
+    case "multi-arch": {
+      if (!value) return;
+      const r = parseNv(value, 0, "last", DPKG_MULTIARCH);
+      if (typeof r === "string") ps.error(`quadstate (foreign/allowed/same/no) '${fieldName}' field: ${r}`);
+      pkg.multiArch = r[0];
+      return;
+    }
+    case "version":
+    case "config-version": {
+      const r = parseVersion(value);
+      const msg = `'${fieldName}' field value '${value.slice(0, 250)}': ${r.error ?? r.warning}`;
+      if (r.error) ps.error(msg);
+      if (r.warning) ps.warn(msg);
+      if (key === "version") pkg.version = r.version;
+      else pkg.configVersion = true;
+      return;
+    }
+    case "revision":
+    case "package-revision":
+    case "package_revision":
+      ps.warn(`obsolete '${fieldName}' field used`);
+      if (!value) return;
+      if (pkg.version.revision) pkg.version.upstream = `${pkg.version.upstream ?? ""}-${pkg.version.revision}`;
+      pkg.version.revision = value;
+      return;
+    case "recommended":
+    case "optional":
+      ps.warn(`obsolete '${fieldName}' field used`);
+      return;
+    case "conffiles":
+      pkg.conffiles = value !== "";
+      return;
+    case "triggers-pending": {
+      const seen = /* @__PURE__ */ new Set();
+      for (const w of words(value)) {
+        if ([...w].some((ch) => ch <= " " || ch >= "\x7F"))
+          ps.error(
+            `illegal pending trigger name '${w.slice(0, 255)}': trigger name contains invalid character`
+          );
+        if (seen.has(w)) ps.error(`duplicate pending trigger '${w.slice(0, 255)}'`);
+        seen.add(w);
+      }
+      pkg.trigPend = seen.size > 0;
+      return;
+    }
+    case "triggers-awaited": {
+      const seen = /* @__PURE__ */ new Set();
+      for (const w of words(value)) seen.add(awaitedTriggerKey(ps, w));
+      pkg.trigAw = seen.size > 0;
+      return;
+    }
+    default:
+      if (CHAR_FIELDS.includes(key)) {
+        if (!value) return;
+        if (key === "maintainer") pkg.maintainer = true;
+        return;
+      }
+      if (ARCHIVE_FIELDS.includes(key)) {
+        if (!value) ps.error(`empty archive details '${fieldName}' field`);
+        ps.error(`archive details '${fieldName}' field not allowed in status file`);
+      }
+  }
+}
+function awaitedTriggerKey(ps, word) {
+  const colon = word.indexOf(":");
+  const name = colon < 0 ? word : word.slice(0, colon);
+  const arch = colon < 0 ? null : word.slice(colon + 1);
+  const bad = (e2) => ps.error(`illegal package name in awaited trigger '${word.slice(0, 255)}': ${e2}`);
+  const e = pkgNameIllegal(name);
+  if (e) bad(`illegal package name in specifier '${word}': ${e}`);
+  if (arch !== null) {
+    const ea = archNameIllegal(arch);
+    if (ea) bad(`illegal architecture name in specifier '${word}': ${ea}`);
+    return `${asciiLower(name)}:${arch}`;
+  }
+  const set = ps.db.sets.get(asciiLower(name));
+  if (installedInstances(set) > 1)
+    bad(`ambiguous package name '${asciiLower(name)}' with more than one installed instance`);
+  const single = set?.slots.find((s) => s.status > ST_NOTINSTALLED);
+  return single ? `${asciiLower(name)}:${single.arch ?? ""}` : asciiLower(name);
+}
+
+// src/packages/dpkg/parse.ts
+function parseStanza(ps, pkg) {
+  const buf = ps.buf;
+  const end = buf.length;
+  let c3 = 0;
+  while (ps.pos < end) {
+    c3 = buf[ps.pos++];
+    if (c3 !== LF && c3 !== MSDOS_EOF) break;
+    ps.lno++;
+  }
+  if (ps.pos >= end) return false;
+  const encountered = /* @__PURE__ */ new Set();
+  for (; ; ) {
+    const fieldStart = ps.pos - 1;
+    while (ps.pos < end && !isSpace(c3) && c3 !== COLON && c3 !== MSDOS_EOF) c3 = buf[ps.pos++];
+    const fieldLen = ps.pos - fieldStart - 1;
+    const fieldName = latin1(buf, fieldStart, fieldStart + fieldLen);
+    if (fieldLen === 0) ps.error("empty field name");
+    if (buf[fieldStart] === HYPHEN) ps.error(`field name '${fieldName}' cannot start with hyphen`);
+    while (ps.pos < end && c3 !== LF && isSpace(c3)) c3 = buf[ps.pos++];
+    if (ps.pos >= end) ps.error(`end of file after field name '${fieldName}'`);
+    if (c3 === LF) ps.error(`newline in field name '${fieldName}'`);
+    if (c3 === MSDOS_EOF) ps.error(`MSDOS end of file (^Z) in field name '${fieldName}'`);
+    if (c3 !== COLON) ps.error(`field name '${fieldName}' must be followed by colon`);
+    while (ps.pos < end) {
+      c3 = buf[ps.pos++];
+      if (c3 === LF || !isSpace(c3)) break;
+    }
+    if (ps.pos >= end) ps.error(`end of file before value of field '${fieldName}' (missing final newline)`);
+    if (c3 === MSDOS_EOF)
+      ps.error(`MSDOS end of file (^Z) in value of field '${fieldName}' (missing newline?)`);
+    let blankLine = false;
+    const valueStart = ps.pos - 1;
+    for (; ; ) {
+      if (c3 === LF || c3 === MSDOS_EOF) {
+        if (blankLine) ps.warn(`blank line in value of field '${fieldName}'`);
+        ps.lno++;
+        if (ps.pos >= end) break;
+        c3 = buf[ps.pos++];
+        if (ps.pos >= end || c3 === LF || !isSpace(c3)) break;
+        ps.pos--;
+        blankLine = true;
+      } else if (blankLine && !isSpace(c3)) {
+        blankLine = false;
+      }
+      const term = ps.nextTerminator(ps.pos);
+      if (term < 0) ps.error(`end of file during value of field '${fieldName}' (missing final newline)`);
+      if (blankLine) {
+        for (let i2 = ps.pos; i2 < term; i2++)
+          if (!isSpace(buf[i2])) {
+            blankLine = false;
+            break;
+          }
+      }
+      c3 = buf[term];
+      ps.pos = term + 1;
+    }
+    let valueEnd = ps.pos - 1;
+    while (valueEnd > valueStart && isSpace(buf[valueEnd - 1])) valueEnd--;
+    handleField(ps, pkg, encountered, fieldName, valueStart, valueEnd);
+    if (ps.pos >= end || c3 === LF || c3 === MSDOS_EOF) break;
+  }
+  if (c3 === LF) ps.lno++;
+  return true;
+}
+function handleField(ps, pkg, encountered, fieldName, valueStart, valueEnd) {
+  const key = asciiLower(fieldName);
+  const known = KNOWN_FIELDS.get(key);
+  if (known === void 0) {
+    if (fieldName.length < 2) ps.error(`user-defined field name '${fieldName}' too short`);
+    if (encountered.has(key)) ps.error(`duplicate value for user-defined field '${fieldName}'`);
+    encountered.add(key);
+    return;
+  }
+  if (encountered.has(key)) ps.error(`duplicate value for '${known}' field`);
+  encountered.add(key);
+  if (DEPENDENCY_FIELDS.has(key)) return;
+  const nul = ps.nextNulFrom(valueStart);
+  if (nul >= 0 && nul < valueEnd) valueEnd = nul;
+  if (key === "description") {
+    if (valueEnd === valueStart) return;
+    const nl = ps.buf.indexOf(LF, valueStart);
+    pkg.synopsis = latin1(ps.buf, valueStart, nl >= 0 && nl < valueEnd ? nl : valueEnd);
+    return;
+  }
+  parseField(ps, pkg, key, known, latin1(ps.buf, valueStart, valueEnd));
+}
+function verifyStanza(ps, pkg) {
+  if (!pkg.name) ps.error("missing 'Package' field");
+  if (pkg.status !== ST_NOTINSTALLED && pkg.status !== ST_HALFINSTALLED) {
+    if (pkg.synopsis === null) {
+      ps.warn("missing 'Description' field");
+      pkg.synopsis = "";
+    }
+    if (!pkg.maintainer) ps.warn("missing 'Maintainer' field");
+    if (pkg.version.upstream === null) ps.error("missing 'Version' field");
+    if (pkg.version.upstream === "") ps.error("empty value for 'Version' field");
+  }
+  if (pkg.status > ST_HALFINSTALLED) {
+    if (pkg.arch === null) ps.warn("missing 'Architecture' field");
+    else if (pkg.arch === "") ps.warn("empty value for 'Architecture' field");
+  }
+  if (pkg.arch === null) pkg.arch = "";
+  if (pkg.arch === "" && pkg.multiArch === MA_SAME)
+    ps.error("package has 'Multi-Arch: same' field but is missing architecture");
+  if (pkg.arch === "all" && pkg.multiArch === MA_SAME)
+    ps.error("package has 'Multi-Arch: same' field but is architecture 'all'");
+  if (pkg.configVersion && (pkg.status === ST_INSTALLED || pkg.status === ST_NOTINSTALLED || pkg.status === ST_TRIGGERSPENDING))
+    ps.error("'Config-Version' field present for package with inappropriate 'Status' field");
+  const status = DPKG_STATUSES[pkg.status];
+  if (pkg.trigAw && (pkg.status <= ST_CONFIGFILES || pkg.status >= ST_TRIGGERSPENDING))
+    ps.error(`package has status ${status} but triggers are awaited`);
+  else if (pkg.status === ST_TRIGGERSAWAITED && !pkg.trigAw)
+    ps.error(`package has status ${status} but no triggers awaited`);
+  if (pkg.trigPend && !(pkg.status === ST_TRIGGERSPENDING || pkg.status === ST_TRIGGERSAWAITED))
+    ps.error(`package has status ${status} but triggers are pending`);
+  else if (pkg.status === ST_TRIGGERSPENDING && !pkg.trigPend)
+    ps.error(`package has status ${status} but no triggers pending`);
+  if (pkg.status === ST_NOTINSTALLED && pkg.conffiles)
+    ps.warn(`package has status ${status} and has conffiles, forgetting them`);
+}
+function getSlot(db, set, name, arch) {
+  const found = set.slots.find((s) => s.arch === arch);
+  if (found) return found;
+  const slot = blankSlot();
+  slot.name = name;
+  slot.arch = arch;
+  set.slots.push(slot);
+  db.order.push(slot);
+  return slot;
+}
+function findSlot(ps, pkg) {
+  const db = ps.db;
+  let set = db.sets.get(pkg.name);
+  if (!set) {
+    set = { slots: [] };
+    db.sets.set(pkg.name, set);
+  }
+  let single = 0;
+  let multi = 0;
+  const count2 = (p) => {
+    if (p.status === ST_NOTINSTALLED) return;
+    if (p.multiArch === MA_SAME) multi++;
+    else single++;
+  };
+  if (ps.type === "status") count2(pkg);
+  set.slots.forEach(count2);
+  if (single > 1)
+    ps.error(
+      "multiple non-coinstallable package instances present; most probably due to an upgrade from an unofficial dpkg"
+    );
+  if (single > 0 && multi > 0)
+    ps.error(
+      "mixed non-coinstallable and coinstallable package instances present; most probably due to an upgrade from an unofficial dpkg"
+    );
+  const arch = pkg.arch ?? "";
+  const selection = ps.type === "status" && pkg.status === ST_NOTINSTALLED;
+  const installed = installedInstances(set);
+  if (installed > 1 && !selection && pkg.multiArch !== MA_SAME) {
+    const ver = describeVersion(pkg.version) ?? "<none>";
+    throw new DpkgParseError(
+      `package ${arch ? `${pkg.name}:${arch}` : pkg.name} (${ver}) with field 'Multi-Arch: ${DPKG_MULTIARCH[pkg.multiArch]}' is not co-installable with ${pkg.name} which has multiple installed instances`
+    );
+  }
+  if (ps.type === "status" || installed !== 1) return getSlot(db, set, pkg.name, arch);
+  const current = set.slots.find((s) => s.status > ST_NOTINSTALLED);
+  if (current.multiArch === MA_SAME && pkg.multiArch === MA_SAME) return getSlot(db, set, pkg.name, arch);
+  return current;
+}
+function parseFile(db, buf, filename, type, nativeArch) {
+  const ps = new ParseState(buf, filename, type, db);
+  ps.nativeArch = nativeArch;
+  for (; ; ) {
+    const pkg = blankSlot();
+    ps.cur = pkg;
+    if (!parseStanza(ps, pkg)) break;
+    verifyStanza(ps, pkg);
+    const slot = findSlot(ps, pkg);
+    Object.assign(slot, pkg, { name: slot.name });
+    if (ps.pos >= buf.length) break;
+  }
+}
+function decode(raw, field2, bin) {
+  if (!NON_ASCII_BYTE.test(bin)) return bin;
+  const bytes = Buffer5.from(bin, "latin1");
+  const text3 = bytes.toString("utf8");
+  if (!isUtf8(bytes)) raw[field2] = { text: text3, bin };
+  return text3;
+}
+function parseDpkgStatus(text3, options = {}) {
+  const db = { sets: /* @__PURE__ */ new Map(), order: [], warn: options.onWarning ?? (() => {
+  }) };
+  parseFile(db, toBytes(text3), options.filename ?? "/var/lib/dpkg/status", "status", options.nativeArch);
+  const updates = (options.updates ?? []).filter((u2) => /^[0-9]+$/.test(u2.name));
+  for (const u2 of updates) {
+    if (u2.name.length > 10)
+      throw new DpkgParseError(
+        `updates directory contains file '${u2.name}' whose name is too long (length=${u2.name.length}, max=10)`
+      );
+    if (u2.name.length !== updates[0].name.length)
+      throw new DpkgParseError(
+        `updates directory contains files with different length names (both ${u2.name.length} and ${updates[0].name.length})`
+      );
+  }
+  for (const u2 of [...updates].sort((a2, b) => a2.name < b.name ? -1 : a2.name > b.name ? 1 : 0))
+    parseFile(db, toBytes(u2.data), `/var/lib/dpkg/updates/${u2.name}`, "update", options.nativeArch);
+  return db.order.map((slot) => {
+    const raw = {};
+    const version = describeVersion(slot.version);
+    const pkg = {
+      name: slot.name,
+      architecture: decode(raw, "architecture", slot.arch ?? ""),
+      multiArch: DPKG_MULTIARCH[slot.multiArch],
+      want: DPKG_WANTS[slot.want],
+      eflag: DPKG_EFLAGS[slot.eflag],
+      status: DPKG_STATUSES[slot.status],
+      version: version === null ? null : decode(raw, "version", version),
+      synopsis: slot.synopsis === null ? null : decode(raw, "synopsis", slot.synopsis)
+    };
+    if (Object.keys(raw).length) rawBytes.set(pkg, raw);
+    return pkg;
+  });
+}
+
+// src/packages/rpm/db.ts
+import { Buffer as Buffer7 } from "node:buffer";
+import { mkdtempSync as mkdtempSync2, rmSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join4 } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+// src/packages/rpm/error.ts
+var RpmDbError = class extends Error {
+  name = "RpmDbError";
+  hnum;
+  constructor(message, hnum, options) {
+    super(hnum === void 0 ? message : `rpm database, package row hnum=${hnum}: ${message}`, options);
+    this.hnum = hnum;
+  }
+};
+
+// src/packages/rpm/header.ts
+import { Buffer as Buffer6 } from "node:buffer";
+import { createHash as createHash2 } from "node:crypto";
+var TAG = {
+  HEADERIMAGE: 61,
+  HEADERSIGNATURES: 62,
+  HEADERIMMUTABLE: 63,
+  HEADERI18NTABLE: 100,
+  SHA1HEADER: 269,
+  SHA256HEADER: 273,
+  NAME: 1e3,
+  VERSION: 1001,
+  RELEASE: 1002,
+  EPOCH: 1003,
+  LICENSE: 1014,
+  ARCH: 1022,
+  SOURCERPM: 1044,
+  NOSOURCE: 1051,
+  NOPATCH: 1052
+};
+var T_INT32 = 4;
+var T_STRING = 6;
+var T_BIN = 7;
+var T_STRING_ARRAY = 8;
+var T_I18NSTRING = 9;
+var T_MAX = 9;
+var TYPE_SIZE = [0, 1, 1, 2, 4, 8, -1, 1, -1, -1];
+var TYPE_ALIGN = [1, 1, 1, 2, 4, 8, 1, 1, 1, 1];
+var typeSize = (type) => TYPE_SIZE[type] ?? 0;
+var typeAlign = (type) => TYPE_ALIGN[type] ?? 1;
+var isStringType = (type) => type === T_STRING || type === T_STRING_ARRAY || type === T_I18NSTRING;
+var STRING_TAGS = /* @__PURE__ */ new Set([
+  TAG.HEADERI18NTABLE,
+  TAG.SHA1HEADER,
+  TAG.SHA256HEADER,
+  TAG.NAME,
+  TAG.VERSION,
+  TAG.RELEASE,
+  TAG.LICENSE,
+  TAG.ARCH,
+  TAG.SOURCERPM
+]);
+var INT32_TAGS = /* @__PURE__ */ new Set([TAG.EPOCH, TAG.NOSOURCE, TAG.NOPATCH]);
+var READ_TAGS = /* @__PURE__ */ new Set([...STRING_TAGS, ...INT32_TAGS]);
+var REGION_ENTRY_SIZE = 16;
+var HEADER_TAGS_MAX = 65535;
+var HEADER_DATA_MAX = 268435455;
+var HEADER_ARRAY_MAX = 1048575;
+var HEADER_MAX_BYTES = 256 * 1024 * 1024;
+var HEADER_MAGIC = Buffer6.from([142, 173, 232, 1, 0, 0, 0, 0]);
+var ParsedHeader = class {
+  /** The data store: the blob after the index. */
+  data;
+  /** What headerGet finds per tag once dribbles have replaced region entries (hdrblobImport). */
+  tags;
+  constructor(data, tags) {
+    this.data = data;
+    this.tags = tags;
+  }
+  has(tag) {
+    return this.tags.has(tag);
+  }
+  /** headerGetString: one string, or null (absent, not a string, or an array of more than one). */
+  string(tag) {
+    const e = this.tags.get(tag);
+    if (!e || !isStringType(e.type)) return null;
+    if (e.type === T_STRING_ARRAY && e.count !== 1) return null;
+    return this.data.subarray(e.offset, this.data.indexOf(0, e.offset));
+  }
+  /** headerGetNumber for a single INT32 (EPOCH): null when absent or not exactly one value. */
+  uint32(tag) {
+    const e = this.tags.get(tag);
+    if (!e || e.type !== T_INT32 || e.count !== 1) return null;
+    return this.data.readUInt32BE(e.offset);
+  }
+};
+function stringsLength(data, offset, count2) {
+  let pos = offset;
+  for (let i2 = 0; i2 < count2; i2++) {
+    const nul = data.indexOf(0, pos);
+    if (nul < 0) return -1;
+    pos = nul + 1;
+  }
+  return pos - offset;
+}
+function dataLength(data, type, offset, count2) {
+  switch (type) {
+    case T_STRING:
+      return count2 === 1 ? stringsLength(data, offset, 1) : -1;
+    case T_STRING_ARRAY:
+    case T_I18NSTRING:
+      return stringsLength(data, offset, count2);
+    default: {
+      const length = typeSize(type) * count2;
+      return data.length - offset < length ? -1 : length;
+    }
+  }
+}
+function alignDiff(type, at) {
+  const size = typeSize(type);
+  if (size <= 1) return 0;
+  const diff = size - at % size;
+  return diff === size ? 0 : diff;
+}
+function describe(e) {
+  return `index entry ${e.index} (tag ${e.tag}, type ${e.type}, offset ${e.offset}, count ${e.count})`;
+}
+function swabLength(data, entries, dl, fail) {
+  for (let i2 = 0; i2 < entries.length; i2++) {
+    const e = entries[i2];
+    const next = entries[i2 + 1];
+    const length = next && typeSize(e.type) === -1 ? next.offset - e.offset : dataLength(data, e.type, e.offset, e.count);
+    if (length < 0 || length > HEADER_DATA_MAX) fail(`${describe(e)}: its data does not fit`);
+    dl += alignDiff(e.type, dl) + length;
+  }
+  return dl;
+}
+function parseHeader(blob, hnum) {
+  const fail = (message) => {
+    throw new RpmDbError(`${message}; rpm -qa would skip this package`, hnum);
+  };
+  const buf = Buffer6.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (buf.length < 8) fail(`header blob of ${buf.length} bytes is shorter than its 8-byte size fields`);
+  const il = buf.readInt32BE(0);
+  const dl = buf.readInt32BE(4);
+  if (il < 0 || il > HEADER_TAGS_MAX) fail(`header claims ${il} index entries (0-${HEADER_TAGS_MAX})`);
+  if (dl < 0 || dl > HEADER_DATA_MAX) fail(`header claims ${dl} bytes of data (0-${HEADER_DATA_MAX})`);
+  const size = 8 + 16 * il + dl;
+  if (size >= HEADER_MAX_BYTES || size !== buf.length)
+    fail(`header blob is ${buf.length} bytes, its size fields say 8 + 16 * ${il} + ${dl} = ${size}`);
+  const data = buf.subarray(8 + 16 * il);
+  const entries = [];
+  for (let i2 = 0; i2 < il; i2++) {
+    const at = 8 + 16 * i2;
+    entries.push({
+      index: i2,
+      tag: buf.readInt32BE(at),
+      type: buf.readInt32BE(at + 4),
+      offset: buf.readInt32BE(at + 8),
+      count: buf.readInt32BE(at + 12)
+    });
+  }
+  if (il < 1) fail("header has no index entries");
+  const first = entries[0];
+  let regionTag = 0;
+  let ril = 0;
+  let rdl = 0;
+  if (first.tag === TAG.HEADERSIGNATURES || first.tag === TAG.HEADERIMMUTABLE || first.tag === TAG.HEADERIMAGE) {
+    regionTag = first.tag;
+    if (first.type !== T_BIN || first.count !== REGION_ENTRY_SIZE)
+      fail(`region tag is bad: ${describe(first)}`);
+    if (first.offset + REGION_ENTRY_SIZE < 0 || first.offset + REGION_ENTRY_SIZE > dl)
+      fail(`region trailer lies outside the data: ${describe(first)}`);
+    const t = 8 + 16 * il + first.offset;
+    let trailerTag = buf.readInt32BE(t);
+    if (regionTag === TAG.HEADERSIGNATURES && trailerTag === TAG.HEADERIMAGE) trailerTag = regionTag;
+    const trailerOffset = -buf.readInt32BE(t + 8);
+    if (trailerTag !== regionTag || buf.readInt32BE(t + 4) !== T_BIN || buf.readInt32BE(t + 12) !== 16)
+      fail(`region trailer is bad (tag ${trailerTag}, type ${buf.readInt32BE(t + 4)})`);
+    rdl = first.offset + REGION_ENTRY_SIZE;
+    ril = Math.trunc(trailerOffset / 16);
+    if (trailerOffset % 16 !== 0 || ril < 0 || ril > il || rdl > dl)
+      fail(`region does not fit in the header (ril ${ril}, il ${il}, rdl ${rdl}, dl ${dl})`);
+  }
+  let end = 0;
+  for (const e of regionTag ? entries.slice(1) : entries) {
+    const bad = (why) => fail(`${describe(e)}: ${why}`);
+    if (end > e.offset) bad("its data overlaps the previous entry");
+    if (e.tag < TAG.HEADERI18NTABLE) bad("tag out of range");
+    if (e.type < 1 || e.type > T_MAX) bad("unknown data type");
+    if (e.count < 1 || e.count > dl) bad("count out of range");
+    if (e.offset & typeAlign(e.type) - 1) bad("data is misaligned");
+    if (e.offset < 0 || e.offset > dl) bad("data offset out of range");
+    if (e.type !== T_BIN && e.count > HEADER_ARRAY_MAX) bad("array too long");
+    if (regionTag === TAG.HEADERIMMUTABLE || regionTag === TAG.HEADERIMAGE) {
+      if (STRING_TAGS.has(e.tag) && !isStringType(e.type)) bad("a string tag of another type");
+      if (INT32_TAGS.has(e.tag) && e.type !== T_INT32) bad("an int32 tag of another type");
+    }
+    const length = dataLength(data, e.type, e.offset, e.count);
+    end = e.offset + length;
+    if (length <= 0 || end > dl) bad("its data runs past the end of the header");
+    if (regionTag && end > rdl - REGION_ENTRY_SIZE && e.offset < rdl)
+      bad("its data overlaps the region trailer");
+  }
+  const digests = [
+    { tag: TAG.SHA256HEADER, algorithm: "sha256", size: 65 },
+    { tag: TAG.SHA1HEADER, algorithm: "sha1", size: 41 }
+  ];
+  for (const d of digests) {
+    const e = entries.find((x) => x.tag === d.tag);
+    if (!e || typeSize(e.type) !== 1 && typeSize(e.type) !== -1) continue;
+    const what = `header ${d.algorithm.toUpperCase()} digest`;
+    if (e.type !== T_STRING) fail(`${what}: tag ${d.tag} has type ${e.type}, not a string`);
+    const stored = data.subarray(e.offset, e.offset + d.size - 1).toString("latin1");
+    if (data[e.offset + d.size - 1] !== 0 || !/^[0-9a-fA-F]*$/.test(stored))
+      fail(`${what}: not ${d.size - 1} hex digits`);
+    const hash = createHash2(d.algorithm);
+    const sizes = Buffer6.alloc(8);
+    sizes.writeInt32BE(ril, 0);
+    sizes.writeInt32BE(rdl, 4);
+    hash.update(HEADER_MAGIC).update(sizes).update(buf.subarray(8, 8 + 16 * ril)).update(data.subarray(0, rdl));
+    const actual = hash.digest("hex");
+    if (actual !== stored.toLowerCase()) fail(`${what} does not match: stored ${stored}, computed ${actual}`);
+  }
+  let region;
+  let dribbles = [];
+  if (!regionTag) {
+    region = entries;
+    if (swabLength(data, region, 0, fail) !== dl) fail("header data size does not add up to its size field");
+  } else {
+    const regionCount = first.offset !== 0 ? ril : il;
+    region = entries.slice(1, regionCount);
+    dribbles = entries.slice(regionCount);
+    let total = swabLength(data, region, 0, fail);
+    total = swabLength(data, dribbles, total, fail);
+    if (total + REGION_ENTRY_SIZE !== dl) fail("header data size does not add up to its size field");
+  }
+  const tags = /* @__PURE__ */ new Map();
+  const ambiguous = /* @__PURE__ */ new Set();
+  for (const part of [region, dribbles]) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const e of part) {
+      if (seen.has(e.tag)) ambiguous.add(e.tag);
+      else if (part === dribbles) ambiguous.delete(e.tag);
+      seen.add(e.tag);
+      tags.set(e.tag, e);
+    }
+  }
+  for (const tag of ambiguous) if (READ_TAGS.has(tag)) fail(`tag ${tag} appears more than once`);
+  const h2 = new ParsedHeader(data, tags);
+  if (!h2.has(TAG.NAME)) fail("header has no NAME");
+  return h2;
+}
+var utf8 = new TextDecoder("utf-8");
+var text = (b) => b === null ? null : utf8.decode(b);
+function nevr(h2, withEpoch) {
+  const parts = [];
+  if (!withEpoch) {
+    const name = h2.string(TAG.NAME);
+    if (name) parts.push(name, Buffer6.from("-"));
+  }
+  const epoch = withEpoch ? h2.uint32(TAG.EPOCH) : null;
+  if (epoch !== null) parts.push(Buffer6.from(`${epoch}:`));
+  const version = h2.string(TAG.VERSION);
+  if (version) parts.push(version, Buffer6.from("-"));
+  const release = h2.string(TAG.RELEASE);
+  if (release) parts.push(release);
+  return Buffer6.concat(parts);
+}
+function archSuffix(h2) {
+  if (!h2.has(TAG.SOURCERPM)) return Buffer6.from(h2.has(TAG.NOSOURCE) || h2.has(TAG.NOPATCH) ? ".nosrc" : ".src");
+  const arch = h2.string(TAG.ARCH);
+  return arch ? Buffer6.concat([Buffer6.from("."), arch]) : Buffer6.alloc(0);
+}
+
+// src/packages/rpm/db.ts
+var RPMDB_PATH = "var/lib/rpm/rpmdb.sqlite";
+var RPMDB_WAL_PATH = `${RPMDB_PATH}-wal`;
+function readRows(db, options) {
+  const dir = mkdtempSync2(join4(tmpdir2(), "rpmdb-"));
+  try {
+    const file = join4(dir, "rpmdb.sqlite");
+    writeFileSync3(file, db);
+    if (options.wal && options.wal.length > 0) writeFileSync3(`${file}-wal`, options.wal);
+    let sqlite;
+    try {
+      sqlite = new DatabaseSync(file);
+      const stmt = sqlite.prepare(`SELECT hnum, CAST(blob AS BLOB) AS blob FROM 'Packages'`);
+      stmt.setReadBigInts(true);
+      const rows = [];
+      for (const row of stmt.iterate()) {
+        const raw = row.hnum;
+        const blob = row.blob;
+        if (typeof raw !== "bigint" || raw < 1n || raw > 0xffffffffn)
+          throw new RpmDbError(`Packages row with hnum ${String(raw)}: rpm numbers packages from 1`);
+        const hnum = Number(raw);
+        if (!(blob instanceof Uint8Array) || blob.length === 0)
+          throw new RpmDbError("the header blob is empty or NULL", hnum);
+        rows.push({ hnum, blob });
+      }
+      return rows;
+    } catch (err) {
+      if (err instanceof RpmDbError) throw err;
+      throw new RpmDbError(`cannot read the Packages table: ${err.message}`, void 0, {
+        cause: err
+      });
+    } finally {
+      sqlite?.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+function readRpmDb(db, options = {}) {
+  const packages = [];
+  const lines = [];
+  for (const { hnum, blob } of readRows(db, options)) {
+    const h2 = parseHeader(blob, hnum);
+    const line = Buffer7.concat([nevr(h2, false), archSuffix(h2)]);
+    lines.push(line, Buffer7.from("\n"));
+    packages.push({
+      hnum,
+      name: text(h2.string(TAG.NAME)) ?? "",
+      epoch: h2.uint32(TAG.EPOCH),
+      version: text(h2.string(TAG.VERSION)),
+      release: text(h2.string(TAG.RELEASE)),
+      arch: text(h2.string(TAG.ARCH)),
+      license: text(h2.string(TAG.LICENSE)),
+      sourceRpm: text(h2.string(TAG.SOURCERPM)),
+      evr: utf8.decode(nevr(h2, true)),
+      qa: utf8.decode(line)
+    });
+  }
+  return { packages, qa: Buffer7.concat(lines), count: packages.length };
+}
+
+// src/packages/sbom.ts
+import { Buffer as Buffer9 } from "node:buffer";
+import { createHash as createHash3 } from "node:crypto";
+
+// src/packages/spdx-ids.ts
+var IDS = `
+0BSD 3D-Slicer-1.0 AAL Abstyles AdaCore-doc Adobe-2006 Adobe-Display-PostScript Adobe-Glyph Adobe-Utopia
+ADSL Advanced-Cryptics-Dictionary AFL-1.1 AFL-1.2 AFL-2.0 AFL-2.1 AFL-3.0 Afmparse AGPL-1.0 AGPL-1.0-only
+AGPL-1.0-or-later AGPL-3.0 AGPL-3.0-only AGPL-3.0-or-later Aladdin ALGLIB-Documentation AMD-newlib AMDPLPA
+AML AML-glslang AMPAS ANTLR-PD ANTLR-PD-fallback any-OSI any-OSI-perl-modules Apache-1.0 Apache-1.1
+Apache-2.0 APAFML APL-1.0 App-s2p APSL-1.0 APSL-1.1 APSL-1.2 APSL-2.0 Arphic-1999 Artistic-1.0
+Artistic-1.0-cl8 Artistic-1.0-Perl Artistic-2.0 Artistic-dist Aspell-RU ASWF-Digital-Assets-1.0
+ASWF-Digital-Assets-1.1 atc-game Baekmuk Bahyph Barr bcrypt-Solar-Designer Beerware Bitstream-Charter
+Bitstream-Vera BitTorrent-1.0 BitTorrent-1.1 blessing BlueOak-1.0.0 Boehm-GC Boehm-GC-without-fee BOLA-1.1
+Borceux Brian-Gladman-2-Clause Brian-Gladman-3-Clause Brian-Gladman-3-Clause-no-conversion BSD-1-Clause
+BSD-2-Clause BSD-2-Clause-Darwin BSD-2-Clause-first-lines BSD-2-Clause-FreeBSD BSD-2-Clause-NetBSD
+BSD-2-Clause-Patent BSD-2-Clause-pkgconf-disclaimer BSD-2-Clause-pos-unchanged BSD-2-Clause-Views
+BSD-3-Clause BSD-3-Clause-acpica BSD-3-Clause-Attribution BSD-3-Clause-Clear BSD-3-Clause-flex
+BSD-3-Clause-HP BSD-3-Clause-LBNL BSD-3-Clause-Modification BSD-3-Clause-No-Military-License
+BSD-3-Clause-No-Nuclear-License BSD-3-Clause-No-Nuclear-License-2014 BSD-3-Clause-No-Nuclear-Warranty
+BSD-3-Clause-Open-MPI BSD-3-Clause-OpenWebUI BSD-3-Clause-Sun BSD-3-Clause-Tso BSD-4-Clause
+BSD-4-Clause-Shortened BSD-4-Clause-UC BSD-4.3RENO BSD-4.3TAHOE BSD-Advertising-Acknowledgement
+BSD-ask-to-endorse BSD-Attribution-HPND-disclaimer BSD-Inferno-Nettverk BSD-Mark-Modifications
+BSD-Protection BSD-Source-alt-GPL BSD-Source-beginning-file BSD-Source-Code BSD-Source-Code-no-disclaimer
+BSD-Systemics BSD-Systemics-W3Works BSL-1.0 Buddy Bugroff BUSL-1.1 bzip2-1.0.5 bzip2-1.0.6 C-UDA-1.0 CAL-1.0
+CAL-1.0-Combined-Work-Exception Caldera Caldera-no-preamble CAPEC-tou Catharon CATOSL-1.1 CC-BY-1.0
+CC-BY-2.0 CC-BY-2.5 CC-BY-2.5-AU CC-BY-3.0 CC-BY-3.0-AT CC-BY-3.0-AU CC-BY-3.0-DE CC-BY-3.0-IGO CC-BY-3.0-NL
+CC-BY-3.0-US CC-BY-4.0 CC-BY-NC-1.0 CC-BY-NC-2.0 CC-BY-NC-2.5 CC-BY-NC-3.0 CC-BY-NC-3.0-DE CC-BY-NC-3.0-IGO
+CC-BY-NC-4.0 CC-BY-NC-ND-1.0 CC-BY-NC-ND-2.0 CC-BY-NC-ND-2.5 CC-BY-NC-ND-3.0 CC-BY-NC-ND-3.0-DE
+CC-BY-NC-ND-3.0-IGO CC-BY-NC-ND-4.0 CC-BY-NC-SA-1.0 CC-BY-NC-SA-2.0 CC-BY-NC-SA-2.0-DE CC-BY-NC-SA-2.0-FR
+CC-BY-NC-SA-2.0-UK CC-BY-NC-SA-2.5 CC-BY-NC-SA-3.0 CC-BY-NC-SA-3.0-DE CC-BY-NC-SA-3.0-IGO CC-BY-NC-SA-4.0
+CC-BY-ND-1.0 CC-BY-ND-2.0 CC-BY-ND-2.5 CC-BY-ND-3.0 CC-BY-ND-3.0-DE CC-BY-ND-4.0 CC-BY-SA-1.0 CC-BY-SA-2.0
+CC-BY-SA-2.0-UK CC-BY-SA-2.1-JP CC-BY-SA-2.5 CC-BY-SA-3.0 CC-BY-SA-3.0-AT CC-BY-SA-3.0-DE CC-BY-SA-3.0-IGO
+CC-BY-SA-4.0 CC-PDDC CC-PDM-1.0 CC-SA-1.0 CC0-1.0 CDDL-1.0 CDDL-1.1 CDL-1.0 CDLA-Permissive-1.0
+CDLA-Permissive-2.0 CDLA-Sharing-1.0 CECILL-1.0 CECILL-1.1 CECILL-2.0 CECILL-2.1 CECILL-B CECILL-C
+CERN-OHL-1.1 CERN-OHL-1.2 CERN-OHL-P-2.0 CERN-OHL-S-2.0 CERN-OHL-W-2.0 CFITSIO check-cvs checkmk ClArtistic
+Clips CMU-Mach CMU-Mach-nodoc CNRI-Jython CNRI-Python CNRI-Python-GPL-Compatible COIL-1.0 Community-Spec-1.0
+Condor-1.1 copyleft-next-0.3.0 copyleft-next-0.3.1 Cornell-Lossless-JPEG CPAL-1.0 CPL-1.0 CPOL-1.02 Cronyx
+Crossword CryptoSwift CrystalStacker CUA-OPL-1.0 Cube curl cve-tou D-FSL-1.0 DEC-3-Clause diffmark
+DL-DE-BY-2.0 DL-DE-ZERO-2.0 DOC DocBook-DTD DocBook-Schema DocBook-Stylesheet DocBook-XML Dotseqn DRL-1.0
+DRL-1.1 DSDP dtoa dvipdfm ECL-1.0 ECL-2.0 eCos-2.0 EFL-1.0 EFL-2.0 eGenix Elastic-2.0 Entessa EPICS EPL-1.0
+EPL-2.0 ErlPL-1.1 ESA-PL-permissive-2.4 ESA-PL-strong-copyleft-2.4 ESA-PL-weak-copyleft-2.4 etalab-2.0
+EUDatagrid EUPL-1.0 EUPL-1.1 EUPL-1.2 Eurosym Fair FBM FDK-AAC FDK-MPEG-H Ferguson-Twofish Frameworx-1.0
+FreeBSD-DOC FreeImage FSFAP FSFAP-no-warranty-disclaimer FSFUL FSFULLR FSFULLRSD FSFULLRWD FSL-1.1-ALv2
+FSL-1.1-MIT FTL Furuseth fwlw Game-Programming-Gems GCR-docs GD generic-xts GFDL-1.1
+GFDL-1.1-invariants-only GFDL-1.1-invariants-or-later GFDL-1.1-no-invariants-only
+GFDL-1.1-no-invariants-or-later GFDL-1.1-only GFDL-1.1-or-later GFDL-1.2 GFDL-1.2-invariants-only
+GFDL-1.2-invariants-or-later GFDL-1.2-no-invariants-only GFDL-1.2-no-invariants-or-later GFDL-1.2-only
+GFDL-1.2-or-later GFDL-1.3 GFDL-1.3-invariants-only GFDL-1.3-invariants-or-later GFDL-1.3-no-invariants-only
+GFDL-1.3-no-invariants-or-later GFDL-1.3-only GFDL-1.3-or-later Giftware GL2PS Glide Glulxe GLWTPL gnuplot
+GPL-1.0 GPL-1.0+ GPL-1.0-only GPL-1.0-or-later GPL-2.0 GPL-2.0+ GPL-2.0-only GPL-2.0-or-later
+GPL-2.0-with-autoconf-exception GPL-2.0-with-bison-exception GPL-2.0-with-classpath-exception
+GPL-2.0-with-font-exception GPL-2.0-with-GCC-exception GPL-3.0 GPL-3.0+ GPL-3.0-only GPL-3.0-or-later
+GPL-3.0-with-autoconf-exception GPL-3.0-with-GCC-exception Graphics-Gems gSOAP-1.3b gtkbook Gutmann
+HaskellReport HDF5 hdparm HIDAPI Hippocratic-2.1 Hippocratic-3.0-core HP-1986 HP-1989 HPND HPND-DEC HPND-doc
+HPND-doc-sell HPND-export-US HPND-export-US-acknowledgement HPND-export-US-modify HPND-export2-US
+HPND-Fenneberg-Livingston HPND-INRIA-IMAG HPND-Intel HPND-Kevlin-Henney HPND-Markus-Kuhn
+HPND-merchantability-variant HPND-MIT-disclaimer HPND-Netrek HPND-Pbmplus HPND-sell-MIT-disclaimer-xserver
+HPND-sell-regexpr HPND-sell-variant HPND-sell-variant-critical-systems HPND-sell-variant-MIT-disclaimer
+HPND-sell-variant-MIT-disclaimer-rev HPND-SMC HPND-UC HPND-UC-export-US HTMLTIDY hyphen-bulgarian IBM-pibs
+ICU IEC-Code-Components-EULA IJG IJG-short ImageMagick iMatix Imlib2 Info-ZIP Informatica Inner-Net-2.0
+InnoSetup Intel Intel-ACPI Interbase-1.0 IPA IPL-1.0 ISC ISC-Veillard ISO-permission Jam JasPer-2.0 jove
+JPL-image JPNIC JSON Kastrup Kazlib Knuth-CTAN LAL-1.2 LAL-1.3 Latex2e Latex2e-translated-notice Leptonica
+LGPL-2.0 LGPL-2.0+ LGPL-2.0-only LGPL-2.0-or-later LGPL-2.1 LGPL-2.1+ LGPL-2.1-only LGPL-2.1-or-later
+LGPL-3.0 LGPL-3.0+ LGPL-3.0-only LGPL-3.0-or-later LGPLLR Libpng libpng-1.6.35 libpng-2.0 libselinux-1.0
+libtiff libutil-David-Nugent LiLiQ-P-1.1 LiLiQ-R-1.1 LiLiQ-Rplus-1.1 Linux-man-pages-1-para
+Linux-man-pages-copyleft Linux-man-pages-copyleft-2-para Linux-man-pages-copyleft-var Linux-OpenIB LOOP
+LPD-document LPL-1.0 LPL-1.02 LPPL-1.0 LPPL-1.1 LPPL-1.2 LPPL-1.3a LPPL-1.3c lsof Lucida-Bitmap-Fonts
+LZMA-SDK-9.11-to-9.20 LZMA-SDK-9.22 Mackerras-3-Clause Mackerras-3-Clause-acknowledgment magaz mailprio
+MakeIndex man2html Martin-Birgmeier McPhee-slideshow metamail Minpack MIPS MirOS MIT MIT-0 MIT-advertising
+MIT-Click MIT-CMU MIT-enna MIT-feh MIT-Festival MIT-Khronos-old MIT-Modern-Variant MIT-open-group MIT-STK
+MIT-testregex MIT-Wu MITNFA MMIXware MMPL-1.0.1 Motosoto MPEG-SSG mpi-permissive mpich2 MPL-1.0 MPL-1.1
+MPL-2.0 MPL-2.0-no-copyleft-exception mplus MS-LPL MS-PL MS-RL MTLL MulanPSL-1.0 MulanPSL-2.0 Multics Mup
+MVT-1.1 NAIST-2003 NASA-1.3 Naumen NBPL-1.0 NCBI-PD NCGL-UK-2.0 NCL NCSA Net-SNMP NetCDF Newsletr NGPL ngrep
+NICTA-1.0 NIST-PD NIST-PD-fallback NIST-PD-TNT NIST-Software NLOD-1.0 NLOD-2.0 NLPL Nokia NOSL Noweb NPL-1.0
+NPL-1.1 NPOSL-3.0 NRL NTIA-PD NTP NTP-0 Nunit O-UDA-1.0 OAR OCCT-PL OCLC-2.0 ODbL-1.0 ODC-By-1.0 OFFIS
+OFL-1.0 OFL-1.0-no-RFN OFL-1.0-RFN OFL-1.1 OFL-1.1-no-RFN OFL-1.1-RFN OGC-1.0 OGDL-Taiwan-1.0 OGL-Canada-2.0
+OGL-UK-1.0 OGL-UK-2.0 OGL-UK-3.0 OGTSL OLDAP-1.1 OLDAP-1.2 OLDAP-1.3 OLDAP-1.4 OLDAP-2.0 OLDAP-2.0.1
+OLDAP-2.1 OLDAP-2.2 OLDAP-2.2.1 OLDAP-2.2.2 OLDAP-2.3 OLDAP-2.4 OLDAP-2.5 OLDAP-2.6 OLDAP-2.7 OLDAP-2.8
+OLFL-1.3 OML OpenMDW-1.0 OpenPBS-2.3 OpenSSL OpenSSL-standalone OpenVision OPL-1.0 OPL-UK-3.0 OPUBL-1.0
+OSC-1.0 OSET-PL-2.1 OSL-1.0 OSL-1.1 OSL-2.0 OSL-2.1 OSL-3.0 OSSP PADL ParaType-Free-Font-1.3 Parity-6.0.0
+Parity-7.0.0 PDDL-1.0 PHP-3.0 PHP-3.01 Pixar pkgconf Plexus pnmstitch PolyForm-Noncommercial-1.0.0
+PolyForm-Small-Business-1.0.0 PostgreSQL PPL PSF-2.0 psfrag psutils Python-2.0 Python-2.0.1 python-ldap
+Qhull QPL-1.0 QPL-1.0-INRIA-2004 radvd Rdisc RHeCos-1.1 RPL-1.1 RPL-1.5 RPSL-1.0 RSA-MD RSCPL Ruby Ruby-pty
+SAX-PD SAX-PD-2.0 Saxpath SCEA SchemeReport Sendmail Sendmail-8.23 Sendmail-Open-Source-1.1 SGI-B-1.0
+SGI-B-1.1 SGI-B-2.0 SGI-OpenGL SGMLUG-PM SGP4 SHL-0.5 SHL-0.51 SimPL-2.0 SISSL SISSL-1.2 SL Sleepycat
+SMAIL-GPL SMLNJ SMPPL SNIA snprintf SOFA softSurfer Soundex Spencer-86 Spencer-94 Spencer-99 SPL-1.0
+ssh-keyscan SSH-OpenSSH SSH-short SSLeay-standalone SSPL-1.0 StandardML-NJ SugarCRM-1.1.3 SUL-1.0 Sun-PPP
+Sun-PPP-2000 SunPro SWL swrule Symlinks TAPR-OHL-1.0 TCL TCP-wrappers TekHVC TermReadKey TGPPL-1.0 ThirdEye
+threeparttable TMate TORQUE-1.1 TOSL TPDL TPL-1.0 TrustedQSL TTWL TTYP0 TU-Berlin-1.0 TU-Berlin-2.0
+Ubuntu-font-1.0 UCAR UCL-1.0 ulem UMich-Merit Unicode-3.0 Unicode-DFS-2015 Unicode-DFS-2016 Unicode-TOU
+UnixCrypt Unlicense Unlicense-libtelnet Unlicense-libwhirlpool UnRAR UPL-1.0 URT-RLE Vim Vixie-Cron VOSTROM
+VSL-1.0 W3C W3C-19980720 W3C-20150513 w3m Watcom-1.0 Widget-Workshop WordNet Wsuipa WTFNMFPL WTFPL wwl
+wxWindows X11 X11-distribute-modifications-variant X11-no-permit-persons X11-swapped Xdebug-1.03 Xerox Xfig
+XFree86-1.1 xinetd xkeyboard-config-Zinoviev xlock Xnet xpp XSkat xzoom YPL-1.0 YPL-1.1 Zed Zeeff Zend-2.0
+Zimbra-1.3 Zimbra-1.4 Zlib zlib-acknowledgement ZPL-1.1 ZPL-2.0 ZPL-2.1 389-exception Asterisk-exception
+Asterisk-linking-protocols-exception Autoconf-exception-2.0 Autoconf-exception-3.0
+Autoconf-exception-generic Autoconf-exception-generic-3.0 Autoconf-exception-macro Bison-exception-1.24
+Bison-exception-2.2 Bootloader-exception CGAL-linking-exception Classpath-exception-2.0
+Classpath-exception-2.0-short CLISP-exception-2.0 cryptsetup-OpenSSL-exception Digia-Qt-LGPL-exception-1.1
+DigiRule-FOSS-exception eCos-exception-2.0 erlang-otp-linking-exception Fawkes-Runtime-exception
+FLTK-exception fmt-exception Font-exception-2.0 freertos-exception-2.0 GCC-exception-2.0
+GCC-exception-2.0-note GCC-exception-3.1 Gmsh-exception GNAT-exception GNOME-examples-exception
+GNU-compiler-exception gnu-javamail-exception Google-Patent-WebM GPL-3.0-389-ds-base-exception
+GPL-3.0-interface-exception GPL-3.0-linking-exception GPL-3.0-linking-source-exception GPL-CC-1.0
+GStreamer-exception-2005 GStreamer-exception-2008 harbour-exception i2p-gpl-java-exception
+Independent-modules-exception KiCad-libraries-exception kvirc-openssl-exception LGPL-3.0-linking-exception
+libpri-OpenH323-exception Libtool-exception Linux-syscall-note LLGPL LLVM-exception LZMA-exception
+mif-exception mxml-exception Nokia-Qt-exception-1.1 OCaml-LGPL-linking-exception OCCT-exception-1.0
+OpenJDK-assembly-exception-1.0 openvpn-openssl-exception PCRE2-exception polyparse-exception
+PS-or-PDF-font-exception-20170817 QPL-1.0-INRIA-2004-exception Qt-GPL-exception-1.0 Qt-LGPL-exception-1.1
+Qwt-exception-1.0 romic-exception RRDtool-FLOSS-exception-2.0 rsync-linking-exception SANE-exception SHL-2.0
+SHL-2.1 Simple-Library-Usage-exception Spelling-Provider-LGPL-exception sqlitestudio-OpenSSL-exception
+stunnel-exception SWI-exception Swift-exception Texinfo-exception u-boot-exception-2.0 UBDL-exception
+Universal-FOSS-exception-1.0 vsftpd-openssl-exception WxWindows-exception-3.1 x11vnc-openssl-exception
+`;
+var SPDX_IDS = IDS.split(/\s+/).filter((id) => id !== "");
+
+// src/packages/licenses.ts
+var SPDX_BY_LOWER = new Map(SPDX_IDS.map((id) => [id.toLowerCase(), id]));
+var LICENSE_REF = /^(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+$/;
+function normalizeSpdxExpression(s) {
+  const tokens = s.match(/[()]|[^\s()]+/g) ?? [];
+  let i2 = 0;
+  const id = (allowPlus) => {
+    const t = tokens[i2];
+    if (t === void 0 || t === "AND" || t === "OR" || t === "WITH" || t === "(" || t === ")") return null;
+    i2++;
+    if (allowPlus && LICENSE_REF.test(t)) return t;
+    const exact = SPDX_BY_LOWER.get(t.toLowerCase());
+    if (exact) return exact;
+    const base = allowPlus && t.endsWith("+") ? SPDX_BY_LOWER.get(t.slice(0, -1).toLowerCase()) : void 0;
+    return base ? `${base}+` : null;
+  };
+  const atom = () => {
+    if (tokens[i2] !== "(") return id(true);
+    i2++;
+    const inner = or();
+    if (inner === null || tokens[i2] !== ")") return null;
+    i2++;
+    return `(${inner})`;
+  };
+  const withExpr = () => {
+    const left = atom();
+    if (left === null || tokens[i2] !== "WITH") return left;
+    i2++;
+    const exception = id(false);
+    return exception === null ? null : `${left} WITH ${exception}`;
+  };
+  const chain = (next, op) => () => {
+    let left = next();
+    while (left !== null && tokens[i2] === op) {
+      i2++;
+      const right = next();
+      left = right === null ? null : `${left} ${op} ${right}`;
+    }
+    return left;
+  };
+  const and = chain(withExpr, "AND");
+  const or = chain(and, "OR");
+  const result = or();
+  return result !== null && i2 === tokens.length ? result : null;
+}
+function cyclonedxLicenses(licenses) {
+  const strings = [...new Set((licenses ?? []).map((s) => s.trim()).filter((s) => s !== ""))];
+  if (strings.length === 0) return void 0;
+  const asLicense = (s) => {
+    const id = SPDX_BY_LOWER.get(s.toLowerCase());
+    return id ? { license: { id } } : { license: { name: s } };
+  };
+  if (strings.length === 1) {
+    const s = strings[0];
+    if (SPDX_BY_LOWER.has(s.toLowerCase())) return [asLicense(s)];
+    const expression = normalizeSpdxExpression(s);
+    return [expression === null ? { license: { name: s } } : { expression }];
+  }
+  return strings.map(asLicense);
+}
+
+// src/packages/os-release.ts
+import { Buffer as Buffer8 } from "node:buffer";
+function parseOsRelease(content) {
+  const text3 = typeof content === "string" ? content : Buffer8.from(content).toString("utf8");
+  const out = {};
+  for (const line of text3.split("\n")) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (m) out[m[1]] = shellWord(m[2]);
+  }
+  return out;
+}
+function shellWord(s) {
+  let out = "";
+  let i2 = 0;
+  while (i2 < s.length) {
+    const c3 = s[i2];
+    if (c3 === "'") {
+      const end = s.indexOf("'", i2 + 1);
+      const stop = end < 0 ? s.length : end;
+      out += s.slice(i2 + 1, stop);
+      i2 = stop + 1;
+    } else if (c3 === '"') {
+      i2++;
+      while (i2 < s.length && s[i2] !== '"') {
+        if (s[i2] === "\\" && i2 + 1 < s.length && '"\\$`'.includes(s[i2 + 1])) i2++;
+        out += s[i2];
+        i2++;
+      }
+      i2++;
+    } else if (c3 === "\\") {
+      if (i2 + 1 < s.length) out += s[i2 + 1];
+      i2 += 2;
+    } else if (/\s/.test(c3) || c3 === "#") {
+      break;
+    } else {
+      out += c3;
+      i2++;
+    }
+  }
+  return out;
+}
+function distroOf(osRelease2) {
+  const f = osRelease2 === void 0 ? {} : parseOsRelease(osRelease2);
+  const id = f.ID?.toLowerCase() || void 0;
+  const release = f.VERSION_ID || f.VERSION_CODENAME;
+  return {
+    vendor: id,
+    distro: id && release ? `${id}-${release}` : void 0,
+    prettyName: f.PRETTY_NAME || void 0
+  };
+}
+
+// src/packages/sbom.ts
+var CYCLONEDX_SPEC_VERSION = "1.6";
+var SBOM_PROPERTY_ARCH = "metal-image:package:architecture";
+var SBOM_PROPERTY_SOURCE = "metal-image:package:source";
+var DPKG_SBOM_STATUSES = /* @__PURE__ */ new Set([
+  "unpacked",
+  "half-configured",
+  "triggers-awaited",
+  "triggers-pending",
+  "installed"
+]);
+function sbomPackagesFromDpkg(pkgs) {
+  return pkgs.filter((p) => DPKG_SBOM_STATUSES.has(p.status)).map((p) => ({ type: "deb", name: p.name, version: p.version ?? "", arch: p.architecture }));
+}
+function sbomPackagesFromRpm(pkgs) {
+  return pkgs.map((p) => {
+    const pkg = {
+      type: "rpm",
+      name: p.name,
+      version: [p.version, p.release].filter((s) => s !== null && s !== "").join("-"),
+      arch: p.arch ?? ""
+    };
+    if (p.epoch !== null) pkg.epoch = p.epoch;
+    if (p.license) pkg.licenses = [p.license];
+    if (p.sourceRpm && p.sourceRpm !== "(none)") pkg.source = p.sourceRpm;
+    return pkg;
+  });
+}
+function purlEncode(s) {
+  let out = "";
+  for (const byte of Buffer9.from(s, "utf8")) {
+    const safe = byte >= 48 && byte <= 58 || // 0-9 and ':'
+    byte >= 65 && byte <= 90 || byte >= 97 && byte <= 122 || byte === 45 || byte === 46 || byte === 95 || byte === 126;
+    out += safe ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+function packageUrl(type, namespace, name, version, qualifiers = {}) {
+  let purl = `pkg:${type}/`;
+  if (namespace) purl += `${purlEncode(namespace)}/`;
+  purl += purlEncode(name);
+  if (version) purl += `@${purlEncode(version)}`;
+  const q = Object.entries(qualifiers).filter((e) => e[1] !== void 0 && e[1] !== "").sort(([a2], [b]) => a2 < b ? -1 : a2 > b ? 1 : 0).map(([k, v]) => `${k}=${purlEncode(v)}`);
+  return q.length > 0 ? `${purl}?${q.join("&")}` : purl;
+}
+function purlOf(p, d) {
+  if (p.type === "deb") {
+    return packageUrl("deb", (d.vendor ?? "debian").toLowerCase(), p.name.toLowerCase(), p.version, {
+      arch: p.arch,
+      distro: d.distro
+    });
+  }
+  return packageUrl("rpm", d.vendor, p.name, p.version, {
+    arch: p.arch,
+    distro: d.distro,
+    epoch: p.epoch === void 0 ? void 0 : String(p.epoch)
+  });
+}
+var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
+var SERIAL_NAMESPACE = Buffer9.from("5b0f6f3c8d2a4e0e9c1d7a4b2e6f9a13", "hex");
+function uuidV5(name) {
+  const h2 = createHash3("sha1").update(SERIAL_NAMESPACE).update(name, "utf8").digest().subarray(0, 16);
+  h2[6] = h2[6] & 15 | 80;
+  h2[8] = h2[8] & 63 | 128;
+  const x = h2.toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+function component(p, d) {
+  if (!p.name) throw new Error(`an SBOM ${p.type} package has no name`);
+  const c3 = { type: "library", name: p.name };
+  const version = p.type === "rpm" && p.epoch !== void 0 && p.version ? `${p.epoch}:${p.version}` : p.version;
+  if (version) c3.version = version;
+  const licenses = cyclonedxLicenses(p.licenses);
+  if (licenses) c3.licenses = licenses;
+  c3.purl = purlOf(p, d);
+  const properties = [];
+  if (p.arch) properties.push({ name: SBOM_PROPERTY_ARCH, value: p.arch });
+  if (p.source) properties.push({ name: SBOM_PROPERTY_SOURCE, value: p.source });
+  if (properties.length > 0) c3.properties = properties;
+  return c3;
+}
+function buildSbom(input) {
+  const d = distroOf(input.osRelease);
+  const sorted = [...input.packages].sort(
+    (a2, b) => cmp(a2.name, b.name) || cmp(a2.arch, b.arch) || cmp(a2.version, b.version) || (a2.epoch ?? -1) - (b.epoch ?? -1) || cmp(a2.type, b.type)
+  );
+  const refs = /* @__PURE__ */ new Map();
+  const components = sorted.map((p) => {
+    const { type, ...rest } = component(p, d);
+    const n2 = (refs.get(rest.purl) ?? 0) + 1;
+    refs.set(rest.purl, n2);
+    return { type, "bom-ref": n2 === 1 ? rest.purl : `${rest.purl}#${n2}`, ...rest };
+  });
+  const image = { type: "operating-system", name: input.imageId, version: input.version };
+  if (d.prettyName) image.description = d.prettyName;
+  const metadata = {
+    timestamp: input.timestamp.toISOString(),
+    tools: { components: [{ type: "application", name: input.tool.name, version: input.tool.version }] },
+    component: image
+  };
+  const body = { metadata, components };
+  return {
+    bomFormat: "CycloneDX",
+    specVersion: CYCLONEDX_SPEC_VERSION,
+    serialNumber: `urn:uuid:${uuidV5(JSON.stringify(body))}`,
+    version: 1,
+    ...body
+  };
+}
+function serializeSbom(doc) {
+  return `${JSON.stringify(doc, null, 2)}
+`;
+}
+
+// src/packages/installed.ts
+var DPKG_STATUS = "var/lib/dpkg/status";
+var DPKG_UPDATES = /^var\/lib\/dpkg\/updates\/[0-9]+$/;
+var RPMDB_PATHS = [RPMDB_PATH, "usr/lib/sysimage/rpm/rpmdb.sqlite"];
+var OS_RELEASE = ["etc/os-release", "usr/lib/os-release"];
+function isPackageDatabase(path6) {
+  return path6 === DPKG_STATUS || DPKG_UPDATES.test(path6) || RPMDB_PATHS.some((p) => path6 === p || path6 === `${p}-wal`) || OS_RELEASE.includes(path6);
+}
+function readInstalledPackages(files, imageId, log) {
+  const status = files.get(DPKG_STATUS);
+  if (status) return fromDpkg(status, files, imageId, log);
+  const rpmPath = RPMDB_PATHS.find((p) => files.has(p));
+  if (rpmPath) return fromRpm(rpmPath, files, imageId, log);
+  log.warning(
+    `The rootfs has no package database (neither /${DPKG_STATUS} nor /${RPMDB_PATH}): no packages.txt and no SBOM components for ${imageId}`
+  );
+  return void 0;
+}
+function fromDpkg(status, files, imageId, log) {
+  const updates = [...files].filter(([path6]) => DPKG_UPDATES.test(path6)).map(([path6, data]) => ({ name: path6.slice(path6.lastIndexOf("/") + 1), data }));
+  try {
+    const pkgs = parseDpkgStatus(status, {
+      updates,
+      filename: `/${DPKG_STATUS}`,
+      onWarning: (w) => log.debug(`dpkg: ${w}`)
+    });
+    const sbom = sbomPackagesFromDpkg(pkgs);
+    const count2 = countListed(pkgs);
+    log.info(`${count2} packages listed in packages.txt (what dpkg -l prints in the image)`);
+    return { kind: "dpkg", listing: formatDpkgListBytes(pkgs), count: count2, names: namesOf(sbom), sbom };
+  } catch (err) {
+    if (!(err instanceof DpkgParseError)) throw err;
+    log.warning(
+      `The dpkg database in the rootfs is unreadable, as dpkg would find it: ${err.message}; no packages.txt is published for ${imageId}`
+    );
+    return void 0;
+  }
+}
+function fromRpm(path6, files, imageId, log) {
+  const wal = files.get(`${path6}-wal`);
+  try {
+    const db = readRpmDb(files.get(path6), wal && wal.length > 0 ? { wal } : {});
+    const sbom = sbomPackagesFromRpm(db.packages);
+    log.info(`${db.count} packages listed in packages.txt (what rpm -qa prints in the image)`);
+    return { kind: "rpm", listing: db.qa, count: db.count, names: namesOf(sbom), sbom };
+  } catch (err) {
+    if (!(err instanceof RpmDbError)) throw err;
+    log.warning(
+      `The rpm database in the rootfs is unreadable: ${err.message}; no packages.txt is published for ${imageId}`
+    );
+    return void 0;
+  }
+}
+function namesOf(pkgs) {
+  return new Set(pkgs.map((p) => p.name));
+}
+function osRelease(files) {
+  for (const path6 of OS_RELEASE) {
+    const data = files.get(path6);
+    if (data && data.length > 0) return data;
+  }
+  return void 0;
+}
+
+// src/pipeline/stream.ts
+import { availableParallelism as availableParallelism3 } from "node:os";
+import { pipeline as pipeline2 } from "node:stream/promises";
+
+// src/lz4/frame.ts
+import { Transform } from "node:stream";
+import { availableParallelism as availableParallelism2 } from "node:os";
+
+// src/lz4/compressor.ts
+import { Worker } from "node:worker_threads";
+
+// src/lz4/napi.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname as dirname2, join as join5 } from "node:path";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+var loaded;
+function loadLz4Napi() {
+  if (loaded) return loaded;
+  const require2 = createRequire(import.meta.url);
+  const here = dirname2(fileURLToPath2(import.meta.url));
+  const binding = join5(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
+  if (existsSync2(binding)) {
+    loaded = withAllocatorOptions(() => require2(binding));
+  } else if (import.meta.url.endsWith(".ts")) {
+    loaded = withAllocatorOptions(() => require2("lz4-napi"));
+  } else {
+    throw new Error(
+      `no lz4-napi binding for ${process.platform}-${process.arch} (looked for ${binding}); metal-image-action runs on linux-x64 and linux-arm64 runners with glibc`
+    );
+  }
+  return loaded;
+}
+function withAllocatorOptions(load2) {
+  const key = "MIMALLOC_PURGE_DELAY";
+  const own = process.env[key] === void 0;
+  if (own) process.env[key] = "1000";
+  try {
+    return load2();
+  } finally {
+    if (own) delete process.env[key];
+  }
+}
+
+// src/lz4/compressor.ts
+var HC_MIN_LEVEL = 3;
+var MAX_LEVEL = 12;
+async function createBlockCompressor(level, concurrency, background = false) {
+  return level < HC_MIN_LEVEL ? fastCompressor(background) : hcCompressor(level, concurrency, background);
+}
+function fastCompressor(background) {
+  const napi = loadLz4Napi();
+  let lowerPool = background;
+  return {
+    async compress(block) {
+      const pending = napi.compress(block);
+      if (lowerPool) {
+        lowerPool = false;
+        runThreadPoolInBackground();
+      }
+      const out = await pending;
+      return out.length - 4 < block.length ? { data: out.subarray(4), stored: false, spare: block } : { data: block, stored: true };
+    },
+    async close() {
+    }
+  };
+}
+function hcCompressor(level, concurrency, background) {
+  const workers = [];
+  const idle = [];
+  const waiting = [];
+  const callbacks = /* @__PURE__ */ new Map();
+  let nextId = 0;
+  let failure;
+  const fail = (err) => {
+    failure ??= err;
+    for (const cb of callbacks.values()) cb.reject(err);
+    callbacks.clear();
+  };
+  for (let i2 = 0; i2 < concurrency; i2++) {
+    const worker = new Worker(workerUrl("lz4-worker"), { workerData: { level, background } });
+    worker.on("message", (msg) => {
+      const cb = callbacks.get(msg.id);
+      callbacks.delete(msg.id);
+      idle.push(worker);
+      waiting.shift()?.();
+      if (!cb) return;
+      if (msg.error) cb.reject(new Error(`lz4 worker: ${msg.error}`));
+      else {
+        const src = Buffer.from(msg.src, 0, msg.srcLength);
+        cb.resolve(
+          msg.out ? { data: Buffer.from(msg.out, 0, msg.outLength), stored: false, spare: src } : { data: src, stored: true }
+        );
+      }
+    });
+    worker.on("error", fail);
+    worker.on("exit", (code2) => {
+      if (code2 !== 0) fail(new Error(`lz4 worker exited with code ${code2}`));
+    });
+    workers.push(worker);
+    idle.push(worker);
+  }
+  return {
+    async compress(block) {
+      if (failure) throw failure;
+      while (idle.length === 0) await new Promise((resolve8) => waiting.push(resolve8));
+      const worker = idle.pop();
+      const id = nextId++;
+      const data = block.buffer;
+      return new Promise((resolve8, reject) => {
+        callbacks.set(id, { resolve: resolve8, reject });
+        worker.postMessage({ id, data, length: block.length }, [data]);
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+  };
+}
+
+// src/lz4/frame.ts
+var BLOCK_SIZE = 4 * 1024 * 1024;
+var MAGIC = 407708164;
+var FLG = 100;
+var BD = 7 << 4;
+var UNCOMPRESSED_BIT = 2147483648;
+async function frameHeader() {
+  const header = Buffer.alloc(7);
+  header.writeUInt32LE(MAGIC, 0);
+  header[4] = FLG;
+  header[5] = BD;
+  header[6] = await xxh32(header.subarray(4, 6)) >>> 8 & 255;
+  return header;
+}
+var Lz4FrameEncoder = class extends Transform {
+  stats = { bytesIn: 0, bytesOut: 0, blocks: 0, storedBlocks: 0 };
+  level;
+  concurrency;
+  maxInFlight;
+  background;
+  release;
+  onStored;
+  compressor;
+  hash;
+  block;
+  filled = 0;
+  /** Input blocks whose compressed form has been written, ready for the next 4 MiB. */
+  spares = [];
+  /** Blocks in flight, oldest first; each is written as soon as it and all before it are done. */
+  pending = [];
+  failure;
+  wake;
+  constructor(options) {
+    super({ writableHighWaterMark: 1 << 20, readableHighWaterMark: 1 << 20 });
+    this.level = options.level;
+    this.background = options.background ?? false;
+    this.release = options.release;
+    this.onStored = options.onStored;
+    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism2());
+    this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0);
+  }
+  _transform(chunk, _enc, done) {
+    if (!this.hash) {
+      this.start().then(() => this._transform(chunk, _enc, done), done);
+      return;
+    }
+    this.hash.update(chunk);
+    this.stats.bytesIn += chunk.length;
+    let offset = 0;
+    const fill = () => {
+      while (offset < chunk.length) {
+        this.block ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
+        const n2 = chunk.copy(this.block, this.filled, offset);
+        this.filled += n2;
+        offset += n2;
+        if (this.filled === BLOCK_SIZE) {
+          this.submit();
+          if (this.pending.length >= this.maxInFlight) return void this.room().then(fill, done);
+        }
+      }
+      this.release?.(chunk);
+      done();
+    };
+    fill();
+  }
+  _flush(done) {
+    this.finish().then(() => done(), done);
+  }
+  _destroy(err, done) {
+    const compressor = this.compressor;
+    this.compressor = void 0;
+    this.pending.length = 0;
+    if (!compressor) return done(err);
+    compressor.close().then(
+      () => done(err),
+      () => done(err)
+    );
+  }
+  async start() {
+    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background);
+    this.hash = await createXxh32();
+    this.emit_(await frameHeader());
+  }
+  submit() {
+    const block = this.block.subarray(0, this.filled);
+    this.block = void 0;
+    this.filled = 0;
+    const slot = {};
+    this.pending.push(slot);
+    this.compressor.compress(block).then(encodeBlock).then(
+      (encoded) => {
+        slot.done = encoded;
+        this.emitReady();
+      },
+      (err) => {
+        this.failure ??= err;
+      }
+    ).finally(() => this.wake?.());
+  }
+  async room() {
+    while (this.pending.length >= this.maxInFlight) await this.progress();
+  }
+  /** Waits until a block finishes; throws when one failed. */
+  async progress() {
+    if (!this.failure) await new Promise((resolve8) => this.wake = resolve8);
+    if (this.failure) throw this.failure;
+  }
+  emitReady() {
+    if (this.destroyed) return;
+    while (this.pending[0]?.done) {
+      const { sizeWord, data, stored, spare } = this.pending.shift().done;
+      if (spare && spare.buffer.byteLength === BLOCK_SIZE) this.spares.push(Buffer.from(spare.buffer));
+      this.stats.blocks++;
+      if (stored) {
+        this.stats.storedBlocks++;
+        this.onStored?.(data.length);
+      }
+      this.emit_(sizeWord);
+      this.emit_(data);
+    }
+  }
+  async finish() {
+    if (!this.hash) await this.start();
+    if (this.filled > 0) this.submit();
+    while (this.pending.length > 0) await this.progress();
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(0, 0);
+    trailer.writeUInt32LE(this.hash.digest(), 4);
+    this.emit_(trailer);
+    const compressor = this.compressor;
+    this.compressor = void 0;
+    await compressor?.close();
+  }
+  emit_(buf) {
+    this.stats.bytesOut += buf.length;
+    this.push(buf);
+  }
+};
+function encodeBlock(block) {
+  const sizeWord = Buffer.alloc(4);
+  sizeWord.writeUInt32LE((block.stored ? UNCOMPRESSED_BIT | block.data.length : block.data.length) >>> 0, 0);
+  return { ...block, sizeWord };
+}
+
+// src/rootfs/tar.ts
+var BLOCK = 512;
+var MAX_META = 1 << 20;
+var TarFormatError = class extends Error {
+};
+function normalizeTarPath(name) {
+  return name.replace(/^(\.?\/)+/, "").replace(/\/+$/, "");
+}
+var TarWalker = class {
+  /** Bytes consumed. */
+  offset = 0;
+  entries = 0;
+  /** Zero bytes at the end of what has been seen so far (an archive ends with two zero blocks). */
+  zeroTail = 0;
+  /**
+   * Where the entry being handed to `entry` lies in the archive: from its first block (its pax or GNU
+   * long-name records, else its header) to the end of its padded data. What cutting it out removes.
+   */
+  entryStart = 0;
+  entryEnd = 0;
+  /** The first record block of an entry whose own header has not come yet. */
+  recordsStart;
+  /**
+   * Where the entries end: the first zero block where a header should be (the end-of-archive marker),
+   * or the pax or GNU records just before it that no entry followed.
+   */
+  endOfArchive;
+  onEntry;
+  onBody;
+  carry = Buffer.alloc(BLOCK);
+  carried = 0;
+  /** Data (with padding) of the current entry still to come. */
+  left = 0;
+  current;
+  /** The current entry's data, when it is wanted (or is a pax or GNU long-name record). */
+  body;
+  filled = 0;
+  meta;
+  /** What pax and GNU long-name records say about the next entry. */
+  next = {};
+  /** `entry` sees every header in archive order; returning true asks for its data, given to `body`. */
+  constructor(entry, body) {
+    this.onEntry = entry;
+    this.onBody = body;
+  }
+  /**
+   * The archive up to here is known entry by entry: after it come only records for an entry whose
+   * header has not come yet, or a header not whole yet.
+   */
+  get settled() {
+    return this.recordsStart ?? this.offset - this.carried;
+  }
+  /** Throws TarFormatError at a block that should be a header and is not one. */
+  write(chunk) {
+    this.trackZeroTail(chunk);
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.left > 0) {
+        const n3 = Math.min(this.left, chunk.length - at);
+        if (this.body && this.filled < this.body.length) {
+          const wanted = Math.min(n3, this.body.length - this.filled);
+          chunk.copy(this.body, this.filled, at, at + wanted);
+          this.filled += wanted;
+        }
+        this.left -= n3;
+        at += n3;
+        this.offset += n3;
+        if (this.left === 0) this.endEntry();
+        continue;
+      }
+      if (this.carried === 0 && chunk.length - at >= BLOCK) {
+        this.header(chunk, at, this.offset);
+        at += BLOCK;
+        this.offset += BLOCK;
+        continue;
+      }
+      const n2 = chunk.copy(this.carry, this.carried, at, Math.min(chunk.length, at + BLOCK - this.carried));
+      this.carried += n2;
+      at += n2;
+      this.offset += n2;
+      if (this.carried === BLOCK) {
+        this.carried = 0;
+        this.header(this.carry, 0, this.offset - BLOCK);
+      }
+    }
+  }
+  /** Throws TarFormatError when the stream stopped inside an entry or a header. */
+  end() {
+    if (this.left > 0 || this.carried > 0)
+      throw new TarFormatError(
+        `the tar archive is truncated: it ends in the middle of an entry after ${this.offset} bytes`
+      );
+  }
+  /** A header block at `buf[at]`, the archive's byte `start`. */
+  header(buf, at, start) {
+    if (isZero(buf, at)) {
+      if (this.endOfArchive === void 0) {
+        this.endOfArchive = this.recordsStart ?? start;
+        this.recordsStart = void 0;
+      }
+      return;
+    }
+    if (!validChecksum(buf, at) || !hasUstarMagic(buf, at))
+      throw new TarFormatError(`not a tar archive (no valid tar header near byte ${start})`);
+    const flag = buf[at + 156];
+    if (flag === 120 || flag === 103 || flag === 76 || flag === 75) {
+      if (flag !== 103) this.recordsStart ??= start;
+      const size2 = numeric(buf, at + 124, 12);
+      if (size2 > MAX_META)
+        throw new TarFormatError(`not a valid tar archive: a ${size2}-byte extended header near byte ${start}`);
+      this.left = Math.ceil(size2 / BLOCK) * BLOCK;
+      this.meta = String.fromCharCode(flag);
+      this.body = Buffer.allocUnsafe(size2);
+      this.filled = 0;
+      if (this.left === 0) this.endEntry();
+      return;
+    }
+    const size = this.next.size ?? numeric(buf, at + 124, 12);
+    this.left = Math.ceil(size / BLOCK) * BLOCK;
+    let type = typeName(flag);
+    const next = this.next;
+    this.next = {};
+    const name = next.name ?? ustarName(buf, at);
+    if (type === "file" && flag === 0 && name.endsWith("/")) type = "directory";
+    const header = {
+      name,
+      type,
+      mode: numeric(buf, at + 100, 8),
+      uid: next.uid ?? numeric(buf, at + 108, 8),
+      gid: next.gid ?? numeric(buf, at + 116, 8),
+      size,
+      linkname: next.linkname ?? (buf[at + 157] === 0 ? null : text2(buf, at + 157, 100))
+    };
+    this.entries++;
+    this.current = header;
+    this.entryStart = this.recordsStart ?? start;
+    this.entryEnd = start + BLOCK + this.left;
+    this.recordsStart = void 0;
+    this.body = this.onEntry(header) ? Buffer.allocUnsafe(size) : void 0;
+    this.filled = 0;
+    if (this.left === 0) this.endEntry();
+  }
+  endEntry() {
+    const body = this.body;
+    this.body = void 0;
+    const meta = this.meta;
+    this.meta = void 0;
+    if (meta) {
+      const data = body.subarray(0, this.filled);
+      if (meta === "L") this.next.name = data.toString("utf8").replace(/\0.*$/s, "");
+      else if (meta === "K") this.next.linkname = data.toString("utf8").replace(/\0.*$/s, "");
+      else if (meta === "x") Object.assign(this.next, paxHeader(data));
+      return;
+    }
+    if (body) this.onBody(this.current, body);
+  }
+  trackZeroTail(chunk) {
+    let i2 = chunk.length - 1;
+    while (i2 >= 0 && chunk[i2] === 0) i2--;
+    this.zeroTail = i2 < 0 ? this.zeroTail + chunk.length : chunk.length - 1 - i2;
+  }
+};
+function typeName(flag) {
+  switch (flag) {
+    case 0:
+    case 48:
+      return "file";
+    case 49:
+      return "link";
+    case 50:
+      return "symlink";
+    case 51:
+      return "character-device";
+    case 52:
+      return "block-device";
+    case 53:
+      return "directory";
+    case 54:
+      return "fifo";
+    case 55:
+      return "contiguous-file";
+    default:
+      return null;
+  }
+}
+function paxHeader(data) {
+  const out = {};
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(32, at);
+    if (space === -1) break;
+    const length = Number.parseInt(data.toString("latin1", at, space), 10);
+    if (!(length > 0)) break;
+    const record = data.toString("utf8", space + 1, at + length - 1);
+    const eq = record.indexOf("=");
+    const key = record.slice(0, eq);
+    const value = record.slice(eq + 1);
+    if (key === "path") out.name = value;
+    else if (key === "linkpath") out.linkname = value;
+    else if (key === "size" || key === "uid" || key === "gid") {
+      const n2 = Number.parseInt(value, 10);
+      if (Number.isSafeInteger(n2) && n2 >= 0) out[key] = n2;
+    }
+    at += length;
+  }
+  return out;
+}
+function validChecksum(block, at = 0) {
+  let sum = 8 * 32;
+  for (let i2 = at; i2 < at + 148; i2++) sum += block[i2];
+  for (let i2 = at + 156; i2 < at + BLOCK; i2++) sum += block[i2];
+  return sum === octal(block, at + 148, 8);
+}
+function isZero(block, at = 0, length = BLOCK) {
+  for (let i2 = at; i2 < at + length; i2++) if (block[i2] !== 0) return false;
+  return true;
+}
+function hasUstarMagic(block, at) {
+  return block[at + 257] === 117 && block[at + 258] === 115 && block[at + 259] === 116 && block[at + 260] === 97 && block[at + 261] === 114;
+}
+function octal(block, start, length) {
+  let i2 = start;
+  const end = start + length;
+  while (i2 < end && block[i2] === 32) i2++;
+  let n2 = 0;
+  let digits = 0;
+  for (; i2 < end; i2++) {
+    const c3 = block[i2];
+    if (c3 < 48 || c3 > 55) break;
+    n2 = n2 * 8 + (c3 - 48);
+    digits++;
+  }
+  return digits > 0 ? n2 : Number.NaN;
+}
+function numeric(block, start, length) {
+  if (block[start] & 128) {
+    let n3 = block[start] & 127;
+    for (let i2 = start + 1; i2 < start + length; i2++) n3 = n3 * 256 + block[i2];
+    return n3;
+  }
+  const n2 = octal(block, start, length);
+  return Number.isNaN(n2) ? 0 : n2;
+}
+function text2(block, start, length) {
+  const nul = block.indexOf(0, start);
+  const end = nul === -1 || nul > start + length ? start + length : nul;
+  return block.toString("utf8", start, end);
+}
+function isPosixUstar(block, at = 0) {
+  return hasUstarMagic(block, at) && block[at + 262] === 0;
+}
+function ustarName(block, at = 0) {
+  const name = text2(block, at, 100);
+  const prefix = isPosixUstar(block, at) && block[at + 345] !== 0 ? text2(block, at + 345, 155) : "";
+  return prefix ? `${prefix}/${name}` : name;
+}
+
+// src/rootfs/build-info.ts
+var BUILD_INFO_PATH = "etc/metal/build.yaml";
+function buildInfoYaml(info) {
+  const quote = (value) => `'${value.replaceAll("'", "''")}'`;
+  return [
+    `builddate: ${quote(
+      info.date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "+00:00")
+    )}`,
+    `commit_ref: ${quote(info.ref)}`,
+    `commit_sha1: ${quote(info.commit)}`,
+    `gitrepo: ${quote(info.repository)}`,
+    `image_id: ${quote(info.imageId)}`,
+    `version: ${quote(info.version)}`,
+    ""
+  ].join("\n");
+}
+var TarFileInjection = class {
+  /** Entries of the path that were left out. */
+  replaced = 0;
+  path;
+  content;
+  pending;
+  mtime;
+  parent;
+  sawParent = false;
+  /** Whether the archive names its entries `./etc/...` (tar -C root .) or `etc/...` (docker export). */
+  dotSlash;
+  /**
+   * `content` may still be in the making (build info waits for git): it is needed only at the end of
+   * the archive, so the rootfs streams meanwhile.
+   */
+  constructor(path6, content, mtime = /* @__PURE__ */ new Date()) {
+    this.path = normalizeTarPath(path6);
+    const bytes = (c3) => typeof c3 === "string" ? Buffer.from(c3) : c3;
+    if (content instanceof Promise) {
+      this.pending = content.then((c3) => void (this.content = bytes(c3)));
+      this.pending.catch(() => {
+      });
+    } else this.content = bytes(content);
+    this.mtime = mtime;
+    this.parent = this.path.slice(0, Math.max(0, this.path.lastIndexOf("/")));
+  }
+  /** An entry of the archive, by its name as written and as a path: whether to leave it out. */
+  entry(name, path6, directory) {
+    this.dotSlash ??= name.startsWith("./");
+    if (directory && path6 === this.parent) this.sawParent = true;
+    if (path6 !== this.path) return false;
+    this.replaced++;
+    return true;
+  }
+  /** Settles once the content is there (rejects if making it failed); undefined if it is already. */
+  ready() {
+    return this.content === void 0 ? this.pending : void 0;
+  }
+  /** The blocks that go in before the end-of-archive marker: the folder if the archive had none, then the file. */
+  blocks() {
+    const content = this.content;
+    const style = this.dotSlash ? "./" : "";
+    const blocks = [];
+    if (!this.sawParent && this.parent)
+      blocks.push(
+        encodeHeader({ name: `${style}${this.parent}/`, type: "5", mode: 493, size: 0, mtime: this.mtime })
+      );
+    blocks.push(
+      encodeHeader({
+        name: `${style}${this.path}`,
+        type: "0",
+        mode: 420,
+        size: content.length,
+        mtime: this.mtime
+      }),
+      content
+    );
+    const pad = (BLOCK - content.length % BLOCK) % BLOCK;
+    if (pad) blocks.push(Buffer.alloc(pad));
+    return blocks;
+  }
+  /** Entries blocks() adds. */
+  get added() {
+    return !this.sawParent && this.parent ? 2 : 1;
+  }
+};
+function encodeHeader(h2) {
+  const block = Buffer.alloc(BLOCK);
+  const name = Buffer.from(h2.name);
+  if (name.length > 100) throw new Error(`internal: tar name too long: ${h2.name}`);
+  name.copy(block, 0);
+  const octal3 = (value, start, length) => block.write(`${value.toString(8).padStart(length - 1, "0")}\0`, start, length, "latin1");
+  octal3(h2.mode, 100, 8);
+  octal3(0, 108, 8);
+  octal3(0, 116, 8);
+  octal3(h2.size, 124, 12);
+  octal3(Math.floor(h2.mtime.getTime() / 1e3), 136, 12);
+  block.write(h2.type, 156, 1, "latin1");
+  block.write("ustar\x0000", 257, 8, "latin1");
+  block.write("root", 265, 32, "latin1");
+  block.write("root", 297, 32, "latin1");
+  block.fill(32, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
+  return block;
+}
+
+// src/rootfs/contract/checks.ts
+var CONTRACT_CHECKS = [
+  {
+    id: "kexec-kernel",
+    level: "error",
+    description: "Exactly one kernel /boot/vmlinuz-<version>, a regular file (symlinks and hard links are followed inside the image): metal-hammer kexecs into it."
+  },
+  {
+    id: "kexec-initrd",
+    level: "error",
+    description: "The kernel's initrd: /boot/initrd.img-<version> (Debian, Ubuntu) or /boot/initramfs-<version>.img (AlmaLinux)."
+  },
+  {
+    id: "kexec-system-map",
+    level: "error",
+    description: "The kernel's /boot/System.map-<version> and no other System.map: os-installer finds the kernel version through the one System.map."
+  },
+  {
+    id: "installer",
+    level: "error",
+    description: "The installer metal-hammer runs chrooted: /install-go if present, else /install.sh; a regular file with an execute bit. A warning when neither exists (os-installer setups)."
+  },
+  {
+    id: "package-frr",
+    level: "warning",
+    description: "FRR, for routing to the host: the frr package, or its zebra daemon."
+  },
+  {
+    id: "package-lldp",
+    level: "warning",
+    description: "An LLDP daemon, to tell whether an allocated machine is alive: go-lldpd (a binary, /usr/local/bin/lldpd) or the lldpd package."
+  },
+  {
+    id: "package-ignition-or-cloud-init",
+    level: "warning",
+    description: "ignition or cloud-init, to run the user data on first boot."
+  },
+  {
+    id: "dockerenv",
+    level: "warning",
+    description: "/.dockerenv, left by docker export, is not in the image."
+  },
+  {
+    id: "machine-id",
+    level: "warning",
+    description: '/etc/machine-id is empty (or "uninitialized"), so every machine gets its own id on first boot.'
+  },
+  {
+    id: "world-writable",
+    level: "warning",
+    description: "No regular file, and no directory without the sticky bit, is writable by everyone outside /tmp and /var/tmp (symlinks, device nodes, FIFOs and sticky directories such as /run/lock are fine)."
+  },
+  {
+    id: "ssh-host-keys",
+    level: "error",
+    description: "No SSH host key /etc/ssh/ssh_host_*_key in the image, or else something replaces them on first boot: cloud-init (unless ssh_deletekeys is false) or an sshd-keygen unit, then a warning."
+  }
+];
+var ENTRY_TYPES = /* @__PURE__ */ new Set([
+  "file",
+  "link",
+  "symlink",
+  "directory",
+  "character-device",
+  "block-device",
+  "fifo"
+]);
+function contractEntry(header) {
+  const type = header.type;
+  return {
+    path: normalizeTarPath(header.name),
+    type: type === "contiguous-file" ? "file" : type !== null && ENTRY_TYPES.has(type) ? type : "other",
+    mode: (header.mode ?? 0) & 4095,
+    uid: header.uid,
+    gid: header.gid,
+    size: header.size ?? 0,
+    linkname: header.linkname ?? void 0
+  };
+}
+var MAX_LISTED = 20;
+function contractDocument(findings, mode) {
+  const kept = mode === "off" ? [] : [...findings];
+  const errors = kept.filter((f) => f.level === "error").length;
+  return {
+    mode,
+    passed: errors === 0,
+    failed: mode === "error" && errors > 0,
+    errors,
+    warnings: kept.length - errors,
+    findings: kept
+  };
+}
+function formatContractJson(findings, mode) {
+  const document = contractDocument(findings, mode);
+  return { document, file: `${JSON.stringify(document, null, 2)}
+`, output: JSON.stringify(document) };
+}
+
+// src/rootfs/inspect.ts
+import { Transform as Transform2 } from "node:stream";
+
+// src/util/memory.ts
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+var gc;
+function collectGarbage(type) {
+  if (gc === void 0) {
+    try {
+      setFlagsFromString("--expose-gc");
+      gc = runInNewContext("gc");
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.({ type, execution: "sync" });
+}
+
+// src/rootfs/inspect.ts
+var MAX_CAPTURE = 64 * 1024 * 1024;
+var COLLECT_EVERY = 8 << 20;
+var MAJOR_EVERY = 4;
+var END_MARKER = 1024;
+var TarInspector = class extends Transform2 {
+  facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
+  walker;
+  inject;
+  release;
+  sinceCollect = 0;
+  collections = 0;
+  /** Archive ranges [start, end) to leave out, in order: entries `inject` replaces. */
+  drops = [];
+  inserted = false;
+  /** Input not passed on yet (everything, when nothing is being changed), and the archive offset it starts at. */
+  held = [];
+  heldAt = 0;
+  constructor({ capture, observer, inject, release }) {
+    super({ highWaterMark: 1 << 20 });
+    this.inject = inject;
+    this.release = release;
+    let kept = false;
+    let observed = false;
+    let path6 = "";
+    this.walker = new TarWalker(
+      (header) => {
+        path6 = normalizeTarPath(header.name);
+        const walker = this.walker;
+        if (inject && walker.endOfArchive === void 0 && inject.entry(header.name, path6, header.type === "directory")) {
+          this.drops.push([walker.entryStart, walker.entryEnd]);
+          kept = observed = false;
+          return false;
+        }
+        observed = observer?.observe(header, path6) === true;
+        kept = header.type === "file" && capture(path6) && header.size <= MAX_CAPTURE;
+        return kept || observed;
+      },
+      (_header, content) => {
+        if (kept) this.facts.files.set(path6, content);
+        if (observed) observer.file(path6, content);
+      }
+    );
+  }
+  _transform(chunk, _enc, done) {
+    this.facts.firstByteAt ??= performance.now();
+    this.madeGarbage(chunk.length);
+    try {
+      this.walker.write(chunk);
+    } catch (err) {
+      return done(err);
+    }
+    this.facts.entries = this.walker.entries;
+    if (!this.inject) {
+      this.passOn(chunk);
+      return done();
+    }
+    this.held.push(chunk);
+    this.edit(this.walker.settled, done);
+  }
+  /**
+   * Counts `bytes` towards the next collection. The input counts as it passes (what it costs
+   * downstream is in proportion); a stage that makes more than that adds its own.
+   */
+  madeGarbage(bytes) {
+    this.sinceCollect += bytes;
+    if (this.sinceCollect < COLLECT_EVERY) return;
+    this.sinceCollect = 0;
+    this.collections++;
+    collectGarbage(this.collections % MAJOR_EVERY === 0 ? "major" : "minor");
+  }
+  _flush(done) {
+    for (const piece of this.held.splice(0)) this.passOn(piece);
+    const bytes = this.walker.offset;
+    if (bytes === 0) return done(new TarFormatError("the stream is empty, not a tar archive"));
+    try {
+      this.walker.end();
+    } catch (err) {
+      return done(err);
+    }
+    if (this.walker.endOfArchive === void 0 || this.walker.zeroTail < END_MARKER)
+      return done(
+        new TarFormatError(
+          `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`
+        )
+      );
+    if (this.walker.entries === 0) return done(new TarFormatError("the tar archive has no entries"));
+    this.facts.entries = this.walker.entries - (this.inject?.replaced ?? 0) + (this.inserted ? this.inject.added : 0);
+    done();
+  }
+  /**
+   * Passes on the held input up to archive offset `limit`, leaving out the dropped ranges and putting
+   * the new file in at the end-of-archive marker (once its content is there).
+   */
+  edit(limit, done) {
+    const inject = this.inject;
+    for (; ; ) {
+      const at = this.heldAt;
+      const drop = this.drops[0];
+      if (drop && drop[1] <= at) {
+        this.drops.shift();
+        continue;
+      }
+      const end = this.walker.endOfArchive;
+      if (end === at && !this.inserted && at < limit) {
+        const ready = inject.ready();
+        if (ready)
+          return void ready.then(() => {
+            try {
+              this.edit(limit, done);
+            } catch (err) {
+              done(err);
+            }
+          }, done);
+        this.inserted = true;
+        for (const block of inject.blocks()) this.passOn(block);
+        continue;
+      }
+      if (at >= limit) return done();
+      if (drop && drop[0] <= at) {
+        this.advance(Math.min(drop[1], limit), false);
+        continue;
+      }
+      let to = limit;
+      if (drop) to = Math.min(to, drop[0]);
+      if (end !== void 0 && end > at && !this.inserted) to = Math.min(to, end);
+      this.advance(to, true);
+    }
+  }
+  /** Takes the held input up to archive offset `to`: passed on, or left out. */
+  advance(to, keep) {
+    while (this.heldAt < to) {
+      const first = this.held[0];
+      const n2 = Math.min(first.length, to - this.heldAt);
+      const piece = n2 === first.length ? first : first.subarray(0, n2);
+      if (n2 === first.length) this.held.shift();
+      else this.held[0] = first.subarray(n2);
+      this.heldAt += n2;
+      if (keep) this.passOn(piece);
+      else this.release?.(piece);
+    }
+  }
+  passOn(data) {
+    this.facts.bytes += data.length;
+    this.push(data);
+  }
+};
+
+// src/pipeline/hash.ts
+import { Transform as Transform3 } from "node:stream";
+import { Worker as Worker2 } from "node:worker_threads";
+var BATCH = 1 << 20;
+var MAX_BEHIND = 4 << 20;
+var Hasher = class extends Transform3 {
+  bytes = 0;
+  /** Lowercase hex per algorithm, as `<alg>sum` prints it; set once the stream has ended. */
+  digests;
+  algorithms;
+  worker;
+  /** The batch being filled, and emptied ones back from the worker. */
+  batch;
+  batched = 0;
+  spares = [];
+  behind = 0;
+  whenCaughtUp;
+  failure;
+  result;
+  /** `background`: hash at the background nice value (see workers.ts), for a producer to go first. */
+  constructor(algorithms = ["md5"], { background = false } = {}) {
+    super({ highWaterMark: 1 << 20 });
+    this.algorithms = algorithms;
+    this.worker = new Worker2(workerUrl("hash-worker"), { workerData: { algorithms, background } });
+    this.result = new Promise((resolve8, reject) => {
+      this.worker.on("message", (msg) => {
+        if ("digests" in msg) return resolve8(msg.digests);
+        this.spares.push(Buffer.from(msg.data));
+        this.behind -= msg.ack;
+        if (this.behind <= MAX_BEHIND) this.wakeUp();
+      });
+      this.worker.on("error", (err) => {
+        this.failure = err;
+        this.wakeUp();
+        reject(err);
+      });
+    });
+    this.result.catch(() => {
+    });
+  }
+  _transform(chunk, _enc, done) {
+    this.bytes += chunk.length;
+    for (let offset = 0; offset < chunk.length; ) {
+      this.batch ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BATCH);
+      const n2 = chunk.copy(this.batch, this.batched, offset);
+      this.batched += n2;
+      offset += n2;
+      if (this.batched === BATCH) this.send();
+    }
+    if (this.behind <= MAX_BEHIND) return done(null, chunk);
+    this.whenCaughtUp = () => done(this.failure ?? null, chunk);
+  }
+  _flush(done) {
+    this.send();
+    this.worker.postMessage({ end: true });
+    this.result.then(
+      (digests) => {
+        this.digests = Object.fromEntries(this.algorithms.map((alg, i2) => [alg, digests[i2]]));
+        void this.worker.terminate();
+        done();
+      },
+      (err) => done(err)
+    );
+  }
+  _destroy(err, done) {
+    this.worker.terminate().then(
+      () => done(err),
+      () => done(err)
+    );
+  }
+  md5Hex() {
+    const md5 = this.digests?.md5;
+    if (!md5) throw new Error("internal: md5 asked for before the image stream ended");
+    return md5;
+  }
+  send() {
+    if (!this.batch || this.batched === 0) return;
+    const data = this.batch.buffer;
+    this.behind += this.batched;
+    this.worker.postMessage({ data, length: this.batched }, [data]);
+    this.batch = void 0;
+    this.batched = 0;
+  }
+  wakeUp() {
+    const resume = this.whenCaughtUp;
+    this.whenCaughtUp = void 0;
+    resume?.();
+  }
+};
+
+// src/pipeline/progress.ts
+function reportProgress(what, print, intervalMs = 1e4) {
+  const start = performance.now();
+  let lastRead = 0;
+  let lastAt = start;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const { read, written } = what();
+    const rate = Math.round((read - lastRead) / ((now - lastAt) / 1e3));
+    const ratio = read > 0 ? ` (${(100 * written / read).toFixed(1)} %)` : "";
+    print(
+      `${formatBytes(read)} of rootfs read, ${formatBytes(rate)}/s; ${formatBytes(written)} compressed${ratio}; ${((now - start) / 1e3).toFixed(0)} s`
+    );
+    lastRead = read;
+    lastAt = now;
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+// src/pipeline/stream.ts
+async function streamRootfs(source, destination, { level, checksums, buildInfo, capture, contract, log, signal, progressIntervalMs }) {
+  log.info(`Rootfs from ${source.method}`);
+  const inspector = new TarInspector({
+    capture: (path6) => capture(path6) || (contract?.wants(path6) ?? false),
+    observer: contract && {
+      observe: (header) => contract.observe(contractEntry(header)),
+      file: (path6, content) => contract.file(path6, content)
+    },
+    inject: buildInfo && new TarFileInjection(BUILD_INFO_PATH, buildInfo),
+    release: source.release
+  });
+  const background = source.producer;
+  const encoder = new Lz4FrameEncoder({
+    level,
+    concurrency: availableParallelism3(),
+    background,
+    release: source.release,
+    // A stored block's garbage counts twice: the .deb files near the end of a rootfs are stored, and
+    // their memory would otherwise pile up before the next collection (README, benchmark).
+    onStored: (bytes) => inspector.madeGarbage(2 * bytes)
+  });
+  const hasher = new Hasher(checksums, { background });
+  const stop = reportProgress(
+    () => ({ read: inspector.facts.bytes, written: hasher.bytes }),
+    log.info,
+    progressIntervalMs
+  );
+  const start = performance.now();
+  try {
+    await pipeline2([source.stream, inspector, encoder, hasher, destination], { signal });
+    await source.exited;
+  } catch (err) {
+    await settledWithin(source.exited, 5e3);
+    if (err instanceof TarFormatError) throw new InputError(source.input, source.value, err.message);
+    throw err;
+  } finally {
+    stop();
+  }
+  const ms = performance.now() - start;
+  const { bytes: rootfsSize, entries, firstByteAt } = inspector.facts;
+  log.info(
+    `${formatBytes(rootfsSize)} rootfs (${entries} entries) -> ${formatBytes(hasher.bytes)} img.tar.lz4 (${(100 * hasher.bytes / Math.max(1, rootfsSize)).toFixed(1)} %) in ${formatSeconds(ms)}, ${formatBytes(rootfsSize / (ms / 1e3))}/s; ${encoder.stats.blocks} blocks, one LZ4 frame`
+  );
+  return {
+    firstByteMs: firstByteAt === void 0 ? void 0 : firstByteAt - start,
+    md5: hasher.md5Hex(),
+    checksums: hasher.digests,
+    size: hasher.bytes,
+    rootfsSize,
+    files: inspector.facts.files
+  };
+}
+async function settledWithin(promise, ms) {
+  let timer;
+  try {
+    await Promise.race([promise, new Promise((resolve8) => timer = setTimeout(resolve8, ms))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// src/pipeline/tee.ts
+import { Writable as Writable2 } from "node:stream";
+var Tee = class extends Writable2 {
+  targets;
+  constructor(...targets) {
+    super({ highWaterMark: 1 << 20 });
+    this.targets = targets;
+  }
+  _write(chunk, _enc, done) {
+    Promise.all(this.targets.map((t) => writeTo(t, chunk))).then(() => done(), done);
+  }
+  _final(done) {
+    Promise.all(
+      this.targets.map(
+        (t) => new Promise((resolve8, reject) => {
+          t.once("error", reject);
+          t.end(() => resolve8());
+        })
+      )
+    ).then(() => done(), done);
+  }
+  _destroy(err, done) {
+    for (const t of this.targets) t.destroy(err ?? void 0);
+    done(err);
+  }
+};
+function writeTo(target, chunk) {
+  return new Promise((resolve8, reject) => {
+    const onError = (err) => reject(err);
+    target.once("error", onError);
+    const ok = target.write(chunk, (err) => {
+      if (err) return reject(err);
+    });
+    const finish = () => {
+      target.off("error", onError);
+      resolve8();
+    };
+    if (ok) finish();
+    else target.once("drain", finish);
+  });
+}
+
+// src/util/git.ts
+import { execFile } from "node:child_process";
+function git(cwd, args) {
+  return new Promise((resolve8) => {
+    execFile(
+      "git",
+      args,
+      { cwd, timeout: 3e4, encoding: "utf8" },
+      (err, stdout) => resolve8(err ? void 0 : stdout)
+    );
+  });
+}
+async function gitTags(cwd) {
+  const out = await git(cwd, ["tag", "--list"]);
+  return out?.split("\n").filter((t) => t !== "");
+}
+async function commitDate(cwd) {
+  const out = await git(cwd, ["log", "-1", "--format=%cI"]);
+  if (!out?.trim()) return void 0;
+  return new Date(out.trim()).toISOString().slice(0, 10).replaceAll("-", "");
+}
+async function gitHead(cwd) {
+  const [origin, head] = await Promise.all([
+    git(cwd, ["remote", "get-url", "origin"]),
+    git(cwd, ["rev-parse", "HEAD", "--abbrev-ref", "HEAD"])
+  ]);
+  const [commit, ref] = head?.split("\n") ?? [];
+  const repository = /([^/:]+\/[^/:]+?)(?:\.git)?\/?$/.exec(origin?.trim() ?? "")?.[1] ?? "";
+  return { repository, ref: ref?.trim() ?? "", commit: commit?.trim() ?? "" };
+}
+
+// src/release/channel.ts
+function deriveChannel(run) {
+  if (!run) return "";
+  if (run.pullRequest) {
+    const branch = run.pullRequest.headRef.split("/").filter(Boolean).at(-1) ?? "";
+    return `pull_requests/${run.pullRequest.number}${branch ? `-${pathSafe(branch)}` : ""}`;
+  }
+  if (run.releaseTag) return pathSafe(run.releaseTag);
+  if (run.ref.startsWith("refs/tags/")) return pathSafe(run.ref.slice("refs/tags/".length));
+  if (run.ref.startsWith("refs/heads/")) {
+    const branch = run.ref.slice("refs/heads/".length);
+    return branch === run.defaultBranch ? "stable" : pathSafe(branch);
+  }
+  return "";
+}
+function pathSafe(name) {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|-+$/g, "").replace(/\.\.+/g, ".");
+  return safe === "" ? "-" : safe;
+}
+var SEGMENT2 = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+function channelSegments(channel, input = "channel") {
+  if (channel === "") return [];
+  const segments = channel.split("/");
+  for (const segment of segments) {
+    if (!SEGMENT2.test(segment) || segment.includes(".."))
+      throw new InputError(
+        input,
+        channel,
+        'expected folder names of letters, digits, ".", "_" and "-" separated by "/" (no "..", no leading or double "/")'
+      );
+  }
+  return segments;
+}
+
+// src/release/layout.ts
+function indexFolder(p) {
+  return [...p.channel, p.osName, p.osVersion];
+}
+function imageFolder(p) {
+  return p.layout === "versioned" ? [...indexFolder(p), p.date] : indexFolder(p);
+}
+
+// src/release/plan.ts
+async function makePlan(config, store, ctx) {
+  const channel = config.channel ?? channelOf(ctx.run);
+  const date = await resolveDate(config, ctx);
+  const version = imageVersion(config.osName, config.osVersion, date);
+  const placement = {
+    channel,
+    osName: config.osName,
+    osVersion: config.osVersion,
+    layout: config.layout,
+    date
+  };
+  const indexDir = indexFolder(placement).join("/");
+  const index = await readIndex(store, indexDir, config.osName, config.osVersion);
+  const existing = [...index.versions.map((e) => e.version)];
+  if (config.layout === "versioned") {
+    for (const folder of await store.folders(indexDir)) {
+      if (isCalendarDate(folder) && await store.size(`${indexDir}/${folder}/${IMAGE_FILE}`) !== void 0)
+        existing.push(imageVersion(config.osName, config.osVersion, folder).version);
+    }
+  }
+  const tags = await gitTags(ctx.cwd) ?? [];
+  if (config.versionsFromTags) {
+    for (const tag of tags) {
+      const id = parseImageId(tag);
+      if (id?.os === config.osName && sameMajorMinor(id.version, version.version)) existing.push(id.version);
+    }
+  }
+  return {
+    channel,
+    placement,
+    version,
+    decision: decideVersion(version, existing, config.onConflict),
+    releaseTag: nextReleaseTag(utcDate(ctx.now), tags),
+    imageDir: imageFolder(placement).join("/"),
+    indexDir,
+    index
+  };
+}
+function channelOf(run) {
+  const channel = deriveChannel(run);
+  return channel === "" ? [] : channel.split("/");
+}
+async function resolveDate(config, ctx) {
+  switch (config.date.kind) {
+    case "fixed":
+      return config.date.date;
+    case "today":
+      return utcDate(ctx.now);
+    case "commit": {
+      const date = await commitDate(ctx.cwd);
+      if (!date)
+        throw new InputError(
+          "date",
+          "commit",
+          `${ctx.cwd} is not a git checkout with a commit to date the build by`
+        );
+      return date;
+    }
+  }
+}
+
+// src/rootfs/contract/tree.ts
+var MAX_NODES = 5e4;
+var MAX_SYMLINK_HOPS = 40;
+var Listed = class {
+  count = 0;
+  first = /* @__PURE__ */ new Map();
+  add(path6, detail) {
+    if (this.first.has(path6)) return void this.first.set(path6, detail);
+    this.count++;
+    if (this.first.size < MAX_LISTED) this.first.set(path6, detail);
+  }
+  /** A later entry replaced this path. Paths past the first MAX_LISTED are not remembered, so stay counted. */
+  remove(path6) {
+    if (this.first.delete(path6)) this.count--;
+  }
+};
+var ROOT = { type: "directory", mode: 493, size: 0, linkname: "" };
+var abs = (path6) => `/${path6}`;
+var octal2 = (mode) => `0${(mode & 4095).toString(8).padStart(3, "0")}`;
+var isRegular = (type) => type === "file" || type === "link";
+var RootfsTree = class {
+  nodes = /* @__PURE__ */ new Map();
+  /** MAX_NODES was reached: a path that is not recorded may still exist. */
+  overflow = false;
+  deep;
+  /**
+   * `deep`: the paths below the top two levels a check can ask about. The top two levels are always
+   * kept (so /boot, /install.sh and the directory symlinks of a merged /usr resolve, and their absence
+   * is certain).
+   */
+  constructor(deep) {
+    this.deep = deep;
+  }
+  isTracked(path6) {
+    const first = path6.indexOf("/");
+    if (first < 0 || path6.indexOf("/", first + 1) < 0) return true;
+    return this.deep(path6);
+  }
+  /** The names directly in a directory, as far as they are kept. */
+  children(dir) {
+    const prefix = dir === "" ? "" : `${dir}/`;
+    const names = [];
+    for (const path6 of this.nodes.keys())
+      if (path6.startsWith(prefix) && path6.length > prefix.length && !path6.includes("/", prefix.length))
+        names.push(path6.slice(prefix.length));
+    return names.sort();
+  }
+  record(path6, type, mode, size, linkname) {
+    if (type === "link") {
+      const target = this.nodes.get(normalizeTarPath(linkname));
+      if (target !== void 0 && target.type === "symlink") return this.put(path6, { ...target, mode });
+      return this.put(path6, { type: "file", mode, size, linkname: "" });
+    }
+    this.put(path6, { type, mode, size, linkname: type === "symlink" ? linkname : "" });
+  }
+  put(path6, node) {
+    if (!this.nodes.has(path6) && this.nodes.size >= MAX_NODES) {
+      this.overflow = true;
+      return;
+    }
+    this.nodes.set(path6, node);
+  }
+  /** A tar need not list a file's directories; the top two levels must be known to be sure of absence. */
+  implyParents(path6) {
+    const first = path6.indexOf("/");
+    if (first < 0) return;
+    this.implyDirectory(path6.slice(0, first));
+    const second = path6.indexOf("/", first + 1);
+    if (second >= 0) this.implyDirectory(path6.slice(0, second));
+  }
+  implyDirectory(path6) {
+    if (!this.nodes.has(path6)) this.put(path6, { type: "directory", mode: 493, size: 0, linkname: "" });
+  }
+  /**
+   * Walks `path` component by component as the kernel would under chroot: symlinks are followed
+   * (relative to their directory, absolute ones from the rootfs root, `..` stops at the root), a hop
+   * count over MAX_SYMLINK_HOPS is a loop. A component the checker does not track is taken for a plain
+   * directory; a final path it does not track is 'unknown' rather than missing.
+   */
+  resolve(path6) {
+    const todo = path6.split("/").reverse();
+    const at = [];
+    let hops = 0;
+    let last = ROOT;
+    while (todo.length > 0) {
+      const part = todo.pop();
+      if (last !== void 0 && last.type !== "directory")
+        return { kind: "not-directory", path: at.join("/"), hops };
+      if (part === "" || part === ".") continue;
+      if (part === "..") {
+        at.pop();
+        last = this.directoryAt(at);
+        continue;
+      }
+      const candidate = at.length === 0 ? part : `${at.join("/")}/${part}`;
+      const node = this.nodes.get(candidate);
+      if (node === void 0) {
+        if (this.isTracked(candidate)) {
+          const rest = [candidate, ...todo.reverse()].filter((p) => p !== "" && p !== ".").join("/");
+          return { kind: this.overflow ? "unknown" : "missing", path: rest, hops };
+        }
+        at.push(part);
+        last = void 0;
+        continue;
+      }
+      if (node.type === "symlink") {
+        if (++hops > MAX_SYMLINK_HOPS) return { kind: "loop", path: candidate, hops };
+        if (node.linkname.startsWith("/")) at.length = 0;
+        todo.push(...node.linkname.split("/").reverse());
+        last = this.directoryAt(at);
+        continue;
+      }
+      at.push(part);
+      last = node;
+    }
+    const final = at.join("/");
+    if (last === void 0) return { kind: "unknown", path: final, hops };
+    const kind = last.type === "directory" ? "directory" : isRegular(last.type) ? "file" : "other";
+    return { kind, path: final, hops, node: last };
+  }
+  /** The node of a resolved directory path; undefined when it is not tracked. */
+  directoryAt(at) {
+    return at.length === 0 ? ROOT : this.nodes.get(at.join("/"));
+  }
+  /** Why `name` (as the installer would open it) is not a usable regular file, or undefined if it is. */
+  fileProblem(name, resolved) {
+    const via = resolved.hops > 0 ? ` (a symlink to ${abs(resolved.path)})` : "";
+    switch (resolved.kind) {
+      case "file":
+        return void 0;
+      case "directory":
+        return { level: "error", text: `${abs(name)} is a directory${via}` };
+      case "other":
+        return { level: "error", text: `${abs(name)} is a ${resolved.node.type}, not a regular file${via}` };
+      case "loop":
+        return { level: "error", text: `${abs(name)} is a symlink loop (through ${abs(resolved.path)})` };
+      case "not-directory":
+        return {
+          level: "error",
+          text: `${abs(name)} cannot be opened: ${abs(resolved.path)} is not a directory`
+        };
+      case "missing":
+        return {
+          level: "error",
+          text: resolved.hops > 0 ? `${abs(name)} is a symlink to ${abs(resolved.path)}, which is not in the image` : `${abs(name)} is missing`
+        };
+      case "unknown":
+        return {
+          level: "warning",
+          text: `${abs(name)} leads to ${abs(resolved.path)}, a path this streaming check does not track: not verified`
+        };
+    }
+  }
+};
+
+// src/rootfs/contract/ssh.ts
+var SSH_HOST_KEY = /^etc\/ssh\/ssh_host_[^/]*_key$/;
+var SSHD_KEYGEN_UNIT = /^(?:etc|run|usr\/lib|lib|usr\/local\/lib)\/systemd\/system\/(sshd-keygen(?:@\.service|\.service))$/;
+var CLOUD_CFG = /^etc\/cloud\/(?:cloud\.cfg|cloud\.cfg\.d\/[^/]+\.cfg)$/;
+var CLOUD_INIT_DISABLED = "etc/cloud/cloud-init.disabled";
+function checkHostKeys(out, facts) {
+  const keys = facts.hostKeys;
+  if (keys.count === 0) return;
+  const paths = [...keys.first.keys()].map(abs);
+  const shown = `${paths.slice(0, 3).join(", ")}${keys.count > 3 ? ", ..." : ""}`;
+  const mechanisms = [];
+  const obstacles = [];
+  if (facts.cloudInit) {
+    const setting = cloudSshDeleteKeys(facts.cloudConfigs);
+    if (facts.tree.nodes.has(CLOUD_INIT_DISABLED))
+      obstacles.push(`cloud-init is disabled by /${CLOUD_INIT_DISABLED}`);
+    else if (setting !== void 0 && !isTrue(setting.value))
+      obstacles.push(
+        `cloud-init keeps them: ssh_deletekeys is ${setting.value || "empty"} in /${setting.file}`
+      );
+    else mechanisms.push("cloud-init's ssh module deletes and regenerates them on first boot");
+  }
+  const keygen = sshdKeygenUnit(facts.tree);
+  if (keygen.unit !== void 0)
+    mechanisms.push(
+      `an sshd-keygen unit (${abs(keygen.unit)}) generates host keys at boot, but such units usually create only missing ones`
+    );
+  else if (keygen.masked) obstacles.push("the sshd-keygen unit is masked");
+  const count2 = `${keys.count} SSH host ${keys.count === 1 ? "key" : "keys"} in the image (${shown})`;
+  if (mechanisms.length === 0)
+    out.push({
+      id: "ssh-host-keys",
+      level: "error",
+      message: `${count2}: every machine installed from it would share them${obstacles.length ? `; ${obstacles.join("; ")}` : ""}`,
+      path: paths[0],
+      count: keys.count,
+      paths
+    });
+  else
+    out.push({
+      id: "ssh-host-keys",
+      level: "warning",
+      message: `${count2}: ${mechanisms.join("; ")}`,
+      path: paths[0],
+      count: keys.count,
+      paths
+    });
+}
+function cloudSshDeleteKeys(cloudConfigs) {
+  const files = [...cloudConfigs.keys()].sort(
+    (a2, b) => a2 === "etc/cloud/cloud.cfg" ? -1 : b === "etc/cloud/cloud.cfg" ? 1 : a2 < b ? -1 : a2 > b ? 1 : 0
+  );
+  let found;
+  for (const file of files) {
+    const value = cloudConfigs.get(file).deleteKeys;
+    if (typeof value === "string") found = { value, file };
+  }
+  return found;
+}
+function sshdKeygenUnit(tree) {
+  let masked = false;
+  for (const unit of [...tree.nodes.keys()].filter((p) => SSHD_KEYGEN_UNIT.test(p)).sort()) {
+    const name = SSHD_KEYGEN_UNIT.exec(unit)[1];
+    if (["etc", "run"].some((dir) => tree.nodes.get(`${dir}/systemd/system/${name}`)?.linkname === "/dev/null")) {
+      masked = true;
+      continue;
+    }
+    if (tree.resolve(unit).kind === "file") return { unit, masked };
+  }
+  return { masked };
+}
+function sshDeleteKeysSetting(text3) {
+  let value = null;
+  for (const line of text3.split(/\r?\n/)) {
+    const m = /^ssh_deletekeys[ \t]*:(.*)$/.exec(line);
+    if (!m) continue;
+    let v = m[1].replace(/(^|[ \t])#.*$/, "").trim();
+    if (/^(['"]).*\1$/.test(v)) v = v.slice(1, -1);
+    value = v;
+  }
+  return value;
+}
+function isTrue(value) {
+  return ["true", "1", "on", "yes"].includes(value.trim().toLowerCase());
+}
+
+// src/rootfs/contract/checker.ts
+var MAX_CAPTURE2 = 1 << 20;
+var KERNEL_FILE = /^(?:vmlinuz(?:-.+)?|System\.map(?:-.+)?|initrd\.img(?:-.+)?|initramfs(?:-.+)?\.img)$/;
+var MACHINE_ID = "etc/machine-id";
+var EVIDENCE = {
+  frr: { packages: ["frr"], files: ["usr/lib/frr/zebra", "usr/libexec/frr/zebra", "usr/local/sbin/zebra"] },
+  lldp: {
+    packages: ["lldpd", "go-lldpd"],
+    files: ["usr/local/bin/lldpd", "usr/local/sbin/lldpd", "usr/sbin/lldpd"]
+  },
+  ignition: {
+    packages: ["ignition"],
+    files: ["usr/local/bin/ignition", "usr/bin/ignition", "usr/lib/dracut/modules.d/30ignition/ignition"]
+  },
+  cloudInit: { packages: ["cloud-init"], files: ["usr/bin/cloud-init", "usr/local/bin/cloud-init"] }
+};
+var TRACKED_DEEP = /* @__PURE__ */ new Set([
+  ...Object.values(EVIDENCE).flatMap((e) => e.files),
+  "etc/cloud/cloud.cfg",
+  CLOUD_INIT_DISABLED
+]);
+var ContractChecker = class {
+  /** The paths a check can ask about: kernel files wherever they are, and the named files. */
+  tree = new RootfsTree(
+    (path6) => TRACKED_DEEP.has(path6) || KERNEL_FILE.test(path6.slice(path6.lastIndexOf("/") + 1)) || SSHD_KEYGEN_UNIT.test(path6)
+  );
+  worldWritable = new Listed();
+  hostKeys = new Listed();
+  /** etc/machine-id when it is a regular file; its first bytes once file() delivered them. */
+  machineId;
+  /** Per cloud-init config file: the ssh_deletekeys value it sets (null: none), undefined until read. */
+  cloudConfigs = /* @__PURE__ */ new Map();
+  /** How many entry headers the checker holds: stays small however large the rootfs is. */
+  get recordedEntries() {
+    return this.tree.nodes.size;
+  }
+  /**
+   * Takes the next entry header. Returns true when the checker needs the entry's body: pass it to file(),
+   * right away or once the stream has ended.
+   */
+  observe(entry) {
+    const { path: path6, type } = entry;
+    const mode = entry.mode & 4095;
+    this.checkWorldWritable(path6, type, mode);
+    if (path6 === "") return false;
+    this.tree.implyParents(path6);
+    if (this.tree.isTracked(path6)) this.tree.record(path6, type, mode, entry.size, entry.linkname ?? "");
+    if (SSH_HOST_KEY.test(path6)) {
+      if (type === "file" && entry.size > 0 || type === "link") this.hostKeys.add(path6, abs(path6));
+      else this.hostKeys.remove(path6);
+    }
+    const small = type === "file" && entry.size <= MAX_CAPTURE2;
+    if (path6 === MACHINE_ID) {
+      this.machineId = type === "file" ? { size: entry.size } : void 0;
+      return small && entry.size > 0;
+    }
+    if (CLOUD_CFG.test(path6)) {
+      if (type === "file") this.cloudConfigs.set(path6, { size: entry.size });
+      else this.cloudConfigs.delete(path6);
+      return small;
+    }
+    return false;
+  }
+  /** The paths whose content the checker reads, for a capture predicate such as TarInspector's. */
+  wants(path6) {
+    return path6 === MACHINE_ID || CLOUD_CFG.test(path6);
+  }
+  /**
+   * The body of an entry observe() asked for. Ignored unless it is the body of the latest entry for
+   * that path (a regular file of this size), so content captured earlier for a replaced entry is harmless.
+   */
+  file(path6, content) {
+    if (path6 === MACHINE_ID && this.machineId?.size === content.length) {
+      this.machineId.head = content.subarray(0, 64).toString("latin1");
+      return;
+    }
+    const config = this.cloudConfigs.get(path6);
+    if (config !== void 0 && config.size === content.length && content.length <= MAX_CAPTURE2)
+      config.deleteKeys = sshDeleteKeysSetting(content.toString("utf8"));
+  }
+  /** The findings, in CONTRACT_CHECKS order. `packages` is undefined when the image has no package database. */
+  finish(packages) {
+    const findings = [];
+    this.checkKexec(findings);
+    this.checkInstaller(findings);
+    this.checkPackages(findings, packages);
+    this.checkHygiene(findings);
+    checkHostKeys(findings, {
+      tree: this.tree,
+      hostKeys: this.hostKeys,
+      cloudConfigs: this.cloudConfigs,
+      cloudInit: this.installed("cloudInit", packages)
+    });
+    const order2 = new Map(CONTRACT_CHECKS.map((c3, i2) => [c3.id, i2]));
+    return findings.map((f, i2) => ({ f, i: i2 })).sort((a2, b) => order2.get(a2.f.id) - order2.get(b.f.id) || a2.i - b.i).map(({ f }) => f);
+  }
+  checkWorldWritable(path6, type, mode) {
+    const writable2 = (mode & 2) !== 0 && (isRegular(type) || type === "directory" && (mode & 512) === 0) && !(path6 === "tmp" || path6.startsWith("tmp/") || path6 === "var/tmp" || path6.startsWith("var/tmp/"));
+    if (!writable2) return this.worldWritable.remove(path6);
+    const shown = path6 === "" ? "/" : `${abs(path6)}${type === "directory" ? "/" : ""}`;
+    this.worldWritable.add(path6, `${shown} (${octal2(mode)})`);
+  }
+  checkKexec(out) {
+    const boot = this.tree.resolve("boot");
+    if (boot.kind !== "directory" && boot.kind !== "unknown") {
+      const problem = boot.kind === "missing" && boot.hops === 0 ? "/boot is missing" : this.tree.fileProblem("boot", boot)?.text;
+      out.push({
+        id: "kexec-kernel",
+        level: "error",
+        message: `no kernel: ${problem ?? "/boot is not a directory"}; metal-hammer kexecs into /boot/vmlinuz-<version>`,
+        path: "/boot"
+      });
+      return;
+    }
+    const dir = boot.path;
+    const prefix = dir === "" ? "" : `${dir}/`;
+    const names = this.tree.children(dir);
+    const versions = (pattern) => names.flatMap((n2) => {
+      const m = pattern.exec(n2);
+      return m ? [m[1]] : [];
+    });
+    const kernels = versions(/^vmlinuz-(.+)$/);
+    if (kernels.length === 0) {
+      out.push({
+        id: "kexec-kernel",
+        level: "error",
+        message: "no kernel: /boot has no vmlinuz-<version>, and metal-hammer kexecs into the kernel of the image",
+        path: "/boot"
+      });
+      return;
+    }
+    if (kernels.length > 1) {
+      out.push({
+        id: "kexec-kernel",
+        level: "error",
+        message: `${kernels.length} kernels in /boot (${kernels.map((v) => `vmlinuz-${v}`).join(", ")}): the installer needs exactly one`,
+        path: "/boot"
+      });
+      return;
+    }
+    const version = kernels[0];
+    const inBoot = (name) => ({
+      name: `boot/${name}`,
+      resolved: this.tree.resolve(`${prefix}${name}`)
+    });
+    const kernel = inBoot(`vmlinuz-${version}`);
+    const kernelProblem = this.tree.fileProblem(kernel.name, kernel.resolved);
+    if (kernelProblem)
+      out.push({
+        id: "kexec-kernel",
+        level: kernelProblem.level,
+        message: kernelProblem.text,
+        path: abs(kernel.name)
+      });
+    const initrds = [`initrd.img-${version}`, `initramfs-${version}.img`].filter((n2) => names.includes(n2)).map(inBoot);
+    if (initrds.length === 0)
+      out.push({
+        id: "kexec-initrd",
+        level: "error",
+        message: `kernel ${version} has no initrd: neither /boot/initrd.img-${version} nor /boot/initramfs-${version}.img`,
+        path: `/boot/initrd.img-${version}`
+      });
+    else if (initrds.every((i2) => this.tree.fileProblem(i2.name, i2.resolved) !== void 0)) {
+      const problems = initrds.map((i2) => ({ i: i2, p: this.tree.fileProblem(i2.name, i2.resolved) }));
+      const shown = problems.find(({ p }) => p.level === "warning") ?? problems[0];
+      out.push({ id: "kexec-initrd", level: shown.p.level, message: shown.p.text, path: abs(shown.i.name) });
+    }
+    const map = inBoot(`System.map-${version}`);
+    if (!names.includes(`System.map-${version}`))
+      out.push({
+        id: "kexec-system-map",
+        level: "error",
+        message: `kernel ${version} has no /boot/System.map-${version}; os-installer finds the kernel version through it`,
+        path: abs(map.name)
+      });
+    else {
+      const problem = this.tree.fileProblem(map.name, map.resolved);
+      if (problem)
+        out.push({ id: "kexec-system-map", level: problem.level, message: problem.text, path: abs(map.name) });
+    }
+    for (const other of versions(/^System\.map-(.+)$/).filter((v) => v !== version))
+      out.push({
+        id: "kexec-system-map",
+        level: "error",
+        message: `/boot/System.map-${other} belongs to no kernel in /boot; os-installer needs exactly one System.map`,
+        path: `/boot/System.map-${other}`
+      });
+  }
+  checkInstaller(out) {
+    const hasGo = this.tree.nodes.has("install-go");
+    const hasSh = this.tree.nodes.has("install.sh");
+    if (!hasGo && !hasSh) {
+      out.push({
+        id: "installer",
+        level: "warning",
+        message: "neither /install.sh nor /install-go: fine only if the image is installed by os-installer",
+        path: "/install.sh"
+      });
+      return;
+    }
+    const go = hasGo ? this.tree.resolve("install-go") : void 0;
+    const goRuns = go !== void 0 && (go.kind === "file" || go.kind === "other" || go.kind === "unknown");
+    if (!goRuns && !hasSh) {
+      const why = this.tree.fileProblem("install-go", go).text;
+      out.push({
+        id: "installer",
+        level: "error",
+        message: `${why}, so metal-hammer would run /install.sh, which is missing`,
+        path: "/install-go"
+      });
+      return;
+    }
+    const name = goRuns ? "install-go" : "install.sh";
+    const resolved = goRuns ? go : this.tree.resolve("install.sh");
+    const problem = this.tree.fileProblem(name, resolved);
+    if (problem) {
+      out.push({
+        id: "installer",
+        level: problem.level,
+        message: `${problem.text}; metal-hammer runs it chrooted to install the image`,
+        path: abs(name)
+      });
+      return;
+    }
+    if (resolved.kind === "file" && (resolved.node.mode & 73) === 0)
+      out.push({
+        id: "installer",
+        level: "error",
+        message: `${abs(name)} is not executable (mode ${octal2(resolved.node.mode)}); metal-hammer runs it chrooted to install the image`,
+        path: abs(name)
+      });
+  }
+  installed(component2, packages) {
+    const { packages: names, files } = EVIDENCE[component2];
+    return names.some((n2) => packages?.names.has(n2)) || files.some((f) => this.tree.resolve(f).kind === "file");
+  }
+  checkPackages(out, packages) {
+    if (!this.installed("frr", packages))
+      out.push({
+        id: "package-frr",
+        level: "warning",
+        message: "FRR is not installed (no frr package, no zebra daemon): metal-stack routes to the host with it"
+      });
+    if (!this.installed("lldp", packages))
+      out.push({
+        id: "package-lldp",
+        level: "warning",
+        message: "no LLDP daemon (go-lldpd in /usr/local/bin/lldpd, or the lldpd package): metal-stack checks that an allocated machine is alive with it"
+      });
+    if (!this.installed("ignition", packages) && !this.installed("cloudInit", packages))
+      out.push({
+        id: "package-ignition-or-cloud-init",
+        level: "warning",
+        message: "neither ignition nor cloud-init is installed: the machine's user data will not run on first boot"
+      });
+  }
+  checkHygiene(out) {
+    if (this.tree.nodes.has(".dockerenv"))
+      out.push({
+        id: "dockerenv",
+        level: "warning",
+        message: "/.dockerenv is in the image (docker export adds it): tools that look for it think they run in a container",
+        path: "/.dockerenv"
+      });
+    const id = this.machineId;
+    const content = id?.head?.trim();
+    if (id !== void 0 && id.size > 0 && content !== "" && content !== "uninitialized")
+      out.push({
+        id: "machine-id",
+        level: "warning",
+        message: `/etc/machine-id is not empty${content === void 0 ? "" : ` (${content.slice(0, 32)})`}: every machine installed from the image would have the same id`,
+        path: "/etc/machine-id"
+      });
+    const ww = this.worldWritable;
+    if (ww.count > 0) {
+      const listed2 = [...ww.first.values()];
+      const more = ww.count > 3 ? `, and ${ww.count - 3} more` : "";
+      out.push({
+        id: "world-writable",
+        level: "warning",
+        message: `${ww.count} world-writable ${ww.count === 1 ? "entry" : "entries"} outside /tmp and /var/tmp: ${listed2.slice(0, 3).join(", ")}${more}`,
+        path: abs([...ww.first.keys()][0]),
+        count: ww.count,
+        paths: [...ww.first.keys()].map(abs)
+      });
+    }
+  }
+};
+
+// src/source/cache.ts
+import { createHash as createHash5 } from "node:crypto";
+
+// src/source/build-cache.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { lstat, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import { isAbsolute as isAbsolute2, join as join6, resolve as resolve3 } from "node:path";
+
+// node_modules/is-plain-obj/index.js
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) {
+    return false;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
+}
+
+// node_modules/execa/lib/arguments/file-url.js
+import { fileURLToPath as fileURLToPath3 } from "node:url";
+var safeNormalizeFileUrl = (file, name) => {
+  const fileString = normalizeFileUrl(normalizeDenoExecPath(file));
+  if (typeof fileString !== "string") {
+    throw new TypeError(`${name} must be a string or a file URL: ${fileString}.`);
+  }
+  return fileString;
+};
+var normalizeDenoExecPath = (file) => isDenoExecPath(file) ? file.toString() : file;
+var isDenoExecPath = (file) => typeof file !== "string" && file && Object.getPrototypeOf(file) === String.prototype;
+var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath3(file) : file;
+
+// node_modules/execa/lib/methods/parameters.js
+var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
+  const filePath = safeNormalizeFileUrl(rawFile, "First argument");
+  const [commandArguments, options] = isPlainObject(rawArguments) ? [[], rawArguments] : [rawArguments, rawOptions];
+  if (!Array.isArray(commandArguments)) {
+    throw new TypeError(`Second argument must be either an array of arguments or an options object: ${commandArguments}`);
+  }
+  if (commandArguments.some((commandArgument) => typeof commandArgument === "object" && commandArgument !== null)) {
+    throw new TypeError(`Second argument must be an array of strings: ${commandArguments}`);
+  }
+  const normalizedArguments = commandArguments.map(String);
+  const nullByteArgument = normalizedArguments.find((normalizedArgument) => normalizedArgument.includes("\0"));
+  if (nullByteArgument !== void 0) {
+    throw new TypeError(`Arguments cannot contain null bytes ("\\0"): ${nullByteArgument}`);
+  }
+  if (!isPlainObject(options)) {
+    throw new TypeError(`Last argument must be an options object: ${options}`);
+  }
+  return [filePath, normalizedArguments, options];
+};
+
+// node_modules/execa/lib/methods/template.js
+import { ChildProcess } from "node:child_process";
+
+// node_modules/execa/lib/utils/uint-array.js
+import { StringDecoder as StringDecoder2 } from "node:string_decoder";
+var { toString: objectToString } = Object.prototype;
+var isArrayBuffer = (value) => objectToString.call(value) === "[object ArrayBuffer]";
+var isUint8Array = (value) => objectToString.call(value) === "[object Uint8Array]";
+var bufferToUint8Array = (buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+var textEncoder = new TextEncoder();
+var stringToUint8Array = (string) => textEncoder.encode(string);
+var textDecoder = new TextDecoder();
+var uint8ArrayToString = (uint8Array) => textDecoder.decode(uint8Array);
+var joinToString = (uint8ArraysOrStrings, encoding) => {
+  const strings = uint8ArraysToStrings(uint8ArraysOrStrings, encoding);
+  return strings.join("");
+};
+var uint8ArraysToStrings = (uint8ArraysOrStrings, encoding) => {
+  if (encoding === "utf8" && uint8ArraysOrStrings.every((uint8ArrayOrString) => typeof uint8ArrayOrString === "string")) {
+    return uint8ArraysOrStrings;
+  }
+  const decoder = new StringDecoder2(encoding);
+  const strings = uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString).map((uint8Array) => decoder.write(uint8Array));
+  const finalString = decoder.end();
+  return finalString === "" ? strings : [...strings, finalString];
+};
+var joinToUint8Array = (uint8ArraysOrStrings) => {
+  if (uint8ArraysOrStrings.length === 1 && isUint8Array(uint8ArraysOrStrings[0])) {
+    return uint8ArraysOrStrings[0];
+  }
+  return concatUint8Arrays(stringsToUint8Arrays(uint8ArraysOrStrings));
+};
+var stringsToUint8Arrays = (uint8ArraysOrStrings) => uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString);
+var concatUint8Arrays = (uint8Arrays) => {
+  const result = new Uint8Array(getJoinLength(uint8Arrays));
+  let index = 0;
+  for (const uint8Array of uint8Arrays) {
+    result.set(uint8Array, index);
+    index += uint8Array.length;
+  }
+  return result;
+};
+var getJoinLength = (uint8Arrays) => {
+  let joinLength = 0;
+  for (const uint8Array of uint8Arrays) {
+    joinLength += uint8Array.length;
+  }
+  return joinLength;
+};
+
+// node_modules/execa/lib/methods/template.js
+var isTemplateString = (templates) => Array.isArray(templates) && Array.isArray(templates.raw);
+var parseTemplates = (templates, expressions) => {
+  let tokens = [];
+  for (const [index, template] of templates.entries()) {
+    tokens = parseTemplate({
+      templates,
+      expressions,
+      tokens,
+      index,
+      template
+    });
+  }
+  if (tokens.length === 0) {
+    throw new TypeError("Template script must not be empty");
+  }
+  const [file, ...commandArguments] = tokens;
+  return [file, commandArguments, {}];
+};
+var parseTemplate = ({ templates, expressions, tokens, index, template }) => {
+  if (template === void 0) {
+    throw new TypeError(`Invalid backslash sequence: ${templates.raw[index]}`);
+  }
+  const { nextTokens, leadingWhitespaces, trailingWhitespaces } = splitByWhitespaces(template, templates.raw[index]);
+  const newTokens = concatTokens(tokens, nextTokens, leadingWhitespaces);
+  if (index === expressions.length) {
+    return newTokens;
+  }
+  const expression = expressions[index];
+  const expressionTokens = Array.isArray(expression) ? expression.map((expression2) => parseExpression(expression2)) : [parseExpression(expression)];
+  return concatTokens(newTokens, expressionTokens, trailingWhitespaces);
+};
+var splitByWhitespaces = (template, rawTemplate) => {
+  if (rawTemplate.length === 0) {
+    return { nextTokens: [], leadingWhitespaces: false, trailingWhitespaces: false };
+  }
+  const nextTokens = [];
+  let templateStart = 0;
+  const leadingWhitespaces = DELIMITERS.has(rawTemplate[0]);
+  for (let templateIndex = 0, rawIndex = 0; templateIndex < template.length; templateIndex += 1, rawIndex += 1) {
+    const rawCharacter = rawTemplate[rawIndex];
+    if (DELIMITERS.has(rawCharacter)) {
+      if (templateStart !== templateIndex) {
+        nextTokens.push(template.slice(templateStart, templateIndex));
+      }
+      templateStart = templateIndex + 1;
+    } else if (rawCharacter === "\\") {
+      const nextRawCharacter = rawTemplate[rawIndex + 1];
+      if (nextRawCharacter === "\n") {
+        templateIndex -= 1;
+        rawIndex += 1;
+      } else if (nextRawCharacter === "u" && rawTemplate[rawIndex + 2] === "{") {
+        rawIndex = rawTemplate.indexOf("}", rawIndex + 3);
+      } else {
+        rawIndex += ESCAPE_LENGTH[nextRawCharacter] ?? 1;
+      }
+    }
+  }
+  const trailingWhitespaces = templateStart === template.length;
+  if (!trailingWhitespaces) {
+    nextTokens.push(template.slice(templateStart));
+  }
+  return { nextTokens, leadingWhitespaces, trailingWhitespaces };
+};
+var DELIMITERS = /* @__PURE__ */ new Set([" ", "	", "\r", "\n"]);
+var ESCAPE_LENGTH = { x: 3, u: 5 };
+var concatTokens = (tokens, nextTokens, isSeparated) => isSeparated || tokens.length === 0 || nextTokens.length === 0 ? [...tokens, ...nextTokens] : [
+  ...tokens.slice(0, -1),
+  `${tokens.at(-1)}${nextTokens[0]}`,
+  ...nextTokens.slice(1)
+];
+var parseExpression = (expression) => {
+  const typeOfExpression = typeof expression;
+  if (typeOfExpression === "string") {
+    return expression;
+  }
+  if (typeOfExpression === "number") {
+    return String(expression);
+  }
+  if (isPlainObject(expression) && ("stdout" in expression || "isMaxBuffer" in expression)) {
+    return getSubprocessResult(expression);
+  }
+  if (expression instanceof ChildProcess || Object.prototype.toString.call(expression) === "[object Promise]") {
+    throw new TypeError("Unexpected subprocess in template expression. Please use ${await subprocess} instead of ${subprocess}.");
+  }
+  throw new TypeError(`Unexpected "${typeOfExpression}" in template expression`);
+};
+var getSubprocessResult = ({ stdout }) => {
+  if (typeof stdout === "string") {
+    return stdout;
+  }
+  if (isUint8Array(stdout)) {
+    return uint8ArrayToString(stdout);
+  }
+  if (stdout === void 0) {
+    throw new TypeError(`Missing result.stdout in template expression. This is probably due to the previous subprocess' "stdout" option.`);
+  }
+  throw new TypeError(`Unexpected "${typeof stdout}" stdout in template expression`);
+};
+
+// node_modules/execa/lib/methods/main-sync.js
+import { spawnSync as spawnSync2 } from "node:child_process";
+
+// node_modules/execa/lib/arguments/specific.js
+import { debuglog } from "node:util";
+
+// node_modules/execa/lib/utils/standard-stream.js
+import process2 from "node:process";
+var isStandardStream = (stream) => STANDARD_STREAMS.includes(stream);
+var STANDARD_STREAMS = [process2.stdin, process2.stdout, process2.stderr];
+var STANDARD_STREAMS_ALIASES = ["stdin", "stdout", "stderr"];
+var getStreamName = (fdNumber) => STANDARD_STREAMS_ALIASES[fdNumber] ?? `stdio[${fdNumber}]`;
+
+// node_modules/execa/lib/arguments/specific.js
+var normalizeFdSpecificOptions = (options) => {
+  const optionsCopy = { ...options };
+  for (const optionName of FD_SPECIFIC_OPTIONS) {
+    optionsCopy[optionName] = normalizeFdSpecificOption(options, optionName);
+  }
+  return optionsCopy;
+};
+var normalizeFdSpecificOption = (options, optionName) => {
+  const optionBaseArray = Array.from({ length: getStdioLength(options) + 1 });
+  const optionArray = normalizeFdSpecificValue(options[optionName], optionBaseArray, optionName);
+  return addDefaultValue(optionArray, optionName);
+};
+var getStdioLength = ({ stdio }) => Array.isArray(stdio) ? Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length) : STANDARD_STREAMS_ALIASES.length;
+var normalizeFdSpecificValue = (optionValue, optionArray, optionName) => isPlainObject(optionValue) ? normalizeOptionObject(optionValue, optionArray, optionName) : optionArray.fill(optionValue);
+var normalizeOptionObject = (optionValue, optionArray, optionName) => {
+  for (const fdName of Object.keys(optionValue).sort(compareFdName)) {
+    for (const fdNumber of parseFdName(fdName, optionName, optionArray)) {
+      optionArray[fdNumber] = optionValue[fdName];
+    }
+  }
+  return optionArray;
+};
+var compareFdName = (fdNameA, fdNameB) => getFdNameOrder(fdNameA) < getFdNameOrder(fdNameB) ? 1 : -1;
+var getFdNameOrder = (fdName) => {
+  if (fdName === "stdout" || fdName === "stderr") {
+    return 0;
+  }
+  return fdName === "all" ? 2 : 1;
+};
+var parseFdName = (fdName, optionName, optionArray) => {
+  if (fdName === "ipc") {
+    return [optionArray.length - 1];
+  }
+  const fdNumber = parseFd(fdName);
+  if (fdNumber === void 0 || fdNumber === 0) {
+    throw new TypeError(`"${optionName}.${fdName}" is invalid.
+It must be "${optionName}.stdout", "${optionName}.stderr", "${optionName}.all", "${optionName}.ipc", or "${optionName}.fd3", "${optionName}.fd4" (and so on).`);
+  }
+  if (fdNumber >= optionArray.length) {
+    throw new TypeError(`"${optionName}.${fdName}" is invalid: that file descriptor does not exist.
+Please set the "stdio" option to ensure that file descriptor exists.`);
+  }
+  return fdNumber === "all" ? [1, 2] : [fdNumber];
+};
+var parseFd = (fdName) => {
+  if (fdName === "all") {
+    return fdName;
+  }
+  if (STANDARD_STREAMS_ALIASES.includes(fdName)) {
+    return STANDARD_STREAMS_ALIASES.indexOf(fdName);
+  }
+  const regexpResult = FD_REGEXP.exec(fdName);
+  if (regexpResult !== null) {
+    return Number(regexpResult[1]);
+  }
+};
+var FD_REGEXP = /^fd(\d+)$/;
+var addDefaultValue = (optionArray, optionName) => optionArray.map((optionValue) => optionValue === void 0 ? DEFAULT_OPTIONS[optionName] : optionValue);
+var verboseDefault = debuglog("execa").enabled ? "full" : "none";
+var DEFAULT_OPTIONS = {
+  lines: false,
+  buffer: true,
+  maxBuffer: 1e3 * 1e3 * 100,
+  verbose: verboseDefault,
+  stripFinalNewline: true
+};
+var FD_SPECIFIC_OPTIONS = ["lines", "buffer", "maxBuffer", "verbose", "stripFinalNewline"];
+var getFdSpecificValue = (optionArray, fdNumber) => fdNumber === "ipc" ? optionArray.at(-1) : optionArray[fdNumber];
+
+// node_modules/execa/lib/verbose/values.js
+var isVerbose = ({ verbose }, fdNumber) => getFdVerbose(verbose, fdNumber) !== "none";
+var isFullVerbose = ({ verbose }, fdNumber) => !["none", "short"].includes(getFdVerbose(verbose, fdNumber));
+var getVerboseFunction = ({ verbose }, fdNumber) => {
+  const fdVerbose = getFdVerbose(verbose, fdNumber);
+  return isVerboseFunction(fdVerbose) ? fdVerbose : void 0;
+};
+var getFdVerbose = (verbose, fdNumber) => fdNumber === void 0 ? getFdGenericVerbose(verbose) : getFdSpecificValue(verbose, fdNumber);
+var getFdGenericVerbose = (verbose) => verbose.find((fdVerbose) => isVerboseFunction(fdVerbose)) ?? VERBOSE_VALUES.findLast((fdVerbose) => verbose.includes(fdVerbose));
+var isVerboseFunction = (fdVerbose) => typeof fdVerbose === "function";
+var VERBOSE_VALUES = ["none", "short", "full"];
+
+// node_modules/execa/lib/verbose/log.js
+import { inspect } from "node:util";
+
+// node_modules/execa/lib/arguments/escape.js
+import { platform } from "node:process";
+import { stripVTControlCharacters } from "node:util";
+var joinCommand = (filePath, rawArguments) => {
+  const fileAndArguments = [filePath, ...rawArguments];
+  const command = fileAndArguments.join(" ");
+  const escapedCommand = fileAndArguments.map((fileAndArgument) => quoteString(escapeControlCharacters(fileAndArgument))).join(" ");
+  return { command, escapedCommand };
+};
+var escapeLines = (lines) => stripVTControlCharacters(lines).split("\n").map((line) => escapeControlCharacters(line)).join("\n");
+var escapeControlCharacters = (line) => line.replaceAll(SPECIAL_CHAR_REGEXP, (character) => escapeControlCharacter(character));
+var escapeControlCharacter = (character) => {
+  const commonEscape = COMMON_ESCAPES[character];
+  if (commonEscape !== void 0) {
+    return commonEscape;
+  }
+  const codepoint = character.codePointAt(0);
+  const codepointHex = codepoint.toString(16);
+  return codepoint <= ASTRAL_START ? `\\u${codepointHex.padStart(4, "0")}` : `\\U${codepointHex}`;
+};
+var getSpecialCharRegExp = () => {
+  try {
+    return new RegExp("\\p{Separator}|\\p{Other}", "gu");
+  } catch {
+    return /[\s\u0000-\u001F\u007F-\u009F\u00AD]/g;
+  }
+};
+var SPECIAL_CHAR_REGEXP = getSpecialCharRegExp();
+var COMMON_ESCAPES = {
+  " ": " ",
+  "\b": "\\b",
+  "\f": "\\f",
+  "\n": "\\n",
+  "\r": "\\r",
+  "	": "\\t"
+};
+var ASTRAL_START = 65535;
+var quoteString = (escapedArgument) => {
+  if (NO_ESCAPE_REGEXP.test(escapedArgument)) {
+    return escapedArgument;
+  }
+  return platform === "win32" ? `"${escapedArgument.replaceAll('"', '""')}"` : `'${escapedArgument.replaceAll("'", "'\\''")}'`;
+};
+var NO_ESCAPE_REGEXP = /^[\w./-]+$/;
+
+// node_modules/is-unicode-supported/index.js
+import process3 from "node:process";
+function isUnicodeSupported() {
+  const { env } = process3;
+  const { TERM, TERM_PROGRAM } = env;
+  if (process3.platform !== "win32") {
+    return TERM !== "linux";
+  }
+  return Boolean(env.WT_SESSION) || Boolean(env.TERMINUS_SUBLIME) || env.ConEmuTask === "{cmd::Cmder}" || TERM_PROGRAM === "Terminus-Sublime" || TERM_PROGRAM === "vscode" || TERM === "xterm-256color" || TERM === "alacritty" || TERM === "rxvt-unicode" || TERM === "rxvt-unicode-256color" || env.TERMINAL_EMULATOR === "JetBrains-JediTerm";
+}
+
+// node_modules/figures/index.js
+var common = {
+  circleQuestionMark: "(?)",
+  questionMarkPrefix: "(?)",
+  square: "\u2588",
+  squareDarkShade: "\u2593",
+  squareMediumShade: "\u2592",
+  squareLightShade: "\u2591",
+  squareTop: "\u2580",
+  squareBottom: "\u2584",
+  squareLeft: "\u258C",
+  squareRight: "\u2590",
+  squareCenter: "\u25A0",
+  bullet: "\u25CF",
+  dot: "\u2024",
+  ellipsis: "\u2026",
+  pointerSmall: "\u203A",
+  triangleUp: "\u25B2",
+  triangleUpSmall: "\u25B4",
+  triangleDown: "\u25BC",
+  triangleDownSmall: "\u25BE",
+  triangleLeftSmall: "\u25C2",
+  triangleRightSmall: "\u25B8",
+  home: "\u2302",
+  heart: "\u2665",
+  musicNote: "\u266A",
+  musicNoteBeamed: "\u266B",
+  arrowUp: "\u2191",
+  arrowDown: "\u2193",
+  arrowLeft: "\u2190",
+  arrowRight: "\u2192",
+  arrowLeftRight: "\u2194",
+  arrowUpDown: "\u2195",
+  almostEqual: "\u2248",
+  notEqual: "\u2260",
+  lessOrEqual: "\u2264",
+  greaterOrEqual: "\u2265",
+  identical: "\u2261",
+  infinity: "\u221E",
+  subscriptZero: "\u2080",
+  subscriptOne: "\u2081",
+  subscriptTwo: "\u2082",
+  subscriptThree: "\u2083",
+  subscriptFour: "\u2084",
+  subscriptFive: "\u2085",
+  subscriptSix: "\u2086",
+  subscriptSeven: "\u2087",
+  subscriptEight: "\u2088",
+  subscriptNine: "\u2089",
+  oneHalf: "\xBD",
+  oneThird: "\u2153",
+  oneQuarter: "\xBC",
+  oneFifth: "\u2155",
+  oneSixth: "\u2159",
+  oneEighth: "\u215B",
+  twoThirds: "\u2154",
+  twoFifths: "\u2156",
+  threeQuarters: "\xBE",
+  threeFifths: "\u2157",
+  threeEighths: "\u215C",
+  fourFifths: "\u2158",
+  fiveSixths: "\u215A",
+  fiveEighths: "\u215D",
+  sevenEighths: "\u215E",
+  line: "\u2500",
+  lineBold: "\u2501",
+  lineDouble: "\u2550",
+  lineDashed0: "\u2504",
+  lineDashed1: "\u2505",
+  lineDashed2: "\u2508",
+  lineDashed3: "\u2509",
+  lineDashed4: "\u254C",
+  lineDashed5: "\u254D",
+  lineDashed6: "\u2574",
+  lineDashed7: "\u2576",
+  lineDashed8: "\u2578",
+  lineDashed9: "\u257A",
+  lineDashed10: "\u257C",
+  lineDashed11: "\u257E",
+  lineDashed12: "\u2212",
+  lineDashed13: "\u2013",
+  lineDashed14: "\u2010",
+  lineDashed15: "\u2043",
+  lineVertical: "\u2502",
+  lineVerticalBold: "\u2503",
+  lineVerticalDouble: "\u2551",
+  lineVerticalDashed0: "\u2506",
+  lineVerticalDashed1: "\u2507",
+  lineVerticalDashed2: "\u250A",
+  lineVerticalDashed3: "\u250B",
+  lineVerticalDashed4: "\u254E",
+  lineVerticalDashed5: "\u254F",
+  lineVerticalDashed6: "\u2575",
+  lineVerticalDashed7: "\u2577",
+  lineVerticalDashed8: "\u2579",
+  lineVerticalDashed9: "\u257B",
+  lineVerticalDashed10: "\u257D",
+  lineVerticalDashed11: "\u257F",
+  lineDownLeft: "\u2510",
+  lineDownLeftArc: "\u256E",
+  lineDownBoldLeftBold: "\u2513",
+  lineDownBoldLeft: "\u2512",
+  lineDownLeftBold: "\u2511",
+  lineDownDoubleLeftDouble: "\u2557",
+  lineDownDoubleLeft: "\u2556",
+  lineDownLeftDouble: "\u2555",
+  lineDownRight: "\u250C",
+  lineDownRightArc: "\u256D",
+  lineDownBoldRightBold: "\u250F",
+  lineDownBoldRight: "\u250E",
+  lineDownRightBold: "\u250D",
+  lineDownDoubleRightDouble: "\u2554",
+  lineDownDoubleRight: "\u2553",
+  lineDownRightDouble: "\u2552",
+  lineUpLeft: "\u2518",
+  lineUpLeftArc: "\u256F",
+  lineUpBoldLeftBold: "\u251B",
+  lineUpBoldLeft: "\u251A",
+  lineUpLeftBold: "\u2519",
+  lineUpDoubleLeftDouble: "\u255D",
+  lineUpDoubleLeft: "\u255C",
+  lineUpLeftDouble: "\u255B",
+  lineUpRight: "\u2514",
+  lineUpRightArc: "\u2570",
+  lineUpBoldRightBold: "\u2517",
+  lineUpBoldRight: "\u2516",
+  lineUpRightBold: "\u2515",
+  lineUpDoubleRightDouble: "\u255A",
+  lineUpDoubleRight: "\u2559",
+  lineUpRightDouble: "\u2558",
+  lineUpDownLeft: "\u2524",
+  lineUpBoldDownBoldLeftBold: "\u252B",
+  lineUpBoldDownBoldLeft: "\u2528",
+  lineUpDownLeftBold: "\u2525",
+  lineUpBoldDownLeftBold: "\u2529",
+  lineUpDownBoldLeftBold: "\u252A",
+  lineUpDownBoldLeft: "\u2527",
+  lineUpBoldDownLeft: "\u2526",
+  lineUpDoubleDownDoubleLeftDouble: "\u2563",
+  lineUpDoubleDownDoubleLeft: "\u2562",
+  lineUpDownLeftDouble: "\u2561",
+  lineUpDownRight: "\u251C",
+  lineUpBoldDownBoldRightBold: "\u2523",
+  lineUpBoldDownBoldRight: "\u2520",
+  lineUpDownRightBold: "\u251D",
+  lineUpBoldDownRightBold: "\u2521",
+  lineUpDownBoldRightBold: "\u2522",
+  lineUpDownBoldRight: "\u251F",
+  lineUpBoldDownRight: "\u251E",
+  lineUpDoubleDownDoubleRightDouble: "\u2560",
+  lineUpDoubleDownDoubleRight: "\u255F",
+  lineUpDownRightDouble: "\u255E",
+  lineDownLeftRight: "\u252C",
+  lineDownBoldLeftBoldRightBold: "\u2533",
+  lineDownLeftBoldRightBold: "\u252F",
+  lineDownBoldLeftRight: "\u2530",
+  lineDownBoldLeftBoldRight: "\u2531",
+  lineDownBoldLeftRightBold: "\u2532",
+  lineDownLeftRightBold: "\u252E",
+  lineDownLeftBoldRight: "\u252D",
+  lineDownDoubleLeftDoubleRightDouble: "\u2566",
+  lineDownDoubleLeftRight: "\u2565",
+  lineDownLeftDoubleRightDouble: "\u2564",
+  lineUpLeftRight: "\u2534",
+  lineUpBoldLeftBoldRightBold: "\u253B",
+  lineUpLeftBoldRightBold: "\u2537",
+  lineUpBoldLeftRight: "\u2538",
+  lineUpBoldLeftBoldRight: "\u2539",
+  lineUpBoldLeftRightBold: "\u253A",
+  lineUpLeftRightBold: "\u2536",
+  lineUpLeftBoldRight: "\u2535",
+  lineUpDoubleLeftDoubleRightDouble: "\u2569",
+  lineUpDoubleLeftRight: "\u2568",
+  lineUpLeftDoubleRightDouble: "\u2567",
+  lineUpDownLeftRight: "\u253C",
+  lineUpBoldDownBoldLeftBoldRightBold: "\u254B",
+  lineUpDownBoldLeftBoldRightBold: "\u2548",
+  lineUpBoldDownLeftBoldRightBold: "\u2547",
+  lineUpBoldDownBoldLeftRightBold: "\u254A",
+  lineUpBoldDownBoldLeftBoldRight: "\u2549",
+  lineUpBoldDownLeftRight: "\u2540",
+  lineUpDownBoldLeftRight: "\u2541",
+  lineUpDownLeftBoldRight: "\u253D",
+  lineUpDownLeftRightBold: "\u253E",
+  lineUpBoldDownBoldLeftRight: "\u2542",
+  lineUpDownLeftBoldRightBold: "\u253F",
+  lineUpBoldDownLeftBoldRight: "\u2543",
+  lineUpBoldDownLeftRightBold: "\u2544",
+  lineUpDownBoldLeftBoldRight: "\u2545",
+  lineUpDownBoldLeftRightBold: "\u2546",
+  lineUpDoubleDownDoubleLeftDoubleRightDouble: "\u256C",
+  lineUpDoubleDownDoubleLeftRight: "\u256B",
+  lineUpDownLeftDoubleRightDouble: "\u256A",
+  lineCross: "\u2573",
+  lineBackslash: "\u2572",
+  lineSlash: "\u2571"
+};
+var specialMainSymbols = {
+  tick: "\u2714",
+  info: "\u2139",
+  warning: "\u26A0",
+  cross: "\u2718",
+  squareSmall: "\u25FB",
+  squareSmallFilled: "\u25FC",
+  circle: "\u25EF",
+  circleFilled: "\u25C9",
+  circleDotted: "\u25CC",
+  circleDouble: "\u25CE",
+  circleCircle: "\u24DE",
+  circleCross: "\u24E7",
+  circlePipe: "\u24BE",
+  radioOn: "\u25C9",
+  radioOff: "\u25EF",
+  checkboxOn: "\u2612",
+  checkboxOff: "\u2610",
+  checkboxCircleOn: "\u24E7",
+  checkboxCircleOff: "\u24BE",
+  pointer: "\u276F",
+  triangleUpOutline: "\u25B3",
+  triangleLeft: "\u25C0",
+  triangleRight: "\u25B6",
+  lozenge: "\u25C6",
+  lozengeOutline: "\u25C7",
+  hamburger: "\u2630",
+  smiley: "\u32E1",
+  mustache: "\u0DF4",
+  star: "\u2605",
+  play: "\u25B6",
+  nodejs: "\u2B22",
+  oneSeventh: "\u2150",
+  oneNinth: "\u2151",
+  oneTenth: "\u2152"
+};
+var specialFallbackSymbols = {
+  tick: "\u221A",
+  info: "i",
+  warning: "\u203C",
+  cross: "\xD7",
+  squareSmall: "\u25A1",
+  squareSmallFilled: "\u25A0",
+  circle: "( )",
+  circleFilled: "(*)",
+  circleDotted: "( )",
+  circleDouble: "( )",
+  circleCircle: "(\u25CB)",
+  circleCross: "(\xD7)",
+  circlePipe: "(\u2502)",
+  radioOn: "(*)",
+  radioOff: "( )",
+  checkboxOn: "[\xD7]",
+  checkboxOff: "[ ]",
+  checkboxCircleOn: "(\xD7)",
+  checkboxCircleOff: "( )",
+  pointer: ">",
+  triangleUpOutline: "\u2206",
+  triangleLeft: "\u25C4",
+  triangleRight: "\u25BA",
+  lozenge: "\u2666",
+  lozengeOutline: "\u25CA",
+  hamburger: "\u2261",
+  smiley: "\u263A",
+  mustache: "\u250C\u2500\u2510",
+  star: "\u2736",
+  play: "\u25BA",
+  nodejs: "\u2666",
+  oneSeventh: "1/7",
+  oneNinth: "1/9",
+  oneTenth: "1/10"
+};
+var mainSymbols = { ...common, ...specialMainSymbols };
+var fallbackSymbols = { ...common, ...specialFallbackSymbols };
+var shouldUseMain = isUnicodeSupported();
+var figures = shouldUseMain ? mainSymbols : fallbackSymbols;
+var figures_default = figures;
+var replacements = Object.entries(specialMainSymbols);
+
+// node_modules/yoctocolors/base.js
+import tty from "node:tty";
+var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
+var format = (open2, close) => {
+  if (!hasColors) {
+    return (input) => input;
+  }
+  const openCode = `\x1B[${open2}m`;
+  const closeCode = `\x1B[${close}m`;
+  return (input) => {
+    const string = input + "";
+    let index = string.indexOf(closeCode);
+    if (index === -1) {
+      return openCode + string + closeCode;
+    }
+    let result = openCode;
+    let lastIndex = 0;
+    const reopenOnNestedClose = close === 22;
+    const replaceCode = (reopenOnNestedClose ? closeCode : "") + openCode;
+    while (index !== -1) {
+      result += string.slice(lastIndex, index) + replaceCode;
+      lastIndex = index + closeCode.length;
+      index = string.indexOf(closeCode, lastIndex);
+    }
+    result += string.slice(lastIndex) + closeCode;
+    return result;
+  };
+};
+var reset = format(0, 0);
+var bold = format(1, 22);
+var dim = format(2, 22);
+var italic = format(3, 23);
+var underline = format(4, 24);
+var underlineDouble = format("4:2", 24);
+var underlineCurly = format("4:3", 24);
+var underlineDotted = format("4:4", 24);
+var underlineDashed = format("4:5", 24);
+var overline = format(53, 55);
+var inverse = format(7, 27);
+var hidden = format(8, 28);
+var strikethrough = format(9, 29);
+var black = format(30, 39);
+var red = format(31, 39);
+var green = format(32, 39);
+var yellow = format(33, 39);
+var blue = format(34, 39);
+var magenta = format(35, 39);
+var cyan = format(36, 39);
+var white = format(37, 39);
+var gray = format(90, 39);
+var bgBlack = format(40, 49);
+var bgRed = format(41, 49);
+var bgGreen = format(42, 49);
+var bgYellow = format(43, 49);
+var bgBlue = format(44, 49);
+var bgMagenta = format(45, 49);
+var bgCyan = format(46, 49);
+var bgWhite = format(47, 49);
+var bgGray = format(100, 49);
+var redBright = format(91, 39);
+var greenBright = format(92, 39);
+var yellowBright = format(93, 39);
+var blueBright = format(94, 39);
+var magentaBright = format(95, 39);
+var cyanBright = format(96, 39);
+var whiteBright = format(97, 39);
+var bgRedBright = format(101, 49);
+var bgGreenBright = format(102, 49);
+var bgYellowBright = format(103, 49);
+var bgBlueBright = format(104, 49);
+var bgMagentaBright = format(105, 49);
+var bgCyanBright = format(106, 49);
+var bgWhiteBright = format(107, 49);
+var underlineBlack = format("58;5;0", 59);
+var underlineRed = format("58;5;1", 59);
+var underlineGreen = format("58;5;2", 59);
+var underlineYellow = format("58;5;3", 59);
+var underlineBlue = format("58;5;4", 59);
+var underlineMagenta = format("58;5;5", 59);
+var underlineCyan = format("58;5;6", 59);
+var underlineWhite = format("58;5;7", 59);
+var underlineGray = format("58;5;8", 59);
+var underlineRedBright = format("58;5;9", 59);
+var underlineGreenBright = format("58;5;10", 59);
+var underlineYellowBright = format("58;5;11", 59);
+var underlineBlueBright = format("58;5;12", 59);
+var underlineMagentaBright = format("58;5;13", 59);
+var underlineCyanBright = format("58;5;14", 59);
+var underlineWhiteBright = format("58;5;15", 59);
+
+// node_modules/execa/lib/verbose/default.js
+var defaultVerboseFunction = ({
+  type,
+  message,
+  timestamp,
+  piped,
+  commandId,
+  result: { failed = false } = {},
+  options: { reject = true }
+}) => {
+  const timestampString = serializeTimestamp(timestamp);
+  const icon = ICONS[type]({ failed, reject, piped });
+  const color = COLORS[type]({ reject });
+  return `${gray(`[${timestampString}]`)} ${gray(`[${commandId}]`)} ${color(icon)} ${color(message)}`;
+};
+var serializeTimestamp = (timestamp) => `${padField(timestamp.getHours(), 2)}:${padField(timestamp.getMinutes(), 2)}:${padField(timestamp.getSeconds(), 2)}.${padField(timestamp.getMilliseconds(), 3)}`;
+var padField = (field2, padding) => String(field2).padStart(padding, "0");
+var getFinalIcon = ({ failed, reject }) => {
+  if (!failed) {
+    return figures_default.tick;
+  }
+  return reject ? figures_default.cross : figures_default.warning;
+};
+var ICONS = {
+  command: ({ piped }) => piped ? "|" : "$",
+  output: () => " ",
+  ipc: () => "*",
+  error: getFinalIcon,
+  duration: getFinalIcon
+};
+var identity = (string) => string;
+var COLORS = {
+  command: () => bold,
+  output: () => identity,
+  ipc: () => identity,
+  error: ({ reject }) => reject ? redBright : yellowBright,
+  duration: () => gray
+};
+
+// node_modules/execa/lib/verbose/custom.js
+var applyVerboseOnLines = (printedLines, verboseInfo, fdNumber) => {
+  const verboseFunction = getVerboseFunction(verboseInfo, fdNumber);
+  return printedLines.map(({ verboseLine, verboseObject }) => applyVerboseFunction(verboseLine, verboseObject, verboseFunction)).filter((printedLine) => printedLine !== void 0).map((printedLine) => appendNewline(printedLine)).join("");
+};
+var applyVerboseFunction = (verboseLine, verboseObject, verboseFunction) => {
+  if (verboseFunction === void 0) {
+    return verboseLine;
+  }
+  const printedLine = verboseFunction(verboseLine, verboseObject);
+  if (typeof printedLine === "string") {
+    return printedLine;
+  }
+};
+var appendNewline = (printedLine) => printedLine.endsWith("\n") ? printedLine : `${printedLine}
+`;
+
+// node_modules/execa/lib/verbose/log.js
+var verboseLog = ({ type, verboseMessage, fdNumber, verboseInfo, result }) => {
+  const verboseObject = getVerboseObject({ type, result, verboseInfo });
+  const printedLines = getPrintedLines(verboseMessage, verboseObject);
+  const finalLines = applyVerboseOnLines(printedLines, verboseInfo, fdNumber);
+  if (finalLines !== "") {
+    console.warn(finalLines.slice(0, -1));
+  }
+};
+var getVerboseObject = ({
+  type,
+  result,
+  verboseInfo: { escapedCommand, commandId, rawOptions: { piped = false, ...options } }
+}) => ({
+  type,
+  escapedCommand,
+  commandId: `${commandId}`,
+  timestamp: /* @__PURE__ */ new Date(),
+  piped,
+  result,
+  options
+});
+var getPrintedLines = (verboseMessage, verboseObject) => verboseMessage.split("\n").map((message) => getPrintedLine({ ...verboseObject, message }));
+var getPrintedLine = (verboseObject) => {
+  const verboseLine = defaultVerboseFunction(verboseObject);
+  return { verboseLine, verboseObject };
+};
+var serializeVerboseMessage = (message) => {
+  const messageString = typeof message === "string" ? message : inspect(message);
+  const escapedMessage = escapeLines(messageString);
+  return escapedMessage.replaceAll("	", " ".repeat(TAB_SIZE));
+};
+var TAB_SIZE = 2;
+
+// node_modules/execa/lib/verbose/start.js
+var logCommand = (escapedCommand, verboseInfo) => {
+  if (!isVerbose(verboseInfo)) {
+    return;
+  }
+  verboseLog({
+    type: "command",
+    verboseMessage: escapedCommand,
+    verboseInfo
+  });
+};
+
+// node_modules/execa/lib/verbose/info.js
+var getVerboseInfo = (verbose, escapedCommand, rawOptions) => {
+  validateVerbose(verbose);
+  const commandId = getCommandId(verbose);
+  return {
+    verbose,
+    escapedCommand,
+    commandId,
+    rawOptions
+  };
+};
+var getCommandId = (verbose) => isVerbose({ verbose }) ? COMMAND_ID++ : void 0;
+var COMMAND_ID = 0n;
+var validateVerbose = (verbose) => {
+  for (const fdVerbose of verbose) {
+    if (fdVerbose === false) {
+      throw new TypeError(`The "verbose: false" option was renamed to "verbose: 'none'".`);
+    }
+    if (fdVerbose === true) {
+      throw new TypeError(`The "verbose: true" option was renamed to "verbose: 'short'".`);
+    }
+    if (!VERBOSE_VALUES.includes(fdVerbose) && !isVerboseFunction(fdVerbose)) {
+      const allowedValues = VERBOSE_VALUES.map((allowedValue) => `'${allowedValue}'`).join(", ");
+      throw new TypeError(`The "verbose" option must not be ${fdVerbose}. Allowed values are: ${allowedValues} or a function.`);
+    }
+  }
+};
+
+// node_modules/execa/lib/return/duration.js
+import { hrtime } from "node:process";
+var getStartTime = () => hrtime.bigint();
+var getDurationMs = (startTime) => Number(hrtime.bigint() - startTime) / 1e6;
+
+// node_modules/execa/lib/arguments/command.js
+var handleCommand = (filePath, rawArguments, rawOptions) => {
+  const startTime = getStartTime();
+  const { command, escapedCommand } = joinCommand(filePath, rawArguments);
+  const verbose = normalizeFdSpecificOption(rawOptions, "verbose");
+  const verboseInfo = getVerboseInfo(verbose, escapedCommand, { ...rawOptions });
+  logCommand(escapedCommand, verboseInfo);
+  return {
+    command,
+    escapedCommand,
+    startTime,
+    verboseInfo
+  };
+};
+
+// node_modules/execa/lib/arguments/options.js
+var import_cross_spawn = __toESM(require_cross_spawn(), 1);
+import path5 from "node:path";
+import process6 from "node:process";
+
+// node_modules/npm-run-path/index.js
+import process4 from "node:process";
+import path2 from "node:path";
+
+// node_modules/npm-run-path/node_modules/path-key/index.js
+function pathKey(options = {}) {
+  const {
+    env = process.env,
+    platform: platform2 = process.platform
+  } = options;
+  if (platform2 !== "win32") {
+    return "PATH";
+  }
+  return Object.keys(env).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
+}
+
+// node_modules/unicorn-magic/node.js
+import { promisify } from "node:util";
+import { execFile as execFileCallback, execFileSync as execFileSyncOriginal } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath as fileURLToPath4 } from "node:url";
+var execFileOriginal = promisify(execFileCallback);
+function toPath(urlOrPath) {
+  return urlOrPath instanceof URL ? fileURLToPath4(urlOrPath) : urlOrPath;
+}
+function traversePathUp(startPath) {
+  return {
+    *[Symbol.iterator]() {
+      let currentPath = path.resolve(toPath(startPath));
+      let previousPath;
+      while (previousPath !== currentPath) {
+        yield currentPath;
+        previousPath = currentPath;
+        currentPath = path.resolve(currentPath, "..");
+      }
+    }
+  };
+}
+var TEN_MEGABYTES_IN_BYTES = 10 * 1024 * 1024;
+
+// node_modules/npm-run-path/index.js
+var npmRunPath = ({
+  cwd = process4.cwd(),
+  path: pathOption = process4.env[pathKey()],
+  preferLocal = true,
+  execPath: execPath2 = process4.execPath,
+  addExecPath = true
+} = {}) => {
+  const cwdPath = path2.resolve(toPath(cwd));
+  const result = [];
+  const pathParts = pathOption.split(path2.delimiter);
+  if (preferLocal) {
+    applyPreferLocal(result, pathParts, cwdPath);
+  }
+  if (addExecPath) {
+    applyExecPath(result, pathParts, execPath2, cwdPath);
+  }
+  return pathOption === "" || pathOption === path2.delimiter ? `${result.join(path2.delimiter)}${pathOption}` : [...result, pathOption].join(path2.delimiter);
+};
+var applyPreferLocal = (result, pathParts, cwdPath) => {
+  for (const directory of traversePathUp(cwdPath)) {
+    const pathPart = path2.join(directory, "node_modules/.bin");
+    if (!pathParts.includes(pathPart)) {
+      result.push(pathPart);
+    }
+  }
+};
+var applyExecPath = (result, pathParts, execPath2, cwdPath) => {
+  const pathPart = path2.resolve(cwdPath, toPath(execPath2), "..");
+  if (!pathParts.includes(pathPart)) {
+    result.push(pathPart);
+  }
+};
+var npmRunPathEnv = ({ env = process4.env, ...options } = {}) => {
+  env = { ...env };
+  const pathName = pathKey({ env });
+  options.path = env[pathName];
+  env[pathName] = npmRunPath(options);
+  return env;
+};
+
+// node_modules/execa/lib/terminate/kill.js
+import { setTimeout as setTimeout2 } from "node:timers/promises";
+
+// node_modules/execa/lib/return/final-error.js
+var getFinalError = (originalError, message, isSync) => {
+  const ErrorClass = isSync ? ExecaSyncError : ExecaError;
+  const options = originalError instanceof DiscardedError ? {} : { cause: originalError };
+  return new ErrorClass(message, options);
+};
+var DiscardedError = class extends Error {
+};
+var setErrorName = (ErrorClass, value) => {
+  Object.defineProperty(ErrorClass.prototype, "name", {
+    value,
+    writable: true,
+    enumerable: false,
+    configurable: true
+  });
+  Object.defineProperty(ErrorClass.prototype, execaErrorSymbol, {
+    value: true,
+    writable: false,
+    enumerable: false,
+    configurable: false
+  });
+};
+var isExecaError = (error) => isErrorInstance(error) && execaErrorSymbol in error;
+var execaErrorSymbol = /* @__PURE__ */ Symbol("isExecaError");
+var isErrorInstance = (value) => Object.prototype.toString.call(value) === "[object Error]";
+var ExecaError = class extends Error {
+};
+setErrorName(ExecaError, ExecaError.name);
+var ExecaSyncError = class extends Error {
+};
+setErrorName(ExecaSyncError, ExecaSyncError.name);
+
+// node_modules/execa/lib/terminate/signal.js
+import { constants as constants4 } from "node:os";
+
+// node_modules/human-signals/build/src/main.js
+import { constants as constants3 } from "node:os";
+
+// node_modules/human-signals/build/src/realtime.js
+var getRealtimeSignals = () => {
+  const length = SIGRTMAX - SIGRTMIN + 1;
+  return Array.from({ length }, getRealtimeSignal);
+};
+var getRealtimeSignal = (value, index) => ({
+  name: `SIGRT${index + 1}`,
+  number: SIGRTMIN + index,
+  action: "terminate",
+  description: "Application-specific signal (realtime)",
+  standard: "posix"
+});
+var SIGRTMIN = 34;
+var SIGRTMAX = 64;
+
+// node_modules/human-signals/build/src/signals.js
+import { constants as constants2 } from "node:os";
+
+// node_modules/human-signals/build/src/core.js
+var SIGNALS = [
+  {
+    name: "SIGHUP",
+    number: 1,
+    action: "terminate",
+    description: "Terminal closed",
+    standard: "posix"
+  },
+  {
+    name: "SIGINT",
+    number: 2,
+    action: "terminate",
+    description: "User interruption with CTRL-C",
+    standard: "ansi"
+  },
+  {
+    name: "SIGQUIT",
+    number: 3,
+    action: "core",
+    description: "User interruption with CTRL-\\",
+    standard: "posix"
+  },
+  {
+    name: "SIGILL",
+    number: 4,
+    action: "core",
+    description: "Invalid machine instruction",
+    standard: "ansi"
+  },
+  {
+    name: "SIGTRAP",
+    number: 5,
+    action: "core",
+    description: "Debugger breakpoint",
+    standard: "posix"
+  },
+  {
+    name: "SIGABRT",
+    number: 6,
+    action: "core",
+    description: "Aborted",
+    standard: "ansi"
+  },
+  {
+    name: "SIGIOT",
+    number: 6,
+    action: "core",
+    description: "Aborted",
+    standard: "bsd"
+  },
+  {
+    name: "SIGBUS",
+    number: 7,
+    action: "core",
+    description: "Bus error due to misaligned, non-existing address or paging error",
+    standard: "bsd"
+  },
+  {
+    name: "SIGEMT",
+    number: 7,
+    action: "terminate",
+    description: "Command should be emulated but is not implemented",
+    standard: "other"
+  },
+  {
+    name: "SIGFPE",
+    number: 8,
+    action: "core",
+    description: "Floating point arithmetic error",
+    standard: "ansi"
+  },
+  {
+    name: "SIGKILL",
+    number: 9,
+    action: "terminate",
+    description: "Forced termination",
+    standard: "posix",
+    forced: true
+  },
+  {
+    name: "SIGUSR1",
+    number: 10,
+    action: "terminate",
+    description: "Application-specific signal",
+    standard: "posix"
+  },
+  {
+    name: "SIGSEGV",
+    number: 11,
+    action: "core",
+    description: "Segmentation fault",
+    standard: "ansi"
+  },
+  {
+    name: "SIGUSR2",
+    number: 12,
+    action: "terminate",
+    description: "Application-specific signal",
+    standard: "posix"
+  },
+  {
+    name: "SIGPIPE",
+    number: 13,
+    action: "terminate",
+    description: "Broken pipe or socket",
+    standard: "posix"
+  },
+  {
+    name: "SIGALRM",
+    number: 14,
+    action: "terminate",
+    description: "Timeout or timer",
+    standard: "posix"
+  },
+  {
+    name: "SIGTERM",
+    number: 15,
+    action: "terminate",
+    description: "Termination",
+    standard: "ansi"
+  },
+  {
+    name: "SIGSTKFLT",
+    number: 16,
+    action: "terminate",
+    description: "Stack is empty or overflowed",
+    standard: "other"
+  },
+  {
+    name: "SIGCHLD",
+    number: 17,
+    action: "ignore",
+    description: "Child process terminated, paused or unpaused",
+    standard: "posix"
+  },
+  {
+    name: "SIGCLD",
+    number: 17,
+    action: "ignore",
+    description: "Child process terminated, paused or unpaused",
+    standard: "other"
+  },
+  {
+    name: "SIGCONT",
+    number: 18,
+    action: "unpause",
+    description: "Unpaused",
+    standard: "posix",
+    forced: true
+  },
+  {
+    name: "SIGSTOP",
+    number: 19,
+    action: "pause",
+    description: "Paused",
+    standard: "posix",
+    forced: true
+  },
+  {
+    name: "SIGTSTP",
+    number: 20,
+    action: "pause",
+    description: 'Paused using CTRL-Z or "suspend"',
+    standard: "posix"
+  },
+  {
+    name: "SIGTTIN",
+    number: 21,
+    action: "pause",
+    description: "Background process cannot read terminal input",
+    standard: "posix"
+  },
+  {
+    name: "SIGBREAK",
+    number: 21,
+    action: "terminate",
+    description: "User interruption with CTRL-BREAK",
+    standard: "other"
+  },
+  {
+    name: "SIGTTOU",
+    number: 22,
+    action: "pause",
+    description: "Background process cannot write to terminal output",
+    standard: "posix"
+  },
+  {
+    name: "SIGURG",
+    number: 23,
+    action: "ignore",
+    description: "Socket received out-of-band data",
+    standard: "bsd"
+  },
+  {
+    name: "SIGXCPU",
+    number: 24,
+    action: "core",
+    description: "Process timed out",
+    standard: "bsd"
+  },
+  {
+    name: "SIGXFSZ",
+    number: 25,
+    action: "core",
+    description: "File too big",
+    standard: "bsd"
+  },
+  {
+    name: "SIGVTALRM",
+    number: 26,
+    action: "terminate",
+    description: "Timeout or timer",
+    standard: "bsd"
+  },
+  {
+    name: "SIGPROF",
+    number: 27,
+    action: "terminate",
+    description: "Timeout or timer",
+    standard: "bsd"
+  },
+  {
+    name: "SIGWINCH",
+    number: 28,
+    action: "ignore",
+    description: "Terminal window size changed",
+    standard: "bsd"
+  },
+  {
+    name: "SIGIO",
+    number: 29,
+    action: "terminate",
+    description: "I/O is available",
+    standard: "other"
+  },
+  {
+    name: "SIGPOLL",
+    number: 29,
+    action: "terminate",
+    description: "Watched event",
+    standard: "other"
+  },
+  {
+    name: "SIGINFO",
+    number: 29,
+    action: "ignore",
+    description: "Request for process information",
+    standard: "other"
+  },
+  {
+    name: "SIGPWR",
+    number: 30,
+    action: "terminate",
+    description: "Device running out of power",
+    standard: "systemv"
+  },
+  {
+    name: "SIGSYS",
+    number: 31,
+    action: "core",
+    description: "Invalid system call",
+    standard: "other"
+  },
+  {
+    name: "SIGUNUSED",
+    number: 31,
+    action: "terminate",
+    description: "Invalid system call",
+    standard: "other"
+  }
+];
+
+// node_modules/human-signals/build/src/signals.js
+var getSignals = () => {
+  const realtimeSignals = getRealtimeSignals();
+  const signals2 = [...SIGNALS, ...realtimeSignals].map(normalizeSignal);
+  return signals2;
+};
+var normalizeSignal = ({
+  name,
+  number: defaultNumber,
+  description,
+  action,
+  forced = false,
+  standard
+}) => {
+  const {
+    signals: { [name]: constantSignal }
+  } = constants2;
+  const supported = constantSignal !== void 0;
+  const number = supported ? constantSignal : defaultNumber;
+  return { name, number, description, supported, action, forced, standard };
+};
+
+// node_modules/human-signals/build/src/main.js
+var getSignalsByName = () => {
+  const signals2 = getSignals();
+  return Object.fromEntries(signals2.map(getSignalByName));
+};
+var getSignalByName = ({
+  name,
+  number,
+  description,
+  supported,
+  action,
+  forced,
+  standard
+}) => [name, { name, number, description, supported, action, forced, standard }];
+var signalsByName = getSignalsByName();
+var getSignalsByNumber = () => {
+  const signals2 = getSignals();
+  const length = SIGRTMAX + 1;
+  const signalsA = Array.from(
+    { length },
+    (value, number) => getSignalByNumber(number, signals2)
+  );
+  return Object.assign({}, ...signalsA);
+};
+var getSignalByNumber = (number, signals2) => {
+  const signal = findSignalByNumber(number, signals2);
+  if (signal === void 0) {
+    return {};
+  }
+  const { name, description, supported, action, forced, standard } = signal;
+  return {
+    [number]: {
+      name,
+      number,
+      description,
+      supported,
+      action,
+      forced,
+      standard
+    }
+  };
+};
+var findSignalByNumber = (number, signals2) => {
+  const signal = signals2.find(({ name }) => constants3.signals[name] === number);
+  if (signal !== void 0) {
+    return signal;
+  }
+  return signals2.find((signalA) => signalA.number === number);
+};
+var signalsByNumber = getSignalsByNumber();
+
+// node_modules/execa/lib/terminate/signal.js
+var normalizeKillSignal = (killSignal) => {
+  const optionName = "option `killSignal`";
+  if (killSignal === 0) {
+    throw new TypeError(`Invalid ${optionName}: 0 cannot be used.`);
+  }
+  return normalizeSignal2(killSignal, optionName);
+};
+var normalizeSignalArgument = (signal) => signal === 0 ? signal : normalizeSignal2(signal, "`subprocess.kill()`'s argument");
+var normalizeSignal2 = (signalNameOrInteger, optionName) => {
+  if (Number.isInteger(signalNameOrInteger)) {
+    return normalizeSignalInteger(signalNameOrInteger, optionName);
+  }
+  if (typeof signalNameOrInteger === "string") {
+    return normalizeSignalName(signalNameOrInteger, optionName);
+  }
+  throw new TypeError(`Invalid ${optionName} ${String(signalNameOrInteger)}: it must be a string or an integer.
+${getAvailableSignals()}`);
+};
+var normalizeSignalInteger = (signalInteger, optionName) => {
+  if (signalsIntegerToName.has(signalInteger)) {
+    return signalsIntegerToName.get(signalInteger);
+  }
+  throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
+${getAvailableSignals()}`);
+};
+var getSignalsIntegerToName = () => new Map(Object.entries(constants4.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
+var signalsIntegerToName = getSignalsIntegerToName();
+var normalizeSignalName = (signalName, optionName) => {
+  if (signalName in constants4.signals) {
+    return signalName;
+  }
+  if (signalName.toUpperCase() in constants4.signals) {
+    throw new TypeError(`Invalid ${optionName} '${signalName}': please rename it to '${signalName.toUpperCase()}'.`);
+  }
+  throw new TypeError(`Invalid ${optionName} '${signalName}': this signal name does not exist.
+${getAvailableSignals()}`);
+};
+var getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
+Available signal numbers: ${getAvailableSignalIntegers()}.`;
+var getAvailableSignalNames = () => Object.keys(constants4.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
+var getAvailableSignalIntegers = () => [...new Set(Object.values(constants4.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
+var getSignalDescription = (signal) => signalsByName[signal].description;
+
+// node_modules/execa/lib/terminate/kill.js
+var normalizeForceKillAfterDelay = (forceKillAfterDelay) => {
+  if (forceKillAfterDelay === false) {
+    return forceKillAfterDelay;
+  }
+  if (forceKillAfterDelay === true) {
+    return DEFAULT_FORCE_KILL_TIMEOUT;
+  }
+  if (!Number.isFinite(forceKillAfterDelay) || forceKillAfterDelay < 0) {
+    throw new TypeError(`Expected the \`forceKillAfterDelay\` option to be a non-negative integer, got \`${forceKillAfterDelay}\` (${typeof forceKillAfterDelay})`);
+  }
+  return forceKillAfterDelay;
+};
+var DEFAULT_FORCE_KILL_TIMEOUT = 1e3 * 5;
+var subprocessKill = ({ kill, options: { forceKillAfterDelay, killSignal }, onInternalError, context, controller }, signalOrError, errorArgument) => {
+  const { signal, error } = parseKillArguments(signalOrError, errorArgument, killSignal);
+  emitKillError(error, onInternalError);
+  const killResult = kill(signal);
+  setKillTimeout({
+    kill,
+    signal,
+    forceKillAfterDelay,
+    killSignal,
+    killResult,
+    context,
+    controller
+  });
+  return killResult;
+};
+var parseKillArguments = (signalOrError, errorArgument, killSignal) => {
+  const [signal = killSignal, error] = isErrorInstance(signalOrError) ? [void 0, signalOrError] : [signalOrError, errorArgument];
+  if (typeof signal !== "string" && !Number.isInteger(signal)) {
+    throw new TypeError(`The first argument must be an error instance or a signal name string/integer: ${String(signal)}`);
+  }
+  if (error !== void 0 && !isErrorInstance(error)) {
+    throw new TypeError(`The second argument is optional. If specified, it must be an error instance: ${error}`);
+  }
+  return { signal: normalizeSignalArgument(signal), error };
+};
+var emitKillError = (error, onInternalError) => {
+  if (error !== void 0) {
+    onInternalError.reject(error);
+  }
+};
+var setKillTimeout = async ({ kill, signal, forceKillAfterDelay, killSignal, killResult, context, controller }) => {
+  if (signal === killSignal && killResult) {
+    killOnTimeout({
+      kill,
+      forceKillAfterDelay,
+      context,
+      controllerSignal: controller.signal
+    });
+  }
+};
+var killOnTimeout = async ({ kill, forceKillAfterDelay, context, controllerSignal }) => {
+  if (forceKillAfterDelay === false) {
+    return;
+  }
+  try {
+    await setTimeout2(forceKillAfterDelay, void 0, { signal: controllerSignal });
+    if (kill("SIGKILL")) {
+      context.isForcefullyTerminated ??= true;
+    }
+  } catch {
+  }
+};
+
+// node_modules/execa/lib/utils/abort-signal.js
+import { once } from "node:events";
+var onAbortedSignal = async (mainSignal, stopSignal) => {
+  if (!mainSignal.aborted) {
+    await once(mainSignal, "abort", { signal: stopSignal });
+  }
+};
+
+// node_modules/execa/lib/terminate/cancel.js
+var validateCancelSignal = ({ cancelSignal }) => {
+  if (cancelSignal !== void 0 && Object.prototype.toString.call(cancelSignal) !== "[object AbortSignal]") {
+    throw new Error(`The \`cancelSignal\` option must be an AbortSignal: ${String(cancelSignal)}`);
+  }
+};
+var throwOnCancel = ({ subprocess, cancelSignal, gracefulCancel, context, controller }) => cancelSignal === void 0 || gracefulCancel ? [] : [terminateOnCancel(subprocess, cancelSignal, context, controller)];
+var terminateOnCancel = async (subprocess, cancelSignal, context, { signal }) => {
+  await onAbortedSignal(cancelSignal, signal);
+  context.terminationReason ??= "cancel";
+  subprocess.kill();
+  throw cancelSignal.reason;
+};
+
+// node_modules/execa/lib/ipc/graceful.js
+import { scheduler as scheduler2 } from "node:timers/promises";
+
+// node_modules/execa/lib/ipc/send.js
+import { promisify as promisify2 } from "node:util";
+
+// node_modules/execa/lib/ipc/validation.js
+var validateIpcMethod = ({ methodName, isSubprocess, ipc, isConnected: isConnected2 }) => {
+  validateIpcOption(methodName, isSubprocess, ipc);
+  validateConnection(methodName, isSubprocess, isConnected2);
+};
+var validateIpcOption = (methodName, isSubprocess, ipc) => {
+  if (!ipc) {
+    throw new Error(`${getMethodName(methodName, isSubprocess)} can only be used if the \`ipc\` option is \`true\`.`);
+  }
+};
+var validateConnection = (methodName, isSubprocess, isConnected2) => {
+  if (!isConnected2) {
+    throw new Error(`${getMethodName(methodName, isSubprocess)} cannot be used: the ${getOtherProcessName(isSubprocess)} has already exited or disconnected.`);
+  }
+};
+var throwOnEarlyDisconnect = (isSubprocess) => {
+  throw new Error(`${getMethodName("getOneMessage", isSubprocess)} could not complete: the ${getOtherProcessName(isSubprocess)} exited or disconnected.`);
+};
+var throwOnStrictDeadlockError = (isSubprocess) => {
+  throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} is sending a message too, instead of listening to incoming messages.
+This can be fixed by both sending a message and listening to incoming messages at the same time:
+
+const [receivedMessage] = await Promise.all([
+	${getMethodName("getOneMessage", isSubprocess)},
+	${getMethodName("sendMessage", isSubprocess, "message, {strict: true}")},
+]);`);
+};
+var getStrictResponseError = (error, isSubprocess) => new Error(`${getMethodName("sendMessage", isSubprocess)} failed when sending an acknowledgment response to the ${getOtherProcessName(isSubprocess)}.`, { cause: error });
+var throwOnMissingStrict = (isSubprocess) => {
+  throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} is not listening to incoming messages.`);
+};
+var throwOnStrictDisconnect = (isSubprocess) => {
+  throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} exited without listening to incoming messages.`);
+};
+var getAbortDisconnectError = () => new Error(`\`cancelSignal\` aborted: the ${getOtherProcessName(true)} disconnected.`);
+var throwOnMissingParent = () => {
+  throw new Error("`getCancelSignal()` cannot be used without setting the `cancelSignal` subprocess option.");
+};
+var handleEpipeError = ({ error, methodName, isSubprocess }) => {
+  if (error.code === "EPIPE") {
+    throw new Error(`${getMethodName(methodName, isSubprocess)} cannot be used: the ${getOtherProcessName(isSubprocess)} is disconnecting.`, { cause: error });
+  }
+};
+var handleSerializationError = ({ error, methodName, isSubprocess, message }) => {
+  if (isSerializationError(error)) {
+    throw new Error(`${getMethodName(methodName, isSubprocess)}'s argument type is invalid: the message cannot be serialized: ${String(message)}.`, { cause: error });
+  }
+};
+var isSerializationError = ({ code: code2, message }) => SERIALIZATION_ERROR_CODES.has(code2) || SERIALIZATION_ERROR_MESSAGES.some((serializationErrorMessage) => message.includes(serializationErrorMessage));
+var SERIALIZATION_ERROR_CODES = /* @__PURE__ */ new Set([
+  // Message is `undefined`
+  "ERR_MISSING_ARGS",
+  // Message is a function, a bigint, a symbol
+  "ERR_INVALID_ARG_TYPE"
+]);
+var SERIALIZATION_ERROR_MESSAGES = [
+  // Message is a promise or a proxy, with `serialization: 'advanced'`
+  "could not be cloned",
+  // Message has cycles, with `serialization: 'json'`
+  "circular structure",
+  // Message has cycles inside toJSON(), with `serialization: 'json'`
+  "call stack size exceeded"
+];
+var getMethodName = (methodName, isSubprocess, parameters = "") => methodName === "cancelSignal" ? "`cancelSignal`'s `controller.abort()`" : `${getNamespaceName(isSubprocess)}${methodName}(${parameters})`;
+var getNamespaceName = (isSubprocess) => isSubprocess ? "" : "subprocess.";
+var getOtherProcessName = (isSubprocess) => isSubprocess ? "parent process" : "subprocess";
+var disconnect = (anyProcess) => {
+  if (anyProcess.connected) {
+    anyProcess.disconnect();
+  }
+};
+
+// node_modules/execa/lib/utils/deferred.js
+var createDeferred = () => {
+  const methods = {};
+  const promise = new Promise((resolve8, reject) => {
+    Object.assign(methods, { resolve: resolve8, reject });
+  });
+  return Object.assign(promise, methods);
+};
+
+// node_modules/execa/lib/arguments/fd-options.js
+var getToStream = (destination, to = "stdin") => {
+  const isWritable = true;
+  const { options, fileDescriptors } = SUBPROCESS_OPTIONS.get(destination);
+  const fdNumber = getFdNumber(fileDescriptors, to, isWritable);
+  const destinationStream = destination.stdio[fdNumber];
+  if (destinationStream === null) {
+    throw new TypeError(getInvalidStdioOptionMessage(fdNumber, to, options, isWritable));
+  }
+  return destinationStream;
+};
+var getFromStream = (source, from = "stdout") => {
+  const isWritable = false;
+  const { options, fileDescriptors } = SUBPROCESS_OPTIONS.get(source);
+  const fdNumber = getFdNumber(fileDescriptors, from, isWritable);
+  const sourceStream = fdNumber === "all" ? source.all : source.stdio[fdNumber];
+  if (sourceStream === null || sourceStream === void 0) {
+    throw new TypeError(getInvalidStdioOptionMessage(fdNumber, from, options, isWritable));
+  }
+  return sourceStream;
+};
+var SUBPROCESS_OPTIONS = /* @__PURE__ */ new WeakMap();
+var getFdNumber = (fileDescriptors, fdName, isWritable) => {
+  const fdNumber = parseFdNumber(fdName, isWritable);
+  validateFdNumber(fdNumber, fdName, isWritable, fileDescriptors);
+  return fdNumber;
+};
+var parseFdNumber = (fdName, isWritable) => {
+  const fdNumber = parseFd(fdName);
+  if (fdNumber !== void 0) {
+    return fdNumber;
+  }
+  const { validOptions, defaultValue } = isWritable ? { validOptions: '"stdin"', defaultValue: "stdin" } : { validOptions: '"stdout", "stderr", "all"', defaultValue: "stdout" };
+  throw new TypeError(`"${getOptionName(isWritable)}" must not be "${fdName}".
+It must be ${validOptions} or "fd3", "fd4" (and so on).
+It is optional and defaults to "${defaultValue}".`);
+};
+var validateFdNumber = (fdNumber, fdName, isWritable, fileDescriptors) => {
+  const fileDescriptor = fileDescriptors[getUsedDescriptor(fdNumber)];
+  if (fileDescriptor === void 0) {
+    throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. That file descriptor does not exist.
+Please set the "stdio" option to ensure that file descriptor exists.`);
+  }
+  if (fileDescriptor.direction === "input" && !isWritable) {
+    throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. It must be a readable stream, not writable.`);
+  }
+  if (fileDescriptor.direction !== "input" && isWritable) {
+    throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. It must be a writable stream, not readable.`);
+  }
+};
+var getInvalidStdioOptionMessage = (fdNumber, fdName, options, isWritable) => {
+  if (fdNumber === "all" && !options.all) {
+    return `The "all" option must be true to use "from: 'all'".`;
+  }
+  const { optionName, optionValue } = getInvalidStdioOption(fdNumber, options);
+  return `The "${optionName}: ${serializeOptionValue(optionValue)}" option is incompatible with using "${getOptionName(isWritable)}: ${serializeOptionValue(fdName)}".
+Please set this option with "pipe" instead.`;
+};
+var getInvalidStdioOption = (fdNumber, { stdin, stdout, stderr, stdio }) => {
+  const usedDescriptor = getUsedDescriptor(fdNumber);
+  if (usedDescriptor === 0 && stdin !== void 0) {
+    return { optionName: "stdin", optionValue: stdin };
+  }
+  if (usedDescriptor === 1 && stdout !== void 0) {
+    return { optionName: "stdout", optionValue: stdout };
+  }
+  if (usedDescriptor === 2 && stderr !== void 0) {
+    return { optionName: "stderr", optionValue: stderr };
+  }
+  return { optionName: `stdio[${usedDescriptor}]`, optionValue: stdio[usedDescriptor] };
+};
+var getUsedDescriptor = (fdNumber) => fdNumber === "all" ? 1 : fdNumber;
+var getOptionName = (isWritable) => isWritable ? "to" : "from";
+var serializeOptionValue = (value) => {
+  if (typeof value === "string") {
+    return `'${value}'`;
+  }
+  return typeof value === "number" ? `${value}` : "Stream";
+};
+
+// node_modules/execa/lib/ipc/strict.js
+import { once as once3 } from "node:events";
+
+// node_modules/execa/lib/utils/max-listeners.js
+import { addAbortListener } from "node:events";
+var incrementMaxListeners = (eventEmitter, maxListenersIncrement, signal) => {
+  const maxListeners = eventEmitter.getMaxListeners();
+  if (maxListeners === 0 || maxListeners === Number.POSITIVE_INFINITY) {
+    return;
+  }
+  eventEmitter.setMaxListeners(maxListeners + maxListenersIncrement);
+  addAbortListener(signal, () => {
+    eventEmitter.setMaxListeners(eventEmitter.getMaxListeners() - maxListenersIncrement);
+  });
+};
+
+// node_modules/execa/lib/ipc/forward.js
+import { EventEmitter } from "node:events";
+
+// node_modules/execa/lib/ipc/incoming.js
+import { once as once2 } from "node:events";
+import { scheduler } from "node:timers/promises";
+
+// node_modules/execa/lib/ipc/reference.js
+var addReference = (channel, reference) => {
+  if (reference) {
+    addReferenceCount(channel);
+  }
+};
+var addReferenceCount = (channel) => {
+  channel.refCounted();
+};
+var removeReference = (channel, reference) => {
+  if (reference) {
+    removeReferenceCount(channel);
+  }
+};
+var removeReferenceCount = (channel) => {
+  channel.unrefCounted();
+};
+var undoAddedReferences = (channel, isSubprocess) => {
+  if (isSubprocess) {
+    removeReferenceCount(channel);
+    removeReferenceCount(channel);
+  }
+};
+var redoAddedReferences = (channel, isSubprocess) => {
+  if (isSubprocess) {
+    addReferenceCount(channel);
+    addReferenceCount(channel);
+  }
+};
+
+// node_modules/execa/lib/ipc/incoming.js
+var onMessage = async ({ anyProcess, channel, isSubprocess, ipcEmitter }, wrappedMessage) => {
+  if (handleStrictResponse(wrappedMessage) || handleAbort(wrappedMessage)) {
+    return;
+  }
+  if (!INCOMING_MESSAGES.has(anyProcess)) {
+    INCOMING_MESSAGES.set(anyProcess, []);
+  }
+  const incomingMessages = INCOMING_MESSAGES.get(anyProcess);
+  incomingMessages.push(wrappedMessage);
+  if (incomingMessages.length > 1) {
+    return;
+  }
+  while (incomingMessages.length > 0) {
+    await waitForOutgoingMessages(anyProcess, ipcEmitter, wrappedMessage);
+    await scheduler.yield();
+    const message = await handleStrictRequest({
+      wrappedMessage: incomingMessages[0],
+      anyProcess,
+      channel,
+      isSubprocess,
+      ipcEmitter
+    });
+    incomingMessages.shift();
+    ipcEmitter.emit("message", message);
+    ipcEmitter.emit("message:done");
+  }
+};
+var onDisconnect = async ({ anyProcess, channel, isSubprocess, ipcEmitter, boundOnMessage }) => {
+  abortOnDisconnect();
+  const incomingMessages = INCOMING_MESSAGES.get(anyProcess);
+  while (incomingMessages?.length > 0) {
+    await once2(ipcEmitter, "message:done");
+  }
+  anyProcess.removeListener("message", boundOnMessage);
+  redoAddedReferences(channel, isSubprocess);
+  ipcEmitter.connected = false;
+  ipcEmitter.emit("disconnect");
+};
+var INCOMING_MESSAGES = /* @__PURE__ */ new WeakMap();
+
+// node_modules/execa/lib/ipc/forward.js
+var getIpcEmitter = (anyProcess, channel, isSubprocess) => {
+  if (IPC_EMITTERS.has(anyProcess)) {
+    return IPC_EMITTERS.get(anyProcess);
+  }
+  const ipcEmitter = new EventEmitter();
+  ipcEmitter.connected = true;
+  IPC_EMITTERS.set(anyProcess, ipcEmitter);
+  forwardEvents({
+    ipcEmitter,
+    anyProcess,
+    channel,
+    isSubprocess
+  });
+  return ipcEmitter;
+};
+var IPC_EMITTERS = /* @__PURE__ */ new WeakMap();
+var forwardEvents = ({ ipcEmitter, anyProcess, channel, isSubprocess }) => {
+  const boundOnMessage = onMessage.bind(void 0, {
+    anyProcess,
+    channel,
+    isSubprocess,
+    ipcEmitter
+  });
+  anyProcess.on("message", boundOnMessage);
+  anyProcess.once("disconnect", onDisconnect.bind(void 0, {
+    anyProcess,
+    channel,
+    isSubprocess,
+    ipcEmitter,
+    boundOnMessage
+  }));
+  undoAddedReferences(channel, isSubprocess);
+};
+var isConnected = (anyProcess) => {
+  const ipcEmitter = IPC_EMITTERS.get(anyProcess);
+  return ipcEmitter === void 0 ? anyProcess.channel !== null : ipcEmitter.connected;
+};
+
+// node_modules/execa/lib/ipc/strict.js
+var handleSendStrict = ({ anyProcess, channel, isSubprocess, message, strict }) => {
+  if (!strict) {
+    return message;
+  }
+  const ipcEmitter = getIpcEmitter(anyProcess, channel, isSubprocess);
+  const hasListeners = hasMessageListeners(anyProcess, ipcEmitter);
+  return {
+    id: count++,
+    type: REQUEST_TYPE,
+    message,
+    hasListeners
+  };
+};
+var count = 0n;
+var validateStrictDeadlock = (outgoingMessages, wrappedMessage) => {
+  if (wrappedMessage?.type !== REQUEST_TYPE || wrappedMessage.hasListeners) {
+    return;
+  }
+  for (const { id } of outgoingMessages) {
+    if (id !== void 0) {
+      STRICT_RESPONSES[id].resolve({ isDeadlock: true, hasListeners: false });
+    }
+  }
+};
+var handleStrictRequest = async ({ wrappedMessage, anyProcess, channel, isSubprocess, ipcEmitter }) => {
+  if (wrappedMessage?.type !== REQUEST_TYPE || !anyProcess.connected) {
+    return wrappedMessage;
+  }
+  const { id, message } = wrappedMessage;
+  const response = { id, type: RESPONSE_TYPE, message: hasMessageListeners(anyProcess, ipcEmitter) };
+  try {
+    await sendMessage({
+      anyProcess,
+      channel,
+      isSubprocess,
+      ipc: true
+    }, response);
+  } catch (error) {
+    ipcEmitter.emit("strict:error", error);
+  }
+  return message;
+};
+var handleStrictResponse = (wrappedMessage) => {
+  if (wrappedMessage?.type !== RESPONSE_TYPE) {
+    return false;
+  }
+  const { id, message: hasListeners } = wrappedMessage;
+  STRICT_RESPONSES[id]?.resolve({ isDeadlock: false, hasListeners });
+  return true;
+};
+var waitForStrictResponse = async (wrappedMessage, anyProcess, isSubprocess) => {
+  if (wrappedMessage?.type !== REQUEST_TYPE) {
+    return;
+  }
+  const deferred = createDeferred();
+  STRICT_RESPONSES[wrappedMessage.id] = deferred;
+  const controller = new AbortController();
+  try {
+    const { isDeadlock, hasListeners } = await Promise.race([
+      deferred,
+      throwOnDisconnect(anyProcess, isSubprocess, controller)
+    ]);
+    if (isDeadlock) {
+      throwOnStrictDeadlockError(isSubprocess);
+    }
+    if (!hasListeners) {
+      throwOnMissingStrict(isSubprocess);
+    }
+  } finally {
+    controller.abort();
+    delete STRICT_RESPONSES[wrappedMessage.id];
+  }
+};
+var STRICT_RESPONSES = {};
+var throwOnDisconnect = async (anyProcess, isSubprocess, { signal }) => {
+  incrementMaxListeners(anyProcess, 1, signal);
+  await once3(anyProcess, "disconnect", { signal });
+  throwOnStrictDisconnect(isSubprocess);
+};
+var REQUEST_TYPE = "execa:ipc:request";
+var RESPONSE_TYPE = "execa:ipc:response";
+
+// node_modules/execa/lib/ipc/outgoing.js
+var startSendMessage = (anyProcess, wrappedMessage, strict) => {
+  if (!OUTGOING_MESSAGES.has(anyProcess)) {
+    OUTGOING_MESSAGES.set(anyProcess, /* @__PURE__ */ new Set());
+  }
+  const outgoingMessages = OUTGOING_MESSAGES.get(anyProcess);
+  const onMessageSent = createDeferred();
+  const id = strict ? wrappedMessage.id : void 0;
+  const outgoingMessage = { onMessageSent, id };
+  outgoingMessages.add(outgoingMessage);
+  return { outgoingMessages, outgoingMessage };
+};
+var endSendMessage = ({ outgoingMessages, outgoingMessage }) => {
+  outgoingMessages.delete(outgoingMessage);
+  outgoingMessage.onMessageSent.resolve();
+};
+var waitForOutgoingMessages = async (anyProcess, ipcEmitter, wrappedMessage) => {
+  while (!hasMessageListeners(anyProcess, ipcEmitter) && OUTGOING_MESSAGES.get(anyProcess)?.size > 0) {
+    const outgoingMessages = [...OUTGOING_MESSAGES.get(anyProcess)];
+    validateStrictDeadlock(outgoingMessages, wrappedMessage);
+    await Promise.all(outgoingMessages.map(({ onMessageSent }) => onMessageSent));
+  }
+};
+var OUTGOING_MESSAGES = /* @__PURE__ */ new WeakMap();
+var hasMessageListeners = (anyProcess, ipcEmitter) => ipcEmitter.listenerCount("message") > getMinListenerCount(anyProcess);
+var getMinListenerCount = (anyProcess) => SUBPROCESS_OPTIONS.has(anyProcess) && !getFdSpecificValue(SUBPROCESS_OPTIONS.get(anyProcess).options.buffer, "ipc") ? 1 : 0;
+
+// node_modules/execa/lib/ipc/send.js
+var sendMessage = ({ anyProcess, channel, isSubprocess, ipc }, message, { strict = false } = {}) => {
+  const methodName = "sendMessage";
+  validateIpcMethod({
+    methodName,
+    isSubprocess,
+    ipc,
+    isConnected: anyProcess.connected
+  });
+  return sendMessageAsync({
+    anyProcess,
+    channel,
+    methodName,
+    isSubprocess,
+    message,
+    strict
+  });
+};
+var sendMessageAsync = async ({ anyProcess, channel, methodName, isSubprocess, message, strict }) => {
+  const wrappedMessage = handleSendStrict({
+    anyProcess,
+    channel,
+    isSubprocess,
+    message,
+    strict
+  });
+  const outgoingMessagesState = startSendMessage(anyProcess, wrappedMessage, strict);
+  try {
+    await sendOneMessage({
+      anyProcess,
+      methodName,
+      isSubprocess,
+      wrappedMessage,
+      message
+    });
+  } catch (error) {
+    disconnect(anyProcess);
+    throw error;
+  } finally {
+    endSendMessage(outgoingMessagesState);
+  }
+};
+var sendOneMessage = async ({ anyProcess, methodName, isSubprocess, wrappedMessage, message }) => {
+  const sendMethod = getSendMethod(anyProcess);
+  try {
+    await Promise.all([
+      waitForStrictResponse(wrappedMessage, anyProcess, isSubprocess),
+      sendMethod(wrappedMessage)
+    ]);
+  } catch (error) {
+    handleEpipeError({ error, methodName, isSubprocess });
+    handleSerializationError({
+      error,
+      methodName,
+      isSubprocess,
+      message
+    });
+    throw error;
+  }
+};
+var getSendMethod = (anyProcess) => {
+  if (PROCESS_SEND_METHODS.has(anyProcess)) {
+    return PROCESS_SEND_METHODS.get(anyProcess);
+  }
+  const sendMethod = promisify2(anyProcess.send.bind(anyProcess));
+  PROCESS_SEND_METHODS.set(anyProcess, sendMethod);
+  return sendMethod;
+};
+var PROCESS_SEND_METHODS = /* @__PURE__ */ new WeakMap();
+
+// node_modules/execa/lib/ipc/graceful.js
+var sendAbort = (subprocess, message) => {
+  const methodName = "cancelSignal";
+  validateConnection(methodName, false, subprocess.connected);
+  return sendOneMessage({
+    anyProcess: subprocess,
+    methodName,
+    isSubprocess: false,
+    wrappedMessage: { type: GRACEFUL_CANCEL_TYPE, message },
+    message
+  });
+};
+var getCancelSignal = async ({ anyProcess, channel, isSubprocess, ipc }) => {
+  await startIpc({
+    anyProcess,
+    channel,
+    isSubprocess,
+    ipc
+  });
+  return cancelController.signal;
+};
+var startIpc = async ({ anyProcess, channel, isSubprocess, ipc }) => {
+  if (cancelListening) {
+    return;
+  }
+  cancelListening = true;
+  if (!ipc) {
+    throwOnMissingParent();
+    return;
+  }
+  if (channel === null) {
+    abortOnDisconnect();
+    return;
+  }
+  getIpcEmitter(anyProcess, channel, isSubprocess);
+  await scheduler2.yield();
+};
+var cancelListening = false;
+var handleAbort = (wrappedMessage) => {
+  if (wrappedMessage?.type !== GRACEFUL_CANCEL_TYPE) {
+    return false;
+  }
+  cancelController.abort(wrappedMessage.message);
+  return true;
+};
+var GRACEFUL_CANCEL_TYPE = "execa:ipc:cancel";
+var abortOnDisconnect = () => {
+  cancelController.abort(getAbortDisconnectError());
+};
+var cancelController = new AbortController();
+
+// node_modules/execa/lib/terminate/graceful.js
+var validateGracefulCancel = ({ gracefulCancel, cancelSignal, ipc, serialization }) => {
+  if (!gracefulCancel) {
+    return;
+  }
+  if (cancelSignal === void 0) {
+    throw new Error("The `cancelSignal` option must be defined when setting the `gracefulCancel` option.");
+  }
+  if (!ipc) {
+    throw new Error("The `ipc` option cannot be false when setting the `gracefulCancel` option.");
+  }
+  if (serialization === "json") {
+    throw new Error("The `serialization` option cannot be 'json' when setting the `gracefulCancel` option.");
+  }
+};
+var throwOnGracefulCancel = ({
+  subprocess,
+  cancelSignal,
+  gracefulCancel,
+  forceKillAfterDelay,
+  context,
+  controller
+}) => gracefulCancel ? [sendOnAbort({
+  subprocess,
+  cancelSignal,
+  forceKillAfterDelay,
+  context,
+  controller
+})] : [];
+var sendOnAbort = async ({ subprocess, cancelSignal, forceKillAfterDelay, context, controller: { signal } }) => {
+  await onAbortedSignal(cancelSignal, signal);
+  const reason = getReason(cancelSignal);
+  await sendAbort(subprocess, reason);
+  killOnTimeout({
+    kill: subprocess.kill,
+    forceKillAfterDelay,
+    context,
+    controllerSignal: signal
+  });
+  context.terminationReason ??= "gracefulCancel";
+  throw cancelSignal.reason;
+};
+var getReason = ({ reason }) => {
+  if (!(reason instanceof DOMException)) {
+    return reason;
+  }
+  const error = new Error(reason.message);
+  Object.defineProperty(error, "stack", {
+    value: reason.stack,
+    enumerable: false,
+    configurable: true,
+    writable: true
+  });
+  return error;
+};
+
+// node_modules/execa/lib/terminate/timeout.js
+import { setTimeout as setTimeout3 } from "node:timers/promises";
+var validateTimeout = ({ timeout }) => {
+  if (timeout !== void 0 && (!Number.isFinite(timeout) || timeout < 0)) {
+    throw new TypeError(`Expected the \`timeout\` option to be a non-negative integer, got \`${timeout}\` (${typeof timeout})`);
+  }
+};
+var throwOnTimeout = (subprocess, timeout, context, controller) => timeout === 0 || timeout === void 0 ? [] : [killAfterTimeout(subprocess, timeout, context, controller)];
+var killAfterTimeout = async (subprocess, timeout, context, { signal }) => {
+  await setTimeout3(timeout, void 0, { signal });
+  context.terminationReason ??= "timeout";
+  subprocess.kill();
+  throw new DiscardedError();
+};
+
+// node_modules/execa/lib/methods/node.js
+import { execPath, execArgv } from "node:process";
+import path3 from "node:path";
+var mapNode = ({ options }) => {
+  if (options.node === false) {
+    throw new TypeError('The "node" option cannot be false with `execaNode()`.');
+  }
+  return { options: { ...options, node: true } };
+};
+var handleNodeOption = (file, commandArguments, {
+  node: shouldHandleNode = false,
+  nodePath = execPath,
+  nodeOptions = execArgv.filter((nodeOption) => !nodeOption.startsWith("--inspect")),
+  cwd,
+  execPath: formerNodePath,
+  ...options
+}) => {
+  if (formerNodePath !== void 0) {
+    throw new TypeError('The "execPath" option has been removed. Please use the "nodePath" option instead.');
+  }
+  const normalizedNodePath = safeNormalizeFileUrl(nodePath, 'The "nodePath" option');
+  const resolvedNodePath = path3.resolve(cwd, normalizedNodePath);
+  const newOptions = {
+    ...options,
+    nodePath: resolvedNodePath,
+    node: shouldHandleNode,
+    cwd
+  };
+  if (!shouldHandleNode) {
+    return [file, commandArguments, newOptions];
+  }
+  if (path3.basename(file, ".exe") === "node") {
+    throw new TypeError('When the "node" option is true, the first argument does not need to be "node".');
+  }
+  return [
+    resolvedNodePath,
+    [...nodeOptions, file, ...commandArguments],
+    { ipc: true, ...newOptions, shell: false }
+  ];
+};
+
+// node_modules/execa/lib/ipc/ipc-input.js
+import { serialize } from "node:v8";
+var validateIpcInputOption = ({ ipcInput, ipc, serialization }) => {
+  if (ipcInput === void 0) {
+    return;
+  }
+  if (!ipc) {
+    throw new Error("The `ipcInput` option cannot be set unless the `ipc` option is `true`.");
+  }
+  validateIpcInput[serialization](ipcInput);
+};
+var validateAdvancedInput = (ipcInput) => {
+  try {
+    serialize(ipcInput);
+  } catch (error) {
+    throw new Error("The `ipcInput` option is not serializable with a structured clone.", { cause: error });
+  }
+};
+var validateJsonInput = (ipcInput) => {
+  try {
+    JSON.stringify(ipcInput);
+  } catch (error) {
+    throw new Error("The `ipcInput` option is not serializable with JSON.", { cause: error });
+  }
+};
+var validateIpcInput = {
+  advanced: validateAdvancedInput,
+  json: validateJsonInput
+};
+var sendIpcInput = async (subprocess, ipcInput) => {
+  if (ipcInput === void 0) {
+    return;
+  }
+  await subprocess.sendMessage(ipcInput);
+};
+
+// node_modules/execa/lib/arguments/encoding-option.js
+var validateEncoding = ({ encoding }) => {
+  if (ENCODINGS.has(encoding)) {
+    return;
+  }
+  const correctEncoding = getCorrectEncoding(encoding);
+  if (correctEncoding !== void 0) {
+    throw new TypeError(`Invalid option \`encoding: ${serializeEncoding(encoding)}\`.
+Please rename it to ${serializeEncoding(correctEncoding)}.`);
+  }
+  const correctEncodings = [...ENCODINGS].map((correctEncoding2) => serializeEncoding(correctEncoding2)).join(", ");
+  throw new TypeError(`Invalid option \`encoding: ${serializeEncoding(encoding)}\`.
+Please rename it to one of: ${correctEncodings}.`);
+};
+var TEXT_ENCODINGS = /* @__PURE__ */ new Set(["utf8", "utf16le"]);
+var BINARY_ENCODINGS = /* @__PURE__ */ new Set(["buffer", "hex", "base64", "base64url", "latin1", "ascii"]);
+var ENCODINGS = /* @__PURE__ */ new Set([...TEXT_ENCODINGS, ...BINARY_ENCODINGS]);
+var getCorrectEncoding = (encoding) => {
+  if (encoding === null) {
+    return "buffer";
+  }
+  if (typeof encoding !== "string") {
+    return;
+  }
+  const lowerEncoding = encoding.toLowerCase();
+  if (lowerEncoding in ENCODING_ALIASES) {
+    return ENCODING_ALIASES[lowerEncoding];
+  }
+  if (ENCODINGS.has(lowerEncoding)) {
+    return lowerEncoding;
+  }
+};
+var ENCODING_ALIASES = {
+  // eslint-disable-next-line unicorn/text-encoding-identifier-case
+  "utf-8": "utf8",
+  "utf-16le": "utf16le",
+  "ucs-2": "utf16le",
+  ucs2: "utf16le",
+  binary: "latin1"
+};
+var serializeEncoding = (encoding) => typeof encoding === "string" ? `"${encoding}"` : String(encoding);
+
+// node_modules/execa/lib/arguments/cwd.js
+import { statSync } from "node:fs";
+import path4 from "node:path";
+import process5 from "node:process";
+var normalizeCwd = (cwd = getDefaultCwd()) => {
+  const cwdString = safeNormalizeFileUrl(cwd, 'The "cwd" option');
+  return path4.resolve(cwdString);
+};
+var getDefaultCwd = () => {
+  try {
+    return process5.cwd();
+  } catch (error) {
+    error.message = `The current directory does not exist.
+${error.message}`;
+    throw error;
+  }
+};
+var fixCwdError = (originalMessage, cwd) => {
+  if (cwd === getDefaultCwd()) {
+    return originalMessage;
+  }
+  let cwdStat;
+  try {
+    cwdStat = statSync(cwd);
+  } catch (error) {
+    return `The "cwd" option is invalid: ${cwd}.
+${error.message}
+${originalMessage}`;
+  }
+  if (!cwdStat.isDirectory()) {
+    return `The "cwd" option is not a directory: ${cwd}.
+${originalMessage}`;
+  }
+  return originalMessage;
+};
+
+// node_modules/execa/lib/arguments/options.js
+var normalizeOptions = (filePath, rawArguments, rawOptions) => {
+  rawOptions.cwd = normalizeCwd(rawOptions.cwd);
+  const [processedFile, processedArguments, processedOptions] = handleNodeOption(filePath, rawArguments, rawOptions);
+  const { command: file, args: commandArguments, options: initialOptions } = import_cross_spawn.default._parse(processedFile, processedArguments, processedOptions);
+  const fdOptions = normalizeFdSpecificOptions(initialOptions);
+  const options = addDefaultOptions(fdOptions);
+  validateTimeout(options);
+  validateEncoding(options);
+  validateIpcInputOption(options);
+  validateCancelSignal(options);
+  validateGracefulCancel(options);
+  options.shell = normalizeFileUrl(options.shell);
+  options.env = getEnv(options);
+  options.killSignal = normalizeKillSignal(options.killSignal);
+  options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
+  options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
+  if (process6.platform === "win32" && path5.basename(file, ".exe") === "cmd") {
+    commandArguments.unshift("/q");
+  }
+  return { file, commandArguments, options };
+};
+var addDefaultOptions = ({
+  extendEnv = true,
+  preferLocal = false,
+  cwd,
+  localDir: localDirectory = cwd,
+  encoding = "utf8",
+  reject = true,
+  cleanup = true,
+  all = false,
+  windowsHide = true,
+  killSignal = "SIGTERM",
+  forceKillAfterDelay = true,
+  gracefulCancel = false,
+  ipcInput,
+  ipc = ipcInput !== void 0 || gracefulCancel,
+  serialization = "advanced",
+  ...options
+}) => ({
+  ...options,
+  extendEnv,
+  preferLocal,
+  cwd,
+  localDirectory,
+  encoding,
+  reject,
+  cleanup,
+  all,
+  windowsHide,
+  killSignal,
+  forceKillAfterDelay,
+  gracefulCancel,
+  ipcInput,
+  ipc,
+  serialization
+});
+var getEnv = ({ env: envOption, extendEnv, preferLocal, node, localDirectory, nodePath }) => {
+  const env = extendEnv ? { ...process6.env, ...envOption } : envOption;
+  if (preferLocal || node) {
+    return npmRunPathEnv({
+      env,
+      cwd: localDirectory,
+      execPath: nodePath,
+      preferLocal,
+      addExecPath: node
+    });
+  }
+  return env;
+};
+
+// node_modules/execa/lib/arguments/shell.js
+var concatenateShell = (file, commandArguments, options) => options.shell && commandArguments.length > 0 ? [[file, ...commandArguments].join(" "), [], options] : [file, commandArguments, options];
+
+// node_modules/execa/lib/return/message.js
+import { inspect as inspect2 } from "node:util";
+
+// node_modules/strip-final-newline/index.js
+function stripFinalNewline(input) {
+  if (typeof input === "string") {
+    return stripFinalNewlineString(input);
+  }
+  if (!(ArrayBuffer.isView(input) && input.BYTES_PER_ELEMENT === 1)) {
+    throw new Error("Input must be a string or a Uint8Array");
+  }
+  return stripFinalNewlineBinary(input);
+}
+var stripFinalNewlineString = (input) => input.at(-1) === LF2 ? input.slice(0, input.at(-2) === CR ? -2 : -1) : input;
+var stripFinalNewlineBinary = (input) => input.at(-1) === LF_BINARY ? input.subarray(0, input.at(-2) === CR_BINARY ? -2 : -1) : input;
+var LF2 = "\n";
+var LF_BINARY = LF2.codePointAt(0);
+var CR = "\r";
+var CR_BINARY = CR.codePointAt(0);
+
+// node_modules/get-stream/source/index.js
+import { on } from "node:events";
+import { finished } from "node:stream/promises";
+
+// node_modules/get-stream/node_modules/is-stream/index.js
+function isStream(stream, { checkOpen = true } = {}) {
+  return stream !== null && typeof stream === "object" && (stream.writable || stream.readable || !checkOpen || stream.writable === void 0 && stream.readable === void 0) && typeof stream.pipe === "function";
+}
+function isReadableStream(stream, { checkOpen = true } = {}) {
+  return isStream(stream, { checkOpen }) && (stream.readable || !checkOpen) && typeof stream.read === "function" && typeof stream.readable === "boolean" && typeof stream.readableObjectMode === "boolean" && typeof stream.destroy === "function" && typeof stream.destroyed === "boolean";
+}
+
+// node_modules/@sec-ant/readable-stream/dist/ponyfill/asyncIterator.js
+var a = Object.getPrototypeOf(
+  Object.getPrototypeOf(
+    /* istanbul ignore next */
+    async function* () {
+    }
+  ).prototype
+);
+var c = class {
+  #t;
+  #n;
+  #r = false;
+  #e = void 0;
+  constructor(e, t) {
+    this.#t = e, this.#n = t;
+  }
+  next() {
+    const e = () => this.#s();
+    return this.#e = this.#e ? this.#e.then(e, e) : e(), this.#e;
+  }
+  return(e) {
+    const t = () => this.#i(e);
+    return this.#e ? this.#e.then(t, t) : t();
+  }
+  async #s() {
+    if (this.#r)
+      return {
+        done: true,
+        value: void 0
+      };
+    let e;
+    try {
+      e = await this.#t.read();
+    } catch (t) {
+      throw this.#e = void 0, this.#r = true, this.#t.releaseLock(), t;
+    }
+    return e.done && (this.#e = void 0, this.#r = true, this.#t.releaseLock()), e;
+  }
+  async #i(e) {
+    if (this.#r)
+      return {
+        done: true,
+        value: e
+      };
+    if (this.#r = true, !this.#n) {
+      const t = this.#t.cancel(e);
+      return this.#t.releaseLock(), await t, {
+        done: true,
+        value: e
+      };
+    }
+    return this.#t.releaseLock(), {
+      done: true,
+      value: e
+    };
+  }
+};
+var n = /* @__PURE__ */ Symbol();
+function i() {
+  return this[n].next();
+}
+Object.defineProperty(i, "name", { value: "next" });
+function o(r) {
+  return this[n].return(r);
+}
+Object.defineProperty(o, "name", { value: "return" });
+var u = Object.create(a, {
+  next: {
+    enumerable: true,
+    configurable: true,
+    writable: true,
+    value: i
+  },
+  return: {
+    enumerable: true,
+    configurable: true,
+    writable: true,
+    value: o
+  }
+});
+function h({ preventCancel: r = false } = {}) {
+  const e = this.getReader(), t = new c(
+    e,
+    r
+  ), s = Object.create(u);
+  return s[n] = t, s;
+}
+
+// node_modules/get-stream/source/stream.js
+var getAsyncIterable = (stream) => {
+  if (isReadableStream(stream, { checkOpen: false }) && nodeImports.on !== void 0) {
+    return getStreamIterable(stream);
+  }
+  if (typeof stream?.[Symbol.asyncIterator] === "function") {
+    return stream;
+  }
+  if (toString.call(stream) === "[object ReadableStream]") {
+    return h.call(stream);
+  }
+  throw new TypeError("The first argument must be a Readable, a ReadableStream, or an async iterable.");
+};
+var { toString } = Object.prototype;
+var getStreamIterable = async function* (stream) {
+  const controller = new AbortController();
+  const state = {};
+  handleStreamEnd(stream, controller, state);
+  try {
+    for await (const [chunk] of nodeImports.on(stream, "data", { signal: controller.signal })) {
+      yield chunk;
+    }
+  } catch (error) {
+    if (state.error !== void 0) {
+      throw state.error;
+    } else if (!controller.signal.aborted) {
+      throw error;
+    }
+  } finally {
+    stream.destroy();
+  }
+};
+var handleStreamEnd = async (stream, controller, state) => {
+  try {
+    await nodeImports.finished(stream, {
+      cleanup: true,
+      readable: true,
+      writable: false,
+      error: false
+    });
+  } catch (error) {
+    state.error = error;
+  } finally {
+    controller.abort();
+  }
+};
+var nodeImports = {};
+
+// node_modules/get-stream/source/contents.js
+var getStreamContents = async (stream, { init, convertChunk, getSize, truncateChunk, addChunk, getFinalChunk, finalize }, { maxBuffer = Number.POSITIVE_INFINITY } = {}) => {
+  const asyncIterable = getAsyncIterable(stream);
+  const state = init();
+  state.length = 0;
+  try {
+    for await (const chunk of asyncIterable) {
+      const chunkType = getChunkType(chunk);
+      const convertedChunk = convertChunk[chunkType](chunk, state);
+      appendChunk({
+        convertedChunk,
+        state,
+        getSize,
+        truncateChunk,
+        addChunk,
+        maxBuffer
+      });
+    }
+    appendFinalChunk({
+      state,
+      convertChunk,
+      getSize,
+      truncateChunk,
+      addChunk,
+      getFinalChunk,
+      maxBuffer
+    });
+    return finalize(state);
+  } catch (error) {
+    const normalizedError = typeof error === "object" && error !== null ? error : new Error(error);
+    normalizedError.bufferedData = finalize(state);
+    throw normalizedError;
+  }
+};
+var appendFinalChunk = ({ state, getSize, truncateChunk, addChunk, getFinalChunk, maxBuffer }) => {
+  const convertedChunk = getFinalChunk(state);
+  if (convertedChunk !== void 0) {
+    appendChunk({
+      convertedChunk,
+      state,
+      getSize,
+      truncateChunk,
+      addChunk,
+      maxBuffer
+    });
+  }
+};
+var appendChunk = ({ convertedChunk, state, getSize, truncateChunk, addChunk, maxBuffer }) => {
+  const chunkSize = getSize(convertedChunk);
+  const newLength = state.length + chunkSize;
+  if (newLength <= maxBuffer) {
+    addNewChunk(convertedChunk, state, addChunk, newLength);
+    return;
+  }
+  const truncatedChunk = truncateChunk(convertedChunk, maxBuffer - state.length);
+  if (truncatedChunk !== void 0) {
+    addNewChunk(truncatedChunk, state, addChunk, maxBuffer);
+  }
+  throw new MaxBufferError();
+};
+var addNewChunk = (convertedChunk, state, addChunk, newLength) => {
+  state.contents = addChunk(convertedChunk, state, newLength);
+  state.length = newLength;
+};
+var getChunkType = (chunk) => {
+  const typeOfChunk = typeof chunk;
+  if (typeOfChunk === "string") {
+    return "string";
+  }
+  if (typeOfChunk !== "object" || chunk === null) {
+    return "others";
+  }
+  if (globalThis.Buffer?.isBuffer(chunk)) {
+    return "buffer";
+  }
+  const prototypeName = objectToString2.call(chunk);
+  if (prototypeName === "[object ArrayBuffer]") {
+    return "arrayBuffer";
+  }
+  if (prototypeName === "[object DataView]") {
+    return "dataView";
+  }
+  if (Number.isInteger(chunk.byteLength) && Number.isInteger(chunk.byteOffset) && objectToString2.call(chunk.buffer) === "[object ArrayBuffer]") {
+    return "typedArray";
+  }
+  return "others";
+};
+var { toString: objectToString2 } = Object.prototype;
+var MaxBufferError = class extends Error {
+  name = "MaxBufferError";
+  constructor() {
+    super("maxBuffer exceeded");
+  }
+};
+
+// node_modules/get-stream/source/utils.js
+var identity2 = (value) => value;
+var noop = () => void 0;
+var getContentsProperty = ({ contents }) => contents;
+var throwObjectStream = (chunk) => {
+  throw new Error(`Streams in object mode are not supported: ${String(chunk)}`);
+};
+var getLengthProperty = (convertedChunk) => convertedChunk.length;
+
+// node_modules/get-stream/source/array.js
+async function getStreamAsArray(stream, options) {
+  return getStreamContents(stream, arrayMethods, options);
+}
+var initArray = () => ({ contents: [] });
+var increment = () => 1;
+var addArrayChunk = (convertedChunk, { contents }) => {
+  contents.push(convertedChunk);
+  return contents;
+};
+var arrayMethods = {
+  init: initArray,
+  convertChunk: {
+    string: identity2,
+    buffer: identity2,
+    arrayBuffer: identity2,
+    dataView: identity2,
+    typedArray: identity2,
+    others: identity2
+  },
+  getSize: increment,
+  truncateChunk: noop,
+  addChunk: addArrayChunk,
+  getFinalChunk: noop,
+  finalize: getContentsProperty
+};
+
+// node_modules/get-stream/source/array-buffer.js
+async function getStreamAsArrayBuffer(stream, options) {
+  return getStreamContents(stream, arrayBufferMethods, options);
+}
+var initArrayBuffer = () => ({ contents: new ArrayBuffer(0) });
+var useTextEncoder = (chunk) => textEncoder2.encode(chunk);
+var textEncoder2 = new TextEncoder();
+var useUint8Array = (chunk) => new Uint8Array(chunk);
+var useUint8ArrayWithOffset = (chunk) => new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+var truncateArrayBufferChunk = (convertedChunk, chunkSize) => convertedChunk.slice(0, chunkSize);
+var addArrayBufferChunk = (convertedChunk, { contents, length: previousLength }, length) => {
+  const newContents = hasArrayBufferResize() ? resizeArrayBuffer(contents, length) : resizeArrayBufferSlow(contents, length);
+  new Uint8Array(newContents).set(convertedChunk, previousLength);
+  return newContents;
+};
+var resizeArrayBufferSlow = (contents, length) => {
+  if (length <= contents.byteLength) {
+    return contents;
+  }
+  const arrayBuffer = new ArrayBuffer(getNewContentsLength(length));
+  new Uint8Array(arrayBuffer).set(new Uint8Array(contents), 0);
+  return arrayBuffer;
+};
+var resizeArrayBuffer = (contents, length) => {
+  if (length <= contents.maxByteLength) {
+    contents.resize(length);
+    return contents;
+  }
+  const arrayBuffer = new ArrayBuffer(length, { maxByteLength: getNewContentsLength(length) });
+  new Uint8Array(arrayBuffer).set(new Uint8Array(contents), 0);
+  return arrayBuffer;
+};
+var getNewContentsLength = (length) => SCALE_FACTOR ** Math.ceil(Math.log(length) / Math.log(SCALE_FACTOR));
+var SCALE_FACTOR = 2;
+var finalizeArrayBuffer = ({ contents, length }) => hasArrayBufferResize() ? contents : contents.slice(0, length);
+var hasArrayBufferResize = () => "resize" in ArrayBuffer.prototype;
+var arrayBufferMethods = {
+  init: initArrayBuffer,
+  convertChunk: {
+    string: useTextEncoder,
+    buffer: useUint8Array,
+    arrayBuffer: useUint8Array,
+    dataView: useUint8ArrayWithOffset,
+    typedArray: useUint8ArrayWithOffset,
+    others: throwObjectStream
+  },
+  getSize: getLengthProperty,
+  truncateChunk: truncateArrayBufferChunk,
+  addChunk: addArrayBufferChunk,
+  getFinalChunk: noop,
+  finalize: finalizeArrayBuffer
+};
+
+// node_modules/get-stream/source/string.js
+async function getStreamAsString(stream, options) {
+  return getStreamContents(stream, stringMethods, options);
+}
+var initString = () => ({ contents: "", textDecoder: new TextDecoder() });
+var useTextDecoder = (chunk, { textDecoder: textDecoder2 }) => textDecoder2.decode(chunk, { stream: true });
+var addStringChunk = (convertedChunk, { contents }) => contents + convertedChunk;
+var truncateStringChunk = (convertedChunk, chunkSize) => convertedChunk.slice(0, chunkSize);
+var getFinalStringChunk = ({ textDecoder: textDecoder2 }) => {
+  const finalChunk = textDecoder2.decode();
+  return finalChunk === "" ? void 0 : finalChunk;
+};
+var stringMethods = {
+  init: initString,
+  convertChunk: {
+    string: identity2,
+    buffer: useTextDecoder,
+    arrayBuffer: useTextDecoder,
+    dataView: useTextDecoder,
+    typedArray: useTextDecoder,
+    others: throwObjectStream
+  },
+  getSize: getLengthProperty,
+  truncateChunk: truncateStringChunk,
+  addChunk: addStringChunk,
+  getFinalChunk: getFinalStringChunk,
+  finalize: getContentsProperty
+};
+
+// node_modules/get-stream/source/index.js
+Object.assign(nodeImports, { on, finished });
+
+// node_modules/execa/lib/io/max-buffer.js
+var handleMaxBuffer = ({ error, stream, readableObjectMode, lines, encoding, fdNumber }) => {
+  if (!(error instanceof MaxBufferError)) {
+    throw error;
+  }
+  if (fdNumber === "all") {
+    return error;
+  }
+  const unit = getMaxBufferUnit(readableObjectMode, lines, encoding);
+  error.maxBufferInfo = { fdNumber, unit };
+  stream.destroy();
+  throw error;
+};
+var getMaxBufferUnit = (readableObjectMode, lines, encoding) => {
+  if (readableObjectMode) {
+    return "objects";
+  }
+  if (lines) {
+    return "lines";
+  }
+  if (encoding === "buffer") {
+    return "bytes";
+  }
+  return "characters";
+};
+var checkIpcMaxBuffer = (subprocess, ipcOutput, maxBuffer) => {
+  if (ipcOutput.length !== maxBuffer) {
+    return;
+  }
+  const error = new MaxBufferError();
+  error.maxBufferInfo = { fdNumber: "ipc" };
+  throw error;
+};
+var getMaxBufferMessage = (error, maxBuffer) => {
+  const { streamName, threshold, unit } = getMaxBufferInfo(error, maxBuffer);
+  return `Command's ${streamName} was larger than ${threshold} ${unit}`;
+};
+var getMaxBufferInfo = (error, maxBuffer) => {
+  if (error?.maxBufferInfo === void 0) {
+    return { streamName: "output", threshold: maxBuffer[1], unit: "bytes" };
+  }
+  const { maxBufferInfo: { fdNumber, unit } } = error;
+  delete error.maxBufferInfo;
+  const threshold = getFdSpecificValue(maxBuffer, fdNumber);
+  if (fdNumber === "ipc") {
+    return { streamName: "IPC output", threshold, unit: "messages" };
+  }
+  return { streamName: getStreamName(fdNumber), threshold, unit };
+};
+var isMaxBufferSync = (resultError, output, maxBuffer) => resultError?.code === "ENOBUFS" && output !== null && output.some((result) => result !== null && result.length > getMaxBufferSync(maxBuffer));
+var truncateMaxBufferSync = (result, isMaxBuffer, maxBuffer) => {
+  if (!isMaxBuffer) {
+    return result;
+  }
+  const maxBufferValue = getMaxBufferSync(maxBuffer);
+  return result.length > maxBufferValue ? result.slice(0, maxBufferValue) : result;
+};
+var getMaxBufferSync = ([, stdoutMaxBuffer]) => stdoutMaxBuffer;
+
+// node_modules/execa/lib/return/message.js
+var createMessages = ({
+  stdio,
+  all,
+  ipcOutput,
+  originalError,
+  signal,
+  signalDescription,
+  exitCode,
+  escapedCommand,
+  timedOut,
+  isCanceled,
+  isGracefullyCanceled,
+  isMaxBuffer,
+  isForcefullyTerminated,
+  forceKillAfterDelay,
+  killSignal,
+  maxBuffer,
+  timeout,
+  cwd
+}) => {
+  const errorCode = originalError?.code;
+  const prefix = getErrorPrefix({
+    originalError,
+    timedOut,
+    timeout,
+    isMaxBuffer,
+    maxBuffer,
+    errorCode,
+    signal,
+    signalDescription,
+    exitCode,
+    isCanceled,
+    isGracefullyCanceled,
+    isForcefullyTerminated,
+    forceKillAfterDelay,
+    killSignal
+  });
+  const originalMessage = getOriginalMessage(originalError, cwd);
+  const suffix = originalMessage === void 0 ? "" : `
+${originalMessage}`;
+  const shortMessage = `${prefix}: ${escapedCommand}${suffix}`;
+  const messageStdio = all === void 0 ? [stdio[2], stdio[1]] : [all];
+  const message = [
+    shortMessage,
+    ...messageStdio,
+    ...stdio.slice(3),
+    ipcOutput.map((ipcMessage) => serializeIpcMessage(ipcMessage)).join("\n")
+  ].map((messagePart) => escapeLines(stripFinalNewline(serializeMessagePart(messagePart)))).filter(Boolean).join("\n\n");
+  return { originalMessage, shortMessage, message };
+};
+var getErrorPrefix = ({
+  originalError,
+  timedOut,
+  timeout,
+  isMaxBuffer,
+  maxBuffer,
+  errorCode,
+  signal,
+  signalDescription,
+  exitCode,
+  isCanceled,
+  isGracefullyCanceled,
+  isForcefullyTerminated,
+  forceKillAfterDelay,
+  killSignal
+}) => {
+  const forcefulSuffix = getForcefulSuffix(isForcefullyTerminated, forceKillAfterDelay);
+  if (timedOut) {
+    return `Command timed out after ${timeout} milliseconds${forcefulSuffix}`;
+  }
+  if (isGracefullyCanceled) {
+    if (signal === void 0) {
+      return `Command was gracefully canceled with exit code ${exitCode}`;
+    }
+    return isForcefullyTerminated ? `Command was gracefully canceled${forcefulSuffix}` : `Command was gracefully canceled with ${signal} (${signalDescription})`;
+  }
+  if (isCanceled) {
+    return `Command was canceled${forcefulSuffix}`;
+  }
+  if (isMaxBuffer) {
+    return `${getMaxBufferMessage(originalError, maxBuffer)}${forcefulSuffix}`;
+  }
+  if (errorCode !== void 0) {
+    return `Command failed with ${errorCode}${forcefulSuffix}`;
+  }
+  if (isForcefullyTerminated) {
+    return `Command was killed with ${killSignal} (${getSignalDescription(killSignal)})${forcefulSuffix}`;
+  }
+  if (signal !== void 0) {
+    return `Command was killed with ${signal} (${signalDescription})`;
+  }
+  if (exitCode !== void 0) {
+    return `Command failed with exit code ${exitCode}`;
+  }
+  return "Command failed";
+};
+var getForcefulSuffix = (isForcefullyTerminated, forceKillAfterDelay) => isForcefullyTerminated ? ` and was forcefully terminated after ${forceKillAfterDelay} milliseconds` : "";
+var getOriginalMessage = (originalError, cwd) => {
+  if (originalError instanceof DiscardedError) {
+    return;
+  }
+  const originalMessage = isExecaError(originalError) ? originalError.originalMessage : String(originalError?.message ?? originalError);
+  const escapedOriginalMessage = escapeLines(fixCwdError(originalMessage, cwd));
+  return escapedOriginalMessage === "" ? void 0 : escapedOriginalMessage;
+};
+var serializeIpcMessage = (ipcMessage) => typeof ipcMessage === "string" ? ipcMessage : inspect2(ipcMessage);
+var serializeMessagePart = (messagePart) => Array.isArray(messagePart) ? messagePart.map((messageItem) => stripFinalNewline(serializeMessageItem(messageItem))).filter(Boolean).join("\n") : serializeMessageItem(messagePart);
+var serializeMessageItem = (messageItem) => {
+  if (typeof messageItem === "string") {
+    return messageItem;
+  }
+  if (isUint8Array(messageItem)) {
+    return uint8ArrayToString(messageItem);
+  }
+  return "";
+};
+
+// node_modules/execa/lib/return/result.js
+var makeSuccessResult = ({
+  command,
+  escapedCommand,
+  stdio,
+  all,
+  ipcOutput,
+  options: { cwd },
+  startTime
+}) => omitUndefinedProperties({
+  command,
+  escapedCommand,
+  cwd,
+  durationMs: getDurationMs(startTime),
+  failed: false,
+  timedOut: false,
+  isCanceled: false,
+  isGracefullyCanceled: false,
+  isTerminated: false,
+  isMaxBuffer: false,
+  isForcefullyTerminated: false,
+  exitCode: 0,
+  stdout: stdio[1],
+  stderr: stdio[2],
+  all,
+  stdio,
+  ipcOutput,
+  pipedFrom: []
+});
+var makeEarlyError = ({
+  error,
+  command,
+  escapedCommand,
+  fileDescriptors,
+  options,
+  startTime,
+  isSync
+}) => makeError({
+  error,
+  command,
+  escapedCommand,
+  startTime,
+  timedOut: false,
+  isCanceled: false,
+  isGracefullyCanceled: false,
+  isMaxBuffer: false,
+  isForcefullyTerminated: false,
+  stdio: Array.from({ length: fileDescriptors.length }),
+  ipcOutput: [],
+  options,
+  isSync
+});
+var makeError = ({
+  error: originalError,
+  command,
+  escapedCommand,
+  startTime,
+  timedOut,
+  isCanceled,
+  isGracefullyCanceled,
+  isMaxBuffer,
+  isForcefullyTerminated,
+  exitCode: rawExitCode,
+  signal: rawSignal,
+  stdio,
+  all,
+  ipcOutput,
+  options: {
+    timeoutDuration,
+    timeout = timeoutDuration,
+    forceKillAfterDelay,
+    killSignal,
+    cwd,
+    maxBuffer
+  },
+  isSync
+}) => {
+  const { exitCode, signal, signalDescription } = normalizeExitPayload(rawExitCode, rawSignal);
+  const { originalMessage, shortMessage, message } = createMessages({
+    stdio,
+    all,
+    ipcOutput,
+    originalError,
+    signal,
+    signalDescription,
+    exitCode,
+    escapedCommand,
+    timedOut,
+    isCanceled,
+    isGracefullyCanceled,
+    isMaxBuffer,
+    isForcefullyTerminated,
+    forceKillAfterDelay,
+    killSignal,
+    maxBuffer,
+    timeout,
+    cwd
+  });
+  const error = getFinalError(originalError, message, isSync);
+  Object.assign(error, getErrorProperties({
+    error,
+    command,
+    escapedCommand,
+    startTime,
+    timedOut,
+    isCanceled,
+    isGracefullyCanceled,
+    isMaxBuffer,
+    isForcefullyTerminated,
+    exitCode,
+    signal,
+    signalDescription,
+    stdio,
+    all,
+    ipcOutput,
+    cwd,
+    originalMessage,
+    shortMessage
+  }));
+  return error;
+};
+var getErrorProperties = ({
+  error,
+  command,
+  escapedCommand,
+  startTime,
+  timedOut,
+  isCanceled,
+  isGracefullyCanceled,
+  isMaxBuffer,
+  isForcefullyTerminated,
+  exitCode,
+  signal,
+  signalDescription,
+  stdio,
+  all,
+  ipcOutput,
+  cwd,
+  originalMessage,
+  shortMessage
+}) => omitUndefinedProperties({
+  shortMessage,
+  originalMessage,
+  command,
+  escapedCommand,
+  cwd,
+  durationMs: getDurationMs(startTime),
+  failed: true,
+  timedOut,
+  isCanceled,
+  isGracefullyCanceled,
+  isTerminated: signal !== void 0,
+  isMaxBuffer,
+  isForcefullyTerminated,
+  exitCode,
+  signal,
+  signalDescription,
+  code: error.cause?.code,
+  stdout: stdio[1],
+  stderr: stdio[2],
+  all,
+  stdio,
+  ipcOutput,
+  pipedFrom: []
+});
+var omitUndefinedProperties = (result) => Object.fromEntries(Object.entries(result).filter(([, value]) => value !== void 0));
+var normalizeExitPayload = (rawExitCode, rawSignal) => {
+  const exitCode = rawExitCode === null ? void 0 : rawExitCode;
+  const signal = rawSignal === null ? void 0 : rawSignal;
+  const signalDescription = signal === void 0 ? void 0 : getSignalDescription(rawSignal);
+  return { exitCode, signal, signalDescription };
+};
+
+// node_modules/parse-ms/index.js
+var toZeroIfInfinity = (value) => Number.isFinite(value) ? value : 0;
+function parseNumber(milliseconds) {
+  return {
+    days: Math.trunc(milliseconds / 864e5),
+    hours: Math.trunc(milliseconds / 36e5 % 24),
+    minutes: Math.trunc(milliseconds / 6e4 % 60),
+    seconds: Math.trunc(milliseconds / 1e3 % 60),
+    milliseconds: Math.trunc(milliseconds % 1e3),
+    microseconds: Math.trunc(toZeroIfInfinity(milliseconds * 1e3) % 1e3),
+    nanoseconds: Math.trunc(toZeroIfInfinity(milliseconds * 1e6) % 1e3)
+  };
+}
+function parseBigint(milliseconds) {
+  return {
+    days: milliseconds / 86400000n,
+    hours: milliseconds / 3600000n % 24n,
+    minutes: milliseconds / 60000n % 60n,
+    seconds: milliseconds / 1000n % 60n,
+    milliseconds: milliseconds % 1000n,
+    microseconds: 0n,
+    nanoseconds: 0n
+  };
+}
+function parseMilliseconds(milliseconds) {
+  switch (typeof milliseconds) {
+    case "number": {
+      if (Number.isFinite(milliseconds)) {
+        return parseNumber(milliseconds);
+      }
+      break;
+    }
+    case "bigint": {
+      return parseBigint(milliseconds);
+    }
+  }
+  throw new TypeError("Expected a finite number or bigint");
+}
+
+// node_modules/pretty-ms/index.js
+var isZero2 = (value) => value === 0 || value === 0n;
+var pluralize = (word, count2) => count2 === 1 || count2 === 1n ? word : `${word}s`;
+var SECOND_ROUNDING_EPSILON = 1e-7;
+var ONE_DAY_IN_MILLISECONDS = 24n * 60n * 60n * 1000n;
+function prettyMilliseconds(milliseconds, options) {
+  const isBigInt = typeof milliseconds === "bigint";
+  if (!isBigInt && !Number.isFinite(milliseconds)) {
+    throw new TypeError("Expected a finite number or bigint");
+  }
+  options = { ...options };
+  const sign = milliseconds < 0 ? "-" : "";
+  milliseconds = milliseconds < 0 ? -milliseconds : milliseconds;
+  if (options.colonNotation) {
+    options.compact = false;
+    options.formatSubMilliseconds = false;
+    options.separateMilliseconds = false;
+    options.verbose = false;
+  }
+  if (options.compact) {
+    options.unitCount = 1;
+    options.secondsDecimalDigits = 0;
+    options.millisecondsDecimalDigits = 0;
+  }
+  let result = [];
+  const floorDecimals = (value, decimalDigits) => {
+    const flooredInterimValue = Math.floor(value * 10 ** decimalDigits + SECOND_ROUNDING_EPSILON);
+    const flooredValue = Math.round(flooredInterimValue) / 10 ** decimalDigits;
+    return flooredValue.toFixed(decimalDigits);
+  };
+  const add = (value, long, short, valueString) => {
+    if ((result.length === 0 || !options.colonNotation) && isZero2(value) && !(options.colonNotation && short === "m")) {
+      return;
+    }
+    valueString ??= String(value);
+    if (options.colonNotation) {
+      const wholeDigits = valueString.includes(".") ? valueString.split(".")[0].length : valueString.length;
+      const minLength = result.length > 0 ? 2 : 1;
+      valueString = "0".repeat(Math.max(0, minLength - wholeDigits)) + valueString;
+    } else {
+      valueString += options.verbose ? " " + pluralize(long, value) : short;
+    }
+    result.push(valueString);
+  };
+  const parsed = parseMilliseconds(milliseconds);
+  const days = BigInt(parsed.days);
+  if (options.hideYearAndDays) {
+    add(BigInt(days) * 24n + BigInt(parsed.hours), "hour", "h");
+  } else {
+    if (options.hideYear) {
+      add(days, "day", "d");
+    } else {
+      add(days / 365n, "year", "y");
+      add(days % 365n, "day", "d");
+    }
+    add(Number(parsed.hours), "hour", "h");
+  }
+  add(Number(parsed.minutes), "minute", "m");
+  if (!options.hideSeconds) {
+    if (options.separateMilliseconds || options.formatSubMilliseconds || !options.colonNotation && milliseconds < 1e3 && !options.subSecondsAsDecimals) {
+      const seconds = Number(parsed.seconds);
+      const milliseconds2 = Number(parsed.milliseconds);
+      const microseconds = Number(parsed.microseconds);
+      const nanoseconds = Number(parsed.nanoseconds);
+      add(seconds, "second", "s");
+      if (options.formatSubMilliseconds) {
+        add(milliseconds2, "millisecond", "ms");
+        add(microseconds, "microsecond", "\xB5s");
+        add(nanoseconds, "nanosecond", "ns");
+      } else {
+        const millisecondsAndBelow = milliseconds2 + microseconds / 1e3 + nanoseconds / 1e6;
+        const millisecondsDecimalDigits = typeof options.millisecondsDecimalDigits === "number" ? options.millisecondsDecimalDigits : 0;
+        const roundedMilliseconds = millisecondsAndBelow >= 1 ? Math.round(millisecondsAndBelow) : Math.ceil(millisecondsAndBelow);
+        const maximumMilliseconds = 1e3 - 10 ** -millisecondsDecimalDigits;
+        const millisecondsString = millisecondsDecimalDigits ? Math.min(millisecondsAndBelow, maximumMilliseconds).toFixed(millisecondsDecimalDigits) : Math.min(roundedMilliseconds, maximumMilliseconds);
+        add(
+          Number.parseFloat(millisecondsString),
+          "millisecond",
+          "ms",
+          millisecondsString
+        );
+      }
+    } else {
+      const seconds = (isBigInt ? Number(milliseconds % ONE_DAY_IN_MILLISECONDS) : milliseconds) / 1e3 % 60;
+      const secondsDecimalDigits = typeof options.secondsDecimalDigits === "number" ? options.secondsDecimalDigits : 1;
+      const secondsFixed = floorDecimals(seconds, secondsDecimalDigits);
+      const secondsString = options.keepDecimalsOnWholeSeconds ? secondsFixed : secondsFixed.replace(/\.0+$/, "");
+      add(Number.parseFloat(secondsString), "second", "s", secondsString);
+    }
+  }
+  if (result.length === 0) {
+    return sign + "0" + (options.verbose ? " milliseconds" : "ms");
+  }
+  const separator = options.colonNotation ? ":" : " ";
+  if (typeof options.unitCount === "number") {
+    result = result.slice(0, Math.max(options.unitCount, 1));
+  }
+  return sign + result.join(separator);
+}
+
+// node_modules/execa/lib/verbose/error.js
+var logError = (result, verboseInfo) => {
+  if (result.failed) {
+    verboseLog({
+      type: "error",
+      verboseMessage: result.shortMessage,
+      verboseInfo,
+      result
+    });
+  }
+};
+
+// node_modules/execa/lib/verbose/complete.js
+var logResult = (result, verboseInfo) => {
+  if (!isVerbose(verboseInfo)) {
+    return;
+  }
+  logError(result, verboseInfo);
+  logDuration(result, verboseInfo);
+};
+var logDuration = (result, verboseInfo) => {
+  const verboseMessage = `(done in ${prettyMilliseconds(result.durationMs)})`;
+  verboseLog({
+    type: "duration",
+    verboseMessage,
+    verboseInfo,
+    result
+  });
+};
+
+// node_modules/execa/lib/return/reject.js
+var handleResult = (result, verboseInfo, { reject }) => {
+  logResult(result, verboseInfo);
+  if (result.failed && reject) {
+    throw result;
+  }
+  return result;
+};
+
+// node_modules/execa/lib/stdio/handle-sync.js
+import { readFileSync as readFileSync3 } from "node:fs";
+
+// node_modules/execa/node_modules/is-stream/index.js
+function isStream2(stream, { checkOpen = true } = {}) {
+  return stream !== null && typeof stream === "object" && (stream.writable || stream.readable || !checkOpen || stream.writable === void 0 && stream.readable === void 0) && typeof stream.pipe === "function";
+}
+function isWritableStream(stream, { checkOpen = true } = {}) {
+  return isStream2(stream, { checkOpen }) && (stream.writable || !checkOpen) && typeof stream.write === "function" && typeof stream.end === "function" && typeof stream.writable === "boolean" && typeof stream.writableObjectMode === "boolean" && typeof stream.destroy === "function" && typeof stream.destroyed === "boolean";
+}
+function isReadableStream2(stream, { checkOpen = true } = {}) {
+  return isStream2(stream, { checkOpen }) && (stream.readable || !checkOpen) && typeof stream.read === "function" && typeof stream.readable === "boolean" && typeof stream.readableObjectMode === "boolean" && typeof stream.destroy === "function" && typeof stream.destroyed === "boolean";
+}
+function isDuplexStream(stream, options) {
+  return isWritableStream(stream, options) && isReadableStream2(stream, options);
+}
+
+// node_modules/execa/lib/stdio/type.js
+var getStdioItemType = (value, optionName) => {
+  if (isAsyncGenerator(value)) {
+    return "asyncGenerator";
+  }
+  if (isSyncGenerator(value)) {
+    return "generator";
+  }
+  if (isUrl(value)) {
+    return "fileUrl";
+  }
+  if (isFilePathObject(value)) {
+    return "filePath";
+  }
+  if (isWebStream(value)) {
+    return "webStream";
+  }
+  if (isStream2(value, { checkOpen: false })) {
+    return "native";
+  }
+  if (isUint8Array(value)) {
+    return "uint8Array";
+  }
+  if (isAsyncIterableObject(value)) {
+    return "asyncIterable";
+  }
+  if (isIterableObject(value)) {
+    return "iterable";
+  }
+  if (isTransformStream(value)) {
+    return getTransformStreamType({ transform: value }, optionName);
+  }
+  if (isTransformOptions(value)) {
+    return getTransformObjectType(value, optionName);
+  }
+  return "native";
+};
+var getTransformObjectType = (value, optionName) => {
+  if (isDuplexStream(value.transform, { checkOpen: false })) {
+    return getDuplexType(value, optionName);
+  }
+  if (isTransformStream(value.transform)) {
+    return getTransformStreamType(value, optionName);
+  }
+  return getGeneratorObjectType(value, optionName);
+};
+var getDuplexType = (value, optionName) => {
+  validateNonGeneratorType(value, optionName, "Duplex stream");
+  return "duplex";
+};
+var getTransformStreamType = (value, optionName) => {
+  validateNonGeneratorType(value, optionName, "web TransformStream");
+  return "webTransform";
+};
+var validateNonGeneratorType = ({ final, binary, objectMode }, optionName, typeName2) => {
+  checkUndefinedOption(final, `${optionName}.final`, typeName2);
+  checkUndefinedOption(binary, `${optionName}.binary`, typeName2);
+  checkBooleanOption(objectMode, `${optionName}.objectMode`);
+};
+var checkUndefinedOption = (value, optionName, typeName2) => {
+  if (value !== void 0) {
+    throw new TypeError(`The \`${optionName}\` option can only be defined when using a generator, not a ${typeName2}.`);
+  }
+};
+var getGeneratorObjectType = ({ transform, final, binary, objectMode }, optionName) => {
+  if (transform !== void 0 && !isGenerator(transform)) {
+    throw new TypeError(`The \`${optionName}.transform\` option must be a generator, a Duplex stream or a web TransformStream.`);
+  }
+  if (isDuplexStream(final, { checkOpen: false })) {
+    throw new TypeError(`The \`${optionName}.final\` option must not be a Duplex stream.`);
+  }
+  if (isTransformStream(final)) {
+    throw new TypeError(`The \`${optionName}.final\` option must not be a web TransformStream.`);
+  }
+  if (final !== void 0 && !isGenerator(final)) {
+    throw new TypeError(`The \`${optionName}.final\` option must be a generator.`);
+  }
+  checkBooleanOption(binary, `${optionName}.binary`);
+  checkBooleanOption(objectMode, `${optionName}.objectMode`);
+  return isAsyncGenerator(transform) || isAsyncGenerator(final) ? "asyncGenerator" : "generator";
+};
+var checkBooleanOption = (value, optionName) => {
+  if (value !== void 0 && typeof value !== "boolean") {
+    throw new TypeError(`The \`${optionName}\` option must use a boolean.`);
+  }
+};
+var isGenerator = (value) => isAsyncGenerator(value) || isSyncGenerator(value);
+var isAsyncGenerator = (value) => Object.prototype.toString.call(value) === "[object AsyncGeneratorFunction]";
+var isSyncGenerator = (value) => Object.prototype.toString.call(value) === "[object GeneratorFunction]";
+var isTransformOptions = (value) => isPlainObject(value) && (value.transform !== void 0 || value.final !== void 0);
+var isUrl = (value) => Object.prototype.toString.call(value) === "[object URL]";
+var isRegularUrl = (value) => isUrl(value) && value.protocol !== "file:";
+var isFilePathObject = (value) => isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((key) => FILE_PATH_KEYS.has(key)) && isFilePathString(value.file);
+var FILE_PATH_KEYS = /* @__PURE__ */ new Set(["file", "append"]);
+var isFilePathString = (file) => typeof file === "string";
+var isUnknownStdioString = (type, value) => type === "native" && typeof value === "string" && !KNOWN_STDIO_STRINGS.has(value);
+var KNOWN_STDIO_STRINGS = /* @__PURE__ */ new Set(["ipc", "ignore", "inherit", "overlapped", "pipe"]);
+var isReadableStream3 = (value) => Object.prototype.toString.call(value) === "[object ReadableStream]";
+var isWritableStream2 = (value) => Object.prototype.toString.call(value) === "[object WritableStream]";
+var isWebStream = (value) => isReadableStream3(value) || isWritableStream2(value);
+var isTransformStream = (value) => isReadableStream3(value?.readable) && isWritableStream2(value?.writable);
+var isAsyncIterableObject = (value) => isObject(value) && typeof value[Symbol.asyncIterator] === "function";
+var isIterableObject = (value) => isObject(value) && typeof value[Symbol.iterator] === "function";
+var isObject = (value) => typeof value === "object" && value !== null;
+var TRANSFORM_TYPES = /* @__PURE__ */ new Set(["generator", "asyncGenerator", "duplex", "webTransform"]);
+var FILE_TYPES = /* @__PURE__ */ new Set(["fileUrl", "filePath", "fileNumber"]);
+var SPECIAL_DUPLICATE_TYPES_SYNC = /* @__PURE__ */ new Set(["fileUrl", "filePath"]);
+var SPECIAL_DUPLICATE_TYPES = /* @__PURE__ */ new Set([...SPECIAL_DUPLICATE_TYPES_SYNC, "webStream", "nodeStream"]);
+var FORBID_DUPLICATE_TYPES = /* @__PURE__ */ new Set(["webTransform", "duplex"]);
+var TYPE_TO_MESSAGE = {
+  generator: "a generator",
+  asyncGenerator: "an async generator",
+  fileUrl: "a file URL",
+  filePath: "a file path string",
+  fileNumber: "a file descriptor number",
+  webStream: "a web stream",
+  nodeStream: "a Node.js stream",
+  webTransform: "a web TransformStream",
+  duplex: "a Duplex stream",
+  native: "any value",
+  iterable: "an iterable",
+  asyncIterable: "an async iterable",
+  string: "a string",
+  uint8Array: "a Uint8Array"
+};
+
+// node_modules/execa/lib/transform/object-mode.js
+var getTransformObjectModes = (objectMode, index, newTransforms, direction) => direction === "output" ? getOutputObjectModes(objectMode, index, newTransforms) : getInputObjectModes(objectMode, index, newTransforms);
+var getOutputObjectModes = (objectMode, index, newTransforms) => {
+  const writableObjectMode = index !== 0 && newTransforms[index - 1].value.readableObjectMode;
+  const readableObjectMode = objectMode ?? writableObjectMode;
+  return { writableObjectMode, readableObjectMode };
+};
+var getInputObjectModes = (objectMode, index, newTransforms) => {
+  const writableObjectMode = index === 0 ? objectMode === true : newTransforms[index - 1].value.readableObjectMode;
+  const readableObjectMode = index !== newTransforms.length - 1 && (objectMode ?? writableObjectMode);
+  return { writableObjectMode, readableObjectMode };
+};
+var getFdObjectMode = (stdioItems, direction) => {
+  const lastTransform = stdioItems.findLast(({ type }) => TRANSFORM_TYPES.has(type));
+  if (lastTransform === void 0) {
+    return false;
+  }
+  return direction === "input" ? lastTransform.value.writableObjectMode : lastTransform.value.readableObjectMode;
+};
+
+// node_modules/execa/lib/transform/normalize.js
+var normalizeTransforms = (stdioItems, optionName, direction, options) => [
+  ...stdioItems.filter(({ type }) => !TRANSFORM_TYPES.has(type)),
+  ...getTransforms(stdioItems, optionName, direction, options)
+];
+var getTransforms = (stdioItems, optionName, direction, { encoding }) => {
+  const transforms = stdioItems.filter(({ type }) => TRANSFORM_TYPES.has(type));
+  const newTransforms = Array.from({ length: transforms.length });
+  for (const [index, stdioItem] of Object.entries(transforms)) {
+    newTransforms[index] = normalizeTransform({
+      stdioItem,
+      index: Number(index),
+      newTransforms,
+      optionName,
+      direction,
+      encoding
+    });
+  }
+  return sortTransforms(newTransforms, direction);
+};
+var normalizeTransform = ({ stdioItem, stdioItem: { type }, index, newTransforms, optionName, direction, encoding }) => {
+  if (type === "duplex") {
+    return normalizeDuplex({ stdioItem, optionName });
+  }
+  if (type === "webTransform") {
+    return normalizeTransformStream({
+      stdioItem,
+      index,
+      newTransforms,
+      direction
+    });
+  }
+  return normalizeGenerator({
+    stdioItem,
+    index,
+    newTransforms,
+    direction,
+    encoding
+  });
+};
+var normalizeDuplex = ({
+  stdioItem,
+  stdioItem: {
+    value: {
+      transform,
+      transform: { writableObjectMode, readableObjectMode },
+      objectMode = readableObjectMode
+    }
+  },
+  optionName
+}) => {
+  if (objectMode && !readableObjectMode) {
+    throw new TypeError(`The \`${optionName}.objectMode\` option can only be \`true\` if \`new Duplex({objectMode: true})\` is used.`);
+  }
+  if (!objectMode && readableObjectMode) {
+    throw new TypeError(`The \`${optionName}.objectMode\` option cannot be \`false\` if \`new Duplex({objectMode: true})\` is used.`);
+  }
+  return {
+    ...stdioItem,
+    value: { transform, writableObjectMode, readableObjectMode }
+  };
+};
+var normalizeTransformStream = ({ stdioItem, stdioItem: { value }, index, newTransforms, direction }) => {
+  const { transform, objectMode } = isPlainObject(value) ? value : { transform: value };
+  const { writableObjectMode, readableObjectMode } = getTransformObjectModes(objectMode, index, newTransforms, direction);
+  return {
+    ...stdioItem,
+    value: { transform, writableObjectMode, readableObjectMode }
+  };
+};
+var normalizeGenerator = ({ stdioItem, stdioItem: { value }, index, newTransforms, direction, encoding }) => {
+  const {
+    transform,
+    final,
+    binary: binaryOption = false,
+    preserveNewlines = false,
+    objectMode
+  } = isPlainObject(value) ? value : { transform: value };
+  const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
+  const { writableObjectMode, readableObjectMode } = getTransformObjectModes(objectMode, index, newTransforms, direction);
+  return {
+    ...stdioItem,
+    value: {
+      transform,
+      final,
+      binary,
+      preserveNewlines,
+      writableObjectMode,
+      readableObjectMode
+    }
+  };
+};
+var sortTransforms = (newTransforms, direction) => direction === "input" ? newTransforms.reverse() : newTransforms;
+
+// node_modules/execa/lib/stdio/direction.js
+import process7 from "node:process";
+var getStreamDirection = (stdioItems, fdNumber, optionName) => {
+  const directions = stdioItems.map((stdioItem) => getStdioItemDirection(stdioItem, fdNumber));
+  if (directions.includes("input") && directions.includes("output")) {
+    throw new TypeError(`The \`${optionName}\` option must not be an array of both readable and writable values.`);
+  }
+  return directions.find(Boolean) ?? DEFAULT_DIRECTION;
+};
+var getStdioItemDirection = ({ type, value }, fdNumber) => KNOWN_DIRECTIONS[fdNumber] ?? guessStreamDirection[type](value);
+var KNOWN_DIRECTIONS = ["input", "output", "output"];
+var anyDirection = () => void 0;
+var alwaysInput = () => "input";
+var guessStreamDirection = {
+  generator: anyDirection,
+  asyncGenerator: anyDirection,
+  fileUrl: anyDirection,
+  filePath: anyDirection,
+  iterable: alwaysInput,
+  asyncIterable: alwaysInput,
+  uint8Array: alwaysInput,
+  webStream: (value) => isWritableStream2(value) ? "output" : "input",
+  nodeStream(value) {
+    if (!isReadableStream2(value, { checkOpen: false })) {
+      return "output";
+    }
+    return isWritableStream(value, { checkOpen: false }) ? void 0 : "input";
+  },
+  webTransform: anyDirection,
+  duplex: anyDirection,
+  native(value) {
+    const standardStreamDirection = getStandardStreamDirection(value);
+    if (standardStreamDirection !== void 0) {
+      return standardStreamDirection;
+    }
+    if (isStream2(value, { checkOpen: false })) {
+      return guessStreamDirection.nodeStream(value);
+    }
+  }
+};
+var getStandardStreamDirection = (value) => {
+  if ([0, process7.stdin].includes(value)) {
+    return "input";
+  }
+  if ([1, 2, process7.stdout, process7.stderr].includes(value)) {
+    return "output";
+  }
+};
+var DEFAULT_DIRECTION = "output";
+
+// node_modules/execa/lib/ipc/array.js
+var normalizeIpcStdioArray = (stdioArray, ipc) => ipc && !stdioArray.includes("ipc") ? [...stdioArray, "ipc"] : stdioArray;
+
+// node_modules/execa/lib/stdio/stdio-option.js
+var normalizeStdioOption = ({ stdio, ipc, buffer, ...options }, verboseInfo, isSync) => {
+  const stdioArray = getStdioArray(stdio, options).map((stdioOption, fdNumber) => addDefaultValue2(stdioOption, fdNumber));
+  return isSync ? normalizeStdioSync(stdioArray, buffer, verboseInfo) : normalizeIpcStdioArray(stdioArray, ipc);
+};
+var getStdioArray = (stdio, options) => {
+  if (stdio === void 0) {
+    return STANDARD_STREAMS_ALIASES.map((alias) => options[alias]);
+  }
+  if (hasAlias(options)) {
+    throw new Error(`It's not possible to provide \`stdio\` in combination with one of ${STANDARD_STREAMS_ALIASES.map((alias) => `\`${alias}\``).join(", ")}`);
+  }
+  if (typeof stdio === "string") {
+    return [stdio, stdio, stdio];
+  }
+  if (!Array.isArray(stdio)) {
+    throw new TypeError(`Expected \`stdio\` to be of type \`string\` or \`Array\`, got \`${typeof stdio}\``);
+  }
+  const length = Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length);
+  return Array.from({ length }, (_, fdNumber) => stdio[fdNumber]);
+};
+var hasAlias = (options) => STANDARD_STREAMS_ALIASES.some((alias) => options[alias] !== void 0);
+var addDefaultValue2 = (stdioOption, fdNumber) => {
+  if (Array.isArray(stdioOption)) {
+    return stdioOption.map((item) => addDefaultValue2(item, fdNumber));
+  }
+  if (stdioOption === null || stdioOption === void 0) {
+    return fdNumber >= STANDARD_STREAMS_ALIASES.length ? "ignore" : "pipe";
+  }
+  return stdioOption;
+};
+var normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((stdioOption, fdNumber) => !buffer[fdNumber] && fdNumber !== 0 && !isFullVerbose(verboseInfo, fdNumber) && isOutputPipeOnly(stdioOption) ? "ignore" : stdioOption);
+var isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item) => item === "pipe");
+
+// node_modules/execa/lib/stdio/native.js
+import { readFileSync as readFileSync2 } from "node:fs";
+import tty2 from "node:tty";
+var handleNativeStream = ({ stdioItem, stdioItem: { type }, isStdioArray, fdNumber, direction, isSync }) => {
+  if (!isStdioArray || type !== "native") {
+    return stdioItem;
+  }
+  return isSync ? handleNativeStreamSync({ stdioItem, fdNumber, direction }) : handleNativeStreamAsync({ stdioItem, fdNumber });
+};
+var handleNativeStreamSync = ({ stdioItem, stdioItem: { value, optionName }, fdNumber, direction }) => {
+  const targetFd = getTargetFd({
+    value,
+    optionName,
+    fdNumber,
+    direction
+  });
+  if (targetFd !== void 0) {
+    return targetFd;
+  }
+  if (isStream2(value, { checkOpen: false })) {
+    throw new TypeError(`The \`${optionName}: Stream\` option cannot both be an array and include a stream with synchronous methods.`);
+  }
+  return stdioItem;
+};
+var getTargetFd = ({ value, optionName, fdNumber, direction }) => {
+  const targetFdNumber = getTargetFdNumber(value, fdNumber);
+  if (targetFdNumber === void 0) {
+    return;
+  }
+  if (direction === "output") {
+    return { type: "fileNumber", value: targetFdNumber, optionName };
+  }
+  if (tty2.isatty(targetFdNumber)) {
+    throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
+  }
+  return { type: "uint8Array", value: bufferToUint8Array(readFileSync2(targetFdNumber)), optionName };
+};
+var getTargetFdNumber = (value, fdNumber) => {
+  if (value === "inherit") {
+    return fdNumber;
+  }
+  if (typeof value === "number") {
+    return value;
+  }
+  const standardStreamIndex = STANDARD_STREAMS.indexOf(value);
+  if (standardStreamIndex !== -1) {
+    return standardStreamIndex;
+  }
+};
+var handleNativeStreamAsync = ({ stdioItem, stdioItem: { value, optionName }, fdNumber }) => {
+  if (value === "inherit") {
+    return { type: "nodeStream", value: getStandardStream(fdNumber, value, optionName), optionName };
+  }
+  if (typeof value === "number") {
+    return { type: "nodeStream", value: getStandardStream(value, value, optionName), optionName };
+  }
+  if (isStream2(value, { checkOpen: false })) {
+    return { type: "nodeStream", value, optionName };
+  }
+  return stdioItem;
+};
+var getStandardStream = (fdNumber, value, optionName) => {
+  const standardStream = STANDARD_STREAMS[fdNumber];
+  if (standardStream === void 0) {
+    throw new TypeError(`The \`${optionName}: ${value}\` option is invalid: no such standard stream.`);
+  }
+  return standardStream;
+};
+
+// node_modules/execa/lib/stdio/input-option.js
+var handleInputOptions = ({ input, inputFile }, fdNumber) => fdNumber === 0 ? [
+  ...handleInputOption(input),
+  ...handleInputFileOption(inputFile)
+] : [];
+var handleInputOption = (input) => input === void 0 ? [] : [{
+  type: getInputType(input),
+  value: input,
+  optionName: "input"
+}];
+var getInputType = (input) => {
+  if (isReadableStream2(input, { checkOpen: false })) {
+    return "nodeStream";
+  }
+  if (typeof input === "string") {
+    return "string";
+  }
+  if (isUint8Array(input)) {
+    return "uint8Array";
+  }
+  throw new Error("The `input` option must be a string, a Uint8Array or a Node.js Readable stream.");
+};
+var handleInputFileOption = (inputFile) => inputFile === void 0 ? [] : [{
+  ...getInputFileType(inputFile),
+  optionName: "inputFile"
+}];
+var getInputFileType = (inputFile) => {
+  if (isUrl(inputFile)) {
+    return { type: "fileUrl", value: inputFile };
+  }
+  if (isFilePathString(inputFile)) {
+    return { type: "filePath", value: { file: inputFile } };
+  }
+  throw new Error("The `inputFile` option must be a file path string or a file URL.");
+};
+
+// node_modules/execa/lib/stdio/duplicate.js
+var filterDuplicates = (stdioItems) => stdioItems.filter((stdioItemOne, indexOne) => stdioItems.every((stdioItemTwo, indexTwo) => stdioItemOne.value !== stdioItemTwo.value || indexOne >= indexTwo || stdioItemOne.type === "generator" || stdioItemOne.type === "asyncGenerator"));
+var getDuplicateStream = ({ stdioItem: { type, value, optionName }, direction, fileDescriptors, isSync }) => {
+  const otherStdioItems = getOtherStdioItems(fileDescriptors, type);
+  if (otherStdioItems.length === 0) {
+    return;
+  }
+  if (isSync) {
+    validateDuplicateStreamSync({
+      otherStdioItems,
+      type,
+      value,
+      optionName,
+      direction
+    });
+    return;
+  }
+  if (SPECIAL_DUPLICATE_TYPES.has(type)) {
+    return getDuplicateStreamInstance({
+      otherStdioItems,
+      type,
+      value,
+      optionName,
+      direction
+    });
+  }
+  if (FORBID_DUPLICATE_TYPES.has(type)) {
+    validateDuplicateTransform({
+      otherStdioItems,
+      type,
+      value,
+      optionName
+    });
+  }
+};
+var getOtherStdioItems = (fileDescriptors, type) => fileDescriptors.flatMap(({ direction, stdioItems }) => stdioItems.filter((stdioItem) => stdioItem.type === type).map(((stdioItem) => ({ ...stdioItem, direction }))));
+var validateDuplicateStreamSync = ({ otherStdioItems, type, value, optionName, direction }) => {
+  if (SPECIAL_DUPLICATE_TYPES_SYNC.has(type)) {
+    getDuplicateStreamInstance({
+      otherStdioItems,
+      type,
+      value,
+      optionName,
+      direction
+    });
+  }
+};
+var getDuplicateStreamInstance = ({ otherStdioItems, type, value, optionName, direction }) => {
+  const duplicateStdioItems = otherStdioItems.filter((stdioItem) => hasSameValue(stdioItem, value));
+  if (duplicateStdioItems.length === 0) {
+    return;
+  }
+  const differentStdioItem = duplicateStdioItems.find((stdioItem) => stdioItem.direction !== direction);
+  throwOnDuplicateStream(differentStdioItem, optionName, type);
+  return direction === "output" ? duplicateStdioItems[0].stream : void 0;
+};
+var hasSameValue = ({ type, value }, secondValue) => {
+  if (type === "filePath") {
+    return value.file === secondValue.file;
+  }
+  if (type === "fileUrl") {
+    return value.href === secondValue.href;
+  }
+  return value === secondValue;
+};
+var validateDuplicateTransform = ({ otherStdioItems, type, value, optionName }) => {
+  const duplicateStdioItem = otherStdioItems.find(({ value: { transform } }) => transform === value.transform);
+  throwOnDuplicateStream(duplicateStdioItem, optionName, type);
+};
+var throwOnDuplicateStream = (stdioItem, optionName, type) => {
+  if (stdioItem !== void 0) {
+    throw new TypeError(`The \`${stdioItem.optionName}\` and \`${optionName}\` options must not target ${TYPE_TO_MESSAGE[type]} that is the same.`);
+  }
+};
+
+// node_modules/execa/lib/stdio/handle.js
+var handleStdio = (addProperties3, options, verboseInfo, isSync) => {
+  const stdio = normalizeStdioOption(options, verboseInfo, isSync);
+  const initialFileDescriptors = stdio.map((stdioOption, fdNumber) => getFileDescriptor({
+    stdioOption,
+    fdNumber,
+    options,
+    isSync
+  }));
+  const fileDescriptors = getFinalFileDescriptors({
+    initialFileDescriptors,
+    addProperties: addProperties3,
+    options,
+    isSync
+  });
+  options.stdio = fileDescriptors.map(({ stdioItems }) => forwardStdio(stdioItems));
+  return fileDescriptors;
+};
+var getFileDescriptor = ({ stdioOption, fdNumber, options, isSync }) => {
+  const optionName = getStreamName(fdNumber);
+  const { stdioItems: initialStdioItems, isStdioArray } = initializeStdioItems({
+    stdioOption,
+    fdNumber,
+    options,
+    optionName
+  });
+  const direction = getStreamDirection(initialStdioItems, fdNumber, optionName);
+  const stdioItems = initialStdioItems.map((stdioItem) => handleNativeStream({
+    stdioItem,
+    isStdioArray,
+    fdNumber,
+    direction,
+    isSync
+  }));
+  const normalizedStdioItems = normalizeTransforms(stdioItems, optionName, direction, options);
+  const objectMode = getFdObjectMode(normalizedStdioItems, direction);
+  validateFileObjectMode(normalizedStdioItems, objectMode);
+  return { direction, objectMode, stdioItems: normalizedStdioItems };
+};
+var initializeStdioItems = ({ stdioOption, fdNumber, options, optionName }) => {
+  const values = Array.isArray(stdioOption) ? stdioOption : [stdioOption];
+  const initialStdioItems = [
+    ...values.map((value) => initializeStdioItem(value, optionName)),
+    ...handleInputOptions(options, fdNumber)
+  ];
+  const stdioItems = filterDuplicates(initialStdioItems);
+  const isStdioArray = stdioItems.length > 1;
+  validateStdioArray(stdioItems, isStdioArray, optionName);
+  validateStreams(stdioItems);
+  return { stdioItems, isStdioArray };
+};
+var initializeStdioItem = (value, optionName) => ({
+  type: getStdioItemType(value, optionName),
+  value,
+  optionName
+});
+var validateStdioArray = (stdioItems, isStdioArray, optionName) => {
+  if (stdioItems.length === 0) {
+    throw new TypeError(`The \`${optionName}\` option must not be an empty array.`);
+  }
+  if (!isStdioArray) {
+    return;
+  }
+  for (const { value, optionName: optionName2 } of stdioItems) {
+    if (INVALID_STDIO_ARRAY_OPTIONS.has(value)) {
+      throw new Error(`The \`${optionName2}\` option must not include \`${value}\`.`);
+    }
+  }
+};
+var INVALID_STDIO_ARRAY_OPTIONS = /* @__PURE__ */ new Set(["ignore", "ipc"]);
+var validateStreams = (stdioItems) => {
+  for (const stdioItem of stdioItems) {
+    validateFileStdio(stdioItem);
+  }
+};
+var validateFileStdio = ({ type, value, optionName }) => {
+  if (isRegularUrl(value)) {
+    throw new TypeError(`The \`${optionName}: URL\` option must use the \`file:\` scheme.
+For example, you can use the \`pathToFileURL()\` method of the \`url\` core module.`);
+  }
+  if (isUnknownStdioString(type, value)) {
+    throw new TypeError(`The \`${optionName}: { file: '...' }\` option must be used instead of \`${optionName}: '...'\`.`);
+  }
+};
+var validateFileObjectMode = (stdioItems, objectMode) => {
+  if (!objectMode) {
+    return;
+  }
+  const fileStdioItem = stdioItems.find(({ type }) => FILE_TYPES.has(type));
+  if (fileStdioItem !== void 0) {
+    throw new TypeError(`The \`${fileStdioItem.optionName}\` option cannot use both files and transforms in objectMode.`);
+  }
+};
+var getFinalFileDescriptors = ({ initialFileDescriptors, addProperties: addProperties3, options, isSync }) => {
+  const fileDescriptors = [];
+  try {
+    for (const fileDescriptor of initialFileDescriptors) {
+      fileDescriptors.push(getFinalFileDescriptor({
+        fileDescriptor,
+        fileDescriptors,
+        addProperties: addProperties3,
+        options,
+        isSync
+      }));
+    }
+    return fileDescriptors;
+  } catch (error) {
+    cleanupCustomStreams(fileDescriptors);
+    throw error;
+  }
+};
+var getFinalFileDescriptor = ({
+  fileDescriptor: { direction, objectMode, stdioItems },
+  fileDescriptors,
+  addProperties: addProperties3,
+  options,
+  isSync
+}) => {
+  const finalStdioItems = stdioItems.map((stdioItem) => addStreamProperties({
+    stdioItem,
+    addProperties: addProperties3,
+    direction,
+    options,
+    fileDescriptors,
+    isSync
+  }));
+  return { direction, objectMode, stdioItems: finalStdioItems };
+};
+var addStreamProperties = ({ stdioItem, addProperties: addProperties3, direction, options, fileDescriptors, isSync }) => {
+  const duplicateStream = getDuplicateStream({
+    stdioItem,
+    direction,
+    fileDescriptors,
+    isSync
+  });
+  if (duplicateStream !== void 0) {
+    return { ...stdioItem, stream: duplicateStream };
+  }
+  return {
+    ...stdioItem,
+    ...addProperties3[direction][stdioItem.type](stdioItem, options)
+  };
+};
+var cleanupCustomStreams = (fileDescriptors) => {
+  for (const { stdioItems } of fileDescriptors) {
+    for (const { stream } of stdioItems) {
+      if (stream !== void 0 && !isStandardStream(stream)) {
+        stream.destroy();
+      }
+    }
+  }
+};
+var forwardStdio = (stdioItems) => {
+  if (stdioItems.length > 1) {
+    return stdioItems.some(({ value: value2 }) => value2 === "overlapped") ? "overlapped" : "pipe";
+  }
+  const [{ type, value }] = stdioItems;
+  return type === "native" ? value : "pipe";
+};
+
+// node_modules/execa/lib/stdio/handle-sync.js
+var handleStdioSync = (options, verboseInfo) => handleStdio(addPropertiesSync, options, verboseInfo, true);
+var forbiddenIfSync = ({ type, optionName }) => {
+  throwInvalidSyncValue(optionName, TYPE_TO_MESSAGE[type]);
+};
+var forbiddenNativeIfSync = ({ optionName, value }) => {
+  if (value === "ipc" || value === "overlapped") {
+    throwInvalidSyncValue(optionName, `"${value}"`);
+  }
+  return {};
+};
+var throwInvalidSyncValue = (optionName, value) => {
+  throw new TypeError(`The \`${optionName}\` option cannot be ${value} with synchronous methods.`);
+};
+var addProperties = {
+  generator() {
+  },
+  asyncGenerator: forbiddenIfSync,
+  webStream: forbiddenIfSync,
+  nodeStream: forbiddenIfSync,
+  webTransform: forbiddenIfSync,
+  duplex: forbiddenIfSync,
+  asyncIterable: forbiddenIfSync,
+  native: forbiddenNativeIfSync
+};
+var addPropertiesSync = {
+  input: {
+    ...addProperties,
+    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync3(value))] }),
+    filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array(readFileSync3(file))] }),
+    fileNumber: forbiddenIfSync,
+    iterable: ({ value }) => ({ contents: [...value] }),
+    string: ({ value }) => ({ contents: [value] }),
+    uint8Array: ({ value }) => ({ contents: [value] })
+  },
+  output: {
+    ...addProperties,
+    fileUrl: ({ value }) => ({ path: value }),
+    filePath: ({ value: { file, append } }) => ({ path: file, append }),
+    fileNumber: ({ value }) => ({ path: value }),
+    iterable: forbiddenIfSync,
+    string: forbiddenIfSync,
+    uint8Array: forbiddenIfSync
+  }
+};
+
+// node_modules/execa/lib/io/strip-newline.js
+var stripNewline = (value, { stripFinalNewline: stripFinalNewline2 }, fdNumber) => getStripFinalNewline(stripFinalNewline2, fdNumber) && value !== void 0 && !Array.isArray(value) ? stripFinalNewline(value) : value;
+var getStripFinalNewline = (stripFinalNewline2, fdNumber) => fdNumber === "all" ? stripFinalNewline2[1] || stripFinalNewline2[2] : stripFinalNewline2[fdNumber];
+
+// node_modules/execa/lib/transform/generator.js
+import { Transform as Transform4, getDefaultHighWaterMark } from "node:stream";
+
+// node_modules/execa/lib/transform/split.js
+var getSplitLinesGenerator = (binary, preserveNewlines, skipped2, state) => binary || skipped2 ? void 0 : initializeSplitLines(preserveNewlines, state);
+var splitLinesSync = (chunk, preserveNewlines, objectMode) => objectMode ? chunk.flatMap((item) => splitLinesItemSync(item, preserveNewlines)) : splitLinesItemSync(chunk, preserveNewlines);
+var splitLinesItemSync = (chunk, preserveNewlines) => {
+  const { transform, final } = initializeSplitLines(preserveNewlines, {});
+  return [...transform(chunk), ...final()];
+};
+var initializeSplitLines = (preserveNewlines, state) => {
+  state.previousChunks = "";
+  return {
+    transform: splitGenerator.bind(void 0, state, preserveNewlines),
+    final: linesFinal.bind(void 0, state)
+  };
+};
+var splitGenerator = function* (state, preserveNewlines, chunk) {
+  if (typeof chunk !== "string") {
+    yield chunk;
+    return;
+  }
+  let { previousChunks } = state;
+  let start = -1;
+  for (let end = 0; end < chunk.length; end += 1) {
+    if (chunk[end] === "\n") {
+      const newlineLength = getNewlineLength(chunk, end, preserveNewlines, state);
+      let line = chunk.slice(start + 1, end + 1 - newlineLength);
+      if (previousChunks.length > 0) {
+        line = concatString(previousChunks, line);
+        previousChunks = "";
+      }
+      yield line;
+      start = end;
+    }
+  }
+  if (start !== chunk.length - 1) {
+    previousChunks = concatString(previousChunks, chunk.slice(start + 1));
+  }
+  state.previousChunks = previousChunks;
+};
+var getNewlineLength = (chunk, end, preserveNewlines, state) => {
+  if (preserveNewlines) {
+    return 0;
+  }
+  state.isWindowsNewline = end !== 0 && chunk[end - 1] === "\r";
+  return state.isWindowsNewline ? 2 : 1;
+};
+var linesFinal = function* ({ previousChunks }) {
+  if (previousChunks.length > 0) {
+    yield previousChunks;
+  }
+};
+var getAppendNewlineGenerator = ({ binary, preserveNewlines, readableObjectMode, state }) => binary || preserveNewlines || readableObjectMode ? void 0 : { transform: appendNewlineGenerator.bind(void 0, state) };
+var appendNewlineGenerator = function* ({ isWindowsNewline = false }, chunk) {
+  const { unixNewline, windowsNewline, LF: LF3, concatBytes } = typeof chunk === "string" ? linesStringInfo : linesUint8ArrayInfo;
+  if (chunk.at(-1) === LF3) {
+    yield chunk;
+    return;
+  }
+  const newline = isWindowsNewline ? windowsNewline : unixNewline;
+  yield concatBytes(chunk, newline);
+};
+var concatString = (firstChunk, secondChunk) => `${firstChunk}${secondChunk}`;
+var linesStringInfo = {
+  windowsNewline: "\r\n",
+  unixNewline: "\n",
+  LF: "\n",
+  concatBytes: concatString
+};
+var concatUint8Array = (firstChunk, secondChunk) => {
+  const chunk = new Uint8Array(firstChunk.length + secondChunk.length);
+  chunk.set(firstChunk, 0);
+  chunk.set(secondChunk, firstChunk.length);
+  return chunk;
+};
+var linesUint8ArrayInfo = {
+  windowsNewline: new Uint8Array([13, 10]),
+  unixNewline: new Uint8Array([10]),
+  LF: 10,
+  concatBytes: concatUint8Array
+};
+
+// node_modules/execa/lib/transform/validate.js
+import { Buffer as Buffer10 } from "node:buffer";
+var getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode ? void 0 : validateStringTransformInput.bind(void 0, optionName);
+var validateStringTransformInput = function* (optionName, chunk) {
+  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer10.isBuffer(chunk)) {
+    throw new TypeError(`The \`${optionName}\` option's transform must use "objectMode: true" to receive as input: ${typeof chunk}.`);
+  }
+  yield chunk;
+};
+var getValidateTransformReturn = (readableObjectMode, optionName) => readableObjectMode ? validateObjectTransformReturn.bind(void 0, optionName) : validateStringTransformReturn.bind(void 0, optionName);
+var validateObjectTransformReturn = function* (optionName, chunk) {
+  validateEmptyReturn(optionName, chunk);
+  yield chunk;
+};
+var validateStringTransformReturn = function* (optionName, chunk) {
+  validateEmptyReturn(optionName, chunk);
+  if (typeof chunk !== "string" && !isUint8Array(chunk)) {
+    throw new TypeError(`The \`${optionName}\` option's function must yield a string or an Uint8Array, not ${typeof chunk}.`);
+  }
+  yield chunk;
+};
+var validateEmptyReturn = (optionName, chunk) => {
+  if (chunk === null || chunk === void 0) {
+    throw new TypeError(`The \`${optionName}\` option's function must not call \`yield ${chunk}\`.
+Instead, \`yield\` should either be called with a value, or not be called at all. For example:
+  if (condition) { yield value; }`);
+  }
+};
+
+// node_modules/execa/lib/transform/encoding-transform.js
+import { Buffer as Buffer11 } from "node:buffer";
+import { StringDecoder as StringDecoder3 } from "node:string_decoder";
+var getEncodingTransformGenerator = (binary, encoding, skipped2) => {
+  if (skipped2) {
+    return;
+  }
+  if (binary) {
+    return { transform: encodingUint8ArrayGenerator.bind(void 0, new TextEncoder()) };
+  }
+  const stringDecoder = new StringDecoder3(encoding);
+  return {
+    transform: encodingStringGenerator.bind(void 0, stringDecoder),
+    final: encodingStringFinal.bind(void 0, stringDecoder)
+  };
+};
+var encodingUint8ArrayGenerator = function* (textEncoder3, chunk) {
+  if (Buffer11.isBuffer(chunk)) {
+    yield bufferToUint8Array(chunk);
+  } else if (typeof chunk === "string") {
+    yield textEncoder3.encode(chunk);
+  } else {
+    yield chunk;
+  }
+};
+var encodingStringGenerator = function* (stringDecoder, chunk) {
+  yield isUint8Array(chunk) ? stringDecoder.write(chunk) : chunk;
+};
+var encodingStringFinal = function* (stringDecoder) {
+  const lastChunk = stringDecoder.end();
+  if (lastChunk !== "") {
+    yield lastChunk;
+  }
+};
+
+// node_modules/execa/lib/transform/run-async.js
+import { callbackify } from "node:util";
+var pushChunks = callbackify(async (getChunks, state, getChunksArguments, transformStream) => {
+  state.currentIterable = getChunks(...getChunksArguments);
+  try {
+    for await (const chunk of state.currentIterable) {
+      transformStream.push(chunk);
+    }
+  } finally {
+    delete state.currentIterable;
+  }
+});
+var transformChunk = async function* (chunk, generators, index) {
+  if (index === generators.length) {
+    yield chunk;
+    return;
+  }
+  const { transform = identityGenerator } = generators[index];
+  for await (const transformedChunk of transform(chunk)) {
+    yield* transformChunk(transformedChunk, generators, index + 1);
+  }
+};
+var finalChunks = async function* (generators) {
+  for (const [index, { final }] of Object.entries(generators)) {
+    yield* generatorFinalChunks(final, Number(index), generators);
+  }
+};
+var generatorFinalChunks = async function* (final, index, generators) {
+  if (final === void 0) {
+    return;
+  }
+  for await (const finalChunk of final()) {
+    yield* transformChunk(finalChunk, generators, index + 1);
+  }
+};
+var destroyTransform = callbackify(async ({ currentIterable }, error) => {
+  if (currentIterable !== void 0) {
+    await (error ? currentIterable.throw(error) : currentIterable.return());
+    return;
+  }
+  if (error) {
+    throw error;
+  }
+});
+var identityGenerator = function* (chunk) {
+  yield chunk;
+};
+
+// node_modules/execa/lib/transform/run-sync.js
+var pushChunksSync = (getChunksSync, getChunksArguments, transformStream, done) => {
+  try {
+    for (const chunk of getChunksSync(...getChunksArguments)) {
+      transformStream.push(chunk);
+    }
+    done();
+  } catch (error) {
+    done(error);
+  }
+};
+var runTransformSync = (generators, chunks) => [
+  ...chunks.flatMap((chunk) => [...transformChunkSync(chunk, generators, 0)]),
+  ...finalChunksSync(generators)
+];
+var transformChunkSync = function* (chunk, generators, index) {
+  if (index === generators.length) {
+    yield chunk;
+    return;
+  }
+  const { transform = identityGenerator2 } = generators[index];
+  for (const transformedChunk of transform(chunk)) {
+    yield* transformChunkSync(transformedChunk, generators, index + 1);
+  }
+};
+var finalChunksSync = function* (generators) {
+  for (const [index, { final }] of Object.entries(generators)) {
+    yield* generatorFinalChunksSync(final, Number(index), generators);
+  }
+};
+var generatorFinalChunksSync = function* (final, index, generators) {
+  if (final === void 0) {
+    return;
+  }
+  for (const finalChunk of final()) {
+    yield* transformChunkSync(finalChunk, generators, index + 1);
+  }
+};
+var identityGenerator2 = function* (chunk) {
+  yield chunk;
+};
+
+// node_modules/execa/lib/transform/generator.js
+var generatorToStream = ({
+  value,
+  value: { transform, final, writableObjectMode, readableObjectMode },
+  optionName
+}, { encoding }) => {
+  const state = {};
+  const generators = addInternalGenerators(value, encoding, optionName);
+  const transformAsync = isAsyncGenerator(transform);
+  const finalAsync = isAsyncGenerator(final);
+  const transformMethod = transformAsync ? pushChunks.bind(void 0, transformChunk, state) : pushChunksSync.bind(void 0, transformChunkSync);
+  const finalMethod = transformAsync || finalAsync ? pushChunks.bind(void 0, finalChunks, state) : pushChunksSync.bind(void 0, finalChunksSync);
+  const destroyMethod = transformAsync || finalAsync ? destroyTransform.bind(void 0, state) : void 0;
+  const stream = new Transform4({
+    writableObjectMode,
+    writableHighWaterMark: getDefaultHighWaterMark(writableObjectMode),
+    readableObjectMode,
+    readableHighWaterMark: getDefaultHighWaterMark(readableObjectMode),
+    transform(chunk, encoding2, done) {
+      transformMethod([chunk, generators, 0], this, done);
+    },
+    flush(done) {
+      finalMethod([generators], this, done);
+    },
+    destroy: destroyMethod
+  });
+  return { stream };
+};
+var runGeneratorsSync = (chunks, stdioItems, encoding, isInput) => {
+  const generators = stdioItems.filter(({ type }) => type === "generator");
+  const reversedGenerators = isInput ? generators.reverse() : generators;
+  for (const { value, optionName } of reversedGenerators) {
+    const generators2 = addInternalGenerators(value, encoding, optionName);
+    chunks = runTransformSync(generators2, chunks);
+  }
+  return chunks;
+};
+var addInternalGenerators = ({ transform, final, binary, writableObjectMode, readableObjectMode, preserveNewlines }, encoding, optionName) => {
+  const state = {};
+  return [
+    { transform: getValidateTransformInput(writableObjectMode, optionName) },
+    getEncodingTransformGenerator(binary, encoding, writableObjectMode),
+    getSplitLinesGenerator(binary, preserveNewlines, writableObjectMode, state),
+    { transform, final },
+    { transform: getValidateTransformReturn(readableObjectMode, optionName) },
+    getAppendNewlineGenerator({
+      binary,
+      preserveNewlines,
+      readableObjectMode,
+      state
+    })
+  ].filter(Boolean);
+};
+
+// node_modules/execa/lib/io/input-sync.js
+var addInputOptionsSync = (fileDescriptors, options) => {
+  for (const fdNumber of getInputFdNumbers(fileDescriptors)) {
+    addInputOptionSync(fileDescriptors, fdNumber, options);
+  }
+};
+var getInputFdNumbers = (fileDescriptors) => new Set(Object.entries(fileDescriptors).filter(([, { direction }]) => direction === "input").map(([fdNumber]) => Number(fdNumber)));
+var addInputOptionSync = (fileDescriptors, fdNumber, options) => {
+  const { stdioItems } = fileDescriptors[fdNumber];
+  const allStdioItems = stdioItems.filter(({ contents }) => contents !== void 0);
+  if (allStdioItems.length === 0) {
+    return;
+  }
+  if (fdNumber !== 0) {
+    const [{ type, optionName }] = allStdioItems;
+    throw new TypeError(`Only the \`stdin\` option, not \`${optionName}\`, can be ${TYPE_TO_MESSAGE[type]} with synchronous methods.`);
+  }
+  const allContents = allStdioItems.map(({ contents }) => contents);
+  const transformedContents = allContents.map((contents) => applySingleInputGeneratorsSync(contents, stdioItems));
+  options.input = joinToUint8Array(transformedContents);
+};
+var applySingleInputGeneratorsSync = (contents, stdioItems) => {
+  const newContents = runGeneratorsSync(contents, stdioItems, "utf8", true);
+  validateSerializable(newContents);
+  return joinToUint8Array(newContents);
+};
+var validateSerializable = (newContents) => {
+  const invalidItem = newContents.find((item) => typeof item !== "string" && !isUint8Array(item));
+  if (invalidItem !== void 0) {
+    throw new TypeError(`The \`stdin\` option is invalid: when passing objects as input, a transform must be used to serialize them to strings or Uint8Arrays: ${invalidItem}.`);
+  }
+};
+
+// node_modules/execa/lib/io/output-sync.js
+import { writeFileSync as writeFileSync4, appendFileSync } from "node:fs";
+
+// node_modules/execa/lib/verbose/output.js
+var shouldLogOutput = ({ stdioItems, encoding, verboseInfo, fdNumber }) => fdNumber !== "all" && isFullVerbose(verboseInfo, fdNumber) && !BINARY_ENCODINGS.has(encoding) && fdUsesVerbose(fdNumber) && (stdioItems.some(({ type, value }) => type === "native" && PIPED_STDIO_VALUES.has(value)) || stdioItems.every(({ type }) => TRANSFORM_TYPES.has(type)));
+var fdUsesVerbose = (fdNumber) => fdNumber === 1 || fdNumber === 2;
+var PIPED_STDIO_VALUES = /* @__PURE__ */ new Set(["pipe", "overlapped"]);
+var logLines = async (linesIterable, stream, fdNumber, verboseInfo) => {
+  for await (const line of linesIterable) {
+    if (!isPipingStream(stream)) {
+      logLine(line, fdNumber, verboseInfo);
+    }
+  }
+};
+var logLinesSync = (linesArray, fdNumber, verboseInfo) => {
+  for (const line of linesArray) {
+    logLine(line, fdNumber, verboseInfo);
+  }
+};
+var isPipingStream = (stream) => stream._readableState.pipes.length > 0;
+var logLine = (line, fdNumber, verboseInfo) => {
+  const verboseMessage = serializeVerboseMessage(line);
+  verboseLog({
+    type: "output",
+    verboseMessage,
+    fdNumber,
+    verboseInfo
+  });
+};
+
+// node_modules/execa/lib/io/output-sync.js
+var transformOutputSync = ({ fileDescriptors, syncResult: { output }, options, isMaxBuffer, verboseInfo }) => {
+  if (output === null) {
+    return { output: Array.from({ length: 3 }) };
+  }
+  const state = {};
+  const outputFiles = /* @__PURE__ */ new Set([]);
+  const transformedOutput = output.map((result, fdNumber) => transformOutputResultSync({
+    result,
+    fileDescriptors,
+    fdNumber,
+    state,
+    outputFiles,
+    isMaxBuffer,
+    verboseInfo
+  }, options));
+  return { output: transformedOutput, ...state };
+};
+var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer, encoding, lines, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
+  if (result === null) {
+    return;
+  }
+  const truncatedResult = truncateMaxBufferSync(result, isMaxBuffer, maxBuffer);
+  const uint8ArrayResult = bufferToUint8Array(truncatedResult);
+  const { stdioItems, objectMode } = fileDescriptors[fdNumber];
+  const chunks = runOutputGeneratorsSync([uint8ArrayResult], stdioItems, encoding, state);
+  const { serializedResult, finalResult = serializedResult } = serializeChunks({
+    chunks,
+    objectMode,
+    encoding,
+    lines,
+    stripFinalNewline: stripFinalNewline2,
+    fdNumber
+  });
+  logOutputSync({
+    serializedResult,
+    fdNumber,
+    state,
+    verboseInfo,
+    encoding,
+    stdioItems,
+    objectMode
+  });
+  const returnedResult = buffer[fdNumber] ? finalResult : void 0;
+  try {
+    if (state.error === void 0) {
+      writeToFiles(serializedResult, stdioItems, outputFiles);
+    }
+    return returnedResult;
+  } catch (error) {
+    state.error = error;
+    return returnedResult;
+  }
+};
+var runOutputGeneratorsSync = (chunks, stdioItems, encoding, state) => {
+  try {
+    return runGeneratorsSync(chunks, stdioItems, encoding, false);
+  } catch (error) {
+    state.error = error;
+    return chunks;
+  }
+};
+var serializeChunks = ({ chunks, objectMode, encoding, lines, stripFinalNewline: stripFinalNewline2, fdNumber }) => {
+  if (objectMode) {
+    return { serializedResult: chunks };
+  }
+  if (encoding === "buffer") {
+    return { serializedResult: joinToUint8Array(chunks) };
+  }
+  const serializedResult = joinToString(chunks, encoding);
+  if (lines[fdNumber]) {
+    return { serializedResult, finalResult: splitLinesSync(serializedResult, !stripFinalNewline2[fdNumber], objectMode) };
+  }
+  return { serializedResult };
+};
+var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding, stdioItems, objectMode }) => {
+  if (!shouldLogOutput({
+    stdioItems,
+    encoding,
+    verboseInfo,
+    fdNumber
+  })) {
+    return;
+  }
+  const linesArray = splitLinesSync(serializedResult, false, objectMode);
+  try {
+    logLinesSync(linesArray, fdNumber, verboseInfo);
+  } catch (error) {
+    state.error ??= error;
+  }
+};
+var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
+  for (const { path: path6, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path6 === "string" ? path6 : path6.toString();
+    if (append || outputFiles.has(pathString)) {
+      appendFileSync(path6, serializedResult);
+    } else {
+      outputFiles.add(pathString);
+      writeFileSync4(path6, serializedResult);
+    }
+  }
+};
+
+// node_modules/execa/lib/resolve/all-sync.js
+var getAllSync = ([, stdout, stderr], options) => {
+  if (!options.all) {
+    return;
+  }
+  if (stdout === void 0) {
+    return stderr;
+  }
+  if (stderr === void 0) {
+    return stdout;
+  }
+  if (Array.isArray(stdout)) {
+    return Array.isArray(stderr) ? [...stdout, ...stderr] : [...stdout, stripNewline(stderr, options, "all")];
+  }
+  if (Array.isArray(stderr)) {
+    return [stripNewline(stdout, options, "all"), ...stderr];
+  }
+  if (isUint8Array(stdout) && isUint8Array(stderr)) {
+    return concatUint8Arrays([stdout, stderr]);
+  }
+  return `${stdout}${stderr}`;
+};
+
+// node_modules/execa/lib/resolve/exit-async.js
+import { once as once4 } from "node:events";
+var waitForExit = async (subprocess, context) => {
+  const [exitCode, signal] = await waitForExitOrError(subprocess);
+  context.isForcefullyTerminated ??= false;
+  return [exitCode, signal];
+};
+var waitForExitOrError = async (subprocess) => {
+  const [spawnPayload, exitPayload] = await Promise.allSettled([
+    once4(subprocess, "spawn"),
+    once4(subprocess, "exit")
+  ]);
+  if (spawnPayload.status === "rejected") {
+    return [];
+  }
+  return exitPayload.status === "rejected" ? waitForSubprocessExit(subprocess) : exitPayload.value;
+};
+var waitForSubprocessExit = async (subprocess) => {
+  try {
+    return await once4(subprocess, "exit");
+  } catch {
+    return waitForSubprocessExit(subprocess);
+  }
+};
+var waitForSuccessfulExit = async (exitPromise) => {
+  const [exitCode, signal] = await exitPromise;
+  if (!isSubprocessErrorExit(exitCode, signal) && isFailedExit(exitCode, signal)) {
+    throw new DiscardedError();
+  }
+  return [exitCode, signal];
+};
+var isSubprocessErrorExit = (exitCode, signal) => exitCode === void 0 && signal === void 0;
+var isFailedExit = (exitCode, signal) => exitCode !== 0 || signal !== null;
+
+// node_modules/execa/lib/resolve/exit-sync.js
+var getExitResultSync = ({ error, status: exitCode, signal, output }, { maxBuffer }) => {
+  const resultError = getResultError(error, exitCode, signal);
+  const timedOut = resultError?.code === "ETIMEDOUT";
+  const isMaxBuffer = isMaxBufferSync(resultError, output, maxBuffer);
+  return {
+    resultError,
+    exitCode,
+    signal,
+    timedOut,
+    isMaxBuffer
+  };
+};
+var getResultError = (error, exitCode, signal) => {
+  if (error !== void 0) {
+    return error;
+  }
+  return isFailedExit(exitCode, signal) ? new DiscardedError() : void 0;
+};
+
+// node_modules/execa/lib/methods/main-sync.js
+var execaCoreSync = (rawFile, rawArguments, rawOptions) => {
+  const { file, commandArguments, command, escapedCommand, startTime, verboseInfo, options, fileDescriptors } = handleSyncArguments(rawFile, rawArguments, rawOptions);
+  const result = spawnSubprocessSync({
+    file,
+    commandArguments,
+    options,
+    command,
+    escapedCommand,
+    verboseInfo,
+    fileDescriptors,
+    startTime
+  });
+  return handleResult(result, verboseInfo, options);
+};
+var handleSyncArguments = (rawFile, rawArguments, rawOptions) => {
+  const { command, escapedCommand, startTime, verboseInfo } = handleCommand(rawFile, rawArguments, rawOptions);
+  const syncOptions = normalizeSyncOptions(rawOptions);
+  const { file, commandArguments, options } = normalizeOptions(rawFile, rawArguments, syncOptions);
+  validateSyncOptions(options);
+  const fileDescriptors = handleStdioSync(options, verboseInfo);
+  return {
+    file,
+    commandArguments,
+    command,
+    escapedCommand,
+    startTime,
+    verboseInfo,
+    options,
+    fileDescriptors
+  };
+};
+var normalizeSyncOptions = (options) => options.node && !options.ipc ? { ...options, ipc: false } : options;
+var validateSyncOptions = ({ ipc, ipcInput, detached, cancelSignal }) => {
+  if (ipcInput) {
+    throwInvalidSyncOption("ipcInput");
+  }
+  if (ipc) {
+    throwInvalidSyncOption("ipc: true");
+  }
+  if (detached) {
+    throwInvalidSyncOption("detached: true");
+  }
+  if (cancelSignal) {
+    throwInvalidSyncOption("cancelSignal");
+  }
+};
+var throwInvalidSyncOption = (value) => {
+  throw new TypeError(`The "${value}" option cannot be used with synchronous methods.`);
+};
+var spawnSubprocessSync = ({ file, commandArguments, options, command, escapedCommand, verboseInfo, fileDescriptors, startTime }) => {
+  const syncResult = runSubprocessSync({
+    file,
+    commandArguments,
+    options,
+    command,
+    escapedCommand,
+    fileDescriptors,
+    startTime
+  });
+  if (syncResult.failed) {
+    return syncResult;
+  }
+  const { resultError, exitCode, signal, timedOut, isMaxBuffer } = getExitResultSync(syncResult, options);
+  const { output, error = resultError } = transformOutputSync({
+    fileDescriptors,
+    syncResult,
+    options,
+    isMaxBuffer,
+    verboseInfo
+  });
+  const stdio = output.map((stdioOutput, fdNumber) => stripNewline(stdioOutput, options, fdNumber));
+  const all = stripNewline(getAllSync(output, options), options, "all");
+  return getSyncResult({
+    error,
+    exitCode,
+    signal,
+    timedOut,
+    isMaxBuffer,
+    stdio,
+    all,
+    options,
+    command,
+    escapedCommand,
+    startTime
+  });
+};
+var runSubprocessSync = ({ file, commandArguments, options, command, escapedCommand, fileDescriptors, startTime }) => {
+  try {
+    addInputOptionsSync(fileDescriptors, options);
+    const normalizedOptions = normalizeSpawnSyncOptions(options);
+    return spawnSync2(...concatenateShell(file, commandArguments, normalizedOptions));
+  } catch (error) {
+    return makeEarlyError({
+      error,
+      command,
+      escapedCommand,
+      fileDescriptors,
+      options,
+      startTime,
+      isSync: true
+    });
+  }
+};
+var normalizeSpawnSyncOptions = ({ encoding, maxBuffer, ...options }) => ({ ...options, encoding: "buffer", maxBuffer: getMaxBufferSync(maxBuffer) });
+var getSyncResult = ({ error, exitCode, signal, timedOut, isMaxBuffer, stdio, all, options, command, escapedCommand, startTime }) => error === void 0 ? makeSuccessResult({
+  command,
+  escapedCommand,
+  stdio,
+  all,
+  ipcOutput: [],
+  options,
+  startTime
+}) : makeError({
+  error,
+  command,
+  escapedCommand,
+  timedOut,
+  isCanceled: false,
+  isGracefullyCanceled: false,
+  isMaxBuffer,
+  isForcefullyTerminated: false,
+  exitCode,
+  signal,
+  stdio,
+  all,
+  ipcOutput: [],
+  options,
+  startTime,
+  isSync: true
+});
+
+// node_modules/execa/lib/methods/main-async.js
+import { setMaxListeners } from "node:events";
+import { spawn as spawn3 } from "node:child_process";
+
+// node_modules/execa/lib/ipc/methods.js
+import process8 from "node:process";
+
+// node_modules/execa/lib/ipc/get-one.js
+import { once as once5, on as on2 } from "node:events";
+var getOneMessage = ({ anyProcess, channel, isSubprocess, ipc }, { reference = true, filter } = {}) => {
+  validateIpcMethod({
+    methodName: "getOneMessage",
+    isSubprocess,
+    ipc,
+    isConnected: isConnected(anyProcess)
+  });
+  return getOneMessageAsync({
+    anyProcess,
+    channel,
+    isSubprocess,
+    filter,
+    reference
+  });
+};
+var getOneMessageAsync = async ({ anyProcess, channel, isSubprocess, filter, reference }) => {
+  addReference(channel, reference);
+  const ipcEmitter = getIpcEmitter(anyProcess, channel, isSubprocess);
+  const controller = new AbortController();
+  try {
+    return await Promise.race([
+      getMessage(ipcEmitter, filter, controller),
+      throwOnDisconnect2(ipcEmitter, isSubprocess, controller),
+      throwOnStrictError(ipcEmitter, isSubprocess, controller)
+    ]);
+  } catch (error) {
+    disconnect(anyProcess);
+    throw error;
+  } finally {
+    controller.abort();
+    removeReference(channel, reference);
+  }
+};
+var getMessage = async (ipcEmitter, filter, { signal }) => {
+  if (filter === void 0) {
+    const [message] = await once5(ipcEmitter, "message", { signal });
+    return message;
+  }
+  for await (const [message] of on2(ipcEmitter, "message", { signal })) {
+    if (filter(message)) {
+      return message;
+    }
+  }
+};
+var throwOnDisconnect2 = async (ipcEmitter, isSubprocess, { signal }) => {
+  await once5(ipcEmitter, "disconnect", { signal });
+  throwOnEarlyDisconnect(isSubprocess);
+};
+var throwOnStrictError = async (ipcEmitter, isSubprocess, { signal }) => {
+  const [error] = await once5(ipcEmitter, "strict:error", { signal });
+  throw getStrictResponseError(error, isSubprocess);
+};
+
+// node_modules/execa/lib/ipc/get-each.js
+import { once as once6, on as on3 } from "node:events";
+var getEachMessage = ({ anyProcess, channel, isSubprocess, ipc }, { reference = true } = {}) => loopOnMessages({
+  anyProcess,
+  channel,
+  isSubprocess,
+  ipc,
+  shouldAwait: !isSubprocess,
+  reference
+});
+var loopOnMessages = ({ anyProcess, channel, isSubprocess, ipc, shouldAwait, reference }) => {
+  validateIpcMethod({
+    methodName: "getEachMessage",
+    isSubprocess,
+    ipc,
+    isConnected: isConnected(anyProcess)
+  });
+  addReference(channel, reference);
+  const ipcEmitter = getIpcEmitter(anyProcess, channel, isSubprocess);
+  const controller = new AbortController();
+  const state = {};
+  stopOnDisconnect(anyProcess, ipcEmitter, controller);
+  abortOnStrictError({
+    ipcEmitter,
+    isSubprocess,
+    controller,
+    state
+  });
+  return iterateOnMessages({
+    anyProcess,
+    channel,
+    ipcEmitter,
+    isSubprocess,
+    shouldAwait,
+    controller,
+    state,
+    reference
+  });
+};
+var stopOnDisconnect = async (anyProcess, ipcEmitter, controller) => {
+  try {
+    await once6(ipcEmitter, "disconnect", { signal: controller.signal });
+    controller.abort();
+  } catch {
+  }
+};
+var abortOnStrictError = async ({ ipcEmitter, isSubprocess, controller, state }) => {
+  try {
+    const [error] = await once6(ipcEmitter, "strict:error", { signal: controller.signal });
+    state.error = getStrictResponseError(error, isSubprocess);
+    controller.abort();
+  } catch {
+  }
+};
+var iterateOnMessages = async function* ({ anyProcess, channel, ipcEmitter, isSubprocess, shouldAwait, controller, state, reference }) {
+  try {
+    for await (const [message] of on3(ipcEmitter, "message", { signal: controller.signal })) {
+      throwIfStrictError(state);
+      yield message;
+    }
+  } catch {
+    throwIfStrictError(state);
+  } finally {
+    controller.abort();
+    removeReference(channel, reference);
+    if (!isSubprocess) {
+      disconnect(anyProcess);
+    }
+    if (shouldAwait) {
+      await anyProcess;
+    }
+  }
+};
+var throwIfStrictError = ({ error }) => {
+  if (error) {
+    throw error;
+  }
+};
+
+// node_modules/execa/lib/ipc/methods.js
+var addIpcMethods = (subprocess, { ipc }) => {
+  Object.assign(subprocess, getIpcMethods(subprocess, false, ipc));
+};
+var getIpcExport = () => {
+  const anyProcess = process8;
+  const isSubprocess = true;
+  const ipc = process8.channel !== void 0;
+  return {
+    ...getIpcMethods(anyProcess, isSubprocess, ipc),
+    getCancelSignal: getCancelSignal.bind(void 0, {
+      anyProcess,
+      channel: anyProcess.channel,
+      isSubprocess,
+      ipc
+    })
+  };
+};
+var getIpcMethods = (anyProcess, isSubprocess, ipc) => ({
+  sendMessage: sendMessage.bind(void 0, {
+    anyProcess,
+    channel: anyProcess.channel,
+    isSubprocess,
+    ipc
+  }),
+  getOneMessage: getOneMessage.bind(void 0, {
+    anyProcess,
+    channel: anyProcess.channel,
+    isSubprocess,
+    ipc
+  }),
+  getEachMessage: getEachMessage.bind(void 0, {
+    anyProcess,
+    channel: anyProcess.channel,
+    isSubprocess,
+    ipc
+  })
+});
+
+// node_modules/execa/lib/return/early-error.js
+import { ChildProcess as ChildProcess2 } from "node:child_process";
+import {
+  PassThrough,
+  Readable,
+  Writable as Writable3,
+  Duplex
+} from "node:stream";
+var handleEarlyError = ({ error, command, escapedCommand, fileDescriptors, options, startTime, verboseInfo }) => {
+  cleanupCustomStreams(fileDescriptors);
+  const subprocess = new ChildProcess2();
+  createDummyStreams(subprocess, fileDescriptors);
+  Object.assign(subprocess, { readable, writable, duplex });
+  const earlyError = makeEarlyError({
+    error,
+    command,
+    escapedCommand,
+    fileDescriptors,
+    options,
+    startTime,
+    isSync: false
+  });
+  const promise = handleDummyPromise(earlyError, verboseInfo, options);
+  return { subprocess, promise };
+};
+var createDummyStreams = (subprocess, fileDescriptors) => {
+  const stdin = createDummyStream();
+  const stdout = createDummyStream();
+  const stderr = createDummyStream();
+  const extraStdio = Array.from({ length: fileDescriptors.length - 3 }, createDummyStream);
+  const all = createDummyStream();
+  const stdio = [stdin, stdout, stderr, ...extraStdio];
+  Object.assign(subprocess, {
+    stdin,
+    stdout,
+    stderr,
+    all,
+    stdio
+  });
+};
+var createDummyStream = () => {
+  const stream = new PassThrough();
+  stream.end();
+  return stream;
+};
+var readable = () => new Readable({ read() {
+} });
+var writable = () => new Writable3({ write() {
+} });
+var duplex = () => new Duplex({ read() {
+}, write() {
+} });
+var handleDummyPromise = async (error, verboseInfo, options) => handleResult(error, verboseInfo, options);
+
+// node_modules/execa/lib/stdio/handle-async.js
+import { createReadStream as createReadStream2, createWriteStream as createWriteStream3 } from "node:fs";
+import { Buffer as Buffer12 } from "node:buffer";
+import { Readable as Readable2, Writable as Writable4, Duplex as Duplex2 } from "node:stream";
+var handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
+var forbiddenIfAsync = ({ type, optionName }) => {
+  throw new TypeError(`The \`${optionName}\` option cannot be ${TYPE_TO_MESSAGE[type]}.`);
+};
+var addProperties2 = {
+  fileNumber: forbiddenIfAsync,
+  generator: generatorToStream,
+  asyncGenerator: generatorToStream,
+  nodeStream: ({ value }) => ({ stream: value }),
+  webTransform({ value: { transform, writableObjectMode, readableObjectMode } }) {
+    const objectMode = writableObjectMode || readableObjectMode;
+    const stream = Duplex2.fromWeb(transform, { objectMode });
+    return { stream };
+  },
+  duplex: ({ value: { transform } }) => ({ stream: transform }),
+  native() {
+  }
+};
+var addPropertiesAsync = {
+  input: {
+    ...addProperties2,
+    fileUrl: ({ value }) => ({ stream: createReadStream2(value) }),
+    filePath: ({ value: { file } }) => ({ stream: createReadStream2(file) }),
+    webStream: ({ value }) => ({ stream: Readable2.fromWeb(value) }),
+    iterable: ({ value }) => ({ stream: Readable2.from(value) }),
+    asyncIterable: ({ value }) => ({ stream: Readable2.from(value) }),
+    string: ({ value }) => ({ stream: Readable2.from(value) }),
+    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer12.from(value)) })
+  },
+  output: {
+    ...addProperties2,
+    fileUrl: ({ value }) => ({ stream: createWriteStream3(value) }),
+    filePath: ({ value: { file, append } }) => ({ stream: createWriteStream3(file, append ? { flags: "a" } : {}) }),
+    webStream: ({ value }) => ({ stream: Writable4.fromWeb(value) }),
+    iterable: forbiddenIfAsync,
+    asyncIterable: forbiddenIfAsync,
+    string: forbiddenIfAsync,
+    uint8Array: forbiddenIfAsync
+  }
+};
+
+// node_modules/@sindresorhus/merge-streams/index.js
+import { on as on4, once as once7 } from "node:events";
+import { PassThrough as PassThroughStream, getDefaultHighWaterMark as getDefaultHighWaterMark2 } from "node:stream";
+import { finished as finished2 } from "node:stream/promises";
+function mergeStreams(streams) {
+  if (!Array.isArray(streams)) {
+    throw new TypeError(`Expected an array, got \`${typeof streams}\`.`);
+  }
+  for (const stream of streams) {
+    validateStream(stream);
+  }
+  const objectMode = streams.some(({ readableObjectMode }) => readableObjectMode);
+  const highWaterMark = getHighWaterMark(streams, objectMode);
+  const passThroughStream = new MergedStream({
+    objectMode,
+    writableHighWaterMark: highWaterMark,
+    readableHighWaterMark: highWaterMark
+  });
+  for (const stream of streams) {
+    passThroughStream.add(stream);
+  }
+  return passThroughStream;
+}
+var getHighWaterMark = (streams, objectMode) => {
+  if (streams.length === 0) {
+    return getDefaultHighWaterMark2(objectMode);
+  }
+  const highWaterMarks = streams.filter(({ readableObjectMode }) => readableObjectMode === objectMode).map(({ readableHighWaterMark }) => readableHighWaterMark);
+  return Math.max(...highWaterMarks);
+};
+var MergedStream = class extends PassThroughStream {
+  #streams = /* @__PURE__ */ new Set([]);
+  #ended = /* @__PURE__ */ new Set([]);
+  #aborted = /* @__PURE__ */ new Set([]);
+  #onFinished;
+  #unpipeEvent = /* @__PURE__ */ Symbol("unpipe");
+  #streamPromises = /* @__PURE__ */ new WeakMap();
+  add(stream) {
+    validateStream(stream);
+    if (this.#streams.has(stream)) {
+      return;
+    }
+    this.#streams.add(stream);
+    this.#onFinished ??= onMergedStreamFinished(this, this.#streams, this.#unpipeEvent);
+    const streamPromise = endWhenStreamsDone({
+      passThroughStream: this,
+      stream,
+      streams: this.#streams,
+      ended: this.#ended,
+      aborted: this.#aborted,
+      onFinished: this.#onFinished,
+      unpipeEvent: this.#unpipeEvent
+    });
+    this.#streamPromises.set(stream, streamPromise);
+    stream.pipe(this, { end: false });
+  }
+  async remove(stream) {
+    validateStream(stream);
+    if (!this.#streams.has(stream)) {
+      return false;
+    }
+    const streamPromise = this.#streamPromises.get(stream);
+    if (streamPromise === void 0) {
+      return false;
+    }
+    this.#streamPromises.delete(stream);
+    stream.unpipe(this);
+    await streamPromise;
+    return true;
+  }
+};
+var onMergedStreamFinished = async (passThroughStream, streams, unpipeEvent) => {
+  updateMaxListeners(passThroughStream, PASSTHROUGH_LISTENERS_COUNT);
+  const controller = new AbortController();
+  try {
+    await Promise.race([
+      onMergedStreamEnd(passThroughStream, controller),
+      onInputStreamsUnpipe(passThroughStream, streams, unpipeEvent, controller)
+    ]);
+  } finally {
+    controller.abort();
+    updateMaxListeners(passThroughStream, -PASSTHROUGH_LISTENERS_COUNT);
+  }
+};
+var onMergedStreamEnd = async (passThroughStream, { signal }) => {
+  try {
+    await finished2(passThroughStream, { signal, cleanup: true });
+  } catch (error) {
+    errorOrAbortStream(passThroughStream, error);
+    throw error;
+  }
+};
+var onInputStreamsUnpipe = async (passThroughStream, streams, unpipeEvent, { signal }) => {
+  for await (const [unpipedStream] of on4(passThroughStream, "unpipe", { signal })) {
+    if (streams.has(unpipedStream)) {
+      unpipedStream.emit(unpipeEvent);
+    }
+  }
+};
+var validateStream = (stream) => {
+  if (typeof stream?.pipe !== "function") {
+    throw new TypeError(`Expected a readable stream, got: \`${typeof stream}\`.`);
+  }
+};
+var endWhenStreamsDone = async ({ passThroughStream, stream, streams, ended, aborted: aborted2, onFinished, unpipeEvent }) => {
+  updateMaxListeners(passThroughStream, PASSTHROUGH_LISTENERS_PER_STREAM);
+  const controller = new AbortController();
+  try {
+    await Promise.race([
+      afterMergedStreamFinished(onFinished, stream, controller),
+      onInputStreamEnd({
+        passThroughStream,
+        stream,
+        streams,
+        ended,
+        aborted: aborted2,
+        controller
+      }),
+      onInputStreamUnpipe({
+        stream,
+        streams,
+        ended,
+        aborted: aborted2,
+        unpipeEvent,
+        controller
+      })
+    ]);
+  } finally {
+    controller.abort();
+    updateMaxListeners(passThroughStream, -PASSTHROUGH_LISTENERS_PER_STREAM);
+  }
+  if (streams.size > 0 && streams.size === ended.size + aborted2.size) {
+    if (ended.size === 0 && aborted2.size > 0) {
+      abortStream(passThroughStream);
+    } else {
+      endStream(passThroughStream);
+    }
+  }
+};
+var afterMergedStreamFinished = async (onFinished, stream, { signal }) => {
+  try {
+    await onFinished;
+    if (!signal.aborted) {
+      abortStream(stream);
+    }
+  } catch (error) {
+    if (!signal.aborted) {
+      errorOrAbortStream(stream, error);
+    }
+  }
+};
+var onInputStreamEnd = async ({ passThroughStream, stream, streams, ended, aborted: aborted2, controller: { signal } }) => {
+  try {
+    await finished2(stream, {
+      signal,
+      cleanup: true,
+      readable: true,
+      writable: false
+    });
+    if (streams.has(stream)) {
+      ended.add(stream);
+    }
+  } catch (error) {
+    if (signal.aborted || !streams.has(stream)) {
+      return;
+    }
+    if (isAbortError(error)) {
+      aborted2.add(stream);
+    } else {
+      errorStream(passThroughStream, error);
+    }
+  }
+};
+var onInputStreamUnpipe = async ({ stream, streams, ended, aborted: aborted2, unpipeEvent, controller: { signal } }) => {
+  await once7(stream, unpipeEvent, { signal });
+  if (!stream.readable) {
+    return once7(signal, "abort", { signal });
+  }
+  streams.delete(stream);
+  ended.delete(stream);
+  aborted2.delete(stream);
+};
+var endStream = (stream) => {
+  if (stream.writable) {
+    stream.end();
+  }
+};
+var errorOrAbortStream = (stream, error) => {
+  if (isAbortError(error)) {
+    abortStream(stream);
+  } else {
+    errorStream(stream, error);
+  }
+};
+var isAbortError = (error) => error?.code === "ERR_STREAM_PREMATURE_CLOSE";
+var abortStream = (stream) => {
+  if (stream.readable || stream.writable) {
+    stream.destroy();
+  }
+};
+var errorStream = (stream, error) => {
+  if (!stream.destroyed) {
+    stream.once("error", noop2);
+    stream.destroy(error);
+  }
+};
+var noop2 = () => {
+};
+var updateMaxListeners = (passThroughStream, increment2) => {
+  const maxListeners = passThroughStream.getMaxListeners();
+  if (maxListeners !== 0 && maxListeners !== Number.POSITIVE_INFINITY) {
+    passThroughStream.setMaxListeners(maxListeners + increment2);
+  }
+};
+var PASSTHROUGH_LISTENERS_COUNT = 2;
+var PASSTHROUGH_LISTENERS_PER_STREAM = 1;
+
+// node_modules/execa/lib/io/pipeline.js
+import { finished as finished3 } from "node:stream/promises";
+var pipeStreams = (source, destination) => {
+  source.pipe(destination);
+  onSourceFinish(source, destination);
+  onDestinationFinish(source, destination);
+};
+var onSourceFinish = async (source, destination) => {
+  if (isStandardStream(source) || isStandardStream(destination)) {
+    return;
+  }
+  try {
+    await finished3(source, { cleanup: true, readable: true, writable: false });
+  } catch {
+  }
+  endDestinationStream(destination);
+};
+var endDestinationStream = (destination) => {
+  if (destination.writable) {
+    destination.end();
+  }
+};
+var onDestinationFinish = async (source, destination) => {
+  if (isStandardStream(source) || isStandardStream(destination)) {
+    return;
+  }
+  try {
+    await finished3(destination, { cleanup: true, readable: false, writable: true });
+  } catch {
+  }
+  abortSourceStream(source);
+};
+var abortSourceStream = (source) => {
+  if (source.readable) {
+    source.destroy();
+  }
+};
+
+// node_modules/execa/lib/io/output-async.js
+var pipeOutputAsync = (subprocess, fileDescriptors, controller) => {
+  const pipeGroups = /* @__PURE__ */ new Map();
+  for (const [fdNumber, { stdioItems, direction }] of Object.entries(fileDescriptors)) {
+    for (const { stream } of stdioItems.filter(({ type }) => TRANSFORM_TYPES.has(type))) {
+      pipeTransform(subprocess, stream, direction, fdNumber);
+    }
+    for (const { stream } of stdioItems.filter(({ type }) => !TRANSFORM_TYPES.has(type))) {
+      pipeStdioItem({
+        subprocess,
+        stream,
+        direction,
+        fdNumber,
+        pipeGroups,
+        controller
+      });
+    }
+  }
+  for (const [outputStream, inputStreams] of pipeGroups.entries()) {
+    const inputStream = inputStreams.length === 1 ? inputStreams[0] : mergeStreams(inputStreams);
+    pipeStreams(inputStream, outputStream);
+  }
+};
+var pipeTransform = (subprocess, stream, direction, fdNumber) => {
+  if (direction === "output") {
+    pipeStreams(subprocess.stdio[fdNumber], stream);
+  } else {
+    pipeStreams(stream, subprocess.stdio[fdNumber]);
+  }
+  const streamProperty = SUBPROCESS_STREAM_PROPERTIES[fdNumber];
+  if (streamProperty !== void 0) {
+    subprocess[streamProperty] = stream;
+  }
+  subprocess.stdio[fdNumber] = stream;
+};
+var SUBPROCESS_STREAM_PROPERTIES = ["stdin", "stdout", "stderr"];
+var pipeStdioItem = ({ subprocess, stream, direction, fdNumber, pipeGroups, controller }) => {
+  if (stream === void 0) {
+    return;
+  }
+  setStandardStreamMaxListeners(stream, controller);
+  const [inputStream, outputStream] = direction === "output" ? [stream, subprocess.stdio[fdNumber]] : [subprocess.stdio[fdNumber], stream];
+  const outputStreams = pipeGroups.get(inputStream) ?? [];
+  pipeGroups.set(inputStream, [...outputStreams, outputStream]);
+};
+var setStandardStreamMaxListeners = (stream, { signal }) => {
+  if (isStandardStream(stream)) {
+    incrementMaxListeners(stream, MAX_LISTENERS_INCREMENT, signal);
+  }
+};
+var MAX_LISTENERS_INCREMENT = 2;
+
+// node_modules/execa/lib/terminate/cleanup.js
+import { addAbortListener as addAbortListener2 } from "node:events";
+
+// node_modules/signal-exit/dist/mjs/signals.js
+var signals = [];
+signals.push("SIGHUP", "SIGINT", "SIGTERM");
+if (process.platform !== "win32") {
+  signals.push(
+    "SIGALRM",
+    "SIGABRT",
+    "SIGVTALRM",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGUSR2",
+    "SIGTRAP",
+    "SIGSYS",
+    "SIGQUIT",
+    "SIGIOT"
+    // should detect profiler and enable/disable accordingly.
+    // see #21
+    // 'SIGPROF'
+  );
+}
+if (process.platform === "linux") {
+  signals.push("SIGIO", "SIGPOLL", "SIGPWR", "SIGSTKFLT");
+}
+
+// node_modules/signal-exit/dist/mjs/index.js
+var processOk = (process10) => !!process10 && typeof process10 === "object" && typeof process10.removeListener === "function" && typeof process10.emit === "function" && typeof process10.reallyExit === "function" && typeof process10.listeners === "function" && typeof process10.kill === "function" && typeof process10.pid === "number" && typeof process10.on === "function";
+var kExitEmitter = /* @__PURE__ */ Symbol.for("signal-exit emitter");
+var global2 = globalThis;
+var ObjectDefineProperty = Object.defineProperty.bind(Object);
+var Emitter = class {
+  emitted = {
+    afterExit: false,
+    exit: false
+  };
+  listeners = {
+    afterExit: [],
+    exit: []
+  };
+  count = 0;
+  id = Math.random();
+  constructor() {
+    if (global2[kExitEmitter]) {
+      return global2[kExitEmitter];
+    }
+    ObjectDefineProperty(global2, kExitEmitter, {
+      value: this,
+      writable: false,
+      enumerable: false,
+      configurable: false
+    });
+  }
+  on(ev, fn) {
+    this.listeners[ev].push(fn);
+  }
+  removeListener(ev, fn) {
+    const list = this.listeners[ev];
+    const i2 = list.indexOf(fn);
+    if (i2 === -1) {
+      return;
+    }
+    if (i2 === 0 && list.length === 1) {
+      list.length = 0;
+    } else {
+      list.splice(i2, 1);
+    }
+  }
+  emit(ev, code2, signal) {
+    if (this.emitted[ev]) {
+      return false;
+    }
+    this.emitted[ev] = true;
+    let ret = false;
+    for (const fn of this.listeners[ev]) {
+      ret = fn(code2, signal) === true || ret;
+    }
+    if (ev === "exit") {
+      ret = this.emit("afterExit", code2, signal) || ret;
+    }
+    return ret;
+  }
+};
+var SignalExitBase = class {
+};
+var signalExitWrap = (handler) => {
+  return {
+    onExit(cb, opts) {
+      return handler.onExit(cb, opts);
+    },
+    load() {
+      return handler.load();
+    },
+    unload() {
+      return handler.unload();
+    }
+  };
+};
+var SignalExitFallback = class extends SignalExitBase {
+  onExit() {
+    return () => {
+    };
+  }
+  load() {
+  }
+  unload() {
+  }
+};
+var SignalExit = class extends SignalExitBase {
+  // "SIGHUP" throws an `ENOSYS` error on Windows,
+  // so use a supported signal instead
+  /* c8 ignore start */
+  #hupSig = process9.platform === "win32" ? "SIGINT" : "SIGHUP";
+  /* c8 ignore stop */
+  #emitter = new Emitter();
+  #process;
+  #originalProcessEmit;
+  #originalProcessReallyExit;
+  #sigListeners = {};
+  #loaded = false;
+  constructor(process10) {
+    super();
+    this.#process = process10;
+    this.#sigListeners = {};
+    for (const sig of signals) {
+      this.#sigListeners[sig] = () => {
+        const listeners = this.#process.listeners(sig);
+        let { count: count2 } = this.#emitter;
+        const p = process10;
+        if (typeof p.__signal_exit_emitter__ === "object" && typeof p.__signal_exit_emitter__.count === "number") {
+          count2 += p.__signal_exit_emitter__.count;
+        }
+        if (listeners.length === count2) {
+          this.unload();
+          const ret = this.#emitter.emit("exit", null, sig);
+          const s = sig === "SIGHUP" ? this.#hupSig : sig;
+          if (!ret)
+            process10.kill(process10.pid, s);
+        }
+      };
+    }
+    this.#originalProcessReallyExit = process10.reallyExit;
+    this.#originalProcessEmit = process10.emit;
+  }
+  onExit(cb, opts) {
+    if (!processOk(this.#process)) {
+      return () => {
+      };
+    }
+    if (this.#loaded === false) {
+      this.load();
+    }
+    const ev = opts?.alwaysLast ? "afterExit" : "exit";
+    this.#emitter.on(ev, cb);
+    return () => {
+      this.#emitter.removeListener(ev, cb);
+      if (this.#emitter.listeners["exit"].length === 0 && this.#emitter.listeners["afterExit"].length === 0) {
+        this.unload();
+      }
+    };
+  }
+  load() {
+    if (this.#loaded) {
+      return;
+    }
+    this.#loaded = true;
+    this.#emitter.count += 1;
+    for (const sig of signals) {
+      try {
+        const fn = this.#sigListeners[sig];
+        if (fn)
+          this.#process.on(sig, fn);
+      } catch (_) {
+      }
+    }
+    this.#process.emit = (ev, ...a2) => {
+      return this.#processEmit(ev, ...a2);
+    };
+    this.#process.reallyExit = (code2) => {
+      return this.#processReallyExit(code2);
+    };
+  }
+  unload() {
+    if (!this.#loaded) {
+      return;
+    }
+    this.#loaded = false;
+    signals.forEach((sig) => {
+      const listener = this.#sigListeners[sig];
+      if (!listener) {
+        throw new Error("Listener not defined for signal: " + sig);
+      }
+      try {
+        this.#process.removeListener(sig, listener);
+      } catch (_) {
+      }
+    });
+    this.#process.emit = this.#originalProcessEmit;
+    this.#process.reallyExit = this.#originalProcessReallyExit;
+    this.#emitter.count -= 1;
+  }
+  #processReallyExit(code2) {
+    if (!processOk(this.#process)) {
+      return 0;
+    }
+    this.#process.exitCode = code2 || 0;
+    this.#emitter.emit("exit", this.#process.exitCode, null);
+    return this.#originalProcessReallyExit.call(this.#process, this.#process.exitCode);
+  }
+  #processEmit(ev, ...args) {
+    const og = this.#originalProcessEmit;
+    if (ev === "exit" && processOk(this.#process)) {
+      if (typeof args[0] === "number") {
+        this.#process.exitCode = args[0];
+      }
+      const ret = og.call(this.#process, ev, ...args);
+      this.#emitter.emit("exit", this.#process.exitCode, null);
+      return ret;
+    } else {
+      return og.call(this.#process, ev, ...args);
+    }
+  }
+};
+var process9 = globalThis.process;
+var {
+  /**
+   * Called when the process is exiting, whether via signal, explicit
+   * exit, or running out of stuff to do.
+   *
+   * If the global process object is not suitable for instrumentation,
+   * then this will be a no-op.
+   *
+   * Returns a function that may be used to unload signal-exit.
+   */
+  onExit,
+  /**
+   * Load the listeners.  Likely you never need to call this, unless
+   * doing a rather deep integration with signal-exit functionality.
+   * Mostly exposed for the benefit of testing.
+   *
+   * @internal
+   */
+  load,
+  /**
+   * Unload the listeners.  Likely you never need to call this, unless
+   * doing a rather deep integration with signal-exit functionality.
+   * Mostly exposed for the benefit of testing.
+   *
+   * @internal
+   */
+  unload
+} = signalExitWrap(processOk(process9) ? new SignalExit(process9) : new SignalExitFallback());
+
+// node_modules/execa/lib/terminate/cleanup.js
+var cleanupOnExit = (subprocess, { cleanup, detached }, { signal }) => {
+  if (!cleanup || detached) {
+    return;
+  }
+  const removeExitHandler = onExit(() => {
+    subprocess.kill();
+  });
+  addAbortListener2(signal, () => {
+    removeExitHandler();
+  });
+};
+
+// node_modules/execa/lib/pipe/pipe-arguments.js
+var normalizePipeArguments = ({ source, sourcePromise, boundOptions, createNested }, ...pipeArguments) => {
+  const startTime = getStartTime();
+  const {
+    destination,
+    destinationStream,
+    destinationError,
+    from,
+    unpipeSignal
+  } = getDestinationStream(boundOptions, createNested, pipeArguments);
+  const { sourceStream, sourceError } = getSourceStream(source, from);
+  const { options: sourceOptions, fileDescriptors } = SUBPROCESS_OPTIONS.get(source);
+  return {
+    sourcePromise,
+    sourceStream,
+    sourceOptions,
+    sourceError,
+    destination,
+    destinationStream,
+    destinationError,
+    unpipeSignal,
+    fileDescriptors,
+    startTime
+  };
+};
+var getDestinationStream = (boundOptions, createNested, pipeArguments) => {
+  try {
+    const {
+      destination,
+      pipeOptions: { from, to, unpipeSignal } = {}
+    } = getDestination(boundOptions, createNested, ...pipeArguments);
+    const destinationStream = getToStream(destination, to);
+    return {
+      destination,
+      destinationStream,
+      from,
+      unpipeSignal
+    };
+  } catch (error) {
+    return { destinationError: error };
+  }
+};
+var getDestination = (boundOptions, createNested, firstArgument, ...pipeArguments) => {
+  if (Array.isArray(firstArgument)) {
+    const destination = createNested(mapDestinationArguments, boundOptions)(firstArgument, ...pipeArguments);
+    return { destination, pipeOptions: boundOptions };
+  }
+  if (typeof firstArgument === "string" || firstArgument instanceof URL || isDenoExecPath(firstArgument)) {
+    if (Object.keys(boundOptions).length > 0) {
+      throw new TypeError('Please use .pipe("file", ..., options) or .pipe(execa("file", ..., options)) instead of .pipe(options)("file", ...).');
+    }
+    const [rawFile, rawArguments, rawOptions] = normalizeParameters(firstArgument, ...pipeArguments);
+    const destination = createNested(mapDestinationArguments)(rawFile, rawArguments, rawOptions);
+    return { destination, pipeOptions: rawOptions };
+  }
+  if (SUBPROCESS_OPTIONS.has(firstArgument)) {
+    if (Object.keys(boundOptions).length > 0) {
+      throw new TypeError("Please use .pipe(options)`command` or .pipe($(options)`command`) instead of .pipe(options)($`command`).");
+    }
+    return { destination: firstArgument, pipeOptions: pipeArguments[0] };
+  }
+  throw new TypeError(`The first argument must be a template string, an options object, or an Execa subprocess: ${firstArgument}`);
+};
+var mapDestinationArguments = ({ options }) => ({ options: { ...options, stdin: "pipe", piped: true } });
+var getSourceStream = (source, from) => {
+  try {
+    const sourceStream = getFromStream(source, from);
+    return { sourceStream };
+  } catch (error) {
+    return { sourceError: error };
+  }
+};
+
+// node_modules/execa/lib/pipe/throw.js
+var handlePipeArgumentsError = ({
+  sourceStream,
+  sourceError,
+  destinationStream,
+  destinationError,
+  fileDescriptors,
+  sourceOptions,
+  startTime
+}) => {
+  const error = getPipeArgumentsError({
+    sourceStream,
+    sourceError,
+    destinationStream,
+    destinationError
+  });
+  if (error !== void 0) {
+    throw createNonCommandError({
+      error,
+      fileDescriptors,
+      sourceOptions,
+      startTime
+    });
+  }
+};
+var getPipeArgumentsError = ({ sourceStream, sourceError, destinationStream, destinationError }) => {
+  if (sourceError !== void 0 && destinationError !== void 0) {
+    return destinationError;
+  }
+  if (destinationError !== void 0) {
+    abortSourceStream(sourceStream);
+    return destinationError;
+  }
+  if (sourceError !== void 0) {
+    endDestinationStream(destinationStream);
+    return sourceError;
+  }
+};
+var createNonCommandError = ({ error, fileDescriptors, sourceOptions, startTime }) => makeEarlyError({
+  error,
+  command: PIPE_COMMAND_MESSAGE,
+  escapedCommand: PIPE_COMMAND_MESSAGE,
+  fileDescriptors,
+  options: sourceOptions,
+  startTime,
+  isSync: false
+});
+var PIPE_COMMAND_MESSAGE = "source.pipe(destination)";
+
+// node_modules/execa/lib/pipe/sequence.js
+var waitForBothSubprocesses = async (subprocessPromises) => {
+  const [
+    { status: sourceStatus, reason: sourceReason, value: sourceResult = sourceReason },
+    { status: destinationStatus, reason: destinationReason, value: destinationResult = destinationReason }
+  ] = await subprocessPromises;
+  if (!destinationResult.pipedFrom.includes(sourceResult)) {
+    destinationResult.pipedFrom.push(sourceResult);
+  }
+  if (destinationStatus === "rejected") {
+    throw destinationResult;
+  }
+  if (sourceStatus === "rejected") {
+    throw sourceResult;
+  }
+  return destinationResult;
+};
+
+// node_modules/execa/lib/pipe/streaming.js
+import { finished as finished4 } from "node:stream/promises";
+var pipeSubprocessStream = (sourceStream, destinationStream, maxListenersController) => {
+  const mergedStream = MERGED_STREAMS.has(destinationStream) ? pipeMoreSubprocessStream(sourceStream, destinationStream) : pipeFirstSubprocessStream(sourceStream, destinationStream);
+  incrementMaxListeners(sourceStream, SOURCE_LISTENERS_PER_PIPE, maxListenersController.signal);
+  incrementMaxListeners(destinationStream, DESTINATION_LISTENERS_PER_PIPE, maxListenersController.signal);
+  cleanupMergedStreamsMap(destinationStream);
+  return mergedStream;
+};
+var pipeFirstSubprocessStream = (sourceStream, destinationStream) => {
+  const mergedStream = mergeStreams([sourceStream]);
+  pipeStreams(mergedStream, destinationStream);
+  MERGED_STREAMS.set(destinationStream, mergedStream);
+  return mergedStream;
+};
+var pipeMoreSubprocessStream = (sourceStream, destinationStream) => {
+  const mergedStream = MERGED_STREAMS.get(destinationStream);
+  mergedStream.add(sourceStream);
+  return mergedStream;
+};
+var cleanupMergedStreamsMap = async (destinationStream) => {
+  try {
+    await finished4(destinationStream, { cleanup: true, readable: false, writable: true });
+  } catch {
+  }
+  MERGED_STREAMS.delete(destinationStream);
+};
+var MERGED_STREAMS = /* @__PURE__ */ new WeakMap();
+var SOURCE_LISTENERS_PER_PIPE = 2;
+var DESTINATION_LISTENERS_PER_PIPE = 1;
+
+// node_modules/execa/lib/pipe/abort.js
+import { aborted } from "node:util";
+var unpipeOnAbort = (unpipeSignal, unpipeContext) => unpipeSignal === void 0 ? [] : [unpipeOnSignalAbort(unpipeSignal, unpipeContext)];
+var unpipeOnSignalAbort = async (unpipeSignal, { sourceStream, mergedStream, fileDescriptors, sourceOptions, startTime }) => {
+  await aborted(unpipeSignal, sourceStream);
+  await mergedStream.remove(sourceStream);
+  const error = new Error("Pipe canceled by `unpipeSignal` option.");
+  throw createNonCommandError({
+    error,
+    fileDescriptors,
+    sourceOptions,
+    startTime
+  });
+};
+
+// node_modules/execa/lib/pipe/setup.js
+var pipeToSubprocess = (sourceInfo, ...pipeArguments) => {
+  if (isPlainObject(pipeArguments[0])) {
+    return pipeToSubprocess.bind(void 0, {
+      ...sourceInfo,
+      boundOptions: { ...sourceInfo.boundOptions, ...pipeArguments[0] }
+    });
+  }
+  const { destination, ...normalizedInfo } = normalizePipeArguments(sourceInfo, ...pipeArguments);
+  const promise = handlePipePromise({ ...normalizedInfo, destination });
+  promise.pipe = pipeToSubprocess.bind(void 0, {
+    ...sourceInfo,
+    source: destination,
+    sourcePromise: promise,
+    boundOptions: {}
+  });
+  return promise;
+};
+var handlePipePromise = async ({
+  sourcePromise,
+  sourceStream,
+  sourceOptions,
+  sourceError,
+  destination,
+  destinationStream,
+  destinationError,
+  unpipeSignal,
+  fileDescriptors,
+  startTime
+}) => {
+  const subprocessPromises = getSubprocessPromises(sourcePromise, destination);
+  handlePipeArgumentsError({
+    sourceStream,
+    sourceError,
+    destinationStream,
+    destinationError,
+    fileDescriptors,
+    sourceOptions,
+    startTime
+  });
+  const maxListenersController = new AbortController();
+  try {
+    const mergedStream = pipeSubprocessStream(sourceStream, destinationStream, maxListenersController);
+    return await Promise.race([
+      waitForBothSubprocesses(subprocessPromises),
+      ...unpipeOnAbort(unpipeSignal, {
+        sourceStream,
+        mergedStream,
+        sourceOptions,
+        fileDescriptors,
+        startTime
+      })
+    ]);
+  } finally {
+    maxListenersController.abort();
+  }
+};
+var getSubprocessPromises = (sourcePromise, destination) => Promise.allSettled([sourcePromise, destination]);
+
+// node_modules/execa/lib/io/contents.js
+import { setImmediate } from "node:timers/promises";
+
+// node_modules/execa/lib/io/iterate.js
+import { on as on5 } from "node:events";
+import { getDefaultHighWaterMark as getDefaultHighWaterMark3 } from "node:stream";
+var iterateOnSubprocessStream = ({ subprocessStdout, subprocess, binary, shouldEncode, encoding, preserveNewlines }) => {
+  const controller = new AbortController();
+  stopReadingOnExit(subprocess, controller);
+  return iterateOnStream({
+    stream: subprocessStdout,
+    controller,
+    binary,
+    shouldEncode: !subprocessStdout.readableObjectMode && shouldEncode,
+    encoding,
+    shouldSplit: !subprocessStdout.readableObjectMode,
+    preserveNewlines
+  });
+};
+var stopReadingOnExit = async (subprocess, controller) => {
+  try {
+    await subprocess;
+  } catch {
+  } finally {
+    controller.abort();
+  }
+};
+var iterateForResult = ({ stream, onStreamEnd, lines, encoding, stripFinalNewline: stripFinalNewline2, allMixed }) => {
+  const controller = new AbortController();
+  stopReadingOnStreamEnd(onStreamEnd, controller, stream);
+  const objectMode = stream.readableObjectMode && !allMixed;
+  return iterateOnStream({
+    stream,
+    controller,
+    binary: encoding === "buffer",
+    shouldEncode: !objectMode,
+    encoding,
+    shouldSplit: !objectMode && lines,
+    preserveNewlines: !stripFinalNewline2
+  });
+};
+var stopReadingOnStreamEnd = async (onStreamEnd, controller, stream) => {
+  try {
+    await onStreamEnd;
+  } catch {
+    stream.destroy();
+  } finally {
+    controller.abort();
+  }
+};
+var iterateOnStream = ({ stream, controller, binary, shouldEncode, encoding, shouldSplit, preserveNewlines }) => {
+  const onStdoutChunk = on5(stream, "data", {
+    signal: controller.signal,
+    highWaterMark: HIGH_WATER_MARK,
+    // Backward compatibility with older name for this option
+    // See https://github.com/nodejs/node/pull/52080#discussion_r1525227861
+    // @todo Remove after removing support for Node 21
+    highWatermark: HIGH_WATER_MARK
+  });
+  return iterateOnData({
+    onStdoutChunk,
+    controller,
+    binary,
+    shouldEncode,
+    encoding,
+    shouldSplit,
+    preserveNewlines
+  });
+};
+var DEFAULT_OBJECT_HIGH_WATER_MARK = getDefaultHighWaterMark3(true);
+var HIGH_WATER_MARK = DEFAULT_OBJECT_HIGH_WATER_MARK;
+var iterateOnData = async function* ({ onStdoutChunk, controller, binary, shouldEncode, encoding, shouldSplit, preserveNewlines }) {
+  const generators = getGenerators({
+    binary,
+    shouldEncode,
+    encoding,
+    shouldSplit,
+    preserveNewlines
+  });
+  try {
+    for await (const [chunk] of onStdoutChunk) {
+      yield* transformChunkSync(chunk, generators, 0);
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) {
+      throw error;
+    }
+  } finally {
+    yield* finalChunksSync(generators);
+  }
+};
+var getGenerators = ({ binary, shouldEncode, encoding, shouldSplit, preserveNewlines }) => [
+  getEncodingTransformGenerator(binary, encoding, !shouldEncode),
+  getSplitLinesGenerator(binary, preserveNewlines, !shouldSplit, {})
+].filter(Boolean);
+
+// node_modules/execa/lib/io/contents.js
+var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+  const logPromise = logOutputAsync({
+    stream,
+    onStreamEnd,
+    fdNumber,
+    encoding,
+    allMixed,
+    verboseInfo,
+    streamInfo
+  });
+  if (!buffer) {
+    await Promise.all([resumeStream(stream), logPromise]);
+    return;
+  }
+  const stripFinalNewlineValue = getStripFinalNewline(stripFinalNewline2, fdNumber);
+  const iterable = iterateForResult({
+    stream,
+    onStreamEnd,
+    lines,
+    encoding,
+    stripFinalNewline: stripFinalNewlineValue,
+    allMixed
+  });
+  const [output] = await Promise.all([
+    getStreamContents2({
+      stream,
+      iterable,
+      fdNumber,
+      encoding,
+      maxBuffer,
+      lines
+    }),
+    logPromise
+  ]);
+  return output;
+};
+var logOutputAsync = async ({ stream, onStreamEnd, fdNumber, encoding, allMixed, verboseInfo, streamInfo: { fileDescriptors } }) => {
+  if (!shouldLogOutput({
+    stdioItems: fileDescriptors[fdNumber]?.stdioItems,
+    encoding,
+    verboseInfo,
+    fdNumber
+  })) {
+    return;
+  }
+  const linesIterable = iterateForResult({
+    stream,
+    onStreamEnd,
+    lines: true,
+    encoding,
+    stripFinalNewline: true,
+    allMixed
+  });
+  await logLines(linesIterable, stream, fdNumber, verboseInfo);
+};
+var resumeStream = async (stream) => {
+  await setImmediate();
+  if (stream.readableFlowing === null) {
+    stream.resume();
+  }
+};
+var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterable, fdNumber, encoding, maxBuffer, lines }) => {
+  try {
+    if (readableObjectMode || lines) {
+      return await getStreamAsArray(iterable, { maxBuffer });
+    }
+    if (encoding === "buffer") {
+      return new Uint8Array(await getStreamAsArrayBuffer(iterable, { maxBuffer }));
+    }
+    return await getStreamAsString(iterable, { maxBuffer });
+  } catch (error) {
+    return handleBufferedData(handleMaxBuffer({
+      error,
+      stream,
+      readableObjectMode,
+      lines,
+      encoding,
+      fdNumber
+    }));
+  }
+};
+var getBufferedData = async (streamPromise) => {
+  try {
+    return await streamPromise;
+  } catch (error) {
+    return handleBufferedData(error);
+  }
+};
+var handleBufferedData = ({ bufferedData }) => isArrayBuffer(bufferedData) ? new Uint8Array(bufferedData) : bufferedData;
+
+// node_modules/execa/lib/resolve/wait-stream.js
+import { finished as finished5 } from "node:stream/promises";
+var waitForStream = async (stream, fdNumber, streamInfo, { isSameDirection, stopOnExit = false } = {}) => {
+  const state = handleStdinDestroy(stream, streamInfo);
+  const abortController = new AbortController();
+  try {
+    await Promise.race([
+      ...stopOnExit ? [streamInfo.exitPromise] : [],
+      finished5(stream, { cleanup: true, signal: abortController.signal })
+    ]);
+  } catch (error) {
+    if (!state.stdinCleanedUp) {
+      handleStreamError(error, fdNumber, streamInfo, isSameDirection);
+    }
+  } finally {
+    abortController.abort();
+  }
+};
+var handleStdinDestroy = (stream, { originalStreams: [originalStdin], subprocess }) => {
+  const state = { stdinCleanedUp: false };
+  if (stream === originalStdin) {
+    spyOnStdinDestroy(stream, subprocess, state);
+  }
+  return state;
+};
+var spyOnStdinDestroy = (subprocessStdin, subprocess, state) => {
+  const { _destroy } = subprocessStdin;
+  subprocessStdin._destroy = (...destroyArguments) => {
+    setStdinCleanedUp(subprocess, state);
+    _destroy.call(subprocessStdin, ...destroyArguments);
+  };
+};
+var setStdinCleanedUp = ({ exitCode, signalCode }, state) => {
+  if (exitCode !== null || signalCode !== null) {
+    state.stdinCleanedUp = true;
+  }
+};
+var handleStreamError = (error, fdNumber, streamInfo, isSameDirection) => {
+  if (!shouldIgnoreStreamError(error, fdNumber, streamInfo, isSameDirection)) {
+    throw error;
+  }
+};
+var shouldIgnoreStreamError = (error, fdNumber, streamInfo, isSameDirection = true) => {
+  if (streamInfo.propagating) {
+    return isStreamEpipe(error) || isStreamAbort(error);
+  }
+  streamInfo.propagating = true;
+  return isInputFileDescriptor(streamInfo, fdNumber) === isSameDirection ? isStreamEpipe(error) : isStreamAbort(error);
+};
+var isInputFileDescriptor = ({ fileDescriptors }, fdNumber) => fdNumber !== "all" && fileDescriptors[fdNumber].direction === "input";
+var isStreamAbort = (error) => error?.code === "ERR_STREAM_PREMATURE_CLOSE";
+var isStreamEpipe = (error) => error?.code === "EPIPE";
+
+// node_modules/execa/lib/resolve/stdio.js
+var waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
+  stream,
+  fdNumber,
+  encoding,
+  buffer: buffer[fdNumber],
+  maxBuffer: maxBuffer[fdNumber],
+  lines: lines[fdNumber],
+  allMixed: false,
+  stripFinalNewline: stripFinalNewline2,
+  verboseInfo,
+  streamInfo
+}));
+var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+  if (!stream) {
+    return;
+  }
+  const onStreamEnd = waitForStream(stream, fdNumber, streamInfo);
+  if (isInputFileDescriptor(streamInfo, fdNumber)) {
+    await onStreamEnd;
+    return;
+  }
+  const [output] = await Promise.all([
+    getStreamOutput({
+      stream,
+      onStreamEnd,
+      fdNumber,
+      encoding,
+      buffer,
+      maxBuffer,
+      lines,
+      allMixed,
+      stripFinalNewline: stripFinalNewline2,
+      verboseInfo,
+      streamInfo
+    }),
+    onStreamEnd
+  ]);
+  return output;
+};
+
+// node_modules/execa/lib/resolve/all-async.js
+var makeAllStream = ({ stdout, stderr }, { all }) => all && (stdout || stderr) ? mergeStreams([stdout, stderr].filter(Boolean)) : void 0;
+var waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => waitForSubprocessStream({
+  ...getAllStream(subprocess, buffer),
+  fdNumber: "all",
+  encoding,
+  maxBuffer: maxBuffer[1] + maxBuffer[2],
+  lines: lines[1] || lines[2],
+  allMixed: getAllMixed(subprocess),
+  stripFinalNewline: stripFinalNewline2,
+  verboseInfo,
+  streamInfo
+});
+var getAllStream = ({ stdout, stderr, all }, [, bufferStdout, bufferStderr]) => {
+  const buffer = bufferStdout || bufferStderr;
+  if (!buffer) {
+    return { stream: all, buffer };
+  }
+  if (!bufferStdout) {
+    return { stream: stderr, buffer };
+  }
+  if (!bufferStderr) {
+    return { stream: stdout, buffer };
+  }
+  return { stream: all, buffer };
+};
+var getAllMixed = ({ all, stdout, stderr }) => all && stdout && stderr && stdout.readableObjectMode !== stderr.readableObjectMode;
+
+// node_modules/execa/lib/resolve/wait-subprocess.js
+import { once as once8 } from "node:events";
+
+// node_modules/execa/lib/verbose/ipc.js
+var shouldLogIpc = (verboseInfo) => isFullVerbose(verboseInfo, "ipc");
+var logIpcOutput = (message, verboseInfo) => {
+  const verboseMessage = serializeVerboseMessage(message);
+  verboseLog({
+    type: "ipc",
+    verboseMessage,
+    fdNumber: "ipc",
+    verboseInfo
+  });
+};
+
+// node_modules/execa/lib/ipc/buffer-messages.js
+var waitForIpcOutput = async ({
+  subprocess,
+  buffer: bufferArray,
+  maxBuffer: maxBufferArray,
+  ipc,
+  ipcOutput,
+  verboseInfo
+}) => {
+  if (!ipc) {
+    return ipcOutput;
+  }
+  const isVerbose2 = shouldLogIpc(verboseInfo);
+  const buffer = getFdSpecificValue(bufferArray, "ipc");
+  const maxBuffer = getFdSpecificValue(maxBufferArray, "ipc");
+  for await (const message of loopOnMessages({
+    anyProcess: subprocess,
+    channel: subprocess.channel,
+    isSubprocess: false,
+    ipc,
+    shouldAwait: false,
+    reference: true
+  })) {
+    if (buffer) {
+      checkIpcMaxBuffer(subprocess, ipcOutput, maxBuffer);
+      ipcOutput.push(message);
+    }
+    if (isVerbose2) {
+      logIpcOutput(message, verboseInfo);
+    }
+  }
+  return ipcOutput;
+};
+var getBufferedIpcOutput = async (ipcOutputPromise, ipcOutput) => {
+  await Promise.allSettled([ipcOutputPromise]);
+  return ipcOutput;
+};
+
+// node_modules/execa/lib/resolve/wait-subprocess.js
+var waitForSubprocessResult = async ({
+  subprocess,
+  options: {
+    encoding,
+    buffer,
+    maxBuffer,
+    lines,
+    timeoutDuration: timeout,
+    cancelSignal,
+    gracefulCancel,
+    forceKillAfterDelay,
+    stripFinalNewline: stripFinalNewline2,
+    ipc,
+    ipcInput
+  },
+  context,
+  verboseInfo,
+  fileDescriptors,
+  originalStreams,
+  onInternalError,
+  controller
+}) => {
+  const exitPromise = waitForExit(subprocess, context);
+  const streamInfo = {
+    originalStreams,
+    fileDescriptors,
+    subprocess,
+    exitPromise,
+    propagating: false
+  };
+  const stdioPromises = waitForStdioStreams({
+    subprocess,
+    encoding,
+    buffer,
+    maxBuffer,
+    lines,
+    stripFinalNewline: stripFinalNewline2,
+    verboseInfo,
+    streamInfo
+  });
+  const allPromise = waitForAllStream({
+    subprocess,
+    encoding,
+    buffer,
+    maxBuffer,
+    lines,
+    stripFinalNewline: stripFinalNewline2,
+    verboseInfo,
+    streamInfo
+  });
+  const ipcOutput = [];
+  const ipcOutputPromise = waitForIpcOutput({
+    subprocess,
+    buffer,
+    maxBuffer,
+    ipc,
+    ipcOutput,
+    verboseInfo
+  });
+  const originalPromises = waitForOriginalStreams(originalStreams, subprocess, streamInfo);
+  const customStreamsEndPromises = waitForCustomStreamsEnd(fileDescriptors, streamInfo);
+  try {
+    return await Promise.race([
+      Promise.all([
+        {},
+        waitForSuccessfulExit(exitPromise),
+        Promise.all(stdioPromises),
+        allPromise,
+        ipcOutputPromise,
+        sendIpcInput(subprocess, ipcInput),
+        ...originalPromises,
+        ...customStreamsEndPromises
+      ]),
+      onInternalError,
+      throwOnSubprocessError(subprocess, controller),
+      ...throwOnTimeout(subprocess, timeout, context, controller),
+      ...throwOnCancel({
+        subprocess,
+        cancelSignal,
+        gracefulCancel,
+        context,
+        controller
+      }),
+      ...throwOnGracefulCancel({
+        subprocess,
+        cancelSignal,
+        gracefulCancel,
+        forceKillAfterDelay,
+        context,
+        controller
+      })
+    ]);
+  } catch (error) {
+    context.terminationReason ??= "other";
+    return Promise.all([
+      { error },
+      exitPromise,
+      Promise.all(stdioPromises.map((stdioPromise) => getBufferedData(stdioPromise))),
+      getBufferedData(allPromise),
+      getBufferedIpcOutput(ipcOutputPromise, ipcOutput),
+      Promise.allSettled(originalPromises),
+      Promise.allSettled(customStreamsEndPromises)
+    ]);
+  }
+};
+var waitForOriginalStreams = (originalStreams, subprocess, streamInfo) => originalStreams.map((stream, fdNumber) => stream === subprocess.stdio[fdNumber] ? void 0 : waitForStream(stream, fdNumber, streamInfo));
+var waitForCustomStreamsEnd = (fileDescriptors, streamInfo) => fileDescriptors.flatMap(({ stdioItems }, fdNumber) => stdioItems.filter(({ value, stream = value }) => isStream2(stream, { checkOpen: false }) && !isStandardStream(stream)).map(({ type, value, stream = value }) => waitForStream(stream, fdNumber, streamInfo, {
+  isSameDirection: TRANSFORM_TYPES.has(type),
+  stopOnExit: type === "native"
+})));
+var throwOnSubprocessError = async (subprocess, { signal }) => {
+  const [error] = await once8(subprocess, "error", { signal });
+  throw error;
+};
+
+// node_modules/execa/lib/convert/concurrent.js
+var initializeConcurrentStreams = () => ({
+  readableDestroy: /* @__PURE__ */ new WeakMap(),
+  writableFinal: /* @__PURE__ */ new WeakMap(),
+  writableDestroy: /* @__PURE__ */ new WeakMap()
+});
+var addConcurrentStream = (concurrentStreams, stream, waitName) => {
+  const weakMap = concurrentStreams[waitName];
+  if (!weakMap.has(stream)) {
+    weakMap.set(stream, []);
+  }
+  const promises = weakMap.get(stream);
+  const promise = createDeferred();
+  promises.push(promise);
+  const resolve8 = promise.resolve.bind(promise);
+  return { resolve: resolve8, promises };
+};
+var waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
+  resolve8();
+  const [isSubprocessExit] = await Promise.race([
+    Promise.allSettled([true, subprocess]),
+    Promise.all([false, ...promises])
+  ]);
+  return !isSubprocessExit;
+};
+
+// node_modules/execa/lib/convert/readable.js
+import { Readable as Readable3 } from "node:stream";
+import { callbackify as callbackify2 } from "node:util";
+
+// node_modules/execa/lib/convert/shared.js
+import { finished as finished6 } from "node:stream/promises";
+var safeWaitForSubprocessStdin = async (subprocessStdin) => {
+  if (subprocessStdin === void 0) {
+    return;
+  }
+  try {
+    await waitForSubprocessStdin(subprocessStdin);
+  } catch {
+  }
+};
+var safeWaitForSubprocessStdout = async (subprocessStdout) => {
+  if (subprocessStdout === void 0) {
+    return;
+  }
+  try {
+    await waitForSubprocessStdout(subprocessStdout);
+  } catch {
+  }
+};
+var waitForSubprocessStdin = async (subprocessStdin) => {
+  await finished6(subprocessStdin, { cleanup: true, readable: false, writable: true });
+};
+var waitForSubprocessStdout = async (subprocessStdout) => {
+  await finished6(subprocessStdout, { cleanup: true, readable: true, writable: false });
+};
+var waitForSubprocess = async (subprocess, error) => {
+  await subprocess;
+  if (error) {
+    throw error;
+  }
+};
+var destroyOtherStream = (stream, isOpen, error) => {
+  if (error && !isStreamAbort(error)) {
+    stream.destroy(error);
+  } else if (isOpen) {
+    stream.destroy();
+  }
+};
+
+// node_modules/execa/lib/convert/readable.js
+var createReadable = ({ subprocess, concurrentStreams, encoding }, { from, binary: binaryOption = true, preserveNewlines = true } = {}) => {
+  const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
+  const { subprocessStdout, waitReadableDestroy } = getSubprocessStdout(subprocess, from, concurrentStreams);
+  const { readableEncoding, readableObjectMode, readableHighWaterMark } = getReadableOptions(subprocessStdout, binary);
+  const { read, onStdoutDataDone } = getReadableMethods({
+    subprocessStdout,
+    subprocess,
+    binary,
+    encoding,
+    preserveNewlines
+  });
+  const readable2 = new Readable3({
+    read,
+    destroy: callbackify2(onReadableDestroy.bind(void 0, { subprocessStdout, subprocess, waitReadableDestroy })),
+    highWaterMark: readableHighWaterMark,
+    objectMode: readableObjectMode,
+    encoding: readableEncoding
+  });
+  onStdoutFinished({
+    subprocessStdout,
+    onStdoutDataDone,
+    readable: readable2,
+    subprocess
+  });
+  return readable2;
+};
+var getSubprocessStdout = (subprocess, from, concurrentStreams) => {
+  const subprocessStdout = getFromStream(subprocess, from);
+  const waitReadableDestroy = addConcurrentStream(concurrentStreams, subprocessStdout, "readableDestroy");
+  return { subprocessStdout, waitReadableDestroy };
+};
+var getReadableOptions = ({ readableEncoding, readableObjectMode, readableHighWaterMark }, binary) => binary ? { readableEncoding, readableObjectMode, readableHighWaterMark } : { readableEncoding, readableObjectMode: true, readableHighWaterMark: DEFAULT_OBJECT_HIGH_WATER_MARK };
+var getReadableMethods = ({ subprocessStdout, subprocess, binary, encoding, preserveNewlines }) => {
+  const onStdoutDataDone = createDeferred();
+  const onStdoutData = iterateOnSubprocessStream({
+    subprocessStdout,
+    subprocess,
+    binary,
+    shouldEncode: !binary,
+    encoding,
+    preserveNewlines
+  });
+  return {
+    read() {
+      onRead(this, onStdoutData, onStdoutDataDone);
+    },
+    onStdoutDataDone
+  };
+};
+var onRead = async (readable2, onStdoutData, onStdoutDataDone) => {
+  try {
+    const { value, done } = await onStdoutData.next();
+    if (done) {
+      onStdoutDataDone.resolve();
+    } else {
+      readable2.push(value);
+    }
+  } catch {
+  }
+};
+var onStdoutFinished = async ({ subprocessStdout, onStdoutDataDone, readable: readable2, subprocess, subprocessStdin }) => {
+  try {
+    await waitForSubprocessStdout(subprocessStdout);
+    await subprocess;
+    await safeWaitForSubprocessStdin(subprocessStdin);
+    await onStdoutDataDone;
+    if (readable2.readable) {
+      readable2.push(null);
+    }
+  } catch (error) {
+    await safeWaitForSubprocessStdin(subprocessStdin);
+    destroyOtherReadable(readable2, error);
+  }
+};
+var onReadableDestroy = async ({ subprocessStdout, subprocess, waitReadableDestroy }, error) => {
+  if (await waitForConcurrentStreams(waitReadableDestroy, subprocess)) {
+    destroyOtherReadable(subprocessStdout, error);
+    await waitForSubprocess(subprocess, error);
+  }
+};
+var destroyOtherReadable = (stream, error) => {
+  destroyOtherStream(stream, stream.readable, error);
+};
+
+// node_modules/execa/lib/convert/writable.js
+import { Writable as Writable5 } from "node:stream";
+import { callbackify as callbackify3 } from "node:util";
+var createWritable = ({ subprocess, concurrentStreams }, { to } = {}) => {
+  const { subprocessStdin, waitWritableFinal, waitWritableDestroy } = getSubprocessStdin(subprocess, to, concurrentStreams);
+  const writable2 = new Writable5({
+    ...getWritableMethods(subprocessStdin, subprocess, waitWritableFinal),
+    destroy: callbackify3(onWritableDestroy.bind(void 0, {
+      subprocessStdin,
+      subprocess,
+      waitWritableFinal,
+      waitWritableDestroy
+    })),
+    highWaterMark: subprocessStdin.writableHighWaterMark,
+    objectMode: subprocessStdin.writableObjectMode
+  });
+  onStdinFinished(subprocessStdin, writable2);
+  return writable2;
+};
+var getSubprocessStdin = (subprocess, to, concurrentStreams) => {
+  const subprocessStdin = getToStream(subprocess, to);
+  const waitWritableFinal = addConcurrentStream(concurrentStreams, subprocessStdin, "writableFinal");
+  const waitWritableDestroy = addConcurrentStream(concurrentStreams, subprocessStdin, "writableDestroy");
+  return { subprocessStdin, waitWritableFinal, waitWritableDestroy };
+};
+var getWritableMethods = (subprocessStdin, subprocess, waitWritableFinal) => ({
+  write: onWrite.bind(void 0, subprocessStdin),
+  final: callbackify3(onWritableFinal.bind(void 0, subprocessStdin, subprocess, waitWritableFinal))
+});
+var onWrite = (subprocessStdin, chunk, encoding, done) => {
+  if (subprocessStdin.write(chunk, encoding)) {
+    done();
+  } else {
+    subprocessStdin.once("drain", done);
+  }
+};
+var onWritableFinal = async (subprocessStdin, subprocess, waitWritableFinal) => {
+  if (await waitForConcurrentStreams(waitWritableFinal, subprocess)) {
+    if (subprocessStdin.writable) {
+      subprocessStdin.end();
+    }
+    await subprocess;
+  }
+};
+var onStdinFinished = async (subprocessStdin, writable2, subprocessStdout) => {
+  try {
+    await waitForSubprocessStdin(subprocessStdin);
+    if (writable2.writable) {
+      writable2.end();
+    }
+  } catch (error) {
+    await safeWaitForSubprocessStdout(subprocessStdout);
+    destroyOtherWritable(writable2, error);
+  }
+};
+var onWritableDestroy = async ({ subprocessStdin, subprocess, waitWritableFinal, waitWritableDestroy }, error) => {
+  await waitForConcurrentStreams(waitWritableFinal, subprocess);
+  if (await waitForConcurrentStreams(waitWritableDestroy, subprocess)) {
+    destroyOtherWritable(subprocessStdin, error);
+    await waitForSubprocess(subprocess, error);
+  }
+};
+var destroyOtherWritable = (stream, error) => {
+  destroyOtherStream(stream, stream.writable, error);
+};
+
+// node_modules/execa/lib/convert/duplex.js
+import { Duplex as Duplex3 } from "node:stream";
+import { callbackify as callbackify4 } from "node:util";
+var createDuplex = ({ subprocess, concurrentStreams, encoding }, { from, to, binary: binaryOption = true, preserveNewlines = true } = {}) => {
+  const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
+  const { subprocessStdout, waitReadableDestroy } = getSubprocessStdout(subprocess, from, concurrentStreams);
+  const { subprocessStdin, waitWritableFinal, waitWritableDestroy } = getSubprocessStdin(subprocess, to, concurrentStreams);
+  const { readableEncoding, readableObjectMode, readableHighWaterMark } = getReadableOptions(subprocessStdout, binary);
+  const { read, onStdoutDataDone } = getReadableMethods({
+    subprocessStdout,
+    subprocess,
+    binary,
+    encoding,
+    preserveNewlines
+  });
+  const duplex2 = new Duplex3({
+    read,
+    ...getWritableMethods(subprocessStdin, subprocess, waitWritableFinal),
+    destroy: callbackify4(onDuplexDestroy.bind(void 0, {
+      subprocessStdout,
+      subprocessStdin,
+      subprocess,
+      waitReadableDestroy,
+      waitWritableFinal,
+      waitWritableDestroy
+    })),
+    readableHighWaterMark,
+    writableHighWaterMark: subprocessStdin.writableHighWaterMark,
+    readableObjectMode,
+    writableObjectMode: subprocessStdin.writableObjectMode,
+    encoding: readableEncoding
+  });
+  onStdoutFinished({
+    subprocessStdout,
+    onStdoutDataDone,
+    readable: duplex2,
+    subprocess,
+    subprocessStdin
+  });
+  onStdinFinished(subprocessStdin, duplex2, subprocessStdout);
+  return duplex2;
+};
+var onDuplexDestroy = async ({ subprocessStdout, subprocessStdin, subprocess, waitReadableDestroy, waitWritableFinal, waitWritableDestroy }, error) => {
+  await Promise.all([
+    onReadableDestroy({ subprocessStdout, subprocess, waitReadableDestroy }, error),
+    onWritableDestroy({
+      subprocessStdin,
+      subprocess,
+      waitWritableFinal,
+      waitWritableDestroy
+    }, error)
+  ]);
+};
+
+// node_modules/execa/lib/convert/iterable.js
+var createIterable = (subprocess, encoding, {
+  from,
+  binary: binaryOption = false,
+  preserveNewlines = false
+} = {}) => {
+  const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
+  const subprocessStdout = getFromStream(subprocess, from);
+  const onStdoutData = iterateOnSubprocessStream({
+    subprocessStdout,
+    subprocess,
+    binary,
+    shouldEncode: true,
+    encoding,
+    preserveNewlines
+  });
+  return iterateOnStdoutData(onStdoutData, subprocessStdout, subprocess);
+};
+var iterateOnStdoutData = async function* (onStdoutData, subprocessStdout, subprocess) {
+  try {
+    yield* onStdoutData;
+  } finally {
+    if (subprocessStdout.readable) {
+      subprocessStdout.destroy();
+    }
+    await subprocess;
+  }
+};
+
+// node_modules/execa/lib/convert/add.js
+var addConvertedStreams = (subprocess, { encoding }) => {
+  const concurrentStreams = initializeConcurrentStreams();
+  subprocess.readable = createReadable.bind(void 0, { subprocess, concurrentStreams, encoding });
+  subprocess.writable = createWritable.bind(void 0, { subprocess, concurrentStreams });
+  subprocess.duplex = createDuplex.bind(void 0, { subprocess, concurrentStreams, encoding });
+  subprocess.iterable = createIterable.bind(void 0, subprocess, encoding);
+  subprocess[Symbol.asyncIterator] = createIterable.bind(void 0, subprocess, encoding, {});
+};
+
+// node_modules/execa/lib/methods/promise.js
+var mergePromise = (subprocess, promise) => {
+  for (const [property, descriptor] of descriptors) {
+    const value = descriptor.value.bind(promise);
+    Reflect.defineProperty(subprocess, property, { ...descriptor, value });
+  }
+};
+var nativePromisePrototype = (async () => {
+})().constructor.prototype;
+var descriptors = ["then", "catch", "finally"].map((property) => [
+  property,
+  Reflect.getOwnPropertyDescriptor(nativePromisePrototype, property)
+]);
+
+// node_modules/execa/lib/methods/main-async.js
+var execaCoreAsync = (rawFile, rawArguments, rawOptions, createNested) => {
+  const { file, commandArguments, command, escapedCommand, startTime, verboseInfo, options, fileDescriptors } = handleAsyncArguments(rawFile, rawArguments, rawOptions);
+  const { subprocess, promise } = spawnSubprocessAsync({
+    file,
+    commandArguments,
+    options,
+    startTime,
+    verboseInfo,
+    command,
+    escapedCommand,
+    fileDescriptors
+  });
+  subprocess.pipe = pipeToSubprocess.bind(void 0, {
+    source: subprocess,
+    sourcePromise: promise,
+    boundOptions: {},
+    createNested
+  });
+  mergePromise(subprocess, promise);
+  SUBPROCESS_OPTIONS.set(subprocess, { options, fileDescriptors });
+  return subprocess;
+};
+var handleAsyncArguments = (rawFile, rawArguments, rawOptions) => {
+  const { command, escapedCommand, startTime, verboseInfo } = handleCommand(rawFile, rawArguments, rawOptions);
+  const { file, commandArguments, options: normalizedOptions } = normalizeOptions(rawFile, rawArguments, rawOptions);
+  const options = handleAsyncOptions(normalizedOptions);
+  const fileDescriptors = handleStdioAsync(options, verboseInfo);
+  return {
+    file,
+    commandArguments,
+    command,
+    escapedCommand,
+    startTime,
+    verboseInfo,
+    options,
+    fileDescriptors
+  };
+};
+var handleAsyncOptions = ({ timeout, signal, ...options }) => {
+  if (signal !== void 0) {
+    throw new TypeError('The "signal" option has been renamed to "cancelSignal" instead.');
+  }
+  return { ...options, timeoutDuration: timeout };
+};
+var spawnSubprocessAsync = ({ file, commandArguments, options, startTime, verboseInfo, command, escapedCommand, fileDescriptors }) => {
+  let subprocess;
+  try {
+    subprocess = spawn3(...concatenateShell(file, commandArguments, options));
+  } catch (error) {
+    return handleEarlyError({
+      error,
+      command,
+      escapedCommand,
+      fileDescriptors,
+      options,
+      startTime,
+      verboseInfo
+    });
+  }
+  const controller = new AbortController();
+  setMaxListeners(Number.POSITIVE_INFINITY, controller.signal);
+  const originalStreams = [...subprocess.stdio];
+  pipeOutputAsync(subprocess, fileDescriptors, controller);
+  cleanupOnExit(subprocess, options, controller);
+  const context = {};
+  const onInternalError = createDeferred();
+  subprocess.kill = subprocessKill.bind(void 0, {
+    kill: subprocess.kill.bind(subprocess),
+    options,
+    onInternalError,
+    context,
+    controller
+  });
+  subprocess.all = makeAllStream(subprocess, options);
+  addConvertedStreams(subprocess, options);
+  addIpcMethods(subprocess, options);
+  const promise = handlePromise({
+    subprocess,
+    options,
+    startTime,
+    verboseInfo,
+    fileDescriptors,
+    originalStreams,
+    command,
+    escapedCommand,
+    context,
+    onInternalError,
+    controller
+  });
+  return { subprocess, promise };
+};
+var handlePromise = async ({ subprocess, options, startTime, verboseInfo, fileDescriptors, originalStreams, command, escapedCommand, context, onInternalError, controller }) => {
+  const [
+    errorInfo,
+    [exitCode, signal],
+    stdioResults,
+    allResult,
+    ipcOutput
+  ] = await waitForSubprocessResult({
+    subprocess,
+    options,
+    context,
+    verboseInfo,
+    fileDescriptors,
+    originalStreams,
+    onInternalError,
+    controller
+  });
+  controller.abort();
+  onInternalError.resolve();
+  const stdio = stdioResults.map((stdioResult, fdNumber) => stripNewline(stdioResult, options, fdNumber));
+  const all = stripNewline(allResult, options, "all");
+  const result = getAsyncResult({
+    errorInfo,
+    exitCode,
+    signal,
+    stdio,
+    all,
+    ipcOutput,
+    context,
+    options,
+    command,
+    escapedCommand,
+    startTime
+  });
+  return handleResult(result, verboseInfo, options);
+};
+var getAsyncResult = ({ errorInfo, exitCode, signal, stdio, all, ipcOutput, context, options, command, escapedCommand, startTime }) => "error" in errorInfo ? makeError({
+  error: errorInfo.error,
+  command,
+  escapedCommand,
+  timedOut: context.terminationReason === "timeout",
+  isCanceled: context.terminationReason === "cancel" || context.terminationReason === "gracefulCancel",
+  isGracefullyCanceled: context.terminationReason === "gracefulCancel",
+  isMaxBuffer: errorInfo.error instanceof MaxBufferError,
+  isForcefullyTerminated: context.isForcefullyTerminated,
+  exitCode,
+  signal,
+  stdio,
+  all,
+  ipcOutput,
+  options,
+  startTime,
+  isSync: false
+}) : makeSuccessResult({
+  command,
+  escapedCommand,
+  stdio,
+  all,
+  ipcOutput,
+  options,
+  startTime
+});
+
+// node_modules/execa/lib/methods/bind.js
+var mergeOptions = (boundOptions, options) => {
+  const newOptions = Object.fromEntries(
+    Object.entries(options).map(([optionName, optionValue]) => [
+      optionName,
+      mergeOption(optionName, boundOptions[optionName], optionValue)
+    ])
+  );
+  return { ...boundOptions, ...newOptions };
+};
+var mergeOption = (optionName, boundOptionValue, optionValue) => {
+  if (DEEP_OPTIONS.has(optionName) && isPlainObject(boundOptionValue) && isPlainObject(optionValue)) {
+    return { ...boundOptionValue, ...optionValue };
+  }
+  return optionValue;
+};
+var DEEP_OPTIONS = /* @__PURE__ */ new Set(["env", ...FD_SPECIFIC_OPTIONS]);
+
+// node_modules/execa/lib/methods/create.js
+var createExeca = (mapArguments, boundOptions, deepOptions, setBoundExeca) => {
+  const createNested = (mapArguments2, boundOptions2, setBoundExeca2) => createExeca(mapArguments2, boundOptions2, deepOptions, setBoundExeca2);
+  const boundExeca = (...execaArguments) => callBoundExeca({
+    mapArguments,
+    deepOptions,
+    boundOptions,
+    setBoundExeca,
+    createNested
+  }, ...execaArguments);
+  if (setBoundExeca !== void 0) {
+    setBoundExeca(boundExeca, createNested, boundOptions);
+  }
+  return boundExeca;
+};
+var callBoundExeca = ({ mapArguments, deepOptions = {}, boundOptions = {}, setBoundExeca, createNested }, firstArgument, ...nextArguments) => {
+  if (isPlainObject(firstArgument)) {
+    return createNested(mapArguments, mergeOptions(boundOptions, firstArgument), setBoundExeca);
+  }
+  const { file, commandArguments, options, isSync } = parseArguments({
+    mapArguments,
+    firstArgument,
+    nextArguments,
+    deepOptions,
+    boundOptions
+  });
+  return isSync ? execaCoreSync(file, commandArguments, options) : execaCoreAsync(file, commandArguments, options, createNested);
+};
+var parseArguments = ({ mapArguments, firstArgument, nextArguments, deepOptions, boundOptions }) => {
+  const callArguments = isTemplateString(firstArgument) ? parseTemplates(firstArgument, nextArguments) : [firstArgument, ...nextArguments];
+  const [initialFile, initialArguments, initialOptions] = normalizeParameters(...callArguments);
+  const mergedOptions = mergeOptions(mergeOptions(deepOptions, boundOptions), initialOptions);
+  const {
+    file = initialFile,
+    commandArguments = initialArguments,
+    options = mergedOptions,
+    isSync = false
+  } = mapArguments({ file: initialFile, commandArguments: initialArguments, options: mergedOptions });
+  return {
+    file,
+    commandArguments,
+    options,
+    isSync
+  };
+};
+
+// node_modules/execa/lib/methods/command.js
+var mapCommandAsync = ({ file, commandArguments }) => parseCommand(file, commandArguments);
+var mapCommandSync = ({ file, commandArguments }) => ({ ...parseCommand(file, commandArguments), isSync: true });
+var parseCommand = (command, unusedArguments) => {
+  if (unusedArguments.length > 0) {
+    throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}.`);
+  }
+  const [file, ...commandArguments] = parseCommandString(command);
+  return { file, commandArguments };
+};
+var parseCommandString = (command) => {
+  if (typeof command !== "string") {
+    throw new TypeError(`The command must be a string: ${String(command)}.`);
+  }
+  const trimmedCommand = command.trim();
+  if (trimmedCommand === "") {
+    return [];
+  }
+  const tokens = [];
+  for (const token of trimmedCommand.split(SPACES_REGEXP)) {
+    const previousToken = tokens.at(-1);
+    if (previousToken && previousToken.endsWith("\\")) {
+      tokens[tokens.length - 1] = `${previousToken.slice(0, -1)} ${token}`;
+    } else {
+      tokens.push(token);
+    }
+  }
+  return tokens;
+};
+var SPACES_REGEXP = / +/g;
+
+// node_modules/execa/lib/methods/script.js
+var setScriptSync = (boundExeca, createNested, boundOptions) => {
+  boundExeca.sync = createNested(mapScriptSync, boundOptions);
+  boundExeca.s = boundExeca.sync;
+};
+var mapScriptAsync = ({ options }) => getScriptOptions(options);
+var mapScriptSync = ({ options }) => ({ ...getScriptOptions(options), isSync: true });
+var getScriptOptions = (options) => ({ options: { ...getScriptStdinOption(options), ...options } });
+var getScriptStdinOption = ({ input, inputFile, stdio }) => input === void 0 && inputFile === void 0 && stdio === void 0 ? { stdin: "inherit" } : {};
+var deepScriptOptions = { preferLocal: true };
+
+// node_modules/execa/index.js
+var execa = createExeca(() => ({}));
+var execaSync = createExeca(() => ({ isSync: true }));
+var execaCommand = createExeca(mapCommandAsync);
+var execaCommandSync = createExeca(mapCommandSync);
+var execaNode = createExeca(mapNode);
+var $ = createExeca(mapScriptAsync, {}, deepScriptOptions, setScriptSync);
+var {
+  sendMessage: sendMessage2,
+  getOneMessage: getOneMessage2,
+  getEachMessage: getEachMessage2,
+  getCancelSignal: getCancelSignal2
+} = getIpcExport();
+
+// src/source/build-cache.ts
+function buildCacheDir(env = process.env) {
+  return resolve3(env.RUNNER_TEMP || tmpdir3(), "metal-image-buildkit-cache");
+}
+function newCacheDir(dir) {
+  return `${dir}.new`;
+}
+var CLASSIC_CANNOT_CACHE = "the classic docker build client (docker < 23 with DOCKER_BUILDKIT=1) cannot use a local BuildKit cache: it has no --cache-to, it reads --cache-from as image names only, and the BuildKit built into its engine exports inline cache only. Install the buildx plugin with a docker-container builder (e.g. docker/setup-buildx-action) to cache builds";
+function buildKitCacheArgs(dir, kind, options = {}) {
+  if (kind === "classic") return { args: void 0, reason: CLASSIC_CANNOT_CACHE };
+  if (options.driver === "docker" && !options.containerdStore)
+    return {
+      args: void 0,
+      reason: "the buildx builder uses the docker driver, which cannot export a cache unless the engine uses the containerd image store. Create a docker-container builder (e.g. docker/setup-buildx-action) to cache builds"
+    };
+  if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
+  const args = [];
+  if (existsSync3(join6(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
+  if (options.exportCache !== false)
+    args.push("--cache-to", `type=local,dest=${newCacheDir(dir)},mode=max,ignore-error=true`);
+  return { args };
+}
+async function rotateCacheDir(dir) {
+  const fresh = newCacheDir(dir);
+  if (!holdsCache(fresh)) {
+    await rm2(fresh, { recursive: true, force: true });
+    return false;
+  }
+  await rm2(dir, { recursive: true, force: true });
+  await rename2(fresh, dir);
+  return true;
+}
+async function probeBuildx(signal) {
+  const query = async (args) => {
+    const result = await execa("docker", args, {
+      reject: false,
+      stdin: "ignore",
+      timeout: 6e4,
+      ...signal ? { cancelSignal: signal } : {}
+    });
+    return result.exitCode === 0 ? String(result.stdout) : void 0;
+  };
+  const [inspect3, status] = await Promise.all([
+    query(["buildx", "inspect"]),
+    query(["info", "--format", "{{json .DriverStatus}}"])
+  ]);
+  return {
+    ...inspect3 === void 0 ? {} : { driver: parseBuildxDriver(inspect3) },
+    ...status === void 0 ? {} : { containerdStore: usesContainerdStore(status) }
+  };
+}
+function parseBuildxDriver(inspectOutput) {
+  return /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1];
+}
+function usesContainerdStore(driverStatusJson) {
+  return driverStatusJson.includes("io.containerd.snapshotter");
+}
+var toldUnavailable = false;
+async function cacheClient(log) {
+  const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
+  const cache = missing.length === 0 ? await import("./cache-Z4NCJZR6.js") : void 0;
+  if (cache?.isFeatureAvailable()) return cache;
+  if (!toldUnavailable) {
+    toldUnavailable = true;
+    log.info(
+      `Build cache: not available (${missing.length > 0 ? `${missing.join(" and ")} not set` : "no cache service"}; only a GitHub Actions job running the action has one): building without restoring or saving a cache`
+    );
+  }
+  return void 0;
+}
+function checkDir(dir) {
+  if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
+}
+async function restoreBuildCache(dir, key, restoreKeys, log) {
+  checkDir(dir);
+  const started = performance.now();
+  const cache = await cacheClient(log);
+  if (!cache) return { hit: "miss", ms: 0 };
+  await rm2(dir, { recursive: true, force: true });
+  await rm2(newCacheDir(dir), { recursive: true, force: true });
+  let matched;
+  try {
+    matched = await cache.restoreCache([dir], key, restoreKeys);
+  } catch (err) {
+    log.warning(`Build cache: restoring failed, building without it: ${errorMessage(err)}`);
+    return { hit: "miss", ms: performance.now() - started };
+  }
+  const ms = performance.now() - started;
+  if (matched === void 0) {
+    log.info(`Build cache: no entry for ${key} nor its restore keys; it is saved after the build`);
+    return { hit: "miss", ms };
+  }
+  if (!holdsCache(dir)) {
+    log.warning(
+      `Build cache: the entry ${matched} holds no BuildKit cache (no index.json, no saved image); building without it`
+    );
+    await rm2(dir, { recursive: true, force: true });
+    return { hit: "miss", ms };
+  }
+  const hit = matched === key ? "exact" : "partial";
+  const bytes = await treeSize(dir);
+  log.info(
+    `Build cache: ${hit === "exact" ? "exact hit" : `partial hit through ${matched}`}, ${formatBytes(bytes)} restored in ${formatSeconds(ms)}`
+  );
+  return { hit, matchedKey: matched, bytes, ms };
+}
+async function saveBuildCache(dir, key, log) {
+  checkDir(dir);
+  const started = performance.now();
+  const cache = await cacheClient(log);
+  if (!cache) return { saved: false, ms: 0 };
+  if (!holdsCache(dir)) {
+    log.info(`Build cache: nothing to save (the build exported no BuildKit cache to ${dir})`);
+    return { saved: false, ms: performance.now() - started };
+  }
+  const bytes = await treeSize(dir);
+  let id;
+  try {
+    id = await cache.saveCache([dir], key);
+  } catch (err) {
+    log.warning(`Build cache: saving ${key} failed: ${errorMessage(err)}`);
+    return { saved: false, bytes, ms: performance.now() - started };
+  }
+  const ms = performance.now() - started;
+  if (id === -1) {
+    log.info(
+      `Build cache: ${key} not saved (see the cache client's message: an entry of that key exists or is being saved by another job, this job may not write caches, or the cache service failed)`
+    );
+    return { saved: false, bytes, ms };
+  }
+  log.info(`Build cache: saved ${formatBytes(bytes)} as ${key} in ${formatSeconds(ms)}`);
+  return { saved: true, id, bytes, ms };
+}
+async function treeSize(dir) {
+  let total = 0;
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    for (const entry of await readdir2(current, { withFileTypes: true })) {
+      const path6 = join6(current, entry.name);
+      if (entry.isDirectory()) pending.push(path6);
+      else if (entry.isFile()) total += (await lstat(path6)).size;
+    }
+  }
+  return total;
+}
+function holdsCache(dir) {
+  return existsSync3(join6(dir, "index.json")) || existsSync3(join6(dir, "ref"));
+}
+
+// src/source/cache-key.ts
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream as createReadStream3 } from "node:fs";
+import { lstat as lstat2, readdir as readdir3, readFile as readFile2, readlink } from "node:fs/promises";
+import { join as join7, posix, resolve as resolve4 } from "node:path";
+var KEY_PREFIX = "metal-image-buildkit-";
+var SEGMENT3 = 16;
+function cacheKey(build2, opts) {
+  const platform2 = keySafe(build2.platform.toLowerCase(), /[^a-z0-9/._]/g) || "default";
+  const os = keySafe(opts.os ?? "", /[^A-Za-z0-9.-]/g) || "any";
+  const args = new Map(build2.buildArgs.map(([name, value]) => [name, sha256(`build-arg\0${value}`)]));
+  const config = JSON.stringify({
+    target: build2.target,
+    args: [...args].sort(([a2], [b]) => a2 < b ? -1 : a2 > b ? 1 : 0)
+  });
+  const base = `${KEY_PREFIX}${platform2}-${os}_`;
+  const dockerfile = sha256(`dockerfile\0${opts.dockerfileDigest}`).slice(0, SEGMENT3);
+  const settings = sha256(`settings\0${config}`).slice(0, SEGMENT3);
+  const context = sha256(`context\0${opts.contextDigest}`).slice(0, SEGMENT3);
+  return {
+    key: `${base}${dockerfile}_${settings}_${context}`,
+    restoreKeys: [`${base}${dockerfile}_${settings}_`, `${base}${dockerfile}_`, base]
+  };
+}
+function keySafe(value, bad) {
+  return value.replace(bad, "-");
+}
+function sha256(data) {
+  return createHash4("sha256").update(data).digest("hex");
+}
+function dockerfilePath(build2) {
+  return build2.file ? resolve4(build2.file) : resolve4(build2.context, "Dockerfile");
+}
+async function fileDigest(path6) {
+  return `sha256:${await hashFile(path6)}`;
+}
+function hashFile(path6) {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash4("sha256");
+    createReadStream3(path6, { highWaterMark: 1 << 20 }).on("data", (chunk) => hash.update(chunk)).on("error", reject).on("end", () => resolvePromise(hash.digest("hex")));
+  });
+}
+async function contextDigest(contextDir, dockerfile) {
+  const hash = createHash4("sha256");
+  hash.update("metal-image context v1\n");
+  for await (const entry of contextEntries(contextDir, dockerfile)) {
+    const { type, path: path6, mode } = entry;
+    if (type === "file") hash.update(`f\0${path6}\0${mode}\0${entry.size}\0${entry.sha256}
+`);
+    else if (type === "dir") hash.update(`d\0${path6}\0${mode}
+`);
+    else if (type === "symlink") hash.update(`l\0${path6}\0${entry.target}
+`);
+    else hash.update(`o\0${path6}\0${mode}
+`);
+  }
+  return `sha256:${hash.digest("hex")}`;
+}
+async function* contextEntries(contextDir, dockerfile) {
+  const root = resolve4(contextDir);
+  const matcher = new IgnoreMatcher(await readIgnoreFile(root, dockerfile));
+  const pending = [""];
+  while (pending.length > 0) {
+    const rel = pending.pop();
+    const entries = await readdir3(join7(root, rel), { withFileTypes: true }).catch((err) => {
+      throw new StageError(
+        "cache",
+        `cannot read ${join7(root, rel)} for the build context digest: ${errorMessage(err)}`
+      );
+    });
+    const names = entries.map((e) => e.name).sort(compareNames);
+    const subdirs = [];
+    for (const name of names) {
+      const path6 = rel === "" ? name : `${rel}/${name}`;
+      const full = join7(root, path6);
+      const info = await lstat2(full);
+      const mode = modeBits(info.mode);
+      const excluded = matcher.matches(path6);
+      if (info.isDirectory()) {
+        if (excluded && !matcher.hasExceptions) continue;
+        if (!excluded) yield { type: "dir", path: path6, mode };
+        subdirs.push(path6);
+        continue;
+      }
+      if (excluded) continue;
+      if (info.isFile()) {
+        const sha2562 = await hashFile(full).catch((err) => {
+          throw new StageError(
+            "cache",
+            `cannot read ${full} for the build context digest: ${errorMessage(err)}`
+          );
+        });
+        yield { type: "file", path: path6, mode, size: info.size, sha256: sha2562 };
+      } else if (info.isSymbolicLink()) {
+        yield { type: "symlink", path: path6, mode, target: await readlink(full) };
+      } else {
+        yield { type: "other", path: path6, mode: info.mode.toString(8) };
+      }
+    }
+    for (const dir of subdirs.reverse()) pending.push(dir);
+  }
+}
+function compareNames(a2, b) {
+  return a2 < b ? -1 : a2 > b ? 1 : 0;
+}
+function modeBits(mode) {
+  return (mode & 4095).toString(8);
+}
+async function readIgnoreFile(root, dockerfile) {
+  const file = dockerfile ? resolve4(dockerfile) : join7(root, "Dockerfile");
+  for (const candidate of [`${file}.dockerignore`, join7(root, ".dockerignore")]) {
+    const text3 = await readFile2(candidate, "utf8").catch((err) => {
+      if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
+      throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
+    });
+    if (text3 !== void 0) return text3;
+  }
+  return "";
+}
+var IgnoreMatcher = class {
+  patterns;
+  hasExceptions;
+  constructor(text3) {
+    this.patterns = [];
+    for (const raw of text3.replace(/^\uFEFF/, "").split(/\r?\n/)) {
+      if (raw.startsWith("#")) continue;
+      let pattern = raw.trim();
+      if (pattern === "") continue;
+      const exception = pattern.startsWith("!");
+      if (exception) pattern = pattern.slice(1).trim();
+      if (pattern === "") continue;
+      pattern = posix.normalize(pattern);
+      if (pattern.length > 1 && pattern.endsWith("/")) pattern = pattern.slice(0, -1);
+      if (pattern.length > 1 && pattern.startsWith("/")) pattern = pattern.slice(1);
+      this.patterns.push({ regexp: compile(pattern), exception });
+    }
+    this.hasExceptions = this.patterns.some((p) => p.exception);
+  }
+  /** Whether `path` (relative, `/`-separated) is excluded: by a pattern on it or on a parent directory. */
+  matches(path6) {
+    const parents = [];
+    for (let i2 = path6.indexOf("/"); i2 !== -1; i2 = path6.indexOf("/", i2 + 1)) parents.push(path6.slice(0, i2));
+    let excluded = false;
+    for (const { regexp, exception } of this.patterns) {
+      if (exception !== excluded) continue;
+      if (regexp.test(path6) || parents.some((parent) => regexp.test(parent))) excluded = !exception;
+    }
+    return excluded;
+  }
+};
+function compile(pattern) {
+  let re = "^";
+  for (let i2 = 0; i2 < pattern.length; i2++) {
+    const ch = pattern[i2];
+    if (ch === "*") {
+      if (pattern[i2 + 1] === "*") {
+        i2++;
+        if (pattern[i2 + 1] === "/") i2++;
+        re += i2 + 1 >= pattern.length ? ".*" : "(.*/)?";
+      } else {
+        re += "[^/]*";
+      }
+    } else if (ch === "?") {
+      re += "[^/]";
+    } else if (ch === "\\") {
+      const next = pattern[i2 + 1];
+      if (next === void 0) re += "\\\\";
+      else {
+        re += escapeRegExp(next);
+        i2++;
+      }
+    } else if (ch === "[") {
+      const end = pattern.indexOf("]", i2 + 2);
+      if (end === -1) {
+        re += "\\[";
+        continue;
+      }
+      const body = pattern.slice(i2 + 1, end);
+      re += body.startsWith("!") ? `[^${body.slice(1)}]` : `[${body}]`;
+      i2 = end;
+    } else {
+      re += escapeRegExp(ch);
+    }
+  }
+  re += "$";
+  try {
+    return new RegExp(re);
+  } catch {
+    return new RegExp(`^${escapeRegExp(pattern)}$`);
+  }
+}
+function escapeRegExp(text3) {
+  return text3.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+// src/source/config.ts
+function isRemoteContext(context) {
+  return /^(https?:\/\/|git@|github\.com\/)/.test(context);
+}
+
+// src/source/inline-cache.ts
+import { mkdir as mkdir2, readFile as readFile3, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+
+// src/source/build-args.ts
+function buildArgs(config) {
+  const args = [];
+  const shown = [];
+  const add = (flag, value, show = value) => {
+    args.push(flag, ...value === void 0 ? [] : [value]);
+    shown.push(flag, ...show === void 0 ? [] : [show]);
+  };
+  if (config.file) add("--file", config.file);
+  if (config.target) add("--target", config.target);
+  add("--platform", config.platform);
+  for (const [key, value] of config.buildArgs) add("--build-arg", `${key}=${value}`, `${key}=***`);
+  for (const label of config.labels) add("--label", label);
+  if (config.noCache) add("--no-cache");
+  if (config.pull) add("--pull");
+  return { args, shown };
+}
+
+// src/source/docker.ts
+import { createInterface as createInterface2 } from "node:readline";
+var DOCKER = "docker";
+var TAIL_LINES = 25;
+function runDocker(args, options) {
+  const proc = execa(DOCKER, args, {
+    reject: false,
+    buffer: false,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: options.env,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 5e3
+  });
+  const tail2 = [];
+  const collect = (stream) => {
+    if (!stream) return Promise.resolve();
+    const lines = createInterface2({ input: stream, crlfDelay: Infinity });
+    lines.on("line", (line) => {
+      options.log.info(line);
+      tail2.push(line);
+      if (tail2.length > TAIL_LINES) tail2.shift();
+    });
+    return new Promise((resolve8) => lines.on("close", () => resolve8()));
+  };
+  const piped = options.stdout === "pipe";
+  const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)]);
+  const done = Promise.all([proc, outputs]).then(([result]) => {
+    if (result.exitCode === void 0 && tail2.length === 0)
+      tail2.push(result.shortMessage ?? "docker did not start");
+    return { exitCode: result.exitCode, tail: tail2 };
+  });
+  return { stdout: piped ? proc.stdout : null, done };
+}
+async function dockerQuery(args, signal, env) {
+  const result = await execa(DOCKER, args, {
+    reject: false,
+    stdin: "ignore",
+    cancelSignal: signal,
+    env,
+    timeout: 6e4
+  });
+  return result.exitCode === 0 ? String(result.stdout).trim() : void 0;
+}
+async function ensureDaemon(input, value, signal) {
+  const result = await execa(DOCKER, ["version", "--format", "{{.Server.Version}}"], {
+    reject: false,
+    stdin: "ignore",
+    cancelSignal: signal,
+    timeout: 3e4
+  });
+  if (result.exitCode === 0) return;
+  const host = process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
+  const reason = result.code === "ENOENT" ? "the docker command is not installed" : lastLine(String(result.stderr)) || result.shortMessage;
+  throw new StageError(
+    "docker",
+    `cannot reach the Docker daemon at ${host}, needed for input "${input}" = "${value}": ${reason}. Start the Docker engine (dockerd) or point DOCKER_HOST at one.`
+  );
+}
+function lastLine(text3) {
+  const lines = text3.trim().split("\n");
+  return (lines[lines.length - 1] ?? "").trim();
+}
+function processExit(done, failure) {
+  const exited = done.then((result) => {
+    if (result.exitCode !== 0) throw failure(result);
+  });
+  exited.catch(() => {
+  });
+  return exited;
+}
+
+// src/source/inline-cache.ts
+var INLINE_IMAGE = "image.tar.gz";
+async function loadInlineCache(dir, log, signal) {
+  const ref = (await readFile3(join8(dir, "ref"), "utf8").catch(() => "")).trim();
+  if (!ref) return void 0;
+  const result = await execa(DOCKER, ["load", "-q", "-i", join8(dir, INLINE_IMAGE)], {
+    reject: false,
+    cancelSignal: signal
+  });
+  if (result.exitCode !== 0) {
+    log.warning(
+      `Build cache: the restored image could not be loaded, building without: ${String(result.stderr).trim()}`
+    );
+    return void 0;
+  }
+  log.info(`Build cache: loaded ${ref} (its inline cache is used with --cache-from)`);
+  return ref;
+}
+async function exportInlineCache(config, ref, dir, signal) {
+  const { args } = buildArgs(config);
+  const env = { DOCKER_BUILDKIT: "1" };
+  const tagged = await execa(
+    DOCKER,
+    ["build", "-q", "-t", ref, "--build-arg", "BUILDKIT_INLINE_CACHE=1", ...args, config.context],
+    { env, reject: false, cancelSignal: signal }
+  );
+  if (tagged.exitCode !== 0)
+    throw new StageError(
+      "build",
+      `tagging the build for its cache failed: ${String(tagged.stderr).trim().split("\n").slice(-3).join(" ")}`
+    );
+  try {
+    await rm3(dir, { recursive: true, force: true });
+    await mkdir2(dir, { recursive: true });
+    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join8(dir, INLINE_IMAGE)], {
+      cancelSignal: signal
+    });
+    await writeFile2(join8(dir, "ref"), `${ref}
+`);
+  } finally {
+    await execa(DOCKER, ["rmi", ref], { reject: false });
+  }
+}
+
+// src/source/cache.ts
+async function restoreCache(build2, os, log) {
+  if (build2.noCache) {
+    log.info("Build cache: not used: no-cache is set");
+    return void 0;
+  }
+  const remote = isRemoteContext(build2.context);
+  const file = dockerfilePath(build2);
+  const keys = cacheKey(build2, {
+    contextDigest: remote ? createHash5("sha256").update(build2.context).digest("hex") : await contextDigest(build2.context, file),
+    dockerfileDigest: remote ? "" : await fileDigest(file),
+    os
+  });
+  const dir = buildCacheDir();
+  const restored = await restoreBuildCache(dir, keys.key, keys.restoreKeys, log);
+  const inlineRef = `metal-image-cache/${createHash5("sha256").update(keys.key).digest("hex").slice(0, 16)}:inline`;
+  return { use: { dir, exportCache: restored.hit !== "exact", inlineRef }, key: keys.key, restored };
+}
+async function saveCache(cache, source, build2, log, signal) {
+  const { hit, matchedKey } = cache.restored;
+  const restored = hit === "miss" ? "miss" : `${hit} hit (${matchedKey})`;
+  if (!source.cacheKind) return `${restored}; not used by this builder`;
+  if (hit === "exact") return restored;
+  if (source.cacheKind === "inline")
+    await exportInlineCache(build2, cache.use.inlineRef, newCacheDir(cache.use.dir), signal);
+  const saved = await rotateCacheDir(cache.use.dir) ? await saveBuildCache(cache.use.dir, cache.key, log) : void 0;
+  return `${restored}; ${saved?.saved ? `saved as ${cache.key}` : "not saved"}`;
+}
+
+// src/source/build.ts
+import { mkdtemp, readFile as readFile4, rm as rm4, stat as stat2 } from "node:fs/promises";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join10, resolve as resolve5 } from "node:path";
+
+// src/util/chunk-pool.ts
+var SLAB = 1 << 20;
+var MIN_READ = 64 << 10;
+var MAX_SPARE = 16;
+var ChunkPool = class {
+  slabs = /* @__PURE__ */ new WeakMap();
+  spares = [];
+  current;
+  used = 0;
+  /** Slabs allocated, and slabs reused: what the tests and the bench look at. */
+  stats = { allocated: 0, reused: 0 };
+  /** Where the next read goes. */
+  space() {
+    if (!this.current || SLAB - this.used < MIN_READ) this.next();
+    return this.current.buffer.subarray(this.used);
+  }
+  /** `n` bytes were read into the last space(): the chunk to pass on. */
+  filled(n2) {
+    const chunk = this.current.buffer.subarray(this.used, this.used + n2);
+    this.used += n2;
+    this.current.outstanding += n2;
+    return chunk;
+  }
+  /** The chunk (or a piece of it) is no longer read by anyone. Chunks not from this pool are ignored. */
+  release(chunk) {
+    const slab = this.slabs.get(chunk.buffer);
+    if (!slab) return;
+    slab.outstanding -= chunk.length;
+    if (slab.outstanding === 0 && slab.retired) this.spare(slab);
+  }
+  next() {
+    const old = this.current;
+    if (old) {
+      old.retired = true;
+      if (old.outstanding === 0) this.spare(old);
+    }
+    const reused = this.spares.pop();
+    if (reused) {
+      reused.retired = false;
+      this.stats.reused++;
+      this.current = reused;
+    } else {
+      this.stats.allocated++;
+      const buffer = Buffer.allocUnsafeSlow(SLAB);
+      this.current = { buffer, outstanding: 0, retired: false };
+      this.slabs.set(buffer.buffer, this.current);
+    }
+    this.used = 0;
+  }
+  spare(slab) {
+    if (this.spares.length < MAX_SPARE) this.spares.push(slab);
+    else this.slabs.delete(slab.buffer.buffer);
+  }
+};
+
+// src/source/engine.ts
+import { readFileSync as readFileSync4 } from "node:fs";
+import { connect } from "node:net";
+import { homedir } from "node:os";
+import { join as join9 } from "node:path";
+var DEFAULT_SOCKET = "/var/run/docker.sock";
+var MAX_HEADER = 64 * 1024;
+function localEngineSocket(env = process.env, home = homedir()) {
+  const host = env.DOCKER_HOST;
+  if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
+  if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
+  const config = join9(env.DOCKER_CONFIG || join9(home, ".docker"), "config.json");
+  let current;
+  try {
+    current = JSON.parse(readFileSync4(config, "utf8")).currentContext;
+  } catch {
+  }
+  return current === void 0 || current === "" || current === "default" ? DEFAULT_SOCKET : void 0;
+}
+var EngineError = class extends Error {
+  status;
+  constructor(message, status) {
+    super(message);
+    this.name = "EngineError";
+    this.status = status;
+  }
+};
+function engineGet(socketPath, path6, pool) {
+  return new Promise((resolve8, reject) => {
+    const socket = pool ? connect({
+      path: socketPath,
+      onread: { buffer: () => pool.space(), callback: (n2) => socket.push(pool.filled(n2)) }
+    }) : connect(socketPath);
+    let head = Buffer.alloc(0);
+    const fail = (err) => {
+      socket.destroy();
+      reject(err);
+    };
+    const onError = (err) => fail(new EngineError(`cannot reach the Docker Engine API at ${socketPath}: ${err.code ?? err.message}`));
+    const onEnd = () => fail(new EngineError(`the Docker Engine API at ${socketPath} closed the connection without an answer`));
+    const onReadable = () => {
+      let chunk;
+      while ((chunk = socket.read()) !== null) {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf("\r\n\r\n");
+        if (end === -1) {
+          if (head.length > MAX_HEADER)
+            return fail(new EngineError("the Docker Engine API sent no HTTP header"));
+          continue;
+        }
+        socket.off("readable", onReadable);
+        socket.off("error", onError);
+        socket.off("end", onEnd);
+        const status = Number(/^HTTP\/1\.\d (\d{3})/.exec(head.toString("latin1", 0, end))?.[1]);
+        const body = head.subarray(end + 4);
+        if (status === 200) {
+          if (body.length > 0) socket.unshift(body);
+          return resolve8(socket);
+        }
+        return void errorBody(socket, body).then(
+          (message) => fail(new EngineError(message || `HTTP status ${status}`, status))
+        );
+      }
+    };
+    socket.on("error", onError);
+    socket.on("end", onEnd);
+    socket.on("readable", onReadable);
+    socket.write(`GET ${path6} HTTP/1.0\r
+Host: docker\r
+\r
+`);
+  });
+}
+async function errorBody(socket, start) {
+  const parts = [start];
+  let size = start.length;
+  try {
+    for await (const part of socket) {
+      parts.push(part);
+      size += part.length;
+      if (size > MAX_HEADER) break;
+    }
+  } catch {
+  }
+  const text3 = Buffer.concat(parts).toString("utf8").trim();
+  try {
+    return String(JSON.parse(text3).message ?? text3);
+  } catch {
+    return text3;
+  }
+}
+
+// src/source/export.ts
+async function exportImage(image, platform2, log, signal) {
+  if (await dockerQuery(["image", "inspect", "--format", "{{.Id}}", image], signal) === void 0) {
+    log.info(`${image} is not present locally; pulling it for ${platform2}`);
+    const pulled = await runDocker(["pull", "--platform", platform2, image], { log, signal }).done;
+    if (pulled.exitCode !== 0)
+      throw new InputError(
+        "image",
+        image,
+        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
+      );
+  }
+  log.info(`docker create --platform ${platform2} ${image}, then export it`);
+  const created = await execa(DOCKER, ["create", "--platform", platform2, image, "/metal-image-export"], {
+    reject: false,
+    stdin: "ignore",
+    cancelSignal: signal
+  });
+  if (created.exitCode !== 0)
+    throw new InputError("image", image, `docker create failed: ${lastLine(String(created.stderr))}`);
+  const container = String(created.stdout).trim();
+  const removeContainer = async () => {
+    await execa(DOCKER, ["rm", "--force", container], { reject: false, stdin: "ignore" });
+  };
+  try {
+    const socket = localEngineSocket();
+    const viaApi = socket ? await engineExport(socket, container, image, log) : void 0;
+    if (viaApi) return { ...viaApi, cleanup: () => viaApi.cleanup().then(removeContainer) };
+    const abort = new AbortController();
+    const { stdout, done } = runDocker(["export", container], {
+      log,
+      signal: AbortSignal.any([signal, abort.signal]),
+      stdout: "pipe"
+    });
+    const failure = (f) => new StageError(
+      "export",
+      `docker export of ${image} failed (exit code ${f.exitCode}): ${f.tail.join("\n")}`
+    );
+    return {
+      stream: stdout,
+      exited: processExit(done, failure),
+      method: "docker create + docker export",
+      input: "image",
+      value: image,
+      producer: true,
+      streamsBuild: false,
+      cleanup: async () => {
+        abort.abort();
+        await done.catch(() => {
+        });
+        await removeContainer();
+      }
+    };
+  } catch (err) {
+    await removeContainer();
+    throw new StageError("export", `docker export of ${image} failed: ${errorMessage(err)}`);
+  }
+}
+async function engineExport(socketPath, container, image, log) {
+  let socket;
+  const pool = new ChunkPool();
+  try {
+    socket = await engineGet(socketPath, `/containers/${encodeURIComponent(container)}/export`, pool);
+  } catch (err) {
+    if (err instanceof EngineError && err.status !== void 0) throw err;
+    log.info(`${errorMessage(err)}; using docker export`);
+    return void 0;
+  }
+  const exited = new Promise((resolve8, reject) => {
+    socket.once("end", resolve8);
+    socket.once("close", () => resolve8());
+    socket.once(
+      "error",
+      (err) => reject(
+        new StageError(
+          "export",
+          `docker export of ${image} failed: the Engine API connection broke (${errorMessage(err)})`
+        )
+      )
+    );
+  });
+  exited.catch(() => {
+  });
+  return {
+    stream: socket,
+    exited,
+    method: "docker create + export from the Engine API",
+    input: "image",
+    value: image,
+    producer: true,
+    streamsBuild: false,
+    cleanup: async () => void socket.destroy(),
+    release: (chunk) => pool.release(chunk)
+  };
+}
+
+// src/source/build.ts
+function buildFailure(config) {
+  return (f) => new StageError(
+    "build",
+    `docker build failed (exit code ${f.exitCode ?? "none"}) for context "${config.context}"${config.file ? ` and file "${config.file}"` : ""}. Last lines of its output:
+${f.tail.join("\n")}`
+  );
+}
+async function detectBuilder(mode, signal) {
+  if (mode === "false") return { kind: "legacy", why: "input buildkit is false" };
+  if (await dockerQuery(["buildx", "version"], signal) !== void 0) return { kind: "buildx" };
+  const client = await dockerQuery(["version", "--format", "{{.Client.Version}}"], signal);
+  const major = Number.parseInt(client ?? "", 10);
+  if (major > 0 && major < 23) return { kind: "classic" };
+  const why = `docker client ${client ?? "(unknown)"} has no buildx plugin`;
+  if (mode === "true")
+    throw new InputError(
+      "buildkit",
+      mode,
+      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`
+    );
+  return { kind: "legacy", why };
+}
+async function build(config, log, signal, cache) {
+  await checkBuildContext(config);
+  const builder = await detectBuilder(config.buildkit, signal);
+  const { args, shown } = buildArgs(config);
+  if (builder.kind === "legacy") {
+    if (cache) log.info("Build cache: not used: the legacy builder cannot use a BuildKit cache");
+    log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`);
+    return legacyBuild(config, args, shown, log, signal);
+  }
+  let cacheArgs = [];
+  let cacheKind;
+  if (cache) {
+    const buildx = builder.kind === "buildx" ? await probeBuildx(signal) : {};
+    const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache });
+    if (local.args) {
+      cacheArgs = local.args;
+      cacheKind = "local";
+    } else if (builder.kind === "classic" || buildx.driver === "docker") {
+      const loaded2 = await loadInlineCache(cache.dir, log, signal);
+      if (loaded2) cacheArgs = ["--cache-from", loaded2];
+      cacheKind = "inline";
+    } else log.info(`Build cache: not used: ${local.reason}`);
+  }
+  const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
+  const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
+  const tail2 = [...cacheArgs, "--output", "type=tar,dest=-", "--progress", "plain", config.context];
+  log.info(`docker ${[...prefix, ...shown, ...tail2].join(" ")}`);
+  const abort = new AbortController();
+  const both = AbortSignal.any([signal, abort.signal]);
+  const { stdout, done } = runDocker([...prefix, ...args, ...tail2], {
+    log,
+    signal: both,
+    env,
+    stdout: "pipe"
+  });
+  return {
+    stream: stdout,
+    exited: processExit(done, buildFailure(config)),
+    method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
+    input: "context",
+    value: config.context,
+    producer: true,
+    streamsBuild: true,
+    cacheKind,
+    cleanup: async () => {
+      abort.abort();
+      await done.catch(() => {
+      });
+    }
+  };
+}
+async function checkBuildContext(config) {
+  if (isRemoteContext(config.context)) return;
+  const info = await stat2(config.context).catch(() => void 0);
+  if (!info?.isDirectory())
+    throw new InputError("context", config.context, "no such directory: expected the build context folder");
+  const file = config.file ? resolve5(config.file) : join10(config.context, "Dockerfile");
+  const fileInfo = await stat2(file).catch(() => void 0);
+  if (!fileInfo?.isFile())
+    throw new InputError(
+      "file",
+      config.file,
+      `no Dockerfile at ${file}: expected the path of the Dockerfile (default: <context>/Dockerfile)`
+    );
+}
+async function legacyBuild(config, args, shown, log, signal) {
+  const dir = await mkdtemp(join10(tmpdir4(), "metal-image-"));
+  const iidfile = join10(dir, "iid");
+  const started = performance.now();
+  try {
+    const own = ["--force-rm", "--iidfile", iidfile];
+    log.info(`docker build ${[...shown, ...own, config.context].join(" ")}`);
+    const { done } = runDocker(["build", ...args, ...own, config.context], {
+      log,
+      signal,
+      env: { DOCKER_BUILDKIT: "0" }
+    });
+    const result = await done;
+    if (result.exitCode !== 0) throw buildFailure(config)(result);
+    const image = (await readFile4(iidfile, "utf8")).trim();
+    const source = await exportImage(image, config.platform, log, signal);
+    return {
+      ...source,
+      method: `docker build (legacy builder), ${source.method}`,
+      input: "context",
+      value: config.context,
+      before: { stage: "build", ms: performance.now() - started }
+    };
+  } finally {
+    await rm4(dir, { recursive: true, force: true });
+  }
+}
+
+// src/source/rootfs-file.ts
+import { open, stat as stat3 } from "node:fs/promises";
+import { resolve as resolve6 } from "node:path";
+import { Readable as Readable4 } from "node:stream";
+import { isatty } from "node:tty";
+var READ_SIZE = 512 << 10;
+var COMPRESSED_MAGIC = [
+  ["gzip", [31, 139]],
+  ["zstd", [40, 181, 47, 253]],
+  ["xz", [253, 55, 122, 88, 90, 0]],
+  ["bzip2", [66, 90, 104]],
+  ["lz4", [4, 34, 77, 24]]
+];
+function compressedHead(path6, head) {
+  const format2 = COMPRESSED_MAGIC.find(([, magic]) => magic.every((byte, i2) => head[i2] === byte))?.[0];
+  return format2 ? new InputError(
+    "rootfs",
+    path6,
+    `is ${format2}-compressed: expected an uncompressed tar (decompress it first)`
+  ) : void 0;
+}
+function openStdin() {
+  if (isatty(0))
+    throw new InputError(
+      "rootfs",
+      "-",
+      "standard input is a terminal: expected a tar piped into it (e.g. `docker export c | metal-image --rootfs -`)"
+    );
+  async function* checked() {
+    let first = true;
+    for await (const chunk of process.stdin) {
+      if (first) {
+        const compressed = compressedHead("-", chunk);
+        if (compressed) throw compressed;
+        first = false;
+      }
+      yield chunk;
+    }
+  }
+  return {
+    stream: Readable4.from(checked(), { objectMode: false }),
+    exited: Promise.resolve(),
+    method: "rootfs tar on standard input",
+    input: "rootfs",
+    value: "-",
+    producer: false,
+    streamsBuild: false,
+    cleanup: async () => {
+    }
+  };
+}
+async function openRootfsFile(path6) {
+  if (path6 === "-") return openStdin();
+  const full = resolve6(path6);
+  const info = await stat3(full).catch((err) => {
+    throw new InputError(
+      "rootfs",
+      path6,
+      `cannot read it (${err.code ?? err.message}): expected an uncompressed tar file`
+    );
+  });
+  if (info.isDirectory())
+    throw new InputError(
+      "rootfs",
+      path6,
+      "is a directory: expected an uncompressed tar file (e.g. `tar -C DIR -cf rootfs.tar .`)"
+    );
+  const seekable = info.isFile();
+  if (seekable) {
+    const head = Buffer.alloc(8);
+    const handle = await open(full, "r").catch((err) => {
+      throw new InputError(
+        "rootfs",
+        path6,
+        `cannot open it (${err.code ?? err.message}): expected a readable tar file`
+      );
+    });
+    try {
+      await handle.read(head, 0, head.length, 0);
+    } finally {
+      await handle.close();
+    }
+    const compressed = compressedHead(path6, head);
+    if (compressed) throw compressed;
+  }
+  const pool = new ChunkPool();
+  const checkHead = seekable ? void 0 : (head) => compressedHead(path6, head);
+  return {
+    stream: new PooledFileStream(full, pool, checkHead),
+    exited: Promise.resolve(),
+    method: `rootfs tar ${full}${seekable ? "" : " (a pipe)"}`,
+    input: "rootfs",
+    value: path6,
+    producer: false,
+    streamsBuild: false,
+    cleanup: async () => {
+    },
+    release: (chunk) => pool.release(chunk)
+  };
+}
+var PooledFileStream = class extends Readable4 {
+  path;
+  pool;
+  handle;
+  /** For a pipe: looks at the first bytes read, and fails the stream with its error. */
+  checkHead;
+  constructor(path6, pool, checkHead) {
+    super({ highWaterMark: READ_SIZE });
+    this.path = path6;
+    this.pool = pool;
+    this.checkHead = checkHead;
+  }
+  _construct(done) {
+    open(this.path, "r").then((handle) => {
+      this.handle = handle;
+      done();
+    }, done);
+  }
+  _read() {
+    const space = this.pool.space();
+    this.handle.read(space, 0, Math.min(space.length, READ_SIZE), null).then(
+      ({ bytesRead }) => {
+        if (bytesRead === 0) return void this.push(null);
+        const chunk = this.pool.filled(bytesRead);
+        const check = this.checkHead;
+        this.checkHead = void 0;
+        const err = check?.(chunk);
+        if (err) return void this.destroy(err);
+        this.push(chunk);
+      },
+      (err) => this.destroy(err)
+    );
+  }
+  _destroy(err, done) {
+    const handle = this.handle;
+    this.handle = void 0;
+    if (!handle) return done(err);
+    handle.close().then(
+      () => done(err),
+      () => done(err)
+    );
+  }
+};
+
+// src/source/open.ts
+function sourceTitle(config) {
+  return { build: "Build", image: "Export image", rootfs: "Read rootfs" }[config.kind];
+}
+async function openSource(config, log, signal, cache) {
+  switch (config.kind) {
+    case "rootfs":
+      return openRootfsFile(config.rootfs);
+    case "image": {
+      const started = performance.now();
+      await ensureDaemon("image", config.image, signal);
+      const source = await exportImage(config.image, config.platform, log, signal);
+      const ms = performance.now() - started;
+      return { ...source, before: { stage: "prepare (pull if missing, create container)", ms } };
+    }
+    case "build":
+      await ensureDaemon("context", config.build.context, signal);
+      return build(config.build, log, signal, cache);
+  }
+}
+
+// src/packages/package-diff.ts
+import { Buffer as Buffer14 } from "node:buffer";
+
+// src/packages/version-compare.ts
+import { Buffer as Buffer13 } from "node:buffer";
+var isDigit2 = (c3) => c3 >= 48 && c3 <= 57;
+var isAlpha2 = (c3) => c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
+function order(c3) {
+  if (c3 === void 0) return 0;
+  if (isDigit2(c3)) return 0;
+  if (isAlpha2(c3)) return c3;
+  if (c3 === 126) return -1;
+  return (c3 >= 128 ? c3 - 256 : c3) + 256;
+}
+function verrevcmp(a2, b) {
+  let i2 = 0;
+  let j = 0;
+  while (i2 < a2.length || j < b.length) {
+    let firstDiff = 0;
+    while (i2 < a2.length && !isDigit2(a2[i2]) || j < b.length && !isDigit2(b[j])) {
+      const ac = order(a2[i2]);
+      const bc = order(b[j]);
+      if (ac !== bc) return ac - bc;
+      i2++;
+      j++;
+    }
+    while (a2[i2] === 48) i2++;
+    while (b[j] === 48) j++;
+    while (i2 < a2.length && j < b.length && isDigit2(a2[i2]) && isDigit2(b[j])) {
+      if (!firstDiff) firstDiff = a2[i2] - b[j];
+      i2++;
+      j++;
+    }
+    if (i2 < a2.length && isDigit2(a2[i2])) return 1;
+    if (j < b.length && isDigit2(b[j])) return -1;
+    if (firstDiff) return firstDiff;
+  }
+  return 0;
+}
+function parseDebianVersion(v) {
+  const s = v.trim();
+  const colon = s.indexOf(":");
+  const hasEpoch = colon >= 0 && /^[0-9]+$/.test(s.slice(0, colon));
+  const rest = hasEpoch ? s.slice(colon + 1) : s;
+  const hyphen = rest.lastIndexOf("-");
+  return {
+    epoch: hasEpoch ? Number(s.slice(0, colon)) : 0,
+    upstream: Buffer13.from(hyphen < 0 ? rest : rest.slice(0, hyphen), "utf8"),
+    revision: Buffer13.from(hyphen < 0 ? "" : rest.slice(hyphen + 1), "utf8")
+  };
+}
+function compareDebianVersions(a2, b) {
+  if (a2 === b) return 0;
+  const x = parseDebianVersion(a2);
+  const y = parseDebianVersion(b);
+  if (x.epoch !== y.epoch) return x.epoch > y.epoch ? 1 : -1;
+  return Math.sign(verrevcmp(x.upstream, y.upstream) || verrevcmp(x.revision, y.revision));
+}
+var isAsciiAlnum = (c3) => isDigit2(c3) || isAlpha2(c3);
+var TILDE = 126;
+var CARET = 94;
+function compareRpmVersions(a2, b) {
+  if (a2 === b) return 0;
+  let i2 = 0;
+  let j = 0;
+  const at = (s, k) => k < s.length ? s.charCodeAt(k) : 0;
+  while (i2 < a2.length || j < b.length) {
+    while (i2 < a2.length && !isAsciiAlnum(at(a2, i2)) && at(a2, i2) !== TILDE && at(a2, i2) !== CARET) i2++;
+    while (j < b.length && !isAsciiAlnum(at(b, j)) && at(b, j) !== TILDE && at(b, j) !== CARET) j++;
+    if (at(a2, i2) === TILDE || at(b, j) === TILDE) {
+      if (at(a2, i2) !== TILDE) return 1;
+      if (at(b, j) !== TILDE) return -1;
+      i2++;
+      j++;
+      continue;
+    }
+    if (at(a2, i2) === CARET || at(b, j) === CARET) {
+      if (i2 >= a2.length) return -1;
+      if (j >= b.length) return 1;
+      if (at(a2, i2) !== CARET) return 1;
+      if (at(b, j) !== CARET) return -1;
+      i2++;
+      j++;
+      continue;
+    }
+    if (i2 >= a2.length || j >= b.length) break;
+    const numeric2 = isDigit2(at(a2, i2));
+    const inSegment = numeric2 ? isDigit2 : isAlpha2;
+    let ei = i2;
+    let ej = j;
+    while (ei < a2.length && inSegment(at(a2, ei))) ei++;
+    while (ej < b.length && inSegment(at(b, ej))) ej++;
+    if (ej === j) return numeric2 ? 1 : -1;
+    let one = a2.slice(i2, ei);
+    let two = b.slice(j, ej);
+    if (numeric2) {
+      one = one.replace(/^0+/, "");
+      two = two.replace(/^0+/, "");
+      if (one.length !== two.length) return one.length > two.length ? 1 : -1;
+    }
+    if (one !== two) return one < two ? -1 : 1;
+    i2 = ei;
+    j = ej;
+  }
+  if (i2 >= a2.length && j >= b.length) return 0;
+  return i2 >= a2.length ? -1 : 1;
+}
+function parseRpmEvr(evr) {
+  let s = 0;
+  while (s < evr.length && isDigit2(evr.charCodeAt(s))) s++;
+  const dash = evr.lastIndexOf("-");
+  const releaseAt = dash >= s ? dash : -1;
+  const hasEpoch = evr[s] === ":";
+  const versionStart = hasEpoch ? s + 1 : 0;
+  return {
+    epoch: hasEpoch ? evr.slice(0, s) || "0" : null,
+    version: evr.slice(versionStart, releaseAt < 0 ? void 0 : releaseAt),
+    release: releaseAt < 0 ? null : evr.slice(releaseAt + 1)
+  };
+}
+function compareRpmEvr(a2, b) {
+  if (a2 === b) return 0;
+  const x = parseRpmEvr(a2);
+  const y = parseRpmEvr(b);
+  const values = (p, q) => p === null ? q === null ? 0 : -1 : q === null ? 1 : compareRpmVersions(p, q);
+  return values(x.epoch ?? "0", y.epoch ?? "0") || values(x.version, y.version) || values(x.release, y.release);
+}
+
+// src/packages/package-diff.ts
+var PackageListError = class extends Error {
+  name = "PackageListError";
+};
+var DPKG_HEADER = "Desired=Unknown/Install/Remove/Purge/Hold";
+var DPKG_RULER = /^\+\+\+-(=+)-(=+)-(=+)-(=+)$/;
+var DPKG_FLAGS = /^[uihrp][ncHUFWti][ R]$/;
+function parsePackageEntries(text3) {
+  if (text3 === "") return { kind: void 0, packages: [] };
+  const lines = text3.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  if (lines[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines) };
+  return { kind: "rpm", packages: lines.map((line, i2) => parseRpmLine(line, i2 + 1)) };
+}
+function parseDpkgList(lines) {
+  const ruler = DPKG_RULER.exec(lines[4] ?? "");
+  if (!ruler || !lines[3]?.startsWith("||/ "))
+    throw new PackageListError("packages.txt starts like dpkg -l output but its header is not dpkg -l\u2019s");
+  const widths = [ruler[1].length, ruler[2].length, ruler[3].length];
+  const packages = [];
+  for (let i2 = 5; i2 < lines.length; i2++) {
+    const row = lines[i2];
+    const flags = row.slice(0, 3);
+    if (!DPKG_FLAGS.test(flags) || row[3] !== " ")
+      throw new PackageListError(`packages.txt line ${i2 + 1} is not a dpkg -l row: ${JSON.stringify(row)}`);
+    if (flags[1] === "c") continue;
+    const [name, version, arch] = dpkgColumns(row, widths, i2 + 1);
+    const colon = name.indexOf(":");
+    packages.push({
+      key: name,
+      name: colon < 0 ? name : name.slice(0, colon),
+      arch: arch === "<empty>" ? null : arch,
+      version
+    });
+  }
+  return packages;
+}
+function dpkgColumns(row, widths, lineNo) {
+  const bytes = /^[\x00-\x7f]*$/.test(row) ? null : Buffer14.from(row, "utf8");
+  const length = bytes ? bytes.length : row.length;
+  const slice = (start, end) => bytes ? bytes.subarray(start, end).toString("utf8") : row.slice(start, end);
+  const fields = [];
+  let at = 4;
+  let aligned = true;
+  for (const width of widths) {
+    const sep3 = at + width;
+    if (sep3 < length && slice(sep3, sep3 + 1) !== " ") aligned = false;
+    fields.push(slice(at, sep3).replace(/ +$/, ""));
+    at = sep3 + 1;
+  }
+  if (aligned && fields[0] !== "" && !fields[0].includes(" ")) return fields;
+  const words2 = row.slice(4).split(/ +/);
+  if (words2.length < 3 || words2[0] === "")
+    throw new PackageListError(`packages.txt line ${lineNo} is not a dpkg -l row: ${JSON.stringify(row)}`);
+  return [words2[0], words2[1], words2[2]];
+}
+function parseRpmLine(line, lineNo) {
+  const releaseDash = line.lastIndexOf("-");
+  const versionDash = releaseDash > 0 ? line.lastIndexOf("-", releaseDash - 1) : -1;
+  if (versionDash <= 0 || /\s/.test(line))
+    throw new PackageListError(
+      `packages.txt line ${lineNo} is neither dpkg -l output nor an rpm -qa name-version-release.arch: ${JSON.stringify(line)}`
+    );
+  const name = line.slice(0, versionDash);
+  const version = line.slice(versionDash + 1, releaseDash);
+  let release = line.slice(releaseDash + 1);
+  let arch = null;
+  const dot = release.lastIndexOf(".");
+  if (dot >= 0 && name !== "gpg-pubkey") {
+    arch = release.slice(dot + 1);
+    release = release.slice(0, dot);
+  }
+  return { key: arch === null ? name : `${name}.${arch}`, name, arch, version: `${version}-${release}` };
+}
+function groupByKey(packages) {
+  const grouped = /* @__PURE__ */ new Map();
+  for (const p of packages) {
+    const versions = grouped.get(p.key);
+    if (versions) versions.push(p.version);
+    else grouped.set(p.key, [p.version]);
+  }
+  return grouped;
+}
+var versionComparator = (kind) => kind === "rpm" ? compareRpmEvr : (a2, b) => compareDebianVersions(noneToEmpty(a2), noneToEmpty(b));
+var noneToEmpty = (v) => v === "<none>" ? "" : v;
+var byName = (a2, b) => a2.name < b.name ? -1 : a2.name > b.name ? 1 : 0;
+function diffPackages(previous, current) {
+  const before = parsePackageEntries(previous);
+  const after = parsePackageEntries(current);
+  const kind = after.kind ?? before.kind;
+  const diff = { kind, added: [], removed: [], upgraded: [], downgraded: [], changed: [] };
+  const comparable = before.kind === void 0 || after.kind === void 0 || before.kind === after.kind;
+  const cmp2 = versionComparator(kind);
+  const change = (name, from, to) => {
+    if (from === to) return;
+    const c3 = cmp2(from, to);
+    (c3 < 0 ? diff.upgraded : c3 > 0 ? diff.downgraded : diff.changed).push({ name, from, to });
+  };
+  const pairable = (key) => comparable && !(kind === "rpm" && key === "gpg-pubkey");
+  const old = groupByKey(before.packages);
+  const now = groupByKey(after.packages);
+  const lookup = new Map([...before.packages, ...after.packages].map((p) => [p.key, p]));
+  const gone = [];
+  const fresh = [];
+  for (const key of /* @__PURE__ */ new Set([...old.keys(), ...now.keys()])) {
+    const was = [...old.get(key) ?? []];
+    const is = [...now.get(key) ?? []];
+    if (comparable) {
+      for (let i2 = was.length - 1; i2 >= 0; i2--) {
+        const j = is.indexOf(was[i2]);
+        if (j >= 0) {
+          was.splice(i2, 1);
+          is.splice(j, 1);
+        }
+      }
+    }
+    if (was.length === 1 && is.length === 1 && pairable(key)) {
+      change(key, was[0], is[0]);
+      continue;
+    }
+    const entry = (version) => ({ ...lookup.get(key), version });
+    if (is.length === 0 && old.has(key) && !now.has(key)) gone.push(...was.map(entry));
+    else if (was.length === 0 && now.has(key) && !old.has(key)) fresh.push(...is.map(entry));
+    else {
+      diff.removed.push(...was.map((version) => ({ name: key, version })));
+      diff.added.push(...is.map((version) => ({ name: key, version })));
+    }
+  }
+  const byBareName = (list) => {
+    const m = /* @__PURE__ */ new Map();
+    for (const p of list) m.set(p.name, [...m.get(p.name) ?? [], p]);
+    return m;
+  };
+  const goneByName = byBareName(gone);
+  const freshByName = byBareName(fresh);
+  for (const p of gone) {
+    const was = goneByName.get(p.name);
+    const is = freshByName.get(p.name);
+    if (was.length === 1 && is?.length === 1 && pairable(p.key)) change(is[0].key, p.version, is[0].version);
+    else diff.removed.push({ name: p.key, version: p.version });
+  }
+  for (const p of fresh) {
+    const was = goneByName.get(p.name);
+    const is = freshByName.get(p.name);
+    if (!(is.length === 1 && was?.length === 1 && pairable(was[0].key)))
+      diff.added.push({ name: p.key, version: p.version });
+  }
+  const sort = (list, version) => list.sort((a2, b) => byName(a2, b) || cmp2(version(a2), version(b)));
+  sort(diff.added, (x) => x.version);
+  sort(diff.removed, (x) => x.version);
+  for (const list of [diff.upgraded, diff.downgraded, diff.changed]) sort(list, (x) => x.from);
+  return diff;
+}
+function code(s) {
+  const cell = s.replaceAll("|", "\\|");
+  return s.includes("`") ? `\`\` ${cell} \`\`` : `\`${cell}\``;
+}
+var escapeText = (s) => s.replace(/[\\`*_[\]<>|~&]/g, (c3) => `\\${c3}`);
+function formatPackageDiff(diff, options = {}) {
+  const max = Math.max(0, options.max ?? 200);
+  const heading = options.heading ?? "### Package changes";
+  const since = options.since === void 0 ? "since the previous version" : `since ${escapeText(options.since)}`;
+  const out = heading ? [heading, ""] : [];
+  const counts = [
+    `${diff.added.length} added`,
+    `${diff.removed.length} removed`,
+    `${diff.upgraded.length} upgraded`
+  ];
+  if (diff.downgraded.length > 0) counts.push(`${diff.downgraded.length} downgraded`);
+  if (diff.changed.length > 0) counts.push(`${diff.changed.length} changed`);
+  const total = diff.added.length + diff.removed.length + diff.upgraded.length + diff.downgraded.length + diff.changed.length;
+  if (total === 0) {
+    out.push(`No packages added, removed or changed ${since}.`);
+    return out.join("\n") + "\n";
+  }
+  out.push(`${counts.join(", ")} ${since}.`);
+  const rows = [
+    ...diff.added.map((p) => ["added", p.name, "", p.version]),
+    ...diff.removed.map((p) => ["removed", p.name, p.version, ""]),
+    ...diff.downgraded.map((p) => ["downgraded", p.name, p.from, p.to]),
+    ...diff.changed.map((p) => ["changed", p.name, p.from, p.to]),
+    ...diff.upgraded.map((p) => ["upgraded", p.name, p.from, p.to])
+  ];
+  if (max > 0) {
+    out.push("", "| Change | Package | From | To |", "| --- | --- | --- | --- |");
+    for (const [kind, name, from, to] of rows.slice(0, max))
+      out.push(`| ${kind} | ${code(name)} | ${from ? code(from) : ""} | ${to ? code(to) : ""} |`);
+  }
+  if (rows.length > max) out.push("", `\u2026 and ${rows.length - max} more.`);
+  return out.join("\n") + "\n";
+}
+
+// src/app/describe.ts
+async function describeImage(streamed, contract, config, plan, store, now, log) {
+  const { imageId, version } = plan.version;
+  const files = [];
+  const packages = readInstalledPackages(streamed.files, imageId, log);
+  if (packages) files.push([PACKAGES_FILE, packages.listing]);
+  const packageChanges = packages ? await packagesSince(store, plan, packages.listing, log) : void 0;
+  if (config.sbom) {
+    const sbom = buildSbom({
+      imageId,
+      version,
+      osRelease: osRelease(streamed.files),
+      packages: packages?.sbom ?? [],
+      timestamp: now,
+      tool: TOOL
+    });
+    files.push([SBOM_FILE, serializeSbom(sbom)]);
+    log.info(`${SBOM_FILE}: CycloneDX 1.6, ${packages?.sbom.length ?? 0} components`);
+  }
+  const verdict = contract ? checkContract(contract, packages?.names, config.contract, log) : void 0;
+  if (verdict) files.push([CONTRACT_FILE, verdict.file]);
+  return { packages, contract: verdict?.document, packageChanges, files };
+}
+function checkContract(checker, names, mode, log) {
+  const result = formatContractJson(checker.finish(names ? { names } : void 0), mode);
+  for (const f of result.document.findings) {
+    const line = `contract ${f.level} [${f.id}] ${f.message}${f.path ? ` (${f.path})` : ""}`;
+    if (f.level === "error" || mode === "warn") log.warning(line);
+    else log.info(line);
+  }
+  const { errors, warnings } = result.document;
+  log.info(`contract: ${errors} errors, ${warnings} warnings (mode ${mode})`);
+  if (result.document.failed) {
+    const first = result.document.findings.filter((f) => f.level === "error");
+    throw new InputError(
+      "contract",
+      mode,
+      `the rootfs breaks metal-hammer's contract, so nothing was published: ${first.map((f) => `[${f.id}] ${f.message}`).join("; ")}. Fix the image, or set contract to warn to publish it anyway`
+    );
+  }
+  return result;
+}
+async function packagesSince(store, plan, listing, log) {
+  const previous = plan.decision.previous;
+  if (!previous) return void 0;
+  const folder = plan.imageDir === plan.indexDir ? plan.imageDir : `${plan.indexDir}/${previous.split(".").at(-1)}`;
+  const before = await store.read(`${folder}/${PACKAGES_FILE}`);
+  if (!before) return void 0;
+  try {
+    const diff = diffPackages(before.toString("latin1"), listing.toString("latin1"));
+    const since = `${plan.placement.osName}-${previous}`;
+    log.info(
+      `packages since ${since}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.upgraded.length} upgraded, ${diff.downgraded.length} downgraded`
+    );
+    return formatPackageDiff(diff, { since });
+  } catch (err) {
+    if (!(err instanceof PackageListError)) throw err;
+    log.warning(`The previous ${PACKAGES_FILE} in ${store.url(folder)} cannot be read: ${err.message}`);
+    return void 0;
+  }
+}
+
+// src/app/run-options.ts
+var Phases = class {
+  timings = [];
+  log;
+  constructor(log) {
+    this.log = log;
+  }
+  /** A log group whose time is not a stage of its own. */
+  group(title, fn) {
+    return this.log.group(title, fn);
+  }
+  /** A log group whose time is reported as `stage`. */
+  run(title, stage, fn) {
+    return this.log.group(title, async () => {
+      const start = performance.now();
+      try {
+        return await fn();
+      } finally {
+        this.timings.push({ stage, ms: performance.now() - start });
+      }
+    });
+  }
+};
+
+// src/app/publish.ts
+async function publish(config, store, options) {
+  const { log, signal, ctx } = options;
+  const phases = new Phases(log);
+  const cannotTest = testPrerequisites(config.test);
+  if (cannotTest) throw new StageError("test", cannotTest);
+  const buildInfo = config.buildInfo ? Promise.resolve(ctx.head ?? gitHead(ctx.cwd)) : void 0;
+  buildInfo?.catch(() => {
+  });
+  const plan = await makePlan(config, store, ctx);
+  const { version } = plan;
+  log.info(
+    `Image ${version.imageId} (semver ${version.semver}) to ${store.url(plan.imageDir)}/${plan.decision.previous ? `, after ${plan.decision.previous}` : ""}; compression level ${config.compressionLevel}`
+  );
+  if (plan.decision.action === "skip") return skipped(plan, store, log);
+  const exclusive = config.layout === "versioned" && plan.decision.action === "publish";
+  const tx = await store.begin([plan.imageDir], { exclusive });
+  const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log);
+  let source;
+  let test;
+  try {
+    const built = config.source.kind === "build" ? config.source.build : void 0;
+    const cache = config.cache && built ? await phases.group(
+      "Build cache",
+      () => restoreCache(built, `${config.osName}-${config.osVersion}`, log)
+    ) : void 0;
+    if (options.localCopy) await mkdir3(options.localCopy, { recursive: true });
+    const opened = await phases.group(
+      sourceTitle(config.source),
+      () => openSource(config.source, log, signal, cache?.use)
+    );
+    source = opened;
+    if (opened.before) phases.timings.push(opened.before);
+    const contract = config.contract !== "off" ? new ContractChecker() : void 0;
+    if (config.test.mode !== "off") test = ImageTest.start(config.test, { log, signal, now: ctx.now });
+    const streamed = await phases.run(
+      opened.streamsBuild ? "Build, export and compress (one stream)" : "Export and compress",
+      "stream: export, inspect, compress, hash, write",
+      () => streamRootfs(opened, set.imageStream(test?.input), {
+        level: config.compressionLevel,
+        checksums: config.checksums,
+        buildInfo: buildInfo?.then(
+          (head) => buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head })
+        ),
+        capture: isPackageDatabase,
+        contract,
+        log,
+        signal,
+        progressIntervalMs: options.progressIntervalMs
+      })
+    );
+    if (opened.streamsBuild && streamed.firstByteMs !== void 0)
+      phases.timings.splice(-1, 0, { stage: "build (until the first rootfs byte)", ms: streamed.firstByteMs });
+    const described = await phases.run(
+      "Packages, SBOM and contract",
+      "packages.txt, SBOM, contract",
+      () => describeImage(streamed, contract, config, plan, store, ctx.now, log)
+    );
+    const tested = test && await testImage(test, config.test.mode, phases);
+    const files = await phases.run("Publish", "publish", async () => {
+      signal.throwIfAborted();
+      for (const [name, data] of described.files) await set.write(name, data);
+      for (const alg of config.checksums)
+        await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]));
+      return set.commit(plan, { md5: streamed.md5, size: streamed.size });
+    });
+    const cacheNote = cache && built ? await phases.group("Build cache", () => saveCache(cache, opened, built, log, signal)) : void 0;
+    return {
+      ...planFacts(plan),
+      url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
+      md5: streamed.md5,
+      checksums: streamed.checksums,
+      size: streamed.size,
+      files,
+      method: opened.method,
+      timings: phases.timings,
+      localFiles: set.localFiles([
+        IMAGE_FILE,
+        ...config.checksums.map(checksumFile),
+        ...described.packages ? [PACKAGES_FILE] : []
+      ]),
+      build: {
+        rootfsSize: streamed.rootfsSize,
+        compressionLevel: config.compressionLevel,
+        packages: described.packages?.count,
+        contract: described.contract,
+        cache: cacheNote,
+        packageChanges: described.packageChanges,
+        test: tested,
+        testLogs: test?.logFiles()
+      }
+    };
+  } catch (err) {
+    await tx.abort();
+    if (signal.aborted)
+      throw new StageError("cancel", `cancelled: nothing was published (${String(signal.reason)})`);
+    throw test?.explain(err) ?? err;
+  } finally {
+    await test?.close();
+    await source?.cleanup();
+  }
+}
+async function testImage(test, mode, phases) {
+  return phases.group(mode === "boot" ? "Test: install and boot" : "Test: install", async () => {
+    try {
+      return await test.finish();
+    } finally {
+      phases.timings.push(...test.timings);
+    }
+  });
+}
+function planFacts(plan) {
+  return {
+    imageId: plan.version.imageId,
+    version: plan.version.version,
+    semver: plan.version.semver,
+    previous: plan.decision.previous,
+    releaseTag: plan.releaseTag,
+    channel: plan.channel.join("/")
+  };
+}
+async function skipped(plan, store, log) {
+  const path6 = `${plan.imageDir}/${IMAGE_FILE}`;
+  const entry = plan.index.versions.find((e) => e.version === plan.version.version);
+  const md5 = entry?.md5 ?? (await store.read(`${path6}.md5`))?.toString().slice(0, 32) ?? "";
+  log.info(`${plan.version.imageId} already exists at ${store.url(path6)}; on-conflict is skip: nothing built`);
+  return {
+    ...planFacts(plan),
+    url: store.url(path6),
+    md5,
+    checksums: { md5 },
+    size: entry?.size ?? 0,
+    files: [],
+    method: "skipped: this version already exists",
+    timings: []
+  };
+}
+var ImageSet = class {
+  sizes = /* @__PURE__ */ new Map();
+  tx;
+  store;
+  dir;
+  copyDir;
+  log;
+  constructor(tx, store, dir, copyDir, log) {
+    this.tx = tx;
+    this.store = store;
+    this.dir = dir;
+    this.copyDir = copyDir;
+    this.log = log;
+  }
+  /** Where the image is written: the store, the local copy, and `test` (the image test's input). */
+  imageStream(test) {
+    const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`);
+    const copies = [
+      ...this.copyDir ? [createWriteStream4(join11(this.copyDir, IMAGE_FILE))] : [],
+      ...test ? [test] : []
+    ];
+    return copies.length ? new Tee(toStore, ...copies) : toStore;
+  }
+  async write(name, data) {
+    await this.tx.writeFile(`${this.dir}/${name}`, data);
+    if (this.copyDir) await writeFile3(join11(this.copyDir, name), data);
+    this.sizes.set(name, data.length);
+  }
+  /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
+  async commit(plan, image) {
+    const present = [IMAGE_FILE, ...this.sizes.keys()];
+    const at = (name) => `${this.dir}/${name}`;
+    const { order: order2, retract, obsolete } = setCommit(present);
+    await this.tx.commit(order2.map(at), { retract: retract.map(at), obsolete: obsolete.map(at) });
+    await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
+      version: plan.version.version,
+      imageId: plan.version.imageId,
+      md5: image.md5,
+      size: image.size,
+      published: (/* @__PURE__ */ new Date()).toISOString(),
+      path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`
+    });
+    this.sizes.set(IMAGE_FILE, image.size);
+    const published = order2.map((name) => ({
+      name,
+      url: this.store.url(at(name)),
+      bytes: this.sizes.get(name)
+    }));
+    for (const f of published) this.log.info(`${f.url} (${formatBytes(f.bytes)})`);
+    return published;
+  }
+  /** Where the image's files are on this machine: the copy's folder, or the destination folder itself. */
+  localFiles(names) {
+    if (this.copyDir) return { folder: this.copyDir, names };
+    const url = this.store.url(`${this.dir}/${IMAGE_FILE}`);
+    if (url.startsWith("file://")) return { folder: dirname3(fileURLToPath5(url)), names };
+    return void 0;
+  }
+};
+
+// src/app/run.ts
+async function runImage(config, options = {}) {
+  const full = {
+    ...options,
+    log: options.log ?? silentLog,
+    signal: options.signal ?? new AbortController().signal,
+    ctx: options.ctx ?? localContext()
+  };
+  const store = await openStore(config.destination, config.store, options.storeTuning);
+  return config.mode === "promote" ? promote(config, store, full.log) : publish(config, store, full);
+}
+function localContext() {
+  return { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: void 0, head: void 0 };
+}
+async function withCancellation(fn) {
+  const abort = new AbortController();
+  const cancel = (signal) => abort.abort(signal);
+  process.on("SIGINT", cancel);
+  process.on("SIGTERM", cancel);
+  try {
+    return await fn(abort.signal);
+  } finally {
+    process.off("SIGINT", cancel);
+    process.off("SIGTERM", cancel);
+  }
+}
+
+// src/config/inputs.ts
+var INPUTS = {
+  context: {
+    description: "Build context: a folder (or a git/https URL docker understands).",
+    default: "."
+  },
+  file: { description: "Path of the Dockerfile.", defaultText: "<context>/Dockerfile" },
+  "build-args": { description: "Build arguments, one KEY=VALUE per line." },
+  target: { description: "Build stage to export (docker build --target)." },
+  platform: { description: "Platform of the image to build or export.", default: "linux/amd64" },
+  "no-cache": { description: "Build without using the build cache.", default: "false" },
+  pull: { description: "Always pull newer versions of the base images.", default: "false" },
+  labels: { description: "Image labels, one KEY=VALUE per line." },
+  buildkit: {
+    description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (always build, docker create, docker export).`,
+    default: "auto"
+  },
+  image: {
+    description: "Export this existing image (local, or pulled if missing) instead of building."
+  },
+  rootfs: {
+    description: "Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`)."
+  },
+  "os-name": { description: "Operating system name, e.g. debian, ubuntu, firewall-ubuntu (required)." },
+  "os-version": {
+    description: "Operating system version as major or major.minor, e.g. 12 or 24.04 (required)."
+  },
+  destination: {
+    description: "Where the image goes: gs://BUCKET/PREFIX, s3://BUCKET/PREFIX, or a local directory or file:// URL (default ./images). Files land in <destination>/<channel>/<os-name>/<os-version>/.",
+    defaultText: "./images"
+  },
+  endpoint: {
+    description: "S3-compatible endpoint URL for an s3:// destination (MinIO, Ceph, R2, Swift, ...); path-style addressing is used when it is set. Empty: AWS."
+  },
+  "cache-control": {
+    description: "Cache-Control of the published objects (metal-images uses no-store).",
+    default: "no-store"
+  },
+  acl: {
+    description: "S3 canned ACL for the objects, e.g. public-read. Empty: the bucket's own policy."
+  },
+  "predefined-acl": {
+    description: "GCS predefined ACL for the objects, e.g. publicRead. Empty: the bucket's own policy."
+  },
+  "upload-timeout": {
+    description: "Time budget for publishing to a bucket, retries of transient errors included, in seconds or with a unit (90s, 30m, 1h).",
+    default: "1h"
+  },
+  channel: {
+    description: "Folder under the destination, e.g. stable. Empty: derived from the workflow run (default branch: stable, pull request: pull_requests/<number>-<branch>, release or tag: the tag, other branches: the branch); none outside GitHub Actions."
+  },
+  layout: {
+    description: "flat: <os-name>/<os-version>/ holds the latest build (metal-images today); versioned: <os-name>/<os-version>/<YYYYMMDD>/ keeps every build.",
+    default: "flat"
+  },
+  date: {
+    description: "The version's patch: empty for the UTC date of the build, commit for the date of the checked-out commit (rebuilding a commit gives the same version), or an explicit YYYYMMDD."
+  },
+  "on-conflict": {
+    description: "When this version already exists: fail, overwrite or skip (no build, outputs of the existing one). Default: overwrite for the flat layout, fail for versioned.",
+    defaultText: "overwrite (flat), fail (versioned)"
+  },
+  "versions-from-tags": {
+    description: "Also count git tags named <os-name>-<version> (e.g. debian-12.0.20261125) as existing versions.",
+    default: "false"
+  },
+  mode: {
+    description: "publish: build and publish an image. promote: copy the image of from-channel to to-channel (as metal-images does for releases), md5-checked.",
+    default: "publish"
+  },
+  "from-channel": { description: "promote: the channel to copy from, e.g. stable." },
+  "to-channel": { description: "promote: the channel to copy to, e.g. a release tag like 20261125." },
+  contract: {
+    description: "What to do when the rootfs breaks metal-hammer's contract (kernel and initrd for kexec, installer, infrastructure packages, hygiene, SSH host keys): error (fail, publish nothing), warn, or off.",
+    default: "error"
+  },
+  checksums: {
+    description: "Checksum files beside the image, any of md5, sha256, sha512 (comma- or newline-separated), each as img.tar.lz4.<alg> in <alg>sum format. md5 is always written: metal-hammer checks it.",
+    default: "md5"
+  },
+  sbom: {
+    description: "Write sbom.cdx.json beside the image: a CycloneDX 1.6 SBOM with one component per installed package.",
+    default: "true"
+  },
+  "build-info": {
+    description: "Add /etc/metal/build.yaml to the rootfs (build date, image id, version, git repository, ref and commit), as metal-images writes it before its build; an existing one is replaced.",
+    default: "true"
+  },
+  cache: {
+    description: "Restore a build cache before the build and save it after (kept with actions/cache), keyed on the Dockerfile, build args, platform and context: a local BuildKit cache with buildx, an image with its inline cache with the classic client. The legacy builder cannot cache; it says so once.",
+    default: "false"
+  },
+  artifact: {
+    description: "Upload img.tar.lz4, its checksum files and packages.txt as a workflow artifact: auto (when no destination is given, or its credentials are missing on a pull request from a fork), true, or false.",
+    default: "auto"
+  },
+  "artifact-name": { description: "Name of the workflow artifact. Empty: the image id." },
+  "artifact-retention-days": {
+    description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting."
+  },
+  test: {
+    description: "Test the image as metal-hammer installs it, before anything is published: off; install (extract the published img.tar.lz4 with metal-hammer's LZ4 and tar rules into a scratch root with /proc, /sys, /dev and a tmpfs /tmp mounted, write /etc/metal/install.yaml, run /install-go or /install.sh chrooted as root, check that /etc/metal/boot-info.yaml names a kernel and an initrd that exist); boot (then boot that kernel, initrd and command line in QEMU from a disk of the installed root until test-success appears on the serial console). A failed test publishes nothing. Needs root or passwordless sudo; boot also needs qemu-system-x86_64 and mke2fs.",
+    default: "off"
+  },
+  "test-install-yaml": {
+    description: "test: a file with the /etc/metal/install.yaml to write instead of the generated one (hostname, networks, machineuuid, sshpublickey, password, console, root_uuid, ...). Its root_uuid, console password and first NIC's MAC are used for the boot disk, the login and the VM."
+  },
+  "test-timeout": {
+    description: "test: time for the installer to finish, and again for the boot to reach test-success and run test-command; seconds or with a unit (90s, 30m, 1h).",
+    default: "10m"
+  },
+  "test-success": {
+    description: "test: boot: a regular expression (JavaScript) a line of the serial console must match for the boot to pass; colors are removed, and the unfinished last line counts (a login prompt). Default: systemd reaching multi-user.target, or a login prompt.",
+    default: DEFAULT_SUCCESS
+  },
+  "test-command": {
+    description: `test: boot: a shell command to run in the booted system once test-success appeared, logged in on the serial console as "metal" with the console password of install.yaml (the user metal-stack's installers create); a non-zero exit fails the test.`
+  },
+  "compression-level": {
+    description: "LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression (9 is what metal-images uses).",
+    default: "1"
+  }
+};
+var OUTPUTS = {
+  "image-id": "Image id as metal-stack uses it: <os-name>-<major>.<minor>.<YYYYMMDD>.",
+  version: "The version part of the image id: <major>.<minor>.<YYYYMMDD>.",
+  url: "Where img.tar.lz4 went.",
+  md5: "MD5 of img.tar.lz4 (lowercase hex), as in img.tar.lz4.md5.",
+  size: "Size of img.tar.lz4 in bytes.",
+  "rootfs-size": "Size of the uncompressed rootfs tar in bytes.",
+  packages: "Number of packages in packages.txt (empty when the image has no dpkg database).",
+  semver: "The version normalised to semver (20.04.20201026 -> 20.4.20201026), as metal-api compares it.",
+  previous: "The newest version that already existed for this os-name and major.minor (empty if none).",
+  "release-tag": "The next release tag in metal-images' YYYYMMDD form, given the repository's git tags.",
+  channel: "The channel the files went to (empty: none).",
+  sha256: "SHA-256 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
+  sha512: "SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
+  contract: 'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  "test-result": 'The image test as one line of JSON: {"mode", "passed", "installer", "kernel", "initrd", "cmdline", "accel", "successLine", "command": {"exitCode", "output"}, "seconds": {"extract", "install", "disk", "boot", "command"}}; when it failed (the step failed too) {"passed": false, "phase", "message"}; empty when test is off.',
+  "artifact-id": "Id of the uploaded workflow artifact (empty when none was uploaded).",
+  "artifact-url": "Where the workflow artifact can be downloaded (empty when none was uploaded).",
+  metadata: "All outputs as one JSON object."
+};
+
+// src/config/parse.ts
+function parseInputs(read) {
+  const get = (name) => {
+    const raw = read(name).trim();
+    const spec = INPUTS[name];
+    return raw === "" ? spec.default ?? "" : raw;
+  };
+  const platform2 = get("platform");
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform2))
+    throw new InputError("platform", platform2, "expected os/arch[/variant], e.g. linux/amd64 or linux/arm64");
+  const image = get("image");
+  const rootfs = get("rootfs");
+  if (image && rootfs) throw new InputError("rootfs", rootfs, 'give either "image" or "rootfs", not both');
+  const buildOnly = ["file", "build-args", "target", "labels"].filter((name) => get(name) !== "");
+  if ((image || rootfs) && buildOnly.length > 0) {
+    const name = buildOnly[0];
+    throw new InputError(
+      name,
+      get(name),
+      `only applies when building; it cannot be combined with "${image ? "image" : "rootfs"}"`
+    );
+  }
+  let source;
+  if (rootfs) source = { kind: "rootfs", rootfs, platform: platform2 };
+  else if (image) source = { kind: "image", image, platform: platform2 };
+  else {
+    const buildkit = get("buildkit");
+    if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
+      throw new InputError("buildkit", buildkit, "expected auto, true or false");
+    source = {
+      kind: "build",
+      platform: platform2,
+      build: {
+        context: get("context"),
+        file: get("file"),
+        buildArgs: parseKeyValues("build-args", get("build-args")),
+        target: get("target"),
+        platform: platform2,
+        noCache: parseBoolean("no-cache", get("no-cache")),
+        pull: parseBoolean("pull", get("pull")),
+        labels: parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`),
+        buildkit
+      }
+    };
+  }
+  const layout = oneOf("layout", get("layout"), ["flat", "versioned"]);
+  const mode = oneOf("mode", get("mode"), ["publish", "promote"]);
+  const conflict = get("on-conflict");
+  const channel = get("channel");
+  const [fromChannel, toChannel] = ["from-channel", "to-channel"].map((name) => {
+    const value = get(name);
+    if (mode === "promote" && value === "")
+      throw new InputError(name, value, "is required with mode: promote");
+    if (mode !== "promote" && value !== "")
+      throw new InputError(name, value, "only applies with mode: promote");
+    return channelSegments(value, name);
+  });
+  if (mode === "promote" && fromChannel.join("/") === toChannel.join("/"))
+    throw new InputError("to-channel", toChannel.join("/"), "must differ from from-channel");
+  const target = {
+    osName: parseOsName(get("os-name")),
+    osVersion: parseOsVersion(get("os-version")),
+    destination: get("destination") || "images",
+    destinationGiven: get("destination") !== "",
+    store: {
+      endpoint: parseEndpoint(get("endpoint")),
+      cacheControl: get("cache-control"),
+      acl: get("acl"),
+      predefinedAcl: get("predefined-acl"),
+      uploadTimeoutMs: parseDuration("upload-timeout", get("upload-timeout"))
+    },
+    layout,
+    date: parseDate(get("date")),
+    // Flat folders hold one build, overwritten by the next (metal-images); versioned ones keep each.
+    // A promotion never replaces a target unless asked.
+    onConflict: conflict === "" ? mode === "promote" || layout === "versioned" ? "fail" : "overwrite" : oneOf("on-conflict", conflict, ["fail", "overwrite", "skip"])
+  };
+  const publish2 = {
+    mode: "publish",
+    ...target,
+    source,
+    compressionLevel: parseLevel(get("compression-level")),
+    channel: channel === "" ? void 0 : channelSegments(channel),
+    versionsFromTags: parseBoolean("versions-from-tags", get("versions-from-tags")),
+    contract: oneOf("contract", get("contract"), ["error", "warn", "off"]),
+    checksums: parseChecksums(get("checksums")),
+    sbom: parseBoolean("sbom", get("sbom")),
+    buildInfo: parseBoolean("build-info", get("build-info")),
+    artifact: {
+      mode: oneOf("artifact", get("artifact"), ["auto", "true", "false"]),
+      name: get("artifact-name"),
+      retentionDays: parseRetention(get("artifact-retention-days"))
+    },
+    cache: parseBoolean("cache", get("cache")),
+    test: parseTest(get)
+  };
+  if (mode === "publish") return publish2;
+  const promote2 = { mode: "promote", ...target, fromChannel, toChannel };
+  return promote2;
+}
+function parseTest(get) {
+  const mode = oneOf("test", get("test"), ["off", "install", "boot"]);
+  const success = get("test-success");
+  let pattern;
+  try {
+    pattern = new RegExp(success);
+  } catch (err) {
+    throw new InputError("test-success", success, `is not a regular expression: ${err.message}`);
+  }
+  const command = get("test-command");
+  if (command !== "" && mode !== "boot")
+    throw new InputError("test-command", "", "only applies with test: boot");
+  const installYaml2 = get("test-install-yaml");
+  if (installYaml2 !== "" && mode === "off")
+    throw new InputError("test-install-yaml", installYaml2, "only applies with test: install or boot");
+  return {
+    mode,
+    installYaml: installYaml2 || void 0,
+    timeoutMs: parseDuration("test-timeout", get("test-timeout")),
+    command: command || void 0,
+    success: pattern
+  };
+}
+function parseRetention(value) {
+  if (value === "") return void 0;
+  const days = Number(value);
+  if (!/^\d+$/.test(value) || days < 1 || days > 90)
+    throw new InputError("artifact-retention-days", value, "expected a whole number of days from 1 to 90");
+  return days;
+}
+function parseChecksums(value) {
+  const wanted = /* @__PURE__ */ new Set(["md5"]);
+  for (const name of value.split(/[\s,]+/).filter(Boolean)) {
+    const alg = name.toLowerCase();
+    if (!CHECKSUM_ALGORITHMS.includes(alg))
+      throw new InputError("checksums", value, `"${name}" is not one of md5, sha256, sha512`);
+    wanted.add(alg);
+  }
+  return CHECKSUM_ALGORITHMS.filter((alg) => wanted.has(alg));
+}
+function parseEndpoint(value) {
+  if (value === "") return "";
+  try {
+    const url = new URL(value);
+    if (url.protocol === "http:" || url.protocol === "https:") return value;
+  } catch {
+  }
+  throw new InputError("endpoint", value, "expected an http:// or https:// URL, e.g. https://s3.example.com");
+}
+function parseDuration(name, value) {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value);
+  if (!m || Number(m[1]) <= 0)
+    throw new InputError(
+      name,
+      value,
+      "expected a duration: seconds, or a number with s, m or h (e.g. 90s, 30m, 1h)"
+    );
+  return Math.round(Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"]);
+}
+function oneOf(name, value, allowed) {
+  if (allowed.includes(value)) return value;
+  throw new InputError(name, value, `expected ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`);
+}
+function parseDate(value) {
+  if (value === "") return { kind: "today" };
+  if (value === "commit") return { kind: "commit" };
+  if (isCalendarDate(value)) return { kind: "fixed", date: value };
+  throw new InputError(
+    "date",
+    value,
+    "expected empty (today, UTC), commit, or a real calendar date as YYYYMMDD"
+  );
+}
+function parseOsName(value) {
+  if (value === "")
+    throw new InputError("os-name", value, "is required, e.g. debian, ubuntu or firewall-ubuntu");
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(value) || value.length > 63)
+    throw new InputError(
+      "os-name",
+      value,
+      'expected lowercase letters and digits in words joined by "-", starting with a letter (e.g. debian, firewall-ubuntu)'
+    );
+  return value;
+}
+function parseOsVersion(value) {
+  if (value === "") throw new InputError("os-version", value, "is required, e.g. 12 or 24.04");
+  if (!/^(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?$/.test(value))
+    throw new InputError(
+      "os-version",
+      value,
+      "expected <major> or <major>.<minor> in digits, e.g. 12 or 24.04"
+    );
+  return value;
+}
+function parseLevel(value) {
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > MAX_LEVEL)
+    throw new InputError(
+      "compression-level",
+      value,
+      `expected a number from 1 to ${MAX_LEVEL} (1-${HC_MIN_LEVEL - 1} fast, ${HC_MIN_LEVEL}-${MAX_LEVEL} high compression)`
+    );
+  return Number(value);
+}
+function parseBoolean(name, value) {
+  if (["true", "True", "TRUE"].includes(value)) return true;
+  if (["false", "False", "FALSE", ""].includes(value)) return false;
+  throw new InputError(name, value, "expected true or false");
+}
+function parseKeyValues(name, value) {
+  const pairs = [];
+  value.split(/\r?\n/).forEach((raw, i2) => {
+    const line = raw.trim();
+    if (line === "") return;
+    const eq = line.indexOf("=");
+    if (eq <= 0)
+      throw new InputError(name, "", `line ${i2 + 1} is not KEY=VALUE: expected one KEY=VALUE per line`);
+    pairs.push([line.slice(0, eq), line.slice(eq + 1)]);
+  });
+  return pairs;
+}
+
+// src/github/artifact.ts
+import { statSync as statSync2 } from "node:fs";
+import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve7, sep as sep2 } from "node:path";
+var ARTIFACT_COMPRESSION_LEVEL = 0;
+var NOT_IN_NAMES = '"<>|*?:\\/\r\n';
+async function uploadImageArtifact(artifact) {
+  const { name, files, rootDirectory, retentionDays, log, github } = artifact;
+  const bad = [...name].find((c3) => NOT_IN_NAMES.includes(c3));
+  if (name === "" || bad !== void 0)
+    throw new InputError(
+      "artifact-name",
+      name,
+      name === "" ? "must not be empty" : `must not contain ${JSON.stringify(bad)} (GitHub refuses any of ${JSON.stringify(NOT_IN_NAMES)})`
+    );
+  checkFiles(files, rootDirectory);
+  if (retentionDays !== void 0 && !(Number.isInteger(retentionDays) && retentionDays >= 1))
+    throw new InputError(
+      "artifact-retention-days",
+      String(retentionDays),
+      "must be a whole number of days, at least 1"
+    );
+  const missing = github.missingForArtifacts;
+  if (missing.length > 0)
+    throw new StageError(
+      "artifact",
+      `Cannot upload the workflow artifact ${name}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The runner sets these for JavaScript actions only: use the action (uses:), not the CLI in a run: step.`
+    );
+  const { DefaultArtifactClient } = await import("./artifact-YYY5TLUJ.js");
+  const client = new DefaultArtifactClient();
+  const started = Date.now();
+  let response;
+  try {
+    response = await client.uploadArtifact(name, files, rootDirectory, {
+      compressionLevel: ARTIFACT_COMPRESSION_LEVEL,
+      ...retentionDays === void 0 ? {} : { retentionDays }
+    });
+  } catch (err) {
+    throw new StageError("artifact", `Uploading the workflow artifact ${name} failed: ${errorMessage(err)}`, {
+      cause: err
+    });
+  }
+  const { id, size, digest } = response;
+  if (id === void 0 || !Number.isSafeInteger(id))
+    throw new StageError(
+      "artifact",
+      `The workflow artifact ${name} was uploaded but GitHub returned no id for it`
+    );
+  const url = `${github.runUrl}/artifacts/${id}`;
+  log.info(
+    `Workflow artifact ${name}: ${formatBytes(size ?? 0)} in ${formatSeconds(Date.now() - started)}, ${url}`
+  );
+  return { id, url, size: size ?? 0, digest };
+}
+function checkFiles(files, rootDirectory) {
+  if (files.length === 0) throw new StageError("artifact", "No files to put in the workflow artifact");
+  if (!isAbsolute3(rootDirectory))
+    throw new StageError("artifact", `The artifact's root directory must be absolute: ${rootDirectory}`);
+  const root = resolve7(rootDirectory);
+  for (const file of files) {
+    const rel = relative2(root, resolve7(file));
+    if (!isAbsolute3(file) || rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute3(rel))
+      throw new StageError("artifact", `${file} is not an absolute path inside ${root}`);
+    if (!statSync2(file, { throwIfNoEntry: false })?.isFile())
+      throw new StageError("artifact", `${file} is not a file: nothing to put in the workflow artifact`);
+  }
+}
+function decideArtifact(mode, ctx) {
+  if (mode === "false") return { upload: false, reason: 'input "artifact" is false' };
+  if (!ctx.inGitHubActions) {
+    if (mode === "true")
+      throw new InputError(
+        "artifact",
+        mode,
+        'workflow artifacts exist only in GitHub Actions (this run is not a GitHub Actions job); use "auto" or "false" here'
+      );
+    return {
+      upload: false,
+      reason: 'Not running in GitHub Actions: no workflow artifact is uploaded (input "artifact" is auto)'
+    };
+  }
+  if (mode === "true") return { upload: true, reason: 'input "artifact" is true' };
+  if (!ctx.destinationGiven)
+    return { upload: true, reason: "no destination is given: the image is uploaded as a workflow artifact" };
+  if (ctx.credentialsPresent)
+    return { upload: false, reason: "the destination is given and its credentials are there: no artifact" };
+  const fork = forkOfPullRequest(ctx.event);
+  if (fork !== void 0)
+    return {
+      upload: true,
+      reason: `pull request from the fork ${fork}: GitHub gives it no secrets, so the destination's credentials are missing; the image is uploaded as a workflow artifact instead`
+    };
+  return {
+    upload: false,
+    reason: "the destination's credentials are missing, but this is not a pull request from a fork: no artifact (set the credentials, or artifact: true)"
+  };
+}
+var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_review", "pull_request_review_comment"]);
+function forkOfPullRequest(event) {
+  if (!PULL_REQUEST_EVENTS.has(event.name)) return void 0;
+  const pr = field(event.payload, "pull_request");
+  if (pr === void 0) return void 0;
+  const headRepo = field(field(pr, "head"), "repo");
+  const baseRepo = field(field(pr, "base"), "repo");
+  if (headRepo === null) return "(deleted fork)";
+  const head = field(headRepo, "full_name");
+  const base = field(baseRepo, "full_name");
+  if (typeof head === "string" && typeof base === "string")
+    return head.toLowerCase() === base.toLowerCase() ? void 0 : head;
+  return field(headRepo, "fork") === true ? typeof head === "string" ? head : "(unknown fork)" : void 0;
+}
+function field(value, key) {
+  return typeof value === "object" && value !== null ? value[key] : void 0;
+}
+
+// src/github/context.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+var ARTIFACT_ENV = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"];
+function githubContext(env = process.env) {
+  let payload = {};
+  try {
+    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync5(env.GITHUB_EVENT_PATH, "utf8"));
+  } catch {
+  }
+  const run = runContext(env, payload ?? {});
+  const server = (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
+  return {
+    run,
+    event: { name: env.GITHUB_EVENT_NAME ?? "", payload },
+    head: run && env.GITHUB_SHA ? {
+      repository: env.GITHUB_REPOSITORY ?? "",
+      ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.GITHUB_REF || "",
+      commit: env.GITHUB_SHA
+    } : void 0,
+    runUrl: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0,
+    missingForArtifacts: ARTIFACT_ENV.filter((key) => !env[key]),
+    runnerTemp: env.RUNNER_TEMP || "/tmp",
+    stepSummary: env.GITHUB_STEP_SUMMARY || void 0
+  };
+}
+function runContext(env, event) {
+  if (env.GITHUB_ACTIONS !== "true" || !env.GITHUB_EVENT_NAME) return void 0;
+  const pr = event.pull_request;
+  return {
+    eventName: env.GITHUB_EVENT_NAME,
+    ref: env.GITHUB_REF ?? "",
+    defaultBranch: event.repository?.default_branch,
+    pullRequest: pr?.number !== void 0 ? { number: pr.number, headRef: pr.head?.ref ?? env.GITHUB_HEAD_REF ?? "" } : void 0,
+    releaseTag: event.release?.tag_name
+  };
+}
+
+export {
+  outputsOf,
+  formatBytes,
+  formatSeconds,
+  IMAGE_FILE,
+  TestFailure,
+  TOOL,
+  runImage,
+  withCancellation,
+  INPUTS,
+  OUTPUTS,
+  parseInputs,
+  uploadImageArtifact,
+  decideArtifact,
+  githubContext
+};
