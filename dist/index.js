@@ -23,10 +23,10 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-XBFQGWL5.js";
+} from "./chunk-X3344IZP.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EWOK6KJL.js";
-import "./chunk-P6DSCTJD.js";
+import "./chunk-46JFWPEA.js";
 import {
   errorMessage
 } from "./chunk-SNLAZPZ2.js";

@@ -4,10 +4,11 @@ import {
   WORK_FILES,
   createXxh32,
   findTool,
+  loadLz4Napi,
   require_dist,
   tail,
   xxh32
-} from "./chunk-P6DSCTJD.js";
+} from "./chunk-46JFWPEA.js";
 import {
   __toESM
 } from "./chunk-VF57VZD3.js";
@@ -764,7 +765,8 @@ var LEGACY_MAGIC = 407642370;
 var SKIPPABLE_MAGIC = 407710288;
 var LEGACY_BLOCK = 8 << 20;
 var HISTORY = 64 << 10;
-async function* decodeFirstFrame(reader, facts = newFacts()) {
+async function* decodeFirstFrame(reader, facts = newFacts(), { native = true } = {}) {
+  const fast = native ? nativeDecoder() : void 0;
   const u32 = async () => (await reader.full(4))?.readUInt32LE(0);
   try {
     let magic;
@@ -826,6 +828,8 @@ async function* decodeFirstFrame(reader, facts = newFacts()) {
       let out;
       if (stored) {
         out = Buffer.from(data);
+      } else if (independent && fast) {
+        out = data.length === 0 ? Buffer.alloc(0) : fast(data, blockMax);
       } else if (independent) {
         const dst = Buffer.allocUnsafe(blockMax);
         out = dst.subarray(0, decodeBlock(data, dst, 0));
@@ -854,6 +858,25 @@ async function* decodeFirstFrame(reader, facts = newFacts()) {
     if (err instanceof UnexpectedEof) throw new Lz4DecodeError("lz4: unexpected EOF");
     throw err;
   }
+}
+function nativeDecoder() {
+  let uncompress;
+  try {
+    uncompress = loadLz4Napi().uncompressSync;
+  } catch {
+    return void 0;
+  }
+  if (!uncompress) return void 0;
+  return (src, blockMax) => {
+    const input = Buffer.allocUnsafe(src.length + 4);
+    input.writeUInt32LE(blockMax, 0);
+    src.copy(input, 4);
+    try {
+      return uncompress(input);
+    } catch {
+      throw new Lz4DecodeError(LZ4_ERRORS.corrupt);
+    }
+  };
 }
 function newFacts() {
   return { end: "empty", legacy: false, blocks: 0, bytes: 0, consumed: 0 };

@@ -7452,9 +7452,43 @@ async function xxh32(data) {
   return api.h32Raw(data, 0) >>> 0;
 }
 
+// src/lz4/napi.ts
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join as join2 } from "node:path";
+import { fileURLToPath } from "node:url";
+var loaded;
+function loadLz4Napi() {
+  if (loaded) return loaded;
+  const require2 = createRequire(import.meta.url);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const binding = join2(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
+  if (existsSync(binding)) {
+    loaded = withAllocatorOptions(() => require2(binding));
+  } else if (import.meta.url.endsWith(".ts")) {
+    loaded = withAllocatorOptions(() => require2("lz4-napi"));
+  } else {
+    throw new Error(
+      `no lz4-napi binding for ${process.platform}-${process.arch} (looked for ${binding}); metal-image-action runs on linux-x64 and linux-arm64 runners with glibc`
+    );
+  }
+  return loaded;
+}
+function withAllocatorOptions(load) {
+  const key = "MIMALLOC_PURGE_DELAY";
+  const own = process.env[key] === void 0;
+  if (own) process.env[key] = "1000";
+  try {
+    return load();
+  } finally {
+    if (own) delete process.env[key];
+  }
+}
+
 export {
   createXxh32,
   xxh32,
+  loadLz4Napi,
   WORK_FILES,
   Unframer,
   tail,

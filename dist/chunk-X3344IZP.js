@@ -10,11 +10,12 @@ import {
   WORK_FILES,
   createXxh32,
   findTool,
+  loadLz4Napi,
   require_dist,
   tail,
   whichTool,
   xxh32
-} from "./chunk-P6DSCTJD.js";
+} from "./chunk-46JFWPEA.js";
 import {
   InputError,
   SetTransaction,
@@ -1825,9 +1826,9 @@ async function pickVersion(config, store, fromDir) {
 
 // src/app/publish.ts
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join11 } from "node:path";
+import { dirname as dirname2, join as join10 } from "node:path";
 import { createWriteStream as createWriteStream4 } from "node:fs";
-import { fileURLToPath as fileURLToPath5 } from "node:url";
+import { fileURLToPath as fileURLToPath4 } from "node:url";
 
 // src/packages/dpkg/list.ts
 import { Buffer as Buffer4 } from "node:buffer";
@@ -3304,41 +3305,6 @@ import { availableParallelism as availableParallelism2 } from "node:os";
 
 // src/lz4/compressor.ts
 import { Worker } from "node:worker_threads";
-
-// src/lz4/napi.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname as dirname2, join as join5 } from "node:path";
-import { fileURLToPath as fileURLToPath2 } from "node:url";
-var loaded;
-function loadLz4Napi() {
-  if (loaded) return loaded;
-  const require2 = createRequire(import.meta.url);
-  const here = dirname2(fileURLToPath2(import.meta.url));
-  const binding = join5(here, `lz4-napi.${process.platform}-${process.arch}-gnu.node`);
-  if (existsSync2(binding)) {
-    loaded = withAllocatorOptions(() => require2(binding));
-  } else if (import.meta.url.endsWith(".ts")) {
-    loaded = withAllocatorOptions(() => require2("lz4-napi"));
-  } else {
-    throw new Error(
-      `no lz4-napi binding for ${process.platform}-${process.arch} (looked for ${binding}); metal-image-action runs on linux-x64 and linux-arm64 runners with glibc`
-    );
-  }
-  return loaded;
-}
-function withAllocatorOptions(load2) {
-  const key = "MIMALLOC_PURGE_DELAY";
-  const own = process.env[key] === void 0;
-  if (own) process.env[key] = "1000";
-  try {
-    return load2();
-  } finally {
-    if (own) delete process.env[key];
-  }
-}
-
-// src/lz4/compressor.ts
 var HC_MIN_LEVEL = 3;
 var MAX_LEVEL = 12;
 async function createBlockCompressor(level, concurrency, background = false) {
@@ -5067,10 +5033,10 @@ var ContractChecker = class {
 import { createHash as createHash5 } from "node:crypto";
 
 // src/source/build-cache.ts
-import { existsSync as existsSync3 } from "node:fs";
+import { existsSync as existsSync2 } from "node:fs";
 import { lstat, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join6, resolve as resolve3 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join5, resolve as resolve3 } from "node:path";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -5082,7 +5048,7 @@ function isPlainObject(value) {
 }
 
 // node_modules/execa/lib/arguments/file-url.js
-import { fileURLToPath as fileURLToPath3 } from "node:url";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
 var safeNormalizeFileUrl = (file, name) => {
   const fileString = normalizeFileUrl(normalizeDenoExecPath(file));
   if (typeof fileString !== "string") {
@@ -5092,7 +5058,7 @@ var safeNormalizeFileUrl = (file, name) => {
 };
 var normalizeDenoExecPath = (file) => isDenoExecPath(file) ? file.toString() : file;
 var isDenoExecPath = (file) => typeof file !== "string" && file && Object.getPrototypeOf(file) === String.prototype;
-var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath3(file) : file;
+var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath2(file) : file;
 
 // node_modules/execa/lib/methods/parameters.js
 var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
@@ -5960,10 +5926,10 @@ function pathKey(options = {}) {
 import { promisify } from "node:util";
 import { execFile as execFileCallback, execFileSync as execFileSyncOriginal } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath as fileURLToPath4 } from "node:url";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
 var execFileOriginal = promisify(execFileCallback);
 function toPath(urlOrPath) {
-  return urlOrPath instanceof URL ? fileURLToPath4(urlOrPath) : urlOrPath;
+  return urlOrPath instanceof URL ? fileURLToPath3(urlOrPath) : urlOrPath;
 }
 function traversePathUp(startPath) {
   return {
@@ -11898,7 +11864,7 @@ function buildKitCacheArgs(dir, kind, options = {}) {
     };
   if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
   const args = [];
-  if (existsSync3(join6(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
+  if (existsSync2(join5(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
   if (options.exportCache !== false)
     args.push("--cache-to", `type=local,dest=${newCacheDir(dir)},mode=max,ignore-error=true`);
   return { args };
@@ -12020,7 +11986,7 @@ async function treeSize(dir) {
   while (pending.length > 0) {
     const current = pending.pop();
     for (const entry of await readdir2(current, { withFileTypes: true })) {
-      const path6 = join6(current, entry.name);
+      const path6 = join5(current, entry.name);
       if (entry.isDirectory()) pending.push(path6);
       else if (entry.isFile()) total += (await lstat(path6)).size;
     }
@@ -12028,14 +11994,14 @@ async function treeSize(dir) {
   return total;
 }
 function holdsCache(dir) {
-  return existsSync3(join6(dir, "index.json")) || existsSync3(join6(dir, "ref"));
+  return existsSync2(join5(dir, "index.json")) || existsSync2(join5(dir, "ref"));
 }
 
 // src/source/cache-key.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { lstat as lstat2, readdir as readdir3, readFile as readFile2, readlink } from "node:fs/promises";
-import { join as join7, posix, resolve as resolve4 } from "node:path";
+import { join as join6, posix, resolve as resolve4 } from "node:path";
 var KEY_PREFIX = "metal-image-buildkit-";
 var SEGMENT3 = 16;
 function cacheKey(build2, opts) {
@@ -12095,17 +12061,17 @@ async function* contextEntries(contextDir, dockerfile) {
   const pending = [""];
   while (pending.length > 0) {
     const rel = pending.pop();
-    const entries = await readdir3(join7(root, rel), { withFileTypes: true }).catch((err) => {
+    const entries = await readdir3(join6(root, rel), { withFileTypes: true }).catch((err) => {
       throw new StageError(
         "cache",
-        `cannot read ${join7(root, rel)} for the build context digest: ${errorMessage(err)}`
+        `cannot read ${join6(root, rel)} for the build context digest: ${errorMessage(err)}`
       );
     });
     const names = entries.map((e) => e.name).sort(compareNames);
     const subdirs = [];
     for (const name of names) {
       const path6 = rel === "" ? name : `${rel}/${name}`;
-      const full = join7(root, path6);
+      const full = join6(root, path6);
       const info = await lstat2(full);
       const mode = modeBits(info.mode);
       const excluded = matcher.matches(path6);
@@ -12140,8 +12106,8 @@ function modeBits(mode) {
   return (mode & 4095).toString(8);
 }
 async function readIgnoreFile(root, dockerfile) {
-  const file = dockerfile ? resolve4(dockerfile) : join7(root, "Dockerfile");
-  for (const candidate of [`${file}.dockerignore`, join7(root, ".dockerignore")]) {
+  const file = dockerfile ? resolve4(dockerfile) : join6(root, "Dockerfile");
+  for (const candidate of [`${file}.dockerignore`, join6(root, ".dockerignore")]) {
     const text3 = await readFile2(candidate, "utf8").catch((err) => {
       if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
       throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
@@ -12233,7 +12199,7 @@ function isRemoteContext(context) {
 
 // src/source/inline-cache.ts
 import { mkdir as mkdir2, readFile as readFile3, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join7 } from "node:path";
 
 // src/source/build-args.ts
 function buildArgs(config) {
@@ -12329,9 +12295,9 @@ function processExit(done, failure) {
 // src/source/inline-cache.ts
 var INLINE_IMAGE = "image.tar.gz";
 async function loadInlineCache(dir, log, signal) {
-  const ref = (await readFile3(join8(dir, "ref"), "utf8").catch(() => "")).trim();
+  const ref = (await readFile3(join7(dir, "ref"), "utf8").catch(() => "")).trim();
   if (!ref) return void 0;
-  const result = await execa(DOCKER, ["load", "-q", "-i", join8(dir, INLINE_IMAGE)], {
+  const result = await execa(DOCKER, ["load", "-q", "-i", join7(dir, INLINE_IMAGE)], {
     reject: false,
     cancelSignal: signal
   });
@@ -12360,10 +12326,10 @@ async function exportInlineCache(config, ref, dir, signal) {
   try {
     await rm3(dir, { recursive: true, force: true });
     await mkdir2(dir, { recursive: true });
-    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join8(dir, INLINE_IMAGE)], {
+    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join7(dir, INLINE_IMAGE)], {
       cancelSignal: signal
     });
-    await writeFile2(join8(dir, "ref"), `${ref}
+    await writeFile2(join7(dir, "ref"), `${ref}
 `);
   } finally {
     await execa(DOCKER, ["rmi", ref], { reject: false });
@@ -12402,7 +12368,7 @@ async function saveCache(cache, source, build2, log, signal) {
 // src/source/build.ts
 import { mkdtemp, readFile as readFile4, rm as rm4, stat as stat2 } from "node:fs/promises";
 import { tmpdir as tmpdir4 } from "node:os";
-import { join as join10, resolve as resolve5 } from "node:path";
+import { join as join9, resolve as resolve5 } from "node:path";
 
 // src/util/chunk-pool.ts
 var SLAB = 1 << 20;
@@ -12463,14 +12429,14 @@ var ChunkPool = class {
 import { readFileSync as readFileSync4 } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join8 } from "node:path";
 var DEFAULT_SOCKET = "/var/run/docker.sock";
 var MAX_HEADER = 64 * 1024;
 function localEngineSocket(env = process.env, home = homedir()) {
   const host = env.DOCKER_HOST;
   if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
   if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
-  const config = join9(env.DOCKER_CONFIG || join9(home, ".docker"), "config.json");
+  const config = join8(env.DOCKER_CONFIG || join8(home, ".docker"), "config.json");
   let current;
   try {
     current = JSON.parse(readFileSync4(config, "utf8")).currentContext;
@@ -12688,8 +12654,8 @@ async function build(config, log, signal, cache) {
       cacheArgs = local.args;
       cacheKind = "local";
     } else if (builder.kind === "classic" || buildx.driver === "docker") {
-      const loaded2 = await loadInlineCache(cache.dir, log, signal);
-      if (loaded2) cacheArgs = ["--cache-from", loaded2];
+      const loaded = await loadInlineCache(cache.dir, log, signal);
+      if (loaded) cacheArgs = ["--cache-from", loaded];
       cacheKind = "inline";
     } else log.info(`Build cache: not used: ${local.reason}`);
   }
@@ -12726,7 +12692,7 @@ async function checkBuildContext(config) {
   const info = await stat2(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve5(config.file) : join10(config.context, "Dockerfile");
+  const file = config.file ? resolve5(config.file) : join9(config.context, "Dockerfile");
   const fileInfo = await stat2(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
@@ -12736,8 +12702,8 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join10(tmpdir4(), "metal-image-"));
-  const iidfile = join10(dir, "iid");
+  const dir = await mkdtemp(join9(tmpdir4(), "metal-image-"));
+  const iidfile = join9(dir, "iid");
   const started = performance.now();
   try {
     const own = ["--force-rm", "--iidfile", iidfile];
@@ -13489,14 +13455,14 @@ var ImageSet = class {
   imageStream(test) {
     const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`);
     const copies = [
-      ...this.copyDir ? [createWriteStream4(join11(this.copyDir, IMAGE_FILE))] : [],
+      ...this.copyDir ? [createWriteStream4(join10(this.copyDir, IMAGE_FILE))] : [],
       ...test ? [test] : []
     ];
     return copies.length ? new Tee(toStore, ...copies) : toStore;
   }
   async write(name, data) {
     await this.tx.writeFile(`${this.dir}/${name}`, data);
-    if (this.copyDir) await writeFile3(join11(this.copyDir, name), data);
+    if (this.copyDir) await writeFile3(join10(this.copyDir, name), data);
     this.sizes.set(name, data.length);
   }
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
@@ -13526,7 +13492,7 @@ var ImageSet = class {
   localFiles(names) {
     if (this.copyDir) return { folder: this.copyDir, names };
     const url = this.store.url(`${this.dir}/${IMAGE_FILE}`);
-    if (url.startsWith("file://")) return { folder: dirname3(fileURLToPath5(url)), names };
+    if (url.startsWith("file://")) return { folder: dirname2(fileURLToPath4(url)), names };
     return void 0;
   }
 };
