@@ -611,6 +611,15 @@ async function extractArchive(source, options) {
       if (err instanceof ExtractError) throw err;
       throw new ExtractError(hdr.name, `${path}: ${what}: ${err.message}`);
     };
+    const entryPath = (follow) => {
+      let inside;
+      try {
+        inside = tree.mkdirAll(posix.dirname(path));
+      } catch (err) {
+        return fail("making directory for file", err);
+      }
+      return inside ? tree.resolve(path, follow) : { outside: true };
+    };
     switch (hdr.typeflag) {
       case "5":
         try {
@@ -624,13 +633,7 @@ async function extractArchive(source, options) {
       case "3":
       case "4":
       case "6": {
-        let dirOk;
-        try {
-          dirOk = tree.mkdirAll(posix.dirname(path));
-        } catch (err) {
-          return fail("making directory for file", err);
-        }
-        const at = dirOk ? tree.resolve(path, true) : { outside: true };
+        const at = entryPath(true);
         if (at.outside) {
           outside(hdr, path);
           break;
@@ -673,13 +676,7 @@ async function extractArchive(source, options) {
       case "2":
       case "1": {
         const what = hdr.typeflag === "2" ? "making symbolic link for" : "making hard link for";
-        let dirOk;
-        try {
-          dirOk = tree.mkdirAll(posix.dirname(path));
-        } catch (err) {
-          return fail("making directory for file", err);
-        }
-        const at = dirOk ? tree.resolve(path, false) : { outside: true };
+        const at = entryPath(false);
         if (hdr.typeflag === "2") {
           if (at.outside) {
             outside(hdr, path);

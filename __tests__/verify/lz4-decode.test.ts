@@ -1,42 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import { Lz4FrameEncoder } from '../../src/lz4/frame.ts'
 import { xxh32 } from '../../src/lz4/xxh32.ts'
 import { decodeFirstFrame, LZ4_ERRORS, newFacts, type FrameFacts } from '../../src/verify/lz4-decode.ts'
 import { ByteReader } from '../../src/verify/reader.ts'
 import { requireTool, run } from '../helpers/env.ts'
+import { binariesRootfs } from '../helpers/rootfs.ts'
 
 const haveLz4 = requireTool('lz4', 'apt-get install lz4')
-
-/** Real files of this machine (binaries, libraries, text), as a rootfs has them. */
-function realData(limit: number): Buffer {
-  const parts: Buffer[] = []
-  let total = 0
-  for (const dir of ['/usr/bin', '/usr/share/doc/dpkg', '/usr/lib/x86_64-linux-gnu']) {
-    let names: string[] = []
-    try {
-      names = readdirSync(dir).sort()
-    } catch {
-      continue
-    }
-    for (const name of names) {
-      try {
-        const path = join(dir, name)
-        if (!statSync(path).isFile()) continue
-        const data = readFileSync(path)
-        parts.push(data)
-        total += data.length
-      } catch {
-        continue
-      }
-      if (total >= limit) return Buffer.concat(parts).subarray(0, limit)
-    }
-  }
-  return Buffer.concat(parts).subarray(0, limit)
-}
 
 async function decode(
   frame: Buffer,
@@ -69,7 +44,10 @@ async function withDescriptor(frame: Buffer, flg: number, bd: number): Promise<B
   return out
 }
 
-const data = realData(24 << 20)
+// A rootfs-like tar of this machine's real binaries: it compresses as an image does.
+const scratch = mkdtempSync(join(tmpdir(), 'verify-lz4-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+const data = readFileSync(binariesRootfs(scratch)).subarray(0, 24 << 20)
 
 describe.runIf(haveLz4)('LZ4 frames as pierrec/lz4 reads them, checked against the lz4 tool', () => {
   test.each([

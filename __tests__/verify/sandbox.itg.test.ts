@@ -44,6 +44,17 @@ function config(over: Partial<TestConfig> = {}): TestConfig {
   }
 }
 
+/** The helper on its own, for what ImageTest does not show: the disk it makes, stopping it, a lost caller. */
+function newSandbox(work: string, boot = false): { sandbox: InstallSandbox; rootUuid: string } {
+  const machine = newMachine()
+  const sandbox = new InstallSandbox(
+    work,
+    { installYaml: installYaml(machine, new Date()), rootUuid: machine.rootUuid, boot, timeoutMs: 60_000 },
+    silentLog,
+  )
+  return { sandbox, rootUuid: machine.rootUuid }
+}
+
 /** Runs the install test on an image; the document, or the failure. */
 async function runTest(image: Buffer, over: Partial<TestConfig> = {}): Promise<TestDocument | TestFailure> {
   const messages: string[] = []
@@ -226,17 +237,7 @@ describe.skipIf(missing.length > 0)("the install test: metal-hammer's steps in n
 describe.skipIf(missing.length > 0 || !haveDebugfs)('the boot disk the helper makes', () => {
   test("ext4, label root, install.yaml's root UUID, with the installed root: fstab rewritten, installer removed, /tmp empty", async () => {
     const work = mkdtempSync(join(tmpdir(), 'metal-image-test-disk-'))
-    const machine = newMachine()
-    const sandbox = new InstallSandbox(
-      work,
-      {
-        installYaml: installYaml(machine, new Date()),
-        rootUuid: machine.rootUuid,
-        boot: true,
-        timeoutMs: 30_000,
-      },
-      silentLog,
-    )
+    const { sandbox, rootUuid } = newSandbox(work, true)
     const image = tinyImage({
       ...KERNEL,
       '/etc/fstab': { content: '/dev/sda1 / ext4 defaults 0 1\n' },
@@ -249,7 +250,7 @@ describe.skipIf(missing.length > 0 || !haveDebugfs)('the boot disk the helper ma
     try {
       const disk = join(work, WORK_FILES.disk)
       expect(execFileSync('blkid', ['-o', 'export', disk], { encoding: 'utf8' })).toMatch(
-        new RegExp(`UUID=${machine.rootUuid}[\\s\\S]*TYPE=ext4|TYPE=ext4[\\s\\S]*UUID=${machine.rootUuid}`),
+        new RegExp(`UUID=${rootUuid}[\\s\\S]*TYPE=ext4|TYPE=ext4[\\s\\S]*UUID=${rootUuid}`),
       )
       const cat = (path: string) =>
         execFileSync('debugfs', ['-R', `cat ${path}`, disk], {
@@ -262,11 +263,11 @@ describe.skipIf(missing.length > 0 || !haveDebugfs)('the boot disk the helper ma
           stdio: ['ignore', 'pipe', 'ignore'],
         })
       expect(cat('/etc/fstab')).toBe(
-        `# created by metal-hammer: "metal-image-action test"\nUUID=${machine.rootUuid} / ext4 defaults 0 1\n`,
+        `# created by metal-hammer: "metal-image-action test"\nUUID=${rootUuid} / ext4 defaults 0 1\n`,
       )
-      expect(cat('/etc/metal/install.yaml')).toContain(`root_uuid: ${machine.rootUuid}`)
+      expect(cat('/etc/metal/install.yaml')).toContain(`root_uuid: ${rootUuid}`)
       expect(ls('/etc/metal')).toMatch(/100600 .* install\.yaml/)
-      expect(cat('/etc/metal/disk.json')).toContain(machine.rootUuid)
+      expect(cat('/etc/metal/disk.json')).toContain(rootUuid)
       expect(ls('/')).not.toContain('install.sh')
       expect(ls('/tmp')).not.toContain('from-image')
       expect(readFileSync(join(work, WORK_FILES.kernel), 'utf8')).toBe('kernel')
@@ -286,17 +287,7 @@ describe.skipIf(missing.length > 0 || !haveDebugfs)('the boot disk the helper ma
 describe.skipIf(missing.length > 0)('nothing outlives the test', () => {
   test('stopping the test mid-install ends the helper and the installer', async () => {
     const work = mkdtempSync(join(tmpdir(), 'metal-image-test-stop-'))
-    const machine = newMachine()
-    const sandbox = new InstallSandbox(
-      work,
-      {
-        installYaml: installYaml(machine, new Date()),
-        rootUuid: machine.rootUuid,
-        boot: false,
-        timeoutMs: 60_000,
-      },
-      silentLog,
-    )
+    const { sandbox } = newSandbox(work)
     await pipeline(Readable.from([tinyImage({ '/install.sh': installer(`sleep ${MARK}`) })]), sandbox.input)
     for (let i = 0; i < 100 && spawnSync('pgrep', ['-f', `sleep ${MARK}`]).status !== 0; i++)
       await new Promise((r) => setTimeout(r, 100))
@@ -345,17 +336,7 @@ await new Promise(() => {})
 
   test('a failing helper surfaces through the image stream as its failure', async () => {
     const work = mkdtempSync(join(tmpdir(), 'metal-image-test-fail-'))
-    const machine = newMachine()
-    const sandbox = new InstallSandbox(
-      work,
-      {
-        installYaml: installYaml(machine, new Date()),
-        rootUuid: machine.rootUuid,
-        boot: false,
-        timeoutMs: 60_000,
-      },
-      silentLog,
-    )
+    const { sandbox } = newSandbox(work)
     // Not LZ4 at all: the helper fails at the first bytes; the stream must not hang or report EPIPE.
     const junk = Buffer.alloc(8 << 20, 0x41)
     const err = await pipeline(Readable.from([junk, junk, junk]), sandbox.input).then(

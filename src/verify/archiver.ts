@@ -260,6 +260,16 @@ export async function extractArchive(
       if (err instanceof ExtractError) throw err
       throw new ExtractError(hdr.name, `${path}: ${what}: ${(err as Error).message}`)
     }
+    /** The entry's parents made (MkdirAll 0755, as archiver's writeNew* do), then where the entry goes. */
+    const entryPath = (follow: boolean): Resolved => {
+      let inside: boolean
+      try {
+        inside = tree.mkdirAll(posix.dirname(path))
+      } catch (err) {
+        return fail('making directory for file', err)
+      }
+      return inside ? tree.resolve(path, follow) : { outside: true }
+    }
     switch (hdr.typeflag) {
       case '5':
         try {
@@ -273,13 +283,7 @@ export async function extractArchive(
       case '3':
       case '4':
       case '6': {
-        let dirOk: boolean
-        try {
-          dirOk = tree.mkdirAll(posix.dirname(path))
-        } catch (err) {
-          return fail('making directory for file', err)
-        }
-        const at = dirOk ? tree.resolve(path, true) : ({ outside: true } as const)
+        const at = entryPath(true)
         if (at.outside) {
           // Its data is skipped with the entry.
           outside(hdr, path)
@@ -324,13 +328,7 @@ export async function extractArchive(
       case '2':
       case '1': {
         const what = hdr.typeflag === '2' ? 'making symbolic link for' : 'making hard link for'
-        let dirOk: boolean
-        try {
-          dirOk = tree.mkdirAll(posix.dirname(path))
-        } catch (err) {
-          return fail('making directory for file', err)
-        }
-        const at = dirOk ? tree.resolve(path, false) : ({ outside: true } as const)
+        const at = entryPath(false)
         if (hdr.typeflag === '2') {
           if (at.outside) {
             outside(hdr, path)
