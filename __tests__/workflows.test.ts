@@ -569,8 +569,8 @@ describe('checkWorkflow rejects what it should (each check can fail)', () => {
     ],
     [
       'a value the action refuses',
-      workflow({ steps: action("os-name: debian\nos-version: '3.0-ubuntu'") }),
-      /input "os-version" = "3.0-ubuntu"/,
+      workflow({ steps: action("os-name: debian\nos-version: '3.0_ubuntu'") }),
+      /input "os-version" = "3.0_ubuntu"/,
     ],
     [
       'promote without to-channel',

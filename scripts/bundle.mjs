@@ -37,6 +37,7 @@ const bundled = await build({
     cli: 'src/cli/bin.ts',
     'lz4-worker': 'src/lz4/worker.ts',
     'hash-worker': 'src/pipeline/hash-worker.ts',
+    'rpmdb-reader': 'src/packages/rpm/child.ts',
     'verify-helper': 'src/verify/helper.ts',
   },
   outdir: out,

@@ -152,7 +152,7 @@ export function versionsSuite(name: string, makeRunner: () => Runner): void {
       )
       expect(run.code, run.log).toBe(0)
       expect(run.outputs.channel).toBe('stable')
-      expect(run.outputs['image-id']).toBe(`ubuntu-24.04.${today}`)
+      expect(run.outputs['image-id']).toBe(`ubuntu-24.4.${today}`)
       expect(run.outputs.semver).toBe(`24.4.${today}`)
       expect(readdirSync(join(dest, 'stable/ubuntu/24.04')).sort()).toEqual([
         'img.tar.lz4',

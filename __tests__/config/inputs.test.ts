@@ -22,7 +22,7 @@ function publishConfig(values: Partial<Record<InputName, string>>): PublishConfi
 }
 
 describe('parseInputs', () => {
-  test('defaults: build the context ".", linux/amd64, lz4 level 1, into ./images', () => {
+  test('defaults: build the context ".", linux/amd64, lz4 level 9 (as metal-images), into ./images', () => {
     const config = parseInputs(reader(base))
     expect(config).toEqual({
       source: {
@@ -42,14 +42,16 @@ describe('parseInputs', () => {
       },
       osName: 'debian',
       osVersion: '12',
+      imageName: '',
       destination: 'images',
-      compressionLevel: 1,
+      compressionLevel: 9,
       mode: 'publish',
       channel: undefined,
       layout: 'flat',
       date: { kind: 'today' },
       onConflict: 'overwrite',
       versionsFromTags: false,
+      versionsJson: true,
       store: {
         endpoint: '',
         cacheControl: 'no-store',
@@ -60,6 +62,7 @@ describe('parseInputs', () => {
       contract: 'error',
       checksums: ['md5'],
       sbom: true,
+      contractJson: true,
       buildInfo: true,
       artifact: { mode: 'auto', name: '', retentionDays: undefined },
       destinationGiven: false,
@@ -145,6 +148,13 @@ describe('parseInputs', () => {
     expect(parseInputs(reader({ ...base, 'upload-timeout': value })).store.uploadTimeoutMs).toBe(ms)
   })
 
+  test.each(['13', '26.04', '3.0-ubuntu', '1.32.9', '10', '0.1', '3.0-ubuntu-lts'])(
+    'os-version %s, as metal-images names its folders, is taken as written',
+    (version) => {
+      expect(publishConfig({ ...base, 'os-version': version }).osVersion).toBe(version)
+    },
+  )
+
   test('channel, date and promotion inputs', () => {
     const published = publishConfig({ ...base, channel: 'pull_requests/12-fix', date: '20280229' })
     expect(published.channel).toEqual(['pull_requests', '12-fix'])
@@ -201,10 +211,18 @@ describe('parseInputs', () => {
     [{ 'os-name': '../etc' }, 'os-name', 'lowercase'],
     [{ 'os-name': 'debian-' }, 'os-name', 'lowercase'],
     [{ 'os-version': '' }, 'os-version', 'is required'],
-    [{ 'os-version': '12.x' }, 'os-version', '<major> or <major>.<minor>'],
-    [{ 'os-version': '12.04.1' }, 'os-version', '<major> or <major>.<minor>'],
-    [{ 'os-version': '../12' }, 'os-version', '<major> or <major>.<minor>'],
-    [{ 'os-version': '012' }, 'os-version', '<major> or <major>.<minor>'],
+    [{ 'os-version': '12.x' }, 'os-version', 'one to three numbers'],
+    [{ 'os-version': '1.2.3.4' }, 'os-version', 'one to three numbers'],
+    [{ 'os-version': '../12' }, 'os-version', 'one to three numbers'],
+    [{ 'os-version': '../x' }, 'os-version', 'one to three numbers'],
+    [{ 'os-version': '012' }, 'os-version', 'one to three numbers'],
+    [{ 'os-version': '3.0-Ubuntu' }, 'os-version', 'one to three numbers'],
+    [{ 'os-version': '3.0-' }, 'os-version', 'one to three numbers'],
+    [{ 'os-version': '3.0/ubuntu' }, 'os-version', 'one to three numbers'],
+    [{ 'os-version': '1'.repeat(300) }, 'os-version', 'at most 63 characters'],
+    [{ 'os-version': `3.0-${'a'.repeat(60)}` }, 'os-version', 'at most 63 characters'],
+    [{ 'image-name': 'Firewall' }, 'image-name', 'lowercase'],
+    [{ 'os-version': '1.32.9', layout: 'versioned' }, 'layout', 'no room for the build date'],
     [{ 'compression-level': '0' }, 'compression-level', 'from 1 to 12'],
     [{ 'compression-level': '13' }, 'compression-level', 'from 1 to 12'],
     [{ 'compression-level': 'fast' }, 'compression-level', 'from 1 to 12'],

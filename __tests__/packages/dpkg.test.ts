@@ -622,19 +622,12 @@ function syntheticStatus(n: number): string {
 describe('size', () => {
   const status = Buffer.from(syntheticStatus(1500))
 
-  test('1500 packages (~1.5 MB) parse and format in well under 100 ms', () => {
+  // Speed is the benchmark's business (npm run bench), not a timed test's.
+  test('1500 packages (~1.5 MB) parse and format', () => {
     expect(status.length).toBeGreaterThan(1_000_000)
-    let best = Infinity
-    let listedCount = 0
-    for (let run = 0; run < 3; run++) {
-      const t0 = performance.now()
-      const pkgs = parseDpkgStatus(status)
-      formatDpkgListBytes(pkgs, { nativeArch: 'amd64' })
-      best = Math.min(best, performance.now() - t0)
-      listedCount = countListed(pkgs)
-    }
-    expect(listedCount).toBe(1500)
-    expect(best).toBeLessThan(100)
+    const pkgs = parseDpkgStatus(status)
+    formatDpkgListBytes(pkgs, { nativeArch: 'amd64' })
+    expect(countListed(pkgs)).toBe(1500)
   })
 
   test.skipIf(skipReal)(`matches dpkg-query${realSuffix}`, () => {

@@ -15,12 +15,41 @@ describe('imageVersion', () => {
   test.each([
     ['debian', '12', '20261125', '12.0.20261125', '12.0.20261125', 'debian-12.0.20261125'],
     ['debian', '13', '20300101', '13.0.20300101', '13.0.20300101', 'debian-13.0.20300101'],
-    ['ubuntu', '20.04', '20201026', '20.04.20201026', '20.4.20201026', 'ubuntu-20.04.20201026'],
+    ['ubuntu', '20.04', '20201026', '20.4.20201026', '20.4.20201026', 'ubuntu-20.4.20201026'],
+    ['ubuntu', '26.04', '20261204', '26.4.20261204', '26.4.20261204', 'ubuntu-26.4.20261204'],
     ['ubuntu', '19.10', '20191018', '19.10.20191018', '19.10.20191018', 'ubuntu-19.10.20191018'],
     ['firewall-ubuntu', '3.0', '20201214', '3.0.20201214', '3.0.20201214', 'firewall-ubuntu-3.0.20201214'],
+    // metal-images' folders: firewall/3.0-ubuntu and capms-ubuntu/1.32.9, the ids metal-stack uses for them.
+    ['firewall', '3.0-ubuntu', '20261204', '3.0.20261204', '3.0.20261204', 'firewall-ubuntu-3.0.20261204'],
+    ['capms-ubuntu', '1.32.9', '20261204', '1.32.9', '1.32.9', 'capms-ubuntu-1.32.9'],
+    ['almalinux', '10', '20261204', '10.0.20261204', '10.0.20261204', 'almalinux-10.0.20261204'],
   ])('%s %s on %s', (os, ver, date, version, semver, imageId) => {
     expect(imageVersion(os, ver, date)).toEqual({ version, semver, imageId, date })
   })
+
+  test('image-name replaces the OS part of the id', () => {
+    expect(imageVersion('firewall', '3.0-ubuntu', '20261204', 'ubuntu-firewall').imageId).toBe(
+      'ubuntu-firewall-3.0.20261204',
+    )
+  })
+
+  test.each([
+    ['debian', '13'],
+    ['ubuntu', '26.04'],
+    ['firewall', '3.0-ubuntu'],
+    ['capms-ubuntu', '1.32.9'],
+    ['almalinux', '10'],
+  ])(
+    "%s %s: metal-lib's GetOsAndSemverFromImage reads the id back (os, and at most three numbers)",
+    (os, ver) => {
+      const { imageId, version } = imageVersion(os, ver, '20261204')
+      // metal-lib: split on "-", the last part is the version (Masterminds semver: up to three numbers).
+      const parts = imageId.split('-')
+      expect(parts.at(-1)).toBe(version)
+      expect(parts.at(-1)).toMatch(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/)
+      expect(parseImageId(imageId)?.version).toBe(version)
+    },
+  )
 })
 
 describe('dates', () => {

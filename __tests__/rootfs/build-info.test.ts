@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,10 +6,14 @@ import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createWriteStream } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { BUILD_INFO_PATH, buildInfoYaml, TarFileInjection } from '../../src/rootfs/build-info.ts'
+import {
+  BUILD_INFO_PATH,
+  buildInfoYaml,
+  pythonIsoformat,
+  TarFileInjection,
+} from '../../src/rootfs/build-info.ts'
 import { TarInspector } from '../../src/rootfs/inspect.ts'
 import { tarEntries } from '../helpers/tar.ts'
-import { parse } from 'yaml'
 import { pack } from 'tar-stream'
 
 const info = {
@@ -88,15 +92,52 @@ async function inject(
 }
 
 describe('build info in the rootfs', () => {
-  test('the YAML has the reference keys plus id and version, quoted safely', () => {
-    expect(parse(buildInfoYaml(info))).toEqual({
-      builddate: '2026-11-29 12:34:56+00:00',
-      commit_ref: "it's-main",
-      commit_sha1: info.commit,
-      gitrepo: 'metal-stack/metal-images',
-      image_id: 'debian-12.0.20261129',
-      version: '12.0.20261129',
-    })
+  test("prepare.sh's lines: shell assignments that sh reads back exactly, quotes included", () => {
+    const text = buildInfoYaml({ ...info, repository: `o'brien/"images" $HOME \\` })
+    const lines = text.trimEnd().split('\n')
+    expect(lines.map((l) => l.slice(0, l.indexOf('=')))).toEqual([
+      'builddate',
+      'commit_ref',
+      'commit_sha1',
+      'gitrepo',
+      'image_id',
+      'version',
+    ])
+    const file = join(mkdtempSync(join(tmpdir(), 'metal-image-build-yaml-')), 'build.yaml')
+    writeFileSync(file, text)
+    const read = execFileSync(
+      'sh',
+      [
+        '-c',
+        '. "$1" && printf "%s\\n" "$builddate" "$commit_ref" "$commit_sha1" "$gitrepo" "$image_id" "$version"',
+        'sh',
+        file,
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, TZ: process.env.TZ ?? '' } },
+    )
+    expect(read.split('\n').slice(0, 6)).toEqual([
+      pythonIsoformat(info.date),
+      "it's-main",
+      info.commit,
+      `o'brien/"images" $HOME \\`,
+      'debian-12.0.20261129',
+      '12.0.20261129',
+    ])
+  })
+
+  test("builddate as python's datetime.now().isoformat(' '): local time, microseconds only when not zero", () => {
+    const local = new Date(2026, 11, 4, 20, 11, 13, 123)
+    expect(pythonIsoformat(local)).toBe('2026-12-04 20:11:13.123000')
+    expect(pythonIsoformat(new Date(2026, 0, 2, 3, 4, 5, 0))).toBe('2026-01-02 03:04:05')
+    // What python itself prints for the same local time, where a python3 is there to ask.
+    const python = spawnSync(
+      'python3',
+      ['-c', 'import datetime; print(datetime.datetime(2026,12,4,20,11,13,123000).isoformat(" "))'],
+      {
+        encoding: 'utf8',
+      },
+    )
+    if (python.status === 0) expect(python.stdout.trim()).toBe(pythonIsoformat(local))
   })
 
   const dir = mkdtempSync(join(tmpdir(), 'metal-image-build-info-'))

@@ -6,7 +6,8 @@ import {
   type ContractPackages,
 } from '../../src/rootfs/contract/checks.ts'
 import { ContractChecker } from '../../src/rootfs/contract/checker.ts'
-import { normalizeTarPath } from '../../src/rootfs/tar.ts'
+import type { Limits } from '../../src/rootfs/contract/extract.ts'
+import { normalizeTarPath, TarWalker } from '../../src/rootfs/tar.ts'
 
 // ---------------------------------------------------------------------------------------------------------
 // Small rootfs tars, written by tar-stream and read back through a tar parser, so the checker sees real headers.
@@ -95,3 +96,22 @@ export const keys: Entry[] = ['rsa', 'ecdsa', 'ed25519'].flatMap((t): Entry[] =>
   [`etc/ssh/ssh_host_${t}_key.pub`, file(`ssh-${t} AAAA root@buildkitsandbox\n`)],
 ])
 export const cloudInit: Entry = ['usr/bin/cloud-init', file('#!/usr/bin/python3\n', 0o755)]
+
+/**
+ * The checker fed as the pipeline feeds it (stream.ts, TarInspector): TarWalker's headers through
+ * contractEntry, bodies only when observe() asks for them.
+ */
+export function checkTar(
+  tar: Buffer,
+  { packages, limits }: { packages?: ContractPackages; limits?: Limits } = {},
+): ContractFinding[] {
+  const checker = new ContractChecker(limits)
+  let wanted = false
+  const walker = new TarWalker(
+    (header) => (wanted = checker.observe(contractEntry(header))),
+    (header, content) => wanted && checker.file(normalizeTarPath(header.name), content),
+  )
+  walker.write(tar)
+  walker.end()
+  return checker.finish(packages)
+}

@@ -21,6 +21,7 @@ import {
   summary,
   symlink,
 } from './contract-tars.ts'
+import { EXTRACT_CASES } from './extract-cases.ts'
 
 // ---------------------------------------------------------------------------------------------------------
 // A rootfs that keeps the whole contract, laid out as metal-images builds Debian: merged /usr, the kernel
@@ -40,7 +41,6 @@ const good: readonly Entry[] = [
   [`./boot/initrd.img-${V}`, file('initrd')],
   [`./boot/vmlinuz-${V}`, file('kernel')],
   ['./dev/', dir()],
-  ['./dev/null', { special: 'character-device', mode: 0o666 }],
   ['./etc/', dir()],
   ['./etc/machine-id', file('')],
   ['./etc/ssh/', dir()],
@@ -51,7 +51,6 @@ const good: readonly Entry[] = [
   ['./run/', dir()],
   ['./run/lock/', dir(0o1777)],
   ['./tmp/', dir(0o1777)],
-  ['./tmp/scratch', file('x', 0o666)],
   ['./usr/', dir()],
   ['./usr/bin/', dir()],
   ['./usr/bin/bash', file('ELF', 0o755)],
@@ -260,19 +259,86 @@ const cases: Case[] = [
     messages: [/\/install\.sh is not a directory/],
   },
   {
+    // GNU tar would replace the file by a directory; archiver's MkdirAll fails on it.
     name: 'kernel: replaced by a later directory entry',
     add: [[`boot/vmlinuz-${V}/`, dir()]],
-    expect: [['kexec-kernel', 'error', `/boot/vmlinuz-${V}`]],
-    messages: [/is a directory/],
+    expect: [
+      ['path-exists', 'error', `/boot/vmlinuz-${V}`],
+      ['kexec-kernel', 'error', `/boot/vmlinuz-${V}`],
+    ],
+    messages: [/a directory where a regular file is/, /is a directory/],
   },
   {
+    // archiver writes the file through the symlink: /boot/nowhere gets the kernel, the symlink stays.
     name: 'kernel: a dangling symlink replaced by a later file',
     remove: [`boot/vmlinuz-${V}`],
     add: [
       [`boot/vmlinuz-${V}`, symlink('nowhere')],
       [`boot/vmlinuz-${V}`, file('kernel')],
     ],
-    expect: [],
+    expect: [['path-exists', 'warning', `/boot/vmlinuz-${V}`]],
+  },
+  {
+    name: 'kernel: a hard link to a file that comes later',
+    remove: [`boot/vmlinuz-${V}`],
+    add: [
+      [`boot/vmlinuz-${V}`, hardlink(`usr/lib/modules/${V}/vmlinuz`)],
+      [`usr/lib/modules/${V}/vmlinuz`, file('kernel')],
+    ],
+    expect: [
+      ['hardlink-target', 'error', `/boot/vmlinuz-${V}`],
+      ['kexec-kernel', 'error', `/boot/vmlinuz-${V}`],
+    ],
+    messages: [
+      /hard links? to no file extracted before/,
+      /^\/boot\/vmlinuz-6\.1\.0-28-amd64 is a hard link to \/usr\/lib\/modules\/6\.1\.0-28-amd64\/vmlinuz, which comes only later in the archive: os\.Link fails in extraction$/,
+    ],
+  },
+  {
+    name: 'kernel: a hard link to a missing file',
+    remove: [`boot/vmlinuz-${V}`],
+    add: [[`boot/vmlinuz-${V}`, hardlink('boot/kernel')]],
+    expect: [
+      ['hardlink-target', 'error', `/boot/vmlinuz-${V}`],
+      ['kexec-kernel', 'error', `/boot/vmlinuz-${V}`],
+    ],
+    messages: [/./, /is a hard link to \/boot\/kernel, which is not in the image/],
+  },
+  {
+    name: 'kernel: a hard link to itself',
+    remove: [`boot/vmlinuz-${V}`],
+    add: [[`boot/vmlinuz-${V}`, hardlink(`./boot/vmlinuz-${V}`)]],
+    expect: [
+      ['hardlink-target', 'error', `/boot/vmlinuz-${V}`],
+      ['kexec-kernel', 'error', `/boot/vmlinuz-${V}`],
+    ],
+    messages: [/./, /is a hard link to \/boot\/vmlinuz-6\.1\.0-28-amd64, itself/],
+  },
+  {
+    name: 'kernel: a hard link to a directory',
+    remove: [`boot/vmlinuz-${V}`],
+    add: [[`boot/vmlinuz-${V}`, hardlink('boot/grub')]],
+    expect: [
+      ['hardlink-target', 'error', `/boot/vmlinuz-${V}`],
+      ['kexec-kernel', 'error', `/boot/vmlinuz-${V}`],
+    ],
+    messages: [/./, /is a hard link to \/boot\/grub, a directory/],
+  },
+  {
+    name: 'initrd and System.map: hard links to files that come later',
+    remove: [`boot/initrd.img-${V}`, `boot/System.map-${V}`],
+    add: [
+      [`boot/initrd.img-${V}`, hardlink('boot/initrd')],
+      [`boot/System.map-${V}`, hardlink('boot/map')],
+      ['boot/initrd', file('initrd')],
+      ['boot/map', file('map')],
+    ],
+    expect: [
+      ['hardlink-target', 'error', `/boot/initrd.img-${V}`],
+      ['kexec-initrd', 'error', `/boot/initrd.img-${V}`],
+      ['kexec-system-map', 'error', `/boot/System.map-${V}`],
+    ],
+    messages: [/^2 entries are hard links/, /which comes only later/, /which comes only later/],
   },
   {
     name: 'kernel: a symlink to a path the check does not track is a warning',
@@ -329,6 +395,31 @@ const cases: Case[] = [
       ['install.sh', hardlink('opt/installer', 0o755)],
     ],
     expect: [],
+  },
+  {
+    name: 'install.sh: a hard link to a file that comes later',
+    remove: ['install.sh'],
+    add: [
+      ['install.sh', hardlink('opt/installer', 0o755)],
+      ['opt/installer', file('#!/bin/sh\n', 0o755)],
+    ],
+    expect: [
+      ['hardlink-target', 'error', '/install.sh'],
+      ['installer', 'error', '/install.sh'],
+    ],
+    messages: [
+      /./,
+      /^\/install\.sh is a hard link to \/opt\/installer, which comes only later in the archive/,
+    ],
+  },
+  {
+    name: 'install-go: a hard link to a missing file',
+    add: [['install-go', hardlink('opt/install-go', 0o755)]],
+    expect: [
+      ['hardlink-target', 'error', '/install-go'],
+      ['installer', 'error', '/install-go'],
+    ],
+    messages: [/./, /^\/install-go is a hard link to \/opt\/install-go, which is not in the image/],
   },
   {
     name: 'install-go instead of install.sh',
@@ -455,7 +546,12 @@ const cases: Case[] = [
       ['tmp/deep/dir/', dir(0o777)],
       ['var/tmp/deep/file', file('x', 0o777)],
     ],
-    expect: [],
+    // None is world-writable; what extraction does with /dev, /tmp and a FIFO is reported by its own rules.
+    expect: [
+      ['live-dev', 'warning', '/dev/zero'],
+      ['tmp-vanishes', 'warning', '/tmp/deep/dir'],
+      ['special-file', 'warning', '/run/initctl'],
+    ],
   },
   {
     name: 'world-writable: names that only look like /tmp count',
@@ -578,8 +674,8 @@ describe('contract check, one small rootfs per broken rule', () => {
     for (const f of findings) expect(f.message).not.toMatch(/\n/)
   })
 
-  test('every check has a case that breaks it', () => {
-    const broken = new Set(cases.flatMap((c) => c.expect.map(([id]) => id)))
+  test('every check has a case that breaks it (here or in extract-cases.ts)', () => {
+    const broken = new Set([...cases, ...EXTRACT_CASES].flatMap((c) => c.expect.map(([id]) => id)))
     expect([...broken].sort()).toEqual(CONTRACT_CHECKS.map((c) => c.id).sort())
   })
 

@@ -121,6 +121,17 @@ describe.skipIf(!haveTar)('TarInspector', () => {
   })
 })
 
+/** The type flags GNU tar writes, by tar-stream's type names. */
+const FLAGS: Record<string, string> = {
+  file: '0',
+  link: '1',
+  symlink: '2',
+  'character-device': '3',
+  'block-device': '4',
+  directory: '5',
+  fifo: '6',
+}
+
 /** Every header as tar-stream's extract reads it: the reference reader this project used before TarWalker. */
 async function referenceHeaders(tar: Buffer): Promise<{ headers: TarHeader[]; bodies: Map<string, Buffer> }> {
   const headers: TarHeader[] = []
@@ -135,6 +146,7 @@ async function referenceHeaders(tar: Buffer): Promise<{ headers: TarHeader[]; bo
       headers.push({
         name: h.name,
         type: h.type ?? null,
+        flag: FLAGS[h.type ?? ''] ?? '?',
         mode: h.mode ?? 0,
         uid: pax?.uid ? Number(pax.uid) : (h.uid ?? 0),
         gid: pax?.gid ? Number(pax.gid) : (h.gid ?? 0),

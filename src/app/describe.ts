@@ -1,6 +1,6 @@
 import type { PublishConfig } from '../config/types.ts'
 import { diffPackages, formatPackageDiff, PackageListError } from '../packages/package-diff.ts'
-import { osRelease, readInstalledPackages, type InstalledPackages } from '../packages/installed.ts'
+import { osRelease, type InstalledPackages, type PackageDatabases } from '../packages/installed.ts'
 import { buildSbom, serializeSbom } from '../packages/sbom.ts'
 import type { Streamed } from '../pipeline/stream.ts'
 import { CONTRACT_FILE, PACKAGES_FILE, SBOM_FILE } from '../release/files.ts'
@@ -27,16 +27,18 @@ export interface Description {
  */
 export async function describeImage(
   streamed: Streamed,
+  databases: PackageDatabases,
   contract: ContractChecker | undefined,
   config: PublishConfig,
   plan: Plan,
   store: Store,
   now: Date,
   log: Log,
+  signal: AbortSignal,
 ): Promise<Description> {
   const { imageId, version } = plan.version
   const files: Description['files'] = []
-  const packages = readInstalledPackages(streamed.files, imageId, log)
+  const packages = await databases.read(streamed.files, imageId, signal)
   if (packages) files.push([PACKAGES_FILE, packages.listing])
   const packageChanges = packages ? await packagesSince(store, plan, packages.listing, log) : undefined
   if (config.sbom) {
@@ -52,7 +54,7 @@ export async function describeImage(
     log.info(`${SBOM_FILE}: CycloneDX 1.6, ${packages?.sbom.length ?? 0} components`)
   }
   const verdict = contract ? checkContract(contract, packages?.names, config.contract, log) : undefined
-  if (verdict) files.push([CONTRACT_FILE, verdict.file])
+  if (verdict && config.contractJson) files.push([CONTRACT_FILE, verdict.file])
   return { packages, contract: verdict?.document, packageChanges, files }
 }
 

@@ -25,7 +25,7 @@ export async function promote(config: PromoteConfig, store: Store, log: Log): Pr
   const fromDir = [...config.fromChannel, ...os].join('/')
   const toDir = [...config.toChannel, ...os].join('/')
   const entry = await pickVersion(config, store, fromDir)
-  const version = imageVersion(config.osName, config.osVersion, entry.date)
+  const version = imageVersion(config.osName, config.osVersion, entry.date, config.imageName)
   const sub = config.layout === 'versioned' ? `/${entry.date}` : ''
   const src = `${fromDir}${sub}`
   const dst = `${toDir}${sub}`
@@ -86,14 +86,15 @@ export async function promote(config: PromoteConfig, store: Store, log: Log): Pr
       )
     await tx.commit(order.map(at(dst)), { retract: retract.map(at(dst)), obsolete: obsolete.map(at(dst)) })
     const size = (await store.size(`${dst}/${IMAGE_FILE}`)) ?? entry.size
-    await addToIndex(store, tx, toDir, config, {
-      version: version.version,
-      imageId: version.imageId,
-      md5,
-      size,
-      published: new Date().toISOString(),
-      path: `${sub.slice(1)}${sub ? '/' : ''}${IMAGE_FILE}`,
-    })
+    if (config.versionsJson)
+      await addToIndex(store, tx, toDir, config, {
+        version: version.version,
+        imageId: version.imageId,
+        md5,
+        size,
+        published: new Date().toISOString(),
+        path: `${sub.slice(1)}${sub ? '/' : ''}${IMAGE_FILE}`,
+      })
     log.info(`${version.imageId}: ${store.url(src)}/ -> ${store.url(dst)}/ (md5 ${md5} checked)`)
     return {
       ...common,

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import type { PublishConfig } from '../config/types.ts'
-import { isPackageDatabase } from '../packages/installed.ts'
+import { PackageDatabases } from '../packages/installed.ts'
 import { streamRootfs, type Streamed } from '../pipeline/stream.ts'
 import { Tee } from '../pipeline/tee.ts'
 import { checksumFile, checksumLine, IMAGE_FILE, PACKAGES_FILE, setCommit } from '../release/files.ts'
@@ -16,7 +16,7 @@ import { restoreCache, saveCache, type CacheState } from '../source/cache.ts'
 import { openSource, sourceTitle } from '../source/open.ts'
 import type { OpenedSource } from '../source/opened.ts'
 import type { Store, Transaction } from '../store/store.ts'
-import { StageError } from '../util/errors.ts'
+import { failure, isSystemError, StageError } from '../util/errors.ts'
 import { gitHead } from '../util/git.ts'
 import { formatBytes } from '../util/log.ts'
 import { ImageTest, testPrerequisites, type TestDocument } from '../verify/test.ts'
@@ -53,6 +53,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
   const exclusive = config.layout === 'versioned' && plan.decision.action === 'publish'
   const tx = await store.begin([plan.imageDir], { exclusive })
   const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log)
+  const databases = new PackageDatabases({ log })
   let source: OpenedSource | undefined
   let test: ImageTest | undefined
   try {
@@ -76,24 +77,27 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       opened.streamsBuild ? 'Build, export and compress (one stream)' : 'Export and compress',
       'stream: export, inspect, compress, hash, write',
       () =>
-        streamRootfs(opened, set.imageStream(test?.input), {
-          level: config.compressionLevel,
-          checksums: config.checksums,
-          buildInfo: buildInfo?.then((head) =>
-            buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
-          ),
-          capture: isPackageDatabase,
-          contract,
-          log,
-          signal,
-          progressIntervalMs: options.progressIntervalMs,
-        }),
+        set.naming(
+          streamRootfs(opened, set.imageStream(test?.input), {
+            level: config.compressionLevel,
+            checksums: config.checksums,
+            buildInfo: buildInfo?.then((head) =>
+              buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
+            ),
+            capture: (path) => databases.capture(path),
+            stream: (path, size) => databases.stream(path, size),
+            contract,
+            log,
+            signal,
+            progressIntervalMs: options.progressIntervalMs,
+          }),
+        ),
     )
     if (opened.streamsBuild && streamed.firstByteMs !== undefined)
       phases.timings.splice(-1, 0, { stage: 'build (until the first rootfs byte)', ms: streamed.firstByteMs })
 
     const described = await phases.run('Packages, SBOM and contract', 'packages.txt, SBOM, contract', () =>
-      describeImage(streamed, contract, config, plan, store, ctx.now, log),
+      describeImage(streamed, databases, contract, config, plan, store, ctx.now, log, signal),
     )
     const tested = test && (await testImage(test, config.test.mode, phases))
     const files = await phases.run('Publish', 'publish', async () => {
@@ -101,7 +105,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       for (const [name, data] of described.files) await set.write(name, data)
       for (const alg of config.checksums)
         await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]!))
-      return set.commit(plan, { md5: streamed.md5, size: streamed.size })
+      return set.commit(plan, { md5: streamed.md5, size: streamed.size }, config.versionsJson)
     })
 
     // The image is out; a cache that cannot be saved costs the next build time, not this one.
@@ -141,6 +145,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     throw test?.explain(err) ?? err
   } finally {
     await test?.close()
+    databases.dispose()
     await source?.cleanup()
   }
 }
@@ -200,6 +205,8 @@ class ImageSet {
   private readonly dir: string
   private readonly copyDir: string | undefined
   private readonly log: RunOptions['log']
+  /** Errors of the image's write streams, and where each was writing. */
+  private readonly streamErrors = new WeakMap<Error, string>()
 
   constructor(
     tx: Transaction,
@@ -217,34 +224,57 @@ class ImageSet {
 
   /** Where the image is written: the store, the local copy, and `test` (the image test's input). */
   imageStream(test?: Writable): Writable {
-    const toStore = this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`)
+    const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir())
     const copies = [
-      ...(this.copyDir ? [createWriteStream(join(this.copyDir, IMAGE_FILE))] : []),
+      ...(this.copyDir ? [this.watch(createWriteStream(join(this.copyDir, IMAGE_FILE)), this.copyDir)] : []),
       ...(test ? [test] : []),
     ]
     return copies.length ? new Tee(toStore, ...copies) : toStore
   }
 
+  /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */
+  async naming<T>(streaming: Promise<T>): Promise<T> {
+    return streaming.catch((err: unknown) => {
+      const where = err instanceof Error ? this.streamErrors.get(err) : undefined
+      throw where && isSystemError(err) ? failure('store', `write ${IMAGE_FILE} to ${where}`, err) : err
+    })
+  }
+
   async write(name: string, data: string | Buffer): Promise<void> {
-    await this.tx.writeFile(`${this.dir}/${name}`, data)
-    if (this.copyDir) await writeFile(join(this.copyDir, name), data)
+    const named = (where: string) => (err: unknown) => {
+      throw isSystemError(err) ? failure('store', `write ${name} to ${where}`, err) : err
+    }
+    await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()))
+    if (this.copyDir) await writeFile(join(this.copyDir, name), data).catch(named(this.copyDir))
     this.sizes.set(name, data.length)
   }
 
+  /** The destination folder as the user wrote it: a path for a local one. */
+  private storeDir(): string {
+    const url = this.store.url(this.dir)
+    return url.startsWith('file://') ? fileURLToPath(url) : url
+  }
+
+  private watch<S extends Writable>(stream: S, where: string): S {
+    stream.on('error', (err) => this.streamErrors.set(err, where))
+    return stream
+  }
+
   /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
-  async commit(plan: Plan, image: { md5: string; size: number }): Promise<PublishedFile[]> {
+  async commit(plan: Plan, image: { md5: string; size: number }, index: boolean): Promise<PublishedFile[]> {
     const present = [IMAGE_FILE, ...this.sizes.keys()]
     const at = (name: string): string => `${this.dir}/${name}`
     const { order, retract, obsolete } = setCommit(present)
     await this.tx.commit(order.map(at), { retract: retract.map(at), obsolete: obsolete.map(at) })
-    await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
-      version: plan.version.version,
-      imageId: plan.version.imageId,
-      md5: image.md5,
-      size: image.size,
-      published: new Date().toISOString(),
-      path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
-    })
+    if (index)
+      await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
+        version: plan.version.version,
+        imageId: plan.version.imageId,
+        md5: image.md5,
+        size: image.size,
+        published: new Date().toISOString(),
+        path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`,
+      })
     this.sizes.set(IMAGE_FILE, image.size)
     const published = order.map((name) => ({
       name,

@@ -35,9 +35,17 @@ export const INPUTS = {
     description:
       'Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`).',
   },
-  'os-name': { description: 'Operating system name, e.g. debian, ubuntu, firewall-ubuntu (required).' },
+  'os-name': {
+    description:
+      'Operating system name, the first folder below the channel, e.g. debian, ubuntu, firewall, capms-ubuntu (required).',
+  },
   'os-version': {
-    description: 'Operating system version as major or major.minor, e.g. 12 or 24.04 (required).',
+    description:
+      'The version folder below os-name, as metal-images names it: one to three numbers, optionally with words that belong to the OS, e.g. 13, 26.04, 3.0-ubuntu, 1.32.9 (required). The folder keeps it as written; the image id is derived from it (see Versions).',
+  },
+  'image-name': {
+    description:
+      'The OS part of the image id. Empty: os-name, plus the words of os-version (firewall + 3.0-ubuntu -> firewall-ubuntu-3.0.<YYYYMMDD>).',
   },
   destination: {
     description:
@@ -108,6 +116,16 @@ export const INPUTS = {
       'Write sbom.cdx.json beside the image: a CycloneDX 1.6 SBOM with one component per installed package.',
     default: 'true',
   },
+  'contract-json': {
+    description:
+      'Write contract.json (the findings of the contract check) beside the image; the check itself runs as contract says.',
+    default: 'true',
+  },
+  'versions-json': {
+    description:
+      'Keep versions.json in <os-name>/<os-version>/: every version published there, with md5, size and time. With sbom, contract-json and this false, and checksums md5, the folder holds exactly what metal-images publishes: img.tar.lz4, img.tar.lz4.md5, packages.txt.',
+    default: 'true',
+  },
   'build-info': {
     description:
       'Add /etc/metal/build.yaml to the rootfs (build date, image id, version, git repository, ref and commit), as metal-images writes it before its build; an existing one is replaced.',
@@ -152,8 +170,8 @@ export const INPUTS = {
   },
   'compression-level': {
     description:
-      'LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression (9 is what metal-images uses).',
-    default: '1',
+      'LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression. 9, as metal-images (lz4 -9): the image machines download is smaller; 1 is several times faster for pull-request builds.',
+    default: '9',
   },
 } as const satisfies Record<string, InputSpec>
 

@@ -2,7 +2,7 @@ import { HC_MIN_LEVEL, MAX_LEVEL } from '../lz4/compressor.ts'
 import { channelSegments } from '../release/channel.ts'
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../release/files.ts'
 import type { DateSpec } from '../release/plan.ts'
-import { isCalendarDate } from '../release/version.ts'
+import { datedVersion, isCalendarDate, OS_VERSION } from '../release/version.ts'
 import type { SourceConfig } from '../source/config.ts'
 import { InputError } from '../util/errors.ts'
 import type { TestConfig } from '../verify/test.ts'
@@ -76,6 +76,7 @@ export function parseInputs(read: InputReader): Config {
   const target: TargetConfig = {
     osName: parseOsName(get('os-name')),
     osVersion: parseOsVersion(get('os-version')),
+    imageName: parseImageName(get('image-name')),
     destination: get('destination') || 'images',
     destinationGiven: get('destination') !== '',
     store: {
@@ -95,7 +96,14 @@ export function parseInputs(read: InputReader): Config {
           ? 'fail'
           : 'overwrite'
         : oneOf('on-conflict', conflict, ['fail', 'overwrite', 'skip'] as const),
+    versionsJson: parseBoolean('versions-json', get('versions-json')),
   }
+  if (layout === 'versioned' && !datedVersion(target.osVersion))
+    throw new InputError(
+      'layout',
+      layout,
+      `os-version ${target.osVersion} has three numbers, which leave no room for the build date in the version: the versioned layout needs a dated version; use layout flat`,
+    )
   // Every input is checked in either mode: a mistake is reported even where the mode ignores it.
   const publish: PublishConfig = {
     mode: 'publish',
@@ -107,6 +115,7 @@ export function parseInputs(read: InputReader): Config {
     contract: oneOf('contract', get('contract'), ['error', 'warn', 'off'] as const),
     checksums: parseChecksums(get('checksums')),
     sbom: parseBoolean('sbom', get('sbom')),
+    contractJson: parseBoolean('contract-json', get('contract-json')),
     buildInfo: parseBoolean('build-info', get('build-info')),
     artifact: {
       mode: oneOf('artifact', get('artifact'), ['auto', 'true', 'false'] as const),
@@ -220,14 +229,30 @@ export function parseOsName(value: string): string {
   return value
 }
 
-/** major or major.minor; the minor keeps a leading zero as written (24.04), as metal-images' folders do. */
+/**
+ * A folder name as metal-images gives it: one to three numbers, optionally followed by words that belong
+ * to the OS (13, 26.04, 3.0-ubuntu, 1.32.9). The folder keeps it as written; the id is derived from it.
+ */
 export function parseOsVersion(value: string): string {
-  if (value === '') throw new InputError('os-version', value, 'is required, e.g. 12 or 24.04')
-  if (!/^(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?$/.test(value))
+  if (value === '')
+    throw new InputError('os-version', value, 'is required, e.g. 13, 26.04, 3.0-ubuntu or 1.32.9')
+  if (value.length > 63 || !OS_VERSION.test(value))
     throw new InputError(
       'os-version',
+      value.length > 80 ? `${value.slice(0, 80)}...` : value,
+      'expected one to three numbers joined by ".", optionally followed by lowercase words joined by "-" (e.g. 13, 26.04, 3.0-ubuntu, 1.32.9), at most 63 characters',
+    )
+  return value
+}
+
+/** The OS part of the image id, when it is not derived from os-name and os-version. */
+function parseImageName(value: string): string {
+  if (value === '') return ''
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(value) || value.length > 63)
+    throw new InputError(
+      'image-name',
       value,
-      'expected <major> or <major>.<minor> in digits, e.g. 12 or 24.04',
+      'expected lowercase letters and digits in words joined by "-", starting with a letter (e.g. firewall-ubuntu): the image id is <image-name>-<version>',
     )
   return value
 }

@@ -11,6 +11,8 @@ import type { TestConfig } from '../verify/test.ts'
 export interface TargetConfig {
   osName: string
   osVersion: string
+  /** The OS part of the image id; empty: derived from os-name and os-version. */
+  imageName: string
   destination: string
   /** The destination input was given (not the default folder). */
   destinationGiven: boolean
@@ -18,6 +20,8 @@ export interface TargetConfig {
   layout: Layout
   date: DateSpec
   onConflict: OnConflict
+  /** Keep versions.json in the OS version's folder. */
+  versionsJson: boolean
 }
 
 /** mode: publish — build (or read) a rootfs and publish it as an image. */
@@ -32,6 +36,8 @@ export interface PublishConfig extends TargetConfig {
   /** Always starts with md5. */
   checksums: ChecksumAlgorithm[]
   sbom: boolean
+  /** Write contract.json beside the image. */
+  contractJson: boolean
   buildInfo: boolean
   artifact: ArtifactConfig
   /** Restore and save a BuildKit cache around the build. */

@@ -44,7 +44,7 @@ export function githubContext(env: NodeJS.ProcessEnv = process.env): GithubConte
       run && env.GITHUB_SHA
         ? {
             repository: env.GITHUB_REPOSITORY ?? '',
-            ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.GITHUB_REF || '',
+            ref: commitRef(env),
             commit: env.GITHUB_SHA,
           }
         : undefined,
@@ -72,4 +72,14 @@ export function runContext(env: NodeJS.ProcessEnv, event: EventPayload): RunCont
         : undefined,
     releaseTag: event.release?.tag_name,
   }
+}
+
+/**
+ * The commit_ref prepare.sh writes into build.yaml: for a pull request the last path segment of the head
+ * branch (sh's `${GITHUB_HEAD_REF##*` + `/}`), otherwise the third "/"-field of GITHUB_REF (`refs/heads/master` ->
+ * `master`; `refs/heads/feature/x` -> `feature`, as awk -F / '{print $3}' gives it).
+ */
+function commitRef(env: NodeJS.ProcessEnv): string {
+  if (env.GITHUB_HEAD_REF) return env.GITHUB_HEAD_REF.slice(env.GITHUB_HEAD_REF.lastIndexOf('/') + 1)
+  return (env.GITHUB_REF ?? '').split('/')[2] ?? ''
 }

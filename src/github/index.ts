@@ -1,5 +1,13 @@
-import { run } from './action.ts'
+import { nodeTooOld } from '../util/node-version.ts'
 
+// action.yml runs this on node24; a copy run by hand, or a runner that ignores `using`, gets one line.
+const tooOld = nodeTooOld(process.version, 'metal-image-action')
+if (tooOld) {
+  // A workflow command: the runner shows it as the step's error.
+  process.stdout.write(`::error::${tooOld}\n`)
+  process.exit(1)
+}
+const { run } = await import('./action.ts')
 await run()
 // Done, whatever a store client still holds open (the GCS client can keep a socket to an abandoned
 // upload): a finished step must not keep the job waiting. stdout and the output files are written

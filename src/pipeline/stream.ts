@@ -5,7 +5,7 @@ import { Lz4FrameEncoder } from '../lz4/frame.ts'
 import { BUILD_INFO_PATH, TarFileInjection } from '../rootfs/build-info.ts'
 import type { ContractChecker } from '../rootfs/contract/checker.ts'
 import { contractEntry } from '../rootfs/contract/checks.ts'
-import { TarFormatError, TarInspector } from '../rootfs/inspect.ts'
+import { TarFormatError, TarInspector, type EntrySink } from '../rootfs/inspect.ts'
 import type { OpenedSource } from '../source/opened.ts'
 import { InputError } from '../util/errors.ts'
 import { formatBytes, formatSeconds, type Log } from '../util/log.ts'
@@ -32,6 +32,8 @@ export interface StreamOptions {
   buildInfo: Promise<string> | undefined
   /** Which files of the rootfs to keep (package databases, what the contract reads). */
   capture: (path: string) => boolean
+  /** Files of any size to hand over piece by piece as they pass (package databases). */
+  stream?: (path: string, size: number) => EntrySink | undefined
   /** Sees every entry of the rootfs, and the files it wants. */
   contract: ContractChecker | undefined
   log: Log
@@ -46,11 +48,12 @@ export interface StreamOptions {
 export async function streamRootfs(
   source: OpenedSource,
   destination: Writable,
-  { level, checksums, buildInfo, capture, contract, log, signal, progressIntervalMs }: StreamOptions,
+  { level, checksums, buildInfo, capture, stream, contract, log, signal, progressIntervalMs }: StreamOptions,
 ): Promise<Streamed> {
   log.info(`Rootfs from ${source.method}`)
   const inspector = new TarInspector({
     capture: (path) => capture(path) || (contract?.wants(path) ?? false),
+    stream,
     observer: contract && {
       observe: (header) => contract.observe(contractEntry(header)),
       file: (path, content) => contract.file(path, content),

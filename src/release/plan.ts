@@ -24,6 +24,8 @@ export type DateSpec = { kind: 'today' } | { kind: 'commit' } | { kind: 'fixed';
 export interface PlanRequest {
   osName: string
   osVersion: string
+  /** The OS part of the image id; empty: derived (see imageVersion). */
+  imageName: string
   /** Folder names of the channel; undefined: derive it from the workflow run. */
   channel: string[] | undefined
   layout: Layout
@@ -58,7 +60,7 @@ export interface Plan {
 export async function makePlan(config: PlanRequest, store: Store, ctx: PlanContext): Promise<Plan> {
   const channel = config.channel ?? channelOf(ctx.run)
   const date = await resolveDate(config, ctx)
-  const version = imageVersion(config.osName, config.osVersion, date)
+  const version = imageVersion(config.osName, config.osVersion, date, config.imageName)
   const placement: Placement = {
     channel,
     osName: config.osName,
@@ -73,14 +75,15 @@ export async function makePlan(config: PlanRequest, store: Store, ctx: PlanConte
     // Builds published by other tools have folders but no index entry.
     for (const folder of await store.folders(indexDir)) {
       if (isCalendarDate(folder) && (await store.size(`${indexDir}/${folder}/${IMAGE_FILE}`)) !== undefined)
-        existing.push(imageVersion(config.osName, config.osVersion, folder).version)
+        existing.push(imageVersion(config.osName, config.osVersion, folder, config.imageName).version)
     }
   }
   const tags = (await gitTags(ctx.cwd)) ?? []
   if (config.versionsFromTags) {
     for (const tag of tags) {
       const id = parseImageId(tag)
-      if (id?.os === config.osName && sameMajorMinor(id.version, version.version)) existing.push(id.version)
+      if (id?.os === osOf(version.imageId) && sameMajorMinor(id.version, version.version))
+        existing.push(id.version)
     }
   }
   return {
@@ -117,4 +120,9 @@ async function resolveDate(config: PlanRequest, ctx: PlanContext): Promise<strin
       return date
     }
   }
+}
+
+/** The OS part of an image id: everything before the last "-". */
+function osOf(imageId: string): string {
+  return imageId.slice(0, imageId.lastIndexOf('-'))
 }

@@ -7,11 +7,11 @@ import { InputError } from '../util/errors.ts'
  * leniently (a leading zero in the minor, as in 20.04, is allowed and means 4).
  */
 export interface ImageVersion {
-  /** <major>.<minor>.<YYYYMMDD> with the minor as written: 24.04.20261125; a bare major means .0. */
+  /** <major>.<minor>.<YYYYMMDD> (26.4.20261125; a bare major means .0), or three numbers as given. */
   version: string
-  /** The same, normalised to semver: 24.4.20261125. */
+  /** The same as semver prints it. */
   semver: string
-  /** <os-name>-<version>, e.g. ubuntu-24.04.20261125. */
+  /** <os>-<version>, e.g. ubuntu-26.4.20261125, firewall-ubuntu-3.0.20261125, capms-ubuntu-1.32.9. */
   imageId: string
   /** The patch: the build date, YYYYMMDD. */
   date: string
@@ -35,10 +35,41 @@ export function isCalendarDate(date: string): boolean {
   )
 }
 
-export function imageVersion(osName: string, osVersion: string, date: string): ImageVersion {
-  const [major, minor = '0'] = osVersion.split('.')
-  const version = `${major}.${minor}.${date}`
-  return { version, semver: semver.parse(version, LOOSE)!.version, imageId: `${osName}-${version}`, date }
+/**
+ * An os-version as metal-images names its folders: one to three numbers, then optionally words that
+ * belong to the OS name (`13`, `26.04`, `3.0-ubuntu`, `1.32.9`).
+ */
+export const OS_VERSION = /^(0|[1-9]\d{0,8})(?:\.(\d{1,9}))?(?:\.(\d{1,9}))?((?:-[a-z][a-z0-9]*)*)$/
+
+/**
+ * The version and id of a build, as metal-lib parses ids (`GetOsAndSemverFromImage`: the OS before the
+ * last "-", a semver after it, at most three numbers):
+ * - `13` -> `13.0.<date>`; `26.04` -> `26.4.<date>`: the date is the patch, so a later build sorts higher;
+ *   numbers lose leading zeros, which metal-lib's semver parser refused for a while (metal-stack asked
+ *   operators to rename `ubuntu-24.04.x` to `ubuntu-24.4.x`); the folder keeps the name as written;
+ * - `3.0-ubuntu` (metal-images' firewall folder) -> OS `<os-name>-ubuntu`, version `3.0.<date>`:
+ *   `firewall-ubuntu-3.0.20261204`, the id metal-stack uses for it;
+ * - `1.32.9` (a Kubernetes version: capms-ubuntu) -> `1.32.9` without a date: semver has no room for a
+ *   fourth number, and metal-stack names these images by the Kubernetes version alone
+ *   (`capms-ubuntu-1.32.9`), so a rebuild replaces the same id.
+ * `imageName` replaces the OS part of the id.
+ */
+export function imageVersion(osName: string, osVersion: string, date: string, imageName = ''): ImageVersion {
+  const m = OS_VERSION.exec(osVersion)
+  if (!m) throw new Error(`internal: os-version ${osVersion} was not checked`)
+  const numbers = [m[1]!, m[2], m[3]].filter((n) => n !== undefined).map((n) => String(Number(n)))
+  const suffix = m[4]!.slice(1)
+  const version =
+    numbers.length === 3
+      ? numbers.join('.')
+      : [...numbers, ...(numbers.length === 1 ? ['0'] : []), date].join('.')
+  const os = imageName || (suffix ? `${osName}-${suffix}` : osName)
+  return { version, semver: semver.parse(version, LOOSE)!.version, imageId: `${os}-${version}`, date }
+}
+
+/** Whether the version of an os-version carries the build date (not for three numbers such as 1.32.9). */
+export function datedVersion(osVersion: string): boolean {
+  return OS_VERSION.exec(osVersion)?.[3] === undefined
 }
 
 /** metal-api's reading of an id: the OS before the last "-", a lenient semver after it. */

@@ -14,25 +14,37 @@ export interface BuildInfo {
 }
 
 /**
- * /etc/metal/build.yaml: the keys the reference pipeline writes before its build (builddate,
- * commit_ref, commit_sha1, gitrepo), plus the image id and version this build publishes.
+ * /etc/metal/build.yaml as metal-images' prepare.sh writes it: shell assignments, not YAML mappings
+ * (`builddate='2026-12-04 20:11:13.123456'`), so a script can source it, with the keys prepare.sh writes
+ * (builddate, commit_ref, commit_sha1, gitrepo) and then this build's image id and version.
  */
 export function buildInfoYaml(info: BuildInfo): string {
-  const quote = (value: string) => `'${value.replaceAll("'", "''")}'`
-  return [
-    `builddate: ${quote(
-      info.date
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, '+00:00'),
-    )}`,
-    `commit_ref: ${quote(info.ref)}`,
-    `commit_sha1: ${quote(info.commit)}`,
-    `gitrepo: ${quote(info.repository)}`,
-    `image_id: ${quote(info.imageId)}`,
-    `version: ${quote(info.version)}`,
-    '',
-  ].join('\n')
+  const lines: [string, string][] = [
+    ['builddate', pythonIsoformat(info.date)],
+    ['commit_ref', info.ref],
+    ['commit_sha1', info.commit],
+    ['gitrepo', info.repository],
+    ['image_id', info.imageId],
+    ['version', info.version],
+  ]
+  return lines.map(([key, value]) => `${key}=${shellQuote(value)}\n`).join('')
+}
+
+/** A value in single quotes as sh reads it back: a quote in it ends the quoting, is escaped, and reopens it. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`
+}
+
+/**
+ * What prepare.sh's `datetime.now().isoformat(' ')` prints: the local time, no offset, with the fraction
+ * of the second only when it is not zero (JavaScript has milliseconds: `.123000`).
+ */
+export function pythonIsoformat(at: Date): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+  const date = `${pad(at.getFullYear(), 4)}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`
+  const time = `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`
+  const ms = at.getMilliseconds()
+  return `${date} ${time}${ms === 0 ? '' : `.${pad(ms * 1000, 6)}`}`
 }
 
 /**

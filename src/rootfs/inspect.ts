@@ -28,8 +28,6 @@ const MAX_CAPTURE = 64 * 1024 * 1024
  */
 const COLLECT_EVERY = 8 << 20
 const MAJOR_EVERY = 4
-/** POSIX: an archive ends with two zero blocks. Without them the stream was cut off. */
-const END_MARKER = 1024
 
 /**
  * Sees every entry header in archive order while the stream passes (the contract check). observe()
@@ -40,9 +38,22 @@ export interface EntryObserver {
   file(path: string, content: Buffer): void
 }
 
+/** Takes a file's content piece by piece as it passes; pieces are the stream's memory: copy what you keep. */
+export interface EntrySink {
+  write(piece: Buffer): void
+  /** All of the content has been written. */
+  end(): void
+}
+
 export interface InspectorOptions {
   /** Picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
   capture: (path: string) => boolean
+  /**
+   * Picks files to hand over piece by piece instead of keeping them: files of any size (a package
+   * database), in bounded memory. Called at each regular file's header; a later entry for the same path
+   * gets a new sink. Takes precedence over `capture`.
+   */
+  stream?: (path: string, size: number) => EntrySink | undefined
   observer?: EntryObserver
   /** A file to put into the archive (build info): the one change the inspector makes to the stream. */
   inject?: TarFileInjection
@@ -52,7 +63,8 @@ export interface InspectorOptions {
 
 /**
  * Passes the rootfs tar through while reading it as a tar on the side: this both proves the stream is
- * a complete, well-formed archive (before anything is published) and picks out the few files the
+ * a complete, well-formed archive that GNU tar and metal-hammer read alike, with nothing after its end
+ * (TarWalker; before anything is published), and picks out the few files the
  * image metadata is made from, without a second read or an extra container. With `inject` it also
  * puts a file in: the same walk over the headers finds what to leave out and where the archive ends,
  * so the rootfs needs no stage of its own for it: a stage of its own, with its buffers, cost the
@@ -68,11 +80,13 @@ export class TarInspector extends Transform {
   /** Archive ranges [start, end) to leave out, in order: entries `inject` replaces. */
   private readonly drops: [number, number][] = []
   private inserted = false
+  /** Files being handed to a sink: their content's archive range [from, to). */
+  private readonly sinks: { sink: EntrySink; from: number; to: number }[] = []
   /** Input not passed on yet (everything, when nothing is being changed), and the archive offset it starts at. */
   private readonly held: Buffer[] = []
   private heldAt = 0
 
-  constructor({ capture, observer, inject, release }: InspectorOptions) {
+  constructor({ capture, stream, observer, inject, release }: InspectorOptions) {
     super({ highWaterMark: 1 << 20 })
     this.inject = inject
     this.release = release
@@ -95,7 +109,13 @@ export class TarInspector extends Transform {
           return false
         }
         observed = observer?.observe(header, path) === true
-        kept = header.type === 'file' && capture(path) && header.size <= MAX_CAPTURE
+        const sink = header.type === 'file' ? stream?.(path, header.size) : undefined
+        if (sink) {
+          // The content follows the header's block; entryEnd is past its padding.
+          const from = walker.entryEnd - Math.ceil(header.size / 512) * 512
+          this.sinks.push({ sink, from, to: from + header.size })
+        }
+        kept = !sink && header.type === 'file' && capture(path) && header.size <= MAX_CAPTURE
         return kept || observed
       },
       (_header, content) => {
@@ -109,8 +129,10 @@ export class TarInspector extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.facts.firstByteAt ??= performance.now()
     this.madeGarbage(chunk.length)
+    const at = this.walker.offset
     try {
       this.walker.write(chunk)
+      if (this.sinks.length > 0) this.feedSinks(chunk, at)
     } catch (err) {
       return done(err as Error)
     }
@@ -122,6 +144,21 @@ export class TarInspector extends Transform {
     this.held.push(chunk)
     // Records for an entry not seen yet, or part of a header, may belong to one that is left out: they wait.
     this.edit(this.walker.settled, done)
+  }
+
+  /** Hands the sinks their part of `chunk`, which starts at archive offset `at`. */
+  private feedSinks(chunk: Buffer, at: number): void {
+    const end = at + chunk.length
+    for (let i = 0; i < this.sinks.length; i++) {
+      const { sink, from, to } = this.sinks[i]!
+      if (from > end) continue
+      if (to > from && from < end && to > at)
+        sink.write(chunk.subarray(Math.max(from, at) - at, Math.min(to, end) - at))
+      if (to <= end) {
+        this.sinks.splice(i--, 1)
+        sink.end()
+      }
+    }
   }
 
   /**
@@ -146,8 +183,8 @@ export class TarInspector extends Transform {
     } catch (err) {
       return done(err as Error)
     }
-    // Zero bytes at the end of a file's data are no end marker: a zero block must come where a header would.
-    if (this.walker.endOfArchive === undefined || this.walker.zeroTail < END_MARKER)
+    // POSIX: an archive ends with two zero blocks where a header would come. Without them it was cut off.
+    if (!this.walker.ended)
       return done(
         new TarFormatError(
           `the tar archive is truncated: it ends after ${bytes} bytes without the end-of-archive marker`,

@@ -1,9 +1,10 @@
+import { fstatSync, statSync, type Stats } from 'node:fs'
 import { open, stat, type FileHandle } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { isatty } from 'node:tty'
 import { ChunkPool } from '../util/chunk-pool.ts'
-import { InputError } from '../util/errors.ts'
+import { errnoWords, InputError, isSystemError } from '../util/errors.ts'
 import type { OpenedSource } from './opened.ts'
 
 /** Bytes a read of a rootfs file asks for. */
@@ -37,21 +38,41 @@ function compressedHead(path: string, head: Buffer): InputError | undefined {
  * again by path, as /dev/stdin) and files alike.
  */
 function openStdin(): OpenedSource {
-  if (isatty(0))
-    throw new InputError(
-      'rootfs',
-      '-',
-      'standard input is a terminal: expected a tar piped into it (e.g. `docker export c | metal-image --rootfs -`)',
+  const input = (problem: string) => new InputError('rootfs', '-', problem)
+  const piped = 'expected a tar piped into it (e.g. `docker export c | metal-image --rootfs -`)'
+  if (isatty(0)) throw input(`standard input is a terminal: ${piped}`)
+  // What reading would not tell: a folder or /dev/null (what a closed standard input becomes: Node opens
+  // /dev/null in its place at startup) read as an empty stream.
+  let info: Stats
+  try {
+    info = fstatSync(0)
+  } catch (err) {
+    throw input(`cannot look at standard input: ${isSystemError(err) ? errnoWords(err) : String(err)}`)
+  }
+  if (info.isDirectory())
+    throw input(
+      'standard input is a folder (`< DIR`): expected a tar piped into it (e.g. `tar -C DIR -c . | metal-image --rootfs -`)',
     )
+  if (info.isCharacterDevice() && info.rdev === devNull()?.rdev)
+    throw input(`standard input is /dev/null (or was closed): ${piped}`)
   async function* checked(): AsyncGenerator<Buffer> {
     let first = true
-    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-      if (first) {
-        const compressed = compressedHead('-', chunk)
-        if (compressed) throw compressed
-        first = false
+    try {
+      for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+        if (first) {
+          const compressed = compressedHead('-', chunk)
+          if (compressed) throw compressed
+          first = false
+        }
+        yield chunk
       }
-      yield chunk
+    } catch (err) {
+      if (!isSystemError(err)) throw err
+      throw input(
+        err.code === 'EBADF'
+          ? `standard input is not open for reading (EBADF): ${piped}`
+          : `cannot read standard input: ${errnoWords(err)}`,
+      )
     }
   }
   return {
@@ -66,6 +87,14 @@ function openStdin(): OpenedSource {
   }
 }
 
+function devNull(): Stats | undefined {
+  try {
+    return statSync('/dev/null')
+  } catch {
+    return undefined
+  }
+}
+
 export async function openRootfsFile(path: string): Promise<OpenedSource> {
   if (path === '-') return openStdin()
   const full = resolve(path)
@@ -73,7 +102,7 @@ export async function openRootfsFile(path: string): Promise<OpenedSource> {
     throw new InputError(
       'rootfs',
       path,
-      `cannot read it (${err.code ?? err.message}): expected an uncompressed tar file`,
+      `cannot read it: ${errnoWords(err)}; expected an uncompressed tar file`,
     )
   })
   if (info.isDirectory())
@@ -88,11 +117,7 @@ export async function openRootfsFile(path: string): Promise<OpenedSource> {
   if (seekable) {
     const head = Buffer.alloc(8)
     const handle = await open(full, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw new InputError(
-        'rootfs',
-        path,
-        `cannot open it (${err.code ?? err.message}): expected a readable tar file`,
-      )
+      throw new InputError('rootfs', path, `cannot open it: ${errnoWords(err)}; expected a readable tar file`)
     })
     try {
       await handle.read(head, 0, head.length, 0)
@@ -105,7 +130,9 @@ export async function openRootfsFile(path: string): Promise<OpenedSource> {
   const pool = new ChunkPool()
   const checkHead = seekable ? undefined : (head: Buffer) => compressedHead(path, head)
   return {
-    stream: new PooledFileStream(full, pool, checkHead),
+    stream: new PooledFileStream(full, pool, checkHead, (err) =>
+      isSystemError(err) ? new InputError('rootfs', path, `cannot read it: ${errnoWords(err)}`) : err,
+    ),
     exited: Promise.resolve(),
     method: `rootfs tar ${full}${seekable ? '' : ' (a pipe)'}`,
     input: 'rootfs',
@@ -124,19 +151,30 @@ class PooledFileStream extends Readable {
   private handle: FileHandle | undefined
   /** For a pipe: looks at the first bytes read, and fails the stream with its error. */
   private checkHead: ((head: Buffer) => Error | undefined) | undefined
+  /** Says in words what a failed open or read means. */
+  private readonly explain: (err: Error) => Error
 
-  constructor(path: string, pool: ChunkPool, checkHead?: (head: Buffer) => Error | undefined) {
+  constructor(
+    path: string,
+    pool: ChunkPool,
+    checkHead: ((head: Buffer) => Error | undefined) | undefined,
+    explain: (err: Error) => Error,
+  ) {
     super({ highWaterMark: READ_SIZE })
     this.path = path
     this.pool = pool
     this.checkHead = checkHead
+    this.explain = explain
   }
 
   override _construct(done: (err?: Error | null) => void): void {
-    open(this.path, 'r').then((handle) => {
-      this.handle = handle
-      done()
-    }, done)
+    open(this.path, 'r').then(
+      (handle) => {
+        this.handle = handle
+        done()
+      },
+      (err: Error) => done(this.explain(err)),
+    )
   }
 
   override _read(): void {
@@ -151,7 +189,7 @@ class PooledFileStream extends Readable {
         if (err) return void this.destroy(err)
         this.push(chunk)
       },
-      (err: Error) => this.destroy(err),
+      (err: Error) => this.destroy(this.explain(err)),
     )
   }
 

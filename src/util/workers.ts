@@ -2,10 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { setPriority } from 'node:os'
 
 /**
- * Where a worker thread's entry file is: next to the bundle in dist/ (scripts/bundle.mjs names them),
+ * Where a worker thread's (or a child process's) entry file is: next to the bundle in dist/ (scripts/bundle.mjs names them),
  * or the TypeScript source when running from src/ (tests, Node's type stripping).
  */
-const SOURCES = { 'lz4-worker': '../lz4/worker.ts', 'hash-worker': '../pipeline/hash-worker.ts' } as const
+const SOURCES = {
+  'lz4-worker': '../lz4/worker.ts',
+  'hash-worker': '../pipeline/hash-worker.ts',
+  'rpmdb-reader': '../packages/rpm/child.ts',
+} as const
 
 export function workerUrl(entry: keyof typeof SOURCES): URL {
   return new URL(import.meta.url.endsWith('.ts') ? SOURCES[entry] : `./${entry}.js`, import.meta.url)

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer'
-import { DpkgParseError } from './types.ts'
+import { DpkgLimitError, type DpkgLimits, DpkgParseError } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------------------
 // Parsing. Everything works on bytes: dpkg is byte-oriented and the C locale makes every width a byte
@@ -78,6 +78,9 @@ export interface Db {
   sets: Map<string, DbSet>
   order: Slot[]
   warn: (message: string) => void
+  limits: DpkgLimits
+  /** Bytes of the values the instances hold (names, versions, architectures, synopses). */
+  kept: number
 }
 
 export const installedInstances = (set: DbSet | undefined): number =>
@@ -86,39 +89,18 @@ export const installedInstances = (set: DbSet | undefined): number =>
 export type FileType = 'status' | 'update'
 
 export class ParseState {
-  buf: Uint8Array
   filename: string
   type: FileType
   db: Db
-  pos = 0
   lno = 0
   /** The stanza being parsed, named in messages. */
   cur: Slot | null = null
   nativeArch: string | undefined
-  private nextSub: number
-  private nextNul: number
 
-  constructor(buf: Uint8Array, filename: string, type: FileType, db: Db) {
-    this.buf = buf
+  constructor(filename: string, type: FileType, db: Db) {
     this.filename = filename
     this.type = type
     this.db = db
-    this.nextSub = buf.indexOf(MSDOS_EOF)
-    this.nextNul = buf.indexOf(0)
-  }
-
-  /** Index of the first LF or ^Z at or after from, or -1. */
-  nextTerminator(from: number): number {
-    const lf = this.buf.indexOf(LF, from)
-    if (this.nextSub >= 0 && this.nextSub < from) this.nextSub = this.buf.indexOf(MSDOS_EOF, from)
-    if (this.nextSub < 0) return lf
-    return lf < 0 ? this.nextSub : Math.min(lf, this.nextSub)
-  }
-
-  /** Index of the first NUL at or after from, or -1. */
-  nextNulFrom(from: number): number {
-    if (this.nextNul >= 0 && this.nextNul < from) this.nextNul = this.buf.indexOf(0, from)
-    return this.nextNul
   }
 
   private prefix(): string {
@@ -129,6 +111,11 @@ export class ParseState {
 
   error(message: string): never {
     throw new DpkgParseError(this.prefix() + message)
+  }
+
+  /** A limit of ours, not a rule of dpkg's: dpkg would read this database, metal-image does not. */
+  limit(message: string): never {
+    throw new DpkgLimitError(this.prefix() + message)
   }
 
   warn(message: string): void {

@@ -63,6 +63,7 @@ export interface ParseDpkgStatusOptions {
   filename?: string
   /** Only used to name packages in messages the way dpkg does (`foo:i386` for foreign ones). */
   nativeArch?: string
+  limits?: DpkgLimits
 }
 
 export interface FormatDpkgListOptions {
@@ -77,6 +78,28 @@ export interface FormatDpkgListOptions {
 /** dpkg would refuse to read this database (`dpkg -l` prints nothing on stdout and exits 2). */
 export class DpkgParseError extends Error {
   override name = 'DpkgParseError'
+}
+
+/**
+ * How much of a status file is kept while it streams past. The database is part of the image, so its
+ * size is whatever the image's author made it; what is kept is bounded by what `dpkg -l` and the SBOM
+ * print, never by the size of the file. Values only checked for being there (the long description,
+ * dependencies, conffiles, fields of other tools) may be of any size: they are read, not kept.
+ */
+export interface DpkgLimits {
+  /** Bytes of one value that is kept or parsed (Package, Version, Status, ..., the synopsis). */
+  fieldBytes: number
+  /** Package instances (a Debian system has a few thousand; the archive about 65,000 per architecture). */
+  packages: number
+  /** Bytes of all the values kept for all instances: about the size of packages.txt. */
+  keptBytes: number
+}
+
+export const DPKG_LIMITS: DpkgLimits = { fieldBytes: 1 << 20, packages: 200_000, keptBytes: 64 << 20 }
+
+/** A database dpkg would read but that is larger than DpkgLimits: not read. */
+export class DpkgLimitError extends DpkgParseError {
+  override name = 'DpkgLimitError'
 }
 
 export const toBytes = (data: string | Uint8Array): Uint8Array =>

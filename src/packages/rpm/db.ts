@@ -24,7 +24,7 @@ import { Buffer } from 'node:buffer'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DatabaseSync } from 'node:sqlite'
+import { constants, DatabaseSync } from 'node:sqlite'
 import { RpmDbError } from './error.ts'
 import { archSuffix, nevr, parseHeader, TAG, text, utf8 } from './header.ts'
 
@@ -75,64 +75,121 @@ export interface ReadRpmDbOptions {
    */
   wal?: Uint8Array
 }
-interface Row {
-  hnum: number
-  blob: Uint8Array
+/**
+ * What one read of a database may cost. A database is part of the image, so whoever built the image
+ * chose it: sqlite must not be made to run, or hand over, more than a real rpm database ever needs. Time
+ * and memory are bounded by the process that reads (reader.ts); these bound what sqlite hands over.
+ */
+export interface RpmDbLimits {
+  /** Packages rows (a full Fedora workstation has about 5,000). */
+  rows: number
+  /** Bytes of one header blob, and of any value sqlite makes (a kernel's header is a few MB). */
+  headerBytes: number
 }
 
-/** The Packages rows, in the order rpm's sqlite backend iterates them. */
-function readRows(db: Uint8Array, options: ReadRpmDbOptions): Row[] {
-  // node:sqlite opens files only; the copy is private, so it may be opened read-write, which lets sqlite
-  // build the WAL index for a log that came with the database.
-  const dir = mkdtempSync(join(tmpdir(), 'rpmdb-'))
-  try {
-    const file = join(dir, 'rpmdb.sqlite')
-    writeFileSync(file, db)
-    if (options.wal && options.wal.length > 0) writeFileSync(`${file}-wal`, options.wal)
-    let sqlite: DatabaseSync | undefined
-    try {
-      sqlite = new DatabaseSync(file)
-      // rpm's query, except that the cast hands over the bytes as sqlite3_column_blob does for any value.
-      const stmt = sqlite.prepare(`SELECT hnum, CAST(blob AS BLOB) AS blob FROM 'Packages'`)
-      stmt.setReadBigInts(true)
-      const rows: Row[] = []
-      for (const row of stmt.iterate()) {
-        const raw = row.hnum
-        const blob = row.blob
-        if (typeof raw !== 'bigint' || raw < 1n || raw > 0xffffffffn)
-          throw new RpmDbError(`Packages row with hnum ${String(raw)}: rpm numbers packages from 1`)
-        const hnum = Number(raw)
-        // rpm stops listing at a row without a blob (rpmdbNextIterator gets no header and ends).
-        if (!(blob instanceof Uint8Array) || blob.length === 0)
-          throw new RpmDbError('the header blob is empty or NULL', hnum)
-        rows.push({ hnum, blob })
-      }
-      return rows
-    } catch (err) {
-      if (err instanceof RpmDbError) throw err
-      throw new RpmDbError(`cannot read the Packages table: ${(err as Error).message}`, undefined, {
-        cause: err,
-      })
-    } finally {
-      sqlite?.close()
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+export const RPMDB_LIMITS: RpmDbLimits = { rows: 100_000, headerBytes: 64 << 20 }
+
+/** The database broke one of the limits above: it is not what rpm writes. */
+export class RpmDbLimitError extends RpmDbError {
+  override name = 'RpmDbLimitError'
 }
 
 /**
- * Reads an rpm sqlite database (the bytes of `rpmdb.sqlite`): its packages, and what `rpm -qa` prints.
- * Throws RpmDbError when the file is not an rpm database or a package header is malformed.
+ * How sqlite may be used on a database that is not ours: the one query, reading only Packages.hnum and
+ * Packages.blob (no functions, no recursion, no other table) from a Packages that is an ordinary table
+ * whose columns are stored, not computed. rpm itself would also read a view called Packages; a database
+ * rpm wrote never has one, so anything else is refused before a row is read.
  */
-export function readRpmDb(db: Uint8Array, options: ReadRpmDbOptions = {}): RpmDb {
+function checkSchema(sqlite: DatabaseSync): void {
+  const table = sqlite.prepare(
+    "SELECT type FROM pragma_table_list WHERE schema = 'main' AND name = 'Packages'",
+  )
+  const kind = table.get()?.type
+  if (kind === undefined) throw new RpmDbError('cannot read the Packages table: no such table: Packages')
+  if (kind !== 'table')
+    throw new RpmDbLimitError(`'Packages' is a ${String(kind)}, not the table rpm writes: not read`)
+  const columns = sqlite.prepare("SELECT name, hidden FROM pragma_table_xinfo('Packages')").all()
+  for (const name of ['hnum', 'blob']) {
+    const column = columns.find((c) => String(c.name).toLowerCase() === name)
+    if (column && column.hidden !== 0)
+      throw new RpmDbLimitError(`Packages.${name} is a computed column, not one rpm writes: not read`)
+  }
+}
+
+const AUTHORIZED = new Set([constants.SQLITE_SELECT, constants.SQLITE_READ])
+
+/**
+ * Reads the rpm database in the file `file` (a private copy: it is opened read-write, which lets sqlite
+ * build the WAL index for a `-wal` file beside it) in this thread, within `limits`. Memory and time are
+ * up to the caller: readRpmDbIsolated runs this in a process of its own.
+ */
+export function readRpmDbFile(file: string, limits: RpmDbLimits = RPMDB_LIMITS): RpmDb {
   const packages: RpmPackage[] = []
   const lines: Buffer[] = []
-  for (const { hnum, blob } of readRows(db, options)) {
-    const h = parseHeader(blob, hnum)
-    const line = Buffer.concat([nevr(h, false), archSuffix(h)])
-    lines.push(line, Buffer.from('\n'))
-    packages.push({
+  let sqlite: DatabaseSync | undefined
+  try {
+    sqlite = new DatabaseSync(file, { limits: { length: limits.headerBytes }, defensive: true })
+    // A page cache of its own size, and no memory-mapped file: what sqlite holds stays small.
+    sqlite.exec('PRAGMA cache_size = -8192; PRAGMA mmap_size = 0; PRAGMA trusted_schema = OFF')
+    checkSchema(sqlite)
+    sqlite.setAuthorizer((action, table, column) =>
+      AUTHORIZED.has(action) &&
+      (action === constants.SQLITE_SELECT ||
+        (table === 'Packages' && (column === 'hnum' || column === 'blob')))
+        ? constants.SQLITE_OK
+        : constants.SQLITE_DENY,
+    )
+    // rpm's query, except that the cast hands over the bytes as sqlite3_column_blob does for any value.
+    const stmt = sqlite.prepare(`SELECT hnum, CAST(blob AS BLOB) AS blob FROM 'Packages'`)
+    stmt.setReadBigInts(true)
+    let rows = 0
+    for (const row of stmt.iterate()) {
+      if (++rows > limits.rows)
+        throw new RpmDbLimitError(
+          `more than ${limits.rows} Packages rows, more than rpm databases hold: not read`,
+        )
+      const raw = row.hnum
+      const blob = row.blob
+      if (typeof raw !== 'bigint' || raw < 1n || raw > 0xffffffffn)
+        throw new RpmDbError(`Packages row with hnum ${String(raw)}: rpm numbers packages from 1`)
+      const hnum = Number(raw)
+      // rpm stops listing at a row without a blob (rpmdbNextIterator gets no header and ends).
+      if (!(blob instanceof Uint8Array) || blob.length === 0)
+        throw new RpmDbError('the header blob is empty or NULL', hnum)
+      const pkg = packageOf(hnum, blob)
+      lines.push(Buffer.from(pkg.line), Buffer.from('\n'))
+      packages.push(pkg.pkg)
+    }
+  } catch (err) {
+    if (err instanceof RpmDbError) throw err
+    const message = (err as Error).message
+    if (/string or blob too big/.test(message))
+      throw new RpmDbLimitError(
+        `a Packages value is larger than ${limits.headerBytes} bytes, larger than rpm headers are: not read`,
+        undefined,
+        { cause: err },
+      )
+    if (/not authorized/.test(message))
+      throw new RpmDbLimitError(
+        `reading Packages needs more than its table: not read (${message})`,
+        undefined,
+        {
+          cause: err,
+        },
+      )
+    throw new RpmDbError(`cannot read the Packages table: ${message}`, undefined, { cause: err })
+  } finally {
+    sqlite?.close()
+  }
+  return { packages, qa: Buffer.concat(lines), count: packages.length }
+}
+
+function packageOf(hnum: number, blob: Uint8Array): { pkg: RpmPackage; line: Buffer } {
+  const h = parseHeader(blob, hnum)
+  const line = Buffer.concat([nevr(h, false), archSuffix(h)])
+  return {
+    line,
+    pkg: {
       hnum,
       name: text(h.string(TAG.NAME)) ?? '',
       epoch: h.uint32(TAG.EPOCH),
@@ -143,9 +200,26 @@ export function readRpmDb(db: Uint8Array, options: ReadRpmDbOptions = {}): RpmDb
       sourceRpm: text(h.string(TAG.SOURCERPM)),
       evr: utf8.decode(nevr(h, true)),
       qa: utf8.decode(line),
-    })
+    },
   }
-  return { packages, qa: Buffer.concat(lines), count: packages.length }
+}
+
+/**
+ * Reads an rpm sqlite database (the bytes of `rpmdb.sqlite`) in this thread: its packages, and what
+ * `rpm -qa` prints. Throws RpmDbError when the file is not an rpm database or a package header is
+ * malformed. For a database of an image, use readRpmDbIsolated: only a process of its own bounds the
+ * time and memory sqlite may take.
+ */
+export function readRpmDb(db: Uint8Array, options: ReadRpmDbOptions = {}): RpmDb {
+  const dir = mkdtempSync(join(tmpdir(), 'rpmdb-'))
+  try {
+    const file = join(dir, 'rpmdb.sqlite')
+    writeFileSync(file, db)
+    if (options.wal && options.wal.length > 0) writeFileSync(`${file}-wal`, options.wal)
+    return readRpmDbFile(file)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** The installed packages, in rpm -qa's order. */

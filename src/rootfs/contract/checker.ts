@@ -23,6 +23,7 @@ import {
   SSHD_KEYGEN_UNIT,
   sshDeleteKeysSetting,
 } from './ssh.ts'
+import { ExtractionCheck, type Limits } from './extract.ts'
 import { abs, isRegular, Listed, octal, RootfsTree } from './tree.ts'
 
 /** Configuration files larger than this are not read (a real one is a few KiB). */
@@ -69,12 +70,23 @@ export class ContractChecker {
       KERNEL_FILE.test(path.slice(path.lastIndexOf('/') + 1)) ||
       SSHD_KEYGEN_UNIT.test(path),
   )
+  /** What metal-hammer's extraction makes of each entry. */
+  private readonly extraction: ExtractionCheck
   private readonly worldWritable = new Listed()
   private readonly hostKeys = new Listed()
   /** etc/machine-id when it is a regular file; its first bytes once file() delivered them. */
   private machineId: { size: number; head?: string } | undefined
   /** Per cloud-init config file: the ssh_deletekeys value it sets (null: none), undefined until read. */
   private readonly cloudConfigs = new Map<string, { size: number; deleteKeys?: string | null }>()
+
+  constructor(limits?: Limits) {
+    this.extraction = new ExtractionCheck(limits)
+  }
+
+  /** Bytes the extraction checks keep for the paths of the rootfs (hashed). */
+  get extractionBytes(): number {
+    return this.extraction.bytes
+  }
 
   /** How many entry headers the checker holds: stays small however large the rootfs is. */
   get recordedEntries(): number {
@@ -89,9 +101,11 @@ export class ContractChecker {
     const { path, type } = entry
     const mode = entry.mode & 0o7777
     this.checkWorldWritable(path, type, mode)
+    const hardLink = this.extraction.observe(entry)
     if (path === '') return false
     this.tree.implyParents(path)
-    if (this.tree.isTracked(path)) this.tree.record(path, type, mode, entry.size, entry.linkname ?? '')
+    if (this.tree.isTracked(path))
+      this.tree.record(path, type, mode, entry.size, entry.linkname ?? '', hardLink)
 
     if (SSH_HOST_KEY.test(path)) {
       // An empty file is no key (sshd refuses it); a symlink points at a key kept elsewhere.
@@ -133,6 +147,7 @@ export class ContractChecker {
   /** The findings, in CONTRACT_CHECKS order. `packages` is undefined when the image has no package database. */
   finish(packages?: ContractPackages): ContractFinding[] {
     const findings: ContractFinding[] = []
+    this.extraction.findings(findings)
     this.checkKexec(findings)
     this.checkInstaller(findings)
     this.checkPackages(findings, packages)
@@ -273,6 +288,15 @@ export class ContractChecker {
     }
     // metal-hammer runs /install-go when it exists and is not a directory (os.Stat), else /install.sh.
     const go = hasGo ? this.tree.resolve('install-go') : undefined
+    if (go?.kind === 'broken-link') {
+      out.push({
+        id: 'installer',
+        level: 'error',
+        message: `${this.tree.fileProblem('install-go', go)!.text}; metal-hammer would run it chrooted to install the image`,
+        path: '/install-go',
+      })
+      return
+    }
     const goRuns = go !== undefined && (go.kind === 'file' || go.kind === 'other' || go.kind === 'unknown')
     if (!goRuns && !hasSh) {
       const why = this.tree.fileProblem('install-go', go!)!.text

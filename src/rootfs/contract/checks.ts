@@ -13,6 +13,77 @@ export type ContractMode = 'error' | 'warn' | 'off'
 /** Every check, in the order findings are reported, with what it requires (for the README's table). */
 export const CONTRACT_CHECKS = [
   {
+    id: 'tar-type',
+    level: 'error',
+    description:
+      'Every entry is a file, hard link, symlink, device node, directory or FIFO: metal-hammer extracts with archiver v2.1.0, which fails on any other type flag (GNU sparse S, contiguous 7, D, V, M, N, vendor letters) with "unknown type flag".',
+  },
+  {
+    id: 'dotdot-path',
+    level: 'error',
+    description:
+      'No entry name has a .. component: archiver refuses those that leave the image ("illegal file path"), GNU tar skips them all.',
+  },
+  {
+    id: 'parent-path',
+    level: 'error',
+    description:
+      "Every entry's parent is a directory when extraction reaches it (or a symlink to one in the image made before): under a regular file, a dangling symlink or a symlink loop, archiver's MkdirAll fails.",
+  },
+  {
+    id: 'outside-root',
+    level: 'error',
+    description:
+      "No entry is written through an absolute symlink (or one climbing above /): archiver follows it on metal-hammer's own root, so the file lands outside the image.",
+  },
+  {
+    id: 'path-exists',
+    level: 'error',
+    description:
+      'No symlink or hard link where an earlier entry (or a directory made for one) already is, no file where a directory is, no directory where a file is: os.Symlink, os.Link and os.Create fail there. A warning for a file written through an earlier symlink (archiver keeps the symlink, GNU tar replaces it).',
+  },
+  {
+    id: 'hardlink-target',
+    level: 'error',
+    description:
+      'Every hard link names an entry extracted before it: a target that is missing, comes later, is the link itself, a directory or outside the image fails os.Link.',
+  },
+  {
+    id: 'mount-point',
+    level: 'error',
+    description:
+      'Only directories at /proc, /sys, /tmp, /dev, /etc and /etc/metal, and no symlink, hard link or directory at /etc/metal/disk.json: metal-hammer makes them before it extracts.',
+  },
+  {
+    id: 'proc-sys',
+    level: 'error',
+    description:
+      'Nothing under /proc or /sys but directories: metal-hammer has procfs and sysfs mounted there while extracting, and they refuse new files and mode changes. Directories there are a warning: made only where the live system has them.',
+  },
+  {
+    id: 'live-dev',
+    level: 'warning',
+    description:
+      "Nothing under /dev but directories: metal-hammer binds its live /dev there before extracting, so a device node of the image opens and chmods the installer's own (/dev/console), other files are lost, and a symlink fails where the live /dev has that name.",
+  },
+  {
+    id: 'tmp-vanishes',
+    level: 'warning',
+    description:
+      'Nothing under /tmp: it lands in the tmpfs metal-hammer mounts there while extracting, and is gone after the install.',
+  },
+  {
+    id: 'special-file',
+    level: 'warning',
+    description: 'No device nodes or FIFOs outside /dev: archiver writes them as empty regular files.',
+  },
+  {
+    id: 'extract-unverified',
+    level: 'warning',
+    description:
+      'The extraction checks above keep up to 1,048,576 paths and 131,072 symlink targets, hashed; entries they could not check beyond that are counted here.',
+  },
+  {
     id: 'kexec-kernel',
     level: 'error',
     description:
@@ -108,6 +179,8 @@ export interface ContractEntry {
   size: number
   /** A symlink's target as stored (not normalized: absolute and relative differ), a hard link's entry name. */
   linkname?: string
+  /** The type flag as written ('0', '5', ...): what an 'other' entry is ('S', '7', ...). */
+  flag?: string
 }
 
 /** Installed packages, from the image's package database (dpkg status, rpm), when it has one. */
@@ -127,16 +200,13 @@ const ENTRY_TYPES = new Set<string>([
 
 /** A header as TarWalker (or, in tests, tar-stream) reads it, as a ContractEntry. */
 export function contractEntry(header: TarHeader | Header): ContractEntry {
-  // tar-stream reports a type flag it does not know as null; a contiguous file is a regular file on Linux.
+  // tar-stream reports a type flag it does not know as null. A contiguous file ('7') is one archiver
+  // does not know either.
   const type = header.type as string | null
   return {
     path: normalizeTarPath(header.name),
-    type:
-      type === 'contiguous-file'
-        ? 'file'
-        : type !== null && ENTRY_TYPES.has(type)
-          ? (type as ContractEntryType)
-          : 'other',
+    type: type !== null && ENTRY_TYPES.has(type) ? (type as ContractEntryType) : 'other',
+    flag: 'flag' in header ? header.flag : type === 'contiguous-file' ? '7' : undefined,
     mode: (header.mode ?? 0) & 0o7777,
     uid: header.uid,
     gid: header.gid,

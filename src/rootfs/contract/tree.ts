@@ -12,16 +12,28 @@ const MAX_NODES = 50_000
 /** Linux's MAXSYMLINKS: more hops than this is a loop as far as the kernel is concerned. */
 const MAX_SYMLINK_HOPS = 40
 
+/** A hard link os.Link cannot make: its target is missing, comes later, is itself, a directory or outside. */
+export interface BrokenLink {
+  target: string
+  why: 'missing' | 'later' | 'not-before' | 'self' | 'directory' | 'outside'
+}
+/** What a hard link is once made: the file it links to, a copy of a symlink, or nothing. */
+export type HardLink =
+  { kind: 'file' } | { kind: 'symlink'; linkname: string } | { kind: 'broken'; link: BrokenLink }
+
 export interface Node {
   type: ContractEntryType
   mode: number
   size: number
   linkname: string
+  /** A hard link extraction cannot make. */
+  broken?: BrokenLink
 }
 
 export type Resolved =
   | { kind: 'file' | 'directory' | 'other'; path: string; hops: number; node: Node }
   | { kind: 'missing' | 'not-directory' | 'loop' | 'unknown'; path: string; hops: number }
+  | { kind: 'broken-link'; path: string; hops: number; link: BrokenLink }
 
 /** A count of entries plus the first MAX_LISTED of them, by path, each with a short detail. */
 export class Listed {
@@ -76,8 +88,22 @@ export class RootfsTree {
     return names.sort()
   }
 
-  record(path: string, type: ContractEntryType, mode: number, size: number, linkname: string): void {
+  /** `hardLink`: what extraction made of a hard link (extract.ts), when it was checked. */
+  record(
+    path: string,
+    type: ContractEntryType,
+    mode: number,
+    size: number,
+    linkname: string,
+    hardLink?: HardLink,
+  ): void {
     if (type === 'link') {
+      if (hardLink?.kind === 'broken')
+        return this.put(path, { type: 'link', mode, size, linkname, broken: hardLink.link })
+      // A hard link to a symlink is another symlink to the same place.
+      if (hardLink?.kind === 'symlink')
+        return this.put(path, { type: 'symlink', mode, size: 0, linkname: hardLink.linkname })
+      if (hardLink?.kind === 'file') return this.put(path, { type: 'file', mode, size, linkname: '' })
       // A hard link is the file it names; keep that file's kind if it is known (a hard-linked symlink).
       const target = this.nodes.get(normalizeTarPath(linkname))
       if (target !== undefined && target.type === 'symlink') return this.put(path, { ...target, mode })
@@ -140,6 +166,7 @@ export class RootfsTree {
         last = undefined
         continue
       }
+      if (node.broken) return { kind: 'broken-link', path: candidate, hops, link: node.broken }
       if (node.type === 'symlink') {
         if (++hops > MAX_SYMLINK_HOPS) return { kind: 'loop', path: candidate, hops }
         if (node.linkname.startsWith('/')) at.length = 0
@@ -186,11 +213,34 @@ export class RootfsTree {
               ? `${abs(name)} is a symlink to ${abs(resolved.path)}, which is not in the image`
               : `${abs(name)} is missing`,
         }
+      case 'broken-link':
+        return {
+          level: 'error',
+          text: `${abs(name)}${resolved.hops > 0 ? ` leads to ${abs(resolved.path)}, which` : ''} is a hard link to ${abs(resolved.link.target)}, ${brokenWhy(resolved.link)}: os.Link fails in extraction`,
+        }
       case 'unknown':
         return {
           level: 'warning',
           text: `${abs(name)} leads to ${abs(resolved.path)}, a path this streaming check does not track: not verified`,
         }
     }
+  }
+}
+
+/** Why a hard link cannot be made, after "a hard link to <target>, ". */
+export function brokenWhy(link: BrokenLink): string {
+  switch (link.why) {
+    case 'missing':
+      return 'which is not in the image'
+    case 'later':
+      return 'which comes only later in the archive'
+    case 'not-before':
+      return 'which is not in the archive before it'
+    case 'self':
+      return 'itself'
+    case 'directory':
+      return 'a directory'
+    case 'outside':
+      return 'outside the image'
   }
 }

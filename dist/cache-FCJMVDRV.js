@@ -34,8 +34,6 @@ import {
   storageSharedKeyCredentialPolicy,
   stringifyXML
 } from "./chunk-MWH7MQD7.js";
-import "./chunk-BM4Y7Y5J.js";
-import "./chunk-JOYXMYRD.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -51,10 +49,12 @@ import {
   setSecret,
   warning,
   which
-} from "./chunk-4CH5IAUH.js";
+} from "./chunk-SWQLHEAV.js";
 import {
   require_semver
 } from "./chunk-ILZ77HWZ.js";
+import "./chunk-BM4Y7Y5J.js";
+import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
   __export,

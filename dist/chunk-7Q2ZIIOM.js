@@ -3,7 +3,11 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 // src/util/workers.ts
 import { readdirSync, readFileSync } from "node:fs";
 import { setPriority } from "node:os";
-var SOURCES = { "lz4-worker": "../lz4/worker.ts", "hash-worker": "../pipeline/hash-worker.ts" };
+var SOURCES = {
+  "lz4-worker": "../lz4/worker.ts",
+  "hash-worker": "../pipeline/hash-worker.ts",
+  "rpmdb-reader": "../packages/rpm/child.ts"
+};
 function workerUrl(entry) {
   return new URL(import.meta.url.endsWith(".ts") ? SOURCES[entry] : `./${entry}.js`, import.meta.url);
 }

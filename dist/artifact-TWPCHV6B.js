@@ -43,8 +43,6 @@ import {
   structuredMessageDecodingStream,
   structuredMessageEncoding
 } from "./chunk-MWH7MQD7.js";
-import "./chunk-BM4Y7Y5J.js";
-import "./chunk-JOYXMYRD.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -56,7 +54,9 @@ import {
   require_undici,
   setSecret,
   warning
-} from "./chunk-4CH5IAUH.js";
+} from "./chunk-SWQLHEAV.js";
+import "./chunk-BM4Y7Y5J.js";
+import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
   __export,

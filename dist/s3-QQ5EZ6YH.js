@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   SetTransaction,
   StageError
-} from "./chunk-SNLAZPZ2.js";
+} from "./chunk-FISMQ2J7.js";
 import {
   BinaryDecisionDiagram,
   Client,
