@@ -1167,12 +1167,12 @@ function readBootInfo(target) {
   const field = (key) => {
     const v = y[key];
     if (v === void 0 || v === null) return "";
-    if (typeof v !== "string")
+    if (typeof v === "object")
       throw new Failure(
         "boot-info",
         `/etc/metal/boot-info.yaml: ${key} is not a string (yaml.v3 cannot unmarshal it)`
       );
-    return v;
+    return String(v);
   };
   const info = {
     kernel: field("kernel"),
@@ -1205,7 +1205,10 @@ function unmountAll(mounted) {
     try {
       run("umount", [path]);
     } catch {
-      run("umount", ["-l", path]);
+      try {
+        run("umount", ["-l", path]);
+      } catch {
+      }
     }
   }
 }

@@ -289,15 +289,16 @@ function readBootInfo(target: TargetRoot): BootInfo {
       '/etc/metal/boot-info.yaml is not a YAML mapping of kernel, initrd, cmdline',
     )
   const y = doc as Record<string, unknown>
+  // yaml.v3 puts any scalar into a string field as written; a mapping or a list is an error.
   const field = (key: string): string => {
     const v = y[key]
     if (v === undefined || v === null) return ''
-    if (typeof v !== 'string')
+    if (typeof v === 'object')
       throw new Failure(
         'boot-info',
         `/etc/metal/boot-info.yaml: ${key} is not a string (yaml.v3 cannot unmarshal it)`,
       )
-    return v
+    return String(v)
   }
   const info = {
     kernel: field('kernel'),
@@ -327,12 +328,17 @@ function readBootInfo(target: TargetRoot): BootInfo {
   return info
 }
 
+/** Unmounts in reverse order; a busy mount is detached, one that is not there is passed over. */
 function unmountAll(mounted: string[]): void {
   for (const path of [...mounted].reverse()) {
     try {
       run('umount', [path])
     } catch {
-      run('umount', ['-l', path])
+      try {
+        run('umount', ['-l', path])
+      } catch {
+        // Not mounted (its mount failed): the namespace's end drops whatever is left.
+      }
     }
   }
 }
