@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-UP7WZQKV.js");
+var { run } = await import("./action-V7K4QPEY.js");
 await run();
 process.exit();

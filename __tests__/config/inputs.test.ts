@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { describe, expect, test } from 'vitest'
 import { InputError } from '../../src/util/errors.ts'
+import { DEFAULT_SUCCESS } from '../../src/verify/boot.ts'
 import { INPUTS, OUTPUTS, type InputName } from '../../src/config/inputs.ts'
 import { inputList, parseInputs } from '../../src/config/parse.ts'
 import type { PublishConfig } from '../../src/config/types.ts'
@@ -68,7 +69,41 @@ describe('parseInputs', () => {
       artifact: { mode: 'auto', name: '', retentionDays: undefined },
       destinationGiven: false,
       cache: false,
+      test: {
+        mode: 'off',
+        installYaml: undefined,
+        timeoutMs: 600_000,
+        command: undefined,
+        success: new RegExp(DEFAULT_SUCCESS),
+      },
     })
+  })
+
+  test('test: boot with a command, a timeout and a success pattern of its own', () => {
+    const config = publishConfig({
+      ...base,
+      test: 'boot',
+      'test-timeout': '90s',
+      'test-command': 'systemctl is-system-running --wait',
+      'test-success': 'login: *$',
+      'test-install-yaml': 'ci/install.yaml',
+    })
+    expect(config.test).toEqual({
+      mode: 'boot',
+      installYaml: 'ci/install.yaml',
+      timeoutMs: 90_000,
+      command: 'systemctl is-system-running --wait',
+      success: /login: *$/,
+    })
+  })
+
+  test('the default success pattern matches what systemd 252 and newer print, and a login prompt', () => {
+    const re = new RegExp(DEFAULT_SUCCESS)
+    expect(re.test('[  OK  ] Reached target Multi-User System.')).toBe(true)
+    expect(re.test('[  OK  ] Reached target multi-user.target - Multi-User System.')).toBe(true)
+    expect(re.test('metal-test login: ')).toBe(true)
+    expect(re.test('[  OK  ] Reached target basic.target - Basic System.')).toBe(false)
+    expect(re.test('Last login: Fri Dec  4 20:11:13 UTC 2026 on ttyS0')).toBe(false)
   })
 
   test.each([
@@ -243,6 +278,11 @@ describe('parseInputs', () => {
     [{ platforms: 'linux/amd64,linux/arm64' }, 'platforms', 'one platform'],
     [{ platforms: 'linux/arm64', platform: 'linux/amd64' }, 'platforms', 'differs from platform'],
     [{ platforms: 'arm64' }, 'platforms', 'os/arch'],
+    [{ test: 'yes' }, 'test', 'expected off, install or boot'],
+    [{ test: 'boot', 'test-timeout': 'soon' }, 'test-timeout', 'expected a duration'],
+    [{ test: 'boot', 'test-success': 'Reached (target' }, 'test-success', 'not a regular expression'],
+    [{ test: 'install', 'test-command': 'true' }, 'test-command', 'only applies with test: boot'],
+    [{ 'test-install-yaml': 'install.yaml' }, 'test-install-yaml', 'only applies with test: install or boot'],
   ] as [Partial<Record<InputName, string>>, string, string][])(
     '%o is an error naming input %s',
     (values, input, text) => {

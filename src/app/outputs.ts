@@ -23,6 +23,7 @@ export function outputsOf(
     contract: result.build?.contract ? JSON.stringify(result.build.contract) : '',
     digest: result.registry?.digest ?? '',
     tags: result.registry?.tags.join('\n') ?? '',
+    'test-result': result.build?.test ? JSON.stringify(result.build.test) : '',
     'artifact-id': artifact ? String(artifact.id) : '',
     'artifact-url': artifact?.url ?? '',
   }

@@ -1,6 +1,7 @@
 import type { ChecksumAlgorithm } from '../release/files.ts'
 import type { ContractDocument } from '../rootfs/contract/checks.ts'
 import type { RegistryPush } from '../source/push.ts'
+import type { TestDocument } from '../verify/test.ts'
 
 export interface PublishedFile {
   name: string
@@ -46,4 +47,8 @@ export interface BuildFacts {
   cache: string | undefined
   /** What changed in packages.txt since the previous version, as Markdown for the summary. */
   packageChanges: string | undefined
+  /** The install (and boot) test; undefined when it is off. */
+  test?: TestDocument
+  /** The test's full logs (installer.log, console.log) on this machine, for a workflow artifact. */
+  testLogs?: { folder: string; names: string[] }
 }

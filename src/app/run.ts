@@ -6,6 +6,9 @@ import { publish } from './publish.ts'
 import type { RunResult } from './result.ts'
 import type { RunContext, RunOptions } from './run-options.ts'
 
+/** A failed image test (input test), for the action's summary and the test's logs artifact. */
+export { TestFailure } from '../verify/test.ts'
+
 /**
  * One run of the tool, as the action and the CLI do it: open the destination, then publish or promote.
  * Every option has a default (quiet, never cancelled, now, here, outside a workflow run).

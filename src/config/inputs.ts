@@ -1,3 +1,5 @@
+import { DEFAULT_SUCCESS } from '../verify/boot.ts'
+
 /**
  * Every input of the action, in one place: action.yml, the README's table and the CLI's --help are
  * checked against (or generated from) this list by the tests.
@@ -210,6 +212,29 @@ export const INPUTS = {
   'artifact-retention-days': {
     description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting.",
   },
+  test: {
+    description:
+      "Test the image as metal-hammer installs it, before anything is published: off; install (extract the published img.tar.lz4 with metal-hammer's LZ4 and tar rules into a scratch root with /proc, /sys, /dev and a tmpfs /tmp mounted, write /etc/metal/install.yaml, run /install-go or /install.sh chrooted as root, check that /etc/metal/boot-info.yaml names a kernel and an initrd that exist); boot (then boot that kernel, initrd and command line in QEMU from a disk of the installed root until test-success appears on the serial console). A failed test publishes nothing. Needs root or passwordless sudo; boot also needs qemu-system-x86_64 and mke2fs.",
+    default: 'off',
+  },
+  'test-install-yaml': {
+    description:
+      "test: a file with the /etc/metal/install.yaml to write instead of the generated one (hostname, networks, machineuuid, sshpublickey, password, console, root_uuid, ...). Its root_uuid, console password and first NIC's MAC are used for the boot disk, the login and the VM.",
+  },
+  'test-timeout': {
+    description:
+      'test: time for the installer to finish, and again for the boot to reach test-success and run test-command; seconds or with a unit (90s, 30m, 1h).',
+    default: '10m',
+  },
+  'test-success': {
+    description:
+      'test: boot: a regular expression (JavaScript) a line of the serial console must match for the boot to pass; colors are removed, and the unfinished last line counts (a login prompt). Default: systemd reaching multi-user.target, or a login prompt.',
+    default: DEFAULT_SUCCESS,
+  },
+  'test-command': {
+    description:
+      'test: boot: a shell command to run in the booted system once test-success appeared, logged in on the serial console as "metal" with the console password of install.yaml (the user metal-stack\'s installers create); a non-zero exit fails the test.',
+  },
   'compression-level': {
     description:
       'LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression. 9, as metal-images (lz4 -9): the image machines download is smaller; 1 is several times faster for pull-request builds.',
@@ -240,6 +265,8 @@ export const OUTPUTS = {
     'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
   digest: 'Digest of the image manifest pushed to the registry (empty when nothing was pushed).',
   tags: 'The names the image was pushed under, one per line (empty when nothing was pushed).',
+  'test-result':
+    'The image test as one line of JSON: {"mode", "passed", "installer", "kernel", "initrd", "cmdline", "accel", "successLine", "command": {"exitCode", "output"}, "seconds": {"extract", "install", "disk", "boot", "command"}}; when it failed (the step failed too) {"passed": false, "phase", "message"}; empty when test is off.',
   'artifact-id': 'Id of the uploaded workflow artifact (empty when none was uploaded).',
   'artifact-url': 'Where the workflow artifact can be downloaded (empty when none was uploaded).',
   metadata: 'All outputs as one JSON object.',

@@ -6,6 +6,7 @@ import { datedVersion, isCalendarDate, OS_VERSION } from '../release/version.ts'
 import type { AttestSpec, BuildxOptions, SecretSpec, SourceConfig } from '../source/config.ts'
 import { csvRecords } from '../source/csv.ts'
 import { InputError } from '../util/errors.ts'
+import type { TestConfig } from '../verify/test.ts'
 import { INPUTS, type InputName, type InputSpec } from './inputs.ts'
 import type { Config, PromoteConfig, PublishConfig, TargetConfig } from './types.ts'
 
@@ -86,6 +87,7 @@ export function parseInputs(read: InputReader): Config {
       retentionDays: parseRetention(get('artifact-retention-days')),
     },
     cache: parseBoolean('cache', get('cache')),
+    test: parseTest(get),
   }
   if (publish.cache && source.kind === 'bake')
     throw new InputError('cache', 'true', 'applies to plain builds; with targets use cache-from and cache-to')
@@ -102,6 +104,31 @@ export function parseInputs(read: InputReader): Config {
   if (mode === 'publish') return publish
   const promote: PromoteConfig = { mode: 'promote', ...target, fromChannel, toChannel }
   return promote
+}
+
+function parseTest(get: (name: InputName) => string): TestConfig {
+  const mode = oneOf('test', get('test'), ['off', 'install', 'boot'] as const)
+  const success = get('test-success')
+  let pattern: RegExp
+  try {
+    pattern = new RegExp(success)
+  } catch (err) {
+    throw new InputError('test-success', success, `is not a regular expression: ${(err as Error).message}`)
+  }
+  const command = get('test-command')
+  // The command is not repeated in the message: it may hold what a log should not.
+  if (command !== '' && mode !== 'boot')
+    throw new InputError('test-command', '', 'only applies with test: boot')
+  const installYaml = get('test-install-yaml')
+  if (installYaml !== '' && mode === 'off')
+    throw new InputError('test-install-yaml', installYaml, 'only applies with test: install or boot')
+  return {
+    mode,
+    installYaml: installYaml || undefined,
+    timeoutMs: parseDuration('test-timeout', get('test-timeout')),
+    command: command || undefined,
+    success: pattern,
+  }
 }
 
 function parseRetention(value: string): number | undefined {

@@ -10,14 +10,15 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-S7ZQKYOG.js";
-import "./chunk-ILZ77HWZ.js";
-import "./chunk-7Q2ZIIOM.js";
-import "./chunk-MBMCBANP.js";
+} from "./chunk-NJQNNKWJ.js";
 import {
   InputError,
   errorMessage
 } from "./chunk-FISMQ2J7.js";
+import "./chunk-ILZ77HWZ.js";
+import "./chunk-7Q2ZIIOM.js";
+import "./chunk-MBMCBANP.js";
+import "./chunk-46JFWPEA.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/cli.ts

@@ -6,15 +6,15 @@ import {
   require_string_decoder
 } from "./chunk-RDT3GZT3.js";
 import {
+  SetTransaction,
+  StageError
+} from "./chunk-FISMQ2J7.js";
+import {
   require_dist as require_dist2
 } from "./chunk-BM4Y7Y5J.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";
-import {
-  SetTransaction,
-  StageError
-} from "./chunk-FISMQ2J7.js";
 import {
   __commonJS,
   __export,
