@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-7BOMZAKR.js");
+var { run } = await import("./action-THS6PZLH.js");
 await run();
 process.exit();

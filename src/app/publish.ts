@@ -27,6 +27,7 @@ import { CommitFailure, type Store, type Transaction } from '../store/store.ts'
 import { errorMessage, failure, InputError, isSystemError, StageError } from '../util/errors.ts'
 import { gitHead } from '../util/git.ts'
 import { formatBytes } from '../util/log.ts'
+import { ImageTest, testPrerequisites, type TestDocument } from '../verify/test.ts'
 import { describeImage } from './describe.ts'
 import type { PublishedFile, RunResult } from './result.ts'
 import { Phases, type RunOptions } from './run-options.ts'
@@ -34,11 +35,15 @@ import { Phases, type RunOptions } from './run-options.ts'
 /**
  * The whole job of mode publish, phase by phase: decide the version and the place, get the rootfs
  * (build, image or tar), stream it once through inspection, compression and hashing into the store,
- * describe it (packages, SBOM, contract), then put the set in place and add it to versions.json.
+ * describe it (packages, SBOM, contract), test it (install, boot: the published bytes, teed as they are
+ * written), then put the set in place and add it to versions.json.
  */
 export async function publish(config: PublishConfig, store: Store, options: RunOptions): Promise<RunResult> {
   const { log, signal, ctx } = options
   const phases = new Phases(log)
+  // A test that cannot run here fails the run before the build, not after it.
+  const cannotTest = testPrerequisites(config.test)
+  if (cannotTest) throw new StageError('test', cannotTest)
   // Outside GitHub the build info asks git: that runs while the version is decided and the rootfs
   // streams; the answer is needed only at the end of the archive.
   const buildInfo = config.buildInfo ? Promise.resolve(ctx.head ?? gitHead(ctx.cwd)) : undefined
@@ -60,6 +65,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
   const stop = tx.signal
   const databases = new PackageDatabases({ log })
   let source: OpenedSource | undefined
+  let test: ImageTest | undefined
   try {
     const built = config.source.kind === 'build' ? config.source.build : undefined
     const cache: CacheState | undefined =
@@ -76,12 +82,13 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     if (opened.before) phases.timings.push(opened.before)
 
     const contract = config.contract !== 'off' ? new ContractChecker() : undefined
+    if (config.test.mode !== 'off') test = ImageTest.start(config.test, { log, signal, now: ctx.now })
     const streamed: Streamed = await phases.run(
       opened.streamsBuild ? 'Build, export and compress (one stream)' : 'Export and compress',
       'stream: export, inspect, compress, hash, write',
       () =>
         set.naming(
-          streamRootfs(opened, set.imageStream(), {
+          streamRootfs(opened, set.imageStream(test?.input), {
             level: config.compressionLevel,
             checksums: config.checksums,
             buildInfo: buildInfo?.then((head) =>
@@ -96,12 +103,15 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
           }),
         ),
     )
+    // A push is part of the build: it has succeeded once the stream is complete, before anything is published.
+    const registry = await opened.pushed?.()
     if (opened.streamsBuild && streamed.firstByteMs !== undefined)
       phases.timings.splice(-1, 0, { stage: 'build (until the first rootfs byte)', ms: streamed.firstByteMs })
 
     const described = await phases.run('Packages, SBOM and contract', 'packages.txt, SBOM, contract', () =>
       describeImage(streamed, databases, contract, config, plan, store, ctx.now, log, signal),
     )
+    const tested = test && (await testImage(test, config.test.mode, phases))
     const files = await phases.run('Publish', 'publish', async () => {
       stop.throwIfAborted()
       for (const [name, data] of described.files) await set.write(name, data)
@@ -122,6 +132,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       ...imageFacts(plan, store, streamed),
       files,
       method: opened.method,
+      ...(registry ? { registry } : {}),
       timings: phases.timings,
       localFiles: set.localFiles([
         IMAGE_FILE,
@@ -135,6 +146,8 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
         contract: described.contract,
         cache: cacheNote,
         packageChanges: described.packageChanges,
+        test: tested,
+        testLogs: test?.logFiles(),
       },
     }
   } catch (err) {
@@ -144,11 +157,23 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     if (signal.aborted)
       throw new StageError('cancel', `cancelled: nothing was published (${String(signal.reason)})`)
     if (stop.aborted) throw new StageError('store', `${errorMessage(stop.reason)}: nothing was published`)
-    throw err
+    throw test?.explain(err) ?? err
   } finally {
+    await test?.close()
     databases.dispose()
     await source?.cleanup()
   }
+}
+
+/** The test's own phases (install, boot) after the stream fed it; its sub-stages go to the timings. */
+async function testImage(test: ImageTest, mode: string, phases: Phases): Promise<TestDocument> {
+  return phases.group(mode === 'boot' ? 'Test: install and boot' : 'Test: install', async () => {
+    try {
+      return await test.finish()
+    } finally {
+      phases.timings.push(...test.timings)
+    }
+  })
 }
 
 /** The facts of the plan every result carries. */
@@ -268,10 +293,14 @@ class ImageSet {
     this.log = log
   }
 
-  imageStream(): Writable {
+  /** Where the image is written: the store, the local copy, and `test` (the image test's input). */
+  imageStream(test?: Writable): Writable {
     const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir())
-    if (!this.copyDir) return toStore
-    return new Tee(toStore, this.watch(createWriteStream(join(this.copyDir, IMAGE_FILE)), this.copyDir))
+    const copies = [
+      ...(this.copyDir ? [this.watch(createWriteStream(join(this.copyDir, IMAGE_FILE)), this.copyDir)] : []),
+      ...(test ? [test] : []),
+    ]
+    return copies.length ? new Tee(toStore, ...copies) : toStore
   }
 
   /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */

@@ -8,6 +8,9 @@ import { publish } from './publish.ts'
 import type { RunResult } from './result.ts'
 import type { RunContext, RunOptions } from './run-options.ts'
 
+/** A failed image test (input test), for the action's summary and the test's logs artifact. */
+export { TestFailure } from '../verify/test.ts'
+
 /**
  * How long a run that must stop (a signal, the upload-timeout) may take to stop on its own: abort what
  * runs, undo a commit not past its point of no return, remove what it staged. After that it is abandoned:

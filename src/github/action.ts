@@ -2,14 +2,14 @@ import { join } from 'node:path'
 import * as core from '@actions/core'
 import { outputsOf } from '../app/outputs.ts'
 import type { RunResult } from '../app/result.ts'
-import { credentialsFound, runImage, withCancellation } from '../app/run.ts'
+import { credentialsFound, runImage, TestFailure, withCancellation } from '../app/run.ts'
 import { parseInputs } from '../config/parse.ts'
 import type { Config } from '../config/types.ts'
 import { errorMessage } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
 import { decideArtifact, uploadImageArtifact, type UploadedArtifact } from './artifact.ts'
 import { githubContext, type GithubContext } from './context.ts'
-import { summaryTables, type Table } from './summary.ts'
+import { summaryTables, testFailureSummary, type Table } from './summary.ts'
 
 const actionsLog: Log = {
   info: (message) => core.info(message),
@@ -20,13 +20,35 @@ const actionsLog: Log = {
 
 /** The GitHub Action: inputs from INPUT_*, outputs to GITHUB_OUTPUT, a job summary; exit code 1 on failure. */
 export async function run(): Promise<void> {
+  // What a failed image test needs to report: where its logs may go as an artifact.
+  let logsArtifact:
+    ((logs: { folder: string; names: string[] }) => Promise<UploadedArtifact | undefined>) | undefined
+  let stepSummary: string | undefined
   try {
     // Nothing prints these, but a failing library might: the runner masks them in the log.
     for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CLOUDSDK_AUTH_ACCESS_TOKEN'])
       if (process.env[name]) core.setSecret(process.env[name])
     const github = githubContext()
+    stepSummary = github.stepSummary
     let config = parseInputs((name) => core.getInput(name))
     const artifact = config.mode === 'publish' ? await artifactPlan(config, github) : undefined
+    if (artifact?.upload && config.mode === 'publish') {
+      const publishing = config
+      // The image test's logs go beside the image's artifact, under a name of their own.
+      logsArtifact = async (logs) =>
+        logs.names.length === 0
+          ? undefined
+          : core.group("Workflow artifact: the image test's logs", () =>
+              uploadImageArtifact({
+                name: `${publishing.artifact.name || `${publishing.osName}-${publishing.osVersion}`}-test-logs`,
+                files: logs.names.map((n) => join(logs.folder, n)),
+                rootDirectory: logs.folder,
+                retentionDays: publishing.artifact.retentionDays,
+                log: actionsLog,
+                github,
+              }),
+            )
+    }
     if (artifact?.destination) config = { ...config, ...artifact.destination }
     const ctx = { now: new Date(), cwd: process.cwd(), run: github.run, head: github.head }
     const result = await withCancellation((signal) =>
@@ -46,11 +68,33 @@ export async function run(): Promise<void> {
         }),
       )
     }
+    if (uploaded && result.build?.testLogs) await logsArtifact?.(result.build.testLogs)
     for (const [name, value] of Object.entries(outputsOf(result, uploaded))) core.setOutput(name, value)
     if (github.stepSummary) await writeSummary(result, uploaded, config.store.endpoint)
   } catch (err) {
+    if (err instanceof TestFailure) await reportTestFailure(err, logsArtifact, stepSummary)
     core.setFailed(errorMessage(err))
   }
+}
+
+/** A failed image test: test-result says so, the summary shows why, the full logs go to an artifact. */
+async function reportTestFailure(
+  failure: TestFailure,
+  logsArtifact:
+    ((logs: { folder: string; names: string[] }) => Promise<UploadedArtifact | undefined>) | undefined,
+  stepSummary: string | undefined,
+): Promise<void> {
+  core.setOutput(
+    'test-result',
+    JSON.stringify({ passed: false, phase: failure.phase, message: failure.reason }),
+  )
+  let artifact: UploadedArtifact | undefined
+  try {
+    artifact = await logsArtifact?.(failure.logs)
+  } catch (err) {
+    core.warning(`The image test's logs could not be uploaded: ${errorMessage(err)}`)
+  }
+  if (stepSummary) await core.summary.addRaw(testFailureSummary(failure, artifact), true).write()
 }
 
 /**

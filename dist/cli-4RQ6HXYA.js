@@ -9,21 +9,37 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-GL3B36XS.js";
-import "./chunk-2KYCMD3F.js";
+} from "./chunk-FTBNDJEJ.js";
 import "./chunk-ILZ77HWZ.js";
-import "./chunk-7Q2ZIIOM.js";
-import "./chunk-MBMCBANP.js";
+import "./chunk-2KYCMD3F.js";
 import {
   InputError,
   errorMessage,
   formatSeconds
 } from "./chunk-OVEHW5K2.js";
+import "./chunk-7Q2ZIIOM.js";
+import "./chunk-MBMCBANP.js";
+import "./chunk-46JFWPEA.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/cli.ts
-var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull"]);
-var LIST_INPUTS = /* @__PURE__ */ new Set(["build-args", "labels"]);
+var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull", "push"]);
+var LIST_INPUTS = /* @__PURE__ */ new Set([
+  "build-args",
+  "labels",
+  "bake-files",
+  "set",
+  "build-contexts",
+  "secrets",
+  "secret-files",
+  "secret-envs",
+  "ssh",
+  "cache-from",
+  "cache-to",
+  "add-hosts",
+  "tags",
+  "attests"
+]);
 function parseArgs(argv) {
   const values = /* @__PURE__ */ new Map();
   let help = false;

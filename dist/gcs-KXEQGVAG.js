@@ -6,6 +6,9 @@ import {
   require_string_decoder
 } from "./chunk-RDT3GZT3.js";
 import {
+  require_dist as require_dist2
+} from "./chunk-BM4Y7Y5J.js";
+import {
   BucketObjects
 } from "./chunk-W5NZUDCQ.js";
 import {
@@ -15,12 +18,6 @@ import {
   newOwner,
   tempName
 } from "./chunk-2KYCMD3F.js";
-import {
-  require_dist as require_dist2
-} from "./chunk-BM4Y7Y5J.js";
-import {
-  require_dist2 as require_dist
-} from "./chunk-JOYXMYRD.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,
@@ -41,6 +38,9 @@ import {
   until,
   withRetry
 } from "./chunk-OVEHW5K2.js";
+import {
+  require_dist2 as require_dist
+} from "./chunk-JOYXMYRD.js";
 import {
   __commonJS,
   __export,

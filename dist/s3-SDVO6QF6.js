@@ -1,5 +1,13 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  PARTS_IN_FLIGHT,
+  PART_SIZE,
+  S3Bucket,
+  httpStatus,
+  isNotFound,
+  require_dist_cjs
+} from "./chunk-YK4D5QZK.js";
+import {
   BucketObjects
 } from "./chunk-W5NZUDCQ.js";
 import {
@@ -11,14 +19,6 @@ import {
   parseTempName,
   tempName
 } from "./chunk-2KYCMD3F.js";
-import {
-  PARTS_IN_FLIGHT,
-  PART_SIZE,
-  S3Bucket,
-  httpStatus,
-  isNotFound,
-  require_dist_cjs
-} from "./chunk-YK4D5QZK.js";
 import "./chunk-KORU2U7U.js";
 import {
   StageError,
