@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-THS6PZLH.js");
+var { run } = await import("./action-3IGPUU3V.js");
 await run();
 process.exit();

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { IdempotencyStrategy, Storage, type File, type PredefinedAcl } from '@google-cloud/storage'
-import { errorMessage, StageError } from '../util/errors.ts'
+import { StageError } from '../util/errors.ts'
 import { formatSeconds, silentLog, type Log } from '../util/log.ts'
 import { SetTransaction } from './commit.ts'
 import {
@@ -20,6 +20,7 @@ import {
   timeoutsFrom,
   describe,
   Health,
+  stopped,
   requestSignal,
   until,
   withRetry,
@@ -155,15 +156,7 @@ export class GcsStore implements Store {
     try {
       return await withRetry(what, (_attempt, signal) => until(fn(), signal), isTransient, this.policy())
     } catch (err) {
-      if (this.signal.aborted && err === this.signal.reason)
-        throw new StageError(
-          'store',
-          typeof err === 'string'
-            ? `${what}: stopped (cancelled: ${err})`
-            : `${what}: stopped, ${errorMessage(err)}`,
-          { cause: err },
-        )
-      throw this.explain(what, err)
+      throw stopped(what, err, this.signal) ?? this.explain(what, err)
     }
   }
 

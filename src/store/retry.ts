@@ -188,6 +188,21 @@ export function ceiling(budgetMs: number, signal: AbortSignal | undefined, label
   return signal ? AbortSignal.any([signal, budget.signal]) : budget.signal
 }
 
+/**
+ * The error for a request that `signal` stopped (the run was cancelled, or its budget ran out); undefined
+ * when `err` is another failure.
+ */
+export function stopped(what: string, err: unknown, signal: AbortSignal): StageError | undefined {
+  if (!signal.aborted || err !== signal.reason) return undefined
+  return new StageError(
+    'store',
+    typeof err === 'string'
+      ? `${what}: stopped (cancelled: ${err})`
+      : `${what}: stopped, ${(err as Error).message}`,
+    { cause: err },
+  )
+}
+
 /** Awaits `promise`, but no longer than `signal` lets: a client call that cannot be aborted is left behind. */
 export async function until<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise

@@ -9,7 +9,7 @@ import {
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import { errorMessage, StageError } from '../util/errors.ts'
+import { StageError } from '../util/errors.ts'
 import { silentLog, type Log } from '../util/log.ts'
 import {
   awsSource,
@@ -25,6 +25,7 @@ import {
   timeoutsFrom,
   describe,
   Health,
+  stopped,
   withRetry,
   type RetryPolicy,
   type Timeouts,
@@ -158,15 +159,7 @@ export class S3Bucket {
     try {
       return await withRetry(what, (_attempt, signal) => fn(signal), isTransient, policy)
     } catch (err) {
-      if (this.signal.aborted && err === this.signal.reason)
-        throw new StageError(
-          'store',
-          typeof err === 'string'
-            ? `${what}: stopped (cancelled: ${err})`
-            : `${what}: stopped, ${errorMessage(err)}`,
-          { cause: err },
-        )
-      throw this.explain(what, err)
+      throw stopped(what, err, this.signal) ?? this.explain(what, err)
     }
   }
 

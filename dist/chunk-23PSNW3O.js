@@ -224,6 +224,14 @@ function ceiling(budgetMs, signal, label) {
   timer.unref();
   return signal ? AbortSignal.any([signal, budget.signal]) : budget.signal;
 }
+function stopped(what, err, signal) {
+  if (!signal.aborted || err !== signal.reason) return void 0;
+  return new StageError(
+    "store",
+    typeof err === "string" ? `${what}: stopped (cancelled: ${err})` : `${what}: stopped, ${err.message}`,
+    { cause: err }
+  );
+}
 async function until(promise, signal) {
   if (!signal) return promise;
   signal.throwIfAborted();
@@ -266,6 +274,7 @@ export {
   requestSignal,
   withRetry,
   ceiling,
+  stopped,
   until,
   describe
 };

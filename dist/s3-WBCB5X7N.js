@@ -6,7 +6,7 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-YK4D5QZK.js";
+} from "./chunk-LA3LL7VM.js";
 import {
   BucketObjects
 } from "./chunk-W5NZUDCQ.js";
@@ -18,12 +18,12 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-2KYCMD3F.js";
-import "./chunk-KORU2U7U.js";
+} from "./chunk-EFWI4YQR.js";
+import "./chunk-DPT4L5XE.js";
 import {
   StageError,
   formatBudget
-} from "./chunk-OVEHW5K2.js";
+} from "./chunk-23PSNW3O.js";
 import "./chunk-BVUK22WD.js";
 import {
   __toESM

@@ -4,18 +4,18 @@ import {
   awsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-KORU2U7U.js";
+} from "./chunk-DPT4L5XE.js";
 import {
   Health,
   StageError,
   ceiling,
   describe,
-  errorMessage,
   formatBudget,
   silentLog,
+  stopped,
   timeoutsFrom,
   withRetry
-} from "./chunk-OVEHW5K2.js";
+} from "./chunk-23PSNW3O.js";
 import {
   BinaryDecisionDiagram,
   Client,
@@ -28410,13 +28410,7 @@ var S3Bucket = class {
     try {
       return await withRetry(what, (_attempt, signal) => fn(signal), isTransient, policy);
     } catch (err) {
-      if (this.signal.aborted && err === this.signal.reason)
-        throw new StageError(
-          "store",
-          typeof err === "string" ? `${what}: stopped (cancelled: ${err})` : `${what}: stopped, ${errorMessage(err)}`,
-          { cause: err }
-        );
-      throw this.explain(what, err);
+      throw stopped(what, err, this.signal) ?? this.explain(what, err);
     }
   }
   /** A request on the way out (aborting an upload, removing a temporary object): short, not cancellable. */

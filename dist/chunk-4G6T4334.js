@@ -13,7 +13,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-2KYCMD3F.js";
+} from "./chunk-EFWI4YQR.js";
 import {
   InputError,
   StageError,
@@ -25,7 +25,7 @@ import {
   formatSeconds,
   isSystemError,
   silentLog
-} from "./chunk-OVEHW5K2.js";
+} from "./chunk-23PSNW3O.js";
 import {
   runThreadPoolInBackground,
   workerUrl
@@ -1749,11 +1749,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-SDVO6QF6.js");
+      const { S3Store } = await import("./s3-WBCB5X7N.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-KXEQGVAG.js");
+      const { GcsStore } = await import("./gcs-QGQZNN3W.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -1762,12 +1762,12 @@ async function findCredentials(value, options = {}) {
   const destination = parseDestination(value);
   if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
   if (destination.kind === "s3") {
-    const { findS3Credentials } = await import("./s3-client-HMJUIWSL.js");
+    const { findS3Credentials } = await import("./s3-client-5LBJ5P5X.js");
     return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-KXEQGVAG.js");
+  const { findGcsCredentials } = await import("./gcs-QGQZNN3W.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {

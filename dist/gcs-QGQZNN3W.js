@@ -17,27 +17,27 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-2KYCMD3F.js";
+} from "./chunk-EFWI4YQR.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-KORU2U7U.js";
+} from "./chunk-DPT4L5XE.js";
 import {
   Health,
   StageError,
   ceiling,
   describe,
-  errorMessage,
   formatBudget,
   formatSeconds,
   requestSignal,
   silentLog,
+  stopped,
   timeoutsFrom,
   until,
   withRetry
-} from "./chunk-OVEHW5K2.js";
+} from "./chunk-23PSNW3O.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";
@@ -29611,13 +29611,7 @@ var GcsStore = class {
     try {
       return await withRetry(what, (_attempt, signal) => until(fn(), signal), isTransient, this.policy());
     } catch (err) {
-      if (this.signal.aborted && err === this.signal.reason)
-        throw new StageError(
-          "store",
-          typeof err === "string" ? `${what}: stopped (cancelled: ${err})` : `${what}: stopped, ${errorMessage(err)}`,
-          { cause: err }
-        );
-      throw this.explain(what, err);
+      throw stopped(what, err, this.signal) ?? this.explain(what, err);
     }
   }
   /** A request on the way out (removing a temporary object): short, not cancellable. */

@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   formatSeconds
-} from "./chunk-OVEHW5K2.js";
+} from "./chunk-23PSNW3O.js";
 
 // src/store/credentials.ts
 import { existsSync } from "node:fs";

@@ -11,9 +11,9 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-YK4D5QZK.js";
-import "./chunk-KORU2U7U.js";
-import "./chunk-OVEHW5K2.js";
+} from "./chunk-LA3LL7VM.js";
+import "./chunk-DPT4L5XE.js";
+import "./chunk-23PSNW3O.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-VF57VZD3.js";
 export {

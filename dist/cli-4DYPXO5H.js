@@ -9,14 +9,14 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-FTBNDJEJ.js";
+} from "./chunk-4G6T4334.js";
 import "./chunk-ILZ77HWZ.js";
-import "./chunk-2KYCMD3F.js";
+import "./chunk-EFWI4YQR.js";
 import {
   InputError,
   errorMessage,
   formatSeconds
-} from "./chunk-OVEHW5K2.js";
+} from "./chunk-23PSNW3O.js";
 import "./chunk-7Q2ZIIOM.js";
 import "./chunk-MBMCBANP.js";
 import "./chunk-46JFWPEA.js";
