@@ -15,4 +15,11 @@ const inputs: Record<string, string> = {
 const store = new S3Store(bucket, '', parseInputs((n) => inputs[n] ?? '').store)
 const tx = await store.begin([key])
 await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), tx.createWriteStream(key))
-await tx.commit([key])
+await tx.commit({
+  lockDir: key.slice(0, Math.max(0, key.lastIndexOf('/'))),
+  image: key,
+  companions: [],
+  seal: [],
+  retract: [],
+  obsolete: [],
+})

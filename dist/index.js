@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-52LTZS56.js");
+var { run } = await import("./action-JYGA3DK2.js");
 await run();
 process.exit();

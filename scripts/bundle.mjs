@@ -29,13 +29,14 @@ mkdirSync(out, { recursive: true })
 
 const bundled = await build({
   absWorkingDir: root,
-  // Worker names must match src/util/workers.ts.
+  // Worker names must match src/util/workers.ts; the test's root helper, src/verify/sandbox.ts.
   entryPoints: {
     index: 'src/github/index.ts',
     cli: 'src/cli/bin.ts',
     'lz4-worker': 'src/lz4/worker.ts',
     'hash-worker': 'src/pipeline/hash-worker.ts',
     'rpmdb-reader': 'src/packages/rpm/child.ts',
+    'verify-helper': 'src/verify/helper.ts',
   },
   outdir: out,
   bundle: true,

@@ -12,10 +12,11 @@ export const RULES: Record<string, readonly string[]> = {
   packages: ['util'],
   source: ['util'],
   store: ['util'],
+  verify: ['util', 'lz4'],
   pipeline: ['util', 'lz4', 'rootfs', 'source'],
   release: ['util', 'store'],
-  config: ['util', 'lz4', 'rootfs', 'source', 'store', 'release'],
-  app: ['util', 'lz4', 'rootfs', 'packages', 'source', 'store', 'pipeline', 'release', 'config'],
+  config: ['util', 'lz4', 'rootfs', 'source', 'store', 'release', 'verify'],
+  app: ['util', 'lz4', 'rootfs', 'packages', 'source', 'store', 'verify', 'pipeline', 'release', 'config'],
   github: ['util', 'release', 'config', 'app'],
   cli: ['util', 'config', 'app', 'github'],
 }

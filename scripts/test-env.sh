@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is missing: a Docker engine 23 or newer with the buildx
 # plugin, lz4, debootstrap, rpm, unzip, QEMU (qemu-system-x86, qemu-utils, qemu-user-static with arm64's C
-# libraries and an arm64 Node), on Debian 12 gcc and gcc-aarch64-linux-gnu (npm run check-native), the
-# debian:bookworm base image, and a container registry on 127.0.0.1 (scripts/registry.sh). The local
-# OpenStack Swift (scripts/swift.sh) is installed and started by the tests that need it
-# (__tests__/helpers/swift.ts), and by `npm run bench`.
+# libraries and an arm64 Node), capsh and e2fsprogs (the image test), on Debian 12 gcc and gcc-aarch64-linux-gnu
+# (npm run check-native), the debian:bookworm base image, and a container registry on 127.0.0.1
+# (scripts/registry.sh). The local OpenStack Swift (scripts/swift.sh) is installed and started by the tests
+# that need it (__tests__/helpers/swift.ts), and by `npm run bench`.
 #
 # Why engine >= 23 + buildx: builds use named build contexts (--build-context, bake's `contexts`), several
 # exporters in one build and registry pushes; Debian 12's docker.io (engine 20.10, no buildx) has none of
@@ -83,6 +83,11 @@ command -v unzip >/dev/null || missing+=(unzip)
 # Booting built images under TCG.
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
 command -v qemu-img >/dev/null || missing+=(qemu-utils)
+# The image test (input test): namespaces and mounts (util-linux), the installer's dropped capabilities
+# (capsh), the boot disk (mke2fs; debugfs reads it back in the tests).
+PATH="$PATH:/usr/sbin:/sbin" command -v capsh >/dev/null || missing+=(libcap2-bin)
+PATH="$PATH:/usr/sbin:/sbin" command -v debugfs >/dev/null || missing+=(e2fsprogs)
+command -v unshare >/dev/null || missing+=(util-linux)
 # The registry's package goes in the same apt run; scripts/registry.sh configures and starts it.
 dpkg-query -W -f '${Status}' docker-registry 2>/dev/null | grep -q 'ok installed' || missing+=(docker-registry)
 # The LZ4 addon (native/): its arm64 binary is tested in arm64 Node under QEMU's user mode, with arm64's

@@ -4,6 +4,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { createReadStream, existsSync } from 'node:fs'
+import { extractArchive } from '../../src/verify/archiver.ts'
+import { decodeFirstFrame } from '../../src/verify/lz4-decode.ts'
+import { ByteReader } from '../../src/verify/reader.ts'
 import { requireTool } from '../helpers/env.ts'
 import { sourceRunner, type Run } from '../helpers/runner.ts'
 
@@ -78,6 +82,29 @@ function objects(dir: string): string[] {
   }
   walk(dir)
   return out.sort()
+}
+
+/**
+ * The published image, read as metal-hammer reads it: pierrec/lz4's first frame, then archiver v2.1.0's tar
+ * rules (src/verify, the extractor of the image test), into a root whose /dev is a bind mount of a scratch
+ * folder, as metal-hammer binds its live /dev before extracting. Mounting needs root; elsewhere the
+ * extraction runs without the bind.
+ */
+async function extractAsHammer(image: string, root: string): Promise<void> {
+  const dev = `${root}-dev`
+  mkdirSync(join(root, 'dev'), { recursive: true })
+  mkdirSync(dev, { recursive: true })
+  const bound =
+    process.getuid?.() === 0 && spawnSync('mount', ['--bind', dev, join(root, 'dev')]).status === 0
+  try {
+    const facts = await extractArchive(decodeFirstFrame(new ByteReader(createReadStream(image))), { root })
+    expect(facts.end).toBe('end-of-archive')
+    expect(facts.outside).toBe(0)
+    expect(existsSync(join(root, 'etc/os-release'))).toBe(true)
+  } finally {
+    if (bound) spawnSync('umount', [join(root, 'dev')])
+  }
+  expect(readdirSync(dev)).toEqual([])
 }
 
 describe.skipIf(!ready)("metal-images' families, published as its workflow does", () => {
@@ -207,6 +234,7 @@ describe.skipIf(!ready)("metal-images' families, published as its workflow does"
           `${createHash('md5').update(image).digest('hex')}  img.tar.lz4\n`,
         )
         expect(readFileSync(join(folder, 'packages.txt')).equals(rootfs.get(f.target)!.packages)).toBe(true)
+        await extractAsHammer(join(folder, 'img.tar.lz4'), join(work, `extracted-${event}-${f.target}`))
       }
     },
   )

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { describe, expect, test } from 'vitest'
 import { InputError } from '../../src/util/errors.ts'
+import { DEFAULT_SUCCESS } from '../../src/verify/boot.ts'
 import { INPUTS, OUTPUTS, type InputName } from '../../src/config/inputs.ts'
-import { parseInputs } from '../../src/config/parse.ts'
+import { inputList, parseInputs } from '../../src/config/parse.ts'
 import type { PublishConfig } from '../../src/config/types.ts'
+import { NO_BUILDX_OPTIONS, type BakeConfig, type BuildxOptions } from '../../src/source/config.ts'
 
 const reader =
   (values: Partial<Record<InputName, string>>) =>
@@ -37,6 +39,7 @@ describe('parseInputs', () => {
           pull: false,
           labels: [],
           buildkit: 'auto',
+          buildx: NO_BUILDX_OPTIONS,
         },
       },
       osName: 'debian',
@@ -66,7 +69,41 @@ describe('parseInputs', () => {
       artifact: { mode: 'auto', name: '', retentionDays: undefined },
       destinationGiven: false,
       cache: false,
+      test: {
+        mode: 'off',
+        installYaml: undefined,
+        timeoutMs: 600_000,
+        command: undefined,
+        success: new RegExp(DEFAULT_SUCCESS),
+      },
     })
+  })
+
+  test('test: boot with a command, a timeout and a success pattern of its own', () => {
+    const config = publishConfig({
+      ...base,
+      test: 'boot',
+      'test-timeout': '90s',
+      'test-command': 'systemctl is-system-running --wait',
+      'test-success': 'login: *$',
+      'test-install-yaml': 'ci/install.yaml',
+    })
+    expect(config.test).toEqual({
+      mode: 'boot',
+      installYaml: 'ci/install.yaml',
+      timeoutMs: 90_000,
+      command: 'systemctl is-system-running --wait',
+      success: /login: *$/,
+    })
+  })
+
+  test('the default success pattern matches what systemd 252 and newer print, and a login prompt', () => {
+    const re = new RegExp(DEFAULT_SUCCESS)
+    expect(re.test('[  OK  ] Reached target Multi-User System.')).toBe(true)
+    expect(re.test('[  OK  ] Reached target multi-user.target - Multi-User System.')).toBe(true)
+    expect(re.test('metal-test login: ')).toBe(true)
+    expect(re.test('[  OK  ] Reached target basic.target - Basic System.')).toBe(false)
+    expect(re.test('Last login: Fri Dec  4 20:11:13 UTC 2026 on ttyS0')).toBe(false)
   })
 
   test.each([
@@ -216,6 +253,36 @@ describe('parseInputs', () => {
     [{ endpoint: 'ftp://x' }, 'endpoint', 'http:// or https:// URL'],
     [{ 'upload-timeout': '0' }, 'upload-timeout', 'expected a duration'],
     [{ 'upload-timeout': '10 minutes' }, 'upload-timeout', 'expected a duration'],
+    // build-push-action's inputs and bake
+    [{ targets: 'a,b' }, 'targets', 'one target'],
+    [{ targets: 'a', image: 'x' }, 'targets', 'not both'],
+    [{ targets: 'a', rootfs: 'x' }, 'targets', 'not both'],
+    [{ set: 'a.args.X=1' }, 'set', 'give "targets" too'],
+    [{ 'bake-files': 'x.hcl' }, 'bake-files', 'give "targets" too'],
+    [{ targets: 'a', context: 'dir' }, 'context', 'the bake target says what to build'],
+    [{ targets: 'a', file: 'Dockerfile' }, 'file', 'the bake target says what to build'],
+    [{ targets: 'a', network: 'host' }, 'network', 'no such attribute'],
+    [{ targets: 'a', 'add-hosts': 'a:1.2.3.4' }, 'add-hosts', 'no such attribute'],
+    [{ targets: 'a', buildkit: 'false' }, 'buildkit', 'BuildKit'],
+    [{ targets: 'a', cache: 'true' }, 'cache', 'cache-from and cache-to'],
+    [{ cache: 'true', 'cache-to': 'type=gha' }, 'cache', 'either cache or cache-from/cache-to'],
+    [{ push: 'true' }, 'tags', 'push: true needs at least one tag'],
+    [{ tags: 'r/i:1' }, 'tags', 'only applies with push: true'],
+    [{ push: 'yes', tags: 'r/i:1' }, 'push', 'true or false'],
+    [{ image: 'x', push: 'true' }, 'push', 'only applies when building'],
+    [{ image: 'x', secrets: 'a=b' }, 'secrets', 'only applies when building'],
+    [{ rootfs: 'x', 'build-contexts': 'a=b' }, 'build-contexts', 'only applies when building'],
+    [{ 'build-contexts': 'ctx' }, 'build-contexts', 'entry 1 is not name=value'],
+    [{ 'secret-envs': 'id=' }, 'secret-envs', 'entry 1 is not name=value'],
+    [{ attests: 'provenance' }, 'attests', 'type=<provenance|sbom>'],
+    [{ platforms: 'linux/amd64,linux/arm64' }, 'platforms', 'one platform'],
+    [{ platforms: 'linux/arm64', platform: 'linux/amd64' }, 'platforms', 'differs from platform'],
+    [{ platforms: 'arm64' }, 'platforms', 'os/arch'],
+    [{ test: 'yes' }, 'test', 'expected off, install or boot'],
+    [{ test: 'boot', 'test-timeout': 'soon' }, 'test-timeout', 'expected a duration'],
+    [{ test: 'boot', 'test-success': 'Reached (target' }, 'test-success', 'not a regular expression'],
+    [{ test: 'install', 'test-command': 'true' }, 'test-command', 'only applies with test: boot'],
+    [{ 'test-install-yaml': 'install.yaml' }, 'test-install-yaml', 'only applies with test: install or boot'],
   ] as [Partial<Record<InputName, string>>, string, string][])(
     '%o is an error naming input %s',
     (values, input, text) => {
@@ -239,6 +306,131 @@ describe('parseInputs', () => {
     expect(() => parseInputs(reader({ ...base, 'build-args': 'A=1\nsupersecret' }))).not.toThrow(
       /supersecret/,
     )
+  })
+})
+
+describe("parseInputs: build-push-action's inputs and bake", () => {
+  const buildx = (values: Partial<Record<InputName, string>>): BuildxOptions => {
+    const source = publishConfig({ ...base, ...values }).source
+    if (source.kind === 'build') return source.build.buildx
+    if (source.kind === 'bake') return source.bake.buildx
+    throw new Error(`expected a build, got ${source.kind}`)
+  }
+  const bake = (values: Partial<Record<InputName, string>>): BakeConfig => {
+    const source = publishConfig({ ...base, ...values }).source
+    if (source.kind !== 'bake') throw new Error(`expected bake, got ${source.kind}`)
+    return source.bake
+  }
+
+  test('lists as build-push-action reads them: lines, commas unless the input takes them, CSV quotes', () => {
+    expect(inputList('a, b\nc\n\n"d,e",f')).toEqual(['a', 'b', 'c', 'd,e', 'f'])
+    expect(inputList('type=gha,mode=max\ntype=local,src=/x', { ignoreComma: true })).toEqual([
+      'type=gha,mode=max',
+      'type=local,src=/x',
+    ])
+    expect(inputList('"name=a,b",x\r\n""', { ignoreComma: true })).toEqual(['name=a,b,x'])
+    expect(inputList('a""b,"c""d"')).toEqual(['a""b', 'c"d'])
+    expect(inputList('')).toEqual([])
+  })
+
+  test('every buildx input, each as buildx takes it', () => {
+    expect(
+      buildx({
+        builder: 'ci',
+        'build-contexts': 'ctx=./debian/context\nbase=docker-image://debian:12',
+        secrets: 'token= spaced value \nother=a,b',
+        'secret-files': 'key=./key.pem',
+        'secret-envs': 'gh=GITHUB_TOKEN,npm=NPM_TOKEN',
+        ssh: 'default',
+        'cache-from': 'type=registry,ref=r/c',
+        'cache-to': 'type=registry,ref=r/c,mode=max',
+        network: 'host',
+        'add-hosts': 'a:10.0.0.1,b:10.0.0.2',
+        provenance: 'mode=max',
+        'sbom-attestation': 'false',
+        attests: 'type=provenance,builder-id=x',
+        push: 'true',
+        tags: 'r/i:1\nr/i:latest',
+      }),
+    ).toEqual({
+      builder: 'ci',
+      contexts: [
+        ['ctx', './debian/context'],
+        ['base', 'docker-image://debian:12'],
+      ],
+      secrets: [
+        { id: 'token', kind: 'value', source: ' spaced value ', input: 'secrets' },
+        { id: 'other', kind: 'value', source: 'a,b', input: 'secrets' },
+        { id: 'key', kind: 'file', source: './key.pem', input: 'secret-files' },
+        { id: 'gh', kind: 'env', source: 'GITHUB_TOKEN', input: 'secret-envs' },
+        { id: 'npm', kind: 'env', source: 'NPM_TOKEN', input: 'secret-envs' },
+      ],
+      ssh: ['default'],
+      cacheFrom: ['type=registry,ref=r/c'],
+      cacheTo: ['type=registry,ref=r/c,mode=max'],
+      network: 'host',
+      addHosts: ['a:10.0.0.1', 'b:10.0.0.2'],
+      attests: [
+        { spec: 'type=provenance,mode=max', input: 'provenance' },
+        { spec: 'type=sbom,disabled=true', input: 'sbom-attestation' },
+        { spec: 'type=provenance,builder-id=x', input: 'attests' },
+      ],
+      push: true,
+      tags: ['r/i:1', 'r/i:latest'],
+    })
+    expect(buildx({ provenance: 'true' }).attests).toEqual([
+      { spec: 'type=provenance,disabled=false', input: 'provenance' },
+    ])
+  })
+
+  test('a secret is never in an error: a bad entry is named by its number', () => {
+    let error: unknown
+    try {
+      parseInputs(reader({ ...base, secrets: 'ok=1\nhunter2' }))
+    } catch (err) {
+      error = err
+    }
+    expect((error as InputError).input).toBe('secrets')
+    expect((error as Error).message).toMatch(/entry 2 is not name=value/)
+    expect((error as Error).message).not.toContain('hunter2')
+    expect(() => parseInputs(reader({ ...base, secrets: 'a=hunter2\na=x' }))).toThrow(
+      /"a" is given more than once/,
+    )
+    expect(() => parseInputs(reader({ ...base, secrets: 'a=hunter2\na=x' }))).not.toThrow(/hunter2/)
+  })
+
+  test('platforms is platform: one of them, the same', () => {
+    expect(publishConfig({ ...base, platforms: 'linux/arm64' }).source.platform).toBe('linux/arm64')
+    expect(
+      publishConfig({ ...base, platforms: 'linux/arm64', platform: 'linux/arm64' }).source.platform,
+    ).toBe('linux/arm64')
+  })
+
+  test('targets: a bake target, docker-bake.hcl by default, with the inputs to apply over it', () => {
+    expect(
+      bake({
+        targets: 'ubuntu-firewall',
+        set: '_common.output+=type=registry\n\n *.args.X=1 ',
+        'build-args': 'A=1',
+        target: 'final',
+        'no-cache': 'true',
+        platforms: 'linux/arm64',
+      }),
+    ).toEqual({
+      files: ['docker-bake.hcl'],
+      target: 'ubuntu-firewall',
+      set: ['_common.output+=type=registry', '*.args.X=1'],
+      buildArgs: [['A', '1']],
+      labels: [],
+      stage: 'final',
+      platform: 'linux/arm64',
+      noCache: true,
+      pull: false,
+      buildx: NO_BUILDX_OPTIONS,
+    })
+    expect(bake({ targets: 'debian', 'bake-files': 'a.hcl\nb.hcl' }).files).toEqual(['a.hcl', 'b.hcl'])
+    // Without targets, tags only make sense with push; with targets they rename the target's pushes.
+    expect(bake({ targets: 'debian', tags: 'r/d:1' }).buildx.tags).toEqual(['r/d:1'])
   })
 })
 

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { installAction, runAction } from '../helpers/action.ts'
 import { dockerAvailable, requireTool } from '../helpers/env.ts'
 import { startResultsService, type ResultsService } from '../helpers/results-service.ts'
+import { installer, tinyRoot } from '../helpers/tiny-root.ts'
+import { missingForInstall } from '../../src/verify/sandbox.ts'
 
 // The bundled action uploads the image as a workflow artifact. The blob storage is real (Azurite); GitHub's
 // results service cannot run outside GitHub, so a stand-in for its twirp endpoints hands out the URLs
@@ -19,6 +21,9 @@ afterAll(async () => {
 })
 
 const OS = { 'os-name': 'debian', 'os-version': '12', contract: 'off', 'build-info': 'false' }
+const cannotTest = missingForInstall()
+if (cannotTest.length && process.env.CI === 'true')
+  throw new Error(`CI=true but test: install cannot run: ${cannotTest}`)
 
 describe.skipIf(!service)('the workflow artifact', () => {
   let s: ResultsService
@@ -124,6 +129,45 @@ describe.skipIf(!service)('the workflow artifact', () => {
       execFileSync('lz4', ['-d', '-c'], { input: image, maxBuffer: 1 << 28 }).equals(readFileSync(rootfs)),
     ).toBe(true)
   })
+
+  test.skipIf(cannotTest.length > 0)(
+    'a failed image test: nothing published, test-result says where, installer.log in <name>-test-logs',
+    async () => {
+      const tiny = join(work, 'tiny-root.tar')
+      writeFileSync(
+        tiny,
+        tinyRoot({ '/install.sh': installer('echo "metal-image-test-marker: no disk" >&2\nexit 1') }),
+      )
+      const dest = join(work, 'failing-test')
+      const run = await runAction(
+        action,
+        {
+          ...OS,
+          rootfs: tiny,
+          destination: dest,
+          artifact: 'true',
+          test: 'install',
+          'artifact-name': 'failing-install',
+        },
+        { env: s.env },
+      )
+      expect(run.code).toBe(1)
+      expect(JSON.parse(run.outputs['test-result']!)).toMatchObject({ passed: false, phase: 'install' })
+      const artifact = s.artifacts().find((a) => a.name === 'failing-install-test-logs')!
+      expect(artifact).toBeDefined()
+      const zip = await s.download(artifact.blobName)
+      expect(entries(zip)).toEqual(['installer.log'])
+      expect(unzip(zip, 'installer.log').toString()).toContain('metal-image-test-marker: no disk')
+      expect(run.summary).toContain('Image test failed in phase install')
+      expect(run.summary).toContain('metal-image-test-marker: no disk')
+      expect(run.summary).toContain(`/artifacts/${artifact.id}">workflow artifact</a>`)
+      // The image itself was neither published nor uploaded.
+      expect(s.artifacts().some((a) => a.name === 'failing-install')).toBe(false)
+      expect(spawnSync('sh', ['-c', `find '${dest}' -type f 2>/dev/null`], { encoding: 'utf8' }).stdout).toBe(
+        '',
+      )
+    },
+  )
 })
 
 describe.skipIf(!service || !dockerAvailable())('the build cache', () => {

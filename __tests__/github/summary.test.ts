@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import type { RunResult } from '../../src/app/result.ts'
 import { TOOL } from '../../src/util/tool.ts'
-import { linked, summaryTables } from '../../src/github/summary.ts'
+import { linked, summaryTables, testFailureSummary, testLine } from '../../src/github/summary.ts'
 import { outputsOf } from '../../src/app/outputs.ts'
 
 const result: RunResult = {
@@ -69,6 +69,54 @@ describe('outputs and job summary', () => {
   test('the SBOM names the tool with the version in package.json', () => {
     expect(TOOL.version).toBe(
       JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+    )
+  })
+})
+
+describe('the image test in the summary', () => {
+  test('a passed test is one row; what comes from the image is text, not HTML', () => {
+    const tested: RunResult = {
+      ...result,
+      build: {
+        ...result.build!,
+        test: {
+          mode: 'boot',
+          passed: true,
+          installer: '/install.sh',
+          kernel: '/boot/vmlinuz-6.1.0-50-amd64',
+          initrd: '/boot/initrd.img-6.1.0-50-amd64',
+          cmdline: 'console=ttyS0',
+          accel: 'tcg',
+          successLine: '[  OK  ] Reached target <b>Multi-User</b> System.',
+          command: { exitCode: 0, output: 'ok' },
+          seconds: { extract: 19.2, install: 0.1, disk: 3, boot: 38.8, command: 4.4 },
+        },
+      },
+    }
+    expect(summaryTables(tested).facts).toContainEqual(['Test', testLine(tested.build!.test!)])
+    expect(testLine(tested.build!.test!)).toBe(
+      'boot passed: installed with /install.sh and booted /boot/vmlinuz-6.1.0-50-amd64 (TCG) to &quot;[  OK  ] Reached target &lt;b&gt;Multi-User&lt;/b&gt; System.&quot;; test-command exited 0',
+    )
+    expect(outputsOf(tested)['test-result']).toBe(JSON.stringify(tested.build!.test))
+    expect(outputsOf(result)['test-result']).toBe('')
+  })
+
+  test('a failed test: the phase, the reason, both tails escaped, and the link to the logs', () => {
+    const html = testFailureSummary(
+      {
+        phase: 'install',
+        reason: 'running "/install.sh" in chroot failed: exit status 1',
+        installerTail: 'grub-install: <no disk>',
+        consoleTail: undefined,
+      },
+      { url: 'https://github.com/o/r/actions/runs/1/artifacts/2' },
+    )
+    expect(html).toContain('<h2>Image test failed in phase install: nothing was published</h2>')
+    expect(html).toContain('<p>running &quot;/install.sh&quot; in chroot failed: exit status 1</p>')
+    expect(html).toContain('<pre>grub-install: &lt;no disk&gt;</pre>')
+    expect(html).not.toContain('Console (last lines)')
+    expect(html).toContain(
+      '<a href="https://github.com/o/r/actions/runs/1/artifacts/2">workflow artifact</a>',
     )
   })
 })

@@ -28,7 +28,13 @@ export interface ActionRun {
 export async function runAction(
   actionDir: string,
   inputs: Record<string, string>,
-  options: { cwd?: string; env?: Record<string, string>; interruptWhen?: RegExp } = {},
+  options: {
+    cwd?: string
+    env?: Record<string, string>
+    interruptWhen?: RegExp
+    /** What interrupts it when `interruptWhen` matches; SIGINT, as a cancelled workflow run sends first. */
+    interruptWith?: NodeJS.Signals
+  } = {},
 ): Promise<ActionRun> {
   const work = mkdtempSync(join(tmpdir(), 'metal-image-run-'))
   const outputFile = join(work, 'output')
@@ -55,7 +61,8 @@ export async function runAction(
   child.stdout.on('data', (d: Buffer) => {
     stdout += d
     // What a cancelled workflow run does to the step: SIGINT first.
-    if (!interrupted && options.interruptWhen?.test(stdout)) interrupted = child.kill('SIGINT')
+    if (!interrupted && options.interruptWhen?.test(stdout))
+      interrupted = child.kill(options.interruptWith ?? 'SIGINT')
   })
   child.stderr.on('data', (d: Buffer) => (stderr += d))
   const code = await new Promise<number | null>((res) => child.on('close', res))

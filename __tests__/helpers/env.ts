@@ -28,3 +28,17 @@ function need(ok: boolean, message: string): boolean {
 export function run(cmd: string, args: string[], input?: Buffer): Buffer {
   return execFileSync(cmd, args, { input, maxBuffer: 1 << 30 })
 }
+
+/** A command's output as text, with extra environment variables and a working folder. */
+export function sh(
+  cmd: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): string {
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+  })
+}

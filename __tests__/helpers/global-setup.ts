@@ -13,6 +13,10 @@ export default function setup(): () => void {
   const dir = mkdtempSync(join(base, 'run-'))
   const previous = process.env.TMPDIR
   process.env.TMPDIR = dir
+  // Credential discovery asks cloud metadata servers (EC2's, GCE's): never off this machine in a test.
+  // Tests that want one start a stand-in and point these at it.
+  process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ??= 'http://127.0.0.1:9'
+  process.env.GCE_METADATA_HOST ??= '127.0.0.1:9'
   return () => {
     if (previous === undefined) delete process.env.TMPDIR
     else process.env.TMPDIR = previous

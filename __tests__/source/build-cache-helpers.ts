@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { type CacheKeyOptions } from '../../src/source/cache-key.ts'
-import type { BuildConfig } from '../../src/source/config.ts'
+import { NO_BUILDX_OPTIONS, type BuildConfig } from '../../src/source/config.ts'
 import type { Log } from '../../src/util/log.ts'
 
 export function recordingLog(): Log & { lines: string[] } {
@@ -49,6 +49,7 @@ export const BUILD: BuildConfig = {
   pull: false,
   labels: [],
   buildkit: 'auto',
+  buildx: NO_BUILDX_OPTIONS,
 }
 export const OPTS: CacheKeyOptions = {
   contextDigest: `sha256:${'c'.repeat(64)}`,

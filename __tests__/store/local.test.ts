@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { InputError } from '../../src/util/errors.ts'
 import { LocalStore, parseLocalDestination } from '../../src/store/local.ts'
+import type { SetCommit } from '../../src/store/store.ts'
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'metal-image-store-'))
 
@@ -35,14 +36,28 @@ describe('parseLocalDestination', () => {
 
 describe('LocalStore transactions', () => {
   const store = (root: string) => new LocalStore(root, 'destination')
+  /** A set in `dir`: the image and companions as given, nothing else. */
+  const set = (
+    dir: string,
+    image: string,
+    companions: string[] = [],
+    obsolete: string[] = [],
+  ): SetCommit => ({
+    lockDir: dir,
+    image: `${dir}/${image}`,
+    companions: companions.map((n) => `${dir}/${n}`),
+    seal: [],
+    retract: [],
+    obsolete: obsolete.map((n) => `${dir}/${n}`),
+  })
 
-  test('files appear under their names only on commit, temp files gone', async () => {
+  test('files appear under their names only on commit; no temporary file or lock stays', async () => {
     const root = fresh()
     const tx = await store(root).begin(['debian/12'])
     await tx.writeFile('debian/12/a', 'A')
     await tx.writeFile('debian/12/b', 'B')
     expect(existsSync(join(root, 'debian/12/a'))).toBe(false)
-    await tx.commit(['debian/12/a', 'debian/12/b'])
+    expect(await tx.commit(set('debian/12', 'a', ['b']))).toEqual({ committed: true })
     expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/a', 'debian/12/b'])
     expect(readFileSync(join(root, 'debian/12/a'), 'utf8')).toBe('A')
     expect(store(root).url('debian/12/a')).toBe(pathToFileURL(join(root, 'debian/12/a')).href)
@@ -72,7 +87,7 @@ describe('LocalStore transactions', () => {
     const first = await store(root).begin(['debian/12'])
     await first.writeFile('debian/12/img', 'old image')
     await first.writeFile('debian/12/packages.txt', 'old packages')
-    await first.commit(['debian/12/img', 'debian/12/packages.txt'])
+    await first.commit(set('debian/12', 'img', ['packages.txt']))
 
     const failed = await store(root).begin(['debian/12'])
     await failed.writeFile('debian/12/img', 'half a new image')
@@ -82,22 +97,26 @@ describe('LocalStore transactions', () => {
 
     const second = await store(root).begin(['debian/12'])
     await second.writeFile('debian/12/img', 'new image')
-    await second.commit(['debian/12/img'], { obsolete: ['debian/12/packages.txt'] })
+    await second.commit(set('debian/12', 'img', [], ['packages.txt']))
     expect(tree(root)).toEqual(['debian/', 'debian/12/', 'debian/12/img'])
   })
 
   test('copy is complete under its temporary name before it is renamed into place', async () => {
     const root = fresh()
-    const tx = await store(root).begin(['stable/debian/12', 'release/debian/12'])
+    const tx = await store(root).begin(['stable/debian/12'])
     await tx.writeFile('stable/debian/12/img', 'image')
-    await tx.commit(['stable/debian/12/img'])
-    await tx.copy('stable/debian/12/img', 'release/debian/12/img')
+    await tx.commit(set('stable/debian/12', 'img'))
+    const copy = await store(root).begin(['release/debian/12'])
+    expect(await copy.copy('stable/debian/12/img', 'release/debian/12/img')).toBe(
+      '78805a221a988e79ef3f42d7c5bfd418',
+    )
     const partial = readdirSync(join(root, 'release/debian/12')).filter((n) => n.endsWith('.partial'))
     expect(partial).toHaveLength(1)
     expect(readFileSync(join(root, 'release/debian/12', partial[0]!), 'utf8')).toBe('image')
     expect(existsSync(join(root, 'release/debian/12/img'))).toBe(false)
-    await tx.commit(['release/debian/12/img'])
+    await copy.commit(set('release/debian/12', 'img'))
     expect(readFileSync(join(root, 'release/debian/12/img'), 'utf8')).toBe('image')
+    expect(readdirSync(join(root, 'release/debian/12'))).toEqual(['img'])
   })
 
   test('reading: files, folders, sizes; missing ones are undefined or empty', async () => {

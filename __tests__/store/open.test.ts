@@ -3,7 +3,8 @@ import { InputError } from '../../src/util/errors.ts'
 import { parseInputs } from '../../src/config/parse.ts'
 import { type InputName } from '../../src/config/inputs.ts'
 import { openStore, parseDestination } from '../../src/store/open.ts'
-import { credentialSource, isTransient } from '../../src/store/s3-client.ts'
+import { awsSource as credentialSource } from '../../src/store/credentials.ts'
+import { isTransient } from '../../src/store/s3-client.ts'
 
 describe('parseDestination', () => {
   test.each([
@@ -73,6 +74,8 @@ describe('S3 fault classification and credential naming', () => {
     [withStatus('NoSuchBucket', 404), false],
     [withStatus('InvalidAccessKeyId', 403), false],
     [withStatus('BadRequest', 400), false],
+    // OpenStack Swift refuses conditional PUTs with 501: an answer, not a fault to wait out.
+    [withStatus('NotImplemented', 501), false],
   ])('%s -> transient %s', (err, transient) => {
     expect(isTransient(err)).toBe(transient)
   })

@@ -22,6 +22,7 @@ import { S3Store } from '../../src/store/s3.ts'
 import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { parseFrame } from '../helpers/frame.ts'
 import { binariesRootfs } from '../helpers/rootfs.ts'
+import { rootfsTar } from '../helpers/publishers.ts'
 import { freshBucket, removeBucket, s3Client, s3Server, type S3Server } from '../helpers/swift.ts'
 
 // A real OpenStack Swift with its S3 API (scripts/swift.sh), not a mock: it checks signatures and
@@ -29,7 +30,7 @@ import { freshBucket, removeBucket, s3Client, s3Server, type S3Server } from '..
 const server = await s3Server()
 // A few binaries, not an installable image: the contract check is not what these tests are about.
 const OS = { 'os-name': 'debian', 'os-version': '12', contract: 'off', sbom: 'false', 'build-info': 'false' }
-const quiet: RunOptions['storeTuning'] = { socketTimeoutMs: 3000, baseDelayMs: 20 }
+const quiet: RunOptions['storeTuning'] = { idleMs: 3000, baseDelayMs: 20, settleMs: 200 }
 const target = (s: S3Server) => {
   const url = new URL(s.endpoint)
   return { host: url.hostname, port: Number(url.port) }
@@ -92,7 +93,7 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
     expect(JSON.parse((await get(`${dir}/versions.json`)).toString()).versions[0].md5).toBe(md5(image))
   })
 
-  test('commit order: the old md5 goes before the new image is visible; the md5 after it, the index last', async () => {
+  test('commit order: the old md5 goes first, the image, versions.json, the new md5 last; all under the lock', async () => {
     const proxy = await startFaultProxy(target(s))
     try {
       const prefix = 'order'
@@ -102,12 +103,23 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
         proxy.requests.findLastIndex((r) => r.method === 'HEAD' && !r.target.includes('/debian/')),
       )
       const at = (pred: (r: { method: string; target: string }) => boolean) => second.findIndex(pred)
+      const lock = at((r) => r.method === 'PUT' && r.target.includes('.metal-image.lock'))
       const retractMd5 = at((r) => r.method === 'DELETE' && r.target.includes('img.tar.lz4.md5'))
       const complete = at((r) => r.method === 'POST' && r.target.includes('uploadId='))
-      const putMd5 = at((r) => r.method === 'PUT' && r.target.includes('img.tar.lz4.md5'))
       const putIndex = at((r) => r.method === 'PUT' && r.target.includes('versions.json'))
-      expect(retractMd5).toBeGreaterThan(-1)
-      expect([retractMd5 < complete, complete < putMd5, putMd5 < putIndex]).toEqual([true, true, true])
+      const putMd5 = at((r) => r.method === 'PUT' && r.target.includes('img.tar.lz4.md5'))
+      const unlock = second.findLastIndex(
+        (r) => r.method === 'DELETE' && r.target.includes('.metal-image.lock'),
+      )
+      expect(lock).toBeGreaterThan(-1)
+      expect([
+        lock < retractMd5,
+        retractMd5 < complete,
+        complete < putIndex,
+        putIndex < putMd5,
+        putMd5 < unlock,
+      ]).toEqual([true, true, true, true, true])
+      expect((await list(`${prefix}/`)).filter((k) => k.split('/').pop()!.startsWith('.'))).toEqual([])
     } finally {
       await proxy.close()
     }
@@ -152,7 +164,14 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
       })(),
     )
     await pipeline(source, tx.createWriteStream('x/img.tar.lz4'))
-    await tx.commit(['x/img.tar.lz4'])
+    await tx.commit({
+      lockDir: 'x',
+      image: 'x/img.tar.lz4',
+      companions: [],
+      seal: [],
+      retract: [],
+      obsolete: [],
+    })
     const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'big/x/img.tar.lz4' }))
     const got = createHash('md5')
     await pipeline(res.Body as Readable, got)
@@ -197,7 +216,9 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
         runImage(config({ destination, endpoint: proxy.endpoint, 'upload-timeout': '2s' }), {
           storeTuning: quiet,
         }),
-      ).rejects.toThrow(/still failing after \d+ attempts when the upload-timeout budget ran out/)
+      ).rejects.toThrow(
+        /still failing after \d+ attempts when the upload-timeout budget ran out|the upload-timeout of 2s ran out/,
+      )
     } finally {
       await proxy.close()
     }
@@ -228,32 +249,38 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
     )
   })
 
-  test('two runs racing for one versioned path: the one that completes second is refused (If-None-Match: *)', async () => {
-    // Both runs plan before either has published (so both pass the "already exists" check); B's
-    // completion is held back by the proxy until A's image is there. Swift checks If-None-Match when
-    // the completion arrives, not atomically, so two completions in the same instant could both pass:
-    // the README says so. Holding B back makes the case deterministic.
-    const c = (endpoint: string) =>
-      config({ destination: `s3://${bucket}/race`, layout: 'versioned', date: '20261201', endpoint })
-    const proxy = await startFaultProxy(target(s))
-    try {
-      proxy.stall(2500, 1, (r) => r.method === 'POST' && r.target.includes('uploadId='))
-      const [a, b] = await Promise.allSettled([
-        runImage(c(s.endpoint)),
-        runImage(c(proxy.endpoint), { storeTuning: { socketTimeoutMs: 10_000, baseDelayMs: 20 } }),
-      ])
-      expect(proxy.injected.stall).toBe(1)
-      expect(a.status).toBe('fulfilled')
-      expect(b.status).toBe('rejected')
-      expect(String((b as PromiseRejectedResult).reason)).toMatch(/published by another run first/)
-      const won = (a as PromiseFulfilledResult<{ md5: string }>).value
-      expect(md5(await get('race/debian/12/20261201/img.tar.lz4'))).toBe(won.md5)
-      expect((await get('race/debian/12/20261201/img.tar.lz4.md5')).toString()).toBe(
-        `${won.md5}  img.tar.lz4\n`,
-      )
-    } finally {
-      await proxy.close()
-    }
+  test('two runs racing for one versioned path: the folder lock serializes them, the second loses the race', async () => {
+    // Both runs plan before either has published (so both pass the "already exists" check); the one that
+    // gets the folder's lock second decides again and finds the version taken.
+    const c = (tar: string, date = '20261201') =>
+      config({ destination: `s3://${bucket}/race`, layout: 'versioned', date, rootfs: tar })
+    const [a, b] = await Promise.allSettled([
+      runImage(c(rootfsTar(work, 'race-a')), { storeTuning: quiet }),
+      runImage(c(rootfsTar(work, 'race-b')), { storeTuning: quiet }),
+    ])
+    const results = [a, b]
+    const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ md5: string }>[]
+    const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
+    expect([won.length, lost.length]).toEqual([1, 1])
+    expect(String(lost[0]!.reason)).toMatch(
+      /lost the race for s3:\/\/.*\/race\/debian\/12\/20261201\/|already exists/,
+    )
+    expect(md5(await get('race/debian/12/20261201/img.tar.lz4'))).toBe(won[0]!.value.md5)
+    expect((await get('race/debian/12/20261201/img.tar.lz4.md5')).toString()).toBe(
+      `${won[0]!.value.md5}  img.tar.lz4\n`,
+    )
+    expect(await list('race/')).toEqual([
+      'race/debian/12/20261201/img.tar.lz4',
+      'race/debian/12/20261201/img.tar.lz4.md5',
+      'race/debian/12/versions.json',
+    ])
     expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([])
+    // The very same image twice at once (a re-run): both succeed, one set is there.
+    const same = rootfsTar(work, 'race-same')
+    const twice = await Promise.allSettled(
+      [0, 1].map(() => runImage(c(same, '20261202'), { storeTuning: quiet })),
+    )
+    expect(twice.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
+    expect(twice.filter((r) => r.status === 'fulfilled' && r.value.files.length === 0)).toHaveLength(1)
   })
 })

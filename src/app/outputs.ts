@@ -21,6 +21,9 @@ export function outputsOf(
     sha256: result.checksums.sha256 ?? '',
     sha512: result.checksums.sha512 ?? '',
     contract: result.build?.contract ? JSON.stringify(result.build.contract) : '',
+    digest: result.registry?.digest ?? '',
+    tags: result.registry?.tags.join('\n') ?? '',
+    'test-result': result.build?.test ? JSON.stringify(result.build.test) : '',
     'artifact-id': artifact ? String(artifact.id) : '',
     'artifact-url': artifact?.url ?? '',
   }

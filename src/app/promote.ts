@@ -8,7 +8,7 @@ import {
   setCommit,
 } from '../release/files.ts'
 import { imageVersion, isCalendarDate } from '../release/version.ts'
-import { addToIndex, readIndex, type IndexEntry } from '../release/versions-index.ts'
+import { indexUpdate, readIndex, type IndexEntry } from '../release/versions-index.ts'
 import type { Store } from '../store/store.ts'
 import { InputError, StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
@@ -39,7 +39,7 @@ export async function promote(config: PromoteConfig, store: Store, log: Log): Pr
       (await store.size(`${src}/${name}`)) !== undefined ? name : undefined,
     ),
   )
-  const { order, retract, obsolete } = setCommit([IMAGE_FILE, ...present.filter((n) => n !== undefined)])
+  const roles = setCommit([IMAGE_FILE, ...present.filter((n) => n !== undefined)])
 
   const common = {
     imageId: version.imageId,
@@ -71,11 +71,11 @@ export async function promote(config: PromoteConfig, store: Store, log: Log): Pr
       )
   }
 
-  const tx = await store.begin([dst])
+  const tx = await store.begin([dst], { log })
   const at = (dir: string) => (name: string) => `${dir}/${name}`
   try {
     let copied = ''
-    for (const name of order) {
+    for (const name of roles.order) {
       const md5OfCopy = await tx.copy(`${src}/${name}`, `${dst}/${name}`)
       if (name === IMAGE_FILE) copied = md5OfCopy
     }
@@ -84,22 +84,48 @@ export async function promote(config: PromoteConfig, store: Store, log: Log): Pr
         'promote',
         `the copy of ${store.url(`${src}/${IMAGE_FILE}`)} has md5 ${copied}, not ${md5}`,
       )
-    await tx.commit(order.map(at(dst)), { retract: retract.map(at(dst)), obsolete: obsolete.map(at(dst)) })
+    const outcome = await tx.commit({
+      lockDir: toDir,
+      image: at(dst)(IMAGE_FILE),
+      companions: roles.companions.map(at(dst)),
+      seal: roles.seal.map(at(dst)),
+      retract: roles.retract.map(at(dst)),
+      obsolete: roles.obsolete.map(at(dst)),
+      ...(config.versionsJson
+        ? {
+            index: indexUpdate(toDir, config, {
+              version: version.version,
+              imageId: version.imageId,
+              md5,
+              size: entry.size || ((await store.size(`${src}/${IMAGE_FILE}`)) ?? 0),
+              published: new Date().toISOString(),
+              path: `${sub.slice(1)}${sub ? '/' : ''}${IMAGE_FILE}`,
+            }),
+          }
+        : {}),
+      // Another promotion may have filled the target while this one copied.
+      decide: async () => {
+        if ((await store.size(`${dst}/${IMAGE_FILE}`)) === undefined || config.onConflict === 'overwrite')
+          return undefined
+        const there = parseChecksumLine((await store.read(`${dst}/${MD5_FILE}`))?.toString())
+        if (config.onConflict === 'skip' || there === md5)
+          return `${store.url(dst)}/ was filled by another run meanwhile${there === md5 ? ' with the same image' : ''}: nothing copied`
+        throw new StageError(
+          'promote',
+          `lost the race for ${store.url(dst)}/: another run put an image there while this one copied; nothing of this run was published`,
+        )
+      },
+    })
+    if (!outcome.committed) {
+      log.info(outcome.reason)
+      return { ...common, size: entry.size, files: [], method: outcome.reason, timings: [] }
+    }
     const size = (await store.size(`${dst}/${IMAGE_FILE}`)) ?? entry.size
-    if (config.versionsJson)
-      await addToIndex(store, tx, toDir, config, {
-        version: version.version,
-        imageId: version.imageId,
-        md5,
-        size,
-        published: new Date().toISOString(),
-        path: `${sub.slice(1)}${sub ? '/' : ''}${IMAGE_FILE}`,
-      })
     log.info(`${version.imageId}: ${store.url(src)}/ -> ${store.url(dst)}/ (md5 ${md5} checked)`)
     return {
       ...common,
       size,
-      files: order.map((name) => ({ name, url: store.url(`${dst}/${name}`), bytes: 0 })),
+      files: roles.order.map((name) => ({ name, url: store.url(`${dst}/${name}`), bytes: 0 })),
       method: `promoted from ${fromInput}`,
       timings: [{ stage: 'promote (copy, md5 check)', ms: performance.now() - started }],
     }

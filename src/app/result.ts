@@ -1,5 +1,7 @@
 import type { ChecksumAlgorithm } from '../release/files.ts'
 import type { ContractDocument } from '../rootfs/contract/checks.ts'
+import type { RegistryPush } from '../source/push.ts'
+import type { TestDocument } from '../verify/test.ts'
 
 export interface PublishedFile {
   name: string
@@ -28,6 +30,8 @@ export interface RunResult {
   timings: { stage: string; ms: number }[]
   /** The image, its checksum files and packages.txt on this machine (the workflow artifact's files). */
   localFiles?: { folder: string; names: string[] }
+  /** The registry push of the same build, when there was one. */
+  registry?: RegistryPush
   /** Only when this run built the image (not when it skipped or promoted). */
   build?: BuildFacts
 }
@@ -43,4 +47,8 @@ export interface BuildFacts {
   cache: string | undefined
   /** What changed in packages.txt since the previous version, as Markdown for the summary. */
   packageChanges: string | undefined
+  /** The install (and boot) test; undefined when it is off. */
+  test?: TestDocument
+  /** The test's full logs (installer.log, console.log) on this machine, for a workflow artifact. */
+  testLogs?: { folder: string; names: string[] }
 }

@@ -1,5 +1,5 @@
 import type { PlanContext } from '../release/plan.ts'
-import type { S3Tuning } from '../store/s3-client.ts'
+import type { StoreTuning } from '../store/options.ts'
 import type { Log } from '../util/log.ts'
 
 export interface RunOptions {
@@ -14,8 +14,8 @@ export interface RunOptions {
    * artifact of a run that publishes to a bucket).
    */
   localCopy?: string
-  /** Tests only: shorter store timeouts and retry delays. */
-  storeTuning?: S3Tuning
+  /** Tests only: shorter store timeouts, retry delays and lock leases. */
+  storeTuning?: StoreTuning
 }
 
 export interface RunContext extends PlanContext {

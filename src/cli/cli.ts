@@ -9,9 +9,24 @@ import { formatSeconds, type Log } from '../util/log.ts'
 import { TOOL } from '../util/tool.ts'
 
 /** Inputs that are switches: `--pull` alone means true. */
-const BOOLEAN_INPUTS = new Set<string>(['no-cache', 'pull'])
+const BOOLEAN_INPUTS = new Set<string>(['no-cache', 'pull', 'push'])
 /** Inputs that hold one item per line: repeating the flag adds a line. */
-const LIST_INPUTS = new Set<string>(['build-args', 'labels'])
+const LIST_INPUTS = new Set<string>([
+  'build-args',
+  'labels',
+  'bake-files',
+  'set',
+  'build-contexts',
+  'secrets',
+  'secret-files',
+  'secret-envs',
+  'ssh',
+  'cache-from',
+  'cache-to',
+  'add-hosts',
+  'tags',
+  'attests',
+])
 
 /** `--name value`, `--name=value`; every action input is a flag of the same name. */
 export function parseArgs(argv: string[]): {

@@ -1,3 +1,5 @@
+import { DEFAULT_SUCCESS } from '../verify/boot.ts'
+
 /**
  * Every input of the action, in one place: action.yml, the README's table and the CLI's --help are
  * checked against (or generated from) this list by the tests.
@@ -23,11 +25,78 @@ export const INPUTS = {
   labels: { description: 'Image labels, one KEY=VALUE per line.' },
   buildkit: {
     description:
-      'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (always build, docker create, docker export).',
+      'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image\'s filesystem).',
     default: 'auto',
   },
+  'bake-files': {
+    description:
+      'Bake files for `targets`, one per line (later ones override earlier ones, as docker buildx bake merges them).',
+    defaultText: 'docker-bake.hcl (with targets)',
+  },
+  targets: {
+    description:
+      "Build this target of the bake files with docker buildx bake (as bake builds it: inherited attributes, named contexts, `target:` contexts, variables from the environment) and publish its rootfs. One target: the action publishes one image. The bake file's own outputs are not used: the rootfs streams to the action (no tar on disk), a registry push comes from `push` or `set`.",
+  },
+  set: {
+    description:
+      "Overrides in docker buildx bake's --set syntax, one per line (e.g. `_common.output+=type=registry`, as metal-images writes it): `+=` appends, also where buildx (before 0.22) cannot; an output line that pushes (type=registry, type=image with push=true) pushes the target.",
+  },
+  'build-contexts': {
+    description:
+      'Named build contexts, one name=value per line (a folder, docker-image://..., an URL; with targets also target:...), as buildx --build-context.',
+  },
+  secrets: {
+    description:
+      'Build secrets, one id=VALUE per line, for RUN --mount=type=secret,id=... (buildx --secret); values are written to a private temporary file and never logged. An empty value is an error.',
+  },
+  'secret-files': {
+    description: 'Build secrets from files, one id=PATH per line; a missing file is an error.',
+  },
+  'secret-envs': {
+    description:
+      'Build secrets from environment variables, one id=VARIABLE per line; an unset or empty variable is an error (buildx would pass an empty secret).',
+  },
+  ssh: {
+    description: 'SSH agent sockets or keys for RUN --mount=type=ssh, e.g. default (buildx --ssh).',
+  },
+  builder: {
+    description:
+      'The buildx builder to build with (docker-container, kubernetes, remote, a docker context). Empty: the current one.',
+  },
+  'cache-from': { description: 'External cache sources, one per line (buildx --cache-from).' },
+  'cache-to': {
+    description:
+      "Cache export destinations, one per line (buildx --cache-to; the docker driver exports none). The input cache is GitHub's cache made easy.",
+  },
+  network: { description: 'Network mode for RUN instructions (docker build --network).' },
+  'add-hosts': { description: 'Custom host-to-IP mappings, host:ip (docker build --add-host).' },
+  platforms: {
+    description:
+      "build-push-action's name for platform: one platform (the action publishes one image per platform).",
+  },
+  push: {
+    description:
+      'Also push the image to a registry from the same build (BuildKit, buildx), under tags. A failed push fails the run before anything is published.',
+    default: 'false',
+  },
+  tags: {
+    description:
+      "Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable). With targets: replace the target's tags.",
+  },
+  provenance: {
+    description:
+      'Provenance attestation, as buildx --provenance: true, false, or its options (mode=max). Needs a builder that makes attestations (not the docker driver).',
+  },
+  'sbom-attestation': {
+    description:
+      "SBOM attestation, as buildx --sbom (build-push-action's sbom input; sbom here is the SBOM file beside the image): true, false or options.",
+  },
+  attests: {
+    description: 'Attestations, one per line in buildx --attest syntax (type=provenance,mode=max).',
+  },
   image: {
-    description: 'Export this existing image (local, or pulled if missing) instead of building.',
+    description:
+      "Export this existing image's own filesystem (local, or pulled if missing) instead of building.",
   },
   rootfs: {
     description:
@@ -143,6 +212,29 @@ export const INPUTS = {
   'artifact-retention-days': {
     description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting.",
   },
+  test: {
+    description:
+      "Test the image as metal-hammer installs it, before anything is published: off; install (extract the published img.tar.lz4 with metal-hammer's LZ4 and tar rules into a scratch root with /proc, /sys, /dev and a tmpfs /tmp mounted, write /etc/metal/install.yaml, run /install-go or /install.sh chrooted as root, check that /etc/metal/boot-info.yaml names a kernel and an initrd that exist); boot (then boot that kernel, initrd and command line in QEMU from a disk of the installed root until test-success appears on the serial console). A failed test publishes nothing. Needs root or passwordless sudo; boot also needs qemu-system-x86_64 and mke2fs.",
+    default: 'off',
+  },
+  'test-install-yaml': {
+    description:
+      "test: a file with the /etc/metal/install.yaml to write instead of the generated one (hostname, networks, machineuuid, sshpublickey, password, console, root_uuid, ...). Its root_uuid, console password and first NIC's MAC are used for the boot disk, the login and the VM.",
+  },
+  'test-timeout': {
+    description:
+      'test: time for the installer to finish, and again for the boot to reach test-success and run test-command; seconds or with a unit (90s, 30m, 1h).',
+    default: '10m',
+  },
+  'test-success': {
+    description:
+      'test: boot: a regular expression (JavaScript) a line of the serial console must match for the boot to pass; colors are removed, and the unfinished last line counts (a login prompt). Default: systemd reaching multi-user.target, or a login prompt.',
+    default: DEFAULT_SUCCESS,
+  },
+  'test-command': {
+    description:
+      'test: boot: a shell command to run in the booted system once test-success appeared, logged in on the serial console as "metal" with the console password of install.yaml (the user metal-stack\'s installers create); a non-zero exit fails the test.',
+  },
   'compression-level': {
     description:
       'LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression. 9, as metal-images (lz4 -9): the image machines download is smaller; 1 is several times faster for pull-request builds.',
@@ -171,6 +263,10 @@ export const OUTPUTS = {
   sha512: 'SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.',
   contract:
     'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  digest: 'Digest of the image manifest pushed to the registry (empty when nothing was pushed).',
+  tags: 'The names the image was pushed under, one per line (empty when nothing was pushed).',
+  'test-result':
+    'The image test as one line of JSON: {"mode", "passed", "installer", "kernel", "initrd", "cmdline", "accel", "successLine", "command": {"exitCode", "output"}, "seconds": {"extract", "install", "disk", "boot", "command"}}; when it failed (the step failed too) {"passed": false, "phase", "message"}; empty when test is off.',
   'artifact-id': 'Id of the uploaded workflow artifact (empty when none was uploaded).',
   'artifact-url': 'Where the workflow artifact can be downloaded (empty when none was uploaded).',
   metadata: 'All outputs as one JSON object.',

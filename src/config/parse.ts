@@ -3,8 +3,10 @@ import { channelSegments } from '../release/channel.ts'
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../release/files.ts'
 import type { DateSpec } from '../release/plan.ts'
 import { datedVersion, isCalendarDate, OS_VERSION } from '../release/version.ts'
-import type { SourceConfig } from '../source/config.ts'
+import type { AttestSpec, BuildxOptions, SecretSpec, SourceConfig } from '../source/config.ts'
+import { csvRecords } from '../source/csv.ts'
 import { InputError } from '../util/errors.ts'
+import type { TestConfig } from '../verify/test.ts'
 import { INPUTS, type InputName, type InputSpec } from './inputs.ts'
 import type { Config, PromoteConfig, PublishConfig, TargetConfig } from './types.ts'
 
@@ -17,46 +19,9 @@ export function parseInputs(read: InputReader): Config {
     const spec: InputSpec = INPUTS[name]
     return raw === '' ? (spec.default ?? '') : raw
   }
-  const platform = get('platform')
-  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform))
-    throw new InputError('platform', platform, 'expected os/arch[/variant], e.g. linux/amd64 or linux/arm64')
+  const platform = parsePlatform(read, get)
 
-  const image = get('image')
-  const rootfs = get('rootfs')
-  if (image && rootfs) throw new InputError('rootfs', rootfs, 'give either "image" or "rootfs", not both')
-  const buildOnly = (['file', 'build-args', 'target', 'labels'] as const).filter((name) => get(name) !== '')
-  if ((image || rootfs) && buildOnly.length > 0) {
-    const name = buildOnly[0]!
-    throw new InputError(
-      name,
-      get(name),
-      `only applies when building; it cannot be combined with "${image ? 'image' : 'rootfs'}"`,
-    )
-  }
-
-  let source: SourceConfig
-  if (rootfs) source = { kind: 'rootfs', rootfs, platform }
-  else if (image) source = { kind: 'image', image, platform }
-  else {
-    const buildkit = get('buildkit')
-    if (buildkit !== 'auto' && buildkit !== 'true' && buildkit !== 'false')
-      throw new InputError('buildkit', buildkit, 'expected auto, true or false')
-    source = {
-      kind: 'build',
-      platform,
-      build: {
-        context: get('context'),
-        file: get('file'),
-        buildArgs: parseKeyValues('build-args', get('build-args')),
-        target: get('target'),
-        platform,
-        noCache: parseBoolean('no-cache', get('no-cache')),
-        pull: parseBoolean('pull', get('pull')),
-        labels: parseKeyValues('labels', get('labels')).map(([k, v]) => `${k}=${v}`),
-        buildkit,
-      },
-    }
-  }
+  const source = parseSource(read, get, platform)
 
   const layout = oneOf('layout', get('layout'), ['flat', 'versioned'] as const)
   const mode = oneOf('mode', get('mode'), ['publish', 'promote'] as const)
@@ -122,10 +87,48 @@ export function parseInputs(read: InputReader): Config {
       retentionDays: parseRetention(get('artifact-retention-days')),
     },
     cache: parseBoolean('cache', get('cache')),
+    test: parseTest(get),
   }
+  if (publish.cache && source.kind === 'bake')
+    throw new InputError('cache', 'true', 'applies to plain builds; with targets use cache-from and cache-to')
+  if (
+    publish.cache &&
+    source.kind === 'build' &&
+    (source.build.buildx.cacheFrom.length > 0 || source.build.buildx.cacheTo.length > 0)
+  )
+    throw new InputError(
+      'cache',
+      'true',
+      'give either cache or cache-from/cache-to: both would pick the build cache',
+    )
   if (mode === 'publish') return publish
   const promote: PromoteConfig = { mode: 'promote', ...target, fromChannel, toChannel }
   return promote
+}
+
+function parseTest(get: (name: InputName) => string): TestConfig {
+  const mode = oneOf('test', get('test'), ['off', 'install', 'boot'] as const)
+  const success = get('test-success')
+  let pattern: RegExp
+  try {
+    pattern = new RegExp(success)
+  } catch (err) {
+    throw new InputError('test-success', success, `is not a regular expression: ${(err as Error).message}`)
+  }
+  const command = get('test-command')
+  // The command is not repeated in the message: it may hold what a log should not.
+  if (command !== '' && mode !== 'boot')
+    throw new InputError('test-command', '', 'only applies with test: boot')
+  const installYaml = get('test-install-yaml')
+  if (installYaml !== '' && mode === 'off')
+    throw new InputError('test-install-yaml', installYaml, 'only applies with test: install or boot')
+  return {
+    mode,
+    installYaml: installYaml || undefined,
+    timeoutMs: parseDuration('test-timeout', get('test-timeout')),
+    command: command || undefined,
+    success: pattern,
+  }
 }
 
 function parseRetention(value: string): number | undefined {
@@ -262,4 +265,225 @@ function parseKeyValues(name: InputName, value: string): [string, string][] {
     pairs.push([line.slice(0, eq), line.slice(eq + 1)])
   })
   return pairs
+}
+
+type Reader = (name: InputName) => string
+
+/** The raw value, trimmed: empty when the input was not given (defaults not applied). */
+const rawOf = (read: InputReader, name: InputName): string => read(name).trim()
+
+function parsePlatform(read: InputReader, get: Reader): string {
+  const platforms = inputList(rawOf(read, 'platforms'))
+  if (platforms.length > 1)
+    throw new InputError(
+      'platforms',
+      platforms.join(','),
+      'one platform: the action publishes one image per platform (use a matrix for several)',
+    )
+  const given = rawOf(read, 'platform')
+  if (platforms.length === 1 && given !== '' && given !== platforms[0])
+    throw new InputError('platforms', platforms[0]!, `differs from platform "${given}": give one of them`)
+  const platform = platforms[0] ?? get('platform')
+  const name = platforms.length === 1 ? 'platforms' : 'platform'
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform))
+    throw new InputError(name, platform, 'expected os/arch[/variant], e.g. linux/amd64 or linux/arm64')
+  return platform
+}
+
+/** Exactly one source: a bake target, an image, a rootfs tar, or a build (the default). */
+function parseSource(read: InputReader, get: Reader, platform: string): SourceConfig {
+  const given = (name: InputName): boolean => rawOf(read, name) !== ''
+  const image = get('image')
+  const rootfs = get('rootfs')
+  const targets = inputList(rawOf(read, 'targets'))
+  if (image && rootfs) throw new InputError('rootfs', rootfs, 'give either "image" or "rootfs", not both')
+  const other = image ? 'image' : rootfs ? 'rootfs' : undefined
+  if (other && targets.length > 0)
+    throw new InputError('targets', targets.join(','), `give either "targets" or "${other}", not both`)
+  for (const name of ['bake-files', 'set'] as const)
+    if (given(name) && targets.length === 0)
+      throw new InputError(name, get(name), 'applies to docker buildx bake: give "targets" too')
+  const buildOnly: InputName[] = ['file', 'build-args', 'target', 'labels', ...BUILDX_INPUTS, 'push']
+  const notForOther = buildOnly.filter((name) =>
+    name === 'push' ? parseBoolean('push', get('push')) : given(name),
+  )
+  if (other && notForOther.length > 0) {
+    const name = notForOther[0]!
+    throw new InputError(name, get(name), `only applies when building; it cannot be combined with "${other}"`)
+  }
+  if (rootfs) return { kind: 'rootfs', rootfs, platform }
+  if (image) return { kind: 'image', image, platform }
+
+  const buildkit = get('buildkit')
+  if (buildkit !== 'auto' && buildkit !== 'true' && buildkit !== 'false')
+    throw new InputError('buildkit', buildkit, 'expected auto, true or false')
+  const buildx = parseBuildxOptions(read, get)
+  const buildArgs = parseKeyValues('build-args', get('build-args'))
+  const labels = parseKeyValues('labels', get('labels')).map(([k, v]) => `${k}=${v}`)
+  const noCache = parseBoolean('no-cache', get('no-cache'))
+  const pull = parseBoolean('pull', get('pull'))
+  if (targets.length === 0) {
+    if (buildx.push && buildx.tags.length === 0)
+      throw new InputError('tags', '', 'push: true needs at least one tag to push the image under')
+    if (!buildx.push && buildx.tags.length > 0)
+      throw new InputError('tags', buildx.tags.join(','), 'only applies with push: true')
+    return {
+      kind: 'build',
+      platform,
+      build: {
+        context: get('context'),
+        file: get('file'),
+        buildArgs,
+        target: get('target'),
+        platform,
+        noCache,
+        pull,
+        labels,
+        buildkit,
+        buildx,
+      },
+    }
+  }
+  if (targets.length > 1)
+    throw new InputError(
+      'targets',
+      targets.join(','),
+      'one target: the action publishes one image per run (use a matrix for several)',
+    )
+  const plainOnly = (['context', 'file', 'network', 'add-hosts'] as const).filter(given)
+  if (plainOnly.length > 0) {
+    const name = plainOnly[0]!
+    const why =
+      name === 'context' || name === 'file'
+        ? 'the bake target says what to build'
+        : 'docker buildx bake (0.13) has no such attribute'
+    throw new InputError(name, get(name), `does not apply with "targets": ${why}`)
+  }
+  if (buildkit === 'false')
+    throw new InputError(
+      'buildkit',
+      buildkit,
+      'docker buildx bake is BuildKit: "targets" needs buildkit auto or true',
+    )
+  return {
+    kind: 'bake',
+    platform,
+    bake: {
+      files: lines(get('bake-files')).length > 0 ? lines(get('bake-files')) : ['docker-bake.hcl'],
+      target: targets[0]!,
+      set: lines(get('set')),
+      buildArgs,
+      labels,
+      stage: get('target'),
+      platform,
+      noCache,
+      pull,
+      buildx,
+    },
+  }
+}
+
+/** Inputs only BuildKit (buildx) builds take. */
+const BUILDX_INPUTS = [
+  'builder',
+  'build-contexts',
+  'secrets',
+  'secret-files',
+  'secret-envs',
+  'ssh',
+  'cache-from',
+  'cache-to',
+  'network',
+  'add-hosts',
+  'tags',
+  'provenance',
+  'sbom-attestation',
+  'attests',
+] as const satisfies InputName[]
+
+function parseBuildxOptions(read: InputReader, get: Reader): BuildxOptions {
+  const raw = (name: InputName): string => rawOf(read, name)
+  const pairs = (name: InputName, list: string[]): [string, string][] =>
+    list.map((item, i) => {
+      const eq = item.indexOf('=')
+      if (eq <= 0 || eq === item.length - 1)
+        throw new InputError(name, name === 'secrets' ? '' : item, `entry ${i + 1} is not name=value`)
+      return [item.slice(0, eq), item.slice(eq + 1)]
+    })
+  const secrets: SecretSpec[] = [
+    // Not trimmed: a secret's value is taken as written (build-push-action does the same).
+    ...pairs('secrets', inputList(read('secrets'), { ignoreComma: true, trim: false })).map(
+      ([id, source]): SecretSpec => ({ id, kind: 'value', source, input: 'secrets' }),
+    ),
+    ...pairs('secret-files', inputList(raw('secret-files'), { ignoreComma: true })).map(
+      ([id, source]): SecretSpec => ({ id, kind: 'file', source, input: 'secret-files' }),
+    ),
+    ...pairs('secret-envs', inputList(raw('secret-envs'))).map(([id, source]): SecretSpec => ({
+      id,
+      kind: 'env',
+      source,
+      input: 'secret-envs',
+    })),
+  ]
+  const seen = new Set<string>()
+  for (const secret of secrets) {
+    if (seen.has(secret.id))
+      throw new InputError(secret.input, '', `secret id "${secret.id}" is given more than once`)
+    seen.add(secret.id)
+  }
+  const attests: AttestSpec[] = [
+    ...canonicalAttest('provenance', raw('provenance'), 'provenance'),
+    ...canonicalAttest('sbom', raw('sbom-attestation'), 'sbom-attestation'),
+    ...inputList(raw('attests'), { ignoreComma: true }).map((spec): AttestSpec => {
+      if (!/^type=[a-z]+(,|$)/.test(spec))
+        throw new InputError('attests', spec, 'expected type=<provenance|sbom>[,options] per line')
+      return { spec, input: 'attests' }
+    }),
+  ]
+  return {
+    builder: raw('builder'),
+    contexts: pairs('build-contexts', inputList(raw('build-contexts'), { ignoreComma: true })),
+    secrets,
+    ssh: inputList(raw('ssh')),
+    cacheFrom: inputList(raw('cache-from'), { ignoreComma: true }),
+    cacheTo: inputList(raw('cache-to'), { ignoreComma: true }),
+    network: raw('network'),
+    addHosts: inputList(raw('add-hosts')),
+    attests,
+    push: parseBoolean('push', get('push')),
+    tags: inputList(raw('tags')),
+  }
+}
+
+/** buildx's --provenance / --sbom shorthand: true, false (an attestation switched off) or options. */
+function canonicalAttest(type: string, value: string, input: AttestSpec['input']): AttestSpec[] {
+  if (value === '') return []
+  const lower = value.toLowerCase()
+  if (['true', 'false', '1', '0'].includes(lower))
+    return [{ spec: `type=${type},disabled=${lower === 'false' || lower === '0'}`, input }]
+  return [{ spec: `type=${type},${value}`, input }]
+}
+
+/** Non-empty trimmed lines. */
+function lines(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+}
+
+/**
+ * build-push-action's list inputs (its Util.getInputList): one item per line, and per line CSV, so a
+ * comma separates items unless it is quoted ("a,b") or the input takes items with commas (ignoreComma:
+ * cache specs, secrets, build contexts). Empty items are dropped.
+ */
+export function inputList(value: string, options: { ignoreComma?: boolean; trim?: boolean } = {}): string[] {
+  const items: string[] = []
+  for (const record of csvRecords(value)) {
+    if (options.ignoreComma) items.push(record.join(','))
+    else items.push(...record)
+  }
+  return items
+    .map((item) => (options.trim === false ? item : item.trim()))
+    .filter((item) => item.trim() !== '')
 }

@@ -5,6 +5,7 @@ import type { OnConflict } from '../release/version.ts'
 import type { ContractMode } from '../rootfs/contract/checks.ts'
 import type { SourceConfig } from '../source/config.ts'
 import type { StoreOptions } from '../store/options.ts'
+import type { TestConfig } from '../verify/test.ts'
 
 /** Where images go and how versions are placed there: what both modes share. */
 export interface TargetConfig {
@@ -41,6 +42,8 @@ export interface PublishConfig extends TargetConfig {
   artifact: ArtifactConfig
   /** Restore and save a BuildKit cache around the build. */
   cache: boolean
+  /** Install (and boot) the published image as metal-hammer would, before the commit. */
+  test: TestConfig
 }
 
 /** mode: promote — copy a published image from one channel to another, as metal-images releases. */

@@ -2,14 +2,14 @@ import { join } from 'node:path'
 import * as core from '@actions/core'
 import { outputsOf } from '../app/outputs.ts'
 import type { RunResult } from '../app/result.ts'
-import { runImage, withCancellation } from '../app/run.ts'
+import { credentialsFound, runImage, TestFailure, withCancellation } from '../app/run.ts'
 import { parseInputs } from '../config/parse.ts'
 import type { Config } from '../config/types.ts'
 import { errorMessage } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
 import { decideArtifact, uploadImageArtifact, type UploadedArtifact } from './artifact.ts'
 import { githubContext, type GithubContext } from './context.ts'
-import { summaryTables, type Table } from './summary.ts'
+import { summaryTables, testFailureSummary, type Table } from './summary.ts'
 
 const actionsLog: Log = {
   info: (message) => core.info(message),
@@ -20,13 +20,35 @@ const actionsLog: Log = {
 
 /** The GitHub Action: inputs from INPUT_*, outputs to GITHUB_OUTPUT, a job summary; exit code 1 on failure. */
 export async function run(): Promise<void> {
+  // What a failed image test needs to report: where its logs may go as an artifact.
+  let logsArtifact:
+    ((logs: { folder: string; names: string[] }) => Promise<UploadedArtifact | undefined>) | undefined
+  let stepSummary: string | undefined
   try {
     // Nothing prints these, but a failing library might: the runner masks them in the log.
     for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CLOUDSDK_AUTH_ACCESS_TOKEN'])
       if (process.env[name]) core.setSecret(process.env[name])
     const github = githubContext()
+    stepSummary = github.stepSummary
     let config = parseInputs((name) => core.getInput(name))
-    const artifact = config.mode === 'publish' ? artifactPlan(config, github) : undefined
+    const artifact = config.mode === 'publish' ? await artifactPlan(config, github) : undefined
+    if (artifact?.upload && config.mode === 'publish') {
+      const publishing = config
+      // The image test's logs go beside the image's artifact, under a name of their own.
+      logsArtifact = async (logs) =>
+        logs.names.length === 0
+          ? undefined
+          : core.group("Workflow artifact: the image test's logs", () =>
+              uploadImageArtifact({
+                name: `${publishing.artifact.name || `${publishing.osName}-${publishing.osVersion}`}-test-logs`,
+                files: logs.names.map((n) => join(logs.folder, n)),
+                rootDirectory: logs.folder,
+                retentionDays: publishing.artifact.retentionDays,
+                log: actionsLog,
+                github,
+              }),
+            )
+    }
     if (artifact?.destination) config = { ...config, ...artifact.destination }
     const ctx = { now: new Date(), cwd: process.cwd(), run: github.run, head: github.head }
     const result = await withCancellation((signal) =>
@@ -46,22 +68,48 @@ export async function run(): Promise<void> {
         }),
       )
     }
+    if (uploaded && result.build?.testLogs) await logsArtifact?.(result.build.testLogs)
     for (const [name, value] of Object.entries(outputsOf(result, uploaded))) core.setOutput(name, value)
     if (github.stepSummary) await writeSummary(result, uploaded, config.store.endpoint)
   } catch (err) {
+    if (err instanceof TestFailure) await reportTestFailure(err, logsArtifact, stepSummary)
     core.setFailed(errorMessage(err))
   }
+}
+
+/** A failed image test: test-result says so, the summary shows why, the full logs go to an artifact. */
+async function reportTestFailure(
+  failure: TestFailure,
+  logsArtifact:
+    ((logs: { folder: string; names: string[] }) => Promise<UploadedArtifact | undefined>) | undefined,
+  stepSummary: string | undefined,
+): Promise<void> {
+  core.setOutput(
+    'test-result',
+    JSON.stringify({ passed: false, phase: failure.phase, message: failure.reason }),
+  )
+  let artifact: UploadedArtifact | undefined
+  try {
+    artifact = await logsArtifact?.(failure.logs)
+  } catch (err) {
+    core.warning(`The image test's logs could not be uploaded: ${errorMessage(err)}`)
+  }
+  if (stepSummary) await core.summary.addRaw(testFailureSummary(failure, artifact), true).write()
 }
 
 /**
  * Whether the image also goes to a workflow artifact, and where the bucket run keeps its local copy for
  * it. A fork's pull request gets no secrets: the bucket cannot be written, so the artifact is all there is.
  */
-function artifactPlan(
+async function artifactPlan(
   config: Extract<Config, { mode: 'publish' }>,
   github: GithubContext,
-): { upload: boolean; localCopy?: string; destination?: Pick<Config, 'destination' | 'store'> } {
-  const present = credentialsPresent(config.destination)
+): Promise<{ upload: boolean; localCopy?: string; destination?: Pick<Config, 'destination' | 'store'> }> {
+  // Only auto and true ask: a run that never uploads an artifact has nothing to decide.
+  const present =
+    config.artifact.mode === 'false' || !config.destinationGiven
+      ? true
+      : await credentialsFound(config.destination, config.store.endpoint)
   const decision = decideArtifact(config.artifact.mode, {
     inGitHubActions: !github.missingForArtifacts.some((k) => k.startsWith('ACTIONS_')),
     destinationGiven: config.destinationGiven,
@@ -106,24 +154,4 @@ async function writeSummary(
     .addHeading('Stages', 3)
     .addTable(table(['Stage', 'Time'], timings))
     .write()
-}
-
-/** Whether the destination's credentials reached this job (a fork's pull request gets no secrets). */
-function credentialsPresent(destination: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (destination.startsWith('s3://'))
-    return Boolean(
-      env.AWS_ACCESS_KEY_ID ||
-      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-      env.AWS_PROFILE ||
-      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
-      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
-    )
-  if (destination.startsWith('gs://'))
-    return Boolean(
-      env.GOOGLE_APPLICATION_CREDENTIALS ||
-      env.GOOGLE_GHA_CREDS_PATH ||
-      env.CLOUDSDK_AUTH_ACCESS_TOKEN ||
-      env.STORAGE_EMULATOR_HOST,
-    )
-  return true
 }

@@ -36,6 +36,7 @@ export function summaryTables(
     facts.push([IMAGE_FILE, `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`])
   }
   if (built?.cache) facts.push(['Build cache', built.cache])
+  if (built?.test) facts.push(['Test', testLine(built.test)])
   facts.push(
     ['MD5', result.md5],
     [
@@ -61,6 +62,16 @@ export function summaryTables(
   }
 }
 
+/** The image test in one line: what passed, on which kernel, how. */
+export function testLine(t: NonNullable<NonNullable<RunResult['build']>['test']>): string {
+  const what =
+    t.mode === 'boot'
+      ? `installed with ${t.installer} and booted ${t.kernel} (${t.accel?.toUpperCase()}) to "${t.successLine}"`
+      : `installed with ${t.installer}; boot-info.yaml names ${t.kernel} and ${t.initrd || 'no initrd'}`
+  const command = t.command ? `; test-command exited ${t.command.exitCode}` : ''
+  return escapeHtml(`${t.mode} passed: ${what}${command}`)
+}
+
 /**
  * A bucket URL as a link where a browser can follow it (a public bucket, or a signed-in console
  * session): GCS's storage.googleapis.com, the S3 endpoint with path-style addressing, AWS's virtual
@@ -78,6 +89,29 @@ export function linked(url: string, endpoint = ''): string {
         ? `${endpoint.replace(/\/+$/, '')}/${bucket}/${path}`
         : `https://${bucket}.s3.amazonaws.com/${path}`
   return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`
+}
+
+/**
+ * The job summary of a run whose image test failed: the phase and why, the end of the installer's output
+ * and of the console (as text: they come from the image), and where the full logs went.
+ */
+export function testFailureSummary(
+  failure: { phase: string; reason: string; installerTail?: string; consoleTail?: string },
+  artifact?: { url: string },
+): string {
+  const parts = [
+    `<h2>Image test failed in phase ${escapeHtml(failure.phase)}: nothing was published</h2>`,
+    `<p>${escapeHtml(failure.reason)}</p>`,
+  ]
+  if (failure.installerTail)
+    parts.push('<h3>Installer output (last lines)</h3>', `<pre>${escapeHtml(failure.installerTail)}</pre>`)
+  if (failure.consoleTail)
+    parts.push('<h3>Console (last lines)</h3>', `<pre>${escapeHtml(failure.consoleTail)}</pre>`)
+  if (artifact)
+    parts.push(
+      `<p>The full installer.log and console.log: <a href="${escapeHtml(artifact.url)}">workflow artifact</a></p>`,
+    )
+  return `${parts.join('\n')}\n`
 }
 
 function escapeHtml(text: string): string {

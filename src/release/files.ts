@@ -45,17 +45,24 @@ export function parseChecksumLine(
 }
 
 /**
- * How a set of files replaces the one in its folder: the image first, then its companions; old checksum
- * files go before anything new shows (an old checksum must never sit beside a new image), and files
- * the new set lacks go last.
+ * How a set of files replaces the one in its folder (store/commit.ts runs it): the old checksum files go
+ * first (an old checksum must never sit beside a new image), then the companions describing the image
+ * and the removal of files the new set lacks, then the image, then versions.json, and the checksum files
+ * last: while one is there, everything in the folder belongs to one set. `order` is every present file,
+ * image first.
  */
 export function setCommit(present: readonly string[]): {
   order: string[]
+  companions: string[]
+  seal: string[]
   retract: string[]
   obsolete: string[]
 } {
+  const order = [IMAGE_FILE, ...COMPANION_FILES].filter((name) => present.includes(name))
   return {
-    order: [IMAGE_FILE, ...COMPANION_FILES].filter((name) => present.includes(name)),
+    order,
+    companions: order.filter((name) => name !== IMAGE_FILE && !CHECKSUM_FILES.includes(name)),
+    seal: order.filter((name) => CHECKSUM_FILES.includes(name)),
     retract: [...CHECKSUM_FILES],
     obsolete: COMPANION_FILES.filter((name) => !present.includes(name)),
   }

@@ -1,4 +1,4 @@
-import type { Store, Transaction } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
 import { INDEX_FILE } from './files.ts'
 import { compareVersions, isVersion } from './version.ts'
 
@@ -31,20 +31,20 @@ export async function readIndex(
 }
 
 /**
- * Adds an entry to versions.json, read again just before: another run may have added one meanwhile.
- * Written last in a set, so a reader of the index never sees a version whose files are not all there.
+ * versions.json of a folder with an entry added (or replaced): what a commit writes, computed from what
+ * the file holds when the folder's lock is held, so an entry another run added meanwhile is kept. Written
+ * after the image and before its checksum files: while a checksum file is there, versions.json agrees.
  */
-export async function addToIndex(
-  store: Store,
-  tx: Transaction,
+export function indexUpdate(
   dir: string,
   index: Pick<VersionsIndex, 'osName' | 'osVersion'>,
   entry: IndexEntry,
-): Promise<void> {
-  const path = `${dir}/${INDEX_FILE}`
-  const current = await readIndex(store, dir, index.osName, index.osVersion)
-  await tx.writeFile(path, serializeIndex(withEntry(current, entry)))
-  await tx.commit([path])
+): { path: string; update(current: Buffer | undefined): string } {
+  return {
+    path: `${dir}/${INDEX_FILE}`,
+    update: (current) =>
+      serializeIndex(withEntry(parseIndex(current?.toString(), index.osName, index.osVersion), entry)),
+  }
 }
 
 /**

@@ -13,6 +13,8 @@ export function buildArgs(config: BuildConfig): { args: string[]; shown: string[
   add('--platform', config.platform)
   for (const [key, value] of config.buildArgs) add('--build-arg', `${key}=${value}`, `${key}=***`)
   for (const label of config.labels) add('--label', label)
+  if (config.buildx.network) add('--network', config.buildx.network)
+  for (const host of config.buildx.addHosts) add('--add-host', host)
   if (config.noCache) add('--no-cache')
   if (config.pull) add('--pull')
   return { args, shown }

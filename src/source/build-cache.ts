@@ -105,8 +105,11 @@ export async function rotateCacheDir(dir: string): Promise<boolean> {
   return true
 }
 
-/** Runs `docker buildx inspect` and `docker info` to fill in `BuildxInfo`; fields it cannot learn stay unset. */
-export async function probeBuildx(signal?: AbortSignal): Promise<BuildxInfo> {
+/**
+ * Runs `docker buildx inspect [builder]` and `docker info` to fill in `BuildxInfo`; fields it cannot learn
+ * stay unset.
+ */
+export async function probeBuildx(signal?: AbortSignal, builder = ''): Promise<BuildxInfo> {
   const query = async (args: string[]): Promise<string | undefined> => {
     const result = await execa('docker', args, {
       reject: false,
@@ -117,7 +120,7 @@ export async function probeBuildx(signal?: AbortSignal): Promise<BuildxInfo> {
     return result.exitCode === 0 ? String(result.stdout) : undefined
   }
   const [inspect, status] = await Promise.all([
-    query(['buildx', 'inspect']),
+    query(['buildx', 'inspect', ...(builder ? [builder] : [])]),
     query(['info', '--format', '{{json .DriverStatus}}']),
   ])
   return {

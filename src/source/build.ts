@@ -1,13 +1,17 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { execa } from 'execa'
 import { InputError, StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
-import { buildKitCacheArgs, probeBuildx } from './build-cache.ts'
+import { buildKitCacheArgs } from './build-cache.ts'
 import { buildArgs } from './build-args.ts'
+import { detectBuilder } from './builder.ts'
+import { BuildFiles, buildxFlags, checkBuilder, secretSpecs, unsupportedInput } from './buildx.ts'
 import { isRemoteContext, type BuildConfig } from './config.ts'
-import { processExit, runDocker, dockerQuery, type Finished } from './docker.ts'
-import { exportImage } from './export.ts'
+import { DOCKER, processExit, runDocker, stopThen, type Finished } from './docker.ts'
+import { exportImage } from './image-fs.ts'
+import { pushFailure, readPush } from './push.ts'
 import { loadInlineCache } from './inline-cache.ts'
 import type { BuildCacheUse, OpenedSource } from './opened.ts'
 
@@ -20,29 +24,6 @@ function buildFailure(config: BuildConfig): (f: Finished) => Error {
     )
 }
 
-type Builder = { kind: 'buildx' } | { kind: 'classic' } | { kind: 'legacy'; why: string }
-
-/**
- * BuildKit's tar exporter streams the rootfs straight out of the build, with no image, container or
- * export step. It is reached through the buildx plugin, or through a classic client (< 23) that still
- * has BuildKit built in when DOCKER_BUILDKIT=1.
- */
-async function detectBuilder(mode: BuildConfig['buildkit'], signal: AbortSignal): Promise<Builder> {
-  if (mode === 'false') return { kind: 'legacy', why: 'input buildkit is false' }
-  if ((await dockerQuery(['buildx', 'version'], signal)) !== undefined) return { kind: 'buildx' }
-  const client = await dockerQuery(['version', '--format', '{{.Client.Version}}'], signal)
-  const major = Number.parseInt(client ?? '', 10)
-  if (major > 0 && major < 23) return { kind: 'classic' }
-  const why = `docker client ${client ?? '(unknown)'} has no buildx plugin`
-  if (mode === 'true')
-    throw new InputError(
-      'buildkit',
-      mode,
-      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`,
-    )
-  return { kind: 'legacy', why }
-}
-
 export async function build(
   config: BuildConfig,
   log: Log,
@@ -51,56 +32,82 @@ export async function build(
 ): Promise<OpenedSource> {
   await checkBuildContext(config)
   const builder = await detectBuilder(config.buildkit, signal)
+  const unsupported = unsupportedInput(config.buildx, builder.kind)
+  if (unsupported)
+    throw new InputError(
+      unsupported,
+      '',
+      builder.kind === 'legacy'
+        ? `needs BuildKit, and this build uses the legacy builder (${builder.why})`
+        : 'needs docker buildx: the classic docker client (< 23) has no such option',
+    )
   const { args, shown } = buildArgs(config)
   if (builder.kind === 'legacy') {
     if (cache) log.info('Build cache: not used: the legacy builder cannot use a BuildKit cache')
-    log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`)
+    log.info(`BuildKit not used (${builder.why}): building, then exporting the image's filesystem`)
     return legacyBuild(config, args, shown, log, signal)
   }
-  let cacheArgs: string[] = []
-  let cacheKind: OpenedSource['cacheKind']
-  if (cache) {
-    const buildx = builder.kind === 'buildx' ? await probeBuildx(signal) : {}
-    const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache })
-    if (local.args) {
-      cacheArgs = local.args
-      cacheKind = 'local'
-    } else if (builder.kind === 'classic' || buildx.driver === 'docker') {
-      // Neither the classic client nor buildx's docker driver can export a BuildKit cache, but BuildKit
-      // reads the inline cache of an image: the previous run's, loaded from the restored cache.
-      const loaded = await loadInlineCache(cache.dir, log, signal)
-      if (loaded) cacheArgs = ['--cache-from', loaded]
-      cacheKind = 'inline'
-    } else log.info(`Build cache: not used: ${local.reason}`)
-  }
-  const prefix = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build']
-  const env = builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined
-  const tail = [...cacheArgs, '--output', 'type=tar,dest=-', '--progress', 'plain', config.context]
-  log.info(`docker ${[...prefix, ...shown, ...tail].join(' ')}`)
-  const abort = new AbortController()
-  const both = AbortSignal.any([signal, abort.signal])
-  const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
-    log,
-    signal: both,
-    env,
-    stdout: 'pipe',
-  })
-  return {
-    stream: stdout!,
-    exited: processExit(done, buildFailure(config)),
-    method:
-      builder.kind === 'buildx'
-        ? 'docker buildx build, tar exporter'
-        : 'docker build (BuildKit), tar exporter',
-    input: 'context',
-    value: config.context,
-    producer: true,
-    streamsBuild: true,
-    cacheKind,
-    cleanup: async () => {
-      abort.abort()
-      await done.catch(() => {})
-    },
+  const files = new BuildFiles()
+  try {
+    // The builder is asked about only when something depends on it (a probe costs two docker calls).
+    const { builder: named, attests } = config.buildx
+    const probe = builder.kind === 'buildx' && (named !== '' || attests.length > 0 || cache !== undefined)
+    const buildx = probe ? await checkBuilder(config.buildx, signal) : {}
+    let cacheArgs: string[] = []
+    let cacheKind: OpenedSource['cacheKind']
+    if (cache) {
+      const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache })
+      if (local.args) {
+        cacheArgs = local.args
+        cacheKind = 'local'
+      } else if (builder.kind === 'classic' || buildx.driver === 'docker') {
+        // Neither the classic client nor buildx's docker driver can export a BuildKit cache, but BuildKit
+        // reads the inline cache of an image: the previous run's, loaded from the restored cache.
+        const loaded = await loadInlineCache(cache.dir, log, signal)
+        if (loaded) cacheArgs = ['--cache-from', loaded]
+        cacheKind = 'inline'
+      } else log.info(`Build cache: not used: ${local.reason}`)
+    }
+    const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files))
+    const { push, tags } = config.buildx
+    const metadata = push ? join(await files.folder(), 'metadata.json') : undefined
+    const outputs = ['--output', 'type=tar,dest=-']
+    if (push) {
+      outputs.push('--output', 'type=image,push=true', '--metadata-file', metadata!)
+      for (const tag of tags) outputs.push('--tag', tag)
+    }
+    const prefix = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build']
+    const env = builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined
+    const tail = [...flags, ...cacheArgs, ...outputs, '--progress', 'plain', config.context]
+    log.info(`docker ${[...prefix, ...shown, ...tail].join(' ')}`)
+    const abort = new AbortController()
+    const both = AbortSignal.any([signal, abort.signal])
+    const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
+      log,
+      signal: both,
+      env,
+      stdout: 'pipe',
+    })
+    const failed = buildFailure(config)
+    const by = { input: 'push', value: 'true' }
+    return {
+      stream: stdout!,
+      exited: processExit(done, (f) => (push && pushFailure(f.tail, tags, by)) || failed(f)),
+      method:
+        builder.kind === 'buildx'
+          ? 'docker buildx build, tar exporter'
+          : 'docker build (BuildKit), tar exporter',
+      input: 'context',
+      value: config.context,
+      producer: true,
+      streamsBuild: true,
+      cacheKind,
+      ...(push ? { pushed: () => readPush(metadata!, tags, log) } : {}),
+      cleanup: stopThen(abort, done, () => files.cleanup()),
+    }
+  } catch (err) {
+    await files.cleanup()
+    throw err
   }
 }
 
@@ -126,12 +133,15 @@ async function legacyBuild(
   log: Log,
   signal: AbortSignal,
 ): Promise<OpenedSource> {
-  const dir = await mkdtemp(join(tmpdir(), 'metal-image-'))
-  const iidfile = join(dir, 'iid')
+  // A name for the built image while its filesystem is exported (BuildKit reads images by name only);
+  // removed again afterwards, with the image, which no name would hold any more.
+  const tag = `metal-image-build/${randomBytes(8).toString('hex')}:legacy`
   const started = performance.now()
+  const untag = (): Promise<unknown> =>
+    execa(DOCKER, ['rmi', '--no-prune', tag], { reject: false, stdin: 'ignore' })
   try {
     // --force-rm: a failed step's container is removed too, not left behind on the runner.
-    const own = ['--force-rm', '--iidfile', iidfile]
+    const own = ['--force-rm', '--tag', tag]
     log.info(`docker build ${[...shown, ...own, config.context].join(' ')}`)
     const { done } = runDocker(['build', ...args, ...own, config.context], {
       log,
@@ -140,16 +150,20 @@ async function legacyBuild(
     })
     const result = await done
     if (result.exitCode !== 0) throw buildFailure(config)(result)
-    const image = (await readFile(iidfile, 'utf8')).trim()
-    const source = await exportImage(image, config.platform, log, signal)
+    const source = await exportImage(tag, config.platform, log, signal)
     return {
       ...source,
       method: `docker build (legacy builder), ${source.method}`,
       input: 'context',
       value: config.context,
       before: { stage: 'build', ms: performance.now() - started },
+      cleanup: async () => {
+        await source.cleanup()
+        await untag()
+      },
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
+  } catch (err) {
+    await untag()
+    throw err
   }
 }

@@ -106,3 +106,16 @@ export function processExit(done: Promise<Finished>, failure: (f: Finished) => E
   exited.catch(() => {})
   return exited
 }
+
+/** An OpenedSource's cleanup: stops the process if it still runs, waits for it, then runs `after`. */
+export function stopThen(
+  abort: AbortController,
+  done: Promise<Finished>,
+  after: () => Promise<unknown> = async () => {},
+): () => Promise<void> {
+  return async () => {
+    abort.abort()
+    await done.catch(() => {})
+    await after()
+  }
+}

@@ -3,26 +3,21 @@ import { execa } from 'execa'
 import { ChunkPool } from '../util/chunk-pool.ts'
 import { errorMessage, InputError, StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
-import { DOCKER, lastLine, processExit, runDocker, dockerQuery, type Finished } from './docker.ts'
+import { DOCKER, lastLine, processExit, runDocker, stopThen, type Finished } from './docker.ts'
 import { EngineError, engineGet, localEngineSocket } from './engine.ts'
 import type { OpenedSource } from './opened.ts'
 
-export async function exportImage(
+/**
+ * The filesystem of a container of `image` (present locally), through `docker create` + `docker export`:
+ * what image-fs.ts falls back to where BuildKit cannot read the image. The container adds its own files
+ * (/.dockerenv, and /etc/hostname, /etc/hosts, /etc/resolv.conf as empty mount points).
+ */
+export async function exportContainer(
   image: string,
   platform: string,
   log: Log,
   signal: AbortSignal,
 ): Promise<OpenedSource> {
-  if ((await dockerQuery(['image', 'inspect', '--format', '{{.Id}}', image], signal)) === undefined) {
-    log.info(`${image} is not present locally; pulling it for ${platform}`)
-    const pulled = await runDocker(['pull', '--platform', platform, image], { log, signal }).done
-    if (pulled.exitCode !== 0)
-      throw new InputError(
-        'image',
-        image,
-        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? 'docker pull failed'}`,
-      )
-  }
   // The container is never started: it only gives docker export a filesystem to read. The command
   // is a placeholder because images made by `docker import` have none and create would refuse them.
   log.info(`docker create --platform ${platform} ${image}, then export it`)
@@ -60,11 +55,7 @@ export async function exportImage(
       value: image,
       producer: true,
       streamsBuild: false,
-      cleanup: async () => {
-        abort.abort()
-        await done.catch(() => {})
-        await removeContainer()
-      },
+      cleanup: stopThen(abort, done, removeContainer),
     }
   } catch (err) {
     await removeContainer()

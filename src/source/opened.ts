@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Release } from '../util/chunk-pool.ts'
+import type { RegistryPush } from './push.ts'
 
 /** A rootfs tar being read, whatever made it: one interface for a build, an image and a tar file. */
 export interface OpenedSource {
@@ -27,6 +28,11 @@ export interface OpenedSource {
    * `inline`, the classic client's inline cache (export it with exportInlineCache, then save it).
    */
   cacheKind?: 'local' | 'inline'
+  /**
+   * The registry push of the same build, when one was asked for: read once `exited` has resolved (a
+   * failed push fails the build, so nothing is published after it).
+   */
+  pushed?: () => Promise<RegistryPush>
   /** Removes what was made only to get the rootfs out (a container); runs whatever happened. */
   cleanup(): Promise<void>
   /** For a stream read into a ChunkPool: gives a chunk's memory back once it has been consumed. */

@@ -1,8 +1,8 @@
 import { InputError } from '../util/errors.ts'
-import type { StoreOptions } from './options.ts'
 import { LocalStore, parseLocalDestination } from './local.ts'
-import type { S3Tuning } from './s3-client.ts'
+import type { StoreContext, StoreOptions } from './options.ts'
 import type { Store } from './store.ts'
+import type { CredentialSearch } from './credentials.ts'
 
 export type Destination =
   { kind: 'local'; root: string } | { kind: 's3' | 'gcs'; bucket: string; prefix: string }
@@ -34,25 +34,52 @@ export function parseDestination(value: string, cwd = process.cwd()): Destinatio
 }
 
 /**
- * `tuning`: shorter timeouts and delays, for tests of faults. The cloud clients are loaded only for
- * their own kind of destination: the AWS SDK and the GCS client are megabytes of JavaScript and
- * tens of MB of memory that a run publishing to a folder has no use for.
+ * `context`: the run's cancellation and log, and for tests of faults shorter timeouts, delays and leases.
+ * The cloud clients are loaded only for their own kind of destination: the AWS SDK and the GCS client are
+ * megabytes of JavaScript and tens of MB of memory that a run publishing to a folder has no use for.
  */
-export async function openStore(value: string, options: StoreOptions, tuning: S3Tuning = {}): Promise<Store> {
+export async function openStore(
+  value: string,
+  options: StoreOptions,
+  context: StoreContext = {},
+): Promise<Store> {
   const destination = parseDestination(value)
   checkOptions(destination, options)
+  const full = { ...context, uploadTimeoutMs: options.uploadTimeoutMs }
   switch (destination.kind) {
     case 'local':
-      return new LocalStore(destination.root, 'destination')
+      return new LocalStore(destination.root, 'destination', full)
     case 's3': {
       const { S3Store } = await import('./s3.ts')
-      return new S3Store(destination.bucket, destination.prefix, options, tuning)
+      return new S3Store(destination.bucket, destination.prefix, options, full)
     }
     case 'gcs': {
       const { GcsStore } = await import('./gcs.ts')
-      return new GcsStore(destination.bucket, destination.prefix, options)
+      return new GcsStore(destination.bucket, destination.prefix, options, full)
     }
   }
+}
+
+/**
+ * Whether the client library of a bucket destination finds credentials, as it would when publishing
+ * (the AWS SDK's default chain, with instance metadata; Google's application default credentials, with
+ * the metadata server), bounded in time. A local folder needs none; an emulator (STORAGE_EMULATOR_HOST)
+ * needs none.
+ */
+export async function findCredentials(
+  value: string,
+  options: { endpoint?: string; timeoutMs?: number } = {},
+): Promise<CredentialSearch> {
+  const destination = parseDestination(value)
+  if (destination.kind === 'local') return { found: true, source: 'a local folder needs none' }
+  if (destination.kind === 's3') {
+    const { findS3Credentials } = await import('./s3-client.ts')
+    return findS3Credentials(options.endpoint ?? '', options.timeoutMs)
+  }
+  if (process.env.STORAGE_EMULATOR_HOST)
+    return { found: true, source: 'an emulator (STORAGE_EMULATOR_HOST) needs none' }
+  const { findGcsCredentials } = await import('./gcs.ts')
+  return findGcsCredentials(options.timeoutMs)
 }
 
 /** Options of one kind of store given for another are mistakes worth stopping for. */

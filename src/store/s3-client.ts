@@ -10,8 +10,26 @@ import {
 } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { StageError } from '../util/errors.ts'
-import type { StoreOptions } from './options.ts'
-import { describe, retryPolicy, withRetry, type RetryPolicy } from './retry.ts'
+import { silentLog, type Log } from '../util/log.ts'
+import {
+  awsSource,
+  noCredentials,
+  searchCredentials,
+  CREDENTIALS_TIMEOUT_MS,
+  type CredentialSearch,
+} from './credentials.ts'
+import type { StoreContext, StoreOptions, StoreTuning } from './options.ts'
+import {
+  ceiling,
+  formatBudget,
+  timeoutsFrom,
+  describe,
+  Health,
+  stopped,
+  withRetry,
+  type RetryPolicy,
+  type Timeouts,
+} from './retry.ts'
 
 /** 8 MiB parts, 3 in flight: 10,000 parts cover 80 GB, and memory stays at a few parts. */
 export const PART_SIZE = 8 << 20
@@ -21,42 +39,60 @@ export const CONTENT_TYPE = { '.lz4': 'application/x-lz4', '.json': 'application
   string
 >
 
-/** For tests: shorter socket timeouts than a real upload wants. */
-export interface S3Tuning {
-  socketTimeoutMs?: number
-  baseDelayMs?: number
-  onRetry?: RetryPolicy['onRetry']
-}
+/** Cleanup requests (aborting an upload, removing a temporary object) when the run is over: short. */
+const CLEANUP_MS = 5_000
 
 /**
  * An S3 bucket (AWS or any S3-compatible store). Credentials and region come from the SDK's default
  * chain, as aws-actions/configure-aws-credentials exports them; an endpoint means path-style
- * addressing and checksum settings that stores other than AWS accept.
+ * addressing and checksum settings that stores other than AWS accept. Every request has its own
+ * timeouts (connect, idle socket, the whole attempt), is retried when the fault is transient, with
+ * backoff, within the store's budget, and fails early when the endpoint is dead (retry.ts).
  */
 export class S3Bucket {
   readonly bucket: string
   readonly prefix: string
   readonly options: StoreOptions
   readonly client: S3Client
-  readonly tuning: S3Tuning
+  readonly tuning: StoreTuning
+  readonly timeouts: Timeouts
+  readonly health: Health
+  /** Cancellation, or the upload-timeout budget running out. */
+  readonly signal: AbortSignal
+  /** performance.now() when the budget runs out. */
+  readonly deadline: number
+  readonly log: Log
+  private credentials: Promise<void> | undefined
 
-  constructor(bucket: string, prefix: string, options: StoreOptions, tuning: S3Tuning = {}) {
+  constructor(bucket: string, prefix: string, options: StoreOptions, context: StoreContext = {}) {
     this.bucket = bucket
     this.prefix = prefix
     this.options = options
-    this.tuning = tuning
+    this.tuning = context.tuning ?? {}
+    this.log = context.log ?? silentLog
+    this.timeouts = timeoutsFrom(this.tuning)
+    this.deadline = performance.now() + options.uploadTimeoutMs
+    this.signal = ceiling(
+      options.uploadTimeoutMs,
+      context.signal,
+      `upload-timeout of ${formatBudget(options.uploadTimeoutMs)}`,
+    )
+    this.health = new Health(
+      options.endpoint || `https://s3.${region()}.amazonaws.com`,
+      this.timeouts.deadAfterMs,
+    )
     this.client = new S3Client({
       ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
-      region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+      region: region(),
       // Ours is the only retry layer: per part, with one budget for the whole publication.
       maxAttempts: 1,
       // aws-chunked bodies and CRC32 checksums are refused or stored as-is by stores that are not AWS.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: new NodeHttpHandler({
-        connectionTimeout: 10_000,
-        // A stalled connection is a transient fault like any other: time it out and retry.
-        socketTimeout: tuning.socketTimeoutMs ?? 60_000,
+        connectionTimeout: this.timeouts.connectMs,
+        // No byte either way for this long (including the wait for the answer's first byte): a stall.
+        socketTimeout: this.timeouts.idleMs,
       }),
     })
     // Parts carry Content-MD5, which the store checks; signing their payload too would hash every byte
@@ -80,17 +116,63 @@ export class S3Bucket {
     return `s3://${this.bucket}/${this.key(path)}`
   }
 
-  policy(): RetryPolicy {
-    return retryPolicy(this.options.uploadTimeoutMs, {
-      ...(this.tuning.baseDelayMs !== undefined ? { baseDelayMs: this.tuning.baseDelayMs } : {}),
-      ...(this.tuning.onRetry ? { onRetry: this.tuning.onRetry } : {}),
-    })
+  /** Finds credentials once, bounded in time: "no credentials found", and where it looked, at once. */
+  ready(): Promise<void> {
+    this.credentials ??= (async () => {
+      const search = await searchCredentials(
+        's3',
+        () => this.client.config.credentials(),
+        this.tuning.credentialsMs ?? CREDENTIALS_TIMEOUT_MS,
+      )
+      if (!search.found) throw noCredentials(`s3://${this.bucket}/${this.prefix}`, search)
+    })()
+    return this.credentials
   }
 
-  /** Runs one request with retries, turning permanent failures into errors that say what to check. */
-  async call<T>(what: string, fn: () => Promise<T>, policy = this.policy()): Promise<T> {
+  policy(attemptMs = this.timeouts.requestMs): RetryPolicy {
+    return {
+      deadline: this.deadline,
+      baseDelayMs: this.tuning.baseDelayMs ?? 250,
+      maxDelayMs: 20_000,
+      signal: this.signal,
+      health: this.health,
+      attemptMs,
+      onRetry: (what, attempt, delay, err) => {
+        this.log.info(
+          `retrying ${what} in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${describe(err)}`,
+        )
+        this.tuning.onRetry?.(what, attempt, delay, err)
+      },
+    }
+  }
+
+  /**
+   * Runs one request with retries, turning permanent failures into errors that say what to check.
+   * `fn` gets the attempt's signal, to pass to client.send.
+   */
+  async call<T>(
+    what: string,
+    fn: (signal: AbortSignal | undefined) => Promise<T>,
+    policy = this.policy(),
+  ): Promise<T> {
+    await this.ready()
     try {
-      return await withRetry(what, fn, isTransient, policy)
+      return await withRetry(what, (_attempt, signal) => fn(signal), isTransient, policy)
+    } catch (err) {
+      throw stopped(what, err, this.signal) ?? this.explain(what, err)
+    }
+  }
+
+  /** A request on the way out (aborting an upload, removing a temporary object): short, not cancellable. */
+  async cleanup(what: string, fn: (signal: AbortSignal | undefined) => Promise<unknown>): Promise<void> {
+    const policy: RetryPolicy = {
+      deadline: performance.now() + CLEANUP_MS,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      signal: AbortSignal.timeout(CLEANUP_MS),
+    }
+    try {
+      await withRetry(what, (_attempt, signal) => fn(signal), isTransient, policy)
     } catch (err) {
       throw this.explain(what, err)
     }
@@ -98,30 +180,41 @@ export class S3Bucket {
 
   explain(what: string, err: unknown): Error {
     if (err instanceof StageError) return err
+    if (typeof err === 'string' || err === undefined)
+      return new StageError('cancel', `${what}: stopped (${String(err)})`)
     const status = httpStatus(err)
     const name = (err as Error)?.name ?? ''
     let hint = ''
     if (status === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(name))
-      hint = ` The credentials (${credentialSource()}) are not allowed to do this, or are wrong.`
+      hint = ` The credentials (${awsSource()}) are not allowed to do this, or are wrong.`
     else if (name === 'CredentialsProviderError')
-      hint = ` No credentials were found (looked in ${credentialSource()}): configure them, e.g. with aws-actions/configure-aws-credentials.`
+      hint = ` No credentials were found (looked in ${awsSource()}): configure them, e.g. with aws-actions/configure-aws-credentials.`
     // HeadBucket has no body, so a missing bucket is a bare 404 there.
     else if (status === 404 && (name === 'NoSuchBucket' || what === 'checking access'))
       hint = ` The bucket does not exist${this.options.endpoint ? ` at ${this.options.endpoint}` : ''}.`
     else if (['ECONNREFUSED', 'ENOTFOUND'].includes(errorCode(err)))
-      hint = ` Nothing answers at ${this.options.endpoint ?? 'the AWS endpoint'}: check input "endpoint".`
+      hint = ` Nothing answers at ${this.health.endpoint}: check input "endpoint".`
     return new StageError('store', `${what} in bucket s3://${this.bucket} failed: ${describe(err)}.${hint}`, {
       cause: err,
     })
   }
 
   async read(path: string): Promise<Buffer | undefined> {
+    return (await this.get(path))?.body
+  }
+
+  /** An object's bytes and ETag; undefined when there is none. */
+  async get(path: string): Promise<{ body: Buffer; etag: string } | undefined> {
     try {
-      const out = await this.call(`reading ${this.url(path)}`, async () => {
-        const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path) }))
-        return Buffer.from(await res.Body!.transformToByteArray())
+      return await this.call(`reading ${this.url(path)}`, async (abortSignal) => {
+        const res = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path) }),
+          {
+            abortSignal,
+          },
+        )
+        return { body: Buffer.from(await res.Body!.transformToByteArray()), etag: res.ETag ?? '' }
       })
-      return out
     } catch (err) {
       if (isNotFound((err as Error).cause)) return undefined
       throw err
@@ -132,11 +225,22 @@ export class S3Bucket {
     return (await this.head(path))?.size
   }
 
+  async exists(path: string): Promise<boolean> {
+    return (await this.head(path)) !== undefined
+  }
+
+  write(path: string, data: Uint8Array): Promise<string> {
+    return this.putObject(path, data)
+  }
+
   async head(path: string): Promise<{ size: number; etag: string } | undefined> {
     try {
-      return await this.call(`looking up ${this.url(path)}`, async () => {
+      return await this.call(`looking up ${this.url(path)}`, async (abortSignal) => {
         const res = await this.client.send(
           new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) }),
+          {
+            abortSignal,
+          },
         )
         return { size: res.ContentLength ?? 0, etag: (res.ETag ?? '').replaceAll('"', '') }
       })
@@ -147,11 +251,19 @@ export class S3Bucket {
   }
 
   async folders(prefix: string): Promise<string[]> {
-    const base = `${this.key(prefix)}/`
-    const names: string[] = []
+    return (await this.listing(prefix)).folders
+  }
+
+  /** The objects and folders directly under a folder. */
+  async listing(
+    prefix: string,
+  ): Promise<{ folders: string[]; objects: { name: string; modified?: number }[] }> {
+    const base = prefix ? `${this.key(prefix)}/` : this.prefix ? `${this.prefix}/` : ''
+    const folders: string[] = []
+    const objects: { name: string; modified?: number }[] = []
     let token: string | undefined
     do {
-      const res = await this.call(`listing ${this.url(prefix)}/`, () =>
+      const res = await this.call(`listing ${this.url(prefix)}/`, (abortSignal) =>
         this.client.send(
           new ListObjectsV2Command({
             Bucket: this.bucket,
@@ -159,19 +271,31 @@ export class S3Bucket {
             Delimiter: '/',
             ContinuationToken: token,
           }),
+          { abortSignal },
         ),
       )
-      for (const p of res.CommonPrefixes ?? []) if (p.Prefix) names.push(p.Prefix.slice(base.length, -1))
+      for (const p of res.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix.slice(base.length, -1))
+      for (const o of res.Contents ?? [])
+        if (o.Key) objects.push({ name: o.Key.slice(base.length), modified: o.LastModified?.getTime() })
       token = res.IsTruncated ? res.NextContinuationToken : undefined
     } while (token)
-    return names
+    return { folders, objects }
   }
 
-  async putObject(path: string, data: Uint8Array, policy: RetryPolicy, exclusive = false): Promise<void> {
+  /**
+   * Writes an object with its Content-MD5 (the store refuses other bytes). `condition`: If-None-Match
+   * or If-Match, for the lock. Returns the ETag.
+   */
+  async putObject(
+    path: string,
+    data: Uint8Array,
+    condition: { IfNoneMatch?: string; IfMatch?: string } = {},
+    policy = this.policy(),
+  ): Promise<string> {
     const md5 = createHash('md5').update(data).digest('base64')
-    await this.call(
+    const res = await this.call(
       `uploading ${this.url(path)}`,
-      () =>
+      (abortSignal) =>
         this.client.send(
           new PutObjectCommand({
             Bucket: this.bucket,
@@ -180,11 +304,13 @@ export class S3Bucket {
             // The store checks the bytes it got against this and refuses a mismatch (BadDigest).
             ContentMD5: md5,
             ...this.objectSettings(path),
-            ...(exclusive ? { IfNoneMatch: '*' } : {}),
+            ...condition,
           }),
+          { abortSignal },
         ),
       policy,
     )
+    return res.ETag ?? ''
   }
 
   objectSettings(path: string): { CacheControl?: string; ContentType: string; ACL?: ObjectCannedACL } {
@@ -196,13 +322,37 @@ export class S3Bucket {
     }
   }
 
-  async delete(path: string, policy: RetryPolicy): Promise<void> {
-    await this.call(
-      `removing ${this.url(path)}`,
-      () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) })),
-      policy,
+  /** One DeleteObject with the given signal (cleanup requests). */
+  deleteSignal(path: string, abortSignal: AbortSignal | undefined): Promise<unknown> {
+    return this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) }), {
+      abortSignal,
+    })
+  }
+
+  async delete(path: string, condition: { IfMatch?: string } = {}): Promise<void> {
+    await this.call(`removing ${this.url(path)}`, (abortSignal) =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...condition }), {
+        abortSignal,
+      }),
     )
   }
+}
+
+/** The SDK's default chain, as a store would use it, bounded in time (findCredentials). */
+export async function findS3Credentials(endpoint: string, timeoutMs?: number): Promise<CredentialSearch> {
+  const client = new S3Client({
+    region: region(),
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+  })
+  try {
+    return await searchCredentials('s3', () => client.config.credentials(), timeoutMs)
+  } finally {
+    client.destroy()
+  }
+}
+
+function region(): string {
+  return process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1'
 }
 
 export function httpStatus(err: unknown): number | undefined {
@@ -239,7 +389,7 @@ export const TRANSIENT_NAMES = new Set([
 export function isTransient(err: unknown): boolean {
   if (err instanceof StageError) return false
   const status = httpStatus(err)
-  if (status === 429 || (status !== undefined && status >= 500)) return true
+  if (status === 429 || (status !== undefined && status >= 500 && status !== 501)) return true
   const e = err as { name?: string; code?: string; cause?: { code?: string } }
   if (TRANSIENT_NAMES.has(e?.name ?? '')) return true
   if (TRANSIENT_CODES.has(e?.code ?? '') || TRANSIENT_CODES.has(e?.cause?.code ?? '')) return true
@@ -248,12 +398,4 @@ export function isTransient(err: unknown): boolean {
     status === undefined &&
     /socket hang up|ECONNRESET|EPIPE|timed? ?out|aborted/i.test(String((err as Error)?.message))
   )
-}
-
-/** Where the AWS SDK takes credentials from, named without ever showing one. */
-export function credentialSource(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.AWS_ACCESS_KEY_ID) return 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment'
-  if (env.AWS_WEB_IDENTITY_TOKEN_FILE) return 'the web identity token in AWS_WEB_IDENTITY_TOKEN_FILE (OIDC)'
-  if (env.AWS_PROFILE) return `the AWS profile "${env.AWS_PROFILE}"`
-  return "the AWS SDK's default chain (shared config files, instance or container credentials)"
 }

@@ -2,24 +2,29 @@ import { createHash } from 'node:crypto'
 import { Writable } from 'node:stream'
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3'
 import { StageError } from '../util/errors.ts'
-import { retryPolicy, type RetryPolicy } from './retry.ts'
-import { PARTS_IN_FLIGHT, PART_SIZE, S3Bucket, httpStatus } from './s3-client.ts'
+import { tempName, type Owner } from './owner.ts'
+import { PARTS_IN_FLIGHT, PART_SIZE, S3Bucket, isNotFound } from './s3-client.ts'
+import type { Staged } from './store.ts'
 
 /**
  * The image as a multipart upload, written while it is compressed. Each 8 MiB part goes with its
  * Content-MD5, so the store refuses a damaged part, and is retried on its own. The upload is completed
- * only on commit: until then, and if it is aborted, the key shows the previous image.
+ * only on commit: until then, and if it is aborted, the key shows the previous image. Its id is kept in
+ * a small object beside it (`.img.tar.lz4.<owner>.upload`) so that the next run to the folder can abort
+ * the upload of a run that was killed (owner.ts says when a run is gone).
  */
 export class MultipartUpload extends Writable {
   private readonly store: S3Bucket
   private readonly path: string
-  private readonly policy: RetryPolicy
+  readonly marker: string
   private uploadId: Promise<string> | undefined
+  /** The upload's id as soon as the store has made it, whether or not its record could be written. */
+  private created: string | undefined
+  private aborting: Promise<void> | undefined
   private part: Buffer | undefined
   private filled = 0
   private readonly parts: { PartNumber: number; ETag: string }[] = []
@@ -29,12 +34,13 @@ export class MultipartUpload extends Writable {
   private readonly inFlight = new Set<Promise<void>>()
   private failure: unknown
   private bytes = 0
+  private finished = false
 
-  constructor(store: S3Bucket, path: string, policy: RetryPolicy) {
+  constructor(store: S3Bucket, path: string, owner: Owner) {
     super({ highWaterMark: 1 << 20 })
     this.store = store
     this.path = path
-    this.policy = policy
+    this.marker = tempName(path, owner, 'upload')
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
@@ -44,34 +50,53 @@ export class MultipartUpload extends Writable {
   override _final(done: (err?: Error | null) => void): void {
     this.flushPart()
       .then(() => this.settle())
-      .then(() => done(), done)
+      .then(() => {
+        this.finished = true
+        done()
+      }, done)
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
     // Streams destroy themselves after 'finish' too: then the upload waits for commit, not abort.
-    if (this.writableFinished && !err) return done(null)
+    if (this.finished && !err) return done(null)
     this.abort().then(
       () => done(err),
       () => done(err),
     )
   }
 
+  /** What the commit needs to complete it (and a later run, from the journal). */
+  async staged(): Promise<Staged> {
+    const uploadId = await this.start()
+    return {
+      kind: 'multipart',
+      key: this.path,
+      uploadId,
+      parts: [...this.parts],
+      size: this.bytes,
+      etag: `${createHash('md5').update(Buffer.concat(this.md5s)).digest('hex')}-${this.md5s.length}`,
+      marker: this.marker,
+    }
+  }
+
   private start(): Promise<string> {
     const s = this.store
-    this.uploadId ??= s.call(
-      `starting the upload of ${s.url(this.path)}`,
-      async () => {
+    this.uploadId ??= (async () => {
+      const id = await s.call(`starting the upload of ${s.url(this.path)}`, async (abortSignal) => {
         const res = await s.client.send(
           new CreateMultipartUploadCommand({
             Bucket: s.bucket,
             Key: s.key(this.path),
             ...s.objectSettings(this.path),
           }),
+          { abortSignal },
         )
         return res.UploadId!
-      },
-      this.policy,
-    )
+      })
+      this.created = id
+      await s.putObject(this.marker, Buffer.from(id))
+      return id
+    })()
     return this.uploadId
   }
 
@@ -117,7 +142,7 @@ export class MultipartUpload extends Writable {
     const uploadId = await this.start()
     const res = await s.call(
       `uploading part ${number} of ${s.url(this.path)}`,
-      () =>
+      (abortSignal) =>
         s.client.send(
           new UploadPartCommand({
             Bucket: s.bucket,
@@ -127,8 +152,10 @@ export class MultipartUpload extends Writable {
             Body: data,
             ContentMD5: md5.toString('base64'),
           }),
+          { abortSignal },
         ),
-      this.policy,
+      // A part is 8 MiB: its attempt may take longer than a small request's.
+      s.policy(s.timeouts.requestMs * 3),
     )
     const etag = (res.ETag ?? '').replaceAll('"', '')
     // The part's ETag is the md5 of what the store received.
@@ -145,58 +172,39 @@ export class MultipartUpload extends Writable {
     if (this.failure) throw this.failure
   }
 
-  /** Makes the image visible, then checks what the store holds: its size and multipart ETag. */
-  async complete(exclusive: boolean): Promise<void> {
-    const s = this.store
-    const uploadId = await this.start()
-    try {
-      await s.call(
-        `completing the upload of ${s.url(this.path)}`,
-        () =>
-          s.client.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: s.bucket,
-              Key: s.key(this.path),
-              UploadId: uploadId,
-              MultipartUpload: { Parts: this.parts },
-              ...(exclusive ? { IfNoneMatch: '*' } : {}),
-            }),
-          ),
-        this.policy,
-      )
-    } catch (err) {
-      if (httpStatus((err as Error).cause) === 412)
-        throw new StageError(
-          'store',
-          `${s.url(this.path)} was published by another run first (If-None-Match: *)`,
-        )
-      throw err
-    }
-    this.uploadId = undefined
-    const head = await s.head(this.path)
-    const expected = `${createHash('md5').update(Buffer.concat(this.md5s)).digest('hex')}-${this.md5s.length}`
-    if (!head || head.size !== this.bytes || head.etag !== expected)
-      throw new StageError(
-        'store',
-        `${s.url(this.path)} does not hold what was uploaded: ${head ? `${head.size} bytes, ETag ${head.etag}` : 'missing'}; expected ${this.bytes} bytes, ETag ${expected}`,
-      )
+  /**
+   * Aborts the upload (when the store made one) and removes its record. Once: the stream's destruction
+   * and the transaction's abort both ask, and both wait for the same.
+   */
+  abort(): Promise<void> {
+    this.aborting ??= (async () => {
+      await this.uploadId?.catch(() => undefined)
+      await Promise.allSettled(this.inFlight)
+      if (this.created) await abortUpload(this.store, this.path, this.created, this.marker)
+    })()
+    return this.aborting
   }
+}
 
-  async abort(): Promise<void> {
-    const id = this.uploadId
-    this.uploadId = undefined
-    if (!id) return
-    const uploadId = await id.catch(() => undefined)
-    if (!uploadId) return
-    const s = this.store
-    await Promise.allSettled(this.inFlight)
-    await s.call(
-      `aborting the upload of ${s.url(this.path)}`,
-      () =>
-        s.client.send(
-          new AbortMultipartUploadCommand({ Bucket: s.bucket, Key: s.key(this.path), UploadId: uploadId }),
-        ),
-      retryPolicy(60_000),
+/** Aborts a multipart upload (gone already is fine) and removes the object that records its id. */
+export async function abortUpload(
+  store: S3Bucket,
+  path: string,
+  uploadId: string,
+  marker?: string,
+): Promise<void> {
+  await store
+    .cleanup(`aborting the upload of ${store.url(path)}`, (abortSignal) =>
+      store.client.send(
+        new AbortMultipartUploadCommand({ Bucket: store.bucket, Key: store.key(path), UploadId: uploadId }),
+        { abortSignal },
+      ),
     )
-  }
+    .catch((err: unknown) => {
+      if (!isNotFound((err as Error).cause)) throw err
+    })
+  if (marker)
+    await store.cleanup(`removing ${store.url(marker)}`, (abortSignal) =>
+      store.deleteSignal(marker, abortSignal),
+    )
 }

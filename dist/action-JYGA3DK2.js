@@ -1,18 +1,5 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  IMAGE_FILE,
-  decideArtifact,
-  formatBytes,
-  formatSeconds,
-  githubContext,
-  outputsOf,
-  parseInputs,
-  runImage,
-  uploadImageArtifact,
-  withCancellation
-} from "./chunk-ZZB755WS.js";
-import "./chunk-ILZ77HWZ.js";
-import {
   debug,
   getInput,
   group,
@@ -24,11 +11,28 @@ import {
   summary,
   warning
 } from "./chunk-SWQLHEAV.js";
+import {
+  IMAGE_FILE,
+  TestFailure,
+  credentialsFound,
+  decideArtifact,
+  githubContext,
+  outputsOf,
+  parseInputs,
+  runImage,
+  uploadImageArtifact,
+  withCancellation
+} from "./chunk-NO22APES.js";
+import "./chunk-ILZ77HWZ.js";
+import "./chunk-EFWI4YQR.js";
+import {
+  errorMessage,
+  formatBytes,
+  formatSeconds
+} from "./chunk-23PSNW3O.js";
 import "./chunk-GG6GJUDA.js";
 import "./chunk-MBMCBANP.js";
-import {
-  errorMessage
-} from "./chunk-FISMQ2J7.js";
+import "./chunk-XPCZQY2D.js";
 import "./chunk-VF57VZD3.js";
 
 // src/github/action.ts
@@ -56,6 +60,7 @@ function summaryTables(result, artifact, endpoint = "") {
     facts.push([IMAGE_FILE, `${formatBytes(result.size)} (${result.size} bytes); ${result.method}`]);
   }
   if (built?.cache) facts.push(["Build cache", built.cache]);
+  if (built?.test) facts.push(["Test", testLine(built.test)]);
   facts.push(
     ["MD5", result.md5],
     [
@@ -80,6 +85,11 @@ function summaryTables(result, artifact, endpoint = "") {
     timings: result.timings.map((t) => [t.stage, formatSeconds(t.ms)])
   };
 }
+function testLine(t) {
+  const what = t.mode === "boot" ? `installed with ${t.installer} and booted ${t.kernel} (${t.accel?.toUpperCase()}) to "${t.successLine}"` : `installed with ${t.installer}; boot-info.yaml names ${t.kernel} and ${t.initrd || "no initrd"}`;
+  const command = t.command ? `; test-command exited ${t.command.exitCode}` : "";
+  return escapeHtml(`${t.mode} passed: ${what}${command}`);
+}
 function linked(url, endpoint = "") {
   const m = /^(gs|s3):\/\/([^/]+)\/(.*)$/.exec(url);
   if (!m) return escapeHtml(url);
@@ -87,6 +97,22 @@ function linked(url, endpoint = "") {
   const path = key.split("/").map(encodeURIComponent).join("/");
   const href = scheme === "gs" ? `https://storage.googleapis.com/${bucket}/${path}` : endpoint ? `${endpoint.replace(/\/+$/, "")}/${bucket}/${path}` : `https://${bucket}.s3.amazonaws.com/${path}`;
   return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`;
+}
+function testFailureSummary(failure, artifact) {
+  const parts = [
+    `<h2>Image test failed in phase ${escapeHtml(failure.phase)}: nothing was published</h2>`,
+    `<p>${escapeHtml(failure.reason)}</p>`
+  ];
+  if (failure.installerTail)
+    parts.push("<h3>Installer output (last lines)</h3>", `<pre>${escapeHtml(failure.installerTail)}</pre>`);
+  if (failure.consoleTail)
+    parts.push("<h3>Console (last lines)</h3>", `<pre>${escapeHtml(failure.consoleTail)}</pre>`);
+  if (artifact)
+    parts.push(
+      `<p>The full installer.log and console.log: <a href="${escapeHtml(artifact.url)}">workflow artifact</a></p>`
+    );
+  return `${parts.join("\n")}
+`;
 }
 function escapeHtml(text) {
   return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
@@ -100,12 +126,29 @@ var actionsLog = {
   group: (name, fn) => group(name, fn)
 };
 async function run() {
+  let logsArtifact;
+  let stepSummary;
   try {
     for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "CLOUDSDK_AUTH_ACCESS_TOKEN"])
       if (process.env[name]) setSecret(process.env[name]);
     const github = githubContext();
+    stepSummary = github.stepSummary;
     let config = parseInputs((name) => getInput(name));
-    const artifact = config.mode === "publish" ? artifactPlan(config, github) : void 0;
+    const artifact = config.mode === "publish" ? await artifactPlan(config, github) : void 0;
+    if (artifact?.upload && config.mode === "publish") {
+      const publishing = config;
+      logsArtifact = async (logs) => logs.names.length === 0 ? void 0 : group(
+        "Workflow artifact: the image test's logs",
+        () => uploadImageArtifact({
+          name: `${publishing.artifact.name || `${publishing.osName}-${publishing.osVersion}`}-test-logs`,
+          files: logs.names.map((n) => join(logs.folder, n)),
+          rootDirectory: logs.folder,
+          retentionDays: publishing.artifact.retentionDays,
+          log: actionsLog,
+          github
+        })
+      );
+    }
     if (artifact?.destination) config = { ...config, ...artifact.destination };
     const ctx = { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: github.run, head: github.head };
     const result = await withCancellation(
@@ -126,14 +169,29 @@ async function run() {
         })
       );
     }
+    if (uploaded && result.build?.testLogs) await logsArtifact?.(result.build.testLogs);
     for (const [name, value] of Object.entries(outputsOf(result, uploaded))) setOutput(name, value);
     if (github.stepSummary) await writeSummary(result, uploaded, config.store.endpoint);
   } catch (err) {
+    if (err instanceof TestFailure) await reportTestFailure(err, logsArtifact, stepSummary);
     setFailed(errorMessage(err));
   }
 }
-function artifactPlan(config, github) {
-  const present = credentialsPresent(config.destination);
+async function reportTestFailure(failure, logsArtifact, stepSummary) {
+  setOutput(
+    "test-result",
+    JSON.stringify({ passed: false, phase: failure.phase, message: failure.reason })
+  );
+  let artifact;
+  try {
+    artifact = await logsArtifact?.(failure.logs);
+  } catch (err) {
+    warning(`The image test's logs could not be uploaded: ${errorMessage(err)}`);
+  }
+  if (stepSummary) await summary.addRaw(testFailureSummary(failure, artifact), true).write();
+}
+async function artifactPlan(config, github) {
+  const present = config.artifact.mode === "false" || !config.destinationGiven ? true : await credentialsFound(config.destination, config.store.endpoint);
   const decision = decideArtifact(config.artifact.mode, {
     inGitHubActions: !github.missingForArtifacts.some((k) => k.startsWith("ACTIONS_")),
     destinationGiven: config.destinationGiven,
@@ -166,17 +224,6 @@ ${packageChanges}
   if (contract.length > 0) summary2.addTable(table(["Level", "Check", "Finding", "Path"], contract));
   else summary2.addRaw("No findings.", true);
   await summary2.addHeading("Stages", 3).addTable(table(["Stage", "Time"], timings)).write();
-}
-function credentialsPresent(destination, env = process.env) {
-  if (destination.startsWith("s3://"))
-    return Boolean(
-      env.AWS_ACCESS_KEY_ID || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_PROFILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
-    );
-  if (destination.startsWith("gs://"))
-    return Boolean(
-      env.GOOGLE_APPLICATION_CREDENTIALS || env.GOOGLE_GHA_CREDS_PATH || env.CLOUDSDK_AUTH_ACCESS_TOKEN || env.STORAGE_EMULATOR_HOST
-    );
-  return true;
 }
 export {
   run

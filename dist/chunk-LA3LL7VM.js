@@ -1,8 +1,21 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  SetTransaction,
-  StageError
-} from "./chunk-FISMQ2J7.js";
+  CREDENTIALS_TIMEOUT_MS,
+  awsSource,
+  noCredentials,
+  searchCredentials
+} from "./chunk-DPT4L5XE.js";
+import {
+  Health,
+  StageError,
+  ceiling,
+  describe,
+  formatBudget,
+  silentLog,
+  stopped,
+  timeoutsFrom,
+  withRetry
+} from "./chunk-23PSNW3O.js";
 import {
   BinaryDecisionDiagram,
   Client,
@@ -4725,8 +4738,8 @@ var init_partition = __esm({
       const { partitions } = selectedPartitionsInfo;
       for (const partition2 of partitions) {
         const { regions, outputs } = partition2;
-        for (const [region, regionData] of Object.entries(regions)) {
-          if (region === value) {
+        for (const [region2, regionData] of Object.entries(regions)) {
+          if (region2 === value) {
             return {
               ...outputs,
               ...regionData
@@ -6215,7 +6228,7 @@ var init_parseArn = __esm({
       if (segments.length < 6) {
         return null;
       }
-      const [arn, partition2, service, region, accountId, ...resourcePath] = segments;
+      const [arn, partition2, service, region2, accountId, ...resourcePath] = segments;
       if (arn !== "arn" || partition2 === "" || service === "" || resourcePath.join(ARN_DELIMITER) === "") {
         return null;
       }
@@ -6223,7 +6236,7 @@ var init_parseArn = __esm({
       return {
         partition: partition2,
         service,
-        region,
+        region: region2,
         accountId,
         resourceId
       };
@@ -6324,8 +6337,8 @@ var init_extensions = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/region-config-resolver/extensions.js"() {
     getAwsRegionExtensionConfiguration = (runtimeConfig) => {
       return {
-        setRegion(region) {
-          runtimeConfig.region = region;
+        setRegion(region2) {
+          runtimeConfig.region = region2;
         },
         region() {
           return runtimeConfig.region;
@@ -7191,8 +7204,8 @@ var init_region_redirect_endpoint_middleware = __esm({
           const result = await next(args);
           if (context.__s3RegionRedirect) {
             unlock();
-            const region = await config.region();
-            if (originalRegion !== region) {
+            const region2 = await config.region();
+            if (originalRegion !== region2) {
               throw new Error("Region was not restored following S3 region redirect.");
             }
           }
@@ -7678,12 +7691,12 @@ var require_dist_cjs2 = __commonJS({
       sha256;
       uriEscapePath;
       applyChecksum;
-      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region: region2, service, sha256, uriEscapePath = true }) {
         this.service = service;
         this.sha256 = sha256;
         this.uriEscapePath = uriEscapePath;
         this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
-        this.regionProvider = normalizeProvider3(region);
+        this.regionProvider = normalizeProvider3(region2);
         this.credentialProvider = normalizeProvider3(credentials);
       }
       createCanonicalRequest(request, canonicalHeaders, payloadHash) {
@@ -7745,10 +7758,10 @@ ${toHex(hashedRequest)}`;
     };
     var signingKeyCache = {};
     var cacheQueue = [];
-    var createScope = (shortDate, region, service) => `${shortDate}/${region}/${service}/${KEY_TYPE_IDENTIFIER}`;
-    var getSigningKey = async (sha256Constructor, credentials, shortDate, region, service) => {
+    var createScope = (shortDate, region2, service) => `${shortDate}/${region2}/${service}/${KEY_TYPE_IDENTIFIER}`;
+    var getSigningKey = async (sha256Constructor, credentials, shortDate, region2, service) => {
       const credsHash = await hmac(sha256Constructor, credentials.secretAccessKey, credentials.accessKeyId);
-      const cacheKey = `${shortDate}:${region}:${service}:${toHex(credsHash)}:${credentials.sessionToken}`;
+      const cacheKey = `${shortDate}:${region2}:${service}:${toHex(credsHash)}:${credentials.sessionToken}`;
       if (cacheKey in signingKeyCache) {
         return signingKeyCache[cacheKey];
       }
@@ -7757,7 +7770,7 @@ ${toHex(hashedRequest)}`;
         delete signingKeyCache[cacheQueue.shift()];
       }
       let key = `AWS4${credentials.secretAccessKey}`;
-      for (const signable of [shortDate, region, service, KEY_TYPE_IDENTIFIER]) {
+      for (const signable of [shortDate, region2, service, KEY_TYPE_IDENTIFIER]) {
         key = await hmac(sha256Constructor, key, signable);
       }
       return signingKeyCache[cacheKey] = key;
@@ -7854,11 +7867,11 @@ ${toHex(hashedRequest)}`;
     };
     var SignatureV42 = class extends SignatureV4Base {
       headerFormatter = new HeaderFormatter();
-      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region: region2, service, sha256, uriEscapePath = true }) {
         super({
           applyChecksum,
           credentials,
-          region,
+          region: region2,
           service,
           sha256,
           uriEscapePath
@@ -7868,12 +7881,12 @@ ${toHex(hashedRequest)}`;
         const { signingDate = /* @__PURE__ */ new Date(), expiresIn = 3600, unsignableHeaders, unhoistableHeaders, signableHeaders, hoistableHeaders, signingRegion, signingService } = options;
         const credentials = await this.credentialProvider();
         this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? await this.regionProvider();
+        const region2 = signingRegion ?? await this.regionProvider();
         const { longDate, shortDate } = this.formatDate(signingDate);
         if (expiresIn > MAX_PRESIGNED_TTL) {
           return Promise.reject("Signature version 4 presigned URLs must have an expiration date less than one week in the future");
         }
-        const scope = createScope(shortDate, region, signingService ?? this.service);
+        const scope = createScope(shortDate, region2, signingService ?? this.service);
         const request = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
         if (credentials.sessionToken) {
           request.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
@@ -7884,7 +7897,7 @@ ${toHex(hashedRequest)}`;
         request.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
         const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
         request.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
-        request.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
+        request.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region2, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
         return request;
       }
       async sign(toSign, options) {
@@ -7899,9 +7912,9 @@ ${toHex(hashedRequest)}`;
         }
       }
       async signEvent({ headers, payload }, { signingDate = /* @__PURE__ */ new Date(), priorSignature, signingRegion, signingService, eventStreamCredentials }) {
-        const region = signingRegion ?? await this.regionProvider();
+        const region2 = signingRegion ?? await this.regionProvider();
         const { shortDate, longDate } = this.formatDate(signingDate);
-        const scope = createScope(shortDate, region, signingService ?? this.service);
+        const scope = createScope(shortDate, region2, signingService ?? this.service);
         const hashedPayload = await getPayloadHash({ headers: {}, body: payload }, this.sha256);
         const hash = new this.sha256();
         hash.update(headers);
@@ -7916,7 +7929,7 @@ ${toHex(hashedRequest)}`;
         ].join("\n");
         return this.signString(stringToSign, {
           signingDate,
-          signingRegion: region,
+          signingRegion: region2,
           signingService,
           eventStreamCredentials
         });
@@ -7939,19 +7952,19 @@ ${toHex(hashedRequest)}`;
       async signString(stringToSign, { signingDate = /* @__PURE__ */ new Date(), signingRegion, signingService, eventStreamCredentials } = {}) {
         const credentials = eventStreamCredentials ?? await this.credentialProvider();
         this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? await this.regionProvider();
+        const region2 = signingRegion ?? await this.regionProvider();
         const { shortDate } = this.formatDate(signingDate);
-        const hash = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
+        const hash = new this.sha256(await this.getSigningKey(credentials, region2, shortDate, signingService));
         hash.update(toUint8Array2(stringToSign));
         return toHex(await hash.digest());
       }
       async signRequest(requestToSign, { signingDate = /* @__PURE__ */ new Date(), signableHeaders, unsignableHeaders, signingRegion, signingService } = {}) {
         const credentials = await this.credentialProvider();
         this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? await this.regionProvider();
+        const region2 = signingRegion ?? await this.regionProvider();
         const request = prepareRequest(requestToSign);
         const { longDate, shortDate } = this.formatDate(signingDate);
-        const scope = createScope(shortDate, region, signingService ?? this.service);
+        const scope = createScope(shortDate, region2, signingService ?? this.service);
         request.headers[AMZ_DATE_HEADER] = longDate;
         if (credentials.sessionToken) {
           request.headers[TOKEN_HEADER] = credentials.sessionToken;
@@ -7961,7 +7974,7 @@ ${toHex(hashedRequest)}`;
           request.headers[SHA256_HEADER] = payloadHash;
         }
         const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
-        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, payloadHash));
+        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region2, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, payloadHash));
         request.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
         return request;
       }
@@ -7971,8 +7984,8 @@ ${toHex(hashedRequest)}`;
         hash.update(toUint8Array2(stringToSign));
         return toHex(await hash.digest());
       }
-      getSigningKey(credentials, region, shortDate, service) {
-        return getSigningKey(this.sha256, credentials, shortDate, region, service || this.service);
+      getSigningKey(credentials, region2, shortDate, service) {
+        return getSigningKey(this.sha256, credentials, shortDate, region2, service || this.service);
       }
     };
     var signatureV4aContainer = {
@@ -8366,11 +8379,11 @@ var init_arn = __esm({
       if (segments.length < 6 || segments[0] !== "arn") {
         throw new Error("Malformed ARN");
       }
-      const [, partition2, service, region, accountId, ...resource] = segments;
+      const [, partition2, service, region2, accountId, ...resource] = segments;
       return {
         partition: partition2,
         service,
-        region,
+        region: region2,
         accountId,
         resource: resource.join(":")
       };
@@ -10125,11 +10138,11 @@ var init_bucketHostnameUtils = __esm({
         throw new Error(`Partition in ARN is incompatible, got "${partition2}" but expected "${options.clientPartition}"`);
       }
     };
-    validateRegion = (region, options) => {
+    validateRegion = (region2, options) => {
     };
-    validateRegionalClient = (region) => {
-      if (["s3-external-1", "aws-global"].includes(region)) {
-        throw new Error(`Client region ${region} is not regional`);
+    validateRegionalClient = (region2) => {
+      if (["s3-external-1", "aws-global"].includes(region2)) {
+        throw new Error(`Client region ${region2} is not regional`);
       }
     };
     validateAccountId = (accountId) => {
@@ -10198,8 +10211,8 @@ var init_bucketHostname = __esm({
       validateCustomEndpoint(options);
       return isBucketNameOptions(options) ? getEndpointFromBucketName(options) : getEndpointFromArn(options);
     };
-    getEndpointFromBucketName = ({ accelerateEndpoint = false, clientRegion: region, baseHostname, bucketName, dualstackEndpoint = false, fipsEndpoint = false, pathStyleEndpoint = false, tlsCompatible = true, isCustomEndpoint = false }) => {
-      const [clientRegion, hostnameSuffix] = isCustomEndpoint ? [region, baseHostname] : getSuffix(baseHostname);
+    getEndpointFromBucketName = ({ accelerateEndpoint = false, clientRegion: region2, baseHostname, bucketName, dualstackEndpoint = false, fipsEndpoint = false, pathStyleEndpoint = false, tlsCompatible = true, isCustomEndpoint = false }) => {
+      const [clientRegion, hostnameSuffix] = isCustomEndpoint ? [region2, baseHostname] : getSuffix(baseHostname);
       if (pathStyleEndpoint || !isDnsCompatibleBucketName(bucketName) || tlsCompatible && DOT_PATTERN.test(bucketName)) {
         return {
           bucketEndpoint: false,
@@ -10221,7 +10234,7 @@ var init_bucketHostname = __esm({
       const hostnameSuffix = isCustomEndpoint ? baseHostname : getSuffixForArnEndpoint(baseHostname)[1];
       const { pathStyleEndpoint, accelerateEndpoint = false, fipsEndpoint = false, tlsCompatible = true, bucketName, clientPartition = "aws" } = options;
       validateArnEndpointOptions({ pathStyleEndpoint, accelerateEndpoint, tlsCompatible });
-      const { service, partition: partition2, accountId, region, resource } = bucketName;
+      const { service, partition: partition2, accountId, region: region2, resource } = bucketName;
       validateService(service);
       validatePartition(partition2, { clientPartition });
       validateAccountId(accountId);
@@ -10229,7 +10242,7 @@ var init_bucketHostname = __esm({
       if (service === "s3-object-lambda") {
         return getEndpointFromObjectLambdaArn({ ...options, tlsCompatible, bucketName, accesspointName, hostnameSuffix });
       }
-      if (region === "") {
+      if (region2 === "") {
         return getEndpointFromMRAPArn({ ...options, clientRegion, mrapAlias: accesspointName, hostnameSuffix });
       }
       if (outpostId) {
@@ -10238,12 +10251,12 @@ var init_bucketHostname = __esm({
       return getEndpointFromAccessPointArn({ ...options, clientRegion, accesspointName, hostnameSuffix });
     };
     getEndpointFromObjectLambdaArn = ({ dualstackEndpoint = false, fipsEndpoint = false, tlsCompatible = true, useArnRegion, clientRegion, clientSigningRegion = clientRegion, accesspointName, bucketName, hostnameSuffix }) => {
-      const { accountId, region, service } = bucketName;
+      const { accountId, region: region2, service } = bucketName;
       validateRegionalClient(clientRegion);
       const DNSHostLabel = `${accesspointName}-${accountId}`;
       validateDNSHostLabel(DNSHostLabel, { tlsCompatible });
-      const endpointRegion = useArnRegion ? region : clientRegion;
-      const signingRegion = useArnRegion ? region : clientSigningRegion;
+      const endpointRegion = useArnRegion ? region2 : clientRegion;
+      const signingRegion = useArnRegion ? region2 : clientSigningRegion;
       return {
         bucketEndpoint: true,
         hostname: `${DNSHostLabel}.${service}${fipsEndpoint ? "-fips" : ""}.${endpointRegion}.${hostnameSuffix}`,
@@ -10444,11 +10457,11 @@ var init_middleware_expect_continue = __esm({
 function locationConstraintMiddleware(options) {
   return (next) => async (args) => {
     const { CreateBucketConfiguration } = args.input;
-    const region = await options.region();
+    const region2 = await options.region();
     if (!CreateBucketConfiguration?.LocationConstraint && !CreateBucketConfiguration?.Location) {
-      if (region !== "us-east-1") {
+      if (region2 !== "us-east-1") {
         args.input.CreateBucketConfiguration = args.input.CreateBucketConfiguration ?? {};
-        args.input.CreateBucketConfiguration.LocationConstraint = region;
+        args.input.CreateBucketConfiguration.LocationConstraint = region2;
       }
     }
     return next(args);
@@ -10992,15 +11005,15 @@ var init_resolveAwsSdkSigV4Config = __esm({
       if (config.signer) {
         signer = normalizeProvider2(config.signer);
       } else if (config.regionInfoProvider) {
-        signer = () => normalizeProvider2(config.region)().then(async (region) => [
-          await config.regionInfoProvider(region, {
+        signer = () => normalizeProvider2(config.region)().then(async (region2) => [
+          await config.regionInfoProvider(region2, {
             useFipsEndpoint: await config.useFipsEndpoint(),
             useDualstackEndpoint: await config.useDualstackEndpoint()
           }) || {},
-          region
-        ]).then(([regionInfo, region]) => {
+          region2
+        ]).then(([regionInfo, region2]) => {
           const { signingRegion, signingService } = regionInfo;
-          config.signingRegion = config.signingRegion || signingRegion || region;
+          config.signingRegion = config.signingRegion || signingRegion || region2;
           config.signingName = config.signingName || signingService || config.serviceId;
           const params = {
             ...config,
@@ -15683,11 +15696,11 @@ var init_defaultStsRoleAssumers = __esm({
       return void 0;
     };
     resolveRegion = async (_region, _parentRegion, credentialProviderLogger, loaderConfig = {}) => {
-      const region = typeof _region === "function" ? await _region() : _region;
+      const region2 = typeof _region === "function" ? await _region() : _region;
       const parentRegion = typeof _parentRegion === "function" ? await _parentRegion() : _parentRegion;
       let stsDefaultRegion = "";
-      const resolvedRegion = region ?? parentRegion ?? (stsDefaultRegion = await stsRegionDefaultResolver(loaderConfig)());
-      credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
+      const resolvedRegion = region2 ?? parentRegion ?? (stsDefaultRegion = await stsRegionDefaultResolver(loaderConfig)());
+      credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region2} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
       return resolvedRegion;
     };
     getDefaultRoleAssumer = (stsOptions, STSClient2) => {
@@ -15696,8 +15709,8 @@ var init_defaultStsRoleAssumers = __esm({
       return async (sourceCreds, params) => {
         closureSourceCreds = sourceCreds;
         if (!stsClient) {
-          const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId } = stsOptions;
-          const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+          const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region: region2, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId } = stsOptions;
+          const resolvedRegion = await resolveRegion(region2, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
             logger,
             profile
           });
@@ -15733,8 +15746,8 @@ var init_defaultStsRoleAssumers = __esm({
       let stsClient;
       return async (params) => {
         if (!stsClient) {
-          const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId } = stsOptions;
-          const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+          const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region: region2, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId } = stsOptions;
+          const resolvedRegion = await resolveRegion(region2, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
             logger,
             profile
           });
@@ -16788,7 +16801,7 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client2(), __toCommonJS(client_exports2));
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = (init_config(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash6, createPrivateKey, createPublicKey, sign: sign3 } = __require("node:crypto");
+    var { createHash: createHash4, createPrivateKey, createPublicKey, sign: sign3 } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir } = __require("node:os");
     var { dirname, join } = __require("node:path");
@@ -16848,13 +16861,13 @@ var require_dist_cjs11 = __commonJS({
         };
         const requestHandler = isH22(this.callerClientConfig?.requestHandler) ? void 0 : this.callerClientConfig?.requestHandler;
         const signInRegion = typeof freshToken.signInRegion === "string" && freshToken.signInRegion.length > 0 ? freshToken.signInRegion : void 0;
-        const region = signInRegion ?? this.profileData.region ?? await this.callerClientConfig?.region?.() ?? process.env.AWS_REGION;
+        const region2 = signInRegion ?? this.profileData.region ?? await this.callerClientConfig?.region?.() ?? process.env.AWS_REGION;
         const client = new SigninClient2({
           credentials: {
             accessKeyId: "",
             secretAccessKey: ""
           },
-          region,
+          region: region2,
           requestHandler,
           logger,
           userAgentAppId,
@@ -16959,7 +16972,7 @@ var require_dist_cjs11 = __commonJS({
       getTokenFilePath() {
         const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash6("sha256").update(loginSessionBytes).digest("hex");
+        const loginSessionSha256 = createHash4("sha256").update(loginSessionBytes).digest("hex");
         return join(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
@@ -17208,7 +17221,7 @@ var require_dist_cjs14 = __commonJS({
   "node_modules/@aws-sdk/credential-provider-ini/dist-cjs/index.js"(exports) {
     var { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = (init_config(), __toCommonJS(config_exports));
     var { setCredentialFeature: setCredentialFeature2 } = (init_client2(), __toCommonJS(client_exports2));
-    var resolveCredentialSource = (credentialSource2, profileName, logger) => {
+    var resolveCredentialSource = (credentialSource, profileName, logger) => {
       const sourceProvidersMap = {
         EcsContainer: async (options) => {
           const { fromHttp } = require_dist_cjs8();
@@ -17227,10 +17240,10 @@ var require_dist_cjs14 = __commonJS({
           return async () => fromEnv(options)().then(setNamedProvider);
         }
       };
-      if (credentialSource2 in sourceProvidersMap) {
-        return sourceProvidersMap[credentialSource2];
+      if (credentialSource in sourceProvidersMap) {
+        return sourceProvidersMap[credentialSource];
       } else {
-        throw new CredentialsProviderError(`Unsupported credential source in profile ${profileName}. Got ${credentialSource2}, expected EcsContainer or Ec2InstanceMetadata or Environment.`, { logger });
+        throw new CredentialsProviderError(`Unsupported credential source in profile ${profileName}. Got ${credentialSource}, expected EcsContainer or Ec2InstanceMetadata or Environment.`, { logger });
       }
     };
     var setNamedProvider = (creds) => setCredentialFeature2(creds, "CREDENTIALS_PROFILE_NAMED_PROVIDER", "p");
@@ -17254,7 +17267,7 @@ var require_dist_cjs14 = __commonJS({
     var resolveAssumeRoleCredentials = async (profileName, profiles, options, callerClientConfig, visitedProfiles = {}, resolveProfileData2) => {
       options.logger?.debug("@aws-sdk/credential-provider-ini - resolveAssumeRoleCredentials (STS)");
       const profileData = profiles[profileName];
-      const { source_profile, region } = profileData;
+      const { source_profile, region: region2 } = profileData;
       if (!options.roleAssumer) {
         const { getDefaultRoleAssumer: getDefaultRoleAssumer3 } = (init_sts(), __toCommonJS(sts_exports));
         options.roleAssumer = getDefaultRoleAssumer3({
@@ -17263,7 +17276,7 @@ var require_dist_cjs14 = __commonJS({
           parentClientConfig: {
             ...callerClientConfig,
             ...options?.parentClientConfig,
-            region: region ?? options?.parentClientConfig?.region ?? callerClientConfig?.region
+            region: region2 ?? options?.parentClientConfig?.region ?? callerClientConfig?.region
           }
         }, options.clientPlugins);
       }
@@ -26690,11 +26703,11 @@ var require_dist_cjs16 = __commonJS({
         super.destroy();
       }
     };
-    var AbortMultipartUploadCommand2 = class extends command5(_ep05, _mw05, "AbortMultipartUpload", AbortMultipartUpload$) {
+    var AbortMultipartUploadCommand = class extends command5(_ep05, _mw05, "AbortMultipartUpload", AbortMultipartUpload$) {
     };
-    var CompleteMultipartUploadCommand2 = class extends command5(_ep05, _mw1, "CompleteMultipartUpload", CompleteMultipartUpload$) {
+    var CompleteMultipartUploadCommand = class extends command5(_ep05, _mw1, "CompleteMultipartUpload", CompleteMultipartUpload$) {
     };
-    var CopyObjectCommand2 = class extends command5(_ep12, _mw1, "CopyObject", CopyObject$) {
+    var CopyObjectCommand = class extends command5(_ep12, _mw1, "CopyObject", CopyObject$) {
     };
     var CreateBucketCommand = class extends command5(_ep2, _mw2, "CreateBucket", CreateBucket$) {
     };
@@ -26702,7 +26715,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var CreateBucketMetadataTableConfigurationCommand = class extends command5(_ep3, _mw3, "CreateBucketMetadataTableConfiguration", CreateBucketMetadataTableConfiguration$) {
     };
-    var CreateMultipartUploadCommand2 = class extends command5(_ep05, _mw1, "CreateMultipartUpload", CreateMultipartUpload$) {
+    var CreateMultipartUploadCommand = class extends command5(_ep05, _mw1, "CreateMultipartUpload", CreateMultipartUpload$) {
     };
     var DeleteBucketAnalyticsConfigurationCommand = class extends command5(_ep3, _mw4, "DeleteBucketAnalyticsConfiguration", DeleteBucketAnalyticsConfiguration$) {
     };
@@ -26796,7 +26809,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var GetObjectAttributesCommand = class extends command5(_ep5, _mw1, "GetObjectAttributes", GetObjectAttributes$) {
     };
-    var GetObjectCommand3 = class extends command5(_ep05, _mw7, "GetObject", GetObject$) {
+    var GetObjectCommand2 = class extends command5(_ep05, _mw7, "GetObject", GetObject$) {
     };
     var GetObjectLegalHoldCommand = class extends command5(_ep5, _mw05, "GetObjectLegalHold", GetObjectLegalHold$) {
     };
@@ -26810,7 +26823,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var GetPublicAccessBlockCommand = class extends command5(_ep3, _mw05, "GetPublicAccessBlock", GetPublicAccessBlock$) {
     };
-    var HeadBucketCommand2 = class extends command5(_ep5, _mw05, "HeadBucket", HeadBucket$) {
+    var HeadBucketCommand = class extends command5(_ep5, _mw05, "HeadBucket", HeadBucket$) {
     };
     var HeadObjectCommand2 = class extends command5(_ep05, _mw8, "HeadObject", HeadObject$) {
     };
@@ -26906,7 +26919,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var UpdateObjectEncryptionCommand = class extends command5(_ep5, _mw5, "UpdateObjectEncryption", UpdateObjectEncryption$) {
     };
-    var UploadPartCommand2 = class extends command5(_ep05, _mw13, "UploadPart", UploadPart$) {
+    var UploadPartCommand = class extends command5(_ep05, _mw13, "UploadPart", UploadPart$) {
     };
     var UploadPartCopyCommand = class extends command5(_ep4, _mw1, "UploadPartCopy", UploadPartCopy$) {
     };
@@ -26920,7 +26933,7 @@ var require_dist_cjs16 = __commonJS({
     var checkState$3 = async (client, input) => {
       let reason;
       try {
-        let result = await client.send(new HeadBucketCommand2(input));
+        let result = await client.send(new HeadBucketCommand(input));
         reason = result;
         return { state: WaiterState.SUCCESS, reason };
       } catch (exception) {
@@ -26943,7 +26956,7 @@ var require_dist_cjs16 = __commonJS({
     var checkState$2 = async (client, input) => {
       let reason;
       try {
-        let result = await client.send(new HeadBucketCommand2(input));
+        let result = await client.send(new HeadBucketCommand(input));
         reason = result;
       } catch (exception) {
         reason = exception;
@@ -27008,13 +27021,13 @@ var require_dist_cjs16 = __commonJS({
       return checkExceptions(result);
     };
     var commands5 = {
-      AbortMultipartUploadCommand: AbortMultipartUploadCommand2,
-      CompleteMultipartUploadCommand: CompleteMultipartUploadCommand2,
-      CopyObjectCommand: CopyObjectCommand2,
+      AbortMultipartUploadCommand,
+      CompleteMultipartUploadCommand,
+      CopyObjectCommand,
       CreateBucketCommand,
       CreateBucketMetadataConfigurationCommand,
       CreateBucketMetadataTableConfigurationCommand,
-      CreateMultipartUploadCommand: CreateMultipartUploadCommand2,
+      CreateMultipartUploadCommand,
       CreateSessionCommand,
       DeleteBucketCommand,
       DeleteBucketAnalyticsConfigurationCommand,
@@ -27059,7 +27072,7 @@ var require_dist_cjs16 = __commonJS({
       GetBucketTaggingCommand,
       GetBucketVersioningCommand,
       GetBucketWebsiteCommand,
-      GetObjectCommand: GetObjectCommand3,
+      GetObjectCommand: GetObjectCommand2,
       GetObjectAclCommand,
       GetObjectAnnotationCommand,
       GetObjectAttributesCommand,
@@ -27069,7 +27082,7 @@ var require_dist_cjs16 = __commonJS({
       GetObjectTaggingCommand,
       GetObjectTorrentCommand,
       GetPublicAccessBlockCommand,
-      HeadBucketCommand: HeadBucketCommand2,
+      HeadBucketCommand,
       HeadObjectCommand: HeadObjectCommand2,
       ListBucketAnalyticsConfigurationsCommand,
       ListBucketIntelligentTieringConfigurationsCommand,
@@ -27117,7 +27130,7 @@ var require_dist_cjs16 = __commonJS({
       UpdateBucketMetadataInventoryTableConfigurationCommand,
       UpdateBucketMetadataJournalTableConfigurationCommand,
       UpdateObjectEncryptionCommand,
-      UploadPartCommand: UploadPartCommand2,
+      UploadPartCommand,
       UploadPartCopyCommand,
       WriteGetObjectResponseCommand
     };
@@ -27581,7 +27594,7 @@ var require_dist_cjs16 = __commonJS({
     exports.AbacStatus$ = AbacStatus$;
     exports.AbortIncompleteMultipartUpload$ = AbortIncompleteMultipartUpload$;
     exports.AbortMultipartUpload$ = AbortMultipartUpload$;
-    exports.AbortMultipartUploadCommand = AbortMultipartUploadCommand2;
+    exports.AbortMultipartUploadCommand = AbortMultipartUploadCommand;
     exports.AbortMultipartUploadOutput$ = AbortMultipartUploadOutput$;
     exports.AbortMultipartUploadRequest$ = AbortMultipartUploadRequest$;
     exports.AccelerateConfiguration$ = AccelerateConfiguration$;
@@ -27633,7 +27646,7 @@ var require_dist_cjs16 = __commonJS({
     exports.ChecksumType = ChecksumType;
     exports.CommonPrefix$ = CommonPrefix$;
     exports.CompleteMultipartUpload$ = CompleteMultipartUpload$;
-    exports.CompleteMultipartUploadCommand = CompleteMultipartUploadCommand2;
+    exports.CompleteMultipartUploadCommand = CompleteMultipartUploadCommand;
     exports.CompleteMultipartUploadOutput$ = CompleteMultipartUploadOutput$;
     exports.CompleteMultipartUploadRequest$ = CompleteMultipartUploadRequest$;
     exports.CompletedMultipartUpload$ = CompletedMultipartUpload$;
@@ -27642,7 +27655,7 @@ var require_dist_cjs16 = __commonJS({
     exports.Condition$ = Condition$;
     exports.ContinuationEvent$ = ContinuationEvent$;
     exports.CopyObject$ = CopyObject$;
-    exports.CopyObjectCommand = CopyObjectCommand2;
+    exports.CopyObjectCommand = CopyObjectCommand;
     exports.CopyObjectOutput$ = CopyObjectOutput$;
     exports.CopyObjectRequest$ = CopyObjectRequest$;
     exports.CopyObjectResult$ = CopyObjectResult$;
@@ -27659,7 +27672,7 @@ var require_dist_cjs16 = __commonJS({
     exports.CreateBucketOutput$ = CreateBucketOutput$;
     exports.CreateBucketRequest$ = CreateBucketRequest$;
     exports.CreateMultipartUpload$ = CreateMultipartUpload$;
-    exports.CreateMultipartUploadCommand = CreateMultipartUploadCommand2;
+    exports.CreateMultipartUploadCommand = CreateMultipartUploadCommand;
     exports.CreateMultipartUploadOutput$ = CreateMultipartUploadOutput$;
     exports.CreateMultipartUploadRequest$ = CreateMultipartUploadRequest$;
     exports.CreateSession$ = CreateSession$;
@@ -27866,7 +27879,7 @@ var require_dist_cjs16 = __commonJS({
     exports.GetObjectAttributesOutput$ = GetObjectAttributesOutput$;
     exports.GetObjectAttributesParts$ = GetObjectAttributesParts$;
     exports.GetObjectAttributesRequest$ = GetObjectAttributesRequest$;
-    exports.GetObjectCommand = GetObjectCommand3;
+    exports.GetObjectCommand = GetObjectCommand2;
     exports.GetObjectLegalHold$ = GetObjectLegalHold$;
     exports.GetObjectLegalHoldCommand = GetObjectLegalHoldCommand;
     exports.GetObjectLegalHoldOutput$ = GetObjectLegalHoldOutput$;
@@ -27897,7 +27910,7 @@ var require_dist_cjs16 = __commonJS({
     exports.Grant$ = Grant$;
     exports.Grantee$ = Grantee$;
     exports.HeadBucket$ = HeadBucket$;
-    exports.HeadBucketCommand = HeadBucketCommand2;
+    exports.HeadBucketCommand = HeadBucketCommand;
     exports.HeadBucketOutput$ = HeadBucketOutput$;
     exports.HeadBucketRequest$ = HeadBucketRequest$;
     exports.HeadObject$ = HeadObject$;
@@ -28259,7 +28272,7 @@ var require_dist_cjs16 = __commonJS({
     exports.UpdateObjectEncryptionRequest$ = UpdateObjectEncryptionRequest$;
     exports.UpdateObjectEncryptionResponse$ = UpdateObjectEncryptionResponse$;
     exports.UploadPart$ = UploadPart$;
-    exports.UploadPartCommand = UploadPartCommand2;
+    exports.UploadPartCommand = UploadPartCommand;
     exports.UploadPartCopy$ = UploadPartCopy$;
     exports.UploadPartCopyCommand = UploadPartCopyCommand;
     exports.UploadPartCopyOutput$ = UploadPartCopyOutput$;
@@ -28292,44 +28305,6 @@ var require_dist_cjs16 = __commonJS({
   }
 });
 
-// src/store/s3.ts
-import { createHash as createHash5, randomBytes } from "node:crypto";
-var import_client_s33 = __toESM(require_dist_cjs16(), 1);
-import { pipeline } from "node:stream/promises";
-
-// src/store/retry.ts
-import { setTimeout as sleep } from "node:timers/promises";
-function retryPolicy(budgetMs, overrides = {}) {
-  return { deadline: performance.now() + budgetMs, baseDelayMs: 250, maxDelayMs: 2e4, ...overrides };
-}
-var RetryBudgetError = class extends Error {
-};
-async function withRetry(what, fn, isTransient2, policy) {
-  for (let attempt = 1; ; attempt++) {
-    policy.signal?.throwIfAborted();
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (!isTransient2(err) || policy.signal?.aborted) throw err;
-      const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delay = Math.random() * cap;
-      if (performance.now() + delay >= policy.deadline)
-        throw new RetryBudgetError(
-          `${what}: still failing after ${attempt} attempts when the upload-timeout budget ran out: ${describe(err)}`,
-          { cause: err }
-        );
-      policy.onRetry?.(what, attempt, delay, err);
-      await sleep(delay, void 0, { signal: policy.signal });
-    }
-  }
-}
-function describe(err) {
-  if (!(err instanceof Error)) return String(err);
-  const status = err.$metadata?.httpStatusCode;
-  const code = err.code;
-  return [err.name !== "Error" ? err.name : "", status ? `HTTP ${status}` : "", code ?? "", err.message].filter(Boolean).join(": ");
-}
-
 // src/store/s3-client.ts
 var import_client_s3 = __toESM(require_dist_cjs16(), 1);
 var import_node_http_handler5 = __toESM(require_dist_cjs7(), 1);
@@ -28337,34 +28312,55 @@ import { createHash as createHash3 } from "node:crypto";
 var PART_SIZE = 8 << 20;
 var PARTS_IN_FLIGHT = 3;
 var CONTENT_TYPE = { ".lz4": "application/x-lz4", ".json": "application/json" };
+var CLEANUP_MS = 5e3;
 var S3Bucket = class {
   bucket;
   prefix;
   options;
   client;
   tuning;
-  constructor(bucket, prefix, options, tuning = {}) {
+  timeouts;
+  health;
+  /** Cancellation, or the upload-timeout budget running out. */
+  signal;
+  /** performance.now() when the budget runs out. */
+  deadline;
+  log;
+  credentials;
+  constructor(bucket, prefix, options, context = {}) {
     this.bucket = bucket;
     this.prefix = prefix;
     this.options = options;
-    this.tuning = tuning;
+    this.tuning = context.tuning ?? {};
+    this.log = context.log ?? silentLog;
+    this.timeouts = timeoutsFrom(this.tuning);
+    this.deadline = performance.now() + options.uploadTimeoutMs;
+    this.signal = ceiling(
+      options.uploadTimeoutMs,
+      context.signal,
+      `upload-timeout of ${formatBudget(options.uploadTimeoutMs)}`
+    );
+    this.health = new Health(
+      options.endpoint || `https://s3.${region()}.amazonaws.com`,
+      this.timeouts.deadAfterMs
+    );
     this.client = new import_client_s3.S3Client({
       ...options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {},
-      region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+      region: region(),
       // Ours is the only retry layer: per part, with one budget for the whole publication.
       maxAttempts: 1,
       // aws-chunked bodies and CRC32 checksums are refused or stored as-is by stores that are not AWS.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
       requestHandler: new import_node_http_handler5.NodeHttpHandler({
-        connectionTimeout: 1e4,
-        // A stalled connection is a transient fault like any other: time it out and retry.
-        socketTimeout: tuning.socketTimeoutMs ?? 6e4
+        connectionTimeout: this.timeouts.connectMs,
+        // No byte either way for this long (including the wait for the answer's first byte): a stall.
+        socketTimeout: this.timeouts.idleMs
       })
     });
     this.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === "UploadPartCommand")
+      (next, context2) => async (args) => {
+        if (context2.commandName === "UploadPartCommand")
           args.request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
         return next(args);
       },
@@ -28377,44 +28373,94 @@ var S3Bucket = class {
   url(path) {
     return `s3://${this.bucket}/${this.key(path)}`;
   }
-  policy() {
-    return retryPolicy(this.options.uploadTimeoutMs, {
-      ...this.tuning.baseDelayMs !== void 0 ? { baseDelayMs: this.tuning.baseDelayMs } : {},
-      ...this.tuning.onRetry ? { onRetry: this.tuning.onRetry } : {}
-    });
+  /** Finds credentials once, bounded in time: "no credentials found", and where it looked, at once. */
+  ready() {
+    this.credentials ??= (async () => {
+      const search = await searchCredentials(
+        "s3",
+        () => this.client.config.credentials(),
+        this.tuning.credentialsMs ?? CREDENTIALS_TIMEOUT_MS
+      );
+      if (!search.found) throw noCredentials(`s3://${this.bucket}/${this.prefix}`, search);
+    })();
+    return this.credentials;
   }
-  /** Runs one request with retries, turning permanent failures into errors that say what to check. */
+  policy(attemptMs = this.timeouts.requestMs) {
+    return {
+      deadline: this.deadline,
+      baseDelayMs: this.tuning.baseDelayMs ?? 250,
+      maxDelayMs: 2e4,
+      signal: this.signal,
+      health: this.health,
+      attemptMs,
+      onRetry: (what, attempt, delay, err) => {
+        this.log.info(
+          `retrying ${what} in ${(delay / 1e3).toFixed(1)} s (attempt ${attempt + 1}): ${describe(err)}`
+        );
+        this.tuning.onRetry?.(what, attempt, delay, err);
+      }
+    };
+  }
+  /**
+   * Runs one request with retries, turning permanent failures into errors that say what to check.
+   * `fn` gets the attempt's signal, to pass to client.send.
+   */
   async call(what, fn, policy = this.policy()) {
+    await this.ready();
     try {
-      return await withRetry(what, fn, isTransient, policy);
+      return await withRetry(what, (_attempt, signal) => fn(signal), isTransient, policy);
+    } catch (err) {
+      throw stopped(what, err, this.signal) ?? this.explain(what, err);
+    }
+  }
+  /** A request on the way out (aborting an upload, removing a temporary object): short, not cancellable. */
+  async cleanup(what, fn) {
+    const policy = {
+      deadline: performance.now() + CLEANUP_MS,
+      baseDelayMs: 100,
+      maxDelayMs: 1e3,
+      signal: AbortSignal.timeout(CLEANUP_MS)
+    };
+    try {
+      await withRetry(what, (_attempt, signal) => fn(signal), isTransient, policy);
     } catch (err) {
       throw this.explain(what, err);
     }
   }
   explain(what, err) {
     if (err instanceof StageError) return err;
+    if (typeof err === "string" || err === void 0)
+      return new StageError("cancel", `${what}: stopped (${String(err)})`);
     const status = httpStatus(err);
     const name = err?.name ?? "";
     let hint = "";
     if (status === 403 || ["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"].includes(name))
-      hint = ` The credentials (${credentialSource()}) are not allowed to do this, or are wrong.`;
+      hint = ` The credentials (${awsSource()}) are not allowed to do this, or are wrong.`;
     else if (name === "CredentialsProviderError")
-      hint = ` No credentials were found (looked in ${credentialSource()}): configure them, e.g. with aws-actions/configure-aws-credentials.`;
+      hint = ` No credentials were found (looked in ${awsSource()}): configure them, e.g. with aws-actions/configure-aws-credentials.`;
     else if (status === 404 && (name === "NoSuchBucket" || what === "checking access"))
       hint = ` The bucket does not exist${this.options.endpoint ? ` at ${this.options.endpoint}` : ""}.`;
     else if (["ECONNREFUSED", "ENOTFOUND"].includes(errorCode(err)))
-      hint = ` Nothing answers at ${this.options.endpoint ?? "the AWS endpoint"}: check input "endpoint".`;
+      hint = ` Nothing answers at ${this.health.endpoint}: check input "endpoint".`;
     return new StageError("store", `${what} in bucket s3://${this.bucket} failed: ${describe(err)}.${hint}`, {
       cause: err
     });
   }
   async read(path) {
+    return (await this.get(path))?.body;
+  }
+  /** An object's bytes and ETag; undefined when there is none. */
+  async get(path) {
     try {
-      const out = await this.call(`reading ${this.url(path)}`, async () => {
-        const res = await this.client.send(new import_client_s3.GetObjectCommand({ Bucket: this.bucket, Key: this.key(path) }));
-        return Buffer.from(await res.Body.transformToByteArray());
+      return await this.call(`reading ${this.url(path)}`, async (abortSignal) => {
+        const res = await this.client.send(
+          new import_client_s3.GetObjectCommand({ Bucket: this.bucket, Key: this.key(path) }),
+          {
+            abortSignal
+          }
+        );
+        return { body: Buffer.from(await res.Body.transformToByteArray()), etag: res.ETag ?? "" };
       });
-      return out;
     } catch (err) {
       if (isNotFound(err.cause)) return void 0;
       throw err;
@@ -28423,11 +28469,20 @@ var S3Bucket = class {
   async size(path) {
     return (await this.head(path))?.size;
   }
+  async exists(path) {
+    return await this.head(path) !== void 0;
+  }
+  write(path, data) {
+    return this.putObject(path, data);
+  }
   async head(path) {
     try {
-      return await this.call(`looking up ${this.url(path)}`, async () => {
+      return await this.call(`looking up ${this.url(path)}`, async (abortSignal) => {
         const res = await this.client.send(
-          new import_client_s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) })
+          new import_client_s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) }),
+          {
+            abortSignal
+          }
         );
         return { size: res.ContentLength ?? 0, etag: (res.ETag ?? "").replaceAll('"', "") };
       });
@@ -28437,31 +28492,43 @@ var S3Bucket = class {
     }
   }
   async folders(prefix) {
-    const base = `${this.key(prefix)}/`;
-    const names = [];
+    return (await this.listing(prefix)).folders;
+  }
+  /** The objects and folders directly under a folder. */
+  async listing(prefix) {
+    const base = prefix ? `${this.key(prefix)}/` : this.prefix ? `${this.prefix}/` : "";
+    const folders = [];
+    const objects = [];
     let token;
     do {
       const res = await this.call(
         `listing ${this.url(prefix)}/`,
-        () => this.client.send(
+        (abortSignal) => this.client.send(
           new import_client_s3.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: base,
             Delimiter: "/",
             ContinuationToken: token
-          })
+          }),
+          { abortSignal }
         )
       );
-      for (const p3 of res.CommonPrefixes ?? []) if (p3.Prefix) names.push(p3.Prefix.slice(base.length, -1));
+      for (const p3 of res.CommonPrefixes ?? []) if (p3.Prefix) folders.push(p3.Prefix.slice(base.length, -1));
+      for (const o3 of res.Contents ?? [])
+        if (o3.Key) objects.push({ name: o3.Key.slice(base.length), modified: o3.LastModified?.getTime() });
       token = res.IsTruncated ? res.NextContinuationToken : void 0;
     } while (token);
-    return names;
+    return { folders, objects };
   }
-  async putObject(path, data, policy, exclusive = false) {
+  /**
+   * Writes an object with its Content-MD5 (the store refuses other bytes). `condition`: If-None-Match
+   * or If-Match, for the lock. Returns the ETag.
+   */
+  async putObject(path, data, condition = {}, policy = this.policy()) {
     const md5 = createHash3("md5").update(data).digest("base64");
-    await this.call(
+    const res = await this.call(
       `uploading ${this.url(path)}`,
-      () => this.client.send(
+      (abortSignal) => this.client.send(
         new import_client_s3.PutObjectCommand({
           Bucket: this.bucket,
           Key: this.key(path),
@@ -28469,11 +28536,13 @@ var S3Bucket = class {
           // The store checks the bytes it got against this and refuses a mismatch (BadDigest).
           ContentMD5: md5,
           ...this.objectSettings(path),
-          ...exclusive ? { IfNoneMatch: "*" } : {}
-        })
+          ...condition
+        }),
+        { abortSignal }
       ),
       policy
     );
+    return res.ETag ?? "";
   }
   objectSettings(path) {
     const ext = path.slice(path.lastIndexOf("."));
@@ -28483,14 +28552,35 @@ var S3Bucket = class {
       ...this.options.acl ? { ACL: this.options.acl } : {}
     };
   }
-  async delete(path, policy) {
+  /** One DeleteObject with the given signal (cleanup requests). */
+  deleteSignal(path, abortSignal) {
+    return this.client.send(new import_client_s3.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) }), {
+      abortSignal
+    });
+  }
+  async delete(path, condition = {}) {
     await this.call(
       `removing ${this.url(path)}`,
-      () => this.client.send(new import_client_s3.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) })),
-      policy
+      (abortSignal) => this.client.send(new import_client_s3.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...condition }), {
+        abortSignal
+      })
     );
   }
 };
+async function findS3Credentials(endpoint, timeoutMs) {
+  const client = new import_client_s3.S3Client({
+    region: region(),
+    ...endpoint ? { endpoint, forcePathStyle: true } : {}
+  });
+  try {
+    return await searchCredentials("s3", () => client.config.credentials(), timeoutMs);
+  } finally {
+    client.destroy();
+  }
+}
+function region() {
+  return process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
+}
 function httpStatus(err) {
   return err?.$metadata?.httpStatusCode;
 }
@@ -28516,279 +28606,24 @@ var TRANSIENT_NAMES = /* @__PURE__ */ new Set([
 function isTransient(err) {
   if (err instanceof StageError) return false;
   const status = httpStatus(err);
-  if (status === 429 || status !== void 0 && status >= 500) return true;
+  if (status === 429 || status !== void 0 && status >= 500 && status !== 501) return true;
   const e5 = err;
   if (TRANSIENT_NAMES.has(e5?.name ?? "")) return true;
   if (TRANSIENT_CODES.has(e5?.code ?? "") || TRANSIENT_CODES.has(e5?.cause?.code ?? "")) return true;
   return status === void 0 && /socket hang up|ECONNRESET|EPIPE|timed? ?out|aborted/i.test(String(err?.message));
 }
-function credentialSource(env2 = process.env) {
-  if (env2.AWS_ACCESS_KEY_ID) return "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment";
-  if (env2.AWS_WEB_IDENTITY_TOKEN_FILE) return "the web identity token in AWS_WEB_IDENTITY_TOKEN_FILE (OIDC)";
-  if (env2.AWS_PROFILE) return `the AWS profile "${env2.AWS_PROFILE}"`;
-  return "the AWS SDK's default chain (shared config files, instance or container credentials)";
-}
 
-// src/store/s3-upload.ts
-var import_client_s32 = __toESM(require_dist_cjs16(), 1);
-import { createHash as createHash4 } from "node:crypto";
-import { Writable } from "node:stream";
-var MultipartUpload = class extends Writable {
-  store;
-  path;
-  policy;
-  uploadId;
-  part;
-  filled = 0;
-  parts = [];
-  md5s = [];
-  /** Part buffers back from finished uploads: reused, as a fresh 8 MiB buffer per part costs GC time. */
-  spares = [];
-  inFlight = /* @__PURE__ */ new Set();
-  failure;
-  bytes = 0;
-  constructor(store, path, policy) {
-    super({ highWaterMark: 1 << 20 });
-    this.store = store;
-    this.path = path;
-    this.policy = policy;
-  }
-  _write(chunk, _enc, done) {
-    this.consume(chunk).then(() => done(), done);
-  }
-  _final(done) {
-    this.flushPart().then(() => this.settle()).then(() => done(), done);
-  }
-  _destroy(err, done) {
-    if (this.writableFinished && !err) return done(null);
-    this.abort().then(
-      () => done(err),
-      () => done(err)
-    );
-  }
-  start() {
-    const s2 = this.store;
-    this.uploadId ??= s2.call(
-      `starting the upload of ${s2.url(this.path)}`,
-      async () => {
-        const res = await s2.client.send(
-          new import_client_s32.CreateMultipartUploadCommand({
-            Bucket: s2.bucket,
-            Key: s2.key(this.path),
-            ...s2.objectSettings(this.path)
-          })
-        );
-        return res.UploadId;
-      },
-      this.policy
-    );
-    return this.uploadId;
-  }
-  async consume(chunk) {
-    if (this.failure) throw this.failure;
-    this.bytes += chunk.length;
-    for (let offset = 0; offset < chunk.length; ) {
-      this.part ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(PART_SIZE);
-      const n3 = chunk.copy(this.part, this.filled, offset);
-      this.filled += n3;
-      offset += n3;
-      if (this.filled === PART_SIZE) await this.flushPart();
-    }
-  }
-  async flushPart() {
-    if (!this.part || this.filled === 0) {
-      if (this.parts.length > 0 || this.inFlight.size > 0 || this.md5s.length > 0) return;
-    }
-    const buffer = this.part;
-    const data = (buffer ?? Buffer.alloc(0)).subarray(0, this.filled);
-    this.part = void 0;
-    this.filled = 0;
-    const number = this.md5s.length + 1;
-    const md5 = createHash4("md5").update(data).digest();
-    this.md5s.push(md5);
-    const job = this.uploadPart(number, data, md5).catch((err) => {
-      this.failure ??= err;
-    }).finally(() => {
-      if (buffer) this.spares.push(buffer);
-    });
-    this.inFlight.add(job);
-    void job.finally(() => this.inFlight.delete(job));
-    while (this.inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(this.inFlight);
-    if (this.failure) throw this.failure;
-  }
-  async uploadPart(number, data, md5) {
-    const s2 = this.store;
-    const uploadId = await this.start();
-    const res = await s2.call(
-      `uploading part ${number} of ${s2.url(this.path)}`,
-      () => s2.client.send(
-        new import_client_s32.UploadPartCommand({
-          Bucket: s2.bucket,
-          Key: s2.key(this.path),
-          UploadId: uploadId,
-          PartNumber: number,
-          Body: data,
-          ContentMD5: md5.toString("base64")
-        })
-      ),
-      this.policy
-    );
-    const etag = (res.ETag ?? "").replaceAll('"', "");
-    if (etag !== md5.toString("hex"))
-      throw new StageError(
-        "store",
-        `part ${number} of ${s2.url(this.path)} arrived with md5 ${etag}, sent ${md5.toString("hex")}`
-      );
-    this.parts[number - 1] = { PartNumber: number, ETag: res.ETag };
-  }
-  async settle() {
-    await Promise.all(this.inFlight);
-    if (this.failure) throw this.failure;
-  }
-  /** Makes the image visible, then checks what the store holds: its size and multipart ETag. */
-  async complete(exclusive) {
-    const s2 = this.store;
-    const uploadId = await this.start();
-    try {
-      await s2.call(
-        `completing the upload of ${s2.url(this.path)}`,
-        () => s2.client.send(
-          new import_client_s32.CompleteMultipartUploadCommand({
-            Bucket: s2.bucket,
-            Key: s2.key(this.path),
-            UploadId: uploadId,
-            MultipartUpload: { Parts: this.parts },
-            ...exclusive ? { IfNoneMatch: "*" } : {}
-          })
-        ),
-        this.policy
-      );
-    } catch (err) {
-      if (httpStatus(err.cause) === 412)
-        throw new StageError(
-          "store",
-          `${s2.url(this.path)} was published by another run first (If-None-Match: *)`
-        );
-      throw err;
-    }
-    this.uploadId = void 0;
-    const head = await s2.head(this.path);
-    const expected = `${createHash4("md5").update(Buffer.concat(this.md5s)).digest("hex")}-${this.md5s.length}`;
-    if (!head || head.size !== this.bytes || head.etag !== expected)
-      throw new StageError(
-        "store",
-        `${s2.url(this.path)} does not hold what was uploaded: ${head ? `${head.size} bytes, ETag ${head.etag}` : "missing"}; expected ${this.bytes} bytes, ETag ${expected}`
-      );
-  }
-  async abort() {
-    const id = this.uploadId;
-    this.uploadId = void 0;
-    if (!id) return;
-    const uploadId = await id.catch(() => void 0);
-    if (!uploadId) return;
-    const s2 = this.store;
-    await Promise.allSettled(this.inFlight);
-    await s2.call(
-      `aborting the upload of ${s2.url(this.path)}`,
-      () => s2.client.send(
-        new import_client_s32.AbortMultipartUploadCommand({ Bucket: s2.bucket, Key: s2.key(this.path), UploadId: uploadId })
-      ),
-      retryPolicy(6e4)
-    );
-  }
-};
-
-// src/store/s3.ts
-var S3Staging = class {
-  store;
-  exclusive;
-  pending = /* @__PURE__ */ new Map();
-  tag = randomBytes(4).toString("hex");
-  policy;
-  constructor(store, exclusive) {
-    this.store = store;
-    this.exclusive = exclusive;
-    this.policy = store.policy();
-  }
-  createWriteStream(path) {
-    const upload = new MultipartUpload(this.store, path, this.policy);
-    this.pending.set(path, { kind: "upload", upload });
-    return upload;
-  }
-  async writeFile(path, data) {
-    this.pending.set(path, { kind: "file", data: typeof data === "string" ? Buffer.from(data) : data });
-  }
-  /** Copies to a temporary key first: the copy is checked before anything is replaced. */
-  async copy(from, to) {
-    const temp = `${to}.${this.tag}.partial`;
-    this.pending.set(to, { kind: "copy", temp });
-    const s2 = this.store;
-    const res = await s2.call(
-      `copying ${s2.url(from)}`,
-      () => s2.client.send(
-        new import_client_s33.CopyObjectCommand({
-          Bucket: s2.bucket,
-          Key: s2.key(temp),
-          CopySource: encodeURI(`${s2.bucket}/${s2.key(from)}`),
-          MetadataDirective: "REPLACE",
-          ...s2.objectSettings(to)
-        })
-      ),
-      this.policy
-    );
-    const etag = (res.CopyObjectResult?.ETag ?? "").replaceAll('"', "");
-    if (/^[0-9a-f]{32}$/.test(etag)) return etag;
-    return s2.call(`reading back the copy ${s2.url(temp)}`, async () => {
-      const got = await s2.client.send(new import_client_s33.GetObjectCommand({ Bucket: s2.bucket, Key: s2.key(temp) }));
-      const hash = createHash5("md5");
-      await pipeline(got.Body, hash);
-      return hash.digest("hex");
-    });
-  }
-  async place(path) {
-    const s2 = this.store;
-    const item = this.pending.get(path);
-    if (!item) throw new Error(`internal: ${path} was never written`);
-    if (item.kind === "upload") await item.upload.complete(this.exclusive);
-    else if (item.kind === "file") await s2.putObject(path, item.data, this.policy);
-    else {
-      await s2.call(
-        `copying into ${s2.url(path)}`,
-        () => s2.client.send(
-          new import_client_s33.CopyObjectCommand({
-            Bucket: s2.bucket,
-            Key: s2.key(path),
-            CopySource: encodeURI(`${s2.bucket}/${s2.key(item.temp)}`),
-            MetadataDirective: "REPLACE",
-            ...s2.objectSettings(path)
-          })
-        ),
-        this.policy
-      );
-      await s2.delete(item.temp, this.policy);
-    }
-    this.pending.delete(path);
-  }
-  async remove(path) {
-    await this.store.delete(path, this.policy);
-  }
-  async discard() {
-    for (const item of this.pending.values()) {
-      try {
-        if (item.kind === "upload") await item.upload.abort();
-        else if (item.kind === "copy") await this.store.delete(item.temp, retryPolicy(6e4));
-      } catch {
-      }
-    }
-    this.pending.clear();
-  }
-};
-var S3Store = class extends S3Bucket {
-  async begin(_folders, options = {}) {
-    await this.call("checking access", () => this.client.send(new import_client_s33.HeadBucketCommand({ Bucket: this.bucket })));
-    return new SetTransaction(new S3Staging(this, options.exclusive ?? false));
-  }
-};
 export {
-  S3Store
+  require_dist_cjs16 as require_dist_cjs,
+  PART_SIZE,
+  PARTS_IN_FLIGHT,
+  CONTENT_TYPE,
+  S3Bucket,
+  findS3Credentials,
+  httpStatus,
+  errorCode,
+  isNotFound,
+  TRANSIENT_CODES,
+  TRANSIENT_NAMES,
+  isTransient
 };

@@ -1,8 +1,5 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  require_semver
-} from "./chunk-ILZ77HWZ.js";
-import {
   AbortError,
   AnonymousCredential,
   BufferScheduler,
@@ -53,6 +50,9 @@ import {
   warning,
   which
 } from "./chunk-SWQLHEAV.js";
+import {
+  require_semver
+} from "./chunk-ILZ77HWZ.js";
 import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import {

@@ -3,6 +3,30 @@ import {
   require_semver
 } from "./chunk-ILZ77HWZ.js";
 import {
+  CommitFailure,
+  DEFAULT_LOCK_OPTIONS,
+  NotPlaceable,
+  SetTransaction,
+  currentNotes,
+  newOwner,
+  onExit,
+  removeOnExit,
+  runExitCleanups,
+  tempName
+} from "./chunk-EFWI4YQR.js";
+import {
+  InputError,
+  StageError,
+  errnoWords,
+  errorMessage,
+  failure,
+  formatBudget,
+  formatBytes,
+  formatSeconds,
+  isSystemError,
+  silentLog
+} from "./chunk-23PSNW3O.js";
+import {
   BACKGROUND_NICE,
   workerUrl
 } from "./chunk-GG6GJUDA.js";
@@ -13,14 +37,15 @@ import {
   RpmDbLimitError
 } from "./chunk-MBMCBANP.js";
 import {
-  InputError,
-  SetTransaction,
-  StageError,
-  errnoWords,
-  errorMessage,
-  failure,
-  isSystemError
-} from "./chunk-FISMQ2J7.js";
+  WORK_FILES,
+  createXxh32,
+  findTool,
+  loadLz4Block,
+  require_dist,
+  tail,
+  whichTool,
+  xxh32
+} from "./chunk-XPCZQY2D.js";
 import {
   __commonJS,
   __require,
@@ -50,15 +75,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat4, path6, options) {
-      if (!stat4.isSymbolicLink() && !stat4.isFile()) {
+    function checkStat(stat6, path6, options) {
+      if (!stat6.isSymbolicLink() && !stat6.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat4) {
-        cb(er, er ? false : checkStat(stat4, path6, options));
+      fs.stat(path6, function(er, stat6) {
+        cb(er, er ? false : checkStat(stat6, path6, options));
       });
     }
     function sync(path6, options) {
@@ -74,20 +99,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat4) {
-        cb(er, er ? false : checkStat(stat4, options));
+      fs.stat(path6, function(er, stat6) {
+        cb(er, er ? false : checkStat(stat6, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat4, options) {
-      return stat4.isFile() && checkMode(stat4, options);
+    function checkStat(stat6, options) {
+      return stat6.isFile() && checkMode(stat6, options);
     }
-    function checkMode(stat4, options) {
-      var mod = stat4.mode;
-      var uid = stat4.uid;
-      var gid = stat4.gid;
+    function checkMode(stat6, options) {
+      var mod = stat6.mode;
+      var uid = stat6.uid;
+      var gid = stat6.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -121,12 +146,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve7(is);
+              resolve8(is);
             }
           });
         });
@@ -192,27 +217,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve7, reject) => {
+      const step = (i2) => new Promise((resolve8, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve7(subStep(p, i2, 0));
+        resolve8(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
         if (ii === pathExt.length)
-          return resolve7(step(i2 + 1));
+          return resolve8(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve7(p + ext);
+              return resolve8(p + ext);
           }
-          return resolve7(subStep(p, i2, ii + 1));
+          return resolve8(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -292,7 +317,7 @@ var require_resolveCommand = __commonJS({
           path: env[getPathKey({ env })],
           pathExt: withoutPathExt ? path6.delimiter : void 0
         });
-      } catch (e2) {
+      } catch (e) {
       } finally {
         if (shouldSwitchCwd) {
           process.chdir(cwd);
@@ -377,7 +402,7 @@ var require_readShebang = __commonJS({
         fd = fs.openSync(command, "r");
         fs.readSync(fd, buffer, 0, size, 0);
         fs.closeSync(fd);
-      } catch (e2) {
+      } catch (e) {
       }
       return shebangCommand(buffer.toString());
     }
@@ -424,7 +449,7 @@ var require_parse = __commonJS({
       }
       return parsed;
     }
-    function parse(command, args, options) {
+    function parse2(command, args, options) {
       if (args && !Array.isArray(args)) {
         options = args;
         args = null;
@@ -443,7 +468,7 @@ var require_parse = __commonJS({
       };
       return options.shell ? parsed : parseNonShell(parsed);
     }
-    module.exports = parse;
+    module.exports = parse2;
   }
 });
 
@@ -502,24 +527,24 @@ var require_cross_spawn = __commonJS({
   "node_modules/cross-spawn/index.js"(exports, module) {
     "use strict";
     var cp = __require("child_process");
-    var parse = require_parse();
+    var parse2 = require_parse();
     var enoent = require_enoent();
-    function spawn3(command, args, options) {
-      const parsed = parse(command, args, options);
+    function spawn5(command, args, options) {
+      const parsed = parse2(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
-    function spawnSync2(command, args, options) {
-      const parsed = parse(command, args, options);
+    function spawnSync3(command, args, options) {
+      const parsed = parse2(command, args, options);
       const result = cp.spawnSync(parsed.command, parsed.args, parsed.options);
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module.exports = spawn3;
-    module.exports.spawn = spawn3;
-    module.exports.sync = spawnSync2;
-    module.exports._parse = parse;
+    module.exports = spawn5;
+    module.exports.spawn = spawn5;
+    module.exports.sync = spawnSync3;
+    module.exports._parse = parse2;
     module.exports._enoent = enoent;
   }
 });
@@ -541,47 +566,787 @@ function outputsOf(result, artifact) {
     sha256: result.checksums.sha256 ?? "",
     sha512: result.checksums.sha512 ?? "",
     contract: result.build?.contract ? JSON.stringify(result.build.contract) : "",
+    digest: result.registry?.digest ?? "",
+    tags: result.registry?.tags.join("\n") ?? "",
+    "test-result": result.build?.test ? JSON.stringify(result.build.test) : "",
     "artifact-id": artifact ? String(artifact.id) : "",
     "artifact-url": artifact?.url ?? ""
   };
   return { ...outputs, metadata: JSON.stringify(outputs) };
 }
 
-// src/util/log.ts
-var silentLog = {
-  info() {
-  },
-  warning() {
-  },
-  debug() {
-  },
-  group: (_name, fn) => fn()
-};
-function formatBytes(n2) {
-  if (n2 < 1e3) return `${n2} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = n2;
-  let unit = -1;
-  while (value >= 1e3 && unit < units.length - 1) {
-    value /= 1e3;
-    unit++;
+// src/verify/test.ts
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join2, resolve } from "node:path";
+
+// src/verify/boot.ts
+import { spawn } from "node:child_process";
+import { accessSync, constants, createWriteStream, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { StringDecoder } from "node:string_decoder";
+
+// src/verify/processes.ts
+var groups = /* @__PURE__ */ new Set();
+var hooked = false;
+function killOnExit(child) {
+  const pid = child.pid;
+  if (pid === void 0) return () => {
+  };
+  groups.add(pid);
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const group of groups) killGroup(group, "SIGKILL");
+    });
   }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+  return () => void groups.delete(pid);
 }
-function formatSeconds(ms) {
-  return `${(ms / 1e3).toFixed(1)} s`;
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
 }
+
+// src/verify/boot.ts
+var DEFAULT_SUCCESS = String.raw`Reached target.*Multi-User System|login: *$`;
+var FATAL = [
+  [/Kernel panic - not syncing/, "the kernel panicked"],
+  [/Dropping to a shell|\(initramfs\) *$/, "the initramfs gave up and dropped to a shell"],
+  [/You are in emergency mode|Entering emergency mode/, "systemd entered emergency mode"]
+];
+var BootFailure = class extends Error {
+  phase;
+  consoleTail;
+  constructor(phase, message, consoleTail) {
+    super(message);
+    this.name = "BootFailure";
+    this.phase = phase;
+    this.consoleTail = consoleTail;
+  }
+};
+function missingForBoot() {
+  const missing = [];
+  if (!whichTool("qemu-system-x86_64")) missing.push("qemu-system-x86_64 (qemu-system-x86)");
+  if (!whichTool("mke2fs")) missing.push("mke2fs (e2fsprogs)");
+  return missing;
+}
+function kvmUsable() {
+  try {
+    accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function serialConsole(cmdline) {
+  let port;
+  for (const m of cmdline.matchAll(/(?:^|\s)console=ttyS(\d+)/g)) port = Number(m[1]);
+  return port;
+}
+async function bootImage(o2) {
+  let cmdline = o2.cmdline;
+  let port = serialConsole(cmdline);
+  if (port === void 0) {
+    cmdline = `${cmdline} console=ttyS0,115200`.trim();
+    port = 0;
+    o2.log.warning("boot-info.yaml names no serial console: console=ttyS0,115200 is added to watch the boot");
+  }
+  if (port > 3) throw new BootFailure("boot", `the console is ttyS${port}; the VM has ttyS0 to ttyS3`, "");
+  writeFileSync(o2.consoleLog, "");
+  const accels = kvmUsable() ? ["kvm", "tcg"] : ["tcg"];
+  for (const accel of accels) {
+    const attempt = await bootOnce(o2, cmdline, port, accel);
+    if (attempt.kind === "done") return attempt.result;
+    o2.log.warning(`QEMU could not run with KVM (${attempt.reason}); booting with TCG, which is much slower`);
+  }
+  throw new BootFailure("boot", "QEMU could not start", "");
+}
+async function bootOnce(o2, cmdline, port, accel) {
+  const serial = [];
+  for (let i2 = 0; i2 <= port; i2++) serial.push("-serial", i2 === port ? "chardev:console" : "null");
+  const args = [
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-machine",
+    `q35,accel=${accel}`,
+    "-cpu",
+    accel === "kvm" ? "host" : "max",
+    "-smp",
+    String(Math.min(4, availableParallelism())),
+    "-m",
+    "2048",
+    "-kernel",
+    o2.kernel,
+    ...o2.initrd ? ["-initrd", o2.initrd] : [],
+    "-append",
+    cmdline,
+    "-drive",
+    `file=${o2.disk},format=raw,if=virtio,cache=unsafe`,
+    "-nic",
+    `user,model=virtio-net-pci,restrict=on,mac=${o2.mac}`,
+    "-chardev",
+    "stdio,id=console,signal=off",
+    ...serial
+  ];
+  const qemu = findTool("qemu-system-x86_64");
+  const setpriv = whichTool("setpriv");
+  const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", qemu, ...args] : [qemu, ...args];
+  o2.log.info(`Booting ${o2.kernel.replace(/.*\//, "")} with ${accel.toUpperCase()}: ${cmdline}`);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
+  const unregister = killOnExit(child);
+  const consoleFile = createWriteStream(o2.consoleLog, { flags: "a" });
+  const watcher = new ConsoleWatcher(child, consoleFile);
+  const start = performance.now();
+  try {
+    const outcome = await watcher.until(o2.success, o2.timeoutMs, o2.signal);
+    if (outcome.kind === "exit") {
+      const stderr = watcher.stderr.trim();
+      if (accel === "kvm" && watcher.bytes === 0)
+        return { kind: "accel-failed", reason: tail(stderr, 2) || `exit ${outcome.code}` };
+      throw new BootFailure(
+        "boot",
+        `the VM stopped (QEMU ${outcome.code}) before the success line /${o2.success.source}/${stderr ? `: ${tail(stderr, 3)}` : ""}`,
+        watcher.tail()
+      );
+    }
+    if (outcome.kind === "fatal")
+      throw new BootFailure("boot", `${outcome.reason}: ${outcome.line}`, watcher.tail());
+    if (outcome.kind === "timeout")
+      throw new BootFailure(
+        "boot",
+        `no console line matched /${o2.success.source}/ within ${Math.round(o2.timeoutMs / 1e3)} s (test-timeout)`,
+        watcher.tail()
+      );
+    const bootMs = performance.now() - start;
+    o2.log.info(`Boot reached "${outcome.line.trim()}" after ${(bootMs / 1e3).toFixed(1)} s`);
+    const result = { accel, line: outcome.line, bootMs };
+    if (o2.command) result.command = await runCommand(watcher, o2, Math.max(1e3, o2.timeoutMs - bootMs));
+    return { kind: "done", result };
+  } finally {
+    killGroup(child.pid, "SIGKILL");
+    await watcher.closed;
+    unregister();
+    await new Promise((resolve8) => consoleFile.end(resolve8));
+  }
+}
+async function runCommand(w, o2, budgetMs) {
+  const { text: text2, user, password } = o2.command;
+  const start = performance.now();
+  const deadline = () => Math.max(1, budgetMs - (performance.now() - start));
+  let from = w.lines.length;
+  const step = async (re, what2, ms = deadline()) => {
+    const r = await w.until(re, ms, o2.signal, { from, fatal: /Login incorrect/ });
+    if (r.kind === "match") {
+      from = r.index + 1;
+      return r;
+    }
+    if (r.kind === "timeout" && ms < deadline()) return void 0;
+    const why = r.kind === "timeout" ? "timed out" : r.kind === "exit" ? "the VM stopped" : r.line;
+    throw new BootFailure("command", `test-command: ${what2}: ${why}`, w.tail());
+  };
+  from = Math.max(0, w.lines.length - 1);
+  if (!await step(/login: *$/, "no login prompt on the console", Math.min(5e3, deadline()))) {
+    w.send("\n");
+    await step(/login: *$/, "no login prompt on the console");
+  }
+  w.send(`${user}
+`);
+  await step(/[Pp]assword: *$/, `no password prompt for ${user}`);
+  w.send(`${password}
+`);
+  await w.settled(/[$#] *$/, 3e3, Math.min(6e4, deadline()), o2.signal);
+  const encoded = Buffer.from(text2).toString("base64");
+  w.send(
+    `printf '%s\\n' "@@verify""-begin"; echo ${encoded} | base64 -d | sh 2>&1; printf '%s %s\\n' "@@verify""-end" "$?"
+`
+  );
+  const begin = await step(/^@@verify-begin$/, "the command did not start (login failed?)");
+  const end = await step(/^@@verify-end \d+$/, "the command did not finish");
+  const output = w.lines.slice(begin.index + 1, end.index).join("\n");
+  const exitCode = Number(/(\d+)$/.exec(end.line)[1]);
+  return { exitCode, output, ms: performance.now() - start };
+}
+function clean(line) {
+  return line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+}
+var ConsoleWatcher = class {
+  lines = [];
+  stderr = "";
+  bytes = 0;
+  lastData = performance.now();
+  closed;
+  /** The unfinished last line as it came, and cleaned. */
+  raw = "";
+  partial = "";
+  decoder = new StringDecoder("utf8");
+  exit;
+  listener;
+  child;
+  constructor(child, file) {
+    this.child = child;
+    child.stdin.on("error", () => {
+    });
+    child.stdout.on("data", (d) => {
+      this.bytes += d.length;
+      this.lastData = performance.now();
+      file.write(d);
+      const parts = (this.raw + this.decoder.write(d)).split("\n");
+      this.raw = parts.pop();
+      this.lines.push(...parts.map(clean));
+      this.partial = clean(this.raw);
+      this.listener?.();
+    });
+    child.stderr.on("data", (d) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4e3);
+    });
+    this.closed = new Promise(
+      (resolve8) => child.on("close", (code2, signal) => {
+        this.exit = signal ?? `exit code ${code2}`;
+        this.listener?.();
+        resolve8();
+      })
+    );
+  }
+  send(text2) {
+    this.child.stdin.write(text2);
+  }
+  /** Resolves once the unfinished last line matches `prompt`, or nothing came for `quietMs`, or after `maxMs`. */
+  async settled(prompt, quietMs, maxMs, signal) {
+    const start = performance.now();
+    while (performance.now() - start < maxMs) {
+      signal.throwIfAborted();
+      if (prompt.test(this.partial) || performance.now() - this.lastData >= quietMs || this.exit !== void 0)
+        return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  tail(lines2 = 40) {
+    return tail([...this.lines, this.partial].join("\n"), lines2);
+  }
+  /** Waits for a line matching `re` (from the next unread line on), a fatal line, the VM's end, or the time. */
+  until(re, ms, signal, { from, fatal } = {}) {
+    let next = from ?? this.lines.length;
+    return new Promise((resolve8, reject) => {
+      const finish = (o2) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.listener = void 0;
+        if (o2 instanceof Error) reject(o2);
+        else resolve8(o2);
+      };
+      const check2 = () => {
+        for (; next < this.lines.length; next++) {
+          const line = this.lines[next];
+          if (re.test(line)) return finish({ kind: "match", line, index: next });
+          const bad = FATAL.find(([f]) => f.test(line));
+          if (bad) return finish({ kind: "fatal", line, reason: bad[1] });
+          if (fatal?.test(line)) return finish({ kind: "fatal", line, reason: "refused" });
+        }
+        if (this.partial && re.test(this.partial))
+          return finish({ kind: "match", line: this.partial, index: this.lines.length });
+        if (this.exit !== void 0) return finish({ kind: "exit", code: this.exit });
+      };
+      const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      const timer = setTimeout(() => finish({ kind: "timeout" }), ms);
+      signal.addEventListener("abort", onAbort);
+      if (signal.aborted) return onAbort();
+      this.listener = check2;
+      check2();
+    });
+  }
+};
+
+// src/verify/install-yaml.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+function newMachine(hostname = "metal-test") {
+  return {
+    hostname,
+    machineUuid: `00000000-0000-0000-0000-${randomBytes(6).toString("hex")}`,
+    rootUuid: randomUUID(),
+    password: randomBytes(12).toString("base64").slice(0, 16),
+    console: "ttyS0,115200n8",
+    sshPublicKey: `${sshEd25519()} metal-image-action-test`,
+    mac: "00:03:00:11:11:01"
+  };
+}
+function installYaml(m, now) {
+  return `hostname: ${m.hostname}
+networks:
+    - asn: 4200003073
+      destinationprefixes: []
+      ips:
+        - 10.0.16.2
+      nat: false
+      networkid: bc830818-2df1-4904-8c40-4322296d393d
+      networktype: privateprimaryunshared
+      prefixes:
+        - 10.0.16.0/22
+      private: true
+      underlay: false
+      vrf: 3981
+machineuuid: ${m.machineUuid}
+sshpublickey: ${m.sshPublicKey}
+password: ${m.password}
+console: ${m.console}
+timestamp: "${now.toISOString().replace(/\.\d{3}Z$/, "Z")}"
+nics:
+    - identifier: ""
+      mac: "${m.mac}"
+      name: lan0
+      neighbors:
+        - identifier: ""
+          mac: 44:38:39:00:00:1a
+          name: null
+          neighbors: []
+vpn: null
+role: machine
+raidenabled: false
+root_uuid: ${m.rootUuid}
+firewall_rules: null
+dns_servers:
+    - ip: 8.8.4.4
+ntp_servers:
+    - address: 1.pool.ntp.org
+`;
+}
+function machineFromYaml(text2, fallback) {
+  const doc = (0, import_yaml.parse)(text2);
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new Error("is not a YAML mapping (metal-hammer writes api.InstallerConfig)");
+  const y = doc;
+  const str = (key, dflt) => typeof y[key] === "string" && y[key] !== "" ? y[key] : dflt;
+  const nics = Array.isArray(y.nics) ? y.nics : [];
+  const mac = typeof nics[0]?.mac === "string" ? nics[0].mac : fallback.mac;
+  return {
+    hostname: str("hostname", fallback.hostname),
+    machineUuid: str("machineuuid", fallback.machineUuid),
+    rootUuid: str("root_uuid", fallback.rootUuid),
+    password: str("password", fallback.password),
+    console: str("console", fallback.console),
+    sshPublicKey: str("sshpublickey", fallback.sshPublicKey),
+    mac: /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac) ? mac : fallback.mac
+  };
+}
+function sshEd25519() {
+  const { publicKey } = generateKeyPairSync("ed25519");
+  const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+  const field2 = (b) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([field2(Buffer.from("ssh-ed25519")), field2(raw)]).toString("base64")}`;
+}
+
+// src/verify/sandbox.ts
+import { spawn as spawn2, spawnSync } from "node:child_process";
+import { readlinkSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
+function helperPath() {
+  const url = import.meta.url.endsWith(".ts") ? new URL("./helper.ts", import.meta.url) : new URL("./verify-helper.js", import.meta.url);
+  return url.pathname;
+}
+function rootPrefix() {
+  if (process.getuid?.() === 0) return [];
+  const sudo = whichTool("sudo");
+  if (sudo && spawnSync(sudo, ["-n", "true"], { stdio: "ignore", timeout: 15e3 }).status === 0)
+    return [sudo, "-n", "--"];
+  return "it needs root, or sudo without a password (as on GitHub-hosted runners), to mount and chroot";
+}
+function missingForInstall() {
+  const missing = [];
+  const root = rootPrefix();
+  if (typeof root === "string") missing.push(root);
+  for (const [tool, pkg] of [
+    ["unshare", "util-linux"],
+    ["mount", "util-linux"],
+    ["capsh", "libcap2-bin"],
+    ["mknod", "coreutils"]
+  ])
+    if (!whichTool(tool)) missing.push(`${tool} (${pkg})`);
+  return missing;
+}
+var InstallSandbox = class {
+  /** The image goes here, as it is published. */
+  input;
+  /** The helper's answer: its result (it then removes the root while the boot goes on), or why it ended without one. */
+  done;
+  /** The helper has ended. */
+  closed;
+  timings = [];
+  child;
+  stderr = "";
+  ended = false;
+  constructor(work, job, log) {
+    const full = {
+      ...job,
+      work,
+      owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+      callerMountNs: readlinkSync("/proc/self/ns/mnt")
+    };
+    const jobPath = join(work, WORK_FILES.job);
+    writeFileSync2(jobPath, JSON.stringify(full));
+    const prefix = rootPrefix();
+    if (typeof prefix === "string") throw new Error(prefix);
+    const argv = [
+      ...prefix,
+      findTool("unshare"),
+      "--mount",
+      "--pid",
+      "--net",
+      "--ipc",
+      "--uts",
+      "--fork",
+      "--kill-child",
+      "--propagation",
+      "private",
+      "--",
+      process.execPath,
+      helperPath(),
+      jobPath
+    ];
+    this.child = spawn2(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const unregister = killOnExit(this.child);
+    this.child.stderr.on("data", (d) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4e3);
+    });
+    this.child.stdin.on("error", () => {
+    });
+    let result;
+    let answer = () => {
+    };
+    this.done = new Promise((resolve8) => answer = resolve8);
+    createInterface({ input: this.child.stdout }).on("line", (line) => {
+      let e;
+      try {
+        e = JSON.parse(line);
+      } catch {
+        log.info(`test helper: ${line}`);
+        return;
+      }
+      if (e.event === "log") log.info(e.message);
+      else if (e.event === "warning") log.warning(e.message);
+      else if (e.event === "step") this.timings.push({ step: e.step, ms: e.ms });
+      else if (e.event === "extracted")
+        log.info(
+          `Extracted ${e.entries} entries (${e.bytes} bytes of files) with metal-hammer's rules` + (e.end === "eof" ? "; the archive had no end-of-archive blocks" : "")
+        );
+      else if (e.event === "result") {
+        result = e;
+        answer(e);
+      }
+    });
+    this.closed = new Promise((resolve8) => {
+      this.child.on(
+        "error",
+        (err) => answer({
+          event: "result",
+          ok: false,
+          phase: "extract",
+          message: `cannot start the test helper: ${err.message}`
+        })
+      );
+      this.child.on("close", (code2, signal) => {
+        this.ended = true;
+        unregister();
+        this.child.stdin.destroy();
+        answer(
+          result ?? {
+            event: "result",
+            ok: false,
+            phase: "extract",
+            message: `the test helper ended (${signal ?? `exit code ${code2}`}) without an answer: ${this.stderr.trim().slice(-1e3)}`
+          }
+        );
+        resolve8();
+      });
+    });
+    const stdin = this.child.stdin;
+    const failed = async () => {
+      const r = await this.done;
+      return new HelperFailure(
+        r.ok ? { event: "result", ok: false, phase: "extract", message: "the helper took no more data" } : r
+      );
+    };
+    const head = (n2) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n2, 0);
+      return b;
+    };
+    this.input = new Writable({
+      highWaterMark: 1 << 20,
+      write: (chunk, _enc, cb) => {
+        if (this.ended || stdin.destroyed) return void failed().then(cb);
+        if (chunk.length === 0) return cb();
+        stdin.write(head(chunk.length));
+        stdin.write(chunk, (err) => err ? void failed().then(cb) : cb());
+      },
+      final: (cb) => {
+        if (this.ended || stdin.destroyed) return void failed().then(cb);
+        stdin.write(head(0), (err) => err ? void failed().then(cb) : cb());
+      }
+    });
+  }
+  /** Waits for the helper to end (it removes the root it extracted); `kill` ends it first. */
+  async stop(kill) {
+    if (this.ended) return;
+    if (!kill) {
+      await this.closed;
+      return;
+    }
+    this.child.stdin.end();
+    try {
+      process.kill(-this.child.pid, "SIGTERM");
+    } catch {
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-this.child.pid, "SIGKILL");
+      } catch {
+      }
+    }, 1e4);
+    await this.closed;
+    clearTimeout(timer);
+  }
+};
+var HelperFailure = class extends Error {
+  result;
+  constructor(result) {
+    super(result.message);
+    this.name = "HelperFailure";
+    this.result = result;
+  }
+};
+function removeWork(work) {
+  const prefix = rootPrefix();
+  const argv = [
+    ...typeof prefix === "string" ? [] : prefix,
+    findTool("rm"),
+    "-rf",
+    "--one-file-system",
+    work
+  ];
+  spawnSync(argv[0], argv.slice(1), { stdio: "ignore", timeout: 12e4 });
+}
+
+// src/verify/test.ts
+var TestFailure = class extends StageError {
+  phase;
+  reason;
+  installerTail;
+  consoleTail;
+  /** The full logs (installer.log, console.log) on this machine. */
+  logs;
+  constructor(phase, reason, tails, logs) {
+    const parts = [`test failed in phase ${phase}: ${reason}; nothing was published`];
+    if (tails.installer) parts.push(`--- installer output (last lines) ---
+${tails.installer}`);
+    if (tails.console) parts.push(`--- console (last lines) ---
+${tails.console}`);
+    if (logs.names.length)
+      parts.push(`(full logs: ${logs.names.map((n2) => join2(logs.folder, n2)).join(", ")})`);
+    super(`test-${phase}`, parts.join("\n"));
+    this.name = "TestFailure";
+    this.phase = phase;
+    this.reason = reason;
+    this.installerTail = tails.installer;
+    this.consoleTail = tails.console;
+    this.logs = logs;
+  }
+};
+var STEP_TITLES = {
+  extract: "test: extract (beside the compression)",
+  install: "test: install",
+  "boot-info": "test: boot-info.yaml",
+  disk: "test: boot disk",
+  boot: "test: boot",
+  command: "test: test-command"
+};
+function untilAborted(promise, signal) {
+  signal.throwIfAborted();
+  return new Promise((resolve8, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve8, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+function testPrerequisites(config) {
+  if (config.mode === "off") return void 0;
+  const missing = [...missingForInstall(), ...config.mode === "boot" ? missingForBoot() : []];
+  if (missing.length === 0) return void 0;
+  return `test: ${config.mode} cannot run here: ${missing.join("; ")}`;
+}
+var ImageTest = class _ImageTest {
+  timings = [];
+  config;
+  log;
+  signal;
+  work;
+  logs;
+  machine;
+  sandbox;
+  answered = false;
+  constructor(config, log, signal, now) {
+    this.config = config;
+    this.log = log;
+    this.signal = signal;
+    const base = process.env.RUNNER_TEMP || tmpdir();
+    this.logs = mkdtempSync(join2(base, "metal-image-test-logs-"));
+    this.work = mkdtempSync(join2(base, "metal-image-test-"));
+    let machine = newMachine();
+    let yaml = installYaml(machine, now);
+    if (config.installYaml) {
+      const path6 = resolve(config.installYaml);
+      try {
+        yaml = readFileSync(path6, "utf8");
+        machine = machineFromYaml(yaml, machine);
+      } catch (err) {
+        throw new InputError("test-install-yaml", config.installYaml, err.message);
+      }
+    }
+    this.machine = machine;
+    this.sandbox = new InstallSandbox(
+      this.work,
+      {
+        installYaml: yaml,
+        rootUuid: machine.rootUuid,
+        boot: config.mode === "boot",
+        timeoutMs: config.timeoutMs
+      },
+      log
+    );
+  }
+  /** Starts the root helper; it extracts the image as `input` receives it. */
+  static start(config, options) {
+    const missing = testPrerequisites(config);
+    if (missing) throw new StageError("test", missing);
+    return new _ImageTest(config, options.log, options.signal, options.now);
+  }
+  /** The published bytes go here too (a Tee beside the store). */
+  get input() {
+    return this.sandbox.input;
+  }
+  /** Waits for the installer and its checks, then boots; throws TestFailure. */
+  async finish() {
+    const result = await untilAborted(this.sandbox.done, this.signal);
+    this.answered = true;
+    for (const s of this.sandbox.timings) this.timings.push({ stage: STEP_TITLES[s.step], ms: s.ms });
+    this.keep(WORK_FILES.installerLog, "installer.log");
+    if (!result.ok) throw this.failure(result.phase, result.message, { installer: result.installerTail });
+    this.log.info(
+      `${result.installer} exited 0; boot-info.yaml: kernel ${result.bootInfo.kernel}, initrd ${result.bootInfo.initrd || "(none)"}, cmdline "${result.bootInfo.cmdline}"`
+    );
+    if (result.installerTail) this.log.info(`Installer output (last lines):
+${result.installerTail}`);
+    const doc = {
+      mode: this.config.mode === "boot" ? "boot" : "install",
+      passed: true,
+      installer: result.installer,
+      kernel: result.bootInfo.kernel,
+      initrd: result.bootInfo.initrd,
+      cmdline: result.bootInfo.cmdline,
+      seconds: this.seconds()
+    };
+    if (this.config.mode !== "boot") return doc;
+    const boot = await this.boot(result.bootInfo);
+    doc.accel = boot.accel;
+    doc.successLine = boot.line.trim();
+    if (boot.command) doc.command = { exitCode: boot.command.exitCode, output: boot.command.output };
+    doc.seconds = this.seconds();
+    return doc;
+  }
+  async boot(info) {
+    const consoleLog = join2(this.logs, "console.log");
+    const start = performance.now();
+    let boot;
+    try {
+      boot = await bootImage({
+        kernel: join2(this.work, WORK_FILES.kernel),
+        initrd: info.initrd ? join2(this.work, WORK_FILES.initrd) : void 0,
+        cmdline: info.cmdline,
+        disk: join2(this.work, WORK_FILES.disk),
+        consoleLog,
+        timeoutMs: this.config.timeoutMs,
+        success: this.config.success,
+        command: this.config.command ? { text: this.config.command, user: "metal", password: this.machine.password } : void 0,
+        mac: this.machine.mac,
+        log: this.log,
+        signal: this.signal
+      });
+    } catch (err) {
+      this.timings.push({ stage: STEP_TITLES.boot, ms: performance.now() - start });
+      if (err instanceof BootFailure) throw this.failure(err.phase, err.message, { console: err.consoleTail });
+      throw err;
+    }
+    this.timings.push({ stage: `${STEP_TITLES.boot} (${boot.accel.toUpperCase()})`, ms: boot.bootMs });
+    if (boot.command) {
+      this.timings.push({ stage: STEP_TITLES.command, ms: boot.command.ms });
+      this.log.info(`test-command exited ${boot.command.exitCode}:
+${tail(boot.command.output, 50)}`);
+      if (boot.command.exitCode !== 0)
+        throw this.failure("command", `test-command exited with ${boot.command.exitCode}`, {
+          console: tail(boot.command.output, 40)
+        });
+    }
+    return boot;
+  }
+  seconds() {
+    const out = {};
+    for (const s of this.sandbox.timings) out[s.step] = Math.round(s.ms / 100) / 10;
+    for (const t of this.timings) {
+      if (t.stage.startsWith(STEP_TITLES.boot)) out.boot = Math.round(t.ms / 100) / 10;
+      if (t.stage === STEP_TITLES.command) out.command = Math.round(t.ms / 100) / 10;
+    }
+    return out;
+  }
+  /** Copies a log out of the scratch folder (which goes) into the logs folder (which stays). */
+  keep(name, as) {
+    const from = join2(this.work, name);
+    if (!existsSync(from)) return void 0;
+    mkdirSync(this.logs, { recursive: true });
+    copyFileSync(from, join2(this.logs, as));
+    return join2(this.logs, as);
+  }
+  /** The logs kept so far (installer.log, console.log). */
+  logFiles() {
+    const names = ["installer.log", "console.log"].filter((n2) => existsSync(join2(this.logs, n2)));
+    return { folder: this.logs, names };
+  }
+  failure(phase, reason, tails) {
+    return new TestFailure(phase, reason, tails, this.logFiles());
+  }
+  /**
+   * Removes the scratch folder (the logs stay). After a result the helper is let finish removing its root;
+   * otherwise (a failed or cancelled run) it is ended, and every process of its namespaces with it.
+   */
+  async close() {
+    await this.sandbox.stop(!this.answered);
+    removeWork(this.work);
+  }
+  /** A failure of the helper that reached the stream (extraction failed) as the test's failure. */
+  explain(err) {
+    if (!(err instanceof HelperFailure)) return err;
+    this.keep(WORK_FILES.installerLog, "installer.log");
+    return this.failure(err.result.phase, err.result.message, { installer: err.result.installerTail });
+  }
+};
 
 // src/util/tool.ts
 var TOOL = { name: "metal-image-action", version: "0.1.0" };
 
 // src/store/local.ts
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream as createWriteStream2, rmdirSync } from "node:fs";
 import {
   copyFile,
   link,
+  lstat,
   mkdir,
+  open,
   readdir,
   readFile,
   rename,
@@ -591,9 +1356,10 @@ import {
   unlink,
   writeFile
 } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join as join3, relative, resolve as resolve2, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { pipeline } from "node:stream/promises";
+var LOCAL_LIFETIME_MS = 7 * 24 * 36e5;
 function parseLocalDestination(destination, cwd = process.cwd()) {
   if (/^file:/i.test(destination)) {
     try {
@@ -608,15 +1374,17 @@ function parseLocalDestination(destination, cwd = process.cwd()) {
       destination,
       "unsupported scheme: expected a local directory (a path or a file:// URL)"
     );
-  return resolve(cwd, destination);
+  return resolve2(cwd, destination);
 }
 var LocalStore = class {
   root;
   /** The input the root came from, named in errors. */
   input;
-  constructor(root, input) {
+  context;
+  constructor(root, input, context = {}) {
     this.root = root;
     this.input = input;
+    this.context = context;
   }
   url(path6) {
     return pathToFileURL(this.resolve(path6)).href;
@@ -638,7 +1406,7 @@ var LocalStore = class {
   async folders(folder) {
     try {
       const entries = await readdir(this.resolve(folder), { withFileTypes: true });
-      return entries.filter((e2) => e2.isDirectory()).map((e2) => e2.name);
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name);
     } catch (err) {
       if (["ENOENT", "ENOTDIR"].includes(err.code ?? "")) return [];
       throw err;
@@ -647,9 +1415,10 @@ var LocalStore = class {
   async size(path6) {
     return (await stat(this.resolve(path6)).catch(() => void 0))?.size;
   }
-  /** Starts a set of files published together (see LocalStaging). */
+  /** Starts a set of files published together (see commit.ts). */
   async begin(folders, options = {}) {
-    const staging = new LocalStaging(this, options.exclusive ?? false);
+    const owner = newOwner(LOCAL_LIFETIME_MS);
+    const staging = new LocalStaging(this, owner);
     try {
       for (const folder of folders) await staging.prepare(folder);
     } catch (err) {
@@ -661,83 +1430,252 @@ var LocalStore = class {
         `cannot write to ${this.resolve(folders[0] ?? "")} (${code2 || err.message}): expected a writable directory`
       );
     }
-    return new SetTransaction(staging);
+    const tuning = this.context.tuning ?? {};
+    const budgetMs = this.context.uploadTimeoutMs ?? 36e5;
+    return new SetTransaction({
+      objects: new LocalObjects(this, owner),
+      staging,
+      owner,
+      signal: this.context.signal ?? new AbortController().signal,
+      lock: {
+        leaseMs: tuning.leaseMs ?? DEFAULT_LOCK_OPTIONS.leaseMs,
+        settleMs: tuning.settleMs ?? 300,
+        pollMs: tuning.pollMs ?? 100,
+        deadline: performance.now() + budgetMs,
+        budget: `upload-timeout of ${formatBudget(budgetMs)}`
+      },
+      log: options.log ?? silentLog,
+      exclusive: options.exclusive ?? false
+    });
   }
   resolve(path6) {
-    const full = join(this.root, ...path6.split("/"));
+    const full = join3(this.root, ...path6.split("/"));
     const rel = relative(this.root, full);
     if (rel.startsWith("..") || isAbsolute(rel) || rel.split(sep).includes(".."))
       throw new InputError(this.input, this.root, `the path ${path6} would be outside the destination`);
     return full;
   }
 };
+var LocalObjects = class {
+  lock;
+  store;
+  owner;
+  constructor(store, owner) {
+    this.store = store;
+    this.owner = owner;
+    this.lock = new LocalLock(store, owner);
+  }
+  url(path6) {
+    return this.store.url(path6);
+  }
+  read(path6) {
+    return this.store.read(path6);
+  }
+  async exists(path6) {
+    return await lstat(this.store.resolve(path6)).catch(() => void 0) !== void 0;
+  }
+  /** Writes a temporary file beside it and renames it over: a reader sees the old bytes or the new. */
+  async put(path6, data) {
+    await atomicWrite(this.store, tempName(`${path6}~put`, this.owner, "partial"), path6, data);
+  }
+  async remove(path6) {
+    await unlink(this.store.resolve(path6)).catch((err) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+  }
+  async list(dir) {
+    const full = this.store.resolve(dir);
+    const entries = await readdir(full, { withFileTypes: true }).catch(() => []);
+    const files = [];
+    for (const e of entries) {
+      if (e.isDirectory()) continue;
+      const info = await lstat(join3(full, e.name)).catch(() => void 0);
+      if (info) files.push({ name: e.name, modified: info.mtimeMs });
+    }
+    return files;
+  }
+  async place(path6, staged, exclusive) {
+    if (staged.kind === "data") return this.put(path6, Buffer.from(staged.data, "base64"));
+    if (staged.kind !== "file") throw new Error(`internal: a local store cannot place a ${staged.kind}`);
+    const temp = this.store.resolve(staged.temp);
+    const final = this.store.resolve(path6);
+    try {
+      if (exclusive) {
+        await link(temp, final).catch(async (err) => {
+          if (err.code !== "EEXIST") throw err;
+          if ((await stat(final)).ino === staged.ino) return;
+          throw new StageError("store", `${this.store.url(path6)} was published by another run first`);
+        });
+        await unlink(temp);
+      } else {
+        await rename(temp, final);
+      }
+    } catch (err) {
+      if (err.code === "ENOENT" && !await this.exists(staged.temp))
+        throw new NotPlaceable(`${this.store.url(staged.temp)} is gone`);
+      throw err;
+    }
+  }
+  async placed(path6, staged) {
+    if (staged.kind === "data")
+      return (await this.read(path6))?.equals(Buffer.from(staged.data, "base64")) ?? false;
+    if (staged.kind !== "file") return false;
+    return (await stat(this.store.resolve(path6)).catch(() => void 0))?.ino === staged.ino;
+  }
+  async drop(staged) {
+    if (staged.kind === "file") await rm(this.store.resolve(staged.temp), { force: true });
+  }
+  /** A hard link: the earlier image stays whole under it when the new one is renamed over its name. */
+  async keepAside(path6, temp) {
+    const full = this.store.resolve(temp);
+    await rm(full, { force: true });
+    await link(this.store.resolve(path6), full);
+    return { kind: "file", temp, ino: (await stat(full)).ino };
+  }
+  async removeTemp(path6, _kind) {
+    await rm(this.store.resolve(path6), { force: true });
+  }
+};
+var LocalLock = class {
+  exact = { create: true, replace: false };
+  store;
+  owner;
+  constructor(store, owner) {
+    this.store = store;
+    this.owner = owner;
+  }
+  async read(path6) {
+    const full = this.store.resolve(path6);
+    try {
+      const handle = await open(full, "r");
+      try {
+        const info = await handle.stat({ bigint: true });
+        return { body: await handle.readFile(), version: `${info.ino}:${info.ctimeNs}:${info.size}` };
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if (err.code === "ENOENT") return void 0;
+      throw lockError(this.store, path6, "read", err);
+    }
+  }
+  async create(path6, body) {
+    const full = this.store.resolve(path6);
+    const unregister = removeOnExit(full);
+    try {
+      const handle = await open(full, "wx");
+      try {
+        await handle.writeFile(body);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      unregister();
+      if (err.code === "EEXIST") return void 0;
+      throw lockError(this.store, path6, "create", err);
+    }
+    unregister();
+    return (await this.read(path6))?.version;
+  }
+  async replace(path6, body, version) {
+    if ((await this.read(path6))?.version !== version) return void 0;
+    await atomicWrite(this.store, tempName(path6, this.owner, "partial"), path6, body).catch((err) => {
+      throw lockError(this.store, path6, "replace", err);
+    });
+    return (await this.read(path6))?.version;
+  }
+  async remove(path6, version) {
+    if ((await this.read(path6))?.version !== version) return;
+    await rm(this.store.resolve(path6), { force: true });
+  }
+};
+function lockError(store, path6, op, err) {
+  const code2 = err.code ?? err.message;
+  return new StageError("store", `could not ${op} the lock ${store.url(path6)} (${code2})`, { cause: err });
+}
+async function atomicWrite(store, temp, path6, data) {
+  const full = store.resolve(temp);
+  const unregister = removeOnExit(full);
+  try {
+    await writeFile(full, data);
+    await rename(full, store.resolve(path6));
+  } catch (err) {
+    await rm(full, { force: true });
+    throw err;
+  } finally {
+    unregister();
+  }
+}
 var LocalStaging = class {
   store;
+  owner;
+  /** Temporary files by their store path, and how to stop removing them on exit. */
   temps = /* @__PURE__ */ new Map();
+  streams = /* @__PURE__ */ new Set();
   /** Folders this transaction created, outermost first. */
   created = [];
-  tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  exclusive;
-  /** Files written as streams (the image): with `exclusive` they must not exist when put in place. */
-  streamed = /* @__PURE__ */ new Set();
-  constructor(store, exclusive = false) {
+  constructor(store, owner) {
     this.store = store;
-    this.exclusive = exclusive;
+    this.owner = owner;
   }
+  /** Folders made for this set, removed (while empty) when the process ends before the set is in place. */
+  unregisterFolders;
   /** Creates the folder (remembering what was new) and proves it writable before any work starts. */
   async prepare(folder) {
     const dir = this.store.resolve(folder);
     this.created.push(...await mkdirs(dir));
-    const probe = join(dir, `.probe.${this.tag}`);
-    await writeFile(probe, "");
-    await unlink(probe);
+    this.unregisterFolders ??= onExit(() => {
+      for (const made of [...this.created].reverse()) rmdirSync(made);
+    });
+    const probe = this.temp(`${folder}/.probe`);
+    await writeFile(this.store.resolve(probe), "");
+    await unlink(this.store.resolve(probe));
+    this.temps.get(probe)?.();
+    this.temps.delete(probe);
   }
-  tempPath(path6) {
-    let temp = this.temps.get(path6);
-    if (!temp) {
-      const full = this.store.resolve(path6);
-      temp = join(dirname(full), `.${full.slice(dirname(full).length + 1)}.${this.tag}.partial`);
-      this.temps.set(path6, temp);
-    }
+  /** A temporary name for `path`, removed on exit until handed over. */
+  temp(path6) {
+    const temp = tempName(path6, this.owner, "partial");
+    if (!this.temps.has(temp)) this.temps.set(temp, removeOnExit(this.store.resolve(temp)));
     return temp;
   }
+  async stagedFile(temp) {
+    return { kind: "file", temp, ino: (await stat(this.store.resolve(temp))).ino };
+  }
   createWriteStream(path6) {
-    this.streamed.add(path6);
-    return createWriteStream(this.tempPath(path6), { highWaterMark: 1 << 20 });
+    const temp = this.temp(path6);
+    const stream = createWriteStream2(this.store.resolve(temp), { highWaterMark: 1 << 20 });
+    this.streams.add(stream);
+    return Object.assign(stream, { staged: () => this.stagedFile(temp) });
   }
   async writeFile(path6, data) {
-    await writeFile(this.tempPath(path6), data);
+    const temp = this.temp(path6);
+    await writeFile(this.store.resolve(temp), data);
+    return this.stagedFile(temp);
   }
   /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
   async copy(from, to) {
-    await copyFile(this.store.resolve(from), this.tempPath(to));
+    const temp = this.temp(to);
+    await copyFile(this.store.resolve(from), this.store.resolve(temp));
     const hash2 = createHash("md5");
-    await pipeline(createReadStream(this.tempPath(to)), hash2);
-    return hash2.digest("hex");
+    await pipeline(createReadStream(this.store.resolve(temp)), hash2);
+    return { staged: await this.stagedFile(temp), md5: hash2.digest("hex") };
   }
-  /** Renames a file into place: with `exclusive`, a streamed one only if the name is still free. */
-  async place(path6) {
-    const temp = this.temps.get(path6);
-    if (!temp) throw new Error(`internal: ${path6} was never written`);
-    if (this.exclusive && this.streamed.has(path6)) {
-      await link(temp, this.store.resolve(path6)).catch((err) => {
-        if (err.code === "EEXIST")
-          throw new StageError("store", `${this.store.url(path6)} was published by another run first`);
-        throw err;
-      });
-      await unlink(temp);
-    } else {
-      await rename(temp, this.store.resolve(path6));
-    }
-    this.temps.delete(path6);
-    this.created.length = 0;
+  handOver(staged) {
+    this.keepFolders();
+    if (staged.kind !== "file") return;
+    this.temps.get(staged.temp)?.();
+    this.temps.delete(staged.temp);
   }
-  async remove(path6) {
-    await rm(this.store.resolve(path6), { force: true });
-  }
-  /** Removes everything this transaction wrote, including folders it created. Safe to call twice. */
+  /** Removes temporary files not handed over, and the folders this transaction created if empty. */
   async discard() {
-    for (const temp of this.temps.values()) await rm(temp, { force: true });
+    for (const stream of this.streams) stream.destroy();
+    this.streams.clear();
+    for (const [temp, unregister] of this.temps) {
+      await rm(this.store.resolve(temp), { force: true });
+      unregister();
+    }
     this.temps.clear();
     for (const dir of this.created.reverse()) {
       try {
@@ -747,6 +1685,12 @@ var LocalStaging = class {
       }
     }
     this.created.length = 0;
+    this.unregisterFolders?.();
+  }
+  /** The set is in place: the folders made for it stay. */
+  keepFolders() {
+    this.created.length = 0;
+    this.unregisterFolders?.();
   }
 };
 async function mkdirs(dir) {
@@ -762,7 +1706,7 @@ async function mkdirs(dir) {
       break;
     }
     missing.unshift(at);
-    const parent = resolve(at, "..");
+    const parent = resolve2(at, "..");
     if (parent === at) break;
     at = parent;
   }
@@ -797,21 +1741,34 @@ function parseDestination(value, cwd = process.cwd()) {
     );
   return { kind, bucket, prefix };
 }
-async function openStore(value, options, tuning = {}) {
+async function openStore(value, options, context = {}) {
   const destination = parseDestination(value);
   checkOptions(destination, options);
+  const full = { ...context, uploadTimeoutMs: options.uploadTimeoutMs };
   switch (destination.kind) {
     case "local":
-      return new LocalStore(destination.root, "destination");
+      return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-QQ5EZ6YH.js");
-      return new S3Store(destination.bucket, destination.prefix, options, tuning);
+      const { S3Store } = await import("./s3-WBCB5X7N.js");
+      return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-USRZZRRT.js");
-      return new GcsStore(destination.bucket, destination.prefix, options);
+      const { GcsStore } = await import("./gcs-QGQZNN3W.js");
+      return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
+}
+async function findCredentials(value, options = {}) {
+  const destination = parseDestination(value);
+  if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
+  if (destination.kind === "s3") {
+    const { findS3Credentials } = await import("./s3-client-5LBJ5P5X.js");
+    return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
+  }
+  if (process.env.STORAGE_EMULATOR_HOST)
+    return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
+  const { findGcsCredentials } = await import("./gcs-QGQZNN3W.js");
+  return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {
   const wrong = [
@@ -852,8 +1809,11 @@ function parseChecksumLine(text2, alg = "md5") {
   return m?.[1];
 }
 function setCommit(present) {
+  const order2 = [IMAGE_FILE, ...COMPANION_FILES].filter((name) => present.includes(name));
   return {
-    order: [IMAGE_FILE, ...COMPANION_FILES].filter((name) => present.includes(name)),
+    order: order2,
+    companions: order2.filter((name) => name !== IMAGE_FILE && !CHECKSUM_FILES.includes(name)),
+    seal: order2.filter((name) => CHECKSUM_FILES.includes(name)),
     retract: [...CHECKSUM_FILES],
     obsolete: COMPANION_FILES.filter((name) => !present.includes(name))
   };
@@ -933,11 +1893,11 @@ function nextReleaseTag(today, tags) {
 async function readIndex(store, dir, osName, osVersion) {
   return parseIndex((await store.read(`${dir}/${INDEX_FILE}`))?.toString(), osName, osVersion);
 }
-async function addToIndex(store, tx, dir, index, entry) {
-  const path6 = `${dir}/${INDEX_FILE}`;
-  const current = await readIndex(store, dir, index.osName, index.osVersion);
-  await tx.writeFile(path6, serializeIndex(withEntry(current, entry)));
-  await tx.commit([path6]);
+function indexUpdate(dir, index, entry) {
+  return {
+    path: `${dir}/${INDEX_FILE}`,
+    update: (current) => serializeIndex(withEntry(parseIndex(current?.toString(), index.osName, index.osVersion), entry))
+  };
 }
 function parseIndex(text2, osName, osVersion) {
   const empty = { osName, osVersion, versions: [] };
@@ -945,7 +1905,7 @@ function parseIndex(text2, osName, osVersion) {
   try {
     const data = JSON.parse(text2);
     const versions = (Array.isArray(data.versions) ? data.versions : []).filter(
-      (e2) => typeof e2?.version === "string" && isVersion(e2.version) && typeof e2.imageId === "string" && typeof e2.md5 === "string" && typeof e2.size === "number" && typeof e2.path === "string"
+      (e) => typeof e?.version === "string" && isVersion(e.version) && typeof e.imageId === "string" && typeof e.md5 === "string" && typeof e.size === "number" && typeof e.path === "string"
     );
     return { osName, osVersion, versions };
   } catch {
@@ -953,7 +1913,7 @@ function parseIndex(text2, osName, osVersion) {
   }
 }
 function withEntry(index, entry) {
-  const versions = index.versions.filter((e2) => compareVersions(e2.version, entry.version) !== 0);
+  const versions = index.versions.filter((e) => compareVersions(e.version, entry.version) !== 0);
   versions.push(entry);
   versions.sort((a2, b) => compareVersions(a2.version, b.version));
   return { ...index, versions };
@@ -982,7 +1942,7 @@ async function promote(config, store, log) {
       async (name) => await store.size(`${src}/${name}`) !== void 0 ? name : void 0
     )
   );
-  const { order: order2, retract, obsolete } = setCommit([IMAGE_FILE, ...present.filter((n2) => n2 !== void 0)]);
+  const roles = setCommit([IMAGE_FILE, ...present.filter((n2) => n2 !== void 0)]);
   const common2 = {
     imageId: version.imageId,
     version: version.version,
@@ -1012,11 +1972,11 @@ async function promote(config, store, log) {
         `${store.url(dst)}/ already holds an image: set on-conflict to overwrite to replace it`
       );
   }
-  const tx = await store.begin([dst]);
+  const tx = await store.begin([dst], { log });
   const at = (dir) => (name) => `${dir}/${name}`;
   try {
     let copied = "";
-    for (const name of order2) {
+    for (const name of roles.order) {
       const md5OfCopy = await tx.copy(`${src}/${name}`, `${dst}/${name}`);
       if (name === IMAGE_FILE) copied = md5OfCopy;
     }
@@ -1025,22 +1985,46 @@ async function promote(config, store, log) {
         "promote",
         `the copy of ${store.url(`${src}/${IMAGE_FILE}`)} has md5 ${copied}, not ${md5}`
       );
-    await tx.commit(order2.map(at(dst)), { retract: retract.map(at(dst)), obsolete: obsolete.map(at(dst)) });
+    const outcome = await tx.commit({
+      lockDir: toDir,
+      image: at(dst)(IMAGE_FILE),
+      companions: roles.companions.map(at(dst)),
+      seal: roles.seal.map(at(dst)),
+      retract: roles.retract.map(at(dst)),
+      obsolete: roles.obsolete.map(at(dst)),
+      ...config.versionsJson ? {
+        index: indexUpdate(toDir, config, {
+          version: version.version,
+          imageId: version.imageId,
+          md5,
+          size: entry.size || (await store.size(`${src}/${IMAGE_FILE}`) ?? 0),
+          published: (/* @__PURE__ */ new Date()).toISOString(),
+          path: `${sub.slice(1)}${sub ? "/" : ""}${IMAGE_FILE}`
+        })
+      } : {},
+      // Another promotion may have filled the target while this one copied.
+      decide: async () => {
+        if (await store.size(`${dst}/${IMAGE_FILE}`) === void 0 || config.onConflict === "overwrite")
+          return void 0;
+        const there = parseChecksumLine((await store.read(`${dst}/${MD5_FILE}`))?.toString());
+        if (config.onConflict === "skip" || there === md5)
+          return `${store.url(dst)}/ was filled by another run meanwhile${there === md5 ? " with the same image" : ""}: nothing copied`;
+        throw new StageError(
+          "promote",
+          `lost the race for ${store.url(dst)}/: another run put an image there while this one copied; nothing of this run was published`
+        );
+      }
+    });
+    if (!outcome.committed) {
+      log.info(outcome.reason);
+      return { ...common2, size: entry.size, files: [], method: outcome.reason, timings: [] };
+    }
     const size = await store.size(`${dst}/${IMAGE_FILE}`) ?? entry.size;
-    if (config.versionsJson)
-      await addToIndex(store, tx, toDir, config, {
-        version: version.version,
-        imageId: version.imageId,
-        md5,
-        size,
-        published: (/* @__PURE__ */ new Date()).toISOString(),
-        path: `${sub.slice(1)}${sub ? "/" : ""}${IMAGE_FILE}`
-      });
     log.info(`${version.imageId}: ${store.url(src)}/ -> ${store.url(dst)}/ (md5 ${md5} checked)`);
     return {
       ...common2,
       size,
-      files: order2.map((name) => ({ name, url: store.url(`${dst}/${name}`), bytes: 0 })),
+      files: roles.order.map((name) => ({ name, url: store.url(`${dst}/${name}`), bytes: 0 })),
       method: `promoted from ${fromInput}`,
       timings: [{ stage: "promote (copy, md5 check)", ms: performance.now() - started }]
     };
@@ -1051,10 +2035,10 @@ async function promote(config, store, log) {
 }
 async function pickVersion(config, store, fromDir) {
   const index = await readIndex(store, fromDir, config.osName, config.osVersion);
-  const dateOf = (e2) => e2.version.slice(e2.version.lastIndexOf(".") + 1);
+  const dateOf = (e) => e.version.slice(e.version.lastIndexOf(".") + 1);
   if (config.date.kind === "fixed") {
     const wanted = config.date.date;
-    const entry = index.versions.find((e2) => dateOf(e2) === wanted);
+    const entry = index.versions.find((e) => dateOf(e) === wanted);
     return { date: wanted, size: entry?.size ?? 0 };
   }
   const newest = index.versions.at(-1);
@@ -1072,15 +2056,15 @@ async function pickVersion(config, store, fromDir) {
 }
 
 // src/app/publish.ts
-import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname4, join as join9 } from "node:path";
-import { createWriteStream as createWriteStream3 } from "node:fs";
-import { fileURLToPath as fileURLToPath6 } from "node:url";
+import { mkdir as mkdir3, writeFile as writeFile6 } from "node:fs/promises";
+import { dirname as dirname2, join as join13 } from "node:path";
+import { createWriteStream as createWriteStream4 } from "node:fs";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
 
 // src/packages/installed.ts
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname as dirname2, join as join2 } from "node:path";
+import { closeSync, mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync2, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { dirname, join as join4 } from "node:path";
 
 // src/packages/dpkg/list.ts
 import { Buffer as Buffer4 } from "node:buffer";
@@ -1330,7 +2314,7 @@ function formatBinary(pkgs, options) {
   const rows = listed(pkgs);
   if (rows.length === 0) return "";
   const native = options.nativeArch ?? inferDpkgNativeArch(pkgs);
-  const lines = rows.map((p) => {
+  const lines2 = rows.map((p) => {
     const arch = binField(p, "architecture", p.architecture);
     const needsArch = needsArchQualifier(arch, DPKG_MULTIARCH.indexOf(p.multiArch), native);
     return {
@@ -1345,14 +2329,14 @@ function formatBinary(pkgs, options) {
     };
   });
   const cmp2 = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
-  lines.sort(
+  lines2.sort(
     (a2, b) => cmp2(a2.p.name, b.p.name) || (a2.needsArch === b.needsArch ? a2.needsArch ? cmp2(a2.arch, b.arch) : 0 : a2.needsArch ? 1 : -1)
   );
   let nw = 14;
   let vw = 12;
   let aw = 12;
   let dw = 33;
-  for (const l of lines) {
+  for (const l of lines2) {
     nw = Math.max(nw, strWidth(l.name));
     vw = Math.max(vw, strWidth(l.version));
     aw = Math.max(aw, strWidth(l.archDesc));
@@ -1362,7 +2346,7 @@ function formatBinary(pkgs, options) {
 `;
   let out = "Desired=Unknown/Install/Remove/Purge/Hold\n| Status=Not/Inst/Conf-files/Unpacked/halF-conf/Half-inst/trig-aWait/Trig-pend\n|/ Err?=(none)/Reinst-required (Status,Err: uppercase=bad)\n" + row("||/", "Name", "Version", "Architecture", "Description", dw) + `+++-${"=".repeat(nw)}-${"=".repeat(vw)}-${"=".repeat(aw)}-${"=".repeat(dw)}
 `;
-  for (const l of lines) {
+  for (const l of lines2) {
     const flags = "uihrp"[DPKG_WANTS.indexOf(l.p.want)] + "ncHUFWti"[DPKG_STATUSES.indexOf(l.p.status)] + " R"[DPKG_EFLAGS.indexOf(l.p.eflag)];
     out += row(flags, l.name, l.version, l.archDesc, l.synopsis, l.synopsis.length);
   }
@@ -1444,8 +2428,8 @@ var KNOWN_FIELDS = new Map(
 function parseField(ps, pkg, key, fieldName, value) {
   switch (key) {
     case "package": {
-      const e2 = pkgNameIllegal(value);
-      if (e2) ps.error(`invalid package name in '${fieldName}' field: ${e2}`);
+      const e = pkgNameIllegal(value);
+      if (e) ps.error(`invalid package name in '${fieldName}' field: ${e}`);
       pkg.name = asciiLower(value);
       return;
     }
@@ -1485,8 +2469,8 @@ function parseField(ps, pkg, key, fieldName, value) {
     }
     case "architecture": {
       pkg.arch = value;
-      const e2 = value === "" ? null : archNameIllegal(value);
-      if (e2) ps.warn(`'${value}' is not a valid architecture name in '${fieldName}' field: ${e2}`);
+      const e = value === "" ? null : archNameIllegal(value);
+      if (e) ps.warn(`'${value}' is not a valid architecture name in '${fieldName}' field: ${e}`);
       return;
     }
     case "multi-arch": {
@@ -1556,9 +2540,9 @@ function awaitedTriggerKey(ps, word) {
   const colon = word.indexOf(":");
   const name = colon < 0 ? word : word.slice(0, colon);
   const arch = colon < 0 ? null : word.slice(colon + 1);
-  const bad = (e3) => ps.error(`illegal package name in awaited trigger '${word.slice(0, 255)}': ${e3}`);
-  const e2 = pkgNameIllegal(name);
-  if (e2) bad(`illegal package name in specifier '${word}': ${e2}`);
+  const bad = (e2) => ps.error(`illegal package name in awaited trigger '${word.slice(0, 255)}': ${e2}`);
+  const e = pkgNameIllegal(name);
+  if (e) bad(`illegal package name in specifier '${word}': ${e}`);
   if (arch !== null) {
     const ea = archNameIllegal(arch);
     if (ea) bad(`illegal architecture name in specifier '${word}': ${ea}`);
@@ -1728,8 +2712,8 @@ var FileParser = class {
           break;
         }
         case VALUE: {
-          const t2 = this.nextTerminator(buf, i2, end);
-          const to = t2 < 0 ? end : t2;
+          const t = this.nextTerminator(buf, i2, end);
+          const to = t < 0 ? end : t;
           if (this.blankLine) {
             for (let k = i2; k < to; k++)
               if (!isSpace(buf[k])) {
@@ -1739,8 +2723,8 @@ var FileParser = class {
           }
           this.value.add(buf, i2, to, this.nextNul(buf, i2));
           i2 = to;
-          if (t2 < 0) break;
-          this.terminator(buf[t2]);
+          if (t < 0) break;
+          this.terminator(buf[t]);
           i2++;
           break;
         }
@@ -1871,9 +2855,9 @@ var FileParser = class {
       this.subIn = buf;
       this.subAt = buf.indexOf(MSDOS_EOF, from);
     }
-    let t2 = buf.indexOf(LF, from);
-    if (this.subAt >= 0 && (t2 < 0 || this.subAt < t2)) t2 = this.subAt;
-    return t2 >= 0 && t2 < end ? t2 : -1;
+    let t = buf.indexOf(LF, from);
+    if (this.subAt >= 0 && (t < 0 || this.subAt < t)) t = this.subAt;
+    return t >= 0 && t < end ? t : -1;
   }
 };
 var lowerAscii = (bytes) => bytes.map((b) => b >= 65 && b <= 90 ? b + 32 : b);
@@ -2105,7 +3089,7 @@ var DpkgStatusReader = class {
 };
 
 // src/packages/rpm/reader.ts
-import { spawn } from "node:child_process";
+import { spawn as spawn3 } from "node:child_process";
 import { readFile as readFile2 } from "node:fs/promises";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 var ISOLATION_LIMITS = {
@@ -2118,7 +3102,7 @@ var WATCH_MS = 50;
 async function readRpmDbIsolated(file, { signal, limits = ISOLATION_LIMITS } = {}) {
   signal?.throwIfAborted();
   const request = { file, limits: { rows: limits.rows, headerBytes: limits.headerBytes } };
-  const child = spawn(
+  const child = spawn3(
     process.execPath,
     [
       `--max-old-space-size=${limits.heapMb}`,
@@ -2150,9 +3134,9 @@ async function readRpmDbIsolated(file, { signal, limits = ISOLATION_LIMITS } = {
   const onAbort = () => stop(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const [code2, killedBy] = await new Promise((resolve7, reject) => {
+    const [code2, killedBy] = await new Promise((resolve8, reject) => {
       child.once("error", reject);
-      child.once("close", (c3, s) => resolve7([c3, s]));
+      child.once("close", (c3, s) => resolve8([c3, s]));
     });
     if (signal?.aborted) throw signal.reason;
     if (stopped) throw stopped;
@@ -2314,13 +3298,13 @@ function normalizeSpdxExpression(s) {
   const tokens = s.match(/[()]|[^\s()]+/g) ?? [];
   let i2 = 0;
   const id = (allowPlus) => {
-    const t2 = tokens[i2];
-    if (t2 === void 0 || t2 === "AND" || t2 === "OR" || t2 === "WITH" || t2 === "(" || t2 === ")") return null;
+    const t = tokens[i2];
+    if (t === void 0 || t === "AND" || t === "OR" || t === "WITH" || t === "(" || t === ")") return null;
     i2++;
-    if (allowPlus && LICENSE_REF.test(t2)) return t2;
-    const exact = SPDX_BY_LOWER.get(t2.toLowerCase());
+    if (allowPlus && LICENSE_REF.test(t)) return t;
+    const exact = SPDX_BY_LOWER.get(t.toLowerCase());
     if (exact) return exact;
-    const base = allowPlus && t2.endsWith("+") ? SPDX_BY_LOWER.get(t2.slice(0, -1).toLowerCase()) : void 0;
+    const base = allowPlus && t.endsWith("+") ? SPDX_BY_LOWER.get(t.slice(0, -1).toLowerCase()) : void 0;
     return base ? `${base}+` : null;
   };
   const atom = () => {
@@ -2462,7 +3446,7 @@ function packageUrl(type, namespace, name, version, qualifiers = {}) {
   if (namespace) purl += `${purlEncode(namespace)}/`;
   purl += purlEncode(name);
   if (version) purl += `@${purlEncode(version)}`;
-  const q = Object.entries(qualifiers).filter((e2) => e2[1] !== void 0 && e2[1] !== "").sort(([a2], [b]) => a2 < b ? -1 : a2 > b ? 1 : 0).map(([k, v]) => `${k}=${purlEncode(v)}`);
+  const q = Object.entries(qualifiers).filter((e) => e[1] !== void 0 && e[1] !== "").sort(([a2], [b]) => a2 < b ? -1 : a2 > b ? 1 : 0).map(([k, v]) => `${k}=${purlEncode(v)}`);
   return q.length > 0 ? `${purl}?${q.join("&")}` : purl;
 }
 function purlOf(p, d) {
@@ -2570,7 +3554,7 @@ var PackageDatabases = class {
     const at = RPMDB_PATHS.findIndex((p) => path6 === p || path6 === `${p}-wal`);
     if (at < 0) return void 0;
     const copy = new RpmCopy(
-      join2(this.tempDir(), String(at), path6.endsWith("-wal") ? "rpmdb.sqlite-wal" : "rpmdb.sqlite"),
+      join4(this.tempDir(), String(at), path6.endsWith("-wal") ? "rpmdb.sqlite-wal" : "rpmdb.sqlite"),
       size
     );
     this.rpm.set(path6, copy);
@@ -2602,7 +3586,7 @@ var PackageDatabases = class {
     else if (this.warnings === MAX_WARNINGS + 1) this.log.debug("dpkg: more warnings left out");
   }
   tempDir() {
-    this.dir ??= mkdtempSync(join2(tmpdir(), "metal-image-pkgdb-"));
+    this.dir ??= mkdtempSync2(join4(tmpdir2(), "metal-image-pkgdb-"));
     return this.dir;
   }
   fromDpkg(reader, files, imageId) {
@@ -2657,7 +3641,7 @@ var RpmCopy = class {
       return;
     }
     try {
-      mkdirSync(dirname2(file), { recursive: true });
+      mkdirSync2(dirname(file), { recursive: true });
       this.fd = openSync(file, "w");
     } catch (err) {
       this.fail(err);
@@ -2705,90 +3689,15 @@ function osRelease(files) {
 }
 
 // src/pipeline/stream.ts
-import { availableParallelism as availableParallelism2 } from "node:os";
+import { availableParallelism as availableParallelism3 } from "node:os";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/lz4/frame.ts
 import { Transform } from "node:stream";
-import { availableParallelism } from "node:os";
-
-// node_modules/xxhash-wasm/esm/xxhash-wasm.js
-var t = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 48, 8, 96, 3, 127, 127, 127, 1, 127, 96, 3, 127, 127, 127, 0, 96, 2, 127, 127, 0, 96, 1, 127, 1, 127, 96, 3, 127, 127, 126, 1, 126, 96, 3, 126, 127, 127, 1, 126, 96, 2, 127, 126, 0, 96, 1, 127, 1, 126, 3, 11, 10, 0, 0, 2, 1, 3, 4, 5, 6, 1, 7, 5, 3, 1, 0, 1, 7, 85, 9, 3, 109, 101, 109, 2, 0, 5, 120, 120, 104, 51, 50, 0, 0, 6, 105, 110, 105, 116, 51, 50, 0, 2, 8, 117, 112, 100, 97, 116, 101, 51, 50, 0, 3, 8, 100, 105, 103, 101, 115, 116, 51, 50, 0, 4, 5, 120, 120, 104, 54, 52, 0, 5, 6, 105, 110, 105, 116, 54, 52, 0, 7, 8, 117, 112, 100, 97, 116, 101, 54, 52, 0, 8, 8, 100, 105, 103, 101, 115, 116, 54, 52, 0, 9, 10, 251, 22, 10, 242, 1, 1, 4, 127, 32, 0, 32, 1, 106, 33, 3, 32, 1, 65, 16, 79, 4, 127, 32, 3, 65, 16, 107, 33, 6, 32, 2, 65, 168, 136, 141, 161, 2, 106, 33, 3, 32, 2, 65, 137, 235, 208, 208, 7, 107, 33, 4, 32, 2, 65, 207, 140, 162, 142, 6, 106, 33, 5, 3, 64, 32, 3, 32, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 3, 32, 4, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 4, 32, 2, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 2, 32, 5, 32, 0, 65, 4, 106, 34, 0, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 5, 32, 6, 32, 0, 65, 4, 106, 34, 0, 79, 13, 0, 11, 32, 2, 65, 12, 119, 32, 5, 65, 18, 119, 106, 32, 4, 65, 7, 119, 106, 32, 3, 65, 1, 119, 106, 5, 32, 2, 65, 177, 207, 217, 178, 1, 106, 11, 32, 1, 106, 32, 0, 32, 1, 65, 15, 113, 16, 1, 11, 146, 1, 0, 32, 1, 32, 2, 106, 33, 2, 3, 64, 32, 1, 65, 4, 106, 32, 2, 75, 69, 4, 64, 32, 0, 32, 1, 40, 2, 0, 65, 189, 220, 202, 149, 124, 108, 106, 65, 17, 119, 65, 175, 214, 211, 190, 2, 108, 33, 0, 32, 1, 65, 4, 106, 33, 1, 12, 1, 11, 11, 3, 64, 32, 1, 32, 2, 79, 69, 4, 64, 32, 0, 32, 1, 45, 0, 0, 65, 177, 207, 217, 178, 1, 108, 106, 65, 11, 119, 65, 177, 243, 221, 241, 121, 108, 33, 0, 32, 1, 65, 1, 106, 33, 1, 12, 1, 11, 11, 32, 0, 32, 0, 65, 15, 118, 115, 65, 247, 148, 175, 175, 120, 108, 34, 0, 65, 13, 118, 32, 0, 115, 65, 189, 220, 202, 149, 124, 108, 34, 0, 65, 16, 118, 32, 0, 115, 11, 63, 0, 32, 0, 65, 8, 106, 32, 1, 65, 168, 136, 141, 161, 2, 106, 54, 2, 0, 32, 0, 65, 12, 106, 32, 1, 65, 137, 235, 208, 208, 7, 107, 54, 2, 0, 32, 0, 65, 16, 106, 32, 1, 54, 2, 0, 32, 0, 65, 20, 106, 32, 1, 65, 207, 140, 162, 142, 6, 106, 54, 2, 0, 11, 195, 4, 1, 6, 127, 32, 1, 32, 2, 106, 33, 6, 32, 0, 65, 24, 106, 33, 4, 32, 0, 65, 40, 106, 40, 2, 0, 33, 3, 32, 0, 32, 0, 40, 2, 0, 32, 2, 106, 54, 2, 0, 32, 0, 65, 4, 106, 34, 5, 32, 5, 40, 2, 0, 32, 2, 65, 16, 79, 32, 0, 40, 2, 0, 65, 16, 79, 114, 114, 54, 2, 0, 32, 2, 32, 3, 106, 65, 16, 73, 4, 64, 32, 3, 32, 4, 106, 32, 1, 32, 2, 252, 10, 0, 0, 32, 0, 65, 40, 106, 32, 2, 32, 3, 106, 54, 2, 0, 15, 11, 32, 3, 4, 64, 32, 3, 32, 4, 106, 32, 1, 65, 16, 32, 3, 107, 34, 2, 252, 10, 0, 0, 32, 0, 65, 8, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 12, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 4, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 16, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 8, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 20, 106, 34, 3, 32, 3, 40, 2, 0, 32, 4, 65, 12, 106, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 54, 2, 0, 32, 0, 65, 40, 106, 65, 0, 54, 2, 0, 32, 1, 32, 2, 106, 33, 1, 11, 32, 1, 32, 6, 65, 16, 107, 77, 4, 64, 32, 6, 65, 16, 107, 33, 8, 32, 0, 65, 8, 106, 40, 2, 0, 33, 2, 32, 0, 65, 12, 106, 40, 2, 0, 33, 3, 32, 0, 65, 16, 106, 40, 2, 0, 33, 5, 32, 0, 65, 20, 106, 40, 2, 0, 33, 7, 3, 64, 32, 2, 32, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 2, 32, 3, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 3, 32, 5, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 5, 32, 7, 32, 1, 65, 4, 106, 34, 1, 40, 2, 0, 65, 247, 148, 175, 175, 120, 108, 106, 65, 13, 119, 65, 177, 243, 221, 241, 121, 108, 33, 7, 32, 8, 32, 1, 65, 4, 106, 34, 1, 79, 13, 0, 11, 32, 0, 65, 8, 106, 32, 2, 54, 2, 0, 32, 0, 65, 12, 106, 32, 3, 54, 2, 0, 32, 0, 65, 16, 106, 32, 5, 54, 2, 0, 32, 0, 65, 20, 106, 32, 7, 54, 2, 0, 11, 32, 1, 32, 6, 73, 4, 64, 32, 4, 32, 1, 32, 6, 32, 1, 107, 34, 1, 252, 10, 0, 0, 32, 0, 65, 40, 106, 32, 1, 54, 2, 0, 11, 11, 97, 1, 1, 127, 32, 0, 65, 16, 106, 40, 2, 0, 33, 1, 32, 0, 65, 4, 106, 40, 2, 0, 4, 127, 32, 1, 65, 12, 119, 32, 0, 65, 20, 106, 40, 2, 0, 65, 18, 119, 106, 32, 0, 65, 12, 106, 40, 2, 0, 65, 7, 119, 106, 32, 0, 65, 8, 106, 40, 2, 0, 65, 1, 119, 106, 5, 32, 1, 65, 177, 207, 217, 178, 1, 106, 11, 32, 0, 40, 2, 0, 106, 32, 0, 65, 24, 106, 32, 0, 65, 40, 106, 40, 2, 0, 16, 1, 11, 255, 3, 2, 3, 126, 1, 127, 32, 0, 32, 1, 106, 33, 6, 32, 1, 65, 32, 79, 4, 126, 32, 6, 65, 32, 107, 33, 6, 32, 2, 66, 214, 235, 130, 238, 234, 253, 137, 245, 224, 0, 124, 33, 3, 32, 2, 66, 177, 169, 172, 193, 173, 184, 212, 166, 61, 125, 33, 4, 32, 2, 66, 249, 234, 208, 208, 231, 201, 161, 228, 225, 0, 124, 33, 5, 3, 64, 32, 3, 32, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 3, 32, 4, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 4, 32, 2, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 2, 32, 5, 32, 0, 65, 8, 106, 34, 0, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 5, 32, 6, 32, 0, 65, 8, 106, 34, 0, 79, 13, 0, 11, 32, 2, 66, 12, 137, 32, 5, 66, 18, 137, 124, 32, 4, 66, 7, 137, 124, 32, 3, 66, 1, 137, 124, 32, 3, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 4, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 2, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 5, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 5, 32, 2, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 124, 11, 32, 1, 173, 124, 32, 0, 32, 1, 65, 31, 113, 16, 6, 11, 134, 2, 0, 32, 1, 32, 2, 106, 33, 2, 3, 64, 32, 2, 32, 1, 65, 8, 106, 79, 4, 64, 32, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 32, 0, 133, 66, 27, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 33, 0, 32, 1, 65, 8, 106, 33, 1, 12, 1, 11, 11, 32, 1, 65, 4, 106, 32, 2, 77, 4, 64, 32, 0, 32, 1, 53, 2, 0, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 23, 137, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 249, 243, 221, 241, 153, 246, 153, 171, 22, 124, 33, 0, 32, 1, 65, 4, 106, 33, 1, 11, 3, 64, 32, 1, 32, 2, 73, 4, 64, 32, 0, 32, 1, 49, 0, 0, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 126, 133, 66, 11, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 0, 32, 1, 65, 1, 106, 33, 1, 12, 1, 11, 11, 32, 0, 32, 0, 66, 33, 136, 133, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 34, 0, 32, 0, 66, 29, 136, 133, 66, 249, 243, 221, 241, 153, 246, 153, 171, 22, 126, 34, 0, 32, 0, 66, 32, 136, 133, 11, 77, 0, 32, 0, 65, 8, 106, 32, 1, 66, 214, 235, 130, 238, 234, 253, 137, 245, 224, 0, 124, 55, 3, 0, 32, 0, 65, 16, 106, 32, 1, 66, 177, 169, 172, 193, 173, 184, 212, 166, 61, 125, 55, 3, 0, 32, 0, 65, 24, 106, 32, 1, 55, 3, 0, 32, 0, 65, 32, 106, 32, 1, 66, 249, 234, 208, 208, 231, 201, 161, 228, 225, 0, 124, 55, 3, 0, 11, 244, 4, 2, 3, 127, 4, 126, 32, 1, 32, 2, 106, 33, 5, 32, 0, 65, 40, 106, 33, 4, 32, 0, 65, 200, 0, 106, 40, 2, 0, 33, 3, 32, 0, 32, 0, 41, 3, 0, 32, 2, 173, 124, 55, 3, 0, 32, 2, 32, 3, 106, 65, 32, 73, 4, 64, 32, 3, 32, 4, 106, 32, 1, 32, 2, 252, 10, 0, 0, 32, 0, 65, 200, 0, 106, 32, 2, 32, 3, 106, 54, 2, 0, 15, 11, 32, 3, 4, 64, 32, 3, 32, 4, 106, 32, 1, 65, 32, 32, 3, 107, 34, 2, 252, 10, 0, 0, 32, 0, 65, 8, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 16, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 8, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 24, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 16, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 32, 106, 34, 3, 32, 3, 41, 3, 0, 32, 4, 65, 24, 106, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 55, 3, 0, 32, 0, 65, 200, 0, 106, 65, 0, 54, 2, 0, 32, 1, 32, 2, 106, 33, 1, 11, 32, 1, 65, 32, 106, 32, 5, 77, 4, 64, 32, 5, 65, 32, 107, 33, 2, 32, 0, 65, 8, 106, 41, 3, 0, 33, 6, 32, 0, 65, 16, 106, 41, 3, 0, 33, 7, 32, 0, 65, 24, 106, 41, 3, 0, 33, 8, 32, 0, 65, 32, 106, 41, 3, 0, 33, 9, 3, 64, 32, 6, 32, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 6, 32, 7, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 7, 32, 8, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 8, 32, 9, 32, 1, 65, 8, 106, 34, 1, 41, 3, 0, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 124, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 33, 9, 32, 2, 32, 1, 65, 8, 106, 34, 1, 79, 13, 0, 11, 32, 0, 65, 8, 106, 32, 6, 55, 3, 0, 32, 0, 65, 16, 106, 32, 7, 55, 3, 0, 32, 0, 65, 24, 106, 32, 8, 55, 3, 0, 32, 0, 65, 32, 106, 32, 9, 55, 3, 0, 11, 32, 1, 32, 5, 73, 4, 64, 32, 4, 32, 1, 32, 5, 32, 1, 107, 34, 1, 252, 10, 0, 0, 32, 0, 65, 200, 0, 106, 32, 1, 54, 2, 0, 11, 11, 188, 2, 1, 5, 126, 32, 0, 65, 24, 106, 41, 3, 0, 33, 1, 32, 0, 41, 3, 0, 34, 2, 66, 32, 90, 4, 126, 32, 0, 65, 8, 106, 41, 3, 0, 34, 3, 66, 1, 137, 32, 0, 65, 16, 106, 41, 3, 0, 34, 4, 66, 7, 137, 124, 32, 1, 66, 12, 137, 32, 0, 65, 32, 106, 41, 3, 0, 34, 5, 66, 18, 137, 124, 124, 32, 3, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 4, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 1, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 32, 5, 66, 207, 214, 211, 190, 210, 199, 171, 217, 66, 126, 66, 31, 137, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 133, 66, 135, 149, 175, 175, 152, 182, 222, 155, 158, 127, 126, 66, 157, 163, 181, 234, 131, 177, 141, 138, 250, 0, 125, 5, 32, 1, 66, 197, 207, 217, 178, 241, 229, 186, 234, 39, 124, 11, 32, 2, 124, 32, 0, 65, 40, 106, 32, 2, 66, 31, 131, 167, 16, 6, 11]);
-async function e() {
-  return (function(t2) {
-    const { exports: { mem: e2, xxh32: n2, xxh64: r, init32: i2, update32: a2, digest32: o2, init64: s, update64: u2, digest64: c3 } } = t2;
-    let h3 = new Uint8Array(e2.buffer);
-    function g(t3, n3) {
-      if (e2.buffer.byteLength < t3 + n3) {
-        const r2 = Math.ceil((t3 + n3 - e2.buffer.byteLength) / 65536);
-        e2.grow(r2), h3 = new Uint8Array(e2.buffer);
-      }
-    }
-    function f(t3, e3, n3, r2, i3, a3) {
-      g(t3);
-      const o3 = new Uint8Array(t3);
-      return h3.set(o3), n3(0, e3), o3.set(h3.subarray(0, t3)), { update(e4) {
-        let n4;
-        return h3.set(o3), "string" == typeof e4 ? (g(3 * e4.length, t3), n4 = w.encodeInto(e4, h3.subarray(t3)).written) : (g(e4.byteLength, t3), h3.set(e4, t3), n4 = e4.byteLength), r2(0, t3, n4), o3.set(h3.subarray(0, t3)), this;
-      }, digest: () => (h3.set(o3), a3(i3(0))) };
-    }
-    function y(t3) {
-      return t3 >>> 0;
-    }
-    const b = 2n ** 64n - 1n;
-    function d(t3) {
-      return t3 & b;
-    }
-    const w = new TextEncoder(), l = 0, p = 0n;
-    function x(t3, e3 = l) {
-      return g(3 * t3.length, 0), y(n2(0, w.encodeInto(t3, h3).written, e3));
-    }
-    function L(t3, e3 = p) {
-      return g(3 * t3.length, 0), d(r(0, w.encodeInto(t3, h3).written, e3));
-    }
-    return { h32: x, h32ToString: (t3, e3 = l) => x(t3, e3).toString(16).padStart(8, "0"), h32Raw: (t3, e3 = l) => (g(t3.byteLength, 0), h3.set(t3), y(n2(0, t3.byteLength, e3))), create32: (t3 = l) => f(48, t3, i2, a2, o2, y), h64: L, h64ToString: (t3, e3 = p) => L(t3, e3).toString(16).padStart(16, "0"), h64Raw: (t3, e3 = p) => (g(t3.byteLength, 0), h3.set(t3), d(r(0, t3.byteLength, e3))), create64: (t3 = p) => f(88, t3, s, u2, c3, d) };
-  })((await WebAssembly.instantiate(t)).instance);
-}
-
-// src/lz4/xxh32.ts
-var api;
-async function createXxh32() {
-  api ??= await e();
-  const h3 = api.create32(0);
-  return {
-    update: (data) => void h3.update(data),
-    // xxhash-wasm returns a signed 32-bit value on some paths; the frame stores it unsigned.
-    digest: () => h3.digest() >>> 0
-  };
-}
-async function xxh32(data) {
-  api ??= await e();
-  return api.h32Raw(data, 0) >>> 0;
-}
+import { availableParallelism as availableParallelism2 } from "node:os";
 
 // src/lz4/compressor.ts
 import { Worker } from "node:worker_threads";
-
-// src/lz4/native.ts
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname as dirname3, join as join3 } from "node:path";
-import { fileURLToPath as fileURLToPath3 } from "node:url";
-var loaded;
-function loadLz4Block() {
-  if (loaded) return loaded;
-  const here = dirname3(fileURLToPath3(import.meta.url));
-  const name = `lz4block.${process.platform}-${process.arch}-gnu.node`;
-  const file = import.meta.url.endsWith(".ts") ? join3(here, "..", "..", "native", "prebuilt", name) : join3(here, name);
-  if (!existsSync(file)) return loaded = { addon: void 0, reason: `no ${name} for this platform` };
-  try {
-    return loaded = { addon: createRequire(import.meta.url)(file), file };
-  } catch (err) {
-    return loaded = { addon: void 0, reason: `${name} does not load: ${err.message}` };
-  }
-}
-
-// src/lz4/compressor.ts
 var HC_MIN_LEVEL = 3;
 var MAX_LEVEL = 12;
 var MAX_BLOCK = 4 << 20;
@@ -2863,12 +3772,12 @@ function workerCompressor(level, concurrency, background) {
   return {
     async compress(block) {
       if (failure2) throw failure2;
-      while (idle.length === 0) await new Promise((resolve7) => waiting.push(resolve7));
+      while (idle.length === 0) await new Promise((resolve8) => waiting.push(resolve8));
       const worker = idle.pop();
       const id = nextId++;
       const data = block.buffer;
-      return new Promise((resolve7, reject) => {
-        callbacks.set(id, { resolve: resolve7, reject });
+      return new Promise((resolve8, reject) => {
+        callbacks.set(id, { resolve: resolve8, reject });
         worker.postMessage({ id, data, length: block.length }, [data]);
       });
     },
@@ -2918,7 +3827,7 @@ var Lz4FrameEncoder = class extends Transform {
     this.release = options.release;
     this.onStored = options.onStored;
     this.log = options.log;
-    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism2());
     this.maxInFlight = this.concurrency + (options.level < HC_MIN_LEVEL ? 1 : 0);
   }
   _transform(chunk, _enc, done) {
@@ -2984,7 +3893,7 @@ var Lz4FrameEncoder = class extends Transform {
   }
   /** Waits until a block finishes; throws when one failed. */
   async progress() {
-    if (!this.failure) await new Promise((resolve7) => this.wake = resolve7);
+    if (!this.failure) await new Promise((resolve8) => this.wake = resolve8);
     if (this.failure) throw this.failure;
   }
   emitReady() {
@@ -3498,7 +4407,7 @@ function ustarName(block, at = 0) {
 // src/rootfs/build-info.ts
 var BUILD_INFO_PATH = "etc/metal/build.yaml";
 function buildInfoYaml(info) {
-  const lines = [
+  const lines2 = [
     ["builddate", pythonIsoformat(info.date)],
     ["commit_ref", info.ref],
     ["commit_sha1", info.commit],
@@ -3506,7 +4415,7 @@ function buildInfoYaml(info) {
     ["image_id", info.imageId],
     ["version", info.version]
   ];
-  return lines.map(([key, value]) => `${key}=${shellQuote(value)}
+  return lines2.map(([key, value]) => `${key}=${shellQuote(value)}
 `).join("");
 }
 function shellQuote(value) {
@@ -3979,9 +4888,9 @@ var Hasher = class extends Transform3 {
     super({ highWaterMark: 1 << 20 });
     this.algorithms = algorithms;
     this.worker = new Worker2(workerUrl("hash-worker"), { workerData: { algorithms, background } });
-    this.result = new Promise((resolve7, reject) => {
+    this.result = new Promise((resolve8, reject) => {
       this.worker.on("message", (msg) => {
-        if ("digests" in msg) return resolve7(msg.digests);
+        if ("digests" in msg) return resolve8(msg.digests);
         this.spares.push(Buffer.from(msg.data));
         this.behind -= msg.ack;
         if (this.behind <= MAX_BEHIND) this.wakeUp();
@@ -4081,7 +4990,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
   const background = source.producer;
   const encoder = new Lz4FrameEncoder({
     level,
-    concurrency: availableParallelism2(),
+    concurrency: availableParallelism3(),
     background,
     release: source.release,
     // A stored block's garbage counts twice: the .deb files near the end of a rootfs are stored, and
@@ -4123,40 +5032,40 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
 async function settledWithin(promise, ms) {
   let timer;
   try {
-    await Promise.race([promise, new Promise((resolve7) => timer = setTimeout(resolve7, ms))]);
+    await Promise.race([promise, new Promise((resolve8) => timer = setTimeout(resolve8, ms))]);
   } finally {
     clearTimeout(timer);
   }
 }
 
 // src/pipeline/tee.ts
-import { Writable } from "node:stream";
-var Tee = class extends Writable {
+import { Writable as Writable2 } from "node:stream";
+var Tee = class extends Writable2 {
   targets;
   constructor(...targets) {
     super({ highWaterMark: 1 << 20 });
     this.targets = targets;
   }
   _write(chunk, _enc, done) {
-    Promise.all(this.targets.map((t2) => writeTo(t2, chunk))).then(() => done(), done);
+    Promise.all(this.targets.map((t) => writeTo(t, chunk))).then(() => done(), done);
   }
   _final(done) {
     Promise.all(
       this.targets.map(
-        (t2) => new Promise((resolve7, reject) => {
-          t2.once("error", reject);
-          t2.end(() => resolve7());
+        (t) => new Promise((resolve8, reject) => {
+          t.once("error", reject);
+          t.end(() => resolve8());
         })
       )
     ).then(() => done(), done);
   }
   _destroy(err, done) {
-    for (const t2 of this.targets) t2.destroy(err ?? void 0);
+    for (const t of this.targets) t.destroy(err ?? void 0);
     done(err);
   }
 };
 function writeTo(target, chunk) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     const onError = (err) => reject(err);
     target.once("error", onError);
     const ok = target.write(chunk, (err) => {
@@ -4164,7 +5073,7 @@ function writeTo(target, chunk) {
     });
     const finish = () => {
       target.off("error", onError);
-      resolve7();
+      resolve8();
     };
     if (ok) finish();
     else target.once("drain", finish);
@@ -4174,18 +5083,18 @@ function writeTo(target, chunk) {
 // src/util/git.ts
 import { execFile } from "node:child_process";
 function git(cwd, args) {
-  return new Promise((resolve7) => {
+  return new Promise((resolve8) => {
     execFile(
       "git",
       args,
       { cwd, timeout: 3e4, encoding: "utf8" },
-      (err, stdout) => resolve7(err ? void 0 : stdout)
+      (err, stdout) => resolve8(err ? void 0 : stdout)
     );
   });
 }
 async function gitTags(cwd) {
   const out = await git(cwd, ["tag", "--list"]);
-  return out?.split("\n").filter((t2) => t2 !== "");
+  return out?.split("\n").filter((t) => t !== "");
 }
 async function commitDate(cwd) {
   const out = await git(cwd, ["log", "-1", "--format=%cI"]);
@@ -4258,7 +5167,7 @@ async function makePlan(config, store, ctx) {
   };
   const indexDir = indexFolder(placement).join("/");
   const index = await readIndex(store, indexDir, config.osName, config.osVersion);
-  const existing = [...index.versions.map((e2) => e2.version)];
+  const existing = [...index.versions.map((e) => e.version)];
   if (config.layout === "versioned") {
     for (const folder of await store.folders(indexDir)) {
       if (isCalendarDate(folder) && await store.size(`${indexDir}/${folder}/${IMAGE_FILE}`) !== void 0)
@@ -5103,7 +6012,7 @@ var EVIDENCE = {
   cloudInit: { packages: ["cloud-init"], files: ["usr/bin/cloud-init", "usr/local/bin/cloud-init"] }
 };
 var TRACKED_DEEP = /* @__PURE__ */ new Set([
-  ...Object.values(EVIDENCE).flatMap((e2) => e2.files),
+  ...Object.values(EVIDENCE).flatMap((e) => e.files),
   "etc/cloud/cloud.cfg",
   CLOUD_INIT_DISABLED
 ]);
@@ -5401,9 +6310,9 @@ import { createHash as createHash5 } from "node:crypto";
 
 // src/source/build-cache.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { lstat, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join4, resolve as resolve2 } from "node:path";
+import { lstat as lstat2, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import { isAbsolute as isAbsolute2, join as join5, resolve as resolve3 } from "node:path";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -5415,7 +6324,7 @@ function isPlainObject(value) {
 }
 
 // node_modules/execa/lib/arguments/file-url.js
-import { fileURLToPath as fileURLToPath4 } from "node:url";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
 var safeNormalizeFileUrl = (file, name) => {
   const fileString = normalizeFileUrl(normalizeDenoExecPath(file));
   if (typeof fileString !== "string") {
@@ -5425,7 +6334,7 @@ var safeNormalizeFileUrl = (file, name) => {
 };
 var normalizeDenoExecPath = (file) => isDenoExecPath(file) ? file.toString() : file;
 var isDenoExecPath = (file) => typeof file !== "string" && file && Object.getPrototypeOf(file) === String.prototype;
-var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath4(file) : file;
+var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath3(file) : file;
 
 // node_modules/execa/lib/methods/parameters.js
 var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
@@ -5452,7 +6361,7 @@ var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
 import { ChildProcess } from "node:child_process";
 
 // node_modules/execa/lib/utils/uint-array.js
-import { StringDecoder } from "node:string_decoder";
+import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 var { toString: objectToString } = Object.prototype;
 var isArrayBuffer = (value) => objectToString.call(value) === "[object ArrayBuffer]";
 var isUint8Array = (value) => objectToString.call(value) === "[object Uint8Array]";
@@ -5469,7 +6378,7 @@ var uint8ArraysToStrings = (uint8ArraysOrStrings, encoding) => {
   if (encoding === "utf8" && uint8ArraysOrStrings.every((uint8ArrayOrString) => typeof uint8ArrayOrString === "string")) {
     return uint8ArraysOrStrings;
   }
-  const decoder = new StringDecoder(encoding);
+  const decoder = new StringDecoder2(encoding);
   const strings = uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString).map((uint8Array) => decoder.write(uint8Array));
   const finalString = decoder.end();
   return finalString === "" ? strings : [...strings, finalString];
@@ -5599,7 +6508,7 @@ var getSubprocessResult = ({ stdout }) => {
 };
 
 // node_modules/execa/lib/methods/main-sync.js
-import { spawnSync } from "node:child_process";
+import { spawnSync as spawnSync2 } from "node:child_process";
 
 // node_modules/execa/lib/arguments/specific.js
 import { debuglog } from "node:util";
@@ -5705,7 +6614,7 @@ var joinCommand = (filePath, rawArguments) => {
   const escapedCommand = fileAndArguments.map((fileAndArgument) => quoteString(escapeControlCharacters(fileAndArgument))).join(" ");
   return { command, escapedCommand };
 };
-var escapeLines = (lines) => stripVTControlCharacters(lines).split("\n").map((line) => escapeControlCharacters(line)).join("\n");
+var escapeLines = (lines2) => stripVTControlCharacters(lines2).split("\n").map((line) => escapeControlCharacters(line)).join("\n");
 var escapeControlCharacters = (line) => line.replaceAll(SPECIAL_CHAR_REGEXP, (character) => escapeControlCharacter(character));
 var escapeControlCharacter = (character) => {
   const commonEscape = COMMON_ESCAPES[character];
@@ -6031,11 +6940,11 @@ var replacements = Object.entries(specialMainSymbols);
 // node_modules/yoctocolors/base.js
 import tty from "node:tty";
 var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format = (open2, close) => {
+var format = (open3, close) => {
   if (!hasColors) {
     return (input) => input;
   }
-  const openCode = `\x1B[${open2}m`;
+  const openCode = `\x1B[${open3}m`;
   const closeCode = `\x1B[${close}m`;
   return (input) => {
     const string = input + "";
@@ -6293,10 +7202,10 @@ function pathKey(options = {}) {
 import { promisify } from "node:util";
 import { execFile as execFileCallback, execFileSync as execFileSyncOriginal } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath as fileURLToPath5 } from "node:url";
+import { fileURLToPath as fileURLToPath4 } from "node:url";
 var execFileOriginal = promisify(execFileCallback);
 function toPath(urlOrPath) {
-  return urlOrPath instanceof URL ? fileURLToPath5(urlOrPath) : urlOrPath;
+  return urlOrPath instanceof URL ? fileURLToPath4(urlOrPath) : urlOrPath;
 }
 function traversePathUp(startPath) {
   return {
@@ -6390,10 +7299,10 @@ var ExecaSyncError = class extends Error {
 setErrorName(ExecaSyncError, ExecaSyncError.name);
 
 // node_modules/execa/lib/terminate/signal.js
-import { constants as constants3 } from "node:os";
+import { constants as constants4 } from "node:os";
 
 // node_modules/human-signals/build/src/main.js
-import { constants as constants2 } from "node:os";
+import { constants as constants3 } from "node:os";
 
 // node_modules/human-signals/build/src/realtime.js
 var getRealtimeSignals = () => {
@@ -6411,7 +7320,7 @@ var SIGRTMIN = 34;
 var SIGRTMAX = 64;
 
 // node_modules/human-signals/build/src/signals.js
-import { constants } from "node:os";
+import { constants as constants2 } from "node:os";
 
 // node_modules/human-signals/build/src/core.js
 var SIGNALS = [
@@ -6702,7 +7611,7 @@ var normalizeSignal = ({
 }) => {
   const {
     signals: { [name]: constantSignal }
-  } = constants;
+  } = constants2;
   const supported = constantSignal !== void 0;
   const number = supported ? constantSignal : defaultNumber;
   return { name, number, description, supported, action, forced, standard };
@@ -6751,7 +7660,7 @@ var getSignalByNumber = (number, signals2) => {
   };
 };
 var findSignalByNumber = (number, signals2) => {
-  const signal = signals2.find(({ name }) => constants2.signals[name] === number);
+  const signal = signals2.find(({ name }) => constants3.signals[name] === number);
   if (signal !== void 0) {
     return signal;
   }
@@ -6785,13 +7694,13 @@ var normalizeSignalInteger = (signalInteger, optionName) => {
   throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
 };
-var getSignalsIntegerToName = () => new Map(Object.entries(constants3.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
+var getSignalsIntegerToName = () => new Map(Object.entries(constants4.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
 var signalsIntegerToName = getSignalsIntegerToName();
 var normalizeSignalName = (signalName, optionName) => {
-  if (signalName in constants3.signals) {
+  if (signalName in constants4.signals) {
     return signalName;
   }
-  if (signalName.toUpperCase() in constants3.signals) {
+  if (signalName.toUpperCase() in constants4.signals) {
     throw new TypeError(`Invalid ${optionName} '${signalName}': please rename it to '${signalName.toUpperCase()}'.`);
   }
   throw new TypeError(`Invalid ${optionName} '${signalName}': this signal name does not exist.
@@ -6799,8 +7708,8 @@ ${getAvailableSignals()}`);
 };
 var getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-var getAvailableSignalNames = () => Object.keys(constants3.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
-var getAvailableSignalIntegers = () => [...new Set(Object.values(constants3.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
+var getAvailableSignalNames = () => Object.keys(constants4.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
+var getAvailableSignalIntegers = () => [...new Set(Object.values(constants4.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
 var getSignalDescription = (signal) => signalsByName[signal].description;
 
 // node_modules/execa/lib/terminate/kill.js
@@ -6973,8 +7882,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise = new Promise((resolve7, reject) => {
-    Object.assign(methods, { resolve: resolve7, reject });
+  const promise = new Promise((resolve8, reject) => {
+    Object.assign(methods, { resolve: resolve8, reject });
   });
   return Object.assign(promise, methods);
 };
@@ -7665,7 +8574,7 @@ var normalizeOptions = (filePath, rawArguments, rawOptions) => {
   options.env = getEnv(options);
   options.killSignal = normalizeKillSignal(options.killSignal);
   options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
-  options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
+  options.lines = options.lines.map((lines2, fdNumber) => lines2 && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
   if (process6.platform === "win32" && path5.basename(file, ".exe") === "cmd") {
     commandArguments.unshift("/q");
   }
@@ -7768,16 +8677,16 @@ var c = class {
   #n;
   #r = false;
   #e = void 0;
-  constructor(e2, t2) {
-    this.#t = e2, this.#n = t2;
+  constructor(e, t) {
+    this.#t = e, this.#n = t;
   }
   next() {
-    const e2 = () => this.#s();
-    return this.#e = this.#e ? this.#e.then(e2, e2) : e2(), this.#e;
+    const e = () => this.#s();
+    return this.#e = this.#e ? this.#e.then(e, e) : e(), this.#e;
   }
-  return(e2) {
-    const t2 = () => this.#i(e2);
-    return this.#e ? this.#e.then(t2, t2) : t2();
+  return(e) {
+    const t = () => this.#i(e);
+    return this.#e ? this.#e.then(t, t) : t();
   }
   async #s() {
     if (this.#r)
@@ -7785,30 +8694,30 @@ var c = class {
         done: true,
         value: void 0
       };
-    let e2;
+    let e;
     try {
-      e2 = await this.#t.read();
-    } catch (t2) {
-      throw this.#e = void 0, this.#r = true, this.#t.releaseLock(), t2;
+      e = await this.#t.read();
+    } catch (t) {
+      throw this.#e = void 0, this.#r = true, this.#t.releaseLock(), t;
     }
-    return e2.done && (this.#e = void 0, this.#r = true, this.#t.releaseLock()), e2;
+    return e.done && (this.#e = void 0, this.#r = true, this.#t.releaseLock()), e;
   }
-  async #i(e2) {
+  async #i(e) {
     if (this.#r)
       return {
         done: true,
-        value: e2
+        value: e
       };
     if (this.#r = true, !this.#n) {
-      const t2 = this.#t.cancel(e2);
-      return this.#t.releaseLock(), await t2, {
+      const t = this.#t.cancel(e);
+      return this.#t.releaseLock(), await t, {
         done: true,
-        value: e2
+        value: e
       };
     }
     return this.#t.releaseLock(), {
       done: true,
-      value: e2
+      value: e
     };
   }
 };
@@ -7836,11 +8745,11 @@ var u = Object.create(a, {
   }
 });
 function h({ preventCancel: r = false } = {}) {
-  const e2 = this.getReader(), t2 = new c(
-    e2,
+  const e = this.getReader(), t = new c(
+    e,
     r
   ), s = Object.create(u);
-  return s[n] = t2, s;
+  return s[n] = t, s;
 }
 
 // node_modules/get-stream/source/stream.js
@@ -8108,23 +9017,23 @@ var stringMethods = {
 Object.assign(nodeImports, { on, finished });
 
 // node_modules/execa/lib/io/max-buffer.js
-var handleMaxBuffer = ({ error, stream, readableObjectMode, lines, encoding, fdNumber }) => {
+var handleMaxBuffer = ({ error, stream, readableObjectMode, lines: lines2, encoding, fdNumber }) => {
   if (!(error instanceof MaxBufferError)) {
     throw error;
   }
   if (fdNumber === "all") {
     return error;
   }
-  const unit = getMaxBufferUnit(readableObjectMode, lines, encoding);
+  const unit = getMaxBufferUnit(readableObjectMode, lines2, encoding);
   error.maxBufferInfo = { fdNumber, unit };
   stream.destroy();
   throw error;
 };
-var getMaxBufferUnit = (readableObjectMode, lines, encoding) => {
+var getMaxBufferUnit = (readableObjectMode, lines2, encoding) => {
   if (readableObjectMode) {
     return "objects";
   }
-  if (lines) {
+  if (lines2) {
     return "lines";
   }
   if (encoding === "buffer") {
@@ -8636,7 +9545,7 @@ var handleResult = (result, verboseInfo, { reject }) => {
 };
 
 // node_modules/execa/lib/stdio/handle-sync.js
-import { readFileSync as readFileSync2 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 
 // node_modules/execa/node_modules/is-stream/index.js
 function isStream2(stream, { checkOpen = true } = {}) {
@@ -8980,7 +9889,7 @@ var normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((st
 var isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item) => item === "pipe");
 
 // node_modules/execa/lib/stdio/native.js
-import { readFileSync } from "node:fs";
+import { readFileSync as readFileSync2 } from "node:fs";
 import tty2 from "node:tty";
 var handleNativeStream = ({ stdioItem, stdioItem: { type }, isStdioArray, fdNumber, direction, isSync }) => {
   if (!isStdioArray || type !== "native") {
@@ -9014,7 +9923,7 @@ var getTargetFd = ({ value, optionName, fdNumber, direction }) => {
   if (tty2.isatty(targetFdNumber)) {
     throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
   }
-  return { type: "uint8Array", value: bufferToUint8Array(readFileSync(targetFdNumber)), optionName };
+  return { type: "uint8Array", value: bufferToUint8Array(readFileSync2(targetFdNumber)), optionName };
 };
 var getTargetFdNumber = (value, fdNumber) => {
   if (value === "inherit") {
@@ -9347,8 +10256,8 @@ var addProperties = {
 var addPropertiesSync = {
   input: {
     ...addProperties,
-    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync2(value))] }),
-    filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array(readFileSync2(file))] }),
+    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync3(value))] }),
+    filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array(readFileSync3(file))] }),
     fileNumber: forbiddenIfSync,
     iterable: ({ value }) => ({ contents: [...value] }),
     string: ({ value }) => ({ contents: [value] }),
@@ -9483,7 +10392,7 @@ Instead, \`yield\` should either be called with a value, or not be called at all
 
 // node_modules/execa/lib/transform/encoding-transform.js
 import { Buffer as Buffer9 } from "node:buffer";
-import { StringDecoder as StringDecoder2 } from "node:string_decoder";
+import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 var getEncodingTransformGenerator = (binary, encoding, skipped2) => {
   if (skipped2) {
     return;
@@ -9491,7 +10400,7 @@ var getEncodingTransformGenerator = (binary, encoding, skipped2) => {
   if (binary) {
     return { transform: encodingUint8ArrayGenerator.bind(void 0, new TextEncoder()) };
   }
-  const stringDecoder = new StringDecoder2(encoding);
+  const stringDecoder = new StringDecoder3(encoding);
   return {
     transform: encodingStringGenerator.bind(void 0, stringDecoder),
     final: encodingStringFinal.bind(void 0, stringDecoder)
@@ -9694,7 +10603,7 @@ var validateSerializable = (newContents) => {
 };
 
 // node_modules/execa/lib/io/output-sync.js
-import { writeFileSync, appendFileSync } from "node:fs";
+import { writeFileSync as writeFileSync3, appendFileSync } from "node:fs";
 
 // node_modules/execa/lib/verbose/output.js
 var shouldLogOutput = ({ stdioItems, encoding, verboseInfo, fdNumber }) => fdNumber !== "all" && isFullVerbose(verboseInfo, fdNumber) && !BINARY_ENCODINGS.has(encoding) && fdUsesVerbose(fdNumber) && (stdioItems.some(({ type, value }) => type === "native" && PIPED_STDIO_VALUES.has(value)) || stdioItems.every(({ type }) => TRANSFORM_TYPES.has(type)));
@@ -9741,7 +10650,7 @@ var transformOutputSync = ({ fileDescriptors, syncResult: { output }, options, i
   }, options));
   return { output: transformedOutput, ...state };
 };
-var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer, encoding, lines, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
+var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer, encoding, lines: lines2, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
   if (result === null) {
     return;
   }
@@ -9753,7 +10662,7 @@ var transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, out
     chunks,
     objectMode,
     encoding,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     fdNumber
   });
@@ -9785,7 +10694,7 @@ var runOutputGeneratorsSync = (chunks, stdioItems, encoding, state) => {
     return chunks;
   }
 };
-var serializeChunks = ({ chunks, objectMode, encoding, lines, stripFinalNewline: stripFinalNewline2, fdNumber }) => {
+var serializeChunks = ({ chunks, objectMode, encoding, lines: lines2, stripFinalNewline: stripFinalNewline2, fdNumber }) => {
   if (objectMode) {
     return { serializedResult: chunks };
   }
@@ -9793,7 +10702,7 @@ var serializeChunks = ({ chunks, objectMode, encoding, lines, stripFinalNewline:
     return { serializedResult: joinToUint8Array(chunks) };
   }
   const serializedResult = joinToString(chunks, encoding);
-  if (lines[fdNumber]) {
+  if (lines2[fdNumber]) {
     return { serializedResult, finalResult: splitLinesSync(serializedResult, !stripFinalNewline2[fdNumber], objectMode) };
   }
   return { serializedResult };
@@ -9821,7 +10730,7 @@ var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
       appendFileSync(path6, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path6, serializedResult);
+      writeFileSync3(path6, serializedResult);
     }
   }
 };
@@ -9994,7 +10903,7 @@ var runSubprocessSync = ({ file, commandArguments, options, command, escapedComm
   try {
     addInputOptionsSync(fileDescriptors, options);
     const normalizedOptions = normalizeSpawnSyncOptions(options);
-    return spawnSync(...concatenateShell(file, commandArguments, normalizedOptions));
+    return spawnSync2(...concatenateShell(file, commandArguments, normalizedOptions));
   } catch (error) {
     return makeEarlyError({
       error,
@@ -10037,7 +10946,7 @@ var getSyncResult = ({ error, exitCode, signal, timedOut, isMaxBuffer, stdio, al
 
 // node_modules/execa/lib/methods/main-async.js
 import { setMaxListeners } from "node:events";
-import { spawn as spawn2 } from "node:child_process";
+import { spawn as spawn4 } from "node:child_process";
 
 // node_modules/execa/lib/ipc/methods.js
 import process8 from "node:process";
@@ -10220,7 +11129,7 @@ import { ChildProcess as ChildProcess2 } from "node:child_process";
 import {
   PassThrough,
   Readable,
-  Writable as Writable2,
+  Writable as Writable3,
   Duplex
 } from "node:stream";
 var handleEarlyError = ({ error, command, escapedCommand, fileDescriptors, options, startTime, verboseInfo }) => {
@@ -10262,7 +11171,7 @@ var createDummyStream = () => {
 };
 var readable = () => new Readable({ read() {
 } });
-var writable = () => new Writable2({ write() {
+var writable = () => new Writable3({ write() {
 } });
 var duplex = () => new Duplex({ read() {
 }, write() {
@@ -10270,9 +11179,9 @@ var duplex = () => new Duplex({ read() {
 var handleDummyPromise = async (error, verboseInfo, options) => handleResult(error, verboseInfo, options);
 
 // node_modules/execa/lib/stdio/handle-async.js
-import { createReadStream as createReadStream2, createWriteStream as createWriteStream2 } from "node:fs";
+import { createReadStream as createReadStream2, createWriteStream as createWriteStream3 } from "node:fs";
 import { Buffer as Buffer10 } from "node:buffer";
-import { Readable as Readable2, Writable as Writable3, Duplex as Duplex2 } from "node:stream";
+import { Readable as Readable2, Writable as Writable4, Duplex as Duplex2 } from "node:stream";
 var handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
 var forbiddenIfAsync = ({ type, optionName }) => {
   throw new TypeError(`The \`${optionName}\` option cannot be ${TYPE_TO_MESSAGE[type]}.`);
@@ -10304,9 +11213,9 @@ var addPropertiesAsync = {
   },
   output: {
     ...addProperties2,
-    fileUrl: ({ value }) => ({ stream: createWriteStream2(value) }),
-    filePath: ({ value: { file, append } }) => ({ stream: createWriteStream2(file, append ? { flags: "a" } : {}) }),
-    webStream: ({ value }) => ({ stream: Writable3.fromWeb(value) }),
+    fileUrl: ({ value }) => ({ stream: createWriteStream3(value) }),
+    filePath: ({ value: { file, append } }) => ({ stream: createWriteStream3(file, append ? { flags: "a" } : {}) }),
+    webStream: ({ value }) => ({ stream: Writable4.fromWeb(value) }),
     iterable: forbiddenIfAsync,
     asyncIterable: forbiddenIfAsync,
     string: forbiddenIfAsync,
@@ -10856,7 +11765,7 @@ var {
    *
    * Returns a function that may be used to unload signal-exit.
    */
-  onExit,
+  onExit: onExit2,
   /**
    * Load the listeners.  Likely you never need to call this, unless
    * doing a rather deep integration with signal-exit functionality.
@@ -10880,7 +11789,7 @@ var cleanupOnExit = (subprocess, { cleanup, detached }, { signal }) => {
   if (!cleanup || detached) {
     return;
   }
-  const removeExitHandler = onExit(() => {
+  const removeExitHandler = onExit2(() => {
     subprocess.kill();
   });
   addAbortListener2(signal, () => {
@@ -11160,7 +12069,7 @@ var stopReadingOnExit = async (subprocess, controller) => {
     controller.abort();
   }
 };
-var iterateForResult = ({ stream, onStreamEnd, lines, encoding, stripFinalNewline: stripFinalNewline2, allMixed }) => {
+var iterateForResult = ({ stream, onStreamEnd, lines: lines2, encoding, stripFinalNewline: stripFinalNewline2, allMixed }) => {
   const controller = new AbortController();
   stopReadingOnStreamEnd(onStreamEnd, controller, stream);
   const objectMode = stream.readableObjectMode && !allMixed;
@@ -11170,7 +12079,7 @@ var iterateForResult = ({ stream, onStreamEnd, lines, encoding, stripFinalNewlin
     binary: encoding === "buffer",
     shouldEncode: !objectMode,
     encoding,
-    shouldSplit: !objectMode && lines,
+    shouldSplit: !objectMode && lines2,
     preserveNewlines: !stripFinalNewline2
   });
 };
@@ -11230,7 +12139,7 @@ var getGenerators = ({ binary, shouldEncode, encoding, shouldSplit, preserveNewl
 ].filter(Boolean);
 
 // node_modules/execa/lib/io/contents.js
-var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines: lines2, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
   const logPromise = logOutputAsync({
     stream,
     onStreamEnd,
@@ -11248,7 +12157,7 @@ var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, 
   const iterable = iterateForResult({
     stream,
     onStreamEnd,
-    lines,
+    lines: lines2,
     encoding,
     stripFinalNewline: stripFinalNewlineValue,
     allMixed
@@ -11260,7 +12169,7 @@ var getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, 
       fdNumber,
       encoding,
       maxBuffer,
-      lines
+      lines: lines2
     }),
     logPromise
   ]);
@@ -11291,9 +12200,9 @@ var resumeStream = async (stream) => {
     stream.resume();
   }
 };
-var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterable, fdNumber, encoding, maxBuffer, lines }) => {
+var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterable, fdNumber, encoding, maxBuffer, lines: lines2 }) => {
   try {
-    if (readableObjectMode || lines) {
+    if (readableObjectMode || lines2) {
       return await getStreamAsArray(iterable, { maxBuffer });
     }
     if (encoding === "buffer") {
@@ -11305,7 +12214,7 @@ var getStreamContents2 = async ({ stream, stream: { readableObjectMode }, iterab
       error,
       stream,
       readableObjectMode,
-      lines,
+      lines: lines2,
       encoding,
       fdNumber
     }));
@@ -11374,19 +12283,19 @@ var isStreamAbort = (error) => error?.code === "ERR_STREAM_PREMATURE_CLOSE";
 var isStreamEpipe = (error) => error?.code === "EPIPE";
 
 // node_modules/execa/lib/resolve/stdio.js
-var waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
+var waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines: lines2, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
   stream,
   fdNumber,
   encoding,
   buffer: buffer[fdNumber],
   maxBuffer: maxBuffer[fdNumber],
-  lines: lines[fdNumber],
+  lines: lines2[fdNumber],
   allMixed: false,
   stripFinalNewline: stripFinalNewline2,
   verboseInfo,
   streamInfo
 }));
-var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines: lines2, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
   if (!stream) {
     return;
   }
@@ -11403,7 +12312,7 @@ var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBu
       encoding,
       buffer,
       maxBuffer,
-      lines,
+      lines: lines2,
       allMixed,
       stripFinalNewline: stripFinalNewline2,
       verboseInfo,
@@ -11416,12 +12325,12 @@ var waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBu
 
 // node_modules/execa/lib/resolve/all-async.js
 var makeAllStream = ({ stdout, stderr }, { all }) => all && (stdout || stderr) ? mergeStreams([stdout, stderr].filter(Boolean)) : void 0;
-var waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => waitForSubprocessStream({
+var waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines: lines2, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => waitForSubprocessStream({
   ...getAllStream(subprocess, buffer),
   fdNumber: "all",
   encoding,
   maxBuffer: maxBuffer[1] + maxBuffer[2],
-  lines: lines[1] || lines[2],
+  lines: lines2[1] || lines2[2],
   allMixed: getAllMixed(subprocess),
   stripFinalNewline: stripFinalNewline2,
   verboseInfo,
@@ -11502,7 +12411,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     timeoutDuration: timeout,
     cancelSignal,
     gracefulCancel,
@@ -11531,7 +12440,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     verboseInfo,
     streamInfo
@@ -11541,7 +12450,7 @@ var waitForSubprocessResult = async ({
     encoding,
     buffer,
     maxBuffer,
-    lines,
+    lines: lines2,
     stripFinalNewline: stripFinalNewline2,
     verboseInfo,
     streamInfo
@@ -11625,11 +12534,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise = createDeferred();
   promises.push(promise);
-  const resolve7 = promise.resolve.bind(promise);
-  return { resolve: resolve7, promises };
+  const resolve8 = promise.resolve.bind(promise);
+  return { resolve: resolve8, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
-  resolve7();
+var waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
+  resolve8();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -11767,11 +12676,11 @@ var destroyOtherReadable = (stream, error) => {
 };
 
 // node_modules/execa/lib/convert/writable.js
-import { Writable as Writable4 } from "node:stream";
+import { Writable as Writable5 } from "node:stream";
 import { callbackify as callbackify3 } from "node:util";
 var createWritable = ({ subprocess, concurrentStreams }, { to } = {}) => {
   const { subprocessStdin, waitWritableFinal, waitWritableDestroy } = getSubprocessStdin(subprocess, to, concurrentStreams);
-  const writable2 = new Writable4({
+  const writable2 = new Writable5({
     ...getWritableMethods(subprocessStdin, subprocess, waitWritableFinal),
     destroy: callbackify3(onWritableDestroy.bind(void 0, {
       subprocessStdin,
@@ -11987,7 +12896,7 @@ var handleAsyncOptions = ({ timeout, signal, ...options }) => {
 var spawnSubprocessAsync = ({ file, commandArguments, options, startTime, verboseInfo, command, escapedCommand, fileDescriptors }) => {
   let subprocess;
   try {
-    subprocess = spawn2(...concatenateShell(file, commandArguments, options));
+    subprocess = spawn4(...concatenateShell(file, commandArguments, options));
   } catch (error) {
     return handleEarlyError({
       error,
@@ -12216,7 +13125,7 @@ var {
 
 // src/source/build-cache.ts
 function buildCacheDir(env = process.env) {
-  return resolve2(env.RUNNER_TEMP || tmpdir2(), "metal-image-buildkit-cache");
+  return resolve3(env.RUNNER_TEMP || tmpdir3(), "metal-image-buildkit-cache");
 }
 function newCacheDir(dir) {
   return `${dir}.new`;
@@ -12231,7 +13140,7 @@ function buildKitCacheArgs(dir, kind, options = {}) {
     };
   if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
   const args = [];
-  if (existsSync2(join4(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
+  if (existsSync2(join5(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
   if (options.exportCache !== false)
     args.push("--cache-to", `type=local,dest=${newCacheDir(dir)},mode=max,ignore-error=true`);
   return { args };
@@ -12246,7 +13155,7 @@ async function rotateCacheDir(dir) {
   await rename2(fresh, dir);
   return true;
 }
-async function probeBuildx(signal) {
+async function probeBuildx(signal, builder = "") {
   const query = async (args) => {
     const result = await execa("docker", args, {
       reject: false,
@@ -12256,12 +13165,12 @@ async function probeBuildx(signal) {
     });
     return result.exitCode === 0 ? String(result.stdout) : void 0;
   };
-  const [inspect3, status] = await Promise.all([
-    query(["buildx", "inspect"]),
+  const [inspect4, status] = await Promise.all([
+    query(["buildx", "inspect", ...builder ? [builder] : []]),
     query(["info", "--format", "{{json .DriverStatus}}"])
   ]);
   return {
-    ...inspect3 === void 0 ? {} : { driver: parseBuildxDriver(inspect3) },
+    ...inspect4 === void 0 ? {} : { driver: parseBuildxDriver(inspect4) },
     ...status === void 0 ? {} : { containerdStore: usesContainerdStore(status) }
   };
 }
@@ -12274,7 +13183,7 @@ function usesContainerdStore(driverStatusJson) {
 var toldUnavailable = false;
 async function cacheClient(log) {
   const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
-  const cache = missing.length === 0 ? await import("./cache-BQHRKCSZ.js") : void 0;
+  const cache = missing.length === 0 ? await import("./cache-FCJMVDRV.js") : void 0;
   if (cache?.isFeatureAvailable()) return cache;
   if (!toldUnavailable) {
     toldUnavailable = true;
@@ -12353,22 +13262,22 @@ async function treeSize(dir) {
   while (pending.length > 0) {
     const current = pending.pop();
     for (const entry of await readdir2(current, { withFileTypes: true })) {
-      const path6 = join4(current, entry.name);
+      const path6 = join5(current, entry.name);
       if (entry.isDirectory()) pending.push(path6);
-      else if (entry.isFile()) total += (await lstat(path6)).size;
+      else if (entry.isFile()) total += (await lstat2(path6)).size;
     }
   }
   return total;
 }
 function holdsCache(dir) {
-  return existsSync2(join4(dir, "index.json")) || existsSync2(join4(dir, "ref"));
+  return existsSync2(join5(dir, "index.json")) || existsSync2(join5(dir, "ref"));
 }
 
 // src/source/cache-key.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
-import { lstat as lstat2, readdir as readdir3, readFile as readFile3, readlink } from "node:fs/promises";
-import { join as join5, posix, resolve as resolve3 } from "node:path";
+import { lstat as lstat3, readdir as readdir3, readFile as readFile3, readlink } from "node:fs/promises";
+import { join as join6, posix, resolve as resolve4 } from "node:path";
 var KEY_PREFIX = "metal-image-buildkit-";
 var SEGMENT3 = 16;
 function cacheKey(build2, opts) {
@@ -12395,7 +13304,7 @@ function sha256(data) {
   return createHash4("sha256").update(data).digest("hex");
 }
 function dockerfilePath(build2) {
-  return build2.file ? resolve3(build2.file) : resolve3(build2.context, "Dockerfile");
+  return build2.file ? resolve4(build2.file) : resolve4(build2.context, "Dockerfile");
 }
 async function fileDigest(path6) {
   return `sha256:${await hashFile(path6)}`;
@@ -12423,23 +13332,23 @@ async function contextDigest(contextDir, dockerfile) {
   return `sha256:${hash2.digest("hex")}`;
 }
 async function* contextEntries(contextDir, dockerfile) {
-  const root = resolve3(contextDir);
+  const root = resolve4(contextDir);
   const matcher = new IgnoreMatcher(await readIgnoreFile(root, dockerfile));
   const pending = [""];
   while (pending.length > 0) {
     const rel = pending.pop();
-    const entries = await readdir3(join5(root, rel), { withFileTypes: true }).catch((err) => {
+    const entries = await readdir3(join6(root, rel), { withFileTypes: true }).catch((err) => {
       throw new StageError(
         "cache",
-        `cannot read ${join5(root, rel)} for the build context digest: ${errorMessage(err)}`
+        `cannot read ${join6(root, rel)} for the build context digest: ${errorMessage(err)}`
       );
     });
-    const names = entries.map((e2) => e2.name).sort(compareNames);
+    const names = entries.map((e) => e.name).sort(compareNames);
     const subdirs = [];
     for (const name of names) {
       const path6 = rel === "" ? name : `${rel}/${name}`;
-      const full = join5(root, path6);
-      const info = await lstat2(full);
+      const full = join6(root, path6);
+      const info = await lstat3(full);
       const mode = modeBits(info.mode);
       const excluded = matcher.matches(path6);
       if (info.isDirectory()) {
@@ -12473,8 +13382,8 @@ function modeBits(mode) {
   return (mode & 4095).toString(8);
 }
 async function readIgnoreFile(root, dockerfile) {
-  const file = dockerfile ? resolve3(dockerfile) : join5(root, "Dockerfile");
-  for (const candidate of [`${file}.dockerignore`, join5(root, ".dockerignore")]) {
+  const file = dockerfile ? resolve4(dockerfile) : join6(root, "Dockerfile");
+  for (const candidate of [`${file}.dockerignore`, join6(root, ".dockerignore")]) {
     const text2 = await readFile3(candidate, "utf8").catch((err) => {
       if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
       throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
@@ -12566,7 +13475,7 @@ function isRemoteContext(context) {
 
 // src/source/inline-cache.ts
 import { mkdir as mkdir2, readFile as readFile4, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 
 // src/source/build-args.ts
 function buildArgs(config) {
@@ -12581,13 +13490,15 @@ function buildArgs(config) {
   add("--platform", config.platform);
   for (const [key, value] of config.buildArgs) add("--build-arg", `${key}=${value}`, `${key}=***`);
   for (const label of config.labels) add("--label", label);
+  if (config.buildx.network) add("--network", config.buildx.network);
+  for (const host of config.buildx.addHosts) add("--add-host", host);
   if (config.noCache) add("--no-cache");
   if (config.pull) add("--pull");
   return { args, shown };
 }
 
 // src/source/docker.ts
-import { createInterface } from "node:readline";
+import { createInterface as createInterface2 } from "node:readline";
 var DOCKER = "docker";
 var TAIL_LINES = 25;
 function runDocker(args, options) {
@@ -12601,23 +13512,23 @@ function runDocker(args, options) {
     cancelSignal: options.signal,
     forceKillAfterDelay: 5e3
   });
-  const tail = [];
+  const tail2 = [];
   const collect = (stream) => {
     if (!stream) return Promise.resolve();
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on("line", (line) => {
+    const lines2 = createInterface2({ input: stream, crlfDelay: Infinity });
+    lines2.on("line", (line) => {
       options.log.info(line);
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
+      tail2.push(line);
+      if (tail2.length > TAIL_LINES) tail2.shift();
     });
-    return new Promise((resolve7) => lines.on("close", () => resolve7()));
+    return new Promise((resolve8) => lines2.on("close", () => resolve8()));
   };
   const piped = options.stdout === "pipe";
   const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)]);
   const done = Promise.all([proc, outputs]).then(([result]) => {
-    if (result.exitCode === void 0 && tail.length === 0)
-      tail.push(result.shortMessage ?? "docker did not start");
-    return { exitCode: result.exitCode, tail };
+    if (result.exitCode === void 0 && tail2.length === 0)
+      tail2.push(result.shortMessage ?? "docker did not start");
+    return { exitCode: result.exitCode, tail: tail2 };
   });
   return { stdout: piped ? proc.stdout : null, done };
 }
@@ -12647,8 +13558,8 @@ async function ensureDaemon(input, value, signal) {
   );
 }
 function lastLine(text2) {
-  const lines = text2.trim().split("\n");
-  return (lines[lines.length - 1] ?? "").trim();
+  const lines2 = text2.trim().split("\n");
+  return (lines2[lines2.length - 1] ?? "").trim();
 }
 function processExit(done, failure2) {
   const exited = done.then((result) => {
@@ -12658,13 +13569,22 @@ function processExit(done, failure2) {
   });
   return exited;
 }
+function stopThen(abort, done, after = async () => {
+}) {
+  return async () => {
+    abort.abort();
+    await done.catch(() => {
+    });
+    await after();
+  };
+}
 
 // src/source/inline-cache.ts
 var INLINE_IMAGE = "image.tar.gz";
 async function loadInlineCache(dir, log, signal) {
-  const ref = (await readFile4(join6(dir, "ref"), "utf8").catch(() => "")).trim();
+  const ref = (await readFile4(join7(dir, "ref"), "utf8").catch(() => "")).trim();
   if (!ref) return void 0;
-  const result = await execa(DOCKER, ["load", "-q", "-i", join6(dir, INLINE_IMAGE)], {
+  const result = await execa(DOCKER, ["load", "-q", "-i", join7(dir, INLINE_IMAGE)], {
     reject: false,
     cancelSignal: signal
   });
@@ -12693,10 +13613,10 @@ async function exportInlineCache(config, ref, dir, signal) {
   try {
     await rm3(dir, { recursive: true, force: true });
     await mkdir2(dir, { recursive: true });
-    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join6(dir, INLINE_IMAGE)], {
+    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join7(dir, INLINE_IMAGE)], {
       cancelSignal: signal
     });
-    await writeFile2(join6(dir, "ref"), `${ref}
+    await writeFile2(join7(dir, "ref"), `${ref}
 `);
   } finally {
     await execa(DOCKER, ["rmi", ref], { reject: false });
@@ -12733,9 +13653,156 @@ async function saveCache(cache, source, build2, log, signal) {
 }
 
 // src/source/build.ts
-import { mkdtemp, readFile as readFile5, rm as rm4, stat as stat2 } from "node:fs/promises";
-import { tmpdir as tmpdir3 } from "node:os";
-import { join as join8, resolve as resolve4 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { stat as stat3 } from "node:fs/promises";
+import { join as join11, resolve as resolve5 } from "node:path";
+
+// src/source/builder.ts
+async function detectBuilder(mode, signal) {
+  if (mode === "false") return { kind: "legacy", why: "input buildkit is false" };
+  if (await dockerQuery(["buildx", "version"], signal) !== void 0) return { kind: "buildx" };
+  const client = await dockerQuery(["version", "--format", "{{.Client.Version}}"], signal);
+  const major = Number.parseInt(client ?? "", 10);
+  if (major > 0 && major < 23) return { kind: "classic" };
+  const why = `docker client ${client ?? "(unknown)"} has no buildx plugin`;
+  if (mode === "true")
+    throw new InputError(
+      "buildkit",
+      mode,
+      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`
+    );
+  return { kind: "legacy", why };
+}
+
+// src/source/buildx.ts
+import { constants as constants5 } from "node:fs";
+import { access, chmod, mkdtemp, rm as rm4, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join8 } from "node:path";
+function unsupportedInput(options, kind) {
+  const used = [
+    ["builder", options.builder !== ""],
+    ["build-contexts", options.contexts.length > 0],
+    ["cache-to", options.cacheTo.length > 0],
+    ["push", options.push],
+    [options.attests[0]?.input ?? "attests", options.attests.length > 0]
+  ];
+  if (kind === "legacy")
+    used.push(
+      [options.secrets[0]?.input ?? "secrets", options.secrets.length > 0],
+      ["ssh", options.ssh.length > 0],
+      ["cache-from", options.cacheFrom.length > 0]
+    );
+  if (kind === "buildx") return void 0;
+  return used.find(([, given]) => given)?.[0];
+}
+function activeAttests(attests) {
+  return attests.map((a2) => a2.spec).filter((spec) => !/(^|,)disabled=(true|1)(,|$)/i.test(spec));
+}
+function makesAttestations(info) {
+  return info.driver !== "docker" || info.containerdStore === true;
+}
+var ATTESTATION_DRIVERS = "docker-container, kubernetes and remote builders make attestations (e.g. docker/setup-buildx-action); the docker driver only with the containerd image store";
+async function checkBuilder(options, signal, attests = options.attests) {
+  if (options.builder) {
+    const result = await execa(DOCKER, ["buildx", "inspect", options.builder], {
+      reject: false,
+      stdin: "ignore",
+      cancelSignal: signal,
+      timeout: 6e4
+    });
+    if (result.exitCode !== 0)
+      throw new InputError(
+        "builder",
+        options.builder,
+        `docker buildx cannot use it: ${lastLine(String(result.stderr)).replace(/^ERROR:\s*/, "")} (docker buildx ls lists the builders)`
+      );
+  }
+  const info = await probeBuildx(signal, options.builder);
+  const active = attests.filter((a2) => activeAttests([a2]).length > 0);
+  if (active.length > 0 && !makesAttestations(info))
+    throw attestationError(active[0].input, active[0].spec, "attestations", options.builder, info);
+  return info;
+}
+function attestationError(input, value, what2, builder, info) {
+  return new InputError(
+    input,
+    value,
+    `${what2}, which the builder ${builder || "(the current one)"} cannot make: its ${info.driver ?? "unknown"} driver has no attestations (${ATTESTATION_DRIVERS}). Switch them off with provenance: false and sbom-attestation: false`
+  );
+}
+var BuildFiles = class {
+  dir;
+  /** The folder, made (mode 0700) on first use. */
+  async folder() {
+    this.dir ??= await mkdtemp(join8(process.env.RUNNER_TEMP || tmpdir4(), "metal-image-build-"));
+    await chmod(this.dir, 448);
+    return this.dir;
+  }
+  async cleanup() {
+    if (this.dir) await rm4(this.dir, { recursive: true, force: true });
+    this.dir = void 0;
+  }
+};
+async function secretSpecs(secrets, files) {
+  const specs = [];
+  for (const [i2, secret] of secrets.entries()) {
+    const named = `${secret.id}=${secret.kind === "value" ? "***" : secret.source}`;
+    if (secret.kind === "env") {
+      checkSecretEnv(secret.id, secret.source, (problem) => new InputError(secret.input, named, problem));
+      specs.push(`id=${secret.id},env=${secret.source}`);
+    } else if (secret.kind === "file") {
+      const info = await stat2(secret.source).catch(() => void 0);
+      const readable2 = info?.isFile() && await access(secret.source, constants5.R_OK).then(
+        () => true,
+        () => false
+      );
+      if (!readable2)
+        throw new InputError(
+          secret.input,
+          named,
+          `secret "${secret.id}": no readable file at ${secret.source}`
+        );
+      specs.push(`id=${secret.id},src=${secret.source}`);
+    } else {
+      const path6 = join8(await files.folder(), `secret-${i2}`);
+      await writeFile3(path6, secret.source, { mode: 384 });
+      specs.push(`id=${secret.id},src=${path6}`);
+    }
+  }
+  return specs;
+}
+function checkSecretEnv(id, variable, error) {
+  if (!process.env[variable])
+    throw error(
+      `secret "${id}": the environment variable ${variable} is ${variable in process.env ? "empty" : "not set"} (buildx would pass an empty secret; a repository secret that is missing, e.g. on a pull request from a fork, looks like this)`
+    );
+}
+function buildxFlags(options, secrets) {
+  const flags = [];
+  const add = (flag, values) => {
+    for (const value of values) flags.push(flag, value);
+  };
+  if (options.builder) flags.push("--builder", options.builder);
+  add(
+    "--build-context",
+    options.contexts.map(([name, value]) => `${name}=${value}`)
+  );
+  add("--secret", secrets);
+  add("--ssh", options.ssh);
+  add("--cache-from", options.cacheFrom);
+  add("--cache-to", options.cacheTo);
+  add(
+    "--attest",
+    options.attests.map((a2) => a2.spec)
+  );
+  return flags;
+}
+
+// src/source/image-fs.ts
+import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
+import { tmpdir as tmpdir5 } from "node:os";
+import { join as join10 } from "node:path";
 
 // src/util/chunk-pool.ts
 var SLAB = 1 << 20;
@@ -12793,20 +13860,20 @@ var ChunkPool = class {
 };
 
 // src/source/engine.ts
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
-import { join as join7 } from "node:path";
+import { join as join9 } from "node:path";
 var DEFAULT_SOCKET = "/var/run/docker.sock";
 var MAX_HEADER = 64 * 1024;
 function localEngineSocket(env = process.env, home = homedir()) {
   const host = env.DOCKER_HOST;
   if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
   if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
-  const config = join7(env.DOCKER_CONFIG || join7(home, ".docker"), "config.json");
+  const config = join9(env.DOCKER_CONFIG || join9(home, ".docker"), "config.json");
   let current;
   try {
-    current = JSON.parse(readFileSync3(config, "utf8")).currentContext;
+    current = JSON.parse(readFileSync4(config, "utf8")).currentContext;
   } catch {
   }
   return current === void 0 || current === "" || current === "default" ? DEFAULT_SOCKET : void 0;
@@ -12820,7 +13887,7 @@ var EngineError = class extends Error {
   }
 };
 function engineGet(socketPath, path6, pool) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     const socket = pool ? connect({
       path: socketPath,
       onread: { buffer: () => pool.space(), callback: (n2) => socket.push(pool.filled(n2)) }
@@ -12849,7 +13916,7 @@ function engineGet(socketPath, path6, pool) {
         const body = head.subarray(end + 4);
         if (status === 200) {
           if (body.length > 0) socket.unshift(body);
-          return resolve7(socket);
+          return resolve8(socket);
         }
         return void errorBody(socket, body).then(
           (message) => fail(new EngineError(message || `HTTP status ${status}`, status))
@@ -12885,17 +13952,7 @@ async function errorBody(socket, start) {
 }
 
 // src/source/export.ts
-async function exportImage(image, platform2, log, signal) {
-  if (await dockerQuery(["image", "inspect", "--format", "{{.Id}}", image], signal) === void 0) {
-    log.info(`${image} is not present locally; pulling it for ${platform2}`);
-    const pulled = await runDocker(["pull", "--platform", platform2, image], { log, signal }).done;
-    if (pulled.exitCode !== 0)
-      throw new InputError(
-        "image",
-        image,
-        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
-      );
-  }
+async function exportContainer(image, platform2, log, signal) {
   log.info(`docker create --platform ${platform2} ${image}, then export it`);
   const created = await execa(DOCKER, ["create", "--platform", platform2, image, "/metal-image-export"], {
     reject: false,
@@ -12930,12 +13987,7 @@ async function exportImage(image, platform2, log, signal) {
       value: image,
       producer: true,
       streamsBuild: false,
-      cleanup: async () => {
-        abort.abort();
-        await done.catch(() => {
-        });
-        await removeContainer();
-      }
+      cleanup: stopThen(abort, done, removeContainer)
     };
   } catch (err) {
     await removeContainer();
@@ -12952,9 +14004,9 @@ async function engineExport(socketPath, container, image, log) {
     log.info(`${errorMessage(err)}; using docker export`);
     return void 0;
   }
-  const exited = new Promise((resolve7, reject) => {
-    socket.once("end", resolve7);
-    socket.once("close", () => resolve7());
+  const exited = new Promise((resolve8, reject) => {
+    socket.once("end", resolve8);
+    socket.once("close", () => resolve8());
     socket.once(
       "error",
       (err) => reject(
@@ -12980,6 +14032,117 @@ async function engineExport(socketPath, container, image, log) {
   };
 }
 
+// src/source/image-fs.ts
+async function exportImage(image, platform2, log, signal) {
+  let facts = await inspect3(image, signal);
+  if (!facts) {
+    log.info(`${image} is not present locally; pulling it for ${platform2}`);
+    const pulled = await runDocker(["pull", "--platform", platform2, image], { log, signal }).done;
+    if (pulled.exitCode !== 0)
+      throw new InputError(
+        "image",
+        image,
+        `not found locally and could not be pulled: ${pulled.tail.at(-1) ?? "docker pull failed"}`
+      );
+    facts = await inspect3(image, signal);
+  }
+  const ref = /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? facts?.tags[0] : image;
+  const builder = await detectBuilder("auto", signal);
+  const why = builder.kind === "legacy" ? `BuildKit is not available: ${builder.why}` : facts?.onBuild ? "it has ONBUILD instructions, which a build FROM it would run" : !ref ? "it has no name, and BuildKit reads images by name" : void 0;
+  if (why) {
+    log.warning(
+      `Exporting a container of ${image}, not the image itself (${why}): /etc/hostname, /etc/hosts and /etc/resolv.conf come out empty, /.dockerenv and /etc/mtab are added`
+    );
+    return exportContainer(image, platform2, log, signal);
+  }
+  const dir = await mkdtemp2(join10(tmpdir5(), "metal-image-from-"));
+  await writeFile4(join10(dir, "Dockerfile"), `FROM ${ref}
+`);
+  const context = builder.kind === "buildx" ? await dockerQuery(["context", "show"], signal) : void 0;
+  const args = [
+    ...builder.kind === "buildx" ? ["buildx", "build", ...context ? ["--builder", context] : []] : ["build"],
+    "--platform",
+    platform2,
+    "--progress",
+    "plain",
+    "--output",
+    "type=tar,dest=-",
+    dir
+  ];
+  log.info(`docker ${args.join(" ")} (Dockerfile: FROM ${ref})`);
+  const abort = new AbortController();
+  const { stdout, done } = runDocker(args, {
+    log,
+    signal: AbortSignal.any([signal, abort.signal]),
+    env: builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0,
+    stdout: "pipe"
+  });
+  const failure2 = (f) => new StageError(
+    "export",
+    `exporting the filesystem of ${image} with BuildKit failed (exit code ${f.exitCode ?? "none"}): ${f.tail.join("\n")}`
+  );
+  return {
+    stream: stdout,
+    exited: processExit(done, failure2),
+    method: `BuildKit's tar exporter FROM ${image} (the image's own filesystem)`,
+    input: "image",
+    value: image,
+    producer: true,
+    streamsBuild: false,
+    cleanup: stopThen(abort, done, () => rm5(dir, { recursive: true, force: true }))
+  };
+}
+async function inspect3(image, signal) {
+  const out = await dockerQuery(
+    ["image", "inspect", "--format", "{{json .RepoTags}} {{json .Config}}", image],
+    signal
+  );
+  if (out === void 0) return void 0;
+  const space = out.indexOf(" ");
+  const tags = JSON.parse(out.slice(0, space));
+  const config = JSON.parse(out.slice(space + 1));
+  return { tags: tags ?? [], onBuild: (config?.OnBuild?.length ?? 0) > 0 };
+}
+
+// src/source/push.ts
+import { readFile as readFile5 } from "node:fs/promises";
+async function readPush(metadataFile, names, log, target) {
+  let metadata;
+  try {
+    const all = JSON.parse(await readFile5(metadataFile, "utf8"));
+    metadata = target === void 0 ? all : all[target];
+  } catch (err) {
+    throw new StageError(
+      "push",
+      `docker buildx wrote no build metadata (${String(err)}): was the image pushed?`
+    );
+  }
+  const digest = metadata?.["containerimage.digest"];
+  if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest))
+    throw new StageError(
+      "push",
+      `docker buildx reported no pushed manifest for ${names.join(", ")}: nothing was published`
+    );
+  const pushed = String(metadata["image.name"] ?? "").split(",").map((n2) => n2.trim()).filter(Boolean);
+  const tags = pushed.length > 0 ? pushed : names;
+  log.info(`Pushed ${tags.join(", ")} (${digest}) from the same build`);
+  return { digest, tags };
+}
+function pushFailure(tail2, names, by) {
+  const pushing = tail2.some(
+    (l) => /pushing .* with docker|^\s*> pushing|failed to push|pushing layers|pushing manifest|exporting manifest list/.test(
+      l
+    )
+  );
+  if (!pushing) return void 0;
+  const error = [...tail2].reverse().find((l) => /^ERROR:/.test(l.trim()))?.replace(/^\s*ERROR:\s*/, "") ?? tail2.at(-1) ?? "the push failed";
+  return new InputError(
+    by.input,
+    by.value,
+    `pushing the image to ${names.join(", ")} failed: ${error}. Nothing was published to the destination; the registry keeps what the push completed before it failed (uploaded layers; with several names, the names pushed before the failure)`
+  );
+}
+
 // src/source/build.ts
 function buildFailure(config) {
   return (f) => new StageError(
@@ -12988,79 +14151,86 @@ function buildFailure(config) {
 ${f.tail.join("\n")}`
   );
 }
-async function detectBuilder(mode, signal) {
-  if (mode === "false") return { kind: "legacy", why: "input buildkit is false" };
-  if (await dockerQuery(["buildx", "version"], signal) !== void 0) return { kind: "buildx" };
-  const client = await dockerQuery(["version", "--format", "{{.Client.Version}}"], signal);
-  const major = Number.parseInt(client ?? "", 10);
-  if (major > 0 && major < 23) return { kind: "classic" };
-  const why = `docker client ${client ?? "(unknown)"} has no buildx plugin`;
-  if (mode === "true")
-    throw new InputError(
-      "buildkit",
-      mode,
-      `BuildKit is not available (${why}): install the buildx plugin, or use "auto" to fall back to docker export`
-    );
-  return { kind: "legacy", why };
-}
 async function build(config, log, signal, cache) {
   await checkBuildContext(config);
   const builder = await detectBuilder(config.buildkit, signal);
+  const unsupported = unsupportedInput(config.buildx, builder.kind);
+  if (unsupported)
+    throw new InputError(
+      unsupported,
+      "",
+      builder.kind === "legacy" ? `needs BuildKit, and this build uses the legacy builder (${builder.why})` : "needs docker buildx: the classic docker client (< 23) has no such option"
+    );
   const { args, shown } = buildArgs(config);
   if (builder.kind === "legacy") {
     if (cache) log.info("Build cache: not used: the legacy builder cannot use a BuildKit cache");
-    log.info(`BuildKit not used (${builder.why}): building, then docker create + docker export`);
+    log.info(`BuildKit not used (${builder.why}): building, then exporting the image's filesystem`);
     return legacyBuild(config, args, shown, log, signal);
   }
-  let cacheArgs = [];
-  let cacheKind;
-  if (cache) {
-    const buildx = builder.kind === "buildx" ? await probeBuildx(signal) : {};
-    const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache });
-    if (local.args) {
-      cacheArgs = local.args;
-      cacheKind = "local";
-    } else if (builder.kind === "classic" || buildx.driver === "docker") {
-      const loaded2 = await loadInlineCache(cache.dir, log, signal);
-      if (loaded2) cacheArgs = ["--cache-from", loaded2];
-      cacheKind = "inline";
-    } else log.info(`Build cache: not used: ${local.reason}`);
-  }
-  const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
-  const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
-  const tail = [...cacheArgs, "--output", "type=tar,dest=-", "--progress", "plain", config.context];
-  log.info(`docker ${[...prefix, ...shown, ...tail].join(" ")}`);
-  const abort = new AbortController();
-  const both = AbortSignal.any([signal, abort.signal]);
-  const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
-    log,
-    signal: both,
-    env,
-    stdout: "pipe"
-  });
-  return {
-    stream: stdout,
-    exited: processExit(done, buildFailure(config)),
-    method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
-    input: "context",
-    value: config.context,
-    producer: true,
-    streamsBuild: true,
-    cacheKind,
-    cleanup: async () => {
-      abort.abort();
-      await done.catch(() => {
-      });
+  const files = new BuildFiles();
+  try {
+    const { builder: named, attests } = config.buildx;
+    const probe = builder.kind === "buildx" && (named !== "" || attests.length > 0 || cache !== void 0);
+    const buildx = probe ? await checkBuilder(config.buildx, signal) : {};
+    let cacheArgs = [];
+    let cacheKind;
+    if (cache) {
+      const local = buildKitCacheArgs(cache.dir, builder.kind, { ...buildx, exportCache: cache.exportCache });
+      if (local.args) {
+        cacheArgs = local.args;
+        cacheKind = "local";
+      } else if (builder.kind === "classic" || buildx.driver === "docker") {
+        const loaded = await loadInlineCache(cache.dir, log, signal);
+        if (loaded) cacheArgs = ["--cache-from", loaded];
+        cacheKind = "inline";
+      } else log.info(`Build cache: not used: ${local.reason}`);
     }
-  };
+    const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files));
+    const { push, tags } = config.buildx;
+    const metadata = push ? join11(await files.folder(), "metadata.json") : void 0;
+    const outputs = ["--output", "type=tar,dest=-"];
+    if (push) {
+      outputs.push("--output", "type=image,push=true", "--metadata-file", metadata);
+      for (const tag of tags) outputs.push("--tag", tag);
+    }
+    const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
+    const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
+    const tail2 = [...flags, ...cacheArgs, ...outputs, "--progress", "plain", config.context];
+    log.info(`docker ${[...prefix, ...shown, ...tail2].join(" ")}`);
+    const abort = new AbortController();
+    const both = AbortSignal.any([signal, abort.signal]);
+    const { stdout, done } = runDocker([...prefix, ...args, ...tail2], {
+      log,
+      signal: both,
+      env,
+      stdout: "pipe"
+    });
+    const failed = buildFailure(config);
+    const by = { input: "push", value: "true" };
+    return {
+      stream: stdout,
+      exited: processExit(done, (f) => push && pushFailure(f.tail, tags, by) || failed(f)),
+      method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
+      input: "context",
+      value: config.context,
+      producer: true,
+      streamsBuild: true,
+      cacheKind,
+      ...push ? { pushed: () => readPush(metadata, tags, log) } : {},
+      cleanup: stopThen(abort, done, () => files.cleanup())
+    };
+  } catch (err) {
+    await files.cleanup();
+    throw err;
+  }
 }
 async function checkBuildContext(config) {
   if (isRemoteContext(config.context)) return;
-  const info = await stat2(config.context).catch(() => void 0);
+  const info = await stat3(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve4(config.file) : join8(config.context, "Dockerfile");
-  const fileInfo = await stat2(file).catch(() => void 0);
+  const file = config.file ? resolve5(config.file) : join11(config.context, "Dockerfile");
+  const fileInfo = await stat3(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
       "file",
@@ -13069,11 +14239,11 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const dir = await mkdtemp(join8(tmpdir3(), "metal-image-"));
-  const iidfile = join8(dir, "iid");
+  const tag = `metal-image-build/${randomBytes2(8).toString("hex")}:legacy`;
   const started = performance.now();
+  const untag = () => execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore" });
   try {
-    const own = ["--force-rm", "--iidfile", iidfile];
+    const own = ["--force-rm", "--tag", tag];
     log.info(`docker build ${[...shown, ...own, config.context].join(" ")}`);
     const { done } = runDocker(["build", ...args, ...own, config.context], {
       log,
@@ -13082,24 +14252,437 @@ async function legacyBuild(config, args, shown, log, signal) {
     });
     const result = await done;
     if (result.exitCode !== 0) throw buildFailure(config)(result);
-    const image = (await readFile5(iidfile, "utf8")).trim();
-    const source = await exportImage(image, config.platform, log, signal);
+    const source = await exportImage(tag, config.platform, log, signal);
     return {
       ...source,
       method: `docker build (legacy builder), ${source.method}`,
       input: "context",
       value: config.context,
-      before: { stage: "build", ms: performance.now() - started }
+      before: { stage: "build", ms: performance.now() - started },
+      cleanup: async () => {
+        await source.cleanup();
+        await untag();
+      }
     };
-  } finally {
-    await rm4(dir, { recursive: true, force: true });
+  } catch (err) {
+    await untag();
+    throw err;
   }
+}
+
+// src/source/bake.ts
+import { stat as stat4, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join12 } from "node:path";
+
+// src/source/csv.ts
+function csvRecords(text2) {
+  const records2 = [];
+  let record = [];
+  let field2 = "";
+  let quoted = false;
+  let atFieldStart = true;
+  const endRecord = () => {
+    record.push(field2);
+    if (record.length > 1 || record[0] !== "") records2.push(record);
+    record = [];
+    field2 = "";
+    atFieldStart = true;
+  };
+  for (let i2 = 0; i2 < text2.length; i2++) {
+    const c3 = text2[i2];
+    if (quoted) {
+      if (c3 === '"' && text2[i2 + 1] === '"') {
+        field2 += '"';
+        i2++;
+      } else if (c3 === '"') quoted = false;
+      else field2 += c3;
+    } else if (c3 === '"' && atFieldStart) {
+      quoted = true;
+      atFieldStart = false;
+    } else if (c3 === ",") {
+      record.push(field2);
+      field2 = "";
+      atFieldStart = true;
+    } else if (c3 === "\n" || c3 === "\r" && text2[i2 + 1] === "\n") {
+      if (c3 === "\r") i2++;
+      endRecord();
+    } else {
+      field2 += c3;
+      atFieldStart = false;
+    }
+  }
+  if (field2 !== "" || record.length > 0) endRecord();
+  return records2;
+}
+function csvFields(text2) {
+  return csvRecords(text2.replace(/\r?\n/g, " "))[0] ?? [];
+}
+
+// src/source/bake-definition.ts
+var LIST_KEYS = {
+  output: "output",
+  "cache-from": "cache-from",
+  "cache-to": "cache-to",
+  tags: "tags",
+  platform: "platforms",
+  secrets: "secret",
+  ssh: "ssh",
+  attest: "attest",
+  annotations: "annotations"
+};
+var MARKER = "METAL_IMAGE_SET_LINE_";
+function parseSetLines(lines2) {
+  return lines2.map((line, i2) => {
+    const eq = line.indexOf("=");
+    const left = eq === -1 ? line : line.slice(0, eq);
+    const append = left.endsWith("+");
+    const name = append ? left.slice(0, -1) : left;
+    const dot = name.indexOf(".");
+    const pattern = dot === -1 ? "" : name.slice(0, dot);
+    const key = dot === -1 ? "" : name.slice(dot + 1);
+    const value = eq === -1 ? void 0 : line.slice(eq + 1);
+    if (!pattern || !key || /\s/.test(name))
+      throw new InputError(
+        "set",
+        line,
+        "expected target.key=value (or target.key+=value), e.g. debian.args.FOO=bar"
+      );
+    if (value === void 0 && !key.startsWith("args."))
+      throw new InputError("set", line, "expected target.key=value: only args.NAME may leave out the value");
+    const top = key.split(".")[0];
+    if (append && !(top in LIST_KEYS))
+      throw new InputError(
+        "set",
+        line,
+        `+= appends to a list: ${Object.keys(LIST_KEYS).join(", ")}; "${key}" takes =`
+      );
+    const mine = append || top === "output" || top === "push";
+    return {
+      line,
+      pattern,
+      key,
+      append,
+      value,
+      by: mine ? "action" : "buildx",
+      ...mine ? { marker: `${MARKER}${i2}` } : {}
+    };
+  });
+}
+function printOverrides(target, sets) {
+  const flags = ["--set", `${target}.output=type=cacheonly`];
+  for (const set of sets)
+    flags.push("--set", set.by === "buildx" ? set.line : `${set.pattern}.args.${set.marker}=1`);
+  return flags;
+}
+function printFailure(message, config, sets) {
+  const unmatched = /could not find any target matching '([^']*)'/.exec(message)?.[1];
+  if (unmatched === config.target || /failed to find target /.test(message))
+    return new InputError(
+      "targets",
+      config.target,
+      `no such target in ${config.files.join(", ")} (give one target, not a group): ${message}`
+    );
+  if (unmatched !== void 0) {
+    const line = sets.find((s) => s.pattern === unmatched)?.line ?? unmatched;
+    return new InputError("set", line, `names no target of the bake files: ${message}`);
+  }
+  const key = /unknown key: (\S+)/.exec(message)?.[1];
+  const keyLine = key && sets.find((s) => s.key === key || s.key.startsWith(`${key}.`));
+  if (key || /invalid (override|key)/.test(message))
+    return new InputError("set", keyLine ? keyLine.line : sets.map((s) => s.line).join("; "), message);
+  if (/\.(hcl|json|ya?ml):\d|Invalid |Unsupported |parse|unmarshal|syntax/i.test(message))
+    return new InputError(
+      "bake-files",
+      config.files.join(", "),
+      `docker buildx bake cannot read them:
+${message}`
+    );
+  return new InputError("targets", config.target, `docker buildx bake cannot resolve it:
+${message}`);
+}
+function parseOutput(spec) {
+  const attrs = /* @__PURE__ */ new Map();
+  if (!spec.includes("=")) {
+    attrs.set("dest", spec);
+    return { type: spec === "-" ? "tar" : "local", attrs };
+  }
+  for (const field2 of csvFields(spec)) {
+    const eq = field2.indexOf("=");
+    if (eq === -1) continue;
+    attrs.set(field2.slice(0, eq).trim().toLowerCase(), field2.slice(eq + 1));
+  }
+  return { type: attrs.get("type") ?? "", attrs };
+}
+function pushes(spec) {
+  const { type, attrs } = parseOutput(spec);
+  return type === "registry" || type === "image" && /^(true|1)$/i.test(attrs.get("push") ?? "");
+}
+function droppedBecause(spec) {
+  const { type, attrs } = parseOutput(spec);
+  const dest = attrs.get("dest");
+  if ((type === "tar" || type === "local") && dest !== "-")
+    return `it would write the uncompressed rootfs to disk (${dest ?? "no dest"})`;
+  if (type === "tar") return "the action streams the tar itself";
+  if (type === "cacheonly") return "it exports nothing";
+  return void 0;
+}
+function planBake(printed, { config, sets, secretSpecs: secretSpecs2 }) {
+  const definition = structuredClone(printed);
+  delete definition.group;
+  const name = config.target;
+  const target = definition.target[name];
+  if (!target)
+    throw new InputError(
+      "targets",
+      name,
+      "docker buildx bake --print did not show this target (is it a group?)"
+    );
+  const groupTargets = printed.group?.default?.targets ?? [name];
+  if (groupTargets.length !== 1 || groupTargets[0] !== name)
+    throw new InputError(
+      "targets",
+      name,
+      `names several targets (${groupTargets.join(", ")}): give one target, the action publishes one image`
+    );
+  const outputs = [];
+  let pushSet;
+  for (const set of sets) {
+    if (set.by !== "action") continue;
+    for (const [tname, t] of Object.entries(definition.target)) {
+      if (!t.args || !(set.marker in t.args)) continue;
+      const top = set.key.split(".")[0];
+      if (top === "output" || top === "push") {
+        if (tname === name && top === "push") pushSet = set;
+        else if (tname === name) outputs.push({ spec: set.value, set });
+        continue;
+      }
+      const field2 = LIST_KEYS[top];
+      t[field2] = [...t[field2] ?? [], set.value];
+    }
+  }
+  for (const t of Object.values(definition.target)) {
+    if (!t.args) continue;
+    for (const arg of Object.keys(t.args)) if (arg.startsWith(MARKER)) delete t.args[arg];
+    if (Object.keys(t.args).length === 0) delete t.args;
+  }
+  const { buildx } = config;
+  for (const t of Object.values(definition.target)) {
+    if (secretSpecs2.length > 0) t.secret = [...t.secret ?? [], ...secretSpecs2];
+    if (buildx.ssh.length > 0) t.ssh = [...t.ssh ?? [], ...buildx.ssh];
+    if (buildx.attests.length > 0) t.attest = [...t.attest ?? [], ...buildx.attests.map((a2) => a2.spec)];
+    if (config.noCache) t["no-cache"] = true;
+    if (config.pull) t.pull = true;
+  }
+  if (config.buildArgs.length > 0) target.args = { ...target.args, ...Object.fromEntries(config.buildArgs) };
+  if (config.labels.length > 0)
+    target.labels = {
+      ...target.labels,
+      ...Object.fromEntries(
+        config.labels.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])
+      )
+    };
+  if (config.stage) target.target = config.stage;
+  if (buildx.contexts.length > 0)
+    target.contexts = { ...target.contexts, ...Object.fromEntries(buildx.contexts) };
+  if (buildx.cacheFrom.length > 0)
+    target["cache-from"] = [...target["cache-from"] ?? [], ...buildx.cacheFrom];
+  if (buildx.cacheTo.length > 0) target["cache-to"] = [...target["cache-to"] ?? [], ...buildx.cacheTo];
+  if (buildx.tags.length > 0) target.tags = [...buildx.tags];
+  target.platforms = [config.platform];
+  const dropped = [];
+  const kept = [];
+  for (const output of outputs) {
+    const why = droppedBecause(output.spec);
+    if (why) dropped.push({ spec: output.spec, why });
+    else kept.push(output);
+  }
+  const push = pushSet ? /^(true|1)$/i.test(pushSet.value ?? "") : buildx.push;
+  if (push && !kept.some((o2) => pushes(o2.spec))) kept.push({ spec: "type=image,push=true", set: pushSet });
+  const final = ["type=tar,dest=-", ...kept.map((o2) => o2.spec)];
+  target.output = final;
+  const pushing = kept.filter((o2) => pushes(o2.spec));
+  const pushTo = [...new Set(pushing.flatMap((o2) => nameList(o2.spec) ?? target.tags ?? []))];
+  const by = pushing[0]?.set;
+  const pushedBy = pushing.length === 0 ? void 0 : by ? { input: "set", value: by.line } : { input: "push", value: "true" };
+  if (pushedBy && pushTo.length === 0)
+    throw new InputError(
+      "tags",
+      "",
+      `the push (${pushedBy.input}: ${pushedBy.value}) needs a name: the bake target ${name} has no tags; give tags`
+    );
+  return {
+    definition,
+    outputs: final,
+    dropped,
+    pushTo,
+    pushedBy,
+    attests: activeAttestations(definition, config),
+    secrets: Object.entries(definition.target).flatMap(
+      ([tname, t]) => (t.secret ?? []).map((spec) => ({ target: tname, spec }))
+    )
+  };
+}
+function nameList(spec) {
+  const names = parseOutput(spec).attrs.get("name");
+  return names ? names.split(",").map((n2) => n2.trim()).filter(Boolean) : void 0;
+}
+function activeAttestations(definition, config) {
+  const fromInputs = new Map(config.buildx.attests.map((a2) => [a2.spec, a2.input]));
+  const active = [];
+  for (const [tname, t] of Object.entries(definition.target)) {
+    const byType = /* @__PURE__ */ new Map();
+    for (const spec of t.attest ?? []) byType.set(parseOutput(spec).type, spec);
+    for (const spec of byType.values())
+      if (!/^(true|1)$/i.test(parseOutput(spec).attrs.get("disabled") ?? ""))
+        active.push({ target: tname, spec, input: fromInputs.get(spec) ?? "targets" });
+  }
+  return active;
+}
+function definitionJson(definition) {
+  const escape = (value) => {
+    if (typeof value === "string") return value.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
+    if (Array.isArray(value)) return value.map(escape);
+    if (value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escape(v)]));
+    return value;
+  };
+  return `${JSON.stringify(escape(definition), null, 2)}
+`;
+}
+function envSecrets(specs) {
+  const found = [];
+  for (const spec of specs) {
+    const fields = new Map(
+      csvFields(spec).map((f) => {
+        const eq = f.indexOf("=");
+        return [f.slice(0, eq).trim().toLowerCase(), f.slice(eq + 1)];
+      })
+    );
+    const id = fields.get("id") ?? "";
+    const file = fields.get("src") ?? fields.get("source");
+    const env = fields.get("env") ?? (fields.get("type") === "env" ? file : void 0);
+    if (env) found.push({ id, variable: env });
+    else if (!file && id && id in process.env) found.push({ id, variable: id });
+  }
+  return found;
+}
+
+// src/source/bake.ts
+async function bake(config, log, signal) {
+  for (const file of config.files) {
+    const info = await stat4(file).catch(() => void 0);
+    if (!info?.isFile())
+      throw new InputError("bake-files", file, `no such file (paths are relative to ${process.cwd()})`);
+  }
+  const files = new BuildFiles();
+  try {
+    const named = config.buildx.builder ? await checkBuilder(config.buildx, signal, []) : void 0;
+    const secrets = await secretSpecs(config.buildx.secrets, files);
+    const sets = parseSetLines(config.set);
+    const printed = await printDefinition(config, printOverrides(config.target, sets), signal, sets);
+    const plan = planBake(printed, { config, sets, secretSpecs: secrets });
+    const builder = plan.attests.length > 0 ? named ?? await probeBuildx(signal) : {};
+    checkPlan(plan, config, builder);
+    describePlan(plan, config, log);
+    const dir = await files.folder();
+    const definition = join12(dir, "bake.json");
+    const metadata = join12(dir, "metadata.json");
+    await writeFile5(definition, definitionJson(plan.definition), { mode: 384 });
+    const args = ["buildx", "bake", "-f", definition, "--metadata-file", metadata, "--progress", "plain"];
+    if (config.buildx.builder) args.push("--builder", config.buildx.builder);
+    args.push(config.target);
+    log.info(`docker ${args.join(" ")}`);
+    const abort = new AbortController();
+    const { stdout, done } = runDocker(args, {
+      log,
+      signal: AbortSignal.any([signal, abort.signal]),
+      stdout: "pipe"
+    });
+    const failure2 = (f) => plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy) || new StageError(
+      "build",
+      `docker buildx bake failed (exit code ${f.exitCode ?? "none"}) for target "${config.target}". Last lines of its output:
+${f.tail.join("\n")}`
+    );
+    return {
+      stream: stdout,
+      exited: processExit(done, failure2),
+      method: `docker buildx bake ${config.target}, tar exporter`,
+      input: "targets",
+      value: config.target,
+      producer: true,
+      streamsBuild: true,
+      ...plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {},
+      cleanup: stopThen(abort, done, () => files.cleanup())
+    };
+  } catch (err) {
+    await files.cleanup();
+    throw err;
+  }
+}
+async function printDefinition(config, overrides, signal, sets) {
+  const args = ["buildx", "bake", "--print", "--progress", "quiet"];
+  for (const file of config.files) args.push("-f", file);
+  args.push(...overrides, config.target);
+  const result = await execa(DOCKER, args, {
+    reject: false,
+    stdin: "ignore",
+    cancelSignal: signal,
+    timeout: 12e4
+  });
+  if (result.exitCode !== 0) {
+    const message = bakeMessage(String(result.stderr)) || result.shortMessage || "docker buildx bake --print failed";
+    throw printFailure(message, config, sets);
+  }
+  try {
+    return JSON.parse(String(result.stdout));
+  } catch {
+    throw new StageError(
+      "bake",
+      `docker buildx bake --print printed no definition: ${String(result.stdout).slice(0, 200)}`
+    );
+  }
+}
+function bakeMessage(stderr) {
+  const lines2 = stderr.split("\n").filter((l) => !/^#\d+ /.test(l));
+  const start = lines2.findIndex((l) => /^ERROR|^\S+:\d+$/.test(l.trim()));
+  return (start === -1 ? lines2 : lines2.slice(start)).join("\n").trim().slice(0, 4e3);
+}
+function checkPlan(plan, config, builder) {
+  if (plan.attests.length > 0 && !makesAttestations(builder)) {
+    const { input, spec, target } = plan.attests[0];
+    throw input === "targets" ? attestationError(
+      input,
+      config.target,
+      `the bake file asks for attestations (target ${target}: ${spec})`,
+      config.buildx.builder,
+      builder
+    ) : attestationError(input, spec, "attestations", config.buildx.builder, builder);
+  }
+  for (const { target, spec } of plan.secrets)
+    for (const { id, variable } of envSecrets([spec]))
+      checkSecretEnv(
+        id,
+        variable,
+        (problem) => new InputError("targets", config.target, `the bake file's secret of target ${target}: ${problem}`)
+      );
+}
+function describePlan(plan, config, log) {
+  const t = plan.definition.target[config.target];
+  const contexts = Object.entries(t.contexts ?? {}).map(([k, v]) => `${k}=${v}`);
+  const linked = Object.keys(plan.definition.target).filter((n2) => n2 !== config.target);
+  log.info(
+    `Bake target ${config.target} (${config.files.join(", ")}): context ${t.context ?? "."}, dockerfile ${t.dockerfile ?? "Dockerfile"}${contexts.length > 0 ? `, contexts ${contexts.join(" ")}` : ""}${linked.length > 0 ? `; also builds ${linked.join(", ")} (target: contexts)` : ""}; platform ${config.platform}`
+  );
+  log.info(
+    `Outputs: the rootfs to the action (type=tar,dest=-)${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(", ")}` : ""}${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(" ")})` : ""}. The bake file's own outputs are not used.`
+  );
+  for (const { spec, why } of plan.dropped) log.info(`Output ${spec} left out: ${why}`);
 }
 
 // src/source/rootfs-file.ts
 import { fstatSync, statSync as statSync2 } from "node:fs";
-import { open, stat as stat3 } from "node:fs/promises";
-import { resolve as resolve5 } from "node:path";
+import { open as open2, stat as stat5 } from "node:fs/promises";
+import { resolve as resolve6 } from "node:path";
 import { Readable as Readable4 } from "node:stream";
 import { isatty } from "node:tty";
 var READ_SIZE = 512 << 10;
@@ -13173,8 +14756,8 @@ function devNull() {
 }
 async function openRootfsFile(path6) {
   if (path6 === "-") return openStdin();
-  const full = resolve5(path6);
-  const info = await stat3(full).catch((err) => {
+  const full = resolve6(path6);
+  const info = await stat5(full).catch((err) => {
     throw new InputError(
       "rootfs",
       path6,
@@ -13190,7 +14773,7 @@ async function openRootfsFile(path6) {
   const seekable = info.isFile();
   if (seekable) {
     const head = Buffer.alloc(8);
-    const handle = await open(full, "r").catch((err) => {
+    const handle = await open2(full, "r").catch((err) => {
       throw new InputError("rootfs", path6, `cannot open it: ${errnoWords(err)}; expected a readable tar file`);
     });
     try {
@@ -13237,7 +14820,7 @@ var PooledFileStream = class extends Readable4 {
     this.explain = explain;
   }
   _construct(done) {
-    open(this.path, "r").then(
+    open2(this.path, "r").then(
       (handle) => {
         this.handle = handle;
         done();
@@ -13273,7 +14856,7 @@ var PooledFileStream = class extends Readable4 {
 
 // src/source/open.ts
 function sourceTitle(config) {
-  return { build: "Build", image: "Export image", rootfs: "Read rootfs" }[config.kind];
+  return { build: "Build", bake: "Bake", image: "Export image", rootfs: "Read rootfs" }[config.kind];
 }
 async function openSource(config, log, signal, cache) {
   switch (config.kind) {
@@ -13284,11 +14867,14 @@ async function openSource(config, log, signal, cache) {
       await ensureDaemon("image", config.image, signal);
       const source = await exportImage(config.image, config.platform, log, signal);
       const ms = performance.now() - started;
-      return { ...source, before: { stage: "prepare (pull if missing, create container)", ms } };
+      return { ...source, before: { stage: "prepare (pull if missing)", ms } };
     }
     case "build":
       await ensureDaemon("context", config.build.context, signal);
       return build(config.build, log, signal, cache);
+    case "bake":
+      await ensureDaemon("targets", config.bake.target, signal);
+      return bake(config.bake, log, signal);
   }
 }
 
@@ -13429,19 +15015,19 @@ var DPKG_RULER = /^\+\+\+-(=+)-(=+)-(=+)-(=+)$/;
 var DPKG_FLAGS = /^[uihrp][ncHUFWti][ R]$/;
 function parsePackageEntries(text2) {
   if (text2 === "") return { kind: void 0, packages: [] };
-  const lines = text2.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  if (lines[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines) };
-  return { kind: "rpm", packages: lines.map((line, i2) => parseRpmLine(line, i2 + 1)) };
+  const lines2 = text2.split("\n");
+  if (lines2.at(-1) === "") lines2.pop();
+  if (lines2[0] === DPKG_HEADER) return { kind: "dpkg", packages: parseDpkgList(lines2) };
+  return { kind: "rpm", packages: lines2.map((line, i2) => parseRpmLine(line, i2 + 1)) };
 }
-function parseDpkgList(lines) {
-  const ruler = DPKG_RULER.exec(lines[4] ?? "");
-  if (!ruler || !lines[3]?.startsWith("||/ "))
+function parseDpkgList(lines2) {
+  const ruler = DPKG_RULER.exec(lines2[4] ?? "");
+  if (!ruler || !lines2[3]?.startsWith("||/ "))
     throw new PackageListError("packages.txt starts like dpkg -l output but its header is not dpkg -l\u2019s");
   const widths = [ruler[1].length, ruler[2].length, ruler[3].length];
   const packages = [];
-  for (let i2 = 5; i2 < lines.length; i2++) {
-    const row = lines[i2];
+  for (let i2 = 5; i2 < lines2.length; i2++) {
+    const row = lines2[i2];
     const flags = row.slice(0, 3);
     if (!DPKG_FLAGS.test(flags) || row[3] !== " ")
       throw new PackageListError(`packages.txt line ${i2 + 1} is not a dpkg -l row: ${JSON.stringify(row)}`);
@@ -13702,6 +15288,8 @@ var Phases = class {
 async function publish(config, store, options) {
   const { log, signal, ctx } = options;
   const phases = new Phases(log);
+  const cannotTest = testPrerequisites(config.test);
+  if (cannotTest) throw new StageError("test", cannotTest);
   const buildInfo = config.buildInfo ? Promise.resolve(ctx.head ?? gitHead(ctx.cwd)) : void 0;
   buildInfo?.catch(() => {
   });
@@ -13712,10 +15300,12 @@ async function publish(config, store, options) {
   );
   if (plan.decision.action === "skip") return skipped(plan, store, log);
   const exclusive = config.layout === "versioned" && plan.decision.action === "publish";
-  const tx = await store.begin([plan.imageDir], { exclusive });
+  const tx = await store.begin([plan.imageDir], { exclusive, log });
   const set = new ImageSet(tx, store, plan.imageDir, options.localCopy, log);
+  const stop = tx.signal;
   const databases = new PackageDatabases({ log });
   let source;
+  let test;
   try {
     const built = config.source.kind === "build" ? config.source.build : void 0;
     const cache = config.cache && built ? await phases.group(
@@ -13725,16 +15315,17 @@ async function publish(config, store, options) {
     if (options.localCopy) await mkdir3(options.localCopy, { recursive: true });
     const opened = await phases.group(
       sourceTitle(config.source),
-      () => openSource(config.source, log, signal, cache?.use)
+      () => openSource(config.source, log, stop, cache?.use)
     );
     source = opened;
     if (opened.before) phases.timings.push(opened.before);
     const contract = config.contract !== "off" ? new ContractChecker() : void 0;
+    if (config.test.mode !== "off") test = ImageTest.start(config.test, { log, signal, now: ctx.now });
     const streamed = await phases.run(
       opened.streamsBuild ? "Build, export and compress (one stream)" : "Export and compress",
       "stream: export, inspect, compress, hash, write",
       () => set.naming(
-        streamRootfs(opened, set.imageStream(), {
+        streamRootfs(opened, set.imageStream(test?.input), {
           level: config.compressionLevel,
           checksums: config.checksums,
           buildInfo: buildInfo?.then(
@@ -13744,11 +15335,12 @@ async function publish(config, store, options) {
           stream: (path6, size) => databases.stream(path6, size),
           contract,
           log,
-          signal,
+          signal: stop,
           progressIntervalMs: options.progressIntervalMs
         })
       )
     );
+    const registry = await opened.pushed?.();
     if (opened.streamsBuild && streamed.firstByteMs !== void 0)
       phases.timings.splice(-1, 0, { stage: "build (until the first rootfs byte)", ms: streamed.firstByteMs });
     const described = await phases.run(
@@ -13756,22 +15348,26 @@ async function publish(config, store, options) {
       "packages.txt, SBOM, contract",
       () => describeImage(streamed, databases, contract, config, plan, store, ctx.now, log, signal)
     );
+    const tested = test && await testImage(test, config.test.mode, phases);
     const files = await phases.run("Publish", "publish", async () => {
-      signal.throwIfAborted();
+      stop.throwIfAborted();
       for (const [name, data] of described.files) await set.write(name, data);
       for (const alg of config.checksums)
         await set.write(checksumFile(alg), checksumLine(streamed.checksums[alg]));
-      return set.commit(plan, { md5: streamed.md5, size: streamed.size }, config.versionsJson);
+      return set.commit(
+        plan,
+        { md5: streamed.md5, size: streamed.size },
+        config.versionsJson,
+        () => decideAgain(config, store, options, plan, streamed.md5)
+      );
     });
+    if (typeof files === "string") return raced(plan, store, files, streamed, phases);
     const cacheNote = cache && built ? await phases.group("Build cache", () => saveCache(cache, opened, built, log, signal)) : void 0;
     return {
-      ...planFacts(plan),
-      url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
-      md5: streamed.md5,
-      checksums: streamed.checksums,
-      size: streamed.size,
+      ...imageFacts(plan, store, streamed),
       files,
       method: opened.method,
+      ...registry ? { registry } : {},
       timings: phases.timings,
       localFiles: set.localFiles([
         IMAGE_FILE,
@@ -13784,18 +15380,32 @@ async function publish(config, store, options) {
         packages: described.packages?.count,
         contract: described.contract,
         cache: cacheNote,
-        packageChanges: described.packageChanges
+        packageChanges: described.packageChanges,
+        test: tested,
+        testLogs: test?.logFiles()
       }
     };
   } catch (err) {
     await tx.abort();
+    if (err instanceof CommitFailure) throw err;
     if (signal.aborted)
       throw new StageError("cancel", `cancelled: nothing was published (${String(signal.reason)})`);
-    throw err;
+    if (stop.aborted) throw new StageError("store", `${errorMessage(stop.reason)}: nothing was published`);
+    throw test?.explain(err) ?? err;
   } finally {
+    await test?.close();
     databases.dispose();
     await source?.cleanup();
   }
+}
+async function testImage(test, mode, phases) {
+  return phases.group(mode === "boot" ? "Test: install and boot" : "Test: install", async () => {
+    try {
+      return await test.finish();
+    } finally {
+      phases.timings.push(...test.timings);
+    }
+  });
 }
 function planFacts(plan) {
   return {
@@ -13809,7 +15419,7 @@ function planFacts(plan) {
 }
 async function skipped(plan, store, log) {
   const path6 = `${plan.imageDir}/${IMAGE_FILE}`;
-  const entry = plan.index.versions.find((e2) => e2.version === plan.version.version);
+  const entry = plan.index.versions.find((e) => e.version === plan.version.version);
   const md5 = entry?.md5 ?? (await store.read(`${path6}.md5`))?.toString().slice(0, 32) ?? "";
   log.info(`${plan.version.imageId} already exists at ${store.url(path6)}; on-conflict is skip: nothing built`);
   return {
@@ -13821,6 +15431,41 @@ async function skipped(plan, store, log) {
     files: [],
     method: "skipped: this version already exists",
     timings: []
+  };
+}
+async function decideAgain(config, store, options, plan, md5) {
+  let now;
+  try {
+    now = await makePlan(config, store, options.ctx);
+  } catch (err) {
+    if (!(err instanceof InputError) || !["date", "on-conflict"].includes(err.input)) throw err;
+    const there = parseChecksumLine((await store.read(`${plan.imageDir}/${MD5_FILE}`))?.toString());
+    if (there === md5)
+      return `another run published the same image (md5 ${md5}) to ${store.url(plan.imageDir)}/ first: nothing to do`;
+    throw new StageError(
+      "store",
+      `lost the race for ${store.url(plan.imageDir)}/: another run published there while this one was building (${err.message.replace(/^input "[^"]+"( = "[^"]*")?: /, "")}); nothing of this run was published, the other run's files are untouched`
+    );
+  }
+  if (now.decision.action === "skip")
+    return `${now.version.imageId} was published by another run while this one was building; on-conflict is skip: nothing published`;
+  return void 0;
+}
+function imageFacts(plan, store, streamed) {
+  return {
+    ...planFacts(plan),
+    url: store.url(`${plan.imageDir}/${IMAGE_FILE}`),
+    md5: streamed.md5,
+    checksums: streamed.checksums,
+    size: streamed.size
+  };
+}
+function raced(plan, store, reason, streamed, phases) {
+  return {
+    ...imageFacts(plan, store, streamed),
+    files: [],
+    method: reason,
+    timings: phases.timings
   };
 }
 var ImageSet = class {
@@ -13839,10 +15484,14 @@ var ImageSet = class {
     this.copyDir = copyDir;
     this.log = log;
   }
-  imageStream() {
+  /** Where the image is written: the store, the local copy, and `test` (the image test's input). */
+  imageStream(test) {
     const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir());
-    if (!this.copyDir) return toStore;
-    return new Tee(toStore, this.watch(createWriteStream3(join9(this.copyDir, IMAGE_FILE)), this.copyDir));
+    const copies = [
+      ...this.copyDir ? [this.watch(createWriteStream4(join13(this.copyDir, IMAGE_FILE)), this.copyDir)] : [],
+      ...test ? [test] : []
+    ];
+    return copies.length ? new Tee(toStore, ...copies) : toStore;
   }
   /** The stream's failure, when it was writing the image, says so: `cannot write img.tar.lz4 to ...: the disk is full`. */
   async naming(streaming) {
@@ -13856,35 +15505,48 @@ var ImageSet = class {
       throw isSystemError(err) ? failure("store", `write ${name} to ${where}`, err) : err;
     };
     await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()));
-    if (this.copyDir) await writeFile3(join9(this.copyDir, name), data).catch(named(this.copyDir));
+    if (this.copyDir) await writeFile6(join13(this.copyDir, name), data).catch(named(this.copyDir));
     this.sizes.set(name, data.length);
   }
   /** The destination folder as the user wrote it: a path for a local one. */
   storeDir() {
     const url = this.store.url(this.dir);
-    return url.startsWith("file://") ? fileURLToPath6(url) : url;
+    return url.startsWith("file://") ? fileURLToPath5(url) : url;
   }
   watch(stream, where) {
     stream.on("error", (err) => this.streamErrors.set(err, where));
     return stream;
   }
-  /** Puts the set in place, then adds it to versions.json: an index never names files that are not there. */
-  async commit(plan, image, index) {
-    const present = [IMAGE_FILE, ...this.sizes.keys()];
+  /**
+   * Puts the set in place with its versions.json entry, under the folder's lock (store/commit.ts), once
+   * `decide` agrees. Returns the published files, or why nothing was published.
+   */
+  async commit(plan, image, index, decide) {
     const at = (name) => `${this.dir}/${name}`;
-    const { order: order2, retract, obsolete } = setCommit(present);
-    await this.tx.commit(order2.map(at), { retract: retract.map(at), obsolete: obsolete.map(at) });
-    if (index)
-      await addToIndex(this.store, this.tx, plan.indexDir, plan.placement, {
+    const roles = setCommit([IMAGE_FILE, ...this.sizes.keys()]);
+    const outcome = await this.tx.commit({
+      lockDir: plan.indexDir,
+      image: at(IMAGE_FILE),
+      companions: roles.companions.map(at),
+      seal: roles.seal.map(at),
+      retract: roles.retract.map(at),
+      obsolete: roles.obsolete.map(at),
+      index: index ? indexUpdate(plan.indexDir, plan.placement, {
         version: plan.version.version,
         imageId: plan.version.imageId,
         md5: image.md5,
         size: image.size,
         published: (/* @__PURE__ */ new Date()).toISOString(),
         path: plan.imageDir === plan.indexDir ? IMAGE_FILE : `${plan.version.date}/${IMAGE_FILE}`
-      });
+      }) : void 0,
+      decide
+    });
+    if (!outcome.committed) {
+      this.log.info(outcome.reason);
+      return outcome.reason;
+    }
     this.sizes.set(IMAGE_FILE, image.size);
-    const published = order2.map((name) => ({
+    const published = roles.order.map((name) => ({
       name,
       url: this.store.url(at(name)),
       bytes: this.sizes.get(name)
@@ -13896,12 +15558,13 @@ var ImageSet = class {
   localFiles(names) {
     if (this.copyDir) return { folder: this.copyDir, names };
     const url = this.store.url(`${this.dir}/${IMAGE_FILE}`);
-    if (url.startsWith("file://")) return { folder: dirname4(fileURLToPath6(url)), names };
+    if (url.startsWith("file://")) return { folder: dirname2(fileURLToPath5(url)), names };
     return void 0;
   }
 };
 
 // src/app/run.ts
+var STOP_GRACE_MS = 1200;
 async function runImage(config, options = {}) {
   const full = {
     ...options,
@@ -13909,23 +15572,92 @@ async function runImage(config, options = {}) {
     signal: options.signal ?? new AbortController().signal,
     ctx: options.ctx ?? localContext()
   };
-  const store = await openStore(config.destination, config.store, options.storeTuning);
-  return config.mode === "promote" ? promote(config, store, full.log) : publish(config, store, full);
+  const store = await openStore(config.destination, config.store, {
+    signal: full.signal,
+    log: full.log,
+    ...options.storeTuning ? { tuning: options.storeTuning } : {}
+  });
+  const job = config.mode === "promote" ? promote(config, store, full.log) : publish(config, store, full);
+  return store.signal ? abandonAfter(
+    job,
+    store.signal,
+    STOP_GRACE_MS,
+    (reason) => new StageError(
+      "store",
+      `${errorMessage(reason)}: ${currentNotes().join("; ") || "nothing was published"}`
+    )
+  ) : job;
 }
 function localContext() {
   return { now: /* @__PURE__ */ new Date(), cwd: process.cwd(), run: void 0, head: void 0 };
 }
-async function withCancellation(fn) {
+async function credentialsFound(destination, endpoint = "") {
+  return (await findCredentials(destination, { endpoint })).found;
+}
+async function withCancellation(fn, graceMs = STOP_GRACE_MS) {
   const abort = new AbortController();
-  const cancel = (signal) => abort.abort(signal);
+  let forced;
+  const cancel = (signal) => {
+    if (abort.signal.aborted) return forced?.(cancelled(signal));
+    abort.abort(signal);
+  };
   process.on("SIGINT", cancel);
   process.on("SIGTERM", cancel);
   try {
-    return await fn(abort.signal);
+    return await abandonAfter(
+      fn(abort.signal),
+      abort.signal,
+      graceMs,
+      (reason) => cancelled(String(reason)),
+      (reject) => forced = reject
+    );
   } finally {
     process.off("SIGINT", cancel);
     process.off("SIGTERM", cancel);
   }
+}
+function cancelled(signal) {
+  const notes = currentNotes();
+  return new StageError(
+    "cancel",
+    `cancelled (${signal}): stopped; ${notes.length > 0 ? notes.join("; ") : "nothing new was published, temporary files removed"}`
+  );
+}
+function abandonAfter(job, signal, graceMs, why, expose) {
+  return new Promise((resolve8, reject) => {
+    let timer;
+    let settled = false;
+    const giveUp = (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      runExitCleanups();
+      reject(err);
+    };
+    const onAbort = () => {
+      timer = setTimeout(() => giveUp(why(signal.reason)), graceMs);
+    };
+    expose?.(giveUp);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    job.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        resolve8(value);
+      },
+      (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      }
+    );
+  });
 }
 
 // src/config/inputs.ts
@@ -13942,11 +15674,64 @@ var INPUTS = {
   pull: { description: "Always pull newer versions of the base images.", default: "false" },
   labels: { description: "Image labels, one KEY=VALUE per line." },
   buildkit: {
-    description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (always build, docker create, docker export).`,
+    description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image's filesystem).`,
     default: "auto"
   },
+  "bake-files": {
+    description: "Bake files for `targets`, one per line (later ones override earlier ones, as docker buildx bake merges them).",
+    defaultText: "docker-bake.hcl (with targets)"
+  },
+  targets: {
+    description: "Build this target of the bake files with docker buildx bake (as bake builds it: inherited attributes, named contexts, `target:` contexts, variables from the environment) and publish its rootfs. One target: the action publishes one image. The bake file's own outputs are not used: the rootfs streams to the action (no tar on disk), a registry push comes from `push` or `set`."
+  },
+  set: {
+    description: "Overrides in docker buildx bake's --set syntax, one per line (e.g. `_common.output+=type=registry`, as metal-images writes it): `+=` appends, also where buildx (before 0.22) cannot; an output line that pushes (type=registry, type=image with push=true) pushes the target."
+  },
+  "build-contexts": {
+    description: "Named build contexts, one name=value per line (a folder, docker-image://..., an URL; with targets also target:...), as buildx --build-context."
+  },
+  secrets: {
+    description: "Build secrets, one id=VALUE per line, for RUN --mount=type=secret,id=... (buildx --secret); values are written to a private temporary file and never logged. An empty value is an error."
+  },
+  "secret-files": {
+    description: "Build secrets from files, one id=PATH per line; a missing file is an error."
+  },
+  "secret-envs": {
+    description: "Build secrets from environment variables, one id=VARIABLE per line; an unset or empty variable is an error (buildx would pass an empty secret)."
+  },
+  ssh: {
+    description: "SSH agent sockets or keys for RUN --mount=type=ssh, e.g. default (buildx --ssh)."
+  },
+  builder: {
+    description: "The buildx builder to build with (docker-container, kubernetes, remote, a docker context). Empty: the current one."
+  },
+  "cache-from": { description: "External cache sources, one per line (buildx --cache-from)." },
+  "cache-to": {
+    description: "Cache export destinations, one per line (buildx --cache-to; the docker driver exports none). The input cache is GitHub's cache made easy."
+  },
+  network: { description: "Network mode for RUN instructions (docker build --network)." },
+  "add-hosts": { description: "Custom host-to-IP mappings, host:ip (docker build --add-host)." },
+  platforms: {
+    description: "build-push-action's name for platform: one platform (the action publishes one image per platform)."
+  },
+  push: {
+    description: "Also push the image to a registry from the same build (BuildKit, buildx), under tags. A failed push fails the run before anything is published.",
+    default: "false"
+  },
+  tags: {
+    description: "Image names to push, one per line or comma-separated (e.g. ghcr.io/metal-stack/debian:13-stable). With targets: replace the target's tags."
+  },
+  provenance: {
+    description: "Provenance attestation, as buildx --provenance: true, false, or its options (mode=max). Needs a builder that makes attestations (not the docker driver)."
+  },
+  "sbom-attestation": {
+    description: "SBOM attestation, as buildx --sbom (build-push-action's sbom input; sbom here is the SBOM file beside the image): true, false or options."
+  },
+  attests: {
+    description: "Attestations, one per line in buildx --attest syntax (type=provenance,mode=max)."
+  },
   image: {
-    description: "Export this existing image (local, or pulled if missing) instead of building."
+    description: "Export this existing image's own filesystem (local, or pulled if missing) instead of building."
   },
   rootfs: {
     description: "Use this existing uncompressed rootfs tar (e.g. written by docker buildx bake) instead of building; a pipe works too, and `-` is standard input (`docker export c | metal-image --rootfs -`)."
@@ -14041,6 +15826,24 @@ var INPUTS = {
   "artifact-retention-days": {
     description: "Days GitHub keeps the artifact (1-90). Empty: the repository's setting."
   },
+  test: {
+    description: "Test the image as metal-hammer installs it, before anything is published: off; install (extract the published img.tar.lz4 with metal-hammer's LZ4 and tar rules into a scratch root with /proc, /sys, /dev and a tmpfs /tmp mounted, write /etc/metal/install.yaml, run /install-go or /install.sh chrooted as root, check that /etc/metal/boot-info.yaml names a kernel and an initrd that exist); boot (then boot that kernel, initrd and command line in QEMU from a disk of the installed root until test-success appears on the serial console). A failed test publishes nothing. Needs root or passwordless sudo; boot also needs qemu-system-x86_64 and mke2fs.",
+    default: "off"
+  },
+  "test-install-yaml": {
+    description: "test: a file with the /etc/metal/install.yaml to write instead of the generated one (hostname, networks, machineuuid, sshpublickey, password, console, root_uuid, ...). Its root_uuid, console password and first NIC's MAC are used for the boot disk, the login and the VM."
+  },
+  "test-timeout": {
+    description: "test: time for the installer to finish, and again for the boot to reach test-success and run test-command; seconds or with a unit (90s, 30m, 1h).",
+    default: "10m"
+  },
+  "test-success": {
+    description: "test: boot: a regular expression (JavaScript) a line of the serial console must match for the boot to pass; colors are removed, and the unfinished last line counts (a login prompt). Default: systemd reaching multi-user.target, or a login prompt.",
+    default: DEFAULT_SUCCESS
+  },
+  "test-command": {
+    description: `test: boot: a shell command to run in the booted system once test-success appeared, logged in on the serial console as "metal" with the console password of install.yaml (the user metal-stack's installers create); a non-zero exit fails the test.`
+  },
   "compression-level": {
     description: "LZ4 level as the lz4 command means it: 1-2 fast, 3-12 high compression. 9, as metal-images (lz4 -9): the image machines download is smaller; 1 is several times faster for pull-request builds.",
     default: "9"
@@ -14061,6 +15864,9 @@ var OUTPUTS = {
   sha256: "SHA-256 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
   sha512: "SHA-512 of img.tar.lz4 (lowercase hex) when checksums asks for it; empty otherwise.",
   contract: 'The contract check as one line of JSON: {"mode", "passed", "failed", "errors", "warnings", "findings": [{"id", "level", "message", "path"}]}; also written as contract.json.',
+  digest: "Digest of the image manifest pushed to the registry (empty when nothing was pushed).",
+  tags: "The names the image was pushed under, one per line (empty when nothing was pushed).",
+  "test-result": 'The image test as one line of JSON: {"mode", "passed", "installer", "kernel", "initrd", "cmdline", "accel", "successLine", "command": {"exitCode", "output"}, "seconds": {"extract", "install", "disk", "boot", "command"}}; when it failed (the step failed too) {"passed": false, "phase", "message"}; empty when test is off.',
   "artifact-id": "Id of the uploaded workflow artifact (empty when none was uploaded).",
   "artifact-url": "Where the workflow artifact can be downloaded (empty when none was uploaded).",
   metadata: "All outputs as one JSON object."
@@ -14073,44 +15879,8 @@ function parseInputs(read) {
     const spec = INPUTS[name];
     return raw === "" ? spec.default ?? "" : raw;
   };
-  const platform2 = get("platform");
-  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform2))
-    throw new InputError("platform", platform2, "expected os/arch[/variant], e.g. linux/amd64 or linux/arm64");
-  const image = get("image");
-  const rootfs = get("rootfs");
-  if (image && rootfs) throw new InputError("rootfs", rootfs, 'give either "image" or "rootfs", not both');
-  const buildOnly = ["file", "build-args", "target", "labels"].filter((name) => get(name) !== "");
-  if ((image || rootfs) && buildOnly.length > 0) {
-    const name = buildOnly[0];
-    throw new InputError(
-      name,
-      get(name),
-      `only applies when building; it cannot be combined with "${image ? "image" : "rootfs"}"`
-    );
-  }
-  let source;
-  if (rootfs) source = { kind: "rootfs", rootfs, platform: platform2 };
-  else if (image) source = { kind: "image", image, platform: platform2 };
-  else {
-    const buildkit = get("buildkit");
-    if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
-      throw new InputError("buildkit", buildkit, "expected auto, true or false");
-    source = {
-      kind: "build",
-      platform: platform2,
-      build: {
-        context: get("context"),
-        file: get("file"),
-        buildArgs: parseKeyValues("build-args", get("build-args")),
-        target: get("target"),
-        platform: platform2,
-        noCache: parseBoolean("no-cache", get("no-cache")),
-        pull: parseBoolean("pull", get("pull")),
-        labels: parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`),
-        buildkit
-      }
-    };
-  }
+  const platform2 = parsePlatform(read, get);
+  const source = parseSource(read, get, platform2);
   const layout = oneOf("layout", get("layout"), ["flat", "versioned"]);
   const mode = oneOf("mode", get("mode"), ["publish", "promote"]);
   const conflict = get("on-conflict");
@@ -14168,11 +15938,43 @@ function parseInputs(read) {
       name: get("artifact-name"),
       retentionDays: parseRetention(get("artifact-retention-days"))
     },
-    cache: parseBoolean("cache", get("cache"))
+    cache: parseBoolean("cache", get("cache")),
+    test: parseTest(get)
   };
+  if (publish2.cache && source.kind === "bake")
+    throw new InputError("cache", "true", "applies to plain builds; with targets use cache-from and cache-to");
+  if (publish2.cache && source.kind === "build" && (source.build.buildx.cacheFrom.length > 0 || source.build.buildx.cacheTo.length > 0))
+    throw new InputError(
+      "cache",
+      "true",
+      "give either cache or cache-from/cache-to: both would pick the build cache"
+    );
   if (mode === "publish") return publish2;
   const promote2 = { mode: "promote", ...target, fromChannel, toChannel };
   return promote2;
+}
+function parseTest(get) {
+  const mode = oneOf("test", get("test"), ["off", "install", "boot"]);
+  const success = get("test-success");
+  let pattern;
+  try {
+    pattern = new RegExp(success);
+  } catch (err) {
+    throw new InputError("test-success", success, `is not a regular expression: ${err.message}`);
+  }
+  const command = get("test-command");
+  if (command !== "" && mode !== "boot")
+    throw new InputError("test-command", "", "only applies with test: boot");
+  const installYaml2 = get("test-install-yaml");
+  if (installYaml2 !== "" && mode === "off")
+    throw new InputError("test-install-yaml", installYaml2, "only applies with test: install or boot");
+  return {
+    mode,
+    installYaml: installYaml2 || void 0,
+    timeoutMs: parseDuration("test-timeout", get("test-timeout")),
+    command: command || void 0,
+    success: pattern
+  };
 }
 function parseRetention(value) {
   if (value === "") return void 0;
@@ -14282,10 +16084,201 @@ function parseKeyValues(name, value) {
   });
   return pairs;
 }
+var rawOf = (read, name) => read(name).trim();
+function parsePlatform(read, get) {
+  const platforms = inputList(rawOf(read, "platforms"));
+  if (platforms.length > 1)
+    throw new InputError(
+      "platforms",
+      platforms.join(","),
+      "one platform: the action publishes one image per platform (use a matrix for several)"
+    );
+  const given = rawOf(read, "platform");
+  if (platforms.length === 1 && given !== "" && given !== platforms[0])
+    throw new InputError("platforms", platforms[0], `differs from platform "${given}": give one of them`);
+  const platform2 = platforms[0] ?? get("platform");
+  const name = platforms.length === 1 ? "platforms" : "platform";
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform2))
+    throw new InputError(name, platform2, "expected os/arch[/variant], e.g. linux/amd64 or linux/arm64");
+  return platform2;
+}
+function parseSource(read, get, platform2) {
+  const given = (name) => rawOf(read, name) !== "";
+  const image = get("image");
+  const rootfs = get("rootfs");
+  const targets = inputList(rawOf(read, "targets"));
+  if (image && rootfs) throw new InputError("rootfs", rootfs, 'give either "image" or "rootfs", not both');
+  const other = image ? "image" : rootfs ? "rootfs" : void 0;
+  if (other && targets.length > 0)
+    throw new InputError("targets", targets.join(","), `give either "targets" or "${other}", not both`);
+  for (const name of ["bake-files", "set"])
+    if (given(name) && targets.length === 0)
+      throw new InputError(name, get(name), 'applies to docker buildx bake: give "targets" too');
+  const buildOnly = ["file", "build-args", "target", "labels", ...BUILDX_INPUTS, "push"];
+  const notForOther = buildOnly.filter(
+    (name) => name === "push" ? parseBoolean("push", get("push")) : given(name)
+  );
+  if (other && notForOther.length > 0) {
+    const name = notForOther[0];
+    throw new InputError(name, get(name), `only applies when building; it cannot be combined with "${other}"`);
+  }
+  if (rootfs) return { kind: "rootfs", rootfs, platform: platform2 };
+  if (image) return { kind: "image", image, platform: platform2 };
+  const buildkit = get("buildkit");
+  if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
+    throw new InputError("buildkit", buildkit, "expected auto, true or false");
+  const buildx = parseBuildxOptions(read, get);
+  const buildArgs2 = parseKeyValues("build-args", get("build-args"));
+  const labels = parseKeyValues("labels", get("labels")).map(([k, v]) => `${k}=${v}`);
+  const noCache = parseBoolean("no-cache", get("no-cache"));
+  const pull = parseBoolean("pull", get("pull"));
+  if (targets.length === 0) {
+    if (buildx.push && buildx.tags.length === 0)
+      throw new InputError("tags", "", "push: true needs at least one tag to push the image under");
+    if (!buildx.push && buildx.tags.length > 0)
+      throw new InputError("tags", buildx.tags.join(","), "only applies with push: true");
+    return {
+      kind: "build",
+      platform: platform2,
+      build: {
+        context: get("context"),
+        file: get("file"),
+        buildArgs: buildArgs2,
+        target: get("target"),
+        platform: platform2,
+        noCache,
+        pull,
+        labels,
+        buildkit,
+        buildx
+      }
+    };
+  }
+  if (targets.length > 1)
+    throw new InputError(
+      "targets",
+      targets.join(","),
+      "one target: the action publishes one image per run (use a matrix for several)"
+    );
+  const plainOnly = ["context", "file", "network", "add-hosts"].filter(given);
+  if (plainOnly.length > 0) {
+    const name = plainOnly[0];
+    const why = name === "context" || name === "file" ? "the bake target says what to build" : "docker buildx bake (0.13) has no such attribute";
+    throw new InputError(name, get(name), `does not apply with "targets": ${why}`);
+  }
+  if (buildkit === "false")
+    throw new InputError(
+      "buildkit",
+      buildkit,
+      'docker buildx bake is BuildKit: "targets" needs buildkit auto or true'
+    );
+  return {
+    kind: "bake",
+    platform: platform2,
+    bake: {
+      files: lines(get("bake-files")).length > 0 ? lines(get("bake-files")) : ["docker-bake.hcl"],
+      target: targets[0],
+      set: lines(get("set")),
+      buildArgs: buildArgs2,
+      labels,
+      stage: get("target"),
+      platform: platform2,
+      noCache,
+      pull,
+      buildx
+    }
+  };
+}
+var BUILDX_INPUTS = [
+  "builder",
+  "build-contexts",
+  "secrets",
+  "secret-files",
+  "secret-envs",
+  "ssh",
+  "cache-from",
+  "cache-to",
+  "network",
+  "add-hosts",
+  "tags",
+  "provenance",
+  "sbom-attestation",
+  "attests"
+];
+function parseBuildxOptions(read, get) {
+  const raw = (name) => rawOf(read, name);
+  const pairs = (name, list) => list.map((item, i2) => {
+    const eq = item.indexOf("=");
+    if (eq <= 0 || eq === item.length - 1)
+      throw new InputError(name, name === "secrets" ? "" : item, `entry ${i2 + 1} is not name=value`);
+    return [item.slice(0, eq), item.slice(eq + 1)];
+  });
+  const secrets = [
+    // Not trimmed: a secret's value is taken as written (build-push-action does the same).
+    ...pairs("secrets", inputList(read("secrets"), { ignoreComma: true, trim: false })).map(
+      ([id, source]) => ({ id, kind: "value", source, input: "secrets" })
+    ),
+    ...pairs("secret-files", inputList(raw("secret-files"), { ignoreComma: true })).map(
+      ([id, source]) => ({ id, kind: "file", source, input: "secret-files" })
+    ),
+    ...pairs("secret-envs", inputList(raw("secret-envs"))).map(([id, source]) => ({
+      id,
+      kind: "env",
+      source,
+      input: "secret-envs"
+    }))
+  ];
+  const seen = /* @__PURE__ */ new Set();
+  for (const secret of secrets) {
+    if (seen.has(secret.id))
+      throw new InputError(secret.input, "", `secret id "${secret.id}" is given more than once`);
+    seen.add(secret.id);
+  }
+  const attests = [
+    ...canonicalAttest("provenance", raw("provenance"), "provenance"),
+    ...canonicalAttest("sbom", raw("sbom-attestation"), "sbom-attestation"),
+    ...inputList(raw("attests"), { ignoreComma: true }).map((spec) => {
+      if (!/^type=[a-z]+(,|$)/.test(spec))
+        throw new InputError("attests", spec, "expected type=<provenance|sbom>[,options] per line");
+      return { spec, input: "attests" };
+    })
+  ];
+  return {
+    builder: raw("builder"),
+    contexts: pairs("build-contexts", inputList(raw("build-contexts"), { ignoreComma: true })),
+    secrets,
+    ssh: inputList(raw("ssh")),
+    cacheFrom: inputList(raw("cache-from"), { ignoreComma: true }),
+    cacheTo: inputList(raw("cache-to"), { ignoreComma: true }),
+    network: raw("network"),
+    addHosts: inputList(raw("add-hosts")),
+    attests,
+    push: parseBoolean("push", get("push")),
+    tags: inputList(raw("tags"))
+  };
+}
+function canonicalAttest(type, value, input) {
+  if (value === "") return [];
+  const lower = value.toLowerCase();
+  if (["true", "false", "1", "0"].includes(lower))
+    return [{ spec: `type=${type},disabled=${lower === "false" || lower === "0"}`, input }];
+  return [{ spec: `type=${type},${value}`, input }];
+}
+function lines(value) {
+  return value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+}
+function inputList(value, options = {}) {
+  const items = [];
+  for (const record of csvRecords(value)) {
+    if (options.ignoreComma) items.push(record.join(","));
+    else items.push(...record);
+  }
+  return items.map((item) => options.trim === false ? item : item.trim()).filter((item) => item.trim() !== "");
+}
 
 // src/github/artifact.ts
 import { statSync as statSync3 } from "node:fs";
-import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
+import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve7, sep as sep2 } from "node:path";
 var ARTIFACT_COMPRESSION_LEVEL = 0;
 var NOT_IN_NAMES = '"<>|*?:\\/\r\n';
 async function uploadImageArtifact(artifact) {
@@ -14310,7 +16303,7 @@ async function uploadImageArtifact(artifact) {
       "artifact",
       `Cannot upload the workflow artifact ${name}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The runner sets these for JavaScript actions only: use the action (uses:), not the CLI in a run: step.`
     );
-  const { DefaultArtifactClient } = await import("./artifact-TWPCHV6B.js");
+  const { DefaultArtifactClient } = await import("./artifact-T5ZSOXOV.js");
   const client = new DefaultArtifactClient();
   const started = Date.now();
   let response;
@@ -14340,9 +16333,9 @@ function checkFiles(files, rootDirectory) {
   if (files.length === 0) throw new StageError("artifact", "No files to put in the workflow artifact");
   if (!isAbsolute3(rootDirectory))
     throw new StageError("artifact", `The artifact's root directory must be absolute: ${rootDirectory}`);
-  const root = resolve6(rootDirectory);
+  const root = resolve7(rootDirectory);
   for (const file of files) {
-    const rel = relative2(root, resolve6(file));
+    const rel = relative2(root, resolve7(file));
     if (!isAbsolute3(file) || rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute3(rel))
       throw new StageError("artifact", `${file} is not an absolute path inside ${root}`);
     if (!statSync3(file, { throwIfNoEntry: false })?.isFile())
@@ -14398,12 +16391,12 @@ function field(value, key) {
 }
 
 // src/github/context.ts
-import { readFileSync as readFileSync4 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 var ARTIFACT_ENV = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"];
 function githubContext(env = process.env) {
   let payload = {};
   try {
-    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync4(env.GITHUB_EVENT_PATH, "utf8"));
+    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync5(env.GITHUB_EVENT_PATH, "utf8"));
   } catch {
   }
   const run = runContext(env, payload ?? {});
@@ -14440,11 +16433,11 @@ function commitRef(env) {
 
 export {
   outputsOf,
-  formatBytes,
-  formatSeconds,
   IMAGE_FILE,
+  TestFailure,
   TOOL,
   runImage,
+  credentialsFound,
   withCancellation,
   INPUTS,
   OUTPUTS,

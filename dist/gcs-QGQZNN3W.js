@@ -9,12 +9,38 @@ import {
   require_dist as require_dist2
 } from "./chunk-BM4Y7Y5J.js";
 import {
+  BucketObjects
+} from "./chunk-W5NZUDCQ.js";
+import {
+  DEFAULT_LOCK_OPTIONS,
+  NotPlaceable,
+  SetTransaction,
+  newOwner,
+  tempName
+} from "./chunk-EFWI4YQR.js";
+import {
+  CREDENTIALS_TIMEOUT_MS,
+  gcsSource,
+  noCredentials,
+  searchCredentials
+} from "./chunk-DPT4L5XE.js";
+import {
+  Health,
+  StageError,
+  ceiling,
+  describe,
+  formatBudget,
+  formatSeconds,
+  requestSignal,
+  silentLog,
+  stopped,
+  timeoutsFrom,
+  until,
+  withRetry
+} from "./chunk-23PSNW3O.js";
+import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";
-import {
-  SetTransaction,
-  StageError
-} from "./chunk-FISMQ2J7.js";
 import {
   __commonJS,
   __export,
@@ -372,7 +398,7 @@ var require_common = __commonJS({
           }
           if (typeof res.data.error === "object") {
             message = "message" in res.data.error && typeof res.data.error.message === "string" ? res.data.error.message : message;
-            const status = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
+            const status2 = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
             const code = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
             if ("errors" in res.data.error && Array.isArray(res.data.error.errors)) {
               const errorMessages = [];
@@ -384,13 +410,13 @@ var require_common = __commonJS({
               return Object.assign({
                 message: errorMessages.join("\n") || message,
                 code,
-                status
+                status: status2
               }, res.data.error);
             }
             return Object.assign({
               message,
               code,
-              status
+              status: status2
             }, res.data.error);
           }
         }
@@ -557,8 +583,8 @@ var require_retry = __commonJS({
       if (err.response && err.response.status) {
         let isInRange = false;
         for (const [min, max] of config.statusCodesToRetry) {
-          const status = err.response.status;
-          if (status >= min && status <= max) {
+          const status2 = err.response.status;
+          if (status2 >= min && status2 <= max) {
             isInRange = true;
             break;
           }
@@ -980,8 +1006,8 @@ var require_gaxios = __commonJS({
        * By default, throw for any non-2xx status code
        * @param status status code from the HTTP response
        */
-      validateStatus(status) {
-        return status >= 200 && status < 300;
+      validateStatus(status2) {
+        return status2 >= 200 && status2 < 300;
       }
       /**
        * Attempts to parse a response by looking at the Content-Type header.
@@ -1509,7 +1535,7 @@ var require_common2 = __commonJS({
           }
           if (typeof res.data.error === "object") {
             message = "message" in res.data.error && typeof res.data.error.message === "string" ? res.data.error.message : message;
-            const status = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
+            const status2 = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
             const code = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
             if ("errors" in res.data.error && Array.isArray(res.data.error.errors)) {
               const errorMessages = [];
@@ -1521,13 +1547,13 @@ var require_common2 = __commonJS({
               return Object.assign({
                 message: errorMessages.join("\n") || message,
                 code,
-                status
+                status: status2
               }, res.data.error);
             }
             return Object.assign({
               message,
               code,
-              status
+              status: status2
             }, res.data.error);
           }
         }
@@ -1694,8 +1720,8 @@ var require_retry2 = __commonJS({
       if (err.response && err.response.status) {
         let isInRange = false;
         for (const [min, max] of config.statusCodesToRetry) {
-          const status = err.response.status;
-          if (status >= min && status <= max) {
+          const status2 = err.response.status;
+          if (status2 >= min && status2 <= max) {
             isInRange = true;
             break;
           }
@@ -2117,8 +2143,8 @@ var require_gaxios2 = __commonJS({
        * By default, throw for any non-2xx status code
        * @param status status code from the HTTP response
        */
-      validateStatus(status) {
-        return status >= 200 && status < 300;
+      validateStatus(status2) {
+        return status2 >= 200 && status2 < 300;
       }
       /**
        * Attempts to parse a response by looking at the Content-Type header.
@@ -8479,14 +8505,14 @@ var require_impersonated = __commonJS({
         } catch (error) {
           if (!(error instanceof Error))
             throw error;
-          let status = 0;
+          let status2 = 0;
           let message = "";
           if (error instanceof gaxios_1.GaxiosError) {
-            status = error?.response?.data?.error?.status;
+            status2 = error?.response?.data?.error?.status;
             message = error?.response?.data?.error?.message;
           }
-          if (status && message) {
-            error.message = `${status}: unable to impersonate: ${message}`;
+          if (status2 && message) {
+            error.message = `${status2}: unable to impersonate: ${message}`;
             throw error;
           } else {
             error.message = `unable to impersonate: ${error}`;
@@ -9476,19 +9502,19 @@ var require_identitypoolclient = __commonJS({
       constructor(options) {
         super(options);
         const opts = (0, util_1.originalOrCamelOptions)(options);
-        const credentialSource2 = opts.get("credential_source");
+        const credentialSource = opts.get("credential_source");
         const subjectTokenSupplier = opts.get("subject_token_supplier");
-        if (!credentialSource2 && !subjectTokenSupplier) {
+        if (!credentialSource && !subjectTokenSupplier) {
           throw new Error("A credential source or subject token supplier must be specified.");
         }
-        if (credentialSource2 && subjectTokenSupplier) {
+        if (credentialSource && subjectTokenSupplier) {
           throw new Error("Only one of credential source or subject token supplier can be specified.");
         }
         if (subjectTokenSupplier) {
           this.subjectTokenSupplier = subjectTokenSupplier;
           this.credentialSourceType = "programmatic";
         } else {
-          const credentialSourceOpts = (0, util_1.originalOrCamelOptions)(credentialSource2);
+          const credentialSourceOpts = (0, util_1.originalOrCamelOptions)(credentialSource);
           const formatOpts = (0, util_1.originalOrCamelOptions)(credentialSourceOpts.get("format"));
           const formatType = formatOpts.get("type") || "text";
           const formatSubjectTokenFieldName = formatOpts.get("subject_token_field_name");
@@ -9901,12 +9927,12 @@ var require_awsclient = __commonJS({
       constructor(options) {
         super(options);
         const opts = (0, util_1.originalOrCamelOptions)(options);
-        const credentialSource2 = opts.get("credential_source");
+        const credentialSource = opts.get("credential_source");
         const awsSecurityCredentialsSupplier = opts.get("aws_security_credentials_supplier");
-        if (!credentialSource2 && !awsSecurityCredentialsSupplier) {
+        if (!credentialSource && !awsSecurityCredentialsSupplier) {
           throw new Error("A credential source or AWS security credentials supplier must be specified.");
         }
-        if (credentialSource2 && awsSecurityCredentialsSupplier) {
+        if (credentialSource && awsSecurityCredentialsSupplier) {
           throw new Error("Only one of credential source or AWS security credentials supplier can be specified.");
         }
         if (awsSecurityCredentialsSupplier) {
@@ -9914,7 +9940,7 @@ var require_awsclient = __commonJS({
           this.regionalCredVerificationUrl = _AwsClient.#DEFAULT_AWS_REGIONAL_CREDENTIAL_VERIFICATION_URL;
           this.credentialSourceType = "programmatic";
         } else {
-          const credentialSourceOpts = (0, util_1.originalOrCamelOptions)(credentialSource2);
+          const credentialSourceOpts = (0, util_1.originalOrCamelOptions)(credentialSource);
           this.environmentId = credentialSourceOpts.get("environment_id");
           const regionUrl = credentialSourceOpts.get("region_url");
           const securityCredentialsUrl = credentialSourceOpts.get("url");
@@ -12529,9 +12555,9 @@ var require_src7 = __commonJS({
           }
         };
         const req = transport.request(reqOptions, (incoming) => {
-          const status = incoming.statusCode || 200;
+          const status2 = incoming.statusCode || 200;
           const location = incoming.headers.location;
-          if (init.redirect !== "manual" && REDIRECT_STATUS_CODES.has(status) && location) {
+          if (init.redirect !== "manual" && REDIRECT_STATUS_CODES.has(status2) && location) {
             clearReqTimeout();
             incoming.resume();
             if (init.redirect === "error") {
@@ -12547,7 +12573,7 @@ var require_src7 = __commonJS({
             }
             const redirectUrl = new URL(String(location), parsedUrl);
             const currentMethod = (init.method || "GET").toUpperCase();
-            const switchToGet = status === 303 || (status === 301 || status === 302) && currentMethod === "POST";
+            const switchToGet = status2 === 303 || (status2 === 301 || status2 === 302) && currentMethod === "POST";
             const nextHeaders = { ...headers };
             for (const k of Object.keys(nextHeaders)) {
               const lower = k.toLowerCase();
@@ -12572,7 +12598,7 @@ var require_src7 = __commonJS({
           activeIncoming = incoming;
           activeResponseStream = responseStream;
           const encoding = (incoming.headers["content-encoding"] || "").toLowerCase();
-          if (init.compress !== false && status !== 204 && status !== 304 && (reqOptions.method || "GET").toUpperCase() !== "HEAD" && (encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate" || encoding === "br")) {
+          if (init.compress !== false && status2 !== 204 && status2 !== 304 && (reqOptions.method || "GET").toUpperCase() !== "HEAD" && (encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate" || encoding === "br")) {
             const decompressor = encoding === "br" ? zlib2.createBrotliDecompress() : zlib2.createUnzip();
             incoming.on("error", (err) => decompressor.destroy(err));
             decompressor.on("error", (err) => responseStream.destroy(err));
@@ -12598,7 +12624,7 @@ var require_src7 = __commonJS({
           };
           const res = {
             url: urlStr,
-            status,
+            status: status2,
             statusText: incoming.statusMessage || "",
             headers: fetchHeaders,
             body: responseStream,
@@ -16709,7 +16735,6 @@ var require_util4 = __commonJS({
 });
 
 // src/store/gcs.ts
-import { randomBytes } from "node:crypto";
 import { Writable as Writable3 } from "node:stream";
 
 // node_modules/@google-cloud/storage/build/esm/src/nodejs-common/service.js
@@ -18668,7 +18693,7 @@ var GaxiosError = class _GaxiosError extends Error {
       }
       if (typeof res.data.error === "object") {
         message = "message" in res.data.error && typeof res.data.error.message === "string" ? res.data.error.message : message;
-        const status = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
+        const status2 = "status" in res.data.error && typeof res.data.error.status === "string" ? res.data.error.status : res.statusText;
         const code = "code" in res.data.error && typeof res.data.error.code === "number" ? res.data.error.code : res.status;
         if ("errors" in res.data.error && Array.isArray(res.data.error.errors)) {
           const errorMessages = [];
@@ -18680,13 +18705,13 @@ var GaxiosError = class _GaxiosError extends Error {
           return Object.assign({
             message: errorMessages.join("\n") || message,
             code,
-            status
+            status: status2
           }, res.data.error);
         }
         return Object.assign({
           message,
           code,
-          status
+          status: status2
         }, res.data.error);
       }
     }
@@ -18844,8 +18869,8 @@ function shouldRetryRequest(err) {
   if (err.response && err.response.status) {
     let isInRange = false;
     for (const [min, max] of config.statusCodesToRetry) {
-      const status = err.response.status;
-      if (status >= min && status <= max) {
+      const status2 = err.response.status;
+      if (status2 >= min && status2 <= max) {
         isInRange = true;
         break;
       }
@@ -19227,8 +19252,8 @@ var Gaxios = class {
    * By default, throw for any non-2xx status code
    * @param status status code from the HTTP response
    */
-  validateStatus(status) {
-    return status >= 200 && status < 300;
+  validateStatus(status2) {
+    return status2 >= 200 && status2 < 300;
   }
   /**
    * Attempts to parse a response by looking at the Content-Type header.
@@ -20529,8 +20554,8 @@ var Upload = class extends Writable {
       reqOpts.params = reqOpts.params || {};
       reqOpts.params.userProject = this.userProject;
     }
-    reqOpts.validateStatus = (status) => {
-      return this.isSuccessfulResponse(status) || status === RESUMABLE_INCOMPLETE_STATUS_CODE;
+    reqOpts.validateStatus = (status2) => {
+      return this.isSuccessfulResponse(status2) || status2 === RESUMABLE_INCOMPLETE_STATUS_CODE;
     };
     const combinedReqOpts = {
       ...this.customRequestOptions,
@@ -20653,8 +20678,8 @@ var Upload = class extends Writable {
    * @param status The status code to check
    * @returns if the status is 2xx
    */
-  isSuccessfulResponse(status) {
-    return status >= 200 && status < 300;
+  isSuccessfulResponse(status2) {
+    return status2 >= 200 && status2 < 300;
   }
 };
 _Upload_hashValidator = /* @__PURE__ */ new WeakMap(), _Upload_clientCrc32c = /* @__PURE__ */ new WeakMap(), _Upload_clientMd5Hash = /* @__PURE__ */ new WeakMap(), _Upload_gcclGcsCmd = /* @__PURE__ */ new WeakMap(), _Upload_instances = /* @__PURE__ */ new WeakSet(), _Upload_resetLocalBuffersCache = function _Upload_resetLocalBuffersCache2() {
@@ -20729,9 +20754,9 @@ function buildRetryError(prefix, resp) {
       if (gaxiosErrLike.message) {
         errParts.push(String(gaxiosErrLike.message));
       }
-      const status = (_a2 = gaxiosErrLike.status) !== null && _a2 !== void 0 ? _a2 : (_b = gaxiosErrLike.response) === null || _b === void 0 ? void 0 : _b.status;
-      if (typeof status === "number" && !isNaN(status) && status !== resp.status) {
-        errParts.push(`status: ${status}`);
+      const status2 = (_a2 = gaxiosErrLike.status) !== null && _a2 !== void 0 ? _a2 : (_b = gaxiosErrLike.response) === null || _b === void 0 ? void 0 : _b.status;
+      if (typeof status2 === "number" && !isNaN(status2) && status2 !== resp.status) {
+        errParts.push(`status: ${status2}`);
       }
       const statusText = (_c = gaxiosErrLike.response) === null || _c === void 0 ? void 0 : _c.statusText;
       if (statusText) {
@@ -29489,97 +29514,203 @@ _XMLMultiPartUploadHelper_instances = /* @__PURE__ */ new WeakSet(), _XMLMultiPa
 
 // src/store/gcs.ts
 var CONTENT_TYPE = { ".lz4": "application/x-lz4", ".json": "application/json" };
+var MARGIN_MS = 10 * 6e4;
 var GcsStore = class {
   bucket;
   prefix;
   options;
+  /** Every call but the image's upload: no client retries, a timeout per request. */
   storage;
-  constructor(bucket, prefix, options) {
+  /** The image's resumable upload. */
+  uploads;
+  tuning;
+  timeouts;
+  health;
+  signal;
+  deadline;
+  log;
+  emulator;
+  credentials;
+  constructor(bucket, prefix, options, context = {}) {
     this.bucket = bucket;
     this.prefix = prefix;
     this.options = options;
-    this.storage = new Storage({
+    this.tuning = context.tuning ?? {};
+    this.log = context.log ?? silentLog;
+    this.timeouts = timeoutsFrom(this.tuning);
+    this.deadline = performance.now() + options.uploadTimeoutMs;
+    this.signal = ceiling(
+      options.uploadTimeoutMs,
+      context.signal,
+      `upload-timeout of ${formatBudget(options.uploadTimeoutMs)}`
+    );
+    this.emulator = Boolean(process.env.STORAGE_EMULATOR_HOST);
+    this.health = new Health(
+      process.env.STORAGE_EMULATOR_HOST || "https://storage.googleapis.com",
+      this.timeouts.deadAfterMs
+    );
+    this.storage = new Storage({ retryOptions: { autoRetry: false }, timeout: this.timeouts.idleMs });
+    this.uploads = new Storage({
+      authClient: this.storage.authClient,
       retryOptions: {
         autoRetry: true,
-        maxRetries: 8,
-        totalTimeout: Math.ceil(options.uploadTimeoutMs / 1e3),
-        maxRetryDelay: 32,
+        maxRetries: 4,
+        totalTimeout: Math.max(1, Math.ceil(this.timeouts.deadAfterMs / 1e3)),
+        maxRetryDelay: this.retryDelayS(),
         retryDelayMultiplier: 2,
-        // Every write here goes to a name nobody reads until commit, or is a whole-object replace: safe
-        // to repeat.
+        // The upload goes to a temporary name nobody reads: safe to repeat.
         idempotencyStrategy: IdempotencyStrategy.RetryAlways
       }
     });
   }
+  /** The longest pause between the upload client's own retries: a fraction of the time to a verdict. */
+  retryDelayS() {
+    return Math.min(16, Math.max(1, Math.round(this.timeouts.deadAfterMs / 8e3)));
+  }
   key(path2) {
     return this.prefix ? `${this.prefix}/${path2}` : path2;
   }
-  file(path2) {
-    return this.storage.bucket(this.bucket).file(this.key(path2));
+  file(path2, generation) {
+    return this.storage.bucket(this.bucket).file(this.key(path2), generation === void 0 ? {} : { generation });
   }
   url(path2) {
     return `gs://${this.bucket}/${this.key(path2)}`;
   }
-  explain(what, err) {
-    if (err instanceof StageError) return err;
-    const code = err.code;
-    const hint = code === 403 || code === 401 ? ` The credentials (${credentialSource()}) are not allowed to do this, or are missing.` : code === 404 ? " The bucket does not exist." : "";
-    return new StageError(
-      "store",
-      `${what} in bucket gs://${this.bucket} failed: ${err.message}.${hint}`,
-      {
-        cause: err
-      }
-    );
+  /** Finds credentials once, bounded in time (an emulator needs none). */
+  ready() {
+    this.credentials ??= (async () => {
+      if (this.emulator) return;
+      const search = await searchCredentials(
+        "gcs",
+        () => this.storage.authClient.getAccessToken(),
+        this.tuning.credentialsMs ?? CREDENTIALS_TIMEOUT_MS
+      );
+      if (!search.found) throw noCredentials(`gs://${this.bucket}/${this.prefix}`, search);
+    })();
+    return this.credentials;
   }
+  policy() {
+    return {
+      deadline: this.deadline,
+      baseDelayMs: this.tuning.baseDelayMs ?? 250,
+      maxDelayMs: 2e4,
+      signal: this.signal,
+      health: this.health,
+      attemptMs: this.timeouts.idleMs,
+      onRetry: (what, attempt, delay, err) => {
+        this.log.info(
+          `retrying ${what} in ${(delay / 1e3).toFixed(1)} s (attempt ${attempt + 1}): ${describe(err)}`
+        );
+        this.tuning.onRetry?.(what, attempt, delay, err);
+      }
+    };
+  }
+  /** One call with retries; the client's own call cannot be aborted, so it is left behind when it must stop. */
   async call(what, fn) {
+    await this.ready();
     try {
-      return await fn();
+      return await withRetry(what, (_attempt, signal) => until(fn(), signal), isTransient, this.policy());
+    } catch (err) {
+      throw stopped(what, err, this.signal) ?? this.explain(what, err);
+    }
+  }
+  /** A request on the way out (removing a temporary object): short, not cancellable. */
+  async cleanup(what, fn) {
+    const signal = AbortSignal.timeout(5e3);
+    try {
+      await withRetry(what, (_attempt, s) => until(fn(), s), isTransient, {
+        deadline: performance.now() + 5e3,
+        baseDelayMs: 100,
+        maxDelayMs: 1e3,
+        signal
+      });
     } catch (err) {
       throw this.explain(what, err);
     }
   }
+  explain(what, err) {
+    if (err instanceof StageError) return err;
+    if (typeof err === "string" || err === void 0)
+      return new StageError("cancel", `${what}: stopped (${String(err)})`);
+    const code = err.code;
+    const hint = code === 403 || code === 401 ? ` The credentials (${gcsSource()}) are not allowed to do this, or are missing.` : code === 404 && (what === "checking access" || what.startsWith("listing")) ? " The bucket does not exist." : "";
+    return new StageError("store", `${what} in bucket gs://${this.bucket} failed: ${describe(err)}.${hint}`, {
+      cause: err
+    });
+  }
   async read(path2) {
     try {
-      const [data] = await this.file(path2).download();
+      const [data] = await this.call(`reading ${this.url(path2)}`, () => this.file(path2).download());
       return data;
     } catch (err) {
-      if (err.code === 404) return void 0;
-      throw this.explain(`reading ${this.url(path2)}`, err);
+      if (status(err) === 404) return void 0;
+      throw err;
+    }
+  }
+  async metadata(path2) {
+    try {
+      const [meta] = await this.call(`looking up ${this.url(path2)}`, () => this.file(path2).getMetadata());
+      return { size: Number(meta.size), md5: meta.md5Hash ?? "", generation: String(meta.generation ?? "") };
+    } catch (err) {
+      if (status(err) === 404) return void 0;
+      throw err;
     }
   }
   async size(path2) {
-    try {
-      const [meta] = await this.file(path2).getMetadata();
-      return Number(meta.size);
-    } catch (err) {
-      if (err.code === 404) return void 0;
-      throw this.explain(`looking up ${this.url(path2)}`, err);
-    }
+    return (await this.metadata(path2))?.size;
+  }
+  async exists(path2) {
+    return await this.metadata(path2) !== void 0;
+  }
+  write(path2, data) {
+    return this.save(path2, data);
   }
   async folders(prefix) {
-    const base = `${this.key(prefix)}/`;
-    const names = [];
+    return (await this.listing(prefix)).folders;
+  }
+  async listing(prefix) {
+    const base = prefix ? `${this.key(prefix)}/` : this.prefix ? `${this.prefix}/` : "";
+    const folders = [];
+    const objects = [];
     let pageToken;
     do {
-      const [, next, response] = await this.call(
+      const [files, next, response] = await this.call(
         `listing ${this.url(prefix)}/`,
         () => this.storage.bucket(this.bucket).getFiles({ prefix: base, delimiter: "/", autoPaginate: false, pageToken })
       );
       for (const p of response?.prefixes ?? [])
-        names.push(p.slice(base.length, -1));
+        folders.push(p.slice(base.length, -1));
+      for (const f of files) {
+        const updated = f.metadata.updated ? Date.parse(f.metadata.updated) : void 0;
+        objects.push({ name: f.name.slice(base.length), modified: updated });
+      }
       pageToken = next?.pageToken;
     } while (pageToken);
-    return names;
+    return { folders, objects };
   }
   async begin(_folders, options = {}) {
     await this.call(
       "checking access",
       () => this.storage.bucket(this.bucket).getFiles({ maxResults: 1, autoPaginate: false })
     );
-    return new SetTransaction(new GcsStaging(this, options.exclusive ?? false));
+    const owner = newOwner(this.deadline - performance.now() + MARGIN_MS);
+    return new SetTransaction({
+      objects: new GcsObjects(this),
+      staging: new GcsStaging(this, owner),
+      owner,
+      signal: this.signal,
+      lock: {
+        leaseMs: this.tuning.leaseMs ?? DEFAULT_LOCK_OPTIONS.leaseMs,
+        settleMs: this.tuning.settleMs ?? DEFAULT_LOCK_OPTIONS.settleMs,
+        pollMs: this.tuning.pollMs ?? DEFAULT_LOCK_OPTIONS.pollMs,
+        deadline: this.deadline,
+        budget: `upload-timeout of ${formatBudget(this.options.uploadTimeoutMs)}`
+      },
+      log: options.log ?? this.log,
+      exclusive: options.exclusive ?? false
+    });
   }
-  metadata(path2) {
+  objectMetadata(path2) {
     const ext = path2.slice(path2.lastIndexOf("."));
     return {
       contentType: CONTENT_TYPE[ext] ?? "text/plain; charset=utf-8",
@@ -29589,15 +29720,137 @@ var GcsStore = class {
   acl() {
     return this.options.predefinedAcl ? { predefinedAcl: this.options.predefinedAcl } : {};
   }
+  /** Writes small content with md5 validation (the client compares the store's md5 with what it sent). */
+  async save(path2, data, precondition) {
+    const file = this.file(path2);
+    await this.call(
+      `uploading ${this.url(path2)}`,
+      () => file.save(Buffer.from(data), {
+        resumable: false,
+        validation: "md5",
+        gzip: false,
+        metadata: this.objectMetadata(path2),
+        ...this.acl(),
+        ...precondition ? { preconditionOpts: precondition } : {}
+      })
+    );
+    return String(file.metadata.generation ?? "");
+  }
+  async delete(path2, precondition) {
+    await this.call(
+      `removing ${this.url(path2)}`,
+      () => this.file(path2).delete({ ignoreNotFound: true, ...precondition ?? {} })
+    );
+  }
+};
+var GcsObjects = class extends BucketObjects {
+  lock;
+  constructor(store) {
+    super(store);
+    this.lock = new GcsLock(store);
+  }
+  /**
+   * Copies a temporary object to its name (server-side; created only if absent when `exclusive`), checks
+   * that the store holds the same md5 and size there, and removes the temporary one.
+   */
+  async placeObject(path2, staged, exclusive) {
+    const s = this.s;
+    if (staged.kind !== "object") throw new Error(`internal: a GCS bucket cannot place a ${staged.kind}`);
+    try {
+      await s.call(
+        `copying into ${s.url(path2)}`,
+        () => s.file(staged.temp).copy(s.file(path2), exclusive ? { preconditionOpts: { ifGenerationMatch: 0 } } : {})
+      );
+    } catch (err) {
+      const code = status(err);
+      if (code === 412)
+        throw new StageError(
+          "store",
+          `${s.url(path2)} was published by another run first (ifGenerationMatch: 0)`
+        );
+      if (code !== 404) throw err;
+      if (!await this.placed(path2, staged)) throw new NotPlaceable(`${s.url(staged.temp)} is gone`);
+    }
+    const placed = await s.metadata(path2);
+    if (!placed || placed.md5 !== staged.etag || placed.size !== staged.size)
+      throw new StageError(
+        "store",
+        `${s.url(path2)} does not hold what was uploaded: ${placed ? `md5 ${placed.md5}, ${placed.size} bytes` : "missing"}; expected ${staged.etag}, ${staged.size} bytes`
+      );
+    await s.cleanup(`removing ${s.url(staged.temp)}`, () => s.file(staged.temp).delete({ ignoreNotFound: true })).catch(() => {
+    });
+  }
+  async placedObject(path2, staged) {
+    if (staged.kind !== "object") return false;
+    const meta = await this.s.metadata(path2);
+    return meta !== void 0 && meta.md5 === staged.etag && meta.size === staged.size;
+  }
+  async drop(staged) {
+    if (staged.kind === "object")
+      await this.s.cleanup(
+        `removing ${this.s.url(staged.temp)}`,
+        () => this.s.file(staged.temp).delete({ ignoreNotFound: true })
+      );
+  }
+  async removeTemp(path2, _kind) {
+    await this.s.delete(path2);
+  }
+};
+var GcsLock = class {
+  exact;
+  s;
+  constructor(store) {
+    this.s = store;
+    this.exact = { create: !store.emulator, replace: !store.emulator };
+  }
+  async read(path2) {
+    const meta = await this.s.metadata(path2);
+    if (!meta) return void 0;
+    try {
+      const generation = Number(meta.generation);
+      const [body] = await this.s.call(
+        `reading ${this.s.url(path2)}`,
+        () => this.s.file(path2, Number.isFinite(generation) && generation > 0 ? generation : void 0).download()
+      );
+      return { body, version: meta.generation };
+    } catch (err) {
+      if (status(err) === 404) return this.read(path2);
+      throw err;
+    }
+  }
+  async create(path2, body) {
+    if (this.s.emulator && await this.s.metadata(path2)) return void 0;
+    return this.save(path2, body, 0);
+  }
+  async replace(path2, body, version) {
+    if (this.s.emulator && (await this.s.metadata(path2))?.generation !== version) return void 0;
+    return this.save(path2, body, Number(version));
+  }
+  async remove(path2, version) {
+    if (this.s.emulator && (await this.s.metadata(path2))?.generation !== version) return;
+    try {
+      await this.s.delete(path2, { ifGenerationMatch: Number(version) });
+    } catch (err) {
+      if (status(err) !== 412) throw err;
+    }
+  }
+  async save(path2, body, generation) {
+    try {
+      const saved = await this.s.save(path2, body, { ifGenerationMatch: generation });
+      return saved || (await this.s.metadata(path2))?.generation;
+    } catch (err) {
+      if (status(err) === 412) return void 0;
+      throw err;
+    }
+  }
 };
 var GcsStaging = class {
-  store;
-  exclusive;
-  pending = /* @__PURE__ */ new Map();
-  tag = randomBytes(4).toString("hex");
-  constructor(store, exclusive) {
-    this.store = store;
-    this.exclusive = exclusive;
+  s;
+  owner;
+  uploads = /* @__PURE__ */ new Set();
+  constructor(store, owner) {
+    this.s = store;
+    this.owner = owner;
   }
   /**
    * The image goes to a temporary object next to its final name and is copied into place on commit.
@@ -29605,109 +29858,57 @@ var GcsStaging = class {
    * object behind (the emulator finalizes an empty one), and it must not be the image a reader sees.
    */
   createWriteStream(path2) {
-    const temp = `${path2}.${this.tag}.partial`;
-    const upload2 = new TempUpload(this.store, temp, path2);
-    this.pending.set(path2, { kind: "upload", upload: upload2, temp });
+    const upload2 = new TempUpload(this.s, tempName(path2, this.owner, "partial"), path2);
+    this.uploads.add(upload2);
     return upload2;
   }
-  async writeFile(path2, data) {
-    this.pending.set(path2, { kind: "file", data: typeof data === "string" ? Buffer.from(data) : data });
+  async writeFile(_path, data) {
+    return { kind: "data", data: Buffer.from(data).toString("base64") };
   }
   async copy(from, to) {
-    const s = this.store;
-    const temp = `${to}.${this.tag}.partial`;
-    this.pending.set(to, { kind: "copy", temp });
-    const [copied] = await s.call(`copying ${s.url(from)}`, () => s.file(from).copy(s.file(temp)));
-    const [meta] = await s.call(`looking up ${s.url(temp)}`, () => copied.getMetadata());
-    return Buffer.from(meta.md5Hash ?? "", "base64").toString("hex");
+    const s = this.s;
+    const temp = tempName(to, this.owner, "partial");
+    await s.call(`copying ${s.url(from)}`, () => s.file(from).copy(s.file(temp)));
+    const meta = await s.metadata(temp);
+    if (!meta) throw new StageError("store", `the copy ${s.url(temp)} is missing`);
+    return {
+      staged: { kind: "object", temp, etag: meta.md5, size: meta.size },
+      md5: Buffer.from(meta.md5, "base64").toString("hex")
+    };
   }
-  async place(path2) {
-    const s = this.store;
-    const item = this.pending.get(path2);
-    if (!item) throw new Error(`internal: ${path2} was never written`);
-    if (item.kind === "upload") await this.placeUpload(item.temp, path2, item.upload.bytes);
-    else if (item.kind === "file")
-      await s.call(
-        `uploading ${s.url(path2)}`,
-        () => s.file(path2).save(Buffer.from(item.data), {
-          resumable: false,
-          // The client checks the md5 the store reports against what it sent, and deletes a mismatch.
-          validation: "md5",
-          gzip: false,
-          metadata: s.metadata(path2),
-          ...s.acl()
-        })
-      );
-    else {
-      await s.call(`copying into ${s.url(path2)}`, () => s.file(item.temp).copy(s.file(path2)));
-      await this.remove(item.temp);
-    }
-    this.pending.delete(path2);
-  }
-  /**
-   * Copies the uploaded temporary object to its name (server-side; created only if absent when the path
-   * is exclusive), checks that the store holds the same md5 and size there, and removes the temporary one.
-   */
-  async placeUpload(temp, path2, bytes) {
-    const s = this.store;
-    const [uploaded] = await s.call(`looking up ${s.url(temp)}`, () => s.file(temp).getMetadata());
-    if (Number(uploaded.size) !== bytes)
-      throw new StageError("store", `${s.url(temp)} holds ${uploaded.size} bytes, ${bytes} were uploaded`);
-    try {
-      await s.call(
-        `copying into ${s.url(path2)}`,
-        () => s.file(temp).copy(s.file(path2), this.exclusive ? { preconditionOpts: { ifGenerationMatch: 0 } } : {})
-      );
-    } catch (err) {
-      if (err.cause?.code === 412)
-        throw new StageError(
-          "store",
-          `${s.url(path2)} was published by another run first (ifGenerationMatch: 0)`
-        );
-      throw err;
-    }
-    const [placed] = await s.call(`looking up ${s.url(path2)}`, () => s.file(path2).getMetadata());
-    if (placed.md5Hash !== uploaded.md5Hash || Number(placed.size) !== bytes)
-      throw new StageError(
-        "store",
-        `${s.url(path2)} does not hold what was uploaded: md5 ${placed.md5Hash}, ${placed.size} bytes; expected ${uploaded.md5Hash}, ${bytes} bytes`
-      );
-    await this.remove(temp);
-  }
-  async remove(path2) {
-    await this.store.call(
-      `removing ${this.store.url(path2)}`,
-      () => this.store.file(path2).delete({ ignoreNotFound: true })
-    );
+  /** A journal holds the temporary object now: it is no longer this staging's to remove. */
+  handOver(staged) {
+    if (staged.kind !== "object") return;
+    for (const upload2 of this.uploads) if (upload2.path === staged.temp) this.uploads.delete(upload2);
   }
   async discard() {
-    for (const item of this.pending.values()) {
-      try {
-        if (item.kind === "upload") {
-          item.upload.abandon();
-          await this.remove(item.temp);
-        } else if (item.kind === "copy") await this.remove(item.temp);
-      } catch {
-      }
+    for (const upload2 of this.uploads) {
+      if (!upload2.writableFinished) upload2.abandon();
+      await this.s.cleanup(
+        `removing ${this.s.url(upload2.path)}`,
+        () => this.s.file(upload2.path).delete({ ignoreNotFound: true })
+      ).catch(() => {
+      });
     }
-    this.pending.clear();
+    this.uploads.clear();
   }
 };
 var TempUpload = class extends Writable3 {
   bytes = 0;
-  store;
   path;
+  store;
   target;
   done;
+  stop;
   constructor(store, path2, finalPath) {
     super({ highWaterMark: 1 << 20 });
     this.store = store;
     this.path = path2;
-    this.target = store.file(path2).createWriteStream({
+    this.target = store.uploads.bucket(store.bucket).file(store.key(path2)).createWriteStream({
       resumable: true,
       validation: "md5",
       gzip: false,
-      metadata: store.metadata(finalPath),
+      metadata: store.objectMetadata(finalPath),
       ...store.acl()
     });
     this.done = new Promise((resolve, reject) => {
@@ -29716,15 +29917,29 @@ var TempUpload = class extends Writable3 {
     });
     this.done.catch(() => {
     });
+    const signal = requestSignal(store.signal);
+    const onAbort = () => void this.target.destroy(new Error(String(signal?.reason)));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.stop = () => signal?.removeEventListener("abort", onAbort);
   }
   _write(chunk, _enc, cb) {
     this.bytes += chunk.length;
     if (this.target.write(chunk)) return cb();
+    const idle = this.store.timeouts.idleMs;
+    const timer = setTimeout(() => {
+      this.target.off("drain", onDrain);
+      this.target.off("error", onError);
+      const err = new Error(`${this.store.health.endpoint} took nothing for ${formatSeconds(idle)}`);
+      this.target.destroy(err);
+      cb(this.store.explain(`uploading ${this.store.url(this.path)}`, err));
+    }, idle);
     const onDrain = () => {
+      clearTimeout(timer);
       this.target.off("error", onError);
       cb();
     };
     const onError = (err) => {
+      clearTimeout(timer);
       this.target.off("drain", onDrain);
       cb(this.store.explain(`uploading ${this.store.url(this.path)}`, err));
     };
@@ -29733,26 +29948,65 @@ var TempUpload = class extends Writable3 {
   }
   _final(cb) {
     this.target.end();
+    const { requestMs, deadAfterMs } = this.store.timeouts;
+    const limit = requestMs + deadAfterMs + 2e3 * this.store.retryDelayS();
+    const timer = setTimeout(
+      () => this.target.destroy(new Error(`the upload was not confirmed within ${formatSeconds(limit)}`)),
+      limit
+    );
     this.done.then(
-      () => cb(),
-      (err) => cb(this.store.explain(`uploading ${this.store.url(this.path)}`, err))
+      () => {
+        clearTimeout(timer);
+        this.stop();
+        cb();
+      },
+      (err) => {
+        clearTimeout(timer);
+        this.stop();
+        cb(this.store.explain(`uploading ${this.store.url(this.path)}`, err));
+      }
     );
   }
   _destroy(err, cb) {
+    this.stop();
     if (!err && this.writableFinished) return cb(null);
     this.abandon();
     cb(err);
+  }
+  /** What the commit needs: the temporary object as the store holds it, checked against what was sent. */
+  async staged() {
+    const meta = await this.store.metadata(this.path);
+    if (!meta || meta.size !== this.bytes)
+      throw new StageError(
+        "store",
+        `${this.store.url(this.path)} holds ${meta ? `${meta.size} bytes` : "nothing"}, ${this.bytes} were uploaded`
+      );
+    return { kind: "object", temp: this.path, etag: meta.md5, size: meta.size };
   }
   /** Gives the upload up; the transaction removes whatever the store kept of it. */
   abandon() {
     this.target.destroy(new Error("upload abandoned: the run failed or was cancelled"));
   }
 };
-function credentialSource(env = process.env) {
-  if (env.GOOGLE_APPLICATION_CREDENTIALS)
-    return "the credentials file named by GOOGLE_APPLICATION_CREDENTIALS";
-  return "application default credentials (workload identity, gcloud, or the metadata server)";
+async function findGcsCredentials(timeoutMs) {
+  const storage = new Storage();
+  return searchCredentials("gcs", () => storage.authClient.getAccessToken(), timeoutMs);
+}
+function status(err) {
+  const e = err;
+  const code = typeof e?.code === "number" ? e.code : e?.cause?.code;
+  return typeof code === "number" ? code : void 0;
+}
+var TRANSIENT_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ECONNABORTED"]);
+function isTransient(err) {
+  const code = status(err);
+  if (code === 408 || code === 429 || code !== void 0 && code >= 500 && code !== 501) return true;
+  const e = err;
+  if (typeof e?.code === "string" && TRANSIENT_CODES.has(e.code)) return true;
+  if (e?.type === "request-timeout" || e?.name === "TimeoutError") return true;
+  return code === void 0 && /socket hang up|ECONNRESET|EPIPE|timed? ?out|premature close/i.test(String(e?.message));
 }
 export {
-  GcsStore
+  GcsStore,
+  findGcsCredentials
 };

@@ -4,25 +4,42 @@ import {
   OUTPUTS,
   TOOL,
   decideArtifact,
-  formatSeconds,
   githubContext,
   outputsOf,
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-ZZB755WS.js";
+} from "./chunk-NO22APES.js";
 import "./chunk-ILZ77HWZ.js";
-import "./chunk-GG6GJUDA.js";
-import "./chunk-MBMCBANP.js";
+import "./chunk-EFWI4YQR.js";
 import {
   InputError,
-  errorMessage
-} from "./chunk-FISMQ2J7.js";
+  errorMessage,
+  formatSeconds
+} from "./chunk-23PSNW3O.js";
+import "./chunk-GG6GJUDA.js";
+import "./chunk-MBMCBANP.js";
+import "./chunk-XPCZQY2D.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/cli.ts
-var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull"]);
-var LIST_INPUTS = /* @__PURE__ */ new Set(["build-args", "labels"]);
+var BOOLEAN_INPUTS = /* @__PURE__ */ new Set(["no-cache", "pull", "push"]);
+var LIST_INPUTS = /* @__PURE__ */ new Set([
+  "build-args",
+  "labels",
+  "bake-files",
+  "set",
+  "build-contexts",
+  "secrets",
+  "secret-files",
+  "secret-envs",
+  "ssh",
+  "cache-from",
+  "cache-to",
+  "add-hosts",
+  "tags",
+  "attests"
+]);
 function parseArgs(argv) {
   const values = /* @__PURE__ */ new Map();
   let help = false;

@@ -1,10 +1,5 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  require_inherits,
-  require_node,
-  require_string_decoder
-} from "./chunk-RDT3GZT3.js";
-import {
   AbortError,
   AnonymousCredential,
   BufferScheduler,
@@ -55,6 +50,11 @@ import {
   setSecret,
   warning
 } from "./chunk-SWQLHEAV.js";
+import {
+  require_inherits,
+  require_node,
+  require_string_decoder
+} from "./chunk-RDT3GZT3.js";
 import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import {

@@ -1,0 +1,31 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  CONTENT_TYPE,
+  PARTS_IN_FLIGHT,
+  PART_SIZE,
+  S3Bucket,
+  TRANSIENT_CODES,
+  TRANSIENT_NAMES,
+  errorCode,
+  findS3Credentials,
+  httpStatus,
+  isNotFound,
+  isTransient
+} from "./chunk-LA3LL7VM.js";
+import "./chunk-DPT4L5XE.js";
+import "./chunk-23PSNW3O.js";
+import "./chunk-BVUK22WD.js";
+import "./chunk-VF57VZD3.js";
+export {
+  CONTENT_TYPE,
+  PARTS_IN_FLIGHT,
+  PART_SIZE,
+  S3Bucket,
+  TRANSIENT_CODES,
+  TRANSIENT_NAMES,
+  errorCode,
+  findS3Credentials,
+  httpStatus,
+  isNotFound,
+  isTransient
+};
