@@ -92,6 +92,7 @@ function checkPublished(run: ActionRun, dest: string, image: string): string {
     contract: expect.stringMatching(/^\{"mode":"warn","passed":false,.*"id":"kexec-kernel"/),
     digest: '',
     tags: '',
+    'test-result': '',
     'artifact-id': '',
     'artifact-url': '',
     metadata: expect.any(String),
