@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-JYGA3DK2.js");
+var { run } = await import("./action-BG4PISYX.js");
 await run();
 process.exit();

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { dirname } from 'node:path'
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Lz4FrameEncoder } from '../lz4/frame.ts'
@@ -11,6 +12,7 @@ import { InputError } from '../util/errors.ts'
 import { formatBytes, formatSeconds, type Log } from '../util/log.ts'
 import { Hasher } from './hash.ts'
 import { reportProgress } from './progress.ts'
+import { readAhead } from './spill.ts'
 
 export interface Streamed {
   /** From the start of the stream to its first byte: how long a streamed build ran. */
@@ -82,9 +84,18 @@ export async function streamRootfs(
     log.info,
     progressIntervalMs,
   )
+  const input = source.unpaced
+    ? readAhead(source.stream, {
+        onSpill: (file) =>
+          log.info(
+            `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in ` +
+              `its memory: it goes to ${dirname(file)} instead, LZ4-compressed, in a file removed as it is made`,
+          ),
+      })
+    : source.stream
   const start = performance.now()
   try {
-    await pipeline([source.stream, inspector, encoder, hasher, destination], { signal })
+    await pipeline([input, inspector, encoder, hasher, destination], { signal })
     await source.exited
   } catch (err) {
     // A producer that failed (a build step, docker export) explains a short or broken stream better

@@ -80,6 +80,7 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
       input: 'targets',
       value: config.target,
       producer: true,
+      unpaced: true,
       streamsBuild: true,
       ...(plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {}),
       cleanup: stopThen(abort, done, () => files.cleanup()),

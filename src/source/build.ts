@@ -100,6 +100,7 @@ export async function build(
       input: 'context',
       value: config.context,
       producer: true,
+      unpaced: true,
       streamsBuild: true,
       cacheKind,
       ...(push ? { pushed: () => readPush(metadata!, tags, log) } : {}),

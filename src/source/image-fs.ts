@@ -93,6 +93,7 @@ export async function exportImage(
     input: 'image',
     value: image,
     producer: true,
+    unpaced: true,
     streamsBuild: false,
     cleanup: stopThen(abort, done, () => rm(dir, { recursive: true, force: true })),
   }

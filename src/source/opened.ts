@@ -19,6 +19,11 @@ export interface OpenedSource {
   value: string
   /** A process makes the stream (a build, docker's export): our threads leave it the CPU it needs. */
   producer: boolean
+  /**
+   * The producer cannot be made to wait: BuildKit's client keeps in its memory whatever its stdout cannot
+   * take yet, up to the whole rootfs. The pipeline reads such a stream at once (pipeline/spill.ts).
+   */
+  unpaced?: boolean
   /** What ran before the stream could start (a legacy build; a pull and create), and how long. */
   before?: { stage: string; ms: number }
   /** The build runs while the stream is read (BuildKit): its time is the time to the first byte. */

@@ -22,7 +22,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-NO22APES.js";
+} from "./chunk-IKRGWGXO.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EFWI4YQR.js";
 import {

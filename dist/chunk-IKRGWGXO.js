@@ -2057,7 +2057,7 @@ async function pickVersion(config, store, fromDir) {
 
 // src/app/publish.ts
 import { mkdir as mkdir3, writeFile as writeFile6 } from "node:fs/promises";
-import { dirname as dirname2, join as join13 } from "node:path";
+import { dirname as dirname3, join as join14 } from "node:path";
 import { createWriteStream as createWriteStream4 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
@@ -3690,6 +3690,7 @@ function osRelease(files) {
 
 // src/pipeline/stream.ts
 import { availableParallelism as availableParallelism3 } from "node:os";
+import { dirname as dirname2 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/lz4/frame.ts
@@ -4974,6 +4975,195 @@ function reportProgress(what2, print, intervalMs = 1e4) {
   return () => clearInterval(timer);
 }
 
+// src/pipeline/spill.ts
+import { open as open2, unlink as unlink2 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join5 } from "node:path";
+import { Readable } from "node:stream";
+var BLOCK2 = 4 << 20;
+var MAX_PENDING_WRITES = 4;
+function readAhead(input, options = {}) {
+  const { addon } = loadLz4Block();
+  if (!addon) return input;
+  return new SpillingReader(input, addon, options);
+}
+var SpillingReader = class extends Readable {
+  queue = [];
+  /** Bytes of the queue held in memory (not counting the block being gathered). */
+  inMemory = 0;
+  /** Data gathered for the next spilled block, once anything went to disk: order is kept that way. */
+  gathering = [];
+  gathered = 0;
+  spilling = false;
+  ended = false;
+  finished = false;
+  /** The reader asked for more and push() has not said stop since. */
+  wanted = false;
+  file;
+  fileEnd = 0;
+  writes = Promise.resolve();
+  pendingWrites = 0;
+  reading = false;
+  limit;
+  input;
+  addon;
+  options;
+  constructor(input, addon, options) {
+    super({ highWaterMark: 1 << 20 });
+    this.input = input;
+    this.addon = addon;
+    this.options = options;
+    this.limit = options.memory ?? 64 << 20;
+    input.on("data", (chunk) => this.accept(chunk));
+    input.once("end", () => {
+      this.ended = true;
+      this.flushGathered(this.queue.length > 0);
+      this.serve();
+    });
+    input.once("error", (err) => this.destroy(err));
+  }
+  accept(chunk) {
+    if (!this.spilling && this.inMemory + chunk.length <= this.limit) {
+      this.queue.push(chunk);
+      this.inMemory += chunk.length;
+      this.serve();
+      return;
+    }
+    this.spilling = true;
+    this.gathering.push(chunk);
+    this.gathered += chunk.length;
+    if (this.gathered >= BLOCK2) this.flushGathered(true);
+  }
+  /** The gathered bytes as the queue's last item: a block on disk, or (the queue drained) in memory. */
+  flushGathered(toDisk) {
+    if (this.gathered === 0) return;
+    const data = this.gathering.length === 1 ? this.gathering[0] : Buffer.concat(this.gathering);
+    this.gathering = [];
+    this.gathered = 0;
+    if (toDisk) {
+      this.queue.push({ written: this.spill(data) });
+    } else {
+      this.queue.push(data);
+      this.inMemory += data.length;
+    }
+  }
+  spill(data) {
+    this.file ??= this.openFile();
+    const dst = Buffer.allocUnsafe(data.length - 1);
+    const compressed = this.addon.compress(data, dst, 1, 0);
+    const previous = this.writes;
+    if (++this.pendingWrites >= MAX_PENDING_WRITES) this.input.pause();
+    const written = (async () => {
+      const n2 = await compressed;
+      const bytes = n2 > 0 ? dst.subarray(0, n2) : data;
+      await previous;
+      const file = await this.file;
+      const offset = this.fileEnd;
+      this.fileEnd += bytes.length;
+      await writeAll(file, bytes, offset);
+      this.options.onBlock?.(data.length, bytes.length);
+      return { offset, length: bytes.length, raw: data.length, compressed: n2 > 0 };
+    })();
+    this.writes = written.then(
+      () => {
+        if (--this.pendingWrites < MAX_PENDING_WRITES && !this.destroyed) this.input.resume();
+      },
+      () => void 0
+    );
+    written.catch(
+      (err) => this.destroy(new Error(`spilling the rootfs stream to disk failed: ${err.message}`))
+    );
+    return written;
+  }
+  async openFile() {
+    const path6 = join5(
+      this.options.dir ?? (process.env.RUNNER_TEMP || tmpdir3()),
+      `metal-image-spill-${process.pid}-${Date.now()}`
+    );
+    const file = await open2(path6, "wx+", 384);
+    await unlink2(path6);
+    this.options.onSpill?.(path6);
+    return file;
+  }
+  _read() {
+    this.wanted = true;
+    this.serve();
+  }
+  /** Hands the queue's head on while the reader wants more. */
+  serve() {
+    if (this.reading || this.destroyed) return;
+    while (this.wanted) {
+      const head = this.queue[0];
+      if (head === void 0) {
+        if (this.gathered > 0) {
+          this.flushGathered(false);
+          continue;
+        }
+        this.spilling = false;
+        if (this.ended && !this.finished) {
+          this.finished = true;
+          this.push(null);
+        }
+        return;
+      }
+      if (Buffer.isBuffer(head)) {
+        this.queue.shift();
+        this.inMemory -= head.length;
+        this.wanted = this.push(head);
+        continue;
+      }
+      this.reading = true;
+      this.readSpilled(head).then(
+        (data) => {
+          this.reading = false;
+          if (this.destroyed) return;
+          this.queue.shift();
+          this.wanted = this.push(data);
+          this.serve();
+        },
+        (err) => this.destroy(err)
+      );
+      return;
+    }
+  }
+  async readSpilled(item) {
+    const { offset, length, raw, compressed } = await item.written;
+    const file = await this.file;
+    const stored = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await file.read(stored, done, length - done, offset + done);
+      if (bytesRead === 0) throw new Error("the spill file ended early");
+      done += bytesRead;
+    }
+    if (!compressed) return stored;
+    const out = Buffer.allocUnsafe(raw);
+    if (this.addon.decompress(stored, out) !== raw) throw new Error("a spilled block does not decode");
+    return out;
+  }
+  _destroy(err, callback) {
+    this.input.destroy();
+    this.queue.length = 0;
+    const file = this.file;
+    this.file = void 0;
+    if (!file) return callback(err);
+    file.then(
+      (f) => f.close().then(
+        () => callback(err),
+        () => callback(err)
+      ),
+      () => callback(err)
+    );
+  }
+};
+async function writeAll(file, data, position) {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
 // src/pipeline/stream.ts
 async function streamRootfs(source, destination, { level, checksums, buildInfo, capture, stream, contract, log, signal, progressIntervalMs }) {
   log.info(`Rootfs from ${source.method}`);
@@ -5004,9 +5194,14 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
     log.info,
     progressIntervalMs
   );
+  const input = source.unpaced ? readAhead(source.stream, {
+    onSpill: (file) => log.info(
+      `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in its memory: it goes to ${dirname2(file)} instead, LZ4-compressed, in a file removed as it is made`
+    )
+  }) : source.stream;
   const start = performance.now();
   try {
-    await pipeline2([source.stream, inspector, encoder, hasher, destination], { signal });
+    await pipeline2([input, inspector, encoder, hasher, destination], { signal });
     await source.exited;
   } catch (err) {
     await settledWithin(source.exited, 5e3);
@@ -6311,8 +6506,8 @@ import { createHash as createHash5 } from "node:crypto";
 // src/source/build-cache.ts
 import { existsSync as existsSync2 } from "node:fs";
 import { lstat as lstat2, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
-import { tmpdir as tmpdir3 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join5, resolve as resolve3 } from "node:path";
+import { tmpdir as tmpdir4 } from "node:os";
+import { isAbsolute as isAbsolute2, join as join6, resolve as resolve3 } from "node:path";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -6940,11 +7135,11 @@ var replacements = Object.entries(specialMainSymbols);
 // node_modules/yoctocolors/base.js
 import tty from "node:tty";
 var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format = (open3, close) => {
+var format = (open4, close) => {
   if (!hasColors) {
     return (input) => input;
   }
-  const openCode = `\x1B[${open3}m`;
+  const openCode = `\x1B[${open4}m`;
   const closeCode = `\x1B[${close}m`;
   return (input) => {
     const string = input + "";
@@ -11128,7 +11323,7 @@ var getIpcMethods = (anyProcess, isSubprocess, ipc) => ({
 import { ChildProcess as ChildProcess2 } from "node:child_process";
 import {
   PassThrough,
-  Readable,
+  Readable as Readable2,
   Writable as Writable3,
   Duplex
 } from "node:stream";
@@ -11169,7 +11364,7 @@ var createDummyStream = () => {
   stream.end();
   return stream;
 };
-var readable = () => new Readable({ read() {
+var readable = () => new Readable2({ read() {
 } });
 var writable = () => new Writable3({ write() {
 } });
@@ -11181,7 +11376,7 @@ var handleDummyPromise = async (error, verboseInfo, options) => handleResult(err
 // node_modules/execa/lib/stdio/handle-async.js
 import { createReadStream as createReadStream2, createWriteStream as createWriteStream3 } from "node:fs";
 import { Buffer as Buffer10 } from "node:buffer";
-import { Readable as Readable2, Writable as Writable4, Duplex as Duplex2 } from "node:stream";
+import { Readable as Readable3, Writable as Writable4, Duplex as Duplex2 } from "node:stream";
 var handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
 var forbiddenIfAsync = ({ type, optionName }) => {
   throw new TypeError(`The \`${optionName}\` option cannot be ${TYPE_TO_MESSAGE[type]}.`);
@@ -11205,11 +11400,11 @@ var addPropertiesAsync = {
     ...addProperties2,
     fileUrl: ({ value }) => ({ stream: createReadStream2(value) }),
     filePath: ({ value: { file } }) => ({ stream: createReadStream2(file) }),
-    webStream: ({ value }) => ({ stream: Readable2.fromWeb(value) }),
-    iterable: ({ value }) => ({ stream: Readable2.from(value) }),
-    asyncIterable: ({ value }) => ({ stream: Readable2.from(value) }),
-    string: ({ value }) => ({ stream: Readable2.from(value) }),
-    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer10.from(value)) })
+    webStream: ({ value }) => ({ stream: Readable3.fromWeb(value) }),
+    iterable: ({ value }) => ({ stream: Readable3.from(value) }),
+    asyncIterable: ({ value }) => ({ stream: Readable3.from(value) }),
+    string: ({ value }) => ({ stream: Readable3.from(value) }),
+    uint8Array: ({ value }) => ({ stream: Readable3.from(Buffer10.from(value)) })
   },
   output: {
     ...addProperties2,
@@ -12547,7 +12742,7 @@ var waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subproces
 };
 
 // node_modules/execa/lib/convert/readable.js
-import { Readable as Readable3 } from "node:stream";
+import { Readable as Readable4 } from "node:stream";
 import { callbackify as callbackify2 } from "node:util";
 
 // node_modules/execa/lib/convert/shared.js
@@ -12602,7 +12797,7 @@ var createReadable = ({ subprocess, concurrentStreams, encoding }, { from, binar
     encoding,
     preserveNewlines
   });
-  const readable2 = new Readable3({
+  const readable2 = new Readable4({
     read,
     destroy: callbackify2(onReadableDestroy.bind(void 0, { subprocessStdout, subprocess, waitReadableDestroy })),
     highWaterMark: readableHighWaterMark,
@@ -13125,7 +13320,7 @@ var {
 
 // src/source/build-cache.ts
 function buildCacheDir(env = process.env) {
-  return resolve3(env.RUNNER_TEMP || tmpdir3(), "metal-image-buildkit-cache");
+  return resolve3(env.RUNNER_TEMP || tmpdir4(), "metal-image-buildkit-cache");
 }
 function newCacheDir(dir) {
   return `${dir}.new`;
@@ -13140,7 +13335,7 @@ function buildKitCacheArgs(dir, kind, options = {}) {
     };
   if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
   const args = [];
-  if (existsSync2(join5(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
+  if (existsSync2(join6(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
   if (options.exportCache !== false)
     args.push("--cache-to", `type=local,dest=${newCacheDir(dir)},mode=max,ignore-error=true`);
   return { args };
@@ -13262,7 +13457,7 @@ async function treeSize(dir) {
   while (pending.length > 0) {
     const current = pending.pop();
     for (const entry of await readdir2(current, { withFileTypes: true })) {
-      const path6 = join5(current, entry.name);
+      const path6 = join6(current, entry.name);
       if (entry.isDirectory()) pending.push(path6);
       else if (entry.isFile()) total += (await lstat2(path6)).size;
     }
@@ -13270,14 +13465,14 @@ async function treeSize(dir) {
   return total;
 }
 function holdsCache(dir) {
-  return existsSync2(join5(dir, "index.json")) || existsSync2(join5(dir, "ref"));
+  return existsSync2(join6(dir, "index.json")) || existsSync2(join6(dir, "ref"));
 }
 
 // src/source/cache-key.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { lstat as lstat3, readdir as readdir3, readFile as readFile3, readlink } from "node:fs/promises";
-import { join as join6, posix, resolve as resolve4 } from "node:path";
+import { join as join7, posix, resolve as resolve4 } from "node:path";
 var KEY_PREFIX = "metal-image-buildkit-";
 var SEGMENT3 = 16;
 function cacheKey(build2, opts) {
@@ -13337,17 +13532,17 @@ async function* contextEntries(contextDir, dockerfile) {
   const pending = [""];
   while (pending.length > 0) {
     const rel = pending.pop();
-    const entries = await readdir3(join6(root, rel), { withFileTypes: true }).catch((err) => {
+    const entries = await readdir3(join7(root, rel), { withFileTypes: true }).catch((err) => {
       throw new StageError(
         "cache",
-        `cannot read ${join6(root, rel)} for the build context digest: ${errorMessage(err)}`
+        `cannot read ${join7(root, rel)} for the build context digest: ${errorMessage(err)}`
       );
     });
     const names = entries.map((e) => e.name).sort(compareNames);
     const subdirs = [];
     for (const name of names) {
       const path6 = rel === "" ? name : `${rel}/${name}`;
-      const full = join6(root, path6);
+      const full = join7(root, path6);
       const info = await lstat3(full);
       const mode = modeBits(info.mode);
       const excluded = matcher.matches(path6);
@@ -13382,8 +13577,8 @@ function modeBits(mode) {
   return (mode & 4095).toString(8);
 }
 async function readIgnoreFile(root, dockerfile) {
-  const file = dockerfile ? resolve4(dockerfile) : join6(root, "Dockerfile");
-  for (const candidate of [`${file}.dockerignore`, join6(root, ".dockerignore")]) {
+  const file = dockerfile ? resolve4(dockerfile) : join7(root, "Dockerfile");
+  for (const candidate of [`${file}.dockerignore`, join7(root, ".dockerignore")]) {
     const text2 = await readFile3(candidate, "utf8").catch((err) => {
       if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
       throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
@@ -13475,7 +13670,7 @@ function isRemoteContext(context) {
 
 // src/source/inline-cache.ts
 import { mkdir as mkdir2, readFile as readFile4, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 
 // src/source/build-args.ts
 function buildArgs(config) {
@@ -13582,9 +13777,9 @@ function stopThen(abort, done, after = async () => {
 // src/source/inline-cache.ts
 var INLINE_IMAGE = "image.tar.gz";
 async function loadInlineCache(dir, log, signal) {
-  const ref = (await readFile4(join7(dir, "ref"), "utf8").catch(() => "")).trim();
+  const ref = (await readFile4(join8(dir, "ref"), "utf8").catch(() => "")).trim();
   if (!ref) return void 0;
-  const result = await execa(DOCKER, ["load", "-q", "-i", join7(dir, INLINE_IMAGE)], {
+  const result = await execa(DOCKER, ["load", "-q", "-i", join8(dir, INLINE_IMAGE)], {
     reject: false,
     cancelSignal: signal
   });
@@ -13613,10 +13808,10 @@ async function exportInlineCache(config, ref, dir, signal) {
   try {
     await rm3(dir, { recursive: true, force: true });
     await mkdir2(dir, { recursive: true });
-    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join7(dir, INLINE_IMAGE)], {
+    await execa("sh", ["-c", 'docker save "$1" | gzip -1 > "$2"', "sh", ref, join8(dir, INLINE_IMAGE)], {
       cancelSignal: signal
     });
-    await writeFile2(join7(dir, "ref"), `${ref}
+    await writeFile2(join8(dir, "ref"), `${ref}
 `);
   } finally {
     await execa(DOCKER, ["rmi", ref], { reject: false });
@@ -13655,7 +13850,7 @@ async function saveCache(cache, source, build2, log, signal) {
 // src/source/build.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { stat as stat3 } from "node:fs/promises";
-import { join as join11, resolve as resolve5 } from "node:path";
+import { join as join12, resolve as resolve5 } from "node:path";
 
 // src/source/builder.ts
 async function detectBuilder(mode, signal) {
@@ -13677,8 +13872,8 @@ async function detectBuilder(mode, signal) {
 // src/source/buildx.ts
 import { constants as constants5 } from "node:fs";
 import { access, chmod, mkdtemp, rm as rm4, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
-import { tmpdir as tmpdir4 } from "node:os";
-import { join as join8 } from "node:path";
+import { tmpdir as tmpdir5 } from "node:os";
+import { join as join9 } from "node:path";
 function unsupportedInput(options, kind) {
   const used = [
     ["builder", options.builder !== ""],
@@ -13735,7 +13930,7 @@ var BuildFiles = class {
   dir;
   /** The folder, made (mode 0700) on first use. */
   async folder() {
-    this.dir ??= await mkdtemp(join8(process.env.RUNNER_TEMP || tmpdir4(), "metal-image-build-"));
+    this.dir ??= await mkdtemp(join9(process.env.RUNNER_TEMP || tmpdir5(), "metal-image-build-"));
     await chmod(this.dir, 448);
     return this.dir;
   }
@@ -13765,7 +13960,7 @@ async function secretSpecs(secrets, files) {
         );
       specs.push(`id=${secret.id},src=${secret.source}`);
     } else {
-      const path6 = join8(await files.folder(), `secret-${i2}`);
+      const path6 = join9(await files.folder(), `secret-${i2}`);
       await writeFile3(path6, secret.source, { mode: 384 });
       specs.push(`id=${secret.id},src=${path6}`);
     }
@@ -13801,8 +13996,8 @@ function buildxFlags(options, secrets) {
 
 // src/source/image-fs.ts
 import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
-import { tmpdir as tmpdir5 } from "node:os";
-import { join as join10 } from "node:path";
+import { tmpdir as tmpdir6 } from "node:os";
+import { join as join11 } from "node:path";
 
 // src/util/chunk-pool.ts
 var SLAB = 1 << 20;
@@ -13863,14 +14058,14 @@ var ChunkPool = class {
 import { readFileSync as readFileSync4 } from "node:fs";
 import { connect } from "node:net";
 import { homedir } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 var DEFAULT_SOCKET = "/var/run/docker.sock";
 var MAX_HEADER = 64 * 1024;
 function localEngineSocket(env = process.env, home = homedir()) {
   const host = env.DOCKER_HOST;
   if (host) return host.startsWith("unix://") ? host.slice("unix://".length) : void 0;
   if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT === "default" ? DEFAULT_SOCKET : void 0;
-  const config = join9(env.DOCKER_CONFIG || join9(home, ".docker"), "config.json");
+  const config = join10(env.DOCKER_CONFIG || join10(home, ".docker"), "config.json");
   let current;
   try {
     current = JSON.parse(readFileSync4(config, "utf8")).currentContext;
@@ -14055,8 +14250,8 @@ async function exportImage(image, platform2, log, signal) {
     );
     return exportContainer(image, platform2, log, signal);
   }
-  const dir = await mkdtemp2(join10(tmpdir5(), "metal-image-from-"));
-  await writeFile4(join10(dir, "Dockerfile"), `FROM ${ref}
+  const dir = await mkdtemp2(join11(tmpdir6(), "metal-image-from-"));
+  await writeFile4(join11(dir, "Dockerfile"), `FROM ${ref}
 `);
   const context = builder.kind === "buildx" ? await dockerQuery(["context", "show"], signal) : void 0;
   const args = [
@@ -14088,6 +14283,7 @@ async function exportImage(image, platform2, log, signal) {
     input: "image",
     value: image,
     producer: true,
+    unpaced: true,
     streamsBuild: false,
     cleanup: stopThen(abort, done, () => rm5(dir, { recursive: true, force: true }))
   };
@@ -14187,7 +14383,7 @@ async function build(config, log, signal, cache) {
     }
     const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files));
     const { push, tags } = config.buildx;
-    const metadata = push ? join11(await files.folder(), "metadata.json") : void 0;
+    const metadata = push ? join12(await files.folder(), "metadata.json") : void 0;
     const outputs = ["--output", "type=tar,dest=-"];
     if (push) {
       outputs.push("--output", "type=image,push=true", "--metadata-file", metadata);
@@ -14214,6 +14410,7 @@ async function build(config, log, signal, cache) {
       input: "context",
       value: config.context,
       producer: true,
+      unpaced: true,
       streamsBuild: true,
       cacheKind,
       ...push ? { pushed: () => readPush(metadata, tags, log) } : {},
@@ -14229,7 +14426,7 @@ async function checkBuildContext(config) {
   const info = await stat3(config.context).catch(() => void 0);
   if (!info?.isDirectory())
     throw new InputError("context", config.context, "no such directory: expected the build context folder");
-  const file = config.file ? resolve5(config.file) : join11(config.context, "Dockerfile");
+  const file = config.file ? resolve5(config.file) : join12(config.context, "Dockerfile");
   const fileInfo = await stat3(file).catch(() => void 0);
   if (!fileInfo?.isFile())
     throw new InputError(
@@ -14272,7 +14469,7 @@ async function legacyBuild(config, args, shown, log, signal) {
 
 // src/source/bake.ts
 import { stat as stat4, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // src/source/csv.ts
 function csvRecords(text2) {
@@ -14585,8 +14782,8 @@ async function bake(config, log, signal) {
     checkPlan(plan, config, builder);
     describePlan(plan, config, log);
     const dir = await files.folder();
-    const definition = join12(dir, "bake.json");
-    const metadata = join12(dir, "metadata.json");
+    const definition = join13(dir, "bake.json");
+    const metadata = join13(dir, "metadata.json");
     await writeFile5(definition, definitionJson(plan.definition), { mode: 384 });
     const args = ["buildx", "bake", "-f", definition, "--metadata-file", metadata, "--progress", "plain"];
     if (config.buildx.builder) args.push("--builder", config.buildx.builder);
@@ -14610,6 +14807,7 @@ ${f.tail.join("\n")}`
       input: "targets",
       value: config.target,
       producer: true,
+      unpaced: true,
       streamsBuild: true,
       ...plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {},
       cleanup: stopThen(abort, done, () => files.cleanup())
@@ -14681,9 +14879,9 @@ function describePlan(plan, config, log) {
 
 // src/source/rootfs-file.ts
 import { fstatSync, statSync as statSync2 } from "node:fs";
-import { open as open2, stat as stat5 } from "node:fs/promises";
+import { open as open3, stat as stat5 } from "node:fs/promises";
 import { resolve as resolve6 } from "node:path";
-import { Readable as Readable4 } from "node:stream";
+import { Readable as Readable5 } from "node:stream";
 import { isatty } from "node:tty";
 var READ_SIZE = 512 << 10;
 var COMPRESSED_MAGIC = [
@@ -14736,7 +14934,7 @@ function openStdin() {
     }
   }
   return {
-    stream: Readable4.from(checked(), { objectMode: false }),
+    stream: Readable5.from(checked(), { objectMode: false }),
     exited: Promise.resolve(),
     method: "rootfs tar on standard input",
     input: "rootfs",
@@ -14773,7 +14971,7 @@ async function openRootfsFile(path6) {
   const seekable = info.isFile();
   if (seekable) {
     const head = Buffer.alloc(8);
-    const handle = await open2(full, "r").catch((err) => {
+    const handle = await open3(full, "r").catch((err) => {
       throw new InputError("rootfs", path6, `cannot open it: ${errnoWords(err)}; expected a readable tar file`);
     });
     try {
@@ -14804,7 +15002,7 @@ async function openRootfsFile(path6) {
     release: (chunk) => pool.release(chunk)
   };
 }
-var PooledFileStream = class extends Readable4 {
+var PooledFileStream = class extends Readable5 {
   path;
   pool;
   handle;
@@ -14820,7 +15018,7 @@ var PooledFileStream = class extends Readable4 {
     this.explain = explain;
   }
   _construct(done) {
-    open2(this.path, "r").then(
+    open3(this.path, "r").then(
       (handle) => {
         this.handle = handle;
         done();
@@ -15488,7 +15686,7 @@ var ImageSet = class {
   imageStream(test) {
     const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir());
     const copies = [
-      ...this.copyDir ? [this.watch(createWriteStream4(join13(this.copyDir, IMAGE_FILE)), this.copyDir)] : [],
+      ...this.copyDir ? [this.watch(createWriteStream4(join14(this.copyDir, IMAGE_FILE)), this.copyDir)] : [],
       ...test ? [test] : []
     ];
     return copies.length ? new Tee(toStore, ...copies) : toStore;
@@ -15505,7 +15703,7 @@ var ImageSet = class {
       throw isSystemError(err) ? failure("store", `write ${name} to ${where}`, err) : err;
     };
     await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()));
-    if (this.copyDir) await writeFile6(join13(this.copyDir, name), data).catch(named(this.copyDir));
+    if (this.copyDir) await writeFile6(join14(this.copyDir, name), data).catch(named(this.copyDir));
     this.sizes.set(name, data.length);
   }
   /** The destination folder as the user wrote it: a path for a local one. */
@@ -15558,7 +15756,7 @@ var ImageSet = class {
   localFiles(names) {
     if (this.copyDir) return { folder: this.copyDir, names };
     const url = this.store.url(`${this.dir}/${IMAGE_FILE}`);
-    if (url.startsWith("file://")) return { folder: dirname2(fileURLToPath5(url)), names };
+    if (url.startsWith("file://")) return { folder: dirname3(fileURLToPath5(url)), names };
     return void 0;
   }
 };

@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-NO22APES.js";
+} from "./chunk-IKRGWGXO.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EFWI4YQR.js";
 import {
