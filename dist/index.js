@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-BG4PISYX.js");
+var { run } = await import("./action-727OY6N6.js");
 await run();
 process.exit();

@@ -1,7 +1,7 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
   runInBackground
-} from "./chunk-GG6GJUDA.js";
+} from "./chunk-XYX34ZYA.js";
 import "./chunk-VF57VZD3.js";
 
 // src/lz4/worker.ts

@@ -4,11 +4,13 @@ import {
   WORK_FILES,
   createXxh32,
   findTool,
-  loadLz4Block,
   require_dist,
   tail,
   xxh32
-} from "./chunk-XPCZQY2D.js";
+} from "./chunk-P6DSCTJD.js";
+import {
+  loadLz4Block
+} from "./chunk-EMGQKNKR.js";
 import {
   __toESM
 } from "./chunk-VF57VZD3.js";

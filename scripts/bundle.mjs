@@ -35,6 +35,7 @@ const bundled = await build({
     cli: 'src/cli/bin.ts',
     'lz4-worker': 'src/lz4/worker.ts',
     'hash-worker': 'src/pipeline/hash-worker.ts',
+    'read-ahead-worker': 'src/pipeline/read-ahead-worker.ts',
     'rpmdb-reader': 'src/packages/rpm/child.ts',
     'verify-helper': 'src/verify/helper.ts',
   },

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, test } from 'vitest'
 import { loadLz4Block } from '../../src/lz4/native.ts'
-import { readAhead } from '../../src/pipeline/spill.ts'
+import { readAhead, readAheadOnThread } from '../../src/pipeline/spill.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'metal-image-spill-test-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -131,4 +132,50 @@ describe.skipIf(!loadLz4Block().addon)('readAhead: a producer that is never made
     expect(stream.destroyed).toBe(true)
     expect(readdirSync(dir)).toEqual([])
   })
+})
+
+describe.skipIf(!loadLz4Block().addon)('readAheadOnThread: a pipe read on a worker thread', () => {
+  test("a child's stdout through a FIFO's fd: every byte, in order, while the reader is slow", async () => {
+    const fifo = join(dir, 'fifo')
+    execFileSync('mkfifo', [fifo])
+    const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    const writeFd = openSync(fifo, constants.O_WRONLY)
+    rmSync(fifo)
+    // About 22 MB of text, as a producer would write it, and its digest from the same command.
+    const script = 'seq 1 3000000'
+    const child = spawn('sh', ['-c', script], { stdio: ['ignore', writeFd, 'inherit'] })
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    closeSync(writeFd)
+    const expected = createHash('sha256')
+      .update(execFileSync('sh', ['-c', script], { maxBuffer: 64 << 20 }))
+      .digest('hex')
+    const spilled: string[] = []
+    const stream = readAheadOnThread(readFd, { memory: 2 << 20, dir, onSpill: (f) => spilled.push(f) })
+    const got = await consume(stream, [], 40)
+    expect(await exited).toBe(0)
+    expect(got).toBe(expected)
+    expect(spilled).toHaveLength(1)
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  test.each([0, 300])(
+    'destroyed %i ms after the start: the producer gets a broken pipe at once',
+    async (ms) => {
+      const fifo = join(dir, 'fifo')
+      execFileSync('mkfifo', [fifo])
+      const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+      const writeFd = openSync(fifo, constants.O_WRONLY)
+      rmSync(fifo)
+      const child = spawn('cat', ['/dev/zero'], { stdio: ['ignore', writeFd, 'ignore'] })
+      const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
+      closeSync(writeFd)
+      const stream = readAheadOnThread(readFd, { memory: 1 << 20, dir })
+      stream.on('data', () => stream.pause())
+      await sleep(ms)
+      stream.destroy()
+      const signal = await Promise.race([exited, sleep(3000).then(() => 'still running')])
+      child.kill()
+      expect(signal).toBe('SIGPIPE')
+    },
+  )
 })

@@ -1,8 +1,11 @@
+import { closeSync } from 'node:fs'
 import { open, unlink, type FileHandle } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import { Worker } from 'node:worker_threads'
 import { loadLz4Block, type Lz4Block } from '../lz4/native.ts'
+import { workerUrl } from '../util/workers.ts'
 
 /**
  * Reads a producer that must never wait on us, and gives its bytes on in order as the pipeline takes
@@ -17,7 +20,7 @@ import { loadLz4Block, type Lz4Block } from '../lz4/native.ts'
  * however it ends. Where the addon does not load, the stream is passed on as it is.
  */
 export interface SpillOptions {
-  /** Bytes kept in memory before spilling; 64 MiB by default. */
+  /** Bytes kept in memory before spilling; 16 MiB by default. */
   memory?: number
   /** Where the spill file is made (and at once unlinked): RUNNER_TEMP, else the system's temp folder. */
   dir?: string
@@ -35,6 +38,57 @@ type Item = Buffer | Spilled
 interface Spilled {
   /** Settles once the block is on disk: where it is, its stored length, and whether it is compressed. */
   written: Promise<{ offset: number; length: number; raw: number; compressed: boolean }>
+}
+
+/**
+ * readAhead on a worker thread of its own, reading the pipe `fd` (source/docker.ts): on the main thread
+ * the pipeline's own work (the tar walk, the frame, the hashes) held the reads up for 50-160 ms at a time,
+ * and BuildKit's client grew to 0.4-1 GB meanwhile.
+ */
+export function readAheadOnThread(fd: number, options: Omit<SpillOptions, 'onBlock'> = {}): Readable {
+  // Who closes `fd`: the worker once it has made its socket of it, else we. Stopped before the worker got
+  // that far, the pipe would stay open and the producer blocked on it until it is killed.
+  const owner = new Int32Array(new SharedArrayBuffer(4))
+  const worker = new Worker(workerUrl('read-ahead-worker'), {
+    workerData: { fd, owner, memory: options.memory, dir: options.dir },
+  })
+  // Chunks asked for and not yet here: a few MiB on their way, whatever the main thread is doing.
+  const CREDITS = 2
+  let asked = 0
+  let done = false
+  const stream = new Readable({
+    highWaterMark: 1 << 20,
+    read() {
+      if (asked < CREDITS) worker.postMessage({ more: CREDITS - asked })
+      asked = CREDITS
+    },
+    destroy(err, callback) {
+      if (Atomics.compareExchange(owner, 0, 0, 2) === 0) closeSync(fd)
+      if (done) return callback(err)
+      done = true
+      worker.terminate().then(
+        () => callback(err),
+        () => callback(err),
+      )
+    },
+  })
+  type Message = { data: ArrayBuffer } | { end: true } | { error: string } | { spill: string }
+  worker.on('message', (msg: Message) => {
+    if ('data' in msg) {
+      asked--
+      stream.push(Buffer.from(msg.data))
+    } else if ('end' in msg) {
+      stream.push(null)
+      done = true
+      void worker.terminate()
+    } else if ('error' in msg) {
+      stream.destroy(new Error(msg.error))
+    } else {
+      options.onSpill?.(msg.spill)
+    }
+  })
+  worker.once('error', (err) => stream.destroy(err))
+  return stream
 }
 
 export function readAhead(input: Readable, options: SpillOptions = {}): Readable {
@@ -71,7 +125,7 @@ class SpillingReader extends Readable {
     this.input = input
     this.addon = addon
     this.options = options
-    this.limit = options.memory ?? 64 << 20
+    this.limit = options.memory ?? 16 << 20
     input.on('data', (chunk: Buffer) => this.accept(chunk))
     input.once('end', () => {
       this.ended = true

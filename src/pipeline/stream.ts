@@ -12,7 +12,7 @@ import { InputError } from '../util/errors.ts'
 import { formatBytes, formatSeconds, type Log } from '../util/log.ts'
 import { Hasher } from './hash.ts'
 import { reportProgress } from './progress.ts'
-import { readAhead } from './spill.ts'
+import { readAhead, readAheadOnThread } from './spill.ts'
 
 export interface Streamed {
   /** From the start of the stream to its first byte: how long a streamed build ran. */
@@ -84,15 +84,16 @@ export async function streamRootfs(
     log.info,
     progressIntervalMs,
   )
-  const input = source.unpaced
-    ? readAhead(source.stream, {
-        onSpill: (file) =>
-          log.info(
-            `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in ` +
-              `its memory: it goes to ${dirname(file)} instead, LZ4-compressed, in a file removed as it is made`,
-          ),
-      })
-    : source.stream
+  const onSpill = (file: string): void =>
+    log.info(
+      `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in ` +
+        `its memory: it goes to ${dirname(file)} instead, LZ4-compressed, in a file removed as it is made`,
+    )
+  const input = !source.unpaced
+    ? source.stream
+    : source.takeFd
+      ? readAheadOnThread(source.takeFd(), { onSpill })
+      : readAhead(source.stream, { onSpill })
   const start = performance.now()
   try {
     await pipeline([input, inspector, encoder, hasher, destination], { signal })

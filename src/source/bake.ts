@@ -61,10 +61,10 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
     args.push(config.target)
     log.info(`docker ${args.join(' ')}`)
     const abort = new AbortController()
-    const { stdout, done } = runDocker(args, {
+    const { stdout, takeFd, done } = runDocker(args, {
       log,
       signal: AbortSignal.any([signal, abort.signal]),
-      stdout: 'pipe',
+      stdout: 'fd',
     })
     const failure = (f: Finished): Error =>
       (plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy)) ||
@@ -81,6 +81,7 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
       value: config.target,
       producer: true,
       unpaced: true,
+      takeFd,
       streamsBuild: true,
       ...(plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {}),
       cleanup: stopThen(abort, done, () => files.cleanup()),

@@ -82,11 +82,11 @@ export async function build(
     log.info(`docker ${[...prefix, ...shown, ...tail].join(' ')}`)
     const abort = new AbortController()
     const both = AbortSignal.any([signal, abort.signal])
-    const { stdout, done } = runDocker([...prefix, ...args, ...tail], {
+    const { stdout, takeFd, done } = runDocker([...prefix, ...args, ...tail], {
       log,
       signal: both,
       env,
-      stdout: 'pipe',
+      stdout: 'fd',
     })
     const failed = buildFailure(config)
     const by = { input: 'push', value: 'true' }
@@ -101,6 +101,7 @@ export async function build(
       value: config.context,
       producer: true,
       unpaced: true,
+      takeFd,
       streamsBuild: true,
       cacheKind,
       ...(push ? { pushed: () => readPush(metadata!, tags, log) } : {}),

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { execa } from 'execa'
 import { StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
@@ -22,13 +27,21 @@ export interface Finished {
  */
 export function runDocker(
   args: string[],
-  options: { log: Log; signal: AbortSignal; env?: Record<string, string>; stdout?: 'pipe' | 'log' },
-): { stdout: Readable | null; done: Promise<Finished> } {
+  options: {
+    log: Log
+    signal: AbortSignal
+    env?: Record<string, string>
+    /** `pipe`: stdout is read as a stream; `fd`: as well, and its pipe's fd is given out (see `OsPipe`). */
+    stdout?: 'pipe' | 'fd' | 'log'
+  },
+): { stdout: Readable | null; takeFd?: () => number; done: Promise<Finished> } {
+  const os = options.stdout === 'fd' ? osPipe() : undefined
   const proc = execa(DOCKER, args, {
     reject: false,
     buffer: false,
     stdin: 'ignore',
-    stdout: 'pipe',
+    // A number is the child's stdout as it is (no stream of execa's in between).
+    stdout: (os ? os.writeFd : 'pipe') as 'pipe',
     stderr: 'pipe',
     env: options.env,
     cancelSignal: options.signal,
@@ -45,15 +58,85 @@ export function runDocker(
     })
     return new Promise((resolve) => lines.on('close', () => resolve()))
   }
-  const piped = options.stdout === 'pipe'
-  const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)])
+  // The child has its own copy of the write end now: only it may hold one, or the reader never sees the end.
+  os?.closeWriteFd()
+  const piped = options.stdout === 'pipe' || options.stdout === 'fd'
+  const outputs = Promise.all([collect(proc.stderr), piped || os ? Promise.resolve() : collect(proc.stdout)])
   const done = Promise.all([proc, outputs]).then(([result]) => {
     // Not started at all (no docker binary): say so instead of an empty tail.
     if (result.exitCode === undefined && tail.length === 0)
       tail.push(result.shortMessage ?? 'docker did not start')
     return { exitCode: result.exitCode, tail }
   })
+  if (os) {
+    const { stream, takeFd } = os.reader()
+    return { stdout: stream, takeFd, done }
+  }
   return { stdout: piped ? proc.stdout : null, done }
+}
+
+/**
+ * A pipe of the operating system for a child's stdout whose read end any thread of ours can read: a
+ * worker thread takes BuildKit's tar from it while the main thread is busy with the pipeline (see
+ * pipeline/spill.ts). A FIFO made in a private folder and unlinked at once, so nothing else can open it.
+ * `reader()` gives a stream that reads it on the main thread, opened only when first read, and `takeFd`,
+ * which hands the read end to another reader instead (the stream must not be read after that).
+ */
+interface OsPipe {
+  writeFd: number
+  closeWriteFd(): void
+  reader(): { stream: Readable; takeFd: () => number }
+}
+
+function osPipe(): OsPipe {
+  const dir = mkdtempSync(join(tmpdir(), 'metal-image-pipe-'))
+  const path = join(dir, 'stdout')
+  try {
+    execFileSync('mkfifo', ['-m', '0600', path])
+    // The read end first, non-blocking, so that opening the write end does not wait for a reader.
+    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    const writeFd = openSync(path, constants.O_WRONLY)
+    let open = true
+    return {
+      writeFd,
+      closeWriteFd: () => {
+        if (open) closeSync(writeFd)
+        open = false
+      },
+      reader: () => lazySocket(readFd),
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** A stream of a pipe's read end that opens its socket when first read, unless the fd was taken. */
+function lazySocket(fd: number): { stream: Readable; takeFd: () => number } {
+  let socket: Socket | undefined
+  let taken = false
+  const stream: Readable = new Readable({
+    read() {
+      if (taken) return void stream.destroy(new Error('this pipe is read by another reader'))
+      if (socket) return void socket.resume()
+      socket = new Socket({ fd, readable: true, writable: false })
+      socket.on('data', (chunk: Buffer) => {
+        if (!stream.push(chunk)) socket!.pause()
+      })
+      socket.once('end', () => stream.push(null))
+      socket.once('error', (err) => stream.destroy(err))
+    },
+    destroy(err, callback) {
+      if (socket) socket.destroy()
+      else if (!taken) closeSync(fd)
+      callback(err)
+    },
+  })
+  const takeFd = (): number => {
+    if (socket || stream.destroyed) throw new Error('the pipe is already being read, or closed')
+    taken = true
+    return fd
+  }
+  return { stream, takeFd }
 }
 
 /** Output of a short docker command, or undefined when it fails. */

@@ -75,11 +75,11 @@ export async function exportImage(
   ]
   log.info(`docker ${args.join(' ')} (Dockerfile: FROM ${ref!})`)
   const abort = new AbortController()
-  const { stdout, done } = runDocker(args, {
+  const { stdout, takeFd, done } = runDocker(args, {
     log,
     signal: AbortSignal.any([signal, abort.signal]),
     env: builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined,
-    stdout: 'pipe',
+    stdout: 'fd',
   })
   const failure = (f: Finished): Error =>
     new StageError(
@@ -94,6 +94,7 @@ export async function exportImage(
     value: image,
     producer: true,
     unpaced: true,
+    takeFd,
     streamsBuild: false,
     cleanup: stopThen(abort, done, () => rm(dir, { recursive: true, force: true })),
   }

@@ -24,6 +24,11 @@ export interface OpenedSource {
    * take yet, up to the whole rootfs. The pipeline reads such a stream at once (pipeline/spill.ts).
    */
   unpaced?: boolean
+  /**
+   * For a stream from a pipe of the operating system: hands its read end over to another reader (a worker
+   * thread, which reads it while the main thread is busy); `stream` must not be read after that.
+   */
+  takeFd?: () => number
   /** What ran before the stream could start (a legacy build; a pull and create), and how long. */
   before?: { stage: string; ms: number }
   /** The build runs while the stream is read (BuildKit): its time is the time to the first byte. */

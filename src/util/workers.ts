@@ -7,6 +7,7 @@ import { setPriority } from 'node:os'
 const SOURCES = {
   'lz4-worker': '../lz4/worker.ts',
   'hash-worker': '../pipeline/hash-worker.ts',
+  'read-ahead-worker': '../pipeline/read-ahead-worker.ts',
   'rpmdb-reader': '../packages/rpm/child.ts',
 } as const
 

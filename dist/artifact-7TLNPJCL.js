@@ -1,5 +1,10 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  require_inherits,
+  require_node,
+  require_string_decoder
+} from "./chunk-RDT3GZT3.js";
+import {
   AbortError,
   AnonymousCredential,
   BufferScheduler,
@@ -38,6 +43,7 @@ import {
   structuredMessageDecodingStream,
   structuredMessageEncoding
 } from "./chunk-MWH7MQD7.js";
+import "./chunk-BM4Y7Y5J.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -50,12 +56,6 @@ import {
   setSecret,
   warning
 } from "./chunk-SWQLHEAV.js";
-import {
-  require_inherits,
-  require_node,
-  require_string_decoder
-} from "./chunk-RDT3GZT3.js";
-import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,

@@ -27,9 +27,13 @@ import {
   silentLog
 } from "./chunk-23PSNW3O.js";
 import {
+  readAhead,
+  readAheadOnThread
+} from "./chunk-EPESXC2L.js";
+import {
   BACKGROUND_NICE,
   workerUrl
-} from "./chunk-GG6GJUDA.js";
+} from "./chunk-XYX34ZYA.js";
 import {
   RPMDB_LIMITS,
   RPMDB_PATH,
@@ -40,12 +44,14 @@ import {
   WORK_FILES,
   createXxh32,
   findTool,
-  loadLz4Block,
   require_dist,
   tail,
   whichTool,
   xxh32
-} from "./chunk-XPCZQY2D.js";
+} from "./chunk-P6DSCTJD.js";
+import {
+  loadLz4Block
+} from "./chunk-EMGQKNKR.js";
 import {
   __commonJS,
   __require,
@@ -1749,7 +1755,7 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-WBCB5X7N.js");
+      const { S3Store } = await import("./s3-LM4N34KM.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
@@ -1762,7 +1768,7 @@ async function findCredentials(value, options = {}) {
   const destination = parseDestination(value);
   if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
   if (destination.kind === "s3") {
-    const { findS3Credentials } = await import("./s3-client-5LBJ5P5X.js");
+    const { findS3Credentials } = await import("./s3-client-Z3DXJUV3.js");
     return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
   }
   if (process.env.STORAGE_EMULATOR_HOST)
@@ -4975,195 +4981,6 @@ function reportProgress(what2, print, intervalMs = 1e4) {
   return () => clearInterval(timer);
 }
 
-// src/pipeline/spill.ts
-import { open as open2, unlink as unlink2 } from "node:fs/promises";
-import { tmpdir as tmpdir3 } from "node:os";
-import { join as join5 } from "node:path";
-import { Readable } from "node:stream";
-var BLOCK2 = 4 << 20;
-var MAX_PENDING_WRITES = 4;
-function readAhead(input, options = {}) {
-  const { addon } = loadLz4Block();
-  if (!addon) return input;
-  return new SpillingReader(input, addon, options);
-}
-var SpillingReader = class extends Readable {
-  queue = [];
-  /** Bytes of the queue held in memory (not counting the block being gathered). */
-  inMemory = 0;
-  /** Data gathered for the next spilled block, once anything went to disk: order is kept that way. */
-  gathering = [];
-  gathered = 0;
-  spilling = false;
-  ended = false;
-  finished = false;
-  /** The reader asked for more and push() has not said stop since. */
-  wanted = false;
-  file;
-  fileEnd = 0;
-  writes = Promise.resolve();
-  pendingWrites = 0;
-  reading = false;
-  limit;
-  input;
-  addon;
-  options;
-  constructor(input, addon, options) {
-    super({ highWaterMark: 1 << 20 });
-    this.input = input;
-    this.addon = addon;
-    this.options = options;
-    this.limit = options.memory ?? 64 << 20;
-    input.on("data", (chunk) => this.accept(chunk));
-    input.once("end", () => {
-      this.ended = true;
-      this.flushGathered(this.queue.length > 0);
-      this.serve();
-    });
-    input.once("error", (err) => this.destroy(err));
-  }
-  accept(chunk) {
-    if (!this.spilling && this.inMemory + chunk.length <= this.limit) {
-      this.queue.push(chunk);
-      this.inMemory += chunk.length;
-      this.serve();
-      return;
-    }
-    this.spilling = true;
-    this.gathering.push(chunk);
-    this.gathered += chunk.length;
-    if (this.gathered >= BLOCK2) this.flushGathered(true);
-  }
-  /** The gathered bytes as the queue's last item: a block on disk, or (the queue drained) in memory. */
-  flushGathered(toDisk) {
-    if (this.gathered === 0) return;
-    const data = this.gathering.length === 1 ? this.gathering[0] : Buffer.concat(this.gathering);
-    this.gathering = [];
-    this.gathered = 0;
-    if (toDisk) {
-      this.queue.push({ written: this.spill(data) });
-    } else {
-      this.queue.push(data);
-      this.inMemory += data.length;
-    }
-  }
-  spill(data) {
-    this.file ??= this.openFile();
-    const dst = Buffer.allocUnsafe(data.length - 1);
-    const compressed = this.addon.compress(data, dst, 1, 0);
-    const previous = this.writes;
-    if (++this.pendingWrites >= MAX_PENDING_WRITES) this.input.pause();
-    const written = (async () => {
-      const n2 = await compressed;
-      const bytes = n2 > 0 ? dst.subarray(0, n2) : data;
-      await previous;
-      const file = await this.file;
-      const offset = this.fileEnd;
-      this.fileEnd += bytes.length;
-      await writeAll(file, bytes, offset);
-      this.options.onBlock?.(data.length, bytes.length);
-      return { offset, length: bytes.length, raw: data.length, compressed: n2 > 0 };
-    })();
-    this.writes = written.then(
-      () => {
-        if (--this.pendingWrites < MAX_PENDING_WRITES && !this.destroyed) this.input.resume();
-      },
-      () => void 0
-    );
-    written.catch(
-      (err) => this.destroy(new Error(`spilling the rootfs stream to disk failed: ${err.message}`))
-    );
-    return written;
-  }
-  async openFile() {
-    const path6 = join5(
-      this.options.dir ?? (process.env.RUNNER_TEMP || tmpdir3()),
-      `metal-image-spill-${process.pid}-${Date.now()}`
-    );
-    const file = await open2(path6, "wx+", 384);
-    await unlink2(path6);
-    this.options.onSpill?.(path6);
-    return file;
-  }
-  _read() {
-    this.wanted = true;
-    this.serve();
-  }
-  /** Hands the queue's head on while the reader wants more. */
-  serve() {
-    if (this.reading || this.destroyed) return;
-    while (this.wanted) {
-      const head = this.queue[0];
-      if (head === void 0) {
-        if (this.gathered > 0) {
-          this.flushGathered(false);
-          continue;
-        }
-        this.spilling = false;
-        if (this.ended && !this.finished) {
-          this.finished = true;
-          this.push(null);
-        }
-        return;
-      }
-      if (Buffer.isBuffer(head)) {
-        this.queue.shift();
-        this.inMemory -= head.length;
-        this.wanted = this.push(head);
-        continue;
-      }
-      this.reading = true;
-      this.readSpilled(head).then(
-        (data) => {
-          this.reading = false;
-          if (this.destroyed) return;
-          this.queue.shift();
-          this.wanted = this.push(data);
-          this.serve();
-        },
-        (err) => this.destroy(err)
-      );
-      return;
-    }
-  }
-  async readSpilled(item) {
-    const { offset, length, raw, compressed } = await item.written;
-    const file = await this.file;
-    const stored = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await file.read(stored, done, length - done, offset + done);
-      if (bytesRead === 0) throw new Error("the spill file ended early");
-      done += bytesRead;
-    }
-    if (!compressed) return stored;
-    const out = Buffer.allocUnsafe(raw);
-    if (this.addon.decompress(stored, out) !== raw) throw new Error("a spilled block does not decode");
-    return out;
-  }
-  _destroy(err, callback) {
-    this.input.destroy();
-    this.queue.length = 0;
-    const file = this.file;
-    this.file = void 0;
-    if (!file) return callback(err);
-    file.then(
-      (f) => f.close().then(
-        () => callback(err),
-        () => callback(err)
-      ),
-      () => callback(err)
-    );
-  }
-};
-async function writeAll(file, data, position) {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
 // src/pipeline/stream.ts
 async function streamRootfs(source, destination, { level, checksums, buildInfo, capture, stream, contract, log, signal, progressIntervalMs }) {
   log.info(`Rootfs from ${source.method}`);
@@ -5194,11 +5011,10 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
     log.info,
     progressIntervalMs
   );
-  const input = source.unpaced ? readAhead(source.stream, {
-    onSpill: (file) => log.info(
-      `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in its memory: it goes to ${dirname2(file)} instead, LZ4-compressed, in a file removed as it is made`
-    )
-  }) : source.stream;
+  const onSpill = (file) => log.info(
+    `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in its memory: it goes to ${dirname2(file)} instead, LZ4-compressed, in a file removed as it is made`
+  );
+  const input = !source.unpaced ? source.stream : source.takeFd ? readAheadOnThread(source.takeFd(), { onSpill }) : readAhead(source.stream, { onSpill });
   const start = performance.now();
   try {
     await pipeline2([input, inspector, encoder, hasher, destination], { signal });
@@ -6506,8 +6322,8 @@ import { createHash as createHash5 } from "node:crypto";
 // src/source/build-cache.ts
 import { existsSync as existsSync2 } from "node:fs";
 import { lstat as lstat2, readdir as readdir2, rename as rename2, rm as rm2 } from "node:fs/promises";
-import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join6, resolve as resolve3 } from "node:path";
+import { tmpdir as tmpdir3 } from "node:os";
+import { isAbsolute as isAbsolute2, join as join5, resolve as resolve3 } from "node:path";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -7135,11 +6951,11 @@ var replacements = Object.entries(specialMainSymbols);
 // node_modules/yoctocolors/base.js
 import tty from "node:tty";
 var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format = (open4, close) => {
+var format = (open3, close) => {
   if (!hasColors) {
     return (input) => input;
   }
-  const openCode = `\x1B[${open4}m`;
+  const openCode = `\x1B[${open3}m`;
   const closeCode = `\x1B[${close}m`;
   return (input) => {
     const string = input + "";
@@ -11323,7 +11139,7 @@ var getIpcMethods = (anyProcess, isSubprocess, ipc) => ({
 import { ChildProcess as ChildProcess2 } from "node:child_process";
 import {
   PassThrough,
-  Readable as Readable2,
+  Readable,
   Writable as Writable3,
   Duplex
 } from "node:stream";
@@ -11364,7 +11180,7 @@ var createDummyStream = () => {
   stream.end();
   return stream;
 };
-var readable = () => new Readable2({ read() {
+var readable = () => new Readable({ read() {
 } });
 var writable = () => new Writable3({ write() {
 } });
@@ -11376,7 +11192,7 @@ var handleDummyPromise = async (error, verboseInfo, options) => handleResult(err
 // node_modules/execa/lib/stdio/handle-async.js
 import { createReadStream as createReadStream2, createWriteStream as createWriteStream3 } from "node:fs";
 import { Buffer as Buffer10 } from "node:buffer";
-import { Readable as Readable3, Writable as Writable4, Duplex as Duplex2 } from "node:stream";
+import { Readable as Readable2, Writable as Writable4, Duplex as Duplex2 } from "node:stream";
 var handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
 var forbiddenIfAsync = ({ type, optionName }) => {
   throw new TypeError(`The \`${optionName}\` option cannot be ${TYPE_TO_MESSAGE[type]}.`);
@@ -11400,11 +11216,11 @@ var addPropertiesAsync = {
     ...addProperties2,
     fileUrl: ({ value }) => ({ stream: createReadStream2(value) }),
     filePath: ({ value: { file } }) => ({ stream: createReadStream2(file) }),
-    webStream: ({ value }) => ({ stream: Readable3.fromWeb(value) }),
-    iterable: ({ value }) => ({ stream: Readable3.from(value) }),
-    asyncIterable: ({ value }) => ({ stream: Readable3.from(value) }),
-    string: ({ value }) => ({ stream: Readable3.from(value) }),
-    uint8Array: ({ value }) => ({ stream: Readable3.from(Buffer10.from(value)) })
+    webStream: ({ value }) => ({ stream: Readable2.fromWeb(value) }),
+    iterable: ({ value }) => ({ stream: Readable2.from(value) }),
+    asyncIterable: ({ value }) => ({ stream: Readable2.from(value) }),
+    string: ({ value }) => ({ stream: Readable2.from(value) }),
+    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer10.from(value)) })
   },
   output: {
     ...addProperties2,
@@ -12742,7 +12558,7 @@ var waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subproces
 };
 
 // node_modules/execa/lib/convert/readable.js
-import { Readable as Readable4 } from "node:stream";
+import { Readable as Readable3 } from "node:stream";
 import { callbackify as callbackify2 } from "node:util";
 
 // node_modules/execa/lib/convert/shared.js
@@ -12797,7 +12613,7 @@ var createReadable = ({ subprocess, concurrentStreams, encoding }, { from, binar
     encoding,
     preserveNewlines
   });
-  const readable2 = new Readable4({
+  const readable2 = new Readable3({
     read,
     destroy: callbackify2(onReadableDestroy.bind(void 0, { subprocessStdout, subprocess, waitReadableDestroy })),
     highWaterMark: readableHighWaterMark,
@@ -13320,7 +13136,7 @@ var {
 
 // src/source/build-cache.ts
 function buildCacheDir(env = process.env) {
-  return resolve3(env.RUNNER_TEMP || tmpdir4(), "metal-image-buildkit-cache");
+  return resolve3(env.RUNNER_TEMP || tmpdir3(), "metal-image-buildkit-cache");
 }
 function newCacheDir(dir) {
   return `${dir}.new`;
@@ -13335,7 +13151,7 @@ function buildKitCacheArgs(dir, kind, options = {}) {
     };
   if (!isAbsolute2(dir)) throw new Error(`the build cache directory must be absolute: ${dir}`);
   const args = [];
-  if (existsSync2(join6(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
+  if (existsSync2(join5(dir, "index.json"))) args.push("--cache-from", `type=local,src=${dir}`);
   if (options.exportCache !== false)
     args.push("--cache-to", `type=local,dest=${newCacheDir(dir)},mode=max,ignore-error=true`);
   return { args };
@@ -13378,7 +13194,7 @@ function usesContainerdStore(driverStatusJson) {
 var toldUnavailable = false;
 async function cacheClient(log) {
   const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
-  const cache = missing.length === 0 ? await import("./cache-FCJMVDRV.js") : void 0;
+  const cache = missing.length === 0 ? await import("./cache-GEHPWFT5.js") : void 0;
   if (cache?.isFeatureAvailable()) return cache;
   if (!toldUnavailable) {
     toldUnavailable = true;
@@ -13457,7 +13273,7 @@ async function treeSize(dir) {
   while (pending.length > 0) {
     const current = pending.pop();
     for (const entry of await readdir2(current, { withFileTypes: true })) {
-      const path6 = join6(current, entry.name);
+      const path6 = join5(current, entry.name);
       if (entry.isDirectory()) pending.push(path6);
       else if (entry.isFile()) total += (await lstat2(path6)).size;
     }
@@ -13465,14 +13281,14 @@ async function treeSize(dir) {
   return total;
 }
 function holdsCache(dir) {
-  return existsSync2(join6(dir, "index.json")) || existsSync2(join6(dir, "ref"));
+  return existsSync2(join5(dir, "index.json")) || existsSync2(join5(dir, "ref"));
 }
 
 // src/source/cache-key.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { lstat as lstat3, readdir as readdir3, readFile as readFile3, readlink } from "node:fs/promises";
-import { join as join7, posix, resolve as resolve4 } from "node:path";
+import { join as join6, posix, resolve as resolve4 } from "node:path";
 var KEY_PREFIX = "metal-image-buildkit-";
 var SEGMENT3 = 16;
 function cacheKey(build2, opts) {
@@ -13532,17 +13348,17 @@ async function* contextEntries(contextDir, dockerfile) {
   const pending = [""];
   while (pending.length > 0) {
     const rel = pending.pop();
-    const entries = await readdir3(join7(root, rel), { withFileTypes: true }).catch((err) => {
+    const entries = await readdir3(join6(root, rel), { withFileTypes: true }).catch((err) => {
       throw new StageError(
         "cache",
-        `cannot read ${join7(root, rel)} for the build context digest: ${errorMessage(err)}`
+        `cannot read ${join6(root, rel)} for the build context digest: ${errorMessage(err)}`
       );
     });
     const names = entries.map((e) => e.name).sort(compareNames);
     const subdirs = [];
     for (const name of names) {
       const path6 = rel === "" ? name : `${rel}/${name}`;
-      const full = join7(root, path6);
+      const full = join6(root, path6);
       const info = await lstat3(full);
       const mode = modeBits(info.mode);
       const excluded = matcher.matches(path6);
@@ -13577,8 +13393,8 @@ function modeBits(mode) {
   return (mode & 4095).toString(8);
 }
 async function readIgnoreFile(root, dockerfile) {
-  const file = dockerfile ? resolve4(dockerfile) : join7(root, "Dockerfile");
-  for (const candidate of [`${file}.dockerignore`, join7(root, ".dockerignore")]) {
+  const file = dockerfile ? resolve4(dockerfile) : join6(root, "Dockerfile");
+  for (const candidate of [`${file}.dockerignore`, join6(root, ".dockerignore")]) {
     const text2 = await readFile3(candidate, "utf8").catch((err) => {
       if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
       throw new StageError("cache", `cannot read ${candidate}: ${errorMessage(err)}`);
@@ -13693,15 +13509,23 @@ function buildArgs(config) {
 }
 
 // src/source/docker.ts
+import { execFileSync } from "node:child_process";
+import { closeSync as closeSync2, constants as constants5, mkdtempSync as mkdtempSync3, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
+import { Socket } from "node:net";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join7 } from "node:path";
 import { createInterface as createInterface2 } from "node:readline";
+import { Readable as Readable4 } from "node:stream";
 var DOCKER = "docker";
 var TAIL_LINES = 25;
 function runDocker(args, options) {
+  const os = options.stdout === "fd" ? osPipe() : void 0;
   const proc = execa(DOCKER, args, {
     reject: false,
     buffer: false,
     stdin: "ignore",
-    stdout: "pipe",
+    // A number is the child's stdout as it is (no stream of execa's in between).
+    stdout: os ? os.writeFd : "pipe",
     stderr: "pipe",
     env: options.env,
     cancelSignal: options.signal,
@@ -13718,14 +13542,66 @@ function runDocker(args, options) {
     });
     return new Promise((resolve8) => lines2.on("close", () => resolve8()));
   };
-  const piped = options.stdout === "pipe";
-  const outputs = Promise.all([collect(proc.stderr), piped ? Promise.resolve() : collect(proc.stdout)]);
+  os?.closeWriteFd();
+  const piped = options.stdout === "pipe" || options.stdout === "fd";
+  const outputs = Promise.all([collect(proc.stderr), piped || os ? Promise.resolve() : collect(proc.stdout)]);
   const done = Promise.all([proc, outputs]).then(([result]) => {
     if (result.exitCode === void 0 && tail2.length === 0)
       tail2.push(result.shortMessage ?? "docker did not start");
     return { exitCode: result.exitCode, tail: tail2 };
   });
+  if (os) {
+    const { stream, takeFd } = os.reader();
+    return { stdout: stream, takeFd, done };
+  }
   return { stdout: piped ? proc.stdout : null, done };
+}
+function osPipe() {
+  const dir = mkdtempSync3(join7(tmpdir4(), "metal-image-pipe-"));
+  const path6 = join7(dir, "stdout");
+  try {
+    execFileSync("mkfifo", ["-m", "0600", path6]);
+    const readFd = openSync2(path6, constants5.O_RDONLY | constants5.O_NONBLOCK);
+    const writeFd = openSync2(path6, constants5.O_WRONLY);
+    let open3 = true;
+    return {
+      writeFd,
+      closeWriteFd: () => {
+        if (open3) closeSync2(writeFd);
+        open3 = false;
+      },
+      reader: () => lazySocket(readFd)
+    };
+  } finally {
+    rmSync2(dir, { recursive: true, force: true });
+  }
+}
+function lazySocket(fd) {
+  let socket;
+  let taken = false;
+  const stream = new Readable4({
+    read() {
+      if (taken) return void stream.destroy(new Error("this pipe is read by another reader"));
+      if (socket) return void socket.resume();
+      socket = new Socket({ fd, readable: true, writable: false });
+      socket.on("data", (chunk) => {
+        if (!stream.push(chunk)) socket.pause();
+      });
+      socket.once("end", () => stream.push(null));
+      socket.once("error", (err) => stream.destroy(err));
+    },
+    destroy(err, callback) {
+      if (socket) socket.destroy();
+      else if (!taken) closeSync2(fd);
+      callback(err);
+    }
+  });
+  const takeFd = () => {
+    if (socket || stream.destroyed) throw new Error("the pipe is already being read, or closed");
+    taken = true;
+    return fd;
+  };
+  return { stream, takeFd };
 }
 async function dockerQuery(args, signal, env) {
   const result = await execa(DOCKER, args, {
@@ -13870,7 +13746,7 @@ async function detectBuilder(mode, signal) {
 }
 
 // src/source/buildx.ts
-import { constants as constants5 } from "node:fs";
+import { constants as constants6 } from "node:fs";
 import { access, chmod, mkdtemp, rm as rm4, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir5 } from "node:os";
 import { join as join9 } from "node:path";
@@ -13948,7 +13824,7 @@ async function secretSpecs(secrets, files) {
       specs.push(`id=${secret.id},env=${secret.source}`);
     } else if (secret.kind === "file") {
       const info = await stat2(secret.source).catch(() => void 0);
-      const readable2 = info?.isFile() && await access(secret.source, constants5.R_OK).then(
+      const readable2 = info?.isFile() && await access(secret.source, constants6.R_OK).then(
         () => true,
         () => false
       );
@@ -14266,11 +14142,11 @@ async function exportImage(image, platform2, log, signal) {
   ];
   log.info(`docker ${args.join(" ")} (Dockerfile: FROM ${ref})`);
   const abort = new AbortController();
-  const { stdout, done } = runDocker(args, {
+  const { stdout, takeFd, done } = runDocker(args, {
     log,
     signal: AbortSignal.any([signal, abort.signal]),
     env: builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0,
-    stdout: "pipe"
+    stdout: "fd"
   });
   const failure2 = (f) => new StageError(
     "export",
@@ -14284,6 +14160,7 @@ async function exportImage(image, platform2, log, signal) {
     value: image,
     producer: true,
     unpaced: true,
+    takeFd,
     streamsBuild: false,
     cleanup: stopThen(abort, done, () => rm5(dir, { recursive: true, force: true }))
   };
@@ -14395,11 +14272,11 @@ async function build(config, log, signal, cache) {
     log.info(`docker ${[...prefix, ...shown, ...tail2].join(" ")}`);
     const abort = new AbortController();
     const both = AbortSignal.any([signal, abort.signal]);
-    const { stdout, done } = runDocker([...prefix, ...args, ...tail2], {
+    const { stdout, takeFd, done } = runDocker([...prefix, ...args, ...tail2], {
       log,
       signal: both,
       env,
-      stdout: "pipe"
+      stdout: "fd"
     });
     const failed = buildFailure(config);
     const by = { input: "push", value: "true" };
@@ -14411,6 +14288,7 @@ async function build(config, log, signal, cache) {
       value: config.context,
       producer: true,
       unpaced: true,
+      takeFd,
       streamsBuild: true,
       cacheKind,
       ...push ? { pushed: () => readPush(metadata, tags, log) } : {},
@@ -14790,10 +14668,10 @@ async function bake(config, log, signal) {
     args.push(config.target);
     log.info(`docker ${args.join(" ")}`);
     const abort = new AbortController();
-    const { stdout, done } = runDocker(args, {
+    const { stdout, takeFd, done } = runDocker(args, {
       log,
       signal: AbortSignal.any([signal, abort.signal]),
-      stdout: "pipe"
+      stdout: "fd"
     });
     const failure2 = (f) => plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy) || new StageError(
       "build",
@@ -14808,6 +14686,7 @@ ${f.tail.join("\n")}`
       value: config.target,
       producer: true,
       unpaced: true,
+      takeFd,
       streamsBuild: true,
       ...plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {},
       cleanup: stopThen(abort, done, () => files.cleanup())
@@ -14879,7 +14758,7 @@ function describePlan(plan, config, log) {
 
 // src/source/rootfs-file.ts
 import { fstatSync, statSync as statSync2 } from "node:fs";
-import { open as open3, stat as stat5 } from "node:fs/promises";
+import { open as open2, stat as stat5 } from "node:fs/promises";
 import { resolve as resolve6 } from "node:path";
 import { Readable as Readable5 } from "node:stream";
 import { isatty } from "node:tty";
@@ -14971,7 +14850,7 @@ async function openRootfsFile(path6) {
   const seekable = info.isFile();
   if (seekable) {
     const head = Buffer.alloc(8);
-    const handle = await open3(full, "r").catch((err) => {
+    const handle = await open2(full, "r").catch((err) => {
       throw new InputError("rootfs", path6, `cannot open it: ${errnoWords(err)}; expected a readable tar file`);
     });
     try {
@@ -15018,7 +14897,7 @@ var PooledFileStream = class extends Readable5 {
     this.explain = explain;
   }
   _construct(done) {
-    open3(this.path, "r").then(
+    open2(this.path, "r").then(
       (handle) => {
         this.handle = handle;
         done();
@@ -16501,7 +16380,7 @@ async function uploadImageArtifact(artifact) {
       "artifact",
       `Cannot upload the workflow artifact ${name}: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The runner sets these for JavaScript actions only: use the action (uses:), not the CLI in a run: step.`
     );
-  const { DefaultArtifactClient } = await import("./artifact-T5ZSOXOV.js");
+  const { DefaultArtifactClient } = await import("./artifact-7TLNPJCL.js");
   const client = new DefaultArtifactClient();
   const started = Date.now();
   let response;

@@ -1,13 +1,5 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  PARTS_IN_FLIGHT,
-  PART_SIZE,
-  S3Bucket,
-  httpStatus,
-  isNotFound,
-  require_dist_cjs
-} from "./chunk-LA3LL7VM.js";
-import {
   BucketObjects
 } from "./chunk-W5NZUDCQ.js";
 import {
@@ -19,6 +11,14 @@ import {
   parseTempName,
   tempName
 } from "./chunk-EFWI4YQR.js";
+import {
+  PARTS_IN_FLIGHT,
+  PART_SIZE,
+  S3Bucket,
+  httpStatus,
+  isNotFound,
+  require_dist_cjs
+} from "./chunk-RH64PSH7.js";
 import "./chunk-DPT4L5XE.js";
 import {
   StageError,

@@ -5,6 +5,7 @@ import { setPriority } from "node:os";
 var SOURCES = {
   "lz4-worker": "../lz4/worker.ts",
   "hash-worker": "../pipeline/hash-worker.ts",
+  "read-ahead-worker": "../pipeline/read-ahead-worker.ts",
   "rpmdb-reader": "../packages/rpm/child.ts"
 };
 function workerUrl(entry) {

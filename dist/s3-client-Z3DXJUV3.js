@@ -11,7 +11,7 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-LA3LL7VM.js";
+} from "./chunk-RH64PSH7.js";
 import "./chunk-DPT4L5XE.js";
 import "./chunk-23PSNW3O.js";
 import "./chunk-BVUK22WD.js";

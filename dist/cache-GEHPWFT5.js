@@ -34,6 +34,7 @@ import {
   storageSharedKeyCredentialPolicy,
   stringifyXML
 } from "./chunk-MWH7MQD7.js";
+import "./chunk-BM4Y7Y5J.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -53,7 +54,6 @@ import {
 import {
   require_semver
 } from "./chunk-ILZ77HWZ.js";
-import "./chunk-BM4Y7Y5J.js";
 import "./chunk-JOYXMYRD.js";
 import {
   __commonJS,

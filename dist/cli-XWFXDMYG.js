@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-IKRGWGXO.js";
+} from "./chunk-MDJUT4ZU.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EFWI4YQR.js";
 import {
@@ -17,9 +17,11 @@ import {
   errorMessage,
   formatSeconds
 } from "./chunk-23PSNW3O.js";
-import "./chunk-GG6GJUDA.js";
+import "./chunk-EPESXC2L.js";
+import "./chunk-XYX34ZYA.js";
 import "./chunk-MBMCBANP.js";
-import "./chunk-XPCZQY2D.js";
+import "./chunk-P6DSCTJD.js";
+import "./chunk-EMGQKNKR.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/cli.ts

@@ -7452,29 +7452,9 @@ async function xxh32(data) {
   return api.h32Raw(data, 0) >>> 0;
 }
 
-// src/lz4/native.ts
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join as join2 } from "node:path";
-import { fileURLToPath } from "node:url";
-var loaded;
-function loadLz4Block() {
-  if (loaded) return loaded;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const name = `lz4block.${process.platform}-${process.arch}-gnu.node`;
-  const file = import.meta.url.endsWith(".ts") ? join2(here, "..", "..", "native", "prebuilt", name) : join2(here, name);
-  if (!existsSync(file)) return loaded = { addon: void 0, reason: `no ${name} for this platform` };
-  try {
-    return loaded = { addon: createRequire(import.meta.url)(file), file };
-  } catch (err) {
-    return loaded = { addon: void 0, reason: `${name} does not load: ${err.message}` };
-  }
-}
-
 export {
   createXxh32,
   xxh32,
-  loadLz4Block,
   WORK_FILES,
   Unframer,
   tail,
