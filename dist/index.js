@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-727OY6N6.js");
+var { run } = await import("./action-QGKWM67R.js");
 await run();
 process.exit();

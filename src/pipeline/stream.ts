@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { dirname } from 'node:path'
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { HC_MIN_LEVEL } from '../lz4/compressor.ts'
 import { Lz4FrameEncoder } from '../lz4/frame.ts'
 import { BUILD_INFO_PATH, TarFileInjection } from '../rootfs/build-info.ts'
 import type { ContractChecker } from '../rootfs/contract/checker.ts'
@@ -89,11 +90,14 @@ export async function streamRootfs(
       `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in ` +
         `its memory: it goes to ${dirname(file)} instead, LZ4-compressed, in a file removed as it is made`,
     )
-  const input = !source.unpaced
-    ? source.stream
-    : source.takeFd
-      ? readAheadOnThread(source.takeFd(), { onSpill })
-      : readAhead(source.stream, { onSpill })
+  // At lz4's fast levels the pipeline keeps up with BuildKit nearly enough that reading ahead costs more
+  // (a thread, a spill file) than buildx's client keeps meanwhile (README, benchmark); LZ4 HC does not.
+  const input =
+    !source.unpaced || level < HC_MIN_LEVEL
+      ? source.stream
+      : source.takeFd
+        ? readAheadOnThread(source.takeFd(), { onSpill })
+        : readAhead(source.stream, { onSpill })
   const start = performance.now()
   try {
     await pipeline([input, inspector, encoder, hasher, destination], { signal })

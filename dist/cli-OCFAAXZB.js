@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-MDJUT4ZU.js";
+} from "./chunk-NDH7SZK4.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EFWI4YQR.js";
 import {

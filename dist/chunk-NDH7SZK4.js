@@ -3699,10 +3699,6 @@ import { availableParallelism as availableParallelism3 } from "node:os";
 import { dirname as dirname2 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
-// src/lz4/frame.ts
-import { Transform } from "node:stream";
-import { availableParallelism as availableParallelism2 } from "node:os";
-
 // src/lz4/compressor.ts
 import { Worker } from "node:worker_threads";
 var HC_MIN_LEVEL = 3;
@@ -3795,6 +3791,8 @@ function workerCompressor(level, concurrency, background) {
 }
 
 // src/lz4/frame.ts
+import { Transform } from "node:stream";
+import { availableParallelism as availableParallelism2 } from "node:os";
 var BLOCK_SIZE = 4 * 1024 * 1024;
 var MAGIC = 407708164;
 var FLG = 100;
@@ -5014,7 +5012,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
   const onSpill = (file) => log.info(
     `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in its memory: it goes to ${dirname2(file)} instead, LZ4-compressed, in a file removed as it is made`
   );
-  const input = !source.unpaced ? source.stream : source.takeFd ? readAheadOnThread(source.takeFd(), { onSpill }) : readAhead(source.stream, { onSpill });
+  const input = !source.unpaced || level < HC_MIN_LEVEL ? source.stream : source.takeFd ? readAheadOnThread(source.takeFd(), { onSpill }) : readAhead(source.stream, { onSpill });
   const start = performance.now();
   try {
     await pipeline2([input, inspector, encoder, hasher, destination], { signal });
