@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-QGKWM67R.js");
+var { run } = await import("./action-ICZOVJBB.js");
 await run();
 process.exit();

@@ -1,7 +1,7 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
   readAhead
-} from "./chunk-EPESXC2L.js";
+} from "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";
 import "./chunk-EMGQKNKR.js";
 import "./chunk-VF57VZD3.js";

@@ -122,6 +122,15 @@ describe.skipIf(!loadLz4Block().addon)('readAhead: a producer that is never made
     )
   })
 
+  test('a spill folder that cannot take it: the error names the folder, and the reader fails', async () => {
+    const events: string[] = []
+    const { stream } = producer(640, events)
+    const missing = join(dir, 'no-such-folder')
+    await expect(consume(readAhead(stream, { memory: 1 << 20, dir: missing }), events, 20)).rejects.toThrow(
+      `keeping the rootfs stream in ${missing} while compression catches up failed`,
+    )
+  })
+
   test('destroying the reader stops the producer and closes the spill file', async () => {
     const events: string[] = []
     const { stream } = producer(100_000, events)

@@ -189,16 +189,22 @@ class SpillingReader extends Readable {
       () => undefined,
     )
     written.catch((err: Error) =>
-      this.destroy(new Error(`spilling the rootfs stream to disk failed: ${err.message}`)),
+      this.destroy(
+        new Error(
+          `keeping the rootfs stream in ${this.spillDir()} while compression catches up failed ` +
+            `(it needs up to half the rootfs's size there): ${err.message}`,
+        ),
+      ),
     )
     return written
   }
 
+  private spillDir(): string {
+    return this.options.dir ?? (process.env.RUNNER_TEMP || tmpdir())
+  }
+
   private async openFile(): Promise<FileHandle> {
-    const path = join(
-      this.options.dir ?? (process.env.RUNNER_TEMP || tmpdir()),
-      `metal-image-spill-${process.pid}-${Date.now()}`,
-    )
+    const path = join(this.spillDir(), `metal-image-spill-${process.pid}-${Date.now()}`)
     const file = await open(path, 'wx+', 0o600)
     await unlink(path)
     this.options.onSpill?.(path)

@@ -29,7 +29,7 @@ import {
 import {
   readAhead,
   readAheadOnThread
-} from "./chunk-EPESXC2L.js";
+} from "./chunk-TE56CBLR.js";
 import {
   BACKGROUND_NICE,
   workerUrl

@@ -22,7 +22,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-NDH7SZK4.js";
+} from "./chunk-PM4YBQ7P.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EFWI4YQR.js";
 import {
@@ -30,7 +30,7 @@ import {
   formatBytes,
   formatSeconds
 } from "./chunk-23PSNW3O.js";
-import "./chunk-EPESXC2L.js";
+import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";
 import "./chunk-MBMCBANP.js";
 import "./chunk-P6DSCTJD.js";

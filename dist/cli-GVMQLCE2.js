@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-NDH7SZK4.js";
+} from "./chunk-PM4YBQ7P.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EFWI4YQR.js";
 import {
@@ -17,7 +17,7 @@ import {
   errorMessage,
   formatSeconds
 } from "./chunk-23PSNW3O.js";
-import "./chunk-EPESXC2L.js";
+import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";
 import "./chunk-MBMCBANP.js";
 import "./chunk-P6DSCTJD.js";

@@ -145,15 +145,19 @@ var SpillingReader = class extends Readable {
       () => void 0
     );
     written.catch(
-      (err) => this.destroy(new Error(`spilling the rootfs stream to disk failed: ${err.message}`))
+      (err) => this.destroy(
+        new Error(
+          `keeping the rootfs stream in ${this.spillDir()} while compression catches up failed (it needs up to half the rootfs's size there): ${err.message}`
+        )
+      )
     );
     return written;
   }
+  spillDir() {
+    return this.options.dir ?? (process.env.RUNNER_TEMP || tmpdir());
+  }
   async openFile() {
-    const path = join(
-      this.options.dir ?? (process.env.RUNNER_TEMP || tmpdir()),
-      `metal-image-spill-${process.pid}-${Date.now()}`
-    );
+    const path = join(this.spillDir(), `metal-image-spill-${process.pid}-${Date.now()}`);
     const file = await open(path, "wx+", 384);
     await unlink(path);
     this.options.onSpill?.(path);
