@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-ICZOVJBB.js");
+var { run } = await import("./action-3BAIFFVQ.js");
 await run();
 process.exit();

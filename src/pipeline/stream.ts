@@ -13,7 +13,7 @@ import { InputError } from '../util/errors.ts'
 import { formatBytes, formatSeconds, type Log } from '../util/log.ts'
 import { Hasher } from './hash.ts'
 import { reportProgress } from './progress.ts'
-import { readAhead, readAheadOnThread } from './spill.ts'
+import { readAheadOnThread } from './spill.ts'
 
 export interface Streamed {
   /** From the start of the stream to its first byte: how long a streamed build ran. */
@@ -93,11 +93,7 @@ export async function streamRootfs(
   // At lz4's fast levels the pipeline keeps up with BuildKit nearly enough that reading ahead costs more
   // (a thread, a spill file) than buildx's client keeps meanwhile (README, benchmark); LZ4 HC does not.
   const input =
-    !source.unpaced || level < HC_MIN_LEVEL
-      ? source.stream
-      : source.takeFd
-        ? readAheadOnThread(source.takeFd(), { onSpill })
-        : readAhead(source.stream, { onSpill })
+    source.takeFd && level >= HC_MIN_LEVEL ? readAheadOnThread(source.takeFd(), { onSpill }) : source.stream
   const start = performance.now()
   try {
     await pipeline([input, inspector, encoder, hasher, destination], { signal })

@@ -80,7 +80,6 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
       input: 'targets',
       value: config.target,
       producer: true,
-      unpaced: true,
       takeFd,
       streamsBuild: true,
       ...(plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {}),

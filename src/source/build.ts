@@ -100,7 +100,6 @@ export async function build(
       input: 'context',
       value: config.context,
       producer: true,
-      unpaced: true,
       takeFd,
       streamsBuild: true,
       cacheKind,

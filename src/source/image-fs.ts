@@ -93,7 +93,6 @@ export async function exportImage(
     input: 'image',
     value: image,
     producer: true,
-    unpaced: true,
     takeFd,
     streamsBuild: false,
     cleanup: stopThen(abort, done, () => rm(dir, { recursive: true, force: true })),

@@ -20,13 +20,9 @@ export interface OpenedSource {
   /** A process makes the stream (a build, docker's export): our threads leave it the CPU it needs. */
   producer: boolean
   /**
-   * The producer cannot be made to wait: BuildKit's client keeps in its memory whatever its stdout cannot
-   * take yet, up to the whole rootfs. The pipeline reads such a stream at once (pipeline/spill.ts).
-   */
-  unpaced?: boolean
-  /**
-   * For a stream from a pipe of the operating system: hands its read end over to another reader (a worker
-   * thread, which reads it while the main thread is busy); `stream` must not be read after that.
+   * Given where the producer cannot be made to wait (BuildKit's client keeps in its memory whatever its
+   * stdout cannot take yet, up to the whole rootfs): hands the read end of its pipe to a reader of its own
+   * (pipeline/spill.ts, a worker thread that reads it at once); `stream` must not be read after that.
    */
   takeFd?: () => number
   /** What ran before the stream could start (a legacy build; a pull and create), and how long. */

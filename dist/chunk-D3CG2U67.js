@@ -27,7 +27,6 @@ import {
   silentLog
 } from "./chunk-23PSNW3O.js";
 import {
-  readAhead,
   readAheadOnThread
 } from "./chunk-TE56CBLR.js";
 import {
@@ -5012,7 +5011,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
   const onSpill = (file) => log.info(
     `The rootfs comes faster than it is compressed, and BuildKit's client would keep the difference in its memory: it goes to ${dirname2(file)} instead, LZ4-compressed, in a file removed as it is made`
   );
-  const input = !source.unpaced || level < HC_MIN_LEVEL ? source.stream : source.takeFd ? readAheadOnThread(source.takeFd(), { onSpill }) : readAhead(source.stream, { onSpill });
+  const input = source.takeFd && level >= HC_MIN_LEVEL ? readAheadOnThread(source.takeFd(), { onSpill }) : source.stream;
   const start = performance.now();
   try {
     await pipeline2([input, inspector, encoder, hasher, destination], { signal });
@@ -14157,7 +14156,6 @@ async function exportImage(image, platform2, log, signal) {
     input: "image",
     value: image,
     producer: true,
-    unpaced: true,
     takeFd,
     streamsBuild: false,
     cleanup: stopThen(abort, done, () => rm5(dir, { recursive: true, force: true }))
@@ -14285,7 +14283,6 @@ async function build(config, log, signal, cache) {
       input: "context",
       value: config.context,
       producer: true,
-      unpaced: true,
       takeFd,
       streamsBuild: true,
       cacheKind,
@@ -14683,7 +14680,6 @@ ${f.tail.join("\n")}`
       input: "targets",
       value: config.target,
       producer: true,
-      unpaced: true,
       takeFd,
       streamsBuild: true,
       ...plan.pushedBy ? { pushed: () => readPush(metadata, plan.pushTo, log, config.target) } : {},
