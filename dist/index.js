@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-3BAIFFVQ.js");
+var { run } = await import("./action-TRODGVYS.js");
 await run();
 process.exit();

@@ -154,7 +154,9 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
       ...OS,
       destination: dest,
     })
-    expect(run.stdout).toContain(`BuildKit's tar exporter FROM ${LEGACY_TAG} (the image's own filesystem)`)
+    expect(run.stdout).toContain(
+      `docker export of ${LEGACY_TAG}, docker's init layer put right from the image (the image's own filesystem)`,
+    )
     const decoded = checkPublished(run, dest, LEGACY_TAG)
     // The container's export differs by the files docker makes for a container (e2e/bake.itg.test.ts
     // checks their bytes); everything else is the same.
@@ -203,9 +205,7 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
       ...OS,
       destination: `file://${dest}`,
     })
-    expect(run.stdout).toContain(
-      "docker build (legacy builder), BuildKit's tar exporter FROM metal-image-build/",
-    )
+    expect(run.stdout).toContain('docker build (legacy builder), docker export of metal-image-build/')
     const decoded = checkPublished(run, dest, LEGACY_TAG)
     await expectSameRootfs(decoded, reference, true)
     expect(sh('docker', ['ps', '-aq']).trim()).toBe(before)
@@ -432,7 +432,7 @@ describe.skipIf(!ready)('the bundled action against the Docker engine', () => {
       const run = await runAction(
         action,
         { image: LEGACY_TAG, ...OS, destination: dest },
-        { interruptWhen: /Rootfs from BuildKit's tar exporter FROM/ },
+        { interruptWhen: /Rootfs from docker export of/ },
       )
       expect(run.code).toBe(1)
       expect(errorLines(run).join('\n')).toMatch(/cancelled: nothing was published/)

@@ -18,6 +18,11 @@ export function dockerAvailable(): boolean {
   )
 }
 
+export function buildxAvailable(): boolean {
+  const ok = spawnSync('docker', ['buildx', 'version']).status === 0
+  return need(ok, 'docker buildx is not installed (run `sudo bash scripts/test-env.sh`)')
+}
+
 function need(ok: boolean, message: string): boolean {
   if (ok) return true
   if (process.env.CI === 'true') throw new Error(`CI=true but ${message}`)

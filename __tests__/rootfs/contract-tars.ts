@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { extract, pack, type Header } from 'tar-stream'
+import { extract } from 'tar-stream'
 import {
   contractEntry,
   type ContractFinding,
@@ -8,6 +8,7 @@ import {
 import { ContractChecker } from '../../src/rootfs/contract/checker.ts'
 import type { Limits } from '../../src/rootfs/contract/extract.ts'
 import { normalizeTarPath, TarWalker } from '../../src/rootfs/tar.ts'
+import { packTar, type PackEntry } from '../helpers/tar.ts'
 
 // ---------------------------------------------------------------------------------------------------------
 // Small rootfs tars, written by tar-stream and read back through a tar parser, so the checker sees real headers.
@@ -26,25 +27,16 @@ export const symlink = (target: string): Spec => ({ symlink: target })
 export const hardlink = (target: string, mode = 0o644): Spec => ({ link: target, mode })
 
 export function buildTar(entries: readonly Entry[]): Promise<Buffer> {
-  const archive = pack()
-  const parts: Buffer[] = []
-  const done = new Promise<Buffer>((resolve, reject) => {
-    archive.on('data', (part) => void parts.push(part as Buffer))
-    archive.on('end', () => resolve(Buffer.concat(parts)))
-    archive.on('error', reject)
-  })
-  for (const [name, spec] of entries) {
-    const header: Partial<Header> & { name: string } = { name, uid: 0, gid: 0, mtime: new Date(0) }
-    if ('file' in spec) archive.entry({ ...header, type: 'file', mode: spec.mode ?? 0o644 }, spec.file)
-    else if ('dir' in spec) archive.entry({ ...header, type: 'directory', mode: spec.mode ?? 0o755 })
-    else if ('symlink' in spec)
-      archive.entry({ ...header, type: 'symlink', mode: 0o777, linkname: spec.symlink })
-    else if ('link' in spec)
-      archive.entry({ ...header, type: 'link', mode: spec.mode ?? 0o644, linkname: spec.link })
-    else archive.entry({ ...header, type: spec.special, mode: spec.mode, devmajor: 1, devminor: 3 })
-  }
-  archive.finalize()
-  return done
+  return packTar(
+    entries.map(([name, spec]): PackEntry => {
+      const header = { name, uid: 0, gid: 0, mtime: new Date(0) }
+      if ('file' in spec) return { ...header, type: 'file', mode: spec.mode ?? 0o644, content: spec.file }
+      if ('dir' in spec) return { ...header, type: 'directory', mode: spec.mode ?? 0o755 }
+      if ('symlink' in spec) return { ...header, type: 'symlink', mode: 0o777, linkname: spec.symlink }
+      if ('link' in spec) return { ...header, type: 'link', mode: spec.mode ?? 0o644, linkname: spec.link }
+      return { ...header, type: spec.special, mode: spec.mode, devmajor: 1, devminor: 3 }
+    }),
+  )
 }
 
 /**

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises'
 import { HC_MIN_LEVEL } from '../lz4/compressor.ts'
 import { Lz4FrameEncoder } from '../lz4/frame.ts'
 import { BUILD_INFO_PATH, TarFileInjection } from '../rootfs/build-info.ts'
+import { EntryReplacements } from '../rootfs/replace.ts'
 import type { ContractChecker } from '../rootfs/contract/checker.ts'
 import { contractEntry } from '../rootfs/contract/checks.ts'
 import { TarFormatError, TarInspector, type EntrySink } from '../rootfs/inspect.ts'
@@ -62,6 +63,7 @@ export async function streamRootfs(
       file: (path, content) => contract.file(path, content),
     },
     inject: buildInfo && new TarFileInjection(BUILD_INFO_PATH, buildInfo),
+    replace: source.correct && new EntryReplacements(source.correct.paths, source.correct.truth),
     release: source.release,
   })
   // Docker's export or BuildKit must not wait for the CPU our compression and hashing take (workers.ts);

@@ -2,7 +2,8 @@ import { Transform, type TransformCallback } from 'node:stream'
 import { collectGarbage } from '../util/memory.ts'
 import type { TarFileInjection } from './build-info.ts'
 import type { Release } from '../util/chunk-pool.ts'
-import { TarFormatError, TarWalker, normalizeTarPath, type TarHeader } from './tar.ts'
+import type { EntryReplacements, ReplacementEntry } from './replace.ts'
+import { BLOCK, TarFormatError, TarWalker, normalizeTarPath, setMtime, type TarHeader } from './tar.ts'
 
 export { TarFormatError, normalizeTarPath }
 
@@ -55,8 +56,10 @@ export interface InspectorOptions {
    */
   stream?: (path: string, size: number) => EntrySink | undefined
   observer?: EntryObserver
-  /** A file to put into the archive (build info): the one change the inspector makes to the stream. */
+  /** A file to put into the archive (build info), before its end. */
   inject?: TarFileInjection
+  /** Entries to correct where they stand (a container export's init layer): seen as their replacements. */
+  replace?: EntryReplacements
   /** Gives back the memory of input the archive leaves out (see chunk-pool.ts); the encoder releases the rest. */
   release?: Release
 }
@@ -74,56 +77,88 @@ export class TarInspector extends Transform {
   readonly facts: TarFacts = { entries: 0, bytes: 0, firstByteAt: undefined, files: new Map() }
   private readonly walker: TarWalker
   private readonly inject: TarFileInjection | undefined
+  private readonly replace: EntryReplacements | undefined
   private readonly release: Release | undefined
   private sinceCollect = 0
   private collections = 0
-  /** Archive ranges [start, end) to leave out, in order: entries `inject` replaces. */
-  private readonly drops: [number, number][] = []
+  /**
+   * Archive ranges [start, end) to leave out, in order (entries `inject` or `replace` replace), with the
+   * blocks that go in their place until they have been passed on.
+   */
+  private readonly drops: [number, number, Buffer?][] = []
   private inserted = false
+  /** Header blocks [archive offset, seconds] whose time `replace` corrects, in order. */
+  private readonly retimes: [number, number][] = []
   /** Files being handed to a sink: their content's archive range [from, to). */
   private readonly sinks: { sink: EntrySink; from: number; to: number }[] = []
   /** Input not passed on yet (everything, when nothing is being changed), and the archive offset it starts at. */
   private readonly held: Buffer[] = []
   private heldAt = 0
 
-  constructor({ capture, stream, observer, inject, release }: InspectorOptions) {
+  constructor({ capture, stream, observer, inject, replace, release }: InspectorOptions) {
     super({ highWaterMark: 1 << 20 })
     this.inject = inject
+    this.replace = replace
     this.release = release
     // Who wants the current entry's content: set at its header, used once the content has been read.
     let kept = false
     let observed = false
     let path = ''
+    /** An entry as the archive will have it: whether its content is wanted (by `body` below). */
+    const see = (header: TarHeader, end: number): boolean => {
+      observed = observer?.observe(header, path) === true
+      const sink = header.type === 'file' ? stream?.(path, header.size) : undefined
+      if (sink) {
+        // The content follows the header's block; `end` is past its padding.
+        const from = end - Math.ceil(header.size / 512) * 512
+        this.sinks.push({ sink, from, to: from + header.size })
+      }
+      kept = !sink && header.type === 'file' && capture(path) && header.size <= MAX_CAPTURE
+      return kept || observed
+    }
+    const body = (content: Buffer): void => {
+      // A later entry for the same path replaces the earlier one, as extracting the tar would.
+      if (kept) this.facts.files.set(path, content)
+      if (observed) observer!.file(path, content)
+    }
     this.walker = new TarWalker(
       (header) => {
         path = normalizeTarPath(header.name)
         const walker = this.walker
-        if (
-          inject &&
-          walker.endOfArchive === undefined &&
-          inject.entry(header.name, path, header.type === 'directory')
-        ) {
-          // Left out of the archive: nobody looks at it.
-          this.drops.push([walker.entryStart, walker.entryEnd])
+        if (walker.endOfArchive !== undefined) return see(header, walker.entryEnd)
+        const directory = header.type === 'directory'
+        const fix = replace?.take(path, directory)
+        // A folder's header block is its last: it has no data.
+        if (fix?.kind === 'retime') this.retimes.push([walker.entryEnd - BLOCK, fix.mtime])
+        else if (fix || inject?.entry(header.name, path, directory)) {
+          // Left out of the archive: nobody looks at it, but at what goes in its place.
+          const instead = fix?.kind === 'replace' ? fix.entry : undefined
+          this.drops.push([walker.entryStart, walker.entryEnd, instead?.blocks])
           kept = observed = false
+          if (instead) this.seeInstead(instead, see, body)
           return false
         }
-        observed = observer?.observe(header, path) === true
-        const sink = header.type === 'file' ? stream?.(path, header.size) : undefined
-        if (sink) {
-          // The content follows the header's block; entryEnd is past its padding.
-          const from = walker.entryEnd - Math.ceil(header.size / 512) * 512
-          this.sinks.push({ sink, from, to: from + header.size })
-        }
-        kept = !sink && header.type === 'file' && capture(path) && header.size <= MAX_CAPTURE
-        return kept || observed
+        return see(header, walker.entryEnd)
       },
-      (_header, content) => {
-        // A later entry for the same path replaces the earlier one, as extracting the tar would.
-        if (kept) this.facts.files.set(path, content)
-        if (observed) observer!.file(path, content)
-      },
+      (_header, content) => body(content),
     )
+  }
+
+  /** An entry put in place of one left out: seen as if it had been in the stream. */
+  private seeInstead(
+    entry: ReplacementEntry,
+    see: (header: TarHeader, end: number) => boolean,
+    body: (content: Buffer) => void,
+  ): void {
+    const { header, content } = entry
+    this.inject?.entry(header.name, normalizeTarPath(header.name), header.type === 'directory')
+    // A sink takes the content straight away: it is given a range no chunk will cover.
+    const sinks = this.sinks.length
+    if (see(header, -1)) body(content)
+    for (const { sink } of this.sinks.splice(sinks)) {
+      sink.write(content)
+      sink.end()
+    }
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -137,7 +172,7 @@ export class TarInspector extends Transform {
       return done(err as Error)
     }
     this.facts.entries = this.walker.entries
-    if (!this.inject) {
+    if (!this.inject && !this.replace) {
       this.passOn(chunk)
       return done()
     }
@@ -191,8 +226,12 @@ export class TarInspector extends Transform {
         ),
       )
     if (this.walker.entries === 0) return done(new TarFormatError('the tar archive has no entries'))
+    const replace = this.replace
     this.facts.entries =
-      this.walker.entries - (this.inject?.replaced ?? 0) + (this.inserted ? this.inject!.added : 0)
+      this.walker.entries -
+      (this.inject?.replaced ?? 0) +
+      (this.inserted ? this.inject!.added : 0) -
+      (replace ? replace.replaced - replace.added : 0)
     done()
   }
 
@@ -201,7 +240,10 @@ export class TarInspector extends Transform {
    * the new file in at the end-of-archive marker (once its content is there).
    */
   private edit(limit: number, done: (err?: Error | null) => void): void {
-    const inject = this.inject!
+    const inject = this.inject
+    // A header is whole in the held input once the walker has handed it out, and is not passed on yet.
+    for (const [at, seconds] of this.retimes.splice(0))
+      this.patchHeld(at, (block) => setMtime(block, seconds))
     for (;;) {
       const at = this.heldAt
       const drop = this.drops[0]
@@ -209,9 +251,13 @@ export class TarInspector extends Transform {
         this.drops.shift()
         continue
       }
-      const end = this.walker.endOfArchive
+      if (drop?.[2] && drop[0] <= at) {
+        this.passOn(drop[2])
+        drop[2] = undefined
+      }
+      const end = inject ? this.walker.endOfArchive : undefined
       if (end === at && !this.inserted && at < limit) {
-        const ready = inject.ready()
+        const ready = inject!.ready()
         if (ready)
           return void ready.then(() => {
             try {
@@ -221,7 +267,7 @@ export class TarInspector extends Transform {
             }
           }, done)
         this.inserted = true
-        for (const block of inject.blocks()) this.passOn(block)
+        for (const block of inject!.blocks()) this.passOn(block)
         continue
       }
       if (at >= limit) return done()
@@ -234,6 +280,26 @@ export class TarInspector extends Transform {
       if (end !== undefined && end > at && !this.inserted) to = Math.min(to, end)
       this.advance(to, true)
     }
+  }
+
+  /** Changes the held block at archive offset `at` in place: the input's memory is ours until it is passed on. */
+  private patchHeld(at: number, change: (block: Buffer) => void): void {
+    const block = Buffer.alloc(BLOCK)
+    const pieces: [Buffer, number, number][] = []
+    let offset = this.heldAt
+    for (const chunk of this.held) {
+      const from = Math.max(at, offset)
+      const to = Math.min(at + BLOCK, offset + chunk.length)
+      if (from < to) {
+        chunk.copy(block, from - at, from - offset, to - offset)
+        pieces.push([chunk, from - offset, from - at])
+      }
+      offset += chunk.length
+      if (offset >= at + BLOCK) break
+    }
+    change(block)
+    for (const [chunk, start, inBlock] of pieces)
+      block.copy(chunk, start, inBlock, inBlock + Math.min(chunk.length - start, BLOCK - inBlock))
   }
 
   /** Takes the held input up to archive offset `to`: passed on, or left out. */

@@ -373,6 +373,15 @@ export function validChecksum(block: Buffer, at = 0): boolean {
   return sum === octal(block, at + 148, 8)
 }
 
+/** Sets a header's modification time (whole seconds, as Go's and GNU tar write it) and its checksum. */
+export function setMtime(block: Buffer, seconds: number): void {
+  block.write(`${seconds.toString(8).padStart(11, '0')}\0`, 136, 12, 'latin1')
+  block.fill(0x20, 148, 156)
+  let sum = 0
+  for (let i = 0; i < BLOCK; i++) sum += block[i]!
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1')
+}
+
 export function isZero(block: Buffer, at = 0, length = BLOCK): boolean {
   for (let i = at; i < at + length; i++) if (block[i] !== 0) return false
   return true

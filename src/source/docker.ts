@@ -61,6 +61,9 @@ export function runDocker(
   // The child has its own copy of the write end now: only it may hold one, or the reader never sees the end.
   os?.closeWriteFd()
   const piped = options.stdout === 'pipe' || options.stdout === 'fd'
+  // execa resumes an unread stdout after one turn of the event loop (its output would be lost): a
+  // reader that starts later (the export waits for the init layer's entries) must find it all there.
+  if (options.stdout === 'pipe') proc.stdout?.pause()
   const outputs = Promise.all([collect(proc.stderr), piped || os ? Promise.resolve() : collect(proc.stdout)])
   const done = Promise.all([proc, outputs]).then(([result]) => {
     // Not started at all (no docker binary): say so instead of an empty tail.

@@ -1,24 +1,64 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InputError, StageError } from '../util/errors.ts'
-import type { Log } from '../util/log.ts'
-import { detectBuilder } from './builder.ts'
+import { errorMessage, InputError, StageError } from '../util/errors.ts'
+import { silentLog, type Log } from '../util/log.ts'
+import { detectBuilder, type Builder } from './builder.ts'
 import { dockerQuery, processExit, runDocker, stopThen, type Finished } from './docker.ts'
 import { exportContainer } from './export.ts'
 import type { OpenedSource } from './opened.ts'
 
 /**
- * The filesystem of an image itself, not of a container made from it. `docker create` + `docker export`
- * give the container's: /etc/hostname, /etc/hosts and /etc/resolv.conf as the empty files docker mounts
- * over, /dev/console as an empty file, /etc/mtab and /.dockerenv added; metal-hammer extracts exactly
- * what the tar holds. BuildKit reads the image's layers, whiteouts applied: a build `FROM <image>` with
- * the tar exporter on the engine's own builder (the docker driver, which sees the engine's images) gives
- * the image's filesystem, entry for entry as a BuildKit build of it would.
+ * Where docker's init layer (moby's daemon/initlayer) puts its mount points: every container, and so
+ * `docker export`, shows these as docker made them, not as the image has them (/etc/hostname, /etc/hosts,
+ * /etc/resolv.conf and /dev/console as empty files, /etc/mtab as a link to /proc/mounts, /.dockerenv, the
+ * folders added where missing, /etc's and /dev's times of the container's creation). Nothing else differs.
+ */
+export const INIT_LAYER_PATHS = [
+  '.dockerenv',
+  'dev',
+  'dev/console',
+  'dev/pts',
+  'dev/shm',
+  'etc',
+  'etc/hostname',
+  'etc/hosts',
+  'etc/mtab',
+  'etc/resolv.conf',
+  'proc',
+  'sys',
+] as const
+/**
+ * The init layer's entries as the image has them come from a BuildKit build that copies the folders they
+ * are in: larger than this is not an image's /etc and /dev, and BuildKit's exporter takes the whole image.
+ */
+const MAX_TRUTH = 64 << 20
+/** The copy of those folders: a path the image lacks is a build error, and the slower exporter is used. */
+const TRUTH_DOCKERFILE = (ref: string): string =>
+  [
+    `FROM ${ref} AS image`,
+    'FROM scratch',
+    // A wildcard matches nothing without an error (an image has no /.dockerenv unless it was made from a
+    // container export); on a folder it would follow the links inside, so the folders are named as they are.
+    'COPY --from=image /.dockeren[v] /',
+    ...['etc', 'dev', 'proc', 'sys'].map((dir) => `COPY --from=image /${dir} /${dir}`),
+    '',
+  ].join('\n')
+
+/**
+ * The filesystem of an image itself, not of a container made from it: metal-hammer extracts exactly what
+ * the tar holds. The fast way, where BuildKit can read the image: the container's export (the Engine API,
+ * bounded by its socket, about half the CPU of BuildKit's exporter) with the init layer's entries put
+ * right in the stream (rootfs/replace.ts) from a small BuildKit build that copies /etc, /dev, /proc and
+ * /sys out of the image; both run at once. The result is BuildKit's tar of the image, entry for entry
+ * (tested), but for extended attributes: docker's export has file capabilities (security.capability)
+ * and no other (user.*, which Debian's and Ubuntu's images do not have; metal-hammer applies none).
+ * Where the image lacks one of those folders, BuildKit's tar exporter reads the whole image (a build
+ * `FROM <image>` on the engine's own builder).
  *
- * Where that cannot be (no BuildKit client; an image with ONBUILD triggers, which a build FROM it would
- * run; an image without a name, which BuildKit cannot address), the container is exported, with a
- * warning that says what differs.
+ * Where BuildKit cannot read the image (no BuildKit client; ONBUILD triggers, which a build FROM it would
+ * run; an image without a name, which BuildKit cannot address), the container is exported as it is, with
+ * a warning that says what differs.
  */
 export async function exportImage(
   image: string,
@@ -48,18 +88,52 @@ export async function exportImage(
         : !ref
           ? 'it has no name, and BuildKit reads images by name'
           : undefined
-  if (why) {
+  if (why || builder.kind === 'legacy') {
     log.warning(
       `Exporting a container of ${image}, not the image itself (${why}): /etc/hostname, /etc/hosts and ` +
         '/etc/resolv.conf come out empty, /.dockerenv and /etc/mtab are added',
     )
     return exportContainer(image, platform, log, signal)
   }
+  const from = { ref: ref!, builder, platform }
+  const [truth, exported] = await Promise.allSettled([
+    trueEntries(from, log, signal),
+    exportContainer(image, platform, log, signal),
+  ])
+  if (exported.status === 'rejected') throw exported.reason
+  if (truth.status === 'fulfilled')
+    return {
+      ...exported.value,
+      method: `docker export of ${image}, docker's init layer put right from the image (the image's own filesystem)`,
+      correct: { paths: INIT_LAYER_PATHS, truth: truth.value },
+    }
+  await exported.value.cleanup()
+  if (signal.aborted) throw truth.reason
+  log.info(`${errorMessage(truth.reason)}: BuildKit's tar exporter reads the whole image instead`)
+  return buildKitExport(image, from, log, signal)
+}
 
+interface BuildFrom {
+  ref: string
+  builder: Exclude<Builder, { kind: 'legacy' }>
+  platform: string
+}
+
+/**
+ * A BuildKit build of `dockerfile` with the tar exporter to stdout, on the engine's own builder (the
+ * docker driver, named after the docker context, which sees the engine's images: a docker-container
+ * builder made current by setup-buildx-action cannot).
+ */
+async function buildFrom(
+  { builder, platform }: BuildFrom,
+  dockerfile: string,
+  progress: 'plain' | 'quiet',
+  stdout: 'fd' | 'pipe',
+  log: Log,
+  signal: AbortSignal,
+): Promise<{ run: ReturnType<typeof runDocker>; shown: string; abort: AbortController; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'metal-image-from-'))
-  await writeFile(join(dir, 'Dockerfile'), `FROM ${ref!}\n`)
-  // The engine's own builder (named after the docker context): a docker-container builder made current
-  // by setup-buildx-action cannot see the engine's images.
+  await writeFile(join(dir, 'Dockerfile'), dockerfile)
   const context = builder.kind === 'buildx' ? await dockerQuery(['context', 'show'], signal) : undefined
   const args = [
     ...(builder.kind === 'buildx'
@@ -68,19 +142,67 @@ export async function exportImage(
     '--platform',
     platform,
     '--progress',
-    'plain',
+    progress,
     '--output',
     'type=tar,dest=-',
     dir,
   ]
-  log.info(`docker ${args.join(' ')} (Dockerfile: FROM ${ref!})`)
   const abort = new AbortController()
-  const { stdout, takeFd, done } = runDocker(args, {
+  const run = runDocker(args, {
     log,
     signal: AbortSignal.any([signal, abort.signal]),
     env: builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined,
-    stdout: 'fd',
+    stdout,
   })
+  return { run, shown: `docker ${args.join(' ')}`, abort, dir }
+}
+
+/** The init layer's paths as the image has them: a tar, in BuildKit's encoding. */
+async function trueEntries(from: BuildFrom, log: Log, signal: AbortSignal): Promise<Buffer> {
+  // Its progress is not the user's business; its last line explains a failure.
+  const { run, shown, abort, dir } = await buildFrom(
+    from,
+    TRUTH_DOCKERFILE(from.ref),
+    'quiet',
+    'pipe',
+    silentLog,
+    signal,
+  )
+  log.info(`${shown} (COPY --from=${from.ref} /etc /dev /proc /sys: the entries docker's init layer hides)`)
+  try {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of run.stdout! as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > MAX_TRUTH) {
+        abort.abort()
+        throw new Error(`/etc, /dev, /proc and /sys of ${from.ref} hold more than ${MAX_TRUTH >> 20} MiB`)
+      }
+      chunks.push(chunk)
+    }
+    const finished = await run.done
+    if (finished.exitCode !== 0)
+      throw new Error(
+        `copying /etc, /dev, /proc and /sys out of ${from.ref} failed: ${finished.tail.at(-1) ?? `exit code ${finished.exitCode}`}`,
+      )
+    return Buffer.concat(chunks)
+  } finally {
+    abort.abort()
+    await run.done
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** The whole image through BuildKit's tar exporter: exact, slower than an export, and it needs reading at once. */
+async function buildKitExport(
+  image: string,
+  from: BuildFrom,
+  log: Log,
+  signal: AbortSignal,
+): Promise<OpenedSource> {
+  const { run, shown, abort, dir } = await buildFrom(from, `FROM ${from.ref}\n`, 'plain', 'fd', log, signal)
+  log.info(`${shown} (Dockerfile: FROM ${from.ref})`)
+  const { stdout, takeFd, done } = run
   const failure = (f: Finished): Error =>
     new StageError(
       'export',

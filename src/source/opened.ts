@@ -25,6 +25,12 @@ export interface OpenedSource {
    * (pipeline/spill.ts, a worker thread that reads it at once); `stream` must not be read after that.
    */
   takeFd?: () => number
+  /**
+   * Entries of `stream` that are not the image's (a container export: docker's init layer): each is left
+   * out where it stands, and the entry of the same path in `truth`, a small tar of the image's own
+   * entries for those paths, goes in its place (if it has one).
+   */
+  correct?: { paths: readonly string[]; truth: Buffer }
   /** What ran before the stream could start (a legacy build; a pull and create), and how long. */
   before?: { stage: string; ms: number }
   /** The build runs while the stream is read (BuildKit): its time is the time to the first byte. */

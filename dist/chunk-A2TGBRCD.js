@@ -4349,6 +4349,13 @@ function validChecksum(block, at = 0) {
   for (let i2 = at + 156; i2 < at + BLOCK; i2++) sum += block[i2];
   return sum === octal(block, at + 148, 8);
 }
+function setMtime(block, seconds) {
+  block.write(`${seconds.toString(8).padStart(11, "0")}\0`, 136, 12, "latin1");
+  block.fill(32, 148, 156);
+  let sum = 0;
+  for (let i2 = 0; i2 < BLOCK; i2++) sum += block[i2];
+  block.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
+}
 function isZero(block, at = 0, length = BLOCK) {
   for (let i2 = at; i2 < at + length; i2++) if (block[i2] !== 0) return false;
   return true;
@@ -4519,6 +4526,56 @@ function encodeHeader(h3) {
   block.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
   return block;
 }
+
+// src/rootfs/replace.ts
+var EntryReplacements = class {
+  /** Entries of the stream left out, and entries put in their place. */
+  replaced = 0;
+  added = 0;
+  pending = /* @__PURE__ */ new Map();
+  constructor(paths, truth) {
+    for (const path6 of paths) this.pending.set(normalizeTarPath(path6), null);
+    const walker = new TarWalker(
+      (header) => {
+        const path6 = normalizeTarPath(header.name);
+        if (!this.pending.has(path6)) return false;
+        const { entryStart: start, entryEnd: end } = walker;
+        const padded = Math.ceil(header.size / BLOCK) * BLOCK;
+        const at = end - (header.type === "file" ? padded : 0) - BLOCK;
+        const blocks = Buffer.from(truth.subarray(start, end));
+        this.pending.set(path6, {
+          header,
+          content: Buffer.alloc(0),
+          blocks,
+          mtime: numeric(truth, at + 136, 12)
+        });
+        return header.type === "file";
+      },
+      (header, content) => {
+        const entry = this.pending.get(normalizeTarPath(header.name));
+        if (entry) entry.content = content;
+      }
+    );
+    walker.write(truth);
+    walker.end();
+    if (!walker.ended)
+      throw new TarFormatError("the archive of the true entries has no end-of-archive marker");
+  }
+  /**
+   * For an entry of the stream: undefined when it stays as it is, else what becomes of it. Each path is
+   * corrected once: an archive naming it again keeps that entry.
+   */
+  take(path6, directory) {
+    if (!this.pending.has(path6)) return void 0;
+    const entry = this.pending.get(path6);
+    this.pending.delete(path6);
+    if (entry && directory && entry.header.type === "directory") return { kind: "retime", mtime: entry.mtime };
+    this.replaced++;
+    if (!entry) return { kind: "drop" };
+    this.added++;
+    return { kind: "replace", entry };
+  }
+};
 
 // src/rootfs/contract/checks.ts
 var CONTRACT_CHECKS = [
@@ -4706,47 +4763,75 @@ var TarInspector = class extends Transform2 {
   facts = { entries: 0, bytes: 0, firstByteAt: void 0, files: /* @__PURE__ */ new Map() };
   walker;
   inject;
+  replace;
   release;
   sinceCollect = 0;
   collections = 0;
-  /** Archive ranges [start, end) to leave out, in order: entries `inject` replaces. */
+  /**
+   * Archive ranges [start, end) to leave out, in order (entries `inject` or `replace` replace), with the
+   * blocks that go in their place until they have been passed on.
+   */
   drops = [];
   inserted = false;
+  /** Header blocks [archive offset, seconds] whose time `replace` corrects, in order. */
+  retimes = [];
   /** Files being handed to a sink: their content's archive range [from, to). */
   sinks = [];
   /** Input not passed on yet (everything, when nothing is being changed), and the archive offset it starts at. */
   held = [];
   heldAt = 0;
-  constructor({ capture, stream, observer, inject, release }) {
+  constructor({ capture, stream, observer, inject, replace, release }) {
     super({ highWaterMark: 1 << 20 });
     this.inject = inject;
+    this.replace = replace;
     this.release = release;
     let kept = false;
     let observed = false;
     let path6 = "";
+    const see = (header, end) => {
+      observed = observer?.observe(header, path6) === true;
+      const sink = header.type === "file" ? stream?.(path6, header.size) : void 0;
+      if (sink) {
+        const from = end - Math.ceil(header.size / 512) * 512;
+        this.sinks.push({ sink, from, to: from + header.size });
+      }
+      kept = !sink && header.type === "file" && capture(path6) && header.size <= MAX_CAPTURE;
+      return kept || observed;
+    };
+    const body = (content) => {
+      if (kept) this.facts.files.set(path6, content);
+      if (observed) observer.file(path6, content);
+    };
     this.walker = new TarWalker(
       (header) => {
         path6 = normalizeTarPath(header.name);
         const walker = this.walker;
-        if (inject && walker.endOfArchive === void 0 && inject.entry(header.name, path6, header.type === "directory")) {
-          this.drops.push([walker.entryStart, walker.entryEnd]);
+        if (walker.endOfArchive !== void 0) return see(header, walker.entryEnd);
+        const directory = header.type === "directory";
+        const fix = replace?.take(path6, directory);
+        if (fix?.kind === "retime") this.retimes.push([walker.entryEnd - BLOCK, fix.mtime]);
+        else if (fix || inject?.entry(header.name, path6, directory)) {
+          const instead = fix?.kind === "replace" ? fix.entry : void 0;
+          this.drops.push([walker.entryStart, walker.entryEnd, instead?.blocks]);
           kept = observed = false;
+          if (instead) this.seeInstead(instead, see, body);
           return false;
         }
-        observed = observer?.observe(header, path6) === true;
-        const sink = header.type === "file" ? stream?.(path6, header.size) : void 0;
-        if (sink) {
-          const from = walker.entryEnd - Math.ceil(header.size / 512) * 512;
-          this.sinks.push({ sink, from, to: from + header.size });
-        }
-        kept = !sink && header.type === "file" && capture(path6) && header.size <= MAX_CAPTURE;
-        return kept || observed;
+        return see(header, walker.entryEnd);
       },
-      (_header, content) => {
-        if (kept) this.facts.files.set(path6, content);
-        if (observed) observer.file(path6, content);
-      }
+      (_header, content) => body(content)
     );
+  }
+  /** An entry put in place of one left out: seen as if it had been in the stream. */
+  seeInstead(entry, see, body) {
+    const { header, content } = entry;
+    this.inject?.entry(header.name, normalizeTarPath(header.name), header.type === "directory");
+    const sinks = this.sinks.length;
+    if (see(header, -1)) body(content);
+    for (const { sink } of this.sinks.splice(sinks)) {
+      sink.write(content);
+      sink.end();
+    }
   }
   _transform(chunk, _enc, done) {
     this.facts.firstByteAt ??= performance.now();
@@ -4759,7 +4844,7 @@ var TarInspector = class extends Transform2 {
       return done(err);
     }
     this.facts.entries = this.walker.entries;
-    if (!this.inject) {
+    if (!this.inject && !this.replace) {
       this.passOn(chunk);
       return done();
     }
@@ -4807,7 +4892,8 @@ var TarInspector = class extends Transform2 {
         )
       );
     if (this.walker.entries === 0) return done(new TarFormatError("the tar archive has no entries"));
-    this.facts.entries = this.walker.entries - (this.inject?.replaced ?? 0) + (this.inserted ? this.inject.added : 0);
+    const replace = this.replace;
+    this.facts.entries = this.walker.entries - (this.inject?.replaced ?? 0) + (this.inserted ? this.inject.added : 0) - (replace ? replace.replaced - replace.added : 0);
     done();
   }
   /**
@@ -4816,6 +4902,8 @@ var TarInspector = class extends Transform2 {
    */
   edit(limit, done) {
     const inject = this.inject;
+    for (const [at, seconds] of this.retimes.splice(0))
+      this.patchHeld(at, (block) => setMtime(block, seconds));
     for (; ; ) {
       const at = this.heldAt;
       const drop = this.drops[0];
@@ -4823,7 +4911,11 @@ var TarInspector = class extends Transform2 {
         this.drops.shift();
         continue;
       }
-      const end = this.walker.endOfArchive;
+      if (drop?.[2] && drop[0] <= at) {
+        this.passOn(drop[2]);
+        drop[2] = void 0;
+      }
+      const end = inject ? this.walker.endOfArchive : void 0;
       if (end === at && !this.inserted && at < limit) {
         const ready = inject.ready();
         if (ready)
@@ -4848,6 +4940,25 @@ var TarInspector = class extends Transform2 {
       if (end !== void 0 && end > at && !this.inserted) to = Math.min(to, end);
       this.advance(to, true);
     }
+  }
+  /** Changes the held block at archive offset `at` in place: the input's memory is ours until it is passed on. */
+  patchHeld(at, change) {
+    const block = Buffer.alloc(BLOCK);
+    const pieces = [];
+    let offset = this.heldAt;
+    for (const chunk of this.held) {
+      const from = Math.max(at, offset);
+      const to = Math.min(at + BLOCK, offset + chunk.length);
+      if (from < to) {
+        chunk.copy(block, from - at, from - offset, to - offset);
+        pieces.push([chunk, from - offset, from - at]);
+      }
+      offset += chunk.length;
+      if (offset >= at + BLOCK) break;
+    }
+    change(block);
+    for (const [chunk, start, inBlock] of pieces)
+      block.copy(chunk, start, inBlock, inBlock + Math.min(chunk.length - start, BLOCK - inBlock));
   }
   /** Takes the held input up to archive offset `to`: passed on, or left out. */
   advance(to, keep) {
@@ -4989,6 +5100,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
       file: (path6, content) => contract.file(path6, content)
     },
     inject: buildInfo && new TarFileInjection(BUILD_INFO_PATH, buildInfo),
+    replace: source.correct && new EntryReplacements(source.correct.paths, source.correct.truth),
     release: source.release
   });
   const background = source.producer;
@@ -13541,6 +13653,7 @@ function runDocker(args, options) {
   };
   os?.closeWriteFd();
   const piped = options.stdout === "pipe" || options.stdout === "fd";
+  if (options.stdout === "pipe") proc.stdout?.pause();
   const outputs = Promise.all([collect(proc.stderr), piped || os ? Promise.resolve() : collect(proc.stdout)]);
   const done = Promise.all([proc, outputs]).then(([result]) => {
     if (result.exitCode === void 0 && tail2.length === 0)
@@ -14101,6 +14214,30 @@ async function engineExport(socketPath, container, image, log) {
 }
 
 // src/source/image-fs.ts
+var INIT_LAYER_PATHS = [
+  ".dockerenv",
+  "dev",
+  "dev/console",
+  "dev/pts",
+  "dev/shm",
+  "etc",
+  "etc/hostname",
+  "etc/hosts",
+  "etc/mtab",
+  "etc/resolv.conf",
+  "proc",
+  "sys"
+];
+var MAX_TRUTH = 64 << 20;
+var TRUTH_DOCKERFILE = (ref) => [
+  `FROM ${ref} AS image`,
+  "FROM scratch",
+  // A wildcard matches nothing without an error (an image has no /.dockerenv unless it was made from a
+  // container export); on a folder it would follow the links inside, so the folders are named as they are.
+  "COPY --from=image /.dockeren[v] /",
+  ...["etc", "dev", "proc", "sys"].map((dir) => `COPY --from=image /${dir} /${dir}`),
+  ""
+].join("\n");
 async function exportImage(image, platform2, log, signal) {
   let facts = await inspect3(image, signal);
   if (!facts) {
@@ -14117,34 +14254,90 @@ async function exportImage(image, platform2, log, signal) {
   const ref = /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? facts?.tags[0] : image;
   const builder = await detectBuilder("auto", signal);
   const why = builder.kind === "legacy" ? `BuildKit is not available: ${builder.why}` : facts?.onBuild ? "it has ONBUILD instructions, which a build FROM it would run" : !ref ? "it has no name, and BuildKit reads images by name" : void 0;
-  if (why) {
+  if (why || builder.kind === "legacy") {
     log.warning(
       `Exporting a container of ${image}, not the image itself (${why}): /etc/hostname, /etc/hosts and /etc/resolv.conf come out empty, /.dockerenv and /etc/mtab are added`
     );
     return exportContainer(image, platform2, log, signal);
   }
+  const from = { ref, builder, platform: platform2 };
+  const [truth, exported] = await Promise.allSettled([
+    trueEntries(from, log, signal),
+    exportContainer(image, platform2, log, signal)
+  ]);
+  if (exported.status === "rejected") throw exported.reason;
+  if (truth.status === "fulfilled")
+    return {
+      ...exported.value,
+      method: `docker export of ${image}, docker's init layer put right from the image (the image's own filesystem)`,
+      correct: { paths: INIT_LAYER_PATHS, truth: truth.value }
+    };
+  await exported.value.cleanup();
+  if (signal.aborted) throw truth.reason;
+  log.info(`${errorMessage(truth.reason)}: BuildKit's tar exporter reads the whole image instead`);
+  return buildKitExport(image, from, log, signal);
+}
+async function buildFrom({ builder, platform: platform2 }, dockerfile, progress, stdout, log, signal) {
   const dir = await mkdtemp2(join11(tmpdir6(), "metal-image-from-"));
-  await writeFile4(join11(dir, "Dockerfile"), `FROM ${ref}
-`);
+  await writeFile4(join11(dir, "Dockerfile"), dockerfile);
   const context = builder.kind === "buildx" ? await dockerQuery(["context", "show"], signal) : void 0;
   const args = [
     ...builder.kind === "buildx" ? ["buildx", "build", ...context ? ["--builder", context] : []] : ["build"],
     "--platform",
     platform2,
     "--progress",
-    "plain",
+    progress,
     "--output",
     "type=tar,dest=-",
     dir
   ];
-  log.info(`docker ${args.join(" ")} (Dockerfile: FROM ${ref})`);
   const abort = new AbortController();
-  const { stdout, takeFd, done } = runDocker(args, {
+  const run = runDocker(args, {
     log,
     signal: AbortSignal.any([signal, abort.signal]),
     env: builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0,
-    stdout: "fd"
+    stdout
   });
+  return { run, shown: `docker ${args.join(" ")}`, abort, dir };
+}
+async function trueEntries(from, log, signal) {
+  const { run, shown, abort, dir } = await buildFrom(
+    from,
+    TRUTH_DOCKERFILE(from.ref),
+    "quiet",
+    "pipe",
+    silentLog,
+    signal
+  );
+  log.info(`${shown} (COPY --from=${from.ref} /etc /dev /proc /sys: the entries docker's init layer hides)`);
+  try {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of run.stdout) {
+      size += chunk.length;
+      if (size > MAX_TRUTH) {
+        abort.abort();
+        throw new Error(`/etc, /dev, /proc and /sys of ${from.ref} hold more than ${MAX_TRUTH >> 20} MiB`);
+      }
+      chunks.push(chunk);
+    }
+    const finished7 = await run.done;
+    if (finished7.exitCode !== 0)
+      throw new Error(
+        `copying /etc, /dev, /proc and /sys out of ${from.ref} failed: ${finished7.tail.at(-1) ?? `exit code ${finished7.exitCode}`}`
+      );
+    return Buffer.concat(chunks);
+  } finally {
+    abort.abort();
+    await run.done;
+    await rm5(dir, { recursive: true, force: true });
+  }
+}
+async function buildKitExport(image, from, log, signal) {
+  const { run, shown, abort, dir } = await buildFrom(from, `FROM ${from.ref}
+`, "plain", "fd", log, signal);
+  log.info(`${shown} (Dockerfile: FROM ${from.ref})`);
+  const { stdout, takeFd, done } = run;
   const failure2 = (f) => new StageError(
     "export",
     `exporting the filesystem of ${image} with BuildKit failed (exit code ${f.exitCode ?? "none"}): ${f.tail.join("\n")}`
