@@ -309,6 +309,32 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
     },
   )
 
+  test.each([TARGETS[0]!, TARGETS[2]!])(
+    "bake $target without a push, on the engine's builder: its image exported, the same rootfs, its name gone",
+    async (t) => {
+      const ref = reference(t)
+      const dest = mkdtempSync(join(tmpdir(), 'bake-dest-'))
+      const inputs = { targets: t.target, 'no-cache': 'true', contract: 'warn', destination: dest }
+      const { run: result, seen } = await run(
+        { ...inputs, 'os-name': t.os, 'os-version': t.version },
+        varsOf(t),
+      )
+      expect(result.code, result.stdout + result.stderr).toBe(0)
+      // The docker driver names what it committed (no tar through buildx's client), and the export is
+      // the image's own filesystem.
+      expect(result.stdout).toMatch(/Outputs: the rootfs to the action \(type=image,name=metal-image-build\//)
+      expect(result.stdout).toContain(
+        `Rootfs from docker buildx bake ${t.target}, docker export of metal-image-build/`,
+      )
+      expect(result.stdout).toContain("docker's init layer put right from the image")
+      const entries = await expectSameEntries(decoded(join(dest, t.os, t.version)), ref)
+      expect(entries.has('.dockerenv')).toBe(false)
+      expect(seen).toEqual([])
+      expect(sh('docker', ['images', '-q', '--filter', 'reference=metal-image-build/*']).trim()).toBe('')
+      expect(exportContainers()).toEqual([])
+    },
+  )
+
   test("build-push-action's inputs on a plain build: contexts, a secret file, push; the same rootfs as bake's", async () => {
     const debian = TARGETS[0]!
     const ref = reference(debian)

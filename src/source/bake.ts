@@ -26,6 +26,7 @@ import type { BakeConfig } from './config.ts'
 import { DOCKER, processExit, runDocker, stopThen, type Finished } from './docker.ts'
 import type { OpenedSource } from './opened.ts'
 import { pushFailure, readPush } from './push.ts'
+import { buildsIntoEngine, exportBuilt, temporaryImageName, untag } from './built-image.ts'
 
 /**
  * A bake target's rootfs, streamed: the definition resolved with `docker buildx bake --print` (bake's own
@@ -48,9 +49,22 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
     const sets = parseSetLines(config.set)
     const printed = await printDefinition(config, printOverrides(config.target, sets), signal, sets)
     const plan = planBake(printed, { config, sets, secretSpecs: secrets })
-    const builder = plan.attests.length > 0 ? (named ?? (await probeBuildx(signal))) : {}
+    const builder = named ?? (await probeBuildx(signal))
     checkPlan(plan, config, builder)
-    describePlan(plan, config, log)
+    // As for a plain build (build.ts): the engine's own BuildKit names what it committed to the engine's
+    // store, and the image's export is faster and bounded where the tar exporter is neither.
+    const tag =
+      !plan.pushedBy && buildsIntoEngine(builder, plan.attests.length)
+        ? temporaryImageName('bake')
+        : undefined
+    if (tag) {
+      const target = plan.definition.target[config.target]!
+      target.output = [`type=image,name=${tag}`, ...plan.outputs.slice(1)]
+      // buildx names an image output after the target's tags: without a push they name nothing of ours
+      // (the tar output never tagged anything either), and the export reads the image by its own name.
+      delete target.tags
+    }
+    describePlan(plan, config, log, tag)
 
     const dir = await files.folder()
     const definition = join(dir, 'bake.json')
@@ -60,6 +74,17 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
     if (config.buildx.builder) args.push('--builder', config.buildx.builder)
     args.push(config.target)
     log.info(`docker ${args.join(' ')}`)
+    if (tag) {
+      const started = performance.now()
+      const result = await runDocker(args, { log, signal }).done
+      await files.cleanup()
+      if (result.exitCode !== 0) {
+        await untag(tag)
+        throw bakeFailure(config)(result)
+      }
+      const what = { method: `docker buildx bake ${config.target}`, input: 'targets', value: config.target }
+      return await exportBuilt(tag, { ...what, platform: config.platform, started }, log, signal)
+    }
     const abort = new AbortController()
     const { stdout, takeFd, done } = runDocker(args, {
       log,
@@ -67,12 +92,7 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
       stdout: 'fd',
     })
     const failure = (f: Finished): Error =>
-      (plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy)) ||
-      new StageError(
-        'build',
-        `docker buildx bake failed (exit code ${f.exitCode ?? 'none'}) for target "${config.target}". ` +
-          `Last lines of its output:\n${f.tail.join('\n')}`,
-      )
+      (plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy)) || bakeFailure(config)(f)
     return {
       stream: stdout!,
       exited: processExit(done, failure),
@@ -89,6 +109,15 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
     await files.cleanup()
     throw err
   }
+}
+
+function bakeFailure(config: BakeConfig): (f: Finished) => Error {
+  return (f) =>
+    new StageError(
+      'build',
+      `docker buildx bake failed (exit code ${f.exitCode ?? 'none'}) for target "${config.target}". ` +
+        `Last lines of its output:\n${f.tail.join('\n')}`,
+    )
 }
 
 /**
@@ -156,7 +185,7 @@ function checkPlan(plan: BakePlan, config: BakeConfig, builder: BuildxInfo): voi
       )
 }
 
-function describePlan(plan: BakePlan, config: BakeConfig, log: Log): void {
+function describePlan(plan: BakePlan, config: BakeConfig, log: Log, image: string | undefined): void {
   const t = plan.definition.target[config.target]!
   const contexts = Object.entries(t.contexts ?? {}).map(([k, v]) => `${k}=${v}`)
   const linked = Object.keys(plan.definition.target).filter((n) => n !== config.target)
@@ -166,7 +195,7 @@ function describePlan(plan: BakePlan, config: BakeConfig, log: Log): void {
       `${linked.length > 0 ? `; also builds ${linked.join(', ')} (target: contexts)` : ''}; platform ${config.platform}`,
   )
   log.info(
-    `Outputs: the rootfs to the action (type=tar,dest=-)` +
+    `Outputs: the rootfs to the action (${image ? `type=image,name=${image}, then its export` : 'type=tar,dest=-'})` +
       `${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(', ')}` : ''}` +
       `${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(' ')})` : ''}. The bake file's own outputs are not used.`,
   )

@@ -1,16 +1,21 @@
-import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { execa } from 'execa'
 import { InputError, StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
 import { buildKitCacheArgs } from './build-cache.ts'
 import { buildArgs } from './build-args.ts'
 import { detectBuilder } from './builder.ts'
-import { BuildFiles, buildxFlags, checkBuilder, secretSpecs, unsupportedInput } from './buildx.ts'
+import {
+  activeAttests,
+  BuildFiles,
+  buildxFlags,
+  checkBuilder,
+  secretSpecs,
+  unsupportedInput,
+} from './buildx.ts'
 import { isRemoteContext, type BuildConfig } from './config.ts'
-import { DOCKER, processExit, runDocker, stopThen, type Finished } from './docker.ts'
-import { exportImage } from './image-fs.ts'
+import { processExit, runDocker, stopThen, type Finished } from './docker.ts'
+import { buildsIntoEngine, exportBuilt, temporaryImageName, untag } from './built-image.ts'
 import { pushFailure, readPush } from './push.ts'
 import { loadInlineCache } from './inline-cache.ts'
 import type { BuildCacheUse, OpenedSource } from './opened.ts'
@@ -49,10 +54,8 @@ export async function build(
   }
   const files = new BuildFiles()
   try {
-    // The builder is asked about only when something depends on it (a probe costs two docker calls).
-    const { builder: named, attests } = config.buildx
-    const probe = builder.kind === 'buildx' && (named !== '' || attests.length > 0 || cache !== undefined)
-    const buildx = probe ? await checkBuilder(config.buildx, signal) : {}
+    // Its driver decides where the rootfs comes from (below); a probe costs two docker calls at once.
+    const buildx = builder.kind === 'buildx' ? await checkBuilder(config.buildx, signal) : {}
     let cacheArgs: string[] = []
     let cacheKind: OpenedSource['cacheKind']
     if (cache) {
@@ -70,13 +73,30 @@ export async function build(
     }
     const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files))
     const { push, tags } = config.buildx
+    const prefix = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build']
+    if (!push && buildsIntoEngine(buildx, activeAttests(config.buildx.attests).length)) {
+      // The engine's own BuildKit commits every step to the engine's store anyway: naming the result costs
+      // nothing, and its export is faster and bounded where the tar exporter is neither (built-image.ts).
+      const tag = temporaryImageName('build')
+      const tail = [...flags, ...cacheArgs, '--output', `type=image,name=${tag}`, '--progress', 'plain']
+      log.info(`docker ${[...prefix, ...shown, ...tail, config.context].join(' ')}`)
+      const started = performance.now()
+      const result = await runDocker([...prefix, ...args, ...tail, config.context], { log, signal }).done
+      await files.cleanup()
+      if (result.exitCode !== 0) {
+        await untag(tag)
+        throw buildFailure(config)(result)
+      }
+      const what = { method: 'docker buildx build', input: 'context', value: config.context }
+      const source = await exportBuilt(tag, { ...what, platform: config.platform, started }, log, signal)
+      return { ...source, cacheKind }
+    }
     const metadata = push ? join(await files.folder(), 'metadata.json') : undefined
     const outputs = ['--output', 'type=tar,dest=-']
     if (push) {
       outputs.push('--output', 'type=image,push=true', '--metadata-file', metadata!)
       for (const tag of tags) outputs.push('--tag', tag)
     }
-    const prefix = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build']
     const env = builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined
     const tail = [...flags, ...cacheArgs, ...outputs, '--progress', 'plain', config.context]
     log.info(`docker ${[...prefix, ...shown, ...tail].join(' ')}`)
@@ -134,37 +154,21 @@ async function legacyBuild(
   log: Log,
   signal: AbortSignal,
 ): Promise<OpenedSource> {
-  // A name for the built image while its filesystem is exported (BuildKit reads images by name only);
-  // removed again afterwards, with the image, which no name would hold any more.
-  const tag = `metal-image-build/${randomBytes(8).toString('hex')}:legacy`
+  const tag = temporaryImageName('legacy')
   const started = performance.now()
-  const untag = (): Promise<unknown> =>
-    execa(DOCKER, ['rmi', '--no-prune', tag], { reject: false, stdin: 'ignore' })
-  try {
-    // --force-rm: a failed step's container is removed too, not left behind on the runner.
-    const own = ['--force-rm', '--tag', tag]
-    log.info(`docker build ${[...shown, ...own, config.context].join(' ')}`)
-    const { done } = runDocker(['build', ...args, ...own, config.context], {
-      log,
-      signal,
-      env: { DOCKER_BUILDKIT: '0' },
-    })
-    const result = await done
-    if (result.exitCode !== 0) throw buildFailure(config)(result)
-    const source = await exportImage(tag, config.platform, log, signal)
-    return {
-      ...source,
-      method: `docker build (legacy builder), ${source.method}`,
-      input: 'context',
-      value: config.context,
-      before: { stage: 'build', ms: performance.now() - started },
-      cleanup: async () => {
-        await source.cleanup()
-        await untag()
-      },
-    }
-  } catch (err) {
-    await untag()
-    throw err
+  // --force-rm: a failed step's container is removed too, not left behind on the runner.
+  const own = ['--force-rm', '--tag', tag]
+  log.info(`docker build ${[...shown, ...own, config.context].join(' ')}`)
+  const { done } = runDocker(['build', ...args, ...own, config.context], {
+    log,
+    signal,
+    env: { DOCKER_BUILDKIT: '0' },
+  })
+  const result = await done
+  if (result.exitCode !== 0) {
+    await untag(tag)
+    throw buildFailure(config)(result)
   }
+  const what = { method: 'docker build (legacy builder)', input: 'context', value: config.context }
+  return exportBuilt(tag, { ...what, platform: config.platform, started }, log, signal)
 }

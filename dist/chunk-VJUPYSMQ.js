@@ -13834,7 +13834,6 @@ async function saveCache(cache, source, build2, log, signal) {
 }
 
 // src/source/build.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
 import { stat as stat3 } from "node:fs/promises";
 import { join as join12, resolve as resolve5 } from "node:path";
 
@@ -13979,6 +13978,9 @@ function buildxFlags(options, secrets) {
   );
   return flags;
 }
+
+// src/source/built-image.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
 
 // src/source/image-fs.ts
 import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
@@ -14366,6 +14368,36 @@ async function inspect3(image, signal) {
   return { tags: tags ?? [], onBuild: (config?.OnBuild?.length ?? 0) > 0 };
 }
 
+// src/source/built-image.ts
+function temporaryImageName(kind) {
+  return `metal-image-build/${randomBytes2(8).toString("hex")}:${kind}`;
+}
+async function exportBuilt(tag, what2, log, signal) {
+  try {
+    const source = await exportImage(tag, what2.platform, log, signal);
+    return {
+      ...source,
+      method: `${what2.method}, ${source.method}`,
+      input: what2.input,
+      value: what2.value,
+      before: { stage: "build", ms: performance.now() - what2.started },
+      cleanup: async () => {
+        await source.cleanup();
+        await untag(tag);
+      }
+    };
+  } catch (err) {
+    await untag(tag);
+    throw err;
+  }
+}
+function buildsIntoEngine(builder, attestations) {
+  return builder.driver === "docker" && attestations === 0;
+}
+async function untag(tag) {
+  await execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore" });
+}
+
 // src/source/push.ts
 import { readFile as readFile5 } from "node:fs/promises";
 async function readPush(metadataFile, names, log, target) {
@@ -14431,9 +14463,7 @@ async function build(config, log, signal, cache) {
   }
   const files = new BuildFiles();
   try {
-    const { builder: named, attests } = config.buildx;
-    const probe = builder.kind === "buildx" && (named !== "" || attests.length > 0 || cache !== void 0);
-    const buildx = probe ? await checkBuilder(config.buildx, signal) : {};
+    const buildx = builder.kind === "buildx" ? await checkBuilder(config.buildx, signal) : {};
     let cacheArgs = [];
     let cacheKind;
     if (cache) {
@@ -14449,13 +14479,28 @@ async function build(config, log, signal, cache) {
     }
     const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files));
     const { push, tags } = config.buildx;
+    const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
+    if (!push && buildsIntoEngine(buildx, activeAttests(config.buildx.attests).length)) {
+      const tag = temporaryImageName("build");
+      const tail3 = [...flags, ...cacheArgs, "--output", `type=image,name=${tag}`, "--progress", "plain"];
+      log.info(`docker ${[...prefix, ...shown, ...tail3, config.context].join(" ")}`);
+      const started = performance.now();
+      const result = await runDocker([...prefix, ...args, ...tail3, config.context], { log, signal }).done;
+      await files.cleanup();
+      if (result.exitCode !== 0) {
+        await untag(tag);
+        throw buildFailure(config)(result);
+      }
+      const what2 = { method: "docker buildx build", input: "context", value: config.context };
+      const source = await exportBuilt(tag, { ...what2, platform: config.platform, started }, log, signal);
+      return { ...source, cacheKind };
+    }
     const metadata = push ? join12(await files.folder(), "metadata.json") : void 0;
     const outputs = ["--output", "type=tar,dest=-"];
     if (push) {
       outputs.push("--output", "type=image,push=true", "--metadata-file", metadata);
       for (const tag of tags) outputs.push("--tag", tag);
     }
-    const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
     const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
     const tail2 = [...flags, ...cacheArgs, ...outputs, "--progress", "plain", config.context];
     log.info(`docker ${[...prefix, ...shown, ...tail2].join(" ")}`);
@@ -14502,35 +14547,22 @@ async function checkBuildContext(config) {
     );
 }
 async function legacyBuild(config, args, shown, log, signal) {
-  const tag = `metal-image-build/${randomBytes2(8).toString("hex")}:legacy`;
+  const tag = temporaryImageName("legacy");
   const started = performance.now();
-  const untag = () => execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore" });
-  try {
-    const own = ["--force-rm", "--tag", tag];
-    log.info(`docker build ${[...shown, ...own, config.context].join(" ")}`);
-    const { done } = runDocker(["build", ...args, ...own, config.context], {
-      log,
-      signal,
-      env: { DOCKER_BUILDKIT: "0" }
-    });
-    const result = await done;
-    if (result.exitCode !== 0) throw buildFailure(config)(result);
-    const source = await exportImage(tag, config.platform, log, signal);
-    return {
-      ...source,
-      method: `docker build (legacy builder), ${source.method}`,
-      input: "context",
-      value: config.context,
-      before: { stage: "build", ms: performance.now() - started },
-      cleanup: async () => {
-        await source.cleanup();
-        await untag();
-      }
-    };
-  } catch (err) {
-    await untag();
-    throw err;
+  const own = ["--force-rm", "--tag", tag];
+  log.info(`docker build ${[...shown, ...own, config.context].join(" ")}`);
+  const { done } = runDocker(["build", ...args, ...own, config.context], {
+    log,
+    signal,
+    env: { DOCKER_BUILDKIT: "0" }
+  });
+  const result = await done;
+  if (result.exitCode !== 0) {
+    await untag(tag);
+    throw buildFailure(config)(result);
   }
+  const what2 = { method: "docker build (legacy builder)", input: "context", value: config.context };
+  return exportBuilt(tag, { ...what2, platform: config.platform, started }, log, signal);
 }
 
 // src/source/bake.ts
@@ -14844,9 +14876,15 @@ async function bake(config, log, signal) {
     const sets = parseSetLines(config.set);
     const printed = await printDefinition(config, printOverrides(config.target, sets), signal, sets);
     const plan = planBake(printed, { config, sets, secretSpecs: secrets });
-    const builder = plan.attests.length > 0 ? named ?? await probeBuildx(signal) : {};
+    const builder = named ?? await probeBuildx(signal);
     checkPlan(plan, config, builder);
-    describePlan(plan, config, log);
+    const tag = !plan.pushedBy && buildsIntoEngine(builder, plan.attests.length) ? temporaryImageName("bake") : void 0;
+    if (tag) {
+      const target = plan.definition.target[config.target];
+      target.output = [`type=image,name=${tag}`, ...plan.outputs.slice(1)];
+      delete target.tags;
+    }
+    describePlan(plan, config, log, tag);
     const dir = await files.folder();
     const definition = join13(dir, "bake.json");
     const metadata = join13(dir, "metadata.json");
@@ -14855,17 +14893,24 @@ async function bake(config, log, signal) {
     if (config.buildx.builder) args.push("--builder", config.buildx.builder);
     args.push(config.target);
     log.info(`docker ${args.join(" ")}`);
+    if (tag) {
+      const started = performance.now();
+      const result = await runDocker(args, { log, signal }).done;
+      await files.cleanup();
+      if (result.exitCode !== 0) {
+        await untag(tag);
+        throw bakeFailure(config)(result);
+      }
+      const what2 = { method: `docker buildx bake ${config.target}`, input: "targets", value: config.target };
+      return await exportBuilt(tag, { ...what2, platform: config.platform, started }, log, signal);
+    }
     const abort = new AbortController();
     const { stdout, takeFd, done } = runDocker(args, {
       log,
       signal: AbortSignal.any([signal, abort.signal]),
       stdout: "fd"
     });
-    const failure2 = (f) => plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy) || new StageError(
-      "build",
-      `docker buildx bake failed (exit code ${f.exitCode ?? "none"}) for target "${config.target}". Last lines of its output:
-${f.tail.join("\n")}`
-    );
+    const failure2 = (f) => plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy) || bakeFailure(config)(f);
     return {
       stream: stdout,
       exited: processExit(done, failure2),
@@ -14882,6 +14927,13 @@ ${f.tail.join("\n")}`
     await files.cleanup();
     throw err;
   }
+}
+function bakeFailure(config) {
+  return (f) => new StageError(
+    "build",
+    `docker buildx bake failed (exit code ${f.exitCode ?? "none"}) for target "${config.target}". Last lines of its output:
+${f.tail.join("\n")}`
+  );
 }
 async function printDefinition(config, overrides, signal, sets) {
   const args = ["buildx", "bake", "--print", "--progress", "quiet"];
@@ -14930,7 +14982,7 @@ function checkPlan(plan, config, builder) {
         (problem) => new InputError("targets", config.target, `the bake file's secret of target ${target}: ${problem}`)
       );
 }
-function describePlan(plan, config, log) {
+function describePlan(plan, config, log, image) {
   const t = plan.definition.target[config.target];
   const contexts = Object.entries(t.contexts ?? {}).map(([k, v]) => `${k}=${v}`);
   const linked = Object.keys(plan.definition.target).filter((n2) => n2 !== config.target);
@@ -14938,7 +14990,7 @@ function describePlan(plan, config, log) {
     `Bake target ${config.target} (${config.files.join(", ")}): context ${t.context ?? "."}, dockerfile ${t.dockerfile ?? "Dockerfile"}${contexts.length > 0 ? `, contexts ${contexts.join(" ")}` : ""}${linked.length > 0 ? `; also builds ${linked.join(", ")} (target: contexts)` : ""}; platform ${config.platform}`
   );
   log.info(
-    `Outputs: the rootfs to the action (type=tar,dest=-)${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(", ")}` : ""}${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(" ")})` : ""}. The bake file's own outputs are not used.`
+    `Outputs: the rootfs to the action (${image ? `type=image,name=${image}, then its export` : "type=tar,dest=-"})${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(", ")}` : ""}${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(" ")})` : ""}. The bake file's own outputs are not used.`
   );
   for (const { spec, why } of plan.dropped) log.info(`Output ${spec} left out: ${why}`);
 }

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto'
+import { execa } from 'execa'
+import type { Log } from '../util/log.ts'
+import type { BuildxInfo } from './build-cache.ts'
+import { DOCKER } from './docker.ts'
+import { exportImage } from './image-fs.ts'
+import type { OpenedSource } from './opened.ts'
+
+/**
+ * A name for a built image while its filesystem is exported (docker create and BuildKit read images by
+ * name); built() removes it again, and with it the image, which no name holds any more.
+ */
+export function temporaryImageName(kind: string): string {
+  return `metal-image-build/${randomBytes(8).toString('hex')}:${kind}`
+}
+
+/**
+ * Builds that leave their image in the engine (the legacy builder; BuildKit's docker driver, whose image
+ * exporter only names what its build already committed to the engine's store): the image's own
+ * filesystem, exported as `image:` exports one (image-fs.ts), at the speed of docker export and in the
+ * memory of a socket's buffers, where BuildKit's tar exporter streams through buildx's client, which
+ * keeps whatever the pipeline has not taken yet.
+ */
+export async function exportBuilt(
+  tag: string,
+  what: { method: string; input: string; value: string; platform: string; started: number },
+  log: Log,
+  signal: AbortSignal,
+): Promise<OpenedSource> {
+  try {
+    const source = await exportImage(tag, what.platform, log, signal)
+    return {
+      ...source,
+      method: `${what.method}, ${source.method}`,
+      input: what.input,
+      value: what.value,
+      before: { stage: 'build', ms: performance.now() - what.started },
+      cleanup: async () => {
+        await source.cleanup()
+        await untag(tag)
+      },
+    }
+  } catch (err) {
+    await untag(tag)
+    throw err
+  }
+}
+
+/**
+ * Whether the rootfs can come from the image the build leaves in the engine the docker CLI talks to: the
+ * docker driver is the engine's own BuildKit (buildx uses no other context's: "use docker --context=...
+ * buildx"). Not with attestations: BuildKit's tar exporter writes them as files into the rootfs (README),
+ * an image keeps them beside it.
+ */
+export function buildsIntoEngine(builder: BuildxInfo, attestations: number): boolean {
+  return builder.driver === 'docker' && attestations === 0
+}
+
+export async function untag(tag: string): Promise<void> {
+  await execa(DOCKER, ['rmi', '--no-prune', tag], { reject: false, stdin: 'ignore' })
+}
