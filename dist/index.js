@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-QZ4MDPFV.js");
+var { run } = await import("./action-D65PRC5N.js");
 await run();
 process.exit();

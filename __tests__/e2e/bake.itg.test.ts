@@ -267,7 +267,10 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
         varsOf(t),
       )
       expect(result.code, result.stdout + result.stderr).toBe(0)
-      expect(result.stdout).toContain(`Rootfs from docker buildx bake ${t.target}, tar exporter`)
+      // The docker driver: the pushed image, named by its tag in the engine, is exported.
+      expect(result.stdout).toContain(
+        `Rootfs from docker buildx bake ${t.target}, docker export of ${t.tag},`,
+      )
       const dir = join(dest, t.os, t.version)
       const ours = decoded(dir)
       const entries = await expectSameEntries(ours, ref)
@@ -322,7 +325,7 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
       expect(result.code, result.stdout + result.stderr).toBe(0)
       // The docker driver names what it committed (no tar through buildx's client), and the export is
       // the image's own filesystem.
-      expect(result.stdout).toMatch(/Outputs: the rootfs to the action \(type=image,name=metal-image-build\//)
+      expect(result.stdout).toMatch(/Outputs: the rootfs to the action \(the image metal-image-build\//)
       expect(result.stdout).toContain(
         `Rootfs from docker buildx bake ${t.target}, docker export of metal-image-build/`,
       )
@@ -356,7 +359,7 @@ describe.skipIf(!ready)("bake: metal-images' layout through the bundled action",
       push: 'true',
       tags: tag,
     })
-    expect(result.stdout).toContain('Rootfs from docker buildx build, tar exporter')
+    expect(result.stdout).toContain(`Rootfs from docker buildx build, docker export of ${tag},`)
     await expectSameEntries(ours, ref)
     expect(seen).toEqual([])
     expect(result.outputs.tags).toBe(tag)

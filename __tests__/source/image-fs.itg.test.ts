@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { readAheadOnThread } from '../../src/pipeline/spill.ts'
 import { TarInspector } from '../../src/rootfs/inspect.ts'
 import { EntryReplacements } from '../../src/rootfs/replace.ts'
 import { exportImage, INIT_LAYER_PATHS } from '../../src/source/image-fs.ts'
@@ -52,7 +53,8 @@ async function ours(image: string): Promise<{ tar: Buffer; method: string; log: 
   const out: Buffer[] = []
   try {
     await pipeline(
-      source.stream,
+      // BuildKit's exporter is read as the pipeline reads it at LZ4 HC levels: by a worker, spilling.
+      source.takeFd ? readAheadOnThread(source.takeFd()) : source.stream,
       new TarInspector({
         capture: () => false,
         replace: source.correct && new EntryReplacements(source.correct.paths, source.correct.truth),

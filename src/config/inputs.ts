@@ -25,7 +25,7 @@ export const INPUTS = {
   labels: { description: 'Image labels, one KEY=VALUE per line.' },
   buildkit: {
     description:
-      'Stream the rootfs from BuildKit\'s tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image\'s filesystem).',
+      'Build with BuildKit (the docker driver\'s image exported, else its tar exporter streamed): "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image\'s filesystem).',
     default: 'auto',
   },
   'bake-files': {

@@ -52,19 +52,20 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
     const builder = named ?? (await probeBuildx(signal))
     checkPlan(plan, config, builder)
     // As for a plain build (build.ts): the engine's own BuildKit names what it committed to the engine's
-    // store, and the image's export is faster and bounded where the tar exporter is neither.
-    const tag =
-      !plan.pushedBy && buildsIntoEngine(builder, plan.attests.length)
-        ? temporaryImageName('bake')
-        : undefined
-    if (tag) {
+    // store, and the image's export is faster and bounded where the tar exporter is neither. A push names
+    // the image itself (its tags stay, as a push with the docker driver leaves them); else a temporary
+    // name does.
+    const viaImage = buildsIntoEngine(builder, plan.attests.length)
+    const tag = viaImage && !plan.pushedBy ? temporaryImageName('bake') : undefined
+    const image = tag ?? (viaImage ? plan.pushTo[0] : undefined)
+    if (viaImage) {
       const target = plan.definition.target[config.target]!
-      target.output = [`type=image,name=${tag}`, ...plan.outputs.slice(1)]
+      target.output = [...(tag ? [`type=image,name=${tag}`] : []), ...plan.outputs.slice(1)]
       // buildx names an image output after the target's tags: without a push they name nothing of ours
       // (the tar output never tagged anything either), and the export reads the image by its own name.
-      delete target.tags
+      if (tag) delete target.tags
     }
-    describePlan(plan, config, log, tag)
+    describePlan(plan, config, log, image)
 
     const dir = await files.folder()
     const definition = join(dir, 'bake.json')
@@ -74,16 +75,28 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
     if (config.buildx.builder) args.push('--builder', config.buildx.builder)
     args.push(config.target)
     log.info(`docker ${args.join(' ')}`)
-    if (tag) {
+    const failure = (f: Finished): Error =>
+      (plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy)) || bakeFailure(config)(f)
+    if (image) {
       const started = performance.now()
       const result = await runDocker(args, { log, signal }).done
-      await files.cleanup()
-      if (result.exitCode !== 0) {
-        await untag(tag)
-        throw bakeFailure(config)(result)
+      try {
+        if (result.exitCode !== 0) throw failure(result)
+        const pushed = plan.pushedBy && (await readPush(metadata, plan.pushTo, log, config.target))
+        const what = { method: `docker buildx bake ${config.target}`, input: 'targets', value: config.target }
+        const source = await exportBuilt(
+          image,
+          { ...what, platform: config.platform, started, tag },
+          log,
+          signal,
+        )
+        return pushed ? { ...source, pushed: async () => pushed } : source
+      } catch (err) {
+        if (tag) await untag(tag)
+        throw err
+      } finally {
+        await files.cleanup()
       }
-      const what = { method: `docker buildx bake ${config.target}`, input: 'targets', value: config.target }
-      return await exportBuilt(tag, { ...what, platform: config.platform, started }, log, signal)
     }
     const abort = new AbortController()
     const { stdout, takeFd, done } = runDocker(args, {
@@ -91,8 +104,6 @@ export async function bake(config: BakeConfig, log: Log, signal: AbortSignal): P
       signal: AbortSignal.any([signal, abort.signal]),
       stdout: 'fd',
     })
-    const failure = (f: Finished): Error =>
-      (plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy)) || bakeFailure(config)(f)
     return {
       stream: stdout!,
       exited: processExit(done, failure),
@@ -195,7 +206,7 @@ function describePlan(plan: BakePlan, config: BakeConfig, log: Log, image: strin
       `${linked.length > 0 ? `; also builds ${linked.join(', ')} (target: contexts)` : ''}; platform ${config.platform}`,
   )
   log.info(
-    `Outputs: the rootfs to the action (${image ? `type=image,name=${image}, then its export` : 'type=tar,dest=-'})` +
+    `Outputs: the rootfs to the action (${image ? `the image ${image} in the engine, then its export` : 'type=tar,dest=-'})` +
       `${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(', ')}` : ''}` +
       `${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(' ')})` : ''}. The bake file's own outputs are not used.`,
   )

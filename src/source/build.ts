@@ -74,29 +74,37 @@ export async function build(
     const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files))
     const { push, tags } = config.buildx
     const prefix = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build']
-    if (!push && buildsIntoEngine(buildx, activeAttests(config.buildx.attests).length)) {
+    const metadata = push ? join(await files.folder(), 'metadata.json') : undefined
+    const pushArgs = push ? ['--output', 'type=image,push=true', '--metadata-file', metadata!] : []
+    for (const tag of push ? tags : []) pushArgs.push('--tag', tag)
+    const failed = buildFailure(config)
+    const by = { input: 'push', value: 'true' }
+    const failure = (f: Finished): Error => (push && pushFailure(f.tail, tags, by)) || failed(f)
+    if (buildsIntoEngine(buildx, activeAttests(config.buildx.attests).length)) {
       // The engine's own BuildKit commits every step to the engine's store anyway: naming the result costs
       // nothing, and its export is faster and bounded where the tar exporter is neither (built-image.ts).
-      const tag = temporaryImageName('build')
-      const tail = [...flags, ...cacheArgs, '--output', `type=image,name=${tag}`, '--progress', 'plain']
+      // A push names the image itself (its tags stay, as a push with the docker driver leaves them).
+      const tag = push ? undefined : temporaryImageName('build')
+      const output = tag ? ['--output', `type=image,name=${tag}`] : pushArgs
+      const tail = [...flags, ...cacheArgs, ...output, '--progress', 'plain']
       log.info(`docker ${[...prefix, ...shown, ...tail, config.context].join(' ')}`)
       const started = performance.now()
       const result = await runDocker([...prefix, ...args, ...tail, config.context], { log, signal }).done
-      await files.cleanup()
-      if (result.exitCode !== 0) {
-        await untag(tag)
-        throw buildFailure(config)(result)
+      try {
+        if (result.exitCode !== 0) throw failure(result)
+        const pushed = push && (await readPush(metadata!, tags, log))
+        const what = { method: 'docker buildx build', input: 'context', value: config.context, tag }
+        const image = tag ?? tags[0]!
+        const source = await exportBuilt(image, { ...what, platform: config.platform, started }, log, signal)
+        return { ...source, cacheKind, ...(pushed ? { pushed: async () => pushed } : {}) }
+      } catch (err) {
+        if (tag) await untag(tag)
+        throw err
+      } finally {
+        await files.cleanup()
       }
-      const what = { method: 'docker buildx build', input: 'context', value: config.context }
-      const source = await exportBuilt(tag, { ...what, platform: config.platform, started }, log, signal)
-      return { ...source, cacheKind }
     }
-    const metadata = push ? join(await files.folder(), 'metadata.json') : undefined
-    const outputs = ['--output', 'type=tar,dest=-']
-    if (push) {
-      outputs.push('--output', 'type=image,push=true', '--metadata-file', metadata!)
-      for (const tag of tags) outputs.push('--tag', tag)
-    }
+    const outputs = ['--output', 'type=tar,dest=-', ...pushArgs]
     const env = builder.kind === 'classic' ? { DOCKER_BUILDKIT: '1' } : undefined
     const tail = [...flags, ...cacheArgs, ...outputs, '--progress', 'plain', config.context]
     log.info(`docker ${[...prefix, ...shown, ...tail].join(' ')}`)
@@ -108,11 +116,9 @@ export async function build(
       env,
       stdout: 'fd',
     })
-    const failed = buildFailure(config)
-    const by = { input: 'push', value: 'true' }
     return {
       stream: stdout!,
-      exited: processExit(done, (f) => (push && pushFailure(f.tail, tags, by)) || failed(f)),
+      exited: processExit(done, failure),
       method:
         builder.kind === 'buildx'
           ? 'docker buildx build, tar exporter'
@@ -169,6 +175,6 @@ async function legacyBuild(
     await untag(tag)
     throw buildFailure(config)(result)
   }
-  const what = { method: 'docker build (legacy builder)', input: 'context', value: config.context }
+  const what = { method: 'docker build (legacy builder)', input: 'context', value: config.context, tag }
   return exportBuilt(tag, { ...what, platform: config.platform, started }, log, signal)
 }

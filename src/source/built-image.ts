@@ -22,13 +22,22 @@ export function temporaryImageName(kind: string): string {
  * keeps whatever the pipeline has not taken yet.
  */
 export async function exportBuilt(
-  tag: string,
-  what: { method: string; input: string; value: string; platform: string; started: number },
+  image: string,
+  what: {
+    method: string
+    input: string
+    value: string
+    platform: string
+    started: number
+    /** The image's temporary name (temporaryImageName), removed once the export is done. */
+    tag?: string
+  },
   log: Log,
   signal: AbortSignal,
 ): Promise<OpenedSource> {
+  const { tag } = what
   try {
-    const source = await exportImage(tag, what.platform, log, signal)
+    const source = await exportImage(image, what.platform, log, signal)
     return {
       ...source,
       method: `${what.method}, ${source.method}`,
@@ -37,11 +46,11 @@ export async function exportBuilt(
       before: { stage: 'build', ms: performance.now() - what.started },
       cleanup: async () => {
         await source.cleanup()
-        await untag(tag)
+        if (tag) await untag(tag)
       },
     }
   } catch (err) {
-    await untag(tag)
+    if (tag) await untag(tag)
     throw err
   }
 }

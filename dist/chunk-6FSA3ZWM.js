@@ -14372,9 +14372,10 @@ async function inspect3(image, signal) {
 function temporaryImageName(kind) {
   return `metal-image-build/${randomBytes2(8).toString("hex")}:${kind}`;
 }
-async function exportBuilt(tag, what2, log, signal) {
+async function exportBuilt(image, what2, log, signal) {
+  const { tag } = what2;
   try {
-    const source = await exportImage(tag, what2.platform, log, signal);
+    const source = await exportImage(image, what2.platform, log, signal);
     return {
       ...source,
       method: `${what2.method}, ${source.method}`,
@@ -14383,11 +14384,11 @@ async function exportBuilt(tag, what2, log, signal) {
       before: { stage: "build", ms: performance.now() - what2.started },
       cleanup: async () => {
         await source.cleanup();
-        await untag(tag);
+        if (tag) await untag(tag);
       }
     };
   } catch (err) {
-    await untag(tag);
+    if (tag) await untag(tag);
     throw err;
   }
 }
@@ -14480,27 +14481,34 @@ async function build(config, log, signal, cache) {
     const flags = buildxFlags(config.buildx, await secretSpecs(config.buildx.secrets, files));
     const { push, tags } = config.buildx;
     const prefix = builder.kind === "buildx" ? ["buildx", "build"] : ["build"];
-    if (!push && buildsIntoEngine(buildx, activeAttests(config.buildx.attests).length)) {
-      const tag = temporaryImageName("build");
-      const tail3 = [...flags, ...cacheArgs, "--output", `type=image,name=${tag}`, "--progress", "plain"];
+    const metadata = push ? join12(await files.folder(), "metadata.json") : void 0;
+    const pushArgs = push ? ["--output", "type=image,push=true", "--metadata-file", metadata] : [];
+    for (const tag of push ? tags : []) pushArgs.push("--tag", tag);
+    const failed = buildFailure(config);
+    const by = { input: "push", value: "true" };
+    const failure2 = (f) => push && pushFailure(f.tail, tags, by) || failed(f);
+    if (buildsIntoEngine(buildx, activeAttests(config.buildx.attests).length)) {
+      const tag = push ? void 0 : temporaryImageName("build");
+      const output = tag ? ["--output", `type=image,name=${tag}`] : pushArgs;
+      const tail3 = [...flags, ...cacheArgs, ...output, "--progress", "plain"];
       log.info(`docker ${[...prefix, ...shown, ...tail3, config.context].join(" ")}`);
       const started = performance.now();
       const result = await runDocker([...prefix, ...args, ...tail3, config.context], { log, signal }).done;
-      await files.cleanup();
-      if (result.exitCode !== 0) {
-        await untag(tag);
-        throw buildFailure(config)(result);
+      try {
+        if (result.exitCode !== 0) throw failure2(result);
+        const pushed = push && await readPush(metadata, tags, log);
+        const what2 = { method: "docker buildx build", input: "context", value: config.context, tag };
+        const image = tag ?? tags[0];
+        const source = await exportBuilt(image, { ...what2, platform: config.platform, started }, log, signal);
+        return { ...source, cacheKind, ...pushed ? { pushed: async () => pushed } : {} };
+      } catch (err) {
+        if (tag) await untag(tag);
+        throw err;
+      } finally {
+        await files.cleanup();
       }
-      const what2 = { method: "docker buildx build", input: "context", value: config.context };
-      const source = await exportBuilt(tag, { ...what2, platform: config.platform, started }, log, signal);
-      return { ...source, cacheKind };
     }
-    const metadata = push ? join12(await files.folder(), "metadata.json") : void 0;
-    const outputs = ["--output", "type=tar,dest=-"];
-    if (push) {
-      outputs.push("--output", "type=image,push=true", "--metadata-file", metadata);
-      for (const tag of tags) outputs.push("--tag", tag);
-    }
+    const outputs = ["--output", "type=tar,dest=-", ...pushArgs];
     const env = builder.kind === "classic" ? { DOCKER_BUILDKIT: "1" } : void 0;
     const tail2 = [...flags, ...cacheArgs, ...outputs, "--progress", "plain", config.context];
     log.info(`docker ${[...prefix, ...shown, ...tail2].join(" ")}`);
@@ -14512,11 +14520,9 @@ async function build(config, log, signal, cache) {
       env,
       stdout: "fd"
     });
-    const failed = buildFailure(config);
-    const by = { input: "push", value: "true" };
     return {
       stream: stdout,
-      exited: processExit(done, (f) => push && pushFailure(f.tail, tags, by) || failed(f)),
+      exited: processExit(done, failure2),
       method: builder.kind === "buildx" ? "docker buildx build, tar exporter" : "docker build (BuildKit), tar exporter",
       input: "context",
       value: config.context,
@@ -14561,7 +14567,7 @@ async function legacyBuild(config, args, shown, log, signal) {
     await untag(tag);
     throw buildFailure(config)(result);
   }
-  const what2 = { method: "docker build (legacy builder)", input: "context", value: config.context };
+  const what2 = { method: "docker build (legacy builder)", input: "context", value: config.context, tag };
   return exportBuilt(tag, { ...what2, platform: config.platform, started }, log, signal);
 }
 
@@ -14878,13 +14884,15 @@ async function bake(config, log, signal) {
     const plan = planBake(printed, { config, sets, secretSpecs: secrets });
     const builder = named ?? await probeBuildx(signal);
     checkPlan(plan, config, builder);
-    const tag = !plan.pushedBy && buildsIntoEngine(builder, plan.attests.length) ? temporaryImageName("bake") : void 0;
-    if (tag) {
+    const viaImage = buildsIntoEngine(builder, plan.attests.length);
+    const tag = viaImage && !plan.pushedBy ? temporaryImageName("bake") : void 0;
+    const image = tag ?? (viaImage ? plan.pushTo[0] : void 0);
+    if (viaImage) {
       const target = plan.definition.target[config.target];
-      target.output = [`type=image,name=${tag}`, ...plan.outputs.slice(1)];
-      delete target.tags;
+      target.output = [...tag ? [`type=image,name=${tag}`] : [], ...plan.outputs.slice(1)];
+      if (tag) delete target.tags;
     }
-    describePlan(plan, config, log, tag);
+    describePlan(plan, config, log, image);
     const dir = await files.folder();
     const definition = join13(dir, "bake.json");
     const metadata = join13(dir, "metadata.json");
@@ -14893,16 +14901,27 @@ async function bake(config, log, signal) {
     if (config.buildx.builder) args.push("--builder", config.buildx.builder);
     args.push(config.target);
     log.info(`docker ${args.join(" ")}`);
-    if (tag) {
+    const failure2 = (f) => plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy) || bakeFailure(config)(f);
+    if (image) {
       const started = performance.now();
       const result = await runDocker(args, { log, signal }).done;
-      await files.cleanup();
-      if (result.exitCode !== 0) {
-        await untag(tag);
-        throw bakeFailure(config)(result);
+      try {
+        if (result.exitCode !== 0) throw failure2(result);
+        const pushed = plan.pushedBy && await readPush(metadata, plan.pushTo, log, config.target);
+        const what2 = { method: `docker buildx bake ${config.target}`, input: "targets", value: config.target };
+        const source = await exportBuilt(
+          image,
+          { ...what2, platform: config.platform, started, tag },
+          log,
+          signal
+        );
+        return pushed ? { ...source, pushed: async () => pushed } : source;
+      } catch (err) {
+        if (tag) await untag(tag);
+        throw err;
+      } finally {
+        await files.cleanup();
       }
-      const what2 = { method: `docker buildx bake ${config.target}`, input: "targets", value: config.target };
-      return await exportBuilt(tag, { ...what2, platform: config.platform, started }, log, signal);
     }
     const abort = new AbortController();
     const { stdout, takeFd, done } = runDocker(args, {
@@ -14910,7 +14929,6 @@ async function bake(config, log, signal) {
       signal: AbortSignal.any([signal, abort.signal]),
       stdout: "fd"
     });
-    const failure2 = (f) => plan.pushedBy && pushFailure(f.tail, plan.pushTo, plan.pushedBy) || bakeFailure(config)(f);
     return {
       stream: stdout,
       exited: processExit(done, failure2),
@@ -14990,7 +15008,7 @@ function describePlan(plan, config, log, image) {
     `Bake target ${config.target} (${config.files.join(", ")}): context ${t.context ?? "."}, dockerfile ${t.dockerfile ?? "Dockerfile"}${contexts.length > 0 ? `, contexts ${contexts.join(" ")}` : ""}${linked.length > 0 ? `; also builds ${linked.join(", ")} (target: contexts)` : ""}; platform ${config.platform}`
   );
   log.info(
-    `Outputs: the rootfs to the action (${image ? `type=image,name=${image}, then its export` : "type=tar,dest=-"})${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(", ")}` : ""}${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(" ")})` : ""}. The bake file's own outputs are not used.`
+    `Outputs: the rootfs to the action (${image ? `the image ${image} in the engine, then its export` : "type=tar,dest=-"})${plan.pushTo.length > 0 ? `, a push to ${plan.pushTo.join(", ")}` : ""}${plan.outputs.length > 1 ? ` (${plan.outputs.slice(1).join(" ")})` : ""}. The bake file's own outputs are not used.`
   );
   for (const { spec, why } of plan.dropped) log.info(`Output ${spec} left out: ${why}`);
 }
@@ -15990,7 +16008,7 @@ var INPUTS = {
   pull: { description: "Always pull newer versions of the base images.", default: "false" },
   labels: { description: "Image labels, one KEY=VALUE per line." },
   buildkit: {
-    description: `Stream the rootfs from BuildKit's tar exporter: "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image's filesystem).`,
+    description: `Build with BuildKit (the docker driver's image exported, else its tar exporter streamed): "auto" (when buildx, or a classic docker client with built-in BuildKit, is there), "true" (required), "false" (the legacy builder, then the image's filesystem).`,
     default: "auto"
   },
   "bake-files": {
