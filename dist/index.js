@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-D65PRC5N.js");
+var { run } = await import("./action-4C4E5N2I.js");
 await run();
 process.exit();

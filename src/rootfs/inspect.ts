@@ -129,8 +129,10 @@ export class TarInspector extends Transform {
         const directory = header.type === 'directory'
         const fix = replace?.take(path, directory)
         // A folder's header block is its last: it has no data.
-        if (fix?.kind === 'retime') this.retimes.push([walker.entryEnd - BLOCK, fix.mtime])
-        else if (fix || inject?.entry(header.name, path, directory)) {
+        if (fix?.kind === 'retime') {
+          this.retimes.push([walker.entryEnd - BLOCK, fix.mtime])
+          inject?.entry(header.name, path, directory)
+        } else if (fix || inject?.entry(header.name, path, directory)) {
           // Left out of the archive: nobody looks at it, but at what goes in its place.
           const instead = fix?.kind === 'replace' ? fix.entry : undefined
           this.drops.push([walker.entryStart, walker.entryEnd, instead?.blocks])

@@ -4809,8 +4809,10 @@ var TarInspector = class extends Transform2 {
         if (walker.endOfArchive !== void 0) return see(header, walker.entryEnd);
         const directory = header.type === "directory";
         const fix = replace?.take(path6, directory);
-        if (fix?.kind === "retime") this.retimes.push([walker.entryEnd - BLOCK, fix.mtime]);
-        else if (fix || inject?.entry(header.name, path6, directory)) {
+        if (fix?.kind === "retime") {
+          this.retimes.push([walker.entryEnd - BLOCK, fix.mtime]);
+          inject?.entry(header.name, path6, directory);
+        } else if (fix || inject?.entry(header.name, path6, directory)) {
           const instead = fix?.kind === "replace" ? fix.entry : void 0;
           this.drops.push([walker.entryStart, walker.entryEnd, instead?.blocks]);
           kept = observed = false;

@@ -22,7 +22,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-6FSA3ZWM.js";
+} from "./chunk-DRCANRB4.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EFWI4YQR.js";
 import {

@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-6FSA3ZWM.js";
+} from "./chunk-DRCANRB4.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-EFWI4YQR.js";
 import {
