@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-4C4E5N2I.js");
+var { run } = await import("./action-5QD27QS3.js");
 await run();
 process.exit();

@@ -33,6 +33,7 @@ export const INIT_LAYER_PATHS = [
  * are in: larger than this is not an image's /etc and /dev, and BuildKit's exporter takes the whole image.
  */
 const MAX_TRUTH = 64 << 20
+const TRUTH_TIMEOUT_MS = 120_000
 /** The copy of those folders: a path the image lacks is a build error, and the slower exporter is used. */
 const TRUTH_DOCKERFILE = (ref: string): string =>
   [
@@ -159,6 +160,8 @@ async function buildFrom(
 
 /** The init layer's paths as the image has them: a tar, in BuildKit's encoding. */
 async function trueEntries(from: BuildFrom, log: Log, signal: AbortSignal): Promise<Buffer> {
+  // A copy of a few MB from an image the engine has: a builder that has not done it by then is stuck.
+  const timeout = AbortSignal.timeout(TRUTH_TIMEOUT_MS)
   // Its progress is not the user's business; its last line explains a failure.
   const { run, shown, abort, dir } = await buildFrom(
     from,
@@ -166,7 +169,7 @@ async function trueEntries(from: BuildFrom, log: Log, signal: AbortSignal): Prom
     'quiet',
     'pipe',
     silentLog,
-    signal,
+    AbortSignal.any([signal, timeout]),
   )
   log.info(`${shown} (COPY --from=${from.ref} /etc /dev /proc /sys: the entries docker's init layer hides)`)
   try {
@@ -181,6 +184,10 @@ async function trueEntries(from: BuildFrom, log: Log, signal: AbortSignal): Prom
       chunks.push(chunk)
     }
     const finished = await run.done
+    if (timeout.aborted)
+      throw new Error(
+        `copying /etc, /dev, /proc and /sys out of ${from.ref} took over ${TRUTH_TIMEOUT_MS / 1000} s`,
+      )
     if (finished.exitCode !== 0)
       throw new Error(
         `copying /etc, /dev, /proc and /sys out of ${from.ref} failed: ${finished.tail.at(-1) ?? `exit code ${finished.exitCode}`}`,

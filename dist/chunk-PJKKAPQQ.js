@@ -14233,6 +14233,7 @@ var INIT_LAYER_PATHS = [
   "sys"
 ];
 var MAX_TRUTH = 64 << 20;
+var TRUTH_TIMEOUT_MS = 12e4;
 var TRUTH_DOCKERFILE = (ref) => [
   `FROM ${ref} AS image`,
   "FROM scratch",
@@ -14305,13 +14306,14 @@ async function buildFrom({ builder, platform: platform2 }, dockerfile, progress,
   return { run, shown: `docker ${args.join(" ")}`, abort, dir };
 }
 async function trueEntries(from, log, signal) {
+  const timeout = AbortSignal.timeout(TRUTH_TIMEOUT_MS);
   const { run, shown, abort, dir } = await buildFrom(
     from,
     TRUTH_DOCKERFILE(from.ref),
     "quiet",
     "pipe",
     silentLog,
-    signal
+    AbortSignal.any([signal, timeout])
   );
   log.info(`${shown} (COPY --from=${from.ref} /etc /dev /proc /sys: the entries docker's init layer hides)`);
   try {
@@ -14326,6 +14328,10 @@ async function trueEntries(from, log, signal) {
       chunks.push(chunk);
     }
     const finished7 = await run.done;
+    if (timeout.aborted)
+      throw new Error(
+        `copying /etc, /dev, /proc and /sys out of ${from.ref} took over ${TRUTH_TIMEOUT_MS / 1e3} s`
+      );
     if (finished7.exitCode !== 0)
       throw new Error(
         `copying /etc, /dev, /proc and /sys out of ${from.ref} failed: ${finished7.tail.at(-1) ?? `exit code ${finished7.exitCode}`}`
