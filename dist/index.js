@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-5QD27QS3.js");
+var { run } = await import("./action-ROJQULHP.js");
 await run();
 process.exit();

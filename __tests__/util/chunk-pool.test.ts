@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { ChunkPool } from '../../src/util/chunk-pool.ts'
+import { BlockPool, ChunkPool } from '../../src/util/chunk-pool.ts'
 
 /** Reads `n` bytes of `value` into the pool, as a socket or file read would. */
 function read(pool: ChunkPool, n: number, value: number): Buffer {
@@ -48,5 +48,45 @@ describe('ChunkPool: read memory used again only when nobody reads it any more',
     expect(kept.every((b) => b === 7)).toBe(true)
     // The others came back and were used again.
     expect(pool.stats.allocated).toBeLessThanOrEqual(3)
+  })
+})
+
+describe('BlockPool: a block used again only once it is given back', () => {
+  test('take gives buffers of the size at offset 0; a given-back one is taken again', () => {
+    const pool = new BlockPool(4096, 4)
+    const a = pool.take()
+    expect([a.length, a.byteOffset, a.buffer.byteLength]).toEqual([4096, 0, 4096])
+    const b = pool.take()
+    expect(b.buffer).not.toBe(a.buffer)
+    pool.give(a.subarray(0, 100))
+    expect(pool.take().buffer).toBe(a.buffer)
+    expect(pool.stats).toEqual({ allocated: 2, reused: 1 })
+  })
+
+  test('a second give of the same block, or a view of memory that is not the pool’s, changes nothing', () => {
+    const pool = new BlockPool(4096, 4)
+    const a = pool.take()
+    pool.give(a)
+    pool.give(a.subarray(10))
+    pool.give(Buffer.allocUnsafeSlow(4096))
+    const first = pool.take()
+    const second = pool.take()
+    // Handed out once only: two takes never share memory.
+    expect(first.buffer).toBe(a.buffer)
+    expect(second.buffer).not.toBe(a.buffer)
+    expect(pool.stats).toEqual({ allocated: 2, reused: 1 })
+  })
+
+  test('adopt takes memory handed back by another thread; spares stop at the limit', () => {
+    const pool = new BlockPool(4096, 2)
+    pool.adopt(Buffer.allocUnsafeSlow(4096))
+    pool.adopt(Buffer.allocUnsafeSlow(100))
+    expect(pool.take().length).toBe(4096)
+    expect(pool.stats).toEqual({ allocated: 0, reused: 1 })
+    const out = [pool.take(), pool.take(), pool.take(), pool.take()]
+    for (const b of out) pool.give(b)
+    for (let i = 0; i < 4; i++) pool.take()
+    // Two came back as spares, the others were left to the garbage collector.
+    expect(pool.stats).toEqual({ allocated: 6, reused: 3 })
   })
 })

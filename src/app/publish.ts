@@ -7,6 +7,7 @@ import type { PublishConfig } from '../config/types.ts'
 import { PackageDatabases } from '../packages/installed.ts'
 import { streamRootfs, type Streamed } from '../pipeline/stream.ts'
 import { Tee } from '../pipeline/tee.ts'
+import { doneByCallback } from '../util/chunk-pool.ts'
 import {
   checksumFile,
   checksumLine,
@@ -297,7 +298,9 @@ class ImageSet {
   imageStream(test?: Writable): Writable {
     const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir())
     const copies = [
-      ...(this.copyDir ? [this.watch(createWriteStream(join(this.copyDir, IMAGE_FILE)), this.copyDir)] : []),
+      ...(this.copyDir
+        ? [this.watch(doneByCallback(createWriteStream(join(this.copyDir, IMAGE_FILE))), this.copyDir)]
+        : []),
       ...(test ? [test] : []),
     ]
     return copies.length ? new Tee(toStore, ...copies) : toStore

@@ -7,7 +7,7 @@ export interface CompressedBlock {
   /** The compressed block, or the input itself when compression did not make it smaller. */
   data: Buffer
   stored: boolean
-  /** The input block handed back for reuse when `data` is not the input. */
+  /** A buffer free for reuse: the input block when `data` is not the input, else the unused output. */
   spare?: Buffer
 }
 
@@ -27,21 +27,25 @@ export const HC_MIN_LEVEL = 3
 export const MAX_LEVEL = 12
 /** The frame's block size (frame.ts), the largest block a compressor is given. */
 const MAX_BLOCK = 4 << 20
+/** Where the addon compresses to: a buffer of at least MAX_BLOCK bytes that it may keep as the result. */
+export type TakeBuffer = () => Buffer
+const fresh: TakeBuffer = () => Buffer.allocUnsafeSlow(MAX_BLOCK)
 
 /**
  * `background`: compress at the background nice value (see workers.ts), for a producer to go first.
- * `log` hears (debug) which compressor runs.
+ * `log` hears (debug) which compressor runs. `take`: the buffers blocks compress into (a pool's).
  */
 export async function createBlockCompressor(
   level: number,
   concurrency: number,
   background = false,
   log?: Pick<Log, 'debug'>,
+  take: TakeBuffer = fresh,
 ): Promise<BlockCompressor> {
   const native = loadLz4Block()
   if (native.addon) {
     log?.debug(`LZ4 level ${level}: lz4 ${native.addon.version}'s C (${native.file}), a thread per block`)
-    return nativeCompressor(native.addon, level, background)
+    return nativeCompressor(native.addon, level, background, take)
   }
   log?.debug(
     `LZ4 level ${level}: ${native.reason}, so src/lz4/hc.ts in worker threads` +
@@ -55,25 +59,22 @@ export async function createBlockCompressor(
  * on blocks in flight keeps to about one per core. Those threads are not worker threads: a cancelled run
  * ends without waiting for the blocks in progress (seconds each at level 12; see the addon).
  */
-export function nativeCompressor(addon: Lz4Block, level: number, background: boolean): BlockCompressor {
+export function nativeCompressor(
+  addon: Lz4Block,
+  level: number,
+  background: boolean,
+  take: TakeBuffer = fresh,
+): BlockCompressor {
   const nice = background ? BACKGROUND_NICE : 0
-  // Blocks compress into these, and only the bytes written are copied out: a 4 MiB buffer per block
-  // would be garbage the isolate collects late (peak RSS).
-  const scratch: Buffer[] = []
   return {
     async compress(block) {
       // lz4frame compresses into srcSize - 1 bytes: anything that does not fit is stored instead.
       if (block.length <= 1) return { data: block, stored: true }
-      const dst = scratch.pop() ?? Buffer.allocUnsafeSlow(MAX_BLOCK)
-      try {
-        const n = await addon.compress(block, dst.subarray(0, block.length - 1), level, nice)
-        if (n === 0) return { data: block, stored: true }
-        const data = Buffer.allocUnsafeSlow(n)
-        dst.copy(data, 0, 0, n)
-        return { data, stored: false, spare: block }
-      } finally {
-        scratch.push(dst)
-      }
+      // The block is written from where it was compressed: no copy, and with a pool no garbage either.
+      const dst = take()
+      const n = await addon.compress(block, dst.subarray(0, block.length - 1), level, nice)
+      if (n === 0) return { data: block, stored: true, spare: dst }
+      return { data: dst.subarray(0, n), stored: false, spare: block }
     },
     // Nothing to wait for: a block still compressing holds its own buffers and is dropped when done.
     async close() {},

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { availableParallelism } from 'node:os'
-import type { Release } from '../util/chunk-pool.ts'
+import { BlockPool, type Release } from '../util/chunk-pool.ts'
 import type { Log } from '../util/log.ts'
 import { createXxh32, xxh32, type Xxh32 } from './xxh32.ts'
 import {
@@ -39,8 +39,8 @@ export interface FrameEncoderOptions {
   release?: Release
   /**
    * Called with the size of each block stored uncompressed (data that does not compress, such as the
-   * .deb files in /var/cache/apt): its compressed form is thrown away, and its input buffer goes
-   * downstream instead of back into use, so such a block leaves twice the garbage of another.
+   * .deb files in /var/cache/apt): its input buffer goes downstream instead of back into use, so where
+   * nothing downstream gives blocks back (recycle), such a block leaves twice the garbage of another.
    */
   onStored?: (bytes: number) => void
   /** Hears (debug) which block compressor runs. */
@@ -75,8 +75,17 @@ export class Lz4FrameEncoder extends Transform {
   private hash: Xxh32 | undefined
   private block: Buffer | undefined
   private filled = 0
-  /** Input blocks whose compressed form has been written, ready for the next 4 MiB. */
-  private readonly spares: Buffer[] = []
+  /**
+   * Input blocks and the blocks they compress into. Input blocks come back once compressed, output
+   * blocks once written (recycle). Blocks in flight and the stages after this one (about a block each)
+   * hold 14-18 of them on the bench image (README): the spares kept are bounded, the rest is garbage.
+   */
+  private readonly pool = new BlockPool(BLOCK_SIZE, 16)
+  /**
+   * For the last stage to read this stream's chunks: a chunk it has written is given back for the next
+   * blocks. Any other chunk is ignored, and a chunk never given back is left to the garbage collector.
+   */
+  readonly recycle: Release = (chunk) => this.pool.give(chunk)
   /** Blocks in flight, oldest first; each is written as soon as it and all before it are done. */
   private readonly pending: { done?: EncodedBlock }[] = []
   private failure: Error | undefined
@@ -108,9 +117,7 @@ export class Lz4FrameEncoder extends Transform {
     let offset = 0
     const fill = (): void => {
       while (offset < chunk.length) {
-        // Never reuse a buffer a compression thread may still read, or one passed downstream as a
-        // stored block; recycle the rest.
-        this.block ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE)
+        this.block ??= this.pool.take()
         const n = chunk.copy(this.block, this.filled, offset)
         this.filled += n
         offset += n
@@ -141,7 +148,13 @@ export class Lz4FrameEncoder extends Transform {
   }
 
   private async start(): Promise<void> {
-    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background, this.log)
+    this.compressor = await createBlockCompressor(
+      this.level,
+      this.concurrency,
+      this.background,
+      this.log,
+      () => this.pool.take(),
+    )
     this.hash = await createXxh32()
     this.emit_(await frameHeader())
   }
@@ -180,7 +193,8 @@ export class Lz4FrameEncoder extends Transform {
     if (this.destroyed) return
     while (this.pending[0]?.done) {
       const { sizeWord, data, stored, spare } = this.pending.shift()!.done!
-      if (spare && spare.buffer.byteLength === BLOCK_SIZE) this.spares.push(Buffer.from(spare.buffer))
+      // Never a buffer a compression thread may still read: this one's block is done.
+      if (spare) this.pool.adopt(spare)
       this.stats.blocks++
       if (stored) {
         this.stats.storedBlocks++

@@ -3,9 +3,9 @@ import { Worker } from 'node:worker_threads'
 import { workerUrl } from '../util/workers.ts'
 
 /** Bytes sent to the hashing thread in one message; big enough that messaging costs nothing. */
-const BATCH = 1 << 20
+const BATCH = 4 << 20
 /** Bytes the hashing thread may be behind before the stream waits for it. */
-const MAX_BEHIND = 4 << 20
+const MAX_BEHIND = 8 << 20
 
 /**
  * Hashes the compressed image on its way to the store, so it is never read back to checksum it. The

@@ -13,6 +13,7 @@ import type { OpenedSource } from '../source/opened.ts'
 import { InputError } from '../util/errors.ts'
 import { formatBytes, formatSeconds, type Log } from '../util/log.ts'
 import { Hasher } from './hash.ts'
+import { recycling } from './tee.ts'
 import { reportProgress } from './progress.ts'
 import { readAheadOnThread } from './spill.ts'
 
@@ -55,17 +56,6 @@ export async function streamRootfs(
   { level, checksums, buildInfo, capture, stream, contract, log, signal, progressIntervalMs }: StreamOptions,
 ): Promise<Streamed> {
   log.info(`Rootfs from ${source.method}`)
-  const inspector = new TarInspector({
-    capture: (path) => capture(path) || (contract?.wants(path) ?? false),
-    stream,
-    observer: contract && {
-      observe: (header) => contract.observe(contractEntry(header)),
-      file: (path, content) => contract.file(path, content),
-    },
-    inject: buildInfo && new TarFileInjection(BUILD_INFO_PATH, buildInfo),
-    replace: source.correct && new EntryReplacements(source.correct.paths, source.correct.truth),
-    release: source.release,
-  })
   // Docker's export or BuildKit must not wait for the CPU our compression and hashing take (workers.ts);
   // a tar on disk has no producer to yield to, and keeping the threads at normal priority keeps less in
   // memory.
@@ -78,8 +68,24 @@ export async function streamRootfs(
     release: source.release,
     // A stored block's garbage counts twice: the .deb files near the end of a rootfs are stored, and
     // their memory would otherwise pile up before the next collection (README, benchmark).
-    onStored: (bytes) => inspector.madeGarbage(2 * bytes),
+    onStored: (bytes) => void (!recycled && inspector.madeGarbage(2 * bytes)),
     log,
+  })
+  // Where the store says when it is done with a block, the encoder compresses the next ones into it.
+  const recycled = recycling(destination, encoder.recycle)
+  const sink = recycled ?? destination
+  const inspector = new TarInspector({
+    capture: (path) => capture(path) || (contract?.wants(path) ?? false),
+    stream,
+    observer: contract && {
+      observe: (header) => contract.observe(contractEntry(header)),
+      file: (path, content) => contract.file(path, content),
+    },
+    inject: buildInfo && new TarFileInjection(BUILD_INFO_PATH, buildInfo),
+    replace: source.correct && new EntryReplacements(source.correct.paths, source.correct.truth),
+    release: source.release,
+    // Read into a pool and written from the encoder's blocks: the big buffers are all used again.
+    collect: !(source.release && recycled),
   })
   const hasher = new Hasher(checksums, { background })
   const stop = reportProgress(
@@ -98,7 +104,7 @@ export async function streamRootfs(
     source.takeFd && level >= HC_MIN_LEVEL ? readAheadOnThread(source.takeFd(), { onSpill }) : source.stream
   const start = performance.now()
   try {
-    await pipeline([input, inspector, encoder, hasher, destination], { signal })
+    await pipeline([input, inspector, encoder, hasher, sink], { signal })
     await source.exited
   } catch (err) {
     // A producer that failed (a build step, docker export) explains a short or broken stream better

@@ -62,6 +62,12 @@ export interface InspectorOptions {
   replace?: EntryReplacements
   /** Gives back the memory of input the archive leaves out (see chunk-pool.ts); the encoder releases the rest. */
   release?: Release
+  /**
+   * Counts the input towards the next garbage collection (default), for the garbage it and what is made
+   * of it downstream leave; off where the whole pass reuses its memory (read into a pool, blocks given
+   * back by the store), so that there is none to collect.
+   */
+  collect?: boolean
 }
 
 /**
@@ -79,6 +85,7 @@ export class TarInspector extends Transform {
   private readonly inject: TarFileInjection | undefined
   private readonly replace: EntryReplacements | undefined
   private readonly release: Release | undefined
+  private readonly collect: boolean
   private sinceCollect = 0
   private collections = 0
   /**
@@ -95,8 +102,9 @@ export class TarInspector extends Transform {
   private readonly held: Buffer[] = []
   private heldAt = 0
 
-  constructor({ capture, stream, observer, inject, replace, release }: InspectorOptions) {
+  constructor({ capture, stream, observer, inject, replace, release, collect = true }: InspectorOptions) {
     super({ highWaterMark: 1 << 20 })
+    this.collect = collect
     this.inject = inject
     this.replace = replace
     this.release = release
@@ -165,7 +173,7 @@ export class TarInspector extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.facts.firstByteAt ??= performance.now()
-    this.madeGarbage(chunk.length)
+    if (this.collect) this.madeGarbage(chunk.length)
     const at = this.walker.offset
     try {
       this.walker.write(chunk)

@@ -18,6 +18,7 @@ import {
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { pipeline } from 'node:stream/promises'
+import { doneByCallback } from '../util/chunk-pool.ts'
 import { onExit, removeOnExit } from '../util/cleanup.ts'
 import { InputError, StageError } from '../util/errors.ts'
 import { silentLog } from '../util/log.ts'
@@ -377,7 +378,8 @@ export class LocalStaging implements Staging {
 
   createWriteStream(path: string): WriteStream & { staged(): Promise<Staged> } {
     const temp = this.temp(path)
-    const stream = createWriteStream(this.store.resolve(temp), { highWaterMark: 1 << 20 })
+    // A file stream's write callback follows the write: the image's blocks can be used again then.
+    const stream = doneByCallback(createWriteStream(this.store.resolve(temp), { highWaterMark: 1 << 20 }))
     this.streams.add(stream)
     return Object.assign(stream, { staged: () => this.stagedFile(temp) })
   }

@@ -8,6 +8,7 @@ import {
   HeadBucketCommand,
   ListMultipartUploadsCommand,
 } from '@aws-sdk/client-s3'
+import { doneByCallback } from '../util/chunk-pool.ts'
 import { StageError } from '../util/errors.ts'
 import { SetTransaction } from './commit.ts'
 import { BucketObjects } from './bucket.ts'
@@ -299,7 +300,8 @@ class S3Staging implements Staging {
   }
 
   createWriteStream(path: string): MultipartUpload {
-    const upload = new MultipartUpload(this.s, path, this.owner)
+    // It copies what it is given into its parts before the write callback: the blocks can be used again.
+    const upload = doneByCallback(new MultipartUpload(this.s, path, this.owner))
     this.uploads.add(upload)
     return upload
   }

@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream'
+
 /** Reads go into 1 MiB slabs: a few dozen reads each, and few enough to keep a handful spare. */
 const SLAB = 1 << 20
 /** A read gets at least this much room (a pipe or socket hands out at most 64 KiB at a time). */
@@ -82,3 +84,76 @@ export class ChunkPool {
 
 /** What a stage that is the last to read the rootfs's bytes calls when it is done with a chunk. */
 export type Release = (chunk: Buffer) => void
+
+const DONE_BY_CALLBACK = Symbol('metal-image: the write callback means the chunk is done with')
+
+/**
+ * Marks a stream whose write callback comes only once it no longer reads the chunk: a file stream (the
+ * callback follows the write to the file), an upload that copies what it is given into its parts. Never
+ * mark one that may keep a chunk past the callback (a client that buffers what it may have to send
+ * again): its chunks would be overwritten under it (pipeline/tee.ts gives them back).
+ */
+export function doneByCallback<W extends Writable>(stream: W): W {
+  return Object.assign(stream, { [DONE_BY_CALLBACK]: true })
+}
+
+export function isDoneByCallback(stream: Writable): boolean {
+  return (stream as Writable & { [DONE_BY_CALLBACK]?: boolean })[DONE_BY_CALLBACK] === true
+}
+
+/**
+ * Buffers of one size used again and again: the LZ4 frame encoder's 4 MiB input blocks and the blocks it
+ * compresses into. A compressed block goes downstream as a view of one of them, and comes back with
+ * give() once the last stage has written it (tee.ts); one that never comes back is left to the garbage
+ * collector. Without this, every block of the image is a fresh buffer that only a full collection
+ * frees: most of the garbage a run makes, and most of its collections' cost.
+ */
+export class BlockPool {
+  /** Our buffers, and whether each is out (true) or spare. */
+  private readonly ours = new WeakMap<ArrayBuffer, boolean>()
+  private readonly spares: Buffer[] = []
+  private readonly size: number
+  private readonly maxSpare: number
+  readonly stats = { allocated: 0, reused: 0 }
+
+  constructor(size: number, maxSpare: number) {
+    this.size = size
+    this.maxSpare = maxSpare
+  }
+
+  /** A buffer of the pool's size at offset 0 of its own ArrayBuffer (it may move to another thread). */
+  take(): Buffer {
+    let buffer = this.spares.pop()
+    if (buffer) this.stats.reused++
+    else {
+      buffer = Buffer.allocUnsafeSlow(this.size)
+      this.stats.allocated++
+    }
+    this.ours.set(buffer.buffer as ArrayBuffer, true)
+    return buffer
+  }
+
+  /**
+   * Nobody reads `view` (a view of a buffer from take()) any more. Views of other memory are ignored, and
+   * so is a second give() of a buffer already back: it is never handed out twice.
+   */
+  give(view: Uint8Array): void {
+    const memory = view.buffer as ArrayBuffer
+    if (this.ours.get(memory) === true) this.spare(memory)
+  }
+
+  /**
+   * Takes `buffer` as a spare whether it came from take() or not: for memory that nobody else can hold,
+   * such as a block handed back by the thread it was moved to (which arrives as another ArrayBuffer).
+   */
+  adopt(buffer: Uint8Array): void {
+    if (this.ours.get(buffer.buffer as ArrayBuffer) !== false) this.spare(buffer.buffer as ArrayBuffer)
+  }
+
+  private spare(memory: ArrayBuffer): void {
+    if (memory.byteLength !== this.size) return
+    if (this.spares.length >= this.maxSpare) return void this.ours.delete(memory)
+    this.ours.set(memory, false)
+    this.spares.push(Buffer.from(memory))
+  }
+}

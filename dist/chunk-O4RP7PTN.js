@@ -3,6 +3,12 @@ import {
   require_semver
 } from "./chunk-ILZ77HWZ.js";
 import {
+  BlockPool,
+  ChunkPool,
+  doneByCallback,
+  isDoneByCallback
+} from "./chunk-THK3DBOI.js";
+import {
   CommitFailure,
   DEFAULT_LOCK_OPTIONS,
   NotPlaceable,
@@ -1650,7 +1656,7 @@ var LocalStaging = class {
   }
   createWriteStream(path6) {
     const temp = this.temp(path6);
-    const stream = createWriteStream2(this.store.resolve(temp), { highWaterMark: 1 << 20 });
+    const stream = doneByCallback(createWriteStream2(this.store.resolve(temp), { highWaterMark: 1 << 20 }));
     this.streams.add(stream);
     return Object.assign(stream, { staged: () => this.stagedFile(temp) });
   }
@@ -1754,7 +1760,7 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-LM4N34KM.js");
+      const { S3Store } = await import("./s3-CAZV22CS.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
@@ -3703,33 +3709,27 @@ import { Worker } from "node:worker_threads";
 var HC_MIN_LEVEL = 3;
 var MAX_LEVEL = 12;
 var MAX_BLOCK = 4 << 20;
-async function createBlockCompressor(level, concurrency, background = false, log) {
+var fresh = () => Buffer.allocUnsafeSlow(MAX_BLOCK);
+async function createBlockCompressor(level, concurrency, background = false, log, take = fresh) {
   const native = loadLz4Block();
   if (native.addon) {
     log?.debug(`LZ4 level ${level}: lz4 ${native.addon.version}'s C (${native.file}), a thread per block`);
-    return nativeCompressor(native.addon, level, background);
+    return nativeCompressor(native.addon, level, background, take);
   }
   log?.debug(
     `LZ4 level ${level}: ${native.reason}, so src/lz4/hc.ts in worker threads` + (level < HC_MIN_LEVEL ? " (slower, and LZ4 HC: not the bytes of lz4 -1)" : " (slower)")
   );
   return workerCompressor(level, concurrency, background);
 }
-function nativeCompressor(addon, level, background) {
+function nativeCompressor(addon, level, background, take = fresh) {
   const nice = background ? BACKGROUND_NICE : 0;
-  const scratch = [];
   return {
     async compress(block) {
       if (block.length <= 1) return { data: block, stored: true };
-      const dst = scratch.pop() ?? Buffer.allocUnsafeSlow(MAX_BLOCK);
-      try {
-        const n2 = await addon.compress(block, dst.subarray(0, block.length - 1), level, nice);
-        if (n2 === 0) return { data: block, stored: true };
-        const data = Buffer.allocUnsafeSlow(n2);
-        dst.copy(data, 0, 0, n2);
-        return { data, stored: false, spare: block };
-      } finally {
-        scratch.push(dst);
-      }
+      const dst = take();
+      const n2 = await addon.compress(block, dst.subarray(0, block.length - 1), level, nice);
+      if (n2 === 0) return { data: block, stored: true, spare: dst };
+      return { data: dst.subarray(0, n2), stored: false, spare: block };
     },
     // Nothing to wait for: a block still compressing holds its own buffers and is dropped when done.
     async close() {
@@ -3818,8 +3818,17 @@ var Lz4FrameEncoder = class extends Transform {
   hash;
   block;
   filled = 0;
-  /** Input blocks whose compressed form has been written, ready for the next 4 MiB. */
-  spares = [];
+  /**
+   * Input blocks and the blocks they compress into. Input blocks come back once compressed, output
+   * blocks once written (recycle). Blocks in flight and the stages after this one (about a block each)
+   * hold 14-18 of them on the bench image (README): the spares kept are bounded, the rest is garbage.
+   */
+  pool = new BlockPool(BLOCK_SIZE, 16);
+  /**
+   * For the last stage to read this stream's chunks: a chunk it has written is given back for the next
+   * blocks. Any other chunk is ignored, and a chunk never given back is left to the garbage collector.
+   */
+  recycle = (chunk) => this.pool.give(chunk);
   /** Blocks in flight, oldest first; each is written as soon as it and all before it are done. */
   pending = [];
   failure;
@@ -3844,7 +3853,7 @@ var Lz4FrameEncoder = class extends Transform {
     let offset = 0;
     const fill = () => {
       while (offset < chunk.length) {
-        this.block ??= this.spares.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
+        this.block ??= this.pool.take();
         const n2 = chunk.copy(this.block, this.filled, offset);
         this.filled += n2;
         offset += n2;
@@ -3872,7 +3881,13 @@ var Lz4FrameEncoder = class extends Transform {
     );
   }
   async start() {
-    this.compressor = await createBlockCompressor(this.level, this.concurrency, this.background, this.log);
+    this.compressor = await createBlockCompressor(
+      this.level,
+      this.concurrency,
+      this.background,
+      this.log,
+      () => this.pool.take()
+    );
     this.hash = await createXxh32();
     this.emit_(await frameHeader());
   }
@@ -3904,7 +3919,7 @@ var Lz4FrameEncoder = class extends Transform {
     if (this.destroyed) return;
     while (this.pending[0]?.done) {
       const { sizeWord, data, stored, spare } = this.pending.shift().done;
-      if (spare && spare.buffer.byteLength === BLOCK_SIZE) this.spares.push(Buffer.from(spare.buffer));
+      if (spare) this.pool.adopt(spare);
       this.stats.blocks++;
       if (stored) {
         this.stats.storedBlocks++;
@@ -4765,6 +4780,7 @@ var TarInspector = class extends Transform2 {
   inject;
   replace;
   release;
+  collect;
   sinceCollect = 0;
   collections = 0;
   /**
@@ -4780,8 +4796,9 @@ var TarInspector = class extends Transform2 {
   /** Input not passed on yet (everything, when nothing is being changed), and the archive offset it starts at. */
   held = [];
   heldAt = 0;
-  constructor({ capture, stream, observer, inject, replace, release }) {
+  constructor({ capture, stream, observer, inject, replace, release, collect = true }) {
     super({ highWaterMark: 1 << 20 });
+    this.collect = collect;
     this.inject = inject;
     this.replace = replace;
     this.release = release;
@@ -4837,7 +4854,7 @@ var TarInspector = class extends Transform2 {
   }
   _transform(chunk, _enc, done) {
     this.facts.firstByteAt ??= performance.now();
-    this.madeGarbage(chunk.length);
+    if (this.collect) this.madeGarbage(chunk.length);
     const at = this.walker.offset;
     try {
       this.walker.write(chunk);
@@ -4984,8 +5001,8 @@ var TarInspector = class extends Transform2 {
 // src/pipeline/hash.ts
 import { Transform as Transform3 } from "node:stream";
 import { Worker as Worker2 } from "node:worker_threads";
-var BATCH = 1 << 20;
-var MAX_BEHIND = 4 << 20;
+var BATCH = 4 << 20;
+var MAX_BEHIND = 8 << 20;
 var Hasher = class extends Transform3 {
   bytes = 0;
   /** Lowercase hex per algorithm, as `<alg>sum` prints it; set once the stream has ended. */
@@ -5071,6 +5088,69 @@ var Hasher = class extends Transform3 {
   }
 };
 
+// src/pipeline/tee.ts
+import { Writable as Writable2 } from "node:stream";
+var Tee = class extends Writable2 {
+  targets;
+  release;
+  constructor(...targets) {
+    super({ highWaterMark: 1 << 20 });
+    this.targets = targets;
+    for (const t of targets) t.on("error", (err) => this.destroy(err));
+  }
+  /**
+   * Hands every chunk to `release` once all targets have written it, when every target is marked
+   * (doneByCallback in chunk-pool.ts); whether it will.
+   */
+  recycle(release) {
+    if (!this.targets.every(isDoneByCallback)) return false;
+    this.release = release;
+    return true;
+  }
+  _write(chunk, _enc, done) {
+    let unwritten = this.targets.length;
+    const written = this.release && (() => void (--unwritten === 0 && this.release(chunk)));
+    Promise.all(this.targets.map((t) => writeTo(t, chunk, written))).then(() => done(), done);
+  }
+  _final(done) {
+    Promise.all(
+      this.targets.map(
+        (t) => new Promise((resolve8, reject) => {
+          t.once("error", reject);
+          t.end((err) => err ? reject(err) : resolve8());
+        })
+      )
+    ).then(() => done(), done);
+  }
+  _destroy(err, done) {
+    for (const t of this.targets) t.destroy(err ?? void 0);
+    done(err);
+  }
+};
+function recycling(destination, release) {
+  if (destination instanceof Tee) return destination.recycle(release) ? destination : void 0;
+  if (!isDoneByCallback(destination)) return void 0;
+  const tee = new Tee(destination);
+  tee.recycle(release);
+  return tee;
+}
+function writeTo(target, chunk, written) {
+  return new Promise((resolve8, reject) => {
+    const onError = (err) => reject(err);
+    target.once("error", onError);
+    const ok = target.write(chunk, (err) => {
+      if (err) return reject(err);
+      written?.();
+    });
+    const finish = () => {
+      target.off("error", onError);
+      resolve8();
+    };
+    if (ok) finish();
+    else target.once("drain", finish);
+  });
+}
+
 // src/pipeline/progress.ts
 function reportProgress(what2, print, intervalMs = 1e4) {
   const start = performance.now();
@@ -5094,6 +5174,19 @@ function reportProgress(what2, print, intervalMs = 1e4) {
 // src/pipeline/stream.ts
 async function streamRootfs(source, destination, { level, checksums, buildInfo, capture, stream, contract, log, signal, progressIntervalMs }) {
   log.info(`Rootfs from ${source.method}`);
+  const background = source.producer;
+  const encoder = new Lz4FrameEncoder({
+    level,
+    concurrency: availableParallelism3(),
+    background,
+    release: source.release,
+    // A stored block's garbage counts twice: the .deb files near the end of a rootfs are stored, and
+    // their memory would otherwise pile up before the next collection (README, benchmark).
+    onStored: (bytes) => void (!recycled && inspector.madeGarbage(2 * bytes)),
+    log
+  });
+  const recycled = recycling(destination, encoder.recycle);
+  const sink = recycled ?? destination;
   const inspector = new TarInspector({
     capture: (path6) => capture(path6) || (contract?.wants(path6) ?? false),
     stream,
@@ -5103,18 +5196,9 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
     },
     inject: buildInfo && new TarFileInjection(BUILD_INFO_PATH, buildInfo),
     replace: source.correct && new EntryReplacements(source.correct.paths, source.correct.truth),
-    release: source.release
-  });
-  const background = source.producer;
-  const encoder = new Lz4FrameEncoder({
-    level,
-    concurrency: availableParallelism3(),
-    background,
     release: source.release,
-    // A stored block's garbage counts twice: the .deb files near the end of a rootfs are stored, and
-    // their memory would otherwise pile up before the next collection (README, benchmark).
-    onStored: (bytes) => inspector.madeGarbage(2 * bytes),
-    log
+    // Read into a pool and written from the encoder's blocks: the big buffers are all used again.
+    collect: !(source.release && recycled)
   });
   const hasher = new Hasher(checksums, { background });
   const stop = reportProgress(
@@ -5128,7 +5212,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
   const input = source.takeFd && level >= HC_MIN_LEVEL ? readAheadOnThread(source.takeFd(), { onSpill }) : source.stream;
   const start = performance.now();
   try {
-    await pipeline2([input, inspector, encoder, hasher, destination], { signal });
+    await pipeline2([input, inspector, encoder, hasher, sink], { signal });
     await source.exited;
   } catch (err) {
     await settledWithin(source.exited, 5e3);
@@ -5158,48 +5242,6 @@ async function settledWithin(promise, ms) {
   } finally {
     clearTimeout(timer);
   }
-}
-
-// src/pipeline/tee.ts
-import { Writable as Writable2 } from "node:stream";
-var Tee = class extends Writable2 {
-  targets;
-  constructor(...targets) {
-    super({ highWaterMark: 1 << 20 });
-    this.targets = targets;
-  }
-  _write(chunk, _enc, done) {
-    Promise.all(this.targets.map((t) => writeTo(t, chunk))).then(() => done(), done);
-  }
-  _final(done) {
-    Promise.all(
-      this.targets.map(
-        (t) => new Promise((resolve8, reject) => {
-          t.once("error", reject);
-          t.end(() => resolve8());
-        })
-      )
-    ).then(() => done(), done);
-  }
-  _destroy(err, done) {
-    for (const t of this.targets) t.destroy(err ?? void 0);
-    done(err);
-  }
-};
-function writeTo(target, chunk) {
-  return new Promise((resolve8, reject) => {
-    const onError = (err) => reject(err);
-    target.once("error", onError);
-    const ok = target.write(chunk, (err) => {
-      if (err) return reject(err);
-    });
-    const finish = () => {
-      target.off("error", onError);
-      resolve8();
-    };
-    if (ok) finish();
-    else target.once("drain", finish);
-  });
 }
 
 // src/util/git.ts
@@ -13268,13 +13310,13 @@ function buildKitCacheArgs(dir, kind, options = {}) {
   return { args };
 }
 async function rotateCacheDir(dir) {
-  const fresh = newCacheDir(dir);
-  if (!holdsCache(fresh)) {
-    await rm2(fresh, { recursive: true, force: true });
+  const fresh2 = newCacheDir(dir);
+  if (!holdsCache(fresh2)) {
+    await rm2(fresh2, { recursive: true, force: true });
     return false;
   }
   await rm2(dir, { recursive: true, force: true });
-  await rename2(fresh, dir);
+  await rename2(fresh2, dir);
   return true;
 }
 async function probeBuildx(signal, builder = "") {
@@ -13988,61 +14030,6 @@ import { randomBytes as randomBytes2 } from "node:crypto";
 import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
 import { tmpdir as tmpdir6 } from "node:os";
 import { join as join11 } from "node:path";
-
-// src/util/chunk-pool.ts
-var SLAB = 1 << 20;
-var MIN_READ = 64 << 10;
-var MAX_SPARE = 16;
-var ChunkPool = class {
-  slabs = /* @__PURE__ */ new WeakMap();
-  spares = [];
-  current;
-  used = 0;
-  /** Slabs allocated, and slabs reused: what the tests and the bench look at. */
-  stats = { allocated: 0, reused: 0 };
-  /** Where the next read goes. */
-  space() {
-    if (!this.current || SLAB - this.used < MIN_READ) this.next();
-    return this.current.buffer.subarray(this.used);
-  }
-  /** `n` bytes were read into the last space(): the chunk to pass on. */
-  filled(n2) {
-    const chunk = this.current.buffer.subarray(this.used, this.used + n2);
-    this.used += n2;
-    this.current.outstanding += n2;
-    return chunk;
-  }
-  /** The chunk (or a piece of it) is no longer read by anyone. Chunks not from this pool are ignored. */
-  release(chunk) {
-    const slab = this.slabs.get(chunk.buffer);
-    if (!slab) return;
-    slab.outstanding -= chunk.length;
-    if (slab.outstanding === 0 && slab.retired) this.spare(slab);
-  }
-  next() {
-    const old = this.current;
-    if (old) {
-      old.retired = true;
-      if (old.outstanding === 0) this.spare(old);
-    }
-    const reused = this.spares.pop();
-    if (reused) {
-      reused.retired = false;
-      this.stats.reused++;
-      this.current = reused;
-    } else {
-      this.stats.allocated++;
-      const buffer = Buffer.allocUnsafeSlow(SLAB);
-      this.current = { buffer, outstanding: 0, retired: false };
-      this.slabs.set(buffer.buffer, this.current);
-    }
-    this.used = 0;
-  }
-  spare(slab) {
-    if (this.spares.length < MAX_SPARE) this.spares.push(slab);
-    else this.slabs.delete(slab.buffer.buffer);
-  }
-};
 
 // src/source/engine.ts
 import { readFileSync as readFileSync4 } from "node:fs";
@@ -15451,7 +15438,7 @@ function diffPackages(previous, current) {
   const now = groupByKey(after.packages);
   const lookup = new Map([...before.packages, ...after.packages].map((p) => [p.key, p]));
   const gone = [];
-  const fresh = [];
+  const fresh2 = [];
   for (const key of /* @__PURE__ */ new Set([...old.keys(), ...now.keys()])) {
     const was = [...old.get(key) ?? []];
     const is = [...now.get(key) ?? []];
@@ -15470,7 +15457,7 @@ function diffPackages(previous, current) {
     }
     const entry = (version) => ({ ...lookup.get(key), version });
     if (is.length === 0 && old.has(key) && !now.has(key)) gone.push(...was.map(entry));
-    else if (was.length === 0 && now.has(key) && !old.has(key)) fresh.push(...is.map(entry));
+    else if (was.length === 0 && now.has(key) && !old.has(key)) fresh2.push(...is.map(entry));
     else {
       diff.removed.push(...was.map((version) => ({ name: key, version })));
       diff.added.push(...is.map((version) => ({ name: key, version })));
@@ -15482,14 +15469,14 @@ function diffPackages(previous, current) {
     return m;
   };
   const goneByName = byBareName(gone);
-  const freshByName = byBareName(fresh);
+  const freshByName = byBareName(fresh2);
   for (const p of gone) {
     const was = goneByName.get(p.name);
     const is = freshByName.get(p.name);
     if (was.length === 1 && is?.length === 1 && pairable(p.key)) change(is[0].key, p.version, is[0].version);
     else diff.removed.push({ name: p.key, version: p.version });
   }
-  for (const p of fresh) {
+  for (const p of fresh2) {
     const was = goneByName.get(p.name);
     const is = freshByName.get(p.name);
     if (!(is.length === 1 && was?.length === 1 && pairable(was[0].key)))
@@ -15830,7 +15817,7 @@ var ImageSet = class {
   imageStream(test) {
     const toStore = this.watch(this.tx.createWriteStream(`${this.dir}/${IMAGE_FILE}`), this.storeDir());
     const copies = [
-      ...this.copyDir ? [this.watch(createWriteStream4(join14(this.copyDir, IMAGE_FILE)), this.copyDir)] : [],
+      ...this.copyDir ? [this.watch(doneByCallback(createWriteStream4(join14(this.copyDir, IMAGE_FILE))), this.copyDir)] : [],
       ...test ? [test] : []
     ];
     return copies.length ? new Tee(toStore, ...copies) : toStore;

@@ -3,6 +3,9 @@ import {
   BucketObjects
 } from "./chunk-W5NZUDCQ.js";
 import {
+  doneByCallback
+} from "./chunk-THK3DBOI.js";
+import {
   DEFAULT_LOCK_OPTIONS,
   LEGACY_TEMP_AGE_MS,
   NotPlaceable,
@@ -447,7 +450,7 @@ var S3Staging = class {
     this.owner = owner;
   }
   createWriteStream(path) {
-    const upload = new MultipartUpload(this.s, path, this.owner);
+    const upload = doneByCallback(new MultipartUpload(this.s, path, this.owner));
     this.uploads.add(upload);
     return upload;
   }

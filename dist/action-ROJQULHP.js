@@ -22,8 +22,9 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-PJKKAPQQ.js";
+} from "./chunk-O4RP7PTN.js";
 import "./chunk-ILZ77HWZ.js";
+import "./chunk-THK3DBOI.js";
 import "./chunk-EFWI4YQR.js";
 import {
   errorMessage,

@@ -9,8 +9,9 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-PJKKAPQQ.js";
+} from "./chunk-O4RP7PTN.js";
 import "./chunk-ILZ77HWZ.js";
+import "./chunk-THK3DBOI.js";
 import "./chunk-EFWI4YQR.js";
 import {
   InputError,
