@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-ROJQULHP.js");
+var { run } = await import("./action-SFCPHPOV.js");
 await run();
 process.exit();

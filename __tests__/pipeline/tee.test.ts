@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { Readable, Writable } from 'node:stream'
+import { Readable, Transform, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, test } from 'vitest'
 import { Lz4FrameEncoder } from '../../src/lz4/frame.ts'
@@ -81,5 +81,30 @@ describe.skipIf(!requireTool('lz4', 'apt-get install lz4'))(
       expect(reused).toBeGreaterThan(10)
       expect(allocated).toBeLessThan(12)
     })
+
+    test.each([
+      ['real files', realData(80 << 20)],
+      // 16 KiB a block compressed: written from their 4 MiB blocks, 64 would fit in a stage's 1 MiB.
+      ['zeros', Buffer.alloc(80 << 20)],
+    ])(
+      'a store slower than compression holds up the input: few blocks are ever out (%s)',
+      async (_, input) => {
+        const encoder = new Lz4FrameEncoder({ level: 1, concurrency: 2 })
+        // Blocks come back once written: how many were taken is how many were ever out at once.
+        const store = doneByCallback(slowStore(1))
+        const chunks = function* () {
+          for (let i = 0; i < input.length; i += 1 << 20) yield input.subarray(i, i + (1 << 20))
+        }
+        // A hashing stage slower than compression (sha512) between the encoder and the store.
+        const hashing = new Transform({
+          transform: (chunk: Buffer, _enc, done) => setTimeout(() => done(null, chunk), 10),
+        })
+        await pipeline(Readable.from(chunks()), encoder, hashing, recycling(store, encoder.recycle)!)
+        expect(Buffer.concat(store.parts).equals(run('lz4', ['-1', '-c'], input))).toBe(true)
+        const { allocated } = (encoder as unknown as { pool: { stats: { allocated: number } } }).pool.stats
+        // 20 blocks in, 20 out: in flight (3 and their outputs), the one filling, one ready for the store.
+        expect(allocated).toBeLessThanOrEqual(10)
+      },
+    )
   },
 )

@@ -69,6 +69,7 @@ export async function streamRootfs(
     // A stored block's garbage counts twice: the .deb files near the end of a rootfs are stored, and
     // their memory would otherwise pile up before the next collection (README, benchmark).
     onStored: (bytes) => void (!recycled && inspector.madeGarbage(2 * bytes)),
+    onCopied: (bytes) => inspector.madeGarbage(bytes),
     log,
   })
   // Where the store says when it is done with a block, the encoder compresses the next ones into it.
