@@ -12,6 +12,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-WAJ3AMZL.js");
+var { main } = await import("./cli-KIGTOINL.js");
 var code = await main(process.argv.slice(2));
 process.exit(code);

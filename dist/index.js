@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-SFCPHPOV.js");
+var { run } = await import("./action-EL23JDG3.js");
 await run();
 process.exit();

@@ -87,8 +87,8 @@ export class Lz4FrameEncoder extends Transform {
   private filled = 0
   /**
    * Input blocks and the blocks they compress into. Input blocks come back once compressed, output
-   * blocks once written (recycle). Blocks in flight and the stages after this one (about a block each)
-   * hold 14-18 of them on the bench image (README): the spares kept are bounded, the rest is garbage.
+   * blocks once written (recycle). Blocks in flight and what waits for the next stage: 6-8 of them on
+   * the bench image and tar, at levels 1 and 9. Spares beyond 16 are left to the garbage collector.
    */
   private readonly pool = new BlockPool(BLOCK_SIZE, 16)
   /**
