@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { isDoneByCallback, type Release } from '../util/chunk-pool.ts'
 
-/** Writes to two streams, at the pace of the slower one; done when both are. */
+/** Writes to one or more streams, at the pace of the slowest; done when all are. Can give chunks back (recycle). */
 export class Tee extends Writable {
   private readonly targets: Writable[]
   private release: Release | undefined
