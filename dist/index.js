@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-EL23JDG3.js");
+var { run } = await import("./action-YLDFBHG6.js");
 await run();
 process.exit();

@@ -65,6 +65,7 @@ export function buildsIntoEngine(builder: BuildxInfo, attestations: number): boo
   return builder.driver === 'docker' && attestations === 0
 }
 
+/** Best effort, and bounded: a daemon that does not answer must not hold up the end of the run. */
 export async function untag(tag: string): Promise<void> {
-  await execa(DOCKER, ['rmi', '--no-prune', tag], { reject: false, stdin: 'ignore' })
+  await execa(DOCKER, ['rmi', '--no-prune', tag], { reject: false, stdin: 'ignore', timeout: 30_000 })
 }

@@ -30,7 +30,8 @@ export async function exportContainer(
     throw new InputError('image', image, `docker create failed: ${lastLine(String(created.stderr))}`)
   const container = String(created.stdout).trim()
   const removeContainer = async (): Promise<void> => {
-    await execa(DOCKER, ['rm', '--force', container], { reject: false, stdin: 'ignore' })
+    // Bounded like untag() (built-image.ts): cleanup must end even when the daemon does not answer.
+    await execa(DOCKER, ['rm', '--force', container], { reject: false, stdin: 'ignore', timeout: 30_000 })
   }
   try {
     const socket = localEngineSocket()

@@ -14158,7 +14158,7 @@ async function exportContainer(image, platform2, log, signal) {
     throw new InputError("image", image, `docker create failed: ${lastLine(String(created.stderr))}`);
   const container = String(created.stdout).trim();
   const removeContainer = async () => {
-    await execa(DOCKER, ["rm", "--force", container], { reject: false, stdin: "ignore" });
+    await execa(DOCKER, ["rm", "--force", container], { reject: false, stdin: "ignore", timeout: 3e4 });
   };
   try {
     const socket = localEngineSocket();
@@ -14414,7 +14414,7 @@ function buildsIntoEngine(builder, attestations) {
   return builder.driver === "docker" && attestations === 0;
 }
 async function untag(tag) {
-  await execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore" });
+  await execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore", timeout: 3e4 });
 }
 
 // src/source/push.ts
