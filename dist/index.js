@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-YLDFBHG6.js");
+var { run } = await import("./action-VHNPJHOF.js");
 await run();
 process.exit();

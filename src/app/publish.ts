@@ -66,6 +66,8 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
   const stop = tx.signal
   const databases = new PackageDatabases({ log })
   let source: OpenedSource | undefined
+  let cleaned: Promise<void> | undefined
+  const cleanup = (): Promise<void> => (cleaned ??= source?.cleanup() ?? Promise.resolve())
   let test: ImageTest | undefined
   try {
     const built = config.source.kind === 'build' ? config.source.build : undefined
@@ -106,6 +108,9 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     )
     // A push is part of the build: it has succeeded once the stream is complete, before anything is published.
     const registry = await opened.pushed?.()
+    // What was made only to get the rootfs out (a container, a temporary image name) goes while the
+    // image is described and published; the cache, when there is one, still needs the build's.
+    if (!cache) cleanup().catch(() => {})
     if (opened.streamsBuild && streamed.firstByteMs !== undefined)
       phases.timings.splice(-1, 0, { stage: 'build (until the first rootfs byte)', ms: streamed.firstByteMs })
 
@@ -162,7 +167,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
   } finally {
     await test?.close()
     databases.dispose()
-    await source?.cleanup()
+    await cleanup()
   }
 }
 

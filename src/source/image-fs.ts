@@ -66,8 +66,19 @@ export async function exportImage(
   platform: string,
   log: Log,
   signal: AbortSignal,
+  daemon: Promise<void> = Promise.resolve(),
 ): Promise<OpenedSource> {
-  let facts = await inspect(image, signal)
+  // Four questions to docker that do not depend on each other, asked at once: each is a client start
+  // (30-60 ms, the buildx plugin's twice that), and the run waits for them before the first byte.
+  const asked = {
+    facts: inspect(image, signal),
+    builder: detectBuilder('auto', signal),
+    context: dockerQuery(['context', 'show'], signal),
+  }
+  for (const answer of Object.values(asked)) answer.catch(() => {})
+  // A daemon that does not answer explains the rest; its error comes first.
+  await daemon
+  let facts = await asked.facts
   if (!facts) {
     log.info(`${image} is not present locally; pulling it for ${platform}`)
     const pulled = await runDocker(['pull', '--platform', platform, image], { log, signal }).done
@@ -80,7 +91,7 @@ export async function exportImage(
     facts = await inspect(image, signal)
   }
   const ref = /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? facts?.tags[0] : image
-  const builder = await detectBuilder('auto', signal)
+  const builder = await asked.builder
   const why =
     builder.kind === 'legacy'
       ? `BuildKit is not available: ${builder.why}`
@@ -96,7 +107,7 @@ export async function exportImage(
     )
     return exportContainer(image, platform, log, signal)
   }
-  const from = { ref: ref!, builder, platform }
+  const from = { ref: ref!, builder, platform, context: await asked.context }
   const [truth, exported] = await Promise.allSettled([
     trueEntries(from, log, signal),
     exportContainer(image, platform, log, signal),
@@ -118,6 +129,8 @@ interface BuildFrom {
   ref: string
   builder: Exclude<Builder, { kind: 'legacy' }>
   platform: string
+  /** `docker context show`: the engine's own builder is named after it. */
+  context: string | undefined
 }
 
 /**
@@ -126,7 +139,7 @@ interface BuildFrom {
  * builder made current by setup-buildx-action cannot).
  */
 async function buildFrom(
-  { builder, platform }: BuildFrom,
+  { builder, platform, context }: BuildFrom,
   dockerfile: string,
   progress: 'plain' | 'quiet',
   stdout: 'fd' | 'pipe',
@@ -135,7 +148,6 @@ async function buildFrom(
 ): Promise<{ run: ReturnType<typeof runDocker>; shown: string; abort: AbortController; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'metal-image-from-'))
   await writeFile(join(dir, 'Dockerfile'), dockerfile)
-  const context = builder.kind === 'buildx' ? await dockerQuery(['context', 'show'], signal) : undefined
   const args = [
     ...(builder.kind === 'buildx'
       ? ['buildx', 'build', ...(context ? ['--builder', context] : [])]

@@ -23,8 +23,9 @@ export async function openSource(
       return openRootfsFile(config.rootfs)
     case 'image': {
       const started = performance.now()
-      await ensureDaemon('image', config.image, signal)
-      const source = await exportImage(config.image, config.platform, log, signal)
+      const daemon = ensureDaemon('image', config.image, signal)
+      daemon.catch(() => {})
+      const source = await exportImage(config.image, config.platform, log, signal, daemon)
       const ms = performance.now() - started
       return { ...source, before: { stage: 'prepare (pull if missing)', ms } }
     }

@@ -14253,8 +14253,16 @@ var TRUTH_DOCKERFILE = (ref) => [
   ...["etc", "dev", "proc", "sys"].map((dir) => `COPY --from=image /${dir} /${dir}`),
   ""
 ].join("\n");
-async function exportImage(image, platform2, log, signal) {
-  let facts = await inspect3(image, signal);
+async function exportImage(image, platform2, log, signal, daemon = Promise.resolve()) {
+  const asked = {
+    facts: inspect3(image, signal),
+    builder: detectBuilder("auto", signal),
+    context: dockerQuery(["context", "show"], signal)
+  };
+  for (const answer of Object.values(asked)) answer.catch(() => {
+  });
+  await daemon;
+  let facts = await asked.facts;
   if (!facts) {
     log.info(`${image} is not present locally; pulling it for ${platform2}`);
     const pulled = await runDocker(["pull", "--platform", platform2, image], { log, signal }).done;
@@ -14267,7 +14275,7 @@ async function exportImage(image, platform2, log, signal) {
     facts = await inspect3(image, signal);
   }
   const ref = /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? facts?.tags[0] : image;
-  const builder = await detectBuilder("auto", signal);
+  const builder = await asked.builder;
   const why = builder.kind === "legacy" ? `BuildKit is not available: ${builder.why}` : facts?.onBuild ? "it has ONBUILD instructions, which a build FROM it would run" : !ref ? "it has no name, and BuildKit reads images by name" : void 0;
   if (why || builder.kind === "legacy") {
     log.warning(
@@ -14275,7 +14283,7 @@ async function exportImage(image, platform2, log, signal) {
     );
     return exportContainer(image, platform2, log, signal);
   }
-  const from = { ref, builder, platform: platform2 };
+  const from = { ref, builder, platform: platform2, context: await asked.context };
   const [truth, exported] = await Promise.allSettled([
     trueEntries(from, log, signal),
     exportContainer(image, platform2, log, signal)
@@ -14292,10 +14300,9 @@ async function exportImage(image, platform2, log, signal) {
   log.info(`${errorMessage(truth.reason)}: BuildKit's tar exporter reads the whole image instead`);
   return buildKitExport(image, from, log, signal);
 }
-async function buildFrom({ builder, platform: platform2 }, dockerfile, progress, stdout, log, signal) {
+async function buildFrom({ builder, platform: platform2, context }, dockerfile, progress, stdout, log, signal) {
   const dir = await mkdtemp2(join11(tmpdir6(), "metal-image-from-"));
   await writeFile4(join11(dir, "Dockerfile"), dockerfile);
-  const context = builder.kind === "buildx" ? await dockerQuery(["context", "show"], signal) : void 0;
   const args = [
     ...builder.kind === "buildx" ? ["buildx", "build", ...context ? ["--builder", context] : []] : ["build"],
     "--platform",
@@ -15216,8 +15223,10 @@ async function openSource(config, log, signal, cache) {
       return openRootfsFile(config.rootfs);
     case "image": {
       const started = performance.now();
-      await ensureDaemon("image", config.image, signal);
-      const source = await exportImage(config.image, config.platform, log, signal);
+      const daemon = ensureDaemon("image", config.image, signal);
+      daemon.catch(() => {
+      });
+      const source = await exportImage(config.image, config.platform, log, signal, daemon);
       const ms = performance.now() - started;
       return { ...source, before: { stage: "prepare (pull if missing)", ms } };
     }
@@ -15657,6 +15666,8 @@ async function publish(config, store, options) {
   const stop = tx.signal;
   const databases = new PackageDatabases({ log });
   let source;
+  let cleaned;
+  const cleanup = () => cleaned ??= source?.cleanup() ?? Promise.resolve();
   let test;
   try {
     const built = config.source.kind === "build" ? config.source.build : void 0;
@@ -15693,6 +15704,8 @@ async function publish(config, store, options) {
       )
     );
     const registry = await opened.pushed?.();
+    if (!cache) cleanup().catch(() => {
+    });
     if (opened.streamsBuild && streamed.firstByteMs !== void 0)
       phases.timings.splice(-1, 0, { stage: "build (until the first rootfs byte)", ms: streamed.firstByteMs });
     const described = await phases.run(
@@ -15747,7 +15760,7 @@ async function publish(config, store, options) {
   } finally {
     await test?.close();
     databases.dispose();
-    await source?.cleanup();
+    await cleanup();
   }
 }
 async function testImage(test, mode, phases) {
