@@ -304,6 +304,27 @@ group('bucket', () => {
         ],
       }),
     )
+    // The same at level 1, for context: there the upload is not small against the compression.
+    Object.assign(
+      r,
+      alternate(3, {
+        compressOnly1: [
+          'ours: --rootfs to a folder, level 1',
+          ours(`--rootfs '${ROOTFS}' --compression-level 1`, dest('folder1')),
+          fresh(dest('folder1')),
+        ],
+        upload1: [
+          'upload that img.tar.lz4 (same S3 client), level 1',
+          `'${node}' '${join(root, 'bench', 'upload.ts')}' '${image(dest('folder1'))}' ${bucket} sequential/img.tar.lz4`,
+          emptyBucket,
+        ],
+        oursS31: [
+          'ours: --rootfs to s3:// (local Swift), streamed, level 1',
+          `'${node}' '${CLI}' --rootfs '${ROOTFS}' --compression-level 1 --os-name debian --os-version 12 --contract warn --destination s3://${bucket}/streamed --endpoint '${swift.S3_ENDPOINT}' >/dev/null`,
+          emptyBucket,
+        ],
+      }),
+    )
   } finally {
     emptyBucket()
   }
@@ -445,6 +466,17 @@ if (r.oursS3) {
     x(sequential),
     '>= 1.2x',
     sequential >= 1.2,
+  )
+}
+if (r.oursS31) {
+  const sequential = median(
+    r.oursS31.runs.map((m, i) => (r.compressOnly1.runs[i].wall + r.upload1.runs[i].wall) / m.wall),
+  )
+  row('bucket, level 1: compress, then upload / streamed (wall)', x(sequential), '(context)')
+  row(
+    'bucket, level 1: our CPU publishing to S3 / our CPU compressing to a folder',
+    x(paired(r.oursS31, r.compressOnly1, cpu)),
+    '(context)',
   )
 }
 if (r.ours4g) {
