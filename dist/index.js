@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-VHNPJHOF.js");
+var { run } = await import("./action-MHBCOZJL.js");
 await run();
 process.exit();

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import {
   closeSync,
+  writeFileSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -11,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 import { formatDpkgListBytes } from '../../src/packages/dpkg/list.ts'
@@ -197,10 +198,14 @@ function* bigDescription(mb: number): Generator<string> {
 }
 
 /** A tar holding `status` as var/lib/dpkg/status, read through the inspector in 1 MiB pieces as the pipeline does. */
-async function throughInspector(status: string, limits?: DpkgLimits) {
+async function throughInspector(status: string, limits?: DpkgLimits, more: [string, Buffer][] = []) {
   const root = mkdtempSync(join(work, 'root-'))
   mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true })
   spawnSync('mv', [status, join(root, 'var/lib/dpkg/status')])
+  for (const [path, data] of more) {
+    mkdirSync(dirname(join(root, path)), { recursive: true })
+    writeFileSync(join(root, path), data)
+  }
   const tar = `${root}.tar`
   expect(spawnSync('tar', ['-C', root, '-cf', tar, 'var']).status).toBe(0)
   rmSync(root, { recursive: true, force: true })
@@ -208,7 +213,7 @@ async function throughInspector(status: string, limits?: DpkgLimits) {
   const log: Log = { info() {}, warning: (m) => warnings.push(m), debug() {}, group: (_n, fn) => fn() }
   const databases = new PackageDatabases({ log, limits: { dpkg: limits } })
   const inspector = new TarInspector({
-    capture: (p) => databases.capture(p),
+    capture: (p, size) => databases.capture(p, size),
     stream: (p, s) => databases.stream(p, s),
   })
   inspector.resume()
@@ -258,6 +263,42 @@ describe('a status file larger than anything kept whole', () => {
     expect(read).toBeUndefined()
     expect(warnings).toEqual([
       "The dpkg database in the rootfs is not read: parsing file '/var/lib/dpkg/status' near line 6 package 'x':\n the first line of its 'Description' field is longer than 2048 bytes: more than metal-image reads; no packages.txt is published for img-1",
+    ])
+  })
+})
+
+describe('the files kept whole are small ones', () => {
+  const stanza = (name: string, description = 'x') =>
+    `Package: ${name}\nStatus: install ok installed\nMaintainer: m\nArchitecture: all\nVersion: 1\nDescription: ${description}\n`
+
+  test("dpkg's update journal over 16 MiB is not kept: the database is not read, saying why", async () => {
+    const file = join(work, 'with-updates.status')
+    writeStatus(file, [stanza('a')])
+    const update = (n: number) => Buffer.from(`${stanza(`u${n}`, 'y'.repeat(9 << 20))}\n`)
+    const small = await throughInspector(file, undefined, [
+      ['var/lib/dpkg/updates/0001', Buffer.from(stanza('u'))],
+    ])
+    expect(small.read?.count).toBe(2)
+    writeStatus(file, [stanza('a')])
+    const { read, warnings } = await throughInspector(file, undefined, [
+      ['var/lib/dpkg/updates/0001', update(1)],
+      ['var/lib/dpkg/updates/0002', update(2)],
+    ])
+    expect(read).toBeUndefined()
+    expect(warnings).toEqual([
+      'The dpkg database in the rootfs is not read: the files of /var/lib/dpkg/updates take more than 16777216 bytes: more than metal-image reads; no packages.txt is published for img-1',
+    ])
+  })
+
+  test('an os-release over 64 KiB is not kept, with a warning', () => {
+    const warnings: string[] = []
+    const log: Log = { info() {}, warning: (m) => warnings.push(m), debug() {}, group: (_n, fn) => fn() }
+    const databases = new PackageDatabases({ log })
+    expect(databases.capture('etc/os-release', 65_536)).toBe(true)
+    expect(databases.capture('usr/lib/os-release', 65_537)).toBe(false)
+    expect(databases.capture('etc/other', 10)).toBe(false)
+    expect(warnings).toEqual([
+      '/usr/lib/os-release is 65537 bytes, more than the 65536 metal-image reads: not read, so the SBOM names no distribution from it',
     ])
   })
 })

@@ -286,10 +286,34 @@ export const EXTRACT_CASES: ExtractCase[] = [
       sym('s', 'd0'),
       f('s/x'),
     ),
-    limits: { paths: 16, links: 0, pending: 0 },
+    limits: { paths: 16, links: 0, linkBytes: 1 << 20, pending: 0, steps: 100, walked: 1 << 20 },
     expect: [['extract-unverified', 'warning', undefined]],
     messages: [
       /^\d+ entries were not fully checked for extraction: the checks keep up to 16 paths, 0 symlink targets/,
     ],
+  },
+  {
+    // A symlink whose target makes every walk through it long: the walk stops at the bound, and the
+    // entries behind it count as unverified instead of each costing the whole target.
+    name: 'a walk through symlinks longer than the bound is not followed',
+    tar: tar(d('a'), sym('s', `${'./'.repeat(60)}a`), f('s/x'), f('s/y'), f('a/z')),
+    limits: { paths: 1 << 10, links: 1 << 10, linkBytes: 1 << 20, pending: 16, steps: 50, walked: 1 << 20 },
+    expect: [['extract-unverified', 'warning', undefined]],
+    messages: [/^2 entries were not fully checked for extraction: .* follow up to 50 components a path/],
+  },
+  {
+    // Past the characters all walks may take, later walks through symlinks are not followed either.
+    name: 'walks past the budget of all walks are not followed',
+    tar: tar(d('a'), sym('s', 'a'), ...Array.from({ length: 20 }, (_, i) => f(`s/d${i}/f`))),
+    limits: { paths: 1 << 10, links: 1 << 10, linkBytes: 1 << 20, pending: 16, steps: 50, walked: 40 },
+    expect: [['extract-unverified', 'warning', undefined]],
+  },
+  {
+    // Symlink targets past their budget of characters are not kept: a walk through them is unverified.
+    name: 'symlink targets past their budget are not kept',
+    tar: tar(d('a'), sym('s', 'a'), sym('t', `${'a/'.repeat(30)}.`), f('s/x'), f('t/y')),
+    limits: { paths: 1 << 10, links: 1 << 10, linkBytes: 10, pending: 16, steps: 50, walked: 1 << 20 },
+    expect: [['extract-unverified', 'warning', undefined]],
+    messages: [/^1 entry was not fully checked/],
   },
 ]

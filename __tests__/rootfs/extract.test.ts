@@ -96,6 +96,9 @@ describe('the README documents every check', () => {
   test('extract-unverified states the limits the checks use', () => {
     const text = CONTRACT_CHECKS.find((c) => c.id === 'extract-unverified')!.description
     expect(text).toContain(`${LIMITS.paths.toLocaleString('en')} paths`)
-    expect(text).toContain(`${LIMITS.links.toLocaleString('en')} symlink targets`)
+    expect(text).toContain(
+      `${LIMITS.links.toLocaleString('en')} symlink targets (${LIMITS.linkBytes >> 20} MiB`,
+    )
+    expect(text).toContain(`${LIMITS.steps.toLocaleString('en')} path components a walk`)
   })
 })

@@ -156,6 +156,12 @@ const PAX_CASES: [name: string, records: Buffer, gnuStatus: number, ours: RegExp
   ['gid too large', record('gid', '99999999999999999999999'), 2, /both refuse/],
   ['mtime not a time', record('mtime', 'abc'), 2, /mtime="abc" is not a time; .*both refuse/],
   ['GNU.sparse.size not a number', record('GNU.sparse.size', 'abc'), 2, /both refuse/],
+  [
+    'GNU.sparse.realsize past 64 bits',
+    record('GNU.sparse.realsize', '99999999999999999999999999'),
+    2,
+    /is larger than 9007199254740991; .*both refuse/,
+  ],
   // Refused by Go's reader (metal-hammer) only.
   [
     'NUL bytes after the records',
@@ -226,6 +232,59 @@ describe.skipIf(!haveTar)('pax records are read as strictly as GNU tar and Go re
     const gnu = gnuList(tar)
     expect(gnu).toMatchObject({ status: 0, names: ['bad\\377name', 'bad\\376name'] })
     expect(names((await read(tar)).headers)).toEqual(['bad\\xffname', 'bad\\xfename'])
+  })
+})
+
+describe.skipIf(!haveTar)('names no filesystem can hold are refused before anything keeps them', () => {
+  // Linux's PATH_MAX is 4096 with the NUL: a path or symlink target of 4096 bytes cannot be made, so no
+  // machine could extract it, while both readers list it; refusing it bounds what each name costs later.
+  const long = (bytes: number) => `${'d/'.repeat(Math.floor((bytes - 1) / 2))}f`.padEnd(bytes, 'f')
+  const longLink = (flag: 'L' | 'K', value: string) =>
+    entry('././@LongLink', Buffer.from(`${value}\0`), { flag })
+
+  test.each([
+    [
+      'a pax path',
+      (n: number) => Buffer.concat([pax(record('path', long(n))), entry('short', 'A')]),
+      /^the pax extended header at byte 0: a name of 4096 bytes/,
+    ],
+    [
+      'a pax link target',
+      (n: number) =>
+        Buffer.concat([pax(record('linkpath', long(n))), header('s', { flag: '2', linkname: 'x' })]),
+      /^the pax extended header at byte 0: a link target of 4096 bytes/,
+    ],
+    [
+      'a GNU long name',
+      (n: number) => Buffer.concat([longLink('L', long(n)), entry('short', 'A')]),
+      /^the GNU long name record at byte 0: a name of 4096 bytes/,
+    ],
+    [
+      'a GNU long link',
+      (n: number) => Buffer.concat([longLink('K', long(n)), header('s', { flag: '2', linkname: 'x' })]),
+      /^the GNU long link record at byte 0: a link target of 4096 bytes/,
+    ],
+  ])('%s of 4095 bytes is read, of 4096 refused', async (_what, make, message) => {
+    const fits = Buffer.concat([make(4095), END])
+    expect(gnuList(fits).status).toBe(0)
+    const read4095 = await read(fits)
+    expect(read4095.error).toBeUndefined()
+    expect(read4095.headers).toHaveLength(1)
+    const over = Buffer.concat([make(4096), END])
+    expect(gnuList(over).status).toBe(0)
+    const ours = await read(over)
+    expect(ours.error).toBeInstanceOf(TarFormatError)
+    expect(ours.error!.message).toMatch(message)
+    expect(ours.error!.message).toMatch(
+      /Linux takes at most 4095 \(PATH_MAX\), so no machine could extract it$/,
+    )
+    expect(ours.headers).toEqual([])
+  })
+
+  test('a long name that is not UTF-8 becomes one string, each byte shown as \\xNN', async () => {
+    const name = Buffer.concat([Buffer.from('a/'), Buffer.alloc(4000, 0xff), Buffer.from('z')])
+    const ours = await read(Buffer.concat([pax(record('path', name)), entry('short', 'A'), END]))
+    expect(ours.headers.map((h) => h.name)).toEqual([`a/${'\\xff'.repeat(4000)}z`])
   })
 })
 

@@ -97,7 +97,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
             buildInfo: buildInfo?.then((head) =>
               buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head }),
             ),
-            capture: (path) => databases.capture(path),
+            capture: (path, size) => databases.capture(path, size),
             stream: (path, size) => databases.stream(path, size),
             contract,
             log,

@@ -18,6 +18,13 @@ const DPKG_UPDATES = /^var\/lib\/dpkg\/updates\/[0-9]+$/
 const RPMDB_PATHS = [RPMDB_PATH, 'usr/lib/sysimage/rpm/rpmdb.sqlite']
 /** os-release names the distribution in the SBOM's purls; etc/os-release is usually a link to the other. */
 const OS_RELEASE = ['etc/os-release', 'usr/lib/os-release']
+/**
+ * The files kept whole are small: os-release a few hundred bytes, an update of dpkg's journal one
+ * package's stanza (the journal is emptied after every dpkg run). Larger ones are not read, so a
+ * crafted rootfs cannot make the run keep (and parse) hundreds of MB of them.
+ */
+const MAX_OS_RELEASE = 64 << 10
+const MAX_UPDATES = 16 << 20
 /** An rpm database larger than this is not copied out of the stream (real ones are a few hundred MB at most). */
 const MAX_RPMDB_BYTES = 4 * 2 ** 30
 /** dpkg's warnings go to the debug log; a database can have millions of them. */
@@ -59,15 +66,29 @@ export class PackageDatabases {
   private readonly log: Log
   private readonly limits: NonNullable<PackageDatabaseOptions['limits']>
   private warnings = 0
+  /** The bytes of dpkg's update journal kept so far, and why it is not read when they are too many. */
+  private updateBytes = 0
+  private updatesTooLarge: string | undefined
 
   constructor({ log, limits = {} }: PackageDatabaseOptions) {
     this.log = log
     this.limits = limits
   }
 
-  /** The files the inspector keeps whole. */
-  capture(path: string): boolean {
-    return DPKG_UPDATES.test(path) || OS_RELEASE.includes(path)
+  /** The files the inspector keeps whole: `size` bytes of `path`. */
+  capture(path: string, size: number): boolean {
+    if (OS_RELEASE.includes(path)) {
+      if (size <= MAX_OS_RELEASE) return true
+      this.log.warning(
+        `/${path} is ${size} bytes, more than the ${MAX_OS_RELEASE} metal-image reads: not read, so the SBOM names no distribution from it`,
+      )
+      return false
+    }
+    if (!DPKG_UPDATES.test(path)) return false
+    this.updateBytes += size
+    if (this.updateBytes <= MAX_UPDATES) return true
+    this.updatesTooLarge = `the files of /var/lib/dpkg/updates take more than ${MAX_UPDATES} bytes: more than metal-image reads`
+    return false
   }
 
   /** The files taken piece by piece: dpkg's status, rpm's database and its write-ahead log. */
@@ -135,6 +156,12 @@ export class PackageDatabases {
     imageId: string,
   ): InstalledPackages | undefined {
     const log = this.log
+    if (this.updatesTooLarge) {
+      log.warning(
+        `The dpkg database in the rootfs is not read: ${this.updatesTooLarge}; no packages.txt is published for ${imageId}`,
+      )
+      return undefined
+    }
     const updates = [...files]
       .filter(([path]) => DPKG_UPDATES.test(path))
       .map(([path, data]) => ({ name: path.slice(path.lastIndexOf('/') + 1), data }))

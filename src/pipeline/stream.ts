@@ -36,7 +36,7 @@ export interface StreamOptions {
   /** Content for /etc/metal/build.yaml, put into the rootfs on its way; undefined: the tar as it is. */
   buildInfo: Promise<string> | undefined
   /** Which files of the rootfs to keep (package databases, what the contract reads). */
-  capture: (path: string) => boolean
+  capture: (path: string, size: number) => boolean
   /** Files of any size to hand over piece by piece as they pass (package databases). */
   stream?: (path: string, size: number) => EntrySink | undefined
   /** Sees every entry of the rootfs, and the files it wants. */
@@ -76,7 +76,7 @@ export async function streamRootfs(
   const recycled = recycling(destination, encoder.recycle)
   const sink = recycled ?? destination
   const inspector = new TarInspector({
-    capture: (path) => capture(path) || (contract?.wants(path) ?? false),
+    capture: (path, size) => capture(path, size) || (contract?.wants(path) ?? false),
     stream,
     observer: contract && {
       observe: (header) => contract.observe(contractEntry(header)),

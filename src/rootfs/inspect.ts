@@ -48,7 +48,7 @@ export interface EntrySink {
 
 export interface InspectorOptions {
   /** Picks the files to keep, by normalized path (`var/lib/dpkg/status`). */
-  capture: (path: string) => boolean
+  capture: (path: string, size: number) => boolean
   /**
    * Picks files to hand over piece by piece instead of keeping them: files of any size (a package
    * database), in bounded memory. Called at each regular file's header; a later entry for the same path
@@ -121,7 +121,7 @@ export class TarInspector extends Transform {
         const from = end - Math.ceil(header.size / 512) * 512
         this.sinks.push({ sink, from, to: from + header.size })
       }
-      kept = !sink && header.type === 'file' && capture(path) && header.size <= MAX_CAPTURE
+      kept = !sink && header.type === 'file' && header.size <= MAX_CAPTURE && capture(path, header.size)
       return kept || observed
     }
     const body = (content: Buffer): void => {

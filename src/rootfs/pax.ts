@@ -18,7 +18,22 @@ export interface PaxRecords {
 }
 
 /** Who refuses a malformed record: both readers, only one of them, or neither but they read it differently. */
-type Refusers = 'both' | 'gnu' | 'go' | 'differ'
+type Refusers = 'both' | 'gnu' | 'go' | 'differ' | 'none'
+
+/**
+ * Linux's PATH_MAX, with its terminating NUL: no path or symlink target of a filesystem is longer, so no
+ * machine could extract a longer name. Refusing it bounds what every later stage keeps per name.
+ */
+export const MAX_NAME = 4095
+
+/** A name or link target longer than MAX_NAME: not malformed for either reader, but never extractable. */
+export class NameTooLong extends Error {
+  constructor(what: string, bytes: number) {
+    super(
+      `a ${what} of ${bytes} bytes: Linux takes at most ${MAX_NAME} (PATH_MAX), so no machine could extract it`,
+    )
+  }
+}
 
 export class PaxError extends Error {
   constructor(message: string, refusers: Refusers) {
@@ -29,7 +44,9 @@ export class PaxError extends Error {
           ? 'metal-hammer (Go archive/tar) refuses it, where GNU tar reads it otherwise'
           : refusers === 'gnu'
             ? 'GNU tar refuses it, where metal-hammer (Go archive/tar) reads it otherwise'
-            : 'GNU tar and metal-hammer (Go archive/tar) read it differently'
+            : refusers === 'differ'
+              ? 'GNU tar and metal-hammer (Go archive/tar) read it differently'
+              : 'both readers take it, but no disk holds a file that large'
     super(`${message}; ${who}`)
   }
 }
@@ -124,9 +141,13 @@ function check(key: string, value: Buffer, where: string): void {
   switch (key) {
     case 'path':
     case 'linkpath':
+    case 'GNU.sparse.name':
       // A pax "delete this field": Go keeps the ustar field, GNU tar takes an empty name.
-      if (value.length === 0) throw new PaxError(`${where}: an empty ${key}`, 'differ')
+      if (value.length === 0 && key !== 'GNU.sparse.name')
+        throw new PaxError(`${where}: an empty ${key}`, 'differ')
       if (value.includes(0)) throw new PaxError(`${where}: a NUL byte in ${key}`, 'go')
+      if (value.length > MAX_NAME)
+        throw new NameTooLong(key === 'linkpath' ? 'link target' : 'name', value.length)
       return
     case 'uname':
     case 'gname':
@@ -151,8 +172,15 @@ function check(key: string, value: Buffer, where: string): void {
         throw new PaxError(`${where}: ${key}=${JSON.stringify(text())} is not a time`, 'both')
       return
     default:
-      if (SPARSE_NUMBERS.has(key) && !DIGITS.test(text()))
+      if (!SPARSE_NUMBERS.has(key)) return
+      if (!DIGITS.test(text()))
         throw new PaxError(`${where}: ${key}=${JSON.stringify(text())} is not a number`, 'both')
+      // Both readers take these as 64-bit numbers; a size past 2^53 would not be exact here, and no disk holds it.
+      if (Number(text()) > Number.MAX_SAFE_INTEGER)
+        throw new PaxError(
+          `${where}: ${key}=${JSON.stringify(text().slice(0, 40))} is larger than ${Number.MAX_SAFE_INTEGER}`,
+          BigInt(text()) > 0x7fff_ffff_ffff_ffffn ? 'both' : 'none',
+        )
   }
 }
 
@@ -169,7 +197,15 @@ export function decodeName(bytes: Buffer): string {
     }
   if (ascii) return bytes.toString('latin1')
   if (isUtf8(bytes)) return bytes.toString('utf8')
-  let out = ''
-  for (const b of bytes) out += b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`
-  return out
+  // Runs of ASCII and escapes joined once: one string, not a chain of a node per byte.
+  const parts: string[] = []
+  let from = 0
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!
+    if (b < 0x80) continue
+    parts.push(bytes.toString('latin1', from, i), `\\x${b.toString(16).padStart(2, '0')}`)
+    from = i + 1
+  }
+  parts.push(bytes.toString('latin1', from))
+  return parts.join('')
 }

@@ -1,5 +1,5 @@
 import type { Header } from 'tar-stream'
-import { decodeName, PaxError, parsePax, type PaxRecords } from './pax.ts'
+import { decodeName, MAX_NAME, NameTooLong, PaxError, parsePax, type PaxRecords } from './pax.ts'
 
 /** A tar archive is made of 512-byte blocks: headers, and data padded to whole blocks. */
 export const BLOCK = 512
@@ -279,7 +279,12 @@ export class TarWalker {
       const data = body!.subarray(0, this.filled)
       if (meta === 'L' || meta === 'K') {
         const nul = data.indexOf(0)
-        const value = decodeName(nul === -1 ? data : data.subarray(0, nul))
+        const bytes = nul === -1 ? data : data.subarray(0, nul)
+        if (bytes.length > MAX_NAME)
+          throw new TarFormatError(
+            `the GNU long ${meta === 'L' ? 'name' : 'link'} record at byte ${this.metaAt}: ${new NameTooLong(meta === 'L' ? 'name' : 'link target', bytes.length).message}`,
+          )
+        const value = decodeName(bytes)
         if (meta === 'L') this.next.longName = value
         else this.next.longLink = value
       } else if (meta === 'x') this.paxRecords(data)
@@ -296,6 +301,10 @@ export class TarWalker {
       const pax = parsePax(data)
       if (!global) this.next = { ...this.next, pax, paxAt: at, paxError: undefined }
     } catch (err) {
+      if (err instanceof NameTooLong)
+        throw new TarFormatError(
+          `the pax ${global ? 'global' : 'extended'} header at byte ${at}: ${err.message}`,
+        )
       if (!(err instanceof PaxError)) throw err
       const why = `is malformed: ${err.message}`
       if (global) throw new TarFormatError(`the pax global header at byte ${at} ${why}`)

@@ -215,7 +215,10 @@ export class ContractChecker {
       out.push({
         id: 'kexec-kernel',
         level: 'error',
-        message: `${kernels.length} kernels in /boot (${kernels.map((v) => `vmlinuz-${v}`).join(', ')}): the installer needs exactly one`,
+        message: `${kernels.length} kernels in /boot (${kernels
+          .slice(0, 5)
+          .map((v) => `vmlinuz-${v}`)
+          .join(', ')}${kernels.length > 5 ? ', ...' : ''}): the installer needs exactly one`,
         path: '/boot',
       })
       return

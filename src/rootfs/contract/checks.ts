@@ -81,7 +81,7 @@ export const CONTRACT_CHECKS = [
     id: 'extract-unverified',
     level: 'warning',
     description:
-      'The extraction checks above keep up to 1,048,576 paths and 131,072 symlink targets, hashed; entries they could not check beyond that are counted here.',
+      'The extraction checks above keep up to 1,048,576 paths and 131,072 symlink targets (32 MiB of them), hashed, and follow up to 4,096 path components a walk through symlinks; entries they could not check beyond that are counted here.',
   },
   {
     id: 'kexec-kernel',

@@ -4,8 +4,12 @@ import { abs, brokenWhy, type BrokenLink, type Listed } from './tree.ts'
 export interface Limits {
   /** Paths kept (8 bytes a slot, at most half the slots full). */
   paths: number
-  /** Symlink targets kept (strings). */
+  /** Symlink targets kept (strings), and their characters with their paths'. */
   links: number
+  linkBytes: number
+  /** Components one walk through the tree may take (symlinks followed), and characters all walks may. */
+  steps: number
+  walked: number
   /** Hard links waiting for a target that is not there yet. */
   pending: number
 }
@@ -139,7 +143,7 @@ export function extractionFindings(
     out.push({
       id: 'extract-unverified',
       level: 'warning',
-      message: `${unverified} ${unverified === 1 ? 'entry was' : 'entries were'} not fully checked for extraction: the checks keep up to ${limits.paths} paths, ${limits.links} symlink targets and ${limits.pending} hard links waiting for a target, and this rootfs has more`,
+      message: `${unverified} ${unverified === 1 ? 'entry was' : 'entries were'} not fully checked for extraction: the checks keep up to ${limits.paths} paths, ${limits.links} symlink targets (${limits.linkBytes >> 20} MiB) and ${limits.pending} hard links waiting for a target, and follow up to ${limits.steps} components a path (${limits.walked >> 20} Mi characters in all), and this rootfs needs more`,
       count: unverified,
     })
 }

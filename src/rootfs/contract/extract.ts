@@ -28,8 +28,21 @@ const PREMADE_PATHS = new Set(PREMADE.map(([p]) => p))
 const MAX_HOPS = 40
 
 export type { Limits }
-/** What the checks keep at most: 16 MiB of hashed paths, the symlink targets, the waiting hard links. */
-export const LIMITS: Limits = { paths: 1 << 20, links: 1 << 17, pending: 1 << 12 }
+/**
+ * What the checks keep at most: 16 MiB of hashed paths, the symlink targets (and 32 MiB of their text),
+ * the waiting hard links. How far they walk: the components of one path (the kernel's own bound, 40
+ * symlinks of up to 4095 bytes, allows 80,000, which crafted links could make every entry walk; a real
+ * rootfs walks a dozen), and the characters of all walks together (half a second of CPU; a real
+ * rootfs, its directories before their files, walks hardly any).
+ */
+export const LIMITS: Limits = {
+  paths: 1 << 20,
+  links: 1 << 17,
+  linkBytes: 1 << 25,
+  pending: 1 << 12,
+  steps: 4096,
+  walked: 1 << 24,
+}
 
 type Problem = 'not-directory' | 'dangling' | 'missing' | 'loop' | 'outside' | 'unknown'
 interface Failed {
@@ -63,6 +76,9 @@ export class ExtractionCheck {
   }
   /** Entries whose checks needed a path or symlink target past the limits. */
   unverified = 0
+  /** Characters of paths walked, and of symlink targets kept, against the limits. */
+  private walked = 0
+  private linkBytes = 0
   private lastDir = ''
   private lastCanon = ''
 
@@ -216,7 +232,14 @@ export class ExtractionCheck {
 
   private create(canon: string, kind: PathKind, linkname?: string): void {
     if (!this.paths.set(canon, kind)) this.unverified++
-    if (kind === SYMLINK && this.links.size < this.limits.links) this.links.set(canon, linkname!)
+    if (
+      kind === SYMLINK &&
+      this.links.size < this.limits.links &&
+      this.linkBytes + canon.length + linkname!.length <= this.limits.linkBytes
+    ) {
+      this.links.set(canon, linkname!)
+      this.linkBytes += canon.length + linkname!.length
+    }
     if (this.pending.size > 0) {
       const waiting = this.pending.get(canon)
       if (waiting) {
@@ -242,8 +265,13 @@ export class ExtractionCheck {
     let cur = ''
     let hops = 0
     let via: string | undefined
+    let steps = 0
     while (todo.length > 0) {
       const part = todo.pop()!
+      // Past the bounds the walk is not followed: the entry is counted as not fully checked.
+      if (++steps > this.limits.steps || this.walked > this.limits.walked)
+        return { problem: 'unknown', at: cur }
+      this.walked += cur.length + part.length
       const fromLink = linked > 0
       if (fromLink) linked--
       if (part === '' || part === '.') continue

@@ -9,6 +9,10 @@ import { MAX_LISTED, type ContractEntryType, type ContractLevel } from './checks
 
 /** Headers kept for resolving paths. A real rootfs needs a few thousand; beyond this, absence is unproven. */
 const MAX_NODES = 50_000
+/** And their paths' and link targets' characters: names of up to 4095 bytes make 50,000 nodes 400 MB. */
+const MAX_NODE_CHARS = 16 << 20
+/** Components one resolution walks: a real path takes a dozen; crafted links could make it 80,000. */
+const MAX_STEPS = 4096
 /** Linux's MAXSYMLINKS: more hops than this is a loop as far as the kernel is concerned. */
 const MAX_SYMLINK_HOPS = 40
 
@@ -59,8 +63,9 @@ export const isRegular = (type: ContractEntryType): boolean => type === 'file' |
 
 export class RootfsTree {
   readonly nodes = new Map<string, Node>()
-  /** MAX_NODES was reached: a path that is not recorded may still exist. */
+  /** MAX_NODES or MAX_NODE_CHARS was reached: a path that is not recorded may still exist. */
   private overflow = false
+  private chars = 0
   private readonly deep: (path: string) => boolean
 
   /**
@@ -113,10 +118,14 @@ export class RootfsTree {
   }
 
   private put(path: string, node: Node): void {
-    if (!this.nodes.has(path) && this.nodes.size >= MAX_NODES) {
+    const kept = this.nodes.get(path)
+    const chars =
+      this.chars + path.length + node.linkname.length - (kept ? path.length + kept.linkname.length : 0)
+    if ((!kept && this.nodes.size >= MAX_NODES) || chars > MAX_NODE_CHARS) {
       this.overflow = true
       return
     }
+    this.chars = chars
     this.nodes.set(path, node)
   }
 
@@ -143,9 +152,11 @@ export class RootfsTree {
     const todo = path.split('/').reverse()
     const at: string[] = []
     let hops = 0
+    let steps = 0
     let last: Node | undefined = ROOT
     while (todo.length > 0) {
       const part = todo.pop()!
+      if (++steps > MAX_STEPS) return { kind: 'unknown', path: at.join('/'), hops }
       // Like the kernel: anything after a file, even `/` or `/.`, needs it to be a directory.
       if (last !== undefined && last.type !== 'directory')
         return { kind: 'not-directory', path: at.join('/'), hops }
@@ -170,7 +181,9 @@ export class RootfsTree {
       if (node.type === 'symlink') {
         if (++hops > MAX_SYMLINK_HOPS) return { kind: 'loop', path: candidate, hops }
         if (node.linkname.startsWith('/')) at.length = 0
-        todo.push(...node.linkname.split('/').reverse())
+        // One by one: a spread of a long target's parts would overflow the call stack.
+        const parts = node.linkname.split('/')
+        for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]!)
         last = this.directoryAt(at)
         continue
       }

@@ -2098,7 +2098,7 @@ var DPKG_MULTIARCH = ["no", "same", "allowed", "foreign"];
 var DpkgParseError = class extends Error {
   name = "DpkgParseError";
 };
-var DPKG_LIMITS = { fieldBytes: 1 << 20, packages: 2e5, keptBytes: 64 << 20 };
+var DPKG_LIMITS = { fieldBytes: 1 << 20, packages: 1e4, keptBytes: 16 << 20 };
 var DpkgLimitError = class extends DpkgParseError {
   name = "DpkgLimitError";
 };
@@ -3534,6 +3534,8 @@ var DPKG_STATUS = "var/lib/dpkg/status";
 var DPKG_UPDATES = /^var\/lib\/dpkg\/updates\/[0-9]+$/;
 var RPMDB_PATHS = [RPMDB_PATH, "usr/lib/sysimage/rpm/rpmdb.sqlite"];
 var OS_RELEASE = ["etc/os-release", "usr/lib/os-release"];
+var MAX_OS_RELEASE = 64 << 10;
+var MAX_UPDATES = 16 << 20;
 var MAX_RPMDB_BYTES = 4 * 2 ** 30;
 var MAX_WARNINGS = 100;
 var PackageDatabases = class {
@@ -3543,13 +3545,27 @@ var PackageDatabases = class {
   log;
   limits;
   warnings = 0;
+  /** The bytes of dpkg's update journal kept so far, and why it is not read when they are too many. */
+  updateBytes = 0;
+  updatesTooLarge;
   constructor({ log, limits = {} }) {
     this.log = log;
     this.limits = limits;
   }
-  /** The files the inspector keeps whole. */
-  capture(path6) {
-    return DPKG_UPDATES.test(path6) || OS_RELEASE.includes(path6);
+  /** The files the inspector keeps whole: `size` bytes of `path`. */
+  capture(path6, size) {
+    if (OS_RELEASE.includes(path6)) {
+      if (size <= MAX_OS_RELEASE) return true;
+      this.log.warning(
+        `/${path6} is ${size} bytes, more than the ${MAX_OS_RELEASE} metal-image reads: not read, so the SBOM names no distribution from it`
+      );
+      return false;
+    }
+    if (!DPKG_UPDATES.test(path6)) return false;
+    this.updateBytes += size;
+    if (this.updateBytes <= MAX_UPDATES) return true;
+    this.updatesTooLarge = `the files of /var/lib/dpkg/updates take more than ${MAX_UPDATES} bytes: more than metal-image reads`;
+    return false;
   }
   /** The files taken piece by piece: dpkg's status, rpm's database and its write-ahead log. */
   stream(path6, size) {
@@ -3602,6 +3618,12 @@ var PackageDatabases = class {
   }
   fromDpkg(reader, files, imageId) {
     const log = this.log;
+    if (this.updatesTooLarge) {
+      log.warning(
+        `The dpkg database in the rootfs is not read: ${this.updatesTooLarge}; no packages.txt is published for ${imageId}`
+      );
+      return void 0;
+    }
     const updates = [...files].filter(([path6]) => DPKG_UPDATES.test(path6)).map(([path6, data]) => ({ name: path6.slice(path6.lastIndexOf("/") + 1), data }));
     try {
       const pkgs = reader.packages(updates);
@@ -3976,9 +3998,17 @@ function encodeBlock(block) {
 
 // src/rootfs/pax.ts
 import { isUtf8 as isUtf82 } from "node:buffer";
+var MAX_NAME = 4095;
+var NameTooLong = class extends Error {
+  constructor(what2, bytes) {
+    super(
+      `a ${what2} of ${bytes} bytes: Linux takes at most ${MAX_NAME} (PATH_MAX), so no machine could extract it`
+    );
+  }
+};
 var PaxError = class extends Error {
   constructor(message, refusers) {
-    const who = refusers === "both" ? "GNU tar and metal-hammer (Go archive/tar) both refuse it" : refusers === "go" ? "metal-hammer (Go archive/tar) refuses it, where GNU tar reads it otherwise" : refusers === "gnu" ? "GNU tar refuses it, where metal-hammer (Go archive/tar) reads it otherwise" : "GNU tar and metal-hammer (Go archive/tar) read it differently";
+    const who = refusers === "both" ? "GNU tar and metal-hammer (Go archive/tar) both refuse it" : refusers === "go" ? "metal-hammer (Go archive/tar) refuses it, where GNU tar reads it otherwise" : refusers === "gnu" ? "GNU tar refuses it, where metal-hammer (Go archive/tar) reads it otherwise" : refusers === "differ" ? "GNU tar and metal-hammer (Go archive/tar) read it differently" : "both readers take it, but no disk holds a file that large";
     super(`${message}; ${who}`);
   }
 };
@@ -4059,8 +4089,12 @@ function check(key, value, where) {
   switch (key) {
     case "path":
     case "linkpath":
-      if (value.length === 0) throw new PaxError(`${where}: an empty ${key}`, "differ");
+    case "GNU.sparse.name":
+      if (value.length === 0 && key !== "GNU.sparse.name")
+        throw new PaxError(`${where}: an empty ${key}`, "differ");
       if (value.includes(0)) throw new PaxError(`${where}: a NUL byte in ${key}`, "go");
+      if (value.length > MAX_NAME)
+        throw new NameTooLong(key === "linkpath" ? "link target" : "name", value.length);
       return;
     case "uname":
     case "gname":
@@ -4084,8 +4118,14 @@ function check(key, value, where) {
         throw new PaxError(`${where}: ${key}=${JSON.stringify(text2())} is not a time`, "both");
       return;
     default:
-      if (SPARSE_NUMBERS.has(key) && !DIGITS.test(text2()))
+      if (!SPARSE_NUMBERS.has(key)) return;
+      if (!DIGITS.test(text2()))
         throw new PaxError(`${where}: ${key}=${JSON.stringify(text2())} is not a number`, "both");
+      if (Number(text2()) > Number.MAX_SAFE_INTEGER)
+        throw new PaxError(
+          `${where}: ${key}=${JSON.stringify(text2().slice(0, 40))} is larger than ${Number.MAX_SAFE_INTEGER}`,
+          BigInt(text2()) > 0x7fffffffffffffffn ? "both" : "none"
+        );
   }
 }
 function decodeName(bytes) {
@@ -4097,9 +4137,16 @@ function decodeName(bytes) {
     }
   if (ascii) return bytes.toString("latin1");
   if (isUtf82(bytes)) return bytes.toString("utf8");
-  let out = "";
-  for (const b of bytes) out += b < 128 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
-  return out;
+  const parts = [];
+  let from = 0;
+  for (let i2 = 0; i2 < bytes.length; i2++) {
+    const b = bytes[i2];
+    if (b < 128) continue;
+    parts.push(bytes.toString("latin1", from, i2), `\\x${b.toString(16).padStart(2, "0")}`);
+    from = i2 + 1;
+  }
+  parts.push(bytes.toString("latin1", from));
+  return parts.join("");
 }
 
 // src/rootfs/tar.ts
@@ -4314,7 +4361,12 @@ var TarWalker = class {
       const data = body.subarray(0, this.filled);
       if (meta === "L" || meta === "K") {
         const nul = data.indexOf(0);
-        const value = decodeName(nul === -1 ? data : data.subarray(0, nul));
+        const bytes = nul === -1 ? data : data.subarray(0, nul);
+        if (bytes.length > MAX_NAME)
+          throw new TarFormatError(
+            `the GNU long ${meta === "L" ? "name" : "link"} record at byte ${this.metaAt}: ${new NameTooLong(meta === "L" ? "name" : "link target", bytes.length).message}`
+          );
+        const value = decodeName(bytes);
         if (meta === "L") this.next.longName = value;
         else this.next.longLink = value;
       } else if (meta === "x") this.paxRecords(data);
@@ -4329,6 +4381,10 @@ var TarWalker = class {
       const pax = parsePax(data);
       if (!global3) this.next = { ...this.next, pax, paxAt: at, paxError: void 0 };
     } catch (err) {
+      if (err instanceof NameTooLong)
+        throw new TarFormatError(
+          `the pax ${global3 ? "global" : "extended"} header at byte ${at}: ${err.message}`
+        );
       if (!(err instanceof PaxError)) throw err;
       const why = `is malformed: ${err.message}`;
       if (global3) throw new TarFormatError(`the pax global header at byte ${at} ${why}`);
@@ -4674,7 +4730,7 @@ var CONTRACT_CHECKS = [
   {
     id: "extract-unverified",
     level: "warning",
-    description: "The extraction checks above keep up to 1,048,576 paths and 131,072 symlink targets, hashed; entries they could not check beyond that are counted here."
+    description: "The extraction checks above keep up to 1,048,576 paths and 131,072 symlink targets (32 MiB of them), hashed, and follow up to 4,096 path components a walk through symlinks; entries they could not check beyond that are counted here."
   },
   {
     id: "kexec-kernel",
@@ -4834,7 +4890,7 @@ var TarInspector = class extends Transform2 {
         const from = end - Math.ceil(header.size / 512) * 512;
         this.sinks.push({ sink, from, to: from + header.size });
       }
-      kept = !sink && header.type === "file" && capture(path6) && header.size <= MAX_CAPTURE;
+      kept = !sink && header.type === "file" && header.size <= MAX_CAPTURE && capture(path6, header.size);
       return kept || observed;
     };
     const body = (content) => {
@@ -5211,7 +5267,7 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
   const recycled = recycling(destination, encoder.recycle);
   const sink = recycled ?? destination;
   const inspector = new TarInspector({
-    capture: (path6) => capture(path6) || (contract?.wants(path6) ?? false),
+    capture: (path6, size) => capture(path6, size) || (contract?.wants(path6) ?? false),
     stream,
     observer: contract && {
       observe: (header) => contract.observe(contractEntry(header)),
@@ -5408,6 +5464,8 @@ function osOf(imageId) {
 
 // src/rootfs/contract/tree.ts
 var MAX_NODES = 5e4;
+var MAX_NODE_CHARS = 16 << 20;
+var MAX_STEPS = 4096;
 var MAX_SYMLINK_HOPS = 40;
 var Listed = class {
   count = 0;
@@ -5428,8 +5486,9 @@ var octal2 = (mode) => `0${(mode & 4095).toString(8).padStart(3, "0")}`;
 var isRegular = (type) => type === "file" || type === "link";
 var RootfsTree = class {
   nodes = /* @__PURE__ */ new Map();
-  /** MAX_NODES was reached: a path that is not recorded may still exist. */
+  /** MAX_NODES or MAX_NODE_CHARS was reached: a path that is not recorded may still exist. */
   overflow = false;
+  chars = 0;
   deep;
   /**
    * `deep`: the paths below the top two levels a check can ask about. The top two levels are always
@@ -5468,10 +5527,13 @@ var RootfsTree = class {
     this.put(path6, { type, mode, size, linkname: type === "symlink" ? linkname : "" });
   }
   put(path6, node) {
-    if (!this.nodes.has(path6) && this.nodes.size >= MAX_NODES) {
+    const kept = this.nodes.get(path6);
+    const chars = this.chars + path6.length + node.linkname.length - (kept ? path6.length + kept.linkname.length : 0);
+    if (!kept && this.nodes.size >= MAX_NODES || chars > MAX_NODE_CHARS) {
       this.overflow = true;
       return;
     }
+    this.chars = chars;
     this.nodes.set(path6, node);
   }
   /** A tar need not list a file's directories; the top two levels must be known to be sure of absence. */
@@ -5495,9 +5557,11 @@ var RootfsTree = class {
     const todo = path6.split("/").reverse();
     const at = [];
     let hops = 0;
+    let steps = 0;
     let last = ROOT;
     while (todo.length > 0) {
       const part = todo.pop();
+      if (++steps > MAX_STEPS) return { kind: "unknown", path: at.join("/"), hops };
       if (last !== void 0 && last.type !== "directory")
         return { kind: "not-directory", path: at.join("/"), hops };
       if (part === "" || part === ".") continue;
@@ -5521,7 +5585,8 @@ var RootfsTree = class {
       if (node.type === "symlink") {
         if (++hops > MAX_SYMLINK_HOPS) return { kind: "loop", path: candidate, hops };
         if (node.linkname.startsWith("/")) at.length = 0;
-        todo.push(...node.linkname.split("/").reverse());
+        const parts = node.linkname.split("/");
+        for (let i2 = parts.length - 1; i2 >= 0; i2--) todo.push(parts[i2]);
         last = this.directoryAt(at);
         continue;
       }
@@ -5879,7 +5944,7 @@ function extractionFindings(out, lists, limits, unverified) {
     out.push({
       id: "extract-unverified",
       level: "warning",
-      message: `${unverified} ${unverified === 1 ? "entry was" : "entries were"} not fully checked for extraction: the checks keep up to ${limits.paths} paths, ${limits.links} symlink targets and ${limits.pending} hard links waiting for a target, and this rootfs has more`,
+      message: `${unverified} ${unverified === 1 ? "entry was" : "entries were"} not fully checked for extraction: the checks keep up to ${limits.paths} paths, ${limits.links} symlink targets (${limits.linkBytes >> 20} MiB) and ${limits.pending} hard links waiting for a target, and follow up to ${limits.steps} components a path (${limits.walked >> 20} Mi characters in all), and this rootfs needs more`,
       count: unverified
     });
 }
@@ -5912,7 +5977,14 @@ var PREMADE = [
 ];
 var PREMADE_PATHS = new Set(PREMADE.map(([p]) => p));
 var MAX_HOPS = 40;
-var LIMITS = { paths: 1 << 20, links: 1 << 17, pending: 1 << 12 };
+var LIMITS = {
+  paths: 1 << 20,
+  links: 1 << 17,
+  linkBytes: 1 << 25,
+  pending: 1 << 12,
+  steps: 4096,
+  walked: 1 << 24
+};
 var ExtractionCheck = class {
   paths;
   links = /* @__PURE__ */ new Map();
@@ -5936,6 +6008,9 @@ var ExtractionCheck = class {
   };
   /** Entries whose checks needed a path or symlink target past the limits. */
   unverified = 0;
+  /** Characters of paths walked, and of symlink targets kept, against the limits. */
+  walked = 0;
+  linkBytes = 0;
   lastDir = "";
   lastCanon = "";
   constructor(limits = LIMITS) {
@@ -6077,7 +6152,10 @@ var ExtractionCheck = class {
   }
   create(canon, kind, linkname) {
     if (!this.paths.set(canon, kind)) this.unverified++;
-    if (kind === SYMLINK && this.links.size < this.limits.links) this.links.set(canon, linkname);
+    if (kind === SYMLINK && this.links.size < this.limits.links && this.linkBytes + canon.length + linkname.length <= this.limits.linkBytes) {
+      this.links.set(canon, linkname);
+      this.linkBytes += canon.length + linkname.length;
+    }
     if (this.pending.size > 0) {
       const waiting = this.pending.get(canon);
       if (waiting) {
@@ -6101,8 +6179,12 @@ var ExtractionCheck = class {
     let cur = "";
     let hops = 0;
     let via;
+    let steps = 0;
     while (todo.length > 0) {
       const part = todo.pop();
+      if (++steps > this.limits.steps || this.walked > this.limits.walked)
+        return { problem: "unknown", at: cur };
+      this.walked += cur.length + part.length;
       const fromLink = linked > 0;
       if (fromLink) linked--;
       if (part === "" || part === ".") continue;
@@ -6329,7 +6411,7 @@ var ContractChecker = class {
       out.push({
         id: "kexec-kernel",
         level: "error",
-        message: `${kernels.length} kernels in /boot (${kernels.map((v) => `vmlinuz-${v}`).join(", ")}): the installer needs exactly one`,
+        message: `${kernels.length} kernels in /boot (${kernels.slice(0, 5).map((v) => `vmlinuz-${v}`).join(", ")}${kernels.length > 5 ? ", ..." : ""}): the installer needs exactly one`,
         path: "/boot"
       });
       return;
@@ -15694,7 +15776,7 @@ async function publish(config, store, options) {
           buildInfo: buildInfo?.then(
             (head) => buildInfoYaml({ date: ctx.now, imageId: version.imageId, version: version.version, ...head })
           ),
-          capture: (path6) => databases.capture(path6),
+          capture: (path6, size) => databases.capture(path6, size),
           stream: (path6, size) => databases.stream(path6, size),
           contract,
           log,

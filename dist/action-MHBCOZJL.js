@@ -22,7 +22,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-DWF5EP7X.js";
+} from "./chunk-VMDNY3IC.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
 import "./chunk-EFWI4YQR.js";
