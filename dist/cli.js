@@ -12,6 +12,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-3UQ7DQM4.js");
+var { main } = await import("./cli-HW3UEOYW.js");
 var code = await main(process.argv.slice(2));
 process.exit(code);

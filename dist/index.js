@@ -11,6 +11,6 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-MHBCOZJL.js");
+var { run } = await import("./action-FF5XYIUI.js");
 await run();
 process.exit();

@@ -244,6 +244,8 @@ describe('parseInputs', () => {
     [{ channel: '/stable' }, 'channel', 'no ".."'],
     [{ channel: 'a//b' }, 'channel', 'no ".."'],
     [{ channel: 'st able' }, 'channel', 'no ".."'],
+    [{ channel: 'a'.repeat(256) }, 'channel', 'each at most 255 characters'],
+    [{ channel: Array(9).fill('a'.repeat(120)).join('/') }, 'channel', '1024 in all'],
     [{ mode: 'promote', 'to-channel': 'x' }, 'from-channel', 'required with mode: promote'],
     [{ mode: 'promote', 'from-channel': 'stable' }, 'to-channel', 'required with mode: promote'],
     [{ mode: 'promote', 'from-channel': 'stable', 'to-channel': 'stable' }, 'to-channel', 'must differ'],
@@ -253,6 +255,9 @@ describe('parseInputs', () => {
     [{ endpoint: 'ftp://x' }, 'endpoint', 'http:// or https:// URL'],
     [{ 'upload-timeout': '0' }, 'upload-timeout', 'expected a duration'],
     [{ 'upload-timeout': '10 minutes' }, 'upload-timeout', 'expected a duration'],
+    [{ 'upload-timeout': '0.0001s' }, 'upload-timeout', 'at least 1 s'],
+    [{ rootfs: 'x', pull: 'true' }, 'pull', 'only applies when building'],
+    [{ image: 'x', 'no-cache': 'true' }, 'no-cache', 'only applies when building'],
     // build-push-action's inputs and bake
     [{ targets: 'a,b' }, 'targets', 'one target'],
     [{ targets: 'a', image: 'x' }, 'targets', 'not both'],
@@ -298,6 +303,27 @@ describe('parseInputs', () => {
       expect((error as InputError).message).toContain(text)
     },
   )
+
+  test("secrets and build arguments are named, never echoed; a URL's credentials never shown", () => {
+    const message = (values: Partial<Record<InputName, string>>) => {
+      try {
+        parseInputs(reader({ ...base, ...values }))
+      } catch (err) {
+        return (err as Error).message
+      }
+      throw new Error('no error')
+    }
+    expect(message({ rootfs: 'x', secrets: 'npm=TOPSECRET' })).toBe(
+      'input "secrets": only applies when building; it cannot be combined with "rootfs"',
+    )
+    expect(message({ rootfs: 'x', 'build-args': 'TOKEN=TOPSECRET' })).not.toContain('TOPSECRET')
+    const url = message({ endpoint: 'ftp://user:hunter2@127.0.0.1:1/x?token=abc' })
+    expect(url).toContain('input "endpoint" = "ftp://***@127.0.0.1:1/x?***"')
+    expect(url).not.toMatch(/hunter2|abc/)
+    expect(message({ 'os-name': 'a'.repeat(100_000) })).toMatch(
+      /^input "os-name" = "a{200}\.\.\. \(100000 characters\)": expected lowercase/,
+    )
+  })
 
   test('a malformed build-args line is reported by number, never by its content', () => {
     expect(() => parseInputs(reader({ ...base, 'build-args': 'A=1\nsupersecret' }))).toThrow(

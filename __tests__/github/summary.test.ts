@@ -64,6 +64,21 @@ describe('outputs and job summary', () => {
     )
     expect(linked('s3://bucket/x')).toBe('<a href="https://bucket.s3.amazonaws.com/x">s3://bucket/x</a>')
     expect(linked('file:///tmp/<x>')).toBe('file:///tmp/&lt;x&gt;')
+    // An endpoint's user, password and query stay out of the summary.
+    expect(linked('s3://bucket/x', 'http://user:secret@127.0.0.1:18080/?token=t')).toBe(
+      '<a href="http://127.0.0.1:18080/bucket/x">s3://bucket/x</a>',
+    )
+  })
+
+  test('facts from inputs and the image (a path, the method) are text in the HTML summary', () => {
+    const { facts } = summaryTables({
+      ...result,
+      method: 'rootfs file /tmp/x<img src=q onerror=alert(1)>/r.tar',
+    })
+    const rootfs =
+      facts.find(([name]) => name === 'Rootfs')?.[1] ?? facts.find(([name]) => name === 'img.tar.lz4')![1]
+    expect(rootfs).toContain('/tmp/x&lt;img src=q onerror=alert(1)&gt;/r.tar')
+    expect(rootfs).not.toContain('<img')
   })
 
   test('the SBOM names the tool with the version in package.json', () => {
@@ -93,10 +108,14 @@ describe('the image test in the summary', () => {
         },
       },
     }
-    expect(summaryTables(tested).facts).toContainEqual(['Test', testLine(tested.build!.test!)])
     expect(testLine(tested.build!.test!)).toBe(
-      'boot passed: installed with /install.sh and booted /boot/vmlinuz-6.1.0-50-amd64 (TCG) to &quot;[  OK  ] Reached target &lt;b&gt;Multi-User&lt;/b&gt; System.&quot;; test-command exited 0',
+      'boot passed: installed with /install.sh and booted /boot/vmlinuz-6.1.0-50-amd64 (TCG) to "[  OK  ] Reached target <b>Multi-User</b> System."; test-command exited 0',
     )
+    // The summary is HTML: the line goes in as text.
+    expect(summaryTables(tested).facts).toContainEqual([
+      'Test',
+      'boot passed: installed with /install.sh and booted /boot/vmlinuz-6.1.0-50-amd64 (TCG) to &quot;[  OK  ] Reached target &lt;b&gt;Multi-User&lt;/b&gt; System.&quot;; test-command exited 0',
+    ])
     expect(outputsOf(tested)['test-result']).toBe(JSON.stringify(tested.build!.test))
     expect(outputsOf(result)['test-result']).toBe('')
   })

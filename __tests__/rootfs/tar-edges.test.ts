@@ -101,6 +101,22 @@ describe.skipIf(!haveTar)('the inspector stops where GNU tar stops', () => {
     },
   )
 
+  test('zeros without end after the marker (a device such as /dev/zero) are refused after 64 MiB', async () => {
+    const chunk = Buffer.alloc(1 << 20)
+    const zeros = function* () {
+      yield Buffer.concat([entry('a', 'A'), END])
+      for (let i = 0; i < 80; i++) yield chunk
+    }
+    const inspector = new TarInspector({ capture: () => false })
+    const sink = new Writable({ write: (_c, _e, cb) => cb() })
+    await expect(pipeline(Readable.from(zeros()), inspector, sink)).rejects.toThrow(
+      /^more than 64 MiB of zeros after the end-of-archive marker at byte 2048: not the padding of a tar file$/,
+    )
+    // 63 MiB of them are padding, however odd.
+    const padded = Buffer.concat([entry('a', 'A'), END, Buffer.alloc(63 << 20)])
+    expect((await read(padded)).error).toBeUndefined()
+  })
+
   test('zeros after the end marker (a record padded by tar, any length) are fine', async () => {
     for (const tail of [Buffer.alloc(0), Buffer.alloc(9216), Buffer.alloc(700)]) {
       const tar = Buffer.concat([entry('a', 'A'), END, tail])

@@ -6,6 +6,7 @@ import { decideArtifact } from '../github/artifact.ts'
 import { githubContext } from '../github/context.ts'
 import { errorMessage, InputError } from '../util/errors.ts'
 import { formatSeconds, type Log } from '../util/log.ts'
+import { redact } from '../util/redact.ts'
 import { TOOL } from '../util/tool.ts'
 
 /** Inputs that are switches: `--pull` alone means true. */
@@ -99,7 +100,8 @@ export function helpText(): string {
 }
 
 function stderrLog(): Log {
-  const write = (line: string): void => void process.stderr.write(line + '\n')
+  // Whatever a line says (an endpoint, a library's error), a URL's credentials are not shown.
+  const write = (line: string): void => void process.stderr.write(redact(line) + '\n')
   return {
     info: write,
     warning: (message) => write(`warning: ${message}`),
@@ -148,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const [name, value] of Object.entries(outputsOf(result))) process.stdout.write(`${name}=${value}\n`)
     return 0
   } catch (err) {
-    process.stderr.write(`error: ${errorMessage(err)}\n`)
+    process.stderr.write(`error: ${redact(errorMessage(err))}\n`)
     return 1
   }
 }

@@ -164,13 +164,16 @@ function parseEndpoint(value: string): string {
 /** Seconds, or a number with s, m or h. */
 export function parseDuration(name: InputName, value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value)
-  if (!m || Number(m[1]) <= 0)
+  const ms = m
+    ? Math.round(Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'])
+    : 0
+  if (ms < 1000)
     throw new InputError(
       name,
       value,
-      'expected a duration: seconds, or a number with s, m or h (e.g. 90s, 30m, 1h)',
+      'expected a duration of at least 1 s: seconds, or a number with s, m or h (e.g. 90s, 30m, 1h)',
     )
-  return Math.round(Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'])
+  return ms
 }
 
 function oneOf<T extends string>(name: InputName, value: string, allowed: readonly T[]): T {
@@ -271,6 +274,8 @@ type Reader = (name: InputName) => string
 
 /** The raw value, trimmed: empty when the input was not given (defaults not applied). */
 const rawOf = (read: InputReader, name: InputName): string => read(name).trim()
+/** Inputs whose values may be secrets (build arguments carry tokens too): an error names them, never echoes them. */
+const SECRET_VALUES = new Set<InputName>(['build-args', 'secrets', 'secret-files', 'secret-envs'])
 
 function parsePlatform(read: InputReader, get: Reader): string {
   const platforms = inputList(rawOf(read, 'platforms'))
@@ -303,13 +308,25 @@ function parseSource(read: InputReader, get: Reader, platform: string): SourceCo
   for (const name of ['bake-files', 'set'] as const)
     if (given(name) && targets.length === 0)
       throw new InputError(name, get(name), 'applies to docker buildx bake: give "targets" too')
-  const buildOnly: InputName[] = ['file', 'build-args', 'target', 'labels', ...BUILDX_INPUTS, 'push']
+  const buildOnly: InputName[] = [
+    'file',
+    'build-args',
+    'target',
+    'labels',
+    ...BUILDX_INPUTS,
+    'push',
+    'pull',
+    'no-cache',
+  ]
+  const switches = new Set<InputName>(['push', 'pull', 'no-cache'])
   const notForOther = buildOnly.filter((name) =>
-    name === 'push' ? parseBoolean('push', get('push')) : given(name),
+    switches.has(name) ? parseBoolean(name, get(name)) : given(name),
   )
   if (other && notForOther.length > 0) {
     const name = notForOther[0]!
-    throw new InputError(name, get(name), `only applies when building; it cannot be combined with "${other}"`)
+    // Build arguments and secrets may hold tokens: named, never echoed.
+    const value = SECRET_VALUES.has(name) ? '' : get(name)
+    throw new InputError(name, value, `only applies when building; it cannot be combined with "${other}"`)
   }
   if (rootfs) return { kind: 'rootfs', rootfs, platform }
   if (image) return { kind: 'image', image, platform }

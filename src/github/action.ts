@@ -6,16 +6,19 @@ import { credentialsFound, runImage, TestFailure, withCancellation } from '../ap
 import { parseInputs } from '../config/parse.ts'
 import type { Config } from '../config/types.ts'
 import { errorMessage } from '../util/errors.ts'
+import { inert, redact } from '../util/redact.ts'
 import type { Log } from '../util/log.ts'
 import { decideArtifact, uploadImageArtifact, type UploadedArtifact } from './artifact.ts'
 import { githubContext, type GithubContext } from './context.ts'
 import { summaryTables, testFailureSummary, type Table } from './summary.ts'
 
+/** Every line goes out without credentials of a URL in it, and none can be read as a workflow command. */
+const shown = (message: string): string => inert(redact(message))
 const actionsLog: Log = {
-  info: (message) => core.info(message),
-  warning: (message) => core.warning(message),
-  debug: (message) => core.debug(message),
-  group: (name, fn) => core.group(name, fn),
+  info: (message) => core.info(shown(message)),
+  warning: (message) => core.warning(shown(message)),
+  debug: (message) => core.debug(shown(message)),
+  group: (name, fn) => core.group(shown(name), fn),
 }
 
 /** The GitHub Action: inputs from INPUT_*, outputs to GITHUB_OUTPUT, a job summary; exit code 1 on failure. */
@@ -73,7 +76,7 @@ export async function run(): Promise<void> {
     if (github.stepSummary) await writeSummary(result, uploaded, config.store.endpoint)
   } catch (err) {
     if (err instanceof TestFailure) await reportTestFailure(err, logsArtifact, stepSummary)
-    core.setFailed(errorMessage(err))
+    core.setFailed(redact(errorMessage(err)))
   }
 }
 
@@ -92,7 +95,7 @@ async function reportTestFailure(
   try {
     artifact = await logsArtifact?.(failure.logs)
   } catch (err) {
-    core.warning(`The image test's logs could not be uploaded: ${errorMessage(err)}`)
+    core.warning(shown(`The image test's logs could not be uploaded: ${errorMessage(err)}`))
   }
   if (stepSummary) await core.summary.addRaw(testFailureSummary(failure, artifact), true).write()
 }
@@ -116,7 +119,7 @@ async function artifactPlan(
     credentialsPresent: present,
     event: github.event,
   })
-  core.info(decision.reason)
+  core.info(shown(decision.reason))
   const scratch = join(github.runnerTemp, 'metal-image-artifact')
   if (decision.upload && !present) {
     core.notice(

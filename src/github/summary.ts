@@ -1,6 +1,7 @@
 import type { RunResult } from '../app/result.ts'
 import { IMAGE_FILE } from '../release/files.ts'
 import { formatBytes, formatSeconds } from '../util/log.ts'
+import { redact } from '../util/redact.ts'
 
 export type Table = string[][]
 
@@ -44,11 +45,15 @@ export function summaryTables(
       !built ? 'not counted' : built.packages !== undefined ? String(built.packages) : 'no dpkg database',
     ],
   )
+  // Cells are HTML in the summary file: what comes from inputs or the image (a path, a method) is text.
+  const text = (rows: Table): Table => rows.map((row) => row.map((cell) => escapeHtml(redact(cell))))
   return {
-    facts,
+    facts: text(facts),
     files: [
       ...result.files.map((f) => [f.name, linked(f.url, endpoint), formatBytes(f.bytes)]),
-      ...(artifact ? [[`workflow artifact ${artifact.id}`, artifact.url, formatBytes(artifact.size)]] : []),
+      ...(artifact
+        ? [[`workflow artifact ${artifact.id}`, escapeHtml(artifact.url), formatBytes(artifact.size)]]
+        : []),
     ],
     // Messages and paths come from the image: the summary is HTML, so they go in as text.
     contract: (result.build?.contract?.findings ?? []).map((f) => [
@@ -69,7 +74,20 @@ export function testLine(t: NonNullable<NonNullable<RunResult['build']>['test']>
       ? `installed with ${t.installer} and booted ${t.kernel} (${t.accel?.toUpperCase()}) to "${t.successLine}"`
       : `installed with ${t.installer}; boot-info.yaml names ${t.kernel} and ${t.initrd || 'no initrd'}`
   const command = t.command ? `; test-command exited ${t.command.exitCode}` : ''
-  return escapeHtml(`${t.mode} passed: ${what}${command}`)
+  return `${t.mode} passed: ${what}${command}`
+}
+
+/** The endpoint as a link may show it: no user, password or query (a browser has its own session). */
+function withoutCredentials(endpoint: string): string {
+  try {
+    const url = new URL(endpoint)
+    url.username = ''
+    url.password = ''
+    url.search = ''
+    return url.href
+  } catch {
+    return redact(endpoint)
+  }
 }
 
 /**
@@ -86,7 +104,7 @@ export function linked(url: string, endpoint = ''): string {
     scheme === 'gs'
       ? `https://storage.googleapis.com/${bucket}/${path}`
       : endpoint
-        ? `${endpoint.replace(/\/+$/, '')}/${bucket}/${path}`
+        ? `${withoutCredentials(endpoint).replace(/\/+$/, '')}/${bucket}/${path}`
         : `https://${bucket}.s3.amazonaws.com/${path}`
   return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`
 }

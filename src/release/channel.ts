@@ -49,11 +49,12 @@ export function channelSegments(channel: string, input = 'channel'): string[] {
   if (channel === '') return []
   const segments = channel.split('/')
   for (const segment of segments) {
-    if (!SEGMENT.test(segment) || segment.includes('..'))
+    // A folder name longer than NAME_MAX (255) cannot be made; the whole stays well within PATH_MAX.
+    if (!SEGMENT.test(segment) || segment.includes('..') || segment.length > 255 || channel.length > 1024)
       throw new InputError(
         input,
         channel,
-        'expected folder names of letters, digits, ".", "_" and "-" separated by "/" (no "..", no leading or double "/")',
+        'expected folder names of letters, digits, ".", "_" and "-" separated by "/" (no "..", no leading or double "/"), each at most 255 characters, 1024 in all',
       )
   }
   return segments

@@ -6,6 +6,8 @@ export const BLOCK = 512
 
 /** pax and GNU long-name records hold a few names and numbers; more is a broken archive, not a reason to buffer it. */
 const MAX_META = 1 << 20
+/** Zeros read after the end-of-archive marker before the stream is taken for something else. */
+const MAX_AFTER_END = 64 << 20
 
 export class TarFormatError extends Error {}
 
@@ -78,6 +80,8 @@ export class TarWalker {
   endOfArchive: number | undefined
   /** Zero blocks seen where a header should be: 2 is the end-of-archive marker, after which only zeros may come. */
   private zeroBlocks = 0
+  /** Where the end-of-archive marker ends. */
+  private endAt = 0
   private zeroAt = 0
   private readonly onEntry: (header: TarHeader) => boolean
   private readonly onBody: (header: TarHeader, content: Buffer) => void
@@ -163,10 +167,18 @@ export class TarWalker {
     if (this.sparse) return this.sparseExtension(buf, at, start)
     if (this.zeroBlocks === 2) {
       if (!isZero(buf, at)) throw this.afterEnd(buf, at, start, BLOCK)
+      // A record's padding is kilobytes; zeros without end (a device, /dev/zero) are not a tar file.
+      if (start - this.endAt >= MAX_AFTER_END)
+        throw new TarFormatError(
+          `more than ${MAX_AFTER_END >> 20} MiB of zeros after the end-of-archive marker at byte ${this.endAt}: not the padding of a tar file`,
+        )
       return
     }
     if (isZero(buf, at)) {
-      if (this.zeroBlocks === 1) return void (this.zeroBlocks = 2)
+      if (this.zeroBlocks === 1) {
+        this.endAt = start + BLOCK
+        return void (this.zeroBlocks = 2)
+      }
       if (this.next.paxError)
         throw new TarFormatError(`the pax extended header at byte ${this.next.paxAt} ${this.next.paxError}`)
       this.endOfArchive = this.recordsStart ?? start

@@ -1,3 +1,4 @@
+import { redact } from './redact.ts'
 /**
  * A problem with what the user asked for. The message names the input, the value and what is
  * expected, so the log line alone tells the user what to change.
@@ -7,7 +8,8 @@ export class InputError extends Error {
   readonly value: string
 
   constructor(input: string, value: string, problem: string) {
-    super(`input "${input}"${value === '' ? '' : ` = "${value}"`}: ${problem}`)
+    // The value as it may be shown: no credentials of a URL in it, and not more than a line of it.
+    super(`input "${input}"${value === '' ? '' : ` = "${redact(value, 200)}"`}: ${problem}`)
     this.name = 'InputError'
     this.input = input
     this.value = value

@@ -9,15 +9,16 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-VMDNY3IC.js";
+} from "./chunk-DYXEUTK6.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-EFWI4YQR.js";
+import "./chunk-EC3JNDBU.js";
 import {
   InputError,
   errorMessage,
-  formatSeconds
-} from "./chunk-23PSNW3O.js";
+  formatSeconds,
+  redact
+} from "./chunk-FOQQ3UV7.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";
 import "./chunk-MBMCBANP.js";
@@ -108,7 +109,7 @@ function helpText() {
   return lines.join("\n") + "\n";
 }
 function stderrLog() {
-  const write = (line) => void process.stderr.write(line + "\n");
+  const write = (line) => void process.stderr.write(redact(line) + "\n");
   return {
     info: write,
     warning: (message) => write(`warning: ${message}`),
@@ -156,7 +157,7 @@ async function main(argv) {
 `);
     return 0;
   } catch (err) {
-    process.stderr.write(`error: ${errorMessage(err)}
+    process.stderr.write(`error: ${redact(errorMessage(err))}
 `);
     return 1;
   }

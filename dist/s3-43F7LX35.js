@@ -13,7 +13,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-EFWI4YQR.js";
+} from "./chunk-EC3JNDBU.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
@@ -21,12 +21,12 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-RH64PSH7.js";
-import "./chunk-DPT4L5XE.js";
+} from "./chunk-UGNWYPES.js";
+import "./chunk-ZLPAM7W4.js";
 import {
   StageError,
   formatBudget
-} from "./chunk-23PSNW3O.js";
+} from "./chunk-FOQQ3UV7.js";
 import "./chunk-BVUK22WD.js";
 import {
   __toESM

@@ -4,7 +4,7 @@ import {
   awsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-DPT4L5XE.js";
+} from "./chunk-ZLPAM7W4.js";
 import {
   Health,
   StageError,
@@ -15,7 +15,7 @@ import {
   stopped,
   timeoutsFrom,
   withRetry
-} from "./chunk-23PSNW3O.js";
+} from "./chunk-FOQQ3UV7.js";
 import {
   BinaryDecisionDiagram,
   Client,

@@ -19,7 +19,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-EFWI4YQR.js";
+} from "./chunk-EC3JNDBU.js";
 import {
   InputError,
   StageError,
@@ -31,7 +31,7 @@ import {
   formatSeconds,
   isSystemError,
   silentLog
-} from "./chunk-23PSNW3O.js";
+} from "./chunk-FOQQ3UV7.js";
 import {
   readAheadOnThread
 } from "./chunk-TE56CBLR.js";
@@ -1760,11 +1760,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-CAZV22CS.js");
+      const { S3Store } = await import("./s3-43F7LX35.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-QGQZNN3W.js");
+      const { GcsStore } = await import("./gcs-O4RUDT3D.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -1773,12 +1773,12 @@ async function findCredentials(value, options = {}) {
   const destination = parseDestination(value);
   if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
   if (destination.kind === "s3") {
-    const { findS3Credentials } = await import("./s3-client-Z3DXJUV3.js");
+    const { findS3Credentials } = await import("./s3-client-N3FIO4QM.js");
     return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-QGQZNN3W.js");
+  const { findGcsCredentials } = await import("./gcs-O4RUDT3D.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {
@@ -4152,6 +4152,7 @@ function decodeName(bytes) {
 // src/rootfs/tar.ts
 var BLOCK = 512;
 var MAX_META = 1 << 20;
+var MAX_AFTER_END = 64 << 20;
 var TarFormatError = class extends Error {
 };
 function normalizeTarPath(name) {
@@ -4180,6 +4181,8 @@ var TarWalker = class {
   endOfArchive;
   /** Zero blocks seen where a header should be: 2 is the end-of-archive marker, after which only zeros may come. */
   zeroBlocks = 0;
+  /** Where the end-of-archive marker ends. */
+  endAt = 0;
   zeroAt = 0;
   onEntry;
   onBody;
@@ -4259,10 +4262,17 @@ var TarWalker = class {
     if (this.sparse) return this.sparseExtension(buf, at, start);
     if (this.zeroBlocks === 2) {
       if (!isZero(buf, at)) throw this.afterEnd(buf, at, start, BLOCK);
+      if (start - this.endAt >= MAX_AFTER_END)
+        throw new TarFormatError(
+          `more than ${MAX_AFTER_END >> 20} MiB of zeros after the end-of-archive marker at byte ${this.endAt}: not the padding of a tar file`
+        );
       return;
     }
     if (isZero(buf, at)) {
-      if (this.zeroBlocks === 1) return void (this.zeroBlocks = 2);
+      if (this.zeroBlocks === 1) {
+        this.endAt = start + BLOCK;
+        return void (this.zeroBlocks = 2);
+      }
       if (this.next.paxError)
         throw new TarFormatError(`the pax extended header at byte ${this.next.paxAt} ${this.next.paxError}`);
       this.endOfArchive = this.recordsStart ?? start;
@@ -5378,11 +5388,11 @@ function channelSegments(channel, input = "channel") {
   if (channel === "") return [];
   const segments = channel.split("/");
   for (const segment of segments) {
-    if (!SEGMENT2.test(segment) || segment.includes(".."))
+    if (!SEGMENT2.test(segment) || segment.includes("..") || segment.length > 255 || channel.length > 1024)
       throw new InputError(
         input,
         channel,
-        'expected folder names of letters, digits, ".", "_" and "-" separated by "/" (no "..", no leading or double "/")'
+        'expected folder names of letters, digits, ".", "_" and "-" separated by "/" (no "..", no leading or double "/"), each at most 255 characters, 1024 in all'
       );
   }
   return segments;
@@ -16451,13 +16461,14 @@ function parseEndpoint(value) {
 }
 function parseDuration(name, value) {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value);
-  if (!m || Number(m[1]) <= 0)
+  const ms = m ? Math.round(Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"]) : 0;
+  if (ms < 1e3)
     throw new InputError(
       name,
       value,
-      "expected a duration: seconds, or a number with s, m or h (e.g. 90s, 30m, 1h)"
+      "expected a duration of at least 1 s: seconds, or a number with s, m or h (e.g. 90s, 30m, 1h)"
     );
-  return Math.round(Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"]);
+  return ms;
 }
 function oneOf(name, value, allowed) {
   if (allowed.includes(value)) return value;
@@ -16532,6 +16543,7 @@ function parseKeyValues(name, value) {
   return pairs;
 }
 var rawOf = (read, name) => read(name).trim();
+var SECRET_VALUES = /* @__PURE__ */ new Set(["build-args", "secrets", "secret-files", "secret-envs"]);
 function parsePlatform(read, get) {
   const platforms = inputList(rawOf(read, "platforms"));
   if (platforms.length > 1)
@@ -16561,13 +16573,24 @@ function parseSource(read, get, platform2) {
   for (const name of ["bake-files", "set"])
     if (given(name) && targets.length === 0)
       throw new InputError(name, get(name), 'applies to docker buildx bake: give "targets" too');
-  const buildOnly = ["file", "build-args", "target", "labels", ...BUILDX_INPUTS, "push"];
+  const buildOnly = [
+    "file",
+    "build-args",
+    "target",
+    "labels",
+    ...BUILDX_INPUTS,
+    "push",
+    "pull",
+    "no-cache"
+  ];
+  const switches = /* @__PURE__ */ new Set(["push", "pull", "no-cache"]);
   const notForOther = buildOnly.filter(
-    (name) => name === "push" ? parseBoolean("push", get("push")) : given(name)
+    (name) => switches.has(name) ? parseBoolean(name, get(name)) : given(name)
   );
   if (other && notForOther.length > 0) {
     const name = notForOther[0];
-    throw new InputError(name, get(name), `only applies when building; it cannot be combined with "${other}"`);
+    const value = SECRET_VALUES.has(name) ? "" : get(name);
+    throw new InputError(name, value, `only applies when building; it cannot be combined with "${other}"`);
   }
   if (rootfs) return { kind: "rootfs", rootfs, platform: platform2 };
   if (image) return { kind: "image", image, platform: platform2 };

@@ -17,13 +17,13 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-EFWI4YQR.js";
+} from "./chunk-EC3JNDBU.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-DPT4L5XE.js";
+} from "./chunk-ZLPAM7W4.js";
 import {
   Health,
   StageError,
@@ -37,7 +37,7 @@ import {
   timeoutsFrom,
   until,
   withRetry
-} from "./chunk-23PSNW3O.js";
+} from "./chunk-FOQQ3UV7.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";

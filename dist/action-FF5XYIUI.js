@@ -22,15 +22,17 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-VMDNY3IC.js";
+} from "./chunk-DYXEUTK6.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-EFWI4YQR.js";
+import "./chunk-EC3JNDBU.js";
 import {
   errorMessage,
   formatBytes,
-  formatSeconds
-} from "./chunk-23PSNW3O.js";
+  formatSeconds,
+  inert,
+  redact
+} from "./chunk-FOQQ3UV7.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";
 import "./chunk-MBMCBANP.js";
@@ -71,11 +73,12 @@ function summaryTables(result, artifact, endpoint = "") {
       !built ? "not counted" : built.packages !== void 0 ? String(built.packages) : "no dpkg database"
     ]
   );
+  const text = (rows) => rows.map((row) => row.map((cell) => escapeHtml(redact(cell))));
   return {
-    facts,
+    facts: text(facts),
     files: [
       ...result.files.map((f) => [f.name, linked(f.url, endpoint), formatBytes(f.bytes)]),
-      ...artifact ? [[`workflow artifact ${artifact.id}`, artifact.url, formatBytes(artifact.size)]] : []
+      ...artifact ? [[`workflow artifact ${artifact.id}`, escapeHtml(artifact.url), formatBytes(artifact.size)]] : []
     ],
     // Messages and paths come from the image: the summary is HTML, so they go in as text.
     contract: (result.build?.contract?.findings ?? []).map((f) => [
@@ -91,14 +94,25 @@ function summaryTables(result, artifact, endpoint = "") {
 function testLine(t) {
   const what = t.mode === "boot" ? `installed with ${t.installer} and booted ${t.kernel} (${t.accel?.toUpperCase()}) to "${t.successLine}"` : `installed with ${t.installer}; boot-info.yaml names ${t.kernel} and ${t.initrd || "no initrd"}`;
   const command = t.command ? `; test-command exited ${t.command.exitCode}` : "";
-  return escapeHtml(`${t.mode} passed: ${what}${command}`);
+  return `${t.mode} passed: ${what}${command}`;
+}
+function withoutCredentials(endpoint) {
+  try {
+    const url = new URL(endpoint);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    return url.href;
+  } catch {
+    return redact(endpoint);
+  }
 }
 function linked(url, endpoint = "") {
   const m = /^(gs|s3):\/\/([^/]+)\/(.*)$/.exec(url);
   if (!m) return escapeHtml(url);
   const [, scheme, bucket, key] = m;
   const path = key.split("/").map(encodeURIComponent).join("/");
-  const href = scheme === "gs" ? `https://storage.googleapis.com/${bucket}/${path}` : endpoint ? `${endpoint.replace(/\/+$/, "")}/${bucket}/${path}` : `https://${bucket}.s3.amazonaws.com/${path}`;
+  const href = scheme === "gs" ? `https://storage.googleapis.com/${bucket}/${path}` : endpoint ? `${withoutCredentials(endpoint).replace(/\/+$/, "")}/${bucket}/${path}` : `https://${bucket}.s3.amazonaws.com/${path}`;
   return `<a href="${escapeHtml(href)}">${escapeHtml(url)}</a>`;
 }
 function testFailureSummary(failure, artifact) {
@@ -122,11 +136,12 @@ function escapeHtml(text) {
 }
 
 // src/github/action.ts
+var shown = (message) => inert(redact(message));
 var actionsLog = {
-  info: (message) => info(message),
-  warning: (message) => warning(message),
-  debug: (message) => debug(message),
-  group: (name, fn) => group(name, fn)
+  info: (message) => info(shown(message)),
+  warning: (message) => warning(shown(message)),
+  debug: (message) => debug(shown(message)),
+  group: (name, fn) => group(shown(name), fn)
 };
 async function run() {
   let logsArtifact;
@@ -177,7 +192,7 @@ async function run() {
     if (github.stepSummary) await writeSummary(result, uploaded, config.store.endpoint);
   } catch (err) {
     if (err instanceof TestFailure) await reportTestFailure(err, logsArtifact, stepSummary);
-    setFailed(errorMessage(err));
+    setFailed(redact(errorMessage(err)));
   }
 }
 async function reportTestFailure(failure, logsArtifact, stepSummary) {
@@ -189,7 +204,7 @@ async function reportTestFailure(failure, logsArtifact, stepSummary) {
   try {
     artifact = await logsArtifact?.(failure.logs);
   } catch (err) {
-    warning(`The image test's logs could not be uploaded: ${errorMessage(err)}`);
+    warning(shown(`The image test's logs could not be uploaded: ${errorMessage(err)}`));
   }
   if (stepSummary) await summary.addRaw(testFailureSummary(failure, artifact), true).write();
 }
@@ -201,7 +216,7 @@ async function artifactPlan(config, github) {
     credentialsPresent: present,
     event: github.event
   });
-  info(decision.reason);
+  info(shown(decision.reason));
   const scratch = join(github.runnerTemp, "metal-image-artifact");
   if (decision.upload && !present) {
     notice(

@@ -1,11 +1,20 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 
+// src/util/redact.ts
+function redact(text, max = Number.POSITIVE_INFINITY) {
+  const shown = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]*@/gi, "$1***@").replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s"'<>?#]*)\?[^\s"'<>#]*/gi, "$1?***");
+  return shown.length <= max ? shown : `${shown.slice(0, max)}... (${text.length} characters)`;
+}
+function inert(text) {
+  return text.replace(/^(\s*):(?=:)/gm, "$1:\u200B");
+}
+
 // src/util/errors.ts
 var InputError = class extends Error {
   input;
   value;
   constructor(input, value, problem) {
-    super(`input "${input}"${value === "" ? "" : ` = "${value}"`}: ${problem}`);
+    super(`input "${input}"${value === "" ? "" : ` = "${redact(value, 200)}"`}: ${problem}`);
     this.name = "InputError";
     this.input = input;
     this.value = value;
@@ -258,6 +267,8 @@ function describe(err) {
 }
 
 export {
+  redact,
+  inert,
   InputError,
   StageError,
   errorMessage,

@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   formatSeconds
-} from "./chunk-23PSNW3O.js";
+} from "./chunk-FOQQ3UV7.js";
 
 // src/store/credentials.ts
 import { existsSync } from "node:fs";

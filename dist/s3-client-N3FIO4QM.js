@@ -11,9 +11,9 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-RH64PSH7.js";
-import "./chunk-DPT4L5XE.js";
-import "./chunk-23PSNW3O.js";
+} from "./chunk-UGNWYPES.js";
+import "./chunk-ZLPAM7W4.js";
+import "./chunk-FOQQ3UV7.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-VF57VZD3.js";
 export {

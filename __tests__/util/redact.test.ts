@@ -1,0 +1,34 @@
+import { describe, expect, test } from 'vitest'
+import { inert, redact } from '../../src/util/redact.ts'
+
+describe('what may be shown', () => {
+  test.each([
+    ['s3://AKIAIOSFODNN7EXAMPLE:secret@host/bucket', 's3://***@host/bucket'],
+    ['https://user:pass@host/x and http://u@h/', 'https://***@host/x and http://***@h/'],
+    [
+      'Nothing answers at http://user:secret@127.0.0.1:1/ (ECONNREFUSED)',
+      'Nothing answers at http://***@127.0.0.1:1/ (ECONNREFUSED)',
+    ],
+    [
+      'https://b.s3.amazonaws.com/k?X-Amz-Signature=abc&X-Amz-Credential=d',
+      'https://b.s3.amazonaws.com/k?***',
+    ],
+    ['"http://h/x?token=t"', '"http://h/x?***"'],
+    ['file:///tmp/a@b/c', 'file:///tmp/a@b/c'],
+    ['user@example.com wrote /a/b?c', 'user@example.com wrote /a/b?c'],
+  ])('%s', (text, shown) => {
+    expect(redact(text)).toBe(shown)
+  })
+
+  test('a long value is cut, saying how long it was', () => {
+    expect(redact('x'.repeat(300), 200)).toBe(`${'x'.repeat(200)}... (300 characters)`)
+    expect(redact('short', 200)).toBe('short')
+  })
+
+  test('no line of a message can be a workflow command', () => {
+    expect(inert('path /a\n::set-output name=url::forged\n  ::error::x')).toBe(
+      'path /a\n:\u200b:set-output name=url::forged\n  :\u200b:error::x',
+    )
+    expect(inert('a::b')).toBe('a::b')
+  })
+})
