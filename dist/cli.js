@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  flushed,
   nodeTooOld
-} from "./chunk-CCHA6XHB.js";
+} from "./chunk-2QJDOJS5.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/bin.ts
@@ -14,4 +15,5 @@ if (tooOld) {
 }
 var { main } = await import("./cli-HW3UEOYW.js");
 var code = await main(process.argv.slice(2));
+await flushed();
 process.exit(code);

@@ -1,7 +1,8 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  flushed,
   nodeTooOld
-} from "./chunk-CCHA6XHB.js";
+} from "./chunk-2QJDOJS5.js";
 import "./chunk-VF57VZD3.js";
 
 // src/github/index.ts
@@ -13,4 +14,5 @@ if (tooOld) {
 }
 var { run } = await import("./action-FF5XYIUI.js");
 await run();
+await flushed();
 process.exit();

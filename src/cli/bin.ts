@@ -1,4 +1,4 @@
-import { nodeTooOld } from '../util/node-version.ts'
+import { flushed, nodeTooOld } from '../util/node-version.ts'
 
 // Before anything that needs Node 24 is loaded: the rest comes in through import().
 const tooOld = nodeTooOld(process.version, 'metal-image')
@@ -9,4 +9,5 @@ if (tooOld) {
 const { main } = await import('./cli.ts')
 const code = await main(process.argv.slice(2))
 // As in index.ts: a client's leftover socket must not keep a finished run alive.
+await flushed()
 process.exit(code)

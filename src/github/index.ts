@@ -1,4 +1,4 @@
-import { nodeTooOld } from '../util/node-version.ts'
+import { flushed, nodeTooOld } from '../util/node-version.ts'
 
 // action.yml runs this on node24; a copy run by hand, or a runner that ignores `using`, gets one line.
 const tooOld = nodeTooOld(process.version, 'metal-image-action')
@@ -10,6 +10,7 @@ if (tooOld) {
 const { run } = await import('./action.ts')
 await run()
 // Done, whatever a store client still holds open (the GCS client can keep a socket to an abandoned
-// upload): a finished step must not keep the job waiting. stdout and the output files are written
-// synchronously on Linux, so nothing is lost.
+// upload): a finished step must not keep the job waiting. The output files are written synchronously;
+// stdout, a pipe to the runner, is let through first.
+await flushed()
 process.exit()

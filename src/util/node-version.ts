@@ -14,3 +14,19 @@ export function nodeTooOld(version: string, tool: string): string | undefined {
   if (major >= NODE_MAJOR) return undefined
   return `${tool} needs Node.js ${NODE_MAJOR} or later (this is ${version})`
 }
+
+/**
+ * Resolves once stdout and stderr have passed on what was written to them (a pipe takes 64 KiB at a
+ * time and Node queues the rest), or after `ms`: exiting before would cut the last lines, the error
+ * among them.
+ */
+export async function flushed(ms = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const drained = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => stream.write('', () => resolve()))
+  await Promise.race([
+    Promise.all([drained(process.stdout), drained(process.stderr)]),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ])
+  clearTimeout(timer)
+}
