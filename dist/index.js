@@ -12,7 +12,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-FF5XYIUI.js");
+var { run } = await import("./action-HTGTIA6Y.js");
 await run();
 await flushed();
 process.exit();

@@ -25,6 +25,7 @@ const DIR = 'debian/12'
 const A = testSet('A', '12.0.20261201', ['packages.txt', 'sbom.cdx.json'])
 const B = testSet('B', '12.0.20261202', ['packages.txt', 'contract.json'])
 const C = testSet('C', '12.0.20261203', ['packages.txt'])
+const D = testSet('D', '12.0.20261204', ['packages.txt', 'sbom.cdx.json'])
 const crashScript = resolve(import.meta.dirname, '../helpers/crash-commit.ts')
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'metal-image-commit-'))
@@ -163,4 +164,28 @@ describe('a commit killed (SIGKILL) before any of its changes', () => {
       expect([...outcomes].sort()).toEqual(['A', 'B'])
     },
   )
+
+  test('killed after its last change, before the lock goes: the next run keeps the complete set and commits', async () => {
+    const root = await withA()
+    const dir = join(root, DIR)
+    const child = spawnSync(
+      process.execPath,
+      [crashScript, root, DIR, 'B', B.version, 'packages.txt,contract.json', 'release', 'yes'],
+      { encoding: 'utf8' },
+    )
+    expect(child.signal, child.stderr).toBe('SIGKILL')
+    // B is complete; its journal is still in the lock, A's image still kept aside.
+    const killed = others(folderState(dir))
+    expect({ ...killed, hidden: [] }).toEqual(expectedState(B, [A]))
+    expect(killed.hidden).toContain('.metal-image.lock')
+    for (const next of [C, D]) {
+      let recovered: FolderState | undefined
+      await commitTestSet(await localTransaction(root, DIR), DIR, next, async () => {
+        recovered = others(folderState(dir))
+        return undefined
+      })
+      if (next === C) expect(recovered).toEqual({ ...expectedState(B, [A]), hidden: ['.metal-image.lock'] })
+    }
+    expect(folderState(dir)).toEqual(expectedState(D, [A, B, C]))
+  })
 })

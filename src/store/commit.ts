@@ -402,7 +402,12 @@ export class SetTransaction implements Transaction {
     }
     if (direction === 'forward') {
       log.info(`Finishing the commit another run left unfinished in ${dir}`)
-      for (const step of journal.steps) {
+      // Each path as its last step leaves it, in the journal's order: a step a later one overrides (the
+      // removal of the earlier checksum file, which the new one replaces) is not done again, or it would
+      // take away a file its own step may no longer place (a staged file goes into place only once).
+      const last = new Map(journal.steps.map((step, i) => [step.path, i]))
+      for (const [i, step] of journal.steps.entries()) {
+        if (last.get(step.path) !== i) continue
         if (step.next && step.next.kind !== 'data' && (await objects.placed(step.path, step.next))) continue
         await this.run(step)
       }

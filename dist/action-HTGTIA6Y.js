@@ -22,10 +22,10 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-DYXEUTK6.js";
+} from "./chunk-5VVFXFAQ.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-EC3JNDBU.js";
+import "./chunk-XWNQDY5A.js";
 import {
   errorMessage,
   formatBytes,

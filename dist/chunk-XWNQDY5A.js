@@ -661,7 +661,9 @@ var SetTransaction = class {
     }
     if (direction === "forward") {
       log.info(`Finishing the commit another run left unfinished in ${dir}`);
-      for (const step of journal.steps) {
+      const last = new Map(journal.steps.map((step, i) => [step.path, i]));
+      for (const [i, step] of journal.steps.entries()) {
+        if (last.get(step.path) !== i) continue;
         if (step.next && step.next.kind !== "data" && await objects.placed(step.path, step.next)) continue;
         await this.run(step);
       }

@@ -17,7 +17,7 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-EC3JNDBU.js";
+} from "./chunk-XWNQDY5A.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,

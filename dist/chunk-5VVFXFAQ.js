@@ -19,7 +19,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-EC3JNDBU.js";
+} from "./chunk-XWNQDY5A.js";
 import {
   InputError,
   StageError,
@@ -1760,11 +1760,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-43F7LX35.js");
+      const { S3Store } = await import("./s3-HBCIS6OQ.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-O4RUDT3D.js");
+      const { GcsStore } = await import("./gcs-CU653NQY.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -1778,7 +1778,7 @@ async function findCredentials(value, options = {}) {
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-O4RUDT3D.js");
+  const { findGcsCredentials } = await import("./gcs-CU653NQY.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {

@@ -13,7 +13,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-EC3JNDBU.js";
+} from "./chunk-XWNQDY5A.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,

@@ -9,10 +9,10 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-DYXEUTK6.js";
+} from "./chunk-5VVFXFAQ.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-EC3JNDBU.js";
+import "./chunk-XWNQDY5A.js";
 import {
   InputError,
   errorMessage,
