@@ -12,7 +12,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-HTGTIA6Y.js");
+var { run } = await import("./action-FHZQ3JCQ.js");
 await run();
 await flushed();
 process.exit();

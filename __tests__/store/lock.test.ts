@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -79,6 +79,20 @@ describe('a folder lock on the local file system', () => {
     const log = readFileSync(join(root, 'log'), 'utf8').trim().split('\n')
     for (let i = 0; i < log.length; i += 2) expect(log[i + 1]).toBe(log[i]!.replace('enter', 'exit'))
     expect(existsSync(join(root, PATH))).toBe(false)
+  })
+
+  test('the lock appears with its content or not at all; a second create leaves nothing behind', async () => {
+    const root = fresh()
+    mkdirSync(join(root, 'd'))
+    const [me, other] = [newOwner(3600_000), newOwner(3600_000)]
+    const body = Buffer.from(lockBody(me))
+    // Written aside and linked: a run killed in between leaves a temporary file, never an empty lock.
+    const io = localIO(root, me)
+    expect(await io.create(PATH, body)).toBeDefined()
+    expect(readFileSync(join(root, PATH))).toEqual(body)
+    expect(await localIO(root, other).create(PATH, Buffer.from(lockBody(other)))).toBeUndefined()
+    expect(readFileSync(join(root, PATH))).toEqual(body)
+    expect(readdirSync(join(root, 'd'))).toEqual(['.metal-image.lock'])
   })
 
   test("a dead holder's lock on this machine is taken over at once, with its journal", async () => {

@@ -277,23 +277,27 @@ class LocalLock implements LockIO {
   }
 
   async create(path: string, body: Buffer): Promise<string | undefined> {
-    const full = this.store.resolve(path)
-    const unregister = removeOnExit(full)
+    // Written whole under a temporary name, then linked to the lock's name (which fails if it exists):
+    // a run killed in between leaves a temporary file for the sweep, never an empty lock that nobody
+    // can read and every run waits a lease for.
+    const temp = this.store.resolve(tempName(path, this.owner, 'partial'))
+    const unregister = removeOnExit(temp)
     try {
-      const handle = await open(full, 'wx')
+      const handle = await open(temp, 'wx')
       try {
         await handle.writeFile(body)
         await handle.sync()
       } finally {
         await handle.close()
       }
+      await link(temp, this.store.resolve(path))
     } catch (err) {
-      unregister()
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined
       throw lockError(this.store, path, 'create', err)
+    } finally {
+      await rm(temp, { force: true })
+      unregister()
     }
-    // A lock is not a temporary file to remove on exit: an unfinished commit's journal is in it.
-    unregister()
     return (await this.read(path))?.version
   }
 

@@ -1571,22 +1571,24 @@ var LocalLock = class {
     }
   }
   async create(path6, body) {
-    const full = this.store.resolve(path6);
-    const unregister = removeOnExit(full);
+    const temp = this.store.resolve(tempName(path6, this.owner, "partial"));
+    const unregister = removeOnExit(temp);
     try {
-      const handle = await open(full, "wx");
+      const handle = await open(temp, "wx");
       try {
         await handle.writeFile(body);
         await handle.sync();
       } finally {
         await handle.close();
       }
+      await link(temp, this.store.resolve(path6));
     } catch (err) {
-      unregister();
       if (err.code === "EEXIST") return void 0;
       throw lockError(this.store, path6, "create", err);
+    } finally {
+      await rm(temp, { force: true });
+      unregister();
     }
-    unregister();
     return (await this.read(path6))?.version;
   }
   async replace(path6, body, version) {

@@ -22,7 +22,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-5VVFXFAQ.js";
+} from "./chunk-SJKQT3QO.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
 import "./chunk-XWNQDY5A.js";

@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-5VVFXFAQ.js";
+} from "./chunk-SJKQT3QO.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
 import "./chunk-XWNQDY5A.js";
