@@ -12,7 +12,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-FHZQ3JCQ.js");
+var { run } = await import("./action-FLCH4W5X.js");
 await run();
 await flushed();
 process.exit();

@@ -228,6 +228,37 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
     expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([])
   })
 
+  test('cancelled while the commit runs, before its image: undone; no lock, marker or upload left; "cancelled"', async () => {
+    const destination = `s3://${bucket}/cancelled`
+    await runImage(config({ destination }))
+    const before = await Promise.all((await list('cancelled/')).map(async (k) => [k, md5(await get(k))]))
+    const proxy = await startFaultProxy(target(s))
+    const abort = new AbortController()
+    try {
+      // The commit's first change (the earlier checksum file's removal) hangs: the run is cancelled
+      // there, under the folder's lock, with the image's multipart upload ready to be completed.
+      const first = (r: { method: string; target: string }) =>
+        r.method === 'DELETE' && /\/cancelled\/debian\/12\/img\.tar\.lz4\.md5\?/.test(r.target)
+      proxy.stall(30_000, 1, first)
+      const run = runImage(config({ destination, endpoint: proxy.endpoint }), {
+        storeTuning: quiet,
+        signal: abort.signal,
+      })
+      let settled = false
+      void run.catch(() => {}).finally(() => (settled = true))
+      while (!settled && !proxy.requests.some(first)) await new Promise((r) => setTimeout(r, 20))
+      abort.abort('SIGINT')
+      await expect(run).rejects.toThrow(/^cancelled: nothing was published \(SIGINT\)$/)
+    } finally {
+      await proxy.close()
+    }
+    // The earlier set, whole, and nothing of the cancelled run: no lock, no marker, no unfinished upload.
+    expect(await Promise.all((await list('cancelled/')).map(async (k) => [k, md5(await get(k))]))).toEqual(
+      before,
+    )
+    expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([])
+  })
+
   test('permanent errors fail at once, naming the bucket and where credentials come from, never a secret', async () => {
     const secret = process.env.AWS_SECRET_ACCESS_KEY!
     process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret-at-all'

@@ -17,7 +17,7 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-XWNQDY5A.js";
+} from "./chunk-KIQWOJT7.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,

@@ -22,10 +22,10 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-SJKQT3QO.js";
+} from "./chunk-STALSGD5.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-XWNQDY5A.js";
+import "./chunk-KIQWOJT7.js";
 import {
   errorMessage,
   formatBytes,

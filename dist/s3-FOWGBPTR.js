@@ -13,7 +13,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-XWNQDY5A.js";
+} from "./chunk-KIQWOJT7.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,

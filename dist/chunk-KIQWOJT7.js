@@ -586,30 +586,30 @@ var SetTransaction = class {
     const index = failure.err.stepIndex ?? at;
     const dir = objects.url(folderOf(failure.step.path)) + "/";
     const what = describeFailure(failure.err, failure.step);
-    const cancelled = this.signal.aborted && !(failure.err instanceof StepError);
+    const cancelled = this.signal.aborted;
     const undoable = journal.steps.slice(0, index + 1).every((s) => s.prior !== "lost" || !s.image || journal.phase === "backward");
+    const shield = (fn) => shielded.run(AbortSignal.timeout(this.ctx.finishMs ?? 6e4), fn);
     if (undoable) {
       try {
-        await shielded.run(
-          AbortSignal.timeout(this.ctx.finishMs ?? 6e4),
-          () => this.undo(journal.steps, index + 1)
-        );
-        await lock.release();
-        await this.abort();
-        for (const step of journal.steps)
-          if (step.prior && step.prior !== "lost") await objects.drop(step.prior).catch(() => {
-          });
+        await shield(() => this.undo(journal.steps, index + 1));
+        await shield(async () => {
+          await lock.release();
+          await this.abort();
+          for (const step of journal.steps)
+            if (step.prior && step.prior !== "lost") await objects.drop(step.prior).catch(() => {
+            });
+        });
         if (cancelled) return failure.err;
         return new CommitFailure(`${what}; the earlier set in ${dir} is intact`, { cause: failure.err });
       } catch (undoErr) {
-        await this.leave(journal, lock);
+        await shield(() => this.leave(journal, lock));
         return new CommitFailure(
           `${what}; undoing the commit failed too (${describeFailure(undoErr)}): ${dir} is left between the two sets, without checksum files, and the next run to it restores the earlier set`,
           { cause: failure.err }
         );
       }
     }
-    await this.leave(journal, lock);
+    await shield(() => this.leave(journal, lock));
     return new CommitFailure(
       `${what}; the new image is already in place in ${dir} and a bucket cannot take it back: the folder holds it without checksum files, versions.json may still name the earlier version, and the next run to this folder finishes the set`,
       { cause: failure.err }
