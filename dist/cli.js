@@ -13,7 +13,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-62BMZYCO.js");
+var { main } = await import("./cli-IKADI54X.js");
 var code = await main(process.argv.slice(2));
 await flushed();
 process.exit(code);

@@ -12,7 +12,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-FLCH4W5X.js");
+var { run } = await import("./action-FL7665ON.js");
 await run();
 await flushed();
 process.exit();

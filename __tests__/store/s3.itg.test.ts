@@ -259,6 +259,31 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
     expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([])
   })
 
+  test('cancelled while confirming the lock it just wrote: the lock goes with the run', async () => {
+    const destination = `s3://${bucket}/cancel-lock`
+    const abort = new AbortController()
+    const lockWrite = (r: { method: string; target: string }) =>
+      r.method === 'PUT' && r.target.includes('/cancel-lock/debian/12/.metal-image.lock?')
+    const proxy = await startFaultProxy(target(s))
+    try {
+      const run = runImage(config({ destination, endpoint: proxy.endpoint }), {
+        // A settle time long enough to be cancelled in, as Swift's 1 s is.
+        storeTuning: { ...quiet, settleMs: 3000 },
+        signal: abort.signal,
+      })
+      let settled = false
+      void run.catch(() => {}).finally(() => (settled = true))
+      while (!settled && !proxy.requests.some(lockWrite)) await new Promise((r) => setTimeout(r, 20))
+      await new Promise((r) => setTimeout(r, 300))
+      abort.abort('SIGTERM')
+      await expect(run).rejects.toThrow(/^cancelled: nothing was published \(SIGTERM\)$/)
+    } finally {
+      await proxy.close()
+    }
+    // A run on another machine would otherwise wait out the lease (60 s) for a lock nobody holds.
+    expect((await list('cancel-lock/')).filter((k) => k.endsWith('.metal-image.lock'))).toEqual([])
+  })
+
   test('permanent errors fail at once, naming the bucket and where credentials come from, never a secret', async () => {
     const secret = process.env.AWS_SECRET_ACCESS_KEY!
     process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret-at-all'

@@ -271,11 +271,14 @@ export class SetTransaction implements Transaction {
       failure = { step: journal.steps[Math.min(at, journal.steps.length - 1)]!, err }
     }
     if (!failure) {
-      await lock.release().catch((err: unknown) => {
-        this.ctx.log.warning(
-          `could not release the lock of ${objects.url(journal.steps[0]!.path)}: ${String(err)}`,
-        )
-      })
+      // The set is complete: a signal now must not leave the lock (and its journal) behind.
+      await shielded
+        .run(AbortSignal.timeout(this.ctx.finishMs ?? 60_000), () => lock.release())
+        .catch((err: unknown) => {
+          this.ctx.log.warning(
+            `could not release the lock ${lock.url} (the set is complete; the next run to the folder finds it so): ${String(err)}`,
+          )
+        })
       return
     }
     throw await this.failed(journal, at, failure, lock)

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
 import { mayBeAlive, ownerTag, parseOwnerTag, sameOwner, thisHost, type Owner } from './owner.ts'
+import { shielded } from './retry.ts'
 
 /** The lock object of a folder: one per folder that holds a versions.json. */
 export const LOCK_FILE = '.metal-image.lock'
@@ -119,7 +120,16 @@ export class FolderLock {
         const held =
           version === undefined
             ? undefined
-            : await FolderLock.confirm(io.exact.create, io, path, owner, options, version)
+            : await FolderLock.confirm(io.exact.create, io, path, owner, options, version).catch(
+                async (err: unknown) => {
+                  // Stopped while confirming a lock just written (a bucket's settle time): it holds no
+                  // journal, so it goes, rather than making a run elsewhere wait out its lease.
+                  await shielded
+                    .run(AbortSignal.timeout(10_000), () => io.remove(path, version))
+                    .catch(() => {})
+                  throw err
+                },
+              )
         if (held) return { lock: new FolderLock(io, path, owner, options, held, body), inherited: undefined }
         continue
       }
@@ -186,6 +196,11 @@ export class FolderLock {
     const body = back && parseBody(back.body)
     const mine = body && parseOwnerTag(body.owner)
     return back && mine && sameOwner(mine, owner) ? back.version : undefined
+  }
+
+  /** Where the lock is, for messages. */
+  get url(): string {
+    return this.options.url
   }
 
   /** Throws if the lock may no longer be ours: before each step of a commit. */

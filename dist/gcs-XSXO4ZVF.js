@@ -17,7 +17,7 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-KIQWOJT7.js";
+} from "./chunk-UMLBLO4O.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,

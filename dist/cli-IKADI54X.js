@@ -9,10 +9,10 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-STALSGD5.js";
+} from "./chunk-BIJQKVVQ.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-KIQWOJT7.js";
+import "./chunk-UMLBLO4O.js";
 import {
   InputError,
   errorMessage,

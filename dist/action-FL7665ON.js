@@ -22,10 +22,10 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-STALSGD5.js";
+} from "./chunk-BIJQKVVQ.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-KIQWOJT7.js";
+import "./chunk-UMLBLO4O.js";
 import {
   errorMessage,
   formatBytes,

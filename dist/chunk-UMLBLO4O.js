@@ -149,7 +149,13 @@ var FolderLock = class _FolderLock {
       if (!current) {
         const body = lockBody(owner, options.leaseMs, void 0);
         const version = await io.create(path, encode(body));
-        const held = version === void 0 ? void 0 : await _FolderLock.confirm(io.exact.create, io, path, owner, options, version);
+        const held = version === void 0 ? void 0 : await _FolderLock.confirm(io.exact.create, io, path, owner, options, version).catch(
+          async (err) => {
+            await shielded.run(AbortSignal.timeout(1e4), () => io.remove(path, version)).catch(() => {
+            });
+            throw err;
+          }
+        );
         if (held) return { lock: new _FolderLock(io, path, owner, options, held, body), inherited: void 0 };
         continue;
       }
@@ -204,6 +210,10 @@ var FolderLock = class _FolderLock {
     const body = back && parseBody(back.body);
     const mine = body && parseOwnerTag(body.owner);
     return back && mine && sameOwner(mine, owner) ? back.version : void 0;
+  }
+  /** Where the lock is, for messages. */
+  get url() {
+    return this.options.url;
   }
   /** Throws if the lock may no longer be ours: before each step of a commit. */
   check() {
@@ -547,9 +557,9 @@ var SetTransaction = class {
       failure = { step: journal.steps[Math.min(at, journal.steps.length - 1)], err };
     }
     if (!failure) {
-      await lock.release().catch((err) => {
+      await shielded.run(AbortSignal.timeout(this.ctx.finishMs ?? 6e4), () => lock.release()).catch((err) => {
         this.ctx.log.warning(
-          `could not release the lock of ${objects.url(journal.steps[0].path)}: ${String(err)}`
+          `could not release the lock ${lock.url} (the set is complete; the next run to the folder finds it so): ${String(err)}`
         );
       });
       return;

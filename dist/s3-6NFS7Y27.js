@@ -13,7 +13,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-KIQWOJT7.js";
+} from "./chunk-UMLBLO4O.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
