@@ -12,7 +12,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-FL7665ON.js");
+var { run } = await import("./action-X3MT7VMW.js");
 await run();
 await flushed();
 process.exit();

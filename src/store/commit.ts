@@ -246,7 +246,6 @@ export class SetTransaction implements Transaction {
 
   /** Runs the steps; on failure undoes them, or finishes them, or leaves the journal (see the class). */
   private async apply(journal: Journal, lock: FolderLock): Promise<void> {
-    const { objects } = this.ctx
     let at = 0
     let failure: { step: Step; err: unknown } | undefined
     try {

@@ -13,7 +13,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-UMLBLO4O.js";
+} from "./chunk-D4AKJWM3.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,

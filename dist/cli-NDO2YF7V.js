@@ -9,10 +9,10 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-BIJQKVVQ.js";
+} from "./chunk-QTKGLMC6.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-UMLBLO4O.js";
+import "./chunk-D4AKJWM3.js";
 import {
   InputError,
   errorMessage,

@@ -19,7 +19,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-UMLBLO4O.js";
+} from "./chunk-D4AKJWM3.js";
 import {
   InputError,
   StageError,
@@ -1762,11 +1762,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-6NFS7Y27.js");
+      const { S3Store } = await import("./s3-ICIUKQ2X.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-XSXO4ZVF.js");
+      const { GcsStore } = await import("./gcs-IS7IODN2.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -1780,7 +1780,7 @@ async function findCredentials(value, options = {}) {
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-XSXO4ZVF.js");
+  const { findGcsCredentials } = await import("./gcs-IS7IODN2.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {

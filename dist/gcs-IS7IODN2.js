@@ -17,7 +17,7 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-UMLBLO4O.js";
+} from "./chunk-D4AKJWM3.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,

@@ -532,7 +532,6 @@ var SetTransaction = class {
   }
   /** Runs the steps; on failure undoes them, or finishes them, or leaves the journal (see the class). */
   async apply(journal, lock) {
-    const { objects } = this.ctx;
     let at = 0;
     let failure;
     try {

@@ -22,10 +22,10 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-BIJQKVVQ.js";
+} from "./chunk-QTKGLMC6.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-UMLBLO4O.js";
+import "./chunk-D4AKJWM3.js";
 import {
   errorMessage,
   formatBytes,
