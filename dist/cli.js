@@ -13,7 +13,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-NDO2YF7V.js");
+var { main } = await import("./cli-XQWQ6DZT.js");
 var code = await main(process.argv.slice(2));
 await flushed();
 process.exit(code);

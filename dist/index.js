@@ -12,7 +12,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-X3MT7VMW.js");
+var { run } = await import("./action-M7UC3JIL.js");
 await run();
 await flushed();
 process.exit();

@@ -58,6 +58,29 @@ describe('Tee: chunks given back once every target has written them', () => {
     target.destroy(new Error('the disk is full'))
     await expect(done).rejects.toThrow('the disk is full')
   })
+
+  test('a target whose write fails fails the pipeline with that error, not the "stream destroyed" of the next', async () => {
+    // As the S3 upload does when a part's retries run out: its write fails, and it is destroyed by
+    // aborting the upload, which takes a while; its 'error' comes only then, and a write meanwhile
+    // fails with "Cannot call write after a stream was destroyed".
+    const target = new Writable({
+      write(_chunk, _enc, done) {
+        setTimeout(() => done(new Error('still failing when the upload-timeout budget ran out')), 10)
+      },
+      destroy(err, done) {
+        setTimeout(() => done(err), 100)
+      },
+    })
+    const chunks = async function* () {
+      for (let i = 0; i < 20; i++) {
+        yield Buffer.alloc(10)
+        await sleep(5)
+      }
+    }
+    await expect(pipeline(Readable.from(chunks()), new Tee(target))).rejects.toThrow(
+      /^still failing when the upload-timeout budget ran out$/,
+    )
+  })
 })
 
 describe.skipIf(!requireTool('lz4', 'apt-get install lz4'))(

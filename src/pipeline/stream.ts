@@ -112,6 +112,10 @@ export async function streamRootfs(
     // than the tar reader does; give it a moment to report before blaming the stream.
     await settledWithin(source.exited, 5000)
     if (err instanceof TarFormatError) throw new InputError(source.input, source.value, err.message)
+    // A stage that wrote into the store after the store had failed gets "Cannot call write after a
+    // stream was destroyed"; the store's own error (an upload out of retries) says what went wrong.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_DESTROYED')
+      throw (sink as Writable).errored ?? destination.errored ?? err
     throw err
   } finally {
     stop()

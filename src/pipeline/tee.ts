@@ -36,7 +36,7 @@ export class Tee extends Writable {
         (t) =>
           new Promise<void>((resolve, reject) => {
             t.once('error', reject)
-            t.end((err?: Error | null) => (err ? reject(err) : resolve()))
+            t.end((err?: Error | null) => (err ? reject(t.errored ?? err) : resolve()))
           }),
       ),
     ).then(() => done(), done)
@@ -67,7 +67,9 @@ function writeTo(target: Writable, chunk: Buffer, written?: () => void): Promise
     const onError = (err: Error): void => reject(err)
     target.once('error', onError)
     const ok = target.write(chunk, (err) => {
-      if (err) return reject(err)
+      // A target whose write failed (an upload out of retries) fails the writes queued behind it with
+      // ERR_STREAM_DESTROYED before it emits its error: the error it failed with says what went wrong.
+      if (err) return reject(target.errored ?? err)
       written?.()
     })
     const finish = (): void => {

@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-QTKGLMC6.js";
+} from "./chunk-SFZ4YKE3.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
 import "./chunk-D4AKJWM3.js";

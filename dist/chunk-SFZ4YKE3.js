@@ -5207,7 +5207,7 @@ var Tee = class extends Writable2 {
       this.targets.map(
         (t) => new Promise((resolve8, reject) => {
           t.once("error", reject);
-          t.end((err) => err ? reject(err) : resolve8());
+          t.end((err) => err ? reject(t.errored ?? err) : resolve8());
         })
       )
     ).then(() => done(), done);
@@ -5229,7 +5229,7 @@ function writeTo(target, chunk, written) {
     const onError = (err) => reject(err);
     target.once("error", onError);
     const ok = target.write(chunk, (err) => {
-      if (err) return reject(err);
+      if (err) return reject(target.errored ?? err);
       written?.();
     });
     const finish = () => {
@@ -5308,6 +5308,8 @@ async function streamRootfs(source, destination, { level, checksums, buildInfo, 
   } catch (err) {
     await settledWithin(source.exited, 5e3);
     if (err instanceof TarFormatError) throw new InputError(source.input, source.value, err.message);
+    if (err.code === "ERR_STREAM_DESTROYED")
+      throw sink.errored ?? destination.errored ?? err;
     throw err;
   } finally {
     stop();
