@@ -4,16 +4,22 @@ import {
   flushed,
   nodeTooOld
 } from "./chunk-2QJDOJS5.js";
+import {
+  holdSignals,
+  ignoreClosedOutput
+} from "./chunk-6FYBEWXW.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/bin.ts
+holdSignals();
+ignoreClosedOutput();
 var tooOld = nodeTooOld(process.version, "metal-image");
 if (tooOld) {
   process.stderr.write(`error: ${tooOld}
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-XQWQ6DZT.js");
+var { main } = await import("./cli-X6RDXENZ.js");
 var code = await main(process.argv.slice(2));
 await flushed();
 process.exit(code);

@@ -3,16 +3,22 @@ import {
   flushed,
   nodeTooOld
 } from "./chunk-2QJDOJS5.js";
+import {
+  holdSignals,
+  ignoreClosedOutput
+} from "./chunk-6FYBEWXW.js";
 import "./chunk-VF57VZD3.js";
 
 // src/github/index.ts
+holdSignals();
+ignoreClosedOutput();
 var tooOld = nodeTooOld(process.version, "metal-image-action");
 if (tooOld) {
   process.stdout.write(`::error::${tooOld}
 `);
   process.exit(1);
 }
-var { run } = await import("./action-M7UC3JIL.js");
+var { run } = await import("./action-62LLOHUC.js");
 await run();
 await flushed();
 process.exit();

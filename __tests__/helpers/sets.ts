@@ -50,12 +50,14 @@ export async function localTransaction(
   root: string,
   dir: string,
   wrap: (objects: Objects) => Objects = (o) => o,
-  options: { log?: Log; signal?: AbortSignal; leaseMs?: number } = {},
+  options: { log?: Log; signal?: AbortSignal; leaseMs?: number; outlivesExit?: boolean } = {},
 ): Promise<SetTransaction> {
   const store = new LocalStore(root, 'destination')
   const owner = newOwner(3600_000)
   const staging = new LocalStaging(store, owner)
   await staging.prepare(dir)
+  // As a bucket's staging: what it stages stays when the process ends.
+  if (options.outlivesExit) Object.defineProperty(staging, 'outlivesExit', { value: true })
   return new SetTransaction({
     objects: wrap(new LocalObjects(store, owner)),
     staging,
@@ -88,12 +90,16 @@ export function testSet(name: string, version: string, companions: string[], ima
   return { name, version, image, files }
 }
 
-/** Stages `set` in `dir` and commits it the way publish() does, versions.json included. */
+/**
+ * Stages `set` in `dir` and commits it the way publish() does, versions.json included (in `lockDir`, the
+ * versioned layout's folder above the date folders, when it is not `dir`).
+ */
 export async function commitTestSet(
   tx: SetTransaction,
   dir: string,
   set: TestSet,
   decide?: () => Promise<string | undefined>,
+  lockDir = dir,
 ): Promise<void> {
   const at = (n: string): string => `${dir}/${n}`
   const stream = tx.createWriteStream(at('img.tar.lz4'))
@@ -104,14 +110,14 @@ export async function commitTestSet(
   for (const [name, data] of Object.entries(set.files)) await tx.writeFile(at(name), data)
   const roles = setCommit(['img.tar.lz4', ...Object.keys(set.files)])
   const commit: SetCommit = {
-    lockDir: dir,
+    lockDir,
     image: at('img.tar.lz4'),
     companions: roles.companions.map(at),
     seal: roles.seal.map(at),
     retract: roles.retract.map(at),
     obsolete: roles.obsolete.map(at),
     index: indexUpdate(
-      dir,
+      lockDir,
       { osName: 'debian', osVersion: '12' },
       {
         version: set.version,
@@ -119,7 +125,7 @@ export async function commitTestSet(
         md5: md5(set.image),
         size: set.image.length,
         published: '2026-12-01T00:00:00.000Z',
-        path: 'img.tar.lz4',
+        path: dir === lockDir ? 'img.tar.lz4' : `${dir.slice(lockDir.length + 1)}/img.tar.lz4`,
       },
     ),
     ...(decide ? { decide } : {}),

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { parseTempName } from '../../src/store/owner.ts'
+import { newOwner, parseTempName, tempName } from '../../src/store/owner.ts'
+import { currentNotes } from '../../src/util/cleanup.ts'
 import {
   commitTestSet,
   expectedState,
@@ -187,5 +188,93 @@ describe('a commit killed (SIGKILL) before any of its changes', () => {
       if (next === C) expect(recovered).toEqual({ ...expectedState(B, [A]), hidden: ['.metal-image.lock'] })
     }
     expect(folderState(dir)).toEqual(expectedState(D, [A, B, C]))
+  })
+})
+
+describe('what a run abandoned now would say (cleanup.ts notes, in the cancellation message)', () => {
+  /** The notes about this test's own folder (other tests' transactions note theirs). */
+  const notes = (root: string): string[] => currentNotes().filter((n) => n.includes(root))
+
+  test('a set committed: published, until the run ends', async () => {
+    const root = fresh()
+    const tx = await localTransaction(root, DIR)
+    await commitTestSet(tx, DIR, A)
+    expect(notes(root)).toEqual([`the new set is published in file://${root}/${DIR}/`])
+    // A failure after the commit (the build cache cancelled) does not take it back.
+    await tx.abort()
+    expect(notes(root)).toHaveLength(1)
+    tx.end()
+    expect(notes(root)).toEqual([])
+  })
+
+  test("a bucket's staged uploads: said while they exist, gone with abort()", async () => {
+    const root = fresh()
+    const tx = await localTransaction(root, DIR, undefined, { outlivesExit: true })
+    const stream = tx.createWriteStream(`${DIR}/img.tar.lz4`)
+    await new Promise<void>((resolve) => stream.end('image', () => resolve()))
+    expect(notes(root)).toEqual([
+      `what it uploaded to file://${root}/${DIR}/ is removed by a later run there`,
+    ])
+    await tx.abort()
+    expect(notes(root)).toEqual([])
+  })
+
+  test('staged files removed on exit (local) need no word; a commit replaces the note on uploads', async () => {
+    const root = fresh()
+    const local = await localTransaction(root, DIR)
+    local.createWriteStream(`${DIR}/img.tar.lz4`).destroy()
+    expect(notes(root)).toEqual([])
+    await local.abort()
+    const bucket = await localTransaction(root, DIR, undefined, { outlivesExit: true })
+    await commitTestSet(bucket, DIR, B)
+    expect(notes(root)).toEqual([`the new set is published in file://${root}/${DIR}/`])
+    bucket.end()
+  })
+})
+
+describe("the versioned layout: a dead run's leftovers in another date folder", () => {
+  test("go with the next commit to any date; a live run's stay", async () => {
+    const root = fresh()
+    const dead = { ...newOwner(3600_000), pid: spawnSync('true').pid!, start: 1 }
+    const alive = newOwner(3600_000)
+    const at = (date: string, owner: typeof dead, kind: 'partial' | 'previous') => {
+      mkdirSync(join(root, DIR, date), { recursive: true })
+      const name = tempName(`${DIR}/${date}/img.tar.lz4`, owner, kind)
+      writeFileSync(join(root, name), 'partial image')
+      return name.slice(name.lastIndexOf('/') + 1)
+    }
+    const leftover = at('20261201', dead, 'partial')
+    const aside = at('20261130', dead, 'previous')
+    const live = at('20261129', alive, 'partial')
+    writeFileSync(join(root, DIR, '20261201', 'img.tar.lz4'), 'an image published that day')
+    const lines: string[] = []
+    const log = {
+      info: (m: string) => void lines.push(m),
+      warning: (m: string) => void lines.push(m),
+      debug: () => {},
+      group: <T>(_n: string, fn: () => Promise<T>) => fn(),
+    }
+    await commitTestSet(
+      await localTransaction(root, `${DIR}/20261202`, undefined, { log }),
+      `${DIR}/20261202`,
+      C,
+      undefined,
+      DIR,
+    )
+    expect(readdirSync(join(root, DIR, '20261201'))).toEqual(['img.tar.lz4'])
+    expect(readdirSync(join(root, DIR, '20261130'))).toEqual([])
+    expect(readdirSync(join(root, DIR, '20261129'))).toEqual([live])
+    expect(readdirSync(join(root, DIR, '20261202')).sort()).toEqual([
+      'img.tar.lz4',
+      'img.tar.lz4.md5',
+      'packages.txt',
+    ])
+    expect(
+      lines
+        .find((l) => l.startsWith('Removed what runs that ended left'))
+        ?.split(': ')[1]
+        ?.split(', ')
+        .sort(),
+    ).toEqual([`20261130/${aside}`, `20261201/${leftover}`])
   })
 })

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parseInputs } from '../../src/config/parse.ts'
 import { type InputName } from '../../src/config/inputs.ts'
 import { runImage } from '../../src/app/run.ts'
+import { newOwner, tempName } from '../../src/store/owner.ts'
 import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { parseFrame } from '../helpers/frame.ts'
 import { startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator.ts'
@@ -158,5 +159,17 @@ describe.skipIf(!emulator)('publishing to Google Cloud Storage (firebase-tools e
     )
     expect(place?.target).toMatch(/ifGenerationMatch=0/)
     expect(await list('versioned/')).toContain('versioned/debian/12/20261201/img.tar.lz4')
+  })
+
+  test("versioned layout: a dead run's temporary object in another date folder goes with the next run to any date", async () => {
+    const dead = { ...newOwner(3600_000), pid: spawnSync('true').pid!, start: 1 }
+    const leftover = tempName('leftover/debian/12/20261201/img.tar.lz4', dead, 'partial')
+    await storage.bucket(bucket).file(leftover).save('a partial image')
+    await runImage(config({ destination: `gs://${bucket}/leftover`, layout: 'versioned', date: '20261202' }))
+    expect(await list('leftover/')).toEqual([
+      'leftover/debian/12/20261202/img.tar.lz4',
+      'leftover/debian/12/20261202/img.tar.lz4.md5',
+      'leftover/debian/12/versions.json',
+    ])
   })
 })

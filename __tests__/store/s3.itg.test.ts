@@ -6,7 +6,9 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
+  CreateMultipartUploadCommand,
   GetObjectCommand,
+  PutObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -19,6 +21,8 @@ import { runImage } from '../../src/app/run.ts'
 import type { RunOptions } from '../../src/app/run-options.ts'
 import { PART_SIZE } from '../../src/store/s3-client.ts'
 import { S3Store } from '../../src/store/s3.ts'
+import { newOwner, tempName } from '../../src/store/owner.ts'
+import { spawnSync } from 'node:child_process'
 import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { parseFrame } from '../helpers/frame.ts'
 import { binariesRootfs } from '../helpers/rootfs.ts'
@@ -338,5 +342,30 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
     )
     expect(twice.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
     expect(twice.filter((r) => r.status === 'fulfilled' && r.value.files.length === 0)).toHaveLength(1)
+  })
+
+  test("versioned layout: a dead run's upload in another date folder goes with the next run to any date", async () => {
+    // A run killed while it uploaded the image of 20261201: its multipart upload and the marker with its id.
+    const dead = { ...newOwner(3600_000), pid: spawnSync('true').pid!, start: 1 }
+    const key = 'leftover/debian/12/20261201/img.tar.lz4'
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))
+    const marker = tempName(key, dead, 'upload')
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: marker, Body: UploadId }))
+    const uploads = async () =>
+      (
+        (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'leftover/' })))
+          .Uploads ?? []
+      ).map((u) => u.UploadId)
+    expect(await uploads()).toEqual([UploadId])
+    await runImage(
+      config({ destination: `s3://${bucket}/leftover`, layout: 'versioned', date: '20261202' }),
+      { storeTuning: quiet },
+    )
+    expect(await list('leftover/')).toEqual([
+      'leftover/debian/12/20261202/img.tar.lz4',
+      'leftover/debian/12/20261202/img.tar.lz4.md5',
+      'leftover/debian/12/versions.json',
+    ])
+    expect(await uploads()).toEqual([])
   })
 })

@@ -132,6 +132,8 @@ export async function promote(config: PromoteConfig, store: Store, log: Log): Pr
   } catch (err) {
     await tx.abort()
     throw err
+  } finally {
+    tx.end()
   }
 }
 

@@ -69,6 +69,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
   let cleaned: Promise<void> | undefined
   const cleanup = (): Promise<void> => (cleaned ??= source?.cleanup() ?? Promise.resolve())
   let test: ImageTest | undefined
+  let publishedIn: string | undefined
   try {
     const built = config.source.kind === 'build' ? config.source.build : undefined
     const cache: CacheState | undefined =
@@ -128,6 +129,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
       )
     })
     if (typeof files === 'string') return raced(plan, store, files, streamed, phases)
+    publishedIn = store.url(plan.imageDir)
 
     // The image is out; a cache that cannot be saved costs the next build time, not this one.
     const cacheNote =
@@ -160,6 +162,14 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     await tx.abort()
     // A commit that failed says itself what it left where.
     if (err instanceof CommitFailure) throw err
+    if (publishedIn) {
+      const what = signal.aborted ? `cancelled (${String(signal.reason)})` : errorMessage(err)
+      throw new StageError(
+        signal.aborted ? 'cancel' : 'publish',
+        `${what} after the new set was published in ${publishedIn}/`,
+        { cause: err },
+      )
+    }
     if (signal.aborted)
       throw new StageError('cancel', `cancelled: nothing was published (${String(signal.reason)})`)
     if (stop.aborted) throw new StageError('store', `${errorMessage(stop.reason)}: nothing was published`)
@@ -168,6 +178,7 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     await test?.close()
     databases.dispose()
     await cleanup()
+    tx.end()
   }
 }
 

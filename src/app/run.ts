@@ -1,6 +1,7 @@
 import type { Config } from '../config/types.ts'
 import { findCredentials, openStore } from '../store/open.ts'
 import { currentNotes, runExitCleanups } from '../util/cleanup.ts'
+import { takeHeldSignal } from '../util/entry.ts'
 import { errorMessage, StageError } from '../util/errors.ts'
 import { silentLog } from '../util/log.ts'
 import { promote } from './promote.ts'
@@ -84,6 +85,9 @@ export async function withCancellation<T>(
   }
   process.on('SIGINT', cancel)
   process.on('SIGTERM', cancel)
+  // A signal while the modules loaded (entry.ts): the run starts cancelled.
+  const early = takeHeldSignal()
+  if (early) cancel(early)
   try {
     return await abandonAfter(
       fn(abort.signal),

@@ -1,4 +1,8 @@
+import { holdSignals, ignoreClosedOutput } from '../util/entry.ts'
 import { flushed, nodeTooOld } from '../util/node-version.ts'
+
+holdSignals()
+ignoreClosedOutput()
 
 // Before anything that needs Node 24 is loaded: the rest comes in through import().
 const tooOld = nodeTooOld(process.version, 'metal-image')

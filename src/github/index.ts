@@ -1,4 +1,8 @@
+import { holdSignals, ignoreClosedOutput } from '../util/entry.ts'
 import { flushed, nodeTooOld } from '../util/node-version.ts'
+
+holdSignals()
+ignoreClosedOutput()
 
 // action.yml runs this on node24; a copy run by hand, or a runner that ignores `using`, gets one line.
 const tooOld = nodeTooOld(process.version, 'metal-image-action')

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { execa } from 'execa'
 import type { Log } from '../util/log.ts'
 import type { BuildxInfo } from './build-cache.ts'
-import { DOCKER } from './docker.ts'
+import { DOCKER, dockerOnExit } from './docker.ts'
 import { exportImage } from './image-fs.ts'
 import type { OpenedSource } from './opened.ts'
 
@@ -11,8 +11,13 @@ import type { OpenedSource } from './opened.ts'
  * name); built() removes it again, and with it the image, which no name holds any more.
  */
 export function temporaryImageName(kind: string): string {
-  return `metal-image-build/${randomBytes(8).toString('hex')}:${kind}`
+  const name = `metal-image-build/${randomBytes(8).toString('hex')}:${kind}`
+  pending.set(name, dockerOnExit(['rmi', '--no-prune', name]))
+  return name
 }
+
+/** The temporary names not removed yet, each with what forgets its removal on exit. */
+const pending = new Map<string, () => void>()
 
 /**
  * Builds that leave their image in the engine (the legacy builder; BuildKit's docker driver, whose image
@@ -67,5 +72,7 @@ export function buildsIntoEngine(builder: BuildxInfo, attestations: number): boo
 
 /** Best effort, and bounded: a daemon that does not answer must not hold up the end of the run. */
 export async function untag(tag: string): Promise<void> {
+  pending.get(tag)?.()
+  pending.delete(tag)
   await execa(DOCKER, ['rmi', '--no-prune', tag], { reject: false, stdin: 'ignore', timeout: 30_000 })
 }

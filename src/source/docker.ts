@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -6,10 +6,20 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Readable } from 'node:stream'
 import { execa } from 'execa'
+import { onExit } from '../util/cleanup.ts'
 import { StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
 
 export const DOCKER = 'docker'
+
+/**
+ * Runs `docker args` (a removal) when the process exits before the returned function is called: what a
+ * run made in the engine must not outlive a run that crashed or was abandoned. Bounded: exit waits for it.
+ */
+export function dockerOnExit(args: string[]): () => void {
+  return onExit(() => void spawnSync(DOCKER, args, { stdio: 'ignore', timeout: 10_000 }))
+}
+
 /** Enough of a failing build's output to show the failing step and its error. */
 const TAIL_LINES = 25
 

@@ -3,7 +3,7 @@ import { execa } from 'execa'
 import { ChunkPool } from '../util/chunk-pool.ts'
 import { errorMessage, InputError, StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
-import { DOCKER, lastLine, processExit, runDocker, stopThen, type Finished } from './docker.ts'
+import { DOCKER, dockerOnExit, lastLine, processExit, runDocker, stopThen, type Finished } from './docker.ts'
 import { EngineError, engineGet, localEngineSocket } from './engine.ts'
 import type { OpenedSource } from './opened.ts'
 
@@ -29,7 +29,9 @@ export async function exportContainer(
   if (created.exitCode !== 0)
     throw new InputError('image', image, `docker create failed: ${lastLine(String(created.stderr))}`)
   const container = String(created.stdout).trim()
+  const forget = dockerOnExit(['rm', '--force', container])
   const removeContainer = async (): Promise<void> => {
+    forget()
     // Bounded like untag() (built-image.ts): cleanup must end even when the daemon does not answer.
     await execa(DOCKER, ['rm', '--force', container], { reject: false, stdin: 'ignore', timeout: 30_000 })
   }

@@ -10,7 +10,7 @@ export interface BucketClient {
   /** Writes small content with its md5, which the store checks. */
   write(path: string, data: Uint8Array): Promise<unknown>
   delete(path: string): Promise<void>
-  listing(dir: string): Promise<{ objects: { name: string; modified?: number }[] }>
+  listing(dir: string, deep?: boolean): Promise<{ objects: { name: string; modified?: number }[] }>
 }
 
 /**
@@ -46,8 +46,8 @@ export abstract class BucketObjects<C extends BucketClient> implements Objects {
     return this.s.delete(path)
   }
 
-  async list(dir: string): Promise<{ name: string; modified?: number }[]> {
-    return (await this.s.listing(dir)).objects
+  async list(dir: string, deep = false): Promise<{ name: string; modified?: number }[]> {
+    return (await this.s.listing(dir, deep)).objects
   }
 
   async place(path: string, staged: Staged, exclusive: boolean): Promise<void> {

@@ -82,6 +82,9 @@ export class SetTransaction implements Transaction {
   /** Set once a journal that names the staged files was left behind: they are no longer ours to remove. */
   private handedOver = false
   private done = false
+  private published = false
+  /** Ends the note on what an abandoned run would leave (the staged uploads, then the published set). */
+  private unnote: (() => void) | undefined
 
   constructor(ctx: CommitContext) {
     this.ctx = ctx
@@ -89,6 +92,7 @@ export class SetTransaction implements Transaction {
   }
 
   createWriteStream(path: string): Writable {
+    this.noteStaged(path)
     const stream = this.ctx.staging.createWriteStream(path)
     const staged = new Promise<Staged>((resolve, reject) => {
       let finished = false
@@ -107,12 +111,14 @@ export class SetTransaction implements Transaction {
   }
 
   async writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    this.noteStaged(path)
     const staged = this.ctx.staging.writeFile(path, typeof data === 'string' ? Buffer.from(data) : data)
     this.staged.set(path, staged)
     await staged
   }
 
   async copy(from: string, to: string): Promise<string> {
+    this.noteStaged(to)
     const copied = this.ctx.staging.copy(from, to)
     this.staged.set(
       to,
@@ -154,7 +160,7 @@ export class SetTransaction implements Transaction {
     let steps: Step[] = []
     try {
       // Best effort: leftovers that stay are removed by a later run.
-      await this.sweep(folders([lockPath, ...news.keys()])).catch((err: unknown) =>
+      await this.sweep(set.lockDir, folders([...news.keys()])).catch((err: unknown) =>
         log.warning(
           `could not look for what runs that ended left in ${objects.url(set.lockDir)}/: ${String(err)}`,
         ),
@@ -181,6 +187,8 @@ export class SetTransaction implements Transaction {
       throw err
     }
     const journal: Journal = { v: 1, phase: 'backward', steps }
+    // From here the journal, not the note on staged uploads, says what is left.
+    this.end()
     const unnote = noteWhileRunning(
       `the commit to ${objects.url(set.lockDir)}/ was under way: the next run to that folder finishes or undoes it`,
     )
@@ -189,6 +197,8 @@ export class SetTransaction implements Transaction {
     } finally {
       unnote()
     }
+    this.published = true
+    this.note(`the new set is published in ${objects.url(folderOf(set.image))}/`)
     // The earlier files kept aside are no longer needed.
     for (const step of journal.steps)
       if (step.prior && step.prior !== 'lost') await objects.drop(step.prior).catch(() => {})
@@ -432,34 +442,44 @@ export class SetTransaction implements Transaction {
     }
   }
 
-  /** Removes what dead runs left in the folders (never a live run's files: owner.ts). */
-  private async sweep(dirs: string[]): Promise<void> {
+  /**
+   * Removes what dead runs left in the lock's folder and the set's folders (never a live run's files:
+   * owner.ts). Where the set's folder lies below the lock's (the versioned layout's date folders), every
+   * folder below it is looked at, in one listing: a run killed while it published for one date left its
+   * files in a folder that no later run publishes to.
+   */
+  private async sweep(lockDir: string, setDirs: string[]): Promise<void> {
     const { objects, owner, log } = this.ctx
     const now = Date.now()
-    for (const dir of dirs) {
+    const below = (dir: string): boolean => dir.startsWith(lockDir ? `${lockDir}/` : '') && dir !== lockDir
+    const deep = setDirs.some(below)
+    for (const dir of [lockDir, ...setDirs.filter((d) => d !== lockDir && !(deep && below(d)))]) {
       const removed: string[] = []
       const referenced = new Set<string>()
-      for (const { name, modified } of await objects.list(dir)) {
+      const listDeep = deep && dir === lockDir
+      for (const { name: relative, modified } of await objects.list(dir, listDeep)) {
+        const name = relative.slice(relative.lastIndexOf('/') + 1)
+        const path = dir ? `${dir}/${relative}` : relative
         const temp = parseTempName(name)
-        const path = dir ? `${dir}/${name}` : name
         if (temp) {
           if (sameOwner(temp.owner, owner) || mayBeAlive(temp.owner, now)) {
             if (temp.kind === 'upload') referenced.add(path)
             continue
           }
           await objects.removeTemp(path, temp.kind).then(
-            () => removed.push(name),
+            () => removed.push(relative),
             (err: unknown) =>
               log.warning(`could not remove ${objects.url(path)}, left by a run that ended: ${String(err)}`),
           )
         } else if (isLegacyTemp(name) && modified !== undefined && now - modified > LEGACY_TEMP_AGE_MS) {
           await objects.remove(path).then(
-            () => removed.push(name),
+            () => removed.push(relative),
             () => {},
           )
         }
       }
-      if (objects.sweepUploads) removed.push(...(await objects.sweepUploads(dir, referenced).catch(() => [])))
+      if (objects.sweepUploads)
+        removed.push(...(await objects.sweepUploads(dir, referenced, listDeep).catch(() => [])))
       if (removed.length > 0)
         log.info(`Removed what runs that ended left in ${objects.url(dir)}/: ${removed.join(', ')}`)
     }
@@ -473,6 +493,23 @@ export class SetTransaction implements Transaction {
       if (s) await this.ctx.objects.drop(s).catch(() => {})
     }
     this.staged.clear()
+    if (!this.published) this.end()
+  }
+
+  end(): void {
+    this.unnote?.()
+    this.unnote = undefined
+  }
+
+  /** What a run abandoned now would leave: uploads on a bucket are not removed on exit (cleanup.ts). */
+  private noteStaged(path: string): void {
+    if (this.unnote || !this.ctx.staging.outlivesExit) return
+    this.note(`what it uploaded to ${this.ctx.objects.url(folderOf(path))}/ is removed by a later run there`)
+  }
+
+  private note(text: string): void {
+    this.end()
+    this.unnote = noteWhileRunning(text)
   }
 }
 

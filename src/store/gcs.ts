@@ -227,8 +227,10 @@ export class GcsStore implements Store {
     return (await this.listing(prefix)).folders
   }
 
+  /** The objects and folders directly under a folder; `deep`: every object below it, and no folders. */
   async listing(
     prefix: string,
+    deep = false,
   ): Promise<{ folders: string[]; objects: { name: string; modified?: number }[] }> {
     const base = prefix ? `${this.key(prefix)}/` : this.prefix ? `${this.prefix}/` : ''
     const folders: string[] = []
@@ -238,7 +240,7 @@ export class GcsStore implements Store {
       const [files, next, response] = await this.call(`listing ${this.url(prefix)}/`, () =>
         this.storage
           .bucket(this.bucket)
-          .getFiles({ prefix: base, delimiter: '/', autoPaginate: false, pageToken }),
+          .getFiles({ prefix: base, ...(deep ? {} : { delimiter: '/' }), autoPaginate: false, pageToken }),
       )
       for (const p of (response as { prefixes?: string[] })?.prefixes ?? [])
         folders.push(p.slice(base.length, -1))
@@ -432,6 +434,7 @@ class GcsLock implements LockIO {
 
 /** How files are staged on GCS: the image as a resumable upload to a temporary object, small files in memory. */
 class GcsStaging implements Staging {
+  readonly outlivesExit = true
   private readonly s: GcsStore
   private readonly owner: Owner
   private readonly uploads = new Set<TempUpload>()

@@ -186,12 +186,17 @@ export class LocalObjects implements Objects {
     })
   }
 
-  async list(dir: string): Promise<{ name: string; modified?: number }[]> {
+  async list(dir: string, deep = false): Promise<{ name: string; modified?: number }[]> {
     const full = this.store.resolve(dir)
     const entries = await readdir(full, { withFileTypes: true }).catch(() => [])
     const files: { name: string; modified?: number }[] = []
     for (const e of entries) {
-      if (e.isDirectory()) continue
+      if (e.isDirectory()) {
+        if (deep)
+          for (const f of await this.list(dir ? `${dir}/${e.name}` : e.name, true))
+            files.push({ ...f, name: `${e.name}/${f.name}` })
+        continue
+      }
       const info = await lstat(join(full, e.name)).catch(() => undefined)
       if (info) files.push({ name: e.name, modified: info.mtimeMs })
     }

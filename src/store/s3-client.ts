@@ -254,9 +254,10 @@ export class S3Bucket {
     return (await this.listing(prefix)).folders
   }
 
-  /** The objects and folders directly under a folder. */
+  /** The objects and folders directly under a folder; `deep`: every object below it, and no folders. */
   async listing(
     prefix: string,
+    deep = false,
   ): Promise<{ folders: string[]; objects: { name: string; modified?: number }[] }> {
     const base = prefix ? `${this.key(prefix)}/` : this.prefix ? `${this.prefix}/` : ''
     const folders: string[] = []
@@ -268,7 +269,7 @@ export class S3Bucket {
           new ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: base,
-            Delimiter: '/',
+            Delimiter: deep ? undefined : '/',
             ContinuationToken: token,
           }),
           { abortSignal },

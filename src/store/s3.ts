@@ -179,7 +179,7 @@ class S3Objects extends BucketObjects<S3Bucket> {
    * Uploads under the folder that no live run's marker names and that are a day old: a run killed between
    * starting an upload and recording its id left them.
    */
-  async sweepUploads(dir: string, referenced: Set<string>): Promise<string[]> {
+  async sweepUploads(dir: string, referenced: Set<string>, deep = false): Promise<string[]> {
     const s = this.s
     const live = new Set<string>()
     for (const marker of referenced) {
@@ -196,7 +196,7 @@ class S3Objects extends BucketObjects<S3Bucket> {
           new ListMultipartUploadsCommand({
             Bucket: s.bucket,
             Prefix: prefix,
-            Delimiter: '/',
+            Delimiter: deep ? undefined : '/',
             KeyMarker: keyMarker,
             UploadIdMarker: idMarker,
           }),
@@ -290,6 +290,7 @@ class S3Lock implements LockIO {
 
 /** How files are staged on S3: the image as a multipart upload, small files in memory, copies as temporary objects. */
 class S3Staging implements Staging {
+  readonly outlivesExit = true
   private readonly s: S3Bucket
   private readonly owner: Owner
   private readonly uploads = new Set<MultipartUpload>()

@@ -43,6 +43,11 @@ export interface Transaction {
   /** Puts the set in place, all or nothing (see commit.ts for the order and what a reader sees). */
   commit(set: SetCommit): Promise<CommitOutcome>
   abort(): Promise<void>
+  /**
+   * The run is over: what it would say if it were abandoned now (the set it published, the uploads it
+   * staged; cleanup.ts's notes) no longer applies.
+   */
+  end(): void
 }
 
 /**
@@ -120,8 +125,11 @@ export interface Objects {
   put(path: string, data: Uint8Array): Promise<void>
   /** Removes a file; no error when there is none. */
   remove(path: string): Promise<void>
-  /** The files directly in a folder (hidden ones too), with their modification time where known. */
-  list(dir: string): Promise<{ name: string; modified?: number }[]>
+  /**
+   * The files directly in a folder (hidden ones too), with their modification time where known; `deep`:
+   * those in its folders too, named by their path below it.
+   */
+  list(dir: string, deep?: boolean): Promise<{ name: string; modified?: number }[]>
   /** Puts staged content under its final name (`exclusive`: only if the name is free). */
   place(path: string, staged: Staged, exclusive: boolean): Promise<void>
   /** Whether the final name holds that staged content. */
@@ -133,7 +141,7 @@ export interface Objects {
   /** Removes another run's leftover temporary file or upload. */
   removeTemp(path: string, kind: TempKind): Promise<void>
   /** Removes uploads a dead run left that no temporary name records (S3), returning what it removed. */
-  sweepUploads?(dir: string, referenced: Set<string>): Promise<string[]>
+  sweepUploads?(dir: string, referenced: Set<string>, deep?: boolean): Promise<string[]>
 }
 
 /** How a kind of store stages files before a commit. */
@@ -149,4 +157,9 @@ export interface Staging {
   handOver(staged: Staged): void
   /** Gives up streams not finished yet (aborts uploads). */
   discard(): Promise<void>
+  /**
+   * Whether what it stages outlives a process that ends without removing it (a bucket's uploads): the
+   * next run to the folder removes it then. Local temporary files are removed on exit.
+   */
+  readonly outlivesExit?: boolean
 }

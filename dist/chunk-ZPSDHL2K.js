@@ -19,7 +19,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-D4AKJWM3.js";
+} from "./chunk-4ZHQSQUC.js";
 import {
   InputError,
   StageError,
@@ -32,6 +32,9 @@ import {
   isSystemError,
   silentLog
 } from "./chunk-FOQQ3UV7.js";
+import {
+  takeHeldSignal
+} from "./chunk-6FYBEWXW.js";
 import {
   readAheadOnThread
 } from "./chunk-TE56CBLR.js";
@@ -546,7 +549,7 @@ var require_cross_spawn = __commonJS({
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
-    function spawnSync3(command, args, options) {
+    function spawnSync4(command, args, options) {
       const parsed = parse2(command, args, options);
       const result = cp.spawnSync(parsed.command, parsed.args, parsed.options);
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
@@ -554,7 +557,7 @@ var require_cross_spawn = __commonJS({
     }
     module.exports = spawn5;
     module.exports.spawn = spawn5;
-    module.exports.sync = spawnSync3;
+    module.exports.sync = spawnSync4;
     module.exports._parse = parse2;
     module.exports._enoent = enoent;
   }
@@ -1494,12 +1497,17 @@ var LocalObjects = class {
       if (err.code !== "ENOENT") throw err;
     });
   }
-  async list(dir) {
+  async list(dir, deep = false) {
     const full = this.store.resolve(dir);
     const entries = await readdir(full, { withFileTypes: true }).catch(() => []);
     const files = [];
     for (const e of entries) {
-      if (e.isDirectory()) continue;
+      if (e.isDirectory()) {
+        if (deep)
+          for (const f of await this.list(dir ? `${dir}/${e.name}` : e.name, true))
+            files.push({ ...f, name: `${e.name}/${f.name}` });
+        continue;
+      }
       const info = await lstat(join3(full, e.name)).catch(() => void 0);
       if (info) files.push({ name: e.name, modified: info.mtimeMs });
     }
@@ -1762,11 +1770,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-ICIUKQ2X.js");
+      const { S3Store } = await import("./s3-3XZEWW67.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-IS7IODN2.js");
+      const { GcsStore } = await import("./gcs-ED26E3EU.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -1775,12 +1783,12 @@ async function findCredentials(value, options = {}) {
   const destination = parseDestination(value);
   if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
   if (destination.kind === "s3") {
-    const { findS3Credentials } = await import("./s3-client-N3FIO4QM.js");
+    const { findS3Credentials } = await import("./s3-client-XT6YEGPD.js");
     return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-IS7IODN2.js");
+  const { findGcsCredentials } = await import("./gcs-ED26E3EU.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {
@@ -2044,6 +2052,8 @@ async function promote(config, store, log) {
   } catch (err) {
     await tx.abort();
     throw err;
+  } finally {
+    tx.end();
   }
 }
 async function pickVersion(config, store, fromDir) {
@@ -13541,12 +13551,12 @@ async function saveBuildCache(dir, key, log) {
 }
 async function treeSize(dir) {
   let total = 0;
-  const pending = [dir];
-  while (pending.length > 0) {
-    const current = pending.pop();
+  const pending2 = [dir];
+  while (pending2.length > 0) {
+    const current = pending2.pop();
     for (const entry of await readdir2(current, { withFileTypes: true })) {
       const path6 = join5(current, entry.name);
-      if (entry.isDirectory()) pending.push(path6);
+      if (entry.isDirectory()) pending2.push(path6);
       else if (entry.isFile()) total += (await lstat2(path6)).size;
     }
   }
@@ -13617,9 +13627,9 @@ async function contextDigest(contextDir, dockerfile) {
 async function* contextEntries(contextDir, dockerfile) {
   const root = resolve4(contextDir);
   const matcher = new IgnoreMatcher(await readIgnoreFile(root, dockerfile));
-  const pending = [""];
-  while (pending.length > 0) {
-    const rel = pending.pop();
+  const pending2 = [""];
+  while (pending2.length > 0) {
+    const rel = pending2.pop();
     const entries = await readdir3(join6(root, rel), { withFileTypes: true }).catch((err) => {
       throw new StageError(
         "cache",
@@ -13655,7 +13665,7 @@ async function* contextEntries(contextDir, dockerfile) {
         yield { type: "other", path: path6, mode: info.mode.toString(8) };
       }
     }
-    for (const dir of subdirs.reverse()) pending.push(dir);
+    for (const dir of subdirs.reverse()) pending2.push(dir);
   }
 }
 function compareNames(a2, b) {
@@ -13781,7 +13791,7 @@ function buildArgs(config) {
 }
 
 // src/source/docker.ts
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync as spawnSync3 } from "node:child_process";
 import { closeSync as closeSync2, constants as constants5, mkdtempSync as mkdtempSync3, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir as tmpdir4 } from "node:os";
@@ -13789,6 +13799,9 @@ import { join as join7 } from "node:path";
 import { createInterface as createInterface2 } from "node:readline";
 import { Readable as Readable4 } from "node:stream";
 var DOCKER = "docker";
+function dockerOnExit(args) {
+  return onExit(() => void spawnSync3(DOCKER, args, { stdio: "ignore", timeout: 1e4 }));
+}
 var TAIL_LINES = 25;
 function runDocker(args, options) {
   const os = options.stdout === "fd" ? osPipe() : void 0;
@@ -14253,7 +14266,9 @@ async function exportContainer(image, platform2, log, signal) {
   if (created.exitCode !== 0)
     throw new InputError("image", image, `docker create failed: ${lastLine(String(created.stderr))}`);
   const container = String(created.stdout).trim();
+  const forget = dockerOnExit(["rm", "--force", container]);
   const removeContainer = async () => {
+    forget();
     await execa(DOCKER, ["rm", "--force", container], { reject: false, stdin: "ignore", timeout: 3e4 });
   };
   try {
@@ -14491,8 +14506,11 @@ async function inspect3(image, signal) {
 
 // src/source/built-image.ts
 function temporaryImageName(kind) {
-  return `metal-image-build/${randomBytes2(8).toString("hex")}:${kind}`;
+  const name = `metal-image-build/${randomBytes2(8).toString("hex")}:${kind}`;
+  pending.set(name, dockerOnExit(["rmi", "--no-prune", name]));
+  return name;
 }
+var pending = /* @__PURE__ */ new Map();
 async function exportBuilt(image, what2, log, signal) {
   const { tag } = what2;
   try {
@@ -14517,6 +14535,8 @@ function buildsIntoEngine(builder, attestations) {
   return builder.driver === "docker" && attestations === 0;
 }
 async function untag(tag) {
+  pending.get(tag)?.();
+  pending.delete(tag);
   await execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore", timeout: 3e4 });
 }
 
@@ -15765,6 +15785,7 @@ async function publish(config, store, options) {
   let cleaned;
   const cleanup = () => cleaned ??= source?.cleanup() ?? Promise.resolve();
   let test;
+  let publishedIn;
   try {
     const built = config.source.kind === "build" ? config.source.build : void 0;
     const cache = config.cache && built ? await phases.group(
@@ -15823,6 +15844,7 @@ async function publish(config, store, options) {
       );
     });
     if (typeof files === "string") return raced(plan, store, files, streamed, phases);
+    publishedIn = store.url(plan.imageDir);
     const cacheNote = cache && built ? await phases.group("Build cache", () => saveCache(cache, opened, built, log, signal)) : void 0;
     return {
       ...imageFacts(plan, store, streamed),
@@ -15849,6 +15871,14 @@ async function publish(config, store, options) {
   } catch (err) {
     await tx.abort();
     if (err instanceof CommitFailure) throw err;
+    if (publishedIn) {
+      const what2 = signal.aborted ? `cancelled (${String(signal.reason)})` : errorMessage(err);
+      throw new StageError(
+        signal.aborted ? "cancel" : "publish",
+        `${what2} after the new set was published in ${publishedIn}/`,
+        { cause: err }
+      );
+    }
     if (signal.aborted)
       throw new StageError("cancel", `cancelled: nothing was published (${String(signal.reason)})`);
     if (stop.aborted) throw new StageError("store", `${errorMessage(stop.reason)}: nothing was published`);
@@ -15857,6 +15887,7 @@ async function publish(config, store, options) {
     await test?.close();
     databases.dispose();
     await cleanup();
+    tx.end();
   }
 }
 async function testImage(test, mode, phases) {
@@ -16064,6 +16095,8 @@ async function withCancellation(fn, graceMs = STOP_GRACE_MS) {
   };
   process.on("SIGINT", cancel);
   process.on("SIGTERM", cancel);
+  const early = takeHeldSignal();
+  if (early) cancel(early);
   try {
     return await abandonAfter(
       fn(abort.signal),

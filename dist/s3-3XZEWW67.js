@@ -1,7 +1,7 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
   BucketObjects
-} from "./chunk-W5NZUDCQ.js";
+} from "./chunk-K27A2JGS.js";
 import {
   doneByCallback
 } from "./chunk-THK3DBOI.js";
@@ -13,7 +13,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-D4AKJWM3.js";
+} from "./chunk-4ZHQSQUC.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
@@ -21,7 +21,7 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-UGNWYPES.js";
+} from "./chunk-3FRAICIF.js";
 import "./chunk-ZLPAM7W4.js";
 import {
   StageError,
@@ -347,7 +347,7 @@ var S3Objects = class extends BucketObjects {
    * Uploads under the folder that no live run's marker names and that are a day old: a run killed between
    * starting an upload and recording its id left them.
    */
-  async sweepUploads(dir, referenced) {
+  async sweepUploads(dir, referenced, deep = false) {
     const s = this.s;
     const live = /* @__PURE__ */ new Set();
     for (const marker of referenced) {
@@ -365,7 +365,7 @@ var S3Objects = class extends BucketObjects {
           new import_client_s32.ListMultipartUploadsCommand({
             Bucket: s.bucket,
             Prefix: prefix,
-            Delimiter: "/",
+            Delimiter: deep ? void 0 : "/",
             KeyMarker: keyMarker,
             UploadIdMarker: idMarker
           }),
@@ -442,6 +442,7 @@ var S3Lock = class {
   }
 };
 var S3Staging = class {
+  outlivesExit = true;
   s;
   owner;
   uploads = /* @__PURE__ */ new Set();

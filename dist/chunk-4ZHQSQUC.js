@@ -376,11 +376,15 @@ var SetTransaction = class {
   /** Set once a journal that names the staged files was left behind: they are no longer ours to remove. */
   handedOver = false;
   done = false;
+  published = false;
+  /** Ends the note on what an abandoned run would leave (the staged uploads, then the published set). */
+  unnote;
   constructor(ctx) {
     this.ctx = ctx;
     this.signal = ctx.signal;
   }
   createWriteStream(path) {
+    this.noteStaged(path);
     const stream = this.ctx.staging.createWriteStream(path);
     const staged = new Promise((resolve, reject) => {
       let finished = false;
@@ -399,11 +403,13 @@ var SetTransaction = class {
     return stream;
   }
   async writeFile(path, data) {
+    this.noteStaged(path);
     const staged = this.ctx.staging.writeFile(path, typeof data === "string" ? Buffer.from(data) : data);
     this.staged.set(path, staged);
     await staged;
   }
   async copy(from, to) {
+    this.noteStaged(to);
     const copied = this.ctx.staging.copy(from, to);
     this.staged.set(
       to,
@@ -442,7 +448,7 @@ var SetTransaction = class {
     }
     let steps = [];
     try {
-      await this.sweep(folders([lockPath, ...news.keys()])).catch(
+      await this.sweep(set.lockDir, folders([...news.keys()])).catch(
         (err) => log.warning(
           `could not look for what runs that ended left in ${objects.url(set.lockDir)}/: ${String(err)}`
         )
@@ -470,6 +476,7 @@ var SetTransaction = class {
       throw err;
     }
     const journal = { v: 1, phase: "backward", steps };
+    this.end();
     const unnote = noteWhileRunning(
       `the commit to ${objects.url(set.lockDir)}/ was under way: the next run to that folder finishes or undoes it`
     );
@@ -478,6 +485,8 @@ var SetTransaction = class {
     } finally {
       unnote();
     }
+    this.published = true;
+    this.note(`the new set is published in ${objects.url(folderOf(set.image))}/`);
     for (const step of journal.steps)
       if (step.prior && step.prior !== "lost") await objects.drop(step.prior).catch(() => {
       });
@@ -690,34 +699,44 @@ var SetTransaction = class {
         });
     }
   }
-  /** Removes what dead runs left in the folders (never a live run's files: owner.ts). */
-  async sweep(dirs) {
+  /**
+   * Removes what dead runs left in the lock's folder and the set's folders (never a live run's files:
+   * owner.ts). Where the set's folder lies below the lock's (the versioned layout's date folders), every
+   * folder below it is looked at, in one listing: a run killed while it published for one date left its
+   * files in a folder that no later run publishes to.
+   */
+  async sweep(lockDir, setDirs) {
     const { objects, owner, log } = this.ctx;
     const now = Date.now();
-    for (const dir of dirs) {
+    const below = (dir) => dir.startsWith(lockDir ? `${lockDir}/` : "") && dir !== lockDir;
+    const deep = setDirs.some(below);
+    for (const dir of [lockDir, ...setDirs.filter((d) => d !== lockDir && !(deep && below(d)))]) {
       const removed = [];
       const referenced = /* @__PURE__ */ new Set();
-      for (const { name, modified } of await objects.list(dir)) {
+      const listDeep = deep && dir === lockDir;
+      for (const { name: relative, modified } of await objects.list(dir, listDeep)) {
+        const name = relative.slice(relative.lastIndexOf("/") + 1);
+        const path = dir ? `${dir}/${relative}` : relative;
         const temp = parseTempName(name);
-        const path = dir ? `${dir}/${name}` : name;
         if (temp) {
           if (sameOwner(temp.owner, owner) || mayBeAlive(temp.owner, now)) {
             if (temp.kind === "upload") referenced.add(path);
             continue;
           }
           await objects.removeTemp(path, temp.kind).then(
-            () => removed.push(name),
+            () => removed.push(relative),
             (err) => log.warning(`could not remove ${objects.url(path)}, left by a run that ended: ${String(err)}`)
           );
         } else if (isLegacyTemp(name) && modified !== void 0 && now - modified > LEGACY_TEMP_AGE_MS) {
           await objects.remove(path).then(
-            () => removed.push(name),
+            () => removed.push(relative),
             () => {
             }
           );
         }
       }
-      if (objects.sweepUploads) removed.push(...await objects.sweepUploads(dir, referenced).catch(() => []));
+      if (objects.sweepUploads)
+        removed.push(...await objects.sweepUploads(dir, referenced, listDeep).catch(() => []));
       if (removed.length > 0)
         log.info(`Removed what runs that ended left in ${objects.url(dir)}/: ${removed.join(", ")}`);
     }
@@ -732,6 +751,20 @@ var SetTransaction = class {
       });
     }
     this.staged.clear();
+    if (!this.published) this.end();
+  }
+  end() {
+    this.unnote?.();
+    this.unnote = void 0;
+  }
+  /** What a run abandoned now would leave: uploads on a bucket are not removed on exit (cleanup.ts). */
+  noteStaged(path) {
+    if (this.unnote || !this.ctx.staging.outlivesExit) return;
+    this.note(`what it uploaded to ${this.ctx.objects.url(folderOf(path))}/ is removed by a later run there`);
+  }
+  note(text) {
+    this.end();
+    this.unnote = noteWhileRunning(text);
   }
 };
 function prepareFailure(objects, set) {

@@ -28494,8 +28494,8 @@ var S3Bucket = class {
   async folders(prefix) {
     return (await this.listing(prefix)).folders;
   }
-  /** The objects and folders directly under a folder. */
-  async listing(prefix) {
+  /** The objects and folders directly under a folder; `deep`: every object below it, and no folders. */
+  async listing(prefix, deep = false) {
     const base = prefix ? `${this.key(prefix)}/` : this.prefix ? `${this.prefix}/` : "";
     const folders = [];
     const objects = [];
@@ -28507,7 +28507,7 @@ var S3Bucket = class {
           new import_client_s3.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: base,
-            Delimiter: "/",
+            Delimiter: deep ? void 0 : "/",
             ContinuationToken: token
           }),
           { abortSignal }

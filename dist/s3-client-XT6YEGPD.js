@@ -11,7 +11,7 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-UGNWYPES.js";
+} from "./chunk-3FRAICIF.js";
 import "./chunk-ZLPAM7W4.js";
 import "./chunk-FOQQ3UV7.js";
 import "./chunk-BVUK22WD.js";

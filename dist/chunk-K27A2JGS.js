@@ -21,8 +21,8 @@ var BucketObjects = class {
   remove(path) {
     return this.s.delete(path);
   }
-  async list(dir) {
-    return (await this.s.listing(dir)).objects;
+  async list(dir, deep = false) {
+    return (await this.s.listing(dir, deep)).objects;
   }
   async place(path, staged, exclusive) {
     if (staged.kind === "data") return this.put(path, Buffer.from(staged.data, "base64"));

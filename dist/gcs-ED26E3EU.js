@@ -10,14 +10,14 @@ import {
 } from "./chunk-BM4Y7Y5J.js";
 import {
   BucketObjects
-} from "./chunk-W5NZUDCQ.js";
+} from "./chunk-K27A2JGS.js";
 import {
   DEFAULT_LOCK_OPTIONS,
   NotPlaceable,
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-D4AKJWM3.js";
+} from "./chunk-4ZHQSQUC.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,
@@ -29668,7 +29668,8 @@ var GcsStore = class {
   async folders(prefix) {
     return (await this.listing(prefix)).folders;
   }
-  async listing(prefix) {
+  /** The objects and folders directly under a folder; `deep`: every object below it, and no folders. */
+  async listing(prefix, deep = false) {
     const base = prefix ? `${this.key(prefix)}/` : this.prefix ? `${this.prefix}/` : "";
     const folders = [];
     const objects = [];
@@ -29676,7 +29677,7 @@ var GcsStore = class {
     do {
       const [files, next, response] = await this.call(
         `listing ${this.url(prefix)}/`,
-        () => this.storage.bucket(this.bucket).getFiles({ prefix: base, delimiter: "/", autoPaginate: false, pageToken })
+        () => this.storage.bucket(this.bucket).getFiles({ prefix: base, ...deep ? {} : { delimiter: "/" }, autoPaginate: false, pageToken })
       );
       for (const p of response?.prefixes ?? [])
         folders.push(p.slice(base.length, -1));
@@ -29845,6 +29846,7 @@ var GcsLock = class {
   }
 };
 var GcsStaging = class {
+  outlivesExit = true;
   s;
   owner;
   uploads = /* @__PURE__ */ new Set();

@@ -9,16 +9,17 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-SFZ4YKE3.js";
+} from "./chunk-ZPSDHL2K.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-D4AKJWM3.js";
+import "./chunk-4ZHQSQUC.js";
 import {
   InputError,
   errorMessage,
   formatSeconds,
   redact
 } from "./chunk-FOQQ3UV7.js";
+import "./chunk-6FYBEWXW.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";
 import "./chunk-MBMCBANP.js";
