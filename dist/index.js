@@ -18,7 +18,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-62LLOHUC.js");
+var { run } = await import("./action-C345X6KL.js");
 await run();
 await flushed();
 process.exit();

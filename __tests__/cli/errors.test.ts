@@ -104,3 +104,22 @@ describe('a full disk', () => {
     expect(line).toBe(`error: cannot write img.tar.lz4 to ${join(disk!, 'x/1')}: the disk is full (ENOSPC)`)
   })
 })
+
+describe('in a workflow run: step, the runner reads commands from stderr', () => {
+  test('a value with a newline cannot start a workflow command, nor hold an old-style one', () => {
+    const r = spawnSync(process.execPath, [BIN, '--context', '.\n::error title=x::forged', ...ARGS], {
+      encoding: 'utf8',
+      env: cliEnv(),
+    })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/forged/)
+    expect(r.stderr.split('\n').filter((l) => /^\s*::/.test(l))).toEqual([])
+    const old = spawnSync(process.execPath, [BIN, '--rootfs', 'x##[set-output name=url;]y', ...ARGS], {
+      encoding: 'utf8',
+      env: cliEnv(),
+    })
+    expect(old.status).toBe(1)
+    expect(old.stderr).toMatch(/x##\u200b\[set-output/)
+    expect(old.stderr).not.toMatch(/##\[/)
+  })
+})

@@ -349,13 +349,16 @@ describe('the definition as a bake file', () => {
   test('${ and %{ stay what they were: bake reads JSON strings as HCL templates', () => {
     const json = definitionJson({
       target: {
-        t: { args: { A: 'a${b}c', B: '100%{x}', C: null }, 'dockerfile-inline': 'FROM x\nRUN echo ${HOME}' },
+        t: {
+          args: { A: 'a${b}c', B: '100%{x}', C: null, 'K${y': 'v', 'L%{z': 'w' },
+          'dockerfile-inline': 'FROM x\nRUN echo ${HOME}',
+        },
       },
     })
     expect(JSON.parse(json)).toEqual({
       target: {
         t: {
-          args: { A: 'a$${b}c', B: '100%%{x}', C: null },
+          args: { A: 'a$${b}c', B: '100%%{x}', C: null, 'K$${y': 'v', 'L%%{z': 'w' },
           'dockerfile-inline': 'FROM x\nRUN echo $${HOME}',
         },
       },

@@ -38,6 +38,7 @@ import {
 } from '../../src/source/cache-key.ts'
 import type { BuildConfig } from '../../src/source/config.ts'
 import { BUILD, OPTS, recordingLog, sha256 } from './build-cache-helpers.ts'
+import { restoreCache } from '../../src/source/cache.ts'
 
 /**
  * The build cache: keys, the context digest, docker's cache arguments (build-cache.itg.test.ts: the
@@ -422,6 +423,26 @@ describe('outside GitHub Actions', () => {
       expect(log.lines).toEqual([
         'info: Build cache: not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL not set; only a GitHub Actions job running the action has one): building without restoring or saving a cache',
       ])
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  })
+
+  test('a build uses no cache at all: not what another user left in the shared temporary folder', async () => {
+    const shared = mkdtempSync(join(tmp, 'shared-'))
+    vi.stubEnv('ACTIONS_RUNTIME_TOKEN', '')
+    vi.stubEnv('ACTIONS_RESULTS_URL', '')
+    vi.stubEnv('RUNNER_TEMP', shared)
+    try {
+      // A saved image planted where the inline cache would be loaded from, and a BuildKit cache.
+      const planted = buildCacheDir()
+      mkdirSync(planted, { recursive: true })
+      writeFileSync(join(planted, 'ref'), 'planted/image:1\n')
+      writeFileSync(join(planted, 'image.tar.gz'), 'not an image')
+      writeFileSync(join(planted, 'index.json'), '{}')
+      const context = mkdtempSync(join(tmp, 'context-'))
+      writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\n')
+      expect(await restoreCache({ ...BUILD, context }, 'debian-12', recordingLog())).toBeUndefined()
     } finally {
       vi.unstubAllEnvs()
     }

@@ -134,7 +134,13 @@ export async function publish(config: PublishConfig, store: Store, options: RunO
     // The image is out; a cache that cannot be saved costs the next build time, not this one.
     const cacheNote =
       cache && built
-        ? await phases.group('Build cache', () => saveCache(cache, opened, built, log, signal))
+        ? await phases.group('Build cache', () =>
+            saveCache(cache, opened, built, log, signal).catch((err: unknown) => {
+              if (signal.aborted) throw err
+              log.warning(`Build cache: not saved: ${errorMessage(err)}`)
+              return `not saved: ${errorMessage(err)}`
+            }),
+          )
         : undefined
     return {
       ...imageFacts(plan, store, streamed),

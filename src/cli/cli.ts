@@ -6,7 +6,7 @@ import { decideArtifact } from '../github/artifact.ts'
 import { githubContext } from '../github/context.ts'
 import { errorMessage, InputError } from '../util/errors.ts'
 import { formatSeconds, type Log } from '../util/log.ts'
-import { redact } from '../util/redact.ts'
+import { inert, redact } from '../util/redact.ts'
 import { TOOL } from '../util/tool.ts'
 
 /** Inputs that are switches: `--pull` alone means true. */
@@ -101,7 +101,8 @@ export function helpText(): string {
 
 function stderrLog(): Log {
   // Whatever a line says (an endpoint, a library's error), a URL's credentials are not shown.
-  const write = (line: string): void => void process.stderr.write(redact(line) + '\n')
+  // A CLI in a workflow's run: step: the runner reads workflow commands from its stderr too.
+  const write = (line: string): void => void process.stderr.write(inert(redact(line)) + '\n')
   return {
     info: write,
     warning: (message) => write(`warning: ${message}`),
@@ -150,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const [name, value] of Object.entries(outputsOf(result))) process.stdout.write(`${name}=${value}\n`)
     return 0
   } catch (err) {
-    process.stderr.write(`error: ${redact(errorMessage(err))}\n`)
+    process.stderr.write(`error: ${inert(redact(errorMessage(err)))}\n`)
     return 1
   }
 }

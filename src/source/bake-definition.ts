@@ -344,16 +344,18 @@ function activeAttestations(definition: BakeDefinition, config: BakeConfig): Bak
 }
 
 /**
- * The definition as a bake file in JSON. Bake reads JSON strings as HCL templates, so `${` and `%{` in
- * values (a build arg's value, an inline Dockerfile) are escaped to stay what --print showed.
+ * The definition as a bake file in JSON. Bake reads JSON strings as HCL templates, the keys of maps too,
+ * so `${` and `%{` in values (a build arg's value, an inline Dockerfile) and in keys (a build arg's or a
+ * label's name, from the inputs) are escaped to stay what --print showed.
  */
 export function definitionJson(definition: BakeDefinition): string {
+  // A function: in a replacement string, $$ would be one $.
+  const literal = (text: string): string => text.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{')
   const escape = (value: unknown): unknown => {
-    // A function: in a replacement string, $$ would be one $.
-    if (typeof value === 'string') return value.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{')
+    if (typeof value === 'string') return literal(value)
     if (Array.isArray(value)) return value.map(escape)
     if (value && typeof value === 'object')
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escape(v)]))
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [literal(k), escape(v)]))
     return value
   }
   return `${JSON.stringify(escape(definition), null, 2)}\n`

@@ -151,8 +151,10 @@ async function printDefinition(
     timeout: 120_000,
   })
   if (result.exitCode !== 0) {
+    // Not execa's shortMessage: it holds the command line, build args and all.
     const message =
-      bakeMessage(String(result.stderr)) || result.shortMessage || 'docker buildx bake --print failed'
+      bakeMessage(String(result.stderr)) ||
+      `docker buildx bake --print failed (${result.signal ?? result.code ?? `exit code ${result.exitCode}`})`
     throw printFailure(message, config, sets)
   }
   try {

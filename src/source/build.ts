@@ -86,7 +86,10 @@ export async function build(
       // A push names the image itself (its tags stay, as a push with the docker driver leaves them).
       const tag = push ? undefined : temporaryImageName('build')
       const output = tag ? ['--output', `type=image,name=${tag}`] : pushArgs
-      const tail = [...flags, ...cacheArgs, ...output, '--progress', 'plain']
+      // The inline cache comes from this very build (its contexts, secrets and builder): building again
+      // for it would need them all again.
+      const inline = cacheKind === 'inline' && cache?.exportCache ? ['--cache-to', 'type=inline'] : []
+      const tail = [...flags, ...cacheArgs, ...inline, ...output, '--progress', 'plain']
       log.info(`docker ${[...prefix, ...shown, ...tail, config.context].join(' ')}`)
       const started = performance.now()
       const result = await runDocker([...prefix, ...args, ...tail, config.context], { log, signal }).done
@@ -96,7 +99,12 @@ export async function build(
         const what = { method: 'docker buildx build', input: 'context', value: config.context, tag }
         const image = tag ?? tags[0]!
         const source = await exportBuilt(image, { ...what, platform: config.platform, started }, log, signal)
-        return { ...source, cacheKind, ...(pushed ? { pushed: async () => pushed } : {}) }
+        return {
+          ...source,
+          cacheKind,
+          ...(inline.length > 0 ? { cacheImage: image } : {}),
+          ...(pushed ? { pushed: async () => pushed } : {}),
+        }
       } catch (err) {
         if (tag) await untag(tag)
         throw err

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Log } from '../util/log.ts'
 import {
   buildCacheDir,
+  cacheServiceAvailable,
   newCacheDir,
   restoreBuildCache,
   rotateCacheDir,
@@ -10,7 +11,7 @@ import {
 } from './build-cache.ts'
 import { cacheKey, contextDigest, dockerfilePath, fileDigest } from './cache-key.ts'
 import { isRemoteContext, type BuildConfig } from './config.ts'
-import { exportInlineCache } from './inline-cache.ts'
+import { exportInlineCache, saveInlineCache } from './inline-cache.ts'
 import type { BuildCacheUse, OpenedSource } from './opened.ts'
 
 /** A restored build cache, to build with and to save after. */
@@ -33,6 +34,9 @@ export async function restoreCache(
     log.info('Build cache: not used: no-cache is set')
     return undefined
   }
+  // Without the service nothing is restored into the folder, and nothing found there may be used: outside
+  // a job it is a shared temporary folder anyone could have filled.
+  if (!(await cacheServiceAvailable(log))) return undefined
   const remote = isRemoteContext(build.context)
   const file = dockerfilePath(build)
   const keys = cacheKey(build, {
@@ -60,8 +64,11 @@ export async function saveCache(
   const restored = hit === 'miss' ? 'miss' : `${hit} hit (${matchedKey})`
   if (!source.cacheKind) return `${restored}; not used by this builder`
   if (hit === 'exact') return restored
-  if (source.cacheKind === 'inline')
-    await exportInlineCache(build, cache.use.inlineRef, newCacheDir(cache.use.dir), signal)
+  if (source.cacheKind === 'inline') {
+    const dir = newCacheDir(cache.use.dir)
+    if (source.cacheImage) await saveInlineCache(source.cacheImage, cache.use.inlineRef, dir, signal)
+    else await exportInlineCache(build, cache.use.inlineRef, dir, signal)
+  }
   const saved = (await rotateCacheDir(cache.use.dir))
     ? await saveBuildCache(cache.use.dir, cache.key, log)
     : undefined

@@ -76,9 +76,14 @@ export function runDocker(
   if (options.stdout === 'pipe') proc.stdout?.pause()
   const outputs = Promise.all([collect(proc.stderr), piped || os ? Promise.resolve() : collect(proc.stdout)])
   const done = Promise.all([proc, outputs]).then(([result]) => {
-    // Not started at all (no docker binary): say so instead of an empty tail.
+    // Not started, or killed before it said anything: say so instead of an empty tail, without execa's
+    // shortMessage, which holds the command line.
     if (result.exitCode === undefined && tail.length === 0)
-      tail.push(result.shortMessage ?? 'docker did not start')
+      tail.push(
+        result.signal
+          ? `docker was ended by ${result.signal} before it printed anything`
+          : `docker did not start (${result.code ?? result.originalMessage ?? 'no reason given'})`,
+      )
     return { exitCode: result.exitCode, tail }
   })
   if (os) {

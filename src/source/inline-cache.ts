@@ -57,6 +57,27 @@ export async function exportInlineCache(
       'build',
       `tagging the build for its cache failed: ${String(tagged.stderr).trim().split('\n').slice(-3).join(' ')}`,
     )
+  await saveTagged(ref, dir, signal)
+}
+
+/**
+ * An image the build left in the engine with its inline cache (buildx's docker driver), saved into `dir`
+ * for the next run under `ref`.
+ */
+export async function saveInlineCache(
+  image: string,
+  ref: string,
+  dir: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const tagged = await execa(DOCKER, ['tag', image, ref], { reject: false, cancelSignal: signal })
+  if (tagged.exitCode !== 0)
+    throw new StageError('build', `tagging the build for its cache failed: ${String(tagged.stderr).trim()}`)
+  await saveTagged(ref, dir, signal)
+}
+
+/** Saves `ref` gzip-compressed into `dir` (emptied first), then removes the name. */
+async function saveTagged(ref: string, dir: string, signal: AbortSignal): Promise<void> {
   try {
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })

@@ -37,9 +37,14 @@ export interface OpenedSource {
   streamsBuild: boolean
   /**
    * How the build used the cache: `local`, a BuildKit cache directory it exported (rotate and save it);
-   * `inline`, the classic client's inline cache (export it with exportInlineCache, then save it).
+   * `inline`, an image's inline cache (`cacheImage`, or the classic client's exportInlineCache), saved.
    */
   cacheKind?: 'local' | 'inline'
+  /**
+   * With `inline` on buildx's docker driver: the built image in the engine, its inline cache written by
+   * the build itself (`--cache-to type=inline`); saved as it is, until cleanup() removes its name.
+   */
+  cacheImage?: string
   /**
    * The registry push of the same build, when one was asked for: read once `exited` has resolved (a
    * failed push fails the build, so nothing is published after it).

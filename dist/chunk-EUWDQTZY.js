@@ -4,7 +4,7 @@ import {
   awsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-ZLPAM7W4.js";
+} from "./chunk-Z3DHP4BK.js";
 import {
   Health,
   StageError,
@@ -15,7 +15,7 @@ import {
   stopped,
   timeoutsFrom,
   withRetry
-} from "./chunk-FOQQ3UV7.js";
+} from "./chunk-K4435KQ4.js";
 import {
   BinaryDecisionDiagram,
   Client,

@@ -11,9 +11,9 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-3FRAICIF.js";
-import "./chunk-ZLPAM7W4.js";
-import "./chunk-FOQQ3UV7.js";
+} from "./chunk-EUWDQTZY.js";
+import "./chunk-Z3DHP4BK.js";
+import "./chunk-K4435KQ4.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-VF57VZD3.js";
 export {

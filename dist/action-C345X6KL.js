@@ -22,17 +22,17 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-ZPSDHL2K.js";
+} from "./chunk-ZI6REPGH.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-4ZHQSQUC.js";
+import "./chunk-V7UAHFXQ.js";
 import {
   errorMessage,
   formatBytes,
   formatSeconds,
   inert,
   redact
-} from "./chunk-FOQQ3UV7.js";
+} from "./chunk-K4435KQ4.js";
 import "./chunk-6FYBEWXW.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";

@@ -19,7 +19,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-4ZHQSQUC.js";
+} from "./chunk-V7UAHFXQ.js";
 import {
   InputError,
   StageError,
@@ -31,7 +31,7 @@ import {
   formatSeconds,
   isSystemError,
   silentLog
-} from "./chunk-FOQQ3UV7.js";
+} from "./chunk-K4435KQ4.js";
 import {
   takeHeldSignal
 } from "./chunk-6FYBEWXW.js";
@@ -1770,11 +1770,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-3XZEWW67.js");
+      const { S3Store } = await import("./s3-IYNQSBLJ.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-ED26E3EU.js");
+      const { GcsStore } = await import("./gcs-CDFKJION.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -1783,12 +1783,12 @@ async function findCredentials(value, options = {}) {
   const destination = parseDestination(value);
   if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
   if (destination.kind === "s3") {
-    const { findS3Credentials } = await import("./s3-client-XT6YEGPD.js");
+    const { findS3Credentials } = await import("./s3-client-LTR5EG44.js");
     return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-ED26E3EU.js");
+  const { findGcsCredentials } = await import("./gcs-CDFKJION.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {
@@ -13474,6 +13474,9 @@ function usesContainerdStore(driverStatusJson) {
   return driverStatusJson.includes("io.containerd.snapshotter");
 }
 var toldUnavailable = false;
+async function cacheServiceAvailable(log) {
+  return await cacheClient(log) !== void 0;
+}
 async function cacheClient(log) {
   const missing = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL"].filter((name) => !process.env[name]);
   const cache = missing.length === 0 ? await import("./cache-GEHPWFT5.js") : void 0;
@@ -13833,7 +13836,9 @@ function runDocker(args, options) {
   const outputs = Promise.all([collect(proc.stderr), piped || os ? Promise.resolve() : collect(proc.stdout)]);
   const done = Promise.all([proc, outputs]).then(([result]) => {
     if (result.exitCode === void 0 && tail2.length === 0)
-      tail2.push(result.shortMessage ?? "docker did not start");
+      tail2.push(
+        result.signal ? `docker was ended by ${result.signal} before it printed anything` : `docker did not start (${result.code ?? result.originalMessage ?? "no reason given"})`
+      );
     return { exitCode: result.exitCode, tail: tail2 };
   });
   if (os) {
@@ -13967,6 +13972,15 @@ async function exportInlineCache(config, ref, dir, signal) {
       "build",
       `tagging the build for its cache failed: ${String(tagged.stderr).trim().split("\n").slice(-3).join(" ")}`
     );
+  await saveTagged(ref, dir, signal);
+}
+async function saveInlineCache(image, ref, dir, signal) {
+  const tagged = await execa(DOCKER, ["tag", image, ref], { reject: false, cancelSignal: signal });
+  if (tagged.exitCode !== 0)
+    throw new StageError("build", `tagging the build for its cache failed: ${String(tagged.stderr).trim()}`);
+  await saveTagged(ref, dir, signal);
+}
+async function saveTagged(ref, dir, signal) {
   try {
     await rm3(dir, { recursive: true, force: true });
     await mkdir2(dir, { recursive: true });
@@ -13986,6 +14000,7 @@ async function restoreCache(build2, os, log) {
     log.info("Build cache: not used: no-cache is set");
     return void 0;
   }
+  if (!await cacheServiceAvailable(log)) return void 0;
   const remote = isRemoteContext(build2.context);
   const file = dockerfilePath(build2);
   const keys = cacheKey(build2, {
@@ -14003,8 +14018,11 @@ async function saveCache(cache, source, build2, log, signal) {
   const restored = hit === "miss" ? "miss" : `${hit} hit (${matchedKey})`;
   if (!source.cacheKind) return `${restored}; not used by this builder`;
   if (hit === "exact") return restored;
-  if (source.cacheKind === "inline")
-    await exportInlineCache(build2, cache.use.inlineRef, newCacheDir(cache.use.dir), signal);
+  if (source.cacheKind === "inline") {
+    const dir = newCacheDir(cache.use.dir);
+    if (source.cacheImage) await saveInlineCache(source.cacheImage, cache.use.inlineRef, dir, signal);
+    else await exportInlineCache(build2, cache.use.inlineRef, dir, signal);
+  }
   const saved = await rotateCacheDir(cache.use.dir) ? await saveBuildCache(cache.use.dir, cache.key, log) : void 0;
   return `${restored}; ${saved?.saved ? `saved as ${cache.key}` : "not saved"}`;
 }
@@ -14631,7 +14649,8 @@ async function build(config, log, signal, cache) {
     if (buildsIntoEngine(buildx, activeAttests(config.buildx.attests).length)) {
       const tag = push ? void 0 : temporaryImageName("build");
       const output = tag ? ["--output", `type=image,name=${tag}`] : pushArgs;
-      const tail3 = [...flags, ...cacheArgs, ...output, "--progress", "plain"];
+      const inline = cacheKind === "inline" && cache?.exportCache ? ["--cache-to", "type=inline"] : [];
+      const tail3 = [...flags, ...cacheArgs, ...inline, ...output, "--progress", "plain"];
       log.info(`docker ${[...prefix, ...shown, ...tail3, config.context].join(" ")}`);
       const started = performance.now();
       const result = await runDocker([...prefix, ...args, ...tail3, config.context], { log, signal }).done;
@@ -14641,7 +14660,12 @@ async function build(config, log, signal, cache) {
         const what2 = { method: "docker buildx build", input: "context", value: config.context, tag };
         const image = tag ?? tags[0];
         const source = await exportBuilt(image, { ...what2, platform: config.platform, started }, log, signal);
-        return { ...source, cacheKind, ...pushed ? { pushed: async () => pushed } : {} };
+        return {
+          ...source,
+          cacheKind,
+          ...inline.length > 0 ? { cacheImage: image } : {},
+          ...pushed ? { pushed: async () => pushed } : {}
+        };
       } catch (err) {
         if (tag) await untag(tag);
         throw err;
@@ -14981,11 +15005,12 @@ function activeAttestations(definition, config) {
   return active;
 }
 function definitionJson(definition) {
+  const literal = (text2) => text2.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
   const escape = (value) => {
-    if (typeof value === "string") return value.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
+    if (typeof value === "string") return literal(value);
     if (Array.isArray(value)) return value.map(escape);
     if (value && typeof value === "object")
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escape(v)]));
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [literal(k), escape(v)]));
     return value;
   };
   return `${JSON.stringify(escape(definition), null, 2)}
@@ -15105,7 +15130,7 @@ async function printDefinition(config, overrides, signal, sets) {
     timeout: 12e4
   });
   if (result.exitCode !== 0) {
-    const message = bakeMessage(String(result.stderr)) || result.shortMessage || "docker buildx bake --print failed";
+    const message = bakeMessage(String(result.stderr)) || `docker buildx bake --print failed (${result.signal ?? result.code ?? `exit code ${result.exitCode}`})`;
     throw printFailure(message, config, sets);
   }
   try {
@@ -15845,7 +15870,14 @@ async function publish(config, store, options) {
     });
     if (typeof files === "string") return raced(plan, store, files, streamed, phases);
     publishedIn = store.url(plan.imageDir);
-    const cacheNote = cache && built ? await phases.group("Build cache", () => saveCache(cache, opened, built, log, signal)) : void 0;
+    const cacheNote = cache && built ? await phases.group(
+      "Build cache",
+      () => saveCache(cache, opened, built, log, signal).catch((err) => {
+        if (signal.aborted) throw err;
+        log.warning(`Build cache: not saved: ${errorMessage(err)}`);
+        return `not saved: ${errorMessage(err)}`;
+      })
+    ) : void 0;
     return {
       ...imageFacts(plan, store, streamed),
       files,

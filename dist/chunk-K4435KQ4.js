@@ -1,12 +1,13 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 
 // src/util/redact.ts
+var CREDENTIAL_ATTRIBUTE = /\b((?:[a-z_]*token|[a-z_]*secret[a-z_]*|password|account_key|access_key_id|sas_token))=[^\s,"']+/gi;
 function redact(text, max = Number.POSITIVE_INFINITY) {
-  const shown = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]*@/gi, "$1***@").replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s"'<>?#]*)\?[^\s"'<>#]*/gi, "$1?***");
+  const shown = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]*@/gi, "$1***@").replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s"'<>?#]*)\?[^\s"'<>#]*/gi, "$1?***").replace(CREDENTIAL_ATTRIBUTE, "$1=***");
   return shown.length <= max ? shown : `${shown.slice(0, max)}... (${text.length} characters)`;
 }
 function inert(text) {
-  return text.replace(/^(\s*):(?=:)/gm, "$1:\u200B");
+  return text.replace(/^(\s*):(?=:)/gm, "$1:\u200B").replaceAll("##[", "##\u200B[");
 }
 
 // src/util/errors.ts

@@ -13,7 +13,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-4ZHQSQUC.js";
+} from "./chunk-V7UAHFXQ.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
@@ -21,12 +21,12 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-3FRAICIF.js";
-import "./chunk-ZLPAM7W4.js";
+} from "./chunk-EUWDQTZY.js";
+import "./chunk-Z3DHP4BK.js";
 import {
   StageError,
   formatBudget
-} from "./chunk-FOQQ3UV7.js";
+} from "./chunk-K4435KQ4.js";
 import "./chunk-BVUK22WD.js";
 import {
   __toESM

@@ -9,16 +9,17 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-ZPSDHL2K.js";
+} from "./chunk-ZI6REPGH.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-4ZHQSQUC.js";
+import "./chunk-V7UAHFXQ.js";
 import {
   InputError,
   errorMessage,
   formatSeconds,
+  inert,
   redact
-} from "./chunk-FOQQ3UV7.js";
+} from "./chunk-K4435KQ4.js";
 import "./chunk-6FYBEWXW.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";
@@ -110,7 +111,7 @@ function helpText() {
   return lines.join("\n") + "\n";
 }
 function stderrLog() {
-  const write = (line) => void process.stderr.write(redact(line) + "\n");
+  const write = (line) => void process.stderr.write(inert(redact(line)) + "\n");
   return {
     info: write,
     warning: (message) => write(`warning: ${message}`),
@@ -158,7 +159,7 @@ async function main(argv) {
 `);
     return 0;
   } catch (err) {
-    process.stderr.write(`error: ${redact(errorMessage(err))}
+    process.stderr.write(`error: ${inert(redact(errorMessage(err)))}
 `);
     return 1;
   }

@@ -17,13 +17,13 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-4ZHQSQUC.js";
+} from "./chunk-V7UAHFXQ.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-ZLPAM7W4.js";
+} from "./chunk-Z3DHP4BK.js";
 import {
   Health,
   StageError,
@@ -37,7 +37,7 @@ import {
   timeoutsFrom,
   until,
   withRetry
-} from "./chunk-FOQQ3UV7.js";
+} from "./chunk-K4435KQ4.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";
