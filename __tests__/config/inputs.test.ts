@@ -325,6 +325,28 @@ describe('parseInputs', () => {
     )
   })
 
+  test('names docker reads as its own arguments cannot be flags', () => {
+    expect(() => parseInputs(reader({ ...base, image: '--all-tags' }))).toThrow(
+      /^input "image" = "--all-tags": expected an image reference/,
+    )
+    expect(() => parseInputs(reader({ ...base, image: 'debian:12 --quiet' }))).toThrow(/input "image"/)
+    expect(() => parseInputs(reader({ ...base, targets: '-fimg' }))).toThrow(
+      /^input "targets" = "-fimg": expected a bake target's name/,
+    )
+    expect(() => parseInputs(reader({ ...base, targets: 'debian.x' }))).toThrow(/input "targets"/)
+    expect(() => parseInputs(reader({ ...base, builder: '--bootstrap' }))).toThrow(
+      /^input "builder" = "--bootstrap": expected a buildx builder's name/,
+    )
+    // A folder named like a flag is a folder.
+    const build = publishConfig({ ...base, context: '--help' }).source
+    expect(build.kind === 'build' && build.build.context).toBe('./--help')
+    // What metal-images names stays valid.
+    expect(publishConfig({ ...base, targets: 'ubuntu-firewall_3' }).source.kind).toBe('bake')
+    expect(
+      publishConfig({ ...base, image: 'ghcr.io/metal-stack/debian:12@sha256:' + 'a'.repeat(64) }).source.kind,
+    ).toBe('image')
+  })
+
   test('a malformed build-args line is reported by number, never by its content', () => {
     expect(() => parseInputs(reader({ ...base, 'build-args': 'A=1\nsupersecret' }))).toThrow(
       /line 2 is not KEY=VALUE/,

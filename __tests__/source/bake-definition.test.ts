@@ -227,6 +227,18 @@ describe('planBake', () => {
     expect(both.pushTo).toEqual(['r/fw:1', 'r/fw:latest'])
   })
 
+  test('a push set to anything but true or false is an error naming the line, not no push', () => {
+    const config = { ...CONFIG, buildx: { ...NO_BUILDX_OPTIONS, tags: ['r/fw:1'] } }
+    const maybe = parseSetLines(['ubuntu-firewall.push=maybe'])
+    const err = error(() => planBake(PRINTED, { config, sets: maybe, secretSpecs: [] }))
+    expect([err.input, err.message]).toEqual([
+      'set',
+      'input "set" = "ubuntu-firewall.push=maybe": push takes true or false',
+    ])
+    const off = parseSetLines(['ubuntu-firewall.push=false'])
+    expect(planBake(PRINTED, { config, sets: off, secretSpecs: [] }).pushTo).toEqual([])
+  })
+
   test('a push needs a name', () => {
     const printed = structuredClone(PRINTED)
     delete printed.target['ubuntu-firewall']!.tags
@@ -341,7 +353,12 @@ describe('outputs', () => {
         ['push', 'true'],
       ]),
     })
-    expect(droppedBecause('type=oci,dest=image.tar')).toBeUndefined()
+    // An archive on disk: buildx empties an existing file before the build starts.
+    expect(droppedBecause('type=oci,dest=image.tar')).toBe('it would write a file (image.tar)')
+    expect(droppedBecause('type=docker,dest=/tmp/x.tar')).toBe('it would write a file (/tmp/x.tar)')
+    expect(droppedBecause('type=oci,dest=-')).toBe("standard output carries the action's tar stream")
+    expect(droppedBecause('type=docker')).toBeUndefined()
+    expect(droppedBecause('type=image,push=true')).toBeUndefined()
   })
 })
 
@@ -418,6 +435,20 @@ describe("bake's errors, attributed to the input they are about", () => {
       ),
     ).toBe(
       'docker-bake.hcl:2\n--------------------\n   2 | >>> x\n--------------------\nERROR: docker-bake.hcl:2,1-2: Invalid',
+    )
+  })
+
+  test('a minified bake file: its line is cut, the error itself is kept', () => {
+    const line = `{"target":{"img":{"platforms":"linux/amd64",${'"x":1,'.repeat(1000)}}}}`
+    const excerpt = Array.from({ length: 20 }, (_, i) => `  ${i} | ${line}`).join('\n')
+    const message = bakeMessage(
+      `min.json:1\n--------------------\n${excerpt}\n--------------------\nERROR: min.json:1,40-53: Unsuitable value type; list of string required\n`,
+    )
+    expect(message.length).toBeLessThan(4200)
+    expect(message).toMatch(/^min\.json:1\n/)
+    expect(message).toMatch(/\.\.\. \(60\d\d characters\)/)
+    expect(message.split('\n').at(-1)).toBe(
+      'ERROR: min.json:1,40-53: Unsuitable value type; list of string required',
     )
   })
 })

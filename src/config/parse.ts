@@ -272,6 +272,19 @@ function parseKeyValues(name: InputName, value: string): [string, string][] {
 
 type Reader = (name: InputName) => string
 
+/** bake's own rule for target names (buildx validateTargetName), without a leading `-`. */
+const BAKE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/
+
+/**
+ * A name docker takes as an argument of its own (an image, a bake target, a builder): one that starts
+ * with `-` would be read as a flag (`--help` exits 0), one with a space or a control character is none.
+ */
+function named(input: InputName, value: string, expected: string, pattern = /^[^\s-][^\s]*$/): string {
+  if (!pattern.test(value) || /\p{Cc}/u.test(value))
+    throw new InputError(input, value, `expected ${expected}`)
+  return value
+}
+
 /** The raw value, trimmed: empty when the input was not given (defaults not applied). */
 const rawOf = (read: InputReader, name: InputName): string => read(name).trim()
 /** Inputs whose values may be secrets (build arguments carry tokens too): an error names them, never echoes them. */
@@ -329,7 +342,16 @@ function parseSource(read: InputReader, get: Reader, platform: string): SourceCo
     throw new InputError(name, value, `only applies when building; it cannot be combined with "${other}"`)
   }
   if (rootfs) return { kind: 'rootfs', rootfs, platform }
-  if (image) return { kind: 'image', image, platform }
+  if (image)
+    return {
+      kind: 'image',
+      image: named(
+        'image',
+        image,
+        'an image reference such as debian:12 or registry.example/os/debian@sha256:...',
+      ),
+      platform,
+    }
 
   const buildkit = get('buildkit')
   if (buildkit !== 'auto' && buildkit !== 'true' && buildkit !== 'false')
@@ -348,7 +370,8 @@ function parseSource(read: InputReader, get: Reader, platform: string): SourceCo
       kind: 'build',
       platform,
       build: {
-        context: get('context'),
+        // A folder named like a flag (`--help`) is a folder: docker reads it as a flag otherwise.
+        context: get('context').startsWith('-') ? `./${get('context')}` : get('context'),
         file: get('file'),
         buildArgs,
         target: get('target'),
@@ -387,7 +410,7 @@ function parseSource(read: InputReader, get: Reader, platform: string): SourceCo
     platform,
     bake: {
       files: lines(get('bake-files')).length > 0 ? lines(get('bake-files')) : ['docker-bake.hcl'],
-      target: targets[0]!,
+      target: named('targets', targets[0]!, "a bake target's name (letters, digits, _ and -)", BAKE_NAME),
       set: lines(get('set')),
       buildArgs,
       labels,
@@ -458,7 +481,7 @@ function parseBuildxOptions(read: InputReader, get: Reader): BuildxOptions {
     }),
   ]
   return {
-    builder: raw('builder'),
+    builder: raw('builder') && named('builder', raw('builder'), "a buildx builder's name"),
     contexts: pairs('build-contexts', inputList(raw('build-contexts'), { ignoreComma: true })),
     secrets,
     ssh: inputList(raw('ssh')),

@@ -166,7 +166,9 @@ export function pushes(spec: string): boolean {
 
 /**
  * Why an output is not kept next to the action's own tar stream, if it is not: a tar or a folder on disk
- * would hold the uncompressed rootfs; a second stdout tar and a cache-only output are pointless.
+ * would hold the uncompressed rootfs, any other file (an OCI or docker archive) the image, and buildx
+ * empties an existing one before the build even starts; standard output carries the action's tar; a
+ * cache-only output is pointless.
  */
 export function droppedBecause(spec: string): string | undefined {
   const { type, attrs } = parseOutput(spec)
@@ -174,6 +176,8 @@ export function droppedBecause(spec: string): string | undefined {
   if ((type === 'tar' || type === 'local') && dest !== '-')
     return `it would write the uncompressed rootfs to disk (${dest ?? 'no dest'})`
   if (type === 'tar') return 'the action streams the tar itself'
+  if (dest === '-') return "standard output carries the action's tar stream"
+  if (dest !== undefined) return `it would write a file (${dest})`
   if (type === 'cacheonly') return 'it exports nothing'
   return undefined
 }
@@ -282,6 +286,8 @@ export function planBake(printed: BakeDefinition, { config, sets, secretSpecs }:
     if (why) dropped.push({ spec: output.spec, why })
     else kept.push(output)
   }
+  if (pushSet && !/^(true|false|1|0)$/i.test(pushSet.value ?? ''))
+    throw new InputError('set', pushSet.line, 'push takes true or false')
   const push = pushSet ? /^(true|1)$/i.test(pushSet.value ?? '') : buildx.push
   if (push && !kept.some((o) => pushes(o.spec))) kept.push({ spec: 'type=image,push=true', set: pushSet })
   const final = ['type=tar,dest=-', ...kept.map((o) => o.spec)]

@@ -167,11 +167,21 @@ async function printDefinition(
   }
 }
 
-/** buildx's error, without its progress lines: from the first error line (or a file excerpt) on. */
+/**
+ * buildx's error, without its progress lines: from the first error line (or a file excerpt) on, each
+ * line cut at 400 characters (a minified bake file is one line), and the ERROR line kept whatever the
+ * excerpt before it takes.
+ */
 export function bakeMessage(stderr: string): string {
-  const lines = stderr.split('\n').filter((l) => !/^#\d+ /.test(l))
+  const lines = stderr
+    .split('\n')
+    .filter((l) => !/^#\d+ /.test(l))
+    .map((l) => (l.length > 400 ? `${l.slice(0, 400)}... (${l.length} characters)` : l))
   const start = lines.findIndex((l) => /^ERROR|^\S+:\d+$/.test(l.trim()))
-  return (start === -1 ? lines : lines.slice(start)).join('\n').trim().slice(0, 4000)
+  const text = (start === -1 ? lines : lines.slice(start)).join('\n').trim()
+  if (text.length <= 4000) return text
+  const error = lines.find((l) => /^ERROR/.test(l.trim()))
+  return `${text.slice(0, 3000)}\n...${error ? `\n${error.trim()}` : ''}`
 }
 
 /** What buildx would only find out during the build, or not at all. */

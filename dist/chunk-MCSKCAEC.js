@@ -14121,9 +14121,9 @@ var BuildFiles = class {
 async function secretSpecs(secrets, files) {
   const specs = [];
   for (const [i2, secret] of secrets.entries()) {
-    const named = `${secret.id}=${secret.kind === "value" ? "***" : secret.source}`;
+    const named2 = `${secret.id}=${secret.kind === "value" ? "***" : secret.source}`;
     if (secret.kind === "env") {
-      checkSecretEnv(secret.id, secret.source, (problem) => new InputError(secret.input, named, problem));
+      checkSecretEnv(secret.id, secret.source, (problem) => new InputError(secret.input, named2, problem));
       specs.push(`id=${secret.id},env=${secret.source}`);
     } else if (secret.kind === "file") {
       const info = await stat2(secret.source).catch(() => void 0);
@@ -14134,7 +14134,7 @@ async function secretSpecs(secrets, files) {
       if (!readable2)
         throw new InputError(
           secret.input,
-          named,
+          named2,
           `secret "${secret.id}": no readable file at ${secret.source}`
         );
       specs.push(`id=${secret.id},src=${secret.source}`);
@@ -14889,6 +14889,8 @@ function droppedBecause(spec) {
   if ((type === "tar" || type === "local") && dest !== "-")
     return `it would write the uncompressed rootfs to disk (${dest ?? "no dest"})`;
   if (type === "tar") return "the action streams the tar itself";
+  if (dest === "-") return "standard output carries the action's tar stream";
+  if (dest !== void 0) return `it would write a file (${dest})`;
   if (type === "cacheonly") return "it exports nothing";
   return void 0;
 }
@@ -14962,6 +14964,8 @@ function planBake(printed, { config, sets, secretSpecs: secretSpecs2 }) {
     if (why) dropped.push({ spec: output.spec, why });
     else kept.push(output);
   }
+  if (pushSet && !/^(true|false|1|0)$/i.test(pushSet.value ?? ""))
+    throw new InputError("set", pushSet.line, "push takes true or false");
   const push = pushSet ? /^(true|1)$/i.test(pushSet.value ?? "") : buildx.push;
   if (push && !kept.some((o2) => pushes(o2.spec))) kept.push({ spec: "type=image,push=true", set: pushSet });
   const final = ["type=tar,dest=-", ...kept.map((o2) => o2.spec)];
@@ -15043,12 +15047,12 @@ async function bake(config, log, signal) {
   }
   const files = new BuildFiles();
   try {
-    const named = config.buildx.builder ? await checkBuilder(config.buildx, signal, []) : void 0;
+    const named2 = config.buildx.builder ? await checkBuilder(config.buildx, signal, []) : void 0;
     const secrets = await secretSpecs(config.buildx.secrets, files);
     const sets = parseSetLines(config.set);
     const printed = await printDefinition(config, printOverrides(config.target, sets), signal, sets);
     const plan = planBake(printed, { config, sets, secretSpecs: secrets });
-    const builder = named ?? await probeBuildx(signal);
+    const builder = named2 ?? await probeBuildx(signal);
     checkPlan(plan, config, builder);
     const viaImage = buildsIntoEngine(builder, plan.attests.length);
     const tag = viaImage && !plan.pushedBy ? temporaryImageName("bake") : void 0;
@@ -15143,9 +15147,14 @@ async function printDefinition(config, overrides, signal, sets) {
   }
 }
 function bakeMessage(stderr) {
-  const lines2 = stderr.split("\n").filter((l) => !/^#\d+ /.test(l));
+  const lines2 = stderr.split("\n").filter((l) => !/^#\d+ /.test(l)).map((l) => l.length > 400 ? `${l.slice(0, 400)}... (${l.length} characters)` : l);
   const start = lines2.findIndex((l) => /^ERROR|^\S+:\d+$/.test(l.trim()));
-  return (start === -1 ? lines2 : lines2.slice(start)).join("\n").trim().slice(0, 4e3);
+  const text2 = (start === -1 ? lines2 : lines2.slice(start)).join("\n").trim();
+  if (text2.length <= 4e3) return text2;
+  const error = lines2.find((l) => /^ERROR/.test(l.trim()));
+  return `${text2.slice(0, 3e3)}
+...${error ? `
+${error.trim()}` : ""}`;
 }
 function checkPlan(plan, config, builder) {
   if (plan.attests.length > 0 && !makesAttestations(builder)) {
@@ -16025,11 +16034,11 @@ var ImageSet = class {
     });
   }
   async write(name, data) {
-    const named = (where) => (err) => {
+    const named2 = (where) => (err) => {
       throw isSystemError(err) ? failure("store", `write ${name} to ${where}`, err) : err;
     };
-    await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named(this.storeDir()));
-    if (this.copyDir) await writeFile6(join14(this.copyDir, name), data).catch(named(this.copyDir));
+    await this.tx.writeFile(`${this.dir}/${name}`, data).catch(named2(this.storeDir()));
+    if (this.copyDir) await writeFile6(join14(this.copyDir, name), data).catch(named2(this.copyDir));
     this.sizes.set(name, data.length);
   }
   /** The destination folder as the user wrote it: a path for a local one. */
@@ -16611,6 +16620,12 @@ function parseKeyValues(name, value) {
   });
   return pairs;
 }
+var BAKE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+function named(input, value, expected, pattern = /^[^\s-][^\s]*$/) {
+  if (!pattern.test(value) || new RegExp("\\p{Cc}", "u").test(value))
+    throw new InputError(input, value, `expected ${expected}`);
+  return value;
+}
 var rawOf = (read, name) => read(name).trim();
 var SECRET_VALUES = /* @__PURE__ */ new Set(["build-args", "secrets", "secret-files", "secret-envs"]);
 function parsePlatform(read, get) {
@@ -16662,7 +16677,16 @@ function parseSource(read, get, platform2) {
     throw new InputError(name, value, `only applies when building; it cannot be combined with "${other}"`);
   }
   if (rootfs) return { kind: "rootfs", rootfs, platform: platform2 };
-  if (image) return { kind: "image", image, platform: platform2 };
+  if (image)
+    return {
+      kind: "image",
+      image: named(
+        "image",
+        image,
+        "an image reference such as debian:12 or registry.example/os/debian@sha256:..."
+      ),
+      platform: platform2
+    };
   const buildkit = get("buildkit");
   if (buildkit !== "auto" && buildkit !== "true" && buildkit !== "false")
     throw new InputError("buildkit", buildkit, "expected auto, true or false");
@@ -16680,7 +16704,8 @@ function parseSource(read, get, platform2) {
       kind: "build",
       platform: platform2,
       build: {
-        context: get("context"),
+        // A folder named like a flag (`--help`) is a folder: docker reads it as a flag otherwise.
+        context: get("context").startsWith("-") ? `./${get("context")}` : get("context"),
         file: get("file"),
         buildArgs: buildArgs2,
         target: get("target"),
@@ -16716,7 +16741,7 @@ function parseSource(read, get, platform2) {
     platform: platform2,
     bake: {
       files: lines(get("bake-files")).length > 0 ? lines(get("bake-files")) : ["docker-bake.hcl"],
-      target: targets[0],
+      target: named("targets", targets[0], "a bake target's name (letters, digits, _ and -)", BAKE_NAME),
       set: lines(get("set")),
       buildArgs: buildArgs2,
       labels,
@@ -16783,7 +16808,7 @@ function parseBuildxOptions(read, get) {
     })
   ];
   return {
-    builder: raw("builder"),
+    builder: raw("builder") && named("builder", raw("builder"), "a buildx builder's name"),
     contexts: pairs("build-contexts", inputList(raw("build-contexts"), { ignoreComma: true })),
     secrets,
     ssh: inputList(raw("ssh")),

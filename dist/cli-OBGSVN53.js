@@ -9,7 +9,7 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-ZI6REPGH.js";
+} from "./chunk-MCSKCAEC.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
 import "./chunk-V7UAHFXQ.js";

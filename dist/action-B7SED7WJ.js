@@ -22,7 +22,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-ZI6REPGH.js";
+} from "./chunk-MCSKCAEC.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
 import "./chunk-V7UAHFXQ.js";
