@@ -18,7 +18,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-B7SED7WJ.js");
+var { run } = await import("./action-SCCJDH75.js");
 await run();
 await flushed();
 process.exit();

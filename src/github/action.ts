@@ -4,6 +4,7 @@ import { outputsOf } from '../app/outputs.ts'
 import type { RunResult } from '../app/result.ts'
 import { credentialsFound, runImage, TestFailure, withCancellation } from '../app/run.ts'
 import { parseInputs } from '../config/parse.ts'
+import { secretValues } from '../config/secret-values.ts'
 import type { Config } from '../config/types.ts'
 import { errorMessage } from '../util/errors.ts'
 import { inert, redact } from '../util/redact.ts'
@@ -34,6 +35,8 @@ export async function run(): Promise<void> {
     const github = githubContext()
     stepSummary = github.stepSummary
     let config = parseInputs((name) => core.getInput(name))
+    // A multi-line secret's lines too: the runner masks line by line what a build prints.
+    if (config.mode === 'publish') for (const value of secretValues(config.source)) core.setSecret(value)
     const artifact = config.mode === 'publish' ? await artifactPlan(config, github) : undefined
     if (artifact?.upload && config.mode === 'publish') {
       const publishing = config

@@ -44,6 +44,18 @@ import "./chunk-VF57VZD3.js";
 // src/github/action.ts
 import { join } from "node:path";
 
+// src/config/secret-values.ts
+function secretValues(source) {
+  const buildx = source.kind === "build" ? source.build.buildx : source.kind === "bake" ? source.bake.buildx : void 0;
+  const values = [];
+  for (const s of buildx?.secrets ?? []) {
+    const value = s.kind === "value" ? s.source : s.kind === "env" ? process.env[s.source] : void 0;
+    if (value)
+      values.push(value, ...value.split(/\r?\n/).filter((line) => line.trim() !== "" && line !== value));
+  }
+  return values;
+}
+
 // src/github/summary.ts
 function summaryTables(result, artifact, endpoint = "") {
   const facts = [
@@ -153,6 +165,7 @@ async function run() {
     const github = githubContext();
     stepSummary = github.stepSummary;
     let config = parseInputs((name) => getInput(name));
+    if (config.mode === "publish") for (const value of secretValues(config.source)) setSecret(value);
     const artifact = config.mode === "publish" ? await artifactPlan(config, github) : void 0;
     if (artifact?.upload && config.mode === "publish") {
       const publishing = config;
