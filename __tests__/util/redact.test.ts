@@ -31,7 +31,10 @@ describe('what may be shown', () => {
     expect(redact('type=azblob,account_url=https://a.blob/,account_key=K3Y,name=c')).toBe(
       'type=azblob,account_url=https://a.blob/,account_key=***,name=c',
     )
-    // Not every `=`: an attribute that is no credential stays.
+    // Not every `=`: an attribute that is no credential stays, and a secret's id is a name.
+    expect(redact('fixture_token=/run/secrets/token,id=my_secret=x')).toBe(
+      'fixture_token=/run/secrets/token,id=my_secret=x',
+    )
     expect(redact('type=registry,ref=r/x:cache,mode=max')).toBe('type=registry,ref=r/x:cache,mode=max')
   })
 

@@ -1,9 +1,10 @@
 /**
- * Credentials as attributes of a buildx spec (`--cache-to type=gha,token=...`, `type=s3,secret_access_key=...`,
- * `type=azblob,account_key=...`), up to the next comma, quote or space.
+ * Credentials given as attributes of a buildx spec (`--cache-to type=gha,token=...`,
+ * `type=s3,secret_access_key=...`, `type=azblob,account_key=...`), by their exact names (`fixture_token=`
+ * names a secret's file, no credential), up to the next comma, quote or space.
  */
 const CREDENTIAL_ATTRIBUTE =
-  /\b((?:[a-z_]*token|[a-z_]*secret[a-z_]*|password|account_key|access_key_id|sas_token))=[^\s,"']+/gi
+  /\b(token|secret|secret_access_key|session_token|access_key_id|account_key|sas_token|password)=[^\s,"']+/gi
 
 /**
  * Text as it may be shown anywhere (a log line, an error, the job summary): URLs without their

@@ -17,13 +17,13 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-V7UAHFXQ.js";
+} from "./chunk-NIDC7TBN.js";
 import {
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-Z3DHP4BK.js";
+} from "./chunk-M27VXARZ.js";
 import {
   Health,
   StageError,
@@ -37,7 +37,7 @@ import {
   timeoutsFrom,
   until,
   withRetry
-} from "./chunk-K4435KQ4.js";
+} from "./chunk-22SLKZQJ.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";

@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   formatSeconds
-} from "./chunk-K4435KQ4.js";
+} from "./chunk-22SLKZQJ.js";
 
 // src/store/credentials.ts
 import { existsSync } from "node:fs";

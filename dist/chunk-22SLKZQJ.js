@@ -1,7 +1,7 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 
 // src/util/redact.ts
-var CREDENTIAL_ATTRIBUTE = /\b((?:[a-z_]*token|[a-z_]*secret[a-z_]*|password|account_key|access_key_id|sas_token))=[^\s,"']+/gi;
+var CREDENTIAL_ATTRIBUTE = /\b(token|secret|secret_access_key|session_token|access_key_id|account_key|sas_token|password)=[^\s,"']+/gi;
 function redact(text, max = Number.POSITIVE_INFINITY) {
   const shown = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]*@/gi, "$1***@").replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s"'<>?#]*)\?[^\s"'<>#]*/gi, "$1?***").replace(CREDENTIAL_ATTRIBUTE, "$1=***");
   return shown.length <= max ? shown : `${shown.slice(0, max)}... (${text.length} characters)`;

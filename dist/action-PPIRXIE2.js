@@ -22,17 +22,17 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-MCSKCAEC.js";
+} from "./chunk-FVM6JZZU.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-V7UAHFXQ.js";
+import "./chunk-NIDC7TBN.js";
 import {
   errorMessage,
   formatBytes,
   formatSeconds,
   inert,
   redact
-} from "./chunk-K4435KQ4.js";
+} from "./chunk-22SLKZQJ.js";
 import "./chunk-6FYBEWXW.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";

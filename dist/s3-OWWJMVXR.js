@@ -13,7 +13,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-V7UAHFXQ.js";
+} from "./chunk-NIDC7TBN.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
@@ -21,12 +21,12 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-EUWDQTZY.js";
-import "./chunk-Z3DHP4BK.js";
+} from "./chunk-RHMXLENO.js";
+import "./chunk-M27VXARZ.js";
 import {
   StageError,
   formatBudget
-} from "./chunk-K4435KQ4.js";
+} from "./chunk-22SLKZQJ.js";
 import "./chunk-BVUK22WD.js";
 import {
   __toESM

@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   shielded
-} from "./chunk-K4435KQ4.js";
+} from "./chunk-22SLKZQJ.js";
 
 // src/store/owner.ts
 import { createHash, randomBytes } from "node:crypto";

@@ -9,17 +9,17 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-MCSKCAEC.js";
+} from "./chunk-FVM6JZZU.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-V7UAHFXQ.js";
+import "./chunk-NIDC7TBN.js";
 import {
   InputError,
   errorMessage,
   formatSeconds,
   inert,
   redact
-} from "./chunk-K4435KQ4.js";
+} from "./chunk-22SLKZQJ.js";
 import "./chunk-6FYBEWXW.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";

@@ -11,9 +11,9 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-EUWDQTZY.js";
-import "./chunk-Z3DHP4BK.js";
-import "./chunk-K4435KQ4.js";
+} from "./chunk-RHMXLENO.js";
+import "./chunk-M27VXARZ.js";
+import "./chunk-22SLKZQJ.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-VF57VZD3.js";
 export {

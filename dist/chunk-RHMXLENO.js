@@ -4,7 +4,7 @@ import {
   awsSource,
   noCredentials,
   searchCredentials
-} from "./chunk-Z3DHP4BK.js";
+} from "./chunk-M27VXARZ.js";
 import {
   Health,
   StageError,
@@ -15,7 +15,7 @@ import {
   stopped,
   timeoutsFrom,
   withRetry
-} from "./chunk-K4435KQ4.js";
+} from "./chunk-22SLKZQJ.js";
 import {
   BinaryDecisionDiagram,
   Client,
