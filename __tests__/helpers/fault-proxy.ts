@@ -1,7 +1,11 @@
 import { connect, createServer, type Socket } from 'node:net'
 
 /** A fault that one request takes. */
-export type Fault = { kind: 'reset'; bytes: number } | { kind: 'stall'; ms: number } | { kind: 'answer503' }
+export type Fault =
+  | { kind: 'reset'; bytes: number }
+  | { kind: 'stall'; ms: number }
+  | { kind: 'answer503' }
+  | { kind: 'answer404' }
 
 /**
  * Which requests a fault may be taken by (default: any), e.g. only part uploads:
@@ -28,7 +32,7 @@ export interface FaultProxy {
   /** Requests (request heads) seen so far, faulted or not. */
   readonly requests: SeenRequest[]
   /** Faults that took effect so far, by kind. */
-  readonly injected: { reset: number; stall: number; answer503: number }
+  readonly injected: { reset: number; stall: number; answer503: number; answer404: number }
   /** The sum of `injected`. */
   readonly faultsInjected: number
   /** Faults armed that no request has taken yet. */
@@ -51,6 +55,11 @@ export interface FaultProxy {
    * body and `Connection: close`; then the connection is closed.
    */
   answer503(times?: number, match?: RequestMatch): void
+  /**
+   * The same with a 404 NoSuchKey: a read the store answers from a stale replica (OpenStack Swift can),
+   * for an object that is there.
+   */
+  answer404(times?: number, match?: RequestMatch): void
   /** Drops the faults not taken yet. */
   clear(): void
   /** Stops listening and destroys every connection. */
@@ -75,7 +84,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   const queue: { fault: Fault; match: RequestMatch | undefined }[] = []
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
-  const injected = { reset: 0, stall: 0, answer503: 0 }
+  const injected = { reset: 0, stall: 0, answer503: 0, answer404: 0 }
   const requests: SeenRequest[] = []
   let connections = 0
 
@@ -107,7 +116,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     let forwarded = 0
     let resetAt = Infinity
     let heldHead: Buffer | undefined // a parsed request head not forwarded yet (held while stalled)
-    let answering: { head: boolean } | undefined // the current request gets the 503, once read
+    let answering: { head: boolean; notFound: boolean } | undefined // the current request gets the answer, once read
     let paused = false
     let done = false
     let clientEnded = false
@@ -162,17 +171,19 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       if (!upstream.write(bytes)) client.pause()
     }
 
-    const answer = (head: boolean) => {
-      injected.answer503++
+    const answer = (head: boolean, notFound: boolean) => {
+      injected[notFound ? 'answer404' : 'answer503']++
       done = true
       upstream.destroy()
-      const requestId = `faultproxy${injected.answer503}`
+      const requestId = `faultproxy${injected.answer503 + injected.answer404}`
       const xml =
         '<?xml version="1.0" encoding="UTF-8"?>\n' +
-        `<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>` +
+        (notFound
+          ? '<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>'
+          : `<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>`) +
         `<RequestId>${requestId}</RequestId></Error>`
       const response =
-        'HTTP/1.1 503 Service Unavailable\r\n' +
+        (notFound ? 'HTTP/1.1 404 Not Found\r\n' : 'HTTP/1.1 503 Service Unavailable\r\n') +
         'Content-Type: application/xml\r\n' +
         `Content-Length: ${Buffer.byteLength(xml)}\r\n` +
         `x-amz-request-id: ${requestId}\r\n` +
@@ -208,10 +219,10 @@ export async function startFaultProxy(target: { host: string; port: number }): P
           body = head.body
           const fault = take(head)
           requests.push({ connection: id, method: head.method, target: head.target, fault: fault?.kind })
-          if (fault?.kind === 'answer503') {
-            answering = { head: head.method === 'HEAD' }
+          if (fault?.kind === 'answer503' || fault?.kind === 'answer404') {
+            answering = { head: head.method === 'HEAD', notFound: fault.kind === 'answer404' }
             // The client waits for "100 Continue" before it sends the body: answer now.
-            if (head.expectContinue) return answer(answering.head)
+            if (head.expectContinue) return answer(answering.head, answering.notFound)
             continue
           }
           heldHead = headBytes
@@ -242,7 +253,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
           return
         }
         body = undefined
-        if (answering) return answer(answering.head)
+        if (answering) return answer(answering.head, answering.notFound)
       }
     }
   })
@@ -265,7 +276,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     requests,
     injected,
     get faultsInjected() {
-      return injected.reset + injected.stall + injected.answer503
+      return injected.reset + injected.stall + injected.answer503 + injected.answer404
     },
     get pending() {
       return queue.length
@@ -280,6 +291,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     answer503(times = 1, match) {
       arm({ kind: 'answer503' }, times, match)
+    },
+    answer404(times = 1, match) {
+      arm({ kind: 'answer404' }, times, match)
     },
     clear() {
       queue.length = 0

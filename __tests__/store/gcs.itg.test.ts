@@ -172,4 +172,16 @@ describe.skipIf(!emulator)('publishing to Google Cloud Storage (firebase-tools e
       'leftover/debian/12/versions.json',
     ])
   })
+
+  test('a versions.json past 64 MiB is refused while it is read: the error names it, nothing is published', async () => {
+    const name = 'huge/debian/12/versions.json'
+    await storage
+      .bucket(bucket)
+      .file(name)
+      .save(Buffer.alloc((64 << 20) + 1, 0x20))
+    await expect(runImage(config({ destination: `gs://${bucket}/huge` }))).rejects.toThrow(
+      /^gs:\/\/metal-images\/huge\/debian\/12\/versions\.json is larger than that: more than the 64 MiB a file this tool reads may have/,
+    )
+    expect(await list('huge/')).toEqual([name])
+  })
 })

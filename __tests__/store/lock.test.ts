@@ -249,3 +249,28 @@ describe('a folder lock on a store that does not decide conditions atomically', 
     await lock.release()
   })
 })
+
+describe('a store whose answers contradict each other', () => {
+  test('a lock that reads as absent and cannot be created: looked at with pauses, given up at the deadline', async () => {
+    let calls = 0
+    const io: LockIO = {
+      exact: { create: true, replace: true },
+      read: async () => (calls++, undefined),
+      create: async () => (calls++, undefined),
+      replace: async () => undefined,
+      remove: async () => {},
+    }
+    const started = performance.now()
+    const err = await FolderLock.acquire(io, PATH, newOwner(60_000), {
+      ...options({ pollMs: 20, deadline: performance.now() + 500 }),
+    }).catch((e: unknown) => e as Error)
+    const ms = performance.now() - started
+    expect(String((err as Error).message)).toMatch(
+      /^the test lock is locked by another run \(a run that created it at the same moment\) and was not released before the test budget ran out$/,
+    )
+    expect(ms).toBeGreaterThan(300)
+    expect(ms).toBeLessThan(1500)
+    // Without pauses it was thousands of requests a second (a review counted 1,300/s on a stand-in S3).
+    expect(calls).toBeLessThan(60)
+  })
+})

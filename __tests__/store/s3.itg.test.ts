@@ -198,7 +198,7 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
           storeTuning: quiet,
         },
       )
-      expect(proxy.injected).toEqual({ reset: 2, stall: 1, answer503: 4 })
+      expect(proxy.injected).toEqual({ reset: 2, stall: 1, answer503: 4, answer404: 0 })
       const image = await get('faults/debian/12/img.tar.lz4')
       expect(md5(image)).toBe(result.md5)
       expect(
@@ -367,5 +367,63 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
       'leftover/debian/12/versions.json',
     ])
     expect(await uploads()).toEqual([])
+  })
+
+  test('a stale read right after the image is completed: the set is finished, never the earlier md5 beside it', async () => {
+    const destination = `s3://${bucket}/stale`
+    await runImage(config({ destination, rootfs: rootfsTar(work, 'stale-a') }))
+    const proxy = await startFaultProxy(target(s))
+    let completed = false
+    // Swift may answer a read from a replica that has not seen the completion yet: a 404 for the image.
+    proxy.answer404(1, (r) => {
+      if (r.method === 'POST' && r.target.includes('uploadId=')) completed = true
+      return completed && r.method === 'HEAD' && /\/stale\/debian\/12\/img\.tar\.lz4(\?|$)/.test(r.target)
+    })
+    const warnings: string[] = []
+    const log = {
+      info() {},
+      debug() {},
+      warning: (m: string) => void warnings.push(m),
+      group: <T>(_n: string, fn: () => Promise<T>) => fn(),
+    }
+    try {
+      const result = await runImage(
+        config({ destination, endpoint: proxy.endpoint, rootfs: rootfsTar(work, 'stale-b') }),
+        { storeTuning: quiet, log },
+      )
+      expect(proxy.injected.answer404).toBe(1)
+      const image = await get('stale/debian/12/img.tar.lz4')
+      expect(md5(image)).toBe(result.md5)
+      expect((await get('stale/debian/12/img.tar.lz4.md5')).toString()).toBe(`${result.md5}  img.tar.lz4\n`)
+      expect(JSON.parse((await get('stale/debian/12/versions.json')).toString()).versions[0].md5).toBe(
+        result.md5,
+      )
+      expect(warnings.join('\n')).toMatch(
+        /does not read back as what was uploaded: missing.*the commit goes on/,
+      )
+    } finally {
+      await proxy.close()
+    }
+    expect(await list('stale/')).toEqual([
+      'stale/debian/12/img.tar.lz4',
+      'stale/debian/12/img.tar.lz4.md5',
+      'stale/debian/12/versions.json',
+    ])
+  })
+
+  test('a versions.json past 64 MiB is refused before it is read: the error names it, nothing is published', async () => {
+    const key = 'huge/debian/12/versions.json'
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.alloc((64 << 20) + 1, 0x20) }),
+    )
+    await expect(
+      runImage(config({ destination: `s3://${bucket}/huge` }), { storeTuning: quiet }),
+    ).rejects.toThrow(
+      /^s3:\/\/[^/]+\/huge\/debian\/12\/versions\.json is 67108865 bytes: more than the 64 MiB a file this tool reads may have/,
+    )
+    expect(await list('huge/')).toEqual([key])
+    expect(
+      (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'huge/' }))).Uploads ?? [],
+    ).toEqual([])
   })
 })

@@ -1,3 +1,4 @@
+import { StageError } from '../util/errors.ts'
 import type { LockIO } from './lock.ts'
 import type { TempKind } from './owner.ts'
 import type { Objects, Staged } from './store.ts'
@@ -65,4 +66,35 @@ export abstract class BucketObjects<C extends BucketClient> implements Objects {
   protected abstract placedObject(path: string, staged: Staged): Promise<boolean>
   abstract drop(staged: Staged): Promise<void>
   abstract removeTemp(path: string, kind: TempKind): Promise<void>
+}
+
+/**
+ * The most a file read whole may have: versions.json, the lock, checksum files, and packages.txt or an SBOM
+ * kept for an undo are far smaller. A store that sends more (a hostile or broken one, a 2 GB versions.json)
+ * is refused before the bytes cost memory.
+ */
+export const MAX_READ_BYTES = 64 << 20
+
+/** A small object's bytes from its stream, refused past MAX_READ_BYTES (`declared`: its Content-Length). */
+export async function readWhole(
+  stream: AsyncIterable<Uint8Array> & { destroy?(): void },
+  url: string,
+  declared?: number,
+): Promise<Buffer> {
+  const refuse = (size: string): StageError => {
+    stream.destroy?.()
+    return new StageError(
+      'store',
+      `${url} is ${size}: more than the 64 MiB a file this tool reads may have (versions.json, a checksum file, the lock)`,
+    )
+  }
+  if (declared !== undefined && declared > MAX_READ_BYTES) throw refuse(`${declared} bytes`)
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of stream) {
+    total += chunk.length
+    if (total > MAX_READ_BYTES) throw refuse(`larger than that`)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, total)
 }

@@ -15,6 +15,7 @@ import { shielded } from './retry.ts'
 import {
   CommitFailure,
   NotPlaceable,
+  PlacedUnverified,
   type CommitOutcome,
   type Objects,
   type SetCommit,
@@ -301,6 +302,14 @@ export class SetTransaction implements Transaction {
       try {
         await this.run(step)
       } catch (err) {
+        const cause = (err as StepError).cause
+        if (cause instanceof PlacedUnverified) {
+          // The store confirmed it: the earlier content is gone whatever a read says now, and the earlier
+          // checksum files put back would describe an image that is not there. The set is finished as
+          // uploaded; a store that does not keep what it confirms fails metal-hammer's md5 check.
+          this.ctx.log.warning(`${cause.message}; the store confirmed the request, so the commit goes on`)
+          continue
+        }
         // The image's own step may have failed without placing it: then this is still undoable.
         if (step.image && !(await this.ctx.objects.placed(step.path, step.next!).catch(() => true))) {
           journal.phase = 'backward'

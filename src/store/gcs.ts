@@ -10,7 +10,7 @@ import {
   searchCredentials,
   type CredentialSearch,
 } from './credentials.ts'
-import { BucketObjects } from './bucket.ts'
+import { BucketObjects, readWhole } from './bucket.ts'
 import { DEFAULT_LOCK_OPTIONS, type LockIO } from './lock.ts'
 import type { StoreContext, StoreOptions, StoreTuning } from './options.ts'
 import { newOwner, tempName, type Owner, type TempKind } from './owner.ts'
@@ -29,6 +29,7 @@ import {
 } from './retry.ts'
 import {
   NotPlaceable,
+  PlacedUnverified,
   type BeginOptions,
   type Staged,
   type Staging,
@@ -193,8 +194,9 @@ export class GcsStore implements Store {
 
   async read(path: string): Promise<Buffer | undefined> {
     try {
-      const [data] = await this.call(`reading ${this.url(path)}`, () => this.file(path).download())
-      return data
+      return await this.call(`reading ${this.url(path)}`, () =>
+        readWhole(this.file(path).createReadStream(), this.url(path)),
+      )
     } catch (err) {
       if (status(err) === 404) return undefined
       throw err
@@ -344,14 +346,13 @@ class GcsObjects extends BucketObjects<GcsStore> {
       if (!(await this.placed(path, staged))) throw new NotPlaceable(`${s.url(staged.temp)} is gone`)
     }
     const placed = await s.metadata(path)
-    if (!placed || placed.md5 !== staged.etag || placed.size !== staged.size)
-      throw new StageError(
-        'store',
-        `${s.url(path)} does not hold what was uploaded: ${placed ? `md5 ${placed.md5}, ${placed.size} bytes` : 'missing'}; expected ${staged.etag}, ${staged.size} bytes`,
-      )
     await s
       .cleanup(`removing ${s.url(staged.temp)}`, () => s.file(staged.temp).delete({ ignoreNotFound: true }))
       .catch(() => {})
+    if (!placed || placed.md5 !== staged.etag || placed.size !== staged.size)
+      throw new PlacedUnverified(
+        `${s.url(path)} does not read back as what was uploaded: ${placed ? `md5 ${placed.md5}, ${placed.size} bytes` : 'missing'}; expected ${staged.etag}, ${staged.size} bytes`,
+      )
   }
 
   protected async placedObject(path: string, staged: Staged): Promise<boolean> {
@@ -386,18 +387,24 @@ class GcsLock implements LockIO {
     this.exact = { create: !store.emulator, replace: !store.emulator }
   }
 
-  async read(path: string): Promise<{ body: Buffer; version: string } | undefined> {
+  async read(path: string, tries = 3): Promise<{ body: Buffer; version: string } | undefined> {
     const meta = await this.s.metadata(path)
     if (!meta) return undefined
     try {
       const generation = Number(meta.generation)
-      const [body] = await this.s.call(`reading ${this.s.url(path)}`, () =>
-        this.s.file(path, Number.isFinite(generation) && generation > 0 ? generation : undefined).download(),
+      const body = await this.s.call(`reading ${this.s.url(path)}`, () =>
+        readWhole(
+          this.s
+            .file(path, Number.isFinite(generation) && generation > 0 ? generation : undefined)
+            .createReadStream(),
+          this.s.url(path),
+        ),
       )
       return { body, version: meta.generation }
     } catch (err) {
-      // Replaced or removed between the two requests: as good as changed.
-      if (status(err) === 404) return this.read(path)
+      // Replaced or removed between the two requests: as good as changed. Not forever: a store whose
+      // metadata and content disagree for good is one the lock cannot work with.
+      if (status(err) === 404 && tries > 1) return this.read(path, tries - 1)
       throw err
     }
   }

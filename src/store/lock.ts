@@ -110,6 +110,19 @@ export class FolderLock {
     let watched: { version: string; since: number } | undefined
     let told = false
     let delay = options.pollMs
+    // Before the next look, whatever made this one fail: a store whose answers contradict each other (a
+    // lock that reads as absent and cannot be created) must not be asked a thousand times a second.
+    const pause = async (holder: string): Promise<void> => {
+      if (performance.now() + delay > options.deadline)
+        throw new StageError(
+          'store',
+          `${options.url} is locked by another run (${holder}) and was not released before the ${options.budget} ran out`,
+        )
+      await sleep(delay * (0.75 + Math.random() / 2), undefined, { signal }).catch(() =>
+        signal.throwIfAborted(),
+      )
+      delay = Math.min(delay * 1.5, options.pollMs * 4)
+    }
     for (;;) {
       signal.throwIfAborted()
       const now = performance.now()
@@ -131,6 +144,7 @@ export class FolderLock {
                 },
               )
         if (held) return { lock: new FolderLock(io, path, owner, options, held, body), inherited: undefined }
+        await pause('a run that created it at the same moment')
         continue
       }
       if (watched?.version !== current.version) watched = { version: current.version, since: now }
@@ -141,6 +155,7 @@ export class FolderLock {
         const held = await FolderLock.confirm(io.exact.create, io, path, owner, options, current.version)
         if (held)
           return { lock: new FolderLock(io, path, owner, options, held, holder), inherited: undefined }
+        await pause(describeHolder(holder))
         continue
       }
       const why = staleness(holder, now - watched.since, options.leaseMs)
@@ -155,23 +170,16 @@ export class FolderLock {
         if (held)
           return { lock: new FolderLock(io, path, owner, options, held, body), inherited: holder?.journal }
         watched = undefined
+        await pause(describeHolder(holder))
         continue
       }
-      if (performance.now() + delay > options.deadline)
-        throw new StageError(
-          'store',
-          `${options.url} is locked by another run (${describeHolder(holder)}) and was not released before the ${options.budget} ran out`,
-        )
-      if (!told) {
+      if (!told && performance.now() + delay <= options.deadline) {
         log.info(
           `Waiting for ${options.url}: another run is committing to this folder (${describeHolder(holder)})`,
         )
         told = true
       }
-      await sleep(delay * (0.75 + Math.random() / 2), undefined, { signal }).catch(() =>
-        signal.throwIfAborted(),
-      )
-      delay = Math.min(delay * 1.5, options.pollMs * 4)
+      await pause(describeHolder(holder))
     }
   }
 

@@ -79,6 +79,18 @@ export class Health {
     return performance.now() + delayMs - this.failingSince >= this.deadAfterMs
   }
 
+  /**
+   * One request that kept failing for deadAfterMs while others to the endpoint were answered (the lock's
+   * renewals, say): as good as dead for this run, which cannot go on without it.
+   */
+  stuckError(what: string, attempts: number, since: number, err: unknown): StageError {
+    return new StageError(
+      'store',
+      `${what}: failed for ${formatSeconds(performance.now() - since)} (${attempts} attempts; ${this.endpoint} answered other requests meanwhile); last error: ${describe(err)}`,
+      { cause: err },
+    )
+  }
+
   deadError(what: string, attempts: number): StageError {
     const s = formatSeconds(performance.now() - (this.failingSince ?? performance.now()))
     return new StageError(
@@ -134,11 +146,16 @@ export async function withRetry<T>(
   policy: RetryPolicy,
 ): Promise<T> {
   const outer = requestSignal(policy.signal)
+  // Since when this request has been failing: the endpoint's verdict is reset by any request to it that
+  // succeeds, this one only by its own success.
+  let failingSince: number | undefined
+  const window = policy.health?.deadAfterMs ?? Infinity
   for (let attempt = 1; ; attempt++) {
     outer?.throwIfAborted()
     const started = performance.now()
-    // An endpoint failing for a while gets no attempt that outlasts its verdict.
-    const limit = Math.min(policy.attemptMs ?? Infinity, policy.health?.remainingMs() ?? Infinity)
+    // An endpoint (or a request) failing for a while gets no attempt that outlasts its verdict.
+    const own = failingSince === undefined ? Infinity : Math.max(1, window - (started - failingSince))
+    const limit = Math.min(policy.attemptMs ?? Infinity, policy.health?.remainingMs() ?? Infinity, own)
     const timeout = Number.isFinite(limit) ? AbortSignal.timeout(Math.ceil(limit)) : undefined
     const signal = timeout && outer ? AbortSignal.any([outer, timeout]) : (timeout ?? outer)
     try {
@@ -162,6 +179,9 @@ export async function withRetry<T>(
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
       const delay = Math.random() * cap
       if (policy.health?.failed(started, error, delay)) throw policy.health.deadError(what, attempt)
+      failingSince ??= started
+      if (performance.now() + delay - failingSince >= window)
+        throw policy.health!.stuckError(what, attempt, failingSince, error)
       if (performance.now() + delay >= policy.deadline)
         throw new RetryBudgetError(
           `${what}: still failing after ${attempt} attempts when the upload-timeout budget ran out: ${describe(error)}`,
@@ -226,7 +246,13 @@ export function describe(err: unknown): string {
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
   const code = (err as { code?: string | number }).code
   const cause = (err as { cause?: unknown }).cause
-  const base = [err.name !== 'Error' ? err.name : '', status ? `HTTP ${status}` : '', code ?? '', err.message]
+  // A DOMException's numeric code (23 for a timeout) says nothing its name does not.
+  const base = [
+    err.name !== 'Error' ? err.name : '',
+    status ? `HTTP ${status}` : '',
+    typeof code === 'string' || !(err instanceof DOMException) ? (code ?? '') : '',
+    err.message,
+  ]
     .filter(Boolean)
     .join(': ')
   return err.name === 'TimeoutError' && cause instanceof Error ? `${base} (${describe(cause)})` : base

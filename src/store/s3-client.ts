@@ -18,6 +18,7 @@ import {
   CREDENTIALS_TIMEOUT_MS,
   type CredentialSearch,
 } from './credentials.ts'
+import { readWhole } from './bucket.ts'
 import type { StoreContext, StoreOptions, StoreTuning } from './options.ts'
 import {
   ceiling,
@@ -213,7 +214,12 @@ export class S3Bucket {
             abortSignal,
           },
         )
-        return { body: Buffer.from(await res.Body!.transformToByteArray()), etag: res.ETag ?? '' }
+        const body = await readWhole(
+          res.Body as unknown as AsyncIterable<Uint8Array>,
+          this.url(path),
+          res.ContentLength,
+        )
+        return { body, etag: res.ETag ?? '' }
       })
     } catch (err) {
       if (isNotFound((err as Error).cause)) return undefined

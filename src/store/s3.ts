@@ -19,6 +19,7 @@ import { httpStatus, isNotFound, S3Bucket } from './s3-client.ts'
 import { abortUpload, MultipartUpload } from './s3-upload.ts'
 import {
   NotPlaceable,
+  PlacedUnverified,
   type BeginOptions,
   type Staged,
   type Staging,
@@ -101,16 +102,15 @@ class S3Objects extends BucketObjects<S3Bucket> {
         } else throw err
       }
       const head = await s.head(path)
-      if (!head || head.size !== staged.size || head.etag !== staged.etag)
-        throw new StageError(
-          'store',
-          `${s.url(path)} does not hold what was uploaded: ${head ? `${head.size} bytes, ETag ${head.etag}` : 'missing'}; expected ${staged.size} bytes, ETag ${staged.etag}`,
-        )
       await s
         .cleanup(`removing ${s.url(staged.marker)}`, (abortSignal) =>
           s.deleteSignal(staged.marker, abortSignal),
         )
         .catch(() => {})
+      if (!head || head.size !== staged.size || head.etag !== staged.etag)
+        throw new PlacedUnverified(
+          `${s.url(path)} does not read back as what was uploaded: ${head ? `${head.size} bytes, ETag ${head.etag}` : 'missing'}; expected ${staged.size} bytes, ETag ${staged.etag}`,
+        )
       return
     }
     if (staged.kind === 'object') {
@@ -132,14 +132,13 @@ class S3Objects extends BucketObjects<S3Bucket> {
         if (!(await this.placed(path, staged))) throw new NotPlaceable(`${s.url(staged.temp)} is gone`)
       }
       const head = await s.head(path)
-      if (!head || head.size !== staged.size)
-        throw new StageError(
-          'store',
-          `${s.url(path)} does not hold the copy: ${head ? `${head.size} bytes` : 'missing'}, expected ${staged.size} bytes`,
-        )
       await s
         .cleanup(`removing ${s.url(staged.temp)}`, (abortSignal) => s.deleteSignal(staged.temp, abortSignal))
         .catch(() => {})
+      if (!head || head.size !== staged.size)
+        throw new PlacedUnverified(
+          `${s.url(path)} does not read back as the copy: ${head ? `${head.size} bytes` : 'missing'}, expected ${staged.size} bytes`,
+        )
       return
     }
     throw new Error(`internal: an S3 bucket cannot place a ${staged.kind}`)

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream'
+import { StageError } from '../util/errors.ts'
 import type { Log } from '../util/log.ts'
 import type { LockIO } from './lock.ts'
 import type { TempKind } from './owner.ts'
@@ -114,6 +115,18 @@ export class CommitFailure extends Error {
 
 /** Staged content that is gone: nothing can put it in place any more. */
 export class NotPlaceable extends Error {}
+
+/**
+ * The store confirmed the request that put content in place (a completed upload, a copy), but reading it
+ * back right after did not show it: a stale replica (OpenStack Swift can answer from one), or a store that
+ * does not keep what it confirms. Either way the earlier content is gone; the commit goes on.
+ */
+export class PlacedUnverified extends StageError {
+  constructor(message: string) {
+    super('store', message)
+    this.name = 'PlacedUnverified'
+  }
+}
 
 /** What a commit does with a store: each kind of store implements these (local.ts, s3.ts, gcs.ts). */
 export interface Objects {

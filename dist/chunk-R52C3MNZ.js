@@ -2,7 +2,61 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   formatSeconds
-} from "./chunk-22SLKZQJ.js";
+} from "./chunk-ZCJQ24LE.js";
+
+// src/store/bucket.ts
+var BucketObjects = class {
+  s;
+  constructor(client) {
+    this.s = client;
+  }
+  url(path) {
+    return this.s.url(path);
+  }
+  read(path) {
+    return this.s.read(path);
+  }
+  exists(path) {
+    return this.s.exists(path);
+  }
+  async put(path, data) {
+    await this.s.write(path, data);
+  }
+  remove(path) {
+    return this.s.delete(path);
+  }
+  async list(dir, deep = false) {
+    return (await this.s.listing(dir, deep)).objects;
+  }
+  async place(path, staged, exclusive) {
+    if (staged.kind === "data") return this.put(path, Buffer.from(staged.data, "base64"));
+    return this.placeObject(path, staged, exclusive);
+  }
+  async placed(path, staged) {
+    if (staged.kind === "data")
+      return (await this.read(path))?.equals(Buffer.from(staged.data, "base64")) ?? false;
+    return this.placedObject(path, staged);
+  }
+};
+var MAX_READ_BYTES = 64 << 20;
+async function readWhole(stream, url, declared) {
+  const refuse = (size) => {
+    stream.destroy?.();
+    return new StageError(
+      "store",
+      `${url} is ${size}: more than the 64 MiB a file this tool reads may have (versions.json, a checksum file, the lock)`
+    );
+  };
+  if (declared !== void 0 && declared > MAX_READ_BYTES) throw refuse(`${declared} bytes`);
+  const chunks = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > MAX_READ_BYTES) throw refuse(`larger than that`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
 
 // src/store/credentials.ts
 import { existsSync } from "node:fs";
@@ -73,6 +127,8 @@ function gcsSource(env = process.env) {
 }
 
 export {
+  BucketObjects,
+  readWhole,
   CREDENTIALS_TIMEOUT_MS,
   searchCredentials,
   noCredentials,

@@ -3,8 +3,9 @@ import {
   CREDENTIALS_TIMEOUT_MS,
   awsSource,
   noCredentials,
+  readWhole,
   searchCredentials
-} from "./chunk-M27VXARZ.js";
+} from "./chunk-R52C3MNZ.js";
 import {
   Health,
   StageError,
@@ -15,7 +16,7 @@ import {
   stopped,
   timeoutsFrom,
   withRetry
-} from "./chunk-22SLKZQJ.js";
+} from "./chunk-ZCJQ24LE.js";
 import {
   BinaryDecisionDiagram,
   Client,
@@ -28459,7 +28460,12 @@ var S3Bucket = class {
             abortSignal
           }
         );
-        return { body: Buffer.from(await res.Body.transformToByteArray()), etag: res.ETag ?? "" };
+        const body = await readWhole(
+          res.Body,
+          this.url(path),
+          res.ContentLength
+        );
+        return { body, etag: res.ETag ?? "" };
       });
     } catch (err) {
       if (isNotFound(err.cause)) return void 0;

@@ -170,6 +170,17 @@ var Health = class {
     this.lastError = err;
     return performance.now() + delayMs - this.failingSince >= this.deadAfterMs;
   }
+  /**
+   * One request that kept failing for deadAfterMs while others to the endpoint were answered (the lock's
+   * renewals, say): as good as dead for this run, which cannot go on without it.
+   */
+  stuckError(what, attempts, since, err) {
+    return new StageError(
+      "store",
+      `${what}: failed for ${formatSeconds(performance.now() - since)} (${attempts} attempts; ${this.endpoint} answered other requests meanwhile); last error: ${describe(err)}`,
+      { cause: err }
+    );
+  }
   deadError(what, attempts) {
     const s = formatSeconds(performance.now() - (this.failingSince ?? performance.now()));
     return new StageError(
@@ -190,10 +201,13 @@ function requestSignal(signal) {
 }
 async function withRetry(what, fn, isTransient, policy) {
   const outer = requestSignal(policy.signal);
+  let failingSince;
+  const window = policy.health?.deadAfterMs ?? Infinity;
   for (let attempt = 1; ; attempt++) {
     outer?.throwIfAborted();
     const started = performance.now();
-    const limit = Math.min(policy.attemptMs ?? Infinity, policy.health?.remainingMs() ?? Infinity);
+    const own = failingSince === void 0 ? Infinity : Math.max(1, window - (started - failingSince));
+    const limit = Math.min(policy.attemptMs ?? Infinity, policy.health?.remainingMs() ?? Infinity, own);
     const timeout = Number.isFinite(limit) ? AbortSignal.timeout(Math.ceil(limit)) : void 0;
     const signal = timeout && outer ? AbortSignal.any([outer, timeout]) : timeout ?? outer;
     try {
@@ -214,6 +228,9 @@ async function withRetry(what, fn, isTransient, policy) {
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = Math.random() * cap;
       if (policy.health?.failed(started, error, delay)) throw policy.health.deadError(what, attempt);
+      failingSince ??= started;
+      if (performance.now() + delay - failingSince >= window)
+        throw policy.health.stuckError(what, attempt, failingSince, error);
       if (performance.now() + delay >= policy.deadline)
         throw new RetryBudgetError(
           `${what}: still failing after ${attempt} attempts when the upload-timeout budget ran out: ${describe(error)}`,
@@ -263,7 +280,12 @@ function describe(err) {
   const status = err.$metadata?.httpStatusCode;
   const code = err.code;
   const cause = err.cause;
-  const base = [err.name !== "Error" ? err.name : "", status ? `HTTP ${status}` : "", code ?? "", err.message].filter(Boolean).join(": ");
+  const base = [
+    err.name !== "Error" ? err.name : "",
+    status ? `HTTP ${status}` : "",
+    typeof code === "string" || !(err instanceof DOMException) ? code ?? "" : "",
+    err.message
+  ].filter(Boolean).join(": ");
   return err.name === "TimeoutError" && cause instanceof Error ? `${base} (${describe(cause)})` : base;
 }
 

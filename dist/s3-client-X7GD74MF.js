@@ -11,9 +11,9 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-RHMXLENO.js";
-import "./chunk-M27VXARZ.js";
-import "./chunk-22SLKZQJ.js";
+} from "./chunk-KMS3N2HV.js";
+import "./chunk-R52C3MNZ.js";
+import "./chunk-ZCJQ24LE.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-VF57VZD3.js";
 export {

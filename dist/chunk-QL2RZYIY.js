@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   shielded
-} from "./chunk-22SLKZQJ.js";
+} from "./chunk-ZCJQ24LE.js";
 
 // src/store/owner.ts
 import { createHash, randomBytes } from "node:crypto";
@@ -142,6 +142,17 @@ var FolderLock = class _FolderLock {
     let watched;
     let told = false;
     let delay = options.pollMs;
+    const pause = async (holder) => {
+      if (performance.now() + delay > options.deadline)
+        throw new StageError(
+          "store",
+          `${options.url} is locked by another run (${holder}) and was not released before the ${options.budget} ran out`
+        );
+      await sleep(delay * (0.75 + Math.random() / 2), void 0, { signal }).catch(
+        () => signal.throwIfAborted()
+      );
+      delay = Math.min(delay * 1.5, options.pollMs * 4);
+    };
     for (; ; ) {
       signal.throwIfAborted();
       const now = performance.now();
@@ -157,6 +168,7 @@ var FolderLock = class _FolderLock {
           }
         );
         if (held) return { lock: new _FolderLock(io, path, owner, options, held, body), inherited: void 0 };
+        await pause("a run that created it at the same moment");
         continue;
       }
       if (watched?.version !== current.version) watched = { version: current.version, since: now };
@@ -166,6 +178,7 @@ var FolderLock = class _FolderLock {
         const held = await _FolderLock.confirm(io.exact.create, io, path, owner, options, current.version);
         if (held)
           return { lock: new _FolderLock(io, path, owner, options, held, holder), inherited: void 0 };
+        await pause(describeHolder(holder));
         continue;
       }
       const why = staleness(holder, now - watched.since, options.leaseMs);
@@ -177,23 +190,16 @@ var FolderLock = class _FolderLock {
         if (held)
           return { lock: new _FolderLock(io, path, owner, options, held, body), inherited: holder?.journal };
         watched = void 0;
+        await pause(describeHolder(holder));
         continue;
       }
-      if (performance.now() + delay > options.deadline)
-        throw new StageError(
-          "store",
-          `${options.url} is locked by another run (${describeHolder(holder)}) and was not released before the ${options.budget} ran out`
-        );
-      if (!told) {
+      if (!told && performance.now() + delay <= options.deadline) {
         log.info(
           `Waiting for ${options.url}: another run is committing to this folder (${describeHolder(holder)})`
         );
         told = true;
       }
-      await sleep(delay * (0.75 + Math.random() / 2), void 0, { signal }).catch(
-        () => signal.throwIfAborted()
-      );
-      delay = Math.min(delay * 1.5, options.pollMs * 4);
+      await pause(describeHolder(holder));
     }
   }
   /**
@@ -321,6 +327,12 @@ var CommitFailure = class extends Error {
   }
 };
 var NotPlaceable = class extends Error {
+};
+var PlacedUnverified = class extends StageError {
+  constructor(message) {
+    super("store", message);
+    this.name = "PlacedUnverified";
+  }
 };
 
 // src/util/cleanup.ts
@@ -582,6 +594,11 @@ var SetTransaction = class {
       try {
         await this.run(step);
       } catch (err) {
+        const cause = err.cause;
+        if (cause instanceof PlacedUnverified) {
+          this.ctx.log.warning(`${cause.message}; the store confirmed the request, so the commit goes on`);
+          continue;
+        }
         if (step.image && !await this.ctx.objects.placed(step.path, step.next).catch(() => true)) {
           journal.phase = "backward";
           throw Object.assign(err, { stepIndex: i });
@@ -822,5 +839,6 @@ export {
   DEFAULT_LOCK_OPTIONS,
   CommitFailure,
   NotPlaceable,
+  PlacedUnverified,
   SetTransaction
 };

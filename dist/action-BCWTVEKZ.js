@@ -22,17 +22,17 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-FVM6JZZU.js";
+} from "./chunk-OTVYJXDG.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-NIDC7TBN.js";
+import "./chunk-QL2RZYIY.js";
 import {
   errorMessage,
   formatBytes,
   formatSeconds,
   inert,
   redact
-} from "./chunk-22SLKZQJ.js";
+} from "./chunk-ZCJQ24LE.js";
 import "./chunk-6FYBEWXW.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";

@@ -1,19 +1,17 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  BucketObjects
-} from "./chunk-K27A2JGS.js";
-import {
   doneByCallback
 } from "./chunk-THK3DBOI.js";
 import {
   DEFAULT_LOCK_OPTIONS,
   LEGACY_TEMP_AGE_MS,
   NotPlaceable,
+  PlacedUnverified,
   SetTransaction,
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-NIDC7TBN.js";
+} from "./chunk-QL2RZYIY.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
@@ -21,12 +19,14 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-RHMXLENO.js";
-import "./chunk-M27VXARZ.js";
+} from "./chunk-KMS3N2HV.js";
+import {
+  BucketObjects
+} from "./chunk-R52C3MNZ.js";
 import {
   StageError,
   formatBudget
-} from "./chunk-22SLKZQJ.js";
+} from "./chunk-ZCJQ24LE.js";
 import "./chunk-BVUK22WD.js";
 import {
   __toESM
@@ -272,16 +272,15 @@ var S3Objects = class extends BucketObjects {
         } else throw err;
       }
       const head = await s.head(path);
-      if (!head || head.size !== staged.size || head.etag !== staged.etag)
-        throw new StageError(
-          "store",
-          `${s.url(path)} does not hold what was uploaded: ${head ? `${head.size} bytes, ETag ${head.etag}` : "missing"}; expected ${staged.size} bytes, ETag ${staged.etag}`
-        );
       await s.cleanup(
         `removing ${s.url(staged.marker)}`,
         (abortSignal) => s.deleteSignal(staged.marker, abortSignal)
       ).catch(() => {
       });
+      if (!head || head.size !== staged.size || head.etag !== staged.etag)
+        throw new PlacedUnverified(
+          `${s.url(path)} does not read back as what was uploaded: ${head ? `${head.size} bytes, ETag ${head.etag}` : "missing"}; expected ${staged.size} bytes, ETag ${staged.etag}`
+        );
       return;
     }
     if (staged.kind === "object") {
@@ -304,13 +303,12 @@ var S3Objects = class extends BucketObjects {
         if (!await this.placed(path, staged)) throw new NotPlaceable(`${s.url(staged.temp)} is gone`);
       }
       const head = await s.head(path);
-      if (!head || head.size !== staged.size)
-        throw new StageError(
-          "store",
-          `${s.url(path)} does not hold the copy: ${head ? `${head.size} bytes` : "missing"}, expected ${staged.size} bytes`
-        );
       await s.cleanup(`removing ${s.url(staged.temp)}`, (abortSignal) => s.deleteSignal(staged.temp, abortSignal)).catch(() => {
       });
+      if (!head || head.size !== staged.size)
+        throw new PlacedUnverified(
+          `${s.url(path)} does not read back as the copy: ${head ? `${head.size} bytes` : "missing"}, expected ${staged.size} bytes`
+        );
       return;
     }
     throw new Error(`internal: an S3 bucket cannot place a ${staged.kind}`);

@@ -19,7 +19,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-NIDC7TBN.js";
+} from "./chunk-QL2RZYIY.js";
 import {
   InputError,
   StageError,
@@ -31,7 +31,7 @@ import {
   formatSeconds,
   isSystemError,
   silentLog
-} from "./chunk-22SLKZQJ.js";
+} from "./chunk-ZCJQ24LE.js";
 import {
   takeHeldSignal
 } from "./chunk-6FYBEWXW.js";
@@ -1770,11 +1770,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-OWWJMVXR.js");
+      const { S3Store } = await import("./s3-ANFWXUXO.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-URYSLWXP.js");
+      const { GcsStore } = await import("./gcs-3JRVDBWT.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -1783,12 +1783,12 @@ async function findCredentials(value, options = {}) {
   const destination = parseDestination(value);
   if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
   if (destination.kind === "s3") {
-    const { findS3Credentials } = await import("./s3-client-M2MBFHAB.js");
+    const { findS3Credentials } = await import("./s3-client-X7GD74MF.js");
     return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-URYSLWXP.js");
+  const { findGcsCredentials } = await import("./gcs-3JRVDBWT.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {

@@ -9,21 +9,21 @@ import {
   require_dist as require_dist2
 } from "./chunk-BM4Y7Y5J.js";
 import {
-  BucketObjects
-} from "./chunk-K27A2JGS.js";
-import {
   DEFAULT_LOCK_OPTIONS,
   NotPlaceable,
+  PlacedUnverified,
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-NIDC7TBN.js";
+} from "./chunk-QL2RZYIY.js";
 import {
+  BucketObjects,
   CREDENTIALS_TIMEOUT_MS,
   gcsSource,
   noCredentials,
+  readWhole,
   searchCredentials
-} from "./chunk-M27VXARZ.js";
+} from "./chunk-R52C3MNZ.js";
 import {
   Health,
   StageError,
@@ -37,7 +37,7 @@ import {
   timeoutsFrom,
   until,
   withRetry
-} from "./chunk-22SLKZQJ.js";
+} from "./chunk-ZCJQ24LE.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";
@@ -29640,8 +29640,10 @@ var GcsStore = class {
   }
   async read(path2) {
     try {
-      const [data] = await this.call(`reading ${this.url(path2)}`, () => this.file(path2).download());
-      return data;
+      return await this.call(
+        `reading ${this.url(path2)}`,
+        () => readWhole(this.file(path2).createReadStream(), this.url(path2))
+      );
     } catch (err) {
       if (status(err) === 404) return void 0;
       throw err;
@@ -29773,13 +29775,12 @@ var GcsObjects = class extends BucketObjects {
       if (!await this.placed(path2, staged)) throw new NotPlaceable(`${s.url(staged.temp)} is gone`);
     }
     const placed = await s.metadata(path2);
-    if (!placed || placed.md5 !== staged.etag || placed.size !== staged.size)
-      throw new StageError(
-        "store",
-        `${s.url(path2)} does not hold what was uploaded: ${placed ? `md5 ${placed.md5}, ${placed.size} bytes` : "missing"}; expected ${staged.etag}, ${staged.size} bytes`
-      );
     await s.cleanup(`removing ${s.url(staged.temp)}`, () => s.file(staged.temp).delete({ ignoreNotFound: true })).catch(() => {
     });
+    if (!placed || placed.md5 !== staged.etag || placed.size !== staged.size)
+      throw new PlacedUnverified(
+        `${s.url(path2)} does not read back as what was uploaded: ${placed ? `md5 ${placed.md5}, ${placed.size} bytes` : "missing"}; expected ${staged.etag}, ${staged.size} bytes`
+      );
   }
   async placedObject(path2, staged) {
     if (staged.kind !== "object") return false;
@@ -29804,18 +29805,21 @@ var GcsLock = class {
     this.s = store;
     this.exact = { create: !store.emulator, replace: !store.emulator };
   }
-  async read(path2) {
+  async read(path2, tries = 3) {
     const meta = await this.s.metadata(path2);
     if (!meta) return void 0;
     try {
       const generation = Number(meta.generation);
-      const [body] = await this.s.call(
+      const body = await this.s.call(
         `reading ${this.s.url(path2)}`,
-        () => this.s.file(path2, Number.isFinite(generation) && generation > 0 ? generation : void 0).download()
+        () => readWhole(
+          this.s.file(path2, Number.isFinite(generation) && generation > 0 ? generation : void 0).createReadStream(),
+          this.s.url(path2)
+        )
       );
       return { body, version: meta.generation };
     } catch (err) {
-      if (status(err) === 404) return this.read(path2);
+      if (status(err) === 404 && tries > 1) return this.read(path2, tries - 1);
       throw err;
     }
   }
