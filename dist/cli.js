@@ -19,7 +19,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-4QVQN5MI.js");
+var { main } = await import("./cli-7H7WFPT2.js");
 var code = await main(process.argv.slice(2));
 await flushed();
 process.exit(code);

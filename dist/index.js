@@ -18,7 +18,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-BCWTVEKZ.js");
+var { run } = await import("./action-TKQILBZI.js");
 await run();
 await flushed();
 process.exit();

@@ -6,6 +6,7 @@ export type Fault =
   | { kind: 'stall'; ms: number }
   | { kind: 'answer503' }
   | { kind: 'answer404' }
+  | { kind: 'dropAnswer' }
 
 /**
  * Which requests a fault may be taken by (default: any), e.g. only part uploads:
@@ -32,7 +33,13 @@ export interface FaultProxy {
   /** Requests (request heads) seen so far, faulted or not. */
   readonly requests: SeenRequest[]
   /** Faults that took effect so far, by kind. */
-  readonly injected: { reset: number; stall: number; answer503: number; answer404: number }
+  readonly injected: {
+    reset: number
+    stall: number
+    answer503: number
+    answer404: number
+    dropAnswer: number
+  }
   /** The sum of `injected`. */
   readonly faultsInjected: number
   /** Faults armed that no request has taken yet. */
@@ -60,6 +67,11 @@ export interface FaultProxy {
    * for an object that is there.
    */
   answer404(times?: number, match?: RequestMatch): void
+  /**
+   * The next `times` requests are forwarded whole, and the connection is reset when the target's answer
+   * starts: the store did what was asked, the client never hears so (a lost answer).
+   */
+  dropAnswer(times?: number, match?: RequestMatch): void
   /** Drops the faults not taken yet. */
   clear(): void
   /** Stops listening and destroys every connection. */
@@ -84,7 +96,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   const queue: { fault: Fault; match: RequestMatch | undefined }[] = []
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
-  const injected = { reset: 0, stall: 0, answer503: 0, answer404: 0 }
+  const injected = { reset: 0, stall: 0, answer503: 0, answer404: 0, dropAnswer: 0 }
   const requests: SeenRequest[] = []
   let connections = 0
 
@@ -118,6 +130,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     let heldHead: Buffer | undefined // a parsed request head not forwarded yet (held while stalled)
     let answering: { head: boolean; notFound: boolean } | undefined // the current request gets the answer, once read
     let paused = false
+    let dropping = false // the answer now coming from the target is to be lost
     let done = false
     let clientEnded = false
 
@@ -139,6 +152,13 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     // Once done (reset, or a 503 being sent), the target side no longer matters: do not cut the 503 short.
     upstream.on('error', () => (done ? upstream.destroy() : finish()))
     upstream.on('data', (d: Buffer) => {
+      if (dropping) {
+        injected.dropAnswer++
+        done = true
+        upstream.destroy()
+        client.resetAndDestroy()
+        return
+      }
       if (!client.write(d)) upstream.pause()
     })
     client.on('drain', () => upstream.resume())
@@ -226,6 +246,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
             continue
           }
           heldHead = headBytes
+          if (fault?.kind === 'dropAnswer') dropping = true
           if (fault?.kind === 'reset') resetAt = Math.min(resetAt, forwarded + fault.bytes)
           if (fault?.kind === 'stall') {
             injected.stall++
@@ -276,7 +297,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     requests,
     injected,
     get faultsInjected() {
-      return injected.reset + injected.stall + injected.answer503 + injected.answer404
+      return injected.reset + injected.stall + injected.answer503 + injected.answer404 + injected.dropAnswer
     },
     get pending() {
       return queue.length
@@ -294,6 +315,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     answer404(times = 1, match) {
       arm({ kind: 'answer404' }, times, match)
+    },
+    dropAnswer(times = 1, match) {
+      arm({ kind: 'dropAnswer' }, times, match)
     },
     clear() {
       queue.length = 0

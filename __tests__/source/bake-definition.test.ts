@@ -237,6 +237,9 @@ describe('planBake', () => {
     ])
     const off = parseSetLines(['ubuntu-firewall.push=false'])
     expect(planBake(PRINTED, { config, sets: off, secretSpecs: [] }).pushTo).toEqual([])
+    // What buildx takes (Go's ParseBool): t and f too.
+    const t = parseSetLines(['ubuntu-firewall.push=t'])
+    expect(planBake(PRINTED, { config, sets: t, secretSpecs: [] }).pushTo).toEqual(['r/fw:1'])
   })
 
   test('a push needs a name', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { newOwner, parseTempName, tempName } from '../../src/store/owner.ts'
+import { PlacedUnverified } from '../../src/store/store.ts'
 import { currentNotes } from '../../src/util/cleanup.ts'
 import {
   commitTestSet,
@@ -276,5 +277,32 @@ describe("the versioned layout: a dead run's leftovers in another date folder", 
         ?.split(', ')
         .sort(),
     ).toEqual([`20261130/${aside}`, `20261201/${leftover}`])
+  })
+})
+
+describe('a change the store confirmed but a read does not show (a stale replica)', () => {
+  test('before the image: undone all the same, the earlier file put back; the earlier set is intact', async () => {
+    const root = await withA()
+    let stale = 0
+    const tx = await localTransaction(root, DIR, (o) => ({
+      ...hooked(o, () => {}),
+      place: async (p, staged, exclusive) => {
+        if (p.endsWith('/img.tar.lz4')) throw eperm('rename', p)
+        await o.place(p, staged, exclusive)
+        // The new packages.txt only: putting the earlier one back reads back fine.
+        if (p.endsWith('/packages.txt') && stale++ === 0)
+          throw new PlacedUnverified(`${p} does not read back as what was written`)
+      },
+      // The stale read: the new packages.txt does not show.
+      placed: async (p, staged) => (p.endsWith('/packages.txt') && stale === 1 ? false : o.placed(p, staged)),
+    }))
+    const failure = await commitTestSet(tx, DIR, B).then(
+      () => undefined,
+      (err: Error) => err,
+    )
+    expect(failure?.message).toMatch(
+      /^could not replace packages\.txt .*; the earlier set in file:\/\/.*\/debian\/12\/ is intact$/,
+    )
+    expect(folderState(join(root, DIR))).toEqual(expectedState(A))
   })
 })

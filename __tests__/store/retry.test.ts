@@ -34,6 +34,29 @@ describe('a request failing while the endpoint answers others', () => {
     }
   })
 
+  test('a slow request with one failure gets its whole retry: the count starts when the failure ends', async () => {
+    const health = new Health('http://127.0.0.1:9', 1000)
+    const renewals = setInterval(() => health.ok(), 100)
+    let calls = 0
+    try {
+      const value = await withRetry(
+        'uploading part 3',
+        async () => {
+          calls++
+          // 0.7 s, then a reset; the retry takes 0.5 s: 1.2 s in all, past the 1 s window.
+          await new Promise((r) => setTimeout(r, calls === 1 ? 700 : 500))
+          if (calls === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+          return 'part 3'
+        },
+        () => true,
+        retryPolicy(30_000, { health, baseDelayMs: 10, maxDelayMs: 20, attemptMs: 2000 }),
+      )
+      expect([value, calls]).toEqual(['part 3', 2])
+    } finally {
+      clearInterval(renewals)
+    }
+  })
+
   test('a success in between starts its count again', async () => {
     const health = new Health('http://127.0.0.1:9', 1000)
     let calls = 0

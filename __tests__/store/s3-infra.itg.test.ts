@@ -456,7 +456,7 @@ describe.skipIf(!server)('fault proxy in front of Swift', () => {
     })
     const done = await upload.done()
     expect(done.ETag).toBe(source.multipartEtag())
-    expect(proxy.injected).toEqual({ reset: 2, stall: 0, answer503: 1, answer404: 0 })
+    expect(proxy.injected).toEqual({ reset: 2, stall: 0, answer503: 1, answer404: 0, dropAnswer: 0 })
     expect(proxy.pending).toBe(0)
     const parts = proxy.requests.filter(isPart)
     expect(parts).toHaveLength(5 + 2) // 5 parts, 2 of them sent twice

@@ -198,7 +198,7 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
           storeTuning: quiet,
         },
       )
-      expect(proxy.injected).toEqual({ reset: 2, stall: 1, answer503: 4, answer404: 0 })
+      expect(proxy.injected).toEqual({ reset: 2, stall: 1, answer503: 4, answer404: 0, dropAnswer: 0 })
       const image = await get('faults/debian/12/img.tar.lz4')
       expect(md5(image)).toBe(result.md5)
       expect(
@@ -425,5 +425,38 @@ describe.skipIf(!server)('publishing to S3 (OpenStack Swift)', () => {
     expect(
       (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'huge/' }))).Uploads ?? [],
     ).toEqual([])
+  })
+
+  test("the completion's answer lost, then a stale read: the set is finished, never the earlier md5 beside it", async () => {
+    const destination = `s3://${bucket}/lost`
+    await runImage(config({ destination, rootfs: rootfsTar(work, 'lost-a') }))
+    const proxy = await startFaultProxy(target(s))
+    let completed = false
+    const completion = (r: { method: string; target: string }) => {
+      if (r.method === 'POST' && r.target.includes('uploadId=')) completed = true
+      return completed
+    }
+    // The store completes the upload; the answer never arrives; the retry finds no upload (it completed:
+    // AWS's NoSuchUpload, played by a 404, where Swift answers the retry as the first), and the read that
+    // should show the image answers from a stale replica.
+    proxy.dropAnswer(1, (r) => completion(r) && r.method === 'POST')
+    proxy.answer404(
+      2,
+      (r) =>
+        completion(r) &&
+        (r.method === 'POST' ||
+          (r.method === 'HEAD' && /\/lost\/debian\/12\/img\.tar\.lz4(\?|$)/.test(r.target))),
+    )
+    try {
+      const result = await runImage(
+        config({ destination, endpoint: proxy.endpoint, rootfs: rootfsTar(work, 'lost-b') }),
+        { storeTuning: quiet },
+      )
+      expect([proxy.injected.dropAnswer, proxy.injected.answer404]).toEqual([1, 2])
+      expect(md5(await get('lost/debian/12/img.tar.lz4'))).toBe(result.md5)
+      expect((await get('lost/debian/12/img.tar.lz4.md5')).toString()).toBe(`${result.md5}  img.tar.lz4\n`)
+    } finally {
+      await proxy.close()
+    }
   })
 })

@@ -286,9 +286,10 @@ export function planBake(printed: BakeDefinition, { config, sets, secretSpecs }:
     if (why) dropped.push({ spec: output.spec, why })
     else kept.push(output)
   }
-  if (pushSet && !/^(true|false|1|0)$/i.test(pushSet.value ?? ''))
+  // The values Go's strconv.ParseBool takes, as buildx reads them.
+  if (pushSet && !/^(1|t|true|0|f|false)$/i.test(pushSet.value ?? ''))
     throw new InputError('set', pushSet.line, 'push takes true or false')
-  const push = pushSet ? /^(true|1)$/i.test(pushSet.value ?? '') : buildx.push
+  const push = pushSet ? /^(1|t|true)$/i.test(pushSet.value ?? '') : buildx.push
   if (push && !kept.some((o) => pushes(o.spec))) kept.push({ spec: 'type=image,push=true', set: pushSet })
   const final = ['type=tar,dest=-', ...kept.map((o) => o.spec)]
   target.output = final

@@ -161,15 +161,15 @@ export interface SavedCache {
 
 let toldUnavailable = false
 
-/**
- * @actions/cache, or undefined (with a notice, the first time) where there is no cache service: outside
- * GitHub Actions, or in a `run:` step, which does not get the runtime token.
- */
 /** Whether this job has GitHub's cache service (said once when not). */
 export async function cacheServiceAvailable(log: Log): Promise<boolean> {
   return (await cacheClient(log)) !== undefined
 }
 
+/**
+ * @actions/cache, or undefined (with a notice, the first time) where there is no cache service: outside
+ * GitHub Actions, or in a `run:` step, which does not get the runtime token.
+ */
 async function cacheClient(log: Log): Promise<typeof import('@actions/cache') | undefined> {
   const missing = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'].filter((name) => !process.env[name])
   const cache = missing.length === 0 ? await import('@actions/cache') : undefined

@@ -72,7 +72,14 @@ export function buildsIntoEngine(builder: BuildxInfo, attestations: number): boo
 
 /** Best effort, and bounded: a daemon that does not answer must not hold up the end of the run. */
 export async function untag(tag: string): Promise<void> {
-  pending.get(tag)?.()
-  pending.delete(tag)
-  await execa(DOCKER, ['rmi', '--no-prune', tag], { reject: false, stdin: 'ignore', timeout: 30_000 })
+  const removed = await execa(DOCKER, ['rmi', '--no-prune', tag], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 30_000,
+  })
+  // Until it has worked, the removal on exit stays registered (an exit may cut this one short).
+  if (removed.exitCode === 0) {
+    pending.get(tag)?.()
+    pending.delete(tag)
+  }
 }

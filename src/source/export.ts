@@ -31,9 +31,14 @@ export async function exportContainer(
   const container = String(created.stdout).trim()
   const forget = dockerOnExit(['rm', '--force', container])
   const removeContainer = async (): Promise<void> => {
-    forget()
-    // Bounded like untag() (built-image.ts): cleanup must end even when the daemon does not answer.
-    await execa(DOCKER, ['rm', '--force', container], { reject: false, stdin: 'ignore', timeout: 30_000 })
+    // Bounded like untag() (built-image.ts): cleanup must end even when the daemon does not answer. The
+    // removal on exit stays registered until this one has worked (an exit may cut it short).
+    const removed = await execa(DOCKER, ['rm', '--force', container], {
+      reject: false,
+      stdin: 'ignore',
+      timeout: 30_000,
+    })
+    if (removed.exitCode === 0) forget()
   }
   try {
     const socket = localEngineSocket()

@@ -42,7 +42,8 @@ export interface OpenedSource {
   cacheKind?: 'local' | 'inline'
   /**
    * With `inline` on buildx's docker driver: the built image in the engine, its inline cache written by
-   * the build itself (`--cache-to type=inline`); saved as it is, until cleanup() removes its name.
+   * the build itself (`--cache-to type=inline`), saved as it is (before cleanup() removes a temporary
+   * name; a pushed image keeps its tags).
    */
   cacheImage?: string
   /**

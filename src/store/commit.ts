@@ -84,6 +84,8 @@ export class SetTransaction implements Transaction {
   private handedOver = false
   private done = false
   private published = false
+  /** Steps whose change the store confirmed though a read did not show it. */
+  private readonly unverified = new Set<Step>()
   /** Ends the note on what an abandoned run would leave (the staged uploads, then the published set). */
   private unnote: (() => void) | undefined
 
@@ -300,16 +302,8 @@ export class SetTransaction implements Transaction {
       lock.check()
       const step = journal.steps[i]!
       try {
-        await this.run(step)
+        await this.runConfirmed(step)
       } catch (err) {
-        const cause = (err as StepError).cause
-        if (cause instanceof PlacedUnverified) {
-          // The store confirmed it: the earlier content is gone whatever a read says now, and the earlier
-          // checksum files put back would describe an image that is not there. The set is finished as
-          // uploaded; a store that does not keep what it confirms fails metal-hammer's md5 check.
-          this.ctx.log.warning(`${cause.message}; the store confirmed the request, so the commit goes on`)
-          continue
-        }
         // The image's own step may have failed without placing it: then this is still undoable.
         if (step.image && !(await this.ctx.objects.placed(step.path, step.next!).catch(() => true))) {
           journal.phase = 'backward'
@@ -326,7 +320,23 @@ export class SetTransaction implements Transaction {
       if (step.next) await objects.place(step.path, step.next, step.exclusive ?? false)
       else await objects.remove(step.path)
     } catch (err) {
+      // Confirmed by the store: an undo must put back what it replaced, whatever a read says.
+      if (err instanceof PlacedUnverified) this.unverified.add(step)
       throw new StepError(step, step.next ? (step.prior ? 'replace' : 'write') : 'remove', err)
+    }
+  }
+
+  /** run(), but a change the store confirmed and a read did not show counts as made (see forward()). */
+  private async runConfirmed(step: Step): Promise<void> {
+    try {
+      await this.run(step)
+    } catch (err) {
+      const cause = (err as StepError).cause
+      if (!(cause instanceof PlacedUnverified)) throw err
+      // The earlier content is gone whatever a read says now, and the earlier checksum files put back
+      // would describe an image that is not there. The set is finished as uploaded; a store that does
+      // not keep what it confirms fails metal-hammer's md5 check.
+      this.ctx.log.warning(`${cause.message}; the store confirmed the request, so the commit goes on`)
     }
   }
 
@@ -403,6 +413,7 @@ export class SetTransaction implements Transaction {
   /** Whether a step's change is there: its new content in place, or its file gone. */
   private async tookEffect(step: Step): Promise<boolean> {
     const { objects } = this.ctx
+    if (this.unverified.has(step)) return true
     if (step.next) return objects.placed(step.path, step.next)
     return step.prior !== undefined && !(await objects.exists(step.path))
   }
@@ -412,6 +423,8 @@ export class SetTransaction implements Transaction {
     const { objects, log } = this.ctx
     const dir = objects.url(folderOf(journal.steps[0]?.path ?? '')) + '/'
     let direction = journal.phase
+    // The image, once put in place here: not put again below (a staged upload goes in only once).
+    let placedHere: Step | undefined
     if (direction === 'forward') {
       const image = journal.steps.findIndex((s) => s.image)
       const step = journal.steps[image]
@@ -420,9 +433,13 @@ export class SetTransaction implements Transaction {
         try {
           // Its content must still be there to be put in place.
           await objects.place(step!.path, step!.next!, step!.exclusive ?? false)
+          placedHere = step
         } catch (err) {
-          if (!(err instanceof NotPlaceable)) throw err
-          direction = 'backward'
+          if (err instanceof PlacedUnverified) {
+            log.warning(`${err.message}; the store confirmed the request, so the commit goes on`)
+            placedHere = step
+          } else if (!(err instanceof NotPlaceable)) throw err
+          else direction = 'backward'
         }
       }
     }
@@ -433,9 +450,9 @@ export class SetTransaction implements Transaction {
       // take away a file its own step may no longer place (a staged file goes into place only once).
       const last = new Map(journal.steps.map((step, i) => [step.path, i]))
       for (const [i, step] of journal.steps.entries()) {
-        if (last.get(step.path) !== i) continue
+        if (last.get(step.path) !== i || step === placedHere) continue
         if (step.next && step.next.kind !== 'data' && (await objects.placed(step.path, step.next))) continue
-        await this.run(step)
+        await this.runConfirmed(step)
       }
     } else {
       log.info(`Undoing the commit another run left unfinished in ${dir}`)

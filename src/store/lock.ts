@@ -144,7 +144,9 @@ export class FolderLock {
                 },
               )
         if (held) return { lock: new FolderLock(io, path, owner, options, held, body), inherited: undefined }
-        await pause('a run that created it at the same moment')
+        await pause(
+          'a run that created it at the same moment, or a store that reads it as absent and refuses to create it',
+        )
         continue
       }
       if (watched?.version !== current.version) watched = { version: current.version, since: now }

@@ -146,16 +146,16 @@ export async function withRetry<T>(
   policy: RetryPolicy,
 ): Promise<T> {
   const outer = requestSignal(policy.signal)
-  // Since when this request has been failing: the endpoint's verdict is reset by any request to it that
-  // succeeds, this one only by its own success.
+  // Since its first failure ended: the endpoint's verdict is reset by any request to it that succeeds,
+  // this request's only by its own success. Counted from the end, and never cutting an attempt short,
+  // so a slow request (an S3 part may take 180 s) with one reset gets its full retry.
   let failingSince: number | undefined
   const window = policy.health?.deadAfterMs ?? Infinity
   for (let attempt = 1; ; attempt++) {
     outer?.throwIfAborted()
     const started = performance.now()
-    // An endpoint (or a request) failing for a while gets no attempt that outlasts its verdict.
-    const own = failingSince === undefined ? Infinity : Math.max(1, window - (started - failingSince))
-    const limit = Math.min(policy.attemptMs ?? Infinity, policy.health?.remainingMs() ?? Infinity, own)
+    // An endpoint failing for a while gets no attempt that outlasts its verdict.
+    const limit = Math.min(policy.attemptMs ?? Infinity, policy.health?.remainingMs() ?? Infinity)
     const timeout = Number.isFinite(limit) ? AbortSignal.timeout(Math.ceil(limit)) : undefined
     const signal = timeout && outer ? AbortSignal.any([outer, timeout]) : (timeout ?? outer)
     try {
@@ -179,8 +179,8 @@ export async function withRetry<T>(
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
       const delay = Math.random() * cap
       if (policy.health?.failed(started, error, delay)) throw policy.health.deadError(what, attempt)
-      failingSince ??= started
-      if (performance.now() + delay - failingSince >= window)
+      if (failingSince === undefined) failingSince = performance.now()
+      else if (performance.now() + delay - failingSince >= window)
         throw policy.health!.stuckError(what, attempt, failingSince, error)
       if (performance.now() + delay >= policy.deadline)
         throw new RetryBudgetError(

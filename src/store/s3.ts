@@ -75,9 +75,11 @@ class S3Objects extends BucketObjects<S3Bucket> {
   protected async placeObject(path: string, staged: Staged, exclusive: boolean): Promise<void> {
     const s = this.s
     if (staged.kind === 'multipart') {
+      let sent = 0
       try {
-        await s.call(`completing the upload of ${s.url(path)}`, (abortSignal) =>
-          s.client.send(
+        await s.call(`completing the upload of ${s.url(path)}`, (abortSignal) => {
+          sent++
+          return s.client.send(
             new CompleteMultipartUploadCommand({
               Bucket: s.bucket,
               Key: s.key(path),
@@ -86,8 +88,8 @@ class S3Objects extends BucketObjects<S3Bucket> {
               ...(exclusive ? { IfNoneMatch: '*' } : {}),
             }),
             { abortSignal },
-          ),
-        )
+          )
+        })
       } catch (err) {
         const cause = (err as Error).cause
         if (httpStatus(cause) === 412)
@@ -97,8 +99,15 @@ class S3Objects extends BucketObjects<S3Bucket> {
           )
         // Completed already (a retry after a lost answer, or the run that left it), or aborted.
         if (isNotFound(cause) || (cause as Error)?.name === 'NoSuchUpload') {
-          if (!(await this.placed(path, staged)))
+          if (!(await this.placed(path, staged))) {
+            // After a completion whose answer was lost, the upload is gone because it completed: a read
+            // that does not show it yet is stale, not proof that the earlier image is still there.
+            if (sent > 1)
+              throw new PlacedUnverified(
+                `${s.url(path)} does not read back as what was uploaded after its completion's answer was lost`,
+              )
             throw new NotPlaceable(`the upload of ${s.url(path)} is gone`)
+          }
         } else throw err
       }
       const head = await s.head(path)

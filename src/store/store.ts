@@ -119,7 +119,8 @@ export class NotPlaceable extends Error {}
 /**
  * The store confirmed the request that put content in place (a completed upload, a copy), but reading it
  * back right after did not show it: a stale replica (OpenStack Swift can answer from one), or a store that
- * does not keep what it confirms. Either way the earlier content is gone; the commit goes on.
+ * does not keep what it confirms. Either way the earlier content is gone: the commit counts the change
+ * as made (after the image it goes on; before it, an undo puts the earlier file back).
  */
 export class PlacedUnverified extends StageError {
   constructor(message: string) {

@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   formatSeconds
-} from "./chunk-ZCJQ24LE.js";
+} from "./chunk-EKRAGSSF.js";
 
 // src/store/bucket.ts
 var BucketObjects = class {

@@ -11,7 +11,7 @@ import {
   newOwner,
   parseTempName,
   tempName
-} from "./chunk-QL2RZYIY.js";
+} from "./chunk-6YDDJ5MZ.js";
 import {
   PARTS_IN_FLIGHT,
   PART_SIZE,
@@ -19,14 +19,14 @@ import {
   httpStatus,
   isNotFound,
   require_dist_cjs
-} from "./chunk-KMS3N2HV.js";
+} from "./chunk-36GUPZFO.js";
 import {
   BucketObjects
-} from "./chunk-R52C3MNZ.js";
+} from "./chunk-5T75J37P.js";
 import {
   StageError,
   formatBudget
-} from "./chunk-ZCJQ24LE.js";
+} from "./chunk-EKRAGSSF.js";
 import "./chunk-BVUK22WD.js";
 import {
   __toESM
@@ -245,10 +245,11 @@ var S3Objects = class extends BucketObjects {
   async placeObject(path, staged, exclusive) {
     const s = this.s;
     if (staged.kind === "multipart") {
+      let sent = 0;
       try {
-        await s.call(
-          `completing the upload of ${s.url(path)}`,
-          (abortSignal) => s.client.send(
+        await s.call(`completing the upload of ${s.url(path)}`, (abortSignal) => {
+          sent++;
+          return s.client.send(
             new import_client_s32.CompleteMultipartUploadCommand({
               Bucket: s.bucket,
               Key: s.key(path),
@@ -257,8 +258,8 @@ var S3Objects = class extends BucketObjects {
               ...exclusive ? { IfNoneMatch: "*" } : {}
             }),
             { abortSignal }
-          )
-        );
+          );
+        });
       } catch (err) {
         const cause = err.cause;
         if (httpStatus(cause) === 412)
@@ -267,8 +268,13 @@ var S3Objects = class extends BucketObjects {
             `${s.url(path)} was published by another run first (If-None-Match: *)`
           );
         if (isNotFound(cause) || cause?.name === "NoSuchUpload") {
-          if (!await this.placed(path, staged))
+          if (!await this.placed(path, staged)) {
+            if (sent > 1)
+              throw new PlacedUnverified(
+                `${s.url(path)} does not read back as what was uploaded after its completion's answer was lost`
+              );
             throw new NotPlaceable(`the upload of ${s.url(path)} is gone`);
+          }
         } else throw err;
       }
       const head = await s.head(path);

@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   StageError,
   shielded
-} from "./chunk-ZCJQ24LE.js";
+} from "./chunk-EKRAGSSF.js";
 
 // src/store/owner.ts
 import { createHash, randomBytes } from "node:crypto";
@@ -168,7 +168,9 @@ var FolderLock = class _FolderLock {
           }
         );
         if (held) return { lock: new _FolderLock(io, path, owner, options, held, body), inherited: void 0 };
-        await pause("a run that created it at the same moment");
+        await pause(
+          "a run that created it at the same moment, or a store that reads it as absent and refuses to create it"
+        );
         continue;
       }
       if (watched?.version !== current.version) watched = { version: current.version, since: now };
@@ -389,6 +391,8 @@ var SetTransaction = class {
   handedOver = false;
   done = false;
   published = false;
+  /** Steps whose change the store confirmed though a read did not show it. */
+  unverified = /* @__PURE__ */ new Set();
   /** Ends the note on what an abandoned run would leave (the staged uploads, then the published set). */
   unnote;
   constructor(ctx) {
@@ -592,13 +596,8 @@ var SetTransaction = class {
       lock.check();
       const step = journal.steps[i];
       try {
-        await this.run(step);
+        await this.runConfirmed(step);
       } catch (err) {
-        const cause = err.cause;
-        if (cause instanceof PlacedUnverified) {
-          this.ctx.log.warning(`${cause.message}; the store confirmed the request, so the commit goes on`);
-          continue;
-        }
         if (step.image && !await this.ctx.objects.placed(step.path, step.next).catch(() => true)) {
           journal.phase = "backward";
           throw Object.assign(err, { stepIndex: i });
@@ -613,7 +612,18 @@ var SetTransaction = class {
       if (step.next) await objects.place(step.path, step.next, step.exclusive ?? false);
       else await objects.remove(step.path);
     } catch (err) {
+      if (err instanceof PlacedUnverified) this.unverified.add(step);
       throw new StepError(step, step.next ? step.prior ? "replace" : "write" : "remove", err);
+    }
+  }
+  /** run(), but a change the store confirmed and a read did not show counts as made (see forward()). */
+  async runConfirmed(step) {
+    try {
+      await this.run(step);
+    } catch (err) {
+      const cause = err.cause;
+      if (!(cause instanceof PlacedUnverified)) throw err;
+      this.ctx.log.warning(`${cause.message}; the store confirmed the request, so the commit goes on`);
     }
   }
   async failed(journal, at, failure, lock) {
@@ -673,6 +683,7 @@ var SetTransaction = class {
   /** Whether a step's change is there: its new content in place, or its file gone. */
   async tookEffect(step) {
     const { objects } = this.ctx;
+    if (this.unverified.has(step)) return true;
     if (step.next) return objects.placed(step.path, step.next);
     return step.prior !== void 0 && !await objects.exists(step.path);
   }
@@ -681,6 +692,7 @@ var SetTransaction = class {
     const { objects, log } = this.ctx;
     const dir = objects.url(folderOf(journal.steps[0]?.path ?? "")) + "/";
     let direction = journal.phase;
+    let placedHere;
     if (direction === "forward") {
       const image = journal.steps.findIndex((s) => s.image);
       const step = journal.steps[image];
@@ -688,9 +700,13 @@ var SetTransaction = class {
       if (!present) {
         try {
           await objects.place(step.path, step.next, step.exclusive ?? false);
+          placedHere = step;
         } catch (err) {
-          if (!(err instanceof NotPlaceable)) throw err;
-          direction = "backward";
+          if (err instanceof PlacedUnverified) {
+            log.warning(`${err.message}; the store confirmed the request, so the commit goes on`);
+            placedHere = step;
+          } else if (!(err instanceof NotPlaceable)) throw err;
+          else direction = "backward";
         }
       }
     }
@@ -698,9 +714,9 @@ var SetTransaction = class {
       log.info(`Finishing the commit another run left unfinished in ${dir}`);
       const last = new Map(journal.steps.map((step, i) => [step.path, i]));
       for (const [i, step] of journal.steps.entries()) {
-        if (last.get(step.path) !== i) continue;
+        if (last.get(step.path) !== i || step === placedHere) continue;
         if (step.next && step.next.kind !== "data" && await objects.placed(step.path, step.next)) continue;
-        await this.run(step);
+        await this.runConfirmed(step);
       }
     } else {
       log.info(`Undoing the commit another run left unfinished in ${dir}`);

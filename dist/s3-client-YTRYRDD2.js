@@ -11,9 +11,9 @@ import {
   httpStatus,
   isNotFound,
   isTransient
-} from "./chunk-KMS3N2HV.js";
-import "./chunk-R52C3MNZ.js";
-import "./chunk-ZCJQ24LE.js";
+} from "./chunk-36GUPZFO.js";
+import "./chunk-5T75J37P.js";
+import "./chunk-EKRAGSSF.js";
 import "./chunk-BVUK22WD.js";
 import "./chunk-VF57VZD3.js";
 export {

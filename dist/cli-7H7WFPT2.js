@@ -9,17 +9,17 @@ import {
   parseInputs,
   runImage,
   withCancellation
-} from "./chunk-OTVYJXDG.js";
+} from "./chunk-BD2A3WQ3.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
-import "./chunk-QL2RZYIY.js";
+import "./chunk-6YDDJ5MZ.js";
 import {
   InputError,
   errorMessage,
   formatSeconds,
   inert,
   redact
-} from "./chunk-ZCJQ24LE.js";
+} from "./chunk-EKRAGSSF.js";
 import "./chunk-6FYBEWXW.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";

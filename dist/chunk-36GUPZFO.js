@@ -5,7 +5,7 @@ import {
   noCredentials,
   readWhole,
   searchCredentials
-} from "./chunk-R52C3MNZ.js";
+} from "./chunk-5T75J37P.js";
 import {
   Health,
   StageError,
@@ -16,7 +16,7 @@ import {
   stopped,
   timeoutsFrom,
   withRetry
-} from "./chunk-ZCJQ24LE.js";
+} from "./chunk-EKRAGSSF.js";
 import {
   BinaryDecisionDiagram,
   Client,

@@ -15,7 +15,7 @@ import {
   SetTransaction,
   newOwner,
   tempName
-} from "./chunk-QL2RZYIY.js";
+} from "./chunk-6YDDJ5MZ.js";
 import {
   BucketObjects,
   CREDENTIALS_TIMEOUT_MS,
@@ -23,7 +23,7 @@ import {
   noCredentials,
   readWhole,
   searchCredentials
-} from "./chunk-R52C3MNZ.js";
+} from "./chunk-5T75J37P.js";
 import {
   Health,
   StageError,
@@ -37,7 +37,7 @@ import {
   timeoutsFrom,
   until,
   withRetry
-} from "./chunk-ZCJQ24LE.js";
+} from "./chunk-EKRAGSSF.js";
 import {
   require_dist2 as require_dist
 } from "./chunk-JOYXMYRD.js";

@@ -19,7 +19,7 @@ import {
   removeOnExit,
   runExitCleanups,
   tempName
-} from "./chunk-QL2RZYIY.js";
+} from "./chunk-6YDDJ5MZ.js";
 import {
   InputError,
   StageError,
@@ -31,7 +31,7 @@ import {
   formatSeconds,
   isSystemError,
   silentLog
-} from "./chunk-ZCJQ24LE.js";
+} from "./chunk-EKRAGSSF.js";
 import {
   takeHeldSignal
 } from "./chunk-6FYBEWXW.js";
@@ -1770,11 +1770,11 @@ async function openStore(value, options, context = {}) {
     case "local":
       return new LocalStore(destination.root, "destination", full);
     case "s3": {
-      const { S3Store } = await import("./s3-ANFWXUXO.js");
+      const { S3Store } = await import("./s3-NZVRW4QG.js");
       return new S3Store(destination.bucket, destination.prefix, options, full);
     }
     case "gcs": {
-      const { GcsStore } = await import("./gcs-3JRVDBWT.js");
+      const { GcsStore } = await import("./gcs-D6BLXOXZ.js");
       return new GcsStore(destination.bucket, destination.prefix, options, full);
     }
   }
@@ -1783,12 +1783,12 @@ async function findCredentials(value, options = {}) {
   const destination = parseDestination(value);
   if (destination.kind === "local") return { found: true, source: "a local folder needs none" };
   if (destination.kind === "s3") {
-    const { findS3Credentials } = await import("./s3-client-X7GD74MF.js");
+    const { findS3Credentials } = await import("./s3-client-YTRYRDD2.js");
     return findS3Credentials(options.endpoint ?? "", options.timeoutMs);
   }
   if (process.env.STORAGE_EMULATOR_HOST)
     return { found: true, source: "an emulator (STORAGE_EMULATOR_HOST) needs none" };
-  const { findGcsCredentials } = await import("./gcs-3JRVDBWT.js");
+  const { findGcsCredentials } = await import("./gcs-D6BLXOXZ.js");
   return findGcsCredentials(options.timeoutMs);
 }
 function checkOptions(destination, options) {
@@ -14286,8 +14286,12 @@ async function exportContainer(image, platform2, log, signal) {
   const container = String(created.stdout).trim();
   const forget = dockerOnExit(["rm", "--force", container]);
   const removeContainer = async () => {
-    forget();
-    await execa(DOCKER, ["rm", "--force", container], { reject: false, stdin: "ignore", timeout: 3e4 });
+    const removed = await execa(DOCKER, ["rm", "--force", container], {
+      reject: false,
+      stdin: "ignore",
+      timeout: 3e4
+    });
+    if (removed.exitCode === 0) forget();
   };
   try {
     const socket = localEngineSocket();
@@ -14553,9 +14557,15 @@ function buildsIntoEngine(builder, attestations) {
   return builder.driver === "docker" && attestations === 0;
 }
 async function untag(tag) {
-  pending.get(tag)?.();
-  pending.delete(tag);
-  await execa(DOCKER, ["rmi", "--no-prune", tag], { reject: false, stdin: "ignore", timeout: 3e4 });
+  const removed = await execa(DOCKER, ["rmi", "--no-prune", tag], {
+    reject: false,
+    stdin: "ignore",
+    timeout: 3e4
+  });
+  if (removed.exitCode === 0) {
+    pending.get(tag)?.();
+    pending.delete(tag);
+  }
 }
 
 // src/source/push.ts
@@ -14964,9 +14974,9 @@ function planBake(printed, { config, sets, secretSpecs: secretSpecs2 }) {
     if (why) dropped.push({ spec: output.spec, why });
     else kept.push(output);
   }
-  if (pushSet && !/^(true|false|1|0)$/i.test(pushSet.value ?? ""))
+  if (pushSet && !/^(1|t|true|0|f|false)$/i.test(pushSet.value ?? ""))
     throw new InputError("set", pushSet.line, "push takes true or false");
-  const push = pushSet ? /^(true|1)$/i.test(pushSet.value ?? "") : buildx.push;
+  const push = pushSet ? /^(1|t|true)$/i.test(pushSet.value ?? "") : buildx.push;
   if (push && !kept.some((o2) => pushes(o2.spec))) kept.push({ spec: "type=image,push=true", set: pushSet });
   const final = ["type=tar,dest=-", ...kept.map((o2) => o2.spec)];
   target.output = final;

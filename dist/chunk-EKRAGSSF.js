@@ -206,8 +206,7 @@ async function withRetry(what, fn, isTransient, policy) {
   for (let attempt = 1; ; attempt++) {
     outer?.throwIfAborted();
     const started = performance.now();
-    const own = failingSince === void 0 ? Infinity : Math.max(1, window - (started - failingSince));
-    const limit = Math.min(policy.attemptMs ?? Infinity, policy.health?.remainingMs() ?? Infinity, own);
+    const limit = Math.min(policy.attemptMs ?? Infinity, policy.health?.remainingMs() ?? Infinity);
     const timeout = Number.isFinite(limit) ? AbortSignal.timeout(Math.ceil(limit)) : void 0;
     const signal = timeout && outer ? AbortSignal.any([outer, timeout]) : timeout ?? outer;
     try {
@@ -228,8 +227,8 @@ async function withRetry(what, fn, isTransient, policy) {
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = Math.random() * cap;
       if (policy.health?.failed(started, error, delay)) throw policy.health.deadError(what, attempt);
-      failingSince ??= started;
-      if (performance.now() + delay - failingSince >= window)
+      if (failingSince === void 0) failingSince = performance.now();
+      else if (performance.now() + delay - failingSince >= window)
         throw policy.health.stuckError(what, attempt, failingSince, error);
       if (performance.now() + delay >= policy.deadline)
         throw new RetryBudgetError(
