@@ -13,6 +13,7 @@ import { startFaultProxy } from '../helpers/fault-proxy.ts'
 import { parseFrame } from '../helpers/frame.ts'
 import { startGcsEmulator, type GcsEmulator } from '../helpers/gcs-emulator.ts'
 import { binariesRootfs } from '../helpers/rootfs.ts'
+import { rootfsTar } from '../helpers/publishers.ts'
 
 // The Cloud Storage emulator of firebase-tools (pinned), run in this process: the real JSON API and
 // upload protocol, with the limits tests name where they matter. It creates a bucket on first use (so a
@@ -183,5 +184,44 @@ describe.skipIf(!emulator)('publishing to Google Cloud Storage (firebase-tools e
       /^gs:\/\/metal-images\/huge\/debian\/12\/versions\.json is larger than that: more than the 64 MiB a file this tool reads may have/,
     )
     expect(await list('huge/')).toEqual([name])
+  })
+
+  test('a stale read right after the image is copied into place: the set is finished, never the earlier md5 beside it', async () => {
+    await runImage(config({ destination: `gs://${bucket}/stale` }))
+    const proxy = await startFaultProxy({ host: emu.host, port: emu.port })
+    process.env.STORAGE_EMULATOR_HOST = proxy.endpoint
+    let copied = false
+    const image = /\/o\/stale%2Fdebian%2F12%2Fimg\.tar\.lz4/
+    // The metadata read of the image right after the copy answers as a stale replica would: 404.
+    proxy.answer404(1, (r) => {
+      if (
+        r.method === 'POST' &&
+        /(copyTo|rewriteTo)/.test(r.target) &&
+        image.test(r.target.split(/copyTo|rewriteTo/)[1] ?? '')
+      )
+        copied = true
+      return copied && r.method === 'GET' && image.test(r.target) && !/alt=media/.test(r.target)
+    })
+    const warnings: string[] = []
+    const log = {
+      info() {},
+      debug() {},
+      warning: (m: string) => void warnings.push(m),
+      group: <T>(_n: string, fn: () => Promise<T>) => fn(),
+    }
+    let md5sum = ''
+    try {
+      const other = rootfsTar(work, 'gcs-stale')
+      md5sum = (await runImage(config({ destination: `gs://${bucket}/stale`, rootfs: other }), { log })).md5
+    } finally {
+      process.env.STORAGE_EMULATOR_HOST = emu.endpoint
+      await proxy.close()
+    }
+    expect(proxy.injected.answer404).toBe(1)
+    expect(warnings.join('\n')).toMatch(
+      /does not read back as what was uploaded: missing.*the commit goes on/,
+    )
+    expect(md5(await get('stale/debian/12/img.tar.lz4'))).toBe(md5sum)
+    expect((await get('stale/debian/12/img.tar.lz4.md5')).toString()).toBe(`${md5sum}  img.tar.lz4\n`)
   })
 })
