@@ -7,7 +7,7 @@ import {
 import {
   holdSignals,
   ignoreClosedOutput
-} from "./chunk-6FYBEWXW.js";
+} from "./chunk-W4VBK7CU.js";
 import "./chunk-VF57VZD3.js";
 
 // src/cli/bin.ts
@@ -19,7 +19,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-7H7WFPT2.js");
+var { main } = await import("./cli-5IIP46XI.js");
 var code = await main(process.argv.slice(2));
 await flushed();
 process.exit(code);

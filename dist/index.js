@@ -6,7 +6,7 @@ import {
 import {
   holdSignals,
   ignoreClosedOutput
-} from "./chunk-6FYBEWXW.js";
+} from "./chunk-W4VBK7CU.js";
 import "./chunk-VF57VZD3.js";
 
 // src/github/index.ts
@@ -18,7 +18,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-TKQILBZI.js");
+var { run } = await import("./action-LHITY5S3.js");
 await run();
 await flushed();
 process.exit();

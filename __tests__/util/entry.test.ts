@@ -47,6 +47,26 @@ describe('a signal while the modules load', () => {
   })
 })
 
+describe('a signal after the run, before the process exits', () => {
+  test('does not turn a run that published into one killed by SIGTERM', () => {
+    const script = (hold: boolean): string =>
+      [
+        `const { withCancellation } = await import(${JSON.stringify(RUN)})`,
+        "console.log(await withCancellation(async () => 'published'))",
+        // What the end of the run leaves listening, or nothing (the code before this fix).
+        hold ? '' : "process.removeAllListeners('SIGINT'); process.removeAllListeners('SIGTERM')",
+        "process.kill(process.pid, 'SIGTERM')",
+        'await new Promise((r) => setTimeout(r, 100))',
+        "console.log('exits as it would have')",
+      ].join('\n')
+    const held = node(script(true))
+    expect([held.stdout, held.status]).toEqual(['published\nexits as it would have\n', 0])
+    const bare = node(script(false))
+    // sh reports the child's death by SIGTERM as 128 + 15.
+    expect([bare.stdout, bare.status]).toEqual(['published\n', 143])
+  })
+})
+
 describe('a reader of stderr that goes away', () => {
   // stderr is a pipe whose read end this test closes right away, before the process has loaded.
   const run = async (ignore: boolean): Promise<{ out: string; code: number | null }> => {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.ts'
 import { findCredentials, openStore } from '../store/open.ts'
 import { currentNotes, runExitCleanups } from '../util/cleanup.ts'
-import { takeHeldSignal } from '../util/entry.ts'
+import { holdSignals, takeHeldSignal } from '../util/entry.ts'
 import { errorMessage, StageError } from '../util/errors.ts'
 import { silentLog } from '../util/log.ts'
 import { promote } from './promote.ts'
@@ -97,6 +97,8 @@ export async function withCancellation<T>(
       (reject) => (forced = reject),
     )
   } finally {
+    // Held before ours go: without any listener a signal gets Node's default, death, even between the two.
+    holdSignals()
     process.off('SIGINT', cancel)
     process.off('SIGTERM', cancel)
   }

@@ -10,8 +10,13 @@
 let held: NodeJS.Signals | undefined
 const hold = (signal: NodeJS.Signals): void => void (held ??= signal)
 
-/** Keeps SIGINT and SIGTERM from killing the process until takeHeldSignal(): the run is cancelled then. */
+/**
+ * Keeps SIGINT and SIGTERM from killing the process until takeHeldSignal(): the run is cancelled then.
+ * Also once a run is over (withCancellation), until the process exits: a signal then would turn a run that
+ * published into one "killed by SIGTERM".
+ */
 export function holdSignals(): void {
+  if (process.listeners('SIGINT').includes(hold)) return
   process.on('SIGINT', hold)
   process.on('SIGTERM', hold)
 }

@@ -4,6 +4,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 var held;
 var hold = (signal) => void (held ??= signal);
 function holdSignals() {
+  if (process.listeners("SIGINT").includes(hold)) return;
   process.on("SIGINT", hold);
   process.on("SIGTERM", hold);
 }

@@ -22,7 +22,7 @@ import {
   runImage,
   uploadImageArtifact,
   withCancellation
-} from "./chunk-BD2A3WQ3.js";
+} from "./chunk-VCUWAJGL.js";
 import "./chunk-ILZ77HWZ.js";
 import "./chunk-THK3DBOI.js";
 import "./chunk-6YDDJ5MZ.js";
@@ -33,7 +33,7 @@ import {
   inert,
   redact
 } from "./chunk-EKRAGSSF.js";
-import "./chunk-6FYBEWXW.js";
+import "./chunk-W4VBK7CU.js";
 import "./chunk-TE56CBLR.js";
 import "./chunk-XYX34ZYA.js";
 import "./chunk-MBMCBANP.js";

@@ -33,8 +33,9 @@ import {
   silentLog
 } from "./chunk-EKRAGSSF.js";
 import {
+  holdSignals,
   takeHeldSignal
-} from "./chunk-6FYBEWXW.js";
+} from "./chunk-W4VBK7CU.js";
 import {
   readAheadOnThread
 } from "./chunk-TE56CBLR.js";
@@ -16157,6 +16158,7 @@ async function withCancellation(fn, graceMs = STOP_GRACE_MS) {
       (reject) => forced = reject
     );
   } finally {
+    holdSignals();
     process.off("SIGINT", cancel);
     process.off("SIGTERM", cancel);
   }
