@@ -19,7 +19,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { main } = await import("./cli-5IIP46XI.js");
+var { main } = await import("./cli-V2KZZRL2.js");
 var code = await main(process.argv.slice(2));
 await flushed();
 process.exit(code);

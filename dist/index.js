@@ -18,7 +18,7 @@ if (tooOld) {
 `);
   process.exit(1);
 }
-var { run } = await import("./action-LHITY5S3.js");
+var { run } = await import("./action-FMREDHZG.js");
 await run();
 await flushed();
 process.exit();

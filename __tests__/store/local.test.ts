@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { InputError } from '../../src/util/errors.ts'
-import { LocalStore, parseLocalDestination } from '../../src/store/local.ts'
+import { LocalStaging, LocalStore, parseLocalDestination } from '../../src/store/local.ts'
+import { newOwner } from '../../src/store/owner.ts'
 import type { SetCommit } from '../../src/store/store.ts'
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'metal-image-store-'))
@@ -153,5 +154,32 @@ describe('LocalStore transactions', () => {
     const root = fresh()
     await expect(store(root).begin(['../x'])).rejects.toThrow(/outside the destination/)
     expect(() => store(root).url('a/../../b')).toThrow(/outside the destination/)
+  })
+})
+
+describe('two runs staging into a folder one of them created', () => {
+  test('the one that gives up does not take the folder away from the other', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'metal-image-staging-'))
+    const store = new LocalStore(root, 'destination')
+    const dir = 'debian/12/20261201'
+    const a = new LocalStaging(store, newOwner(60_000))
+    await a.prepare(dir)
+    // b finds the folder a made, and has not written into it yet when a gives up (its discard removes
+    // the folders it made, while empty).
+    const b = new LocalStaging(store, newOwner(60_000))
+    await b.prepare(dir)
+    await a.discard()
+    expect(existsSync(join(root, dir))).toBe(true)
+    await b.writeFile(`${dir}/img.tar.lz4.md5`, Buffer.from('x'))
+    const stream = b.createWriteStream(`${dir}/img.tar.lz4`)
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject)
+      stream.end('image', () => resolve())
+    })
+    await stream.staged()
+    // Once files are staged, no probe is left.
+    expect(readdirSync(join(root, dir)).filter((n) => n.includes('.probe'))).toEqual([])
+    expect(readdirSync(join(root, dir))).toHaveLength(2)
+    await b.discard()
   })
 })

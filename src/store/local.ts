@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream, rmdirSync, type WriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, rmdirSync, rmSync, type WriteStream } from 'node:fs'
 import {
   copyFile,
   link,
@@ -351,6 +351,12 @@ export class LocalStaging implements Staging {
   private readonly streams = new Set<WriteStream>()
   /** Folders this transaction created, outermost first. */
   private readonly created: string[] = []
+  /**
+   * Per prepared folder, the probe file that stays until the first staged file is there: a folder is
+   * never empty while a run is about to write into it, so another run that created it and gives up (its
+   * discard removes the folders it made while empty) cannot take it away in between.
+   */
+  private readonly probes = new Map<string, string>()
 
   constructor(store: LocalStore, owner: Owner) {
     this.store = store
@@ -369,7 +375,16 @@ export class LocalStaging implements Staging {
     })
     const probe = this.temp(`${folder}/.probe`)
     await writeFile(this.store.resolve(probe), '')
-    await unlink(this.store.resolve(probe))
+    this.probes.set(folder, probe)
+  }
+
+  /** The folder holds a staged file now: its probe goes. */
+  private async dropProbe(path: string): Promise<void> {
+    const folder = path.slice(0, Math.max(0, path.lastIndexOf('/')))
+    const probe = this.probes.get(folder)
+    if (!probe) return
+    this.probes.delete(folder)
+    await unlink(this.store.resolve(probe)).catch(() => {})
     this.temps.get(probe)?.()
     this.temps.delete(probe)
   }
@@ -389,6 +404,7 @@ export class LocalStaging implements Staging {
     const temp = this.temp(path)
     // A file stream's write callback follows the write: the image's blocks can be used again then.
     const stream = doneByCallback(createWriteStream(this.store.resolve(temp), { highWaterMark: 1 << 20 }))
+    stream.once('open', () => void this.dropProbe(path))
     this.streams.add(stream)
     return Object.assign(stream, { staged: () => this.stagedFile(temp) })
   }
@@ -396,6 +412,7 @@ export class LocalStaging implements Staging {
   async writeFile(path: string, data: Uint8Array): Promise<Staged> {
     const temp = this.temp(path)
     await writeFile(this.store.resolve(temp), data)
+    await this.dropProbe(path)
     return this.stagedFile(temp)
   }
 
@@ -403,6 +420,7 @@ export class LocalStaging implements Staging {
   async copy(from: string, to: string): Promise<{ staged: Staged; md5: string }> {
     const temp = this.temp(to)
     await copyFile(this.store.resolve(from), this.store.resolve(temp))
+    await this.dropProbe(to)
     const hash = createHash('md5')
     await pipeline(createReadStream(this.store.resolve(temp)), hash)
     return { staged: await this.stagedFile(temp), md5: hash.digest('hex') }
@@ -425,6 +443,7 @@ export class LocalStaging implements Staging {
       unregister()
     }
     this.temps.clear()
+    this.probes.clear()
     // Deepest first, and only while empty: never another run's files.
     for (const dir of this.created.reverse()) {
       try {
@@ -437,10 +456,16 @@ export class LocalStaging implements Staging {
     this.unregisterFolders?.()
   }
 
-  /** The set is in place: the folders made for it stay. */
+  /** The set is in place: the folders made for it stay, and no probe (none is left once files are staged). */
   keepFolders(): void {
     this.created.length = 0
     this.unregisterFolders?.()
+    for (const [folder, probe] of this.probes) {
+      this.probes.delete(folder)
+      rmSync(this.store.resolve(probe), { force: true })
+      this.temps.get(probe)?.()
+      this.temps.delete(probe)
+    }
   }
 }
 

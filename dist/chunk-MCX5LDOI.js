@@ -1355,7 +1355,7 @@ var TOOL = { name: "metal-image-action", version: "0.1.0" };
 
 // src/store/local.ts
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream as createWriteStream2, rmdirSync } from "node:fs";
+import { createReadStream, createWriteStream as createWriteStream2, rmdirSync, rmSync } from "node:fs";
 import {
   copyFile,
   link,
@@ -1637,6 +1637,12 @@ var LocalStaging = class {
   streams = /* @__PURE__ */ new Set();
   /** Folders this transaction created, outermost first. */
   created = [];
+  /**
+   * Per prepared folder, the probe file that stays until the first staged file is there: a folder is
+   * never empty while a run is about to write into it, so another run that created it and gives up (its
+   * discard removes the folders it made while empty) cannot take it away in between.
+   */
+  probes = /* @__PURE__ */ new Map();
   constructor(store, owner) {
     this.store = store;
     this.owner = owner;
@@ -1652,7 +1658,16 @@ var LocalStaging = class {
     });
     const probe = this.temp(`${folder}/.probe`);
     await writeFile(this.store.resolve(probe), "");
-    await unlink(this.store.resolve(probe));
+    this.probes.set(folder, probe);
+  }
+  /** The folder holds a staged file now: its probe goes. */
+  async dropProbe(path6) {
+    const folder = path6.slice(0, Math.max(0, path6.lastIndexOf("/")));
+    const probe = this.probes.get(folder);
+    if (!probe) return;
+    this.probes.delete(folder);
+    await unlink(this.store.resolve(probe)).catch(() => {
+    });
     this.temps.get(probe)?.();
     this.temps.delete(probe);
   }
@@ -1668,18 +1683,21 @@ var LocalStaging = class {
   createWriteStream(path6) {
     const temp = this.temp(path6);
     const stream = doneByCallback(createWriteStream2(this.store.resolve(temp), { highWaterMark: 1 << 20 }));
+    stream.once("open", () => void this.dropProbe(path6));
     this.streams.add(stream);
     return Object.assign(stream, { staged: () => this.stagedFile(temp) });
   }
   async writeFile(path6, data) {
     const temp = this.temp(path6);
     await writeFile(this.store.resolve(temp), data);
+    await this.dropProbe(path6);
     return this.stagedFile(temp);
   }
   /** A copy of a file of the same store, complete under its temporary name before anything is renamed. */
   async copy(from, to) {
     const temp = this.temp(to);
     await copyFile(this.store.resolve(from), this.store.resolve(temp));
+    await this.dropProbe(to);
     const hash2 = createHash("md5");
     await pipeline(createReadStream(this.store.resolve(temp)), hash2);
     return { staged: await this.stagedFile(temp), md5: hash2.digest("hex") };
@@ -1699,6 +1717,7 @@ var LocalStaging = class {
       unregister();
     }
     this.temps.clear();
+    this.probes.clear();
     for (const dir of this.created.reverse()) {
       try {
         await rmdir(dir);
@@ -1709,10 +1728,16 @@ var LocalStaging = class {
     this.created.length = 0;
     this.unregisterFolders?.();
   }
-  /** The set is in place: the folders made for it stay. */
+  /** The set is in place: the folders made for it stay, and no probe (none is left once files are staged). */
   keepFolders() {
     this.created.length = 0;
     this.unregisterFolders?.();
+    for (const [folder, probe] of this.probes) {
+      this.probes.delete(folder);
+      rmSync(this.store.resolve(probe), { force: true });
+      this.temps.get(probe)?.();
+      this.temps.delete(probe);
+    }
   }
 };
 async function mkdirs(dir) {
@@ -2086,7 +2111,7 @@ import { createWriteStream as createWriteStream4 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
 
 // src/packages/installed.ts
-import { closeSync, mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync2, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync2, openSync, rmSync as rmSync2, writeSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { dirname, join as join4 } from "node:path";
 
@@ -3618,7 +3643,7 @@ var PackageDatabases = class {
   /** Removes the copies of rpm databases. */
   dispose() {
     for (const copy of this.rpm.values()) copy.close();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync2(this.dir, { recursive: true, force: true });
     this.dir = void 0;
   }
   warn(message) {
@@ -3712,7 +3737,7 @@ var RpmCopy = class {
     if (!this.complete) throw new RpmDbError("the stream ended inside it");
   }
   remove() {
-    rmSync(this.file, { force: true });
+    rmSync2(this.file, { force: true });
   }
   close() {
     if (this.fd !== void 0) closeSync(this.fd);
@@ -13796,7 +13821,7 @@ function buildArgs(config) {
 
 // src/source/docker.ts
 import { execFileSync, spawnSync as spawnSync3 } from "node:child_process";
-import { closeSync as closeSync2, constants as constants5, mkdtempSync as mkdtempSync3, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
+import { closeSync as closeSync2, constants as constants5, mkdtempSync as mkdtempSync3, openSync as openSync2, rmSync as rmSync3 } from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir as tmpdir4 } from "node:os";
 import { join as join7 } from "node:path";
@@ -13865,7 +13890,7 @@ function osPipe() {
       reader: () => lazySocket(readFd)
     };
   } finally {
-    rmSync2(dir, { recursive: true, force: true });
+    rmSync3(dir, { recursive: true, force: true });
   }
 }
 function lazySocket(fd) {
